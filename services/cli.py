@@ -1,0 +1,168 @@
+"""The `tongnan` command: migrate, run the whole stack, manage migrations."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import signal
+import sys
+from collections.abc import Sequence
+
+from pydantic import ValidationError
+
+from gateway.settings import GatewaySettings
+from services.catalog.settings import CatalogSettings
+from services.certification.settings import CertificationSettings
+from services.common.db import make_engine
+from services.common.settings import ConfigurationError, ServiceSettings
+from services.orders.settings import OrdersSettings
+
+SETTINGS: dict[str, type[ServiceSettings]] = {
+    "catalog": CatalogSettings,
+    "certification": CertificationSettings,
+    "orders": OrdersSettings,
+    "gateway": GatewaySettings,
+}
+# Order matters for demo data: certificates refer to catalog suppliers and parts.
+DEMO_LOADERS = ("services.catalog.demo", "services.certification.demo", "services.orders.demo")
+
+
+def _one_line(exc: ValidationError, settings_cls: type[ServiceSettings]) -> str:
+    err = exc.errors()[0]
+    message = str(err.get("msg", "invalid")).removeprefix("Value error, ")
+    if err.get("loc"):
+        prefix = str(settings_cls.model_config.get("env_prefix", "TONGNAN_"))
+        return f"{prefix}{str(err['loc'][0]).upper()}: {message}"
+    return message
+
+
+def load_settings() -> dict[str, ServiceSettings]:
+    loaded: dict[str, ServiceSettings] = {}
+    for name, cls in SETTINGS.items():
+        try:
+            loaded[name] = cls()
+        except ValidationError as exc:
+            raise ConfigurationError(_one_line(exc, cls)) from None
+    return loaded
+
+
+def cmd_migrate(_: argparse.Namespace) -> int:
+    from services.common.provision import migrate
+
+    for name, settings in load_settings().items():
+        migrate(name, settings.db_url)
+        print(f"{name}: migrated to head")
+    return 0
+
+
+def load_demo(settings: dict[str, ServiceSettings]) -> None:
+    for module_name in DEMO_LOADERS:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            continue
+        service = module_name.split(".")[1]
+        engine = make_engine(settings[service].db_url)
+        try:
+            summary = module.load_if_empty(engine)
+        finally:
+            engine.dispose()
+        print(f"{service}: {summary}" if summary else f"{service}: has data, demo data not loaded")
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    from services.common.provision import migrate
+    from services.stack import StackError, Supervisor, check_ports_free, plan, url_table
+
+    settings = load_settings()
+    localstripe_port = int(os.environ.get("TONGNAN_LOCALSTRIPE_PORT", "8420"))
+    orders = settings["orders"]
+    assert isinstance(orders, OrdersSettings)
+    components = plan(
+        settings["catalog"],  # type: ignore[arg-type]
+        orders,
+        settings["certification"],  # type: ignore[arg-type]
+        settings["gateway"],  # type: ignore[arg-type]
+        localstripe_port,
+    )
+    check_ports_free(components)
+    for name, service_settings in settings.items():
+        migrate(name, service_settings.db_url)
+    if not args.no_demo:
+        load_demo(settings)
+
+    env = dict(os.environ)
+    for c in components:
+        env[c.port_variable] = str(c.port)
+    for name in ("catalog", "orders", "certification"):
+        env[f"TONGNAN_GATEWAY_{name.upper()}_URL"] = f"http://{settings[name].host}:{settings[name].port}"
+    if orders.environment != "production":
+        env.setdefault("TONGNAN_ORDERS_STRIPE_API_BASE", f"http://127.0.0.1:{localstripe_port}")
+
+    supervisor = Supervisor(components, env)
+    signal.signal(signal.SIGINT, supervisor.request_stop)
+    signal.signal(signal.SIGTERM, supervisor.request_stop)
+    code = 0
+    try:
+        supervisor.start()
+        supervisor.wait_ready()
+        print("\n" + url_table(components) + "\n\nCtrl-C stops every process.\n", flush=True)
+        code = supervisor.wait()
+    except StackError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        code = 1
+    finally:
+        supervisor.stop()
+        print("stopped", flush=True)
+    return code
+
+
+def cmd_revision(args: argparse.Namespace) -> int:
+    from alembic import command
+
+    from services.common.migrations import alembic_config
+    from services.common.provision import migrate
+
+    settings = load_settings()[args.service]
+    migrate(args.service, settings.db_url)
+    command.revision(alembic_config(args.service, settings.db_url), message=args.message, autogenerate=True)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tongnan", description="Tongnan Parts Exchange")
+    parser.add_argument(
+        "--database-url-template",
+        help="database URL with {service} for each service's name, "
+        "e.g. postgresql://postgres@127.0.0.1/tongnan_{service} (env TONGNAN_DATABASE_URL_TEMPLATE)",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("migrate", help="upgrade every database to head").set_defaults(func=cmd_migrate)
+    up = sub.add_parser("up", help="migrate, load demo data and run the whole stack on localhost")
+    up.add_argument("--no-demo", action="store_true", help="do not load demo data into empty databases")
+    up.set_defaults(func=cmd_up)
+    rev = sub.add_parser("revision", help="autogenerate a migration from a service's models")
+    rev.add_argument("service", choices=sorted(SETTINGS))
+    rev.add_argument("-m", "--message", required=True)
+    rev.set_defaults(func=cmd_revision)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.database_url_template:
+        os.environ["TONGNAN_DATABASE_URL_TEMPLATE"] = args.database_url_template
+    try:
+        return int(args.func(args))
+    except ConfigurationError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

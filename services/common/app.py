@@ -1,0 +1,55 @@
+"""What every service's `create_app` shares: engine, problem handlers, health routes."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from sqlmodel import Session
+
+from services.common.db import make_engine, session_scope
+from services.common.errors import install_problem_handlers
+from services.common.health import health_router
+from services.common.settings import ServiceSettings
+
+
+def build_service_app(
+    settings: ServiceSettings,
+    *,
+    title: str,
+    description: str,
+    routers: Sequence[APIRouter] = (),
+    on_startup: Callable[[FastAPI], Awaitable[Any]] | None = None,
+    on_shutdown: Callable[[FastAPI], Awaitable[Any]] | None = None,
+) -> FastAPI:
+    engine = make_engine(settings.db_url)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if on_startup is not None:
+            await on_startup(app)
+        yield
+        if on_shutdown is not None:
+            await on_shutdown(app)
+        engine.dispose()
+
+    app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.internal_secret = settings.internal_secret.get_secret_value()
+    install_problem_handlers(app)
+    app.include_router(health_router(settings.service_name))
+    for router in routers:
+        app.include_router(router)
+    return app
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    yield from session_scope(request.app.state.engine)
+
+
+# scope="function": the commit happens before the response is sent, so a client
+# never sees success for a write that then failed to commit.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]

@@ -1,0 +1,203 @@
+"""`tongnan up`: every process of the stack as children on localhost, supervised.
+
+Start order: migrations, demo data, then localstripe, the services and the gateway.
+Each child's output is streamed with a name prefix; Ctrl-C or SIGTERM stops them all.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import httpx
+
+from gateway.settings import GatewaySettings
+from services.catalog.settings import CatalogSettings
+from services.certification.settings import CertificationSettings
+from services.common.settings import ServiceSettings
+from services.orders.settings import OrdersSettings
+
+READY_TIMEOUT_SECONDS = 90.0
+STOP_TIMEOUT_SECONDS = 10.0
+
+
+class StackError(Exception):
+    """Start-up cannot go on; the message is one line for the operator."""
+
+
+@dataclass
+class Component:
+    name: str
+    port: int
+    port_variable: str
+    argv: list[str]
+    ready_path: str
+    url_path: str = "/"
+    process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+def _uvicorn(factory: str, settings: ServiceSettings) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        factory,
+        "--factory",
+        "--host",
+        settings.host,
+        "--port",
+        str(settings.port),
+        "--no-server-header",
+    ]
+
+
+def plan(
+    catalog: CatalogSettings,
+    orders: OrdersSettings,
+    certification: CertificationSettings,
+    gateway: GatewaySettings,
+    localstripe_port: int,
+) -> list[Component]:
+    components = [
+        Component(
+            "localstripe",
+            localstripe_port,
+            "TONGNAN_LOCALSTRIPE_PORT",
+            [sys.executable, "-m", "services.orders.localstripe_server", "--port", str(localstripe_port)],
+            ready_path="/js.stripe.com/v3/",
+            url_path="/js.stripe.com/v3/",
+        ),
+    ]
+    for name, settings, factory in (
+        ("catalog", catalog, "services.catalog.app:create_app"),
+        ("certification", certification, "services.certification.app:create_app"),
+        ("orders", orders, "services.orders.app:create_app"),
+        ("gateway", gateway, "gateway.app:create_app"),
+    ):
+        components.append(
+            Component(
+                name,
+                settings.port,
+                f"TONGNAN_{name.upper()}_PORT",
+                _uvicorn(factory, settings),
+                ready_path="/readyz",
+                url_path="/graphql" if name == "gateway" else "/docs",
+            )
+        )
+    return components
+
+
+def check_ports_free(components: Sequence[Component]) -> None:
+    seen: dict[int, str] = {}
+    for c in components:
+        if c.port in seen:
+            raise StackError(
+                f"port {c.port} is set for both {seen[c.port]} and {c.name}; "
+                f"set {c.port_variable} to another port"
+            )
+        seen[c.port] = c.name
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            try:
+                s.bind(("127.0.0.1", c.port))
+            except OSError:
+                raise StackError(
+                    f"port {c.port} ({c.name}) is already in use; set {c.port_variable} to a free port"
+                ) from None
+
+
+def _stream(prefix: str, pipe: object) -> None:
+    assert hasattr(pipe, "readline")
+    for raw in iter(pipe.readline, b""):
+        sys.stdout.write(f"{prefix} | {raw.decode(errors='replace')}")
+        sys.stdout.flush()
+
+
+class Supervisor:
+    def __init__(self, components: Sequence[Component], env: dict[str, str]) -> None:
+        self.components = list(components)
+        self.env = env
+        self._stopping = threading.Event()
+        self._width = max(len(c.name) for c in self.components)
+
+    def start(self) -> None:
+        for c in self.components:
+            c.process = subprocess.Popen(
+                c.argv,
+                env=self.env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                # Own process group: the terminal's Ctrl-C reaches us, and we stop children in order.
+                start_new_session=True,
+            )
+            threading.Thread(
+                target=_stream, args=(c.name.ljust(self._width), c.process.stdout), daemon=True
+            ).start()
+
+    def wait_ready(self, timeout: float = READY_TIMEOUT_SECONDS) -> None:
+        deadline = time.monotonic() + timeout
+        pending = list(self.components)
+        with httpx.Client(timeout=2.0) as client:
+            while pending:
+                for c in list(pending):
+                    assert c.process is not None
+                    if c.process.poll() is not None:
+                        raise StackError(f"{c.name} exited with code {c.process.returncode} during start-up")
+                    with contextlib.suppress(httpx.HTTPError):
+                        if client.get(c.base_url + c.ready_path).status_code == 200:
+                            pending.remove(c)
+                if pending and time.monotonic() > deadline:
+                    names = ", ".join(c.name for c in pending)
+                    raise StackError(f"not ready after {timeout:.0f} s: {names}")
+                if pending:
+                    time.sleep(0.2)
+
+    def wait(self) -> int:
+        """Block until a signal or until a child dies; return the exit code for the CLI."""
+        while not self._stopping.is_set():
+            for c in self.components:
+                assert c.process is not None
+                if c.process.poll() is not None:
+                    print(f"{c.name} exited with code {c.process.returncode}; stopping the stack", flush=True)
+                    return 1
+            self._stopping.wait(0.5)
+        return 0
+
+    def request_stop(self, *_: object) -> None:
+        self._stopping.set()
+
+    def stop(self) -> None:
+        running = [c for c in reversed(self.components) if c.process and c.process.poll() is None]
+        for c in running:
+            assert c.process is not None
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(c.process.pid, signal.SIGTERM)
+        deadline = time.monotonic() + STOP_TIMEOUT_SECONDS
+        for c in running:
+            assert c.process is not None
+            try:
+                c.process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(c.process.pid, signal.SIGKILL)
+                c.process.wait()
+
+
+def url_table(components: Sequence[Component]) -> str:
+    rows = [(c.name, c.base_url + c.url_path) for c in components]
+    width = max(len(name) for name, _ in rows)
+    lines = [f"{'process'.ljust(width)}  url", f"{'-' * width}  {'-' * 40}"]
+    lines += [f"{name.ljust(width)}  {url}" for name, url in rows]
+    return "\n".join(lines)

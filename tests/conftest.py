@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from services.common.internal_auth import Actor, Role, internal_headers
+from services.common.settings import DEVELOPMENT_INTERNAL_SECRET
+from tests.databases import BACKEND, Databases, postgres_reachable
+
+# Every service built in tests uses this secret, so tests can mint the gateway's token.
+TEST_INTERNAL_SECRET = DEVELOPMENT_INTERNAL_SECRET
+os.environ.setdefault("TONGNAN_ENVIRONMENT", "test")
+
+
+def pytest_report_header() -> str:
+    return f"tongnan test database: {BACKEND}"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if BACKEND == "postgresql":
+        return
+    skip = pytest.mark.skip(
+        reason="needs PostgreSQL: runs in the PostgreSQL pass (TONGNAN_TEST_DB=postgresql)"
+    )
+    for item in items:
+        if "postgres_only" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Databases]:
+    if BACKEND == "postgresql" and not postgres_reachable():
+        pytest.exit("TONGNAN_TEST_DB=postgresql but PostgreSQL is unreachable", returncode=3)
+    dbs = Databases(BACKEND, Path(tmp_path_factory.mktemp("databases")))
+    yield dbs
+    dbs.close()
+
+
+def headers_for(role: Role, actor_id: str = "acct-test", supplier_id: str | None = None) -> dict[str, str]:
+    """The internal token the gateway would send for this caller."""
+    return internal_headers(Actor(id=actor_id, role=role, supplier_id=supplier_id), TEST_INTERNAL_SECRET)
