@@ -8,7 +8,7 @@ from services.common.settings import ServiceSettings
 
 
 class GatewaySettings(ServiceSettings):
-    model_config = SettingsConfigDict(env_prefix="TONGNAN_GATEWAY_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="TONGNAN_GATEWAY_", extra="ignore", populate_by_name=True)
 
     service_name: ClassVar[str] = "gateway"
     default_port: ClassVar[int] = 8000

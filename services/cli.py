@@ -17,6 +17,7 @@ from services.certification.settings import CertificationSettings
 from services.common.db import make_engine
 from services.common.settings import ConfigurationError, ServiceSettings
 from services.orders.settings import OrdersSettings
+from services.stack import StackError
 
 SETTINGS: dict[str, type[ServiceSettings]] = {
     "catalog": CatalogSettings,
@@ -75,7 +76,7 @@ def load_demo(settings: dict[str, ServiceSettings]) -> None:
 
 def cmd_up(args: argparse.Namespace) -> int:
     from services.common.provision import migrate
-    from services.stack import StackError, Supervisor, check_ports_free, plan, url_table
+    from services.stack import Supervisor, check_ports_free, plan, url_table
 
     settings = load_settings()
     localstripe_port = int(os.environ.get("TONGNAN_LOCALSTRIPE_PORT", "8420"))
@@ -160,6 +161,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigurationError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except StackError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
 

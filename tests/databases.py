@@ -66,6 +66,21 @@ class Databases:
         self._created.append(name)
         return make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
 
+    def url_template(self) -> str:
+        """A `{service}` URL template whose databases are dropped with the session's others."""
+        stem = f"t_stack_{uuid.uuid4().hex[:8]}"
+        if self._admin is None:
+            return f"sqlite:///{self.tmp_dir / stem}_{{service}}.db"
+        from services.common.migrations import DATABASES
+
+        self._created.extend(f"{stem}_{service}" for service in DATABASES)
+        return (
+            make_url(POSTGRES_ADMIN_URL)
+            .set(database=f"{stem}_SERVICE")
+            .render_as_string(hide_password=False)
+            .replace("SERVICE", "{service}")
+        )
+
     def migrated(self, service: str) -> str:
         """One database per service per session, upgraded to head once."""
         if service not in self._migrated:

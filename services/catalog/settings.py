@@ -8,7 +8,7 @@ from services.common.settings import ServiceSettings
 
 
 class CatalogSettings(ServiceSettings):
-    model_config = SettingsConfigDict(env_prefix="TONGNAN_CATALOG_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="TONGNAN_CATALOG_", extra="ignore", populate_by_name=True)
 
     service_name: ClassVar[str] = "catalog"
     default_port: ClassVar[int] = 8001

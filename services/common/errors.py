@@ -59,9 +59,7 @@ class UpstreamUnavailable(DomainError):
     status, code, title = 503, "UPSTREAM_UNAVAILABLE", "A service this request needs is unavailable"
 
 
-def problem(
-    status: int, code: str, title: str, detail: str, *, field: str | None = None, **extra: Any
-) -> JSONResponse:
+def problem(status: int, code: str, title: str, detail: str, *, field: str | None = None, **extra: Any) -> JSONResponse:
     body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status, "detail": detail}
     body["code"] = code
     if field is not None:
@@ -101,9 +99,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {401: "UNAUTHENTICATED", 403: "FORBIDDEN", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
-        return problem(
-            exc.status_code, code.get(exc.status_code, "HTTP_ERROR"), str(exc.detail), str(exc.detail)
-        )
+        return problem(exc.status_code, code.get(exc.status_code, "HTTP_ERROR"), str(exc.detail), str(exc.detail))
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -29,9 +29,7 @@ def health_router(service: str) -> APIRouter:
             return problem(503, "NOT_READY", "Not ready", "database unreachable")
         head = head_revision(service)
         if current != head:
-            return problem(
-                503, "NOT_READY", "Not ready", f"migrations not at head (at {current}, head is {head})"
-            )
+            return problem(503, "NOT_READY", "Not ready", f"migrations not at head (at {current}, head is {head})")
         return {"status": "ready", "service": service, "revision": current}
 
     return router

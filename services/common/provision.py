@@ -13,7 +13,7 @@ from services.common.settings import ConfigurationError
 def _reason(exc: Exception) -> str:
     orig = getattr(exc, "orig", None) or exc
     lines = [line.strip() for line in str(orig).splitlines() if line.strip()]
-    return lines[-1] if lines else type(exc).__name__
+    return lines[0] if lines else type(exc).__name__
 
 
 def ensure_database(url: str, *, service: str) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import ClassVar, Literal
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -43,15 +43,22 @@ def normalise_database_url(url: str, *, field: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
+def _shared(name: str) -> AliasChoices:
+    return AliasChoices(f"TONGNAN_{name.upper()}", name)
+
+
 class StackSettings(BaseSettings):
     """Settings that every process reads under the same names."""
 
-    model_config = SettingsConfigDict(env_prefix="TONGNAN_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="TONGNAN_", extra="ignore", populate_by_name=True)
 
-    environment: Environment = "development"
-    var_dir: Path = Path("var")
-    database_url_template: str = DEFAULT_URL_TEMPLATE
-    internal_secret: SecretStr = SecretStr(DEVELOPMENT_INTERNAL_SECRET)
+    # Fixed names, whatever prefix a subclass reads its own settings under.
+    environment: Environment = Field("development", validation_alias=_shared("environment"))
+    var_dir: Path = Field(Path("var"), validation_alias=_shared("var_dir"))
+    database_url_template: str = Field(DEFAULT_URL_TEMPLATE, validation_alias=_shared("database_url_template"))
+    internal_secret: SecretStr = Field(
+        SecretStr(DEVELOPMENT_INTERNAL_SECRET), validation_alias=_shared("internal_secret")
+    )
 
     @model_validator(mode="after")
     def _no_default_secret_in_production(self) -> StackSettings:

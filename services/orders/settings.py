@@ -13,7 +13,7 @@ LOCALSTRIPE_PUBLISHABLE_KEY = "pk_test_localstripe"
 
 
 class OrdersSettings(ServiceSettings):
-    model_config = SettingsConfigDict(env_prefix="TONGNAN_ORDERS_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="TONGNAN_ORDERS_", extra="ignore", populate_by_name=True)
 
     service_name: ClassVar[str] = "orders"
     default_port: ClassVar[int] = 8002

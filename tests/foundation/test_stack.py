@@ -1,0 +1,159 @@
+"""`tongnan up` and `tongnan migrate` as an operator uses them: real child processes."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.databases import Databases
+
+PORT_VARIABLES = (
+    "TONGNAN_GATEWAY_PORT",
+    "TONGNAN_CATALOG_PORT",
+    "TONGNAN_ORDERS_PORT",
+    "TONGNAN_CERTIFICATION_PORT",
+    "TONGNAN_LOCALSTRIPE_PORT",
+)
+
+
+def free_ports(count: int) -> list[int]:
+    sockets = []
+    for _ in range(count):
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        sockets.append(s)
+    ports = [s.getsockname()[1] for s in sockets]
+    for s in sockets:
+        s.close()
+    return ports
+
+
+def processes_listening_on(ports: list[int]) -> list[str]:
+    """Command lines of processes still started with one of our ports."""
+    found = []
+    wanted = {str(p) for p in ports}
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        words = [a.decode(errors="replace") for a in argv]
+        if any(a == "--port" and b in wanted for a, b in itertools.pairwise(words)):
+            found.append(" ".join(words))
+    return found
+
+
+@pytest.fixture
+def stack_env(databases: Databases, tmp_path: Path) -> Iterator[tuple[dict[str, str], dict[str, int]]]:
+    ports = dict(zip(PORT_VARIABLES, free_ports(len(PORT_VARIABLES)), strict=True))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TONGNAN_")}
+    env.update({k: str(v) for k, v in ports.items()})
+    env["TONGNAN_VAR_DIR"] = str(tmp_path / "var")
+    env["TONGNAN_DATABASE_URL_TEMPLATE"] = databases.url_template()
+    env["PYTHONUNBUFFERED"] = "1"
+    yield env, ports
+    assert processes_listening_on(list(ports.values())) == []
+
+
+def tongnan(*args: str) -> list[str]:
+    return [sys.executable, "-m", "services.cli", *args]
+
+
+def test_up_brings_every_process_to_ready_and_sigterm_leaves_none(
+    stack_env: tuple[dict[str, str], dict[str, int]],
+) -> None:
+    env, ports = stack_env
+    output: list[str] = []
+    proc = subprocess.Popen(tongnan("up"), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        assert proc.stdout is not None
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            if not line and proc.poll() is not None:
+                break
+            output.append(line)
+            if line.startswith("Ctrl-C stops every process"):
+                break
+        text = "".join(output)
+        assert "Ctrl-C stops every process" in text, text
+        gateway = f"http://127.0.0.1:{ports['TONGNAN_GATEWAY_PORT']}"
+        assert f"{gateway}/graphql" in text
+        answer = httpx.post(f"{gateway}/graphql", json={"query": "{ __typename }"}, timeout=10)
+        assert answer.json() == {"data": {"__typename": "Query"}}
+        for variable in PORT_VARIABLES[1:4]:
+            ready = httpx.get(f"http://127.0.0.1:{ports[variable]}/readyz", timeout=10)
+            assert ready.status_code == 200 and ready.json()["status"] == "ready"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        rest, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 0, rest
+    assert rest.rstrip().endswith("stopped")
+
+
+def test_port_in_use_is_one_clear_line_and_nothing_starts(
+    stack_env: tuple[dict[str, str], dict[str, int]],
+) -> None:
+    env, ports = stack_env
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", ports["TONGNAN_CATALOG_PORT"]))
+        taken.listen()
+        result = subprocess.run(tongnan("up", "--no-demo"), env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert lines == [
+        f"error: port {ports['TONGNAN_CATALOG_PORT']} (catalog) is already in use; "
+        "set TONGNAN_CATALOG_PORT to a free port"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("variables", "expected"),
+    [
+        (
+            {"TONGNAN_DATABASE_URL_TEMPLATE": "postgresql://postgres@127.0.0.1:1/tongnan_{service}"},
+            "error: cannot reach the catalog database at postgresql+psycopg://postgres@127.0.0.1:1/tongnan_catalog",
+        ),
+        ({"TONGNAN_CATALOG_DATABASE_URL": "not a url"}, "error: TONGNAN_CATALOG_DATABASE_URL: 'not a url' is not"),
+        (
+            {"TONGNAN_ENVIRONMENT": "production", "TONGNAN_INTERNAL_SECRET": "s3cret-for-production-only"},
+            "error: TONGNAN_ORDERS_STRIPE_SECRET_KEY must be set in production",
+        ),
+        ({"TONGNAN_ENVIRONMENT": "production"}, "error: TONGNAN_INTERNAL_SECRET must be set in production"),
+    ],
+)
+def test_bad_configuration_stops_start_up_with_one_line(
+    stack_env: tuple[dict[str, str], dict[str, int]], variables: dict[str, str], expected: str
+) -> None:
+    env, _ = stack_env
+    env = {**env, **variables}
+    result = subprocess.run(tongnan("up", "--no-demo"), env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(expected), lines[0]
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_migrate_brings_every_database_to_head(stack_env: tuple[dict[str, str], dict[str, int]]) -> None:
+    env, _ = stack_env
+    result = subprocess.run(tongnan("migrate"), env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert [line.split(":")[0] for line in result.stdout.splitlines()] == [
+        "catalog",
+        "certification",
+        "orders",
+        "gateway",
+    ]
