@@ -1,0 +1,206 @@
+"""FX: ECB and JSON import, cross rates through CNY, margin, staleness, half-even rounding."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+
+from services.common.money import Money
+from services.orders.fx import (
+    RatesFormatError,
+    RatesStale,
+    UnsupportedCurrency,
+    apply_margin,
+    convert,
+    convert_at,
+    format_rate,
+    parse_ecb_xml,
+    parse_json_rates,
+)
+
+ECB_XML = b"""<?xml version="1.0" encoding="UTF-8"?>
+<gesmes:Envelope xmlns:gesmes="http://www.gesmes.org/xml/2002-08-01"
+                 xmlns="http://www.ecb.int/vocabulary/2002-08-01/eurofxref">
+  <gesmes:subject>Reference rates</gesmes:subject>
+  <gesmes:Sender><gesmes:name>European Central Bank</gesmes:name></gesmes:Sender>
+  <Cube>
+    <Cube time="2026-11-25">
+      <Cube currency="USD" rate="1.17"/>
+      <Cube currency="JPY" rate="156.0"/>
+      <Cube currency="GBP" rate="0.858"/>
+      <Cube currency="CHF" rate="0.9300"/>
+      <Cube currency="CNY" rate="7.8"/>
+    </Cube>
+  </Cube>
+</gesmes:Envelope>
+"""
+
+DAY = timedelta(hours=24)
+# 2026-11-25 16:00 in Frankfurt (CET, UTC+1) is 15:00 UTC.
+PUBLISHED = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)
+
+
+def cny(fen: int) -> Money:
+    return Money(fen, "CNY")
+
+
+def test_ecb_rates_are_crossed_through_the_eur_cny_entry() -> None:
+    table = parse_ecb_xml(ECB_XML)
+    assert table.currencies == ["CHF", "CNY", "EUR", "GBP", "JPY", "USD"]
+    assert table.rate("USD").per_cny == Decimal("0.15")  # 1.17 / 7.8
+    assert table.rate("JPY").per_cny == Decimal("20")  # 156 / 7.8
+    assert table.rate("GBP").per_cny == Decimal("0.11")  # 0.858 / 7.8
+    # Non-terminating quotients keep 12 significant digits, half-even.
+    assert table.rate("CHF").per_cny == Decimal("0.119230769231")  # 0.93 / 7.8 = 0.1192307692307...
+    assert table.rate("EUR").per_cny == Decimal("0.128205128205")  # 1 / 7.8
+    assert table.rate("CNY").per_cny == Decimal(1)
+    usd = table.rate("USD")
+    assert usd.as_of == PUBLISHED
+    assert "ECB" in usd.source
+
+
+def test_ecb_summer_publication_time_is_14_utc() -> None:
+    table = parse_ecb_xml(ECB_XML.replace(b"2026-11-25", b"2026-06-30"))
+    assert table.rate("USD").as_of == datetime(2026, 6, 30, 14, 0, tzinfo=UTC)
+
+
+def test_ecb_history_file_takes_the_newest_day() -> None:
+    older = b'<Cube time="2026-11-24"><Cube currency="USD" rate="1.56"/><Cube currency="CNY" rate="7.8"/></Cube>'
+    doc = ECB_XML.replace(b"<Cube>\n    <Cube time", b"<Cube>\n" + older + b"<Cube time")
+    assert parse_ecb_xml(doc).rate("USD").per_cny == Decimal("0.15")
+
+
+def test_ecb_without_cny_cannot_be_crossed() -> None:
+    with pytest.raises(RatesFormatError, match="CNY"):
+        parse_ecb_xml(ECB_XML.replace(b'<Cube currency="CNY" rate="7.8"/>', b""))
+    with pytest.raises(RatesFormatError):
+        parse_ecb_xml(b"<html>not rates</html>")
+
+
+def test_json_format_with_per_rate_source_and_time() -> None:
+    table = parse_json_rates(
+        """{"source": "manual desk", "asOf": "2026-11-26T08:00:00Z",
+            "rates": {"EUR": "0.125", "KWD": {"rate": "0.045", "asOf": "2026-11-26T09:30:00+02:00",
+                                              "source": "Central Bank of Kuwait"}}}"""
+    )
+    assert table.rate("EUR").per_cny == Decimal("0.125")
+    assert table.rate("EUR").source == "manual desk"
+    kwd = table.rate("KWD")
+    assert kwd.source == "Central Bank of Kuwait"
+    assert kwd.as_of == datetime(2026, 11, 26, 7, 30, tzinfo=UTC)
+
+
+def test_json_with_another_base_is_crossed_like_the_ecb_file() -> None:
+    table = parse_json_rates('{"base": "EUR", "asOf": "2026-11-26T08:00:00Z", "rates": {"CNY": 8, "USD": 1.2}}')
+    assert table.rate("USD").per_cny == Decimal("0.15")
+    assert table.rate("EUR").per_cny == Decimal("0.125")
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [
+        '{"rates": {"EUR": "0.125"}}',  # no timestamp anywhere
+        '{"asOf": "2026-11-26T08:00:00", "rates": {"EUR": "0.125"}}',  # naive timestamp
+        '{"asOf": "2026-11-26T08:00:00Z", "rates": {"EUR": "-1"}}',
+        '{"asOf": "2026-11-26T08:00:00Z", "rates": {"EUX": "0.1"}}',
+        '{"asOf": "2026-11-26T08:00:00Z", "base": "EUR", "rates": {"USD": "1.2"}}',
+        "[1, 2]",
+        "{",
+    ],
+)
+def test_json_format_errors(doc: str) -> None:
+    with pytest.raises(RatesFormatError):
+        parse_json_rates(doc)
+
+
+def _json_table(rates: dict[str, str], as_of: str = "2026-11-26T08:00:00Z") -> str:
+    body = ", ".join(f'"{code}": "{rate}"' for code, rate in rates.items())
+    return f'{{"asOf": "{as_of}", "rates": {{{body}}}}}'
+
+
+NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("currency", "rate", "fen", "expected"),
+    [
+        # JPY, 0 digits: 1 CNY * 20.5 = 20.5 -> 20 (tie to even); 3 CNY -> 61.5 -> 62.
+        ("JPY", "20.5", 100, 20),
+        ("JPY", "20.5", 300, 62),
+        ("JPY", "20.5", 110, 23),  # 22.55 -> 23
+        # EUR, 2 digits: 4 fen * 0.125 = 0.005 EUR -> 0.00; 12 fen -> 0.015 -> 0.02; 20 fen -> 0.025 -> 0.02.
+        ("EUR", "0.125", 4, 0),
+        ("EUR", "0.125", 12, 2),
+        ("EUR", "0.125", 20, 2),
+        ("EUR", "0.125", 123_457, 15432),  # 154.32125 -> 154.32
+        # USD, 2 digits: 0.15 * 0.03 CNY = 0.0045 -> 0.00; 0.15 * 0.05 = 0.0075 -> 0.01.
+        ("USD", "0.15", 3, 0),
+        ("USD", "0.15", 5, 1),
+        # GBP, 2 digits: 0.11 * 0.45 CNY = 0.0495 -> 0.05.
+        ("GBP", "0.11", 45, 5),
+        # KWD, 3 digits: 0.1 CNY * 0.045 = 0.0045 KWD -> 0.004; 0.3 CNY -> 0.0135 -> 0.014.
+        ("KWD", "0.045", 10, 4),
+        ("KWD", "0.045", 30, 14),
+        ("KWD", "0.045", 1_234_567, 555_555),  # 12345.67 * 0.045 = 555.55515 -> 555.555 KWD
+    ],
+)
+def test_half_even_rounding_per_minor_unit(currency: str, rate: str, fen: int, expected: int) -> None:
+    table = parse_json_rates(_json_table({currency: rate}))
+    money = convert(cny(fen), currency, table, now=NOW, max_age=DAY)
+    assert money.currency == currency
+    assert money == Money(expected, currency)
+
+
+def test_kwd_keeps_three_digits_and_jpy_none() -> None:
+    table = parse_json_rates(_json_table({"KWD": "0.0431", "JPY": "21.37"}))
+    assert convert(cny(1_000_000), "KWD", table, now=NOW, max_age=DAY) == Money(431_000, "KWD")  # 431.000
+    assert convert(cny(1_000_001), "KWD", table, now=NOW, max_age=DAY) == Money(431_000, "KWD")  # 431.0004
+    assert convert(cny(1_000_001), "JPY", table, now=NOW, max_age=DAY) == Money(213_700, "JPY")  # 213700.21
+    assert convert(cny(0), "JPY", table, now=NOW, max_age=DAY) == Money(0, "JPY")
+
+
+def test_margin_is_in_the_platforms_favour() -> None:
+    table = parse_ecb_xml(ECB_XML)
+    assert apply_margin(Decimal("0.15"), 100) == Decimal("0.1515")
+    at_mid = convert(cny(100_000), "USD", table, now=PUBLISHED, max_age=DAY)
+    with_margin = convert(cny(100_000), "USD", table, now=PUBLISHED, max_age=DAY, margin_bps=100)
+    assert at_mid == Money(15_000, "USD")  # 1000 CNY -> 150.00 USD
+    assert with_margin == Money(15_150, "USD")  # the buyer pays 151.50 USD
+    assert format_rate(table.locked_rate("USD", now=PUBLISHED, max_age=DAY, margin_bps=100)) == "0.1515"
+    assert format_rate(table.locked_rate("JPY", now=PUBLISHED, max_age=DAY, margin_bps=0)) == "20"
+    with pytest.raises(ValueError):
+        apply_margin(Decimal("0.15"), -1)
+
+
+def test_cny_to_cny_is_identity() -> None:
+    table = parse_ecb_xml(ECB_XML)
+    assert convert(cny(12_345), "cny", table, now=PUBLISHED, max_age=DAY, margin_bps=250) == cny(12_345)
+
+
+def test_stale_rates_are_refused() -> None:
+    table = parse_ecb_xml(ECB_XML)
+    assert convert(cny(100), "USD", table, now=PUBLISHED + DAY, max_age=DAY) == Money(15, "USD")
+    with pytest.raises(RatesStale) as caught:
+        convert(cny(100), "USD", table, now=PUBLISHED + DAY + timedelta(seconds=1), max_age=DAY)
+    assert caught.value.status == 503
+    assert caught.value.code == "FX_RATES_STALE"
+    assert caught.value.extra["currency"] == "USD"
+
+
+def test_unknown_or_unsupported_currency_names_the_field() -> None:
+    table = parse_ecb_xml(ECB_XML)
+    with pytest.raises(UnsupportedCurrency) as not_iso:
+        convert(cny(100), "XYZ", table, now=PUBLISHED, max_age=DAY)
+    assert not_iso.value.field == "currency"
+    assert not_iso.value.status == 422
+    with pytest.raises(UnsupportedCurrency) as no_rate:
+        convert(cny(100), "KWD", table, now=PUBLISHED, max_age=DAY, field="quote.currency")
+    assert no_rate.value.field == "quote.currency"
+    assert "KWD" in no_rate.value.detail
+
+
+def test_only_cny_amounts_are_converted() -> None:
+    with pytest.raises(ValueError):
+        convert_at(Money(100, "EUR"), Decimal("1"), "USD")
