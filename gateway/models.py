@@ -2,10 +2,69 @@
 
 from __future__ import annotations
 
-from sqlmodel import SQLModel
+import uuid
+from datetime import datetime
+from enum import StrEnum
 
+from sqlalchemy import Column, String, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from services.common.clock import UtcDateTime, utcnow
 from services.common.db import service_registry
 
 
 class GatewayTable(SQLModel, registry=service_registry()):
     """Base of every gateway table: its own MetaData, so its migrations see only its tables."""
+
+
+class AccountRole(StrEnum):
+    BUYER = "BUYER"
+    SUPPLIER = "SUPPLIER"
+    INSPECTOR = "INSPECTOR"
+    ADMIN = "ADMIN"
+
+
+class ApiKeyScope(StrEnum):
+    READ = "read"
+    READ_WRITE = "read_write"
+
+
+class Account(GatewayTable, table=True):
+    __tablename__ = "accounts"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    # Stored lower-cased: one account per mailbox whatever the capitals.
+    email: str = Field(sa_column=Column(String(254), nullable=False, unique=True))
+    password_hash: str = Field(max_length=255)
+    role: AccountRole = Field(sa_column=Column(String(16), nullable=False))
+    # The catalog supplier this account acts for (role SUPPLIER only); no FK across databases.
+    supplier_id: uuid.UUID | None = Field(default=None, index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+
+
+class RefreshToken(GatewayTable, table=True):
+    __tablename__ = "refresh_tokens"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    account_id: uuid.UUID = Field(foreign_key="accounts.id", index=True)
+    # SHA-256 of the opaque token; the token itself is shown once.
+    token_hash: str = Field(max_length=64, unique=True)
+    expires_at: datetime = Field(sa_type=UtcDateTime)
+    used_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+
+
+class ApiKey(GatewayTable, table=True):
+    __tablename__ = "api_keys"
+    __table_args__ = (UniqueConstraint("account_id", "name"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    account_id: uuid.UUID = Field(foreign_key="accounts.id", index=True)
+    name: str = Field(max_length=100)
+    # The public part of the key, for lookup; the secret part is kept only as a hash.
+    prefix: str = Field(max_length=16, unique=True)
+    key_hash: str = Field(max_length=64)
+    scope: ApiKeyScope = Field(sa_column=Column(String(16), nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+    last_used_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UtcDateTime)

@@ -2,9 +2,12 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from pydantic import SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from services.common.settings import ServiceSettings
+
+DEVELOPMENT_JWT_SECRET = "development-only-jwt-secret-change-me-please"
 
 
 class GatewaySettings(ServiceSettings):
@@ -18,3 +21,18 @@ class GatewaySettings(ServiceSettings):
     certification_url: str = "http://127.0.0.1:8003"
     # Seconds; reads are retried on a transport error, writes never.
     upstream_timeout: float = 5.0
+
+    # Access tokens for people and integrators (HS256); distinct from the internal secret.
+    jwt_secret: SecretStr = SecretStr(DEVELOPMENT_JWT_SECRET)
+    access_token_ttl_seconds: int = 15 * 60
+    refresh_token_ttl_days: int = 30
+    # Failed logins allowed per e-mail address and per client address in the window.
+    login_failures_per_email: int = 5
+    login_failures_per_address: int = 20
+    login_failure_window_seconds: int = 15 * 60
+
+    @model_validator(mode="after")
+    def _no_default_jwt_secret_in_production(self) -> GatewaySettings:
+        if self.environment == "production" and self.jwt_secret.get_secret_value() == DEVELOPMENT_JWT_SECRET:
+            raise ValueError("TONGNAN_GATEWAY_JWT_SECRET must be set in production")
+        return self

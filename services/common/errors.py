@@ -55,6 +55,14 @@ class PayloadTooLarge(DomainError):
     status, code, title = 413, "PAYLOAD_TOO_LARGE", "Payload too large"
 
 
+class RateLimited(DomainError):
+    status, code, title = 429, "RATE_LIMITED", "Too many requests"
+
+    def __init__(self, detail: str, *, retry_after_seconds: int, field: str | None = None) -> None:
+        super().__init__(detail, field=field, retry_after=retry_after_seconds)
+        self.retry_after_seconds = retry_after_seconds
+
+
 class UpstreamUnavailable(DomainError):
     status, code, title = 503, "UPSTREAM_UNAVAILABLE", "A service this request needs is unavailable"
 

@@ -68,11 +68,21 @@ def run_env(metadata: MetaData) -> None:
         _run(context, connectable, metadata, url)
 
 
+def _render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
+    """Migrations name plain SQLAlchemy types, never our code, so old ones keep running."""
+    from services.common.clock import UtcDateTime
+
+    if type_ == "type" and isinstance(obj, UtcDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
 def _run(context: Any, connection: Any, metadata: MetaData, url: str) -> None:
     context.configure(
         connection=connection,
         target_metadata=metadata,
         compare_type=True,
+        render_item=_render_item,
         # SQLite cannot ALTER most things; batch mode copies the table instead.
         render_as_batch=make_url(url).get_backend_name() == "sqlite",
     )

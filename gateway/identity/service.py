@@ -1,0 +1,152 @@
+"""Identity rules: registration, login, refresh-token rotation, API keys.
+
+No web framework here; callers pass a session and get typed errors.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from pwdlib import PasswordHash
+from sqlmodel import Session, select
+
+from gateway.identity.throttle import LoginThrottle
+from gateway.identity.tokens import Principal, digest, new_secret
+from gateway.models import Account, AccountRole, ApiKey, ApiKeyScope, RefreshToken
+from services.common.clock import utcnow
+from services.common.errors import BadInput, Conflict, Forbidden, NotFound, Unauthenticated
+
+# argon2id with pwdlib's recommended parameters.
+password_hash = PasswordHash.recommended()
+# Verified when the e-mail is unknown, so a miss costs the same time as a wrong password.
+_DUMMY_HASH = password_hash.hash("no account has this password")
+
+MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 256
+SELF_REGISTERED_ROLES = (AccountRole.BUYER, AccountRole.SUPPLIER)
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+API_KEY_PREFIX = "tnx"
+REFRESH_PREFIX = "tnr"
+
+
+def normalise_email(email: str) -> str:
+    value = email.strip().lower()
+    if len(value) > 254 or not _EMAIL.match(value):
+        raise BadInput("not a valid e-mail address", field="email")
+    return value
+
+
+def _check_password(password: str) -> None:
+    if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
+        raise BadInput(f"must be {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters long", field="password")
+
+
+def register(
+    session: Session,
+    *,
+    email: str,
+    password: str,
+    role: AccountRole,
+    supplier_id: uuid.UUID | None = None,
+    allow_staff_roles: bool = False,
+) -> Account:
+    """Create an account. People register as BUYER or SUPPLIER; staff roles are granted by an admin."""
+    address = normalise_email(email)
+    _check_password(password)
+    if role not in SELF_REGISTERED_ROLES and not allow_staff_roles:
+        raise BadInput("only BUYER or SUPPLIER accounts can be registered", field="role")
+    if (role is AccountRole.SUPPLIER) != (supplier_id is not None):
+        raise BadInput("a SUPPLIER account needs its supplier, other roles none", field="supplier")
+    if session.exec(select(Account.id).where(Account.email == address)).first() is not None:
+        raise Conflict("an account with this e-mail address exists", field="email")
+    account = Account(email=address, password_hash=password_hash.hash(password), role=role, supplier_id=supplier_id)
+    session.add(account)
+    session.flush()
+    return account
+
+
+def authenticate(session: Session, *, email: str, password: str, address: str, throttle: LoginThrottle) -> Account:
+    login = email.strip().lower()
+    throttle.check(login, address)
+    account = session.exec(select(Account).where(Account.email == login)).first()
+    valid, new_hash = password_hash.verify_and_update(password, account.password_hash if account else _DUMMY_HASH)
+    if account is None or not valid:
+        throttle.failed(login, address)
+        raise Unauthenticated("wrong e-mail address or password")
+    throttle.succeeded(login)
+    if new_hash is not None:  # parameters were raised since this hash was made
+        account.password_hash = new_hash
+    return account
+
+
+def issue_refresh_token(session: Session, account: Account, *, ttl_days: int) -> str:
+    _, token = new_secret(REFRESH_PREFIX)
+    session.add(
+        RefreshToken(account_id=account.id, token_hash=digest(token), expires_at=utcnow() + timedelta(days=ttl_days))
+    )
+    session.flush()
+    return token
+
+
+def rotate_refresh_token(session: Session, token: str, *, ttl_days: int) -> tuple[Account, str]:
+    """Spend a refresh token for a new one. A token is good once: reuse means it leaked."""
+    stored = session.exec(select(RefreshToken).where(RefreshToken.token_hash == digest(token))).first()
+    if stored is None or stored.used_at is not None or stored.expires_at <= utcnow():
+        raise Unauthenticated("refresh token invalid, used or expired; log in again", field="refreshToken")
+    stored.used_at = utcnow()
+    account = session.get(Account, stored.account_id)
+    if account is None:
+        raise Unauthenticated("account no longer exists", field="refreshToken")
+    return account, issue_refresh_token(session, account, ttl_days=ttl_days)
+
+
+@dataclass(frozen=True)
+class CreatedApiKey:
+    key: str  # shown once
+    record: ApiKey
+
+
+def create_api_key(session: Session, account: Account, *, name: str, scope: ApiKeyScope) -> CreatedApiKey:
+    label = name.strip()
+    if not 1 <= len(label) <= 100:
+        raise BadInput("must be 1 to 100 characters", field="name")
+    taken = session.exec(select(ApiKey.id).where(ApiKey.account_id == account.id, ApiKey.name == label)).first()
+    if taken is not None:
+        raise Conflict("you already have an API key with this name", field="name")
+    lookup, key = new_secret(API_KEY_PREFIX)
+    record = ApiKey(account_id=account.id, name=label, prefix=lookup, key_hash=digest(key), scope=scope)
+    session.add(record)
+    session.flush()
+    return CreatedApiKey(key=key, record=record)
+
+
+def authenticate_api_key(session: Session, key: str) -> Principal:
+    parts = key.split("_")
+    if len(parts) < 3 or parts[0] != API_KEY_PREFIX:
+        raise Unauthenticated("API key invalid")
+    record = session.exec(select(ApiKey).where(ApiKey.prefix == parts[1])).first()
+    if record is None or record.key_hash != digest(key):
+        raise Unauthenticated("API key invalid")
+    if record.revoked_at is not None:
+        raise Unauthenticated("API key revoked")
+    account = session.get(Account, record.account_id)
+    if account is None:
+        raise Unauthenticated("API key invalid")
+    record.last_used_at = utcnow()
+    return Principal(
+        account_id=account.id, role=account.role, supplier_id=account.supplier_id, api_key_scope=record.scope
+    )
+
+
+def revoke_api_key(session: Session, principal: Principal, key_id: uuid.UUID) -> ApiKey:
+    record = session.get(ApiKey, key_id)
+    if record is None:
+        raise NotFound("no such API key", field="id")
+    if record.account_id != principal.account_id and principal.role is not AccountRole.ADMIN:
+        raise Forbidden("this API key belongs to another account", field="id")
+    if record.revoked_at is None:  # revoking twice is a no-op, not an error
+        record.revoked_at = utcnow()
+    return record

@@ -1,0 +1,79 @@
+"""Access tokens (short-lived JWTs) and the opaque secrets behind refresh tokens and API keys."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+import uuid
+from dataclasses import dataclass
+
+import jwt
+
+from gateway.models import Account, AccountRole, ApiKeyScope
+from services.common.errors import Unauthenticated
+
+ALGORITHM = "HS256"
+AUDIENCE = "tongnan-api"
+ISSUER = "tongnan-gateway"
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is calling the public API, and through what."""
+
+    account_id: uuid.UUID
+    role: AccountRole
+    supplier_id: uuid.UUID | None
+    # None for a person's access token; the key's scope for an integrator's API key.
+    api_key_scope: ApiKeyScope | None = None
+
+    @property
+    def may_write(self) -> bool:
+        return self.api_key_scope in (None, ApiKeyScope.READ_WRITE)
+
+
+def issue_access_token(account: Account, secret: str, *, ttl_seconds: int) -> str:
+    now = int(time.time())
+    claims = {
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "sub": str(account.id),
+        "role": account.role.value,
+        "sid": str(account.supplier_id) if account.supplier_id else None,
+        "iat": now,
+        "exp": now + ttl_seconds,
+    }
+    return jwt.encode(claims, secret, algorithm=ALGORITHM)
+
+
+def read_access_token(token: str, secret: str) -> Principal:
+    try:
+        # One allowed algorithm: `alg: none` and RS/HS confusion are refused by PyJWT.
+        claims = jwt.decode(
+            token,
+            secret,
+            algorithms=[ALGORITHM],
+            audience=AUDIENCE,
+            issuer=ISSUER,
+            options={"require": ["exp", "iat", "sub", "aud", "iss"]},
+        )
+        role = AccountRole(claims["role"])
+        account_id = uuid.UUID(claims["sub"])
+        supplier_id = uuid.UUID(claims["sid"]) if claims.get("sid") else None
+    except jwt.ExpiredSignatureError:
+        raise Unauthenticated("access token expired; refresh it or log in again") from None
+    except (jwt.InvalidTokenError, KeyError, ValueError):
+        raise Unauthenticated("access token invalid") from None
+    return Principal(account_id=account_id, role=role, supplier_id=supplier_id)
+
+
+def new_secret(prefix: str) -> tuple[str, str]:
+    """(lookup id, full token) for an opaque credential: `tnx_<lookup>_<secret>`."""
+    lookup = secrets.token_hex(6)
+    return lookup, f"{prefix}_{lookup}_{secrets.token_urlsafe(32)}"
+
+
+def digest(token: str) -> str:
+    """SHA-256 is enough for 256-bit random secrets; argon2 is kept for people's passwords."""
+    return hashlib.sha256(token.encode()).hexdigest()

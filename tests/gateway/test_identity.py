@@ -1,0 +1,183 @@
+"""Accounts, passwords, tokens and API keys, on the migrated gateway database."""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from collections.abc import Iterator
+
+import jwt
+import pytest
+from sqlmodel import Session
+
+from gateway.identity import service
+from gateway.identity.throttle import LoginThrottle
+from gateway.identity.tokens import issue_access_token, read_access_token
+from gateway.models import Account, AccountRole, ApiKey, ApiKeyScope, GatewayTable
+from services.common.errors import BadInput, Conflict, Forbidden, RateLimited, Unauthenticated
+from tests.databases import Databases, empty_tables
+
+SECRET = "test-jwt-secret-of-enough-length-for-hs256"
+
+
+@pytest.fixture
+def session(databases: Databases) -> Iterator[Session]:
+    engine = databases.engine("gateway")
+    with Session(engine, expire_on_commit=False) as s:
+        yield s
+        s.commit()
+    empty_tables(engine, GatewayTable.metadata)
+
+
+def throttle(per_email: int = 5) -> LoginThrottle:
+    return LoginThrottle(per_email=per_email, per_address=20, window_seconds=900)
+
+
+def make_buyer(session: Session, email: str = "anna@werkstatt-hamburg.de") -> Account:
+    return service.register(session, email=email, password="correct horse battery", role=AccountRole.BUYER)
+
+
+def test_password_is_stored_as_argon2_and_login_works_case_insensitively(session: Session) -> None:
+    account = make_buyer(session, "Anna@Werkstatt-Hamburg.de")
+    assert account.email == "anna@werkstatt-hamburg.de"
+    assert account.password_hash.startswith("$argon2id$")
+    assert "correct horse" not in account.password_hash
+    found = service.authenticate(
+        session,
+        email="ANNA@werkstatt-hamburg.de",
+        password="correct horse battery",
+        address="1.2.3.4",
+        throttle=throttle(),
+    )
+    assert found.id == account.id
+
+
+def test_registration_refuses_bad_input_naming_the_field(session: Session) -> None:
+    cases = [
+        (dict(email="not-an-address", password="long enough pw"), "email"),
+        (dict(email="a@b.de", password="short"), "password"),
+    ]
+    for kwargs, field in cases:
+        with pytest.raises(BadInput) as err:
+            service.register(session, role=AccountRole.BUYER, **kwargs)  # type: ignore[arg-type]
+        assert err.value.field == field
+    with pytest.raises(BadInput) as err:
+        service.register(session, email="x@y.de", password="long enough pw", role=AccountRole.ADMIN)
+    assert err.value.field == "role"
+    with pytest.raises(BadInput) as err:
+        service.register(session, email="x@y.de", password="long enough pw", role=AccountRole.SUPPLIER)
+    assert err.value.field == "supplier"
+    make_buyer(session)
+    with pytest.raises(Conflict) as conflict:
+        make_buyer(session, "ANNA@werkstatt-hamburg.de")
+    assert conflict.value.field == "email"
+
+
+def test_wrong_password_and_unknown_email_give_the_same_answer(session: Session) -> None:
+    make_buyer(session)
+    messages = []
+    for email, password in (("anna@werkstatt-hamburg.de", "wrong password!"), ("nobody@x.de", "whatever pw")):
+        with pytest.raises(Unauthenticated) as err:
+            service.authenticate(session, email=email, password=password, address="1.2.3.4", throttle=throttle())
+        messages.append(err.value.detail)
+    assert messages[0] == messages[1]
+
+
+def test_login_throttling_stops_guessing_even_with_the_right_password(session: Session) -> None:
+    make_buyer(session)
+    guard = throttle(per_email=3)
+    for _ in range(3):
+        with pytest.raises(Unauthenticated):
+            service.authenticate(
+                session, email="anna@werkstatt-hamburg.de", password="guess guess", address="6.6.6.6", throttle=guard
+            )
+    with pytest.raises(RateLimited) as limited:
+        service.authenticate(
+            session,
+            email="anna@werkstatt-hamburg.de",
+            password="correct horse battery",
+            address="6.6.6.6",
+            throttle=guard,
+        )
+    assert limited.value.status == 429
+    assert 0 < limited.value.retry_after_seconds <= 900
+
+
+def test_login_throttling_per_address_across_accounts() -> None:
+    now = [1000.0]
+    guard = LoginThrottle(per_email=100, per_address=2, window_seconds=60, clock=lambda: now[0])
+    guard.failed("a@x.de", "6.6.6.6")
+    guard.failed("b@x.de", "6.6.6.6")
+    with pytest.raises(RateLimited):
+        guard.check("c@x.de", "6.6.6.6")
+    guard.check("c@x.de", "7.7.7.7")  # another address is not affected
+    now[0] += 61
+    guard.check("c@x.de", "6.6.6.6")  # the window has passed
+
+
+def test_access_token_round_trip_and_refusals(session: Session) -> None:
+    account = make_buyer(session)
+    token = issue_access_token(account, SECRET, ttl_seconds=60)
+    principal = read_access_token(token, SECRET)
+    assert (principal.account_id, principal.role) == (account.id, AccountRole.BUYER)
+
+    expired = issue_access_token(account, SECRET, ttl_seconds=-1)
+    with pytest.raises(Unauthenticated, match="expired"):
+        read_access_token(expired, SECRET)
+    with pytest.raises(Unauthenticated, match="invalid"):
+        read_access_token(issue_access_token(account, "another-secret-of-enough-length-xx", ttl_seconds=60), SECRET)
+
+    claims = jwt.decode(token, options={"verify_signature": False})
+    header = base64.urlsafe_b64encode(json.dumps({"alg": "none", "typ": "JWT"}).encode()).rstrip(b"=")
+    body = base64.urlsafe_b64encode(json.dumps({**claims, "role": "ADMIN"}).encode()).rstrip(b"=")
+    with pytest.raises(Unauthenticated, match="invalid"):
+        read_access_token(f"{header.decode()}.{body.decode()}.", SECRET)
+
+
+def test_refresh_token_rotates_and_cannot_be_used_twice(session: Session) -> None:
+    account = make_buyer(session)
+    first = service.issue_refresh_token(session, account, ttl_days=30)
+    owner, second = service.rotate_refresh_token(session, first, ttl_days=30)
+    assert owner.id == account.id and second != first
+    with pytest.raises(Unauthenticated):
+        service.rotate_refresh_token(session, first, ttl_days=30)
+    with pytest.raises(Unauthenticated):
+        service.rotate_refresh_token(session, "tnr_forged_token", ttl_days=30)
+
+
+def test_api_key_is_shown_once_stored_hashed_scoped_and_revocable(session: Session) -> None:
+    account = make_buyer(session)
+    created = service.create_api_key(session, account, name="ERP sync", scope=ApiKeyScope.READ)
+    assert created.key.startswith("tnx_")
+    stored = session.get(ApiKey, created.record.id)
+    assert stored is not None and created.key not in (stored.key_hash, stored.prefix)
+    assert stored.last_used_at is None
+
+    principal = service.authenticate_api_key(session, created.key)
+    assert principal.account_id == account.id and not principal.may_write
+    assert stored.last_used_at is not None
+
+    with pytest.raises(Conflict):
+        service.create_api_key(session, account, name="ERP sync", scope=ApiKeyScope.READ)
+    with pytest.raises(Unauthenticated):
+        service.authenticate_api_key(session, created.key[:-1] + ("A" if created.key[-1] != "A" else "B"))
+
+    other = make_buyer(session, "someone@else.ae")
+    intruder = service.authenticate_api_key(
+        session, service.create_api_key(session, other, name="mine", scope=ApiKeyScope.READ_WRITE).key
+    )
+    with pytest.raises(Forbidden):
+        service.revoke_api_key(session, intruder, created.record.id)
+
+    service.revoke_api_key(session, principal, created.record.id)
+    service.revoke_api_key(session, principal, created.record.id)  # idempotent
+    with pytest.raises(Unauthenticated, match="revoked"):
+        service.authenticate_api_key(session, created.key)
+
+
+def test_malformed_or_unknown_api_keys_are_refused(session: Session) -> None:
+    with pytest.raises(Unauthenticated):
+        service.authenticate_api_key(session, f"tnx_{uuid.uuid4().hex[:12]}_{'x' * 43}")
+    with pytest.raises(Unauthenticated):
+        service.authenticate_api_key(session, "Bearer something")
