@@ -104,8 +104,7 @@ def check_ports_free(components: Sequence[Component]) -> None:
     for c in components:
         if c.port in seen:
             raise StackError(
-                f"port {c.port} is set for both {seen[c.port]} and {c.name}; "
-                f"set {c.port_variable} to another port"
+                f"port {c.port} is set for both {seen[c.port]} and {c.name}; set {c.port_variable} to another port"
             )
         seen[c.port] = c.name
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
@@ -142,9 +141,7 @@ class Supervisor:
                 # Own process group: the terminal's Ctrl-C reaches us, and we stop children in order.
                 start_new_session=True,
             )
-            threading.Thread(
-                target=_stream, args=(c.name.ljust(self._width), c.process.stdout), daemon=True
-            ).start()
+            threading.Thread(target=_stream, args=(c.name.ljust(self._width), c.process.stdout), daemon=True).start()
 
     def wait_ready(self, timeout: float = READY_TIMEOUT_SECONDS) -> None:
         deadline = time.monotonic() + timeout
