@@ -4,7 +4,12 @@ UV := $(PYTHON) -m uv
 RUN := $(UV) run --frozen
 PYTEST := $(RUN) pytest
 
-.PHONY: install up migrate test lint typecheck pytest-sqlite pytest-postgres schema clean
+.PHONY: install up migrate test lint typecheck contract pytest-sqlite pytest-postgres clean
+
+CONTRACT := ../shared/contract/check.py
+# The public GraphQL contract is enforced once the gateway serves all of it (CONTRACT_STRICT=1);
+# until then the check reports how many of its names are still missing.
+CONTRACT_STRICT ?= 0
 
 install:
 	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check "uv>=0.9"
@@ -23,6 +28,12 @@ lint: install
 typecheck: install
 	$(RUN) mypy services gateway storefront tests bench
 
+contract: install
+	$(RUN) tongnan schema --check
+	@if [ ! -f $(CONTRACT) ]; then echo "contract check skipped: $(CONTRACT) not found"; \
+	elif [ "$(CONTRACT_STRICT)" = "1" ]; then $(RUN) python $(CONTRACT) schema.graphql; \
+	else $(RUN) python $(CONTRACT) schema.graphql | tail -n 1; fi
+
 pytest-sqlite: install
 	TONGNAN_TEST_DB=sqlite $(PYTEST)
 
@@ -36,7 +47,7 @@ pytest-postgres: install
 		echo "*** PostgreSQL pass SKIPPED: no server at 127.0.0.1:5432 (CI runs it) ***"; \
 	fi
 
-test: lint typecheck pytest-sqlite pytest-postgres
+test: lint typecheck contract pytest-sqlite pytest-postgres
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

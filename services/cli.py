@@ -8,6 +8,7 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from pydantic import ValidationError
 
@@ -133,6 +134,21 @@ def cmd_revision(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_schema(args: argparse.Namespace) -> int:
+    from gateway.schema import schema
+
+    sdl = schema.as_str() + "\n"
+    if args.check:
+        current = Path(args.path).read_text() if Path(args.path).exists() else ""
+        if current != sdl:
+            print(f"error: {args.path} is not the gateway's schema; run `tongnan schema` and commit it", file=sys.stderr)
+            return 1
+        return 0
+    Path(args.path).write_text(sdl)
+    print(f"wrote {args.path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tongnan", description="Tongnan Parts Exchange")
     parser.add_argument(
@@ -145,6 +161,10 @@ def build_parser() -> argparse.ArgumentParser:
     up = sub.add_parser("up", help="migrate, load demo data and run the whole stack on localhost")
     up.add_argument("--no-demo", action="store_true", help="do not load demo data into empty databases")
     up.set_defaults(func=cmd_up)
+    sch = sub.add_parser("schema", help="export the gateway's GraphQL SDL (committed as schema.graphql)")
+    sch.add_argument("--path", default="schema.graphql")
+    sch.add_argument("--check", action="store_true", help="fail if the file differs from the schema")
+    sch.set_defaults(func=cmd_schema)
     rev = sub.add_parser("revision", help="autogenerate a migration from a service's models")
     rev.add_argument("service", choices=sorted(SETTINGS))
     rev.add_argument("-m", "--message", required=True)
