@@ -4,6 +4,9 @@ from fastapi import FastAPI
 from strawberry.fastapi import GraphQLRouter
 
 from gateway.clients import ServiceClients
+from gateway.context import context_getter
+from gateway.errors import RequestRefused, request_refused_handler
+from gateway.identity.throttle import LoginThrottle
 from gateway.schema import schema
 from gateway.settings import GatewaySettings
 from services.common.app import build_service_app
@@ -22,5 +25,11 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         on_startup=open_clients,
         on_shutdown=lambda app: app.state.clients.aclose(),
     )
-    app.include_router(GraphQLRouter(schema, graphql_ide="graphiql"), prefix="/graphql")
+    app.state.login_throttle = LoginThrottle(
+        per_email=settings.login_failures_per_email,
+        per_address=settings.login_failures_per_address,
+        window_seconds=settings.login_failure_window_seconds,
+    )
+    app.add_exception_handler(RequestRefused, request_refused_handler)
+    app.include_router(GraphQLRouter(schema, graphql_ide="graphiql", context_getter=context_getter), prefix="/graphql")
     return app

@@ -7,6 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import Column, String, UniqueConstraint
+from sqlalchemy import Enum as SAEnum
 from sqlmodel import Field, SQLModel
 
 from services.common.clock import UtcDateTime, utcnow
@@ -29,6 +30,16 @@ class ApiKeyScope(StrEnum):
     READ_WRITE = "read_write"
 
 
+def _enum_column(enum: type[StrEnum]) -> Column[str]:
+    """Stored as its string value in a VARCHAR, on SQLite and PostgreSQL alike."""
+    return Column(
+        SAEnum(
+            enum, native_enum=False, create_constraint=False, length=16, values_callable=lambda e: [m.value for m in e]
+        ),
+        nullable=False,
+    )
+
+
 class Account(GatewayTable, table=True):
     __tablename__ = "accounts"
 
@@ -36,7 +47,7 @@ class Account(GatewayTable, table=True):
     # Stored lower-cased: one account per mailbox whatever the capitals.
     email: str = Field(sa_column=Column(String(254), nullable=False, unique=True))
     password_hash: str = Field(max_length=255)
-    role: AccountRole = Field(sa_column=Column(String(16), nullable=False))
+    role: AccountRole = Field(sa_column=_enum_column(AccountRole))
     # The catalog supplier this account acts for (role SUPPLIER only); no FK across databases.
     supplier_id: uuid.UUID | None = Field(default=None, index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
@@ -64,7 +75,7 @@ class ApiKey(GatewayTable, table=True):
     # The public part of the key, for lookup; the secret part is kept only as a hash.
     prefix: str = Field(max_length=16, unique=True)
     key_hash: str = Field(max_length=64)
-    scope: ApiKeyScope = Field(sa_column=Column(String(16), nullable=False))
+    scope: ApiKeyScope = Field(sa_column=_enum_column(ApiKeyScope))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
     last_used_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UtcDateTime)

@@ -3,13 +3,43 @@
 from __future__ import annotations
 
 import strawberry
+from strawberry import relay
+from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, ParserCache, QueryDepthLimiter, ValidationCache
+
+from gateway.errors import CodedErrors
+from gateway.identity.graphql import IdentityMutation, IdentityQuery
+from gateway.permissions import ReadOnlyApiKeys
+
+MAX_DEPTH = 12
+MAX_ALIASES = 50
+MAX_TOKENS = 5000
 
 
 @strawberry.type
-class Query:
+class Query(IdentityQuery):
+    node: relay.Node | None = relay.node(description="Any object by its global id.")
+
     @strawberry.field(description="The API's version; a cheap liveness probe for integrators.")
     def api_version(self) -> str:
         return "2026-11"
 
 
-schema = strawberry.Schema(query=Query)
+@strawberry.type
+class Mutation(IdentityMutation):
+    pass
+
+
+schema = strawberry.Schema(
+    query=Query,
+    mutation=Mutation,
+    extensions=[
+        # Factories: strawberry builds fresh extension instances for each request.
+        CodedErrors,
+        ReadOnlyApiKeys,
+        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
+        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        lambda: ParserCache(maxsize=1024),
+        lambda: ValidationCache(maxsize=1024),
+    ],
+)

@@ -141,7 +141,9 @@ def cmd_schema(args: argparse.Namespace) -> int:
     if args.check:
         current = Path(args.path).read_text() if Path(args.path).exists() else ""
         if current != sdl:
-            print(f"error: {args.path} is not the gateway's schema; run `tongnan schema` and commit it", file=sys.stderr)
+            print(
+                f"error: {args.path} is not the gateway's schema; run `tongnan schema` and commit it", file=sys.stderr
+            )
             return 1
         return 0
     Path(args.path).write_text(sdl)

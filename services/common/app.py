@@ -47,7 +47,8 @@ def build_service_app(
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    yield from session_scope(request.app.state.engine)
+    with session_scope(request.app.state.engine) as session:
+        yield session
 
 
 # scope="function": the commit happens before the response is sent, so a client

@@ -1,8 +1,8 @@
 """accounts, refresh tokens and api keys
 
-Revision ID: b634e5d82cf9
+Revision ID: 9091ec21e5d2
 Revises:
-Create Date: 2026-11-26 07:00:34.285425
+Create Date: 2026-11-26 07:04:12.669089
 """
 
 from collections.abc import Sequence
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import sqlmodel.sql.sqltypes
 from alembic import op
 
-revision: str = "b634e5d82cf9"
+revision: str = "9091ec21e5d2"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -24,7 +24,11 @@ def upgrade() -> None:
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("email", sa.String(length=254), nullable=False),
         sa.Column("password_hash", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
-        sa.Column("role", sa.String(length=16), nullable=False),
+        sa.Column(
+            "role",
+            sa.Enum("BUYER", "SUPPLIER", "INSPECTOR", "ADMIN", name="accountrole", native_enum=False, length=16),
+            nullable=False,
+        ),
         sa.Column("supplier_id", sa.Uuid(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_accounts")),
@@ -40,7 +44,9 @@ def upgrade() -> None:
         sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
         sa.Column("prefix", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
         sa.Column("key_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("scope", sa.String(length=16), nullable=False),
+        sa.Column(
+            "scope", sa.Enum("read", "read_write", name="apikeyscope", native_enum=False, length=16), nullable=False
+        ),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("last_used_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),

@@ -1,0 +1,97 @@
+"""Every GraphQL error carries `extensions.code`; nothing internal reaches a client.
+
+Domain errors (ours and the services' problem responses, mapped by the clients) keep
+their message and code and name the input field; GraphQL syntax and validation errors
+are BAD_USER_INPUT; anything else becomes a bare INTERNAL error, logged with its trace.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import JSONResponse
+from graphql import GraphQLError
+from strawberry.extensions import MaskErrors
+
+from services.common.errors import DomainError
+
+log = logging.getLogger(__name__)
+
+CODES = (
+    "UNAUTHENTICATED",
+    "FORBIDDEN",
+    "NOT_FOUND",
+    "BAD_USER_INPUT",
+    "CONFLICT",
+    "RATE_LIMITED",
+    "UPSTREAM_UNAVAILABLE",
+    "INTERNAL",
+)
+# Service problem codes that are not in the public list map onto the nearest one.
+_PUBLIC_CODE = {"BAD_REQUEST": "BAD_USER_INPUT", "PAYLOAD_TOO_LARGE": "BAD_USER_INPUT"}
+
+
+def public_code(code: str) -> str:
+    code = _PUBLIC_CODE.get(code, code)
+    return code if code in CODES else "INTERNAL"
+
+
+def domain_extensions(error: DomainError) -> dict[str, Any]:
+    extensions: dict[str, Any] = {"code": public_code(error.code)}
+    if error.field:
+        extensions["field"] = error.field
+    retry_after = error.extra.get("retry_after")
+    if retry_after is not None:
+        extensions["retryAfterSeconds"] = retry_after
+    return extensions
+
+
+def _coded(error: GraphQLError, message: str, extensions: dict[str, Any]) -> GraphQLError:
+    return GraphQLError(
+        message=message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        extensions=extensions,
+    )
+
+
+class CodedErrors(MaskErrors):
+    """MaskErrors that gives every error a code instead of hiding only some."""
+
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=lambda _: True, error_message="Unexpected error.")
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        original = error.original_error
+        if isinstance(original, DomainError):
+            return _coded(error, original.detail, domain_extensions(original))
+        if original is None:
+            if error.extensions and error.extensions.get("code") in CODES:
+                return error
+            # Syntax and validation errors: the client's document is wrong.
+            return _coded(error, error.message, {"code": "BAD_USER_INPUT"})
+        if isinstance(original, GraphQLError) and (original.extensions or {}).get("code") in CODES:
+            return _coded(error, original.message, dict(original.extensions or {}))
+        log.error("unexpected error in GraphQL resolver", exc_info=original)
+        return _coded(error, self.error_message, {"code": "INTERNAL"})
+
+
+class RequestRefused(Exception):
+    """Refused before execution (credentials, rate, size): answered as a GraphQL error body."""
+
+    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = headers or {}
+
+
+async def request_refused_handler(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestRefused)
+    body = {"data": None, "errors": [{"message": exc.message, "extensions": {"code": exc.code}}]}
+    return JSONResponse(body, status_code=exc.status, headers=exc.headers)

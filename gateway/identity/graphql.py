@@ -1,0 +1,248 @@
+"""GraphQL face of identity: register, login, tokens, API keys, viewer."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+
+import strawberry
+from sqlmodel import Session
+from strawberry import relay
+from strawberry.types import Info
+
+from gateway.context import Context
+from gateway.identity import service
+from gateway.identity.tokens import issue_access_token
+from gateway.models import Account as AccountRecord
+from gateway.models import AccountRole, ApiKeyScope
+from gateway.models import ApiKey as ApiKeyRecord
+from services.common.errors import BadInput, Forbidden
+
+# The stored enums are the GraphQL enums: one list of roles and scopes.
+Role = strawberry.enum(AccountRole, name="Role")
+strawberry.enum(
+    ApiKeyScope, name="ApiKeyScope", description="READ keys may only query; READ_WRITE keys may also run mutations."
+)
+
+
+@strawberry.type
+class Account(relay.Node):
+    id: relay.NodeID[str]
+    email: str
+    role: AccountRole
+    supplier_id: strawberry.Private[str | None]
+
+    @classmethod
+    def from_record(cls, record: AccountRecord) -> Account:
+        return cls(
+            id=str(record.id),
+            email=record.email,
+            role=record.role,
+            supplier_id=str(record.supplier_id) if record.supplier_id else None,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
+    ) -> list[Account | None]:
+        """An account is visible to itself and to admins only."""
+        principal = info.context.principal
+        wanted = list(node_ids)
+
+        def load(session: Session) -> list[Account | None]:
+            found: list[Account | None] = []
+            for node_id in wanted:
+                record = _account_or_none(session, node_id)
+                visible = (
+                    principal is not None
+                    and record is not None
+                    and (record.id == principal.account_id or principal.role is AccountRole.ADMIN)
+                )
+                found.append(cls.from_record(record) if visible and record else None)
+            return found
+
+        return await info.context.in_session(load)
+
+
+def _account_or_none(session: Session, node_id: str) -> AccountRecord | None:
+    try:
+        return session.get(AccountRecord, uuid.UUID(node_id))
+    except ValueError:
+        return None
+
+
+@strawberry.type
+class Viewer:
+    account: Account | None
+
+
+@strawberry.type
+class AuthPayload:
+    token: str = strawberry.field(description="Access token (JWT) for `Authorization: Bearer ...`; short-lived.")
+    refresh_token: str = strawberry.field(description="Spend once with `refreshToken` for a new pair.")
+    account: Account
+
+
+@strawberry.type
+class ApiKey(relay.Node):
+    id: relay.NodeID[str]
+    name: str
+    scope: ApiKeyScope
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+    @classmethod
+    def from_record(cls, record: ApiKeyRecord) -> ApiKey:
+        return cls(
+            id=str(record.id),
+            name=record.name,
+            scope=record.scope,
+            created_at=record.created_at,
+            last_used_at=record.last_used_at,
+            revoked_at=record.revoked_at,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
+    ) -> list[ApiKey | None]:
+        principal = info.context.principal
+        wanted = list(node_ids)
+
+        def load(session: Session) -> list[ApiKey | None]:
+            found: list[ApiKey | None] = []
+            for node_id in wanted:
+                try:
+                    record = session.get(ApiKeyRecord, uuid.UUID(node_id))
+                except ValueError:
+                    record = None
+                visible = principal is not None and record is not None and record.account_id == principal.account_id
+                found.append(cls.from_record(record) if visible and record else None)
+            return found
+
+        return await info.context.in_session(load)
+
+
+@strawberry.type
+class ApiKeyPayload:
+    key: str = strawberry.field(description="The key itself. Shown only here, once; we keep only its hash.")
+    api_key: ApiKey
+
+
+@strawberry.input
+class SupplierInput:
+    name_en: str
+    name_zh: str
+    uscc: str = strawberry.field(description="Unified Social Credit Code (18 characters, GB 32100-2015).")
+
+
+@strawberry.input
+class RegisterInput:
+    email: str
+    password: str
+    role: AccountRole
+    supplier: SupplierInput | None = None
+
+
+def _auth_payload(context: Context, session: Session, account: AccountRecord) -> AuthPayload:
+    settings = context.settings
+    return AuthPayload(
+        token=issue_access_token(
+            account, settings.jwt_secret.get_secret_value(), ttl_seconds=settings.access_token_ttl_seconds
+        ),
+        refresh_token=service.issue_refresh_token(session, account, ttl_days=settings.refresh_token_ttl_days),
+        account=Account.from_record(account),
+    )
+
+
+@strawberry.type
+class IdentityQuery:
+    @strawberry.field(description="The caller: null fields when anonymous.")
+    async def viewer(self, info: Info[Context, None]) -> Viewer:
+        principal = info.context.principal
+        if principal is None:
+            return Viewer(account=None)
+
+        def load(session: Session) -> Account | None:
+            record = session.get(AccountRecord, principal.account_id)
+            return Account.from_record(record) if record else None
+
+        return Viewer(account=await info.context.in_session(load))
+
+
+@strawberry.type
+class IdentityMutation:
+    @strawberry.mutation(description="Create a BUYER or SUPPLIER account and log it in.")
+    async def register(self, info: Info[Context, None], input: RegisterInput) -> AuthPayload:
+        role = input.role
+        if role is AccountRole.SUPPLIER:
+            raise BadInput("supplier accounts are opened through the supplier portal", field="role")
+        if input.supplier is not None:
+            raise BadInput("only SUPPLIER accounts have a supplier", field="supplier")
+
+        def work(session: Session) -> AuthPayload:
+            account = service.register(session, email=input.email, password=input.password, role=role)
+            return _auth_payload(info.context, session, account)
+
+        return await info.context.in_session(work)
+
+    @strawberry.mutation
+    async def login(self, info: Info[Context, None], email: str, password: str) -> AuthPayload:
+        context = info.context
+
+        def work(session: Session) -> AuthPayload:
+            account = service.authenticate(
+                session, email=email, password=password, address=context.client_address, throttle=context.throttle
+            )
+            return _auth_payload(context, session, account)
+
+        return await context.in_session(work)
+
+    @strawberry.mutation(description="Spend a refresh token for a new access token and refresh token.")
+    async def refresh_token(self, info: Info[Context, None], refresh_token: str) -> AuthPayload:
+        settings = info.context.settings
+
+        def work(session: Session) -> AuthPayload:
+            account, new_refresh = service.rotate_refresh_token(
+                session, refresh_token, ttl_days=settings.refresh_token_ttl_days
+            )
+            payload = _auth_payload(info.context, session, account)
+            payload.refresh_token = new_refresh
+            return payload
+
+        return await info.context.in_session(work)
+
+    @strawberry.mutation(description="A named API key for an integrator. The key is shown once.")
+    async def create_api_key(
+        self,
+        info: Info[Context, None],
+        name: str,
+        scope: ApiKeyScope = ApiKeyScope.READ_WRITE,
+    ) -> ApiKeyPayload:
+        principal = info.context.require_principal()
+
+        def work(session: Session) -> ApiKeyPayload:
+            account = session.get(AccountRecord, principal.account_id)
+            if account is None:
+                raise Forbidden("account no longer exists")
+            created = service.create_api_key(session, account, name=name, scope=scope)
+            return ApiKeyPayload(key=created.key, api_key=ApiKey.from_record(created.record))
+
+        return await info.context.in_session(work)
+
+    @strawberry.mutation(description="Revoke one of your API keys; it stops working at once.")
+    async def revoke_api_key(self, info: Info[Context, None], id: relay.GlobalID) -> ApiKey:
+        principal = info.context.require_principal()
+        if id.type_name != "ApiKey":
+            raise BadInput("not an API key id", field="id")
+        try:
+            key_id = uuid.UUID(id.node_id)
+        except ValueError:
+            raise BadInput("not an API key id", field="id") from None
+
+        def work(session: Session) -> ApiKey:
+            return ApiKey.from_record(service.revoke_api_key(session, principal, key_id))
+
+        return await info.context.in_session(work)
