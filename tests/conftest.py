@@ -22,9 +22,7 @@ def pytest_report_header() -> str:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if BACKEND == "postgresql":
         return
-    skip = pytest.mark.skip(
-        reason="needs PostgreSQL: runs in the PostgreSQL pass (TONGNAN_TEST_DB=postgresql)"
-    )
+    skip = pytest.mark.skip(reason="needs PostgreSQL: runs in the PostgreSQL pass (TONGNAN_TEST_DB=postgresql)")
     for item in items:
         if "postgres_only" in item.keywords:
             item.add_marker(skip)
