@@ -1,15 +1,61 @@
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from services.certification.api import router
+from services.certification.documents import DocumentStore
+from services.certification.ratelimit import RateLimited, TokenBucket
 from services.certification.settings import CertificationSettings
 from services.common.app import build_service_app
+from services.common.errors import problem
+
+# Multipart framing around the file itself.
+UPLOAD_OVERHEAD_BYTES = 64 * 1024
+
+
+class UploadSizeLimit:
+    """Refuses a document upload whose declared Content-Length is over the cap before its
+    body is read (the service also counts the bytes, for uploads sent without a length)."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "POST" and "/document" in scope["path"]:
+            length = dict(scope["headers"]).get(b"content-length")
+            if length is not None and length.isdigit() and int(length) > self.max_bytes + UPLOAD_OVERHEAD_BYTES:
+                response = problem(
+                    413,
+                    "PAYLOAD_TOO_LARGE",
+                    "Payload too large",
+                    f"a certificate document may be at most {self.max_bytes} bytes",
+                    field="file",
+                )
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 def create_app(settings: CertificationSettings | None = None) -> FastAPI:
     settings = settings or CertificationSettings()
-    return build_service_app(
+    app = build_service_app(
         settings,
         title="Tongnan certification service",
-        description="",
+        description="Certificate records and their review, public verification, market rules and "
+        "eligibility of parts for a destination country.",
+        routers=[router],
     )
+    app.state.document_store = DocumentStore(settings.documents_path, max_bytes=settings.max_document_bytes)
+    app.state.verify_bucket = TokenBucket(rate_per_minute=settings.verify_rate_per_minute, burst=settings.verify_burst)
+    app.add_middleware(UploadSizeLimit, max_bytes=settings.max_document_bytes)
+
+    @app.exception_handler(RateLimited)
+    async def _rate_limited(_: Request, exc: RateLimited) -> JSONResponse:
+        response = problem(exc.status, exc.code, exc.title, exc.detail, retry_after=exc.retry_after)
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+
+    return app

@@ -1,14 +1,36 @@
 from __future__ import annotations
 
+from pathlib import Path
 from typing import ClassVar
 
+from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from services.common.settings import ServiceSettings
 
 
 class CertificationSettings(ServiceSettings):
-    model_config = SettingsConfigDict(env_prefix="TONGNAN_CERTIFICATION_", extra="ignore", populate_by_name=True)
+    model_config = SettingsConfigDict(env_prefix="TONGNAN_CERTIFICATION_", extra="ignore")
 
     service_name: ClassVar[str] = "certification"
     default_port: ClassVar[int] = 8003
+
+    # Where certificate PDFs are kept, content-addressed by SHA-256; default <var_dir>/certification-documents.
+    document_dir: Path | None = None
+    max_document_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    # Public verification: a token bucket per client address.
+    verify_rate_per_minute: float = Field(default=30.0, gt=0)
+    verify_burst: int = Field(default=10, ge=1)
+    # Eligibility lists certificates that lapse within this many days.
+    expiring_soon_days: int = Field(default=30, ge=0, le=365)
+
+    @model_validator(mode="after")
+    def _document_dir_default(self) -> CertificationSettings:
+        if self.document_dir is None:
+            self.document_dir = self.var_dir / "certification-documents"
+        return self
+
+    @property
+    def documents_path(self) -> Path:
+        assert self.document_dir is not None  # filled by the validator
+        return self.document_dir

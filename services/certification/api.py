@@ -1,0 +1,379 @@
+"""HTTP routes of the certification service: parse, call one service function, map the result."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Header, Query, Request, Response, UploadFile, status
+from fastapi.responses import FileResponse
+
+from services.certification import eligibility as eligibility_service
+from services.certification import registry
+from services.certification import service as certificate_service
+from services.certification import verification as verification_service
+from services.certification.documents import DocumentStore
+from services.certification.ratelimit import TokenBucket
+from services.certification.schemas import (
+    MAX_PARTS_PER_CALL,
+    CertificateCreate,
+    CertificatePage,
+    CertificateRead,
+    DocumentCheck,
+    DocumentRead,
+    EligibilityRequest,
+    EligibilityResponse,
+    EventRead,
+    MarketRead,
+    MarketRequirementsRead,
+    NumberFormatRead,
+    PartEligibility,
+    SchemeRead,
+    ScopeRead,
+    TransitionIn,
+    VerificationRead,
+)
+from services.certification.service import CertificateView
+from services.certification.settings import CertificationSettings
+from services.common.app import SessionDep
+from services.common.clock import utcnow
+from services.common.errors import BadInput
+from services.common.internal_auth import Actor, ActorDep
+from services.common.pagination import page_size
+
+router = APIRouter(tags=["certification"])
+
+PROBLEMS: dict[int | str, dict[str, Any]] = {
+    code: {"description": text, "content": {"application/problem+json": {}}}
+    for code, text in {
+        401: "No or invalid internal token",
+        403: "Not allowed for this caller",
+        404: "No such certificate",
+        409: "Conflicts with the certificate's state or an existing record",
+        422: "Invalid input; `field` names it",
+    }.items()
+}
+UPLOAD_PROBLEMS = {**PROBLEMS, 413: {"description": "Document over the size cap"}}
+LIMITED_PROBLEMS = {**PROBLEMS, 429: {"description": "Rate limited; see Retry-After"}}
+
+
+def today() -> date:
+    return utcnow().date()
+
+
+def settings_of(request: Request) -> CertificationSettings:
+    settings: CertificationSettings = request.app.state.settings
+    return settings
+
+
+def store_of(request: Request) -> DocumentStore:
+    store: DocumentStore = request.app.state.document_store
+    return store
+
+
+def client_address(request: Request) -> str:
+    """Every caller holds the gateway's internal token (checked before this runs), so the
+    end client's address the gateway forwards is trusted; direct calls key on the peer."""
+    forwarded = request.headers.get("x-client-address", "").strip()
+    if forwarded:
+        return forwarded[:100]
+    return request.client.host if request.client else "unknown"
+
+
+def rate_limit_verification(request: Request, _actor: Actor) -> None:
+    bucket: TokenBucket = request.app.state.verify_bucket
+    bucket.take(client_address(request))
+
+
+def to_read(v: CertificateView) -> CertificateRead:
+    c = v.certificate
+    document = None
+    if v.private and c.document_sha256 is not None:
+        assert c.document_size is not None and c.document_uploaded_at is not None
+        document = DocumentRead(
+            sha256=c.document_sha256, size_bytes=c.document_size, uploaded_at=c.document_uploaded_at
+        )
+    return CertificateRead(
+        id=c.id,
+        scheme=c.scheme,
+        number=c.number,
+        issuing_body=c.issuing_body,
+        holder_id=c.holder_id,
+        holder_name=c.holder_name,
+        scope=ScopeRead(part_ids=v.part_ids, categories=c.scope_categories, oem_numbers=c.scope_oem_numbers),
+        valid_from=c.valid_from,
+        valid_until=c.valid_until,
+        status=v.status,
+        created_at=c.created_at,
+        updated_at=c.updated_at,
+        notes=c.notes if v.private else None,
+        document=document,
+    )
+
+
+# --- registry and rules -----------------------------------------------------------------------
+
+
+@router.get("/schemes", response_model=list[SchemeRead])
+def list_schemes(_actor: ActorDep) -> list[SchemeRead]:
+    return [
+        SchemeRead(
+            code=s.code,
+            name=s.name,
+            authority_type=s.authority_type,
+            level=s.level.value,
+            covers=list(s.covers),
+            number_format=None
+            if s.number_format is None
+            else NumberFormatRead(
+                pattern=s.number_format.pattern.pattern,
+                example=s.number_format.example,
+                description=s.number_format.description,
+            ),
+            typical_validity_months=s.typical_validity_months,
+            satisfies=list(s.satisfies),
+            source=s.source,
+        )
+        for s in registry.schemes().values()
+    ]
+
+
+def _market_read(m: registry.Market) -> MarketRead:
+    return MarketRead(
+        code=m.code,
+        name=m.name,
+        countries=list(m.countries),
+        supplier_level=list(m.supplier_level),
+        categories={k: list(v) for k, v in m.categories.items()},
+        notes=m.notes,
+        source=m.source,
+    )
+
+
+@router.get("/markets")
+def list_markets(_actor: ActorDep) -> dict[str, Any]:
+    rules = registry.rules()
+    return {
+        "as_of": rules.as_of,
+        "markets": [_market_read(m) for m in rules.markets],
+        "default": _market_read(rules.default),
+    }
+
+
+@router.get("/market-requirements", response_model=MarketRequirementsRead, responses=PROBLEMS)
+def market_requirements(
+    _actor: ActorDep, country: Annotated[str, Query(max_length=10)], category: Annotated[str, Query(max_length=40)]
+) -> MarketRequirementsRead:
+    req = registry.requirements(registry.country_code(country), registry.category_slug(category))
+    return MarketRequirementsRead(
+        country=req.country,
+        category=req.category,
+        market=req.market.code,
+        market_name=req.market.name,
+        rules_as_of=req.as_of,
+        schemes=list(req.schemes),
+        supplier_schemes=list(req.supplier_schemes),
+        part_schemes=list(req.part_schemes),
+        note=req.market.notes.get(req.category),
+        source=req.market.source,
+    )
+
+
+# --- certificates -----------------------------------------------------------------------------
+
+
+@router.post("/certificates", response_model=CertificateRead, status_code=201, responses=PROBLEMS)
+def submit_certificate(
+    data: CertificateCreate,
+    session: SessionDep,
+    actor: ActorDep,
+    response: Response,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+) -> CertificateRead:
+    result, created = certificate_service.submit(session, actor, data, today=today(), idempotency_key=idempotency_key)
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    return to_read(result)
+
+
+def _uuid_list(values: list[str], field: str) -> list[uuid.UUID]:
+    parsed: list[uuid.UUID] = []
+    for value in values:
+        for piece in value.split(","):
+            if not piece.strip():
+                continue
+            try:
+                parsed.append(uuid.UUID(piece.strip()))
+            except ValueError:
+                raise BadInput(f"{piece.strip()!r} is not a UUID", field=field) from None
+    if len(parsed) > MAX_PARTS_PER_CALL:
+        raise BadInput(f"at most {MAX_PARTS_PER_CALL} ids per call", field=field)
+    return parsed
+
+
+@router.get("/certificates", response_model=CertificatePage, responses=PROBLEMS)
+def list_certificates(
+    session: SessionDep,
+    actor: ActorDep,
+    ids: Annotated[list[str] | None, Query(description="comma-separated or repeated; at most 100")] = None,
+    holder_id: uuid.UUID | None = None,
+    part_id: uuid.UUID | None = None,
+    scheme: str | None = None,
+    first: int | None = None,
+    after: str | None = None,
+) -> CertificatePage:
+    if ids is not None:
+        found = certificate_service.get_many(session, actor, _uuid_list(ids, "ids"), today=today())
+        return CertificatePage(items=[to_read(v) for v in found])
+    if holder_id is None and part_id is None:
+        raise BadInput("filter by ids, holder_id or part_id", field="holder_id")
+    views, has_next, end = certificate_service.list_certificates(
+        session,
+        actor,
+        today=today(),
+        holder_id=holder_id,
+        part_id=part_id,
+        scheme=scheme,
+        first=page_size(first),
+        after=after,
+    )
+    return CertificatePage(items=[to_read(v) for v in views], has_next_page=has_next, end_cursor=end)
+
+
+@router.get("/certificates/{certificate_id}", response_model=CertificateRead, responses=PROBLEMS)
+def get_certificate(certificate_id: uuid.UUID, session: SessionDep, actor: ActorDep) -> CertificateRead:
+    return to_read(certificate_service.get(session, actor, certificate_id, today=today()))
+
+
+@router.get("/certificates/{certificate_id}/history", response_model=list[EventRead], responses=PROBLEMS)
+def certificate_history(certificate_id: uuid.UUID, session: SessionDep, actor: ActorDep) -> list[EventRead]:
+    return [
+        EventRead(
+            id=e.id,
+            at=e.at,
+            actor_id=e.actor_id,
+            actor_role=e.actor_role,
+            action=e.action,
+            from_status=e.from_status,
+            to_status=e.to_status,
+            reason=e.reason,
+            detail=e.detail,
+        )
+        for e in certificate_service.history(session, actor, certificate_id)
+    ]
+
+
+@router.post("/certificates/{certificate_id}/approve", response_model=CertificateRead, responses=PROBLEMS)
+def approve_certificate(
+    certificate_id: uuid.UUID, session: SessionDep, actor: ActorDep, body: TransitionIn | None = None
+) -> CertificateRead:
+    reason = body.reason if body else None
+    return to_read(certificate_service.approve(session, actor, certificate_id, reason, today=today()))
+
+
+@router.post("/certificates/{certificate_id}/suspend", response_model=CertificateRead, responses=PROBLEMS)
+def suspend_certificate(
+    certificate_id: uuid.UUID, body: TransitionIn, session: SessionDep, actor: ActorDep
+) -> CertificateRead:
+    return to_read(certificate_service.suspend(session, actor, certificate_id, body.reason, today=today()))
+
+
+@router.post("/certificates/{certificate_id}/revoke", response_model=CertificateRead, responses=PROBLEMS)
+def revoke_certificate(
+    certificate_id: uuid.UUID, body: TransitionIn, session: SessionDep, actor: ActorDep
+) -> CertificateRead:
+    return to_read(certificate_service.revoke(session, actor, certificate_id, body.reason, today=today()))
+
+
+# --- documents --------------------------------------------------------------------------------
+
+
+@router.post("/certificates/{certificate_id}/document", response_model=CertificateRead, responses=UPLOAD_PROBLEMS)
+def upload_document(
+    certificate_id: uuid.UUID,
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    file: Annotated[UploadFile, File(description="the certificate as a PDF")],
+) -> CertificateRead:
+    return to_read(
+        certificate_service.attach_document(session, actor, certificate_id, file.file, store_of(request), today=today())
+    )
+
+
+@router.get(
+    "/certificates/{certificate_id}/document",
+    response_class=FileResponse,
+    responses={**PROBLEMS, 200: {"content": {"application/pdf": {}}}},
+)
+def download_document(
+    certificate_id: uuid.UUID, request: Request, session: SessionDep, actor: ActorDep
+) -> FileResponse:
+    certificate = certificate_service.document_for_download(session, actor, certificate_id)
+    assert certificate.document_sha256 is not None
+    return FileResponse(
+        store_of(request).path_for(certificate.document_sha256),
+        media_type="application/pdf",
+        filename=f"certificate-{certificate.id}.pdf",
+    )
+
+
+@router.post(
+    "/certificates/{certificate_id}/document/verify",
+    response_model=DocumentCheck,
+    responses={**UPLOAD_PROBLEMS, **LIMITED_PROBLEMS},
+)
+def verify_document(
+    certificate_id: uuid.UUID,
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    file: Annotated[UploadFile, File(description="the file to compare with the document on record")],
+) -> DocumentCheck:
+    rate_limit_verification(request, actor)
+    matches, sha256 = certificate_service.check_document(
+        session, actor, certificate_id, file.file, max_bytes=settings_of(request).max_document_bytes
+    )
+    return DocumentCheck(certificate_id=certificate_id, matches=matches, sha256=sha256)
+
+
+# --- public verification and eligibility ------------------------------------------------------
+
+
+@router.get("/verify", response_model=VerificationRead, responses=LIMITED_PROBLEMS)
+def verify_certificate(
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    scheme: Annotated[str, Query(min_length=1, max_length=32)],
+    number: Annotated[str, Query(min_length=1, max_length=100)],
+) -> VerificationRead:
+    rate_limit_verification(request, actor)
+    return verification_service.verify(session, scheme, number, today=today())
+
+
+@router.post("/eligibility", response_model=EligibilityResponse, responses=PROBLEMS)
+def check_eligibility(
+    body: EligibilityRequest, request: Request, session: SessionDep, actor: ActorDep
+) -> EligibilityResponse:
+    result = eligibility_service.check(
+        session, actor, body, today=today(), expiring_days=settings_of(request).expiring_soon_days
+    )
+    return EligibilityResponse(
+        country=result.country,
+        market=result.market.code,
+        date=result.on,
+        rules_as_of=result.rules_as_of,
+        results=[
+            PartEligibility(
+                part_id=p.part_id,
+                eligible=p.eligible,
+                required_schemes=list(p.required),
+                missing_schemes=p.missing,
+                expiring_soon=[to_read(v) for v in p.expiring_soon],
+                certificate_ids=p.used,
+            )
+            for p in result.parts
+        ],
+    )

@@ -1,0 +1,128 @@
+"""May these parts be offered in this country on this day?
+
+A part is eligible when, for every scheme its destination requires for its category
+(plus the destination's supplier-level schemes), its supplier holds a certificate that
+is VALID, not suspended or revoked, within its dates on the day, and, for a part-level
+scheme, whose scope covers the part: its id is listed, or its category is listed and
+either the certificate names no OEM numbers or one of them is the part's.
+
+A whole page of parts costs two queries: the certificates of all the page's suppliers
+in the schemes that matter, then the part ids in their scopes.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlmodel import Session, col, select
+
+from services.certification import registry
+from services.certification import service as certificate_service
+from services.certification.models import Certificate, CertificateStatus
+from services.certification.schemas import EligibilityRequest, PartRef
+from services.certification.service import CertificateView
+from services.common.internal_auth import Actor
+
+
+@dataclass(frozen=True, slots=True)
+class PartResult:
+    part_id: uuid.UUID
+    required: tuple[str, ...]
+    missing: list[str]
+    expiring_soon: list[CertificateView]
+    used: list[uuid.UUID]
+
+    @property
+    def eligible(self) -> bool:
+        return not self.missing
+
+
+@dataclass(frozen=True, slots=True)
+class EligibilityResult:
+    country: str
+    market: registry.Market
+    on: date
+    rules_as_of: date
+    parts: list[PartResult]
+
+
+def _covers(certificate: Certificate, part_ids: list[uuid.UUID], part: PartRef, category: str) -> bool:
+    if registry.scheme(certificate.scheme).level is registry.SchemeLevel.SUPPLIER:
+        return True
+    if part.part_id in part_ids:
+        return True
+    if category not in certificate.scope_categories:
+        return False
+    if not certificate.scope_oem_numbers:
+        return True
+    # A certificate limited to OEM numbers covers a part only if the caller names a matching one.
+    theirs = {certificate_service.normalise_oem(n) for n in part.oem_numbers or ()}
+    return bool(theirs.intersection(certificate.scope_oem_numbers))
+
+
+def check(
+    session: Session, actor: Actor, request: EligibilityRequest, *, today: date, expiring_days: int
+) -> EligibilityResult:
+    country = registry.country_code(request.country)
+    on = request.on or today
+    categories = [registry.category_slug(p.category, field=f"parts.{i}.category") for i, p in enumerate(request.parts)]
+    needs = {c: registry.requirements(country, c) for c in set(categories)}
+    required_codes = {code for r in needs.values() for code in r.schemes}
+    candidates = [s.code for s in registry.schemes().values() if any(s.meets(r) for r in required_codes)]
+    suppliers = {p.supplier_id for p in request.parts}
+
+    certificates: list[Certificate] = []
+    if candidates:
+        certificates = list(
+            session.exec(
+                select(Certificate).where(
+                    col(Certificate.holder_id).in_(list(suppliers)),
+                    col(Certificate.scheme).in_(candidates),
+                    Certificate.status == CertificateStatus.VALID.value,
+                    col(Certificate.valid_from) <= on,
+                    col(Certificate.valid_until) >= on,
+                )
+            )
+        )
+    scopes = certificate_service.part_ids_of(
+        session,
+        [c.id for c in certificates if registry.scheme(c.scheme).level is registry.SchemeLevel.PART],
+    )
+    by_holder: dict[uuid.UUID, list[Certificate]] = {}
+    for certificate in certificates:
+        by_holder.setdefault(certificate.holder_id, []).append(certificate)
+
+    horizon = on + timedelta(days=expiring_days)
+    results: list[PartResult] = []
+    for part, category in zip(request.parts, categories, strict=True):
+        required = needs[category].schemes
+        missing: list[str] = []
+        expiring: dict[uuid.UUID, CertificateView] = {}
+        used: list[uuid.UUID] = []
+        held = by_holder.get(part.supplier_id, [])
+        for code in required:
+            meeting = [
+                c for c in held if registry.scheme(c.scheme).meets(code) and _covers(c, scopes[c.id], part, category)
+            ]
+            if not meeting:
+                missing.append(code)
+                continue
+            # The requirement stays met as long as the longest-lived of these certificates.
+            best = max(meeting, key=lambda c: (c.valid_until, str(c.id)))
+            if best.id not in used:
+                used.append(best.id)
+            if best.valid_until <= horizon and best.id not in expiring:
+                expiring[best.id] = certificate_service.view(best, scopes[best.id], actor, on)
+        results.append(
+            PartResult(
+                part_id=part.part_id,
+                required=required,
+                missing=missing,
+                expiring_soon=list(expiring.values()),
+                used=used,
+            )
+        )
+    market = registry.market_for(country)
+    return EligibilityResult(country=country, market=market, on=on, rules_as_of=registry.rules().as_of, parts=results)

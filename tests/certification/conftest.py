@@ -1,0 +1,152 @@
+"""Fixtures and factories for the certification service tests.
+
+Every test runs against the real migrated database (SQLite or PostgreSQL, per
+TONGNAN_TEST_DB), emptied before it, through the HTTP API with the gateway's token.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import uuid
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from pypdf import PdfWriter
+from sqlalchemy import Engine
+
+from services.certification.app import create_app
+from services.certification.models import CertificationTable
+from services.certification.settings import CertificationSettings
+from services.common.clock import utcnow
+from services.common.internal_auth import Role
+from tests.conftest import headers_for
+from tests.databases import Databases, empty_tables
+
+INSPECTOR = headers_for(Role.INSPECTOR, actor_id="inspector-1")
+ANONYMOUS = headers_for(Role.ANONYMOUS, actor_id="anonymous")
+BUYER = headers_for(Role.BUYER, actor_id="buyer-1")
+
+_serial = itertools.count(1)
+
+
+def today() -> date:
+    return utcnow().date()
+
+
+def supplier(supplier_id: uuid.UUID) -> dict[str, str]:
+    return headers_for(Role.SUPPLIER, actor_id=f"acct-{supplier_id}", supplier_id=str(supplier_id))
+
+
+def number_for(scheme: str) -> str:
+    """A fresh number that fits the scheme's format."""
+    n = next(_serial)
+    emark = {"ECE_R90": "90R-01", "ECE_R10": "10R-06", "ECE_R112": "112R-00", "ECE_R148": "148R-00"}
+    emark |= {"ECE_R149": "149R-00", "ECE_R100": "100R-03"}
+    if scheme in emark:
+        return f"E4 {emark[scheme]} {n:04d}/{n % 10000:04d}"
+    if scheme == "IATF_16949":
+        return f"{n:07d}"
+    if scheme == "EAC_TR_CU_018":
+        return f"ЕАЭС RU С-CN.АБ12.В.{n:05d}/24"
+    if scheme == "CCC":
+        return f"{2024011100000000 + n}"
+    return f"{scheme}-REPORT-{n}"
+
+
+def pdf_bytes(title: str = "certificate", pages: int = 1) -> bytes:
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(width=595, height=842)
+    writer.add_metadata({"/Title": title})
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def engine(databases: Databases) -> Engine:
+    engine = databases.engine("certification")
+    empty_tables(engine, CertificationTable.metadata)
+    return engine
+
+
+def make_client(databases: Databases, tmp_path: Path, **overrides: Any) -> TestClient:
+    settings = CertificationSettings(
+        database_url=databases.migrated("certification"), document_dir=tmp_path / "documents", **overrides
+    )
+    return TestClient(create_app(settings))
+
+
+@pytest.fixture
+def client(engine: Engine, databases: Databases, tmp_path: Path) -> Iterator[TestClient]:
+    with make_client(databases, tmp_path, verify_burst=1000) as test_client:
+        yield test_client
+
+
+def submit(
+    client: TestClient,
+    holder: uuid.UUID,
+    *,
+    scheme: str = "ECE_R90",
+    number: str | None = None,
+    categories: list[str] | None = None,
+    part_ids: list[uuid.UUID] | None = None,
+    oem_numbers: list[str] | None = None,
+    valid_from: date | None = None,
+    valid_until: date | None = None,
+    headers: dict[str, str] | None = None,
+    holder_name: str = "Chongqing Tongnan Reman Co.",
+    expect: int = 201,
+) -> dict[str, Any]:
+    body = {
+        "scheme": scheme,
+        "number": number or number_for(scheme),
+        "issuing_body": "RDW (E4) / TÜV Rheinland",
+        "holder_id": str(holder),
+        "holder_name": holder_name,
+        "scope": {
+            "part_ids": [str(p) for p in part_ids or []],
+            "categories": categories if categories is not None else ([] if part_ids else ["brake_pads"]),
+            "oem_numbers": oem_numbers or [],
+        },
+        "valid_from": (valid_from or today() - timedelta(days=30)).isoformat(),
+        "valid_until": (valid_until or today() + timedelta(days=365)).isoformat(),
+        "notes": "internal: reviewed scan quality",
+    }
+    response = client.post("/certificates", json=body, headers=headers or supplier(holder))
+    assert response.status_code == expect, response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
+def upload(
+    client: TestClient, certificate_id: str, content: bytes, headers: dict[str, str], expect: int = 200
+) -> dict[str, Any]:
+    response = client.post(
+        f"/certificates/{certificate_id}/document",
+        files={"file": ("certificate.pdf", content, "application/pdf")},
+        headers=headers,
+    )
+    assert response.status_code == expect, response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
+def certify(client: TestClient, holder: uuid.UUID, **kwargs: Any) -> dict[str, Any]:
+    """A certificate through the whole workflow: submitted, document uploaded, approved."""
+    created = submit(client, holder, **kwargs)
+    upload(client, created["id"], pdf_bytes(created["number"]), supplier(holder))
+    response = client.post(f"/certificates/{created['id']}/approve", json={}, headers=INSPECTOR)
+    assert response.status_code == 200, response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
+def quality_certified(client: TestClient, holder: uuid.UUID) -> dict[str, Any]:
+    """The supplier-level ISO 9001 every market asks for."""
+    return certify(client, holder, scheme="ISO_9001", categories=[])
