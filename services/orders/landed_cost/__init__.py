@@ -1,0 +1,44 @@
+"""Landed cost: duty, import tax, shipping, insurance and Incoterms, from dated rule tables.
+
+Pure domain code (no FastAPI, no database). See `quote` for the rules and the rounding.
+"""
+
+from services.orders.landed_cost.allocation import allocate
+from services.orders.landed_cost.quote import (
+    INCOTERMS,
+    Amounts,
+    DangerousGoodsRefused,
+    DestinationNotServed,
+    DutyMeasure,
+    LandedCost,
+    LineQuote,
+    NoTariffRule,
+    QuoteLineInput,
+    QuoteRequest,
+    RateUnavailable,
+    de_minimis_rule,
+    duty_measures,
+    quote_landed_cost,
+)
+from services.orders.landed_cost.tables import TableError, Tables, in_force
+
+__all__ = [
+    "INCOTERMS",
+    "Amounts",
+    "DangerousGoodsRefused",
+    "DestinationNotServed",
+    "DutyMeasure",
+    "LandedCost",
+    "LineQuote",
+    "NoTariffRule",
+    "QuoteLineInput",
+    "QuoteRequest",
+    "RateUnavailable",
+    "TableError",
+    "Tables",
+    "allocate",
+    "de_minimis_rule",
+    "duty_measures",
+    "in_force",
+    "quote_landed_cost",
+]

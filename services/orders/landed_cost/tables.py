@@ -1,0 +1,341 @@
+"""The dated rule tables under services/orders/data/, loaded into typed rows.
+
+Every row has `valid_from` and `valid_to` (both inclusive; `valid_to` None = open) and
+a `source`. `Tables.load()` reads and checks the files once; lookups take the quote's
+date and return only rows in force on it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal, Protocol, TypeVar
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+
+CustomsBasis = Literal["CIF", "FOB"]
+TaxBase = Literal["cif_plus_duty", "customs_value_plus_duty"]
+DutyMode = Literal["exempt", "flat_per_tariff_line", "none"]
+
+
+class TableError(ValueError):
+    """A data file is malformed (a deployment error, caught by the data tests)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Dated:
+    valid_from: date
+    valid_to: date | None
+    source: str
+
+    def in_force(self, on: date) -> bool:
+        return self.valid_from <= on and (self.valid_to is None or on <= self.valid_to)
+
+
+@dataclass(frozen=True, slots=True)
+class Amount:
+    """A threshold or flat charge in a currency, in major units."""
+
+    value: Decimal
+    currency: str
+
+
+@dataclass(frozen=True, slots=True)
+class Destination:
+    country: str
+    territory: str
+    customs_value_basis: CustomsBasis
+    zone: str
+    core_deposit_excluded: bool
+    dated: Dated
+
+
+@dataclass(frozen=True, slots=True)
+class DutyRow:
+    territory: str
+    origin: str
+    measure: str
+    hs_prefix: str
+    rate: Decimal
+    dated: Dated
+
+
+@dataclass(frozen=True, slots=True)
+class TaxRow:
+    country: str
+    name: str
+    rate: Decimal
+    base: TaxBase
+    customs_value_uplift: Decimal
+    dated: Dated
+
+
+@dataclass(frozen=True, slots=True)
+class DeMinimisRow:
+    where: str
+    origin: str
+    duty_mode: DutyMode
+    duty_threshold: Amount | None
+    flat_charge: Amount | None
+    tax_threshold: Amount | None
+    dated: Dated
+
+
+@dataclass(frozen=True, slots=True)
+class ShippingService:
+    code: str
+    mode: str
+    dangerous_goods_allowed: bool
+    transit_days: str
+
+
+@dataclass(frozen=True, slots=True)
+class ShippingRate:
+    service: str
+    zone: str
+    bands: tuple[tuple[int, int], ...]  # (up to grams, fen), ascending
+    per_kg_above_fen: int
+    dated: Dated
+
+    def price_fen(self, grams: int) -> int:
+        for up_to, fen in self.bands:
+            if grams <= up_to:
+                return fen
+        last_up_to, last_fen = self.bands[-1]
+        extra_kg = -(-(grams - last_up_to) // 1000)  # every started kilogram
+        return last_fen + extra_kg * self.per_kg_above_fen
+
+
+@dataclass(frozen=True, slots=True)
+class FlatFee:
+    service: str | None
+    fen: int
+    dated: Dated
+
+
+@dataclass(frozen=True, slots=True)
+class InsuranceRow:
+    service: str
+    rate: Decimal
+    dated: Dated
+
+
+@dataclass(frozen=True, slots=True)
+class DangerousGoods:
+    categories: frozenset[str]
+    hs_prefixes: tuple[str, ...]
+    un_number: str
+    hazard_class: str
+    source: str
+
+    def applies(self, category: str, hs_code: str) -> bool:
+        return category in self.categories or any(hs_code.startswith(p) for p in self.hs_prefixes)
+
+
+class _HasDates(Protocol):
+    @property
+    def dated(self) -> Dated: ...
+
+
+R = TypeVar("R", bound=_HasDates)
+
+
+def in_force(rows: Iterable[R], on: date) -> list[R]:
+    """The rows in force on `on` (both ends inclusive)."""
+    return [r for r in rows if r.dated.in_force(on)]
+
+
+@dataclass(frozen=True)
+class Tables:
+    destinations: tuple[Destination, ...]
+    duty_rates: tuple[DutyRow, ...]
+    taxes: tuple[TaxRow, ...]
+    de_minimis: tuple[DeMinimisRow, ...]
+    services: dict[str, ShippingService]
+    zones: dict[str, str]
+    shipping_rates: tuple[ShippingRate, ...]
+    origin_handling: tuple[FlatFee, ...]
+    dangerous_goods_surcharge: tuple[FlatFee, ...]
+    insurance: tuple[InsuranceRow, ...]
+    dangerous_goods: DangerousGoods
+
+    @classmethod
+    def load(cls, data_dir: Path = DATA_DIR) -> Tables:
+        return _load(data_dir)
+
+    def countries(self) -> list[str]:
+        return sorted({d.country for d in self.destinations})
+
+    def all_dated(self) -> list[tuple[str, tuple[Any, ...], Dated]]:
+        """(table, key, dates) of every dated row, for the overlap check."""
+        out: list[tuple[str, tuple[Any, ...], Dated]] = []
+        out += [("destinations", (d.country,), d.dated) for d in self.destinations]
+        out += [("duty_rates", (r.territory, r.origin, r.measure, r.hs_prefix), r.dated) for r in self.duty_rates]
+        out += [("import_taxes", (r.country,), r.dated) for r in self.taxes]
+        out += [("de_minimis", (r.where, r.origin), r.dated) for r in self.de_minimis]
+        out += [("shipping", (r.service, r.zone), r.dated) for r in self.shipping_rates]
+        out += [("origin_handling", (), r.dated) for r in self.origin_handling]
+        out += [("dg_surcharge", (r.service,), r.dated) for r in self.dangerous_goods_surcharge]
+        out += [("insurance", (r.service,), r.dated) for r in self.insurance]
+        return out
+
+
+# --- parsing ----------------------------------------------------------------------------------
+
+
+def _read(data_dir: Path, name: str) -> dict[str, Any]:
+    path = data_dir / name
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"), parse_float=Decimal)
+    except (OSError, json.JSONDecodeError) as exc:
+        raise TableError(f"{path}: {exc}") from None
+    if not isinstance(data, dict):
+        raise TableError(f"{path}: expected an object")
+    return data
+
+
+def _date(value: Any, where: str) -> date:
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise TableError(f"{where}: {value!r} is not an ISO date") from None
+
+
+def _dated(row: dict[str, Any], where: str) -> Dated:
+    source = row.get("source")
+    if not isinstance(source, str) or not source.strip():
+        raise TableError(f"{where}: every row needs a source")
+    valid_from = _date(row.get("validFrom"), where)
+    valid_to = None if row.get("validTo") is None else _date(row["validTo"], where)
+    if valid_to is not None and valid_to < valid_from:
+        raise TableError(f"{where}: validTo before validFrom")
+    return Dated(valid_from, valid_to, source)
+
+
+def _rate(value: Any, where: str) -> Decimal:
+    if not isinstance(value, str):
+        raise TableError(f"{where}: rates are decimal strings")
+    rate = Decimal(value)
+    if not (0 <= rate <= 5):
+        raise TableError(f"{where}: rate {value} out of range")
+    return rate
+
+
+def _amount(value: Any, where: str) -> Amount | None:
+    if value is None:
+        return None
+    return Amount(Decimal(str(value["amount"])), str(value["currency"]))
+
+
+def _rows(data: dict[str, Any], name: str, key: str = "rows") -> Sequence[dict[str, Any]]:
+    rows = data.get(key)
+    if not isinstance(rows, list):
+        raise TableError(f"{name}: expected a list under {key!r}")
+    return rows
+
+
+@cache
+def _load(data_dir: Path) -> Tables:
+    dest_data = _read(data_dir, "destinations.json")
+    destinations = tuple(
+        Destination(
+            country=r["country"],
+            territory=r["territory"],
+            customs_value_basis=r["customsValueBasis"],
+            zone=r["zone"],
+            core_deposit_excluded=bool(r["coreDepositExcluded"]),
+            dated=_dated(r, f"destinations.json {r.get('country')}"),
+        )
+        for r in _rows(dest_data, "destinations.json")
+    )
+    duty_data = _read(data_dir, "duty_rates.json")
+    duty_rates = tuple(
+        DutyRow(
+            territory=r["territory"],
+            origin=r["origin"],
+            measure=r["measure"],
+            hs_prefix=r["hsPrefix"],
+            rate=_rate(r["rate"], f"duty_rates.json {r.get('territory')} {r.get('hsPrefix')}"),
+            dated=_dated(r, f"duty_rates.json {r.get('territory')} {r.get('hsPrefix')}"),
+        )
+        for r in _rows(duty_data, "duty_rates.json")
+    )
+    tax_data = _read(data_dir, "import_taxes.json")
+    taxes = tuple(
+        TaxRow(
+            country=r["country"],
+            name=r["name"],
+            rate=_rate(r["rate"], f"import_taxes.json {r.get('country')}"),
+            base=r["base"],
+            customs_value_uplift=Decimal(r.get("customsValueUplift", "0")),
+            dated=_dated(r, f"import_taxes.json {r.get('country')}"),
+        )
+        for r in _rows(tax_data, "import_taxes.json")
+    )
+    dm_data = _read(data_dir, "de_minimis.json")
+    de_minimis = tuple(
+        DeMinimisRow(
+            where=r["where"],
+            origin=r["origin"],
+            duty_mode=r["dutyMode"],
+            duty_threshold=_amount(r.get("dutyThreshold"), "de_minimis.json"),
+            flat_charge=_amount(r.get("flatCharge"), "de_minimis.json"),
+            tax_threshold=_amount(r.get("taxThreshold"), "de_minimis.json"),
+            dated=_dated(r, f"de_minimis.json {r.get('where')}"),
+        )
+        for r in _rows(dm_data, "de_minimis.json")
+    )
+    ship = _read(data_dir, "shipping.json")
+    services = {
+        code: ShippingService(code, s["mode"], bool(s["dangerousGoodsAllowed"]), s["transitDays"])
+        for code, s in ship["services"].items()
+    }
+    shipping_rates = tuple(
+        ShippingRate(
+            service=r["service"],
+            zone=r["zone"],
+            bands=tuple((int(up), int(fen)) for up, fen in r["bands"]),
+            per_kg_above_fen=int(r["perKgAboveFen"]),
+            dated=_dated(r, f"shipping.json {r.get('service')} {r.get('zone')}"),
+        )
+        for r in _rows(ship, "shipping.json", "rates")
+    )
+    origin_handling = tuple(
+        FlatFee(None, int(r["perConsignmentFen"]), _dated(r, "shipping.json originHandling"))
+        for r in _rows(ship, "shipping.json", "originHandling")
+    )
+    dg_surcharge = tuple(
+        FlatFee(r["service"], int(r["perConsignmentFen"]), _dated(r, "shipping.json dangerousGoodsSurcharge"))
+        for r in _rows(ship, "shipping.json", "dangerousGoodsSurcharge")
+    )
+    dg = ship["dangerousGoods"]
+    dangerous_goods = DangerousGoods(
+        categories=frozenset(dg["categories"]),
+        hs_prefixes=tuple(dg["hsPrefixes"]),
+        un_number=dg["unNumber"],
+        hazard_class=dg["hazardClass"],
+        source=dg["source"],
+    )
+    ins = _read(data_dir, "insurance.json")
+    insurance = tuple(
+        InsuranceRow(r["service"], _rate(r["rate"], "insurance.json"), _dated(r, "insurance.json"))
+        for r in _rows(ins, "insurance.json")
+    )
+    return Tables(
+        destinations=destinations,
+        duty_rates=duty_rates,
+        taxes=taxes,
+        de_minimis=de_minimis,
+        services=services,
+        zones=dict(ship["zones"]),
+        shipping_rates=shipping_rates,
+        origin_handling=origin_handling,
+        dangerous_goods_surcharge=dg_surcharge,
+        insurance=insurance,
+        dangerous_goods=dangerous_goods,
+    )
