@@ -7,6 +7,7 @@ from gateway.clients import ServiceClients
 from gateway.context import context_getter
 from gateway.errors import RequestRefused, request_refused_handler
 from gateway.identity.throttle import LoginThrottle
+from gateway.limits import BodySizeLimit, TokenBuckets
 from gateway.schema import schema
 from gateway.settings import GatewaySettings
 from services.common.app import build_service_app
@@ -30,6 +31,13 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         per_address=settings.login_failures_per_address,
         window_seconds=settings.login_failure_window_seconds,
     )
+    app.state.account_buckets = TokenBuckets(
+        per_minute=settings.rate_per_minute_per_account, burst=settings.rate_burst_per_account
+    )
+    app.state.address_buckets = TokenBuckets(
+        per_minute=settings.rate_per_minute_per_address, burst=settings.rate_burst_per_address
+    )
     app.add_exception_handler(RequestRefused, request_refused_handler)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.include_router(GraphQLRouter(schema, graphql_ide="graphiql", context_getter=context_getter), prefix="/graphql")
     return app

@@ -17,6 +17,7 @@ from gateway.errors import RequestRefused
 from gateway.identity import service as identity_service
 from gateway.identity.throttle import LoginThrottle
 from gateway.identity.tokens import Principal, read_access_token
+from gateway.limits import retry_after_header
 from gateway.settings import GatewaySettings
 from services.common.db import session_scope
 from services.common.errors import Unauthenticated
@@ -102,11 +103,20 @@ async def context_getter(request: Request) -> Context:
                 principal = read_access_token(credential, settings.jwt_secret.get_secret_value())
         except Unauthenticated as exc:
             raise RequestRefused(401, "UNAUTHENTICATED", exc.detail, {"WWW-Authenticate": "Bearer"}) from None
+    address = request.client.host if request.client else "unknown"
+    # A known caller is limited per account (all its keys and tokens together), everyone per address.
+    buckets = [(app.state.address_buckets, f"addr:{address}")]
+    if principal is not None:
+        buckets.append((app.state.account_buckets, f"acct:{principal.account_id}"))
+    for bucket, key in buckets:
+        wait = bucket.take(key)
+        if wait > 0:
+            raise RequestRefused(429, "RATE_LIMITED", "too many requests; slow down", retry_after_header(wait))
     return Context(
         settings=settings,
         engine=app.state.engine,
         clients=app.state.clients,
         throttle=app.state.login_throttle,
         principal=principal,
-        client_address=request.client.host if request.client else "unknown",
+        client_address=address,
     )

@@ -8,6 +8,7 @@ from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, ParserCac
 
 from gateway.errors import CodedErrors
 from gateway.identity.graphql import IdentityMutation, IdentityQuery
+from gateway.limits import QueryCostLimiter
 from gateway.permissions import ReadOnlyApiKeys
 
 MAX_DEPTH = 12
@@ -29,6 +30,7 @@ class Mutation(IdentityMutation):
     pass
 
 
+# Built once per process: relay's node field can be bound to one schema only.
 schema = strawberry.Schema(
     query=Query,
     mutation=Mutation,
@@ -41,5 +43,6 @@ schema = strawberry.Schema(
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         lambda: ParserCache(maxsize=1024),
         lambda: ValidationCache(maxsize=1024),
+        QueryCostLimiter,
     ],
 )

@@ -31,6 +31,14 @@ class GatewaySettings(ServiceSettings):
     login_failures_per_address: int = 20
     login_failure_window_seconds: int = 15 * 60
 
+    # Limits on one request and on each caller; see gateway/limits.py.
+    max_body_bytes: int = 512 * 1024
+    max_query_cost: int = 5000
+    rate_per_minute_per_account: float = 600
+    rate_burst_per_account: int = 120
+    rate_per_minute_per_address: float = 300
+    rate_burst_per_address: int = 60
+
     @model_validator(mode="after")
     def _no_default_jwt_secret_in_production(self) -> GatewaySettings:
         if self.environment == "production" and self.jwt_secret.get_secret_value() == DEVELOPMENT_JWT_SECRET:

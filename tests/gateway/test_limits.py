@@ -1,0 +1,101 @@
+"""Requests that would cost too much are refused with a clear code before any work is done."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from graphql import parse
+
+from gateway.app import create_app
+from gateway.limits import TokenBuckets, query_cost
+from gateway.settings import GatewaySettings
+from tests.databases import Databases
+from tests.gateway.conftest import GraphQL
+
+
+def first_error(result: dict) -> dict:  # type: ignore[type-arg]
+    error: dict = result["errors"][0]  # type: ignore[type-arg]
+    return error
+
+
+def test_depth_50_query_is_refused(gql: GraphQL) -> None:
+    query = "{ " + "viewer { account { " * 25 + "id" + " } }" * 25 + " }"
+    result = gql(query)
+    assert result.get("data") is None
+    assert first_error(result)["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "depth" in first_error(result)["message"]
+
+
+def test_thousand_aliases_are_refused(gql: GraphQL) -> None:
+    query = "{ " + " ".join(f"a{i}: apiVersion" for i in range(1000)) + " }"
+    result = gql(query)
+    assert result.get("data") is None
+    assert first_error(result)["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "aliases" in first_error(result)["message"]
+
+
+def test_two_megabyte_body_is_refused_with_413(gateway_client: TestClient) -> None:
+    padding = "#" + "x" * (2 * 1024 * 1024) + "\n"
+    response = gateway_client.post("/graphql", json={"query": padding + "{ apiVersion }"})
+    assert response.status_code == 413
+    assert response.json()["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT", "reason": "BODY_TOO_LARGE"}
+
+
+def test_query_cost_counts_page_sizes_and_fragments() -> None:
+    doc = parse(
+        """
+        query ($n: Int) {
+          parts(first: $n) { edges { node { ...P } } }
+          apiVersion
+        }
+        fragment P on Part { id sku supplier { id nameEn } }
+        """
+    )
+    operation = doc.definitions[0]
+    fragments = {"P": doc.definitions[1]}
+    small = query_cost(operation, fragments, {"n": 10})  # type: ignore[arg-type]
+    large = query_cost(operation, fragments, {"n": 100})  # type: ignore[arg-type]
+    # parts(1) + 10 x (edges 1 + node 1 + (id sku supplier(1 + 2)) 5) ... + apiVersion 1
+    assert small == 1 + 10 * (1 + 1 + 5) + 1
+    assert large == 1 + 100 * 7 + 1
+
+
+@pytest.fixture
+def strict_client(databases: Databases) -> Iterator[TestClient]:
+    settings = GatewaySettings(
+        database_url=databases.migrated("gateway"),
+        max_query_cost=50,
+        rate_burst_per_address=5,
+        rate_per_minute_per_address=1,
+    )
+    with TestClient(create_app(settings)) as client:
+        yield client
+
+
+def test_query_over_the_cost_ceiling_is_refused(strict_client: TestClient) -> None:
+    query = "{ " + " ".join(f"a{i}: apiVersion" for i in range(49)) + " viewer { account { id email } } }"
+    result = strict_client.post("/graphql", json={"query": query}).json()
+    assert result["data"] is None
+    assert result["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert result["errors"][0]["extensions"]["reason"] == "QUERY_TOO_COSTLY"
+
+
+def test_rate_limit_per_address_answers_429_with_retry_after(strict_client: TestClient) -> None:
+    statuses = [strict_client.post("/graphql", json={"query": "{ apiVersion }"}).status_code for _ in range(5)]
+    assert statuses == [200] * 5
+    refused = strict_client.post("/graphql", json={"query": "{ apiVersion }"})
+    assert refused.status_code == 429
+    assert refused.json()["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
+    assert int(refused.headers["Retry-After"]) >= 1
+
+
+def test_token_bucket_refills_over_time() -> None:
+    now = [0.0]
+    buckets = TokenBuckets(per_minute=60, burst=2, clock=lambda: now[0])
+    assert buckets.take("k") == 0 and buckets.take("k") == 0
+    assert buckets.take("k") == pytest.approx(1.0)
+    assert buckets.take("other") == 0
+    now[0] += 1.0
+    assert buckets.take("k") == 0
