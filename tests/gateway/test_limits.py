@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -15,8 +16,8 @@ from tests.databases import Databases
 from tests.gateway.conftest import GraphQL
 
 
-def first_error(result: dict) -> dict:  # type: ignore[type-arg]
-    error: dict = result["errors"][0]  # type: ignore[type-arg]
+def first_error(result: dict[str, Any]) -> dict[str, Any]:
+    error: dict[str, Any] = result["errors"][0]
     return error
 
 
