@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import httpx
 from fastapi import FastAPI
 from strawberry.fastapi import GraphQLRouter
 
@@ -13,11 +14,14 @@ from gateway.settings import GatewaySettings
 from services.common.app import build_service_app
 
 
-def create_app(settings: GatewaySettings | None = None) -> FastAPI:
+def create_app(
+    settings: GatewaySettings | None = None, transports: dict[str, httpx.AsyncBaseTransport] | None = None
+) -> FastAPI:
+    """`transports` lets tests put the real services in-process instead of on ports."""
     settings = settings or GatewaySettings()
 
     async def open_clients(app: FastAPI) -> None:
-        app.state.clients = ServiceClients.open(settings)
+        app.state.clients = ServiceClients.open(settings, transports)
 
     app = build_service_app(
         settings,

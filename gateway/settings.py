@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from pydantic import SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
@@ -21,6 +21,8 @@ class GatewaySettings(ServiceSettings):
     certification_url: str = "http://127.0.0.1:8003"
     # Seconds; reads are retried on a transport error, writes never.
     upstream_timeout: float = 5.0
+    # aiohttp's pool under httpx's interface, or httpx's own (for comparison in bench/gateway.py).
+    upstream_transport: Literal["aiohttp", "httpx"] = "aiohttp"
 
     # Access tokens for people and integrators (HS256); distinct from the internal secret.
     jwt_secret: SecretStr = SecretStr(DEVELOPMENT_JWT_SECRET)
