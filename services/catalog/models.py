@@ -2,10 +2,182 @@
 
 from __future__ import annotations
 
-from sqlmodel import SQLModel
+import uuid
+from datetime import date, datetime
+from typing import Any
 
+from sqlalchemy import JSON, CheckConstraint, Column, Index, Integer, SmallInteger, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from services.common.clock import UtcDateTime, utcnow
 from services.common.db import service_registry
 
 
 class CatalogTable(SQLModel, registry=service_registry()):
     """Base of every catalog table: its own MetaData, so its migrations see only its tables."""
+
+
+class Supplier(CatalogTable, table=True):
+    __tablename__ = "supplier"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    name_en: str = Field(max_length=200)
+    name_zh: str = Field(max_length=200)
+    uscc: str = Field(max_length=18, unique=True)
+    address: str | None = Field(default=None, max_length=500)
+    contact_name: str | None = Field(default=None, max_length=120)
+    contact_email: str | None = Field(default=None, max_length=254)
+    contact_phone: str | None = Field(default=None, max_length=40)
+    verified: bool = Field(default=False)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+
+    __table_args__ = (Index("ix_supplier_created_at_id", "created_at", "id"),)
+
+
+class Part(CatalogTable, table=True):
+    __tablename__ = "part"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    supplier_id: uuid.UUID = Field(foreign_key="supplier.id")
+    sku: str = Field(max_length=64)
+    title_en: str = Field(max_length=300)
+    title_zh: str | None = Field(default=None, max_length=300)
+    description_en: str | None = Field(default=None, sa_type=Text)
+    description_zh: str | None = Field(default=None, sa_type=Text)
+    category: str = Field(max_length=40)
+    condition: str = Field(max_length=20)
+    brand: str | None = Field(default=None, max_length=120)
+    # As the supplier typed them; the normalised forms live in part_number for lookup.
+    oem_numbers: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    interchange_numbers: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    price_cny: int  # fen
+    core_charge_cny: int = Field(default=0)  # fen
+    warranty_months: int = Field(default=12)
+    weight_grams: int
+    length_mm: int | None = None
+    width_mm: int | None = None
+    height_mm: int | None = None
+    hs_code: str = Field(max_length=10)
+    country_of_origin: str = Field(default="CN", max_length=2)
+    source_vin: str | None = Field(default=None, max_length=17)
+    dismantler: str | None = Field(default=None, max_length=200)
+    remanufactured_on: date | None = None
+    co2e_saved_grams: int | None = None
+    battery_chemistry: str | None = Field(default=None, max_length=10)
+    battery_capacity_wh: int | None = None
+    battery_soh_pct: int | None = None
+    battery_cycles: int | None = None
+    listed: bool = Field(default=True)
+    delisted_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+
+    __table_args__ = (
+        UniqueConstraint("supplier_id", "sku"),
+        CheckConstraint("price_cny >= 0", name="price_non_negative"),
+        CheckConstraint("core_charge_cny >= 0", name="core_charge_non_negative"),
+        Index("ix_part_listed_created_at_id", "listed", "created_at", "id"),
+        Index("ix_part_listed_price_cny_id", "listed", "price_cny", "id"),
+        Index("ix_part_category_condition_created_at", "category", "condition", "created_at"),
+        Index("ix_part_supplier_id_created_at", "supplier_id", "created_at"),
+    )
+
+
+class PartNumber(CatalogTable, table=True):
+    """One OEM or interchange number of a part, normalised for exact and prefix lookup."""
+
+    __tablename__ = "part_number"
+
+    part_id: uuid.UUID = Field(foreign_key="part.id", primary_key=True)
+    normalised: str = Field(max_length=40, primary_key=True)
+    kind: str = Field(max_length=12, primary_key=True)  # OEM or INTERCHANGE
+
+    __table_args__ = (Index("ix_part_number_normalised_part_id", "normalised", "part_id"),)
+
+
+class Fitment(CatalogTable, table=True):
+    __tablename__ = "fitment"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    part_id: uuid.UUID = Field(foreign_key="part.id")
+    make: str = Field(max_length=60)
+    model: str = Field(max_length=80)
+    # Lower-cased, letters and digits only: the keys filters and VINs match on.
+    make_key: str = Field(max_length=60)
+    model_key: str = Field(max_length=80)
+    year_from: int
+    year_to: int
+    engine_code: str | None = Field(default=None, max_length=40)
+
+    __table_args__ = (
+        CheckConstraint("year_from <= year_to", name="year_range"),
+        Index("ix_fitment_part_id", "part_id"),
+        Index("ix_fitment_make_key_model_key_part_id", "make_key", "model_key", "part_id"),
+    )
+
+
+class Stock(CatalogTable, table=True):
+    __tablename__ = "stock"
+
+    part_id: uuid.UUID = Field(foreign_key="part.id", primary_key=True)
+    on_hand: int = Field(default=0)
+    reserved: int = Field(default=0)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+
+    __table_args__ = (
+        CheckConstraint("on_hand >= 0", name="on_hand_non_negative"),
+        CheckConstraint("reserved >= 0", name="reserved_non_negative"),
+        CheckConstraint("reserved <= on_hand", name="reserved_within_on_hand"),
+    )
+
+
+class Reservation(CatalogTable, table=True):
+    __tablename__ = "reservation"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    idempotency_key: str = Field(max_length=200, unique=True)
+    order_ref: str | None = Field(default=None, max_length=100)
+    status: str = Field(max_length=12)  # ACTIVE, COMMITTED, RELEASED, EXPIRED
+    lines_digest: str = Field(max_length=64)
+    expires_at: datetime = Field(sa_type=UtcDateTime)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+    settled_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+
+    __table_args__ = (Index("ix_reservation_status_expires_at", "status", "expires_at"),)
+
+
+class ReservationLine(CatalogTable, table=True):
+    __tablename__ = "reservation_line"
+
+    reservation_id: uuid.UUID = Field(foreign_key="reservation.id", primary_key=True)
+    part_id: uuid.UUID = Field(foreign_key="part.id", primary_key=True)
+    quantity: int
+
+    __table_args__ = (CheckConstraint("quantity > 0", name="quantity_positive"),)
+
+
+class SearchDoc(CatalogTable, table=True):
+    """A small integer per listed part, so the posting lists stay compact on both backends."""
+
+    __tablename__ = "search_doc"
+
+    doc: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True, autoincrement=True))
+    part_id: uuid.UUID = Field(foreign_key="part.id", unique=True)
+
+
+class SearchPosting(CatalogTable, table=True):
+    """Inverted index: term -> documents, each with a precomputed BM25-style weight.
+
+    Terms are lower-cased, stemmed English words and Chinese character bigrams (see search/text.py).
+    """
+
+    __tablename__ = "search_posting"
+
+    term: str = Field(max_length=40, primary_key=True)
+    doc: int = Field(primary_key=True)
+    score: int = Field(sa_type=SmallInteger)
+
+    __table_args__: Any = (
+        Index("ix_search_posting_term_score_doc", "term", "score", "doc"),
+        {"sqlite_with_rowid": False},
+    )

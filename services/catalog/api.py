@@ -1,0 +1,250 @@
+"""Thin HTTP routes of the catalog: parse, call one service function, map the result.
+
+Every route needs the gateway's internal token (ActorDep); the rules about who may do what
+live in service.py. Money is CNY fen (integers).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response, status
+
+from services.catalog import csvio, reservations, service
+from services.catalog.schemas import (
+    FitmentIn,
+    ImportRequest,
+    ImportResult,
+    PartCreate,
+    PartRead,
+    PartUpdate,
+    ReservationCreate,
+    ReservationRead,
+    SearchPage,
+    SortOrder,
+    StockSet,
+    SupplierCreate,
+    SupplierPage,
+    SupplierRead,
+    SupplierVerify,
+    SweepResult,
+    VinRead,
+)
+from services.catalog.search.query import SearchParams
+from services.common.app import SessionDep
+from services.common.internal_auth import ActorDep
+
+PROBLEMS: dict[int | str, dict[str, Any]] = {
+    code: {"description": text, "content": {"application/problem+json": {}}}
+    for code, text in {
+        401: "no or bad internal token",
+        403: "the caller may not do this",
+        404: "not found",
+        409: "conflict (duplicate, not enough stock, wrong state)",
+        422: "invalid input; `field` names it",
+    }.items()
+}
+
+Locale = Annotated[str | None, Query(max_length=20, description="`zh` for Chinese titles; default English")]
+First = Annotated[int | None, Query(description="page size, 1 to 100 (default 20)")]
+After = Annotated[str | None, Query(max_length=1000, description="`end_cursor` of the previous page")]
+
+suppliers = APIRouter(prefix="/suppliers", tags=["suppliers"], responses=PROBLEMS)
+parts = APIRouter(prefix="/parts", tags=["parts"], responses=PROBLEMS)
+reservations_router = APIRouter(prefix="/reservations", tags=["reservations"], responses=PROBLEMS)
+vins = APIRouter(prefix="/vins", tags=["vins"], responses=PROBLEMS)
+
+
+# --- Suppliers ---------------------------------------------------------------------------
+
+
+@suppliers.post("", status_code=status.HTTP_201_CREATED, summary="Create a supplier (admin or system)")
+def create_supplier(data: SupplierCreate, session: SessionDep, actor: ActorDep) -> SupplierRead:
+    return service.supplier_read(service.create_supplier(session, actor, data))
+
+
+@suppliers.get("", summary="List suppliers, oldest first, by keyset cursor")
+def list_suppliers(session: SessionDep, actor: ActorDep, first: First = None, after: After = None) -> SupplierPage:
+    return service.list_suppliers(session, first, after)
+
+
+@suppliers.get("/batch", summary="Suppliers by ids, in the order asked (unknown ids left out)")
+def suppliers_by_ids(
+    session: SessionDep, actor: ActorDep, ids: Annotated[str, Query(description="comma-separated UUIDs")]
+) -> list[SupplierRead]:
+    return [service.supplier_read(s) for s in service.suppliers_by_ids(session, service.parse_ids(ids))]
+
+
+@suppliers.get("/{supplier_id}", summary="One supplier")
+def get_supplier(supplier_id: uuid.UUID, session: SessionDep, actor: ActorDep) -> SupplierRead:
+    return service.supplier_read(service.get_supplier(session, supplier_id))
+
+
+@suppliers.post("/{supplier_id}/verification", summary="Set the verified flag (admin)")
+def verify_supplier(supplier_id: uuid.UUID, data: SupplierVerify, session: SessionDep, actor: ActorDep) -> SupplierRead:
+    return service.supplier_read(service.set_supplier_verified(session, actor, supplier_id, data.verified))
+
+
+# --- Parts -------------------------------------------------------------------------------
+
+
+@parts.get("", summary="Parts by ids, in the order asked, delisted ones included (for DataLoaders)")
+def parts_by_ids(
+    session: SessionDep,
+    actor: ActorDep,
+    ids: Annotated[str, Query(description="comma-separated UUIDs, at most 200")],
+    locale: Locale = None,
+) -> list[PartRead]:
+    return service.part_views(session, service.parts_by_ids(session, service.parse_ids(ids)), locale)
+
+
+@parts.get("/search", summary="Search listed parts: full text, filters, facets, keyset pages")
+def search_parts(
+    session: SessionDep,
+    actor: ActorDep,
+    q: Annotated[str | None, Query(max_length=200, description="English or Chinese words")] = None,
+    category: Annotated[str | None, Query(max_length=40)] = None,
+    condition: Annotated[str | None, Query(max_length=20)] = None,
+    make: Annotated[str | None, Query(max_length=60)] = None,
+    model: Annotated[str | None, Query(max_length=80)] = None,
+    year: Annotated[int | None, Query(ge=1950, le=2100)] = None,
+    vin: Annotated[str | None, Query(max_length=40, description="parts whose fitment matches")] = None,
+    supplier_id: uuid.UUID | None = None,
+    in_stock: bool = False,
+    sort: Annotated[SortOrder | None, Query(description="default relevance with q, else newest")] = None,
+    facets: Annotated[bool, Query(description="include counts per category, condition, make")] = False,
+    first: First = None,
+    after: After = None,
+    locale: Locale = None,
+) -> SearchPage:
+    params = SearchParams(
+        q=q,
+        category=category,
+        condition=condition,
+        make=make,
+        model=model,
+        year=year,
+        vin=vin,
+        supplier_id=supplier_id,
+        in_stock=in_stock,
+        sort=sort,
+        first=first,
+        after=after,
+        facets=facets,
+        locale=locale,
+    )
+    return service.search_parts(session, params)
+
+
+@parts.get("/by-oem-number", summary="Listed parts by OEM or interchange number, in any formatting")
+def parts_by_oem_number(
+    session: SessionDep,
+    actor: ActorDep,
+    number: Annotated[str, Query(min_length=1, max_length=60, description="e.g. `1K0-615-301 AA`")],
+    prefix: Annotated[bool, Query(description="numbers starting with this (at least 3 characters)")] = False,
+    locale: Locale = None,
+) -> list[PartRead]:
+    found = service.parts_by_oem_number(session, number, prefix=prefix)
+    return service.part_views(session, found, locale)
+
+
+@parts.get(
+    "/export",
+    summary="A supplier's catalogue as CSV (formula-like cells neutralised)",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}}},
+)
+def export_parts(session: SessionDep, actor: ActorDep, supplier_id: uuid.UUID | None = None) -> Response:
+    body = csvio.export_csv(session, actor, supplier_id)
+    return Response(
+        content=body.encode("utf-8-sig"),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="catalogue.csv"'},
+    )
+
+
+@parts.post("/import", summary="Create or update parts by SKU from CSV; bad rows reported by line")
+def import_parts(data: ImportRequest, session: SessionDep, actor: ActorDep) -> ImportResult:
+    return csvio.import_csv(session, actor, data.csv, data.supplier_id)
+
+
+@parts.post("", status_code=status.HTTP_201_CREATED, summary="List a new part (its supplier or an admin)")
+def create_part(data: PartCreate, session: SessionDep, actor: ActorDep, locale: Locale = None) -> PartRead:
+    part = service.create_part(session, actor, data)
+    return service.part_views(session, [part], locale)[0]
+
+
+@parts.get("/{part_id}", summary="One part by id (delisted parts too)")
+def get_part(part_id: uuid.UUID, session: SessionDep, actor: ActorDep, locale: Locale = None) -> PartRead:
+    return service.part_views(session, [service.get_part(session, part_id)], locale)[0]
+
+
+@parts.patch("/{part_id}", summary="Change a part (its supplier or an admin); only sent fields change")
+def update_part(
+    part_id: uuid.UUID, patch: PartUpdate, session: SessionDep, actor: ActorDep, locale: Locale = None
+) -> PartRead:
+    part = service.update_part(session, actor, part_id, patch)
+    return service.part_views(session, [part], locale)[0]
+
+
+@parts.delete("/{part_id}", summary="Delist (soft delete): out of search, still readable by id")
+def delist_part(part_id: uuid.UUID, session: SessionDep, actor: ActorDep) -> PartRead:
+    return service.part_views(session, [service.delist_part(session, actor, part_id)])[0]
+
+
+@parts.put("/{part_id}/stock", summary="Set units on hand (its supplier or an admin)")
+def set_stock(part_id: uuid.UUID, data: StockSet, session: SessionDep, actor: ActorDep) -> PartRead:
+    return service.part_views(session, [service.set_stock(session, actor, part_id, data.on_hand)])[0]
+
+
+@parts.put("/{part_id}/fitments", summary="Replace the part's fitments")
+def set_fitments(part_id: uuid.UUID, fitments: list[FitmentIn], session: SessionDep, actor: ActorDep) -> PartRead:
+    part = service.update_part(session, actor, part_id, PartUpdate(fitments=fitments))
+    return service.part_views(session, [part])[0]
+
+
+# --- Reservations ------------------------------------------------------------------------
+
+
+@reservations_router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    summary="Reserve all lines of one order (all or nothing); 200 with the same result on a repeat key",
+)
+def reserve(data: ReservationCreate, session: SessionDep, actor: ActorDep, response: Response) -> ReservationRead:
+    reservation, created = reservations.reserve(session, actor, data)
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    return reservations.read(session, reservation)
+
+
+@reservations_router.post("/sweep", summary="Release every reservation past its expiry (scheduler)")
+def sweep(session: SessionDep, actor: ActorDep) -> SweepResult:
+    return SweepResult(expired=reservations.sweep_expired(session, actor))
+
+
+@reservations_router.get("/{idempotency_key}", summary="A reservation by the caller's key")
+def get_reservation(idempotency_key: str, session: SessionDep, actor: ActorDep) -> ReservationRead:
+    return reservations.read(session, reservations.get(session, actor, idempotency_key))
+
+
+@reservations_router.post("/{idempotency_key}/commit", summary="Payment succeeded: units leave stock")
+def commit(idempotency_key: str, session: SessionDep, actor: ActorDep) -> ReservationRead:
+    return reservations.read(session, reservations.commit(session, actor, idempotency_key))
+
+
+@reservations_router.post("/{idempotency_key}/release", summary="Give the units back (failure, cancel)")
+def release(idempotency_key: str, session: SessionDep, actor: ActorDep) -> ReservationRead:
+    return reservations.read(session, reservations.release(session, actor, idempotency_key))
+
+
+# --- VINs --------------------------------------------------------------------------------
+
+
+@vins.get("/{vin}", summary="Decode a VIN: manufacturer, makes matched in fitments, model year")
+def decode_vin(vin: str, actor: ActorDep) -> VinRead:
+    return service.decode_vin(vin)
+
+
+routers = (suppliers, parts, reservations_router, vins)

@@ -1,0 +1,280 @@
+"""A supplier's catalogue as CSV: import (create or update by SKU) and export.
+
+Columns (UTF-8, with or without BOM, header row required; unknown columns are an error):
+
+  sku*, title_en*, title_zh, description_en, description_zh, category*, condition*, brand,
+  oem_numbers, interchange_numbers   several numbers separated by `|`
+  price_cny*, core_charge_cny        yuan with up to 2 decimals (`1280.50`), stored as fen
+  warranty_months, weight_grams*, length_mm, width_mm, height_mm, hs_code, country_of_origin,
+  on_hand                            sets the stock on hand
+  fitments                           `make:model:yearFrom-yearTo[:engineCode]`, several separated by `|`
+  source_vin, dismantler, remanufactured_on (YYYY-MM-DD),
+  battery_chemistry, battery_capacity_wh, battery_soh_pct, battery_cycles
+
+(* required for a new SKU.) For an existing SKU, the non-empty cells update the part and
+empty cells leave it as it is. Each row is applied in its own savepoint: a bad row is
+reported with its line number and leaves nothing behind; the good rows go in.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlmodel import Session
+
+from services.catalog import service
+from services.catalog.models import Fitment, Part, Stock
+from services.catalog.schemas import ImportErrorRead, ImportResult, PartCreate, PartUpdate
+from services.common.errors import BadInput, DomainError, PayloadTooLarge
+from services.common.internal_auth import Actor
+
+COLUMNS = (
+    "sku",
+    "title_en",
+    "title_zh",
+    "description_en",
+    "description_zh",
+    "category",
+    "condition",
+    "brand",
+    "oem_numbers",
+    "interchange_numbers",
+    "price_cny",
+    "core_charge_cny",
+    "warranty_months",
+    "weight_grams",
+    "length_mm",
+    "width_mm",
+    "height_mm",
+    "hs_code",
+    "country_of_origin",
+    "on_hand",
+    "fitments",
+    "source_vin",
+    "dismantler",
+    "remanufactured_on",
+    "battery_chemistry",
+    "battery_capacity_wh",
+    "battery_soh_pct",
+    "battery_cycles",
+)
+EXPORT_COLUMNS = (*COLUMNS, "id", "listed")
+MAX_ROWS = 50_000
+MAX_ERRORS = 1_000
+_LISTS = ("oem_numbers", "interchange_numbers")
+_MONEY = ("price_cny", "core_charge_cny")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+class RowError(Exception):
+    def __init__(self, field: str | None, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def _unneutralise(cell: str) -> str:
+    """Undo our own export's formula guard (`'=...` -> `=...`) so an export imports back."""
+    if len(cell) > 1 and cell[0] == "'" and cell[1] in _FORMULA_START:
+        return cell[1:]
+    return cell
+
+
+def _yuan_to_fen(raw: str, field: str) -> int:
+    try:
+        value = Decimal(raw.replace(",", ""))
+    except InvalidOperation:
+        raise RowError(field, "not a number of yuan (e.g. 1280.50)") from None
+    fen = value * 100
+    if fen != fen.to_integral_value() or value < 0:
+        raise RowError(field, "yuan with at most 2 decimals, not negative")
+    return int(fen)
+
+
+def _fitments(raw: str) -> list[dict[str, Any]]:
+    out = []
+    for item in filter(None, (x.strip() for x in raw.split("|"))):
+        bits = [b.strip() for b in item.split(":")]
+        if len(bits) not in (3, 4) or "-" not in bits[2]:
+            raise RowError("fitments", f"{item!r}: write make:model:yearFrom-yearTo[:engineCode]")
+        start, _, end = bits[2].partition("-")
+        if not (start.strip().isdigit() and end.strip().isdigit()):
+            raise RowError("fitments", f"{item!r}: years must be numbers")
+        out.append(
+            {
+                "make": bits[0],
+                "model": bits[1],
+                "year_from": int(start),
+                "year_to": int(end),
+                "engine_code": bits[3] if len(bits) == 4 and bits[3] else None,
+            }
+        )
+    return out
+
+
+def _row_values(row: dict[str, str]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for name, cell in row.items():
+        text = _unneutralise((cell or "").strip())
+        if not text:
+            continue
+        if name in _LISTS:
+            values[name] = [x.strip() for x in text.split("|") if x.strip()]
+        elif name in _MONEY:
+            values[name] = _yuan_to_fen(text, name)
+        elif name == "fitments":
+            values[name] = _fitments(text)
+        else:
+            values[name] = text
+    return values
+
+
+def _validation_error(exc: ValidationError) -> RowError:
+    err = exc.errors()[0]
+    loc = [str(x) for x in err.get("loc", ())]
+    return RowError(loc[0] if loc else None, f"{'.'.join(loc[1:]) + ': ' if len(loc) > 1 else ''}{err['msg']}")
+
+
+def import_csv(session: Session, actor: Actor, content: str, supplier_id: uuid.UUID | None) -> ImportResult:
+    owner = service.owner_for_new_part(actor, supplier_id)
+    service.get_supplier(session, owner)
+    content = content.removeprefix("\ufeff")
+    reader = csv.DictReader(io.StringIO(content, newline=""))
+    header = [h.strip().removeprefix("\ufeff") for h in (reader.fieldnames or [])]
+    if not header:
+        raise BadInput("the CSV is empty; the first line must name the columns", field="csv")
+    unknown = [h for h in header if h not in COLUMNS]
+    if unknown:
+        raise BadInput(f"unknown column {unknown[0]!r}; the columns are: {', '.join(COLUMNS)}", field="csv")
+    reader.fieldnames = header
+    existing = {
+        p.sku: p
+        for p in session.scalars(select(Part).where(Part.supplier_id == owner))  # type: ignore[arg-type]
+    }
+    created = updated = 0
+    errors: list[ImportErrorRead] = []
+    seen: dict[str, int] = {}
+    line = 1
+    for count, row in enumerate(reader, start=1):
+        start, line = line + 1, reader.line_num
+        if count > MAX_ROWS:
+            raise PayloadTooLarge(f"at most {MAX_ROWS} rows per import", field="csv")
+        if None in row:
+            errors.append(ImportErrorRead(line=start, field=None, message="more cells than columns"))
+            continue
+        try:
+            values = _row_values({k: v for k, v in row.items() if k is not None})
+            sku = str(values.get("sku", ""))
+            if not sku:
+                raise RowError("sku", "required")
+            if sku in seen:
+                raise RowError("sku", f"SKU {sku!r} already on line {seen[sku]} of this file")
+            with session.begin_nested():
+                if sku in existing:
+                    _update(session, existing[sku], values)
+                    updated += 1
+                else:
+                    existing[sku] = _create(session, owner, values)
+                    created += 1
+            seen[sku] = start
+        except RowError as exc:
+            errors.append(ImportErrorRead(line=start, field=exc.field, message=exc.message))
+        except ValidationError as exc:
+            e = _validation_error(exc)
+            errors.append(ImportErrorRead(line=start, field=e.field, message=e.message))
+        except DomainError as exc:
+            field = exc.field.split(".")[0] if exc.field else None
+            errors.append(ImportErrorRead(line=start, field=field, message=exc.detail))
+        if len(errors) >= MAX_ERRORS:
+            errors.append(ImportErrorRead(line=start, field=None, message="too many errors; import stopped"))
+            break
+    return ImportResult(created=created, updated=updated, errors=errors)
+
+
+def _create(session: Session, owner: uuid.UUID, values: dict[str, Any]) -> Part:
+    for required in ("title_en", "category", "condition", "price_cny", "weight_grams"):
+        if required not in values:
+            raise RowError(required, "required for a new SKU")
+    values = {**values, "condition": str(values["condition"]).upper()}
+    data = PartCreate.model_validate(values)
+    return service.insert_part(session, owner, data)
+
+
+def _update(session: Session, part: Part, values: dict[str, Any]) -> None:
+    values = dict(values)
+    values.pop("sku", None)
+    on_hand = values.pop("on_hand", None)
+    if "condition" in values:
+        values["condition"] = str(values["condition"]).upper()
+    patch = PartUpdate.model_validate(values)
+    service.apply_patch(session, part, patch)
+    if on_hand is not None:
+        try:
+            quantity = int(on_hand)
+        except ValueError:
+            raise RowError("on_hand", "a whole number") from None
+        if quantity < 0:
+            raise RowError("on_hand", "stock cannot be negative")
+        stock = session.get(Stock, part.id)
+        if stock is None or stock.reserved > quantity:
+            raise RowError("on_hand", "units reserved by open orders exceed this")
+        stock.on_hand = quantity
+        session.add(stock)
+        session.flush()
+
+
+# --- Export ------------------------------------------------------------------------------
+
+
+def neutralise(cell: str) -> str:
+    """A cell that a spreadsheet would run as a formula starts with a quote instead (OWASP)."""
+    return "'" + cell if cell.startswith(_FORMULA_START) else cell
+
+
+def _yuan(fen: int) -> str:
+    return f"{Decimal(fen) / 100:.2f}"
+
+
+def export_csv(session: Session, actor: Actor, supplier_id: uuid.UUID | None) -> str:
+    if supplier_id is None:
+        own = service.actor_supplier_id(actor)
+        if own is None:
+            raise BadInput("name the supplier whose catalogue to export", field="supplier_id")
+        supplier_id = own
+    service.require_owner(actor, supplier_id)
+    service.get_supplier(session, supplier_id)
+    parts = list(
+        session.scalars(select(Part).where(Part.supplier_id == supplier_id).order_by(Part.sku))  # type: ignore[arg-type]
+    )
+    ids = [p.id for p in parts]
+    stock: dict[uuid.UUID, int] = {}
+    fits: dict[uuid.UUID, list[str]] = {i: [] for i in ids}
+    for chunk in range(0, len(ids), 500):
+        batch = ids[chunk : chunk + 500]
+        for s in session.scalars(select(Stock).where(Stock.part_id.in_(batch))):  # type: ignore[attr-defined]
+            stock[s.part_id] = s.on_hand
+        for f in session.scalars(select(Fitment).where(Fitment.part_id.in_(batch))):  # type: ignore[attr-defined]
+            tail = f":{f.engine_code}" if f.engine_code else ""
+            fits[f.part_id].append(f"{f.make}:{f.model}:{f.year_from}-{f.year_to}{tail}")
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(EXPORT_COLUMNS)
+    for p in parts:
+        record: dict[str, Any] = {name: getattr(p, name, None) for name in EXPORT_COLUMNS}
+        record.update(
+            oem_numbers="|".join(p.oem_numbers or []),
+            interchange_numbers="|".join(p.interchange_numbers or []),
+            price_cny=_yuan(p.price_cny),
+            core_charge_cny=_yuan(p.core_charge_cny),
+            on_hand=stock.get(p.id, 0),
+            fitments="|".join(sorted(fits[p.id])),
+            listed="true" if p.listed else "false",
+        )
+        writer.writerow([neutralise("" if record[c] is None else str(record[c])) for c in EXPORT_COLUMNS])
+    return out.getvalue()

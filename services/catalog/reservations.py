@@ -1,0 +1,224 @@
+"""Stock reservations: all lines of an order at once, idempotent by the caller's key, with expiry.
+
+Overselling is impossible by construction: each line takes its units with one conditional
+UPDATE (`... SET reserved = reserved + q WHERE on_hand - reserved >= q`) that the database
+evaluates atomically against the row's latest committed value (PostgreSQL re-checks the
+WHERE after waiting for a concurrent writer; SQLite has one writer at a time). A line whose
+update touches no row fails the whole reservation and the transaction rolls back.
+Status changes are conditional updates too, so a commit racing the expiry sweep settles once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, Table, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col
+
+from services.catalog.models import Part, Reservation, ReservationLine, Stock
+from services.catalog.schemas import ReservationCreate, ReservationLineRead, ReservationRead
+from services.common.clock import utcnow
+from services.common.errors import Conflict, Forbidden, NotFound
+from services.common.internal_auth import Actor, Role
+
+R = cast(Table, Reservation.__table__)  # type: ignore[attr-defined]
+S = cast(Table, Stock.__table__)  # type: ignore[attr-defined]
+
+ACTIVE, COMMITTED, RELEASED, EXPIRED = "ACTIVE", "COMMITTED", "RELEASED", "EXPIRED"
+
+
+def _require_orders(actor: Actor) -> None:
+    """Reservations are made by the orders service (SYSTEM) or an admin, never by a browser."""
+    if not actor.is_staff:
+        raise Forbidden("only the orders service reserves stock")
+
+
+def _merged(lines: Sequence[tuple[uuid.UUID, int]]) -> list[tuple[uuid.UUID, int]]:
+    totals: dict[uuid.UUID, int] = {}
+    for part_id, quantity in lines:
+        totals[part_id] = totals.get(part_id, 0) + quantity
+    # A fixed order of row locks: two orders touching the same parts cannot deadlock.
+    return sorted(totals.items(), key=lambda kv: str(kv[0]))
+
+
+def _digest(lines: list[tuple[uuid.UUID, int]]) -> str:
+    return hashlib.sha256(json.dumps([[str(p), q] for p, q in lines]).encode()).hexdigest()
+
+
+def read(session: Session, reservation: Reservation) -> ReservationRead:
+    lines = session.scalars(
+        select(ReservationLine).where(ReservationLine.reservation_id == reservation.id)  # type: ignore[arg-type]
+    )
+    return ReservationRead.model_validate(
+        {
+            **{k: getattr(reservation, k) for k in ReservationRead.model_fields if k != "lines"},
+            "lines": [ReservationLineRead(part_id=line.part_id, quantity=line.quantity) for line in lines],
+        }
+    )
+
+
+def by_key(session: Session, key: str) -> Reservation | None:
+    return session.scalars(select(Reservation).where(Reservation.idempotency_key == key)).first()  # type: ignore[arg-type]
+
+
+def get(session: Session, actor: Actor, key: str) -> Reservation:
+    _require_orders(actor)
+    reservation = by_key(session, key)
+    if reservation is None:
+        raise NotFound("no reservation with this idempotency key", field="idempotency_key")
+    return reservation
+
+
+def reserve(session: Session, actor: Actor, data: ReservationCreate) -> tuple[Reservation, bool]:
+    """Reserve every line or none. Returns (reservation, created); the same key again returns
+    the first reservation unchanged, whatever happened to stock since."""
+    _require_orders(actor)
+    lines = _merged([(line.part_id, line.quantity) for line in data.lines])
+    digest = _digest(lines)
+    existing = by_key(session, data.idempotency_key)
+    if existing is not None:
+        return _same_request(existing, digest), False
+
+    parts = {
+        p.id: p
+        for p in session.scalars(select(Part).where(Part.id.in_([p for p, _ in lines])))  # type: ignore[attr-defined]
+    }
+    for index, (part_id, _) in enumerate(lines):
+        part = parts.get(part_id)
+        if part is None:
+            raise NotFound(f"no such part {part_id}", field=f"lines.{index}.part_id")
+        if not part.listed:
+            raise Conflict(f"part {part_id} is no longer listed", field=f"lines.{index}.part_id")
+
+    now = utcnow()
+    reservation = Reservation(
+        idempotency_key=data.idempotency_key,
+        order_ref=data.order_ref,
+        status=ACTIVE,
+        lines_digest=digest,
+        expires_at=now + timedelta(seconds=data.ttl_seconds),
+        created_at=now,
+    )
+    try:
+        with session.begin_nested():
+            session.add(reservation)
+            session.flush()
+    except IntegrityError:
+        # The same key, sent twice at once: the other request won; answer with its result.
+        existing = by_key(session, data.idempotency_key)
+        if existing is None:
+            raise Conflict("a concurrent request with this key failed; retry", field="idempotency_key") from None
+        return _same_request(existing, digest), False
+
+    short: list[str] = []
+    for part_id, quantity in lines:
+        result = session.execute(
+            update(S)
+            .where(S.c.part_id == part_id, S.c.on_hand - S.c.reserved >= quantity)
+            .values(reserved=S.c.reserved + quantity, updated_at=now)
+        )
+        if cast(CursorResult[Any], result).rowcount != 1:
+            short.append(str(part_id))
+    if short:
+        # Raising rolls back the whole transaction: the lines already taken are given back.
+        raise Conflict(
+            "not enough stock for every line; nothing was reserved",
+            field="lines",
+            insufficient_part_ids=short,
+        )
+    session.add_all(
+        ReservationLine(reservation_id=reservation.id, part_id=part_id, quantity=quantity)
+        for part_id, quantity in lines
+    )
+    session.flush()
+    return reservation, True
+
+
+def _same_request(existing: Reservation, digest: str) -> Reservation:
+    if existing.lines_digest != digest:
+        raise Conflict("this idempotency key was used for a reservation with other lines", field="idempotency_key")
+    return existing
+
+
+def _lines(session: Session, reservation: Reservation) -> list[ReservationLine]:
+    return list(
+        session.scalars(
+            select(ReservationLine)
+            .where(ReservationLine.reservation_id == reservation.id)  # type: ignore[arg-type]
+            .order_by(ReservationLine.part_id)  # type: ignore[arg-type]
+        )
+    )
+
+
+def _transition(session: Session, reservation: Reservation, to: str, now: datetime) -> bool:
+    result = session.execute(
+        update(R).where(R.c.id == reservation.id, R.c.status == ACTIVE).values(status=to, settled_at=now)
+    )
+    return cast(CursorResult[Any], result).rowcount == 1
+
+
+def commit(session: Session, actor: Actor, key: str) -> Reservation:
+    """Payment succeeded: the reserved units leave stock. Idempotent."""
+    reservation = get(session, actor, key)
+    if reservation.status == COMMITTED:
+        return reservation
+    now = utcnow()
+    if not _transition(session, reservation, COMMITTED, now):
+        session.refresh(reservation)
+        if reservation.status == COMMITTED:
+            return reservation
+        raise Conflict(f"the reservation is {reservation.status.lower()}; it cannot be committed")
+    for line in _lines(session, reservation):
+        session.execute(
+            update(S)
+            .where(S.c.part_id == line.part_id)
+            .values(on_hand=S.c.on_hand - line.quantity, reserved=S.c.reserved - line.quantity, updated_at=now)
+        )
+    session.flush()
+    session.refresh(reservation)
+    return reservation
+
+
+def release(session: Session, actor: Actor, key: str) -> Reservation:
+    """Payment failed or the order was cancelled: the units become available again. Idempotent."""
+    reservation = get(session, actor, key)
+    if reservation.status in (RELEASED, EXPIRED):
+        return reservation
+    if reservation.status == COMMITTED:
+        raise Conflict("the reservation is committed (sold); it cannot be released")
+    _give_back(session, reservation, RELEASED, utcnow())
+    session.refresh(reservation)
+    return reservation
+
+
+def _give_back(session: Session, reservation: Reservation, to: str, now: datetime) -> bool:
+    if not _transition(session, reservation, to, now):
+        return False
+    for line in _lines(session, reservation):
+        session.execute(
+            update(S).where(S.c.part_id == line.part_id).values(reserved=S.c.reserved - line.quantity, updated_at=now)
+        )
+    session.flush()
+    return True
+
+
+def sweep_expired(session: Session, actor: Actor, *, limit: int = 500) -> int:
+    """Release reservations past their expiry (status EXPIRED). Safe to run from many workers."""
+    if actor.role not in (Role.SYSTEM, Role.ADMIN):
+        raise Forbidden("only the scheduler or an admin sweeps reservations")
+    now = utcnow()
+    due = list(
+        session.scalars(
+            select(Reservation)
+            .where(col(Reservation.status) == ACTIVE, col(Reservation.expires_at) < now)
+            .order_by(Reservation.expires_at)  # type: ignore[arg-type]
+            .limit(limit)
+        )
+    )
+    return sum(1 for reservation in due if _give_back(session, reservation, EXPIRED, now))

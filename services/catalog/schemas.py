@@ -1,0 +1,278 @@
+"""Request and response shapes of the catalog API (money in CNY fen, integers)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from services.catalog.domain import BatteryChemistry, Condition
+
+Text300 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]
+Sku = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=r"^[^\x00-\x1f]+$")]
+PartNumberText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+Fen = Annotated[int, Field(ge=0, le=10_000_000_000)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- Suppliers ---------------------------------------------------------------------------
+
+
+class SupplierCreate(Strict):
+    name_en: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=200)]
+    name_zh: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=200)]
+    uscc: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)]
+    address: Annotated[str, StringConstraints(max_length=500)] | None = None
+    contact_name: Annotated[str, StringConstraints(max_length=120)] | None = None
+    contact_email: Annotated[str, StringConstraints(max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")] | None = None
+    contact_phone: Annotated[str, StringConstraints(max_length=40)] | None = None
+
+
+class SupplierRead(BaseModel):
+    id: uuid.UUID
+    name_en: str
+    name_zh: str
+    uscc: str
+    address: str | None
+    contact_name: str | None
+    contact_email: str | None
+    contact_phone: str | None
+    verified: bool
+    created_at: datetime
+
+
+class SupplierVerify(Strict):
+    verified: bool
+
+
+class PageInfo(BaseModel):
+    has_next_page: bool
+    end_cursor: str | None
+
+
+class SupplierEdge(BaseModel):
+    cursor: str
+    node: SupplierRead
+
+
+class SupplierPage(BaseModel):
+    edges: list[SupplierEdge]
+    page_info: PageInfo
+
+
+# --- Parts -------------------------------------------------------------------------------
+
+
+class FitmentIn(Strict):
+    make: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+    model: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
+    year_from: Annotated[int, Field(ge=1950, le=2100)]
+    year_to: Annotated[int, Field(ge=1950, le=2100)]
+    engine_code: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] | None = None
+
+    @model_validator(mode="after")
+    def _range(self) -> FitmentIn:
+        if self.year_from > self.year_to:
+            raise ValueError("year_from must not be after year_to")
+        return self
+
+
+class FitmentRead(BaseModel):
+    make: str
+    model: str
+    year_from: int
+    year_to: int
+    engine_code: str | None
+
+
+class _PartFields(Strict):
+    title_en: Text300 | None = None
+    title_zh: Text300 | None = None
+    description_en: LongText | None = None
+    description_zh: LongText | None = None
+    brand: Annotated[str, StringConstraints(strip_whitespace=True, max_length=120)] | None = None
+    oem_numbers: Annotated[list[PartNumberText], Field(max_length=50)] | None = None
+    interchange_numbers: Annotated[list[PartNumberText], Field(max_length=50)] | None = None
+    price_cny: Fen | None = None
+    core_charge_cny: Fen | None = None
+    warranty_months: Annotated[int, Field(ge=0, le=240)] | None = None
+    weight_grams: Annotated[int, Field(gt=0, le=10_000_000)] | None = None
+    length_mm: Annotated[int, Field(gt=0, le=20_000)] | None = None
+    width_mm: Annotated[int, Field(gt=0, le=20_000)] | None = None
+    height_mm: Annotated[int, Field(gt=0, le=20_000)] | None = None
+    hs_code: Annotated[str, StringConstraints(max_length=20)] | None = None
+    country_of_origin: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2)] | None = None
+    source_vin: Annotated[str, StringConstraints(strip_whitespace=True, max_length=17)] | None = None
+    dismantler: Annotated[str, StringConstraints(max_length=200)] | None = None
+    remanufactured_on: date | None = None
+    battery_chemistry: BatteryChemistry | None = None
+    battery_capacity_wh: Annotated[int, Field(gt=0, le=1_000_000)] | None = None
+    battery_soh_pct: Annotated[int, Field(ge=0, le=100)] | None = None
+    battery_cycles: Annotated[int, Field(ge=0, le=1_000_000)] | None = None
+
+
+class PartCreate(_PartFields):
+    """A new listing. `supplier_id` only for admins; a supplier always lists for itself."""
+
+    sku: Sku
+    title_en: Text300
+    category: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)]
+    condition: Condition
+    oem_numbers: Annotated[list[PartNumberText], Field(max_length=50)] = []
+    price_cny: Fen
+    weight_grams: Annotated[int, Field(gt=0, le=10_000_000)]
+    fitments: Annotated[list[FitmentIn], Field(max_length=200)] = []
+    on_hand: Annotated[int, Field(ge=0, le=1_000_000)] = 0
+    supplier_id: uuid.UUID | None = None
+
+
+class PartUpdate(_PartFields):
+    """Only the fields sent change. `listed: true` lists a delisted part again."""
+
+    category: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] | None = None
+    condition: Condition | None = None
+    fitments: Annotated[list[FitmentIn], Field(max_length=200)] | None = None
+    listed: bool | None = None
+
+
+class StockSet(Strict):
+    on_hand: Annotated[int, Field(ge=0, le=1_000_000)]
+
+
+class PartRead(BaseModel):
+    id: uuid.UUID
+    supplier_id: uuid.UUID
+    sku: str
+    title: str = Field(description="in the requested locale, falling back to English")
+    description: str | None
+    title_en: str
+    title_zh: str | None
+    description_en: str | None
+    description_zh: str | None
+    category: str
+    condition: Condition
+    brand: str | None
+    oem_numbers: list[str]
+    interchange_numbers: list[str]
+    price_cny: int = Field(description="CNY fen")
+    core_charge_cny: int = Field(description="CNY fen")
+    warranty_months: int
+    weight_grams: int
+    length_mm: int | None
+    width_mm: int | None
+    height_mm: int | None
+    hs_code: str
+    country_of_origin: str
+    source_vin: str | None
+    dismantler: str | None
+    remanufactured_on: date | None
+    co2e_saved_kg: float | None = Field(description="estimate against a new part, see data/categories.json")
+    battery_chemistry: str | None
+    battery_capacity_wh: int | None
+    battery_soh_pct: int | None
+    battery_cycles: int | None
+    on_hand: int
+    reserved: int
+    available: int
+    fitments: list[FitmentRead]
+    listed: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class PartEdge(BaseModel):
+    cursor: str
+    node: PartRead
+
+
+class FacetCount(BaseModel):
+    value: str
+    count: int
+
+
+class Facets(BaseModel):
+    category: list[FacetCount]
+    condition: list[FacetCount]
+    make: list[FacetCount]
+    exhaustive: bool = Field(description="false when counted over the first 10,000 matches only")
+
+
+class SearchPage(BaseModel):
+    edges: list[PartEdge]
+    page_info: PageInfo
+    facets: Facets | None = None
+    exhaustive: bool = Field(
+        description="false when a ranked text query was answered from its best-scoring candidates only"
+    )
+
+
+SortOrder = Literal["relevance", "price_asc", "price_desc", "newest"]
+
+
+# --- Reservations ------------------------------------------------------------------------
+
+
+class ReservationLineIn(Strict):
+    part_id: uuid.UUID
+    quantity: Annotated[int, Field(gt=0, le=100_000)]
+
+
+class ReservationCreate(Strict):
+    idempotency_key: Annotated[str, StringConstraints(strip_whitespace=True, min_length=8, max_length=200)]
+    lines: Annotated[list[ReservationLineIn], Field(min_length=1, max_length=200)]
+    ttl_seconds: Annotated[int, Field(ge=30, le=86_400)] = 900
+    order_ref: Annotated[str, StringConstraints(max_length=100)] | None = None
+
+
+class ReservationLineRead(BaseModel):
+    part_id: uuid.UUID
+    quantity: int
+
+
+class ReservationRead(BaseModel):
+    id: uuid.UUID
+    idempotency_key: str
+    order_ref: str | None
+    status: Literal["ACTIVE", "COMMITTED", "RELEASED", "EXPIRED"]
+    expires_at: datetime
+    created_at: datetime
+    settled_at: datetime | None
+    lines: list[ReservationLineRead]
+
+
+class SweepResult(BaseModel):
+    expired: int
+
+
+# --- CSV ---------------------------------------------------------------------------------
+
+
+class ImportRequest(Strict):
+    csv: Annotated[str, StringConstraints(max_length=20_000_000)]
+    supplier_id: uuid.UUID | None = None
+
+
+class ImportErrorRead(BaseModel):
+    line: int
+    field: str | None
+    message: str
+
+
+class ImportResult(BaseModel):
+    created: int
+    updated: int
+    errors: list[ImportErrorRead]
+
+
+class VinRead(BaseModel):
+    vin: str
+    manufacturer: str
+    makes: list[str]
+    model_year: int | None
+    country: str | None

@@ -1,0 +1,334 @@
+"""Search: full text (English and Chinese), filters, facets, sorting and keyset pagination.
+
+How ranking stays bounded at a million parts (see the README's performance section):
+- every (term, part) posting carries its precomputed weight, and the index is ordered by
+  (term, score), so a one-word query walks the best postings first and stops at the page size,
+  however common the word;
+- a query of several words, or a word with filters, starts from the rarest word's best
+  CANDIDATE_CAP postings and checks the other words and the filters only on those, so the
+  cost does not grow with the number of matches. `exhaustive` is false when that cap cut
+  the candidate set (the best-scoring matches are still the ones shown);
+- document frequencies are counted up to DF_CAP only, which is enough to tell rare words
+  from common ones for the idf weight.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import Integer, Select, Table, and_, desc, exists, func, literal, select, tuple_
+from sqlalchemy import cast as sa_cast
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import Session
+
+from services.catalog import domain
+from services.catalog.models import Fitment, Part, SearchDoc, SearchPosting, Stock
+from services.catalog.schemas import FacetCount, Facets, PageInfo, SortOrder
+from services.catalog.search import text
+from services.common.errors import BadInput
+from services.common.pagination import decode_cursor, encode_cursor, page_size
+
+CANDIDATE_CAP = 10_000
+DF_CAP = 10_000
+FACET_CAP = 10_000
+MAX_QUERY_TERMS = 12
+
+P = cast(Table, Part.__table__)  # type: ignore[attr-defined]
+D = cast(Table, SearchDoc.__table__)  # type: ignore[attr-defined]
+SP = cast(Table, SearchPosting.__table__)  # type: ignore[attr-defined]
+F = cast(Table, Fitment.__table__)  # type: ignore[attr-defined]
+S = cast(Table, Stock.__table__)  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True, slots=True)
+class SearchParams:
+    q: str | None = None
+    category: str | None = None
+    condition: str | None = None
+    make: str | None = None
+    model: str | None = None
+    year: int | None = None
+    vin: str | None = None
+    supplier_id: uuid.UUID | None = None
+    in_stock: bool = False
+    sort: SortOrder | None = None
+    first: int | None = None
+    after: str | None = None
+    facets: bool = False
+    locale: str | None = None
+
+
+def _filters(params: SearchParams) -> list[ColumnElement[bool]]:
+    conds: list[ColumnElement[bool]] = [P.c.listed.is_(True)]
+    if params.category:
+        conds.append(P.c.category == domain.category(params.category).code)
+    if params.condition:
+        try:
+            conds.append(P.c.condition == domain.Condition(params.condition.upper()).value)
+        except ValueError:
+            raise BadInput(
+                f"unknown condition; expected one of {', '.join(c.value for c in domain.Condition)}",
+                field="condition",
+            ) from None
+    if params.supplier_id:
+        conds.append(P.c.supplier_id == params.supplier_id)
+    make_keys: tuple[str, ...] = domain.make_keys(params.make) if params.make else ()
+    year = params.year
+    if params.vin:
+        decoded = domain.decode_vin(params.vin)
+        make_keys = decoded.make_keys
+        year = year or decoded.model_year
+    if year is not None and not 1950 <= year <= 2100:
+        raise BadInput("year must be between 1950 and 2100", field="year")
+    if make_keys or params.model or year:
+        fit: list[ColumnElement[bool]] = [F.c.part_id == P.c.id]
+        if make_keys:
+            fit.append(F.c.make_key.in_(make_keys))
+        if params.model:
+            fit.append(F.c.model_key == domain.key(params.model))
+        if year:
+            fit.extend([F.c.year_from <= year, F.c.year_to >= year])
+        conds.append(exists().where(*fit))
+    if params.in_stock:
+        conds.append(exists().where(S.c.part_id == P.c.id, S.c.on_hand > S.c.reserved))
+    return conds
+
+
+def _has_filters(params: SearchParams) -> bool:
+    return bool(
+        params.category
+        or params.condition
+        or params.supplier_id
+        or params.make
+        or params.model
+        or params.year
+        or params.vin
+        or params.in_stock
+    )
+
+
+def _doc_frequency(session: Session, term: str) -> int:
+    capped = select(literal(1)).select_from(SP).where(SP.c.term == term).limit(DF_CAP + 1).subquery()
+    return int(session.execute(select(func.count()).select_from(capped)).scalar_one())
+
+
+def _cursor(after: str | None, arity: int) -> list[Any] | None:
+    return decode_cursor(after, arity=arity) if after else None
+
+
+def _bad_cursor() -> BadInput:
+    return BadInput("malformed cursor", field="after")
+
+
+@dataclass(slots=True)
+class SearchResult:
+    ids: list[uuid.UUID]
+    cursors: list[str]
+    page_info: PageInfo
+    facets: Facets | None
+    exhaustive: bool
+
+
+def search(session: Session, params: SearchParams) -> SearchResult:
+    """One page of part ids in order, with cursors and facets (the caller loads the parts)."""
+    size = page_size(params.first)
+    terms = text.query_terms(params.q or "")[:MAX_QUERY_TERMS]
+    sort = params.sort or ("relevance" if terms else "newest")
+    filters = _filters(params)
+    if terms:
+        return _text_search(session, params, terms, sort, filters, size)
+    if sort == "relevance":
+        sort = "newest"
+    return _browse(session, params, sort, filters, size)
+
+
+def _sort_columns(sort: str) -> tuple[ColumnElement[Any], ColumnElement[Any], bool]:
+    """(key column, tie-breaker, descending) for a part sort."""
+    if sort == "newest":
+        return P.c.created_at, P.c.id, True
+    if sort == "price_asc":
+        return P.c.price_cny, P.c.id, False
+    if sort == "price_desc":
+        return P.c.price_cny, P.c.id, True
+    raise BadInput("sort must be relevance, price_asc, price_desc or newest", field="sort")
+
+
+def _cursor_values(sort: str, values: list[Any]) -> tuple[Any, Any]:
+    try:
+        if sort == "newest":
+            return datetime.fromisoformat(values[0]), uuid.UUID(values[1])
+        if sort in ("price_asc", "price_desc"):
+            return int(values[0]), uuid.UUID(values[1])
+        return int(values[0]), int(values[1])
+    except (TypeError, ValueError):
+        raise _bad_cursor() from None
+
+
+def _encode(sort: str, key: Any, tie: Any) -> str:
+    if isinstance(key, datetime):
+        key = key.isoformat()
+    return encode_cursor([sort, key, str(tie) if isinstance(tie, uuid.UUID) else tie])
+
+
+def _decode(after: str | None, sort: str) -> tuple[Any, Any] | None:
+    values = _cursor(after, 3)
+    if values is None:
+        return None
+    if values[0] != sort:
+        raise BadInput("this cursor belongs to another sort order", field="after")
+    return _cursor_values(sort, values[1:])
+
+
+def _page(rows: list[tuple[uuid.UUID, Any, Any]], sort: str, size: int) -> tuple[list[uuid.UUID], list[str], PageInfo]:
+    shown = rows[:size]
+    cursors = [_encode(sort, key, tie) for _, key, tie in shown]
+    info = PageInfo(has_next_page=len(rows) > size, end_cursor=cursors[-1] if cursors else None)
+    return [r[0] for r in shown], cursors, info
+
+
+def _browse(
+    session: Session, params: SearchParams, sort: str, filters: list[ColumnElement[bool]], size: int
+) -> SearchResult:
+    key, tie, descending = _sort_columns(sort)
+    query = select(P.c.id, key, tie).where(*filters)
+    after = _decode(params.after, sort)
+    if after is not None:
+        cmp = tuple_(key, tie) < tuple_(*after) if descending else tuple_(key, tie) > tuple_(*after)
+        query = query.where(cmp)
+    order = [desc(key), desc(tie)] if descending else [key, tie]
+    rows = [(r[0], r[1], r[2]) for r in session.execute(query.order_by(*order).limit(size + 1))]
+    ids, cursors, info = _page(rows, sort, size)
+    facets = _facets(session, select(P.c.id).where(*filters)) if params.facets else None
+    return SearchResult(ids, cursors, info, facets, exhaustive=True)
+
+
+def _text_search(
+    session: Session,
+    params: SearchParams,
+    terms: list[str],
+    sort: str,
+    filters: list[ColumnElement[bool]],
+    size: int,
+) -> SearchResult:
+    dfs = {t: _doc_frequency(session, t) for t in terms}
+    if min(dfs.values()) == 0:
+        no_facets = Facets(category=[], condition=[], make=[], exhaustive=True) if params.facets else None
+        return SearchResult([], [], PageInfo(has_next_page=False, end_cursor=None), no_facets, exhaustive=True)
+    ordered = sorted(terms, key=lambda t: (dfs[t], t))
+    doc_count = int(session.execute(select(func.max(D.c.doc))).scalar_one() or 0)
+    weights = {t: text.idf(doc_count, dfs[t]) for t in ordered}
+    filtered = _has_filters(params)
+
+    if len(ordered) == 1 and not filtered and sort == "relevance":
+        return _single_term(session, params, ordered[0], size)
+
+    rarest = ordered[0]
+    exhaustive = dfs[rarest] <= CANDIDATE_CAP
+    cand = (
+        select(SP.c.doc, SP.c.score)
+        .where(SP.c.term == rarest)
+        .order_by(desc(SP.c.score), desc(SP.c.doc))
+        .limit(CANDIDATE_CAP)
+        .subquery("cand")
+    )
+    total: ColumnElement[Any] = sa_cast(cand.c.score, Integer) * weights[rarest]
+    from_clause: Any = cand
+    for i, term in enumerate(ordered[1:]):
+        other = SP.alias(f"t{i}")
+        from_clause = from_clause.join(other, and_(other.c.term == term, other.c.doc == cand.c.doc))
+        total = total + sa_cast(other.c.score, Integer) * weights[term]
+    from_clause = from_clause.join(D, D.c.doc == cand.c.doc).join(P, P.c.id == D.c.part_id)
+
+    if sort == "relevance":
+        inner = (
+            select(P.c.id.label("id"), total.label("key"), cand.c.doc.label("tie"))
+            .select_from(from_clause)
+            .where(*filters)
+            .subquery("ranked")
+        )
+        key, tie, descending = inner.c.key, inner.c.tie, True
+        query = select(inner.c.id, key, tie)
+    else:
+        pkey, ptie, descending = _sort_columns(sort)
+        inner = (
+            select(P.c.id.label("id"), pkey.label("key"), ptie.label("tie"))
+            .select_from(from_clause)
+            .where(*filters)
+            .subquery("ranked")
+        )
+        key, tie = inner.c.key, inner.c.tie
+        query = select(inner.c.id, key, tie)
+    after = _decode(params.after, sort)
+    if after is not None:
+        query = query.where(tuple_(key, tie) < tuple_(*after) if descending else tuple_(key, tie) > tuple_(*after))
+    order = [desc(key), desc(tie)] if descending else [key, tie]
+    rows = [(r[0], r[1], r[2]) for r in session.execute(query.order_by(*order).limit(size + 1))]
+    ids, cursors, info = _page(rows, sort, size)
+    facets = None
+    if params.facets:
+        base = select(P.c.id).select_from(from_clause).where(*filters)
+        facets = _facets(session, base)
+    return SearchResult(ids, cursors, info, facets, exhaustive=exhaustive)
+
+
+def _single_term(session: Session, params: SearchParams, term: str, size: int) -> SearchResult:
+    """One word, no filters: walk the (term, score) index from the best posting; any frequency."""
+    query = select(SP.c.doc, SP.c.score).where(SP.c.term == term)
+    after = _decode(params.after, "relevance")
+    if after is not None:
+        query = query.where(tuple_(SP.c.score, SP.c.doc) < tuple_(*after))
+    top = query.order_by(desc(SP.c.score), desc(SP.c.doc)).limit(size + 1).subquery("top")
+    rows_raw = session.execute(
+        select(D.c.part_id, top.c.score, top.c.doc)
+        .select_from(top.join(D, D.c.doc == top.c.doc))
+        .order_by(desc(top.c.score), desc(top.c.doc))
+    ).all()
+    rows = [(r[0], r[1], r[2]) for r in rows_raw]
+    ids, cursors, info = _page(rows, "relevance", size)
+    facets = None
+    if params.facets:
+        cand = (
+            select(SP.c.doc)
+            .where(SP.c.term == term)
+            .order_by(desc(SP.c.score), desc(SP.c.doc))
+            .limit(FACET_CAP)
+            .subquery("cand")
+        )
+        base = select(P.c.id).select_from(cand.join(D, D.c.doc == cand.c.doc).join(P, P.c.id == D.c.part_id))
+        facets = _facets(session, base)
+    return SearchResult(ids, cursors, info, facets, exhaustive=True)
+
+
+def _facets(session: Session, base: Select[Any]) -> Facets:
+    """Counts per category, condition and make over the matches (the first FACET_CAP of them)."""
+    ids = base.limit(FACET_CAP).subquery("facet_ids")
+    matched = session.execute(
+        select(P.c.category, P.c.condition, func.count())
+        .select_from(ids.join(P, P.c.id == ids.c.id))
+        .group_by(P.c.category, P.c.condition)
+    ).all()
+    total = sum(int(n) for _, _, n in matched)
+    exhaustive = total < FACET_CAP
+    by_category: dict[str, int] = {}
+    by_condition: dict[str, int] = {}
+    for cat, cond, n in matched:
+        by_category[cat] = by_category.get(cat, 0) + int(n)
+        by_condition[cond] = by_condition.get(cond, 0) + int(n)
+    makes = session.execute(
+        select(F.c.make_key, func.min(F.c.make), func.count(func.distinct(F.c.part_id)))
+        .select_from(ids.join(F, F.c.part_id == ids.c.id))
+        .group_by(F.c.make_key)
+    ).all()
+
+    def counts(values: dict[str, int]) -> list[FacetCount]:
+        return [FacetCount(value=v, count=n) for v, n in sorted(values.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+    return Facets(
+        category=counts(by_category),
+        condition=counts(by_condition),
+        make=counts({str(display): int(n) for _, display, n in makes}),
+        exhaustive=exhaustive,
+    )

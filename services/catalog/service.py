@@ -1,0 +1,474 @@
+"""Suppliers and parts: the rules, including who may see and change what.
+
+No FastAPI here; every function takes the session and the calling Actor and raises typed
+errors from services.common.errors. The request's session commits once, at the end.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, cast
+
+import pycountry
+from sqlalchemy import CursorResult, and_, delete, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import Session, col
+
+from services.catalog import domain
+from services.catalog.models import Fitment, Part, PartNumber, Stock, Supplier
+from services.catalog.schemas import (
+    FitmentIn,
+    FitmentRead,
+    PageInfo,
+    PartCreate,
+    PartEdge,
+    PartRead,
+    PartUpdate,
+    SearchPage,
+    SupplierCreate,
+    SupplierEdge,
+    SupplierPage,
+    SupplierRead,
+    VinRead,
+)
+from services.catalog.search import index as search_index
+from services.catalog.search import query as search_query
+from services.catalog.search.query import SearchParams
+from services.common.clock import utcnow
+from services.common.errors import BadInput, Conflict, Forbidden, NotFound
+from services.common.internal_auth import Actor, Role
+from services.common.pagination import decode_cursor, encode_cursor, page_size
+
+MAX_BATCH_IDS = 200
+
+# --- Authorisation -----------------------------------------------------------------------
+
+
+def actor_supplier_id(actor: Actor) -> uuid.UUID | None:
+    if actor.role != Role.SUPPLIER or not actor.supplier_id:
+        return None
+    try:
+        return uuid.UUID(actor.supplier_id)
+    except ValueError:
+        return None
+
+
+def require_owner(actor: Actor, supplier_id: uuid.UUID) -> None:
+    """Staff may act on any supplier's data; a supplier only on its own."""
+    if actor.is_staff:
+        return
+    own = actor_supplier_id(actor)
+    if own is None:
+        raise Forbidden("only the supplier that owns this part (or an admin) may change it")
+    if own != supplier_id:
+        raise Forbidden("this part belongs to another supplier")
+
+
+def owner_for_new_part(actor: Actor, requested: uuid.UUID | None) -> uuid.UUID:
+    if actor.is_staff:
+        if requested is None:
+            raise BadInput("an admin must name the supplier", field="supplier_id")
+        return requested
+    own = actor_supplier_id(actor)
+    if own is None:
+        raise Forbidden("only suppliers and admins list parts")
+    if requested is not None and requested != own:
+        raise Forbidden("a supplier lists parts only for itself")
+    return own
+
+
+# --- Suppliers ---------------------------------------------------------------------------
+
+
+def create_supplier(session: Session, actor: Actor, data: SupplierCreate) -> Supplier:
+    actor.require(Role.ADMIN)
+    uscc = domain.validate_uscc(data.uscc)
+    if session.exec(select(Supplier.id).where(Supplier.uscc == uscc)).first() is not None:  # type: ignore[call-overload]
+        raise Conflict("a supplier with this Unified Social Credit Code exists", field="uscc")
+    supplier = Supplier(**data.model_dump(exclude={"uscc"}), uscc=uscc)
+    session.add(supplier)
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError:
+        raise Conflict("a supplier with this Unified Social Credit Code exists", field="uscc") from None
+    return supplier
+
+
+def get_supplier(session: Session, supplier_id: uuid.UUID) -> Supplier:
+    supplier = session.get(Supplier, supplier_id)
+    if supplier is None:
+        raise NotFound("no such supplier", field="id")
+    return supplier
+
+
+def suppliers_by_ids(session: Session, ids: Sequence[uuid.UUID]) -> list[Supplier]:
+    if len(ids) > MAX_BATCH_IDS:
+        raise BadInput(f"at most {MAX_BATCH_IDS} ids per call", field="ids")
+    found = {s.id: s for s in session.scalars(select(Supplier).where(Supplier.id.in_(ids)))}  # type: ignore[attr-defined]
+    return [found[i] for i in dict.fromkeys(ids) if i in found]
+
+
+def list_suppliers(session: Session, first: int | None, after: str | None) -> SupplierPage:
+    size = page_size(first)
+    query = select(Supplier).order_by(Supplier.created_at, Supplier.id)  # type: ignore[arg-type]
+    if after:
+        at, last_id = decode_cursor(after, arity=2)
+        try:
+            at_dt, last = datetime.fromisoformat(at), uuid.UUID(last_id)
+        except (TypeError, ValueError):
+            raise BadInput("malformed cursor", field="after") from None
+        query = query.where(
+            or_(col(Supplier.created_at) > at_dt, and_(col(Supplier.created_at) == at_dt, col(Supplier.id) > last))
+        )
+    rows = list(session.scalars(query.limit(size + 1)))
+    edges = [
+        SupplierEdge(cursor=encode_cursor([s.created_at.isoformat(), str(s.id)]), node=supplier_read(s))
+        for s in rows[:size]
+    ]
+    return SupplierPage(
+        edges=edges,
+        page_info=PageInfo(has_next_page=len(rows) > size, end_cursor=edges[-1].cursor if edges else None),
+    )
+
+
+def set_supplier_verified(session: Session, actor: Actor, supplier_id: uuid.UUID, verified: bool) -> Supplier:
+    actor.require(Role.ADMIN)
+    supplier = get_supplier(session, supplier_id)
+    supplier.verified = verified
+    session.add(supplier)
+    session.flush()
+    return supplier
+
+
+def supplier_read(supplier: Supplier) -> SupplierRead:
+    return SupplierRead.model_validate(supplier, from_attributes=True)
+
+
+# --- Parts: reading ----------------------------------------------------------------------
+
+
+def part_views(session: Session, parts: Sequence[Part], locale: str | None = None) -> list[PartRead]:
+    """PartRead for many parts with two more queries in all (stock, fitments), never one per part."""
+    ids = [p.id for p in parts]
+    if not ids:
+        return []
+    stock = {s.part_id: s for s in session.scalars(select(Stock).where(Stock.part_id.in_(ids)))}  # type: ignore[attr-defined]
+    fitments: dict[uuid.UUID, list[FitmentRead]] = {i: [] for i in ids}
+    rows = session.scalars(
+        select(Fitment)
+        .where(Fitment.part_id.in_(ids))  # type: ignore[attr-defined]
+        .order_by(Fitment.make, Fitment.model, Fitment.year_from)  # type: ignore[arg-type]
+    )
+    for f in rows:
+        fitments[f.part_id].append(FitmentRead.model_validate(f, from_attributes=True))
+    chinese = (locale or "en").lower().replace("_", "-").startswith("zh")
+    views = []
+    for p in parts:
+        s = stock.get(p.id)
+        on_hand, reserved = (s.on_hand, s.reserved) if s else (0, 0)
+        data: dict[str, Any] = {k: getattr(p, k) for k in PartRead.model_fields if hasattr(p, k)}
+        data.update(
+            title=(p.title_zh if chinese and p.title_zh else p.title_en),
+            description=(p.description_zh if chinese and p.description_zh else p.description_en),
+            co2e_saved_kg=None if p.co2e_saved_grams is None else round(p.co2e_saved_grams / 1000, 1),
+            on_hand=on_hand,
+            reserved=reserved,
+            available=on_hand - reserved,
+            fitments=fitments[p.id],
+        )
+        views.append(PartRead.model_validate(data))
+    return views
+
+
+def get_part(session: Session, part_id: uuid.UUID) -> Part:
+    """Any caller may read a part by id, delisted or not: old orders and quotes refer to it."""
+    part = session.get(Part, part_id)
+    if part is None:
+        raise NotFound("no such part", field="id")
+    return part
+
+
+def parts_by_ids(session: Session, ids: Sequence[uuid.UUID]) -> list[Part]:
+    """Batch read in the order asked (for the gateway's DataLoaders); unknown ids are left out."""
+    if len(ids) > MAX_BATCH_IDS:
+        raise BadInput(f"at most {MAX_BATCH_IDS} ids per call", field="ids")
+    found = {p.id: p for p in session.scalars(select(Part).where(Part.id.in_(ids)))}  # type: ignore[attr-defined]
+    return [found[i] for i in dict.fromkeys(ids) if i in found]
+
+
+def parts_by_oem_number(session: Session, number: str, *, prefix: bool = False, limit: int = 50) -> list[Part]:
+    """Listed parts with this OEM or interchange number, in any formatting (`1K0-615-301 AA`)."""
+    normalised = domain.normalise_part_number(number)
+    if not normalised:
+        raise BadInput("give an OEM number with letters or digits", field="oem_number")
+    if prefix and len(normalised) < 3:
+        raise BadInput("a prefix lookup needs at least 3 characters", field="oem_number")
+    column = col(PartNumber.normalised)
+    condition: ColumnElement[bool]
+    if prefix:
+        condition = column >= normalised
+        upper = _next_prefix(normalised)
+        if upper is not None:
+            condition = and_(condition, column < upper)
+    else:
+        condition = column == normalised
+    ids = select(col(PartNumber.part_id)).where(condition).limit(limit * 4).scalar_subquery()
+    query = (
+        select(Part)
+        .where(Part.id.in_(ids), Part.listed)  # type: ignore[attr-defined,arg-type]
+        .order_by(Part.price_cny, Part.id)  # type: ignore[arg-type]
+        .limit(limit)
+    )
+    return list(session.scalars(query))
+
+
+_ALNUM = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def _next_prefix(prefix: str) -> str | None:
+    """The smallest string after every string starting with `prefix` (alphabet 0-9A-Z)."""
+    chars = list(prefix)
+    while chars:
+        i = _ALNUM.index(chars[-1])
+        if i + 1 < len(_ALNUM):
+            chars[-1] = _ALNUM[i + 1]
+            return "".join(chars)
+        chars.pop()
+    return None
+
+
+# --- Parts: writing ----------------------------------------------------------------------
+
+
+def _fitment_rows(part_id: uuid.UUID, fitments: Sequence[FitmentIn]) -> list[Fitment]:
+    return [
+        Fitment(
+            part_id=part_id,
+            make=f.make,
+            model=f.model,
+            make_key=domain.make_keys(f.make)[0],
+            model_key=domain.key(f.model),
+            year_from=f.year_from,
+            year_to=f.year_to,
+            engine_code=f.engine_code or None,
+        )
+        for f in fitments
+    ]
+
+
+def _number_rows(part_id: uuid.UUID, oem: Sequence[str], interchange: Sequence[str]) -> list[PartNumber]:
+    rows: dict[tuple[str, str], PartNumber] = {}
+    for kind, values in (("OEM", oem), ("INTERCHANGE", interchange)):
+        for value in values:
+            n = domain.normalise_part_number(value)
+            rows.setdefault((n, kind), PartNumber(part_id=part_id, normalised=n, kind=kind))
+    return list(rows.values())
+
+
+def _checked_fields(values: dict[str, Any], category: str) -> dict[str, Any]:
+    """Validate and normalise the fields Pydantic cannot check alone."""
+    out = dict(values)
+    if "oem_numbers" in out and out["oem_numbers"] is not None:
+        out["oem_numbers"] = domain.clean_part_numbers(out["oem_numbers"], field="oem_numbers")
+    if "interchange_numbers" in out and out["interchange_numbers"] is not None:
+        out["interchange_numbers"] = domain.clean_part_numbers(out["interchange_numbers"], field="interchange_numbers")
+    if "hs_code" in out:
+        out["hs_code"] = domain.clean_hs_code(out["hs_code"], category)
+    if out.get("country_of_origin") is not None:
+        code = out["country_of_origin"].upper()
+        if pycountry.countries.get(alpha_2=code) is None:
+            raise BadInput("not an ISO 3166-1 alpha-2 country code", field="country_of_origin")
+        out["country_of_origin"] = code
+    if out.get("source_vin"):
+        out["source_vin"] = domain.decode_vin(out["source_vin"], field="source_vin").vin
+    if out.get("battery_chemistry") is not None:
+        out["battery_chemistry"] = str(out["battery_chemistry"])
+    if out.get("condition") is not None:
+        out["condition"] = str(out["condition"])
+    return out
+
+
+def _check_battery(part: Part) -> None:
+    has_battery_data = any(
+        v is not None
+        for v in (part.battery_chemistry, part.battery_capacity_wh, part.battery_soh_pct, part.battery_cycles)
+    )
+    if part.category == "nev_battery_module":
+        if part.battery_chemistry is None:
+            raise BadInput("a battery module needs its chemistry", field="battery_chemistry")
+        if part.battery_capacity_wh is None:
+            raise BadInput("a battery module needs its nominal capacity", field="battery_capacity_wh")
+        if part.battery_soh_pct is None:
+            raise BadInput("a battery module needs its state of health", field="battery_soh_pct")
+    elif has_battery_data:
+        raise BadInput("battery fields apply only to nev_battery_module", field="battery_chemistry")
+
+
+def create_part(session: Session, actor: Actor, data: PartCreate) -> Part:
+    supplier_id = owner_for_new_part(actor, data.supplier_id)
+    if session.get(Supplier, supplier_id) is None:
+        raise NotFound("no such supplier", field="supplier_id")
+    return insert_part(session, supplier_id, data)
+
+
+def insert_part(
+    session: Session,
+    supplier_id: uuid.UUID,
+    data: PartCreate,
+    *,
+    part_id: uuid.UUID | None = None,
+    created_at: datetime | None = None,
+) -> Part:
+    """Add one part with its numbers, fitments, stock and index entries (authorisation done)."""
+    cat = domain.category(data.category).code
+    fields = _checked_fields(data.model_dump(exclude={"fitments", "on_hand", "supplier_id", "category"}), cat)
+    fields["hs_code"] = fields.get("hs_code") or domain.category(cat).hs_code
+    fields["core_charge_cny"] = fields.get("core_charge_cny") or 0
+    if fields.get("warranty_months") is None:
+        fields["warranty_months"] = 12
+    if fields.get("country_of_origin") is None:
+        fields["country_of_origin"] = "CN"
+    fields["interchange_numbers"] = fields.get("interchange_numbers") or []
+    if session.exec(
+        select(Part.id).where(Part.supplier_id == supplier_id, Part.sku == data.sku)  # type: ignore[call-overload]
+    ).first():
+        raise Conflict(f"this supplier already has a part with SKU {data.sku!r}", field="sku")
+    part = Part(**fields, supplier_id=supplier_id, category=cat)
+    if part_id is not None:
+        part.id = part_id
+    if created_at is not None:
+        part.created_at = part.updated_at = created_at
+    part.co2e_saved_grams = domain.co2e_saved_grams(cat, part.weight_grams)
+    _check_battery(part)
+    try:
+        with session.begin_nested():
+            session.add(part)
+            session.flush()
+    except IntegrityError:
+        raise Conflict(f"this supplier already has a part with SKU {data.sku!r}", field="sku") from None
+    session.add_all(_number_rows(part.id, part.oem_numbers, part.interchange_numbers))
+    session.add_all(_fitment_rows(part.id, data.fitments))
+    session.add(Stock(part_id=part.id, on_hand=data.on_hand))
+    session.flush()
+    search_index.index_part(session, part)
+    return part
+
+
+def update_part(session: Session, actor: Actor, part_id: uuid.UUID, patch: PartUpdate) -> Part:
+    part = get_part(session, part_id)
+    require_owner(actor, part.supplier_id)
+    return apply_patch(session, part, patch)
+
+
+def apply_patch(session: Session, part: Part, patch: PartUpdate) -> Part:
+    before = search_index.terms_of(part)
+    changes = patch.model_dump(exclude_unset=True)
+    for name in ("title_en", "price_cny", "weight_grams", "category", "condition", "listed"):
+        if name in changes and changes[name] is None:
+            raise BadInput("may not be null", field=name)
+    cat = domain.category(changes["category"]).code if changes.get("category") else part.category
+    if "category" in changes:
+        changes["category"] = cat
+    fitments = changes.pop("fitments", None)
+    listed = changes.pop("listed", None)
+    changes = _checked_fields(changes, cat)
+    if "hs_code" in changes and changes["hs_code"] is None:
+        changes["hs_code"] = domain.category(cat).hs_code
+    for name in ("core_charge_cny", "warranty_months"):
+        if name in changes and changes[name] is None:
+            changes[name] = 0
+    for name, value in changes.items():
+        setattr(part, name, value)
+    if "oem_numbers" in changes or "interchange_numbers" in changes:
+        part.oem_numbers = list(part.oem_numbers or [])
+        session.execute(delete(PartNumber).where(PartNumber.part_id == part.id))  # type: ignore[arg-type]
+        session.add_all(_number_rows(part.id, part.oem_numbers, part.interchange_numbers or []))
+    if fitments is not None:
+        session.execute(delete(Fitment).where(Fitment.part_id == part.id))  # type: ignore[arg-type]
+        session.add_all(_fitment_rows(part.id, [FitmentIn.model_validate(f) for f in fitments]))
+    if listed is not None and listed != part.listed:
+        part.listed = listed
+        part.delisted_at = None if listed else utcnow()
+    part.co2e_saved_grams = domain.co2e_saved_grams(part.category, part.weight_grams)
+    _check_battery(part)
+    part.updated_at = utcnow()
+    session.add(part)
+    session.flush()
+    search_index.index_part(session, part, before)
+    return part
+
+
+def delist_part(session: Session, actor: Actor, part_id: uuid.UUID) -> Part:
+    """Soft delete: out of search and OEM lookup, still readable by id for old orders."""
+    part = get_part(session, part_id)
+    require_owner(actor, part.supplier_id)
+    if part.listed:
+        part.listed = False
+        part.delisted_at = utcnow()
+        part.updated_at = utcnow()
+        session.add(part)
+        session.flush()
+        search_index.index_part(session, part)
+    return part
+
+
+def set_stock(session: Session, actor: Actor, part_id: uuid.UUID, on_hand: int) -> Part:
+    part = get_part(session, part_id)
+    require_owner(actor, part.supplier_id)
+    if on_hand < 0:
+        raise BadInput("stock cannot be negative", field="on_hand")
+    # Conditional: a concurrent reservation can never be left holding more than is on hand.
+    result = session.execute(
+        update(Stock)
+        .where(Stock.part_id == part_id, Stock.reserved <= on_hand)  # type: ignore[arg-type]
+        .values(on_hand=on_hand, updated_at=utcnow())
+    )
+    if cast(CursorResult[Any], result).rowcount == 0:
+        stock = session.get(Stock, part_id)
+        reserved = stock.reserved if stock else 0
+        raise Conflict(f"{reserved} units are reserved by open orders; on hand cannot go below that", field="on_hand")
+    session.expire_all()
+    return get_part(session, part_id)
+
+
+# --- Search ------------------------------------------------------------------------------
+
+
+def search_parts(session: Session, params: SearchParams) -> SearchPage:
+    """Listed parts only; any caller, anonymous included."""
+    result = search_query.search(session, params)
+    parts = parts_by_ids(session, result.ids) if result.ids else []
+    views = part_views(session, parts, params.locale)
+    return SearchPage(
+        edges=[PartEdge(cursor=c, node=v) for c, v in zip(result.cursors, views, strict=True)],
+        page_info=result.page_info,
+        facets=result.facets,
+        exhaustive=result.exhaustive,
+    )
+
+
+def decode_vin(vin: str) -> VinRead:
+    decoded = domain.decode_vin(vin)
+    return VinRead(
+        vin=decoded.vin,
+        manufacturer=decoded.manufacturer,
+        makes=list(decoded.make_keys),
+        model_year=decoded.model_year,
+        country=decoded.country,
+    )
+
+
+def parse_ids(raw: str, *, field: str = "ids") -> list[uuid.UUID]:
+    values = [v.strip() for v in raw.split(",") if v.strip()]
+    if not values:
+        raise BadInput("give at least one id", field=field)
+    if len(values) > MAX_BATCH_IDS:
+        raise BadInput(f"at most {MAX_BATCH_IDS} ids per call", field=field)
+    try:
+        return [uuid.UUID(v) for v in values]
+    except ValueError:
+        raise BadInput("every id must be a UUID", field=field) from None

@@ -1,0 +1,101 @@
+"""Fixtures and factories for the catalog tests: a real migrated database, emptied per test."""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from services.catalog.app import create_app
+from services.catalog.domain import uscc_check_character
+from services.catalog.models import CatalogTable
+from services.catalog.settings import CatalogSettings
+from services.common.internal_auth import Role
+from tests.conftest import headers_for
+from tests.databases import Databases, empty_tables
+
+ADMIN = headers_for(Role.ADMIN, actor_id="acct-admin")
+SYSTEM = headers_for(Role.SYSTEM, actor_id="orders-service")
+ANONYMOUS = headers_for(Role.ANONYMOUS, actor_id="anonymous")
+BUYER = headers_for(Role.BUYER, actor_id="acct-buyer")
+
+_serial = itertools.count(1)
+
+
+def valid_uscc(n: int | None = None) -> str:
+    """A well-formed USCC (Tongnan division code) with the right GB 32100-2015 check character."""
+    n = next(_serial) if n is None else n
+    first17 = f"91500152MA{n:07d}"
+    return first17 + uscc_check_character(first17)
+
+
+def as_supplier(supplier_id: str | uuid.UUID) -> dict[str, str]:
+    return headers_for(Role.SUPPLIER, actor_id=f"acct-{supplier_id}", supplier_id=str(supplier_id))
+
+
+def create_supplier(client: TestClient, **overrides: Any) -> dict[str, Any]:
+    n = next(_serial)
+    body = {
+        "name_en": f"Chongqing Tongnan Test Remanufacturing {n} Co., Ltd.",
+        "name_zh": f"重庆潼南测试再制造{n}有限公司",
+        "uscc": valid_uscc(n),
+        "address": "Tongnan District, Chongqing",
+    } | overrides
+    response = client.post("/suppliers", json=body, headers=ADMIN)
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+def part_body(**overrides: Any) -> dict[str, Any]:
+    n = next(_serial)
+    return {
+        "sku": f"SKU-{n}",
+        "title_en": "Remanufactured alternator for Volkswagen Golf",
+        "title_zh": "大众高尔夫 发电机 再制造",
+        "description_en": "Tested 140 A alternator.",
+        "category": "alternator",
+        "condition": "REMANUFACTURED",
+        "oem_numbers": ["06H903016L"],
+        "price_cny": 118000,
+        "core_charge_cny": 30000,
+        "warranty_months": 24,
+        "weight_grams": 6200,
+        "fitments": [{"make": "Volkswagen", "model": "Golf", "year_from": 2009, "year_to": 2013}],
+        "on_hand": 5,
+    } | overrides
+
+
+def create_part(client: TestClient, supplier_id: str, **overrides: Any) -> dict[str, Any]:
+    response = client.post("/parts", json=part_body(**overrides), headers=as_supplier(supplier_id))
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+@pytest.fixture(scope="session")
+def catalog_app_client(databases: Databases) -> Iterator[TestClient]:
+    app = create_app(CatalogSettings(database_url=databases.migrated("catalog")))
+    with TestClient(app) as client:
+        yield client
+
+
+@pytest.fixture
+def engine(databases: Databases) -> Engine:
+    engine = databases.engine("catalog")
+    empty_tables(engine, CatalogTable.metadata)
+    return engine
+
+
+@pytest.fixture
+def client(catalog_app_client: TestClient, engine: Engine) -> TestClient:
+    """The catalog app over an emptied database."""
+    return catalog_app_client
+
+
+@pytest.fixture
+def supplier(client: TestClient) -> dict[str, Any]:
+    return create_supplier(client)
