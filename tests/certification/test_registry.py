@@ -16,7 +16,7 @@ CATALOG_CATEGORIES = {
     "alternator", "starter", "turbocharger", "brake_caliper", "brake_pads", "brake_disc", "headlamp",
     "tail_lamp", "steering_rack", "ecu", "transmission", "engine", "ac_compressor", "nev_battery_module",
     "nev_drive_motor", "water_pump", "fuel_injector", "egr_valve", "crankshaft", "flywheel", "clutch_kit",
-    "shock_absorber", "radiator", "other",
+    "shock_absorber", "radiator", "other", "power_steering_pump", "cylinder_head",
 }  # fmt: skip
 
 
