@@ -44,7 +44,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar, cast
 
 import pycountry
 
@@ -71,6 +71,17 @@ MAX_UNIT_PRICE_FEN = 1_000_000_000  # CNY 10 million
 Incoterm = Literal["EXW", "FOB", "CIF", "DAP", "DDP"]
 TaxStatus = Literal["collected", "estimated", "not_quoted"]
 DutyTreatment = Literal["ad_valorem", "de_minimis_exempt", "flat_per_tariff_line"]
+T = TypeVar("T")
+
+# Duty and import tax: collected at checkout (DDP), shown as estimates outside the total
+# (CIF, DAP), or not quoted at all because the buyer's own forwarder takes over (EXW, FOB).
+_TAX_STATUS: dict[Incoterm, TaxStatus] = {
+    "EXW": "not_quoted",
+    "FOB": "not_quoted",
+    "CIF": "estimated",
+    "DAP": "estimated",
+    "DDP": "collected",
+}
 
 
 class DestinationNotServed(BadInput):
@@ -298,7 +309,7 @@ def _incoterm(value: object) -> Incoterm:
     code = value.strip().upper() if isinstance(value, str) else ""
     if code not in INCOTERMS:
         raise BadInput(f"Incoterm {value!r} is not supported; use one of {', '.join(INCOTERMS)}", field="incoterm")
-    return code  # type: ignore[return-value]
+    return cast(Incoterm, code)
 
 
 def _destination(value: object, tables: Tables, on: date) -> Destination:
@@ -314,7 +325,7 @@ def _destination(value: object, tables: Tables, on: date) -> Destination:
     return rows[0]
 
 
-def _one(rows: list[Any], what: str, field_name: str) -> Any:
+def _one(rows: list[T], what: str, field_name: str) -> T:
     if not rows:
         raise DestinationNotServed(f"no {what} rule in force", field=field_name)
     return rows[0]
@@ -520,7 +531,7 @@ def quote_landed_cost(
 
     # What the Incoterm puts in the buyer's total.
     carries = incoterm in ("CIF", "DAP", "DDP")
-    duty_status: TaxStatus = {"DDP": "collected", "CIF": "estimated", "DAP": "estimated"}.get(incoterm, "not_quoted")  # type: ignore[assignment]
+    duty_status = _TAX_STATUS[incoterm]
     notes.insert(0, _INCOTERM_NOTES[incoterm])
     line_quotes = []
     for i, line in enumerate(lines):
