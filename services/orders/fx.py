@@ -318,6 +318,25 @@ def parse_json_rates(document: bytes | str) -> FxTable:
         if as_of is None:
             raise RatesFormatError(f"{code}: no asOf for this rate and no document asOf")
         per_base[code] = (rate, as_of, src)
-    if base == BASE:
-        per_base.pop(BASE, None)
+    if base == BASE and BASE in per_base and per_base[BASE][0] != 1:
+        raise RatesFormatError("the CNY rate against base CNY must be 1")
     return FxTable.of(cross_rates(base, per_base))
+
+
+def to_json_rates(table: FxTable) -> str:
+    """The table in the JSON format above (base CNY, each rate with its own source and asOf).
+
+    `parse_json_rates(to_json_rates(t))` gives back `t`: use it to keep the snapshot a
+    quote was priced from.
+    """
+    rates = {
+        code: {"rate": format_rate(r.per_cny), "asOf": r.as_of.astimezone(UTC).isoformat(), "source": r.source}
+        for code, r in sorted(table.rates.items())
+    }
+    return json.dumps({"base": BASE, "rates": rates}, ensure_ascii=False, sort_keys=True)
+
+
+def parse_rates(document: bytes | str) -> FxTable:
+    """Either format, told apart by its first character: '<' for the ECB XML, else JSON."""
+    head = document.lstrip()[:1]
+    return parse_ecb_xml(document) if head in ("<", b"<") else parse_json_rates(document)

@@ -18,6 +18,8 @@ from services.orders.fx import (
     format_rate,
     parse_ecb_xml,
     parse_json_rates,
+    parse_rates,
+    to_json_rates,
 )
 
 ECB_XML = b"""<?xml version="1.0" encoding="UTF-8"?>
@@ -106,6 +108,7 @@ def test_json_with_another_base_is_crossed_like_the_ecb_file() -> None:
         '{"asOf": "2026-11-26T08:00:00Z", "rates": {"EUR": "-1"}}',
         '{"asOf": "2026-11-26T08:00:00Z", "rates": {"EUX": "0.1"}}',
         '{"asOf": "2026-11-26T08:00:00Z", "base": "EUR", "rates": {"USD": "1.2"}}',
+        '{"asOf": "2026-11-26T08:00:00Z", "rates": {"CNY": "2"}}',
         "[1, 2]",
         "{",
     ],
@@ -204,3 +207,11 @@ def test_unknown_or_unsupported_currency_names_the_field() -> None:
 def test_only_cny_amounts_are_converted() -> None:
     with pytest.raises(ValueError):
         convert_at(Money(100, "EUR"), Decimal("1"), "USD")
+
+
+def test_a_table_round_trips_through_json_and_either_format_is_recognised() -> None:
+    table = parse_ecb_xml(ECB_XML)
+    again = parse_json_rates(to_json_rates(table))
+    assert again == table
+    assert parse_rates(ECB_XML) == table
+    assert parse_rates("  " + to_json_rates(table)) == table

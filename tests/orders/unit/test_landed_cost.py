@@ -6,6 +6,7 @@ rates in the data files and the FX table of the test (margin 0 unless stated).
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -21,6 +22,8 @@ from services.orders.landed_cost import (
     NoTariffRule,
     QuoteLineInput,
     QuoteRequest,
+    Tables,
+    in_force,
     quote_landed_cost,
 )
 
@@ -363,3 +366,41 @@ def test_hs_code_outside_the_tariff_table() -> None:
 def test_stale_rates_refuse_the_quote() -> None:
     with pytest.raises(RatesStale):
         quote(fx=fx_table(NOW - DAY - timedelta(minutes=1)))
+
+
+# Plausible late-2026 rates per 1 CNY for every currency a threshold or a buyer may use.
+ALL_RATES = {
+    "EUR": "0.1215", "USD": "0.1405", "GBP": "0.1068", "CAD": "0.1962", "AUD": "0.2145", "NZD": "0.2398",
+    "JPY": "21.37", "KRW": "196.4", "SGD": "0.1832", "MYR": "0.5921", "THB": "4.612", "VND": "3698",
+    "AED": "0.5160", "SAR": "0.5269", "KWD": "0.0431", "QAR": "0.5115", "RUB": "11.32", "KZT": "71.85",
+    "MXN": "2.583", "BRL": "0.7624", "ZAR": "2.497", "PLN": "0.5174",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("incoterm", ["EXW", "FOB", "CIF", "DAP", "DDP"])
+def test_every_destination_quotes_in_its_own_and_in_a_foreign_currency(incoterm: str) -> None:
+    fx = parse_json_rates(json.dumps({"asOf": NOW.isoformat(), "rates": ALL_RATES}))
+    cart = [
+        alternator(),
+        alternator(part_id="pads", category="brake_pads", hs_code="870830", weight_grams=2_100,
+                   unit_price_fen=18_800, core_charge_fen=0, quantity=4),
+        alternator(part_id="ecu", category="ecu", hs_code="853710", weight_grams=700,
+                   unit_price_fen=99_900, core_charge_fen=15_000),
+    ]  # fmt: skip
+    battery = alternator(part_id="bat", category="nev_battery_module", hs_code="850760", weight_grams=31_000)
+    local = {"US": "USD", "CA": "CAD", "MX": "MXN", "BR": "BRL", "GB": "GBP", "PL": "PLN", "AU": "AUD",
+             "NZ": "NZD", "JP": "JPY", "KR": "KRW", "SG": "SGD", "MY": "MYR", "TH": "THB", "VN": "VND",
+             "AE": "AED", "SA": "SAR", "KW": "KWD", "QA": "QAR", "RU": "RUB", "KZ": "KZT", "ZA": "ZAR"}  # fmt: skip
+    for dest in in_force(Tables.load().destinations, NOW.date()):
+        for currency in {local.get(dest.country, "EUR"), "USD"}:
+            for lines, service in (([*cart], "express"), ([*cart, battery], "economy")):
+                q = quote(*lines, country=dest.country, currency=currency, incoterm=incoterm, service=service, fx=fx)
+                t = q.totals
+                assert t.total.currency == currency
+                assert t.goods.amount > 0 and t.total.amount >= t.goods.amount
+                assert sum(line.amounts.total.amount for line in q.lines) == t.total.amount
+                assert sum(line.amounts.shipping.amount for line in q.lines) == t.shipping.amount
+                if incoterm == "DDP":
+                    assert t.total == t.goods + t.core_deposit + t.shipping + t.insurance + t.duty + t.vat
+                else:
+                    assert t.total == t.goods + t.core_deposit + t.shipping + t.insurance
