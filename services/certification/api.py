@@ -6,7 +6,7 @@ import uuid
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Header, Query, Request, Response, UploadFile, status
+from fastapi import APIRouter, File, Form, Header, Query, Request, Response, UploadFile, status
 from fastapi.responses import FileResponse
 
 from services.certification import eligibility as eligibility_service
@@ -17,17 +17,21 @@ from services.certification.documents import DocumentStore
 from services.certification.ratelimit import TokenBucket
 from services.certification.schemas import (
     MAX_PARTS_PER_CALL,
+    ApplicableRequest,
+    ApplicableResponse,
     CertificateCreate,
     CertificatePage,
     CertificateRead,
     DocumentCheck,
     DocumentRead,
+    DocumentVerification,
     EligibilityRequest,
     EligibilityResponse,
     EventRead,
     MarketRead,
     MarketRequirementsRead,
     NumberFormatRead,
+    PartCertificates,
     PartEligibility,
     SchemeRead,
     ScopeRead,
@@ -241,6 +245,17 @@ def list_certificates(
     return CertificatePage(items=[to_read(v) for v in views], has_next_page=has_next, end_cursor=end)
 
 
+@router.post("/certificates/applicable", response_model=ApplicableResponse, responses=PROBLEMS)
+def applicable_certificates(body: ApplicableRequest, session: SessionDep, actor: ActorDep) -> ApplicableResponse:
+    """For a page of parts (DataLoader of `Part.certificates`): the certificates covering each."""
+    results = eligibility_service.applicable(
+        session, actor, body.parts, today=today(), include_revoked=body.include_revoked
+    )
+    return ApplicableResponse(
+        results=[PartCertificates(part_id=p, certificates=[to_read(v) for v in views]) for p, views in results]
+    )
+
+
 @router.get("/certificates/{certificate_id}", response_model=CertificateRead, responses=PROBLEMS)
 def get_certificate(certificate_id: uuid.UUID, session: SessionDep, actor: ActorDep) -> CertificateRead:
     return to_read(certificate_service.get(session, actor, certificate_id, today=today()))
@@ -351,6 +366,21 @@ def verify_certificate(
 ) -> VerificationRead:
     rate_limit_verification(request, actor)
     return verification_service.verify(session, scheme, number, today=today())
+
+
+@router.post("/verify/document", response_model=DocumentVerification, responses=LIMITED_PROBLEMS)
+def verify_document_by_number(
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    scheme: Annotated[str, Form(min_length=1, max_length=32)],
+    number: Annotated[str, Form(min_length=1, max_length=100)],
+    file: Annotated[UploadFile, File(description="the file to compare with the document on record")],
+) -> DocumentVerification:
+    rate_limit_verification(request, actor)
+    return verification_service.verify_document(
+        session, scheme, number, file.file, today=today(), max_bytes=settings_of(request).max_document_bytes
+    )
 
 
 @router.post("/eligibility", response_model=EligibilityResponse, responses=PROBLEMS)

@@ -97,6 +97,14 @@ class DocumentCheck(BaseModel):
     sha256: str  # of the file sent
 
 
+class DocumentVerification(BaseModel):
+    scheme: str
+    number: str
+    status: VerificationStatus
+    matches: bool  # the file is byte for byte the document on record
+    sha256: str  # of the file sent
+
+
 class VerificationRead(BaseModel):
     scheme: str
     number: str
@@ -125,6 +133,22 @@ class EligibilityRequest(BaseModel):
     country: str = Field(min_length=1, max_length=10)
     on: date | None = Field(default=None, alias="date")
     parts: list[PartRef] = Field(min_length=1, max_length=MAX_PARTS_PER_CALL)
+
+
+class ApplicableRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    parts: list[PartRef] = Field(min_length=1, max_length=MAX_PARTS_PER_CALL)
+    include_revoked: bool = False
+
+
+class PartCertificates(BaseModel):
+    part_id: uuid.UUID
+    certificates: list[CertificateRead]
+
+
+class ApplicableResponse(BaseModel):
+    results: list[PartCertificates]
 
 
 class PartEligibility(BaseModel):

@@ -161,6 +161,17 @@ def _clean_scope(scheme: registry.Scheme, scope: ScopeIn) -> tuple[list[uuid.UUI
     return part_ids, categories, oem_numbers
 
 
+def _replay(session: Session, actor: Actor, key: str, request_hash: str, today: date) -> CertificateView | None:
+    earlier = session.exec(
+        select(IdempotencyRecord).where(IdempotencyRecord.actor_id == actor.id, IdempotencyRecord.key == key)
+    ).first()
+    if earlier is None:
+        return None
+    if earlier.request_hash != request_hash:
+        raise Conflict("this Idempotency-Key was used for a different request", field="Idempotency-Key")
+    return get(session, actor, earlier.certificate_id, today=today)
+
+
 def submit(
     session: Session,
     actor: Actor,
@@ -181,15 +192,9 @@ def submit(
     if idempotency_key is not None:
         if not 1 <= len(idempotency_key) <= 200:
             raise BadInput("an Idempotency-Key has 1 to 200 characters", field="Idempotency-Key")
-        earlier = session.exec(
-            select(IdempotencyRecord).where(
-                IdempotencyRecord.actor_id == actor.id, IdempotencyRecord.key == idempotency_key
-            )
-        ).first()
+        earlier = _replay(session, actor, idempotency_key, request_hash, today)
         if earlier is not None:
-            if earlier.request_hash != request_hash:
-                raise Conflict("this Idempotency-Key was used for a different request", field="Idempotency-Key")
-            return get(session, actor, earlier.certificate_id, today=today), False
+            return earlier, False
 
     scheme = registry.scheme(data.scheme)
     number = registry.validate_number(scheme.code, data.number)
@@ -236,7 +241,12 @@ def submit(
                 )
             session.flush()
     except sa_exc.IntegrityError:
-        # A concurrent submission won the race for the same number or key.
+        # A concurrent submission won the race for the same number or key. If it was this
+        # caller's retry with the same key, it committed first: answer with its result.
+        if idempotency_key is not None:
+            earlier = _replay(session, actor, idempotency_key, request_hash, today)
+            if earlier is not None:
+                return earlier, False
         raise Conflict(
             f"a {scheme.code} certificate numbered {number!r} (or this Idempotency-Key) is already on record",
             field="number",

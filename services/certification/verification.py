@@ -8,13 +8,15 @@ A record awaiting review is not yet a certificate of ours: it reads UNKNOWN.
 from __future__ import annotations
 
 from datetime import date
+from typing import BinaryIO
 
 from sqlmodel import Session
 
 from services.certification import registry
 from services.certification import service as certificate_service
+from services.certification.documents import hash_stream
 from services.certification.models import Certificate, CertificateStatus
-from services.certification.schemas import ScopeRead, VerificationRead
+from services.certification.schemas import DocumentVerification, ScopeRead, VerificationRead
 
 
 def scope_summary(certificate: Certificate, part_count: int) -> str:
@@ -55,4 +57,19 @@ def verify(session: Session, scheme_code: str, number: str, *, today: date) -> V
         ),
         valid_from=certificate.valid_from,
         valid_until=certificate.valid_until,
+    )
+
+
+def verify_document(
+    session: Session, scheme_code: str, number: str, stream: BinaryIO, *, today: date, max_bytes: int
+) -> DocumentVerification:
+    """Whether a file someone holds is the document on record for a certificate they name."""
+    answer = verify(session, scheme_code, number, today=today)
+    sha256, _size = hash_stream(stream, limit=max_bytes)
+    matches = False
+    if answer.status != "UNKNOWN":
+        certificate = certificate_service.find_by_number(session, answer.scheme, answer.number)
+        matches = certificate is not None and certificate.document_sha256 == sha256
+    return DocumentVerification(
+        scheme=answer.scheme, number=answer.number, status=answer.status, matches=matches, sha256=sha256
     )

@@ -131,3 +131,31 @@ def test_the_holder_cannot_replace_the_document_of_an_approved_certificate(clien
     )
     assert response.status_code == 409
     assert client.get(f"/certificates/{valid['id']}", headers=INSPECTOR).json()["document"] == valid["document"]
+
+
+def test_anyone_holding_the_file_can_check_it_against_the_scheme_and_number(client: TestClient) -> None:
+    holder = uuid.uuid4()
+    valid = certify(client, holder)
+    original = client.get(f"/certificates/{valid['id']}/document", headers=INSPECTOR).content
+
+    def check(content: bytes, number: str) -> dict[str, object]:
+        response = client.post(
+            "/verify/document",
+            data={"scheme": "ECE_R90", "number": number},
+            files={"file": ("copy.pdf", content, "application/pdf")},
+            headers=ANONYMOUS,
+        )
+        assert response.status_code == 200, response.text
+        body: dict[str, object] = response.json()
+        return body
+
+    assert check(original, valid["number"].lower()) | {"sha256": ""} == {
+        "scheme": "ECE_R90",
+        "number": valid["number"],
+        "status": "VALID",
+        "matches": True,
+        "sha256": "",
+    }
+    assert check(pdf_bytes("a forgery"), valid["number"])["matches"] is False
+    unknown = check(original, "E4 90R-01 0000/0000")
+    assert unknown["status"] == "UNKNOWN" and unknown["matches"] is False

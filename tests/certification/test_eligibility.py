@@ -210,3 +210,28 @@ def test_more_than_100_parts_are_refused(client: TestClient) -> None:
     response = client.post("/eligibility", json={"country": "DE", "parts": parts}, headers=ANONYMOUS)
     assert response.status_code == 422
     assert response.json()["field"] == "parts"
+
+
+def test_the_certificates_covering_each_part_of_a_page(client: TestClient) -> None:
+    supplier_id = uuid.uuid4()
+    iso = quality_certified(client, supplier_id)
+    pads = part(supplier_id)
+    other_pads = part(supplier_id)
+    r90 = certify(client, supplier_id, part_ids=[uuid.UUID(pads["part_id"])], categories=[])
+    revoked = certify(client, supplier_id, part_ids=[uuid.UUID(pads["part_id"])], categories=[])
+    client.post(f"/certificates/{revoked['id']}/revoke", json={"reason": "withdrawn"}, headers=INSPECTOR)
+    submit(client, supplier_id, part_ids=[uuid.UUID(pads["part_id"])], categories=[])  # pending: not shown
+    stranger = part(uuid.uuid4())
+
+    response = client.post("/certificates/applicable", json={"parts": [pads, other_pads, stranger]}, headers=ANONYMOUS)
+    assert response.status_code == 200, response.text
+    rows = response.json()["results"]
+    assert [r["part_id"] for r in rows] == [pads["part_id"], other_pads["part_id"], stranger["part_id"]]
+    assert {c["id"] for c in rows[0]["certificates"]} == {iso["id"], r90["id"]}
+    assert {c["id"] for c in rows[1]["certificates"]} == {iso["id"]}
+    assert rows[2]["certificates"] == []
+
+    with_revoked = client.post(
+        "/certificates/applicable", json={"parts": [pads], "include_revoked": True}, headers=ANONYMOUS
+    ).json()["results"][0]["certificates"]
+    assert {c["id"]: c["status"] for c in with_revoked}[revoked["id"]] == "REVOKED"
