@@ -172,6 +172,8 @@ class LineQuote:
     vat_rate: Decimal
     customs_value: Money
     amounts: Amounts
+    goods_cny: Money  # the supplier's price for the line, for the CNY payable
+    core_deposit_cny: Money
 
 
 @dataclass(frozen=True)
@@ -186,6 +188,9 @@ class LandedCost:
     fx_rate: str  # CNY -> currency, margin included, as a decimal string
     fx_source: str
     fx_as_of: datetime
+    fx_mid_rate: str  # the same without the margin
+    margin_bps: int
+    shipping_cny: Money  # freight + origin handling (+ dangerous-goods surcharge) we pay the forwarder
     lines: tuple[LineQuote, ...]
     totals: Amounts
     duty_status: TaxStatus
@@ -215,6 +220,9 @@ class LandedCost:
             "fxRate": self.fx_rate,
             "fxSource": self.fx_source,
             "fxAsOf": self.fx_as_of.isoformat(),
+            "fxMidRate": self.fx_mid_rate,
+            "marginBps": self.margin_bps,
+            "shippingCny": _money_json(self.shipping_cny),
             **self.totals.as_json(),
             "dutyStatus": self.duty_status,
             "vatStatus": self.vat_status,
@@ -246,6 +254,8 @@ class LandedCost:
                     ],
                     "vatRate": format_rate(line.vat_rate),
                     "customsValue": _money_json(line.customs_value),
+                    "goodsCny": _money_json(line.goods_cny),
+                    "coreDepositCny": _money_json(line.core_deposit_cny),
                     **line.amounts.as_json(),
                 }
                 for line in self.lines
@@ -556,6 +566,8 @@ def quote_landed_cost(
                 duty_rate=duty_rates[i],
                 vat_rate=tax.rate,
                 customs_value=customs_value[i],
+                goods_cny=Money(line.unit_price_fen * line.quantity, "CNY"),
+                core_deposit_cny=Money(line.core_charge_fen * line.quantity, "CNY"),
                 amounts=Amounts(goods[i], cores[i], shipping_i, insurance_i, duty_i, vat_i, total_i),
             )
         )
@@ -583,6 +595,9 @@ def quote_landed_cost(
         fx_rate=format_rate(rate),
         fx_source=fx_rate.source,
         fx_as_of=fx_rate.as_of,
+        fx_mid_rate=format_rate(fx_rate.per_cny),
+        margin_bps=margin_bps,
+        shipping_cny=Money(freight_fen + handling_row.fen, "CNY"),
         lines=tuple(line_quotes),
         totals=totals,
         duty_status=duty_status,

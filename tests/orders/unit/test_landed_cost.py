@@ -234,7 +234,13 @@ def test_jpy_zero_digit_totals() -> None:
 def test_margin_is_locked_into_every_component() -> None:
     q = quote(margin_bps=200)
     assert q.fx_rate == "0.1275"  # 0.125 * 1.02
+    assert (q.fx_mid_rate, q.margin_bps) == ("0.125", 200)
     assert q.totals.goods == eur(30_600)  # 2400 * 0.1275
+    # The CNY side stays as the supplier priced it, for the payable.
+    assert q.lines[0].goods_cny == Money(240_000, "CNY")
+    assert q.lines[0].core_deposit_cny == Money(30_000, "CNY")
+    assert q.shipping_cny == Money(85_000 + 8_000, "CNY")
+    assert q.as_json()["lines"][0]["goodsCny"] == {"amount": 240_000, "currency": "CNY"}
 
 
 def test_lines_add_up_to_the_quote_exactly() -> None:
