@@ -1,4 +1,4 @@
-"""ISO 20022 pain.001.001.09 credit-transfer files for CNY payouts to suppliers' Chinese banks.
+"""ISO 20022 pain.001 (.09, or .03 on request) credit-transfer files for CNY payouts to suppliers' Chinese banks.
 
 Stripe Connect cannot pay mainland-China suppliers, so settlement is our own ledger plus
 a bank file: the platform (debtor) instructs its bank to pay each supplier (creditor)
@@ -18,7 +18,8 @@ Shape of the file (one message, one payment block, one transaction per payout):
                     CdtrAcct, Purp/Cd=SUPP, RmtInf/Ustrd
 
 Every file is validated against the official XSD shipped in data/iso20022/ before it
-is returned (`build_pain001`), and `validate_pain001` checks any file.
+is returned (`build_pain001`), and `validate_pain001` checks any file. Version .03
+differs only in `BIC` for `BICFI` and a plain `ReqdExctnDt` date.
 """
 
 from __future__ import annotations
@@ -30,15 +31,20 @@ from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from lxml import etree
 
 from services.common.errors import BadInput
 
-NAMESPACE = "urn:iso:std:iso:20022:tech:xsd:pain.001.001.09"
-XSD_PATH = Path(__file__).resolve().parent / "data" / "iso20022" / "pain.001.001.09.xsd"
+Version = Literal["09", "03"]
+NAMESPACES: dict[str, str] = {
+    "09": "urn:iso:std:iso:20022:tech:xsd:pain.001.001.09",
+    "03": "urn:iso:std:iso:20022:tech:xsd:pain.001.001.03",
+}
+NAMESPACE = NAMESPACES["09"]
+XSD_DIR = Path(__file__).resolve().parent / "data" / "iso20022"
 CHINA_TZ = ZoneInfo("Asia/Shanghai")
 CURRENCY = "CNY"
 MAX_AMOUNT_FEN = 10**15  # the schema allows 18 digits; far above any payout
@@ -150,45 +156,55 @@ def amount_text(fen: int) -> str:
 # --- building -----------------------------------------------------------------------------------
 
 
-def _el(parent: Any, tag: str, text: str | None = None, **attrs: str) -> Any:
-    node = etree.SubElement(parent, f"{{{NAMESPACE}}}{tag}", attrs)
-    if text is not None:
-        node.text = text
-    return node
+class _Builder:
+    """Elements in one version's namespace; v03 and v09 differ only in the few places below."""
 
+    def __init__(self, version: Version) -> None:
+        self.version = version
+        self.ns = NAMESPACES[version]
 
-def _party(parent: Any, tag: str, party: Party) -> None:
-    node = _el(parent, tag)
-    _el(node, "Nm", _text(party.name, 140, "name"))
-    address = _el(node, "PstlAdr")
-    if party.town:
-        _el(address, "TwnNm", _text(party.town, 35, "town"))
-    _el(address, "Ctry", party.country)
-    if party.uscc:
-        other = _el(_el(_el(node, "Id"), "OrgId"), "Othr")
-        _el(other, "Id", party.uscc)
-        _el(_el(other, "SchmeNm"), "Prtry", "USCC")
+    def el(self, parent: Any, tag: str, text: str | None = None, **attrs: str) -> Any:
+        node = etree.SubElement(parent, f"{{{self.ns}}}{tag}", attrs)
+        if text is not None:
+            node.text = text
+        return node
 
+    def party(self, parent: Any, tag: str, party: Party) -> None:
+        node = self.el(parent, tag)
+        self.el(node, "Nm", _text(party.name, 140, "name"))
+        address = self.el(node, "PstlAdr")
+        if party.town:
+            self.el(address, "TwnNm", _text(party.town, 35, "town"))
+        self.el(address, "Ctry", party.country)
+        if party.uscc:
+            other = self.el(self.el(self.el(node, "Id"), "OrgId"), "Othr")
+            self.el(other, "Id", party.uscc)
+            self.el(self.el(other, "SchmeNm"), "Prtry", "USCC")
 
-def _agent(parent: Any, tag: str, bank: Bank) -> None:
-    fin = _el(_el(parent, tag), "FinInstnId")
-    if bank.bic:
-        _el(fin, "BICFI", bank.bic)
-    if bank.cnaps:
-        member = _el(fin, "ClrSysMmbId")
-        _el(_el(member, "ClrSysId"), "Cd", "CNAPS")
-        _el(member, "MmbId", bank.cnaps)
-    if bank.name:
-        _el(fin, "Nm", _text(bank.name, 140, "bank.name"))
+    def agent(self, parent: Any, tag: str, bank: Bank) -> None:
+        fin = self.el(self.el(parent, tag), "FinInstnId")
+        if bank.bic:
+            self.el(fin, "BICFI" if self.version == "09" else "BIC", bank.bic)
+        if bank.cnaps:
+            member = self.el(fin, "ClrSysMmbId")
+            self.el(self.el(member, "ClrSysId"), "Cd", "CNAPS")
+            self.el(member, "MmbId", bank.cnaps)
+        if bank.name:
+            self.el(fin, "Nm", _text(bank.name, 140, "bank.name"))
 
+    def account(self, parent: Any, tag: str, account: Account, *, currency: bool) -> None:
+        node = self.el(parent, tag)
+        self.el(self.el(self.el(node, "Id"), "Othr"), "Id", account.number)
+        if currency:
+            self.el(node, "Ccy", CURRENCY)
+        if account.name:
+            self.el(node, "Nm", _text(account.name, 70, "account.name"))
 
-def _account(parent: Any, tag: str, account: Account, *, currency: bool) -> None:
-    node = _el(parent, tag)
-    _el(_el(_el(node, "Id"), "Othr"), "Id", account.number)
-    if currency:
-        _el(node, "Ccy", CURRENCY)
-    if account.name:
-        _el(node, "Nm", _text(account.name, 70, "account.name"))
+    def execution_date(self, parent: Any, day: date) -> None:
+        if self.version == "09":
+            self.el(self.el(parent, "ReqdExctnDt"), "Dt", day.isoformat())
+        else:
+            self.el(parent, "ReqdExctnDt", day.isoformat())
 
 
 def build_pain001(
@@ -199,12 +215,17 @@ def build_pain001(
     debtor: Debtor,
     payouts: Sequence[Payout],
     payment_info_id: str | None = None,
+    version: Version = "09",
 ) -> bytes:
-    """A pain.001.001.09 document (UTF-8 bytes) paying every payout in CNY, schema-validated.
+    """A pain.001 document (UTF-8 bytes) paying every payout in CNY, schema-validated.
 
-    Raises SettlementFileError (naming the field, e.g. `payouts.2.bank.cnaps`) for data a
-    bank would reject, and Pain001Invalid if the result did not validate (a bug).
+    `version` "09" (pain.001.001.09, the default) or "03" (pain.001.001.03, which many
+    banks' corporate channels still take). Raises SettlementFileError (naming the field,
+    e.g. `payouts.2.bank.cnaps`) for data a bank would reject, and Pain001Invalid if the
+    result did not validate (a bug).
     """
+    if version not in NAMESPACES:
+        raise SettlementFileError(f"pain.001 version {version!r} is not supported", field="version")
     _text(message_id, 35, "messageId")
     _text(payment_info_id, 35, "paymentInfoId", required=False)
     if created_at.tzinfo is None:
@@ -231,45 +252,46 @@ def build_pain001(
         _check_account(p.account, f"{field}.account")
         _check_bank(p.bank, f"{field}.bank")
 
+    b = _Builder(version)
     count = str(len(payouts))
     control_sum = amount_text(sum(p.amount_fen for p in payouts))
-    root = etree.Element(f"{{{NAMESPACE}}}Document", nsmap={None: NAMESPACE})
-    initiation = _el(root, "CstmrCdtTrfInitn")
+    root = etree.Element(f"{{{b.ns}}}Document", nsmap={None: b.ns})
+    initiation = b.el(root, "CstmrCdtTrfInitn")
 
-    header = _el(initiation, "GrpHdr")
-    _el(header, "MsgId", message_id)
-    _el(header, "CreDtTm", created_at.astimezone(CHINA_TZ).replace(microsecond=0).isoformat())
-    _el(header, "NbOfTxs", count)
-    _el(header, "CtrlSum", control_sum)
-    _party(header, "InitgPty", debtor.party)
+    header = b.el(initiation, "GrpHdr")
+    b.el(header, "MsgId", message_id)
+    b.el(header, "CreDtTm", created_at.astimezone(CHINA_TZ).replace(microsecond=0).isoformat())
+    b.el(header, "NbOfTxs", count)
+    b.el(header, "CtrlSum", control_sum)
+    b.party(header, "InitgPty", debtor.party)
 
-    info = _el(initiation, "PmtInf")
-    _el(info, "PmtInfId", payment_info_id or message_id)
-    _el(info, "PmtMtd", "TRF")
-    _el(info, "BtchBookg", "false")  # one debit per supplier, so each is traceable on our statement
-    _el(info, "NbOfTxs", count)
-    _el(info, "CtrlSum", control_sum)
-    _el(_el(info, "ReqdExctnDt"), "Dt", execution_date.isoformat())
-    _party(info, "Dbtr", debtor.party)
-    _account(info, "DbtrAcct", debtor.account, currency=True)
-    _agent(info, "DbtrAgt", debtor.bank)
-    _el(info, "ChrgBr", "DEBT")
+    info = b.el(initiation, "PmtInf")
+    b.el(info, "PmtInfId", payment_info_id or message_id)
+    b.el(info, "PmtMtd", "TRF")
+    b.el(info, "BtchBookg", "false")  # one debit per supplier, so each is traceable on our statement
+    b.el(info, "NbOfTxs", count)
+    b.el(info, "CtrlSum", control_sum)
+    b.execution_date(info, execution_date)
+    b.party(info, "Dbtr", debtor.party)
+    b.account(info, "DbtrAcct", debtor.account, currency=True)
+    b.agent(info, "DbtrAgt", debtor.bank)
+    b.el(info, "ChrgBr", "DEBT")
 
     for p in payouts:
-        tx = _el(info, "CdtTrfTxInf")
-        ids = _el(tx, "PmtId")
+        tx = b.el(info, "CdtTrfTxInf")
+        ids = b.el(tx, "PmtId")
         if p.instruction_id:
-            _el(ids, "InstrId", p.instruction_id)
-        _el(ids, "EndToEndId", p.end_to_end_id)
-        _el(_el(tx, "Amt"), "InstdAmt", amount_text(p.amount_fen), Ccy=CURRENCY)
-        _agent(tx, "CdtrAgt", p.bank)
-        _party(tx, "Cdtr", p.creditor)
-        _account(tx, "CdtrAcct", p.account, currency=False)
-        _el(_el(tx, "Purp"), "Cd", "SUPP")
-        _el(_el(tx, "RmtInf"), "Ustrd", _text(p.remittance, 140, "remittance"))
+            b.el(ids, "InstrId", p.instruction_id)
+        b.el(ids, "EndToEndId", p.end_to_end_id)
+        b.el(b.el(tx, "Amt"), "InstdAmt", amount_text(p.amount_fen), Ccy=CURRENCY)
+        b.agent(tx, "CdtrAgt", p.bank)
+        b.party(tx, "Cdtr", p.creditor)
+        b.account(tx, "CdtrAcct", p.account, currency=False)
+        b.el(b.el(tx, "Purp"), "Cd", "SUPP")
+        b.el(b.el(tx, "RmtInf"), "Ustrd", _text(p.remittance, 140, "remittance"))
 
     document = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
-    validate_pain001(document)
+    validate_pain001(document, version=version)
     return bytes(document)
 
 
@@ -277,19 +299,19 @@ def build_pain001(
 
 
 @cache
-def schema() -> Any:
-    """The official pain.001.001.09 XSD, parsed once (no network access: it has no imports)."""
+def schema(version: Version = "09") -> Any:
+    """The official pain.001 XSD of `version`, parsed once (no network: it imports nothing)."""
     parser = etree.XMLParser(no_network=True, resolve_entities=False)
-    return etree.XMLSchema(etree.parse(str(XSD_PATH), parser))
+    return etree.XMLSchema(etree.parse(str(XSD_DIR / f"pain.001.001.{version}.xsd"), parser))
 
 
-def validate_pain001(document: bytes) -> None:
-    """Raise Pain001Invalid with the schema's messages unless `document` is a valid pain.001.001.09."""
+def validate_pain001(document: bytes, *, version: Version = "09") -> None:
+    """Raise Pain001Invalid with the schema's messages unless `document` is a valid pain.001."""
     parser = etree.XMLParser(no_network=True, resolve_entities=False)
     try:
         tree = etree.fromstring(document, parser)
     except etree.XMLSyntaxError as exc:
         raise Pain001Invalid([f"not well-formed XML: {exc}"]) from None
-    xsd = schema()
+    xsd = schema(version)
     if not xsd.validate(tree):
         raise Pain001Invalid([f"line {e.line}: {e.message}" for e in xsd.error_log])

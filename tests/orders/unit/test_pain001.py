@@ -9,6 +9,7 @@ from lxml import etree
 
 from services.orders.pain001 import (
     NAMESPACE,
+    NAMESPACES,
     Account,
     Bank,
     Debtor,
@@ -130,3 +131,35 @@ def test_amounts_from_integer_fen() -> None:
     assert amount_text(1) == "0.01"
     assert amount_text(100) == "1.00"
     assert amount_text(123_456_789) == "1234567.89"
+
+
+def test_version_03_for_banks_that_still_take_it() -> None:
+    payouts = [payout(1, 1_234_567), payout(2, 250, bank=Bank(bic="BKCHCNBJ", cnaps="104653000017"))]
+    doc = build_pain001(
+        message_id="TPX-SETTLE-20261126-002",
+        created_at=datetime(2026, 11, 26, 8, 30, tzinfo=UTC),
+        execution_date=date(2026, 11, 27),
+        debtor=PLATFORM,
+        payouts=payouts,
+        version="03",
+    )
+    validate_pain001(doc, version="03")
+    tree = etree.fromstring(doc)
+    ns = {"p": NAMESPACES["03"]}
+    assert tree.tag == f"{{{NAMESPACES['03']}}}Document"
+    assert tree.findtext(".//p:PmtInf/p:ReqdExctnDt", namespaces=ns) == "2026-11-27"
+    assert tree.findtext(".//p:CdtTrfTxInf[2]/p:CdtrAgt/p:FinInstnId/p:BIC", namespaces=ns) == "BKCHCNBJ"
+    assert tree.findtext(".//p:GrpHdr/p:CtrlSum", namespaces=ns) == "12348.17"
+    # A file is checked against the schema of its own version only.
+    with pytest.raises(Pain001Invalid):
+        validate_pain001(doc, version="09")
+    with pytest.raises(SettlementFileError) as unknown:
+        build_pain001(
+            message_id="m",
+            created_at=datetime(2026, 11, 26, tzinfo=UTC),
+            execution_date=date(2026, 11, 27),
+            debtor=PLATFORM,
+            payouts=payouts,
+            version="12",  # type: ignore[arg-type]
+        )
+    assert unknown.value.field == "version"
