@@ -13,6 +13,7 @@ in the schemes that matter, then the part ids in their scopes.
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -74,22 +75,17 @@ def check(
     suppliers = {p.supplier_id for p in request.parts}
 
     certificates: list[Certificate] = []
+    scopes: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
     if candidates:
-        certificates = list(
-            session.exec(
-                select(Certificate).where(
-                    col(Certificate.holder_id).in_(list(suppliers)),
-                    col(Certificate.scheme).in_(candidates),
-                    Certificate.status == CertificateStatus.VALID.value,
-                    col(Certificate.valid_from) <= on,
-                    col(Certificate.valid_until) >= on,
-                )
-            )
+        in_force = (
+            col(Certificate.holder_id).in_(list(suppliers)),
+            col(Certificate.scheme).in_(candidates),
+            Certificate.status == CertificateStatus.VALID.value,
+            col(Certificate.valid_from) <= on,
+            col(Certificate.valid_until) >= on,
         )
-    scopes = certificate_service.part_ids_of(
-        session,
-        [c.id for c in certificates if registry.scheme(c.scheme).level is registry.SchemeLevel.PART],
-    )
+        certificates = list(session.exec(select(Certificate).where(*in_force)))
+        scopes = certificate_service.part_ids_where(session, *in_force)
     by_holder: dict[uuid.UUID, list[Certificate]] = {}
     for certificate in certificates:
         by_holder.setdefault(certificate.holder_id, []).append(certificate)
@@ -138,17 +134,18 @@ def applicable(
     hidden = [CertificateStatus.PENDING_REVIEW.value]
     if not include_revoked:
         hidden.append(CertificateStatus.REVOKED.value)
+    shown = (
+        col(Certificate.holder_id).in_(list({p.supplier_id for p in parts})),
+        col(Certificate.status).not_in(hidden),
+    )
     certificates = list(
         session.exec(
             select(Certificate)
-            .where(
-                col(Certificate.holder_id).in_(list({p.supplier_id for p in parts})),
-                col(Certificate.status).not_in(hidden),
-            )
+            .where(*shown)
             .order_by(col(Certificate.scheme), col(Certificate.valid_until).desc(), col(Certificate.id))
         )
     )
-    scopes = certificate_service.part_ids_of(session, [c.id for c in certificates])
+    scopes = certificate_service.part_ids_where(session, *shown)
     results: list[tuple[uuid.UUID, list[CertificateView]]] = []
     for part, category in zip(parts, categories, strict=True):
         covering = [

@@ -97,6 +97,21 @@ def part_ids_of(session: Session, certificate_ids: Sequence[uuid.UUID]) -> dict[
     rows = session.exec(
         select(CertificatePart).where(col(CertificatePart.certificate_id).in_(list(certificate_ids)))
     ).all()
+    return _group(rows)
+
+
+def part_ids_where(session: Session, *conditions: Any) -> dict[uuid.UUID, list[uuid.UUID]]:
+    """Scope part ids of the certificates meeting `conditions`, by a join (no list of ids to bind)."""
+    rows = session.exec(
+        select(CertificatePart)
+        .join(Certificate, col(Certificate.id) == col(CertificatePart.certificate_id))
+        .where(*conditions)
+    ).all()
+    return _group(rows)
+
+
+def _group(rows: Sequence[CertificatePart]) -> dict[uuid.UUID, list[uuid.UUID]]:
+    found: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
     for row in rows:
         found[row.certificate_id].append(row.part_id)
     for ids in found.values():
