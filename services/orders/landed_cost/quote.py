@@ -542,6 +542,8 @@ def quote_landed_cost(
     # What the Incoterm puts in the buyer's total.
     carries = incoterm in ("CIF", "DAP", "DDP")
     duty_status = _TAX_STATUS[incoterm]
+    if duty_status == "not_quoted":
+        notes = []  # duty and tax are the buyer's own affair under EXW and FOB
     notes.insert(0, _INCOTERM_NOTES[incoterm])
     line_quotes = []
     for i, line in enumerate(lines):

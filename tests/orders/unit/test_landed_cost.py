@@ -196,6 +196,7 @@ def test_each_incoterm_decides_what_is_in_the_total() -> None:
     assert exw.totals.shipping == exw.totals.insurance == exw.totals.duty == eur(0)
     assert exw.duty_status == "not_quoted"
     assert "buyer arranges" in exw.notes[0]
+    assert not any(note.startswith("duty") for note in exw.notes)
     assert fob.totals.shipping == eur(1_000)  # origin handling only
     assert fob.totals.total == eur(30_000 + 3_750 + 1_000)
     assert cif.totals.total == eur(30_000 + 3_750 + 11_625 + 90)
