@@ -196,7 +196,9 @@ def test_each_incoterm_decides_what_is_in_the_total() -> None:
     assert exw.totals.shipping == exw.totals.insurance == exw.totals.duty == eur(0)
     assert exw.duty_status == "not_quoted"
     assert "buyer arranges" in exw.notes[0]
-    assert not any(note.startswith("duty") for note in exw.notes)
+    cheap = alternator(unit_price_fen=40_000, core_charge_fen=0)  # 50 EUR: under the EU duty relief
+    assert any(note.startswith("duty") for note in quote(cheap, incoterm="DAP", on=date(2026, 6, 30)).notes)
+    assert not any(note.startswith("duty") for note in quote(cheap, incoterm="EXW", on=date(2026, 6, 30)).notes)
     assert fob.totals.shipping == eur(1_000)  # origin handling only
     assert fob.totals.total == eur(30_000 + 3_750 + 1_000)
     assert cif.totals.total == eur(30_000 + 3_750 + 11_625 + 90)
