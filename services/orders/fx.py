@@ -123,6 +123,8 @@ class FxTable:
     def rate(self, currency: str, *, field: str = "currency") -> FxRate:
         """The rate for `currency`, or UnsupportedCurrency naming `field`."""
         try:
+            if not isinstance(currency, str):
+                raise UnknownCurrency(f"{currency!r}")
             code = currency_code(currency)
         except UnknownCurrency:
             raise UnsupportedCurrency(f"{currency!r} is not an ISO 4217 currency code", field=field) from None

@@ -202,6 +202,8 @@ def test_unknown_or_unsupported_currency_names_the_field() -> None:
         convert(cny(100), "KWD", table, now=PUBLISHED, max_age=DAY, field="quote.currency")
     assert no_rate.value.field == "quote.currency"
     assert "KWD" in no_rate.value.detail
+    with pytest.raises(UnsupportedCurrency):
+        table.rate(None)  # type: ignore[arg-type]
 
 
 def test_only_cny_amounts_are_converted() -> None:
