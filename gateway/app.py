@@ -2,11 +2,10 @@ from __future__ import annotations
 
 import httpx
 from fastapi import FastAPI
-from strawberry.fastapi import GraphQLRouter
 
 from gateway.clients import ServiceClients
 from gateway.context import context_getter
-from gateway.errors import RequestRefused, request_refused_handler
+from gateway.errors import CodedGraphQLRouter, RequestRefused, request_refused_handler
 from gateway.identity.throttle import LoginThrottle
 from gateway.limits import BodySizeLimit, TokenBuckets
 from gateway.schema import schema
@@ -43,5 +42,7 @@ def create_app(
     )
     app.add_exception_handler(RequestRefused, request_refused_handler)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
-    app.include_router(GraphQLRouter(schema, graphql_ide="graphiql", context_getter=context_getter), prefix="/graphql")
+    app.include_router(
+        CodedGraphQLRouter(schema, graphql_ide="graphiql", context_getter=context_getter), prefix="/graphql"
+    )
     return app

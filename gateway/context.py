@@ -18,10 +18,12 @@ from gateway.identity import service as identity_service
 from gateway.identity.throttle import LoginThrottle
 from gateway.identity.tokens import Principal, read_access_token
 from gateway.limits import retry_after_header
+from gateway.loaders import Loaders
 from gateway.settings import GatewaySettings
+from gateway.types import negotiate_locale
 from services.common.db import session_scope
 from services.common.errors import Unauthenticated
-from services.common.internal_auth import ANONYMOUS, Actor, Role, internal_headers
+from services.common.internal_auth import ANONYMOUS, SYSTEM, Actor, Role, internal_headers
 
 T = TypeVar("T")
 
@@ -36,6 +38,7 @@ class Context(BaseContext):
         throttle: LoginThrottle,
         principal: Principal | None,
         client_address: str,
+        locale: str = "en",
     ) -> None:
         super().__init__()
         self.settings = settings
@@ -44,6 +47,8 @@ class Context(BaseContext):
         self.throttle = throttle
         self.principal = principal
         self.client_address = client_address
+        self.locale = locale
+        self.loaders = Loaders(self)
 
     def session(self) -> AbstractContextManager[Session]:
         return session_scope(self.engine)
@@ -72,6 +77,10 @@ class Context(BaseContext):
 
     def upstream_headers(self) -> dict[str, str]:
         return internal_headers(self.actor, self.settings.internal_secret.get_secret_value())
+
+    def system_headers(self) -> dict[str, str]:
+        """For the gateway's own work, such as opening a supplier at registration."""
+        return internal_headers(SYSTEM, self.settings.internal_secret.get_secret_value())
 
 
 def _credential(request: Request) -> str | None:
@@ -119,4 +128,5 @@ async def context_getter(request: Request) -> Context:
         throttle=app.state.login_throttle,
         principal=principal,
         client_address=address,
+        locale=negotiate_locale(request.headers.get("accept-language")),
     )

@@ -13,7 +13,9 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import JSONResponse
 from graphql import GraphQLError
-from strawberry.extensions import MaskErrors
+from strawberry.fastapi import GraphQLRouter
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.types import ExecutionResult
 
 from services.common.errors import DomainError
 
@@ -59,25 +61,29 @@ def _coded(error: GraphQLError, message: str, extensions: dict[str, Any]) -> Gra
     )
 
 
-class CodedErrors(MaskErrors):
-    """MaskErrors that gives every error a code instead of hiding only some."""
+def coded(error: GraphQLError) -> GraphQLError:
+    """The error as the client sees it: a public code always, internals never."""
+    original = error.original_error
+    if isinstance(original, DomainError):
+        return _coded(error, original.detail, domain_extensions(original))
+    if original is None:
+        if error.extensions and error.extensions.get("code") in CODES:
+            return error
+        # Syntax, validation and limit errors: the client's document is wrong.
+        return _coded(error, error.message, {"code": "BAD_USER_INPUT"})
+    if isinstance(original, GraphQLError) and (original.extensions or {}).get("code") in CODES:
+        return _coded(error, original.message, dict(original.extensions or {}))
+    log.error("unexpected error in GraphQL resolver", exc_info=original)
+    return _coded(error, "Unexpected error.", {"code": "INTERNAL"})
 
-    def __init__(self) -> None:
-        super().__init__(should_mask_error=lambda _: True, error_message="Unexpected error.")
 
-    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
-        original = error.original_error
-        if isinstance(original, DomainError):
-            return _coded(error, original.detail, domain_extensions(original))
-        if original is None:
-            if error.extensions and error.extensions.get("code") in CODES:
-                return error
-            # Syntax and validation errors: the client's document is wrong.
-            return _coded(error, error.message, {"code": "BAD_USER_INPUT"})
-        if isinstance(original, GraphQLError) and (original.extensions or {}).get("code") in CODES:
-            return _coded(error, original.message, dict(original.extensions or {}))
-        log.error("unexpected error in GraphQL resolver", exc_info=original)
-        return _coded(error, self.error_message, {"code": "INTERNAL"})
+class CodedGraphQLRouter(GraphQLRouter[Any, None]):
+    """Every error of every response passes `coded`, parse errors included."""
+
+    async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
+        if result.errors:
+            result.errors = [coded(e) for e in result.errors]
+        return await super().process_result(request, result)
 
 
 class RequestRefused(Exception):

@@ -6,7 +6,9 @@ import strawberry
 from strawberry import relay
 from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, ParserCache, QueryDepthLimiter, ValidationCache
 
-from gateway.errors import CodedErrors
+from gateway.catalog.mutations import CatalogMutation
+from gateway.catalog.queries import CatalogQuery
+from gateway.certification.schema import CertificationMutation, CertificationQuery
 from gateway.identity.graphql import IdentityMutation, IdentityQuery
 from gateway.limits import QueryCostLimiter
 from gateway.permissions import ReadOnlyApiKeys
@@ -17,7 +19,7 @@ MAX_TOKENS = 5000
 
 
 @strawberry.type
-class Query(IdentityQuery):
+class Query(CatalogQuery, CertificationQuery, IdentityQuery):
     node: relay.Node | None = relay.node(description="Any object by its global id.")
 
     @strawberry.field(description="The API's version; a cheap liveness probe for integrators.")
@@ -26,7 +28,7 @@ class Query(IdentityQuery):
 
 
 @strawberry.type
-class Mutation(IdentityMutation):
+class Mutation(CatalogMutation, CertificationMutation, IdentityMutation):
     pass
 
 
@@ -36,7 +38,6 @@ schema = strawberry.Schema(
     mutation=Mutation,
     extensions=[
         # Factories: strawberry builds fresh extension instances for each request.
-        CodedErrors,
         ReadOnlyApiKeys,
         lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
         lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),

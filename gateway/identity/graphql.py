@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from sqlmodel import Session
@@ -19,6 +20,9 @@ from gateway.models import AccountRole, ApiKeyScope
 from gateway.models import ApiKey as ApiKeyRecord
 from services.common.errors import BadInput, Forbidden
 
+if TYPE_CHECKING:
+    from gateway.catalog.types import Supplier
+
 # The stored enums are the GraphQL enums: one list of roles and scopes.
 Role = strawberry.enum(AccountRole, name="Role")
 strawberry.enum(
@@ -32,6 +36,17 @@ class Account(relay.Node):
     email: str
     role: AccountRole
     supplier_id: strawberry.Private[str | None]
+
+    @strawberry.field(description="The supplier a SUPPLIER account acts for.")
+    async def supplier(
+        self, info: Info[Context, None]
+    ) -> Annotated[Supplier, strawberry.lazy("gateway.catalog.types")] | None:
+        from gateway.catalog.types import Supplier
+
+        if self.supplier_id is None:
+            return None
+        data = await info.context.loaders.supplier.load(self.supplier_id)
+        return Supplier.from_json(data) if data else None
 
     @classmethod
     def from_record(cls, record: AccountRecord) -> Account:
@@ -174,19 +189,36 @@ class IdentityQuery:
 
 @strawberry.type
 class IdentityMutation:
-    @strawberry.mutation(description="Create a BUYER or SUPPLIER account and log it in.")
+    @strawberry.mutation(
+        description="Create a BUYER account, or a SUPPLIER account with its company (checked USCC), and log it in."
+    )
     async def register(self, info: Info[Context, None], input: RegisterInput) -> AuthPayload:
+        context = info.context
         role = input.role
-        if role is AccountRole.SUPPLIER:
-            raise BadInput("supplier accounts are opened through the supplier portal", field="role")
+        if role is AccountRole.SUPPLIER and input.supplier is None:
+            raise BadInput("a SUPPLIER account needs its company", field="input.supplier")
+        if role is not AccountRole.SUPPLIER and input.supplier is not None:
+            raise BadInput("only SUPPLIER accounts have a supplier", field="input.supplier")
+        # Everything that can be refused locally is refused before the catalog is asked.
+        await context.in_session(
+            lambda session: service.check_registration(session, email=input.email, password=input.password, role=role)
+        )
+        supplier_id: uuid.UUID | None = None
         if input.supplier is not None:
-            raise BadInput("only SUPPLIER accounts have a supplier", field="supplier")
+            created = await context.clients.catalog.post_json(
+                "/suppliers",
+                {"name_en": input.supplier.name_en, "name_zh": input.supplier.name_zh, "uscc": input.supplier.uscc},
+                headers=context.system_headers(),
+            )
+            supplier_id = uuid.UUID(created["id"])
 
         def work(session: Session) -> AuthPayload:
-            account = service.register(session, email=input.email, password=input.password, role=role)
-            return _auth_payload(info.context, session, account)
+            account = service.register(
+                session, email=input.email, password=input.password, role=role, supplier_id=supplier_id
+            )
+            return _auth_payload(context, session, account)
 
-        return await info.context.in_session(work)
+        return await context.in_session(work)
 
     @strawberry.mutation
     async def login(self, info: Info[Context, None], email: str, password: str) -> AuthPayload:
@@ -214,12 +246,14 @@ class IdentityMutation:
 
         return await info.context.in_session(work)
 
-    @strawberry.mutation(description="A named API key for an integrator. The key is shown once.")
+    @strawberry.mutation(
+        description="A named API key for an integrator, READ_WRITE unless asked otherwise. The key is shown once."
+    )
     async def create_api_key(
         self,
         info: Info[Context, None],
         name: str,
-        scope: ApiKeyScope = ApiKeyScope.READ_WRITE,
+        scope: ApiKeyScope | None = None,
     ) -> ApiKeyPayload:
         principal = info.context.require_principal()
 
@@ -227,7 +261,7 @@ class IdentityMutation:
             account = session.get(AccountRecord, principal.account_id)
             if account is None:
                 raise Forbidden("account no longer exists")
-            created = service.create_api_key(session, account, name=name, scope=scope)
+            created = service.create_api_key(session, account, name=name, scope=scope or ApiKeyScope.READ_WRITE)
             return ApiKeyPayload(key=created.key, api_key=ApiKey.from_record(created.record))
 
         return await info.context.in_session(work)

@@ -44,6 +44,16 @@ def _check_password(password: str) -> None:
         raise BadInput(f"must be {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters long", field="password")
 
 
+def check_registration(session: Session, *, email: str, password: str, role: AccountRole) -> None:
+    """What `register` would refuse, checked before anything is created elsewhere."""
+    address = normalise_email(email)
+    _check_password(password)
+    if role not in SELF_REGISTERED_ROLES:
+        raise BadInput("only BUYER or SUPPLIER accounts can be registered", field="role")
+    if session.exec(select(Account.id).where(Account.email == address)).first() is not None:
+        raise Conflict("an account with this e-mail address exists", field="email")
+
+
 def register(
     session: Session,
     *,

@@ -1,0 +1,1 @@
+"""Parts, suppliers and fitment, fed by the catalog service."""

@@ -1,0 +1,129 @@
+"""Catalog mutations for suppliers: list, change and stock their own parts, import CSV."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from strawberry.types import Info
+
+from gateway.catalog.types import Part, PartCondition
+from gateway.context import Context
+from gateway.ids import node_uuid
+
+
+@strawberry.input
+class FitmentInput:
+    make: str
+    model: str
+    year_from: int
+    year_to: int
+    engine_code: str | None = None
+
+
+@strawberry.input(description="Money in CNY fen (1 CNY = 100 fen).")
+class PartInput:
+    sku: str
+    title_en: str
+    title_zh: str | None = None
+    description_en: str | None = None
+    description_zh: str | None = None
+    category: str
+    condition: PartCondition
+    oem_numbers: list[str]
+    price_cny: int
+    core_charge_cny: int | None = None
+    warranty_months: int
+    weight_grams: int
+    hs_code: str | None = strawberry.field(default=None, description="Defaults to the category's usual code.")
+    fitments: list[FitmentInput] | None = None
+    on_hand: int | None = None
+    interchange_numbers: list[str] | None = None
+    brand: str | None = None
+
+
+@strawberry.input(description="Only the fields sent change. Money in CNY fen.")
+class PartPatch:
+    title_en: str | None = None
+    title_zh: str | None = None
+    description_en: str | None = None
+    description_zh: str | None = None
+    price_cny: int | None = None
+    core_charge_cny: int | None = None
+    warranty_months: int | None = None
+    oem_numbers: list[str] | None = None
+    interchange_numbers: list[str] | None = None
+    fitments: list[FitmentInput] | None = None
+
+
+@strawberry.type
+class ImportError:
+    line: int
+    field: str | None
+    message: str
+
+
+@strawberry.type
+class ImportResult:
+    created: int
+    updated: int
+    errors: list[ImportError]
+
+
+def _snake_fields(value: Any) -> dict[str, Any]:
+    """An input object as the catalog's JSON: snake_case names, enums as values, unset fields left out."""
+    out: dict[str, Any] = {}
+    for name, field_value in vars(value).items():
+        if field_value is None or field_value is strawberry.UNSET:
+            continue
+        if isinstance(field_value, PartCondition):
+            field_value = field_value.value
+        elif isinstance(field_value, list):
+            field_value = [vars(v) if isinstance(v, FitmentInput) else v for v in field_value]
+        out[name] = field_value
+    return out
+
+
+@strawberry.type
+class CatalogMutation:
+    @strawberry.mutation(description="A supplier lists a new part.")
+    async def create_part(self, info: Info[Context, None], input: PartInput) -> Part:
+        context = info.context
+        context.require_principal()
+        data = await context.clients.catalog.post_json(
+            "/parts", _snake_fields(input), headers=context.upstream_headers()
+        )
+        return Part.from_json(data)
+
+    @strawberry.mutation(description="A supplier changes one of its own parts.")
+    async def update_part(self, info: Info[Context, None], id: strawberry.ID, input: PartPatch) -> Part:
+        context = info.context
+        context.require_principal()
+        part_id = node_uuid(id, "Part", field="id")
+        data = await context.clients.catalog.post_json(
+            f"/parts/{part_id}", _snake_fields(input), headers=context.upstream_headers(), method="PATCH"
+        )
+        return Part.from_json(data)
+
+    @strawberry.mutation(description="A supplier sets the units on hand of one of its own parts.")
+    async def set_stock(self, info: Info[Context, None], part_id: strawberry.ID, on_hand: int) -> Part:
+        context = info.context
+        context.require_principal()
+        uuid_ = node_uuid(part_id, "Part", field="partId")
+        data = await context.clients.catalog.post_json(
+            f"/parts/{uuid_}/stock", {"on_hand": on_hand}, headers=context.upstream_headers(), method="PUT"
+        )
+        return Part.from_json(data)
+
+    @strawberry.mutation(description="A supplier creates or updates parts by SKU from CSV; bad rows are reported.")
+    async def import_parts(self, info: Info[Context, None], csv: str) -> ImportResult:
+        context = info.context
+        context.require_principal()
+        data = await context.clients.catalog.post_json(
+            "/parts/import", {"csv": csv}, headers=context.upstream_headers()
+        )
+        return ImportResult(
+            created=data["created"],
+            updated=data["updated"],
+            errors=[ImportError(line=e["line"], field=e.get("field"), message=e["message"]) for e in data["errors"]],
+        )

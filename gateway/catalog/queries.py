@@ -1,0 +1,173 @@
+"""Catalog queries: search with filters and facets, lookups by id and OEM number."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from strawberry.types import Info
+from strawberry.types.nodes import SelectedField
+
+from gateway.catalog.types import (
+    FacetCount,
+    Part,
+    PartCondition,
+    PartConnection,
+    PartEdge,
+    PartFacets,
+    Supplier,
+    SupplierConnection,
+    SupplierEdge,
+)
+from gateway.context import Context
+from gateway.ids import node_uuid
+from gateway.types import PageInfo
+from services.common.pagination import page_size
+
+# With `shipsTo`, pages of the catalog are read until one page of eligible parts is full.
+MAX_ELIGIBILITY_ROUNDS = 5
+
+
+@strawberry.input
+class PartFilter:
+    category: str | None = None
+    condition: PartCondition | None = None
+    make: str | None = None
+    model: str | None = None
+    year: int | None = None
+    vin: str | None = None
+    supplier_id: strawberry.ID | None = None
+    ships_to: str | None = strawberry.field(
+        default=None, description="Only parts that may be sold in this country (ISO 3166-1 alpha-2)."
+    )
+    in_stock: bool | None = None
+
+
+def _wants_facets(info: Info[Context, None]) -> bool:
+    return any(
+        isinstance(selection, SelectedField) and selection.name == "facets"
+        for field in info.selected_fields
+        for selection in field.selections
+    )
+
+
+def _facets(raw: dict[str, Any] | None) -> PartFacets | None:
+    if raw is None:
+        return None
+    return PartFacets(
+        category=[FacetCount(**f) for f in raw["category"]],
+        condition=[FacetCount(**f) for f in raw["condition"]],
+        make=[FacetCount(**f) for f in raw["make"]],
+        exhaustive=raw["exhaustive"],
+    )
+
+
+async def search_parts(
+    info: Info[Context, None], *, search: str | None, filters: dict[str, Any], first: int | None, after: str | None
+) -> PartConnection:
+    context = info.context
+    size = page_size(first)
+    ships_to = filters.pop("ships_to", None)
+    params: dict[str, Any] = {k: v for k, v in filters.items() if v is not None}
+    if search:
+        params["q"] = search
+    params["facets"] = _wants_facets(info)
+    edges: list[PartEdge] = []
+    cursor = after
+    facets = None
+    has_next = False
+    for _ in range(MAX_ELIGIBILITY_ROUNDS if ships_to else 1):
+        page = await context.clients.catalog.get_json(
+            "/parts/search",
+            params={**params, "first": size, **({"after": cursor} if cursor else {})},
+            headers=context.upstream_headers(),
+        )
+        facets = facets or _facets(page.get("facets"))
+        params["facets"] = False
+        nodes = [edge["node"] for edge in page["edges"]]
+        context.loaders.prime_parts(nodes)
+        keep = [True] * len(nodes)
+        if ships_to:
+            verdicts = await context.loaders.eligibility.load_many([(str(n["id"]), ships_to) for n in nodes])
+            keep = [v["eligible"] for v in verdicts]
+        examined_whole_page = True
+        for edge, node, kept in zip(page["edges"], nodes, keep, strict=True):
+            if len(edges) == size:
+                examined_whole_page = False
+                break
+            cursor = edge["cursor"]
+            if kept:
+                edges.append(PartEdge(node=Part.from_json(node), cursor=edge["cursor"]))
+        catalog_has_next = bool(page["page_info"]["has_next_page"])
+        has_next = catalog_has_next or not examined_whole_page
+        if len(edges) == size or not catalog_has_next:
+            break
+    return PartConnection(
+        edges=edges,
+        # The last part examined, kept or not, so the next page resumes after it.
+        page_info=PageInfo(has_next_page=has_next, end_cursor=cursor),
+        facets=facets,
+    )
+
+
+@strawberry.type
+class CatalogQuery:
+    @strawberry.field(description="Search listed parts in English or Chinese, with filters; relevance first.")
+    async def parts(
+        self,
+        info: Info[Context, None],
+        search: str | None = None,
+        filter: PartFilter | None = None,
+        first: int | None = 20,
+        after: str | None = None,
+    ) -> PartConnection:
+        f = filter or PartFilter()
+        filters: dict[str, Any] = {
+            "category": f.category,
+            "condition": f.condition.value if f.condition else None,
+            "make": f.make,
+            "model": f.model,
+            "year": f.year,
+            "vin": f.vin,
+            "supplier_id": node_uuid(f.supplier_id, "Supplier", field="filter.supplierId") if f.supplier_id else None,
+            "in_stock": f.in_stock or None,
+            "ships_to": f.ships_to,
+        }
+        return await search_parts(info, search=search, filters=filters, first=first, after=after)
+
+    @strawberry.field(description="A part by id; delisted parts stay readable for old orders.")
+    async def part(self, info: Info[Context, None], id: strawberry.ID) -> Part | None:
+        data = await info.context.loaders.part.load(node_uuid(id, "Part", field="id"))
+        return Part.from_json(data) if data else None
+
+    @strawberry.field(description="Listed parts whose OEM or interchange number matches, in any formatting.")
+    async def parts_by_oem_number(self, info: Info[Context, None], oem_number: str) -> list[Part]:
+        context = info.context
+        found = await context.clients.catalog.get_json(
+            "/parts/by-oem-number", params={"number": oem_number}, headers=context.upstream_headers()
+        )
+        context.loaders.prime_parts(found)
+        return [Part.from_json(p) for p in found]
+
+    @strawberry.field
+    async def supplier(self, info: Info[Context, None], id: strawberry.ID) -> Supplier | None:
+        data = await info.context.loaders.supplier.load(node_uuid(id, "Supplier", field="id"))
+        return Supplier.from_json(data) if data else None
+
+    @strawberry.field
+    async def suppliers(
+        self, info: Info[Context, None], first: int | None = 20, after: str | None = None
+    ) -> SupplierConnection:
+        context = info.context
+        params: dict[str, Any] = {"first": page_size(first)}
+        if after:
+            params["after"] = after
+        page = await context.clients.catalog.get_json("/suppliers", params=params, headers=context.upstream_headers())
+        for edge in page["edges"]:
+            context.loaders.supplier.prime(str(edge["node"]["id"]), edge["node"])
+        return SupplierConnection(
+            edges=[SupplierEdge(node=Supplier.from_json(e["node"]), cursor=e["cursor"]) for e in page["edges"]],
+            page_info=PageInfo(
+                has_next_page=page["page_info"]["has_next_page"], end_cursor=page["page_info"]["end_cursor"]
+            ),
+        )

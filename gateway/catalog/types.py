@@ -1,0 +1,214 @@
+"""Part, Supplier and Fitment as integrators see them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import Enum
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+from strawberry import relay
+from strawberry.types import Info
+
+from gateway.context import Context
+from gateway.types import Money, PageInfo
+from services.common.money import Money as MoneyValue
+
+if TYPE_CHECKING:
+    from gateway.certification.types import Certificate, Eligibility
+
+
+@strawberry.enum
+class PartCondition(Enum):
+    REMANUFACTURED = "REMANUFACTURED"
+    USED = "USED"
+    REFURBISHED = "REFURBISHED"
+    NEW = "NEW"
+
+
+@strawberry.type
+class Fitment:
+    make: str
+    model: str
+    year_from: int
+    year_to: int
+    engine_code: str | None
+
+
+@strawberry.type
+class Supplier(relay.Node):
+    id: relay.NodeID[str]
+    name_en: str
+    name_zh: str
+    verified: bool
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Supplier:
+        return cls(id=str(data["id"]), name_en=data["name_en"], name_zh=data["name_zh"], verified=data["verified"])
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
+    ) -> list[Supplier | None]:
+        found = await info.context.loaders.supplier.load_many(list(node_ids))
+        return [cls.from_json(s) if s else None for s in found]
+
+    @strawberry.field(description="This supplier's listed parts, newest first.")
+    async def parts(
+        self, info: Info[Context, None], first: int | None = 20, after: str | None = None
+    ) -> Annotated[PartConnection, strawberry.lazy("gateway.catalog.types")]:
+        from gateway.catalog.queries import search_parts
+
+        return await search_parts(info, search=None, filters={"supplier_id": self.id}, first=first, after=after)
+
+
+@strawberry.type
+class Part(relay.Node):
+    id: relay.NodeID[str]
+    sku: str
+    category: str
+    condition: PartCondition
+    oem_numbers: list[str]
+    interchange_numbers: list[str]
+    brand: str | None
+    available: int
+    warranty_months: int
+    weight_grams: int
+    hs_code: str
+    country_of_origin: str
+    co2e_saved_kg: float | None = strawberry.field(description="Estimated CO2e saved against a new part, in kg.")
+    listed: bool = strawberry.field(description="False once delisted; old orders still show the part.")
+    fitments: list[Fitment]
+    data: strawberry.Private[dict[str, Any]]
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Part:
+        return cls(
+            id=str(data["id"]),
+            sku=data["sku"],
+            category=data["category"],
+            condition=PartCondition(data["condition"]),
+            oem_numbers=data["oem_numbers"],
+            interchange_numbers=data.get("interchange_numbers", []),
+            brand=data.get("brand"),
+            available=data["available"],
+            warranty_months=data["warranty_months"],
+            weight_grams=data["weight_grams"],
+            hs_code=data["hs_code"],
+            country_of_origin=data["country_of_origin"],
+            co2e_saved_kg=data.get("co2e_saved_kg"),
+            listed=data.get("listed", True),
+            fitments=[
+                Fitment(
+                    make=f["make"],
+                    model=f["model"],
+                    year_from=f["year_from"],
+                    year_to=f["year_to"],
+                    engine_code=f.get("engine_code"),
+                )
+                for f in data.get("fitments", [])
+            ],
+            data=data,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
+    ) -> list[Part | None]:
+        found = await info.context.loaders.part.load_many(list(node_ids))
+        return [cls.from_json(p) if p else None for p in found]
+
+    @strawberry.field(description="In the locale asked (`zh` or `en`), falling back to English.")
+    def title(self, locale: str | None = None) -> str:
+        if locale and locale.lower().startswith("zh") and self.data.get("title_zh"):
+            return str(self.data["title_zh"])
+        return str(self.data["title_en"])
+
+    @strawberry.field(description="In the locale asked (`zh` or `en`), falling back to English.")
+    def description(self, locale: str | None = None) -> str | None:
+        if locale and locale.lower().startswith("zh") and self.data.get("description_zh"):
+            return str(self.data["description_zh"])
+        value = self.data.get("description_en")
+        return str(value) if value is not None else None
+
+    @strawberry.field
+    async def supplier(self, info: Info[Context, None]) -> Supplier:
+        data = await info.context.loaders.supplier.load(str(self.data["supplier_id"]))
+        if data is None:
+            raise LookupError(f"supplier {self.data['supplier_id']} of part {self.id} not found")
+        return Supplier.from_json(data)
+
+    @strawberry.field(description="The price; in CNY unless a currency is asked (converted at the platform's rate).")
+    async def price(self, info: Info[Context, None], currency: str | None = None) -> Money:
+        return await cny_money(info, int(self.data["price_cny"]), currency)
+
+    @strawberry.field(description="Refundable deposit for the old part (the core), null when none is charged.")
+    async def core_charge(self, info: Info[Context, None], currency: str | None = None) -> Money | None:
+        amount = int(self.data.get("core_charge_cny") or 0)
+        return await cny_money(info, amount, currency) if amount else None
+
+    @strawberry.field(description="Certificates covering this part: its own, its category's, its supplier's.")
+    async def certificates(
+        self, info: Info[Context, None]
+    ) -> list[Annotated[Certificate, strawberry.lazy("gateway.certification.types")]]:
+        from gateway.certification.types import Certificate
+
+        return [Certificate.from_json(c) for c in await info.context.loaders.part_certificates.load(self.id)]
+
+    @strawberry.field(description="May this part be sold in the country (ISO 3166-1 alpha-2), and what is missing.")
+    async def eligibility(
+        self, info: Info[Context, None], country: str
+    ) -> Annotated[Eligibility, strawberry.lazy("gateway.certification.types")]:
+        from gateway.certification.types import eligibility_from_json
+
+        verdict = await info.context.loaders.eligibility.load((self.id, country.strip().upper()))
+        return eligibility_from_json(verdict["country"], verdict)
+
+
+async def cny_money(info: Info[Context, None], amount_fen: int, currency: str | None) -> Money:
+    context = info.context
+    value = MoneyValue(amount_fen, "CNY")
+    if currency is not None and currency.strip().upper() != "CNY":
+        value = await context.loaders.convert.load((amount_fen, currency.strip().upper()))
+    return Money.of(value, context.locale)
+
+
+@strawberry.type
+class PartEdge:
+    node: Part
+    cursor: str
+
+
+@strawberry.type
+class FacetCount:
+    value: str
+    count: int
+
+
+@strawberry.type(description="Counts of matching parts per value, for search filters.")
+class PartFacets:
+    category: list[FacetCount]
+    condition: list[FacetCount]
+    make: list[FacetCount]
+    exhaustive: bool
+
+
+@strawberry.type
+class PartConnection:
+    edges: list[PartEdge]
+    page_info: PageInfo
+    facets: PartFacets | None = strawberry.field(
+        default=None, description="Counts per category, condition and make over all matches (search only)."
+    )
+
+
+@strawberry.type
+class SupplierEdge:
+    node: Supplier
+    cursor: str
+
+
+@strawberry.type
+class SupplierConnection:
+    edges: list[SupplierEdge]
+    page_info: PageInfo

@@ -1,0 +1,1 @@
+"""Certificates, public verification, market rules and eligibility, fed by the certification service."""

@@ -1,0 +1,134 @@
+"""Per-request DataLoaders: a page of parts costs one upstream call per service and field kind.
+
+Built fresh for every request inside the Context (never module-level: a loader caches,
+and its cache must not outlive one caller's request).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Hashable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from strawberry.dataloader import DataLoader
+
+from services.common.money import Money as MoneyValue
+
+if TYPE_CHECKING:
+    from gateway.context import Context
+
+K = TypeVar("K", bound=Hashable)
+T = TypeVar("T")
+
+# The services accept at most this many ids per batch call.
+BATCH_LIMIT = 100
+
+
+def chunks(items: Sequence[T], size: int = BATCH_LIMIT) -> list[Sequence[T]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def by_key(
+    fetch: Callable[[Sequence[K]], Awaitable[list[dict[str, Any]]]], key: Callable[[dict[str, Any]], K]
+) -> Callable[[Sequence[K]], Awaitable[list[dict[str, Any] | None]]]:
+    """Turn "fetch these ids" into a DataLoader batch function that answers in key order,
+    with None for ids the service does not know."""
+
+    async def load(keys: Sequence[K]) -> list[dict[str, Any] | None]:
+        found: dict[K, dict[str, Any]] = {}
+        for chunk in chunks(list(dict.fromkeys(keys))):
+            for item in await fetch(chunk):
+                found[key(item)] = item
+        return [found.get(k) for k in keys]
+
+    return load
+
+
+class Loaders:
+    def __init__(self, context: Context) -> None:
+        self.context = context
+        self.part = DataLoader(by_key(self._parts, lambda p: str(p["id"])))
+        self.supplier = DataLoader(by_key(self._suppliers, lambda s: str(s["id"])))
+        self.convert = DataLoader(self._convert)
+        self.eligibility = DataLoader(self._eligibility)
+        self.certificate = DataLoader(by_key(self._certificates, lambda c: str(c["id"])))
+        self.part_certificates = DataLoader(self._part_certificates)
+
+    async def _parts(self, ids: Sequence[str]) -> list[dict[str, Any]]:
+        c = self.context
+        result: list[dict[str, Any]] = await c.clients.catalog.get_json(
+            "/parts", params={"ids": ",".join(ids)}, headers=c.upstream_headers()
+        )
+        return result
+
+    async def _suppliers(self, ids: Sequence[str]) -> list[dict[str, Any]]:
+        c = self.context
+        result: list[dict[str, Any]] = await c.clients.catalog.get_json(
+            "/suppliers/batch", params={"ids": ",".join(ids)}, headers=c.upstream_headers()
+        )
+        return result
+
+    async def _convert(self, keys: Sequence[tuple[int, str]]) -> list[MoneyValue]:
+        """CNY fen -> the buyer's currency at the orders service's current rate (with margin)."""
+        c = self.context
+        answer = await c.clients.orders.post_json(
+            "/fx/conversions",
+            {"items": [{"amount_cny": amount, "currency": currency} for amount, currency in keys]},
+            headers=c.upstream_headers(),
+        )
+        return [MoneyValue(int(item["amount"]), str(item["currency"])) for item in answer["items"]]
+
+    async def _part_refs(self, part_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """What the certification service needs to know of each part, from the (primed) part loader."""
+        parts = await self.part.load_many(list(dict.fromkeys(part_ids)))
+        return {
+            str(p["id"]): {
+                "part_id": str(p["id"]),
+                "supplier_id": str(p["supplier_id"]),
+                "category": p["category"],
+                "oem_numbers": p["oem_numbers"],
+            }
+            for p in parts
+            if p is not None
+        }
+
+    async def _eligibility(self, keys: Sequence[tuple[str, str]]) -> list[dict[str, Any]]:
+        """(part id, country) -> verdict; one certification call per country asked."""
+        c = self.context
+        refs = await self._part_refs([part_id for part_id, _ in keys])
+        answers: dict[tuple[str, str], dict[str, Any]] = {}
+        for country in dict.fromkeys(country for _, country in keys):
+            wanted = [refs[p] for p, k in dict.fromkeys(keys) if k == country and p in refs]
+            for chunk in chunks(wanted):
+                result = await c.clients.certification.post_json(
+                    "/eligibility", {"country": country, "parts": list(chunk)}, headers=c.upstream_headers()
+                )
+                for verdict in result["results"]:
+                    answers[(str(verdict["part_id"]), country)] = {**verdict, "country": result["country"]}
+        unknown = {"eligible": False, "missing_schemes": [], "required_schemes": [], "expiring_soon": []}
+        return [answers.get(key, {**unknown, "country": key[1]}) for key in keys]
+
+    async def _certificates(self, ids: Sequence[str]) -> list[dict[str, Any]]:
+        c = self.context
+        page = await c.clients.certification.get_json(
+            "/certificates", params={"ids": ",".join(ids)}, headers=c.upstream_headers()
+        )
+        return list(page["items"])
+
+    async def _part_certificates(self, part_ids: Sequence[str]) -> list[list[dict[str, Any]]]:
+        """Every certificate that covers each part (its own scope, its category or OEM
+        numbers, and its supplier's quality system), in one call per page of parts."""
+        c = self.context
+        refs = await self._part_refs(part_ids)
+        covering: dict[str, list[dict[str, Any]]] = {}
+        for chunk in chunks(list(refs.values())):
+            result = await c.clients.certification.post_json(
+                "/certificates/applicable", {"parts": list(chunk)}, headers=c.upstream_headers()
+            )
+            for item in result["results"]:
+                covering[str(item["part_id"])] = item["certificates"]
+        return [covering.get(part_id, []) for part_id in part_ids]
+
+    def prime_parts(self, parts: Sequence[dict[str, Any]]) -> None:
+        """Parts that came with a search page need no second fetch by id."""
+        for part in parts:
+            self.part.prime(str(part["id"]), part)
