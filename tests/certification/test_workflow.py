@@ -6,8 +6,13 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine, update
+from sqlalchemy.exc import DBAPIError
+from sqlmodel import Session, select
 
+from services.certification.models import CertificateEvent
 from services.common.internal_auth import Role
 from tests.certification.conftest import (
     ANONYMOUS,
@@ -292,3 +297,21 @@ def test_every_route_but_health_needs_the_internal_token(client: TestClient) -> 
     assert client.get("/healthz").status_code == 200
     admin = headers_for(Role.ADMIN, actor_id="admin-1")
     assert client.get("/certificates", params={"holder_id": str(uuid.uuid4())}, headers=admin).status_code == 200
+
+
+def test_the_audit_history_cannot_be_rewritten(client: TestClient, engine: Engine) -> None:
+    holder = uuid.uuid4()
+    created = submit(client, holder)
+    with pytest.raises(DBAPIError), engine.begin() as connection:
+        connection.execute(
+            update(CertificateEvent)
+            .where(CertificateEvent.certificate_id == uuid.UUID(created["id"]))  # type: ignore[arg-type]
+            .values(reason="nothing happened")
+        )
+    with Session(engine) as session:
+        event = session.exec(select(CertificateEvent)).one()
+        event.reason = "rewritten"
+        session.add(event)
+        with pytest.raises(RuntimeError, match="append-only"):
+            session.flush()
+    assert history(client, created["id"])[0]["reason"] is None
