@@ -26,6 +26,7 @@ from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from services.catalog import service
@@ -67,6 +68,7 @@ COLUMNS = (
 EXPORT_COLUMNS = (*COLUMNS, "id", "listed")
 MAX_ROWS = 50_000
 MAX_ERRORS = 1_000
+BATCH = 1_000
 _LISTS = ("oem_numbers", "interchange_numbers")
 _MONEY = ("price_cny", "core_charge_cny")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -160,13 +162,37 @@ def import_csv(session: Session, actor: Actor, content: str, supplier_id: uuid.U
     created = updated = 0
     errors: list[ImportErrorRead] = []
     seen: dict[str, int] = {}
+    pending: list[tuple[int, service.PreparedPart]] = []
+
+    def fail(line: int, field: str | None, message: str) -> None:
+        errors.append(ImportErrorRead(line=line, field=field, message=message))
+
+    def write_pending() -> None:
+        nonlocal created
+        if not pending:
+            return
+        try:
+            with session.begin_nested():
+                service.write_parts(session, [p for _, p in pending])
+            created += len(pending)
+        except IntegrityError:
+            # Some row conflicts after all (a concurrent import?): write them one by one.
+            for line, prepared in pending:
+                try:
+                    with session.begin_nested():
+                        service.write_parts(session, [prepared])
+                    created += 1
+                except IntegrityError:
+                    fail(line, "sku", "conflicts with a part written meanwhile")
+        pending.clear()
+
     line = 1
     for count, row in enumerate(reader, start=1):
         start, line = line + 1, reader.line_num
         if count > MAX_ROWS:
             raise PayloadTooLarge(f"at most {MAX_ROWS} rows per import", field="csv")
         if None in row:
-            errors.append(ImportErrorRead(line=start, field=None, message="more cells than columns"))
+            fail(start, None, "more cells than columns")
             continue
         try:
             values = _row_values({k: v for k, v in row.items() if k is not None})
@@ -175,35 +201,35 @@ def import_csv(session: Session, actor: Actor, content: str, supplier_id: uuid.U
                 raise RowError("sku", "required")
             if sku in seen:
                 raise RowError("sku", f"SKU {sku!r} already on line {seen[sku]} of this file")
-            with session.begin_nested():
-                if sku in existing:
+            if sku in existing:
+                with session.begin_nested():
                     _update(session, existing[sku], values)
-                    updated += 1
-                else:
-                    existing[sku] = _create(session, owner, values)
-                    created += 1
+                updated += 1
+            else:
+                pending.append((start, _prepare(owner, values)))
+                if len(pending) >= BATCH:
+                    write_pending()
             seen[sku] = start
         except RowError as exc:
-            errors.append(ImportErrorRead(line=start, field=exc.field, message=exc.message))
+            fail(start, exc.field, exc.message)
         except ValidationError as exc:
             e = _validation_error(exc)
-            errors.append(ImportErrorRead(line=start, field=e.field, message=e.message))
+            fail(start, e.field, e.message)
         except DomainError as exc:
-            field = exc.field.split(".")[0] if exc.field else None
-            errors.append(ImportErrorRead(line=start, field=field, message=exc.detail))
+            fail(start, exc.field.split(".")[0] if exc.field else None, exc.detail)
         if len(errors) >= MAX_ERRORS:
-            errors.append(ImportErrorRead(line=start, field=None, message="too many errors; import stopped"))
+            fail(start, None, "too many errors; import stopped")
             break
+    write_pending()
     return ImportResult(created=created, updated=updated, errors=errors)
 
 
-def _create(session: Session, owner: uuid.UUID, values: dict[str, Any]) -> Part:
+def _prepare(owner: uuid.UUID, values: dict[str, Any]) -> service.PreparedPart:
     for required in ("title_en", "category", "condition", "price_cny", "weight_grams"):
         if required not in values:
             raise RowError(required, "required for a new SKU")
     values = {**values, "condition": str(values["condition"]).upper()}
-    data = PartCreate.model_validate(values)
-    return service.insert_part(session, owner, data)
+    return service.prepare_part(owner, PartCreate.model_validate(values))
 
 
 def _update(session: Session, part: Part, values: dict[str, Any]) -> None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import JSON, CheckConstraint, Column, Index, Integer, SmallInteger, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Column, Index, Integer, SmallInteger, Table, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from services.common.clock import UtcDateTime, utcnow
@@ -181,3 +181,8 @@ class SearchPosting(CatalogTable, table=True):
         Index("ix_search_posting_term_score_doc", "term", "score", "doc"),
         {"sqlite_with_rowid": False},
     )
+
+
+def table(model: type[SQLModel]) -> Table:
+    """The Core Table of a model (for multi-row inserts and typed column access)."""
+    return cast(Table, model.__table__)  # type: ignore[attr-defined]

@@ -17,18 +17,18 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Table, select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
-from services.catalog.models import Part, Reservation, ReservationLine, Stock
+from services.catalog.models import Part, Reservation, ReservationLine, Stock, table
 from services.catalog.schemas import ReservationCreate, ReservationLineRead, ReservationRead
 from services.common.clock import utcnow
 from services.common.errors import Conflict, Forbidden, NotFound
 from services.common.internal_auth import Actor, Role
 
-R = cast(Table, Reservation.__table__)  # type: ignore[attr-defined]
-S = cast(Table, Stock.__table__)  # type: ignore[attr-defined]
+R = table(Reservation)
+S = table(Stock)
 
 ACTIVE, COMMITTED, RELEASED, EXPIRED = "ACTIVE", "COMMITTED", "RELEASED", "EXPIRED"
 

@@ -8,17 +8,18 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
 import pycountry
-from sqlalchemy import CursorResult, and_, delete, or_, select, update
+from sqlalchemy import CursorResult, Table, and_, delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col
 
 from services.catalog import domain
-from services.catalog.models import Fitment, Part, PartNumber, Stock, Supplier
+from services.catalog.models import Fitment, Part, PartNumber, Stock, Supplier, table
 from services.catalog.schemas import (
     FitmentIn,
     FitmentRead,
@@ -244,29 +245,36 @@ def _next_prefix(prefix: str) -> str | None:
 # --- Parts: writing ----------------------------------------------------------------------
 
 
-def _fitment_rows(part_id: uuid.UUID, fitments: Sequence[FitmentIn]) -> list[Fitment]:
+def _fitment_rows(part_id: uuid.UUID, fitments: Sequence[FitmentIn]) -> list[dict[str, Any]]:
     return [
-        Fitment(
-            part_id=part_id,
-            make=f.make,
-            model=f.model,
-            make_key=domain.make_keys(f.make)[0],
-            model_key=domain.key(f.model),
-            year_from=f.year_from,
-            year_to=f.year_to,
-            engine_code=f.engine_code or None,
-        )
+        {
+            "id": uuid.uuid4(),
+            "part_id": part_id,
+            "make": f.make,
+            "model": f.model,
+            "make_key": domain.make_keys(f.make)[0],
+            "model_key": domain.key(f.model),
+            "year_from": f.year_from,
+            "year_to": f.year_to,
+            "engine_code": f.engine_code or None,
+        }
         for f in fitments
     ]
 
 
-def _number_rows(part_id: uuid.UUID, oem: Sequence[str], interchange: Sequence[str]) -> list[PartNumber]:
-    rows: dict[tuple[str, str], PartNumber] = {}
+def _number_rows(part_id: uuid.UUID, oem: Sequence[str], interchange: Sequence[str]) -> list[dict[str, Any]]:
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
     for kind, values in (("OEM", oem), ("INTERCHANGE", interchange)):
         for value in values:
             n = domain.normalise_part_number(value)
-            rows.setdefault((n, kind), PartNumber(part_id=part_id, normalised=n, kind=kind))
+            rows.setdefault((n, kind), {"part_id": part_id, "normalised": n, "kind": kind})
     return list(rows.values())
+
+
+def insert_rows(session: Session, target: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """One executemany INSERT on the session's connection (no ORM bookkeeping per row)."""
+    if rows:
+        session.connection().execute(insert(target), list(rows))
 
 
 def _checked_fields(values: dict[str, Any], category: str) -> dict[str, Any]:
@@ -292,19 +300,21 @@ def _checked_fields(values: dict[str, Any], category: str) -> dict[str, Any]:
     return out
 
 
-def _check_battery(part: Part) -> None:
-    has_battery_data = any(
-        v is not None
-        for v in (part.battery_chemistry, part.battery_capacity_wh, part.battery_soh_pct, part.battery_cycles)
-    )
-    if part.category == "nev_battery_module":
-        if part.battery_chemistry is None:
+def _check_battery(part: Any) -> None:
+    """`part`: a Part or a row dict."""
+
+    def get(name: str) -> Any:
+        return part.get(name) if isinstance(part, dict) else getattr(part, name)
+
+    battery = ("battery_chemistry", "battery_capacity_wh", "battery_soh_pct", "battery_cycles")
+    if get("category") == "nev_battery_module":
+        if get("battery_chemistry") is None:
             raise BadInput("a battery module needs its chemistry", field="battery_chemistry")
-        if part.battery_capacity_wh is None:
+        if get("battery_capacity_wh") is None:
             raise BadInput("a battery module needs its nominal capacity", field="battery_capacity_wh")
-        if part.battery_soh_pct is None:
+        if get("battery_soh_pct") is None:
             raise BadInput("a battery module needs its state of health", field="battery_soh_pct")
-    elif has_battery_data:
+    elif any(get(name) is not None for name in battery):
         raise BadInput("battery fields apply only to nev_battery_module", field="battery_chemistry")
 
 
@@ -313,6 +323,76 @@ def create_part(session: Session, actor: Actor, data: PartCreate) -> Part:
     if session.get(Supplier, supplier_id) is None:
         raise NotFound("no such supplier", field="supplier_id")
     return insert_part(session, supplier_id, data)
+
+
+@dataclass(slots=True)
+class PreparedPart:
+    """A validated new part as rows, ready to write (no database touched yet)."""
+
+    row: dict[str, Any]
+    numbers: list[dict[str, Any]]
+    fitments: list[dict[str, Any]]
+    on_hand: int
+
+    @property
+    def id(self) -> uuid.UUID:
+        return uuid.UUID(str(self.row["id"]))
+
+
+_PART_COLUMNS = tuple(Part.model_fields)
+
+
+def prepare_part(
+    supplier_id: uuid.UUID,
+    data: PartCreate,
+    *,
+    part_id: uuid.UUID | None = None,
+    created_at: datetime | None = None,
+) -> PreparedPart:
+    cat = domain.category(data.category).code
+    fields = _checked_fields(data.model_dump(exclude={"fitments", "on_hand", "supplier_id", "category"}), cat)
+    now = created_at or utcnow()
+    row: dict[str, Any] = dict.fromkeys(_PART_COLUMNS)
+    row.update(fields)
+    row.update(
+        id=part_id or uuid.uuid4(),
+        supplier_id=supplier_id,
+        category=cat,
+        hs_code=fields.get("hs_code") or domain.category(cat).hs_code,
+        core_charge_cny=fields.get("core_charge_cny") or 0,
+        warranty_months=12 if fields.get("warranty_months") is None else fields["warranty_months"],
+        country_of_origin=fields.get("country_of_origin") or "CN",
+        oem_numbers=fields.get("oem_numbers") or [],
+        interchange_numbers=fields.get("interchange_numbers") or [],
+        co2e_saved_grams=domain.co2e_saved_grams(cat, data.weight_grams),
+        listed=True,
+        delisted_at=None,
+        created_at=now,
+        updated_at=now,
+    )
+    _check_battery(row)
+    return PreparedPart(
+        row=row,
+        numbers=_number_rows(row["id"], row["oem_numbers"], row["interchange_numbers"]),
+        fitments=_fitment_rows(row["id"], data.fitments),
+        on_hand=data.on_hand,
+    )
+
+
+def write_parts(session: Session, prepared: Sequence[PreparedPart]) -> None:
+    """Insert prepared parts with a few multi-row statements (bulk import, demo data)."""
+    if not prepared:
+        return
+    now = utcnow()
+    insert_rows(session, table(Part), [p.row for p in prepared])
+    insert_rows(session, table(PartNumber), [n for p in prepared for n in p.numbers])
+    insert_rows(session, table(Fitment), [f for p in prepared for f in p.fitments])
+    insert_rows(
+        session,
+        table(Stock),
+        [{"part_id": p.id, "on_hand": p.on_hand, "reserved": 0, "updated_at": now} for p in prepared],
+    )
+    search_index.index_new_parts(session, [p.row for p in prepared])
 
 
 def insert_part(
@@ -324,38 +404,17 @@ def insert_part(
     created_at: datetime | None = None,
 ) -> Part:
     """Add one part with its numbers, fitments, stock and index entries (authorisation done)."""
-    cat = domain.category(data.category).code
-    fields = _checked_fields(data.model_dump(exclude={"fitments", "on_hand", "supplier_id", "category"}), cat)
-    fields["hs_code"] = fields.get("hs_code") or domain.category(cat).hs_code
-    fields["core_charge_cny"] = fields.get("core_charge_cny") or 0
-    if fields.get("warranty_months") is None:
-        fields["warranty_months"] = 12
-    if fields.get("country_of_origin") is None:
-        fields["country_of_origin"] = "CN"
-    fields["interchange_numbers"] = fields.get("interchange_numbers") or []
+    prepared = prepare_part(supplier_id, data, part_id=part_id, created_at=created_at)
     if session.exec(
         select(Part.id).where(Part.supplier_id == supplier_id, Part.sku == data.sku)  # type: ignore[call-overload]
     ).first():
         raise Conflict(f"this supplier already has a part with SKU {data.sku!r}", field="sku")
-    part = Part(**fields, supplier_id=supplier_id, category=cat)
-    if part_id is not None:
-        part.id = part_id
-    if created_at is not None:
-        part.created_at = part.updated_at = created_at
-    part.co2e_saved_grams = domain.co2e_saved_grams(cat, part.weight_grams)
-    _check_battery(part)
     try:
         with session.begin_nested():
-            session.add(part)
-            session.flush()
+            write_parts(session, [prepared])
     except IntegrityError:
         raise Conflict(f"this supplier already has a part with SKU {data.sku!r}", field="sku") from None
-    session.add_all(_number_rows(part.id, part.oem_numbers, part.interchange_numbers))
-    session.add_all(_fitment_rows(part.id, data.fitments))
-    session.add(Stock(part_id=part.id, on_hand=data.on_hand))
-    session.flush()
-    search_index.index_part(session, part)
-    return part
+    return get_part(session, prepared.id)
 
 
 def update_part(session: Session, actor: Actor, part_id: uuid.UUID, patch: PartUpdate) -> Part:
@@ -386,10 +445,10 @@ def apply_patch(session: Session, part: Part, patch: PartUpdate) -> Part:
     if "oem_numbers" in changes or "interchange_numbers" in changes:
         part.oem_numbers = list(part.oem_numbers or [])
         session.execute(delete(PartNumber).where(PartNumber.part_id == part.id))  # type: ignore[arg-type]
-        session.add_all(_number_rows(part.id, part.oem_numbers, part.interchange_numbers or []))
+        insert_rows(session, table(PartNumber), _number_rows(part.id, part.oem_numbers, part.interchange_numbers or []))
     if fitments is not None:
         session.execute(delete(Fitment).where(Fitment.part_id == part.id))  # type: ignore[arg-type]
-        session.add_all(_fitment_rows(part.id, [FitmentIn.model_validate(f) for f in fitments]))
+        insert_rows(session, table(Fitment), _fitment_rows(part.id, [FitmentIn.model_validate(f) for f in fitments]))
     if listed is not None and listed != part.listed:
         part.listed = listed
         part.delisted_at = None if listed else utcnow()

@@ -2,25 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import cast
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
-from sqlalchemy import Table, delete, insert, select
+from sqlalchemy import delete, insert, select
 from sqlmodel import Session
 
-from services.catalog.models import Part, SearchDoc, SearchPosting
+from services.catalog.models import Part, SearchDoc, SearchPosting, table
 from services.catalog.search import text
 
-DOCS = cast(Table, SearchDoc.__table__)  # type: ignore[attr-defined]
-POSTINGS = cast(Table, SearchPosting.__table__)  # type: ignore[attr-defined]
+DOCS = table(SearchDoc)
+POSTINGS = table(SearchPosting)
 
 
-def part_weights(part: Part) -> dict[str, int]:
+def part_weights(part: Part | Mapping[str, Any]) -> dict[str, int]:
+    """Term weights of a part (a Part or a row dict with the same names)."""
+    p = part if isinstance(part, Mapping) else part.__dict__
     return text.weights(
         {
-            "title": (part.title_en, part.title_zh),
-            "brand": (part.brand,),
-            "description": (part.description_en, part.description_zh),
+            "title": (p.get("title_en"), p.get("title_zh")),
+            "brand": (p.get("brand"),),
+            "description": (p.get("description_en"), p.get("description_zh")),
         }
     )
 
@@ -51,3 +54,22 @@ def index_part(session: Session, part: Part, previous_terms: Iterable[str] | Non
     rows = [{"term": term, "doc": doc, "score": score} for term, score in part_weights(part).items()]
     if rows:
         session.execute(insert(POSTINGS), rows)
+
+
+def index_new_parts(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Index many new parts (row dicts) that have no index entries yet, with multi-row inserts."""
+    listed = [r for r in rows if r.get("listed", True)]
+    if not listed:
+        return
+    ids = [r["id"] for r in listed]
+    connection = session.connection()
+    connection.execute(insert(DOCS), [{"part_id": i} for i in ids])
+    docs: dict[uuid.UUID, int] = {}
+    for start in range(0, len(ids), 500):
+        found = connection.execute(
+            select(DOCS.c.part_id, DOCS.c.doc).where(DOCS.c.part_id.in_(ids[start : start + 500]))
+        )
+        docs.update({part_id: doc for part_id, doc in found})
+    postings = [{"term": t, "doc": docs[r["id"]], "score": w} for r in listed for t, w in part_weights(r).items()]
+    if postings:
+        connection.execute(insert(POSTINGS), postings)

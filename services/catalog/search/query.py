@@ -17,15 +17,15 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Integer, Select, Table, and_, desc, exists, func, literal, select, tuple_
+from sqlalchemy import Integer, Select, and_, desc, exists, func, literal, select, tuple_
 from sqlalchemy import cast as sa_cast
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
 from services.catalog import domain
-from services.catalog.models import Fitment, Part, SearchDoc, SearchPosting, Stock
+from services.catalog.models import Fitment, Part, SearchDoc, SearchPosting, Stock, table
 from services.catalog.schemas import FacetCount, Facets, PageInfo, SortOrder
 from services.catalog.search import text
 from services.common.errors import BadInput
@@ -36,11 +36,11 @@ DF_CAP = 10_000
 FACET_CAP = 10_000
 MAX_QUERY_TERMS = 12
 
-P = cast(Table, Part.__table__)  # type: ignore[attr-defined]
-D = cast(Table, SearchDoc.__table__)  # type: ignore[attr-defined]
-SP = cast(Table, SearchPosting.__table__)  # type: ignore[attr-defined]
-F = cast(Table, Fitment.__table__)  # type: ignore[attr-defined]
-S = cast(Table, Stock.__table__)  # type: ignore[attr-defined]
+P = table(Part)
+D = table(SearchDoc)
+SP = table(SearchPosting)
+F = table(Fitment)
+S = table(Stock)
 
 
 @dataclass(frozen=True, slots=True)

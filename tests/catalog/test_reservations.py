@@ -1,0 +1,148 @@
+"""Stock reservations: all or nothing, idempotent by key, commit, release, expiry, no overselling."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, update
+
+from services.catalog import reservations
+from services.catalog.models import Reservation, Stock
+from services.catalog.schemas import ReservationCreate
+from services.common.clock import utcnow
+from services.common.db import session_scope
+from services.common.errors import Conflict
+from services.common.internal_auth import SYSTEM as SYSTEM_ACTOR
+from tests.catalog.conftest import ANONYMOUS, BUYER, SYSTEM, as_supplier, create_part
+
+
+def stock(client: TestClient, part_id: str) -> tuple[int, int, int]:
+    p = client.get(f"/parts/{part_id}", headers=ANONYMOUS).json()
+    return p["on_hand"], p["reserved"], p["available"]
+
+
+def reserve(client: TestClient, key: str, lines: list[tuple[str, int]], **extra: Any) -> Any:
+    body = {"idempotency_key": key, "lines": [{"part_id": p, "quantity": q} for p, q in lines]} | extra
+    return client.post("/reservations", json=body, headers=SYSTEM)
+
+
+def test_all_lines_or_none(client: TestClient, supplier: dict[str, Any]) -> None:
+    plenty = create_part(client, supplier["id"], on_hand=10)["id"]
+    scarce = create_part(client, supplier["id"], on_hand=1)["id"]
+    refused = reserve(client, "order-1-attempt", [(plenty, 3), (scarce, 2)])
+    assert refused.status_code == 409
+    assert refused.json()["insufficient_part_ids"] == [scarce]
+    assert stock(client, plenty) == (10, 0, 10) and stock(client, scarce) == (1, 0, 1)
+
+    made = reserve(client, "order-1-retry", [(plenty, 3), (scarce, 1)], order_ref="ORD-1")
+    assert made.status_code == 201, made.text
+    assert made.json()["status"] == "ACTIVE"
+    assert stock(client, plenty) == (10, 3, 7) and stock(client, scarce) == (1, 1, 0)
+
+
+def test_the_same_key_returns_the_same_reservation_once(client: TestClient, supplier: dict[str, Any]) -> None:
+    part = create_part(client, supplier["id"], on_hand=5)["id"]
+    first = reserve(client, "order-2-key", [(part, 2)])
+    again = reserve(client, "order-2-key", [(part, 2)])
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json()["id"] == again.json()["id"]
+    assert stock(client, part) == (5, 2, 3)
+    other_lines = reserve(client, "order-2-key", [(part, 3)])
+    assert other_lines.status_code == 409 and other_lines.json()["field"] == "idempotency_key"
+
+
+def test_commit_takes_units_out_of_stock_and_release_gives_them_back(
+    client: TestClient, supplier: dict[str, Any]
+) -> None:
+    part = create_part(client, supplier["id"], on_hand=5)["id"]
+    reserve(client, "order-3-paid", [(part, 2)])
+    reserve(client, "order-3-cancelled", [(part, 1)])
+    committed = client.post("/reservations/order-3-paid/commit", headers=SYSTEM)
+    assert committed.status_code == 200 and committed.json()["status"] == "COMMITTED"
+    assert stock(client, part) == (3, 1, 2)
+    assert client.post("/reservations/order-3-paid/commit", headers=SYSTEM).json()["status"] == "COMMITTED"
+    assert stock(client, part) == (3, 1, 2)
+
+    released = client.post("/reservations/order-3-cancelled/release", headers=SYSTEM)
+    assert released.json()["status"] == "RELEASED" and stock(client, part) == (3, 0, 3)
+    assert client.post("/reservations/order-3-cancelled/release", headers=SYSTEM).status_code == 200
+    assert stock(client, part) == (3, 0, 3)
+
+    assert client.post("/reservations/order-3-paid/release", headers=SYSTEM).status_code == 409
+    assert client.post("/reservations/order-3-cancelled/commit", headers=SYSTEM).status_code == 409
+    assert client.post("/reservations/no-such-key/commit", headers=SYSTEM).status_code == 404
+
+
+def test_sweep_releases_only_expired_reservations(client: TestClient, supplier: dict[str, Any], engine: Engine) -> None:
+    part = create_part(client, supplier["id"], on_hand=4)["id"]
+    reserve(client, "order-4-stale", [(part, 1)], ttl_seconds=60)
+    reserve(client, "order-4-fresh", [(part, 2)], ttl_seconds=600)
+    with engine.begin() as connection:
+        connection.execute(
+            update(Reservation)
+            .where(Reservation.idempotency_key == "order-4-stale")  # type: ignore[arg-type]
+            .values(expires_at=utcnow() - timedelta(seconds=1))
+        )
+    swept = client.post("/reservations/sweep", headers=SYSTEM)
+    assert swept.status_code == 200 and swept.json() == {"expired": 1}
+    assert client.get("/reservations/order-4-stale", headers=SYSTEM).json()["status"] == "EXPIRED"
+    assert client.get("/reservations/order-4-fresh", headers=SYSTEM).json()["status"] == "ACTIVE"
+    assert stock(client, part) == (4, 2, 2)
+    assert client.post("/reservations/sweep", headers=SYSTEM).json() == {"expired": 0}
+    assert client.post("/reservations/order-4-stale/commit", headers=SYSTEM).status_code == 409
+
+
+def test_only_the_orders_service_or_admins_reserve(client: TestClient, supplier: dict[str, Any]) -> None:
+    part = create_part(client, supplier["id"], on_hand=4)["id"]
+    body = {"idempotency_key": "order-5-key", "lines": [{"part_id": part, "quantity": 1}]}
+    for headers in (BUYER, ANONYMOUS, as_supplier(supplier["id"])):
+        assert client.post("/reservations", json=body, headers=headers).status_code == 403
+    assert client.post("/reservations/sweep", headers=BUYER).status_code == 403
+    assert stock(client, part) == (4, 0, 4)
+
+
+def test_bad_reservations_are_4xx(client: TestClient, supplier: dict[str, Any]) -> None:
+    part = create_part(client, supplier["id"], on_hand=4)
+    for lines, field in (([(part["id"], 0)], "lines.0.quantity"), ([], "lines")):
+        response = reserve(client, "order-6-key", lines)
+        assert response.status_code == 422 and response.json()["field"] == field
+    unknown = reserve(client, "order-6-key", [(str(uuid.uuid4()), 1)])
+    assert unknown.status_code == 404 and unknown.json()["field"] == "lines.0.part_id"
+    client.delete(f"/parts/{part['id']}", headers=as_supplier(supplier["id"]))
+    assert reserve(client, "order-6-key", [(part["id"], 1)]).status_code == 409
+
+
+@pytest.mark.postgres_only
+def test_200_concurrent_one_unit_reservations_against_20_units(
+    client: TestClient, supplier: dict[str, Any], engine: Engine
+) -> None:
+    part_id = uuid.UUID(create_part(client, supplier["id"], on_hand=20)["id"])
+    start = threading.Barrier(40)
+
+    def attempt(n: int) -> str:
+        if n < 40:
+            start.wait()
+        data = ReservationCreate(idempotency_key=f"race-order-{n:03d}", lines=[{"part_id": part_id, "quantity": 1}])
+        try:
+            with session_scope(engine) as session:
+                reservations.reserve(session, SYSTEM_ACTOR, data)
+            return "reserved"
+        except Conflict:
+            return "refused"
+
+    with ThreadPoolExecutor(max_workers=40) as pool:
+        outcomes = list(pool.map(attempt, range(200)))
+
+    assert outcomes.count("reserved") == 20
+    assert outcomes.count("refused") == 180
+    with session_scope(engine) as session:
+        row = session.get(Stock, part_id)
+        assert row is not None and (row.on_hand, row.reserved) == (20, 20)
+        active = session.query(Reservation).filter(Reservation.status == "ACTIVE").count()  # type: ignore[arg-type]
+    assert active == 20
