@@ -224,14 +224,13 @@ def list_certificates(
     holder_id: uuid.UUID | None = None,
     part_id: uuid.UUID | None = None,
     scheme: str | None = None,
+    status: Annotated[str | None, Query(description="PENDING_REVIEW, VALID, EXPIRED, SUSPENDED or REVOKED")] = None,
     first: int | None = None,
     after: str | None = None,
 ) -> CertificatePage:
     if ids is not None:
         found = certificate_service.get_many(session, actor, _uuid_list(ids, "ids"), today=today())
         return CertificatePage(items=[to_read(v) for v in found])
-    if holder_id is None and part_id is None:
-        raise BadInput("filter by ids, holder_id or part_id", field="holder_id")
     views, has_next, end = certificate_service.list_certificates(
         session,
         actor,
@@ -239,6 +238,7 @@ def list_certificates(
         holder_id=holder_id,
         part_id=part_id,
         scheme=scheme,
+        status=status,
         first=page_size(first),
         after=after,
     )

@@ -317,11 +317,29 @@ def list_certificates(
     holder_id: uuid.UUID | None = None,
     part_id: uuid.UUID | None = None,
     scheme: str | None = None,
+    status: str | None = None,
     first: int = 20,
     after: str | None = None,
 ) -> tuple[list[CertificateView], bool, str | None]:
-    """Certificates of a holder and/or naming a part in their scope, newest first, keyset-paged."""
+    """Certificates of a holder and/or naming a part in their scope, newest first, keyset-paged.
+    Reviewers may list without holder or part, e.g. `status=PENDING_REVIEW`: their queue."""
+    if holder_id is None and part_id is None and not is_reviewer(actor):
+        raise BadInput("filter by ids, holder_id or part_id", field="holder_id")
     statement = select(Certificate)
+    if status is not None:
+        wanted = status.strip().upper()
+        if wanted == EXPIRED:
+            statement = statement.where(
+                Certificate.status == CertificateStatus.VALID.value, col(Certificate.valid_until) < today
+            )
+        elif wanted == CertificateStatus.VALID:
+            statement = statement.where(
+                Certificate.status == CertificateStatus.VALID.value, col(Certificate.valid_until) >= today
+            )
+        elif wanted in CertificateStatus.__members__:
+            statement = statement.where(Certificate.status == wanted)
+        else:
+            raise BadInput(f"unknown status {status!r}", field="status")
     if holder_id is not None:
         statement = statement.where(Certificate.holder_id == holder_id)
     if part_id is not None:
@@ -413,6 +431,9 @@ def approve(
     if certificate.document_sha256 is None:
         raise Conflict("upload the certificate document before approval", field="document")
     action = "APPROVED" if certificate.status == CertificateStatus.PENDING_REVIEW else "REINSTATED"
+    if action == "APPROVED" and certificate.submitted_by == actor.id and actor.role is not Role.SYSTEM:
+        # Four eyes: whoever submitted a certificate (an inspector on a supplier's behalf) does not approve it.
+        raise Forbidden("a certificate is approved by someone other than its submitter")
     note = reason.strip() if reason and reason.strip() else None
     if action == "REINSTATED":
         note = _require_reason(reason)

@@ -74,6 +74,16 @@ def test_unknown_suspended_revoked_expired_and_pending(client: TestClient, engin
         )
     assert verify(client, "ECE_R90", lapsed["number"])["status"] == "EXPIRED"
     assert client.get(f"/certificates/{lapsed['id']}", headers=ANONYMOUS).json()["status"] == "EXPIRED"
+    by_status = {
+        status: {
+            c["id"]
+            for c in client.get(
+                "/certificates", params={"holder_id": str(holder), "status": status}, headers=ANONYMOUS
+            ).json()["items"]
+        }
+        for status in ("EXPIRED", "VALID", "REVOKED")
+    }
+    assert by_status == {"EXPIRED": {lapsed["id"]}, "VALID": set(), "REVOKED": {revoked["id"]}}
 
 
 def test_an_unknown_scheme_is_bad_input(client: TestClient) -> None:

@@ -315,3 +315,23 @@ def test_the_audit_history_cannot_be_rewritten(client: TestClient, engine: Engin
         with pytest.raises(RuntimeError, match="append-only"):
             session.flush()
     assert history(client, created["id"])[0]["reason"] is None
+
+
+def test_inspectors_have_a_review_queue_and_do_not_approve_what_they_submitted(client: TestClient) -> None:
+    holder = uuid.uuid4()
+    mine = submit(client, holder)
+    on_behalf = submit(client, holder, headers=INSPECTOR)
+    upload(client, on_behalf["id"], pdf_bytes("on behalf"), INSPECTOR)
+    certify(client, holder)
+
+    queue = client.get("/certificates", params={"status": "pending_review"}, headers=INSPECTOR).json()["items"]
+    assert {c["id"] for c in queue} == {mine["id"], on_behalf["id"]}
+    assert client.get("/certificates", params={"status": "PENDING_REVIEW"}, headers=supplier(holder)).status_code == 422
+    bad = client.get("/certificates", params={"status": "LOST", "holder_id": str(holder)}, headers=INSPECTOR)
+    assert bad.status_code == 422 and bad.json()["field"] == "status"
+
+    same_inspector = client.post(f"/certificates/{on_behalf['id']}/approve", json={}, headers=INSPECTOR)
+    assert same_inspector.status_code == 403
+    second_inspector = headers_for(Role.INSPECTOR, actor_id="inspector-2")
+    approved = client.post(f"/certificates/{on_behalf['id']}/approve", json={}, headers=second_inspector)
+    assert approved.status_code == 200 and approved.json()["status"] == "VALID"
