@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -93,6 +94,16 @@ def test_up_brings_every_process_to_ready_and_sigterm_leaves_none(
         assert f"{gateway}/graphql" in text
         answer = httpx.post(f"{gateway}/graphql", json={"query": "{ __typename }"}, timeout=10)
         assert answer.json() == {"data": {"__typename": "Query"}}
+        loaded = re.search(r"catalog: loaded (\d+) parts from (\d+) suppliers", text)
+        assert loaded and int(loaded[1]) >= 200 and int(loaded[2]) >= 3, text
+        assert re.search(r"certification: loaded \d+ certificates", text), text
+        listing = httpx.post(
+            f"{gateway}/graphql",
+            json={"query": '{ parts(search: "发电机", first: 5) { edges { node { category supplier { nameZh } } } } }'},
+            timeout=10,
+        ).json()
+        edges = listing["data"]["parts"]["edges"]
+        assert edges and {e["node"]["category"] for e in edges} == {"alternator"}
         for variable in PORT_VARIABLES[1:4]:
             ready = httpx.get(f"http://127.0.0.1:{ports[variable]}/readyz", timeout=10)
             assert ready.status_code == 200 and ready.json()["status"] == "ready"
