@@ -1,11 +1,284 @@
-"""Tables of the orders database. Only this service reads or writes them."""
+"""Tables of the orders database. Only this service reads or writes them.
+
+Money is always an integer count of minor units beside its ISO 4217 code: buyer-facing
+amounts in the quote's currency, supplier amounts in CNY fen. Ledger postings are signed
+(debit positive, credit negative); every transaction sums to zero per currency.
+"""
 
 from __future__ import annotations
 
-from sqlmodel import SQLModel
+import uuid
+from datetime import datetime
+from typing import Any
 
+from sqlalchemy import JSON, BigInteger, CheckConstraint, Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from services.common.clock import UtcDateTime, utcnow
 from services.common.db import service_registry
 
 
 class OrdersTable(SQLModel, registry=service_registry()):
     """Base of every orders table: its own MetaData, so its migrations see only its tables."""
+
+
+def _money(default: int | None = None, description: str | None = None) -> Any:
+    """Minor units as BIGINT: a yen or fen total can outgrow 32 bits."""
+    if default is None:
+        return Field(sa_type=BigInteger, nullable=False, description=description)
+    return Field(default=default, sa_type=BigInteger, nullable=False, description=description)
+
+
+def _now_field() -> Any:
+    return Field(default_factory=utcnow, sa_type=UtcDateTime, nullable=False)
+
+
+# --- FX ------------------------------------------------------------------------------------
+
+
+class FxRateRow(OrdersTable, table=True):
+    """One rate against CNY (units of `currency` per 1 CNY), as imported; feeds fx.FxTable."""
+
+    __tablename__ = "fx_rates"
+
+    currency: str = Field(primary_key=True, max_length=3)
+    per_cny: str = Field(max_length=64, description="decimal string, never a float")
+    source: str = Field(max_length=300)
+    as_of: datetime = Field(sa_type=UtcDateTime, nullable=False)
+    imported_at: datetime = _now_field()
+
+
+# --- Quotes --------------------------------------------------------------------------------
+
+
+class Quote(OrdersTable, table=True):
+    __tablename__ = "quotes"
+    __table_args__ = (Index("ix_quotes_buyer_created", "buyer_id", "created_at"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    buyer_id: str = Field(max_length=100)
+    destination_country: str = Field(max_length=2)
+    incoterm: str = Field(max_length=3)
+    currency: str = Field(max_length=3)
+    shipping_service: str = Field(max_length=40)
+    fx_rate: str = Field(max_length=64, description="CNY -> currency, margin included")
+    fx_source: str = Field(max_length=300)
+    fx_as_of: datetime = Field(sa_type=UtcDateTime, nullable=False)
+    goods: int = _money()
+    core_deposit: int = _money()
+    shipping: int = _money()
+    insurance: int = _money()
+    duty: int = _money()
+    vat: int = _money()
+    total: int = _money()
+    duty_status: str = Field(max_length=20)
+    core_deposit_in_duty_base: bool
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = _now_field()
+    expires_at: datetime = Field(sa_type=UtcDateTime, nullable=False)
+
+
+class QuoteLine(OrdersTable, table=True):
+    __tablename__ = "quote_lines"
+    __table_args__ = (UniqueConstraint("quote_id", "line_no"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    quote_id: uuid.UUID = Field(foreign_key="quotes.id", index=True)
+    line_no: int
+    part_id: uuid.UUID
+    supplier_id: uuid.UUID
+    sku: str = Field(max_length=64)
+    title: str = Field(max_length=300)
+    category: str = Field(max_length=40)
+    hs_code: str = Field(max_length=20)
+    quantity: int
+    unit_price_fen: int = _money()
+    core_charge_fen: int = _money()
+    goods: int = _money()
+    core_deposit: int = _money()
+    shipping: int = _money()
+    insurance: int = _money()
+    duty: int = _money()
+    vat: int = _money()
+    total: int = _money()
+
+
+# --- Orders --------------------------------------------------------------------------------
+
+
+class Order(OrdersTable, table=True):
+    __tablename__ = "orders"
+    __table_args__ = (
+        UniqueConstraint("buyer_id", "idempotency_key"),
+        UniqueConstraint("quote_id"),
+        Index("ix_orders_buyer_created", "buyer_id", "created_at"),
+        Index("ix_orders_status_created", "status", "created_at"),
+        CheckConstraint("total > 0", name="total_positive"),
+        CheckConstraint("refunded >= 0 AND refunded <= total", name="refund_within_total"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    buyer_id: str = Field(max_length=100)
+    quote_id: uuid.UUID = Field(foreign_key="quotes.id")
+    idempotency_key: str = Field(max_length=200)
+    status: str = Field(max_length=20)
+    payment_status: str = Field(max_length=20)
+    destination_country: str = Field(max_length=2)
+    incoterm: str = Field(max_length=3)
+    currency: str = Field(max_length=3)
+    fx_rate: str = Field(max_length=64)
+    duty_collected: bool = Field(description="DDP: duty and VAT are in the total and owed by us on import")
+    goods: int = _money()
+    core_deposit: int = _money()
+    shipping: int = _money()
+    insurance: int = _money()
+    duty: int = _money()
+    vat: int = _money()
+    total: int = _money()
+    refunded: int = _money(0)
+    reservation_key: str = Field(max_length=200)
+    payment_intent_id: str | None = Field(default=None, max_length=100, unique=True)
+    client_secret: str | None = Field(default=None, max_length=300)
+    created_at: datetime = _now_field()
+    updated_at: datetime = _now_field()
+    paid_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+
+
+class OrderLine(OrdersTable, table=True):
+    __tablename__ = "order_lines"
+    __table_args__ = (
+        UniqueConstraint("order_id", "line_no"),
+        Index("ix_order_lines_supplier_status", "supplier_id", "status"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    order_id: uuid.UUID = Field(foreign_key="orders.id", index=True)
+    line_no: int
+    part_id: uuid.UUID
+    supplier_id: uuid.UUID
+    sku: str = Field(max_length=64)
+    title: str = Field(max_length=300)
+    quantity: int
+    unit_price_fen: int = _money()
+    core_charge_fen: int = _money()
+    goods: int = _money()
+    core_deposit: int = _money()
+    shipping: int = _money()
+    insurance: int = _money()
+    duty: int = _money()
+    vat: int = _money()
+    total: int = _money()
+    supplier_payable_fen: int = _money(description="CNY fen owed to the supplier, net of the platform fee")
+    platform_fee_fen: int = _money()
+    status: str = Field(max_length=20, default="PENDING")
+    carrier: str | None = Field(default=None, max_length=60)
+    tracking_number: str | None = Field(default=None, max_length=100)
+    shipped_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    delivered_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    settlement_batch_id: uuid.UUID | None = Field(default=None, foreign_key="settlement_batches.id", index=True)
+
+
+class OrderStatusChange(OrdersTable, table=True):
+    __tablename__ = "order_status_history"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    order_id: uuid.UUID = Field(foreign_key="orders.id", index=True)
+    from_status: str | None = Field(default=None, max_length=20)
+    to_status: str = Field(max_length=20)
+    actor_id: str = Field(max_length=100)
+    reason: str | None = Field(default=None, max_length=500)
+    at: datetime = _now_field()
+
+
+class Refund(OrdersTable, table=True):
+    __tablename__ = "refunds"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    order_id: uuid.UUID = Field(foreign_key="orders.id", index=True)
+    reference: str = Field(max_length=200, unique=True, description="our idempotency key for this refund")
+    stripe_refund_id: str | None = Field(default=None, max_length=100)
+    amount: int = _money()
+    currency: str = Field(max_length=3)
+    reason: str = Field(max_length=40)
+    created_at: datetime = _now_field()
+
+
+# --- Stripe events -------------------------------------------------------------------------
+
+
+class StripeEvent(OrdersTable, table=True):
+    __tablename__ = "stripe_events"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    event_id: str = Field(max_length=100, unique=True)
+    type: str = Field(max_length=80)
+    payment_intent_id: str | None = Field(default=None, max_length=100, index=True)
+    outcome: str = Field(max_length=200)
+    received_at: datetime = _now_field()
+
+
+# --- Ledger --------------------------------------------------------------------------------
+
+
+class LedgerTransaction(OrdersTable, table=True):
+    __tablename__ = "ledger_transactions"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    reference: str = Field(max_length=200, unique=True, description="posts once: e.g. order:<id>:paid")
+    kind: str = Field(max_length=40)
+    order_id: uuid.UUID | None = Field(default=None, foreign_key="orders.id", index=True)
+    description: str = Field(max_length=300)
+    created_at: datetime = _now_field()
+
+
+class LedgerPosting(OrdersTable, table=True):
+    __tablename__ = "ledger_postings"
+    __table_args__ = (
+        CheckConstraint("amount <> 0", name="amount_nonzero"),
+        Index("ix_ledger_postings_account_currency", "account", "currency"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    transaction_id: uuid.UUID = Field(foreign_key="ledger_transactions.id", index=True)
+    account: str = Field(max_length=120)
+    currency: str = Field(max_length=3)
+    amount: int = _money(description="minor units; debit positive, credit negative")
+
+
+# --- Core returns --------------------------------------------------------------------------
+
+
+class CoreReturn(OrdersTable, table=True):
+    __tablename__ = "core_returns"
+    __table_args__ = (UniqueConstraint("order_line_id"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    order_id: uuid.UUID = Field(foreign_key="orders.id", index=True)
+    order_line_id: uuid.UUID = Field(foreign_key="order_lines.id")
+    buyer_id: str = Field(max_length=100)
+    supplier_id: uuid.UUID = Field(index=True)
+    hub_code: str = Field(max_length=40)
+    status: str = Field(max_length=20)
+    deposit: int = _money()
+    currency: str = Field(max_length=3)
+    accepted_share_pct: int | None = None
+    refunded: int = _money(0)
+    credited_supplier_fen: int = _money(0)
+    inspection_note: str | None = Field(default=None, max_length=1000)
+    requested_at: datetime = _now_field()
+    decided_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+
+
+# --- Settlement ----------------------------------------------------------------------------
+
+
+class SettlementBatch(OrdersTable, table=True):
+    __tablename__ = "settlement_batches"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    supplier_id: uuid.UUID = Field(index=True)
+    currency: str = Field(default="CNY", max_length=3)
+    total_fen: int = _money()
+    line_count: int
+    cutoff: datetime = Field(sa_type=UtcDateTime, nullable=False)
+    created_at: datetime = _now_field()

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from pydantic import SecretStr, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from services.common.settings import ServiceSettings
@@ -10,6 +10,7 @@ from services.common.settings import ServiceSettings
 # localstripe accepts any key; these only mark that we are talking to it.
 LOCALSTRIPE_SECRET_KEY = "sk_test_localstripe"
 LOCALSTRIPE_PUBLISHABLE_KEY = "pk_test_localstripe"
+LOCALSTRIPE_WEBHOOK_SECRET = "whsec_localstripe_development"
 
 
 class OrdersSettings(ServiceSettings):
@@ -23,6 +24,27 @@ class OrdersSettings(ServiceSettings):
     stripe_secret_key: SecretStr | None = None
     stripe_publishable_key: str | None = None
     stripe_webhook_secret: SecretStr | None = None
+    stripe_timeout_seconds: float = Field(default=20.0, gt=0)
+
+    # The services this one calls.
+    catalog_url: str = "http://127.0.0.1:8001"
+    certification_url: str = "http://127.0.0.1:8003"
+    upstream_timeout_seconds: float = Field(default=10.0, gt=0)
+    upstream_read_retries: int = Field(default=2, ge=0, le=5)
+
+    # Quotes.
+    quote_ttl_seconds: int = Field(default=15 * 60, ge=30, le=24 * 3600)
+    fx_max_age_hours: float = Field(default=72.0, gt=0)
+    fx_margin_bps: int = Field(default=150, ge=0, le=2000)
+
+    # Orders.
+    platform_fee_bps: int = Field(default=1000, ge=0, le=5000)
+    reservation_ttl_seconds: int = Field(default=3600, ge=60, le=86_400)
+    pending_payment_limit_minutes: int = Field(default=60, ge=1)
+
+    # Core returns and settlement.
+    core_return_window_days: int = Field(default=90, ge=1, le=730)
+    settlement_hold_days: int = Field(default=14, ge=0, le=365)
 
     @model_validator(mode="after")
     def _stripe_keys(self) -> OrdersSettings:
@@ -34,4 +56,5 @@ class OrdersSettings(ServiceSettings):
         else:
             self.stripe_secret_key = self.stripe_secret_key or SecretStr(LOCALSTRIPE_SECRET_KEY)
             self.stripe_publishable_key = self.stripe_publishable_key or LOCALSTRIPE_PUBLISHABLE_KEY
+            self.stripe_webhook_secret = self.stripe_webhook_secret or SecretStr(LOCALSTRIPE_WEBHOOK_SECRET)
         return self

@@ -1,0 +1,282 @@
+"""Thin HTTP routes of the orders service: parse, call one service function, map the result.
+
+Every route needs the gateway's internal token (ActorDep) except the Stripe webhook, which
+is authenticated by its Stripe signature instead. Money is {amount, currency, formatted}.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query, Request, Response, status
+
+from services.common.app import SessionDep
+from services.common.errors import BadInput
+from services.common.internal_auth import ActorDep, Role
+from services.common.pagination import decode_cursor, encode_cursor, page_size
+from services.orders import checkout, core_returns, lifecycle, quotes, reconcile, views, webhooks
+from services.orders.deps import DepsDep
+from services.orders.schemas import (
+    CancelIn,
+    CardSetupRead,
+    CoreReturnCreate,
+    CoreReturnDecision,
+    CoreReturnRead,
+    FxImportResult,
+    FxRateRead,
+    OrderCreate,
+    OrderEdge,
+    OrderPage,
+    OrderRead,
+    PageInfo,
+    PayOrder,
+    PayResult,
+    PlaceOrderRead,
+    QuoteCreate,
+    QuoteRead,
+    ReconcileResult,
+    RefundIn,
+    RefundRead,
+    ShipIn,
+    WebhookAck,
+)
+
+PROBLEMS: dict[int | str, dict[str, Any]] = {
+    code: {"description": text, "content": {"application/problem+json": {}}}
+    for code, text in {
+        400: "bad webhook signature",
+        401: "no or bad internal token",
+        402: "card declined",
+        403: "the caller may not do this",
+        404: "not found (or not yours)",
+        409: "conflict: wrong status (INVALID_TRANSITION), OUT_OF_STOCK, QUOTE_EXPIRED, QUOTE_ALREADY_ORDERED",
+        422: "invalid input; `field` names it (PART_NOT_ELIGIBLE names the missing schemes)",
+        503: "an upstream (catalog, certification, Stripe) is unavailable, or FX_RATES_STALE",
+    }.items()
+}
+MAX_WEBHOOK_BYTES = 512 * 1024
+MAX_RATES_BYTES = 1024 * 1024
+
+router = APIRouter(responses=PROBLEMS)
+
+
+def _read_one(session: Any, actor: Any, order: Any) -> OrderRead:
+    supplier = actor.supplier_id if actor.role == Role.SUPPLIER else None
+    return views.order_reads(session, [order], supplier_id=supplier)[0]
+
+
+# --- FX ----------------------------------------------------------------------------------------
+
+
+@router.get("/fx/rates", tags=["fx"], summary="The rates held, against CNY")
+def list_rates(session: SessionDep, actor: ActorDep) -> list[FxRateRead]:
+    table = quotes.fx_table(session)
+    return [
+        FxRateRead(currency=r.currency, per_cny=str(r.per_cny), source=r.source, as_of=r.as_of)
+        for r in table.rates.values()
+        if r.currency != "CNY"
+    ]
+
+
+@router.put(
+    "/fx/rates",
+    tags=["fx"],
+    summary="Import rates: ECB eurofxref XML (Content-Type application/xml) or the simple JSON format",
+)
+async def import_rates(request: Request, actor: ActorDep) -> FxImportResult:
+    body = await request.body()
+    if len(body) > MAX_RATES_BYTES:
+        raise BadInput("rate document too large", field="body")
+    from starlette.concurrency import run_in_threadpool
+
+    from services.common.db import session_scope
+
+    def work() -> FxImportResult:
+        with session_scope(request.app.state.engine) as session:
+            rows = quotes.import_rates(session, actor, body, request.headers.get("content-type", ""))
+            return FxImportResult(
+                imported=len(rows),
+                rates=[
+                    FxRateRead(currency=r.currency, per_cny=r.per_cny, source=r.source, as_of=r.as_of) for r in rows
+                ],
+            )
+
+    return await run_in_threadpool(work)
+
+
+# --- quotes ------------------------------------------------------------------------------------
+
+
+@router.post("/quotes", tags=["quotes"], status_code=status.HTTP_201_CREATED, summary="Quote a cart, locked 15 min")
+def create_quote(data: QuoteCreate, session: SessionDep, actor: ActorDep, deps: DepsDep) -> QuoteRead:
+    return views.quote_read(session, quotes.create_quote(session, actor, data, deps))
+
+
+@router.get("/quotes/{quote_id}", tags=["quotes"], summary="One of the caller's quotes")
+def get_quote(quote_id: uuid.UUID, session: SessionDep, actor: ActorDep) -> QuoteRead:
+    return views.quote_read(session, quotes.get_quote(session, actor, quote_id))
+
+
+# --- orders ------------------------------------------------------------------------------------
+
+
+@router.post(
+    "/orders",
+    tags=["orders"],
+    status_code=status.HTTP_201_CREATED,
+    summary="Place an order from a quote; 200 with the same order and client secret on a repeat key",
+)
+def place_order(
+    data: OrderCreate, session: SessionDep, actor: ActorDep, deps: DepsDep, response: Response
+) -> PlaceOrderRead:
+    order, created = checkout.place_order(session, actor, data, deps)
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    assert order.client_secret is not None
+    return PlaceOrderRead(
+        order=_read_one(session, actor, order),
+        client_secret=order.client_secret,
+        publishable_key=deps.payments.publishable_key,
+    )
+
+
+@router.get("/orders", tags=["orders"], summary="The caller's orders (a supplier: orders with its lines), newest first")
+def list_orders(
+    session: SessionDep,
+    actor: ActorDep,
+    first: Annotated[int | None, Query()] = None,
+    after: Annotated[str | None, Query(max_length=200)] = None,
+) -> OrderPage:
+    size = page_size(first)
+    cursor = decode_cursor(after, arity=2) if after else None
+    rows, more = checkout.list_orders(session, actor, size, cursor)
+    supplier = actor.supplier_id if actor.role == Role.SUPPLIER else None
+    reads = views.order_reads(session, rows, supplier_id=supplier)
+    edges = [
+        OrderEdge(cursor=encode_cursor([o.created_at.isoformat(), str(o.id)]), node=r)
+        for o, r in zip(rows, reads, strict=True)
+    ]
+    return OrderPage(
+        edges=edges, page_info=PageInfo(has_next_page=more, end_cursor=edges[-1].cursor if edges else None)
+    )
+
+
+@router.get("/orders/{order_id}", tags=["orders"], summary="One order with lines, history, refunds, core returns")
+def get_order(order_id: uuid.UUID, session: SessionDep, actor: ActorDep) -> OrderRead:
+    return _read_one(session, actor, checkout.get_order(session, actor, order_id))
+
+
+@router.post("/card-setups", tags=["payments"], summary="SetupIntent client secret for stripe.confirmCardSetup")
+def start_card_setup(actor: ActorDep, deps: DepsDep) -> CardSetupRead:
+    setup_id, secret = checkout.start_card_setup(actor, deps)
+    return CardSetupRead(setup_intent_id=setup_id, client_secret=secret, publishable_key=deps.payments.publishable_key)
+
+
+@router.post("/orders/{order_id}/pay", tags=["payments"], summary="Attach the payment method and confirm (server side)")
+def pay_order(order_id: uuid.UUID, data: PayOrder, session: SessionDep, actor: ActorDep, deps: DepsDep) -> PayResult:
+    order, intent = checkout.pay_order(session, actor, order_id, data.payment_method_id, deps)
+    return PayResult(
+        order=_read_one(session, actor, order),
+        payment_intent_status=intent.status,
+        requires_action=intent.status == "requires_action",
+        client_secret=order.client_secret if intent.status == "requires_action" else None,
+    )
+
+
+@router.post("/orders/{order_id}/cancel", tags=["orders"], summary="Cancel before shipment; refunds a paid order")
+def cancel_order(
+    order_id: uuid.UUID, session: SessionDep, actor: ActorDep, deps: DepsDep, data: CancelIn | None = None
+) -> OrderRead:
+    order = lifecycle.cancel(session, actor, order_id, data.reason if data else None, deps)
+    return _read_one(session, actor, order)
+
+
+@router.post(
+    "/orders/{order_id}/ship", tags=["orders"], summary="Supplier: its lines shipped, with carrier and tracking"
+)
+def ship_order(order_id: uuid.UUID, data: ShipIn, session: SessionDep, actor: ActorDep) -> OrderRead:
+    return _read_one(session, actor, lifecycle.ship(session, actor, order_id, data))
+
+
+@router.post("/orders/{order_id}/deliver", tags=["orders"], summary="Delivered to the buyer")
+def deliver_order(order_id: uuid.UUID, session: SessionDep, actor: ActorDep) -> OrderRead:
+    return _read_one(session, actor, lifecycle.deliver(session, actor, order_id))
+
+
+@router.post("/orders/{order_id}/complete", tags=["orders"], summary="Buyer (or admin) closes a delivered order")
+def complete_order(order_id: uuid.UUID, session: SessionDep, actor: ActorDep) -> OrderRead:
+    return _read_one(session, actor, lifecycle.complete(session, actor, order_id))
+
+
+@router.post(
+    "/orders/{order_id}/refunds",
+    tags=["payments"],
+    status_code=status.HTTP_201_CREATED,
+    summary="Admin: partial refund",
+)
+def refund_order(
+    order_id: uuid.UUID, data: RefundIn, session: SessionDep, actor: ActorDep, deps: DepsDep
+) -> RefundRead:
+    refund = lifecycle.partial_refund(session, actor, order_id, data.amount, data.reason, data.idempotency_key, deps)
+    return views.refund_read(refund)
+
+
+# --- core returns ------------------------------------------------------------------------------
+
+
+@router.post(
+    "/core-returns", tags=["core returns"], status_code=status.HTTP_201_CREATED, summary="Buyer: return a core"
+)
+def request_core_return(data: CoreReturnCreate, session: SessionDep, actor: ActorDep, deps: DepsDep) -> CoreReturnRead:
+    return views.core_return_read(core_returns.request_return(session, actor, data.order_line_id, deps))
+
+
+@router.get("/core-returns/{return_id}", tags=["core returns"], summary="One core return")
+def get_core_return(return_id: uuid.UUID, session: SessionDep, actor: ActorDep) -> CoreReturnRead:
+    return views.core_return_read(core_returns.get_return(session, actor, return_id))
+
+
+@router.post(
+    "/core-returns/{return_id}/decision",
+    tags=["core returns"],
+    summary="Hub or supplier: accepted (refund the deposit), partly accepted or rejected (credit the supplier)",
+)
+def decide_core_return(
+    return_id: uuid.UUID, data: CoreReturnDecision, session: SessionDep, actor: ActorDep, deps: DepsDep
+) -> CoreReturnRead:
+    return views.core_return_read(core_returns.decide(session, actor, return_id, data, deps))
+
+
+# --- Stripe and the scheduler ------------------------------------------------------------------
+
+
+@router.post("/webhooks/stripe", tags=["payments"], summary="Stripe events (signed; no internal token)")
+async def stripe_webhook(
+    request: Request, stripe_signature: Annotated[str | None, Header(alias="Stripe-Signature")] = None
+) -> WebhookAck:
+    payload = await request.body()
+    if len(payload) > MAX_WEBHOOK_BYTES:
+        raise webhooks.InvalidSignature("payload too large for a Stripe event")
+    from starlette.concurrency import run_in_threadpool
+
+    from services.common.db import session_scope
+
+    def work() -> str:
+        with session_scope(request.app.state.engine) as session:
+            return webhooks.receive(session, request.app.state.deps, payload, stripe_signature)
+
+    return WebhookAck(received=True, outcome=await run_in_threadpool(work))
+
+
+@router.post("/reconcile/pending", tags=["payments"], summary="Scheduler: settle orders stuck in PENDING_PAYMENT")
+def reconcile_pending(
+    session: SessionDep,
+    actor: ActorDep,
+    deps: DepsDep,
+    older_than_minutes: Annotated[int | None, Query(ge=0, le=100_000)] = None,
+) -> ReconcileResult:
+    from datetime import timedelta
+
+    older = None if older_than_minutes is None else timedelta(minutes=older_than_minutes)
+    return reconcile.reconcile_pending(session, actor, deps, older_than=older)

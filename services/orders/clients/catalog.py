@@ -1,0 +1,97 @@
+"""Typed client of the catalog service: part facts for quotes, and the stock reservation saga."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from services.common.errors import Conflict, NotFound
+from services.orders.clients.base import UpstreamClient
+
+
+class OutOfStock(Conflict):
+    code = "OUT_OF_STOCK"
+
+
+@dataclass(frozen=True, slots=True)
+class PartFacts:
+    id: uuid.UUID
+    supplier_id: uuid.UUID
+    sku: str
+    title: str
+    category: str
+    hs_code: str
+    weight_grams: int
+    price_fen: int
+    core_charge_fen: int
+    available: int
+    listed: bool
+    oem_numbers: list[str]
+
+
+def _facts(p: dict[str, Any]) -> PartFacts:
+    return PartFacts(
+        id=uuid.UUID(p["id"]),
+        supplier_id=uuid.UUID(p["supplier_id"]),
+        sku=p["sku"],
+        title=p["title_en"],
+        category=p["category"],
+        hs_code=p["hs_code"],
+        weight_grams=int(p["weight_grams"]),
+        price_fen=int(p["price_cny"]),
+        core_charge_fen=int(p["core_charge_cny"]),
+        available=int(p["available"]),
+        listed=bool(p["listed"]),
+        oem_numbers=list(p.get("oem_numbers") or []),
+    )
+
+
+class CatalogClient(UpstreamClient):
+    name = "catalog"
+
+    def parts(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, PartFacts]:
+        """The parts by id (delisted included); unknown ids are left out."""
+        if not ids:
+            return {}
+        response = self.request("GET", "/parts", read=True, params={"ids": ",".join(str(i) for i in ids)})
+        self.raise_for(response, field="lines")
+        return {f.id: f for f in (_facts(p) for p in response.json())}
+
+    def reserve(
+        self, key: str, lines: Sequence[tuple[uuid.UUID, int]], *, ttl_seconds: int, order_ref: str
+    ) -> dict[str, Any]:
+        body = {
+            "idempotency_key": key,
+            "lines": [{"part_id": str(p), "quantity": q} for p, q in lines],
+            "ttl_seconds": ttl_seconds,
+            "order_ref": order_ref,
+        }
+        response = self.request("POST", "/reservations", read=False, json=body)
+        if response.status_code == 409:
+            problem = response.json()
+            raise OutOfStock(
+                str(problem.get("detail") or "not enough stock"),
+                field="quoteId",
+                insufficient_part_ids=problem.get("insufficient_part_ids", []),
+            )
+        self.raise_for(response, field="quoteId")
+        result: dict[str, Any] = response.json()
+        return result
+
+    def commit(self, key: str) -> str:
+        response = self.request("POST", f"/reservations/{key}/commit", read=False)
+        self.raise_for(response)
+        return str(response.json()["status"])
+
+    def release(self, key: str) -> str | None:
+        """Give the units back; None when the catalog never saw this reservation."""
+        response = self.request("POST", f"/reservations/{key}/release", read=False)
+        if response.status_code == 404:
+            return None
+        try:
+            self.raise_for(response)
+        except NotFound:
+            return None
+        return str(response.json()["status"])

@@ -1,0 +1,57 @@
+"""What the orders service needs besides its database: settings and its upstream clients.
+
+Built once per app in `create_app` and closed on shutdown; routes get it with `DepsDep`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from services.orders.clients.catalog import CatalogClient
+from services.orders.clients.certification import CertificationClient
+from services.orders.payments import StripePayments
+from services.orders.settings import OrdersSettings
+
+
+@dataclass
+class OrdersDeps:
+    settings: OrdersSettings
+    catalog: CatalogClient
+    certification: CertificationClient
+    payments: StripePayments
+
+    @classmethod
+    def build(cls, settings: OrdersSettings) -> OrdersDeps:
+        secret = settings.internal_secret.get_secret_value()
+        return cls(
+            settings=settings,
+            catalog=CatalogClient(
+                settings.catalog_url,
+                secret=secret,
+                timeout=settings.upstream_timeout_seconds,
+                read_retries=settings.upstream_read_retries,
+            ),
+            certification=CertificationClient(
+                settings.certification_url,
+                secret=secret,
+                timeout=settings.upstream_timeout_seconds,
+                read_retries=settings.upstream_read_retries,
+            ),
+            payments=StripePayments(settings),
+        )
+
+    def close(self) -> None:
+        self.catalog.close()
+        self.certification.close()
+        self.payments.close()
+
+
+def deps_of(request: Request) -> OrdersDeps:
+    deps: OrdersDeps = request.app.state.deps
+    return deps
+
+
+DepsDep = Annotated[OrdersDeps, Depends(deps_of)]

@@ -1,0 +1,314 @@
+"""What happens to an order after it is placed: payment outcome, shipment, delivery,
+completion, cancellation with refund, partial refunds; each with its ledger postings.
+
+Payment outcomes come from the signed webhook or from reconciliation, both through
+`apply_succeeded` / `apply_failed`, which lock the order row and are idempotent: any number
+of deliveries, in any order, lead to the same state and post once.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+
+from sqlmodel import Session, col, select
+
+from services.common.clock import utcnow
+from services.common.errors import BadInput, Conflict, Forbidden, NotFound
+from services.common.internal_auth import Actor, Role
+from services.orders import ledger
+from services.orders import status as st
+from services.orders.checkout import get_order
+from services.orders.deps import OrdersDeps
+from services.orders.ledger import Entry
+from services.orders.models import Order, OrderLine, Refund
+from services.orders.schemas import ShipIn
+
+
+def lock(session: Session, order_id: uuid.UUID) -> Order:
+    order = session.scalars(select(Order).where(Order.id == order_id).with_for_update()).first()
+    if order is None:
+        raise NotFound("no such order", field="order_id")
+    session.refresh(order)
+    return order
+
+
+def lines_of(session: Session, order_id: uuid.UUID) -> list[OrderLine]:
+    return list(
+        session.scalars(select(OrderLine).where(OrderLine.order_id == order_id).order_by(col(OrderLine.line_no)))
+    )
+
+
+# --- ledger entries --------------------------------------------------------------------------
+
+
+def payment_entries(order: Order, lines: list[OrderLine]) -> list[Entry]:
+    """Buyer charge split into what it is for (buyer currency), and the goods converted at the
+    locked rate into CNY owed to the suppliers net of the platform fee (CNY leg)."""
+    c = order.currency
+    duty = order.duty if order.duty_collected else 0
+    vat = order.vat if order.duty_collected else 0
+    carriage = order.shipping + order.insurance
+    goods = order.total - order.core_deposit - duty - vat - carriage
+    entries = [
+        Entry(ledger.STRIPE, c, order.total),
+        Entry(ledger.CORE_HELD, c, -order.core_deposit),
+        Entry(ledger.duty_payable(order.destination_country), c, -duty),
+        Entry(ledger.vat_payable(order.destination_country), c, -vat),
+        Entry(ledger.SHIPPING, c, -carriage),
+        Entry(ledger.FX, c, -goods),
+    ]
+    payable: dict[uuid.UUID, int] = defaultdict(int)
+    for line in lines:
+        entries.append(Entry(ledger.FX, "CNY", line.unit_price_fen * line.quantity))
+        payable[line.supplier_id] += line.supplier_payable_fen
+    for supplier_id, fen in payable.items():
+        entries.append(Entry(ledger.supplier_payable(supplier_id), "CNY", -fen))
+    entries.append(Entry(ledger.FEE, "CNY", -sum(line.platform_fee_fen for line in lines)))
+    return entries
+
+
+def paid_reference(order: Order) -> str:
+    return f"order:{order.id}:paid"
+
+
+# --- payment outcome -------------------------------------------------------------------------
+
+
+def apply_succeeded(session: Session, deps: OrdersDeps, order_id: uuid.UUID, *, source: str) -> str:
+    order = lock(session, order_id)
+    if order.status == st.PENDING_PAYMENT:
+        deps.catalog.commit(order.reservation_key)
+        st.change(session, order, st.PAID, actor_id=source, reason="payment_intent.succeeded")
+        order.payment_status = st.PAYMENT_PAID
+        order.paid_at = utcnow()
+        session.add(order)
+        ledger.post(
+            session,
+            reference=paid_reference(order),
+            kind="charge",
+            description=f"card payment for order {order.id}",
+            entries=payment_entries(order, lines_of(session, order.id)),
+            order_id=order.id,
+        )
+        return "paid"
+    if order.status == st.CANCELLED and order.payment_status in (st.UNPAID, st.FAILED):
+        # Money arrived for an order already cancelled (its stock released): give it back.
+        ledger.post(
+            session,
+            reference=paid_reference(order),
+            kind="charge",
+            description=f"late card payment for cancelled order {order.id}",
+            entries=payment_entries(order, lines_of(session, order.id)),
+            order_id=order.id,
+        )
+        _refund(session, deps, order, order.total - order.refunded, reference=f"order:{order.id}:late-payment")
+        ledger.post(
+            session,
+            reference=f"order:{order.id}:late-payment:reversal",
+            kind="refund",
+            description=f"refund of a late payment for cancelled order {order.id}",
+            entries=ledger.reverse(ledger.postings_of(session, paid_reference(order))),
+            order_id=order.id,
+        )
+        return "refunded-late-payment"
+    return f"no-op ({order.status})"
+
+
+def apply_failed(session: Session, deps: OrdersDeps, order_id: uuid.UUID, *, source: str, why: str) -> str:
+    """A failed or cancelled payment cancels a pending order and releases its stock, unless
+    Stripe says the intent succeeded after all (events may arrive in any order)."""
+    order = lock(session, order_id)
+    if order.status != st.PENDING_PAYMENT:
+        return f"no-op ({order.status})"
+    if order.payment_intent_id is not None:
+        intent = deps.payments.cancel_intent(order.payment_intent_id, order_id=str(order.id))
+        if intent.status == "succeeded":
+            return apply_succeeded(session, deps, order_id, source=source)
+        if intent.status in ("processing", "requires_capture"):
+            return "left-pending (payment processing)"
+    deps.catalog.release(order.reservation_key)
+    st.change(session, order, st.CANCELLED, actor_id=source, reason=why)
+    order.payment_status = st.FAILED
+    for line in lines_of(session, order.id):
+        line.status = st.LINE_CANCELLED
+        session.add(line)
+    session.add(order)
+    session.flush()
+    return "cancelled"
+
+
+# --- refunds ---------------------------------------------------------------------------------
+
+
+def _refund(
+    session: Session, deps: OrdersDeps, order: Order, amount: int, *, reference: str, reason: str = ""
+) -> Refund:
+    """One Stripe refund under our reference (so a retry refunds once), recorded on the order."""
+    existing = session.scalars(select(Refund).where(Refund.reference == reference)).first()
+    if existing is not None:
+        return existing
+    if amount <= 0:
+        raise BadInput("a refund must be more than zero", field="amount")
+    if amount > order.total - order.refunded:
+        raise Conflict(f"at most {order.total - order.refunded} can still be refunded on this order", field="amount")
+    assert order.payment_intent_id is not None
+    stripe_id = deps.payments.refund(
+        intent_id=order.payment_intent_id, amount=amount, reference=reference, order_id=str(order.id)
+    )
+    refund = Refund(
+        order_id=order.id,
+        reference=reference,
+        stripe_refund_id=stripe_id,
+        amount=amount,
+        currency=order.currency,
+        reason=(reason or reference.rsplit(":", 1)[-1])[:40],
+    )
+    session.add(refund)
+    order.refunded += amount
+    order.payment_status = st.REFUNDED if order.refunded == order.total else st.PARTIALLY_REFUNDED
+    order.updated_at = utcnow()
+    session.add(order)
+    session.flush()
+    return refund
+
+
+def partial_refund(
+    session: Session, actor: Actor, order_id: uuid.UUID, amount: int, reason: str, key: str, deps: OrdersDeps
+) -> Refund:
+    if actor.role not in (Role.ADMIN, Role.SYSTEM):
+        raise Forbidden("only an admin issues goodwill refunds")
+    order = lock(session, order_id)
+    if order.payment_status not in (st.PAYMENT_PAID, st.PARTIALLY_REFUNDED):
+        raise Conflict(f"order is {order.status} with payment {order.payment_status}; nothing to refund")
+    reference = f"order:{order.id}:refund:{key}"
+    refund = _refund(session, deps, order, amount, reference=reference, reason=reason)
+    ledger.post(
+        session,
+        reference=reference,
+        kind="refund",
+        description=f"goodwill refund on order {order.id}: {reason}",
+        entries=[
+            Entry(ledger.REFUNDS_EXPENSE, order.currency, refund.amount),
+            Entry(ledger.STRIPE, order.currency, -refund.amount),
+        ],
+        order_id=order.id,
+    )
+    return refund
+
+
+# --- cancellation ----------------------------------------------------------------------------
+
+
+def cancel(session: Session, actor: Actor, order_id: uuid.UUID, reason: str | None, deps: OrdersDeps) -> Order:
+    """Before shipment only. A pending order: intent cancelled, stock released. A paid order:
+    everything not yet refunded goes back to the card and the payment's postings are reversed."""
+    order = get_order(session, actor, order_id)
+    if not (actor.is_staff or order.buyer_id == actor.id):
+        raise Forbidden("only the buyer or an admin cancels an order")
+    order = lock(session, order.id)
+    st.require(order, st.PENDING_PAYMENT, st.PAID, action="cancelled (it has shipped or is already closed)")
+    lines = lines_of(session, order.id)
+    if any(line.status != st.LINE_PENDING for line in lines):
+        raise st.InvalidTransition("a line has shipped; the order can no longer be cancelled", field="status")
+    why = reason or ("cancelled by the buyer" if order.buyer_id == actor.id else "cancelled by an admin")
+    if order.status == st.PENDING_PAYMENT:
+        if order.payment_intent_id is not None:
+            intent = deps.payments.cancel_intent(order.payment_intent_id, order_id=str(order.id))
+            if intent.status == "succeeded":
+                raise Conflict("the payment has just succeeded; cancel again to refund it", field="status")
+        deps.catalog.release(order.reservation_key)
+        order.payment_status = st.FAILED if order.payment_status == st.UNPAID else order.payment_status
+    else:
+        prior = order.refunded  # goodwill refunds already paid back: now part of the full refund
+        remaining = order.total - order.refunded
+        if remaining > 0:
+            _refund(session, deps, order, remaining, reference=f"order:{order.id}:cancel", reason="cancelled")
+        entries = ledger.reverse(ledger.postings_of(session, paid_reference(order)))
+        if prior:
+            entries += [
+                Entry(ledger.STRIPE, order.currency, prior),
+                Entry(ledger.REFUNDS_EXPENSE, order.currency, -prior),
+            ]
+        ledger.post(
+            session,
+            reference=f"order:{order.id}:cancel",
+            kind="refund",
+            description=f"order {order.id} cancelled before shipment, refunded",
+            entries=entries,
+            order_id=order.id,
+        )
+    for line in lines:
+        line.status = st.LINE_CANCELLED
+        session.add(line)
+    st.change(session, order, st.CANCELLED, actor_id=actor.id, reason=why)
+    return order
+
+
+# --- shipment and delivery -------------------------------------------------------------------
+
+
+def ship(session: Session, actor: Actor, order_id: uuid.UUID, data: ShipIn) -> Order:
+    """The supplier of the lines marks them shipped; the order is SHIPPED when every line is."""
+    actor.require(Role.SUPPLIER)
+    order = get_order(session, actor, order_id)
+    order = lock(session, order.id)
+    st.require(order, st.PAID, action="shipped")
+    lines = lines_of(session, order.id)
+    if data.line_ids is not None:
+        by_id = {line.id: line for line in lines}
+        chosen = []
+        for i, line_id in enumerate(data.line_ids):
+            if line_id not in by_id:
+                raise NotFound("no such line on this order", field=f"line_ids.{i}")
+            chosen.append(by_id[line_id])
+    else:
+        chosen = [
+            line
+            for line in lines
+            if line.status == st.LINE_PENDING
+            and (actor.is_staff or (actor.supplier_id is not None and str(line.supplier_id) == actor.supplier_id))
+        ]
+        if not chosen:
+            raise Conflict("no line of yours is waiting to ship on this order", field="line_ids")
+    now = utcnow()
+    for line in chosen:
+        if not actor.is_staff and str(line.supplier_id) != actor.supplier_id:
+            raise Forbidden("a supplier ships only its own lines", field="line_ids")
+        if line.status != st.LINE_PENDING:
+            raise st.InvalidTransition(f"line {line.id} is {line.status}; it cannot be shipped", field="line_ids")
+        line.status, line.carrier, line.tracking_number, line.shipped_at = (
+            st.LINE_SHIPPED,
+            data.carrier,
+            data.tracking_number,
+            now,
+        )
+        session.add(line)
+    session.flush()
+    if all(line.status == st.LINE_SHIPPED for line in lines):
+        st.change(session, order, st.SHIPPED, actor_id=actor.id, reason=f"{data.carrier} {data.tracking_number}")
+    return order
+
+
+def deliver(session: Session, actor: Actor, order_id: uuid.UUID) -> Order:
+    """Carrier confirmation (recorded by the supplier, an admin or the carrier integration)."""
+    actor.require(Role.SUPPLIER)
+    order = get_order(session, actor, order_id)
+    order = lock(session, order.id)
+    st.require(order, st.SHIPPED, action="delivered")
+    now = utcnow()
+    for line in lines_of(session, order.id):
+        line.status, line.delivered_at = st.LINE_DELIVERED, now
+        session.add(line)
+    st.change(session, order, st.DELIVERED, actor_id=actor.id)
+    return order
+
+
+def complete(session: Session, actor: Actor, order_id: uuid.UUID) -> Order:
+    order = get_order(session, actor, order_id)
+    if not (actor.is_staff or order.buyer_id == actor.id):
+        raise Forbidden("only the buyer or an admin completes an order")
+    order = lock(session, order.id)
+    st.require(order, st.DELIVERED, action="completed")
+    st.change(session, order, st.COMPLETED, actor_id=actor.id)
+    return order

@@ -1,0 +1,204 @@
+"""FX rates kept in the database, and quotes: catalog facts + eligibility + landed cost, locked.
+
+A quote stores every amount it showed and the rate it used; it expires after
+`quote_ttl_seconds` (15 min by default) and an order is placed only from an unexpired quote.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+import pycountry
+from sqlmodel import Session, col, select
+
+from services.common.clock import utcnow
+from services.common.errors import BadInput, Forbidden, NotFound
+from services.common.internal_auth import Actor, Role
+from services.orders import fx
+from services.orders.deps import OrdersDeps
+from services.orders.landed_cost import QuoteLineInput, QuoteRequest, quote_landed_cost
+from services.orders.models import FxRateRow, Quote, QuoteLine
+from services.orders.schemas import QuoteCreate
+
+
+class PartNotEligible(BadInput):
+    code = "PART_NOT_ELIGIBLE"
+
+
+class PartNotAvailable(BadInput):
+    code = "PART_NOT_AVAILABLE"
+
+
+# --- FX ------------------------------------------------------------------------------------
+
+
+def fx_table(session: Session) -> fx.FxTable:
+    rows = session.scalars(select(FxRateRow)).all()
+    return fx.FxTable.of(fx.FxRate(r.currency, Decimal(r.per_cny), r.source, r.as_of) for r in rows)
+
+
+def import_rates(session: Session, actor: Actor, body: bytes, content_type: str) -> list[FxRateRow]:
+    """Replace the rates named in an ECB XML or simple JSON document (see services.orders.fx)."""
+    if actor.role not in (Role.ADMIN, Role.SYSTEM):
+        raise Forbidden("only an admin or the scheduler imports exchange rates")
+    try:
+        table = fx.parse_ecb_xml(body) if "xml" in content_type else fx.parse_json_rates(body)
+    except fx.RatesFormatError as exc:
+        raise BadInput(str(exc), field="body") from None
+    now = utcnow()
+    rows = []
+    for rate in table.rates.values():
+        if rate.currency == fx.BASE:
+            continue
+        row = session.get(FxRateRow, rate.currency) or FxRateRow(
+            currency=rate.currency, per_cny="1", source="", as_of=rate.as_of
+        )
+        row.per_cny, row.source, row.as_of, row.imported_at = str(rate.per_cny), rate.source[:300], rate.as_of, now
+        session.add(row)
+        rows.append(row)
+    session.flush()
+    return rows
+
+
+# --- quotes ----------------------------------------------------------------------------------
+
+
+def _country(value: str) -> str:
+    code = value.strip().upper()
+    if len(code) != 2 or not code.isalpha() or pycountry.countries.get(alpha_2=code) is None:
+        raise BadInput(f"{value!r} is not an ISO 3166-1 alpha-2 country code", field="destination_country")
+    return code
+
+
+def create_quote(
+    session: Session, actor: Actor, data: QuoteCreate, deps: OrdersDeps, *, now: datetime | None = None
+) -> Quote:
+    actor.require(Role.BUYER)
+    now = now or utcnow()
+    settings = deps.settings
+    country = _country(data.destination_country)
+    table = fx_table(session)
+    max_age = timedelta(hours=settings.fx_max_age_hours)
+    # Cheap checks first: no upstream call for a request that cannot be quoted.
+    table.fresh_rate(data.currency, now=now, max_age=max_age, field="currency")
+
+    wanted = list(dict.fromkeys(line.part_id for line in data.lines))
+    parts = deps.catalog.parts(wanted)
+    for i, line in enumerate(data.lines):
+        part = parts.get(line.part_id)
+        if part is None:
+            raise NotFound(f"no part {line.part_id}", field=f"lines.{i}.part_id")
+        if not part.listed:
+            raise PartNotAvailable(f"part {part.sku} is no longer listed", field=f"lines.{i}.part_id")
+        asked = sum(other.quantity for other in data.lines if other.part_id == line.part_id)
+        if asked > part.available:
+            raise PartNotAvailable(
+                f"only {part.available} of part {part.sku} available, {asked} asked",
+                field=f"lines.{i}.quantity",
+                available=part.available,
+            )
+
+    eligibility = deps.certification.eligibility(country, [parts[p] for p in wanted])
+    for i, line in enumerate(data.lines):
+        verdict = eligibility.get(line.part_id)
+        if verdict is None or not verdict.eligible:
+            missing = verdict.missing_schemes if verdict else []
+            raise PartNotEligible(
+                f"part {parts[line.part_id].sku} may not be sold in {country}: missing "
+                f"{', '.join(missing) or 'certification'}",
+                field=f"lines.{i}.part_id",
+                missing_schemes=missing,
+            )
+
+    landed = quote_landed_cost(
+        QuoteRequest(
+            lines=[
+                QuoteLineInput(
+                    part_id=str(line.part_id),
+                    category=parts[line.part_id].category,
+                    hs_code=parts[line.part_id].hs_code,
+                    weight_grams=parts[line.part_id].weight_grams,
+                    unit_price_fen=parts[line.part_id].price_fen,
+                    core_charge_fen=parts[line.part_id].core_charge_fen,
+                    quantity=line.quantity,
+                )
+                for line in data.lines
+            ],
+            destination_country=country,
+            incoterm=data.incoterm,
+            currency=data.currency,
+            shipping_service=data.shipping_service,
+        ),
+        table,
+        now=now,
+        max_rate_age=max_age,
+        margin_bps=settings.fx_margin_bps,
+    )
+    t = landed.totals
+    quote = Quote(
+        buyer_id=actor.id,
+        destination_country=landed.destination_country,
+        incoterm=landed.incoterm,
+        currency=landed.currency,
+        shipping_service=landed.shipping_service,
+        fx_rate=landed.fx_rate,
+        fx_source=landed.fx_source[:300],
+        fx_as_of=landed.fx_as_of,
+        goods=t.goods.amount,
+        core_deposit=t.core_deposit.amount,
+        shipping=t.shipping.amount,
+        insurance=t.insurance.amount,
+        duty=t.duty.amount,
+        vat=t.vat.amount,
+        total=t.total.amount,
+        duty_status=landed.duty_status,
+        core_deposit_in_duty_base=landed.core_deposit_in_duty_base,
+        detail=landed.as_json(),
+        created_at=now,
+        expires_at=now + timedelta(seconds=settings.quote_ttl_seconds),
+    )
+    session.add(quote)
+    session.flush()
+    for i, (line, lq) in enumerate(zip(data.lines, landed.lines, strict=True)):
+        part = parts[line.part_id]
+        a = lq.amounts
+        session.add(
+            QuoteLine(
+                quote_id=quote.id,
+                line_no=i,
+                part_id=part.id,
+                supplier_id=part.supplier_id,
+                sku=part.sku,
+                title=part.title[:300],
+                category=part.category,
+                hs_code=lq.hs_code,
+                quantity=line.quantity,
+                unit_price_fen=part.price_fen,
+                core_charge_fen=part.core_charge_fen,
+                goods=a.goods.amount,
+                core_deposit=a.core_deposit.amount,
+                shipping=a.shipping.amount,
+                insurance=a.insurance.amount,
+                duty=a.duty.amount,
+                vat=a.vat.amount,
+                total=a.total.amount,
+            )
+        )
+    session.flush()
+    return quote
+
+
+def get_quote(session: Session, actor: Actor, quote_id: uuid.UUID) -> Quote:
+    quote = session.get(Quote, quote_id)
+    # Another buyer's quote answers exactly like a missing one.
+    if quote is None or (quote.buyer_id != actor.id and not actor.is_staff):
+        raise NotFound("no such quote", field="quote_id")
+    return quote
+
+
+def quote_lines(session: Session, quote_id: uuid.UUID) -> list[QuoteLine]:
+    return list(
+        session.scalars(select(QuoteLine).where(QuoteLine.quote_id == quote_id).order_by(col(QuoteLine.line_no)))
+    )

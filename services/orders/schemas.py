@@ -1,0 +1,270 @@
+"""Request and response shapes of the orders API.
+
+Money is `{amount, currency, formatted}` with `amount` in minor units of `currency`.
+Field names are snake_case like the other services; the gateway maps them to the contract.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from services.common.money import Money
+
+Incoterm = Literal["EXW", "FOB", "CIF", "DAP", "DDP"]
+IdempotencyKey = Annotated[str, StringConstraints(strip_whitespace=True, min_length=8, max_length=200)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class MoneyRead(BaseModel):
+    amount: int = Field(description="minor units of `currency`")
+    currency: str
+    formatted: str
+
+    @classmethod
+    def of(cls, amount: int, currency: str) -> MoneyRead:
+        return cls(amount=amount, currency=currency, formatted=Money(amount, currency).format())
+
+
+# --- FX --------------------------------------------------------------------------------------
+
+
+class FxRateRead(BaseModel):
+    currency: str
+    per_cny: str = Field(description="units of `currency` per 1 CNY, decimal string (mid, no margin)")
+    source: str
+    as_of: datetime
+
+
+class FxImportResult(BaseModel):
+    imported: int
+    rates: list[FxRateRead]
+
+
+# --- Quotes ----------------------------------------------------------------------------------
+
+
+class QuoteLineIn(Strict):
+    part_id: uuid.UUID
+    quantity: Annotated[int, Field(ge=1, le=9_999)]
+
+
+class QuoteCreate(Strict):
+    lines: Annotated[list[QuoteLineIn], Field(min_length=1, max_length=50)]
+    destination_country: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=2)]
+    incoterm: Incoterm
+    currency: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=3)]
+    shipping_service: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] | None = None
+
+
+class Amounts(BaseModel):
+    goods: MoneyRead
+    core_deposit: MoneyRead
+    shipping: MoneyRead
+    insurance: MoneyRead
+    duty: MoneyRead
+    vat: MoneyRead
+    total: MoneyRead
+
+
+class QuoteLineRead(Amounts):
+    id: uuid.UUID
+    part_id: uuid.UUID
+    supplier_id: uuid.UUID
+    sku: str
+    title: str
+    category: str
+    hs_code: str
+    quantity: int
+
+
+class QuoteRead(Amounts):
+    id: uuid.UUID
+    buyer_id: str
+    destination_country: str
+    incoterm: Incoterm
+    currency: str
+    shipping_service: str
+    fx_rate: str = Field(description="CNY -> currency, margin included, decimal string")
+    fx_source: str
+    fx_as_of: datetime
+    duty_status: Literal["collected", "estimated", "not_quoted"] = Field(
+        description="DDP: collected (in total); CIF/DAP: estimated, payable on arrival, not in total"
+    )
+    core_deposit_in_duty_base: bool
+    created_at: datetime
+    expires_at: datetime
+    expired: bool
+    lines: list[QuoteLineRead]
+    notes: list[str]
+    detail: dict[str, Any] = Field(description="the full landed-cost breakdown with rule sources")
+
+
+# --- Orders ----------------------------------------------------------------------------------
+
+
+class OrderCreate(Strict):
+    quote_id: uuid.UUID
+    idempotency_key: IdempotencyKey
+
+
+class OrderLineRead(Amounts):
+    id: uuid.UUID
+    line_no: int
+    part_id: uuid.UUID
+    supplier_id: uuid.UUID
+    sku: str
+    title: str
+    quantity: int
+    status: Literal["PENDING", "SHIPPED", "DELIVERED", "CANCELLED"]
+    carrier: str | None
+    tracking_number: str | None
+    shipped_at: datetime | None
+    delivered_at: datetime | None
+    supplier_payable: MoneyRead = Field(description="CNY, net of the platform fee")
+
+
+class StatusChangeRead(BaseModel):
+    from_status: str | None
+    to_status: str
+    actor_id: str
+    reason: str | None
+    at: datetime
+
+
+class RefundRead(BaseModel):
+    id: uuid.UUID
+    stripe_refund_id: str | None
+    amount: MoneyRead
+    reason: str
+    created_at: datetime
+
+
+class CoreReturnRead(BaseModel):
+    id: uuid.UUID
+    order_id: uuid.UUID
+    order_line_id: uuid.UUID
+    supplier_id: uuid.UUID
+    hub: dict[str, Any] = Field(description="where the buyer sends the old part")
+    status: Literal["REQUESTED", "ACCEPTED", "PARTLY_ACCEPTED", "REJECTED"]
+    deposit: MoneyRead
+    refunded: MoneyRead
+    credited_supplier: MoneyRead = Field(description="CNY")
+    accepted_share_pct: int | None
+    inspection_note: str | None
+    requested_at: datetime
+    decided_at: datetime | None
+
+
+OrderStatus = Literal["PENDING_PAYMENT", "PAID", "SHIPPED", "DELIVERED", "COMPLETED", "CANCELLED"]
+PaymentStatus = Literal["UNPAID", "PAID", "FAILED", "PARTIALLY_REFUNDED", "REFUNDED"]
+
+
+class OrderRead(Amounts):
+    id: uuid.UUID
+    buyer_id: str
+    quote_id: uuid.UUID
+    status: OrderStatus
+    payment_status: PaymentStatus
+    destination_country: str
+    incoterm: Incoterm
+    currency: str
+    fx_rate: str
+    duty_collected: bool
+    refunded: MoneyRead
+    payment_intent_id: str | None
+    created_at: datetime
+    updated_at: datetime
+    paid_at: datetime | None
+    lines: list[OrderLineRead]
+    history: list[StatusChangeRead]
+    refunds: list[RefundRead]
+    core_returns: list[CoreReturnRead]
+
+
+class PlaceOrderRead(BaseModel):
+    order: OrderRead
+    client_secret: str
+    publishable_key: str | None
+
+
+class PageInfo(BaseModel):
+    has_next_page: bool
+    end_cursor: str | None
+
+
+class OrderEdge(BaseModel):
+    cursor: str
+    node: OrderRead
+
+
+class OrderPage(BaseModel):
+    edges: list[OrderEdge]
+    page_info: PageInfo
+
+
+class PayOrder(Strict):
+    payment_method_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=100)]
+
+
+class PayResult(BaseModel):
+    order: OrderRead
+    payment_intent_status: str
+    requires_action: bool
+    client_secret: str | None = Field(description="for stripe.confirmCardPayment when requires_action")
+
+
+class CardSetupRead(BaseModel):
+    setup_intent_id: str
+    client_secret: str
+    publishable_key: str | None
+
+
+class ShipIn(Strict):
+    carrier: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=60)]
+    tracking_number: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=4, max_length=100, pattern=r"^[A-Za-z0-9 -]+$")
+    ]
+    line_ids: Annotated[list[uuid.UUID], Field(max_length=200)] | None = Field(
+        default=None, description="default: every line of the calling supplier not yet shipped"
+    )
+
+
+class CancelIn(Strict):
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
+
+
+class RefundIn(Strict):
+    amount: Annotated[int, Field(gt=0, le=10**12)] = Field(description="minor units of the order currency")
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=40)]
+    idempotency_key: IdempotencyKey
+
+
+class CoreReturnCreate(Strict):
+    order_line_id: uuid.UUID
+
+
+class CoreReturnDecision(Strict):
+    accepted: bool
+    accepted_share_pct: Annotated[int, Field(ge=0, le=100)] | None = Field(
+        default=None, description="with accepted=true: 100 (default) or a part for a partly usable core"
+    )
+    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = None
+
+
+class ReconcileResult(BaseModel):
+    checked: int
+    paid: int
+    cancelled: int
+    left_pending: int
+
+
+class WebhookAck(BaseModel):
+    received: bool
+    outcome: str

@@ -1,0 +1,162 @@
+"""Rows -> response schemas (reads only; one query per related table)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from services.common.clock import utcnow
+from services.orders import core_returns as core_service
+from services.orders.models import CoreReturn, Order, OrderLine, OrderStatusChange, Quote, QuoteLine, Refund
+from services.orders.schemas import (
+    CoreReturnRead,
+    MoneyRead,
+    OrderLineRead,
+    OrderRead,
+    QuoteLineRead,
+    QuoteRead,
+    RefundRead,
+    StatusChangeRead,
+)
+
+AMOUNT_FIELDS = ("goods", "core_deposit", "shipping", "insurance", "duty", "vat", "total")
+
+
+def _amounts(row: Any, currency: str) -> dict[str, MoneyRead]:
+    return {f: MoneyRead.of(getattr(row, f), currency) for f in AMOUNT_FIELDS}
+
+
+def quote_read(session: Session, quote: Quote) -> QuoteRead:
+    lines = session.scalars(select(QuoteLine).where(QuoteLine.quote_id == quote.id).order_by(col(QuoteLine.line_no)))
+    return QuoteRead(
+        id=quote.id,
+        buyer_id=quote.buyer_id,
+        destination_country=quote.destination_country,
+        incoterm=quote.incoterm,
+        currency=quote.currency,
+        shipping_service=quote.shipping_service,
+        fx_rate=quote.fx_rate,
+        fx_source=quote.fx_source,
+        fx_as_of=quote.fx_as_of,
+        duty_status=quote.duty_status,
+        core_deposit_in_duty_base=quote.core_deposit_in_duty_base,
+        created_at=quote.created_at,
+        expires_at=quote.expires_at,
+        expired=quote.expires_at <= utcnow(),
+        notes=list(quote.detail.get("notes", [])),
+        detail=quote.detail,
+        lines=[
+            QuoteLineRead(
+                id=line.id,
+                part_id=line.part_id,
+                supplier_id=line.supplier_id,
+                sku=line.sku,
+                title=line.title,
+                category=line.category,
+                hs_code=line.hs_code,
+                quantity=line.quantity,
+                **_amounts(line, quote.currency),
+            )
+            for line in lines
+        ],
+        **_amounts(quote, quote.currency),
+    )
+
+
+def refund_read(r: Refund) -> RefundRead:
+    return RefundRead(
+        id=r.id,
+        stripe_refund_id=r.stripe_refund_id,
+        amount=MoneyRead.of(r.amount, r.currency),
+        reason=r.reason,
+        created_at=r.created_at,
+    )
+
+
+def core_return_read(core: CoreReturn) -> CoreReturnRead:
+    return CoreReturnRead(
+        id=core.id,
+        order_id=core.order_id,
+        order_line_id=core.order_line_id,
+        supplier_id=core.supplier_id,
+        hub=core_service.hub_by_code(core.hub_code),
+        status=core.status,
+        deposit=MoneyRead.of(core.deposit, core.currency),
+        refunded=MoneyRead.of(core.refunded, core.currency),
+        credited_supplier=MoneyRead.of(core.credited_supplier_fen, "CNY"),
+        accepted_share_pct=core.accepted_share_pct,
+        inspection_note=core.inspection_note,
+        requested_at=core.requested_at,
+        decided_at=core.decided_at,
+    )
+
+
+def _by_order(session: Session, model: Any, ids: Sequence[uuid.UUID], order_by: Any) -> dict[uuid.UUID, list[Any]]:
+    out: dict[uuid.UUID, list[Any]] = {i: [] for i in ids}
+    if ids:
+        for row in session.scalars(select(model).where(model.order_id.in_(ids)).order_by(order_by)):
+            out[row.order_id].append(row)
+    return out
+
+
+def order_reads(session: Session, orders: Sequence[Order], *, supplier_id: str | None = None) -> list[OrderRead]:
+    """A supplier sees only its own lines of an order."""
+    ids = [o.id for o in orders]
+    lines = _by_order(session, OrderLine, ids, OrderLine.line_no)
+    history = _by_order(session, OrderStatusChange, ids, OrderStatusChange.at)
+    refunds = _by_order(session, Refund, ids, Refund.created_at)
+    cores = _by_order(session, CoreReturn, ids, CoreReturn.requested_at)
+    out = []
+    for o in orders:
+        own_lines = [ln for ln in lines[o.id] if supplier_id is None or str(ln.supplier_id) == supplier_id]
+        out.append(
+            OrderRead(
+                id=o.id,
+                buyer_id=o.buyer_id,
+                quote_id=o.quote_id,
+                status=o.status,
+                payment_status=o.payment_status,
+                destination_country=o.destination_country,
+                incoterm=o.incoterm,
+                currency=o.currency,
+                fx_rate=o.fx_rate,
+                duty_collected=o.duty_collected,
+                refunded=MoneyRead.of(o.refunded, o.currency),
+                payment_intent_id=o.payment_intent_id,
+                created_at=o.created_at,
+                updated_at=o.updated_at,
+                paid_at=o.paid_at,
+                lines=[
+                    OrderLineRead(
+                        id=ln.id,
+                        line_no=ln.line_no,
+                        part_id=ln.part_id,
+                        supplier_id=ln.supplier_id,
+                        sku=ln.sku,
+                        title=ln.title,
+                        quantity=ln.quantity,
+                        status=ln.status,
+                        carrier=ln.carrier,
+                        tracking_number=ln.tracking_number,
+                        shipped_at=ln.shipped_at,
+                        delivered_at=ln.delivered_at,
+                        supplier_payable=MoneyRead.of(ln.supplier_payable_fen, "CNY"),
+                        **_amounts(ln, o.currency),
+                    )
+                    for ln in own_lines
+                ],
+                history=[
+                    StatusChangeRead(
+                        from_status=h.from_status, to_status=h.to_status, actor_id=h.actor_id, reason=h.reason, at=h.at
+                    )
+                    for h in history[o.id]
+                ],
+                refunds=[refund_read(r) for r in refunds[o.id]],
+                core_returns=[core_return_read(c) for c in cores[o.id]],
+                **_amounts(o, o.currency),
+            )
+        )
+    return out

@@ -1,0 +1,384 @@
+"""The orders service tested against the real stack: the catalog and certification apps and
+the orders app each served by uvicorn on a free loopback port (so localstripe can deliver its
+signed webhooks to us over HTTP), localstripe itself as a subprocess, and real databases
+(SQLite or PostgreSQL per TONGNAN_TEST_DB) emptied before each test.
+
+After every test the ledger invariant is checked: every transaction sums to zero per currency.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import json
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import stripe
+import uvicorn
+from fastapi import FastAPI
+from pypdf import PdfWriter
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from services.catalog.app import create_app as create_catalog
+from services.catalog.domain import uscc_check_character
+from services.catalog.models import CatalogTable
+from services.catalog.settings import CatalogSettings
+from services.certification.app import create_app as create_certification
+from services.certification.models import CertificationTable
+from services.certification.settings import CertificationSettings
+from services.common.clock import utcnow
+from services.common.internal_auth import Role
+from services.orders import ledger
+from services.orders.app import create_app as create_orders
+from services.orders.models import OrdersTable
+from services.orders.settings import OrdersSettings
+from tests.conftest import headers_for
+from tests.databases import Databases, empty_tables
+
+WEBHOOK_SECRET = "whsec_tongnan_orders_tests"
+WEBHOOK_EVENTS = ["payment_intent.succeeded", "payment_intent.payment_failed", "payment_intent.canceled"]
+ADMIN = headers_for(Role.ADMIN, actor_id="acct-admin")
+SYSTEM = headers_for(Role.SYSTEM, actor_id="scheduler")
+INSPECTOR = headers_for(Role.INSPECTOR, actor_id="hub-inspector")
+
+_serial = itertools.count(1)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_for_port(port: int, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on 127.0.0.1:{port}")
+
+
+class Served:
+    """An ASGI app under uvicorn in a background thread, on a free loopback port."""
+
+    def __init__(self, app: FastAPI) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def start(self) -> Served:
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("uvicorn did not start")
+            time.sleep(0.02)
+        return self
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+def as_supplier(supplier_id: str | uuid.UUID) -> dict[str, str]:
+    return headers_for(Role.SUPPLIER, actor_id=f"acct-{supplier_id}", supplier_id=str(supplier_id))
+
+
+def as_buyer(buyer_id: str) -> dict[str, str]:
+    return headers_for(Role.BUYER, actor_id=buyer_id)
+
+
+@dataclass
+class Stack:
+    catalog: httpx.Client
+    certification: httpx.Client
+    orders: httpx.Client
+    orders_url: str
+    localstripe_url: str
+    engine: Engine  # the orders database
+    catalog_engine: Engine
+    stripe: stripe.StripeClient  # the Stripe dashboard's view, to check what Stripe holds
+
+    # --- webhooks on localstripe -----------------------------------------------------------
+
+    def point_webhooks_at(self, url: str) -> None:
+        response = httpx.post(
+            f"{self.localstripe_url}/_config/webhooks/orders",
+            data={"url": url, "secret": WEBHOOK_SECRET, **{f"events[{i}]": e for i, e in enumerate(WEBHOOK_EVENTS)}},
+        )
+        assert response.status_code == 200, response.text
+
+    # --- catalog and certification ---------------------------------------------------------
+
+    def supplier(self, *, certified: bool = True) -> str:
+        n = next(_serial)
+        first17 = f"91500152MB{n:07d}"
+        body = {
+            "name_en": f"Chongqing Tongnan Orders Test Reman {n} Co., Ltd.",
+            "name_zh": f"重庆潼南订单测试再制造{n}有限公司",
+            "uscc": first17 + uscc_check_character(first17),
+        }
+        response = self.catalog.post("/suppliers", json=body, headers=ADMIN)
+        assert response.status_code == 201, response.text
+        supplier_id = str(response.json()["id"])
+        if certified:
+            self.certify(supplier_id, "ISO_9001")
+        return supplier_id
+
+    def certify(self, supplier_id: str, scheme: str, categories: list[str] | None = None) -> None:
+        today = utcnow().date()
+        body = {
+            "scheme": scheme,
+            "number": f"{scheme}-CERT-{next(_serial)}",
+            "issuing_body": "TÜV Rheinland",
+            "holder_id": supplier_id,
+            "holder_name": "Chongqing Tongnan Orders Test Reman Co., Ltd.",
+            "scope": {"part_ids": [], "categories": categories or [], "oem_numbers": []},
+            "valid_from": (today - timedelta(days=30)).isoformat(),
+            "valid_until": (today + timedelta(days=700)).isoformat(),
+        }
+        response = self.certification.post("/certificates", json=body, headers=as_supplier(supplier_id))
+        assert response.status_code == 201, response.text
+        cert_id = response.json()["id"]
+        uploaded = self.certification.post(
+            f"/certificates/{cert_id}/document",
+            files={"file": ("certificate.pdf", pdf_bytes(), "application/pdf")},
+            headers=as_supplier(supplier_id),
+        )
+        assert uploaded.status_code == 200, uploaded.text
+        approved = self.certification.post(f"/certificates/{cert_id}/approve", json={}, headers=INSPECTOR)
+        assert approved.status_code == 200, approved.text
+
+    def part(self, supplier_id: str, **overrides: Any) -> dict[str, Any]:
+        n = next(_serial)
+        body = {
+            "sku": f"ALT-{n}",
+            "title_en": "Remanufactured alternator 140 A for Volkswagen Golf VI",
+            "category": "alternator",
+            "condition": "REMANUFACTURED",
+            "oem_numbers": ["06H903016L"],
+            "price_cny": 118000,
+            "core_charge_cny": 30000,
+            "warranty_months": 24,
+            "weight_grams": 6200,
+            "on_hand": 5,
+        } | overrides
+        response = self.catalog.post("/parts", json=body, headers=as_supplier(supplier_id))
+        assert response.status_code == 201, response.text
+        return dict(response.json())
+
+    def stock(self, part_id: str) -> dict[str, int]:
+        response = self.catalog.get(f"/parts/{part_id}", headers=ADMIN)
+        assert response.status_code == 200, response.text
+        p = response.json()
+        return {"on_hand": p["on_hand"], "reserved": p["reserved"], "available": p["available"]}
+
+    # --- orders ----------------------------------------------------------------------------
+
+    def quote(
+        self,
+        buyer: str,
+        lines: list[tuple[str, int]],
+        *,
+        country: str = "DE",
+        incoterm: str = "DDP",
+        currency: str = "EUR",
+        expect: int = 201,
+        **extra: Any,
+    ) -> dict[str, Any]:
+        body = {
+            "lines": [{"part_id": p, "quantity": q} for p, q in lines],
+            "destination_country": country,
+            "incoterm": incoterm,
+            "currency": currency,
+            **extra,
+        }
+        response = self.orders.post("/quotes", json=body, headers=as_buyer(buyer))
+        assert response.status_code == expect, response.text
+        return dict(response.json())
+
+    def place(self, buyer: str, quote_id: str, key: str | None = None, expect: int = 201) -> dict[str, Any]:
+        body = {"quote_id": quote_id, "idempotency_key": key or f"checkout-{uuid.uuid4()}"}
+        response = self.orders.post("/orders", json=body, headers=as_buyer(buyer))
+        assert response.status_code == expect, response.text
+        return dict(response.json())
+
+    def card(self, buyer: str, number: str = "4242424242424242") -> str:
+        """startCardSetup, then what stripe.confirmCardSetup does in the browser."""
+        response = self.orders.post("/card-setups", headers=as_buyer(buyer))
+        assert response.status_code == 200, response.text
+        setup = response.json()
+        # As Stripe.js does it: the publishable key and the client secret, card data straight to Stripe.
+        confirmed = httpx.post(
+            f"{self.localstripe_url}/v1/setup_intents/{setup['setup_intent_id']}/confirm",
+            data={
+                "key": setup["publishable_key"],
+                "client_secret": setup["client_secret"],
+                "payment_method_data[type]": "card",
+                "payment_method_data[card][number]": number,
+                "payment_method_data[card][exp_month]": "12",
+                "payment_method_data[card][exp_year]": "2031",
+                "payment_method_data[card][cvc]": "123",
+            },
+        ).json()
+        return str(confirmed["payment_method"])
+
+    def pay(self, buyer: str, order_id: str, payment_method: str, expect: int = 200) -> dict[str, Any]:
+        response = self.orders.post(
+            f"/orders/{order_id}/pay", json={"payment_method_id": payment_method}, headers=as_buyer(buyer)
+        )
+        assert response.status_code == expect, response.text
+        return dict(response.json())
+
+    def order(self, order_id: str, headers: dict[str, str] | None = None) -> dict[str, Any]:
+        response = self.orders.get(f"/orders/{order_id}", headers=headers or ADMIN)
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
+    def wait_status(self, order_id: str, status: str, timeout: float = 15.0) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while True:
+            order = self.order(order_id)
+            if order["status"] == status:
+                return order
+            if time.monotonic() > deadline:
+                raise AssertionError(f"order {order_id} is {order['status']}, expected {status}")
+            time.sleep(0.1)
+
+    def balance(self, account: str, currency: str) -> int:
+        with Session(self.engine) as session:
+            return ledger.balance(session, account, currency)
+
+
+def pdf_bytes() -> bytes:
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def fx_document(as_of: str | None = None) -> dict[str, Any]:
+    return {
+        "base": "CNY",
+        "source": "test rates (Bank of China mid, 2026-11-25)",
+        "asOf": as_of or utcnow().isoformat(),
+        "rates": {"EUR": "0.1215", "USD": "0.1405", "GBP": "0.1062", "JPY": "21.47", "KWD": "0.04312"},
+    }
+
+
+@pytest.fixture(scope="session")
+def localstripe_url() -> Iterator[str]:
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "services.orders.localstripe_server", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for_port(port)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def served(databases: Databases, localstripe_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    tmp: Path = tmp_path_factory.mktemp("orders-stack")
+    catalog = Served(create_catalog(CatalogSettings(database_url=databases.migrated("catalog")))).start()
+    certification = Served(
+        create_certification(
+            CertificationSettings(
+                database_url=databases.migrated("certification"), document_dir=tmp / "documents", verify_burst=1000
+            )
+        )
+    ).start()
+    orders_settings = OrdersSettings(
+        database_url=databases.migrated("orders"),
+        stripe_api_base=localstripe_url,
+        stripe_webhook_secret=WEBHOOK_SECRET,
+        catalog_url=catalog.url,
+        certification_url=certification.url,
+    )
+    orders = Served(create_orders(orders_settings)).start()
+    clients = [httpx.Client(base_url=s.url, timeout=30) for s in (catalog, certification, orders)]
+    stack = Stack(
+        catalog=clients[0],
+        certification=clients[1],
+        orders=clients[2],
+        orders_url=orders.url,
+        localstripe_url=localstripe_url,
+        engine=databases.engine("orders"),
+        catalog_engine=databases.engine("catalog"),
+        stripe=stripe.StripeClient("sk_test_dashboard", base_addresses={"api": localstripe_url}, max_network_retries=0),
+    )
+    stack.point_webhooks_at(f"{orders.url}/webhooks/stripe")
+    try:
+        yield stack
+    finally:
+        for client in clients:
+            client.close()
+        for server in (orders, certification, catalog):
+            server.stop()
+
+
+@pytest.fixture
+def stack(served: Stack, databases: Databases) -> Iterator[Stack]:
+    empty_tables(served.engine, OrdersTable.metadata)
+    empty_tables(served.catalog_engine, CatalogTable.metadata)
+    empty_tables(databases.engine("certification"), CertificationTable.metadata)
+    response = served.orders.put(
+        "/fx/rates", content=json.dumps(fx_document()), headers={**SYSTEM, "Content-Type": "application/json"}
+    )
+    assert response.status_code == 200, response.text
+    served.point_webhooks_at(f"{served.orders_url}/webhooks/stripe")
+    yield served
+    assert_ledger_balanced(served.engine)
+
+
+def assert_ledger_balanced(engine: Engine) -> None:
+    """The invariant after every order test: each transaction sums to zero in each currency."""
+    with Session(engine) as session:
+        assert ledger.unbalanced_transactions(session) == []
+
+
+@pytest.fixture
+def buyer() -> str:
+    return f"acct-buyer-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture
+def alternator(stack: Stack) -> dict[str, Any]:
+    """A listed alternator of a certified supplier, 5 units on hand."""
+    return stack.part(stack.supplier())
+
+
+Waiter = Callable[[str, str], dict[str, Any]]
+
+
+def today() -> date:
+    return utcnow().date()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # The stripe SDK's httpx transport posts its form body as bytes through `data=`.
+    config.addinivalue_line("filterwarnings", "ignore:Use 'content=<...>':DeprecationWarning")
