@@ -5,8 +5,8 @@ Who may do what (checked here, whatever the gateway already checked):
   they await review, reads its own records (notes, document, history) and may withdraw
   (revoke) its own certificate; it never approves, not even its own, and it cannot touch
   another supplier's certificate;
-- an INSPECTOR (and ADMIN, SYSTEM) submits for any holder, approves, suspends, reinstates
-  and revokes, always recording the reason;
+- an INSPECTOR (and ADMIN, SYSTEM) submits for any holder, approves (never what it submitted
+  itself: four eyes), suspends, reinstates and revokes, recording the reason;
 - anyone reads non-pending records without notes or document.
 """
 
@@ -72,11 +72,6 @@ def effective_status(certificate: Certificate, today: date) -> str:
     if certificate.status == CertificateStatus.VALID and today > certificate.valid_until:
         return EXPIRED
     return certificate.status
-
-
-def in_force(certificate: Certificate, on: date) -> bool:
-    """Approved, not suspended or revoked, and within its validity dates on `on`."""
-    return certificate.status == CertificateStatus.VALID and certificate.valid_from <= on <= certificate.valid_until
 
 
 def normalise_oem(number: str) -> str:
