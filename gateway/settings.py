@@ -21,6 +21,9 @@ class GatewaySettings(ServiceSettings):
     certification_url: str = "http://127.0.0.1:8003"
     # Seconds; reads are retried on a transport error, writes never.
     upstream_timeout: float = 5.0
+    # Processes serving the gateway under `tongnan up`; one per core scales it out. Rate limits
+    # and login throttling are kept per process.
+    workers: int = 1
     # aiohttp's pool under httpx's interface, or httpx's own (for comparison in bench/gateway.py).
     upstream_transport: Literal["aiohttp", "httpx"] = "aiohttp"
 

@@ -48,7 +48,7 @@ class Component:
         return f"http://127.0.0.1:{self.port}"
 
 
-def _uvicorn(factory: str, settings: ServiceSettings) -> list[str]:
+def _uvicorn(factory: str, settings: ServiceSettings, workers: int = 1) -> list[str]:
     return [
         sys.executable,
         "-m",
@@ -60,6 +60,7 @@ def _uvicorn(factory: str, settings: ServiceSettings) -> list[str]:
         "--port",
         str(settings.port),
         "--no-server-header",
+        *(["--workers", str(workers)] if workers > 1 else []),
     ]
 
 
@@ -91,7 +92,7 @@ def plan(
                 name,
                 settings.port,
                 f"TONGNAN_{name.upper()}_PORT",
-                _uvicorn(factory, settings),
+                _uvicorn(factory, settings, gateway.workers if name == "gateway" else 1),
                 ready_path="/readyz",
                 url_path="/graphql" if name == "gateway" else "/docs",
             )
