@@ -93,11 +93,13 @@ def place_order(session: Session, actor: Actor, data: OrderCreate, deps: OrdersD
         updated_at=now,
     )
     try:
-        with session.begin_nested():
-            session.add(order)
-            session.flush()
+        # Nothing is written before this insert, so a rollback undoes only it (no savepoint:
+        # pysqlite would commit at RELEASE of a savepoint that opened the transaction).
+        session.add(order)
+        session.flush()
     except IntegrityError:
         # The same key (or quote) sent twice at once: the other request won.
+        session.rollback()
         existing = by_key(session, actor.id, data.idempotency_key)
         if existing is not None:
             return _repeat(existing, data), False

@@ -26,7 +26,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import func
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from services.orders.models import LedgerPosting, LedgerTransaction
@@ -88,12 +87,10 @@ def post(
     if session.scalars(select(LedgerTransaction.id).where(LedgerTransaction.reference == reference)).first():
         return None
     txn = LedgerTransaction(reference=reference, kind=kind, description=description[:300], order_id=order_id)
-    try:
-        with session.begin_nested():
-            session.add(txn)
-            session.flush()
-    except IntegrityError:
-        return None
+    # Callers hold the order's lock, so the reference check above cannot race; a concurrent
+    # duplicate would fail on the unique reference and roll the whole unit of work back.
+    session.add(txn)
+    session.flush()
     merged: dict[tuple[str, str], int] = defaultdict(int)
     for e in entries:
         merged[(e.account, e.currency)] += e.amount

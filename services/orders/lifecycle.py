@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from services.common.clock import utcnow
@@ -26,10 +27,18 @@ from services.orders.schemas import ShipIn
 
 
 def lock(session: Session, order_id: uuid.UUID) -> Order:
-    order = session.scalars(select(Order).where(Order.id == order_id).with_for_update()).first()
+    """The order row, locked for this transaction and read fresh.
+
+    A no-op UPDATE takes the lock on both backends: PostgreSQL's row lock, SQLite's database
+    write lock (where SELECT ... FOR UPDATE means nothing), so two deliveries of the same
+    event, or an event and a cancellation, apply one after the other.
+    """
+    session.execute(update(Order).where(col(Order.id) == order_id).values(updated_at=Order.updated_at))
+    order = session.scalars(
+        select(Order).where(col(Order.id) == order_id).execution_options(populate_existing=True)
+    ).first()
     if order is None:
         raise NotFound("no such order", field="order_id")
-    session.refresh(order)
     return order
 
 

@@ -50,10 +50,11 @@ def receive(session: Session, deps: OrdersDeps, payload: bytes, signature: str |
         return "duplicate"
     row = StripeEvent(event_id=event_id, type=kind, payment_intent_id=intent_id or None, outcome="received")
     try:
-        with session.begin_nested():
-            session.add(row)
-            session.flush()
+        # The first write of this transaction: a duplicate rolls back only this insert.
+        session.add(row)
+        session.flush()
     except IntegrityError:
+        session.rollback()
         return "duplicate"
 
     order_id = _order_for(session, intent_id, obj)
