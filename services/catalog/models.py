@@ -78,7 +78,8 @@ class Part(CatalogTable, table=True):
         CheckConstraint("core_charge_cny >= 0", name="core_charge_non_negative"),
         Index("ix_part_listed_created_at_id", "listed", "created_at", "id"),
         Index("ix_part_listed_price_cny_id", "listed", "price_cny", "id"),
-        Index("ix_part_category_condition_created_at", "category", "condition", "created_at"),
+        # Covers browsing and facet counting by category and condition, newest first.
+        Index("ix_part_category_condition_listed_created_at", "category", "condition", "listed", "created_at", "id"),
         Index("ix_part_supplier_id_created_at", "supplier_id", "created_at"),
     )
 

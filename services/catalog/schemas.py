@@ -200,7 +200,7 @@ class Facets(BaseModel):
     category: list[FacetCount]
     condition: list[FacetCount]
     make: list[FacetCount]
-    exhaustive: bool = Field(description="false when counted over the first 10,000 matches only")
+    exhaustive: bool = Field(description="false when counted over the first 2,000 matches only")
 
 
 class SearchPage(BaseModel):

@@ -5,9 +5,11 @@ How ranking stays bounded at a million parts (see the README's performance secti
   (term, score), so a one-word query walks the best postings first and stops at the page size,
   however common the word;
 - a query of several words, or a word with filters, starts from the rarest word's best
-  CANDIDATE_CAP postings and checks the other words and the filters only on those, so the
-  cost does not grow with the number of matches. `exhaustive` is false when that cap cut
-  the candidate set (the best-scoring matches are still the ones shown);
+  postings (1,000, widening to 5,000 and 20,000 only while that finds less than a page) and
+  checks the other words and the filters only on those, so the cost does not grow with the
+  number of matches. `exhaustive` is false when that cap cut the candidate set; the pages of
+  one query keep the set of its first page;
+- facet counts are taken over the first FACET_CAP matches (`facets.exhaustive` says so);
 - document frequencies are counted up to DF_CAP only, which is enough to tell rare words
   from common ones for the idf weight.
 """
@@ -31,9 +33,11 @@ from services.catalog.search import text
 from services.common.errors import BadInput
 from services.common.pagination import decode_cursor, encode_cursor, page_size
 
-CANDIDATE_CAP = 10_000
+# A ranked query of several words (or one word with filters) looks at the best 1,000 postings
+# of its rarest word first, and at 5,000 or 20,000 only when that finds less than a page.
+CANDIDATE_LEVELS = (1_000, 5_000, 20_000)
 DF_CAP = 10_000
-FACET_CAP = 10_000
+FACET_CAP = 2_000
 MAX_QUERY_TERMS = 12
 
 P = table(Part)
@@ -218,20 +222,45 @@ def _text_search(
         no_facets = Facets(category=[], condition=[], make=[], exhaustive=True) if params.facets else None
         return SearchResult([], [], PageInfo(has_next_page=False, end_cursor=None), no_facets, exhaustive=True)
     ordered = sorted(terms, key=lambda t: (dfs[t], t))
-    doc_count = int(session.execute(select(func.max(D.c.doc))).scalar_one() or 0)
-    weights = {t: text.idf(doc_count, dfs[t]) for t in ordered}
     filtered = _has_filters(params)
-
     if len(ordered) == 1 and not filtered and sort == "relevance":
         return _single_term(session, params, ordered[0], size)
 
+    doc_count = int(session.execute(select(func.max(D.c.doc))).scalar_one() or 0)
+    weights = {t: text.idf(doc_count, dfs[t]) for t in ordered}
     rarest = ordered[0]
-    exhaustive = dfs[rarest] <= CANDIDATE_CAP
+    after = _decode_levelled(params.after, sort)
+    # A next page keeps the candidate set of the first one, so pages never overlap or skip.
+    levels = CANDIDATE_LEVELS if after is None else (after[2],)
+    for level in levels:
+        complete = dfs[rarest] <= min(level, DF_CAP)
+        from_clause, total = _candidates(ordered, weights, level, joined=filtered or sort != "relevance")
+        rows = _ranked_rows(session, from_clause, total, filters, sort, after, size)
+        if len(rows) > size or complete:
+            break
+    tag = f"{sort}@{level}"
+    ids, cursors, info = _page(rows, tag, size)
+    facets = None
+    if params.facets:
+        facet_from, _ = _candidates(ordered, weights, level, joined=True)
+        facets = _facets(session, select(P.c.id).select_from(facet_from).where(*filters))
+    return SearchResult(ids, cursors, info, facets, exhaustive=complete)
+
+
+def _candidates(
+    ordered: list[str], weights: dict[str, int], level: int, *, joined: bool
+) -> tuple[Any, ColumnElement[Any]]:
+    """FROM clause of the `level` best postings of the rarest term that contain every other term.
+
+    `joined` adds the part row (for filters and non-relevance sorts); otherwise ranking reads
+    only the postings, and the page's few documents are mapped to parts afterwards.
+    """
+    rarest = ordered[0]
     cand = (
         select(SP.c.doc, SP.c.score)
         .where(SP.c.term == rarest)
         .order_by(desc(SP.c.score), desc(SP.c.doc))
-        .limit(CANDIDATE_CAP)
+        .limit(level)
         .subquery("cand")
     )
     total: ColumnElement[Any] = sa_cast(cand.c.score, Integer) * weights[rarest]
@@ -240,38 +269,50 @@ def _text_search(
         other = SP.alias(f"t{i}")
         from_clause = from_clause.join(other, and_(other.c.term == term, other.c.doc == cand.c.doc))
         total = total + sa_cast(other.c.score, Integer) * weights[term]
-    from_clause = from_clause.join(D, D.c.doc == cand.c.doc).join(P, P.c.id == D.c.part_id)
+    from_clause = from_clause.join(D, D.c.doc == cand.c.doc)
+    if joined:
+        from_clause = from_clause.join(P, P.c.id == D.c.part_id)
+    return from_clause, total
 
+
+def _ranked_rows(
+    session: Session,
+    from_clause: Any,
+    total: ColumnElement[Any],
+    filters: list[ColumnElement[bool]],
+    sort: str,
+    after: tuple[Any, Any, int] | None,
+    size: int,
+) -> list[tuple[uuid.UUID, Any, Any]]:
     if sort == "relevance":
-        inner = (
-            select(P.c.id.label("id"), total.label("key"), cand.c.doc.label("tie"))
-            .select_from(from_clause)
-            .where(*filters)
-            .subquery("ranked")
-        )
-        key, tie, descending = inner.c.key, inner.c.tie, True
-        query = select(inner.c.id, key, tie)
+        columns = [D.c.part_id.label("id"), total.label("key"), D.c.doc.label("tie")]
+        descending = True
+        where = filters[1:]  # every indexed part is listed; skip the listed test
     else:
         pkey, ptie, descending = _sort_columns(sort)
-        inner = (
-            select(P.c.id.label("id"), pkey.label("key"), ptie.label("tie"))
-            .select_from(from_clause)
-            .where(*filters)
-            .subquery("ranked")
-        )
-        key, tie = inner.c.key, inner.c.tie
-        query = select(inner.c.id, key, tie)
-    after = _decode(params.after, sort)
+        columns = [P.c.id.label("id"), pkey.label("key"), ptie.label("tie")]
+        where = filters
+    inner = select(*columns).select_from(from_clause).where(*where).subquery("ranked")
+    key, tie = inner.c.key, inner.c.tie
+    query = select(inner.c.id, key, tie)
     if after is not None:
-        query = query.where(tuple_(key, tie) < tuple_(*after) if descending else tuple_(key, tie) > tuple_(*after))
+        position = tuple_(*after[:2])
+        query = query.where(tuple_(key, tie) < position if descending else tuple_(key, tie) > position)
     order = [desc(key), desc(tie)] if descending else [key, tie]
-    rows = [(r[0], r[1], r[2]) for r in session.execute(query.order_by(*order).limit(size + 1))]
-    ids, cursors, info = _page(rows, sort, size)
-    facets = None
-    if params.facets:
-        base = select(P.c.id).select_from(from_clause).where(*filters)
-        facets = _facets(session, base)
-    return SearchResult(ids, cursors, info, facets, exhaustive=exhaustive)
+    return [(r[0], r[1], r[2]) for r in session.execute(query.order_by(*order).limit(size + 1))]
+
+
+def _decode_levelled(after: str | None, sort: str) -> tuple[Any, Any, int] | None:
+    values = _cursor(after, 3)
+    if values is None:
+        return None
+    tag, _, level = str(values[0]).partition("@")
+    if tag != sort:
+        raise BadInput("this cursor belongs to another sort order", field="after")
+    if not level.isdigit() or int(level) not in CANDIDATE_LEVELS:
+        raise _bad_cursor()
+    key, tie = _cursor_values(sort, values[1:])
+    return key, tie, int(level)
 
 
 def _single_term(session: Session, params: SearchParams, term: str, size: int) -> SearchResult:
@@ -303,25 +344,29 @@ def _single_term(session: Session, params: SearchParams, term: str, size: int) -
 
 
 def _facets(session: Session, base: Select[Any]) -> Facets:
-    """Counts per category, condition and make over the matches (the first FACET_CAP of them)."""
-    ids = base.limit(FACET_CAP).subquery("facet_ids")
-    matched = session.execute(
-        select(P.c.category, P.c.condition, func.count())
-        .select_from(ids.join(P, P.c.id == ids.c.id))
-        .group_by(P.c.category, P.c.condition)
+    """Counts per category, condition and make over the matches (the first FACET_CAP of them).
+
+    One query: the capped matches with their fitments' makes, counted here.
+    """
+    matches = base.add_columns(P.c.category, P.c.condition).limit(FACET_CAP).subquery("facet_matches")
+    rows = session.execute(
+        select(matches.c.id, matches.c.category, matches.c.condition, F.c.make_key, F.c.make).select_from(
+            matches.outerjoin(F, F.c.part_id == matches.c.id)
+        )
     ).all()
-    total = sum(int(n) for _, _, n in matched)
-    exhaustive = total < FACET_CAP
+    parts: dict[Any, tuple[str, str]] = {}
+    makes: dict[str, set[Any]] = {}
+    names: dict[str, str] = {}
+    for part_id, category, condition, make_key, make in rows:
+        parts[part_id] = (category, condition)
+        if make_key is not None:
+            makes.setdefault(make_key, set()).add(part_id)
+            names[make_key] = min(names.get(make_key, make), make)
     by_category: dict[str, int] = {}
     by_condition: dict[str, int] = {}
-    for cat, cond, n in matched:
-        by_category[cat] = by_category.get(cat, 0) + int(n)
-        by_condition[cond] = by_condition.get(cond, 0) + int(n)
-    makes = session.execute(
-        select(F.c.make_key, func.min(F.c.make), func.count(func.distinct(F.c.part_id)))
-        .select_from(ids.join(F, F.c.part_id == ids.c.id))
-        .group_by(F.c.make_key)
-    ).all()
+    for category, condition in parts.values():
+        by_category[category] = by_category.get(category, 0) + 1
+        by_condition[condition] = by_condition.get(condition, 0) + 1
 
     def counts(values: dict[str, int]) -> list[FacetCount]:
         return [FacetCount(value=v, count=n) for v, n in sorted(values.items(), key=lambda kv: (-kv[1], kv[0]))]
@@ -329,6 +374,6 @@ def _facets(session: Session, base: Select[Any]) -> Facets:
     return Facets(
         category=counts(by_category),
         condition=counts(by_condition),
-        make=counts({str(display): int(n) for _, display, n in makes}),
-        exhaustive=exhaustive,
+        make=counts({names[k]: len(ids) for k, ids in makes.items()}),
+        exhaustive=len(parts) < FACET_CAP,
     )

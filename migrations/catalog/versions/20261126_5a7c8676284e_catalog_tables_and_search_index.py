@@ -1,8 +1,8 @@
 """catalog tables and search index
 
-Revision ID: e370c6c3fd83
+Revision ID: 5a7c8676284e
 Revises:
-Create Date: 2026-11-26 07:03:24.629312
+Create Date: 2026-11-26 07:22:27.674078
 """
 
 from collections.abc import Sequence
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import sqlmodel.sql.sqltypes
 from alembic import op
 
-revision: str = "e370c6c3fd83"
+revision: str = "5a7c8676284e"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -107,7 +107,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("part", schema=None) as batch_op:
         batch_op.create_index(
-            "ix_part_category_condition_created_at", ["category", "condition", "created_at"], unique=False
+            "ix_part_category_condition_listed_created_at",
+            ["category", "condition", "listed", "created_at", "id"],
+            unique=False,
         )
         batch_op.create_index("ix_part_listed_created_at_id", ["listed", "created_at", "id"], unique=False)
         batch_op.create_index("ix_part_listed_price_cny_id", ["listed", "price_cny", "id"], unique=False)
@@ -198,7 +200,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_part_supplier_id_created_at")
         batch_op.drop_index("ix_part_listed_price_cny_id")
         batch_op.drop_index("ix_part_listed_created_at_id")
-        batch_op.drop_index("ix_part_category_condition_created_at")
+        batch_op.drop_index("ix_part_category_condition_listed_created_at")
 
     op.drop_table("part")
     with op.batch_alter_table("supplier", schema=None) as batch_op:
