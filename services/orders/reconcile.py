@@ -29,7 +29,9 @@ def reconcile_pending(
     if actor.role not in (Role.SYSTEM, Role.ADMIN):
         raise Forbidden("only the scheduler or an admin reconciles payments")
     now = now or utcnow()
-    cutoff = now - (older_than or timedelta(minutes=deps.settings.pending_payment_limit_minutes))
+    if older_than is None:
+        older_than = timedelta(minutes=deps.settings.pending_payment_limit_minutes)
+    cutoff = now - older_than
     stuck = list(
         session.scalars(
             select(Order.id)

@@ -382,3 +382,11 @@ def today() -> date:
 def pytest_configure(config: pytest.Config) -> None:
     # The stripe SDK's httpx transport posts its form body as bytes through `data=`.
     config.addinivalue_line("filterwarnings", "ignore:Use 'content=<...>':DeprecationWarning")
+
+
+def paid_order(stack: Stack, buyer: str, part: dict[str, Any], quantity: int = 1, **quote: Any) -> dict[str, Any]:
+    """Quoted, placed, paid on localstripe, and PAID through the signed webhook."""
+    q = stack.quote(buyer, [(part["id"], quantity)], **quote)
+    order = stack.place(buyer, q["id"])["order"]
+    stack.pay(buyer, order["id"], stack.card(buyer))
+    return stack.wait_status(order["id"], "PAID")

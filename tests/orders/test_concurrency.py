@@ -1,0 +1,53 @@
+"""Checkout under contention, on PostgreSQL: 300 buyers race for 30 units of one part."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from services.orders.models import Order
+from tests.orders.conftest import Stack, as_buyer
+
+BUYERS = 300
+UNITS = 30
+
+
+@pytest.mark.postgres_only
+def test_300_concurrent_place_orders_for_30_units_give_exactly_30_orders(stack: Stack) -> None:
+    part = stack.part(stack.supplier(), on_hand=UNITS)
+    buyers = [f"acct-racer-{i:03d}" for i in range(BUYERS)]
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        quotes = list(pool.map(lambda b: stack.quote(b, [(part["id"], 1)]), buyers))
+
+    async def race() -> list[httpx.Response]:
+        limits = httpx.Limits(max_connections=BUYERS)
+        async with httpx.AsyncClient(base_url=stack.orders_url, timeout=120, limits=limits) as client:
+            calls = [
+                client.post(
+                    "/orders",
+                    json={"quote_id": q["id"], "idempotency_key": f"race-{uuid.uuid4()}"},
+                    headers=as_buyer(b),
+                )
+                for b, q in zip(buyers, quotes, strict=True)
+            ]
+            return list(await asyncio.gather(*calls))
+
+    responses = asyncio.run(race())
+    codes: dict[int, int] = {}
+    for r in responses:
+        codes[r.status_code] = codes.get(r.status_code, 0) + 1
+    assert codes == {201: UNITS, 409: BUYERS - UNITS}, codes
+    refused: list[dict[str, Any]] = [r.json() for r in responses if r.status_code == 409]
+    assert {p["code"] for p in refused} == {"OUT_OF_STOCK"}
+    assert stack.stock(part["id"]) == {"on_hand": UNITS, "reserved": UNITS, "available": 0}
+    with Session(stack.engine) as session:
+        assert session.scalar(select(func.count()).select_from(Order)) == UNITS
+    intents = {r.json()["order"]["payment_intent_id"] for r in responses if r.status_code == 201}
+    assert len(intents) == UNITS
