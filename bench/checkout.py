@@ -1,0 +1,331 @@
+"""Checkout benchmark: quote + placeOrder under concurrency, through the real stack.
+
+    uv run python -m bench.checkout --backend both --buyers 300 --concurrency 20
+
+For each backend it creates fresh catalog, certification and orders databases (SQLite files in a
+temporary folder, or PostgreSQL databases dropped afterwards), migrates them with alembic, serves
+the three apps with uvicorn on loopback ports and localstripe as a subprocess, lists one part of
+a certified supplier with enough stock, and then has N buyers each ask for a DDP quote to Germany
+in EUR and place an order from it (catalog reservation + PaymentIntent on localstripe),
+C at a time. It prints p50/p95/p99 latency in milliseconds of quote, placeOrder and both, and
+orders per second over the wall time. Everything runs on this machine, load generator included.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import io
+import json
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import uvicorn
+from fastapi import FastAPI
+from pypdf import PdfWriter
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from services.catalog.app import create_app as create_catalog
+from services.catalog.domain import uscc_check_character
+from services.catalog.settings import CatalogSettings
+from services.certification.app import create_app as create_certification
+from services.certification.settings import CertificationSettings
+from services.common.clock import utcnow
+from services.common.db import make_engine
+from services.common.internal_auth import Actor, Role, internal_headers
+from services.common.provision import migrate
+from services.common.settings import DEVELOPMENT_INTERNAL_SECRET, normalise_database_url
+from services.orders.app import create_app as create_orders
+from services.orders.settings import OrdersSettings
+
+SERVICES = ("catalog", "certification", "orders")
+
+
+def _headers(role: Role, actor_id: str, supplier_id: str | None = None) -> dict[str, str]:
+    return internal_headers(Actor(id=actor_id, role=role, supplier_id=supplier_id), DEVELOPMENT_INTERNAL_SECRET)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Served:
+    """An ASGI app under uvicorn in a background thread, on a free loopback port."""
+
+    def __init__(self, app: FastAPI) -> None:
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.server = uvicorn.Server(
+            uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")
+        )
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> Served:
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("uvicorn did not start")
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@contextmanager
+def localstripe() -> Iterator[str]:
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "services.orders.localstripe_server", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("localstripe did not start") from None
+                time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@contextmanager
+def databases(backend: str, postgres_url: str) -> Iterator[dict[str, str]]:
+    """Fresh, migrated databases for the three services; dropped (PostgreSQL) afterwards."""
+    stem = f"bench_checkout_{uuid.uuid4().hex[:8]}"
+    with tempfile.TemporaryDirectory() as tmp:
+        if backend == "sqlite":
+            urls = {s: f"sqlite:///{Path(tmp) / (s + '.db')}" for s in SERVICES}
+        else:
+            admin = make_url(normalise_database_url(postgres_url, field="--postgres-url"))
+            urls = {s: admin.set(database=f"{stem}_{s}").render_as_string(hide_password=False) for s in SERVICES}
+        for service, url in urls.items():
+            migrate(service, url)
+        try:
+            yield urls
+        finally:
+            if backend == "postgresql":
+                engine = make_engine(
+                    normalise_database_url(postgres_url, field="--postgres-url"), isolation_level="AUTOCOMMIT"
+                )
+                with engine.connect() as connection:
+                    for s in SERVICES:
+                        connection.execute(text(f'DROP DATABASE IF EXISTS "{stem}_{s}" WITH (FORCE)'))
+                engine.dispose()
+
+
+def _pdf() -> bytes:
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def seed(catalog: str, certification: str, orders: str, units: int) -> str:
+    """A certified supplier, one alternator with `units` on hand, today's FX rates. Returns the part id."""
+    admin = _headers(Role.ADMIN, "bench-admin")
+    first17 = "91500152MA0000042"
+    with httpx.Client(timeout=30) as http:
+        supplier = http.post(
+            f"{catalog}/suppliers",
+            json={
+                "name_en": "Chongqing Tongnan Bench Reman Co., Ltd.",
+                "name_zh": "重庆潼南基准再制造有限公司",
+                "uscc": first17 + uscc_check_character(first17),
+            },
+            headers=admin,
+        ).json()["id"]
+        as_supplier = _headers(Role.SUPPLIER, f"acct-{supplier}", supplier)
+        today = utcnow().date()
+        cert = http.post(
+            f"{certification}/certificates",
+            json={
+                "scheme": "ISO_9001",
+                "number": "ISO-9001-BENCH-1",
+                "issuing_body": "TÜV Rheinland",
+                "holder_id": supplier,
+                "holder_name": "Chongqing Tongnan Bench Reman Co., Ltd.",
+                "valid_from": (today - timedelta(days=10)).isoformat(),
+                "valid_until": (today + timedelta(days=700)).isoformat(),
+            },
+            headers=as_supplier,
+        ).json()["id"]
+        http.post(
+            f"{certification}/certificates/{cert}/document",
+            files={"file": ("c.pdf", _pdf(), "application/pdf")},
+            headers=as_supplier,
+        ).raise_for_status()
+        http.post(
+            f"{certification}/certificates/{cert}/approve", json={}, headers=_headers(Role.INSPECTOR, "bench")
+        ).raise_for_status()
+        part = http.post(
+            f"{catalog}/parts",
+            json={
+                "sku": "BENCH-ALT-1",
+                "title_en": "Remanufactured alternator 140 A",
+                "category": "alternator",
+                "condition": "REMANUFACTURED",
+                "price_cny": 118000,
+                "core_charge_cny": 30000,
+                "weight_grams": 6200,
+                "on_hand": units,
+            },
+            headers=as_supplier,
+        )
+        part.raise_for_status()
+        rates = {"base": "CNY", "source": "bench", "asOf": utcnow().isoformat(), "rates": {"EUR": "0.1215"}}
+        http.put(
+            f"{orders}/fx/rates",
+            content=json.dumps(rates),
+            headers={**_headers(Role.SYSTEM, "bench"), "Content-Type": "application/json"},
+        ).raise_for_status()
+        return str(part.json()["id"])
+
+
+def _pct(values: Sequence[float], q: float) -> float:
+    ordered = sorted(values)
+    if len(ordered) == 1:
+        return ordered[0]
+    return statistics.quantiles(ordered, n=100, method="inclusive")[int(q) - 1]
+
+
+async def _load(orders: str, part_id: str, buyers: int, concurrency: int) -> dict[str, Any]:
+    gate = asyncio.Semaphore(concurrency)
+    quote_ms: list[float] = []
+    place_ms: list[float] = []
+    both_ms: list[float] = []
+    failures: dict[str, int] = {}
+
+    async def one(client: httpx.AsyncClient, i: int) -> None:
+        headers = _headers(Role.BUYER, f"acct-bench-{i:05d}")
+        async with gate:
+            t0 = time.perf_counter()
+            q = await client.post(
+                "/quotes",
+                json={
+                    "lines": [{"part_id": part_id, "quantity": 1}],
+                    "destination_country": "DE",
+                    "incoterm": "DDP",
+                    "currency": "EUR",
+                },
+                headers=headers,
+            )
+            t1 = time.perf_counter()
+            if q.status_code != 201:
+                failures[f"quote {q.status_code}"] = failures.get(f"quote {q.status_code}", 0) + 1
+                return
+            o = await client.post(
+                "/orders", json={"quote_id": q.json()["id"], "idempotency_key": f"bench-{i:08d}"}, headers=headers
+            )
+            t2 = time.perf_counter()
+            if o.status_code != 201:
+                failures[f"order {o.status_code}"] = failures.get(f"order {o.status_code}", 0) + 1
+                return
+            quote_ms.append((t1 - t0) * 1000)
+            place_ms.append((t2 - t1) * 1000)
+            both_ms.append((t2 - t0) * 1000)
+
+    limits = httpx.Limits(max_connections=concurrency + 5)
+    async with httpx.AsyncClient(base_url=orders, timeout=120, limits=limits) as client:
+        start = time.perf_counter()
+        await asyncio.gather(*(one(client, i) for i in range(buyers)))
+        wall = time.perf_counter() - start
+    return {
+        "orders": len(both_ms),
+        "failures": failures,
+        "wall_s": wall,
+        "orders_per_s": len(both_ms) / wall if wall else 0.0,
+        **{
+            f"{name}_p{q}_ms": _pct(series, q) if series else float("nan")
+            for name, series in (("quote", quote_ms), ("place", place_ms), ("both", both_ms))
+            for q in (50, 95, 99)
+        },
+    }
+
+
+def run(backend: str, *, buyers: int, concurrency: int, postgres_url: str, stripe_url: str) -> dict[str, Any]:
+    with databases(backend, postgres_url) as urls:
+        tmp = tempfile.mkdtemp(prefix="bench-checkout-")
+        catalog_app = create_catalog(CatalogSettings(database_url=urls["catalog"]))
+        cert_app = create_certification(
+            CertificationSettings(database_url=urls["certification"], document_dir=Path(tmp) / "docs")
+        )
+        with Served(catalog_app) as catalog, Served(cert_app) as certification:
+            orders_app = create_orders(
+                OrdersSettings(
+                    database_url=urls["orders"],
+                    stripe_api_base=stripe_url,
+                    catalog_url=catalog.url,
+                    certification_url=certification.url,
+                )
+            )
+            with Served(orders_app) as orders:
+                part_id = seed(catalog.url, certification.url, orders.url, units=buyers + 10)
+                result = asyncio.run(_load(orders.url, part_id, buyers, concurrency))
+    return {"backend": backend, "buyers": buyers, "concurrency": concurrency, **result}
+
+
+def report(result: dict[str, Any]) -> str:
+    return (
+        f"{result['backend']:<10} buyers={result['buyers']} concurrency={result['concurrency']} "
+        f"orders={result['orders']} failures={result['failures'] or 0}\n"
+        f"  quote        p50 {result['quote_p50_ms']:7.1f}  p95 {result['quote_p95_ms']:7.1f}  "
+        f"p99 {result['quote_p99_ms']:7.1f} ms\n"
+        f"  placeOrder   p50 {result['place_p50_ms']:7.1f}  p95 {result['place_p95_ms']:7.1f}  "
+        f"p99 {result['place_p99_ms']:7.1f} ms\n"
+        f"  quote+place  p50 {result['both_p50_ms']:7.1f}  p95 {result['both_p95_ms']:7.1f}  "
+        f"p99 {result['both_p99_ms']:7.1f} ms\n"
+        f"  {result['orders_per_s']:.1f} orders/s over {result['wall_s']:.1f} s"
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> list[dict[str, Any]]:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument("--buyers", type=int, default=300)
+    parser.add_argument("--concurrency", type=int, default=20)
+    parser.add_argument("--postgres-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    args = parser.parse_args(argv)
+    backends = ("sqlite", "postgresql") if args.backend == "both" else (args.backend,)
+    results = []
+    with localstripe() as stripe_url:
+        for backend in backends:
+            result = run(
+                backend,
+                buyers=args.buyers,
+                concurrency=args.concurrency,
+                postgres_url=args.postgres_url,
+                stripe_url=stripe_url,
+            )
+            print(report(result), flush=True)
+            results.append(result)
+    return results
+
+
+if __name__ == "__main__":
+    main()
