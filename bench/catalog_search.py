@@ -31,6 +31,7 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 from services.catalog import domain, service
+from services.catalog.db import tune
 from services.catalog.models import Fitment, Part, PartNumber, SearchDoc, SearchPosting, Stock, Supplier, table
 from services.catalog.search.index import part_weights
 from services.catalog.search.query import SearchParams
@@ -350,7 +351,7 @@ def workloads(oem_samples: Sequence[str]) -> dict[str, Callable[[Session, int], 
 
 def run_backend(url: str, n: int, runs: int, seed: int) -> list[tuple[str, float, float, float]]:
     upgrade("catalog", url)
-    engine = make_engine(url)
+    engine = tune(make_engine(url))
     loader = Loader(engine)
     supplier_rows = suppliers()
     started = time.perf_counter()

@@ -112,7 +112,7 @@ class Fitment(CatalogTable, table=True):
 
     __table_args__ = (
         CheckConstraint("year_from <= year_to", name="year_range"),
-        Index("ix_fitment_part_id", "part_id"),
+        Index("ix_fitment_part_id_make_key_make", "part_id", "make_key", "make"),
         Index("ix_fitment_make_key_model_key_part_id", "make_key", "model_key", "part_id"),
     )
 
@@ -125,10 +125,12 @@ class Stock(CatalogTable, table=True):
     reserved: int = Field(default=0)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
 
-    __table_args__ = (
+    __table_args__: Any = (
         CheckConstraint("on_hand >= 0", name="on_hand_non_negative"),
         CheckConstraint("reserved >= 0", name="reserved_non_negative"),
         CheckConstraint("reserved <= on_hand", name="reserved_within_on_hand"),
+        # On SQLite the row lives in the primary-key B-tree: the in-stock filter is one lookup.
+        {"sqlite_with_rowid": False},
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -13,13 +14,16 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, update
 
 from services.catalog import reservations
+from services.catalog.app import create_app
 from services.catalog.models import Reservation, Stock
 from services.catalog.schemas import ReservationCreate
+from services.catalog.settings import CatalogSettings
 from services.common.clock import utcnow
 from services.common.db import session_scope
 from services.common.errors import Conflict
 from services.common.internal_auth import SYSTEM as SYSTEM_ACTOR
-from tests.catalog.conftest import ANONYMOUS, BUYER, SYSTEM, as_supplier, create_part
+from tests.catalog.conftest import ANONYMOUS, BUYER, SYSTEM, as_supplier, create_part, create_supplier
+from tests.databases import Databases
 
 
 def stock(client: TestClient, part_id: str) -> tuple[int, int, int]:
@@ -146,3 +150,21 @@ def test_200_concurrent_one_unit_reservations_against_20_units(
         assert row is not None and (row.on_hand, row.reserved) == (20, 20)
         active = session.query(Reservation).filter(Reservation.status == "ACTIVE").count()  # type: ignore[arg-type]
     assert active == 20
+
+
+def test_the_service_sweeps_expired_reservations_by_itself(databases: Databases, engine: Engine) -> None:
+    app = create_app(CatalogSettings(database_url=databases.migrated("catalog"), sweep_interval_seconds=0.1))
+    with TestClient(app) as client:
+        part = create_part(client, create_supplier(client)["id"], on_hand=2)["id"]
+        reserve(client, "order-7-stale", [(part, 2)], ttl_seconds=30)
+        with engine.begin() as connection:
+            connection.execute(
+                update(Reservation)
+                .where(Reservation.idempotency_key == "order-7-stale")  # type: ignore[arg-type]
+                .values(expires_at=utcnow() - timedelta(seconds=1))
+            )
+        deadline = time.monotonic() + 5
+        while stock(client, part) != (2, 0, 2) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert stock(client, part) == (2, 0, 2)
+        assert client.get("/reservations/order-7-stale", headers=SYSTEM).json()["status"] == "EXPIRED"

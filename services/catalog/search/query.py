@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, Select, and_, desc, exists, func, literal, select, tuple_
+from sqlalchemy import Integer, Select, String, and_, desc, exists, func, literal, select, tuple_
 from sqlalchemy import cast as sa_cast
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
@@ -350,9 +350,10 @@ def _facets(session: Session, base: Select[Any]) -> Facets:
     """
     matches = base.add_columns(P.c.category, P.c.condition).limit(FACET_CAP).subquery("facet_matches")
     rows = session.execute(
-        select(matches.c.id, matches.c.category, matches.c.condition, F.c.make_key, F.c.make).select_from(
-            matches.outerjoin(F, F.c.part_id == matches.c.id)
-        )
+        # The id as text: counted, never returned, so no UUID conversion per row.
+        select(
+            sa_cast(matches.c.id, String), matches.c.category, matches.c.condition, F.c.make_key, F.c.make
+        ).select_from(matches.outerjoin(F, F.c.part_id == matches.c.id))
     ).all()
     parts: dict[Any, tuple[str, str]] = {}
     makes: dict[str, set[Any]] = {}

@@ -1,8 +1,8 @@
 """catalog tables and search index
 
-Revision ID: 5a7c8676284e
+Revision ID: d44d275798be
 Revises:
-Create Date: 2026-11-26 07:22:27.674078
+Create Date: 2026-11-26 07:27:24.847608
 """
 
 from collections.abc import Sequence
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import sqlmodel.sql.sqltypes
 from alembic import op
 
-revision: str = "5a7c8676284e"
+revision: str = "d44d275798be"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -134,7 +134,7 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_fitment_make_key_model_key_part_id", ["make_key", "model_key", "part_id"], unique=False
         )
-        batch_op.create_index("ix_fitment_part_id", ["part_id"], unique=False)
+        batch_op.create_index("ix_fitment_part_id_make_key_make", ["part_id", "make_key", "make"], unique=False)
 
     op.create_table(
         "part_number",
@@ -178,6 +178,7 @@ def upgrade() -> None:
         sa.CheckConstraint("reserved >= 0", name=op.f("ck_stock_reserved_non_negative")),
         sa.ForeignKeyConstraint(["part_id"], ["part.id"], name=op.f("fk_stock_part_id_part")),
         sa.PrimaryKeyConstraint("part_id", name=op.f("pk_stock")),
+        sqlite_with_rowid=False,
     )
     # ### end Alembic commands ###
 
@@ -192,7 +193,7 @@ def downgrade() -> None:
 
     op.drop_table("part_number")
     with op.batch_alter_table("fitment", schema=None) as batch_op:
-        batch_op.drop_index("ix_fitment_part_id")
+        batch_op.drop_index("ix_fitment_part_id_make_key_make")
         batch_op.drop_index("ix_fitment_make_key_model_key_part_id")
 
     op.drop_table("fitment")
