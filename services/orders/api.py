@@ -15,7 +15,7 @@ from services.common.app import SessionDep
 from services.common.errors import BadInput
 from services.common.internal_auth import ActorDep, Role
 from services.common.pagination import decode_cursor, encode_cursor, page_size
-from services.orders import checkout, core_returns, lifecycle, quotes, reconcile, views, webhooks
+from services.orders import checkout, core_returns, lifecycle, quotes, reconcile, settlement, views, webhooks
 from services.orders.deps import DepsDep
 from services.orders.schemas import (
     CancelIn,
@@ -25,11 +25,13 @@ from services.orders.schemas import (
     CoreReturnRead,
     FxImportResult,
     FxRateRead,
+    MoneyRead,
     OrderCreate,
     OrderEdge,
     OrderPage,
     OrderRead,
     PageInfo,
+    Pain001Request,
     PayOrder,
     PayResult,
     PlaceOrderRead,
@@ -38,6 +40,9 @@ from services.orders.schemas import (
     ReconcileResult,
     RefundIn,
     RefundRead,
+    SettlementBatchRead,
+    SettlementLineRead,
+    SettlementStatement,
     ShipIn,
     WebhookAck,
 )
@@ -280,3 +285,74 @@ def reconcile_pending(
 
     older = None if older_than_minutes is None else timedelta(minutes=older_than_minutes)
     return reconcile.reconcile_pending(session, actor, deps, older_than=older)
+
+
+# --- settlement --------------------------------------------------------------------------------
+
+
+def _batch_read(batch: Any) -> SettlementBatchRead:
+    return SettlementBatchRead(
+        id=batch.id,
+        supplier_id=batch.supplier_id,
+        total=MoneyRead.of(batch.total_fen, "CNY"),
+        line_count=batch.line_count,
+        cutoff=batch.cutoff,
+        created_at=batch.created_at,
+    )
+
+
+@router.post(
+    "/settlements/run",
+    tags=["settlement"],
+    summary="Finance or scheduler: one CNY payout batch per supplier for delivered lines past the hold",
+)
+def run_settlement(session: SessionDep, actor: ActorDep, deps: DepsDep) -> list[SettlementBatchRead]:
+    return [_batch_read(b) for b in settlement.run(session, actor, deps)]
+
+
+@router.get("/settlements/{batch_id}", tags=["settlement"], summary="A batch with its statement lines")
+def get_settlement(batch_id: uuid.UUID, session: SessionDep, actor: ActorDep) -> SettlementStatement:
+    batch = settlement.get(session, actor, batch_id)
+    return SettlementStatement(
+        **_batch_read(batch).model_dump(),
+        lines=[
+            SettlementLineRead(
+                order_id=line.order_id,
+                order_line_id=line.id,
+                sku=line.sku,
+                quantity=line.quantity,
+                delivered_at=line.delivered_at,
+                goods=MoneyRead.of(line.unit_price_fen * line.quantity, "CNY"),
+                platform_fee=MoneyRead.of(line.platform_fee_fen, "CNY"),
+                payable=MoneyRead.of(line.supplier_payable_fen, "CNY"),
+            )
+            for line in settlement.lines(session, batch.id)
+        ],
+    )
+
+
+@router.get(
+    "/settlements/{batch_id}/statement.csv",
+    tags=["settlement"],
+    summary="The batch's statement as CSV (amounts in yuan with two decimals)",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}}},
+)
+def settlement_csv(batch_id: uuid.UUID, session: SessionDep, actor: ActorDep) -> Response:
+    batch = settlement.get(session, actor, batch_id)
+    return Response(
+        content=settlement.statement_csv(session, batch).encode("utf-8-sig"),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="settlement-{batch.id}.csv"'},
+    )
+
+
+@router.post(
+    "/settlements/pain001",
+    tags=["settlement"],
+    summary="Finance: ISO 20022 pain.001 credit transfers (CNY) for batches, schema-validated",
+    response_class=Response,
+    responses={200: {"content": {"application/xml": {}}}},
+)
+def settlement_pain001(data: Pain001Request, session: SessionDep, actor: ActorDep) -> Response:
+    return Response(content=settlement.pain001_file(session, actor, data), media_type="application/xml")

@@ -7,7 +7,7 @@ Field names are snake_case like the other services; the gateway maps them to the
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
@@ -268,3 +268,48 @@ class ReconcileResult(BaseModel):
 class WebhookAck(BaseModel):
     received: bool
     outcome: str
+
+
+# --- Settlement ------------------------------------------------------------------------------
+
+
+class SettlementBatchRead(BaseModel):
+    id: uuid.UUID
+    supplier_id: uuid.UUID
+    total: MoneyRead = Field(description="CNY")
+    line_count: int
+    cutoff: datetime
+    created_at: datetime
+
+
+class SettlementLineRead(BaseModel):
+    order_id: uuid.UUID
+    order_line_id: uuid.UUID
+    sku: str
+    quantity: int
+    delivered_at: datetime | None
+    goods: MoneyRead
+    platform_fee: MoneyRead
+    payable: MoneyRead
+
+
+class SettlementStatement(SettlementBatchRead):
+    lines: list[SettlementLineRead]
+
+
+class BankParty(Strict):
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=140)]
+    account_number: Annotated[str, StringConstraints(strip_whitespace=True, min_length=6, max_length=34)]
+    bic: Annotated[str, StringConstraints(strip_whitespace=True, max_length=11)] | None = None
+    cnaps: Annotated[str, StringConstraints(strip_whitespace=True, max_length=12)] | None = None
+    bank_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=140)] | None = None
+    uscc: Annotated[str, StringConstraints(strip_whitespace=True, max_length=18)] | None = None
+    town: Annotated[str, StringConstraints(strip_whitespace=True, max_length=35)] | None = None
+
+
+class Pain001Request(Strict):
+    batch_ids: Annotated[list[uuid.UUID], Field(min_length=1, max_length=1000)]
+    debtor: BankParty = Field(description="the platform's own CNY account")
+    creditors: dict[str, BankParty] = Field(description="bank account per supplier id")
+    execution_date: date | None = None
+    version: Literal["09", "03"] = "09"

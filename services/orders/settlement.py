@@ -1,0 +1,177 @@
+"""Settlement: payout batches per supplier in CNY, their statements as CSV, and the ISO 20022
+pain.001 credit-transfer file for the platform's bank (Stripe Connect cannot pay mainland-China
+suppliers, so this is our own ledger plus a bank file).
+
+A line is settled once: delivered, past the hold period (`settlement_hold_days`, for returns
+and disputes), its order not cancelled, and in no batch yet. A batch pays each line's
+`supplier_payable_fen` (goods net of the platform fee, plus any core deposit credited to the
+supplier before the run) and posts `Dr supplier:<id>:payable / Cr bank:cny_payouts`.
+Bank details are not kept by the platform's databases; the finance admin supplies them with
+the export request, and pain001.py checks and schema-validates the file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+
+from sqlmodel import Session, col, select
+
+from services.common.clock import utcnow
+from services.common.errors import BadInput, Forbidden, NotFound
+from services.common.internal_auth import Actor, Role
+from services.orders import ledger, pain001
+from services.orders import status as st
+from services.orders.deps import OrdersDeps
+from services.orders.ledger import Entry
+from services.orders.models import Order, OrderLine, SettlementBatch
+from services.orders.schemas import Pain001Request
+
+CSV_COLUMNS = (
+    "batch_id",
+    "supplier_id",
+    "order_id",
+    "order_line_id",
+    "sku",
+    "quantity",
+    "delivered_at",
+    "goods_cny",
+    "platform_fee_cny",
+    "payable_cny",
+)
+
+
+def _require_finance(actor: Actor) -> None:
+    if actor.role not in (Role.ADMIN, Role.SYSTEM):
+        raise Forbidden("only finance (an admin) or the scheduler settles suppliers")
+
+
+def run(session: Session, actor: Actor, deps: OrdersDeps, *, now: datetime | None = None) -> list[SettlementBatch]:
+    """One batch per supplier with lines due; lines already in a batch are never paid twice."""
+    _require_finance(actor)
+    now = now or utcnow()
+    cutoff = now - timedelta(days=deps.settings.settlement_hold_days)
+    due = list(
+        session.scalars(
+            select(OrderLine)
+            .join(Order, col(Order.id) == col(OrderLine.order_id))
+            .where(
+                col(OrderLine.status) == st.LINE_DELIVERED,
+                col(OrderLine.delivered_at) <= cutoff,
+                col(OrderLine.settlement_batch_id).is_(None),
+                col(Order.status).in_([st.DELIVERED, st.COMPLETED]),
+            )
+            .order_by(col(OrderLine.supplier_id), col(OrderLine.delivered_at))
+            .with_for_update(of=OrderLine)
+        )
+    )
+    by_supplier: dict[uuid.UUID, list[OrderLine]] = defaultdict(list)
+    for line in due:
+        by_supplier[line.supplier_id].append(line)
+    batches = []
+    for supplier_id, lines in by_supplier.items():
+        total = sum(line.supplier_payable_fen for line in lines)
+        batch = SettlementBatch(supplier_id=supplier_id, total_fen=total, line_count=len(lines), cutoff=cutoff)
+        session.add(batch)
+        session.flush()
+        for line in lines:
+            line.settlement_batch_id = batch.id
+            session.add(line)
+        ledger.post(
+            session,
+            reference=f"settlement:{batch.id}",
+            kind="payout",
+            description=f"CNY payout batch {batch.id} to supplier {supplier_id}",
+            entries=[Entry(ledger.supplier_payable(supplier_id), "CNY", total), Entry(ledger.BANK_CNY, "CNY", -total)],
+        )
+        batches.append(batch)
+    session.flush()
+    return batches
+
+
+def get(session: Session, actor: Actor, batch_id: uuid.UUID) -> SettlementBatch:
+    batch = session.get(SettlementBatch, batch_id)
+    if batch is None:
+        raise NotFound("no such settlement batch", field="batch_id")
+    if actor.role in (Role.ADMIN, Role.SYSTEM) or (
+        actor.role == Role.SUPPLIER and actor.supplier_id == str(batch.supplier_id)
+    ):
+        return batch
+    raise NotFound("no such settlement batch", field="batch_id")
+
+
+def lines(session: Session, batch_id: uuid.UUID) -> list[OrderLine]:
+    return list(
+        session.scalars(
+            select(OrderLine)
+            .where(col(OrderLine.settlement_batch_id) == batch_id)
+            .order_by(col(OrderLine.delivered_at), col(OrderLine.id))
+        )
+    )
+
+
+def _yuan(fen: int) -> str:
+    return pain001.amount_text(fen)
+
+
+def statement_csv(session: Session, batch: SettlementBatch) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for line in lines(session, batch.id):
+        goods = line.unit_price_fen * line.quantity
+        writer.writerow(
+            [
+                batch.id,
+                batch.supplier_id,
+                line.order_id,
+                line.id,
+                line.sku,
+                line.quantity,
+                line.delivered_at.isoformat() if line.delivered_at else "",
+                _yuan(goods),
+                _yuan(line.platform_fee_fen),
+                _yuan(line.supplier_payable_fen),
+            ]
+        )
+    return out.getvalue()
+
+
+def pain001_file(session: Session, actor: Actor, data: Pain001Request, *, now: datetime | None = None) -> bytes:
+    """One pain.001 paying the given batches, each to the bank account given for its supplier."""
+    _require_finance(actor)
+    now = now or utcnow()
+    payouts = []
+    for i, batch_id in enumerate(data.batch_ids):
+        batch = session.get(SettlementBatch, batch_id)
+        if batch is None:
+            raise NotFound("no such settlement batch", field=f"batch_ids.{i}")
+        account = data.creditors.get(str(batch.supplier_id))
+        if account is None:
+            raise BadInput(f"no bank account given for supplier {batch.supplier_id}", field="creditors")
+        payouts.append(
+            pain001.Payout(
+                end_to_end_id=batch.id.hex[:32],
+                creditor=pain001.Party(name=account.name, uscc=account.uscc, town=account.town),
+                account=pain001.Account(number=account.account_number),
+                bank=pain001.Bank(bic=account.bic, cnaps=account.cnaps, name=account.bank_name),
+                amount_fen=batch.total_fen,
+                remittance=f"Tongnan Parts Exchange payout {batch.id} ({batch.line_count} lines)",
+            )
+        )
+    debtor = data.debtor
+    return pain001.build_pain001(
+        message_id=f"TPX-{now:%Y%m%d}-{uuid.uuid4().hex[:12]}",
+        created_at=now,
+        execution_date=data.execution_date or date.today(),
+        debtor=pain001.Debtor(
+            party=pain001.Party(name=debtor.name, uscc=debtor.uscc, town=debtor.town),
+            account=pain001.Account(number=debtor.account_number),
+            bank=pain001.Bank(bic=debtor.bic, cnaps=debtor.cnaps, name=debtor.bank_name),
+        ),
+        payouts=payouts,
+        version=data.version,
+    )

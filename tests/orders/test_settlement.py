@@ -1,0 +1,105 @@
+"""Settlement: CNY payout batches per supplier for delivered lines past the hold, paid once,
+with a CSV statement and a pain.001 file that validates against the published XSD."""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from lxml import etree
+from sqlalchemy import update
+from sqlmodel import Session, col
+
+from services.common.clock import utcnow
+from services.orders import ledger, pain001
+from services.orders.models import OrderLine
+from tests.orders.conftest import ADMIN, INSPECTOR, Stack, as_buyer, as_supplier, paid_order
+
+SHIP = {"carrier": "SF Express", "tracking_number": "SF1234567890123"}
+DEBTOR = {
+    "name": "Tongnan Parts Exchange (Chongqing) Co., Ltd.",
+    "account_number": "31050161393600000001",
+    "bic": "PCBCCNBJCQX",
+    "town": "Chongqing",
+}
+
+
+def _delivered(stack: Stack, buyer: str, part: dict[str, Any], days_ago: int) -> dict[str, Any]:
+    order = paid_order(stack, buyer, part, 1)
+    supplier = as_supplier(part["supplier_id"])
+    assert stack.orders.post(f"/orders/{order['id']}/ship", json=SHIP, headers=supplier).status_code == 200
+    assert stack.orders.post(f"/orders/{order['id']}/deliver", headers=supplier).status_code == 200
+    with Session(stack.engine) as session:
+        session.execute(
+            update(OrderLine)
+            .where(col(OrderLine.order_id) == uuid.UUID(order["id"]))
+            .values(delivered_at=utcnow() - timedelta(days=days_ago))
+        )
+        session.commit()
+    return stack.order(order["id"])
+
+
+def test_batches_per_supplier_paid_once_with_csv_and_pain001(stack: Stack, buyer: str) -> None:
+    s1, s2 = stack.supplier(), stack.supplier()
+    p1, p2 = stack.part(s1, on_hand=5), stack.part(s2, on_hand=5, price_cny=99_900, core_charge_cny=0)
+    due = _delivered(stack, buyer, p1, days_ago=20)
+    with_core = _delivered(stack, buyer, p1, days_ago=30)
+    other = _delivered(stack, buyer, p2, days_ago=15)
+    recent = _delivered(stack, buyer, p1, days_ago=2)  # still inside the 14-day hold
+    core = stack.orders.post(
+        "/core-returns", json={"order_line_id": with_core["lines"][0]["id"]}, headers=as_buyer(buyer)
+    ).json()
+    stack.orders.post(f"/core-returns/{core['id']}/decision", json={"accepted": False}, headers=INSPECTOR)
+
+    assert stack.orders.post("/settlements/run", headers=as_buyer(buyer)).status_code == 403
+    run = stack.orders.post("/settlements/run", headers=ADMIN)
+    assert run.status_code == 200, run.text
+    batches = {b["supplier_id"]: b for b in run.json()}
+    assert set(batches) == {s1, s2}
+    # s1: two alternators at CNY 1,180 less 10 %, plus the rejected core's CNY 300 deposit.
+    assert batches[s1]["total"] == {"amount": 2 * 106_200 + 30_000, "currency": "CNY", "formatted": "CN¥2,424.00"}
+    assert batches[s1]["line_count"] == 2
+    assert batches[s2]["total"]["amount"] == 99_900 - 9_990
+    assert stack.orders.post("/settlements/run", headers=ADMIN).json() == []  # never paid twice
+
+    assert stack.balance(ledger.supplier_payable(s2), "CNY") == 0
+    # s1 is still owed the recent order, not yet due.
+    assert stack.balance(ledger.supplier_payable(s1), "CNY") == -106_200
+    assert stack.balance(ledger.BANK_CNY, "CNY") == -(batches[s1]["total"]["amount"] + batches[s2]["total"]["amount"])
+
+    b1 = batches[s1]["id"]
+    statement = stack.orders.get(f"/settlements/{b1}", headers=as_supplier(s1)).json()
+    assert {line["order_id"] for line in statement["lines"]} == {due["id"], with_core["id"]}
+    assert recent["id"] not in {line["order_id"] for line in statement["lines"]}
+    assert other["id"] not in {line["order_id"] for line in statement["lines"]}
+    assert stack.orders.get(f"/settlements/{b1}", headers=as_supplier(s2)).status_code == 404
+
+    response = stack.orders.get(f"/settlements/{b1}/statement.csv", headers=as_supplier(s1))
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert len(rows) == 2
+    assert sum(Decimal(r["payable_cny"]) for r in rows) == Decimal("2424.00")
+
+    creditors: dict[str, dict[str, str]] = {
+        s1: {"name": "重庆潼南测试再制造有限公司", "account_number": "3100021609024000123", "cnaps": "102653000011"},
+        s2: {"name": "Chongqing Tongnan Test Reman 2", "account_number": "1234567890123", "bic": "ICBKCNBJCQG"},
+    }
+    body: dict[str, Any] = {"batch_ids": [b1, batches[s2]["id"]], "debtor": DEBTOR, "creditors": creditors}
+    xml = stack.orders.post("/settlements/pain001", json=body, headers=ADMIN)
+    assert xml.status_code == 200, xml.text
+    pain001.validate_pain001(xml.content)
+    root = etree.fromstring(xml.content)
+    ns = {"p": pain001.NAMESPACE}
+    assert root.findtext("p:CstmrCdtTrfInitn/p:GrpHdr/p:NbOfTxs", namespaces=ns) == "2"
+    assert root.findtext("p:CstmrCdtTrfInitn/p:GrpHdr/p:CtrlSum", namespaces=ns) == "3323.10"
+
+    missing = stack.orders.post("/settlements/pain001", json={**body, "creditors": {}}, headers=ADMIN)
+    assert missing.status_code == 422 and missing.json()["field"] == "creditors"
+    bad_bank = dict(body, creditors={**creditors, s1: {"name": "x", "account_number": "3100021609024000123"}})
+    refused = stack.orders.post("/settlements/pain001", json=bad_bank, headers=ADMIN)
+    assert refused.status_code == 422 and refused.json()["code"] == "SETTLEMENT_FILE_INVALID"
+    assert stack.orders.post("/settlements/pain001", json=body, headers=as_supplier(s1)).status_code == 403
