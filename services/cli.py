@@ -19,6 +19,7 @@ from services.common.db import make_engine
 from services.common.settings import ConfigurationError, ServiceSettings
 from services.orders.settings import OrdersSettings
 from services.stack import StackError
+from storefront.settings import StorefrontSettings
 
 SETTINGS: dict[str, type[ServiceSettings]] = {
     "catalog": CatalogSettings,
@@ -83,12 +84,20 @@ def cmd_up(args: argparse.Namespace) -> int:
     localstripe_port = int(os.environ.get("TONGNAN_LOCALSTRIPE_PORT", "8420"))
     orders = settings["orders"]
     assert isinstance(orders, OrdersSettings)
+    try:
+        storefront = StorefrontSettings()
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise ConfigurationError(
+            f"TONGNAN_STOREFRONT_{str(err['loc'][0]).upper()}: {str(err['msg']).removeprefix('Value error, ')}"
+        ) from None
     components = plan(
         settings["catalog"],  # type: ignore[arg-type]
         orders,
         settings["certification"],  # type: ignore[arg-type]
         settings["gateway"],  # type: ignore[arg-type]
         localstripe_port,
+        storefront,
     )
     check_ports_free(components)
     for name, service_settings in settings.items():
@@ -101,6 +110,8 @@ def cmd_up(args: argparse.Namespace) -> int:
         env[c.port_variable] = str(c.port)
     for name in ("catalog", "orders", "certification"):
         env[f"TONGNAN_GATEWAY_{name.upper()}_URL"] = f"http://{settings[name].host}:{settings[name].port}"
+    gateway = settings["gateway"]
+    env.setdefault("TONGNAN_STOREFRONT_GATEWAY_URL", f"http://{gateway.host}:{gateway.port}")
     if orders.environment != "production":
         env.setdefault("TONGNAN_ORDERS_STRIPE_API_BASE", f"http://127.0.0.1:{localstripe_port}")
 

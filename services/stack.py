@@ -24,6 +24,7 @@ from services.catalog.settings import CatalogSettings
 from services.certification.settings import CertificationSettings
 from services.common.settings import ServiceSettings
 from services.orders.settings import OrdersSettings
+from storefront.settings import StorefrontSettings
 
 READY_TIMEOUT_SECONDS = 90.0
 STOP_TIMEOUT_SECONDS = 10.0
@@ -70,6 +71,7 @@ def plan(
     certification: CertificationSettings,
     gateway: GatewaySettings,
     localstripe_port: int,
+    storefront: StorefrontSettings | None = None,
 ) -> list[Component]:
     components = [
         Component(
@@ -95,6 +97,29 @@ def plan(
                 _uvicorn(factory, settings, gateway.workers if name == "gateway" else 1),
                 ready_path="/readyz",
                 url_path="/graphql" if name == "gateway" else "/docs",
+            )
+        )
+    if storefront is not None:
+        components.append(
+            Component(
+                "storefront",
+                storefront.port,
+                "TONGNAN_STOREFRONT_PORT",
+                [
+                    sys.executable,
+                    "-m",
+                    "uvicorn",
+                    "storefront.app:create_app",
+                    "--factory",
+                    "--host",
+                    storefront.host,
+                    "--port",
+                    str(storefront.port),
+                    "--no-server-header",
+                ],
+                # Ready once it reaches the gateway.
+                ready_path="/readyz",
+                url_path="/",
             )
         )
     return components

@@ -1,0 +1,134 @@
+"""The storefront: server-rendered pages for buyers and suppliers over the public GraphQL API.
+
+Why server-rendered (FastAPI + Jinja2) rather than a single-page app: every page works
+without JavaScript, on slow phones and with assistive technology; the access token never
+reaches page scripts (HttpOnly cookie); and the only client of the API is this process,
+exactly like an integrator's. The little progressive enhancement there is (submitting a
+selector when it changes, confirming before leaving a half-typed form) is a few lines of our
+own JavaScript in static/app.js rather than a vendored library: nothing to audit or update.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+import jinja2
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from storefront import buyer, i18n, supplier
+from storefront.gateway import Gateway, GatewayBusy, GatewayUnavailable, TokenRejected
+from storefront.settings import StorefrontSettings
+from storefront.web import CURRENCIES, Page
+
+log = logging.getLogger(__name__)
+HERE = Path(__file__).parent
+
+# Pages load only our own scripts, styles and images; nobody may frame them.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+}
+
+
+def _templates() -> Jinja2Templates:
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(HERE / "templates"),
+        # Every value is escaped: a part title with <script> is shown as text.
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.globals.update(
+        locales=i18n.LOCALES, locale_names=i18n.LOCALE_NAMES, currencies=CURRENCIES, countries=buyer.COUNTRIES
+    )
+    return Jinja2Templates(env=environment)
+
+
+def _area(request: Request) -> Page:
+    return Page(request, "supplier" if request.url.path.startswith("/supplier") else "buyer")
+
+
+def create_app(
+    settings: StorefrontSettings | None = None, transport: httpx.AsyncBaseTransport | None = None
+) -> FastAPI:
+    """`transport` lets tests put the gateway in-process instead of on a port."""
+    settings = settings or StorefrontSettings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.gateway = Gateway(settings.gateway_url, timeout=settings.gateway_timeout, transport=transport)
+        yield
+        await app.state.gateway.aclose()
+
+    app = FastAPI(title="Tongnan Parts Exchange storefront", lifespan=lifespan, docs_url=None, redoc_url=None,
+                  openapi_url=None)  # fmt: skip
+    app.state.settings = settings
+    app.state.templates = _templates()
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.include_router(buyer.router)
+    app.include_router(supplier.router)
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> JSONResponse:
+        return JSONResponse({"status": "ok", "service": "storefront"})
+
+    @app.get("/readyz", include_in_schema=False)
+    async def readyz(request: Request) -> JSONResponse:
+        """Ready when the API answers: without it no page can be shown."""
+        try:
+            result = await request.app.state.gateway.execute("{ apiVersion }")
+        except (GatewayUnavailable, GatewayBusy, TokenRejected):
+            return JSONResponse({"status": "waiting for the gateway"}, status_code=503)
+        ok = bool((result.data or {}).get("apiVersion"))
+        return JSONResponse({"status": "ready" if ok else "gateway answered oddly"}, status_code=200 if ok else 503)
+
+    @app.middleware("http")
+    async def guard(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        # A form posted from another site is refused (SameSite=Lax cookies are the first line).
+        if request.method == "POST":
+            origin = request.headers.get("origin")
+            if origin and origin != "null" and urlsplit(origin).netloc != request.headers.get("host"):
+                return PlainTextResponse("cross-site form refused", status_code=403)
+        response = await call_next(request)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
+    @app.exception_handler(GatewayUnavailable)
+    async def unavailable(request: Request, exc: Exception) -> Response:
+        log.warning("gateway unavailable for %s: %s", request.url.path, exc)
+        return _area(request).render("error.html", status_code=503, reason="unavailable", retry_after=30)
+
+    @app.exception_handler(GatewayBusy)
+    async def busy(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, GatewayBusy)
+        response = _area(request).render("error.html", status_code=503, reason="busy", retry_after=exc.retry_after)
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        if exc.status_code == 404:
+            return _area(request).render("not_found.html", status_code=404)
+        return _area(request).render("error.html", status_code=exc.status_code, reason="request", retry_after=0)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        log.error("unexpected error on %s", request.url.path, exc_info=exc)
+        return _area(request).render("error.html", status_code=500, reason="internal", retry_after=0)
+
+    return app

@@ -1,0 +1,171 @@
+"""Pages for buyers: search with facets and fitment, a part, certificate verification."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from fastapi import APIRouter, Form
+from fastapi.responses import Response
+
+from storefront import i18n, queries
+from storefront.web import (
+    COOKIE_COUNTRY,
+    COOKIE_CURRENCY,
+    COOKIE_LOCALE,
+    COUNTRIES,
+    CURRENCIES,
+    BuyerPage,
+    Page,
+    safe_next,
+)
+
+router = APIRouter()
+
+CONDITIONS = tuple(i18n.CONDITIONS)
+_VIN = re.compile(r"^[A-HJ-NPR-Z0-9]{17}$")
+
+
+def _int_or_none(value: str | None) -> int | None:
+    value = (value or "").strip()
+    return int(value) if value.isdigit() else None
+
+
+async def convert_prices(page: Page, parts: list[dict[str, Any]]) -> bool:
+    """Prices in the visitor's currency, in place; False when conversion is unavailable (CNY kept)."""
+    if page.currency == "CNY" or not parts:
+        return True
+    variables: dict[str, Any] = {"currency": page.currency}
+    variables.update({f"id{i}": p["id"] for i, p in enumerate(parts)})
+    result = await page.query(queries.converted_prices(len(parts)), variables, auth=False)
+    data = result.data or {}
+    converted = True
+    for i, part in enumerate(parts):
+        node = data.get(f"p{i}")
+        if not node or not node.get("price"):
+            converted = False
+            continue
+        part["price"] = {**part.get("price", {}), "formatted": node["price"]["formatted"]}
+        if node.get("coreCharge") and part.get("coreCharge"):
+            part["coreCharge"] = {**part["coreCharge"], "formatted": node["coreCharge"]["formatted"]}
+    return converted
+
+
+@router.get("/", name="search")
+async def search(
+    page: BuyerPage,
+    q: str = "",
+    category: str = "",
+    condition: str = "",
+    make: str = "",
+    model: str = "",
+    year: str = "",
+    vin: str = "",
+    ships: str = "",
+    stock: str = "",
+    after: str = "",
+) -> Response:
+    vin = vin.strip().upper()
+    errors: dict[str, str] = {}
+    if vin and not _VIN.match(vin):
+        errors["vin"] = page._("A VIN has 17 letters and digits (no I, O or Q).")
+    if year.strip() and _int_or_none(year) is None:
+        errors["year"] = page._("Enter a year such as 2012.")
+    part_filter: dict[str, Any] = {
+        "category": category or None,
+        "condition": condition if condition in CONDITIONS else None,
+        "make": make.strip() or None,
+        "model": model.strip() or None,
+        "year": _int_or_none(year),
+        "vin": vin if "vin" not in errors else None,
+        "shipsTo": page.country if ships else None,
+        "inStock": True if stock else None,
+    }
+    variables = {
+        "search": q.strip() or None,
+        "filter": {k: v for k, v in part_filter.items() if v is not None},
+        "after": after or None,
+        "country": page.country,
+        "locale": page.locale,
+    }
+    result = await page.query(queries.SEARCH, variables, auth=False)
+    for field, message in result.field_errors(("vin", "year", "make", "model")).items():
+        errors.setdefault(field or "q", message)
+    connection = (result.data or {}).get("parts") or {"edges": [], "pageInfo": {}, "facets": None}
+    parts = [edge["node"] for edge in connection["edges"]]
+    converted = await convert_prices(page, parts)
+    return page.render(
+        "search.html",
+        status_code=422 if errors and not parts else 200,
+        parts=parts,
+        facets=connection.get("facets"),
+        page_info=connection.get("pageInfo") or {},
+        converted=converted,
+        errors=errors,
+        form={
+            "q": q,
+            "category": category,
+            "condition": condition,
+            "make": make,
+            "model": model,
+            "year": year,
+            "vin": vin,
+            "ships": ships,
+            "stock": stock,
+        },
+    )
+
+
+@router.get("/parts/{part_id}", name="part")
+async def part(page: BuyerPage, part_id: str) -> Response:
+    other = "zh" if page.locale != "zh" else "en"
+    result = await page.query(
+        queries.PART,
+        {"id": part_id, "country": page.country, "locale": page.locale, "otherLocale": other},
+        auth=False,
+    )
+    found = (result.data or {}).get("part")
+    if not found:
+        return page.render("not_found.html", status_code=404)
+    converted = await convert_prices(page, [found])
+    return page.render("part.html", part=found, converted=converted)
+
+
+@router.get("/verify", name="verify")
+async def verify(page: BuyerPage, scheme: str = "", number: str = "") -> Response:
+    scheme, number = scheme.strip(), number.strip()
+    verification = None
+    errors: dict[str, str] = {}
+    if scheme and number:
+        result = await page.query(queries.VERIFY, {"scheme": scheme, "number": number}, auth=False)
+        verification = (result.data or {}).get("verifyCertificate")
+        if verification is None:
+            error = result.error()
+            errors["number"] = error.message if error else page._("This certificate could not be checked.")
+    elif scheme or number:
+        errors["scheme" if not scheme else "number"] = page._("Enter both the scheme and the number.")
+    return page.render(
+        "verify.html",
+        status_code=422 if errors else 200,
+        scheme=scheme,
+        number=number,
+        verification=verification,
+        errors=errors,
+    )
+
+
+@router.post("/preferences", name="preferences")
+async def preferences(
+    page: BuyerPage,
+    locale: str = Form(""),
+    currency: str = Form(""),
+    country: str = Form(""),
+    next: str = Form("/"),
+) -> Response:
+    if locale in i18n.LOCALES:
+        page.remember(COOKIE_LOCALE, locale)
+    if currency in CURRENCIES:
+        page.remember(COOKIE_CURRENCY, currency)
+    if country in COUNTRIES:
+        page.remember(COOKIE_COUNTRY, country)
+    return page.redirect(safe_next(next))

@@ -1,0 +1,118 @@
+"""The storefront's only way to the data: POST a GraphQL document to the gateway.
+
+One pooled `httpx.AsyncClient` for the life of the app. Transport failures and 5xx
+answers become `GatewayUnavailable` (a friendly page), 401 becomes `TokenRejected` (the
+caller refreshes or signs the user out), 429 becomes `GatewayBusy`. GraphQL errors come
+back as data with their `extensions.code` and `extensions.field`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+
+class GatewayUnavailable(Exception):
+    """The API cannot be reached, or a service behind it is down."""
+
+
+class GatewayBusy(Exception):
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"rate limited for {retry_after} s")
+        self.retry_after = retry_after
+
+
+class TokenRejected(Exception):
+    """The access token was refused (expired or revoked)."""
+
+
+@dataclass(frozen=True)
+class ApiError:
+    message: str
+    code: str
+    field: str | None = None
+    path: tuple[str | int, ...] = ()
+
+    def form_field(self, names: Collection[str]) -> str | None:
+        """The form field that `extensions.field` names: `input.titleEn` -> `title_en`,
+        `fitments.0.year_from` -> `fitments`, `input.supplier.uscc` -> `uscc`."""
+        if not self.field:
+            return None
+        segments = [re.sub(r"(?<!^)(?=[A-Z])", "_", s).lower() for s in re.split(r"[.\[\]]+", self.field)]
+        return next((s for s in reversed(segments) if s in names), None)
+
+
+@dataclass
+class Result:
+    data: dict[str, Any] | None
+    errors: list[ApiError] = field(default_factory=list)
+
+    def error(self, *codes: str) -> ApiError | None:
+        return next((e for e in self.errors if not codes or e.code in codes), None)
+
+    def field_errors(self, names: Collection[str]) -> dict[str, str]:
+        """Errors by form field, the first message per field; an error naming no field of
+        the form is kept under "" so the page still shows it."""
+        found: dict[str, str] = {}
+        for e in self.errors:
+            found.setdefault(e.form_field(names) or "", e.message)
+        return found
+
+
+class Gateway:
+    def __init__(self, base_url: str, *, timeout: float, transport: httpx.AsyncBaseTransport | None = None) -> None:
+        self.client = httpx.AsyncClient(
+            base_url=base_url,
+            timeout=httpx.Timeout(timeout, connect=3.0),
+            limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
+            transport=transport,
+        )
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+    async def execute(
+        self,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        token: str | None = None,
+        locale: str = "en",
+    ) -> Result:
+        headers = {"Accept-Language": locale}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        try:
+            response = await self.client.post(
+                "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
+            )
+        except httpx.HTTPError as exc:
+            raise GatewayUnavailable(type(exc).__name__) from None
+        if response.status_code == 401:
+            raise TokenRejected
+        if response.status_code == 429:
+            retry = response.headers.get("retry-after", "5")
+            raise GatewayBusy(int(retry) if retry.isdigit() else 5)
+        if response.status_code >= 500:
+            raise GatewayUnavailable(f"gateway answered {response.status_code}")
+        try:
+            body = response.json()
+        except ValueError:
+            raise GatewayUnavailable("gateway answered something that is not JSON") from None
+        errors = [
+            ApiError(
+                message=str(e.get("message", "")),
+                code=str((e.get("extensions") or {}).get("code", "INTERNAL")),
+                field=(e.get("extensions") or {}).get("field"),
+                path=tuple(e.get("path") or ()),
+            )
+            for e in body.get("errors") or []
+        ]
+        result = Result(data=body.get("data"), errors=errors)
+        if result.data is None and result.error("UPSTREAM_UNAVAILABLE", "INTERNAL"):
+            raise GatewayUnavailable("a service behind the gateway is down")
+        return result

@@ -1,0 +1,145 @@
+"""The GraphQL documents the storefront sends: public names of the gateway's schema only."""
+
+from __future__ import annotations
+
+PART_SUMMARY = """
+fragment PartSummary on Part {
+  id sku title(locale: $locale) category condition oemNumbers available warrantyMonths
+  price { amount currency formatted }
+  eligibility(country: $country) { eligible missingSchemes }
+}"""
+
+SEARCH = (
+    """
+query Search($search: String, $filter: PartFilter, $after: String, $country: String!, $locale: String) {
+  parts(search: $search, filter: $filter, first: 20, after: $after) {
+    facets {
+      category { value count }
+      condition { value count }
+      make { value count }
+    }
+    edges { node { ...PartSummary } }
+    pageInfo { hasNextPage endCursor }
+  }
+}"""
+    + PART_SUMMARY
+)
+
+PART = """
+query Part($id: ID!, $country: String!, $locale: String, $otherLocale: String) {
+  part(id: $id) {
+    id sku category condition brand oemNumbers interchangeNumbers available warrantyMonths
+    weightGrams hsCode countryOfOrigin co2eSavedKg listed
+    title(locale: $locale)
+    otherTitle: title(locale: $otherLocale)
+    description(locale: $locale)
+    price { amount currency formatted }
+    coreCharge { amount currency formatted }
+    fitments { make model yearFrom yearTo engineCode }
+    supplier { id nameEn nameZh verified }
+    certificates { id scheme number issuingBody status validFrom validUntil }
+    eligibility(country: $country) {
+      country eligible missingSchemes requiredSchemes
+      expiringSoon { scheme number validUntil }
+    }
+  }
+}"""
+
+
+def converted_prices(count: int) -> str:
+    """Prices of up to `count` parts in one currency, each part by its own `node` field:
+    a failed conversion nulls that field only, never the page that asked."""
+    variables = ", ".join(f"$id{i}: ID!" for i in range(count))
+    fields = "\n".join(
+        f"  p{i}: node(id: $id{i}) {{ ... on Part {{ price(currency: $currency) {{ formatted }} "
+        f"coreCharge(currency: $currency) {{ formatted }} }} }}"
+        for i in range(count)
+    )
+    return f"query Prices($currency: String!, {variables}) {{\n{fields}\n}}"
+
+
+VERIFY = """
+query Verify($scheme: String!, $number: String!) {
+  verifyCertificate(scheme: $scheme, number: $number) {
+    status holderName scope validFrom validUntil issuingBody
+  }
+}"""
+
+VIEWER = """
+query Viewer { viewer { account { email role supplier { id nameEn nameZh verified } } } }"""
+
+SUPPLIER_PARTS = (
+    """
+query SupplierParts($after: String, $country: String!, $locale: String) {
+  viewer {
+    account {
+      email role
+      supplier {
+        id nameEn nameZh verified
+        parts(first: 50, after: $after) {
+          edges { node { ...PartSummary } }
+          pageInfo { hasNextPage endCursor }
+        }
+      }
+    }
+  }
+}"""
+    + PART_SUMMARY
+)
+
+SUPPLIER_PART = """
+query SupplierPart($id: ID!) {
+  viewer { account { email role supplier { id nameEn nameZh verified } } }
+  part(id: $id) {
+    id sku category condition brand oemNumbers interchangeNumbers available warrantyMonths weightGrams hsCode
+    titleEn: title(locale: "en") titleZh: title(locale: "zh")
+    descriptionEn: description(locale: "en") descriptionZh: description(locale: "zh")
+    price { amount } coreCharge { amount }
+    fitments { make model yearFrom yearTo engineCode }
+    supplier { id }
+  }
+}"""
+
+SUPPLIER_CERTIFICATES = """
+query SupplierCertificates {
+  viewer {
+    account {
+      email role
+      supplier {
+        id nameEn nameZh verified
+        parts(first: 100) {
+          edges {
+            node { id sku certificates { id scheme number issuingBody status validFrom validUntil } }
+          }
+        }
+      }
+    }
+  }
+}"""
+
+LOGIN = """
+mutation Login($email: String!, $password: String!) {
+  login(email: $email, password: $password) { token refreshToken account { role } }
+}"""
+
+REGISTER = """
+mutation Register($input: RegisterInput!) {
+  register(input: $input) { token refreshToken account { role } }
+}"""
+
+CREATE_PART = """
+mutation CreatePart($input: PartInput!) { createPart(input: $input) { id sku } }"""
+
+UPDATE_PART = """
+mutation UpdatePart($id: ID!, $input: PartPatch!) { updatePart(id: $id, input: $input) { id sku } }"""
+
+SET_STOCK = """
+mutation SetStock($partId: ID!, $onHand: Int!) { setStock(partId: $partId, onHand: $onHand) { id sku available } }"""
+
+IMPORT_PARTS = """
+mutation ImportParts($csv: String!) { importParts(csv: $csv) { created updated errors { line field message } } }"""
+
+ADD_CERTIFICATE = """
+mutation AddCertificate($input: CertificateInput!) {
+  addCertificate(input: $input) { id scheme number issuingBody status validFrom validUntil }
+}"""

@@ -1,0 +1,23 @@
+// Progressive enhancement only: every page works without this file.
+// A few lines of our own rather than a vendored library (htmx): nothing to audit or keep up to date.
+(function () {
+  "use strict";
+  // Selectors marked data-autosubmit apply at once (the Apply button stays for keyboards and no-JS).
+  document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
+    select.addEventListener("change", function () {
+      if (select.form) select.form.submit();
+    });
+  });
+  // Ask before leaving a form that has unsaved typing.
+  document.querySelectorAll("form[data-warn-unsaved]").forEach(function (form) {
+    var dirty = false;
+    form.addEventListener("input", function () { dirty = true; });
+    form.addEventListener("submit", function () { dirty = false; });
+    window.addEventListener("beforeunload", function (event) {
+      if (dirty) { event.preventDefault(); event.returnValue = ""; }
+    });
+  });
+  // After a failed submission, put the keyboard on the first field with an error.
+  var invalid = document.querySelector("[aria-invalid=true]");
+  if (invalid) invalid.focus();
+})();

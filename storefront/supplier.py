@@ -1,0 +1,509 @@
+"""The supplier portal: sign in or register with the company, parts and stock, a part's form,
+CSV import with a per-row report, certificates and their submission."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request, UploadFile
+from fastapi.responses import Response
+
+from storefront import i18n, queries
+from storefront.web import Page, SupplierPage, safe_next
+
+router = APIRouter(prefix="/supplier")
+
+PART_FIELDS = (
+    "sku", "title_en", "title_zh", "description_en", "description_zh", "category", "condition", "brand",
+    "oem_numbers", "interchange_numbers", "price_cny", "core_charge_cny", "warranty_months", "weight_grams",
+    "hs_code", "on_hand", "fitments",
+)  # fmt: skip
+# What updatePart may change; the rest of a part is fixed once listed.
+EDITABLE_FIELDS = (
+    "title_en", "title_zh", "description_en", "description_zh", "oem_numbers", "interchange_numbers",
+    "price_cny", "core_charge_cny", "warranty_months", "fitments",
+)  # fmt: skip
+REGISTER_FIELDS = ("email", "password", "name_en", "name_zh", "uscc")
+CERTIFICATE_FIELDS = ("scheme", "number", "issuing_body", "valid_from", "valid_until", "categories")
+SCHEMES = (
+    "ISO_9001", "IATF_16949", "ISO_14001", "ECE_R90", "ECE_R10", "ECE_R112", "ECE_R148", "ECE_R149",
+    "ECE_R100", "FMVSS_108", "FMVSS_135", "UN_38_3", "EU_BATTERY_2023_1542", "EAC_TR_CU_018", "CCC",
+    "GCC_CONFORMITY", "KR_KMVSS",
+)  # fmt: skip
+_FITMENT = re.compile(r"^([^:]+):([^:]+):(\d{4})-(\d{4})(?::([^:]+))?$")
+MAX_CSV_BYTES = 2 * 1024 * 1024
+
+
+class FormError(Exception):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+# --- parsing what was typed -------------------------------------------------------------------
+
+
+def _numbers(text: str) -> list[str]:
+    return [n.strip() for n in re.split(r"[,|\n]", text) if n.strip()]
+
+
+def _yuan_to_fen(page: Page, field: str, text: str) -> int | None:
+    text = text.strip().replace(",", "")
+    if not text:
+        return None
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise FormError(field, page._("Enter an amount in yuan, such as 1280.50.")) from None
+    if value < 0 or value != value.quantize(Decimal("0.01")):
+        raise FormError(field, page._("Enter an amount in yuan, such as 1280.50."))
+    return int(value * 100)
+
+
+def _whole(page: Page, field: str, text: str) -> int | None:
+    text = text.strip()
+    if not text:
+        return None
+    if not text.isdigit():
+        raise FormError(field, page._("Enter a whole number."))
+    return int(text)
+
+
+def _fitments(page: Page, text: str) -> list[dict[str, Any]]:
+    found = []
+    for line in (raw.strip() for raw in text.splitlines()):
+        if not line:
+            continue
+        match = _FITMENT.match(line)
+        if not match:
+            raise FormError(
+                "fitments",
+                page._(
+                    "Write each vehicle as make:model:from-to[:engine], e.g. {example}.",
+                    example="Toyota:Corolla:2014-2019:2ZR-FE",
+                ),
+            )
+        make, model, year_from, year_to, engine = match.groups()
+        found.append(
+            {
+                "make": make.strip(),
+                "model": model.strip(),
+                "yearFrom": int(year_from),
+                "yearTo": int(year_to),
+                "engineCode": engine.strip() if engine else None,
+            }
+        )
+    return found
+
+
+def part_input(page: Page, form: dict[str, str], *, editing: bool) -> dict[str, Any]:
+    """The form as a PartInput (new) or a PartPatch (edit); raises FormError naming the field."""
+    values: dict[str, Any] = {
+        "titleEn": form["title_en"].strip(),
+        "titleZh": form["title_zh"].strip() or None,
+        "descriptionEn": form["description_en"].strip() or None,
+        "descriptionZh": form["description_zh"].strip() or None,
+        "oemNumbers": _numbers(form["oem_numbers"]),
+        "interchangeNumbers": _numbers(form["interchange_numbers"]),
+        "priceCny": _yuan_to_fen(page, "price_cny", form["price_cny"]),
+        "coreChargeCny": _yuan_to_fen(page, "core_charge_cny", form["core_charge_cny"]),
+        "warrantyMonths": _whole(page, "warranty_months", form["warranty_months"]),
+        "fitments": _fitments(page, form["fitments"]),
+    }
+    if not editing:
+        values.update(
+            {
+                "sku": form["sku"].strip(),
+                "category": form["category"],
+                "condition": form["condition"],
+                "brand": form["brand"].strip() or None,
+                "weightGrams": _whole(page, "weight_grams", form["weight_grams"]),
+                "hsCode": form["hs_code"].strip() or None,
+                "onHand": _whole(page, "on_hand", form["on_hand"]),
+            }
+        )
+        for field, key in (("price_cny", "priceCny"), ("weight_grams", "weightGrams"), ("sku", "sku")):
+            if values[key] in (None, ""):
+                raise FormError(field, page._("This field is required."))
+        if values["warrantyMonths"] is None:
+            values["warrantyMonths"] = 0
+    if not values["titleEn"]:
+        raise FormError("title_en", page._("This field is required."))
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def _fen_to_yuan(amount: int | None) -> str:
+    return "" if amount is None else f"{Decimal(amount) / 100:.2f}"
+
+
+def form_from_part(part: dict[str, Any]) -> dict[str, str]:
+    return {
+        "sku": part["sku"],
+        "title_en": part["titleEn"],
+        "title_zh": part["titleZh"] if part["titleZh"] != part["titleEn"] else "",
+        "description_en": part.get("descriptionEn") or "",
+        "description_zh": (part.get("descriptionZh") or "")
+        if part.get("descriptionZh") != part.get("descriptionEn")
+        else "",
+        "category": part["category"],
+        "condition": part["condition"],
+        "brand": part.get("brand") or "",
+        "oem_numbers": ", ".join(part["oemNumbers"]),
+        "interchange_numbers": ", ".join(part["interchangeNumbers"]),
+        "price_cny": _fen_to_yuan(part["price"]["amount"]),
+        "core_charge_cny": _fen_to_yuan((part.get("coreCharge") or {}).get("amount")),
+        "warranty_months": str(part["warrantyMonths"]),
+        "weight_grams": str(part["weightGrams"]),
+        "hs_code": part["hsCode"],
+        "on_hand": str(part["available"]),
+        "fitments": "\n".join(
+            f"{f['make']}:{f['model']}:{f['yearFrom']}-{f['yearTo']}"
+            + (f":{f['engineCode']}" if f["engineCode"] else "")
+            for f in part["fitments"]
+        ),
+    }
+
+
+async def _form(request: Request, names: tuple[str, ...]) -> dict[str, str]:
+    data = await request.form()
+    return {name: str(data.get(name) or "") for name in names}
+
+
+# --- who is signed in -------------------------------------------------------------------------
+
+
+def _supplier_of(data: dict[str, Any] | None) -> dict[str, Any] | None:
+    account = ((data or {}).get("viewer") or {}).get("account")
+    if not account or account.get("role") != "SUPPLIER" or not account.get("supplier"):
+        return None
+    return {"email": account["email"], **account["supplier"]}
+
+
+def to_login(page: Page) -> Response:
+    return page.redirect(f"/supplier/login?next={quote(page.here)}")
+
+
+async def current_supplier(page: Page) -> dict[str, Any] | None:
+    if not page.token and not page.refresh_token:
+        return None
+    result = await page.query(queries.VIEWER)
+    return _supplier_of(result.data)
+
+
+# --- sign in, register, sign out --------------------------------------------------------------
+
+
+@router.get("/login", name="supplier_login")
+async def login_form(page: SupplierPage, next: str = "/supplier") -> Response:
+    return page.render("supplier/login.html", form={"email": ""}, errors={}, next=safe_next(next, "/supplier"))
+
+
+@router.post("/login")
+async def login(page: SupplierPage, request: Request) -> Response:
+    form = await _form(request, ("email", "password", "next"))
+    target = safe_next(form["next"], "/supplier")
+    result = await page.query(queries.LOGIN, {"email": form["email"].strip(), "password": form["password"]}, auth=False)
+    payload = (result.data or {}).get("login")
+    errors: dict[str, str] = {}
+    if payload is None:
+        error = result.error()
+        if error and error.code == "RATE_LIMITED":
+            errors["password"] = page._("Too many attempts; wait a few minutes and try again.")
+        elif error and error.code == "BAD_USER_INPUT" and error.form_field(("email",)):
+            errors["email"] = error.message
+        else:
+            errors["password"] = page._("Wrong e-mail address or password.")
+    elif payload["account"]["role"] != "SUPPLIER":
+        errors["email"] = page._("This account is not a supplier account.")
+    if errors or payload is None:
+        return page.render(
+            "supplier/login.html", status_code=422, form={"email": form["email"]}, errors=errors, next=target
+        )
+    page.sign_in(payload["token"], payload["refreshToken"])
+    return page.redirect(target)
+
+
+@router.get("/register", name="supplier_register")
+async def register_form(page: SupplierPage) -> Response:
+    return page.render("supplier/register.html", form=dict.fromkeys(REGISTER_FIELDS, ""), errors={})
+
+
+@router.post("/register")
+async def register(page: SupplierPage, request: Request) -> Response:
+    form = await _form(request, REGISTER_FIELDS)
+    variables = {
+        "input": {
+            "email": form["email"].strip(),
+            "password": form["password"],
+            "role": "SUPPLIER",
+            "supplier": {"nameEn": form["name_en"].strip(), "nameZh": form["name_zh"].strip(), "uscc": form["uscc"]},
+        }
+    }
+    result = await page.query(queries.REGISTER, variables, auth=False)
+    payload = (result.data or {}).get("register")
+    if payload is None:
+        errors = result.field_errors(REGISTER_FIELDS)
+        return page.render("supplier/register.html", status_code=422, form={**form, "password": ""}, errors=errors)
+    page.sign_in(payload["token"], payload["refreshToken"])
+    return page.redirect("/supplier?notice=welcome")
+
+
+@router.post("/logout", name="supplier_logout")
+async def logout(page: SupplierPage) -> Response:
+    page.sign_out()
+    return page.redirect("/supplier/login")
+
+
+# --- parts and stock --------------------------------------------------------------------------
+
+
+async def _parts_page(page: Page, *, after: str | None = None, status_code: int = 200, **context: Any) -> Response:
+    result = await page.query(queries.SUPPLIER_PARTS, {"after": after, "country": page.country, "locale": page.locale})
+    supplier = _supplier_of(result.data)
+    if supplier is None:
+        return to_login(page)
+    connection = supplier.pop("parts")
+    return page.render(
+        "supplier/parts.html",
+        status_code=status_code,
+        supplier=supplier,
+        parts=[e["node"] for e in connection["edges"]],
+        page_info=connection["pageInfo"],
+        **{"stock_errors": {}, "notice": None, **context},
+    )
+
+
+@router.get("", name="supplier_parts")
+async def parts(page: SupplierPage, after: str = "", notice: str = "", sku: str = "") -> Response:
+    notices = {
+        "welcome": page._("Your company is registered. List your first part or import a CSV."),
+        "stock_saved": page._("Stock of {sku} saved.", sku=sku),
+        "part_saved": page._("Part {sku} saved.", sku=sku),
+    }
+    return await _parts_page(page, after=after or None, notice=notices.get(notice))
+
+
+@router.post("/parts/{part_id}/stock", name="supplier_stock")
+async def set_stock(page: SupplierPage, part_id: str, request: Request) -> Response:
+    form = await _form(request, ("on_hand",))
+    try:
+        on_hand = _whole(page, "on_hand", form["on_hand"])
+        if on_hand is None:
+            raise FormError("on_hand", page._("Enter a whole number."))
+    except FormError as exc:
+        return await _parts_page(page, status_code=422, stock_errors={part_id: (form["on_hand"], exc.message)})
+    result = await page.query(queries.SET_STOCK, {"partId": part_id, "onHand": on_hand})
+    saved = (result.data or {}).get("setStock")
+    if saved is None:
+        if result.error("UNAUTHENTICATED"):
+            return to_login(page)
+        error = result.error()
+        message = error.message if error else page._("The stock could not be saved.")
+        return await _parts_page(page, status_code=422, stock_errors={part_id: (form["on_hand"], message)})
+    return page.redirect(f"/supplier?notice=stock_saved&sku={quote(saved['sku'])}")
+
+
+def _part_form(
+    page: Page, supplier: dict[str, Any], form: dict[str, str], errors: dict[str, str], *,
+    part_id: str | None, status_code: int = 200,
+) -> Response:  # fmt: skip
+    return page.render(
+        "supplier/part_form.html",
+        status_code=status_code,
+        supplier=supplier,
+        form=form,
+        errors=errors,
+        part_id=part_id,
+        editable=EDITABLE_FIELDS if part_id else PART_FIELDS,
+        categories=i18n.CATEGORIES,
+        conditions=tuple(i18n.CONDITIONS),
+    )
+
+
+@router.get("/parts/new", name="supplier_new_part")
+async def new_part(page: SupplierPage) -> Response:
+    supplier = await current_supplier(page)
+    if supplier is None:
+        return to_login(page)
+    form = {**dict.fromkeys(PART_FIELDS, ""), "condition": "REMANUFACTURED", "warranty_months": "12", "on_hand": "0"}
+    return _part_form(page, supplier, form, {}, part_id=None)
+
+
+@router.post("/parts/new")
+async def create_part(page: SupplierPage, request: Request) -> Response:
+    supplier = await current_supplier(page)
+    if supplier is None:
+        return to_login(page)
+    form = await _form(request, PART_FIELDS)
+    try:
+        values = part_input(page, form, editing=False)
+    except FormError as exc:
+        return _part_form(page, supplier, form, {exc.field: exc.message}, part_id=None, status_code=422)
+    result = await page.query(queries.CREATE_PART, {"input": values})
+    created = (result.data or {}).get("createPart")
+    if created is None:
+        errors = result.field_errors(PART_FIELDS)
+        return _part_form(page, supplier, form, errors, part_id=None, status_code=422)
+    return page.redirect(f"/supplier?notice=part_saved&sku={quote(created['sku'])}")
+
+
+async def _own_part(page: Page, part_id: str) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    result = await page.query(queries.SUPPLIER_PART, {"id": part_id})
+    supplier = _supplier_of(result.data)
+    part = (result.data or {}).get("part")
+    if supplier is None or part is None or part["supplier"]["id"] != supplier["id"]:
+        return supplier, None
+    return supplier, part
+
+
+@router.get("/parts/{part_id}/edit", name="supplier_edit_part")
+async def edit_part(page: SupplierPage, part_id: str) -> Response:
+    supplier, part = await _own_part(page, part_id)
+    if supplier is None:
+        return to_login(page)
+    if part is None:
+        return page.render("not_found.html", status_code=404)
+    return _part_form(page, supplier, form_from_part(part), {}, part_id=part_id)
+
+
+@router.post("/parts/{part_id}/edit")
+async def update_part(page: SupplierPage, part_id: str, request: Request) -> Response:
+    supplier, part = await _own_part(page, part_id)
+    if supplier is None:
+        return to_login(page)
+    if part is None:
+        return page.render("not_found.html", status_code=404)
+    typed = await _form(request, EDITABLE_FIELDS)
+    form = {**form_from_part(part), **typed}
+    try:
+        values = part_input(page, form, editing=True)
+    except FormError as exc:
+        return _part_form(page, supplier, form, {exc.field: exc.message}, part_id=part_id, status_code=422)
+    result = await page.query(queries.UPDATE_PART, {"id": part_id, "input": values})
+    updated = (result.data or {}).get("updatePart")
+    if updated is None:
+        errors = result.field_errors(PART_FIELDS)
+        return _part_form(page, supplier, form, errors, part_id=part_id, status_code=422)
+    return page.redirect(f"/supplier?notice=part_saved&sku={quote(updated['sku'])}")
+
+
+# --- CSV import -------------------------------------------------------------------------------
+
+
+@router.get("/import", name="supplier_import")
+async def import_form(page: SupplierPage) -> Response:
+    supplier = await current_supplier(page)
+    if supplier is None:
+        return to_login(page)
+    return page.render("supplier/import.html", supplier=supplier, csv="", outcome=None, errors={})
+
+
+@router.post("/import")
+async def import_csv(page: SupplierPage, request: Request) -> Response:
+    supplier = await current_supplier(page)
+    if supplier is None:
+        return to_login(page)
+    data = await request.form()
+    text = str(data.get("csv") or "")
+    upload = data.get("file")
+    errors: dict[str, str] = {}
+    if isinstance(upload, UploadFile) and upload.filename:
+        raw = await upload.read(MAX_CSV_BYTES + 1)
+        if len(raw) > MAX_CSV_BYTES:
+            errors["file"] = page._("The file is larger than 2 MB; split it into several files.")
+        else:
+            try:
+                text = raw.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                errors["file"] = page._("Save the file as UTF-8 CSV and try again.")
+    if not errors and not text.strip():
+        errors["csv"] = page._("Choose a CSV file or paste its contents.")
+    outcome = None
+    if not errors:
+        result = await page.query(queries.IMPORT_PARTS, {"csv": text})
+        outcome = (result.data or {}).get("importParts")
+        if outcome is None:
+            error = result.error()
+            errors = {"csv": error.message if error else page._("The file could not be imported.")}
+    shown = text if len(text) <= 20_000 else ""
+    return page.render(
+        "supplier/import.html",
+        status_code=422 if errors else 200,
+        supplier=supplier,
+        csv=shown,
+        outcome=outcome,
+        errors=errors,
+    )
+
+
+# --- certificates -----------------------------------------------------------------------------
+
+
+async def _certificates_page(
+    page: Page, *, form: dict[str, Any], errors: dict[str, str], added: dict[str, Any] | None, status_code: int = 200
+) -> Response:
+    result = await page.query(queries.SUPPLIER_CERTIFICATES)
+    supplier = _supplier_of(result.data)
+    if supplier is None:
+        return to_login(page)
+    certificates: dict[str, dict[str, Any]] = {}
+    for edge in supplier.pop("parts")["edges"]:
+        for certificate in edge["node"]["certificates"]:
+            entry = certificates.setdefault(certificate["id"], {**certificate, "parts": []})
+            entry["parts"].append(edge["node"]["sku"])
+    return page.render(
+        "supplier/certificates.html",
+        status_code=status_code,
+        supplier=supplier,
+        certificates=sorted(certificates.values(), key=lambda c: (c["scheme"], c["number"])),
+        form=form,
+        errors=errors,
+        added=added,
+        schemes=SCHEMES,
+        categories=i18n.CATEGORIES,
+    )
+
+
+@router.get("/certificates", name="supplier_certificates")
+async def certificates(page: SupplierPage) -> Response:
+    form: dict[str, Any] = {**dict.fromkeys(CERTIFICATE_FIELDS, ""), "categories": []}
+    return await _certificates_page(page, form=form, errors={}, added=None)
+
+
+@router.post("/certificates")
+async def add_certificate(page: SupplierPage, request: Request) -> Response:
+    data = await request.form()
+    form: dict[str, Any] = {name: str(data.get(name) or "").strip() for name in CERTIFICATE_FIELDS}
+    form["categories"] = [str(c) for c in data.getlist("categories") if str(c) in i18n.CATEGORIES]
+    errors = {
+        name: page._("This field is required.")
+        for name in ("scheme", "number", "issuing_body", "valid_from", "valid_until")
+        if not form[name]
+    }
+    added = None
+    if not errors:
+        variables = {
+            "input": {
+                "scheme": form["scheme"],
+                "number": form["number"],
+                "issuingBody": form["issuing_body"],
+                "validFrom": form["valid_from"],
+                "validUntil": form["valid_until"],
+                "categories": form["categories"] or None,
+            }
+        }
+        result = await page.query(queries.ADD_CERTIFICATE, variables)
+        added = (result.data or {}).get("addCertificate")
+        if added is None:
+            if result.error("UNAUTHENTICATED"):
+                return to_login(page)
+            errors = result.field_errors(CERTIFICATE_FIELDS)
+            if "" in errors and len(errors) == 1:
+                errors = {"number": errors[""]}
+    if added is not None:
+        form = {**dict.fromkeys(CERTIFICATE_FIELDS, ""), "categories": []}
+    return await _certificates_page(page, form=form, errors=errors, added=added, status_code=422 if errors else 200)

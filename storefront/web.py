@@ -1,0 +1,191 @@
+"""What every page shares: the visitor's preferences and credentials, and how a page renders.
+
+Credentials: the access token and the refresh token live in HttpOnly, SameSite=Lax cookies,
+so page scripts never see them and another site's form cannot send them. When the gateway
+refuses an expired access token, the refresh token is spent once for a new pair.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
+
+from fastapi import Depends, Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from storefront import i18n
+from storefront.gateway import Gateway, Result, TokenRejected
+from storefront.settings import StorefrontSettings
+
+Area = Literal["buyer", "supplier"]
+
+COOKIE_TOKEN = "tn_token"
+COOKIE_REFRESH = "tn_refresh"
+COOKIE_LOCALE = "tn_locale"
+COOKIE_CURRENCY = "tn_currency"
+COOKIE_COUNTRY = "tn_country"
+PREFERENCE_MAX_AGE = 365 * 24 * 3600
+REFRESH_MAX_AGE = 30 * 24 * 3600
+
+CURRENCIES = ("EUR", "USD", "GBP", "AED", "CNY")
+# Destinations offered in the ship-to selector (ISO 3166-1 alpha-2); the market rules know more.
+COUNTRIES = (
+    "DE", "FR", "IT", "ES", "NL", "BE", "PL", "GB", "IE", "NO", "CH", "US", "CA", "MX", "BR", "AU",
+    "AE", "SA", "TR", "RU", "KZ", "JP", "KR", "SG", "MY", "TH", "VN",
+)  # fmt: skip
+DEFAULT_CURRENCY = "EUR"
+DEFAULT_COUNTRY = "DE"
+
+REFRESH = """
+mutation Refresh($refreshToken: String!) {
+  refreshToken(refreshToken: $refreshToken) { token refreshToken }
+}"""
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """Only a path on this site: never `//evil.example` or an absolute URL."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    return target
+
+
+class Page:
+    """One request's view of the visitor, and the way its page talks to the API and renders."""
+
+    def __init__(self, request: Request, area: Area) -> None:
+        self.request = request
+        self.area = area
+        app = request.app
+        self.settings: StorefrontSettings = app.state.settings
+        self.gateway: Gateway = app.state.gateway
+        self.templates: Jinja2Templates = app.state.templates
+        cookies = request.cookies
+        chosen = cookies.get(COOKIE_LOCALE)
+        if chosen in i18n.LOCALES:
+            self.locale = str(chosen)
+        elif area == "supplier":
+            self.locale = "zh"  # suppliers in Tongnan: Chinese first
+        else:
+            self.locale = i18n.negotiate(request.headers.get("accept-language"))
+        currency = cookies.get(COOKIE_CURRENCY, "")
+        self.currency = currency if currency in CURRENCIES else DEFAULT_CURRENCY
+        country = cookies.get(COOKIE_COUNTRY, "")
+        self.country = country if country in COUNTRIES else DEFAULT_COUNTRY
+        self.token = cookies.get(COOKIE_TOKEN) or None
+        self.refresh_token = cookies.get(COOKIE_REFRESH) or None
+        self._set: dict[str, tuple[str, int]] = {}
+        self._delete: set[str] = set()
+
+    # --- words -------------------------------------------------------------------------------
+
+    def _(self, text: str, **values: Any) -> str:
+        return i18n.translate(self.locale, text, **values)
+
+    # --- the API -----------------------------------------------------------------------------
+
+    async def query(self, document: str, variables: dict[str, Any] | None = None, *, auth: bool = True) -> Result:
+        token = self.token if auth else None
+        try:
+            return await self.gateway.execute(document, variables, token=token, locale=self.locale)
+        except TokenRejected:
+            if token is None:
+                raise
+        if await self._refresh():
+            try:
+                return await self.gateway.execute(document, variables, token=self.token, locale=self.locale)
+            except TokenRejected:
+                pass
+        self.sign_out()
+        return await self.gateway.execute(document, variables, locale=self.locale)
+
+    async def _refresh(self) -> bool:
+        if not self.refresh_token:
+            return False
+        try:
+            result = await self.gateway.execute(REFRESH, {"refreshToken": self.refresh_token}, locale=self.locale)
+        except TokenRejected:
+            return False
+        payload = (result.data or {}).get("refreshToken")
+        if not payload:
+            return False
+        self.sign_in(payload["token"], payload["refreshToken"])
+        return True
+
+    def sign_in(self, token: str, refresh_token: str) -> None:
+        self.token, self.refresh_token = token, refresh_token
+        self._set[COOKIE_TOKEN] = (token, REFRESH_MAX_AGE)
+        self._set[COOKIE_REFRESH] = (refresh_token, REFRESH_MAX_AGE)
+
+    def sign_out(self) -> None:
+        self.token = self.refresh_token = None
+        for name in (COOKIE_TOKEN, COOKIE_REFRESH):
+            self._set.pop(name, None)
+            self._delete.add(name)
+
+    def remember(self, name: str, value: str) -> None:
+        self._set[name] = (value, PREFERENCE_MAX_AGE)
+
+    # --- responses ---------------------------------------------------------------------------
+
+    def apply(self, response: Response) -> Response:
+        for name in self._delete:
+            response.delete_cookie(name, path="/", httponly=True, samesite="lax", secure=self.settings.cookies_secure)
+        for name, (value, max_age) in self._set.items():
+            response.set_cookie(
+                name,
+                value,
+                max_age=max_age,
+                path="/",
+                httponly=True,
+                samesite="lax",
+                secure=self.settings.cookies_secure,
+            )
+        return response
+
+    def render(self, template: str, status_code: int = 200, **context: Any) -> Response:
+        response = self.templates.TemplateResponse(
+            self.request, template, {"page": self, "_": self._, **context}, status_code=status_code
+        )
+        return self.apply(response)
+
+    def redirect(self, url: str) -> Response:
+        return self.apply(RedirectResponse(url, status_code=303))
+
+    # --- helpers for templates ---------------------------------------------------------------
+
+    @property
+    def here(self) -> str:
+        query = self.request.url.query
+        return self.request.url.path + (f"?{query}" if query else "")
+
+    def url_with(self, **changes: Any) -> str:
+        """This page's URL with some query parameters changed (None removes one); paging restarts."""
+        params = {k: v for k, v in self.request.query_params.items() if k != "after"}
+        for key, value in changes.items():
+            if value is None or value == "":
+                params.pop(key, None)
+            else:
+                params[key] = str(value)
+        return self.request.url.path + ("?" + urlencode(params) if params else "")
+
+    def country_name(self, code: str) -> str:
+        return i18n.country_name(self.locale, code)
+
+    def category_label(self, code: str) -> str:
+        return i18n.category_label(self.locale, code)
+
+    def condition_label(self, code: str) -> str:
+        return self._(i18n.CONDITIONS.get(code, code))
+
+
+def buyer_page(request: Request) -> Page:
+    return Page(request, "buyer")
+
+
+def supplier_page(request: Request) -> Page:
+    return Page(request, "supplier")
+
+
+BuyerPage = Annotated[Page, Depends(buyer_page)]
+SupplierPage = Annotated[Page, Depends(supplier_page)]

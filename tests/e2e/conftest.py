@@ -1,0 +1,159 @@
+"""The whole stack as `tongnan up` runs it (real processes on free ports, a temporary var
+directory), and Debian's Chromium driven by Playwright.
+
+These tests run in the SQLite pass only: the storefront has no database, and every
+service's PostgreSQL behaviour is proven by its own tests in the PostgreSQL pass.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, Playwright, ViewportSize, sync_playwright
+
+from tests.databases import Databases
+
+CHROMIUM = Path("/usr/bin/chromium")
+# Headless flags for Debian's Chromium under root in CI, with no network of its own.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PORT_VARIABLES = (
+    "TONGNAN_GATEWAY_PORT",
+    "TONGNAN_CATALOG_PORT",
+    "TONGNAN_ORDERS_PORT",
+    "TONGNAN_CERTIFICATION_PORT",
+    "TONGNAN_LOCALSTRIPE_PORT",
+    "TONGNAN_STOREFRONT_PORT",
+)
+VIEWPORTS: dict[str, ViewportSize] = {
+    "desktop": {"width": 1280, "height": 800},
+    "phone": {"width": 390, "height": 844},
+}
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+START_TIMEOUT_SECONDS = 150
+
+
+def free_ports(count: int) -> list[int]:
+    sockets = []
+    for _ in range(count):
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        sockets.append(s)
+    ports = [int(s.getsockname()[1]) for s in sockets]
+    for s in sockets:
+        s.close()
+    return ports
+
+
+@dataclass
+class RunningStack:
+    storefront: str
+    gateway: str
+    log: list[str] = field(default_factory=list)
+
+
+def _drain(pipe: object, into: list[str]) -> None:
+    assert hasattr(pipe, "readline")
+    for line in iter(pipe.readline, ""):
+        into.append(line)
+
+
+@pytest.fixture(scope="session")
+def running_stack(databases: Databases, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
+    if databases.is_postgres:
+        pytest.skip("browser tests run in the SQLite pass (the storefront has no database)")
+    if not CHROMIUM.exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{CHROMIUM} is missing; .ci/run installs Debian's chromium")
+        pytest.skip(f"{CHROMIUM} is missing: apt-get install -y chromium (CI installs it)")
+    ports = dict(zip(PORT_VARIABLES, free_ports(len(PORT_VARIABLES)), strict=True))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TONGNAN_")}
+    env.update({k: str(v) for k, v in ports.items()})
+    env["TONGNAN_VAR_DIR"] = str(tmp_path_factory.mktemp("e2e-var"))
+    env["TONGNAN_DATABASE_URL_TEMPLATE"] = databases.url_template()
+    env["PYTHONUNBUFFERED"] = "1"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "services.cli", "up"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    log: list[str] = []
+    assert proc.stdout is not None
+    try:
+        deadline = time.monotonic() + START_TIMEOUT_SECONDS
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            if not line and proc.poll() is not None:
+                break
+            log.append(line)
+            if line.startswith("Ctrl-C stops every process"):
+                break
+        text = "".join(log)
+        if "Ctrl-C stops every process" not in text:
+            raise AssertionError(f"tongnan up did not start:\n{text[-4000:]}")
+        storefront = f"http://127.0.0.1:{ports['TONGNAN_STOREFRONT_PORT']}"
+        assert f"{storefront}/" in text, "tongnan up does not print the storefront's URL"
+        # Keep reading so the children never block on a full pipe.
+        threading.Thread(target=_drain, args=(proc.stdout, log), daemon=True).start()
+        yield RunningStack(storefront=storefront, gateway=f"http://127.0.0.1:{ports['TONGNAN_GATEWAY_PORT']}", log=log)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture(scope="session")
+def playwright_instance() -> Iterator[Playwright]:
+    with sync_playwright() as playwright:
+        yield playwright
+
+
+@pytest.fixture(scope="session")
+def browser(running_stack: RunningStack, playwright_instance: Playwright) -> Iterator[Browser]:
+    browser = playwright_instance.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+
+
+@pytest.fixture(params=list(VIEWPORTS))
+def viewport(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+def new_page(browser: Browser, stack: RunningStack, viewport: str = "desktop", locale: str = "en-US") -> Page:
+    context = browser.new_context(
+        base_url=stack.storefront, viewport=VIEWPORTS[viewport], locale=locale, is_mobile=viewport == "phone"
+    )
+    context.set_default_timeout(15_000)
+    return context.new_page()
+
+
+def screenshot(page: Page, name: str, viewport: str) -> Path:
+    """A picture of what the visitor sees, for CI's artifacts and the README's tour."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}-{viewport}.png"
+    page.screenshot(path=str(path), full_page=False)
+    return path
