@@ -82,6 +82,16 @@ def test_oem_lookup_across_formatting_variants(demo: TestClient, typed: str) -> 
     assert found and all(p["oem_numbers"] == ["1K0615123E"] for p in found)
 
 
+def test_an_oem_number_typed_into_the_search_box_finds_its_parts(demo: TestClient) -> None:
+    hits = all_pages(demo, q="1k0-615-123 e")
+    assert hits and all(p["oem_numbers"] == ["1K0615123E"] for p in hits)
+    prices = [p["price_cny"] for p in hits]
+    assert prices == sorted(prices)
+    assert all_pages(demo, q="0 986 494 524", condition="USED") == [
+        p for p in all_pages(demo, q="0986494524") if p["condition"] == "USED"
+    ]
+
+
 def test_oem_lookup_by_interchange_number_and_prefix(demo: TestClient) -> None:
     bosch = demo.get("/parts/by-oem-number", params={"number": "0 986 494 524"}, headers=ANONYMOUS).json()
     assert bosch and all(p["oem_numbers"] == ["1K0698151A"] for p in bosch)

@@ -16,6 +16,7 @@ How ranking stays bounded at a million parts (see the README's performance secti
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,7 +28,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
 from services.catalog import domain
-from services.catalog.models import Fitment, Part, SearchDoc, SearchPosting, Stock, table
+from services.catalog.models import Fitment, Part, PartNumber, SearchDoc, SearchPosting, Stock, table
 from services.catalog.schemas import FacetCount, Facets, PageInfo, SortOrder
 from services.catalog.search import text
 from services.common.errors import BadInput
@@ -45,6 +46,7 @@ D = table(SearchDoc)
 SP = table(SearchPosting)
 F = table(Fitment)
 S = table(Stock)
+PN = table(PartNumber)
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,11 +144,27 @@ def search(session: Session, params: SearchParams) -> SearchResult:
     terms = text.query_terms(params.q or "")[:MAX_QUERY_TERMS]
     sort = params.sort or ("relevance" if terms else "newest")
     filters = _filters(params)
+    number = _as_part_number(params.q)
+    if number is not None and session.execute(select(PN.c.part_id).where(PN.c.normalised == number).limit(1)).first():
+        # Someone typed an OEM or interchange number into the search box: its parts, cheapest first.
+        filters.append(P.c.id.in_(select(PN.c.part_id).where(PN.c.normalised == number)))
+        return _browse(session, params, "price_asc" if sort == "relevance" else sort, filters, size)
     if terms:
         return _text_search(session, params, terms, sort, filters, size)
     if sort == "relevance":
         sort = "newest"
     return _browse(session, params, sort, filters, size)
+
+
+_PART_NUMBER_LIKE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z .\-/]{3,58}$")
+
+
+def _as_part_number(q: str | None) -> str | None:
+    """The normalised form of a query that looks like a part number (has a digit, 5+ characters)."""
+    if not q or not _PART_NUMBER_LIKE.match(q.strip()):
+        return None
+    normalised = domain.normalise_part_number(q)
+    return normalised if len(normalised) >= 5 and any(c.isdigit() for c in normalised) else None
 
 
 def _sort_columns(sort: str) -> tuple[ColumnElement[Any], ColumnElement[Any], bool]:
