@@ -88,15 +88,17 @@ async def search(
         "country": page.country,
         "locale": page.locale,
     }
-    result = await page.query(queries.SEARCH, variables, auth=False)
-    for field, message in result.field_errors(("vin", "year", "make", "model")).items():
-        errors.setdefault(field or "q", message)
-    connection = (result.data or {}).get("parts") or {"edges": [], "pageInfo": {}, "facets": None}
+    connection: dict[str, Any] = {"edges": [], "pageInfo": {}, "facets": None}
+    if not errors:  # a mistyped filter is shown on its field, not silently dropped
+        result = await page.query(queries.SEARCH, variables, auth=False)
+        for field, message in result.field_errors(("vin", "year", "make", "model")).items():
+            errors.setdefault(field or "q", message)
+        connection = (result.data or {}).get("parts") or connection
     parts = [edge["node"] for edge in connection["edges"]]
     converted = await convert_prices(page, parts)
     return page.render(
         "search.html",
-        status_code=422 if errors and not parts else 200,
+        status_code=422 if errors else 200,
         parts=parts,
         facets=connection.get("facets"),
         page_info=connection.get("pageInfo") or {},

@@ -8,8 +8,9 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Request, UploadFile
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from starlette.datastructures import UploadFile
 
 from storefront import i18n, queries
 from storefront.web import Page, SupplierPage, safe_next

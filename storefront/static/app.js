@@ -2,12 +2,12 @@
 // A few lines of our own rather than a vendored library (htmx): nothing to audit or keep up to date.
 (function () {
   "use strict";
-  // Selectors marked data-autosubmit apply at once (the Apply button stays for keyboards and no-JS).
-  document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
-    select.addEventListener("change", function () {
-      if (select.form) select.form.submit();
+  // On a phone, filter panels start folded so the results come first (open without JavaScript).
+  if (window.matchMedia("(max-width: 47.99rem)").matches) {
+    document.querySelectorAll("details[data-fold-on-phone]").forEach(function (details) {
+      if (!details.querySelector("[aria-invalid=true]")) details.removeAttribute("open");
     });
-  });
+  }
   // Ask before leaving a form that has unsaved typing.
   document.querySelectorAll("form[data-warn-unsaved]").forEach(function (form) {
     var dirty = false;

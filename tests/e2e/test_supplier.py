@@ -43,7 +43,6 @@ def test_supplier_registers_imports_a_csv_with_one_bad_row_and_edits_stock(
     expect(page.locator("#f-name_en")).to_have_value("Tongnan Test Reman")
 
     register_supplier(page, "Hengxin")
-    screenshot(page, "supplier-parts-empty", "desktop")
 
     prefix = sku_prefix()
     page.get_by_role("link", name="导入 CSV").first.click()
@@ -55,7 +54,7 @@ def test_supplier_registers_imports_a_csv_with_one_bad_row_and_edits_stock(
     expect(rows).to_have_count(1)
     expect(rows.first.locator("td").nth(0)).to_have_text("3")
     expect(rows.first.locator("td").nth(1)).to_have_text("condition")
-    screenshot(page, "supplier-import", "desktop")
+    screenshot(page, "supplier-import-report", "desktop")
 
     page.get_by_role("link", name="返回我的配件").click()
     row = page.locator(f"#part-{prefix}-ALT-1")
@@ -71,7 +70,7 @@ def test_supplier_registers_imports_a_csv_with_one_bad_row_and_edits_stock(
     row = page.locator(f"#part-{prefix}-STA-1")
     expect(row.get_by_role("textbox")).to_have_value("-3")
     expect(row.get_by_role("textbox")).to_have_attribute("aria-invalid", "true")
-    screenshot(page, "supplier-parts", "desktop")
+    screenshot(page, "supplier-stock-error", "desktop")
 
 
 def test_part_form_keeps_what_was_typed_and_marks_the_field_the_api_names(
@@ -79,7 +78,8 @@ def test_part_form_keeps_what_was_typed_and_marks_the_field_the_api_names(
 ) -> None:
     page = new_page(browser, running_stack, locale="zh-CN")
     register_supplier(page, "Xinda")
-    page.get_by_label("Language").or_(page.get_by_label("语言")).select_option("en")
+    page.get_by_label("语言").select_option("en")
+    page.get_by_role("button", name="应用").click()
     page.get_by_role("link", name="New part").first.click()
     sku = f"{sku_prefix()}-TUR-1"
     page.get_by_label("SKU").fill(sku)

@@ -1,0 +1,108 @@
+"""The main pages at desktop and phone width: screenshots for the README's tour, and checks
+that a phone never has to scroll sideways and a keyboard reaches the content first."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from tests.e2e.conftest import RunningStack, new_page, screenshot
+from tests.storefront.factories import GOOD_AND_BAD_CSV, PASSWORD, new_uscc, sku_prefix, unique_email
+
+REGISTER = """
+mutation ($input: RegisterInput!) { register(input: $input) { token refreshToken } }"""
+IMPORT = "mutation ($csv: String!) { importParts(csv: $csv) { created } }"
+
+
+def gql(stack: RunningStack, query: str, variables: dict[str, Any], token: str | None = None) -> Any:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    body = httpx.post(
+        f"{stack.gateway}/graphql", json={"query": query, "variables": variables}, headers=headers, timeout=30
+    ).json()
+    assert "errors" not in body, body
+    return body["data"]
+
+
+@pytest.fixture(scope="module")
+def supplier_tokens(running_stack: RunningStack) -> dict[str, str]:
+    """A supplier with a few parts, registered through the public API."""
+    tokens = gql(
+        running_stack,
+        REGISTER,
+        {
+            "input": {
+                "email": unique_email("tour"),
+                "password": PASSWORD,
+                "role": "SUPPLIER",
+                "supplier": {
+                    "nameEn": "Chongqing Tongnan Ruifeng Remanufacturing Co., Ltd.",
+                    "nameZh": "重庆潼南瑞丰再制造有限公司",
+                    "uscc": new_uscc(),
+                },
+            }
+        },
+    )["register"]
+    gql(running_stack, IMPORT, {"csv": GOOD_AND_BAD_CSV.format(p=sku_prefix())}, tokens["token"])
+    return dict(tokens)
+
+
+def signed_in(page: Page, stack: RunningStack, tokens: dict[str, str]) -> None:
+    page.context.add_cookies(
+        [
+            {"name": "tn_token", "value": tokens["token"], "url": stack.storefront},
+            {"name": "tn_refresh", "value": tokens["refreshToken"], "url": stack.storefront},
+        ]
+    )
+
+
+def fits_the_width(page: Page) -> None:
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0, f"{page.url} scrolls sideways by {overflow}px"
+
+
+def test_tour_of_the_main_pages(
+    browser: Browser, running_stack: RunningStack, viewport: str, supplier_tokens: dict[str, str]
+) -> None:
+    page = new_page(browser, running_stack, viewport)
+    page.goto("/?q=alternator")
+    expect(page.locator("li.result").first).to_be_visible()
+    fits_the_width(page)
+    screenshot(page, "search", viewport)
+    if viewport == "phone":  # the results come first; the filters unfold on demand
+        expect(page.get_by_label("Or by VIN")).to_be_hidden()
+        page.get_by_text("Fits my vehicle").click()
+        expect(page.get_by_label("Or by VIN")).to_be_visible()
+    if viewport == "desktop":
+        page.keyboard.press("Tab")
+        expect(page.locator(".skip-link")).to_be_focused()
+        page.keyboard.press("Enter")
+        expect(page.locator("main")).to_be_focused()
+
+    page.locator("li.result h3 a").first.click()
+    expect(page.locator("#eligibility")).to_be_visible()
+    fits_the_width(page)
+    screenshot(page, "part", viewport)
+
+    page.goto("/verify?scheme=ISO_9001&number=CQC-QMS-2023-68308")
+    expect(page.locator("#verification")).to_be_visible()
+    fits_the_width(page)
+    screenshot(page, "verify", viewport)
+
+    supplier = new_page(browser, running_stack, viewport, locale="zh-CN")
+    supplier.goto("/supplier/login")
+    fits_the_width(supplier)
+    screenshot(supplier, "supplier-login", viewport)
+
+    signed_in(supplier, running_stack, supplier_tokens)
+    supplier.goto("/supplier")
+    expect(supplier.locator("table.parts-table tbody tr")).to_have_count(2)
+    fits_the_width(supplier)
+    screenshot(supplier, "supplier-parts", viewport)
+
+    supplier.goto("/supplier/certificates")
+    expect(supplier.get_by_role("heading", name="提交证书")).to_be_visible()
+    fits_the_width(supplier)
+    screenshot(supplier, "supplier-certificates", viewport)
