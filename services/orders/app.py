@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+import asyncio
+import logging
+
+import httpx
 from fastapi import FastAPI
 
 from services.common.app import build_service_app
@@ -17,11 +21,46 @@ units. Errors are RFC 9457 problem+json with `code` and `field`.
 """
 
 
+log = logging.getLogger(__name__)
+WEBHOOK_EVENTS = ("payment_intent.succeeded", "payment_intent.payment_failed", "payment_intent.canceled")
+
+
+async def register_with_localstripe(settings: OrdersSettings) -> None:
+    """Development only: point localstripe's webhooks at this process (localstripe forgets them
+    on restart, and Stripe's dashboard does this in production). Retries while it starts."""
+    assert settings.stripe_webhook_secret is not None
+    data = {
+        "url": f"http://{settings.host}:{settings.port}/webhooks/stripe",
+        "secret": settings.stripe_webhook_secret.get_secret_value(),
+        **{f"events[{i}]": event for i, event in enumerate(WEBHOOK_EVENTS)},
+    }
+    async with httpx.AsyncClient(timeout=5) as client:
+        for _ in range(60):
+            try:
+                response = await client.post(f"{settings.stripe_api_base}/_config/webhooks/tongnan-orders", data=data)
+                if response.status_code == 200:
+                    log.info("localstripe sends webhooks to %s", data["url"])
+                    return
+            except httpx.HTTPError:
+                pass
+            await asyncio.sleep(0.5)
+    log.warning("could not register the webhook with localstripe at %s", settings.stripe_api_base)
+
+
 def create_app(settings: OrdersSettings | None = None) -> FastAPI:
     settings = settings or OrdersSettings()
     deps = OrdersDeps.build(settings)
+    tasks: set[asyncio.Task[None]] = set()
+
+    async def startup(_: FastAPI) -> None:
+        if settings.environment == "development" and settings.register_localstripe_webhook:
+            task = asyncio.create_task(register_with_localstripe(settings))
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
 
     async def shutdown(_: FastAPI) -> None:
+        for task in tasks:
+            task.cancel()
         deps.close()
 
     app = build_service_app(
@@ -29,6 +68,7 @@ def create_app(settings: OrdersSettings | None = None) -> FastAPI:
         title="Tongnan orders service",
         description=DESCRIPTION,
         routers=[router],
+        on_startup=startup,
         on_shutdown=shutdown,
     )
     app.state.deps = deps

@@ -20,6 +20,7 @@ from services.common.internal_auth import Actor, Role
 from services.orders import ledger
 from services.orders import status as st
 from services.orders.checkout import get_order
+from services.orders.clients.catalog import OutOfStock
 from services.orders.deps import OrdersDeps
 from services.orders.ledger import Entry
 from services.orders.models import Order, OrderLine, Refund
@@ -87,7 +88,8 @@ def paid_reference(order: Order) -> str:
 def apply_succeeded(session: Session, deps: OrdersDeps, order_id: uuid.UUID, *, source: str) -> str:
     order = lock(session, order_id)
     if order.status == st.PENDING_PAYMENT:
-        deps.catalog.commit(order.reservation_key)
+        if not _commit_stock(session, deps, order):
+            return _refund_unfulfillable(session, deps, order, source=source)
         st.change(session, order, st.PAID, actor_id=source, reason="payment_intent.succeeded")
         order.payment_status = st.PAYMENT_PAID
         order.paid_at = utcnow()
@@ -122,6 +124,58 @@ def apply_succeeded(session: Session, deps: OrdersDeps, order_id: uuid.UUID, *, 
         )
         return "refunded-late-payment"
     return f"no-op ({order.status})"
+
+
+def _commit_stock(session: Session, deps: OrdersDeps, order: Order) -> bool:
+    """Commit the order's reservation. If it lapsed before the payment arrived (the catalog
+    swept it), reserve again under a derived key and commit that; False when the units are gone."""
+    try:
+        deps.catalog.commit(order.reservation_key)
+        return True
+    except OutOfStock:
+        raise
+    except Conflict:
+        pass
+    late_key = f"{order.reservation_key}-late"
+    try:
+        deps.catalog.reserve(
+            late_key,
+            [(line.part_id, line.quantity) for line in lines_of(session, order.id)],
+            ttl_seconds=deps.settings.reservation_ttl_seconds,
+            order_ref=str(order.id),
+        )
+    except OutOfStock:
+        return False
+    deps.catalog.commit(late_key)
+    order.reservation_key = late_key
+    session.add(order)
+    return True
+
+
+def _refund_unfulfillable(session: Session, deps: OrdersDeps, order: Order, *, source: str) -> str:
+    """Paid, but the stock lapsed and was sold meanwhile: the money goes straight back."""
+    ledger.post(
+        session,
+        reference=paid_reference(order),
+        kind="charge",
+        description=f"card payment for order {order.id} (stock no longer available)",
+        entries=payment_entries(order, lines_of(session, order.id)),
+        order_id=order.id,
+    )
+    _refund(session, deps, order, order.total - order.refunded, reference=f"order:{order.id}:unfulfillable")
+    ledger.post(
+        session,
+        reference=f"order:{order.id}:unfulfillable",
+        kind="refund",
+        description=f"refund: order {order.id} paid after its stock reservation lapsed and sold out",
+        entries=ledger.reverse(ledger.postings_of(session, paid_reference(order))),
+        order_id=order.id,
+    )
+    for line in lines_of(session, order.id):
+        line.status = st.LINE_CANCELLED
+        session.add(line)
+    st.change(session, order, st.CANCELLED, actor_id=source, reason="paid after the reservation lapsed; out of stock")
+    return "refunded-out-of-stock"
 
 
 def apply_failed(session: Session, deps: OrdersDeps, order_id: uuid.UUID, *, source: str, why: str) -> str:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from typing import ClassVar
 
 from pydantic import Field, SecretStr, model_validator
@@ -26,11 +27,14 @@ class OrdersSettings(ServiceSettings):
     stripe_webhook_secret: SecretStr | None = None
     stripe_timeout_seconds: float = Field(default=20.0, gt=0)
 
-    # The services this one calls.
-    catalog_url: str = "http://127.0.0.1:8001"
-    certification_url: str = "http://127.0.0.1:8003"
+    # The services this one calls; by default on loopback at the port `tongnan up` gave them.
+    catalog_url: str = ""
+    certification_url: str = ""
     upstream_timeout_seconds: float = Field(default=10.0, gt=0)
     upstream_read_retries: int = Field(default=2, ge=0, le=5)
+
+    # Development: tell localstripe to send its signed events to this process on start-up.
+    register_localstripe_webhook: bool = True
 
     # Quotes.
     quote_ttl_seconds: int = Field(default=15 * 60, ge=30, le=24 * 3600)
@@ -45,6 +49,14 @@ class OrdersSettings(ServiceSettings):
     # Core returns and settlement.
     core_return_window_days: int = Field(default=90, ge=1, le=730)
     settlement_hold_days: int = Field(default=14, ge=0, le=365)
+
+    @model_validator(mode="after")
+    def _upstreams(self) -> OrdersSettings:
+        self.catalog_url = self.catalog_url or f"http://127.0.0.1:{os.environ.get('TONGNAN_CATALOG_PORT', '8001')}"
+        self.certification_url = self.certification_url or (
+            f"http://127.0.0.1:{os.environ.get('TONGNAN_CERTIFICATION_PORT', '8003')}"
+        )
+        return self
 
     @model_validator(mode="after")
     def _stripe_keys(self) -> OrdersSettings:

@@ -17,7 +17,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -50,9 +50,31 @@ from tests.databases import Databases, empty_tables
 
 WEBHOOK_SECRET = "whsec_tongnan_orders_tests"
 WEBHOOK_EVENTS = ["payment_intent.succeeded", "payment_intent.payment_failed", "payment_intent.canceled"]
-ADMIN = headers_for(Role.ADMIN, actor_id="acct-admin")
-SYSTEM = headers_for(Role.SYSTEM, actor_id="scheduler")
-INSPECTOR = headers_for(Role.INSPECTOR, actor_id="hub-inspector")
+
+
+class FreshHeaders(Mapping[str, str]):
+    """The gateway's token for a fixed caller, minted on every use: tokens live 60 s and a
+    test session lasts longer."""
+
+    def __init__(self, role: Role, actor_id: str) -> None:
+        self.role, self.actor_id = role, actor_id
+
+    def _now(self) -> dict[str, str]:
+        return headers_for(self.role, actor_id=self.actor_id)
+
+    def __getitem__(self, key: str) -> str:
+        return self._now()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._now())
+
+    def __len__(self) -> int:
+        return 1
+
+
+ADMIN = FreshHeaders(Role.ADMIN, "acct-admin")
+SYSTEM = FreshHeaders(Role.SYSTEM, "scheduler")
+INSPECTOR = FreshHeaders(Role.INSPECTOR, "hub-inspector")
 
 _serial = itertools.count(1)
 
@@ -77,8 +99,8 @@ def wait_for_port(port: int, timeout: float = 20.0) -> None:
 class Served:
     """An ASGI app under uvicorn in a background thread, on a free loopback port."""
 
-    def __init__(self, app: FastAPI) -> None:
-        self.port = free_port()
+    def __init__(self, app: FastAPI, port: int | None = None) -> None:
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")
         self.server = uvicorn.Server(config)
@@ -248,7 +270,7 @@ class Stack:
         assert response.status_code == expect, response.text
         return dict(response.json())
 
-    def order(self, order_id: str, headers: dict[str, str] | None = None) -> dict[str, Any]:
+    def order(self, order_id: str, headers: Mapping[str, str] | None = None) -> dict[str, Any]:
         response = self.orders.get(f"/orders/{order_id}", headers=headers or ADMIN)
         assert response.status_code == 200, response.text
         return dict(response.json())

@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import func, update
+from sqlalchemy import delete, func, update
 from sqlmodel import Session, select
 
 from services.common.clock import utcnow
@@ -214,3 +214,16 @@ def test_only_buyers_quote_and_order(stack: Stack, alternator: dict[str, Any]) -
     }
     response = stack.orders.post("/quotes", json=body, headers=as_supplier(alternator["supplier_id"]))
     assert response.status_code == 403
+
+
+def test_demo_rates_load_once_and_quote(stack: Stack, buyer: str, alternator: dict[str, Any]) -> None:
+    from services.orders import demo
+    from services.orders.models import FxRateRow
+
+    with Session(stack.engine) as session:
+        session.execute(delete(FxRateRow))
+        session.commit()
+    assert demo.load_if_empty(stack.engine) == "loaded 13 exchange rates against CNY"
+    assert demo.load_if_empty(stack.engine) is None
+    quote = stack.quote(buyer, [(alternator["id"], 1)], country="GB", currency="GBP")
+    assert quote["fx_source"] == demo.SOURCE

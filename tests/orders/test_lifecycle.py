@@ -5,6 +5,7 @@ transitions are 409 naming the status."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -19,7 +20,7 @@ from tests.orders.conftest import ADMIN, INSPECTOR, SYSTEM, Stack, as_buyer, as_
 SHIP = {"carrier": "SF Express", "tracking_number": "SF1234567890123"}
 
 
-def _post(stack: Stack, path: str, headers: dict[str, str], json: Any = None) -> Any:
+def _post(stack: Stack, path: str, headers: Mapping[str, str], json: Any = None) -> Any:
     return stack.orders.post(path, json=json, headers=headers)
 
 
