@@ -92,6 +92,15 @@ class Upstream:
     async def get_json(self, path: str, *, headers: dict[str, str], params: dict[str, Any] | None = None) -> Any:
         return (await self.request("GET", path, headers=headers, params=params)).json()
 
+    async def get_json_or_none(
+        self, path: str, *, headers: dict[str, str], params: dict[str, Any] | None = None
+    ) -> Any:
+        """A read of one thing: None when the service does not know it (404)."""
+        try:
+            return await self.get_json(path, headers=headers, params=params)
+        except NotFound:
+            return None
+
     async def post_json(
         self, path: str, body: Any, *, headers: dict[str, str], method: Literal["POST", "PUT", "PATCH"] = "POST"
     ) -> Any:

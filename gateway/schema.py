@@ -11,6 +11,7 @@ from gateway.catalog.queries import CatalogQuery
 from gateway.certification.schema import CertificationMutation, CertificationQuery
 from gateway.identity.graphql import IdentityMutation, IdentityQuery
 from gateway.limits import QueryCostLimiter
+from gateway.orders.schema import OrdersMutation, OrdersQuery
 from gateway.permissions import ReadOnlyApiKeys
 
 MAX_DEPTH = 12
@@ -19,7 +20,7 @@ MAX_TOKENS = 5000
 
 
 @strawberry.type
-class Query(CatalogQuery, CertificationQuery, IdentityQuery):
+class Query(CatalogQuery, CertificationQuery, OrdersQuery, IdentityQuery):
     node: relay.Node | None = relay.node(description="Any object by its global id.")
 
     @strawberry.field(description="The API's version; a cheap liveness probe for integrators.")
@@ -28,7 +29,7 @@ class Query(CatalogQuery, CertificationQuery, IdentityQuery):
 
 
 @strawberry.type
-class Mutation(CatalogMutation, CertificationMutation, IdentityMutation):
+class Mutation(CatalogMutation, CertificationMutation, OrdersMutation, IdentityMutation):
     pass
 
 

@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from services.common.app import build_service_app
 from services.orders.api import router
+from services.orders.conversions import router as conversions_router
 from services.orders.deps import OrdersDeps
 from services.orders.settings import OrdersSettings
 
@@ -67,7 +68,7 @@ def create_app(settings: OrdersSettings | None = None) -> FastAPI:
         settings,
         title="Tongnan orders service",
         description=DESCRIPTION,
-        routers=[router],
+        routers=[router, conversions_router],
         on_startup=startup,
         on_shutdown=shutdown,
     )

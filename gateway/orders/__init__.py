@@ -1,0 +1,1 @@
+"""Quotes, orders, payment and core returns, fed by the orders service."""

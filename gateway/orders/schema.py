@@ -1,0 +1,180 @@
+"""Orders queries and mutations: quotes, checkout, payment, shipping and core returns."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from strawberry.types import Info
+
+from gateway.context import Context
+from gateway.ids import node_uuid
+from gateway.orders.types import (
+    CardSetup,
+    CoreReturn,
+    Incoterm,
+    Order,
+    OrderConnection,
+    OrderEdge,
+    PlaceOrderPayload,
+    Quote,
+    fetch_order,
+    fetch_quote,
+)
+from gateway.types import PageInfo
+from services.common.pagination import page_size
+
+
+@strawberry.input
+class QuoteLineInput:
+    part_id: strawberry.ID
+    quantity: int
+
+
+@strawberry.input
+class QuoteInput:
+    lines: list[QuoteLineInput]
+    destination_country: str = strawberry.field(description="ISO 3166-1 alpha-2")
+    incoterm: Incoterm
+    currency: str = strawberry.field(description="ISO 4217")
+    shipping_service: str | None = strawberry.field(default=None, description="express or economy")
+
+
+@strawberry.type
+class OrdersQuery:
+    @strawberry.field(description="One of your quotes.")
+    async def quote(self, info: Info[Context, None], id: strawberry.ID) -> Quote | None:
+        info.context.require_principal()
+        return await fetch_quote(info.context, node_uuid(id, "Quote", field="id"))
+
+    @strawberry.field(description="One of your orders (a supplier: one with its lines).")
+    async def order(self, info: Info[Context, None], id: strawberry.ID) -> Order | None:
+        info.context.require_principal()
+        return await fetch_order(info.context, node_uuid(id, "Order", field="id"))
+
+    @strawberry.field(description="Your orders, newest first (a supplier: the orders with its lines).")
+    async def my_orders(
+        self, info: Info[Context, None], first: int | None = 20, after: str | None = None
+    ) -> OrderConnection:
+        context = info.context
+        context.require_principal()
+        params: dict[str, Any] = {"first": page_size(first)}
+        if after:
+            params["after"] = after
+        page = await context.clients.orders.get_json("/orders", params=params, headers=context.upstream_headers())
+        return OrderConnection(
+            edges=[OrderEdge(node=Order.from_json(e["node"]), cursor=e["cursor"]) for e in page["edges"]],
+            page_info=PageInfo(
+                has_next_page=page["page_info"]["has_next_page"], end_cursor=page["page_info"]["end_cursor"]
+            ),
+        )
+
+
+async def _order_action(info: Info[Context, None], order_id: strawberry.ID, action: str, body: Any) -> Order:
+    context = info.context
+    context.require_principal()
+    uuid_ = node_uuid(order_id, "Order", field="orderId" if action != "cancel" else "id")
+    data = await context.clients.orders.post_json(f"/orders/{uuid_}/{action}", body, headers=context.upstream_headers())
+    return Order.from_json(data)
+
+
+@strawberry.type
+class OrdersMutation:
+    @strawberry.mutation(description="A landed-cost quote for a cart, locked (rate, duty, VAT) for 15 minutes.")
+    async def create_quote(self, info: Info[Context, None], input: QuoteInput) -> Quote:
+        context = info.context
+        context.require_principal()
+        body = {
+            "lines": [
+                {"part_id": node_uuid(line.part_id, "Part", field=f"input.lines.{i}.partId"), "quantity": line.quantity}
+                for i, line in enumerate(input.lines)
+            ],
+            "destination_country": input.destination_country,
+            "incoterm": input.incoterm.value,
+            "currency": input.currency,
+            "shipping_service": input.shipping_service,
+        }
+        return Quote.from_json(
+            await context.clients.orders.post_json("/quotes", body, headers=context.upstream_headers())
+        )
+
+    @strawberry.mutation(
+        description="Order what a quote priced: stock reserved, card payment started. The same key twice "
+        "returns the same order."
+    )
+    async def place_order(
+        self, info: Info[Context, None], quote_id: strawberry.ID, idempotency_key: str
+    ) -> PlaceOrderPayload:
+        context = info.context
+        context.require_principal()
+        body = {"quote_id": node_uuid(quote_id, "Quote", field="quoteId"), "idempotency_key": idempotency_key}
+        data = await context.clients.orders.post_json("/orders", body, headers=context.upstream_headers())
+        return PlaceOrderPayload(
+            order=Order.from_json(data["order"]),
+            client_secret=data["client_secret"],
+            publishable_key=data.get("publishable_key"),
+        )
+
+    @strawberry.mutation(description="A SetupIntent for the buyer's browser to collect a card with Stripe.js.")
+    async def start_card_setup(self, info: Info[Context, None]) -> CardSetup:
+        context = info.context
+        context.require_principal()
+        data = await context.clients.orders.post_json("/card-setups", {}, headers=context.upstream_headers())
+        return CardSetup(client_secret=data["client_secret"], publishable_key=data.get("publishable_key") or "")
+
+    @strawberry.mutation(
+        description="Pay with the card set up in the browser; PAID follows from Stripe's signed event."
+    )
+    async def pay_order(self, info: Info[Context, None], order_id: strawberry.ID, payment_method_id: str) -> Order:
+        context = info.context
+        context.require_principal()
+        uuid_ = node_uuid(order_id, "Order", field="orderId")
+        data = await context.clients.orders.post_json(
+            f"/orders/{uuid_}/pay", {"payment_method_id": payment_method_id}, headers=context.upstream_headers()
+        )
+        order = Order.from_json(data["order"])
+        order.requires_action = bool(data["requires_action"])
+        order.action_client_secret = data.get("client_secret") if order.requires_action else None
+        return order
+
+    @strawberry.mutation(description="Cancel before shipment; a paid order is refunded.")
+    async def cancel_order(self, info: Info[Context, None], id: strawberry.ID, reason: str | None = None) -> Order:
+        return await _order_action(info, id, "cancel", {"reason": reason} if reason else {})
+
+    @strawberry.mutation(description="A supplier ships its lines of an order.")
+    async def mark_shipped(
+        self, info: Info[Context, None], order_id: strawberry.ID, carrier: str, tracking_number: str
+    ) -> Order:
+        return await _order_action(info, order_id, "ship", {"carrier": carrier, "tracking_number": tracking_number})
+
+    @strawberry.mutation(description="A buyer sends the old part back for the core deposit.")
+    async def request_core_return(self, info: Info[Context, None], order_line_id: strawberry.ID) -> CoreReturn:
+        context = info.context
+        context.require_principal()
+        body = {"order_line_id": node_uuid(order_line_id, "OrderLine", field="orderLineId")}
+        return CoreReturn.from_json(
+            await context.clients.orders.post_json("/core-returns", body, headers=context.upstream_headers())
+        )
+
+    @strawberry.mutation(description="The supplier or hub inspects a returned core; accepted refunds the deposit.")
+    async def receive_core_return(
+        self,
+        info: Info[Context, None],
+        id: strawberry.ID,
+        accepted: bool,
+        accepted_share_pct: int | None = None,
+        note: str | None = None,
+    ) -> CoreReturn:
+        context = info.context
+        context.require_principal()
+        uuid_ = node_uuid(id, "CoreReturn", field="id")
+        body: dict[str, Any] = {"accepted": accepted}
+        if accepted_share_pct is not None:
+            body["accepted_share_pct"] = accepted_share_pct
+        if note:
+            body["note"] = note
+        return CoreReturn.from_json(
+            await context.clients.orders.post_json(
+                f"/core-returns/{uuid_}/decision", body, headers=context.upstream_headers()
+            )
+        )

@@ -1,0 +1,331 @@
+"""Quote, Order and their parts as integrators see them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+import strawberry
+from strawberry import relay
+from strawberry.types import Info
+
+from gateway.catalog.types import Part, Supplier
+from gateway.context import Context
+from gateway.types import Money, PageInfo
+from services.common.money import Money as MoneyValue
+
+
+@strawberry.enum
+class Incoterm(Enum):
+    EXW = "EXW"
+    FOB = "FOB"
+    CIF = "CIF"
+    DAP = "DAP"
+    DDP = "DDP"
+
+
+@strawberry.enum
+class OrderStatus(Enum):
+    PENDING_PAYMENT = "PENDING_PAYMENT"
+    PAID = "PAID"
+    SHIPPED = "SHIPPED"
+    DELIVERED = "DELIVERED"
+    COMPLETED = "COMPLETED"
+    CANCELLED = "CANCELLED"
+    REFUNDED = "REFUNDED"
+    PARTIALLY_REFUNDED = "PARTIALLY_REFUNDED"
+
+
+def money(context: Context, data: dict[str, Any]) -> Money:
+    return Money.of(MoneyValue(int(data["amount"]), str(data["currency"])), context.locale)
+
+
+def _dt(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+async def _part(info: Info[Context, None], part_id: str) -> Part:
+    data = await info.context.loaders.part.load(part_id)
+    if data is None:
+        raise LookupError(f"part {part_id} not found")
+    return Part.from_json(data)
+
+
+async def _supplier(info: Info[Context, None], supplier_id: str) -> Supplier:
+    data = await info.context.loaders.supplier.load(supplier_id)
+    if data is None:
+        raise LookupError(f"supplier {supplier_id} not found")
+    return Supplier.from_json(data)
+
+
+@strawberry.interface(description="The landed-cost amounts of a quote, an order or one of their lines.")
+class Amounts:
+    data: strawberry.Private[dict[str, Any]]
+
+    @strawberry.field(description="The parts, in the quote's currency.")
+    def goods(self, info: Info[Context, None]) -> Money:
+        return money(info.context, self.data["goods"])
+
+    @strawberry.field(description="Refundable deposit for the old parts (cores); back when they are returned.")
+    def core_deposit(self, info: Info[Context, None]) -> Money:
+        return money(info.context, self.data["core_deposit"])
+
+    @strawberry.field
+    def shipping(self, info: Info[Context, None]) -> Money:
+        return money(info.context, self.data["shipping"])
+
+    @strawberry.field
+    def insurance(self, info: Info[Context, None]) -> Money:
+        return money(info.context, self.data["insurance"])
+
+    @strawberry.field(description="Import duty; collected at checkout under DDP, an estimate otherwise.")
+    def duty(self, info: Info[Context, None]) -> Money:
+        return money(info.context, self.data["duty"])
+
+    @strawberry.field(description="Import VAT or GST; collected at checkout under DDP, an estimate otherwise.")
+    def vat(self, info: Info[Context, None]) -> Money:
+        return money(info.context, self.data["vat"])
+
+    @strawberry.field(description="What the buyer pays us; under DAP duty and VAT are not in it.")
+    def total(self, info: Info[Context, None]) -> Money:
+        return money(info.context, self.data["total"])
+
+
+@strawberry.type
+class QuoteLine(Amounts):
+    quantity: int
+
+    @strawberry.field
+    async def part(self, info: Info[Context, None]) -> Part:
+        return await _part(info, str(self.data["part_id"]))
+
+
+@strawberry.type
+class Quote(relay.Node, Amounts):
+    id: relay.NodeID[str]
+    destination_country: str
+    incoterm: Incoterm
+    currency: str
+    fx_rate: str = strawberry.field(description="CNY -> currency, margin included, as a decimal string.")
+    expires_at: datetime
+    expired: bool
+    shipping_service: str
+    duty_status: str = strawberry.field(description="collected (DDP), estimated (payable on arrival) or not_quoted.")
+    notes: list[str]
+    lines: list[QuoteLine]
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Quote:
+        return cls(
+            id=str(data["id"]),
+            data=data,
+            destination_country=data["destination_country"],
+            incoterm=Incoterm(data["incoterm"]),
+            currency=data["currency"],
+            fx_rate=data["fx_rate"],
+            expires_at=datetime.fromisoformat(data["expires_at"]),
+            expired=data["expired"],
+            shipping_service=data["shipping_service"],
+            duty_status=data["duty_status"],
+            notes=data.get("notes", []),
+            lines=[QuoteLine(data=line, quantity=line["quantity"]) for line in data["lines"]],
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
+    ) -> list[Quote | None]:
+        return [await fetch_quote(info.context, node_id) for node_id in node_ids]
+
+
+@strawberry.type
+class Shipment:
+    carrier: str
+    tracking_number: str
+    shipped_at: datetime
+
+
+@strawberry.type
+class CoreReturn(relay.Node):
+    id: relay.NodeID[str]
+    status: str = strawberry.field(description="REQUESTED, ACCEPTED, PARTLY_ACCEPTED or REJECTED.")
+    deadline: datetime = strawberry.field(description="The old part must reach the hub by then.")
+    hub: strawberry.scalars.JSON = strawberry.field(description="Where to send the old part.")
+    data: strawberry.Private[dict[str, Any]]
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> CoreReturn:
+        return cls(
+            id=str(data["id"]),
+            status=data["status"],
+            deadline=datetime.fromisoformat(data["deadline"]),
+            hub=data["hub"],
+            data=data,
+        )
+
+    @strawberry.field(description="The deposit refunded so far; null until the core is inspected.")
+    def refund(self, info: Info[Context, None]) -> Money | None:
+        refunded = self.data.get("refunded")
+        return money(info.context, refunded) if refunded and self.data["status"] != "REQUESTED" else None
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
+    ) -> list[CoreReturn | None]:
+        context = info.context
+        found: list[CoreReturn | None] = []
+        for node_id in node_ids:
+            data = await context.clients.orders.get_json_or_none(
+                f"/core-returns/{node_id}", headers=context.upstream_headers()
+            )
+            found.append(cls.from_json(data) if data else None)
+        return found
+
+
+@strawberry.type
+class OrderLine(relay.Node):
+    id: relay.NodeID[str]
+    quantity: int
+    status: str
+    data: strawberry.Private[dict[str, Any]]
+    core_return_data: strawberry.Private[dict[str, Any] | None]
+
+    @strawberry.field
+    async def part(self, info: Info[Context, None]) -> Part:
+        return await _part(info, str(self.data["part_id"]))
+
+    @strawberry.field
+    async def supplier(self, info: Info[Context, None]) -> Supplier:
+        return await _supplier(info, str(self.data["supplier_id"]))
+
+    @strawberry.field
+    def total(self, info: Info[Context, None]) -> Money:
+        return money(info.context, self.data["total"])
+
+    @strawberry.field
+    def shipment(self) -> Shipment | None:
+        if not self.data.get("shipped_at"):
+            return None
+        return Shipment(
+            carrier=self.data["carrier"],
+            tracking_number=self.data["tracking_number"],
+            shipped_at=datetime.fromisoformat(self.data["shipped_at"]),
+        )
+
+    @strawberry.field
+    def core_return(self) -> CoreReturn | None:
+        return CoreReturn.from_json(self.core_return_data) if self.core_return_data else None
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
+    ) -> list[OrderLine | None]:
+        raise LookupError("fetch order lines through their order")
+
+
+@strawberry.type
+class OrderStatusChange:
+    status: OrderStatus
+    at: datetime
+    reason: str | None
+
+
+@strawberry.type
+class Order(relay.Node, Amounts):
+    id: relay.NodeID[str]
+    status: OrderStatus
+    payment_status: str = strawberry.field(description="UNPAID, PAID, FAILED, PARTIALLY_REFUNDED or REFUNDED.")
+    currency: str
+    destination_country: str
+    incoterm: Incoterm
+    created_at: datetime
+    paid_at: datetime | None
+    lines: list[OrderLine]
+    status_history: list[OrderStatusChange]
+    requires_action: bool = strawberry.field(
+        default=False, description="After payOrder: the card needs 3-D Secure (stripe.confirmCardPayment)."
+    )
+    action_client_secret: str | None = strawberry.field(
+        default=None, description="After payOrder with requiresAction: the secret for stripe.confirmCardPayment."
+    )
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Order:
+        returns = {str(r["order_line_id"]): r for r in data.get("core_returns", [])}
+        status = data["status"]
+        if data.get("payment_status") in ("REFUNDED", "PARTIALLY_REFUNDED") and status not in ("CANCELLED",):
+            status = data["payment_status"]
+        return cls(
+            id=str(data["id"]),
+            data=data,
+            status=OrderStatus(status),
+            payment_status=data["payment_status"],
+            currency=data["currency"],
+            destination_country=data["destination_country"],
+            incoterm=Incoterm(data["incoterm"]),
+            created_at=datetime.fromisoformat(data["created_at"]),
+            paid_at=_dt(data.get("paid_at")),
+            lines=[
+                OrderLine(
+                    id=str(line["id"]),
+                    quantity=line["quantity"],
+                    status=line["status"],
+                    data=line,
+                    core_return_data=returns.get(str(line["id"])),
+                )
+                for line in data["lines"]
+            ],
+            status_history=[
+                OrderStatusChange(
+                    status=OrderStatus(h["to_status"]), at=datetime.fromisoformat(h["at"]), reason=h["reason"]
+                )
+                for h in data["history"]
+            ],
+        )
+
+    @strawberry.field(description="Refunded so far, in the order's currency.")
+    def refunded(self, info: Info[Context, None]) -> Money:
+        return money(info.context, self.data["refunded"])
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
+    ) -> list[Order | None]:
+        return [await fetch_order(info.context, node_id) for node_id in node_ids]
+
+
+@strawberry.type
+class OrderEdge:
+    node: Order
+    cursor: str
+
+
+@strawberry.type
+class OrderConnection:
+    edges: list[OrderEdge]
+    page_info: PageInfo
+
+
+@strawberry.type
+class PlaceOrderPayload:
+    order: Order
+    client_secret: str = strawberry.field(description="For Stripe.js; the card never passes through us.")
+    publishable_key: str | None
+
+
+@strawberry.type
+class CardSetup:
+    client_secret: str = strawberry.field(description="For stripe.confirmCardSetup in the buyer's browser.")
+    publishable_key: str
+
+
+async def fetch_quote(context: Context, quote_id: str) -> Quote | None:
+    data = await context.clients.orders.get_json_or_none(f"/quotes/{quote_id}", headers=context.upstream_headers())
+    return Quote.from_json(data) if data else None
+
+
+async def fetch_order(context: Context, order_id: str) -> Order | None:
+    data = await context.clients.orders.get_json_or_none(f"/orders/{order_id}", headers=context.upstream_headers())
+    return Order.from_json(data) if data else None

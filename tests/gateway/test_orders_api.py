@@ -1,0 +1,197 @@
+"""Checkout through the public GraphQL API, against the real services and localstripe:
+quote, order, card, payment, shipping and core return, as the buyer and the supplier see them."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from gateway.app import create_app
+from gateway.identity import service as identity_service
+from gateway.identity.tokens import issue_access_token
+from gateway.models import AccountRole, GatewayTable
+from gateway.settings import GatewaySettings
+from services.common.db import session_scope
+from tests.databases import Databases, empty_tables
+from tests.gateway.conftest import GraphQL
+from tests.orders.conftest import Stack, localstripe_url, served  # noqa: F401  (fixtures)
+from tests.orders.conftest import stack as orders_stack  # noqa: F401  (fixture)
+
+QUOTE = """
+mutation ($input: QuoteInput!) {
+  createQuote(input: $input) {
+    id currency fxRate expiresAt incoterm destinationCountry dutyStatus
+    goods { amount currency formatted } coreDeposit { amount } shipping { amount } insurance { amount }
+    duty { amount } vat { amount } total { amount currency }
+    lines { quantity part { sku } total { amount } }
+  }
+}"""
+PLACE = """
+mutation ($q: ID!, $k: String!) {
+  placeOrder(quoteId: $q, idempotencyKey: $k) { clientSecret order { id status total { amount currency } } }
+}"""
+ORDER = """
+query ($id: ID!) {
+  order(id: $id) {
+    id status paymentStatus total { amount currency }
+    statusHistory { status at }
+    lines { id quantity supplier { id } part { sku } total { amount }
+            shipment { carrier trackingNumber } coreReturn { id status deadline refund { amount } } }
+  }
+}"""
+
+
+class Gateway:
+    """The gateway in front of the orders test stack, with accounts minted in its own database."""
+
+    def __init__(self, client: TestClient, databases: Databases, settings: GatewaySettings) -> None:
+        self.gql = GraphQL(client)
+        self.databases = databases
+        self.settings = settings
+
+    def account(self, role: AccountRole, supplier_id: str | None = None) -> str:
+        with session_scope(self.databases.engine("gateway")) as session:
+            account = identity_service.register(
+                session,
+                email=f"{role.value.lower()}-{uuid.uuid4().hex[:8]}@example.com",
+                password="a long passphrase",
+                role=role,
+                supplier_id=uuid.UUID(supplier_id) if supplier_id else None,
+                allow_staff_roles=True,
+            )
+            return issue_access_token(account, self.settings.jwt_secret.get_secret_value(), ttl_seconds=600)
+
+    def ok(self, query: str, variables: dict[str, Any] | None = None, *, token: str | None = None) -> Any:
+        result = self.gql(query, variables, token=token)
+        assert "errors" not in result, result["errors"]
+        return result["data"]
+
+
+@pytest.fixture
+def gateway(orders_stack: Stack, databases: Databases) -> Iterator[Gateway]:  # noqa: F811
+    settings = GatewaySettings(
+        database_url=databases.migrated("gateway"),
+        catalog_url=str(orders_stack.catalog.base_url).rstrip("/"),
+        certification_url=str(orders_stack.certification.base_url).rstrip("/"),
+        orders_url=orders_stack.orders_url,
+    )
+    with TestClient(create_app(settings)) as client:
+        yield Gateway(client, databases, settings)
+    empty_tables(databases.engine("gateway"), GatewayTable.metadata)
+
+
+def gid(type_name: str, raw: str) -> str:
+    from gateway.ids import global_id
+
+    return global_id(type_name, raw)
+
+
+def test_buyer_checks_out_ddp_to_germany_and_the_supplier_ships(orders_stack: Stack, gateway: Gateway) -> None:  # noqa: F811
+    supplier_id = orders_stack.supplier()
+    part = orders_stack.part(supplier_id, on_hand=3)
+    buyer = gateway.account(AccountRole.BUYER)
+    supplier = gateway.account(AccountRole.SUPPLIER, supplier_id)
+
+    converted = gateway.ok(
+        'query ($id: ID!) { part(id: $id) { price(currency: "EUR") { amount currency } } }',
+        {"id": gid("Part", part["id"])},
+    )["part"]["price"]
+    assert converted["currency"] == "EUR" and converted["amount"] > 0
+
+    quote_input = {
+        "lines": [{"partId": gid("Part", part["id"]), "quantity": 1}],
+        "destinationCountry": "DE",
+        "incoterm": "DDP",
+        "currency": "EUR",
+    }
+    quote = gateway.ok(QUOTE, {"input": quote_input}, token=buyer)["createQuote"]
+    parts_of_total = ("goods", "coreDeposit", "shipping", "insurance", "duty", "vat")
+    assert quote["total"]["amount"] == sum(quote[k]["amount"] for k in parts_of_total)
+    assert quote["dutyStatus"] == "collected" and quote["vat"]["amount"] > 0
+    assert quote["lines"][0]["part"]["sku"] == part["sku"]
+
+    key = f"checkout-{uuid.uuid4()}"
+    placed = gateway.ok(PLACE, {"q": quote["id"], "k": key}, token=buyer)["placeOrder"]
+    again = gateway.ok(PLACE, {"q": quote["id"], "k": key}, token=buyer)["placeOrder"]
+    assert again["order"]["id"] == placed["order"]["id"] and placed["clientSecret"]
+    assert placed["order"]["status"] == "PENDING_PAYMENT"
+    assert placed["order"]["total"] == quote["total"]
+
+    setup = gateway.ok("mutation { startCardSetup { clientSecret publishableKey } }", token=buyer)["startCardSetup"]
+    setup_intent = setup["clientSecret"].split("_secret_")[0]
+    confirmed = httpx.post(
+        f"{orders_stack.localstripe_url}/v1/setup_intents/{setup_intent}/confirm",
+        data={
+            "key": setup["publishableKey"],
+            "client_secret": setup["clientSecret"],
+            "payment_method_data[type]": "card",
+            "payment_method_data[card][number]": "4242424242424242",
+            "payment_method_data[card][exp_month]": "12",
+            "payment_method_data[card][exp_year]": "2031",
+            "payment_method_data[card][cvc]": "123",
+        },
+    ).json()
+    order_id = placed["order"]["id"]
+    paid = gateway.ok(
+        "mutation ($o: ID!, $pm: String!) { payOrder(orderId: $o, paymentMethodId: $pm) { id requiresAction } }",
+        {"o": order_id, "pm": confirmed["payment_method"]},
+        token=buyer,
+    )["payOrder"]
+    assert paid["requiresAction"] is False
+    orders_stack.wait_status(_raw(order_id), "PAID")
+
+    order = gateway.ok(ORDER, {"id": order_id}, token=buyer)["order"]
+    assert order["status"] == "PAID" and order["paymentStatus"] == "PAID"
+    assert [h["status"] for h in order["statusHistory"]][:2] == ["PENDING_PAYMENT", "PAID"]
+    mine = gateway.ok("{ myOrders(first: 5) { edges { node { id } } } }", token=buyer)["myOrders"]["edges"]
+    assert [e["node"]["id"] for e in mine] == [order_id]
+
+    stranger = gateway.account(AccountRole.BUYER)
+    seen = gateway.gql(ORDER, {"id": order_id}, token=stranger)
+    assert seen["data"] is None or seen["data"]["order"] is None
+    assert not seen.get("errors") or seen["errors"][0]["extensions"]["code"] in ("FORBIDDEN", "NOT_FOUND")
+    assert gateway.ok("{ myOrders { edges { node { id } } } }", token=stranger)["myOrders"]["edges"] == []
+
+    ship = 'mutation ($o: ID!) { markShipped(orderId: $o, carrier: "DHL Express", trackingNumber: "1234567890") { status lines { shipment { carrier trackingNumber } } } }'  # noqa: E501
+    refused = gateway.gql(ship, {"o": order_id}, token=buyer)
+    assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    shipped = gateway.ok(ship, {"o": order_id}, token=supplier)["markShipped"]
+    assert shipped["status"] == "SHIPPED"
+    assert shipped["lines"][0]["shipment"] == {"carrier": "DHL Express", "trackingNumber": "1234567890"}
+    cancel = gateway.gql("mutation ($o: ID!) { cancelOrder(id: $o) { status } }", {"o": order_id}, token=buyer)
+    assert cancel["errors"][0]["extensions"]["code"] == "CONFLICT"
+
+
+def _raw(global_or_raw: str) -> str:
+    from strawberry import relay
+
+    try:
+        return relay.GlobalID.from_id(global_or_raw).node_id
+    except Exception:
+        return global_or_raw
+
+
+def test_bad_quote_input_names_the_field(orders_stack: Stack, gateway: Gateway) -> None:  # noqa: F811
+    part = orders_stack.part(orders_stack.supplier())
+    buyer = gateway.account(AccountRole.BUYER)
+    base = {
+        "lines": [{"partId": gid("Part", part["id"]), "quantity": 1}],
+        "destinationCountry": "DE",
+        "incoterm": "DDP",
+        "currency": "EUR",
+    }
+    for change, field in (
+        ({"currency": "XXX"}, "currency"),
+        ({"destinationCountry": "ZZ"}, "destination_country"),
+        ({"lines": [{"partId": gid("Part", part["id"]), "quantity": 0}]}, "lines.0.quantity"),
+    ):
+        result = gateway.gql(QUOTE, {"input": {**base, **change}}, token=buyer)
+        assert result["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT", result
+        assert field in (result["errors"][0]["extensions"].get("field") or ""), result
+    anonymous = gateway.gql(QUOTE, {"input": base})
+    assert anonymous["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
