@@ -114,6 +114,7 @@ def cmd_up(args: argparse.Namespace) -> int:
     env.setdefault("TONGNAN_STOREFRONT_GATEWAY_URL", f"http://{gateway.host}:{gateway.port}")
     if orders.environment != "production":
         env.setdefault("TONGNAN_ORDERS_STRIPE_API_BASE", f"http://127.0.0.1:{localstripe_port}")
+        env.setdefault("TONGNAN_STOREFRONT_STRIPE_JS_URL", f"http://127.0.0.1:{localstripe_port}/js.stripe.com/v3/")
 
     supervisor = Supervisor(components, env)
     signal.signal(signal.SIGINT, supervisor.request_stop)

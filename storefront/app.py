@@ -24,7 +24,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from storefront import buyer, i18n, supplier
+from storefront import account, buyer, checkout, i18n, supplier
 from storefront.gateway import Gateway, GatewayBusy, GatewayUnavailable, TokenRejected
 from storefront.settings import StorefrontSettings
 from storefront.web import CURRENCIES, Page
@@ -79,6 +79,8 @@ def create_app(
     app.state.templates = _templates()
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(buyer.router)
+    app.include_router(account.router)
+    app.include_router(checkout.router)
     app.include_router(supplier.router)
 
     @app.get("/healthz", include_in_schema=False)

@@ -7,6 +7,7 @@ public GraphQL API of the gateway, like any integrator's.
 from __future__ import annotations
 
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -26,6 +27,30 @@ class StorefrontSettings(BaseSettings):
     gateway_timeout: float = 10.0
     # Cookies only over HTTPS; on by default in production, off on a developer's http://127.0.0.1.
     secure_cookies: bool | None = None
+
+    # Stripe.js: localstripe's stand-in in development (`tongnan up` points this at it), Stripe's own
+    # script in production.
+    stripe_js_url: str | None = None
+
+    @property
+    def stripe_js(self) -> str:
+        if self.stripe_js_url:
+            return self.stripe_js_url
+        return (
+            "https://js.stripe.com/v3/"
+            if self.environment == "production"
+            else "http://127.0.0.1:8420/js.stripe.com/v3/"
+        )
+
+    @property
+    def stripe_origin(self) -> str:
+        parts = urlsplit(self.stripe_js)
+        return f"{parts.scheme}://{parts.netloc}"
+
+    @property
+    def stripe_api_origin(self) -> str:
+        """Where Stripe.js sends the card: Stripe's API, or localstripe itself."""
+        return "https://api.stripe.com" if self.stripe_origin == "https://js.stripe.com" else self.stripe_origin
 
     @property
     def cookies_secure(self) -> bool:

@@ -1,0 +1,373 @@
+"""Buying: the cart (a cookie), a landed-cost quote, placing the order, paying by card with
+Stripe.js, and the buyer's orders.
+
+Payment follows DESIGN.md: placeOrder creates the PaymentIntent; the browser collects the
+card with `stripe.confirmCardSetup` (the card goes to Stripe, or to localstripe in
+development, never to us); the page then asks us to `payOrder` with the payment method; a
+card that needs 3-D Secure is finished with `stripe.confirmCardPayment`. The order becomes
+PAID only from Stripe's signed webhook, so the order page shows what the API says.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+from urllib.parse import quote as urlquote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+
+from storefront import queries
+from storefront.web import BuyerPage, Page
+
+router = APIRouter()
+
+COOKIE_CART = "tn_cart"
+MAX_LINES = 20
+MAX_QUANTITY = 99
+INCOTERMS = ("DDP", "DAP", "CIF", "FOB", "EXW")
+SHIPPING_SERVICES = ("express", "economy")
+
+MONEY = "{ amount currency formatted }"
+AMOUNTS = f"goods {MONEY} coreDeposit {MONEY} shipping {MONEY} insurance {MONEY} duty {MONEY} vat {MONEY} total {MONEY}"
+
+CREATE_QUOTE = """
+mutation CreateQuote($input: QuoteInput!) { createQuote(input: $input) { id } }"""
+
+QUOTE = f"""
+query Quote($id: ID!, $locale: String) {{
+  quote(id: $id) {{
+    id destinationCountry incoterm currency fxRate expiresAt expired shippingService dutyStatus notes
+    {AMOUNTS}
+    lines {{ quantity part {{ id sku title(locale: $locale) }} {AMOUNTS} }}
+  }}
+}}"""
+
+PLACE_ORDER = """
+mutation PlaceOrder($quoteId: ID!, $key: String!) {
+  placeOrder(quoteId: $quoteId, idempotencyKey: $key) { order { id status } }
+}"""
+
+START_CARD_SETUP = "mutation { startCardSetup { clientSecret publishableKey } }"
+
+PAY_ORDER = """
+mutation PayOrder($orderId: ID!, $paymentMethodId: String!) {
+  payOrder(orderId: $orderId, paymentMethodId: $paymentMethodId) {
+    id status paymentStatus requiresAction actionClientSecret
+  }
+}"""
+
+ORDER = f"""
+query Order($id: ID!, $locale: String) {{
+  order(id: $id) {{
+    id status paymentStatus currency destinationCountry incoterm createdAt paidAt
+    {AMOUNTS}
+    refunded {MONEY}
+    statusHistory {{ status at reason }}
+    lines {{
+      id quantity status total {MONEY}
+      part {{ id sku title(locale: $locale) }}
+      supplier {{ nameEn nameZh }}
+      shipment {{ carrier trackingNumber shippedAt }}
+      coreReturn {{ id status deadline refund {MONEY} }}
+    }}
+  }}
+}}"""
+
+MY_ORDERS = f"""
+query MyOrders($after: String) {{
+  myOrders(first: 20, after: $after) {{
+    edges {{ node {{ id status paymentStatus createdAt total {MONEY} lines {{ quantity }} }} }}
+    pageInfo {{ hasNextPage endCursor }}
+  }}
+}}"""
+
+REQUEST_CORE_RETURN = """
+mutation RequestCoreReturn($lineId: ID!) { requestCoreReturn(orderLineId: $lineId) { id status } }"""
+
+
+# --- the cart, kept in a cookie: "partId*quantity|partId*quantity" -----------------------------
+
+
+def read_cart(page: Page) -> dict[str, int]:
+    cart: dict[str, int] = {}
+    for item in (page.request.cookies.get(COOKIE_CART) or "").split("|"):
+        part_id, _, quantity = item.partition("*")
+        if part_id and quantity.isdigit() and 0 < int(quantity) <= MAX_QUANTITY and len(cart) < MAX_LINES:
+            cart[part_id[:200]] = int(quantity)
+    return cart
+
+
+def write_cart(page: Page, cart: dict[str, int]) -> None:
+    page.remember(COOKIE_CART, "|".join(f"{k}*{v}" for k, v in cart.items() if v > 0))
+
+
+def _quantity(text: str) -> int | None:
+    text = text.strip()
+    return int(text) if text.isdigit() and int(text) <= MAX_QUANTITY else None
+
+
+async def _cart_parts(page: Page, cart: dict[str, int]) -> list[dict[str, Any]]:
+    if not cart:
+        return []
+    variables: dict[str, Any] = {"locale": page.locale, "country": page.country}
+    ids = list(cart)
+    fields = "\n".join(
+        f"  p{i}: node(id: $id{i}) {{ ... on Part {{ id sku title(locale: $locale) available "
+        f"price {{ formatted }} eligibility(country: $country) {{ eligible missingSchemes }} }} }}"
+        for i in range(len(ids))
+    )
+    declared = ", ".join(f"$id{i}: ID!" for i in range(len(ids)))
+    document = f"query Cart($locale: String, $country: String!, {declared}) {{\n{fields}\n}}"
+    variables.update({f"id{i}": part_id for i, part_id in enumerate(ids)})
+    result = await page.query(document, variables, auth=False)
+    data = result.data or {}
+    parts = []
+    for i, part_id in enumerate(ids):
+        node = data.get(f"p{i}")
+        if node:
+            parts.append({**node, "quantity": cart[part_id]})
+    return parts
+
+
+def _render_cart(page: Page, parts: list[dict[str, Any]], errors: dict[str, str], status_code: int = 200) -> Response:
+    return page.render(
+        "cart.html",
+        status_code=status_code,
+        parts=parts,
+        errors=errors,
+        incoterms=INCOTERMS,
+        services=SHIPPING_SERVICES,
+    )
+
+
+@router.get("/cart", name="cart")
+async def cart(page: BuyerPage) -> Response:
+    return _render_cart(page, await _cart_parts(page, read_cart(page)), {})
+
+
+@router.post("/cart/add", name="cart_add")
+async def cart_add(page: BuyerPage, request: Request) -> Response:
+    form = await request.form()
+    part_id = str(form.get("part_id") or "")
+    quantity = _quantity(str(form.get("quantity") or "1")) or 1
+    cart = read_cart(page)
+    if part_id and (part_id in cart or len(cart) < MAX_LINES):
+        cart[part_id] = min(MAX_QUANTITY, cart.get(part_id, 0) + quantity)
+    write_cart(page, cart)
+    return page.redirect("/cart")
+
+
+@router.post("/cart/update", name="cart_update")
+async def cart_update(page: BuyerPage, request: Request) -> Response:
+    form = await request.form()
+    cart = read_cart(page)
+    for part_id in list(cart):
+        typed = form.get(f"q_{part_id}")
+        if typed is None:
+            continue
+        quantity = _quantity(str(typed))
+        if quantity == 0 or form.get("remove") == part_id:
+            cart.pop(part_id)
+        elif quantity is not None:
+            cart[part_id] = quantity
+    if form.get("remove"):
+        cart.pop(str(form.get("remove")), None)
+    write_cart(page, cart)
+    return page.redirect("/cart")
+
+
+async def _signed_in_buyer(page: Page) -> bool:
+    if not page.token and not page.refresh_token:
+        return False
+    result = await page.query(queries.VIEWER)
+    account = ((result.data or {}).get("viewer") or {}).get("account")
+    return bool(account and account.get("role") == "BUYER")
+
+
+def _to_login(page: Page, target: str) -> Response:
+    return page.redirect(f"/account/login?next={urlquote(target)}")
+
+
+async def _create_quote(page: Page, lines: list[dict[str, Any]], incoterm: str, service: str) -> Any:
+    variables = {
+        "input": {
+            "lines": lines,
+            "destinationCountry": page.country,
+            "incoterm": incoterm if incoterm in INCOTERMS else "DDP",
+            "currency": page.currency,
+            "shippingService": service if service in SHIPPING_SERVICES else None,
+        },
+    }
+    return await page.query(CREATE_QUOTE, variables)
+
+
+@router.post("/cart/quote", name="cart_quote")
+async def cart_quote(page: BuyerPage, request: Request) -> Response:
+    if not await _signed_in_buyer(page):
+        return _to_login(page, "/cart")
+    form = await request.form()
+    cart = read_cart(page)
+    if not cart:
+        return page.redirect("/cart")
+    lines = [{"partId": k, "quantity": v} for k, v in cart.items()]
+    result = await _create_quote(page, lines, str(form.get("incoterm") or "DDP"), str(form.get("service") or ""))
+    created = (result.data or {}).get("createQuote")
+    if created is None:
+        error = result.error()
+        message = error.message if error else page._("The quote could not be made.")
+        return _render_cart(page, await _cart_parts(page, cart), {"": message}, status_code=422)
+    return page.redirect(f"/quotes/{created['id']}")
+
+
+@router.get("/quotes/{quote_id}", name="quote")
+async def quote(page: BuyerPage, quote_id: str) -> Response:
+    if not await _signed_in_buyer(page):
+        return _to_login(page, page.here)
+    result = await page.query(QUOTE, {"id": quote_id, "locale": page.locale})
+    found = (result.data or {}).get("quote")
+    if not found:
+        return page.render("not_found.html", status_code=404)
+    return page.render("quote.html", quote=found, idempotency_key=str(uuid.uuid4()), errors={})
+
+
+@router.post("/quotes/{quote_id}/renew", name="quote_renew")
+async def quote_renew(page: BuyerPage, quote_id: str) -> Response:
+    """An expired quote priced again: same lines, destination, Incoterm and currency, today's rate."""
+    if not await _signed_in_buyer(page):
+        return _to_login(page, f"/quotes/{quote_id}")
+    result = await page.query(QUOTE, {"id": quote_id, "locale": page.locale})
+    old = (result.data or {}).get("quote")
+    if not old:
+        return page.render("not_found.html", status_code=404)
+    lines = [{"partId": line["part"]["id"], "quantity": line["quantity"]} for line in old["lines"]]
+    variables = {
+        "input": {
+            "lines": lines,
+            "destinationCountry": old["destinationCountry"],
+            "incoterm": old["incoterm"],
+            "currency": old["currency"],
+            "shippingService": old["shippingService"],
+        }
+    }
+    renewed = await page.query(CREATE_QUOTE, variables)
+    created = (renewed.data or {}).get("createQuote")
+    if created is None:
+        error = renewed.error()
+        return page.render(
+            "quote.html",
+            status_code=422,
+            quote=old,
+            idempotency_key=str(uuid.uuid4()),
+            errors={"": error.message if error else page._("The quote could not be made.")},
+        )
+    return page.redirect(f"/quotes/{created['id']}")
+
+
+@router.post("/quotes/{quote_id}/order", name="quote_order")
+async def quote_order(page: BuyerPage, quote_id: str, request: Request) -> Response:
+    if not await _signed_in_buyer(page):
+        return _to_login(page, f"/quotes/{quote_id}")
+    form = await request.form()
+    key = str(form.get("idempotency_key") or "")[:100] or str(uuid.uuid4())
+    result = await page.query(PLACE_ORDER, {"quoteId": quote_id, "key": key})
+    placed = (result.data or {}).get("placeOrder")
+    if placed is None:
+        found = (await page.query(QUOTE, {"id": quote_id, "locale": page.locale})).data or {}
+        if not found.get("quote"):
+            return page.render("not_found.html", status_code=404)
+        error = result.error()
+        return page.render(
+            "quote.html",
+            status_code=409 if error and error.code == "CONFLICT" else 422,
+            quote=found["quote"],
+            idempotency_key=key,
+            errors={"": error.message if error else page._("The order could not be placed.")},
+        )
+    write_cart(page, {})
+    return page.redirect(f"/orders/{placed['order']['id']}/pay")
+
+
+# --- paying -----------------------------------------------------------------------------------
+
+
+async def _order(page: Page, order_id: str) -> dict[str, Any] | None:
+    result = await page.query(ORDER, {"id": order_id, "locale": page.locale})
+    found = (result.data or {}).get("order")
+    return dict(found) if found else None
+
+
+@router.get("/orders/{order_id}/pay", name="order_pay")
+async def order_pay(page: BuyerPage, order_id: str) -> Response:
+    if not await _signed_in_buyer(page):
+        return _to_login(page, page.here)
+    order = await _order(page, order_id)
+    if order is None:
+        return page.render("not_found.html", status_code=404)
+    if order["status"] != "PENDING_PAYMENT":
+        return page.redirect(f"/orders/{order_id}")
+    stripe_js = page.settings.stripe_js
+    response = page.render("pay.html", order=order, stripe_js=stripe_js)
+    origin = page.settings.stripe_origin
+    response.headers["Content-Security-Policy"] = (
+        f"default-src 'self'; script-src 'self' {origin}; style-src 'self'; "
+        f"img-src 'self' data: {origin}; connect-src 'self' {page.settings.stripe_api_origin} {origin}; "
+        f"frame-src {origin} https://hooks.stripe.com; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    )
+    return response
+
+
+@router.post("/orders/{order_id}/card-setup", name="order_card_setup")
+async def order_card_setup(page: BuyerPage, order_id: str) -> Response:
+    result = await page.query(START_CARD_SETUP)
+    setup = (result.data or {}).get("startCardSetup")
+    if setup is None:
+        error = result.error()
+        return page.apply(JSONResponse({"error": error.message if error else "card setup failed"}, status_code=422))
+    return page.apply(JSONResponse(setup))
+
+
+@router.post("/orders/{order_id}/pay", name="order_pay_submit")
+async def order_pay_submit(page: BuyerPage, order_id: str, request: Request) -> Response:
+    body = await request.json()
+    payment_method = str(body.get("paymentMethodId") or "")
+    result = await page.query(PAY_ORDER, {"orderId": order_id, "paymentMethodId": payment_method})
+    paid = (result.data or {}).get("payOrder")
+    if paid is None:
+        error = result.error()
+        return page.apply(JSONResponse({"error": error.message if error else "payment failed"}, status_code=402))
+    return page.apply(JSONResponse(paid))
+
+
+# --- orders -----------------------------------------------------------------------------------
+
+
+@router.get("/orders", name="orders")
+async def orders(page: BuyerPage, after: str = "") -> Response:
+    if not await _signed_in_buyer(page):
+        return _to_login(page, "/orders")
+    result = await page.query(MY_ORDERS, {"after": after or None})
+    connection = (result.data or {}).get("myOrders") or {"edges": [], "pageInfo": {}}
+    return page.render("orders.html", orders=[e["node"] for e in connection["edges"]], page_info=connection["pageInfo"])
+
+
+@router.get("/orders/{order_id}", name="order")
+async def order(page: BuyerPage, order_id: str, notice: str = "") -> Response:
+    if not await _signed_in_buyer(page):
+        return _to_login(page, page.here)
+    found = await _order(page, order_id)
+    if found is None:
+        return page.render("not_found.html", status_code=404)
+    return page.render("order.html", order=found, notice=notice)
+
+
+@router.post("/orders/{order_id}/lines/{line_id}/core-return", name="core_return")
+async def core_return(page: BuyerPage, order_id: str, line_id: str) -> Response:
+    result = await page.query(REQUEST_CORE_RETURN, {"lineId": line_id})
+    if (result.data or {}).get("requestCoreReturn") is None:
+        found = await _order(page, order_id)
+        if found is None:
+            return page.render("not_found.html", status_code=404)
+        error = result.error()
+        return page.render("order.html", status_code=422, order=found, notice="", error=error.message if error else "")
+    return page.redirect(f"/orders/{order_id}?notice=core_return")

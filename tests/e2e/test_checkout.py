@@ -1,0 +1,78 @@
+"""A buyer abroad orders: search, filter by VIN, open a part, get a DDP quote to Germany in
+EUR, pay with a test card on localstripe, and see the order PAID (from Stripe's webhook)."""
+
+from __future__ import annotations
+
+import re
+import time
+
+from playwright.sync_api import Browser, Page, expect
+
+from tests.e2e.conftest import RunningStack, new_page, screenshot
+from tests.storefront.factories import PASSWORD, unique_email
+
+VIN = "WVWZZZ1KZ9W123456"
+
+
+def fill_card(page: Page, number: str) -> None:
+    """localstripe's stand-in for Stripe Elements: plain inputs inside the card element."""
+    card = page.locator("#card-element")
+    card.locator("input[placeholder=number]").fill(number)
+    card.locator("input[placeholder=exp_month]").fill("12")
+    card.locator("input[placeholder=exp_year]").fill("30")
+    card.locator("input[placeholder=cvc]").fill("123")
+    card.locator("input[placeholder=postal_code]").fill("20095")
+
+
+def test_buyer_gets_a_ddp_quote_in_eur_pays_by_card_and_sees_the_order_paid(
+    browser: Browser, running_stack: RunningStack
+) -> None:
+    page = new_page(browser, running_stack)
+    page.goto("/")
+    page.get_by_label("Search by part, OEM number or vehicle").fill("flywheel")
+    page.get_by_role("button", name="Search", exact=True).click()
+    page.get_by_label("Or by VIN").fill(VIN)
+    page.get_by_role("button", name="Find by VIN").click()
+    # Prices in the buyer's currency, converted at the platform's rate.
+    expect(page.locator("li.result .price").first).to_contain_text("€")
+    eligible = page.locator("li.result", has=page.locator(".badge.ok"), has_text="in stock").first
+    eligible.locator("h3 a").click()
+    expect(page.locator("#eligibility")).to_contain_text("Ships to Germany")
+    page.get_by_role("button", name="Add to cart").click()
+
+    expect(page).to_have_url(re.compile("/cart$"))
+    page.get_by_label("Delivery terms (Incoterm)").select_option("DDP")
+    page.get_by_role("button", name="Get quote").click()
+    # Quotes belong to an account: register, then back to the cart.
+    page.get_by_role("link", name="Create an account").click()
+    page.get_by_label("E-mail address").fill(unique_email("workshop"))
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Create account").click()
+    expect(page).to_have_url(re.compile("/cart$"))
+    page.get_by_label("Delivery terms (Incoterm)").select_option("DDP")
+    page.get_by_role("button", name="Get quote").click()
+
+    expect(page).to_have_url(re.compile("/quotes/"))
+    breakdown = page.locator("#breakdown")
+    for row in ("Goods", "Core deposit (refundable)", "Shipping", "Insurance", "Import duty", "Import VAT", "Total"):
+        expect(breakdown.get_by_role("row", name=re.compile(re.escape(row)))).to_contain_text("€")
+    expect(page.locator("#quote-expiry")).to_contain_text("Prices are locked until")
+    expect(page.get_by_text("To Germany, DDP")).to_be_visible()
+    screenshot(page, "quote", "desktop")
+
+    page.get_by_role("button", name=re.compile("Order and pay")).click()
+    expect(page).to_have_url(re.compile(r"/orders/[^/]+/pay$"))
+    expect(page.locator("#card-element input[placeholder=number]")).to_be_visible()
+    fill_card(page, "4242424242424242")
+    screenshot(page, "pay", "desktop")
+    page.get_by_role("button", name=re.compile(r"^Pay ")).click()
+
+    expect(page).to_have_url(re.compile(r"/orders/[^/]+$"), timeout=20_000)
+    deadline = time.monotonic() + 30
+    while page.locator("#order-status").inner_text() != "Paid" and time.monotonic() < deadline:
+        time.sleep(0.5)
+        page.reload()
+    expect(page.locator("#order-status")).to_have_text("Paid")
+    screenshot(page, "order", "desktop")
+    page.get_by_role("link", name="My orders").click()
+    expect(page.locator("table tbody tr").first).to_contain_text("Paid")
