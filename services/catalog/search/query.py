@@ -246,17 +246,34 @@ def _text_search(
 
     doc_count = int(session.execute(select(func.max(D.c.doc))).scalar_one() or 0)
     weights = {t: text.idf(doc_count, dfs[t]) for t in ordered}
-    rarest = ordered[0]
     after = _decode_levelled(params.after, sort)
-    # A next page keeps the candidate set of the first one, so pages never overlap or skip.
-    levels = CANDIDATE_LEVELS if after is None else (after[2],)
-    for level in levels:
-        complete = dfs[rarest] <= min(level, DF_CAP)
-        from_clause, total = _candidates(ordered, weights, level, joined=filtered or sort != "relevance")
-        rows = _ranked_rows(session, from_clause, total, filters, sort, after, size)
-        if len(rows) > size or complete:
+    # Words whose frequency passed DF_CAP are indistinguishable, so the "rarest" may be a poor
+    # driver (`动机` in every engine part, where `起动` would do): when the widest candidate set
+    # still finds less than a page, the next word drives instead. A next page keeps the
+    # candidate set (driver and level) of the first one, so pages never overlap or skip.
+    if after is None:
+        plans = [(d, level) for d in range(len(ordered)) for level in CANDIDATE_LEVELS]
+        plans = [
+            (d, level) for d, level in plans if d == 0 or (level == CANDIDATE_LEVELS[-1] and dfs[ordered[d]] > DF_CAP)
+        ]
+    else:
+        if after[3] >= len(ordered):
+            raise _bad_cursor()
+        plans = [(after[3], after[2])]
+    best: tuple[list[tuple[uuid.UUID, Any, Any]], int, int, bool] | None = None
+    for driver, level in plans:
+        terms_in_order = [ordered[driver], *ordered[:driver], *ordered[driver + 1 :]]
+        complete = dfs[ordered[driver]] <= min(level, DF_CAP)
+        from_clause, total = _candidates(terms_in_order, weights, level, joined=filtered or sort != "relevance")
+        found = _ranked_rows(session, from_clause, total, filters, sort, after, size)
+        if best is None or len(found) > len(best[0]):
+            best = (found, driver, level, complete)
+        if len(found) > size or complete:
             break
-    tag = f"{sort}@{level}"
+    assert best is not None
+    rows, driver, level, complete = best
+    ordered = [ordered[driver], *ordered[:driver], *ordered[driver + 1 :]]
+    tag = f"{sort}@{level}@{driver}"
     ids, cursors, info = _page(rows, tag, size)
     facets = None
     if params.facets:
@@ -299,7 +316,7 @@ def _ranked_rows(
     total: ColumnElement[Any],
     filters: list[ColumnElement[bool]],
     sort: str,
-    after: tuple[Any, Any, int] | None,
+    after: tuple[Any, Any, int, int] | None,
     size: int,
 ) -> list[tuple[uuid.UUID, Any, Any]]:
     if sort == "relevance":
@@ -320,17 +337,18 @@ def _ranked_rows(
     return [(r[0], r[1], r[2]) for r in session.execute(query.order_by(*order).limit(size + 1))]
 
 
-def _decode_levelled(after: str | None, sort: str) -> tuple[Any, Any, int] | None:
+def _decode_levelled(after: str | None, sort: str) -> tuple[Any, Any, int, int] | None:
+    """(key, tie, candidate level, driving word) of a text-search cursor."""
     values = _cursor(after, 3)
     if values is None:
         return None
-    tag, _, level = str(values[0]).partition("@")
+    tag, level, driver = [*str(values[0]).split("@"), "", ""][:3]
     if tag != sort:
         raise BadInput("this cursor belongs to another sort order", field="after")
-    if not level.isdigit() or int(level) not in CANDIDATE_LEVELS:
+    if not level.isdigit() or int(level) not in CANDIDATE_LEVELS or not driver.isdigit():
         raise _bad_cursor()
     key, tie = _cursor_values(sort, values[1:])
-    return key, tie, int(level)
+    return key, tie, int(level), int(driver)
 
 
 def _single_term(session: Session, params: SearchParams, term: str, size: int) -> SearchResult:
