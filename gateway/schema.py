@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import strawberry
 from strawberry import relay
-from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, ParserCache, QueryDepthLimiter, ValidationCache
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
 
 from gateway.catalog.mutations import CatalogMutation
 from gateway.catalog.queries import CatalogQuery
@@ -33,6 +40,13 @@ class Mutation(CatalogMutation, CertificationMutation, OrdersMutation, IdentityM
     pass
 
 
+# The depth and alias rules are classes made once: strawberry's validation cache keys on the
+# rule classes, so building them per request (as the factories would) misses it every time.
+LIMIT_RULES = [
+    *QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
+    *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
+]
+
 # Built once per process: relay's node field can be bound to one schema only.
 schema = strawberry.Schema(
     query=Query,
@@ -40,8 +54,7 @@ schema = strawberry.Schema(
     extensions=[
         # Factories: strawberry builds fresh extension instances for each request.
         ReadOnlyApiKeys,
-        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
-        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        lambda: AddValidationRules(LIMIT_RULES),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         lambda: ParserCache(maxsize=1024),
         lambda: ValidationCache(maxsize=1024),

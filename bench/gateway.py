@@ -1,0 +1,297 @@
+"""Gateway benchmark: the storefront's listing query against the whole stack on localhost.
+
+    uv run python -m bench.gateway                       # full size: 1, 8 and 32 clients, 10 s each
+    uv run python -m bench.gateway --seconds 2 --concurrency 1,4 --workers 1
+
+Starts `tongnan up` (SQLite, demo data) on free ports, then for each concurrency prints
+requests per second and p50/p95/p99 of:
+
+- graphql: the listing query (20 parts with supplier, certificates, eligibility for DE and
+  price in EUR) through the gateway over HTTP;
+- rest: the same data fetched from the services' REST endpoints directly (search, then the
+  four batch calls at once), the floor any gateway adds to;
+- in-memory: the same query executed by the same schema in this process on the data the
+  services returned, without HTTP (the GraphQL layer's own ceiling);
+
+and the ratios graphql/in-memory and graphql/rest. With `--workers 2` the gateway runs one
+process per core. Numbers depend on the machine; the README records ours.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+import httpx
+
+from gateway.clients import ServiceClients, Upstream
+from gateway.context import Context
+from gateway.identity.throttle import LoginThrottle
+from gateway.schema import schema
+from gateway.settings import GatewaySettings
+from services.common.db import make_engine
+from services.common.internal_auth import ANONYMOUS, internal_headers
+from services.common.settings import DEVELOPMENT_INTERNAL_SECRET
+
+LISTING = """
+query Listing {
+  parts(first: 20) {
+    edges { cursor node {
+      id sku title category available
+      price(currency: "EUR") { amount currency formatted }
+      supplier { id nameEn verified }
+      certificates { id scheme status validUntil }
+      eligibility(country: "DE") { eligible missingSchemes }
+    } }
+    pageInfo { hasNextPage endCursor }
+  }
+}"""
+
+PORTS = ("GATEWAY", "CATALOG", "ORDERS", "CERTIFICATION", "LOCALSTRIPE", "STOREFRONT")
+
+
+def free_ports(n: int) -> list[int]:
+    sockets = [socket.socket() for _ in range(n)]
+    for s in sockets:
+        s.bind(("127.0.0.1", 0))
+    ports = [int(s.getsockname()[1]) for s in sockets]
+    for s in sockets:
+        s.close()
+    return ports
+
+
+@dataclass
+class Stack:
+    process: subprocess.Popen[str]
+    urls: dict[str, str]
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGTERM)
+        self.process.wait(timeout=60)
+
+
+def start_stack(workers: int) -> Stack:
+    ports = dict(zip(PORTS, free_ports(len(PORTS)), strict=True))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TONGNAN_")}
+    env.update({f"TONGNAN_{name}_PORT": str(port) for name, port in ports.items()})
+    env.update(
+        {
+            "TONGNAN_VAR_DIR": tempfile.mkdtemp(prefix="tongnan-bench-"),
+            "TONGNAN_GATEWAY_WORKERS": str(workers),
+            # The load comes from one address; the limits are not what is measured here.
+            "TONGNAN_GATEWAY_RATE_PER_MINUTE_PER_ADDRESS": "100000000",
+            "TONGNAN_GATEWAY_RATE_BURST_PER_ADDRESS": "100000000",
+            "TONGNAN_CERTIFICATION_VERIFY_RATE_PER_MINUTE": "100000000",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "services.cli", "up"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert process.stdout is not None
+    deadline = time.monotonic() + 180
+    lines = []
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        lines.append(line)
+        if line.startswith("Ctrl-C stops every process"):
+            break
+        if not line and process.poll() is not None:
+            raise SystemExit("tongnan up failed:\n" + "".join(lines))
+    # Keep draining the log so the children never block on a full pipe.
+    threading.Thread(target=lambda: [None for _ in process.stdout or []], daemon=True).start()
+    urls = {name.lower(): f"http://127.0.0.1:{port}" for name, port in ports.items()}
+    return Stack(process, urls)
+
+
+@dataclass
+class Result:
+    mode: str
+    concurrency: int
+    requests: int
+    seconds: float
+    latencies_ms: list[float]
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds
+
+    def percentile(self, q: float) -> float:
+        ordered = sorted(self.latencies_ms)
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+async def run_load(mode: str, concurrency: int, seconds: float, once: Callable[[], Awaitable[None]]) -> Result:
+    latencies: list[float] = []
+    stop_at = time.perf_counter() + seconds
+
+    async def worker() -> None:
+        while time.perf_counter() < stop_at:
+            started = time.perf_counter()
+            await once()
+            latencies.append((time.perf_counter() - started) * 1000)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return Result(mode, concurrency, len(latencies), time.perf_counter() - started, latencies)
+
+
+class Rest:
+    """The listing's data straight from the services, as an integrator without the gateway would."""
+
+    def __init__(self, session: aiohttp.ClientSession, urls: dict[str, str]) -> None:
+        self.session = session
+        self.urls = urls
+
+    async def _json(self, method: str, url: str, **kwargs: Any) -> Any:
+        # A fresh short-lived token per call, as the gateway does.
+        headers = internal_headers(ANONYMOUS, DEVELOPMENT_INTERNAL_SECRET)
+        async with self.session.request(method, url, headers=headers, **kwargs) as response:
+            response.raise_for_status()
+            return await response.json()
+
+    async def listing(self) -> dict[str, Any]:
+        page = await self._json("GET", f"{self.urls['catalog']}/parts/search", params={"first": "20"})
+        parts = [edge["node"] for edge in page["edges"]]
+        refs = [
+            {
+                "part_id": p["id"],
+                "supplier_id": p["supplier_id"],
+                "category": p["category"],
+                "oem_numbers": p["oem_numbers"],
+            }
+            for p in parts
+        ]
+        supplier_ids = ",".join(dict.fromkeys(p["supplier_id"] for p in parts))
+        suppliers, eligibility, applicable, prices = await asyncio.gather(
+            self._json("GET", f"{self.urls['catalog']}/suppliers/batch", params={"ids": supplier_ids}),
+            self._json("POST", f"{self.urls['certification']}/eligibility", json={"country": "DE", "parts": refs}),
+            self._json("POST", f"{self.urls['certification']}/certificates/applicable", json={"parts": refs}),
+            self._json(
+                "POST",
+                f"{self.urls['orders']}/fx/conversions",
+                json={"items": [{"amount_cny": p["price_cny"], "currency": "EUR"} for p in parts]},
+            ),
+        )
+        return {
+            "/parts/search": page,
+            "/suppliers/batch": suppliers,
+            "/eligibility": eligibility,
+            "/certificates/applicable": applicable,
+            "/fx/conversions": prices,
+        }
+
+
+class Canned(Upstream):
+    """An upstream that answers from memory, for the in-process ceiling."""
+
+    def __init__(self, name: str, answers: dict[str, Any]) -> None:
+        super().__init__(name, httpx.AsyncClient())
+        self.answers = answers
+
+    async def request(self, method: Any, path: str, **_: Any) -> httpx.Response:
+        return httpx.Response(200, json=self.answers[path])
+
+
+def in_memory_context(answers: dict[str, Any]) -> Callable[[], Context]:
+    settings = GatewaySettings(database_url="sqlite://")
+    engine = make_engine("sqlite://")
+    clients = ServiceClients(
+        catalog=Canned("catalog", answers),
+        orders=Canned("orders", answers),
+        certification=Canned("certification", answers),
+    )
+    throttle = LoginThrottle(per_email=5, per_address=20, window_seconds=900)
+
+    def build() -> Context:
+        return Context(
+            settings=settings, engine=engine, clients=clients, throttle=throttle, principal=None, client_address="bench"
+        )
+
+    return build
+
+
+def print_table(results: list[Result]) -> None:
+    by_key = {(r.mode, r.concurrency): r for r in results}
+    print(f"{'mode':<10} {'clients':>7} {'req/s':>9} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'vs in-memory':>13}")
+    for r in results:
+        ceiling = by_key.get(("in-memory", r.concurrency))
+        ratio = f"{r.rps / ceiling.rps:.2f}" if ceiling and r.mode != "in-memory" else ""
+        print(
+            f"{r.mode:<10} {r.concurrency:>7} {r.rps:>9.1f} {r.percentile(0.50):>8.1f} "
+            f"{r.percentile(0.95):>8.1f} {r.percentile(0.99):>8.1f} {ratio:>13}"
+        )
+    for c in sorted({r.concurrency for r in results}):
+        graphql, rest = by_key.get(("graphql", c)), by_key.get(("rest", c))
+        if graphql and rest:
+            print(f"graphql/rest at {c} clients: {graphql.rps / rest.rps:.2f}")
+
+
+async def bench(stack: Stack, seconds: float, levels: list[int]) -> list[Result]:
+    results: list[Result] = []
+    connector = aiohttp.TCPConnector(limit=200)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        rest = Rest(session, stack.urls)
+        answers = await rest.listing()
+        body = {"query": LISTING}
+
+        async def graphql_once() -> None:
+            async with session.post(f"{stack.urls['gateway']}/graphql", json=body) as response:
+                payload = await response.json()
+                if "errors" in payload:
+                    raise RuntimeError(payload["errors"])
+
+        async def rest_once() -> None:
+            await rest.listing()
+
+        context = in_memory_context(answers)
+
+        async def memory_once() -> None:
+            result = await schema.execute(LISTING, context_value=context())
+            if result.errors:
+                raise RuntimeError(result.errors)
+
+        for once in (graphql_once, rest_once, memory_once):
+            await once()  # warm caches and pools
+        for level in levels:
+            results.append(await run_load("graphql", level, seconds, graphql_once))
+            results.append(await run_load("rest", level, seconds, rest_once))
+            results.append(await run_load("in-memory", level, seconds, memory_once))
+    return results
+
+
+def main(argv: list[str] | None = None) -> list[Result]:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=float, default=10.0, help="per mode and concurrency")
+    parser.add_argument("--concurrency", default="1,8,32")
+    parser.add_argument("--workers", type=int, default=1, help="gateway processes")
+    args = parser.parse_args(argv)
+    levels = [int(c) for c in args.concurrency.split(",")]
+    stack = start_stack(args.workers)
+    try:
+        results = asyncio.run(bench(stack, args.seconds, levels))
+    finally:
+        stack.stop()
+    print(f"gateway workers: {args.workers}; {os.cpu_count()} cores; SQLite; listing of 20 parts")
+    print_table(results)
+    return results
+
+
+if __name__ == "__main__":
+    main()
