@@ -508,3 +508,75 @@ async def add_certificate(page: SupplierPage, request: Request) -> Response:
     if added is not None:
         form = {**dict.fromkeys(CERTIFICATE_FIELDS, ""), "categories": []}
     return await _certificates_page(page, form=form, errors=errors, added=added, status_code=422 if errors else 200)
+
+
+# --- orders to ship ---------------------------------------------------------------------------
+
+SUPPLIER_ORDERS = """
+query SupplierOrders($after: String, $locale: String) {
+  viewer { account { email role supplier { id nameEn nameZh verified } } }
+  myOrders(first: 20, after: $after) {
+    edges {
+      node {
+        id status createdAt destinationCountry incoterm
+        lines {
+          id quantity status
+          part { id sku title(locale: $locale) }
+          supplier { id }
+          shipment { carrier trackingNumber shippedAt }
+        }
+      }
+    }
+    pageInfo { hasNextPage endCursor }
+  }
+}"""
+
+MARK_SHIPPED = """
+mutation MarkShipped($orderId: ID!, $carrier: String!, $trackingNumber: String!) {
+  markShipped(orderId: $orderId, carrier: $carrier, trackingNumber: $trackingNumber) { id status }
+}"""
+SHIP_FIELDS = ("carrier", "tracking_number")
+
+
+async def _orders_page(page: Page, *, after: str | None = None, status_code: int = 200, **context: Any) -> Response:
+    result = await page.query(SUPPLIER_ORDERS, {"after": after, "locale": page.locale})
+    supplier = _supplier_of(result.data)
+    if supplier is None:
+        return to_login(page)
+    connection = (result.data or {}).get("myOrders") or {"edges": [], "pageInfo": {}}
+    orders = []
+    for edge in connection["edges"]:
+        order = edge["node"]
+        mine = [line for line in order["lines"] if line["supplier"]["id"] == supplier["id"]]
+        orders.append({**order, "lines": mine, "to_ship": any(line["shipment"] is None for line in mine)})
+    return page.render(
+        "supplier/orders.html",
+        status_code=status_code,
+        supplier=supplier,
+        orders=orders,
+        page_info=connection.get("pageInfo") or {},
+        **{"ship_errors": {}, "typed": {}, "notice": None, **context},
+    )
+
+
+@router.get("/orders", name="supplier_orders")
+async def supplier_orders(page: SupplierPage, after: str = "", notice: str = "") -> Response:
+    message = page._("Shipment saved; the buyer sees the tracking number.") if notice == "shipped" else None
+    return await _orders_page(page, after=after or None, notice=message)
+
+
+@router.post("/orders/{order_id}/ship", name="supplier_ship")
+async def ship(page: SupplierPage, order_id: str, request: Request) -> Response:
+    form = await _form(request, SHIP_FIELDS)
+    errors = {name: page._("This field is required.") for name in SHIP_FIELDS if not form[name].strip()}
+    if not errors:
+        variables = {"orderId": order_id, "carrier": form["carrier"].strip(), "trackingNumber": form["tracking_number"]}
+        result = await page.query(MARK_SHIPPED, variables)
+        if (result.data or {}).get("markShipped") is not None:
+            return page.redirect("/supplier/orders?notice=shipped")
+        if result.error("UNAUTHENTICATED"):
+            return to_login(page)
+        errors = result.field_errors(SHIP_FIELDS)
+        if "" in errors:
+            errors.setdefault("tracking_number", errors.pop(""))
+    return await _orders_page(page, status_code=422, ship_errors={order_id: errors}, typed={order_id: form})

@@ -67,6 +67,7 @@ def free_ports(count: int) -> list[int]:
 class RunningStack:
     storefront: str
     gateway: str
+    certification: str
     log: list[str] = field(default_factory=list)
 
 
@@ -115,7 +116,12 @@ def running_stack(databases: Databases, tmp_path_factory: pytest.TempPathFactory
         assert f"{storefront}/" in text, "tongnan up does not print the storefront's URL"
         # Keep reading so the children never block on a full pipe.
         threading.Thread(target=_drain, args=(proc.stdout, log), daemon=True).start()
-        yield RunningStack(storefront=storefront, gateway=f"http://127.0.0.1:{ports['TONGNAN_GATEWAY_PORT']}", log=log)
+        yield RunningStack(
+            storefront=storefront,
+            gateway=f"http://127.0.0.1:{ports['TONGNAN_GATEWAY_PORT']}",
+            certification=f"http://127.0.0.1:{ports['TONGNAN_CERTIFICATION_PORT']}",
+            log=log,
+        )
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
