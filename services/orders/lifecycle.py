@@ -354,16 +354,24 @@ def ship(session: Session, actor: Actor, order_id: uuid.UUID, data: ShipIn) -> O
 
 
 def deliver(session: Session, actor: Actor, order_id: uuid.UUID) -> Order:
-    """Carrier confirmation (recorded by the supplier, an admin or the carrier integration)."""
+    """Carrier confirmation, recorded per supplier (its own shipped lines) or by an admin or the
+    carrier integration (every line). The order is DELIVERED when every line is."""
     actor.require(Role.SUPPLIER)
     order = get_order(session, actor, order_id)
     order = lock(session, order.id)
     st.require(order, st.SHIPPED, action="delivered")
+    lines = lines_of(session, order.id)
+    mine = [line for line in lines if actor.is_staff or str(line.supplier_id) == actor.supplier_id]
+    waiting = [line for line in mine if line.status == st.LINE_SHIPPED]
+    if not waiting:
+        raise st.InvalidTransition("no shipped line of yours is waiting for delivery on this order", field="status")
     now = utcnow()
-    for line in lines_of(session, order.id):
+    for line in waiting:
         line.status, line.delivered_at = st.LINE_DELIVERED, now
         session.add(line)
-    st.change(session, order, st.DELIVERED, actor_id=actor.id)
+    session.flush()
+    if all(line.status == st.LINE_DELIVERED for line in lines):
+        st.change(session, order, st.DELIVERED, actor_id=actor.id)
     return order
 
 

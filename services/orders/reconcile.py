@@ -1,20 +1,25 @@
 """Reconciliation: ask Stripe about orders stuck in PENDING_PAYMENT past a limit, so a lost
-webhook never strands an order or its stock. Run by the scheduler (`POST /reconcile/pending`)."""
+webhook never strands an order or its stock. Run by the scheduler (`POST /reconcile/pending`)
+or from cron (`python -m services.orders.reconcile`)."""
 
 from __future__ import annotations
 
+import argparse
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
 from services.common.clock import utcnow
+from services.common.db import make_engine, session_scope
 from services.common.errors import DomainError, Forbidden
-from services.common.internal_auth import Actor, Role
+from services.common.internal_auth import SYSTEM, Actor, Role
 from services.orders import lifecycle
 from services.orders import status as st
 from services.orders.deps import OrdersDeps
 from services.orders.models import Order
 from services.orders.schemas import ReconcileResult
+from services.orders.settings import OrdersSettings
 
 
 def reconcile_pending(
@@ -64,3 +69,26 @@ def reconcile_pending(
         except DomainError:
             pending += 1  # Stripe or the catalog unreachable: try again on the next run
     return ReconcileResult(checked=len(stuck), paid=paid, cancelled=cancelled, left_pending=pending)
+
+
+def main(argv: Sequence[str] | None = None, settings: OrdersSettings | None = None) -> ReconcileResult:
+    """`python -m services.orders.reconcile [--older-than-minutes N]`, for cron or a scheduler."""
+    parser = argparse.ArgumentParser(description="Settle orders stuck in PENDING_PAYMENT by asking Stripe.")
+    parser.add_argument("--older-than-minutes", type=int, default=None, help="default: the configured limit")
+    args = parser.parse_args(argv)
+    settings = settings or OrdersSettings()
+    deps = OrdersDeps.build(settings)
+    engine = make_engine(settings.db_url)
+    older = None if args.older_than_minutes is None else timedelta(minutes=args.older_than_minutes)
+    try:
+        with session_scope(engine) as session:
+            result = reconcile_pending(session, SYSTEM, deps, older_than=older)
+    finally:
+        deps.close()
+        engine.dispose()
+    print(result.model_dump_json(), flush=True)
+    return result
+
+
+if __name__ == "__main__":
+    main()

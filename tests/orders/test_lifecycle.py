@@ -9,12 +9,14 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import update
 from sqlmodel import Session, col
 
 from services.common.clock import utcnow
 from services.orders import ledger
 from services.orders.models import OrderLine
+from tests.databases import Databases
 from tests.orders.conftest import ADMIN, INSPECTOR, SYSTEM, Stack, as_buyer, as_supplier, free_port, paid_order
 
 SHIP = {"carrier": "SF Express", "tracking_number": "SF1234567890123"}
@@ -210,3 +212,51 @@ def test_my_orders_pages_newest_first_and_suppliers_see_their_orders(
     assert stack.orders.get("/orders", headers=as_buyer("acct-nobody")).json()["edges"] == []
     bad = stack.orders.get("/orders", params={"after": "%%%"}, headers=as_buyer(buyer))
     assert bad.status_code == 422 and bad.json()["field"] == "after"
+
+
+def test_an_order_from_two_suppliers_ships_and_delivers_line_by_line(stack: Stack, buyer: str) -> None:
+    s1, s2 = stack.supplier(), stack.supplier()
+    p1, p2 = stack.part(s1), stack.part(s2, price_cny=50_000, core_charge_cny=0, weight_grams=1200)
+    quote = stack.quote(buyer, [(p1["id"], 1), (p2["id"], 3)], country="GB", currency="GBP", incoterm="DAP")
+    assert {line["supplier_id"] for line in quote["lines"]} == {s1, s2}
+    assert quote["duty_status"] == "estimated"
+    order = stack.place(buyer, quote["id"])["order"]
+    stack.pay(buyer, order["id"], stack.card(buyer))
+    stack.wait_status(order["id"], "PAID")
+    # DAP: no duty or VAT collected, so none is owed by us.
+    assert stack.balance(ledger.vat_payable("GB"), "GBP") == 0
+    assert stack.balance(ledger.supplier_payable(s1), "CNY") == -106_200
+    assert stack.balance(ledger.supplier_payable(s2), "CNY") == -135_000
+
+    seen = stack.orders.get(f"/orders/{order['id']}", headers=as_supplier(s2)).json()
+    assert [line["supplier_id"] for line in seen["lines"]] == [s2]  # only its own lines
+    first = _post(stack, f"/orders/{order['id']}/ship", as_supplier(s1), SHIP).json()
+    assert first["status"] == "PAID"  # one supplier's line is on its way, the other not yet
+    cross = _post(stack, f"/orders/{order['id']}/ship", as_supplier(s1), {**SHIP, "line_ids": [seen["lines"][0]["id"]]})
+    assert cross.status_code == 403
+    both = _post(stack, f"/orders/{order['id']}/ship", as_supplier(s2), SHIP).json()
+    assert both["status"] == "SHIPPED"
+    assert _post(stack, f"/orders/{order['id']}/deliver", as_supplier(s1)).json()["status"] == "SHIPPED"
+    assert _post(stack, f"/orders/{order['id']}/deliver", as_supplier(s1)).status_code == 409
+    assert _post(stack, f"/orders/{order['id']}/deliver", as_supplier(s2)).json()["status"] == "DELIVERED"
+
+
+def test_the_reconciliation_command_cancels_abandoned_orders(
+    stack: Stack, databases: Databases, buyer: str, alternator: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from services.orders import reconcile
+    from services.orders.settings import OrdersSettings
+
+    abandoned = stack.place(buyer, stack.quote(buyer, [(alternator["id"], 2)])["id"])["order"]
+    settings = OrdersSettings(
+        database_url=databases.migrated("orders"),
+        stripe_api_base=stack.localstripe_url,
+        catalog_url=str(stack.catalog.base_url),
+        certification_url=str(stack.certification.base_url),
+    )
+    assert reconcile.main([], settings=settings).checked == 0  # not older than the 60-minute limit yet
+    result = reconcile.main(["--older-than-minutes", "0"], settings=settings)
+    assert (result.checked, result.cancelled) == (1, 1)
+    assert '"cancelled":1' in capsys.readouterr().out
+    assert stack.order(abandoned["id"])["status"] == "CANCELLED"
+    assert stack.stock(alternator["id"])["reserved"] == 0
