@@ -349,19 +349,30 @@ def workloads(oem_samples: Sequence[str]) -> dict[str, Callable[[Session, int], 
     }
 
 
-def run_backend(url: str, n: int, runs: int, seed: int) -> list[tuple[str, float, float, float]]:
-    upgrade("catalog", url)
+def run_backend(
+    url: str, n: int, runs: int, seed: int, *, reuse: bool = False
+) -> list[tuple[str, float, float, float]]:
     engine = tune(make_engine(url))
-    loader = Loader(engine)
-    supplier_rows = suppliers()
-    started = time.perf_counter()
-    loader.before()
     oem_samples: list[str] = []
-    for k, chunk in enumerate(generate(n, supplier_rows, seed)):
-        loader.write(chunk, k == 0, supplier_rows)
-        oem_samples.extend(p["oem_numbers"][0] for p in chunk.parts[:: max(1, len(chunk.parts) // 50)])
-    loader.after()
-    print(f"  loaded {n:,} parts in {time.perf_counter() - started:.1f} s", flush=True)
+    if reuse:
+        with engine.connect() as connection:
+            count = connection.execute(text("SELECT count(*) FROM part")).scalar_one()
+            oem_samples = [
+                str(row[0][0] if isinstance(row[0], list) else json.loads(row[0])[0])
+                for row in connection.execute(text("SELECT oem_numbers FROM part ORDER BY sku LIMIT 2000"))
+            ][::10]
+        print(f"  reusing the loaded database: {count:,} parts", flush=True)
+    else:
+        upgrade("catalog", url)
+        loader = Loader(engine)
+        supplier_rows = suppliers()
+        started = time.perf_counter()
+        loader.before()
+        for k, chunk in enumerate(generate(n, supplier_rows, seed)):
+            loader.write(chunk, k == 0, supplier_rows)
+            oem_samples.extend(p["oem_numbers"][0] for p in chunk.parts[:: max(1, len(chunk.parts) // 50)])
+        loader.after()
+        print(f"  loaded {n:,} parts in {time.perf_counter() - started:.1f} s", flush=True)
     rows = []
     for name, fn in workloads(oem_samples).items():
         p50, p95, p99 = percentiles(measure(engine, runs, fn))
@@ -404,6 +415,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--postgres-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--postgres-db", default="bench_catalog_search")
     parser.add_argument("--cleanup", action="store_true", help="drop the databases afterwards")
+    parser.add_argument("--reuse", action="store_true", help="measure the database a previous run loaded")
     args = parser.parse_args(argv)
     if args.parts < 1 or args.runs < 2:
         parser.error("--parts must be at least 1 and --runs at least 2")
@@ -414,12 +426,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             path = Path(args.sqlite_path)
             path.parent.mkdir(parents=True, exist_ok=True)
             for suffix in ("", "-wal", "-shm"):
-                Path(f"{path}{suffix}").unlink(missing_ok=True)
+                if not args.reuse:
+                    Path(f"{path}{suffix}").unlink(missing_ok=True)
             url = f"sqlite:///{path}"
         else:
-            url = _fresh_postgres(normalise_database_url(args.postgres_url, field="--postgres-url"), args.postgres_db)
+            admin_url = normalise_database_url(args.postgres_url, field="--postgres-url")
+            if args.reuse:
+                url = make_url(admin_url).set(database=args.postgres_db).render_as_string(hide_password=False)
+            else:
+                url = _fresh_postgres(admin_url, args.postgres_db)
         print(f"{backend}: {args.parts:,} parts, {args.runs} runs per query (milliseconds)", flush=True)
-        run_backend(url, args.parts, args.runs, args.seed)
+        run_backend(url, args.parts, args.runs, args.seed, reuse=args.reuse)
         if args.cleanup:
             _drop(url, args.postgres_url, args.postgres_db)
     return 0

@@ -37,6 +37,7 @@ from services.common.pagination import decode_cursor, encode_cursor, page_size
 # A ranked query of several words (or one word with filters) looks at the best 1,000 postings
 # of its rarest word first, and at 5,000 or 20,000 only when that finds less than a page.
 CANDIDATE_LEVELS = (1_000, 5_000, 20_000)
+PROBE_LEVEL = 1_000
 DF_CAP = 10_000
 FACET_CAP = 2_000
 MAX_QUERY_TERMS = 12
@@ -298,16 +299,37 @@ def _candidates(
         .limit(level)
         .subquery("cand")
     )
-    total: ColumnElement[Any] = sa_cast(cand.c.score, Integer) * weights[rarest]
-    from_clause: Any = cand
-    for i, term in enumerate(ordered[1:]):
-        other = SP.alias(f"t{i}")
-        from_clause = from_clause.join(other, and_(other.c.term == term, other.c.doc == cand.c.doc))
-        total = total + sa_cast(other.c.score, Integer) * weights[term]
-    from_clause = from_clause.join(D, D.c.doc == cand.c.doc)
+    if level <= PROBE_LEVEL:
+        # Few candidates: every other word is one primary-key probe per candidate (a correlated
+        # scalar subquery), never a scan of a common word's postings, which PostgreSQL's row
+        # estimates for words would otherwise choose.
+        probes = [
+            select(SP.c.score).where(SP.c.term == term, SP.c.doc == cand.c.doc).scalar_subquery().label(f"s{i}")
+            for i, term in enumerate(ordered[1:])
+        ]
+        # LIMIT keeps this a separate step (no flattening that would evaluate a probe twice).
+        probe = select(cand.c.doc, cand.c.score, *probes).limit(level).subquery("probe")
+        total: ColumnElement[Any] = sa_cast(probe.c.score, Integer) * weights[rarest]
+        for i, term in enumerate(ordered[1:]):
+            total = total + sa_cast(probe.c[f"s{i}"], Integer) * weights[term]
+        matched = (
+            select(probe.c.doc.label("doc"), total.label("total"))
+            .where(*(probe.c[f"s{i}"].is_not(None) for i in range(len(ordered) - 1)))
+            .subquery("matched")
+        )
+    else:
+        # Many candidates: joins, which the planner may run as hash or merge joins.
+        total = sa_cast(cand.c.score, Integer) * weights[rarest]
+        joined_terms: Any = cand
+        for i, term in enumerate(ordered[1:]):
+            other = SP.alias(f"t{i}")
+            joined_terms = joined_terms.join(other, and_(other.c.term == term, other.c.doc == cand.c.doc))
+            total = total + sa_cast(other.c.score, Integer) * weights[term]
+        matched = select(cand.c.doc.label("doc"), total.label("total")).select_from(joined_terms).subquery("matched")
+    from_clause: Any = matched.join(D, D.c.doc == matched.c.doc)
     if joined:
         from_clause = from_clause.join(P, P.c.id == D.c.part_id)
-    return from_clause, total
+    return from_clause, matched.c.total
 
 
 def _ranked_rows(
