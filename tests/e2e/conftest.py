@@ -68,6 +68,7 @@ class RunningStack:
     storefront: str
     gateway: str
     certification: str
+    database_url_template: str
     log: list[str] = field(default_factory=list)
 
 
@@ -120,6 +121,7 @@ def running_stack(databases: Databases, tmp_path_factory: pytest.TempPathFactory
             storefront=storefront,
             gateway=f"http://127.0.0.1:{ports['TONGNAN_GATEWAY_PORT']}",
             certification=f"http://127.0.0.1:{ports['TONGNAN_CERTIFICATION_PORT']}",
+            database_url_template=env["TONGNAN_DATABASE_URL_TEMPLATE"],
             log=log,
         )
     finally:

@@ -3,11 +3,19 @@ EUR, pay with a test card on localstripe, and see the order PAID (from Stripe's 
 
 from __future__ import annotations
 
+import base64
 import re
 import time
+import uuid
+from datetime import timedelta
 
 from playwright.sync_api import Browser, Page, expect
+from sqlalchemy import update
+from sqlmodel import Session
 
+from services.common.clock import utcnow
+from services.common.db import make_engine
+from services.orders.models import Quote
 from tests.e2e.conftest import RunningStack, new_page, screenshot
 from tests.storefront.factories import PASSWORD, unique_email
 
@@ -76,3 +84,44 @@ def test_buyer_gets_a_ddp_quote_in_eur_pays_by_card_and_sees_the_order_paid(
     screenshot(page, "order", "desktop")
     page.get_by_role("link", name="My orders").click()
     expect(page.locator("table tbody tr").first).to_contain_text("Paid")
+
+
+def expire(stack: RunningStack, quote_path: str) -> None:
+    """Fifteen minutes pass for this quote: its lock ends (set in the orders database)."""
+    quote_id = uuid.UUID(base64.b64decode(quote_path.rsplit("/", 1)[1]).decode().split(":", 1)[1])
+    engine = make_engine(stack.database_url_template.format(service="orders"))
+    try:
+        with Session(engine) as session:
+            session.execute(
+                update(Quote).where(Quote.id == quote_id).values(expires_at=utcnow() - timedelta(minutes=1))  # type: ignore[arg-type]
+            )
+            session.commit()
+    finally:
+        engine.dispose()
+
+
+def test_an_expired_quote_says_so_and_offers_a_new_one(browser: Browser, running_stack: RunningStack) -> None:
+    page = new_page(browser, running_stack)
+    page.goto("/account/register?next=/")
+    page.get_by_label("E-mail address").fill(unique_email("garage"))
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Create account").click()
+    page.goto("/?q=crankshaft&ships=1&stock=1")
+    page.locator("li.result h3 a").first.click()
+    page.get_by_role("button", name="Add to cart").click()
+    page.get_by_label("Delivery terms (Incoterm)").select_option("DAP")
+    page.get_by_role("button", name="Get quote").click()
+    expect(page).to_have_url(re.compile("/quotes/"))
+    expect(page.get_by_text("To Germany, DAP")).to_be_visible()
+    first_quote = page.url
+
+    expire(running_stack, first_quote)
+    page.reload()
+    expect(page.locator("#quote-expired")).to_contain_text("This quote has expired.")
+    expect(page.get_by_role("button", name=re.compile("Order and pay"))).to_have_count(0)
+    screenshot(page, "quote-expired", "desktop")
+    page.get_by_role("button", name="Get a new quote").click()
+    expect(page).to_have_url(re.compile("/quotes/"))
+    assert page.url != first_quote
+    expect(page.locator("#quote-expiry")).to_contain_text("Prices are locked until")
+    expect(page.get_by_text("To Germany, DAP")).to_be_visible()

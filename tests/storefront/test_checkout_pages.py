@@ -1,0 +1,70 @@
+"""Cart, sign-in for quotes and orders, without a browser (the orders service is down here)."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from tests.gateway.conftest import Stack
+from tests.storefront.conftest import register_supplier
+from tests.storefront.factories import PASSWORD, unique_email
+
+FIRST_PART = '{ parts(search: "alternator", first: 2) { edges { node { id sku } } } }'
+
+
+def part_ids(stack: Stack) -> list[str]:
+    return [e["node"]["id"] for e in stack.gql(FIRST_PART)["data"]["parts"]["edges"]]
+
+
+def test_the_cart_adds_changes_and_removes_lines(storefront: TestClient, stack: Stack) -> None:
+    first, second = part_ids(stack)
+    storefront.post("/cart/add", data={"part_id": first, "quantity": "2"})
+    storefront.post("/cart/add", data={"part_id": second})
+    storefront.post("/cart/add", data={"part_id": first, "quantity": "1"})
+    page = storefront.get("/cart")
+    assert page.status_code == 200
+    assert f'name="q_{first}" value="3"' in page.text
+    assert f'name="q_{second}" value="1"' in page.text
+    storefront.post("/cart/update", data={f"q_{first}": "5", f"q_{second}": "1", "remove": second})
+    page = storefront.get("/cart")
+    assert f'name="q_{first}" value="5"' in page.text
+    assert f'name="q_{second}"' not in page.text
+    storefront.post("/cart/update", data={f"q_{first}": "0"})
+    assert "Your cart is empty." in storefront.get("/cart").text
+
+
+def test_a_cart_cookie_that_makes_no_sense_is_an_empty_cart(storefront: TestClient) -> None:
+    storefront.cookies.set("tn_cart", "garbage|x*y|*3|UGFydDpub3BlCg==*1000")
+    page = storefront.get("/cart")
+    assert page.status_code == 200
+    assert "Your cart is empty." in page.text
+
+
+def test_quotes_and_orders_ask_a_buyer_to_sign_in(storefront: TestClient, stack: Stack) -> None:
+    storefront.post("/cart/add", data={"part_id": part_ids(stack)[0]})
+    answer = storefront.post("/cart/quote", data={"incoterm": "DDP"}, follow_redirects=False)
+    assert answer.status_code == 303 and answer.headers["location"] == "/account/login?next=/cart"
+    answer = storefront.get("/orders", follow_redirects=False)
+    assert answer.headers["location"] == "/account/login?next=/orders"
+    # A supplier account is sent to its own portal.
+    supplier = register_supplier(stack)
+    page = storefront.post("/account/login", data={"email": supplier["email"], "password": PASSWORD})
+    assert page.status_code == 422 and "This is a supplier account" in page.text
+
+
+def test_a_buyer_registers_and_a_quote_with_the_orders_service_down_is_a_friendly_page(
+    storefront: TestClient, stack: Stack
+) -> None:
+    storefront.post("/cart/add", data={"part_id": part_ids(stack)[0]})
+    short = storefront.post(
+        "/account/register", data={"email": unique_email("b"), "password": "short", "next": "/cart"}
+    )
+    assert short.status_code == 422 and 'id="f-password-error"' in short.text
+    answer = storefront.post(
+        "/account/register",
+        data={"email": unique_email("b"), "password": PASSWORD, "next": "/cart"},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303 and answer.headers["location"] == "/cart"
+    page = storefront.post("/cart/quote", data={"incoterm": "DDP", "service": "express"})
+    assert page.status_code == 503
+    assert "We cannot reach the parts exchange right now" in page.text
