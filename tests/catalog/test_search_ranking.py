@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi.testclient import TestClient
+import uuid
 
-from tests.catalog.conftest import as_supplier, create_part, create_supplier
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from services.catalog import service
+from services.catalog.schemas import PartCreate
+from services.common.db import session_scope
+from tests.catalog.conftest import as_supplier, create_part, create_supplier, part_body
 from tests.catalog.test_search import nodes, search
 
 
@@ -24,3 +30,46 @@ def test_a_supplier_search_sees_only_listed_parts(client: TestClient) -> None:
     client.delete(f"/parts/{part['id']}", headers=as_supplier(supplier["id"]))
     assert search(client, q="flywheel")["edges"] == []
     assert search(client, category="flywheel")["edges"] == []
+
+
+def test_sparse_combinations_of_common_words_widen_the_candidate_set(client: TestClient, engine: Engine) -> None:
+    """1,070 parts say "golf" in the title; 30 say it only in the description and are alternators.
+    The 30 are below the best 1,000 "golf" postings, so the search must widen to find them all."""
+    supplier = create_supplier(client)
+    owner = uuid.UUID(supplier["id"])
+    bodies = [
+        part_body(
+            sku=f"G-{n}",
+            title_en=f"Remanufactured steering rack for VW Golf {n}",
+            title_zh=None,
+            description_en="Electric rack.",
+            category="steering_rack",
+        )
+        for n in range(1070)
+    ]
+    bodies += [
+        part_body(
+            sku=f"X-{n}", title_en=f"Remanufactured alternator {n}", title_zh=None, description_en="Fits the Golf."
+        )
+        for n in range(30)
+    ]
+    bodies += [
+        part_body(sku=f"A-{n}", title_en=f"Remanufactured alternator for Corolla {n}", title_zh=None)
+        for n in range(1150)
+    ]
+    with session_scope(engine) as session:
+        service.write_parts(session, [service.prepare_part(owner, PartCreate.model_validate(b)) for b in bodies])
+
+    found: list[str] = []
+    after = None
+    while True:
+        params = {"q": "golf alternator", "first": 8} | ({"after": after} if after else {})
+        page = search(client, **params)
+        found += [p["sku"] for p in nodes(page)]
+        assert page["exhaustive"] is True
+        if not page["page_info"]["has_next_page"]:
+            break
+        after = page["page_info"]["end_cursor"]
+    assert sorted(found) == sorted(f"X-{n}" for n in range(30))
+    faceted = search(client, q="golf alternator", facets=True)["facets"]
+    assert faceted["category"] == [{"value": "alternator", "count": 30}]
