@@ -29,6 +29,8 @@
     errorBox.textContent = message || form.dataset.errorMessage;
     errorBox.hidden = false;
     button.disabled = false;
+    // A SetupIntent is used once: the next attempt gets a fresh one.
+    setup = post("/orders/" + orderId + "/card-setup").then(function (data) { return data.clientSecret; });
   }
 
   var setup = post("/orders/" + orderId + "/card-setup").then(function (data) {
