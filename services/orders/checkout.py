@@ -64,6 +64,10 @@ def place_order(session: Session, actor: Actor, data: OrderCreate, deps: OrdersD
         )
     already = session.scalars(select(Order.id).where(Order.quote_id == quote.id)).first()
     if already is not None:
+        # The same key may have won a race since the first look: answer with its order.
+        existing = by_key(session, actor.id, data.idempotency_key)
+        if existing is not None:
+            return _repeat(existing, data), False
         raise QuoteAlreadyOrdered(
             "an order was already placed from this quote", field="quote_id", order_id=str(already)
         )
