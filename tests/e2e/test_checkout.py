@@ -66,7 +66,6 @@ def test_buyer_gets_a_ddp_quote_in_eur_pays_by_card_and_sees_the_order_paid(
         expect(breakdown.get_by_role("row", name=re.compile(re.escape(row)))).to_contain_text("€")
     expect(page.locator("#quote-expiry")).to_contain_text("Prices are locked until")
     expect(page.get_by_text("To Germany, DDP")).to_be_visible()
-    screenshot(page, "quote", "desktop")
 
     page.get_by_role("button", name=re.compile("Order and pay")).click()
     expect(page).to_have_url(re.compile(r"/orders/[^/]+/pay$"))
