@@ -10,6 +10,8 @@ Columns (UTF-8, with or without BOM, header row required; unknown columns are an
   fitments                           `make:model:yearFrom-yearTo[:engineCode]`, several separated by `|`
   source_vin, dismantler, remanufactured_on (YYYY-MM-DD),
   battery_chemistry, battery_capacity_wh, battery_soh_pct, battery_cycles
+  id, listed                         as exported: `id` is ignored (the SKU identifies the part),
+                                     `listed` true/false lists or delists an existing SKU
 
 (* required for a new SKU.) For an existing SKU, the non-empty cells update the part and
 empty cells leave it as it is. Each row is applied in its own savepoint: a bad row is
@@ -124,7 +126,12 @@ def _row_values(row: dict[str, str]) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for name, cell in row.items():
         text = _unneutralise((cell or "").strip())
-        if not text:
+        if not text or name == "id":  # `id` comes with an export; the SKU identifies the part
+            continue
+        if name == "listed":
+            if text.lower() not in ("true", "false"):
+                raise RowError("listed", "true or false")
+            values[name] = text.lower() == "true"
             continue
         if name in _LISTS:
             values[name] = [x.strip() for x in text.split("|") if x.strip()]
@@ -151,7 +158,7 @@ def import_csv(session: Session, actor: Actor, content: str, supplier_id: uuid.U
     header = [h.strip().removeprefix("\ufeff") for h in (reader.fieldnames or [])]
     if not header:
         raise BadInput("the CSV is empty; the first line must name the columns", field="csv")
-    unknown = [h for h in header if h not in COLUMNS]
+    unknown = [h for h in header if h not in EXPORT_COLUMNS]
     if unknown:
         raise BadInput(f"unknown column {unknown[0]!r}; the columns are: {', '.join(COLUMNS)}", field="csv")
     reader.fieldnames = header
@@ -225,6 +232,8 @@ def import_csv(session: Session, actor: Actor, content: str, supplier_id: uuid.U
 
 
 def _prepare(owner: uuid.UUID, values: dict[str, Any]) -> service.PreparedPart:
+    if values.pop("listed", True) is False:
+        raise RowError("listed", "a new SKU is always listed; import it first, then delist it")
     for required in ("title_en", "category", "condition", "price_cny", "weight_grams"):
         if required not in values:
             raise RowError(required, "required for a new SKU")
