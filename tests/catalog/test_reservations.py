@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, func, select, update
+from sqlmodel import col
 
 from services.catalog import reservations
 from services.catalog.app import create_app
@@ -148,7 +149,9 @@ def test_200_concurrent_one_unit_reservations_against_20_units(
     with session_scope(engine) as session:
         row = session.get(Stock, part_id)
         assert row is not None and (row.on_hand, row.reserved) == (20, 20)
-        active = session.query(Reservation).filter(Reservation.status == "ACTIVE").count()  # type: ignore[arg-type]
+        active = session.scalar(
+            select(func.count()).select_from(Reservation).where(col(Reservation.status) == "ACTIVE")
+        )
     assert active == 20
 
 
