@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, Select, String, and_, desc, exists, func, literal, select, tuple_
+from sqlalchemy import Integer, Select, String, and_, desc, exists, func, literal, select, tuple_, union_all
 from sqlalchemy import cast as sa_cast
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
@@ -117,9 +117,16 @@ def _has_filters(params: SearchParams) -> bool:
     )
 
 
-def _doc_frequency(session: Session, term: str) -> int:
-    capped = select(literal(1)).select_from(SP).where(SP.c.term == term).limit(DF_CAP + 1).subquery()
-    return int(session.execute(select(func.count()).select_from(capped)).scalar_one())
+def _doc_frequencies(session: Session, terms: list[str]) -> dict[str, int]:
+    """Document frequency of each term, counted up to DF_CAP + 1, in one round trip."""
+    counts = [
+        select(literal(i).label("i"), func.count().label("n")).select_from(
+            select(literal(1)).select_from(SP).where(SP.c.term == term).limit(DF_CAP + 1).subquery(f"d{i}")
+        )
+        for i, term in enumerate(terms)
+    ]
+    rows = session.execute(union_all(*counts) if len(counts) > 1 else counts[0]).all()
+    return {terms[int(i)]: int(n) for i, n in rows}
 
 
 def _cursor(after: str | None, arity: int) -> list[Any] | None:
@@ -236,7 +243,7 @@ def _text_search(
     filters: list[ColumnElement[bool]],
     size: int,
 ) -> SearchResult:
-    dfs = {t: _doc_frequency(session, t) for t in terms}
+    dfs = _doc_frequencies(session, terms)
     if min(dfs.values()) == 0:
         no_facets = Facets(category=[], condition=[], make=[], exhaustive=True) if params.facets else None
         return SearchResult([], [], PageInfo(has_next_page=False, end_cursor=None), no_facets, exhaustive=True)
