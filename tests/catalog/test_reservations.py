@@ -171,3 +171,25 @@ def test_the_service_sweeps_expired_reservations_by_itself(databases: Databases,
             time.sleep(0.05)
         assert stock(client, part) == (2, 0, 2)
         assert client.get("/reservations/order-7-stale", headers=SYSTEM).json()["status"] == "EXPIRED"
+
+
+def test_concurrent_reservations_never_oversell_on_either_database(
+    client: TestClient, supplier: dict[str, Any], engine: Engine
+) -> None:
+    part_id = uuid.UUID(create_part(client, supplier["id"], on_hand=10)["id"])
+    start = threading.Barrier(16)
+
+    def attempt(n: int) -> str:
+        start.wait()
+        data = ReservationCreate(idempotency_key=f"both-order-{n:03d}", lines=[{"part_id": part_id, "quantity": 1}])
+        try:
+            with session_scope(engine) as session:
+                reservations.reserve(session, SYSTEM_ACTOR, data)
+            return "reserved"
+        except Conflict:
+            return "refused"
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        outcomes = list(pool.map(attempt, range(16)))
+    assert (outcomes.count("reserved"), outcomes.count("refused")) == (10, 6)
+    assert stock(client, str(part_id)) == (10, 10, 0)
