@@ -25,7 +25,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from storefront import account, buyer, checkout, i18n, supplier
-from storefront.gateway import Gateway, GatewayBusy, GatewayUnavailable, TokenRejected
+from storefront.gateway import Gateway, GatewayBusy, GatewayFailed, GatewayUnavailable, TokenRejected
 from storefront.settings import StorefrontSettings
 from storefront.web import CURRENCIES, Page
 
@@ -92,7 +92,7 @@ def create_app(
         """Ready when the API answers: without it no page can be shown."""
         try:
             result = await request.app.state.gateway.execute("{ apiVersion }")
-        except (GatewayUnavailable, GatewayBusy, TokenRejected):
+        except (GatewayUnavailable, GatewayFailed, GatewayBusy, TokenRejected):
             return JSONResponse({"status": "waiting for the gateway"}, status_code=503)
         ok = bool((result.data or {}).get("apiVersion"))
         return JSONResponse({"status": "ready" if ok else "gateway answered oddly"}, status_code=200 if ok else 503)
@@ -113,6 +113,11 @@ def create_app(
     async def unavailable(request: Request, exc: Exception) -> Response:
         log.warning("gateway unavailable for %s: %s", request.url.path, exc)
         return _area(request).render("error.html", status_code=503, reason="unavailable", retry_after=30)
+
+    @app.exception_handler(GatewayFailed)
+    async def failed(request: Request, exc: Exception) -> Response:
+        log.error("the API failed on %s: %s", request.url.path, exc)
+        return _area(request).render("error.html", status_code=500, reason="internal", retry_after=0)
 
     @app.exception_handler(GatewayBusy)
     async def busy(request: Request, exc: Exception) -> Response:

@@ -20,6 +20,10 @@ class GatewayUnavailable(Exception):
     """The API cannot be reached, or a service behind it is down."""
 
 
+class GatewayFailed(Exception):
+    """The API answered with an unexpected (INTERNAL) error and no data."""
+
+
 class GatewayBusy(Exception):
     def __init__(self, retry_after: int) -> None:
         super().__init__(f"rate limited for {retry_after} s")
@@ -113,6 +117,8 @@ class Gateway:
             for e in body.get("errors") or []
         ]
         result = Result(data=body.get("data"), errors=errors)
-        if result.data is None and result.error("UPSTREAM_UNAVAILABLE", "INTERNAL"):
+        if result.data is None and result.error("UPSTREAM_UNAVAILABLE"):
             raise GatewayUnavailable("a service behind the gateway is down")
+        if result.data is None and result.error("INTERNAL"):
+            raise GatewayFailed(result.errors[0].message)
         return result

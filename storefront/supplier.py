@@ -524,6 +524,7 @@ query SupplierOrders($after: String, $locale: String) {
           part { id sku title(locale: $locale) }
           supplier { id }
           shipment { carrier trackingNumber shippedAt }
+          coreReturn { id status deadline refund { formatted } }
         }
       }
     }
@@ -536,6 +537,10 @@ mutation MarkShipped($orderId: ID!, $carrier: String!, $trackingNumber: String!)
   markShipped(orderId: $orderId, carrier: $carrier, trackingNumber: $trackingNumber) { id status }
 }"""
 SHIP_FIELDS = ("carrier", "tracking_number")
+RECEIVE_CORE_RETURN = """
+mutation ReceiveCoreReturn($id: ID!, $accepted: Boolean!) {
+  receiveCoreReturn(id: $id, accepted: $accepted) { id status }
+}"""
 
 
 async def _orders_page(page: Page, *, after: str | None = None, status_code: int = 200, **context: Any) -> Response:
@@ -561,8 +566,11 @@ async def _orders_page(page: Page, *, after: str | None = None, status_code: int
 
 @router.get("/orders", name="supplier_orders")
 async def supplier_orders(page: SupplierPage, after: str = "", notice: str = "") -> Response:
-    message = page._("Shipment saved; the buyer sees the tracking number.") if notice == "shipped" else None
-    return await _orders_page(page, after=after or None, notice=message)
+    messages = {
+        "shipped": page._("Shipment saved; the buyer sees the tracking number."),
+        "core_received": page._("Core return recorded; an accepted core refunds the buyer's deposit."),
+    }
+    return await _orders_page(page, after=after or None, notice=messages.get(notice))
 
 
 @router.post("/orders/{order_id}/ship", name="supplier_ship")
@@ -580,3 +588,16 @@ async def ship(page: SupplierPage, order_id: str, request: Request) -> Response:
         if "" in errors:
             errors.setdefault("tracking_number", errors.pop(""))
     return await _orders_page(page, status_code=422, ship_errors={order_id: errors}, typed={order_id: form})
+
+
+@router.post("/core-returns/{core_return_id}", name="supplier_core_return")
+async def receive_core_return(page: SupplierPage, core_return_id: str, request: Request) -> Response:
+    form = await _form(request, ("accepted",))
+    result = await page.query(RECEIVE_CORE_RETURN, {"id": core_return_id, "accepted": form["accepted"] == "yes"})
+    if (result.data or {}).get("receiveCoreReturn") is not None:
+        return page.redirect("/supplier/orders?notice=core_received")
+    if result.error("UNAUTHENTICATED"):
+        return to_login(page)
+    error = result.error()
+    message = error.message if error else page._("The core return could not be recorded.")
+    return await _orders_page(page, status_code=422, notice=None, core_error=message)

@@ -48,6 +48,7 @@ VIEWPORTS: dict[str, ViewportSize] = {
     "phone": {"width": 390, "height": 844},
 }
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+STACK_LOG = SCREENSHOTS.parent / "e2e-stack.log"
 START_TIMEOUT_SECONDS = 150
 
 
@@ -68,6 +69,7 @@ class RunningStack:
     storefront: str
     gateway: str
     certification: str
+    orders: str
     database_url_template: str
     log: list[str] = field(default_factory=list)
 
@@ -121,6 +123,7 @@ def running_stack(databases: Databases, tmp_path_factory: pytest.TempPathFactory
             storefront=storefront,
             gateway=f"http://127.0.0.1:{ports['TONGNAN_GATEWAY_PORT']}",
             certification=f"http://127.0.0.1:{ports['TONGNAN_CERTIFICATION_PORT']}",
+            orders=f"http://127.0.0.1:{ports['TONGNAN_ORDERS_PORT']}",
             database_url_template=env["TONGNAN_DATABASE_URL_TEMPLATE"],
             log=log,
         )
@@ -131,6 +134,9 @@ def running_stack(databases: Databases, tmp_path_factory: pytest.TempPathFactory
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+        # Every process's log, for CI's artifacts when a browser test fails.
+        STACK_LOG.parent.mkdir(parents=True, exist_ok=True)
+        STACK_LOG.write_text("".join(log), encoding="utf-8")
 
 
 @pytest.fixture(scope="session")
