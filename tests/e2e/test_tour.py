@@ -58,9 +58,17 @@ def signed_in(page: Page, stack: RunningStack, tokens: dict[str, str]) -> None:
     )
 
 
+UNLABELLED = """() => [...document.querySelectorAll("input:not([type=hidden]), select, textarea, button")]
+  .filter(el => !(el.labels && el.labels.length) && !el.getAttribute("aria-label")
+                && !el.getAttribute("aria-labelledby") && !(el.tagName === "BUTTON" && el.textContent.trim()))
+  .map(el => el.outerHTML.slice(0, 80))"""
+
+
 def fits_the_width(page: Page) -> None:
+    """No sideways scrolling on a phone, and every form control has a name a screen reader says."""
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0, f"{page.url} scrolls sideways by {overflow}px"
+    assert page.evaluate(UNLABELLED) == [], page.url
 
 
 def test_tour_of_the_main_pages(
