@@ -281,7 +281,6 @@ def cancel(session: Session, actor: Actor, order_id: uuid.UUID, reason: str | No
             if intent.status == "succeeded":
                 raise Conflict("the payment has just succeeded; cancel again to refund it", field="status")
         deps.catalog.release(order.reservation_key)
-        order.payment_status = st.FAILED if order.payment_status == st.UNPAID else order.payment_status
     else:
         prior = order.refunded  # goodwill refunds already paid back: now part of the full refund
         remaining = order.total - order.refunded
