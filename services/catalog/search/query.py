@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, Select, String, and_, desc, exists, func, literal, select, tuple_, union_all
+from sqlalchemy import Integer, Select, String, and_, desc, exists, func, literal, select, tuple_, union, union_all
 from sqlalchemy import cast as sa_cast
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
@@ -271,7 +271,7 @@ def _text_search(
     best: tuple[list[tuple[uuid.UUID, Any, Any]], int, int, bool] | None = None
     for driver, level in plans:
         terms_in_order = [ordered[driver], *ordered[:driver], *ordered[driver + 1 :]]
-        complete = dfs[ordered[driver]] <= min(level, DF_CAP)
+        complete = dfs[ordered[driver]] <= min(_covers(level, len(ordered)), DF_CAP)
         from_clause, total = _candidates(terms_in_order, weights, level, joined=filtered or sort != "relevance")
         found = _ranked_rows(session, from_clause, total, filters, sort, after, size)
         if best is None or len(found) > len(best[0]):
@@ -290,6 +290,16 @@ def _text_search(
     return SearchResult(ids, cursors, info, facets, exhaustive=complete)
 
 
+def _share(level: int, words: int) -> int:
+    """Postings taken per word at a probed level."""
+    return max(level // words, 200)
+
+
+def _covers(level: int, words: int) -> int:
+    """How many of the driving word's best postings a level looks at."""
+    return _share(level, words) if level <= PROBE_LEVEL else level
+
+
 def _candidates(
     ordered: list[str], weights: dict[str, int], level: int, *, joined: bool
 ) -> tuple[Any, ColumnElement[Any]]:
@@ -299,33 +309,47 @@ def _candidates(
     only the postings, and the page's few documents are mapped to parts afterwards.
     """
     rarest = ordered[0]
-    cand = (
-        select(SP.c.doc, SP.c.score)
-        .where(SP.c.term == rarest)
-        .order_by(desc(SP.c.score), desc(SP.c.doc))
-        .limit(level)
-        .subquery("cand")
-    )
     if level <= PROBE_LEVEL:
-        # Few candidates: every other word is one primary-key probe per candidate (a correlated
-        # scalar subquery), never a scan of a common word's postings, which PostgreSQL's row
-        # estimates for words would otherwise choose.
+        # Few candidates: the best postings of every word (an equal share each, so a word whose
+        # best matches happen to lack the others cannot starve the set), then one primary-key
+        # probe per word and candidate (correlated scalar subqueries), never a scan of a common
+        # word's postings, which PostgreSQL's row estimates for words would otherwise choose.
+        share = _share(level, len(ordered))
+        tops = [
+            select(SP.c.doc)
+            .where(SP.c.term == term)
+            .order_by(desc(SP.c.score), desc(SP.c.doc))
+            .limit(share)
+            .subquery(f"top{i}")
+            for i, term in enumerate(ordered)
+        ]
+        union_of_tops = union(*(select(top.c.doc) for top in tops)).subquery("cand")
         probes = [
-            select(SP.c.score).where(SP.c.term == term, SP.c.doc == cand.c.doc).scalar_subquery().label(f"s{i}")
-            for i, term in enumerate(ordered[1:])
+            select(SP.c.score)
+            .where(SP.c.term == term, SP.c.doc == union_of_tops.c.doc)
+            .scalar_subquery()
+            .label(f"s{i}")
+            for i, term in enumerate(ordered)
         ]
         # LIMIT keeps this a separate step (no flattening that would evaluate a probe twice).
-        probe = select(cand.c.doc, cand.c.score, *probes).limit(level).subquery("probe")
-        total: ColumnElement[Any] = sa_cast(probe.c.score, Integer) * weights[rarest]
-        for i, term in enumerate(ordered[1:]):
+        probe = select(union_of_tops.c.doc, *probes).limit(level).subquery("probe")
+        total: ColumnElement[Any] = literal(0)
+        for i, term in enumerate(ordered):
             total = total + sa_cast(probe.c[f"s{i}"], Integer) * weights[term]
         matched = (
             select(probe.c.doc.label("doc"), total.label("total"))
-            .where(*(probe.c[f"s{i}"].is_not(None) for i in range(len(ordered) - 1)))
+            .where(*(probe.c[f"s{i}"].is_not(None) for i in range(len(ordered))))
             .subquery("matched")
         )
     else:
-        # Many candidates: joins, which the planner may run as hash or merge joins.
+        # Many candidates: the rarest word's best, joined to the others (hash or merge joins).
+        cand = (
+            select(SP.c.doc, SP.c.score)
+            .where(SP.c.term == rarest)
+            .order_by(desc(SP.c.score), desc(SP.c.doc))
+            .limit(level)
+            .subquery("cand")
+        )
         total = sa_cast(cand.c.score, Integer) * weights[rarest]
         joined_terms: Any = cand
         for i, term in enumerate(ordered[1:]):

@@ -21,6 +21,11 @@ import snowballstemmer
 
 MAX_TERM_LENGTH = 40
 MAX_SCORE = 32767  # fits SMALLINT
+# Weights are stored in coarse steps of 0.5 (a title word ~5, a description word ~1-2). Finer
+# scores would order a word's postings by title length, which follows the category (`飞轮` is
+# shorter than `发电机`), so the best postings of one word would systematically lack another
+# word ("alternator golf"); with coarse steps equally relevant parts tie and the newest lead.
+SCORE_STEPS_PER_UNIT = 2
 
 _TOKEN = re.compile(r"[a-z0-9]+|[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _STOP = frozenset(
@@ -82,7 +87,7 @@ def weights(fields: dict[str, Iterable[str | None]]) -> dict[str, int]:
         norm = K1 * (1 - B + B * len(terms) / average)
         for term, tf in Counter(terms).items():
             total[term] = total.get(term, 0.0) + boost * tf * (K1 + 1) / (tf + norm)
-    return {t: max(1, min(MAX_SCORE, round(w * 1000))) for t, w in total.items()}
+    return {t: max(1, min(MAX_SCORE, round(w * SCORE_STEPS_PER_UNIT))) for t, w in total.items()}
 
 
 def idf(doc_count: int, df: int) -> int:
