@@ -310,6 +310,16 @@ def run_settlement(session: SessionDep, actor: ActorDep, deps: DepsDep) -> list[
     return [_batch_read(b) for b in settlement.run(session, actor, deps)]
 
 
+@router.get("/settlements", tags=["settlement"], summary="Payout batches, newest first (a supplier: its own)")
+def list_settlements(
+    session: SessionDep,
+    actor: ActorDep,
+    supplier_id: uuid.UUID | None = None,
+    first: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> list[SettlementBatchRead]:
+    return [_batch_read(b) for b in settlement.list_batches(session, actor, supplier_id, first)]
+
+
 @router.get("/settlements/{batch_id}", tags=["settlement"], summary="A batch with its statement lines")
 def get_settlement(batch_id: uuid.UUID, session: SessionDep, actor: ActorDep) -> SettlementStatement:
     batch = settlement.get(session, actor, batch_id)

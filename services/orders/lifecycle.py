@@ -236,6 +236,43 @@ def _refund(
     return refund
 
 
+def apply_refunded_in_stripe(session: Session, order_id: uuid.UUID, *, amount_refunded: int, event_id: str) -> str:
+    """`charge.refunded` carries the charge's cumulative refunded amount. Whatever exceeds what we
+    recorded was refunded outside this service (Stripe's dashboard): record it and post it.
+    Our own refunds are recorded under the order's lock before their events can be applied, and
+    a cumulative figure makes the arrival order irrelevant."""
+    order = lock(session, order_id)
+    external = min(amount_refunded, order.total) - order.refunded
+    if external <= 0:
+        return "already recorded"
+    reference = f"stripe-event:{event_id}"
+    session.add(
+        Refund(
+            order_id=order.id,
+            reference=reference,
+            amount=external,
+            currency=order.currency,
+            reason="refunded in Stripe",
+        )
+    )
+    order.refunded += external
+    order.payment_status = st.REFUNDED if order.refunded == order.total else st.PARTIALLY_REFUNDED
+    order.updated_at = utcnow()
+    session.add(order)
+    ledger.post(
+        session,
+        reference=reference,
+        kind="refund",
+        description=f"refund made in Stripe on order {order.id}",
+        entries=[
+            Entry(ledger.REFUNDS_EXPENSE, order.currency, external),
+            Entry(ledger.STRIPE, order.currency, -external),
+        ],
+        order_id=order.id,
+    )
+    return f"recorded external refund of {external}"
+
+
 def partial_refund(
     session: Session, actor: Actor, order_id: uuid.UUID, amount: int, reason: str, key: str, deps: OrdersDeps
 ) -> Refund:

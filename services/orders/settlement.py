@@ -103,6 +103,18 @@ def get(session: Session, actor: Actor, batch_id: uuid.UUID) -> SettlementBatch:
     raise NotFound("no such settlement batch", field="batch_id")
 
 
+def list_batches(session: Session, actor: Actor, supplier_id: uuid.UUID | None, limit: int) -> list[SettlementBatch]:
+    """Newest first. A supplier sees its own batches; finance sees all, or one supplier's."""
+    if actor.role == Role.SUPPLIER and actor.supplier_id:
+        supplier_id = uuid.UUID(actor.supplier_id)
+    elif actor.role not in (Role.ADMIN, Role.SYSTEM):
+        raise Forbidden("settlement batches are for suppliers and finance")
+    query = select(SettlementBatch)
+    if supplier_id is not None:
+        query = query.where(col(SettlementBatch.supplier_id) == supplier_id)
+    return list(session.scalars(query.order_by(col(SettlementBatch.created_at).desc()).limit(limit)))
+
+
 def lines(session: Session, batch_id: uuid.UUID) -> list[OrderLine]:
     return list(
         session.scalars(

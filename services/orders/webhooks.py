@@ -26,7 +26,8 @@ log = logging.getLogger(__name__)
 
 SUCCEEDED = "payment_intent.succeeded"
 FAILED = ("payment_intent.payment_failed", "payment_intent.canceled")
-HANDLED = frozenset((SUCCEEDED, *FAILED))
+REFUNDED = "charge.refunded"  # also refunds made in Stripe's dashboard, not through us
+HANDLED = frozenset((SUCCEEDED, *FAILED, REFUNDED))
 
 
 class InvalidSignature(DomainError):
@@ -45,7 +46,8 @@ def receive(session: Session, deps: OrdersDeps, payload: bytes, signature: str |
     if kind not in HANDLED:
         return f"ignored ({kind})"
     obj: dict[str, Any] = (event.get("data") or {}).get("object") or {}
-    intent_id = str(obj.get("id", ""))
+    # A charge event names its intent; a payment_intent event is the intent.
+    intent_id = str(obj.get("payment_intent") or "") if kind == REFUNDED else str(obj.get("id", ""))
     if session.scalars(select(StripeEvent.id).where(StripeEvent.event_id == event_id)).first() is not None:
         return "duplicate"
     row = StripeEvent(event_id=event_id, type=kind, payment_intent_id=intent_id or None, outcome="received")
@@ -62,6 +64,10 @@ def receive(session: Session, deps: OrdersDeps, payload: bytes, signature: str |
         outcome = "unknown payment intent"
     elif kind == SUCCEEDED:
         outcome = lifecycle.apply_succeeded(session, deps, order_id, source="stripe")
+    elif kind == REFUNDED:
+        outcome = lifecycle.apply_refunded_in_stripe(
+            session, order_id, amount_refunded=int(obj.get("amount_refunded") or 0), event_id=event_id
+        )
     else:
         outcome = lifecycle.apply_failed(session, deps, order_id, source="stripe", why=kind)
     row.outcome = outcome[:200]

@@ -72,6 +72,9 @@ def test_batches_per_supplier_paid_once_with_csv_and_pain001(stack: Stack, buyer
     assert stack.balance(ledger.BANK_CNY, "CNY") == -(batches[s1]["total"]["amount"] + batches[s2]["total"]["amount"])
 
     b1 = batches[s1]["id"]
+    assert [b["id"] for b in stack.orders.get("/settlements", headers=as_supplier(s1)).json()] == [b1]
+    assert len(stack.orders.get("/settlements", headers=ADMIN).json()) == 2
+    assert stack.orders.get("/settlements", headers=as_buyer(buyer)).status_code == 403
     statement = stack.orders.get(f"/settlements/{b1}", headers=as_supplier(s1)).json()
     assert {line["order_id"] for line in statement["lines"]} == {due["id"], with_core["id"]}
     assert recent["id"] not in {line["order_id"] for line in statement["lines"]}

@@ -195,3 +195,47 @@ def test_events_of_other_types_and_unknown_intents_are_acknowledged_and_change_n
 def test_the_webhook_needs_no_internal_token_but_other_routes_do(stack: Stack, buyer: str) -> None:
     assert stack.orders.get("/orders").status_code == 401
     assert stack.orders.get("/orders", headers=as_buyer(buyer)).status_code == 200
+
+
+def _charge_refunded(intent_id: str, amount_refunded: int, n: int) -> tuple[bytes, str]:
+    event = {
+        "id": f"evt_refund{n:010d}",
+        "object": "event",
+        "type": "charge.refunded",
+        "created": int(time.time()),
+        "data": {
+            "object": {
+                "id": "ch_dashboard",
+                "object": "charge",
+                "payment_intent": intent_id,
+                "amount_refunded": amount_refunded,
+            }
+        },
+    }
+    body = json.dumps(event)
+    return body.encode(), stripe.WebhookSignature.generate_signature_header(body, WEBHOOK_SECRET)
+
+
+def test_refunds_made_in_the_stripe_dashboard_are_recorded_once_in_any_order(stack: Stack, buyer: str) -> None:
+    from tests.orders.conftest import ADMIN, paid_order
+
+    order = paid_order(stack, buyer, stack.part(stack.supplier()))
+    ours = stack.orders.post(
+        f"/orders/{order['id']}/refunds",
+        json={"amount": 500, "reason": "scratch", "idempotency_key": "ours-000000001"},
+        headers=ADMIN,
+    )
+    assert ours.status_code == 201
+    # Stripe's event for our own refund (cumulative 500): already recorded.
+    assert _post(stack, *_charge_refunded(order["payment_intent_id"], 500, 1)).json()["outcome"] == "already recorded"
+    # Someone refunds 700 more in the dashboard; its event and the stale one arrive in any order.
+    later, earlier = (
+        _charge_refunded(order["payment_intent_id"], 1200, 2),
+        _charge_refunded(order["payment_intent_id"], 500, 3),
+    )
+    for body, signature in (later, earlier, later):
+        assert _post(stack, body, signature).status_code == 200
+    after = stack.order(order["id"])
+    assert after["refunded"]["amount"] == 1200 and after["payment_status"] == "PARTIALLY_REFUNDED"
+    assert sorted(r["amount"]["amount"] for r in after["refunds"]) == [500, 700]
+    assert stack.balance("platform:refunds_expense", "EUR") == 1200
