@@ -68,3 +68,13 @@ def test_a_buyer_registers_and_a_quote_with_the_orders_service_down_is_a_friendl
     page = storefront.post("/cart/quote", data={"incoterm": "DDP", "service": "express"})
     assert page.status_code == 503
     assert "We cannot reach the parts exchange right now" in page.text
+
+
+def test_a_buyer_signs_out_from_any_page(storefront: TestClient) -> None:
+    storefront.post("/account/register", data={"email": unique_email("b"), "password": PASSWORD, "next": "/"})
+    assert 'action="/account/logout"' in storefront.get("/verify").text
+    answer = storefront.post("/account/logout", follow_redirects=False)
+    assert answer.status_code == 303
+    assert any(c.startswith('tn_token=""') for c in answer.headers.get_list("set-cookie"))
+    storefront.cookies.clear()
+    assert 'href="/account/login"' in storefront.get("/verify").text
