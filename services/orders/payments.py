@@ -25,7 +25,7 @@ from services.orders.settings import OrdersSettings
 log = logging.getLogger(__name__)
 
 # Pinned, so a change of the account's default version never changes what we parse.
-STRIPE_API_VERSION = "2025-09-30.clover"
+STRIPE_API_VERSION = "2026-10-28.endive"  # the version stripe 16.1 is generated from
 
 
 class PaymentDeclined(DomainError):
