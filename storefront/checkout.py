@@ -25,6 +25,7 @@ router = APIRouter()
 COOKIE_CART = "tn_cart"
 MAX_LINES = 20
 MAX_QUANTITY = 99
+MAX_ID_LENGTH = 120
 INCOTERMS = ("DDP", "DAP", "CIF", "FOB", "EXW")
 SHIPPING_SERVICES = ("express", "economy")
 
@@ -93,8 +94,9 @@ def read_cart(page: Page) -> dict[str, int]:
     cart: dict[str, int] = {}
     for item in (page.request.cookies.get(COOKIE_CART) or "").split("|"):
         part_id, _, quantity = item.partition("*")
-        if part_id and quantity.isdigit() and 0 < int(quantity) <= MAX_QUANTITY and len(cart) < MAX_LINES:
-            cart[part_id[:200]] = int(quantity)
+        well_formed = 0 < len(part_id) <= MAX_ID_LENGTH and quantity.isdigit() and 0 < int(quantity) <= MAX_QUANTITY
+        if well_formed and len(cart) < MAX_LINES:
+            cart[part_id] = int(quantity)
     return cart
 
 
@@ -149,10 +151,11 @@ async def cart(page: BuyerPage) -> Response:
 @router.post("/cart/add", name="cart_add")
 async def cart_add(page: BuyerPage, request: Request) -> Response:
     form = await request.form()
-    part_id = str(form.get("part_id") or "")
+    part_id = str(form.get("part_id") or "").strip()
     quantity = _quantity(str(form.get("quantity") or "1")) or 1
     cart = read_cart(page)
-    if part_id and (part_id in cart or len(cart) < MAX_LINES):
+    # Global ids are short; anything else would only bloat the cookie past what browsers keep.
+    if 0 < len(part_id) <= MAX_ID_LENGTH and "|" not in part_id and (part_id in cart or len(cart) < MAX_LINES):
         cart[part_id] = min(MAX_QUANTITY, cart.get(part_id, 0) + quantity)
     write_cart(page, cart)
     return page.redirect("/cart")
@@ -329,8 +332,13 @@ async def order_card_setup(page: BuyerPage, order_id: str) -> Response:
 
 @router.post("/orders/{order_id}/pay", name="order_pay_submit")
 async def order_pay_submit(page: BuyerPage, order_id: str, request: Request) -> Response:
-    body = await request.json()
-    payment_method = str(body.get("paymentMethodId") or "")
+    try:
+        body = await request.json()
+    except ValueError:
+        body = None
+    payment_method = str(body.get("paymentMethodId") or "") if isinstance(body, dict) else ""
+    if not payment_method:
+        return page.apply(JSONResponse({"error": page._("The card could not be read.")}, status_code=400))
     result = await page.query(PAY_ORDER, {"orderId": order_id, "paymentMethodId": payment_method})
     paid = (result.data or {}).get("payOrder")
     if paid is None:

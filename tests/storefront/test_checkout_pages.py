@@ -78,3 +78,12 @@ def test_a_buyer_signs_out_from_any_page(storefront: TestClient) -> None:
     assert any(c.startswith('tn_token=""') for c in answer.headers.get_list("set-cookie"))
     storefront.cookies.clear()
     assert 'href="/account/login"' in storefront.get("/verify").text
+
+
+def test_odd_requests_to_the_cart_and_payment_are_refused_calmly(storefront: TestClient, stack: Stack) -> None:
+    storefront.post("/cart/add", data={"part_id": "x" * 5000})
+    assert "Your cart is empty." in storefront.get("/cart").text
+    answer = storefront.post(
+        "/orders/T3JkZXI6eA==/pay", content=b"not json", headers={"content-type": "application/json"}
+    )
+    assert answer.status_code == 400 and answer.json() == {"error": "The card could not be read."}
