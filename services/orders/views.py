@@ -103,7 +103,8 @@ def _by_order(session: Session, model: Any, ids: Sequence[uuid.UUID], order_by: 
 
 
 def order_reads(session: Session, orders: Sequence[Order], *, supplier_id: str | None = None) -> list[OrderRead]:
-    """A supplier sees only its own lines of an order."""
+    """A supplier sees only its own part of an order: its lines, amounts summed over them, its
+    core returns; not the other suppliers' prices, nor the buyer's refunds or payment intent."""
     ids = [o.id for o in orders]
     lines = _by_order(session, OrderLine, ids, OrderLine.line_no)
     history = _by_order(session, OrderStatusChange, ids, OrderStatusChange.at)
@@ -112,6 +113,12 @@ def order_reads(session: Session, orders: Sequence[Order], *, supplier_id: str |
     out = []
     for o in orders:
         own_lines = [ln for ln in lines[o.id] if supplier_id is None or str(ln.supplier_id) == supplier_id]
+        partial = supplier_id is not None
+        amounts = (
+            {f: MoneyRead.of(sum(getattr(ln, f) for ln in own_lines), o.currency) for f in AMOUNT_FIELDS}
+            if partial
+            else _amounts(o, o.currency)
+        )
         out.append(
             OrderRead(
                 id=o.id,
@@ -124,8 +131,8 @@ def order_reads(session: Session, orders: Sequence[Order], *, supplier_id: str |
                 currency=o.currency,
                 fx_rate=o.fx_rate,
                 duty_collected=o.duty_collected,
-                refunded=MoneyRead.of(o.refunded, o.currency),
-                payment_intent_id=o.payment_intent_id,
+                refunded=MoneyRead.of(0 if partial else o.refunded, o.currency),
+                payment_intent_id=None if partial else o.payment_intent_id,
                 created_at=o.created_at,
                 updated_at=o.updated_at,
                 paid_at=o.paid_at,
@@ -154,9 +161,11 @@ def order_reads(session: Session, orders: Sequence[Order], *, supplier_id: str |
                     )
                     for h in history[o.id]
                 ],
-                refunds=[refund_read(r) for r in refunds[o.id]],
-                core_returns=[core_return_read(c) for c in cores[o.id]],
-                **_amounts(o, o.currency),
+                refunds=[] if partial else [refund_read(r) for r in refunds[o.id]],
+                core_returns=[
+                    core_return_read(c) for c in cores[o.id] if not partial or str(c.supplier_id) == supplier_id
+                ],
+                **amounts,
             )
         )
     return out

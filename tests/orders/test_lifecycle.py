@@ -230,6 +230,9 @@ def test_an_order_from_two_suppliers_ships_and_delivers_line_by_line(stack: Stac
 
     seen = stack.orders.get(f"/orders/{order['id']}", headers=as_supplier(s2)).json()
     assert [line["supplier_id"] for line in seen["lines"]] == [s2]  # only its own lines
+    assert seen["goods"] == seen["lines"][0]["goods"] and seen["total"] == seen["lines"][0]["total"]
+    assert seen["payment_intent_id"] is None
+    assert stack.order(order["id"])["total"] == quote["total"]
     first = _post(stack, f"/orders/{order['id']}/ship", as_supplier(s1), SHIP).json()
     assert first["status"] == "PAID"  # one supplier's line is on its way, the other not yet
     cross = _post(stack, f"/orders/{order['id']}/ship", as_supplier(s1), {**SHIP, "line_ids": [seen["lines"][0]["id"]]})
