@@ -227,3 +227,18 @@ def test_demo_rates_load_once_and_quote(stack: Stack, buyer: str, alternator: di
     assert demo.load_if_empty(stack.engine) is None
     quote = stack.quote(buyer, [(alternator["id"], 1)], country="GB", currency="GBP")
     assert quote["fx_source"] == demo.SOURCE
+
+
+def test_display_conversions_use_the_rate_a_quote_would_lock(
+    stack: Stack, buyer: str, alternator: dict[str, Any]
+) -> None:
+    body = {"items": [{"amount_cny": 118000, "currency": "EUR"}, {"amount_cny": 118000, "currency": "JPY"}]}
+    converted = stack.orders.post("/fx/conversions", json=body, headers=as_buyer(buyer))
+    assert converted.status_code == 200, converted.text
+    eur, jpy = converted.json()["items"]
+    quote = stack.quote(buyer, [(alternator["id"], 1)], incoterm="EXW")
+    assert eur["amount"] == quote["goods"]["amount"] and jpy["currency"] == "JPY"
+    bad = stack.orders.post(
+        "/fx/conversions", json={"items": [{"amount_cny": 1, "currency": "XYZ"}]}, headers=as_buyer(buyer)
+    )
+    assert bad.status_code == 422 and bad.json()["field"] == "items.0.currency"
