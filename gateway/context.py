@@ -92,6 +92,16 @@ def _credential(request: Request) -> str | None:
     return api_key or None
 
 
+def client_address(request: Request, trusted_proxies: frozenset[str]) -> str:
+    """The visitor's address: the peer's, or, when the peer is one of our own front ends,
+    the last address it appended to X-Forwarded-For."""
+    peer = request.client.host if request.client else "unknown"
+    forwarded = request.headers.get("x-forwarded-for", "")
+    if peer in trusted_proxies and forwarded.strip():
+        return forwarded.split(",")[-1].strip()[:64]
+    return peer
+
+
 async def context_getter(request: Request) -> Context:
     """Reads credentials once; a bad one refuses the whole request, even for public fields,
     so an integrator with a revoked key finds out at once rather than seeing public data."""
@@ -112,7 +122,7 @@ async def context_getter(request: Request) -> Context:
                 principal = read_access_token(credential, settings.jwt_secret.get_secret_value())
         except Unauthenticated as exc:
             raise RequestRefused(401, "UNAUTHENTICATED", exc.detail, {"WWW-Authenticate": "Bearer"}) from None
-    address = request.client.host if request.client else "unknown"
+    address = client_address(request, settings.trusted_proxy_addresses)
     # A known caller is limited per account (all its keys and tokens together), everyone per address.
     buckets = [(app.state.address_buckets, f"addr:{address}")]
     if principal is not None:

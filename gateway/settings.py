@@ -36,6 +36,10 @@ class GatewaySettings(ServiceSettings):
     login_failures_per_address: int = 20
     login_failure_window_seconds: int = 15 * 60
 
+    # Addresses of our own front ends (the storefront) whose X-Forwarded-For names the visitor,
+    # comma-separated; from anyone else the header is ignored.
+    trusted_proxies: str = ""
+
     # Limits on one request and on each caller; see gateway/limits.py.
     max_body_bytes: int = 512 * 1024
     max_query_cost: int = 5000
@@ -43,6 +47,10 @@ class GatewaySettings(ServiceSettings):
     rate_burst_per_account: int = 120
     rate_per_minute_per_address: float = 300
     rate_burst_per_address: int = 60
+
+    @property
+    def trusted_proxy_addresses(self) -> frozenset[str]:
+        return frozenset(a.strip() for a in self.trusted_proxies.split(",") if a.strip())
 
     @model_validator(mode="after")
     def _no_default_jwt_secret_in_production(self) -> GatewaySettings:

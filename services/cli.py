@@ -112,6 +112,9 @@ def cmd_up(args: argparse.Namespace) -> int:
         env[f"TONGNAN_GATEWAY_{name.upper()}_URL"] = f"http://{settings[name].host}:{settings[name].port}"
     gateway = settings["gateway"]
     env.setdefault("TONGNAN_STOREFRONT_GATEWAY_URL", f"http://{gateway.host}:{gateway.port}")
+    if storefront is not None:
+        # The storefront names each visitor's address, so the gateway limits visitors, not it.
+        env.setdefault("TONGNAN_GATEWAY_TRUSTED_PROXIES", storefront.host)
     if orders.environment != "production":
         env.setdefault("TONGNAN_ORDERS_STRIPE_API_BASE", f"http://127.0.0.1:{localstripe_port}")
         env.setdefault("TONGNAN_STOREFRONT_STRIPE_JS_URL", f"http://127.0.0.1:{localstripe_port}/js.stripe.com/v3/")

@@ -86,8 +86,12 @@ class Gateway:
         *,
         token: str | None = None,
         locale: str = "en",
+        client_address: str | None = None,
     ) -> Result:
         headers = {"Accept-Language": locale}
+        if client_address:
+            # The gateway limits each visitor by address; it trusts this header from us only.
+            headers["X-Forwarded-For"] = client_address
         if token:
             headers["Authorization"] = f"Bearer {token}"
         try:

@@ -72,6 +72,7 @@ class Page:
         self.currency = currency if currency in CURRENCIES else DEFAULT_CURRENCY
         country = cookies.get(COOKIE_COUNTRY, "")
         self.country = country if country in COUNTRIES else DEFAULT_COUNTRY
+        self.address = request.client.host if request.client else None
         self.token = cookies.get(COOKIE_TOKEN) or None
         self.refresh_token = cookies.get(COOKIE_REFRESH) or None
         self._set: dict[str, tuple[str, int]] = {}
@@ -87,23 +88,29 @@ class Page:
     async def query(self, document: str, variables: dict[str, Any] | None = None, *, auth: bool = True) -> Result:
         token = self.token if auth else None
         try:
-            return await self.gateway.execute(document, variables, token=token, locale=self.locale)
+            return await self.gateway.execute(
+                document, variables, token=token, locale=self.locale, client_address=self.address
+            )
         except TokenRejected:
             if token is None:
                 raise
         if await self._refresh():
             try:
-                return await self.gateway.execute(document, variables, token=self.token, locale=self.locale)
+                return await self.gateway.execute(
+                    document, variables, token=self.token, locale=self.locale, client_address=self.address
+                )
             except TokenRejected:
                 pass
         self.sign_out()
-        return await self.gateway.execute(document, variables, locale=self.locale)
+        return await self.gateway.execute(document, variables, locale=self.locale, client_address=self.address)
 
     async def _refresh(self) -> bool:
         if not self.refresh_token:
             return False
         try:
-            result = await self.gateway.execute(REFRESH, {"refreshToken": self.refresh_token}, locale=self.locale)
+            result = await self.gateway.execute(
+                REFRESH, {"refreshToken": self.refresh_token}, locale=self.locale, client_address=self.address
+            )
         except TokenRejected:
             return False
         payload = (result.data or {}).get("refreshToken")

@@ -80,7 +80,7 @@ def _drain(pipe: object, into: list[str]) -> None:
         into.append(line)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def running_stack(databases: Databases, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
     if databases.is_postgres:
         pytest.skip("browser tests run in the SQLite pass (the storefront has no database)")
@@ -139,13 +139,15 @@ def running_stack(databases: Databases, tmp_path_factory: pytest.TempPathFactory
         STACK_LOG.write_text("".join(log), encoding="utf-8")
 
 
-@pytest.fixture(scope="session")
+# Package scope: Playwright's sync API keeps an event loop running in this thread until it
+# stops, which would refuse asyncio.run() in any test that runs after the browser tests.
+@pytest.fixture(scope="package")
 def playwright_instance() -> Iterator[Playwright]:
     with sync_playwright() as playwright:
         yield playwright
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(running_stack: RunningStack, playwright_instance: Playwright) -> Iterator[Browser]:
     browser = playwright_instance.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
     yield browser

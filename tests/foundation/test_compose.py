@@ -15,6 +15,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 APP_SERVICES = ("catalog", "certification", "orders", "gateway")
+WEB_SERVICES = (*APP_SERVICES, "storefront")
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +46,7 @@ def test_every_command_names_code_that_exists(compose: dict[str, Any]) -> None:
 
 def test_services_are_healthchecked_and_started_in_order(compose: dict[str, Any]) -> None:
     services = compose["services"]
-    for name in APP_SERVICES:
+    for name in WEB_SERVICES:
         health = " ".join(services[name]["healthcheck"]["test"])
         assert "/readyz" in health, name
         assert name in " ".join(services[name]["command"]), name
@@ -53,6 +54,7 @@ def test_services_are_healthchecked_and_started_in_order(compose: dict[str, Any]
         assert set(conditions.values()) <= {"service_healthy", "service_completed_successfully"}
     assert services["migrate"]["depends_on"]["postgres"]["condition"] == "service_healthy"
     assert set(services["gateway"]["depends_on"]) == {"catalog", "certification", "orders"}
+    assert set(services["storefront"]["depends_on"]) == {"gateway"}
 
 
 def test_init_script_creates_each_database_that_the_services_use(compose: dict[str, Any]) -> None:
