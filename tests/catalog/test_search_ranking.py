@@ -33,11 +33,18 @@ def test_a_supplier_search_sees_only_listed_parts(client: TestClient) -> None:
 
 
 def test_sparse_combinations_of_common_words_widen_the_candidate_set(client: TestClient, engine: Engine) -> None:
-    """1,070 parts say "golf" in the title; 30 say it only in the description and are alternators.
-    The 30 are below the best 1,000 "golf" postings, so the search must widen to find them all."""
+    """1,070 parts say "golf" in the title; 30 older ones say it only in the description and are
+    alternators. The first candidates (the newest postings of each word) miss the 30, so the
+    search must widen to find them all."""
     supplier = create_supplier(client)
     owner = uuid.UUID(supplier["id"])
-    bodies = [
+    bodies = [  # the 30 first: the oldest postings of both words
+        part_body(
+            sku=f"X-{n}", title_en=f"Remanufactured alternator {n}", title_zh=None, description_en="Fits the Golf."
+        )
+        for n in range(30)
+    ]
+    bodies += [
         part_body(
             sku=f"G-{n}",
             title_en=f"Remanufactured steering rack for VW Golf {n}",
@@ -46,12 +53,6 @@ def test_sparse_combinations_of_common_words_widen_the_candidate_set(client: Tes
             category="steering_rack",
         )
         for n in range(1070)
-    ]
-    bodies += [
-        part_body(
-            sku=f"X-{n}", title_en=f"Remanufactured alternator {n}", title_zh=None, description_en="Fits the Golf."
-        )
-        for n in range(30)
     ]
     bodies += [
         part_body(sku=f"A-{n}", title_en=f"Remanufactured alternator for Corolla {n}", title_zh=None)

@@ -4,11 +4,11 @@ How ranking stays bounded at a million parts (see the README's performance secti
 - every (term, part) posting carries its precomputed weight, and the index is ordered by
   (term, score), so a one-word query walks the best postings first and stops at the page size,
   however common the word;
-- a query of several words, or a word with filters, starts from the rarest word's best
-  postings (1,000, widening to 5,000 and 20,000 only while that finds less than a page) and
-  checks the other words and the filters only on those, so the cost does not grow with the
-  number of matches. `exhaustive` is false when that cap cut the candidate set; the pages of
-  one query keep the set of its first page;
+- a query of several words, or a word with filters, ranks a bounded candidate set: the newest
+  postings of each word (1,000 in all), widening to the rarest word's newest 5,000 and 20,000
+  only while that finds less than a page, so the cost does not grow with the number of
+  matches. `exhaustive` is false when that cap cut the candidate set; the pages of one query
+  keep the set of its first page;
 - facet counts are taken over the first FACET_CAP matches (`facets.exhaustive` says so);
 - document frequencies are counted up to DF_CAP only, which is enough to tell rare words
   from common ones for the idf weight.
@@ -310,17 +310,14 @@ def _candidates(
     """
     rarest = ordered[0]
     if level <= PROBE_LEVEL:
-        # Few candidates: the best postings of every word (an equal share each, so a word whose
-        # best matches happen to lack the others cannot starve the set), then one primary-key
+        # Few candidates: the newest postings of every word (an equal share each; by recency,
+        # not score, because a word's scores follow title length and so the category, and the
+        # best of one word would systematically lack another), then one primary-key
         # probe per word and candidate (correlated scalar subqueries), never a scan of a common
         # word's postings, which PostgreSQL's row estimates for words would otherwise choose.
         share = _share(level, len(ordered))
         tops = [
-            select(SP.c.doc)
-            .where(SP.c.term == term)
-            .order_by(desc(SP.c.score), desc(SP.c.doc))
-            .limit(share)
-            .subquery(f"top{i}")
+            select(SP.c.doc).where(SP.c.term == term).order_by(desc(SP.c.doc)).limit(share).subquery(f"top{i}")
             for i, term in enumerate(ordered)
         ]
         union_of_tops = union(*(select(top.c.doc) for top in tops)).subquery("cand")
@@ -342,11 +339,11 @@ def _candidates(
             .subquery("matched")
         )
     else:
-        # Many candidates: the rarest word's best, joined to the others (hash or merge joins).
+        # Many candidates: the rarest word's newest postings, joined to the others (hash or merge joins).
         cand = (
             select(SP.c.doc, SP.c.score)
             .where(SP.c.term == rarest)
-            .order_by(desc(SP.c.score), desc(SP.c.doc))
+            .order_by(desc(SP.c.doc))
             .limit(level)
             .subquery("cand")
         )
