@@ -26,6 +26,9 @@ from services.orders.lifecycle import _refund, lock
 from services.orders.models import CoreReturn, OrderLine
 from services.orders.schemas import CoreReturnDecision
 
+# Once a return is requested, the old part must reach the hub within this time.
+CORE_ARRIVAL_DAYS = timedelta(days=30)
+
 HUBS_FILE = Path(__file__).with_name("core_hubs.json")
 REQUESTED, ACCEPTED, PARTLY_ACCEPTED, REJECTED = "REQUESTED", "ACCEPTED", "PARTLY_ACCEPTED", "REJECTED"
 

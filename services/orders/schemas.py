@@ -159,6 +159,7 @@ class CoreReturnRead(BaseModel):
     accepted_share_pct: int | None
     inspection_note: str | None
     requested_at: datetime
+    deadline: datetime = Field(description="the old part must reach the hub by then")
     decided_at: datetime | None
 
 

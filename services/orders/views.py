@@ -90,6 +90,7 @@ def core_return_read(core: CoreReturn) -> CoreReturnRead:
         accepted_share_pct=core.accepted_share_pct,
         inspection_note=core.inspection_note,
         requested_at=core.requested_at,
+        deadline=core.requested_at + core_service.CORE_ARRIVAL_DAYS,
         decided_at=core.decided_at,
     )
 
