@@ -94,6 +94,10 @@ def running_stack(databases: Databases, tmp_path_factory: pytest.TempPathFactory
     env["TONGNAN_VAR_DIR"] = str(tmp_path_factory.mktemp("e2e-var"))
     env["TONGNAN_DATABASE_URL_TEMPLATE"] = databases.url_template()
     env["PYTHONUNBUFFERED"] = "1"
+    # Every page of every browser test comes from 127.0.0.1: per-address limits are tested in
+    # tests/gateway, not here.
+    env["TONGNAN_GATEWAY_RATE_PER_MINUTE_PER_ADDRESS"] = "100000"
+    env["TONGNAN_GATEWAY_RATE_BURST_PER_ADDRESS"] = "10000"
     proc = subprocess.Popen(
         [sys.executable, "-m", "services.cli", "up"],
         env=env,
