@@ -23,7 +23,6 @@ import argparse
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -44,6 +43,7 @@ from gateway.settings import GatewaySettings
 from services.common.db import make_engine
 from services.common.internal_auth import ANONYMOUS, internal_headers
 from services.common.settings import DEVELOPMENT_INTERNAL_SECRET
+from services.stack import free_ports, read_until_ready
 
 LISTING = """
 query Listing {
@@ -60,16 +60,6 @@ query Listing {
 }"""
 
 PORTS = ("GATEWAY", "CATALOG", "ORDERS", "CERTIFICATION", "LOCALSTRIPE", "STOREFRONT")
-
-
-def free_ports(n: int) -> list[int]:
-    sockets = [socket.socket() for _ in range(n)]
-    for s in sockets:
-        s.bind(("127.0.0.1", 0))
-    ports = [int(s.getsockname()[1]) for s in sockets]
-    for s in sockets:
-        s.close()
-    return ports
 
 
 @dataclass
@@ -104,16 +94,9 @@ def start_stack(workers: int) -> Stack:
         stderr=subprocess.STDOUT,
         text=True,
     )
-    assert process.stdout is not None
-    deadline = time.monotonic() + 180
-    lines = []
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        lines.append(line)
-        if line.startswith("Ctrl-C stops every process"):
-            break
-        if not line and process.poll() is not None:
-            raise SystemExit("tongnan up failed:\n" + "".join(lines))
+    ready, lines = read_until_ready(process, timeout=180)
+    if not ready:
+        raise SystemExit("tongnan up failed:\n" + "".join(lines))
     # Keep draining the log so the children never block on a full pipe.
     threading.Thread(target=lambda: [None for _ in process.stdout or []], daemon=True).start()
     urls = {name.lower(): f"http://127.0.0.1:{port}" for name, port in ports.items()}

@@ -78,7 +78,7 @@ def load_demo(settings: dict[str, ServiceSettings]) -> None:
 
 def cmd_up(args: argparse.Namespace) -> int:
     from services.common.provision import migrate
-    from services.stack import Supervisor, check_ports_free, plan, url_table
+    from services.stack import READY_LINE, Supervisor, check_ports_free, plan, url_table
 
     settings = load_settings()
     localstripe_port = int(os.environ.get("TONGNAN_LOCALSTRIPE_PORT", "8420"))
@@ -126,7 +126,7 @@ def cmd_up(args: argparse.Namespace) -> int:
     try:
         supervisor.start()
         supervisor.wait_ready()
-        print("\n" + url_table(components) + "\n\nCtrl-C stops every process.\n", flush=True)
+        print("\n" + url_table(components) + f"\n\n{READY_LINE}\n", flush=True)
         code = supervisor.wait()
     except StackError as exc:
         print(f"error: {exc}", file=sys.stderr)

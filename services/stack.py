@@ -27,6 +27,8 @@ from services.orders.settings import OrdersSettings
 from storefront.settings import StorefrontSettings
 
 READY_TIMEOUT_SECONDS = 90.0
+# Printed by `tongnan up` once every process answers; scripts that start the stack wait for it.
+READY_LINE = "Ctrl-C stops every process."
 STOP_TIMEOUT_SECONDS = 10.0
 
 
@@ -216,6 +218,33 @@ class Supervisor:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(c.process.pid, signal.SIGKILL)
                 c.process.wait()
+
+
+def free_ports(count: int) -> list[int]:
+    """Ports free on loopback right now, all different (for tests and benchmarks)."""
+    sockets = [socket.socket() for _ in range(count)]
+    for s in sockets:
+        s.bind(("127.0.0.1", 0))
+    ports = [int(s.getsockname()[1]) for s in sockets]
+    for s in sockets:
+        s.close()
+    return ports
+
+
+def read_until_ready(process: subprocess.Popen[str], timeout: float) -> tuple[bool, list[str]]:
+    """Read a `tongnan up` child's output until READY_LINE, its exit or the timeout:
+    (whether it became ready, the lines read)."""
+    assert process.stdout is not None
+    lines: list[str] = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line and process.poll() is not None:
+            break
+        lines.append(line)
+        if line.startswith(READY_LINE):
+            return True, lines
+    return False, lines
 
 
 def url_table(components: Sequence[Component]) -> str:

@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +19,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, ViewportSize, sync_playwright
 
+from services.stack import free_ports, read_until_ready
 from tests.databases import Databases
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -50,18 +49,6 @@ VIEWPORTS: dict[str, ViewportSize] = {
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 STACK_LOG = SCREENSHOTS.parent / "e2e-stack.log"
 START_TIMEOUT_SECONDS = 150
-
-
-def free_ports(count: int) -> list[int]:
-    sockets = []
-    for _ in range(count):
-        s = socket.socket()
-        s.bind(("127.0.0.1", 0))
-        sockets.append(s)
-    ports = [int(s.getsockname()[1]) for s in sockets]
-    for s in sockets:
-        s.close()
-    return ports
 
 
 @dataclass
@@ -105,19 +92,11 @@ def running_stack(databases: Databases, tmp_path_factory: pytest.TempPathFactory
         stderr=subprocess.STDOUT,
         text=True,
     )
-    log: list[str] = []
     assert proc.stdout is not None
     try:
-        deadline = time.monotonic() + START_TIMEOUT_SECONDS
-        while time.monotonic() < deadline:
-            line = proc.stdout.readline()
-            if not line and proc.poll() is not None:
-                break
-            log.append(line)
-            if line.startswith("Ctrl-C stops every process"):
-                break
+        ready, log = read_until_ready(proc, timeout=START_TIMEOUT_SECONDS)
         text = "".join(log)
-        if "Ctrl-C stops every process" not in text:
+        if not ready:
             raise AssertionError(f"tongnan up did not start:\n{text[-4000:]}")
         storefront = f"http://127.0.0.1:{ports['TONGNAN_STOREFRONT_PORT']}"
         assert f"{storefront}/" in text, "tongnan up does not print the storefront's URL"

@@ -9,13 +9,13 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
+from services.stack import free_ports, read_until_ready
 from tests.databases import Databases
 
 PORT_VARIABLES = (
@@ -26,18 +26,6 @@ PORT_VARIABLES = (
     "TONGNAN_LOCALSTRIPE_PORT",
     "TONGNAN_STOREFRONT_PORT",
 )
-
-
-def free_ports(count: int) -> list[int]:
-    sockets = []
-    for _ in range(count):
-        s = socket.socket()
-        s.bind(("127.0.0.1", 0))
-        sockets.append(s)
-    ports = [s.getsockname()[1] for s in sockets]
-    for s in sockets:
-        s.close()
-    return ports
 
 
 def processes_listening_on(ports: list[int]) -> list[str]:
@@ -77,20 +65,11 @@ def test_up_brings_every_process_to_ready_and_sigterm_leaves_none(
     stack_env: tuple[dict[str, str], dict[str, int]],
 ) -> None:
     env, ports = stack_env
-    output: list[str] = []
     proc = subprocess.Popen(tongnan("up"), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        assert proc.stdout is not None
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            line = proc.stdout.readline()
-            if not line and proc.poll() is not None:
-                break
-            output.append(line)
-            if line.startswith("Ctrl-C stops every process"):
-                break
+        started, output = read_until_ready(proc, timeout=120)
         text = "".join(output)
-        assert "Ctrl-C stops every process" in text, text
+        assert started, text
         gateway = f"http://127.0.0.1:{ports['TONGNAN_GATEWAY_PORT']}"
         assert f"{gateway}/graphql" in text
         answer = httpx.post(f"{gateway}/graphql", json={"query": "{ __typename }"}, timeout=10)
