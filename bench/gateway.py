@@ -191,6 +191,9 @@ class Canned(Upstream):
     async def request(self, method: Any, path: str, **_: Any) -> httpx.Response:
         return httpx.Response(200, json=self.answers[path])
 
+    async def read_json(self, path: str, **_: Any) -> Any:
+        return self.answers[path]
+
 
 def in_memory_context(answers: dict[str, Any]) -> Callable[[], Context]:
     settings = GatewaySettings(database_url="sqlite://")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from fastapi import Request
 from sqlalchemy import Engine
@@ -12,7 +12,7 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from strawberry.fastapi import BaseContext
 
-from gateway.clients import ServiceClients
+from gateway.clients import ServiceClients, Upstream
 from gateway.errors import RequestRefused
 from gateway.identity import service as identity_service
 from gateway.identity.throttle import LoginThrottle
@@ -49,6 +49,7 @@ class Context(BaseContext):
         self.client_address = client_address
         self.locale = locale
         self.loaders = Loaders(self)
+        self._upstream_headers: dict[str, str] | None = None
 
     def session(self) -> AbstractContextManager[Session]:
         return session_scope(self.engine)
@@ -76,7 +77,18 @@ class Context(BaseContext):
         return Actor(id=str(p.account_id), role=Role(p.role.value), supplier_id=str(p.supplier_id or "") or None)
 
     def upstream_headers(self) -> dict[str, str]:
-        return internal_headers(self.actor, self.settings.internal_secret.get_secret_value())
+        """One internal token per request (the caller does not change within it), not one per call."""
+        if self._upstream_headers is None:
+            self._upstream_headers = internal_headers(self.actor, self.settings.internal_secret.get_secret_value())
+        return self._upstream_headers
+
+    async def read_json(
+        self, upstream: Upstream, path: str, *, params: dict[str, Any] | None = None, body: Any = None
+    ) -> Any:
+        """A browsing read as this caller, from the upstream's short-lived cache while fresh."""
+        return await upstream.read_json(
+            path, caller=self.actor, headers=self.upstream_headers(), params=params, body=body
+        )
 
     def system_headers(self) -> dict[str, str]:
         """For the gateway's own work, such as opening a supplier at registration."""

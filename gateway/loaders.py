@@ -6,8 +6,9 @@ and its cache must not outlive one caller's request).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Hashable, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from strawberry.dataloader import DataLoader
 
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
 
 K = TypeVar("K", bound=Hashable)
 T = TypeVar("T")
+R = TypeVar("R")
 
 # The services accept at most this many ids per batch call.
 BATCH_LIMIT = 100
@@ -43,6 +45,23 @@ def by_key(
     return load
 
 
+def settled(pending: Awaitable[T], then: Callable[[T], R]) -> R:
+    """`then` of what a loader gives: at once when the loader has it already, else later.
+
+    graphql-core awaits whatever a resolver returns that is awaitable, so a resolver written
+    as a plain function may hand back either. A field whose data a page prefetched (see
+    gateway/catalog/prefetch.py) then resolves without a coroutine or a task, which is most of
+    what executing a page of parts costs. The type says R because that is what the client gets.
+    """
+    if isinstance(pending, asyncio.Future) and pending.done():
+        return then(pending.result())
+
+    async def later() -> R:
+        return then(await pending)
+
+    return cast(R, later())
+
+
 class Loaders:
     def __init__(self, context: Context) -> None:
         self.context = context
@@ -55,25 +74,23 @@ class Loaders:
 
     async def _parts(self, ids: Sequence[str]) -> list[dict[str, Any]]:
         c = self.context
-        result: list[dict[str, Any]] = await c.clients.catalog.get_json(
-            "/parts", params={"ids": ",".join(ids)}, headers=c.upstream_headers()
-        )
+        result: list[dict[str, Any]] = await c.read_json(c.clients.catalog, "/parts", params={"ids": ",".join(ids)})
         return result
 
     async def _suppliers(self, ids: Sequence[str]) -> list[dict[str, Any]]:
         c = self.context
-        result: list[dict[str, Any]] = await c.clients.catalog.get_json(
-            "/suppliers/batch", params={"ids": ",".join(ids)}, headers=c.upstream_headers()
+        result: list[dict[str, Any]] = await c.read_json(
+            c.clients.catalog, "/suppliers/batch", params={"ids": ",".join(ids)}
         )
         return result
 
     async def _convert(self, keys: Sequence[tuple[int, str]]) -> list[MoneyValue]:
         """CNY fen -> the buyer's currency at the orders service's current rate (with margin)."""
         c = self.context
-        answer = await c.clients.orders.post_json(
+        answer = await c.read_json(
+            c.clients.orders,
             "/fx/conversions",
-            {"items": [{"amount_cny": amount, "currency": currency} for amount, currency in keys]},
-            headers=c.upstream_headers(),
+            body={"items": [{"amount_cny": amount, "currency": currency} for amount, currency in keys]},
         )
         return [MoneyValue(int(item["amount"]), str(item["currency"])) for item in answer["items"]]
 
@@ -99,8 +116,8 @@ class Loaders:
         for country in dict.fromkeys(country for _, country in keys):
             wanted = [refs[p] for p, k in dict.fromkeys(keys) if k == country and p in refs]
             for chunk in chunks(wanted):
-                result = await c.clients.certification.post_json(
-                    "/eligibility", {"country": country, "parts": list(chunk)}, headers=c.upstream_headers()
+                result = await c.read_json(
+                    c.clients.certification, "/eligibility", body={"country": country, "parts": list(chunk)}
                 )
                 for verdict in result["results"]:
                     answers[(str(verdict["part_id"]), country)] = {**verdict, "country": result["country"]}
@@ -109,9 +126,7 @@ class Loaders:
 
     async def _certificates(self, ids: Sequence[str]) -> list[dict[str, Any]]:
         c = self.context
-        page = await c.clients.certification.get_json(
-            "/certificates", params={"ids": ",".join(ids)}, headers=c.upstream_headers()
-        )
+        page = await c.read_json(c.clients.certification, "/certificates", params={"ids": ",".join(ids)})
         return list(page["items"])
 
     async def _part_certificates(self, part_ids: Sequence[str]) -> list[list[dict[str, Any]]]:
@@ -121,9 +136,7 @@ class Loaders:
         refs = await self._part_refs(part_ids)
         covering: dict[str, list[dict[str, Any]]] = {}
         for chunk in chunks(list(refs.values())):
-            result = await c.clients.certification.post_json(
-                "/certificates/applicable", {"parts": list(chunk)}, headers=c.upstream_headers()
-            )
+            result = await c.read_json(c.clients.certification, "/certificates/applicable", body={"parts": list(chunk)})
             for item in result["results"]:
                 covering[str(item["part_id"])] = item["certificates"]
         return [covering.get(part_id, []) for part_id in part_ids]

@@ -24,6 +24,11 @@ class GatewaySettings(ServiceSettings):
     # Processes serving the gateway under `tongnan up`; one per core scales it out. Rate limits
     # and login throttling are kept per process.
     workers: int = 1
+    # Seconds the catalog's browsing reads (search pages, suppliers, certificates, eligibility,
+    # price conversions) are kept per caller in each process; 0 turns the cache off. A change
+    # made through the gateway clears it at once; one made elsewhere (stock sold at checkout)
+    # shows within this time.
+    read_cache_seconds: float = 2.0
     # aiohttp's pool under httpx's interface, or httpx's own (for comparison in bench/gateway.py).
     upstream_transport: Literal["aiohttp", "httpx"] = "aiohttp"
 
@@ -42,6 +47,8 @@ class GatewaySettings(ServiceSettings):
 
     # Limits on one request and on each caller; see gateway/limits.py.
     max_body_bytes: int = 512 * 1024
+    # A file in a GraphQL multipart request (a certificate's PDF) may add this much to the body.
+    max_upload_bytes: int = 10 * 1024 * 1024
     max_query_cost: int = 5000
     rate_per_minute_per_account: float = 600
     rate_burst_per_account: int = 120

@@ -6,8 +6,8 @@ from typing import Any
 
 import strawberry
 from strawberry.types import Info
-from strawberry.types.nodes import SelectedField
 
+from gateway.catalog.prefetch import prefetch_parts, selected_under
 from gateway.catalog.types import (
     FacetCount,
     Part,
@@ -44,11 +44,7 @@ class PartFilter:
 
 
 def _wants_facets(info: Info[Context, None]) -> bool:
-    return any(
-        isinstance(selection, SelectedField) and selection.name == "facets"
-        for field in info.selected_fields
-        for selection in field.selections
-    )
+    return any(field.name == "facets" for field in selected_under(info, ()))
 
 
 def _facets(raw: dict[str, Any] | None) -> PartFacets | None:
@@ -77,10 +73,10 @@ async def search_parts(
     facets = None
     has_next = False
     for _ in range(MAX_ELIGIBILITY_ROUNDS if ships_to else 1):
-        page = await context.clients.catalog.get_json(
+        page = await context.read_json(
+            context.clients.catalog,
             "/parts/search",
             params={**params, "first": size, **({"after": cursor} if cursor else {})},
-            headers=context.upstream_headers(),
         )
         facets = facets or _facets(page.get("facets"))
         params["facets"] = False
@@ -102,6 +98,7 @@ async def search_parts(
         has_next = catalog_has_next or not examined_whole_page
         if len(edges) == size or not catalog_has_next:
             break
+    await prefetch_parts(info, [edge.node for edge in edges], ("edges", "node"))
     return PartConnection(
         edges=edges,
         # The last part examined, kept or not, so the next page resumes after it.
@@ -138,16 +135,20 @@ class CatalogQuery:
     @strawberry.field(description="A part by id; delisted parts stay readable for old orders.")
     async def part(self, info: Info[Context, None], id: strawberry.ID) -> Part | None:
         data = await info.context.loaders.part.load(node_uuid(id, "Part", field="id"))
-        return Part.from_json(data) if data else None
+        if data is None:
+            return None
+        part = Part.from_json(data)
+        await prefetch_parts(info, [part])
+        return part
 
     @strawberry.field(description="Listed parts whose OEM or interchange number matches, in any formatting.")
     async def parts_by_oem_number(self, info: Info[Context, None], oem_number: str) -> list[Part]:
         context = info.context
-        found = await context.clients.catalog.get_json(
-            "/parts/by-oem-number", params={"number": oem_number}, headers=context.upstream_headers()
-        )
+        found = await context.read_json(context.clients.catalog, "/parts/by-oem-number", params={"number": oem_number})
         context.loaders.prime_parts(found)
-        return [Part.from_json(p) for p in found]
+        parts = [Part.from_json(p) for p in found]
+        await prefetch_parts(info, parts)
+        return parts
 
     @strawberry.field
     async def supplier(self, info: Info[Context, None], id: strawberry.ID) -> Supplier | None:
@@ -162,7 +163,7 @@ class CatalogQuery:
         params: dict[str, Any] = {"first": page_size(first)}
         if after:
             params["after"] = after
-        page = await context.clients.catalog.get_json("/suppliers", params=params, headers=context.upstream_headers())
+        page = await context.read_json(context.clients.catalog, "/suppliers", params=params)
         for edge in page["edges"]:
             context.loaders.supplier.prime(str(edge["node"]["id"]), edge["node"])
         return SupplierConnection(

@@ -11,6 +11,7 @@ from strawberry import relay
 from strawberry.types import Info
 
 from gateway.context import Context
+from gateway.loaders import settled
 from gateway.types import Money, PageInfo
 from services.common.money import Money as MoneyValue
 
@@ -131,46 +132,65 @@ class Part(relay.Node):
         value = self.data.get("description_en")
         return str(value) if value is not None else None
 
+    # The resolvers below are plain functions over the request's DataLoaders: on a page whose
+    # data was prefetched they answer at once (see `settled`), elsewhere graphql-core awaits them.
+
     @strawberry.field
-    async def supplier(self, info: Info[Context, None]) -> Supplier:
-        data = await info.context.loaders.supplier.load(str(self.data["supplier_id"]))
+    def supplier(self, info: Info[Context, None]) -> Supplier:
+        return settled(info.context.loaders.supplier.load(str(self.data["supplier_id"])), self._supplier)
+
+    def _supplier(self, data: dict[str, Any] | None) -> Supplier:
         if data is None:
             raise LookupError(f"supplier {self.data['supplier_id']} of part {self.id} not found")
         return Supplier.from_json(data)
 
     @strawberry.field(description="The price; in CNY unless a currency is asked (converted at the platform's rate).")
-    async def price(self, info: Info[Context, None], currency: str | None = None) -> Money:
-        return await cny_money(info, int(self.data["price_cny"]), currency)
+    def price(self, info: Info[Context, None], currency: str | None = None) -> Money:
+        return cny_money(info, int(self.data["price_cny"]), currency)
 
     @strawberry.field(description="Refundable deposit for the old part (the core), null when none is charged.")
-    async def core_charge(self, info: Info[Context, None], currency: str | None = None) -> Money | None:
+    def core_charge(self, info: Info[Context, None], currency: str | None = None) -> Money | None:
         amount = int(self.data.get("core_charge_cny") or 0)
-        return await cny_money(info, amount, currency) if amount else None
+        return cny_money(info, amount, currency) if amount else None
 
     @strawberry.field(description="Certificates covering this part: its own, its category's, its supplier's.")
-    async def certificates(
+    def certificates(
         self, info: Info[Context, None]
     ) -> list[Annotated[Certificate, strawberry.lazy("gateway.certification.types")]]:
         from gateway.certification.types import Certificate
 
-        return [Certificate.from_json(c) for c in await info.context.loaders.part_certificates.load(self.id)]
+        return settled(
+            info.context.loaders.part_certificates.load(self.id),
+            lambda found: [Certificate.from_json(c) for c in found],
+        )
 
     @strawberry.field(description="May this part be sold in the country (ISO 3166-1 alpha-2), and what is missing.")
-    async def eligibility(
+    def eligibility(
         self, info: Info[Context, None], country: str
     ) -> Annotated[Eligibility, strawberry.lazy("gateway.certification.types")]:
         from gateway.certification.types import eligibility_from_json
 
-        verdict = await info.context.loaders.eligibility.load((self.id, country.strip().upper()))
-        return eligibility_from_json(verdict["country"], verdict)
+        verdict = info.context.loaders.eligibility.load((self.id, eligibility_country(country)))
+        return settled(verdict, lambda v: eligibility_from_json(v["country"], v))
 
 
-async def cny_money(info: Info[Context, None], amount_fen: int, currency: str | None) -> Money:
-    context = info.context
-    value = MoneyValue(amount_fen, "CNY")
-    if currency is not None and currency.strip().upper() != "CNY":
-        value = await context.loaders.convert.load((amount_fen, currency.strip().upper()))
-    return Money.of(value, context.locale)
+def eligibility_country(country: str) -> str:
+    return country.strip().upper()
+
+
+def conversion_currency(currency: Any) -> str | None:
+    """The currency to convert CNY into, None when no conversion is needed."""
+    wanted = currency.strip().upper() if isinstance(currency, str) else "CNY"
+    return None if wanted == "CNY" else wanted
+
+
+def cny_money(info: Info[Context, None], amount_fen: int, currency: str | None) -> Money:
+    """An amount in CNY fen as Money in the currency asked (CNY when none), for the caller's locale."""
+    locale = info.context.locale
+    wanted = conversion_currency(currency)
+    if wanted is None:
+        return Money.of(MoneyValue(amount_fen, "CNY"), locale)
+    return settled(info.context.loaders.convert.load((amount_fen, wanted)), lambda value: Money.of(value, locale))
 
 
 @strawberry.type

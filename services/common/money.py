@@ -6,6 +6,7 @@ unit is half-even (banker's rounding), the rule written down in the design.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 
@@ -69,4 +70,10 @@ class Money:
             raise ValueError(f"cannot combine {self.currency} and {other.currency}")
 
     def format(self, locale: str = "en") -> str:
-        return str(format_currency(self.to_decimal(), self.currency, locale=locale))
+        return _formatted(self.amount, self.currency, locale)
+
+
+# Babel takes tens of microseconds per amount; a page of prices repeats the same few.
+@functools.lru_cache(maxsize=65536)
+def _formatted(amount: int, currency: str, locale: str) -> str:
+    return str(format_currency(Money(amount, currency).to_decimal(), currency, locale=locale))

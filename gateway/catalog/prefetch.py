@@ -1,0 +1,64 @@
+"""What a page of parts will be asked for, loaded at once before its fields resolve.
+
+A page's nested fields (supplier, certificates, eligibility, converted prices) are batched by
+the DataLoaders either way; loading them here, from the query's own selection, means that
+every one of those fields then finds its data ready and resolves without a coroutine (see
+`gateway.loaders.settled`). That is most of what executing a page of 20 parts used to cost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from strawberry.types import Info
+from strawberry.types.nodes import SelectedField, Selection
+
+from gateway.context import Context
+
+if TYPE_CHECKING:
+    from gateway.catalog.types import Part
+
+
+def _fields(selections: Iterable[Selection]) -> list[SelectedField]:
+    """The fields of a selection set, through inline fragments and fragment spreads."""
+    found: list[SelectedField] = []
+    for selection in selections:
+        if isinstance(selection, SelectedField):
+            found.append(selection)
+        else:
+            found.extend(_fields(selection.selections))
+    return found
+
+
+def selected_under(info: Info[Context, None], path: Sequence[str]) -> list[SelectedField]:
+    """The fields selected below the current field at `path`, e.g. ("edges", "node")."""
+    fields = _fields(s for field in info.selected_fields for s in field.selections)
+    for name in path:
+        fields = _fields(s for field in fields if field.name == name for s in field.selections)
+    return fields
+
+
+async def prefetch_parts(info: Info[Context, None], parts: Sequence[Part], path: Sequence[str] = ()) -> None:
+    from gateway.catalog.types import conversion_currency, eligibility_country
+
+    loaders = info.context.loaders
+    pending: list[Awaitable[Any]] = []
+    for field in selected_under(info, path):
+        if field.name == "supplier":
+            pending += [loaders.supplier.load(str(p.data["supplier_id"])) for p in parts]
+        elif field.name == "certificates":
+            pending += [loaders.part_certificates.load(p.id) for p in parts]
+        elif field.name == "eligibility" and isinstance(field.arguments.get("country"), str):
+            country = eligibility_country(field.arguments["country"])
+            pending += [loaders.eligibility.load((p.id, country)) for p in parts]
+        elif field.name in ("price", "coreCharge"):
+            currency = conversion_currency(field.arguments.get("currency"))
+            column = "price_cny" if field.name == "price" else "core_charge_cny"
+            amounts = {int(p.data.get(column) or 0) for p in parts}
+            if currency is not None:
+                pending += [loaders.convert.load((amount, currency)) for amount in amounts if amount]
+    if pending:
+        # A failed upstream fails only the fields that need it: each one re-raises its own error.
+        await asyncio.gather(*pending, return_exceptions=True)

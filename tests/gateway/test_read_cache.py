@@ -1,0 +1,114 @@
+"""The gateway's short-lived cache of browsing reads: fresh for its time, per caller, one
+upstream call for concurrent misses, nothing kept from a failure, cleared by a write."""
+
+from __future__ import annotations
+
+import asyncio
+
+from gateway.clients import ReadCache
+from services.common.errors import UpstreamUnavailable
+from tests.catalog.conftest import valid_uscc
+from tests.gateway.conftest import Stack
+from tests.gateway.test_catalog_api import LISTING, REGISTER_SUPPLIER, data_of
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class Upstream:
+    def __init__(self) -> None:
+        self.calls = 0
+        self.fail = False
+        self.release = asyncio.Event()
+        self.release.set()
+
+    async def fetch(self) -> dict[str, int]:
+        self.calls += 1
+        await self.release.wait()
+        if self.fail:
+            raise UpstreamUnavailable("the catalog service is unavailable")
+        return {"answer": self.calls}
+
+
+async def test_an_answer_is_kept_for_its_time_then_asked_again() -> None:
+    clock, upstream = Clock(), Upstream()
+    cache = ReadCache(2.0, clock=clock)
+    assert await cache.get("k", upstream.fetch) == {"answer": 1}
+    clock.now += 1.9
+    assert await cache.get("k", upstream.fetch) == {"answer": 1}
+    clock.now += 0.2
+    assert await cache.get("k", upstream.fetch) == {"answer": 2}
+    assert await cache.get("other", upstream.fetch) == {"answer": 3}
+
+
+async def test_concurrent_misses_share_one_call_and_its_failure_is_not_kept() -> None:
+    upstream = Upstream()
+    cache = ReadCache(2.0)
+    upstream.release.clear()
+    upstream.fail = True
+    waiting = [asyncio.create_task(cache.get("k", upstream.fetch)) for _ in range(5)]
+    await asyncio.sleep(0)
+    upstream.release.set()
+    outcomes = await asyncio.gather(*waiting, return_exceptions=True)
+    assert upstream.calls == 1
+    assert all(isinstance(o, UpstreamUnavailable) for o in outcomes)
+    upstream.fail = False
+    assert await cache.get("k", upstream.fetch) == {"answer": 2}
+
+
+async def test_zero_seconds_keeps_nothing_and_clear_forgets_everything() -> None:
+    upstream = Upstream()
+    off = ReadCache(0)
+    await off.get("k", upstream.fetch)
+    await off.get("k", upstream.fetch)
+    assert upstream.calls == 2
+    on = ReadCache(60)
+    await on.get("k", upstream.fetch)
+    on.clear()
+    assert await on.get("k", upstream.fetch) == {"answer": 4}
+
+
+async def test_the_oldest_answers_go_first_when_full() -> None:
+    upstream = Upstream()
+    cache = ReadCache(60, max_entries=2)
+    for key in ("a", "b", "c"):
+        await cache.get(key, upstream.fetch)
+    await cache.get("c", upstream.fetch)
+    await cache.get("a", upstream.fetch)
+    assert upstream.calls == 4
+
+
+def test_a_listing_asked_again_is_answered_without_the_services(stack: Stack) -> None:
+    first = data_of(stack.gql(LISTING, {"first": 20}))
+    stack.reset_counts()
+    assert data_of(stack.gql(LISTING, {"first": 20})) == first
+    assert stack.calls("catalog") == [] and stack.calls("certification") == []
+
+
+def test_a_change_through_the_gateway_shows_at_once(stack: Stack) -> None:
+    query = '{ parts(search: "alternator", first: 5) { edges { node { sku } } } }'
+    data_of(stack.gql(query))
+    # Registering a supplier writes to the catalog through this gateway: its reads start afresh.
+    data_of(stack.gql(REGISTER_SUPPLIER, {"email": "cache@example.com", "uscc": valid_uscc(), "en": "Cache Test Co"}))
+    stack.reset_counts()
+    data_of(stack.gql(query))
+    assert stack.calls("catalog") == ["GET /parts/search"]
+
+
+def test_callers_never_share_answers(stack: Stack) -> None:
+    query = "{ parts(first: 5) { edges { node { sku } } } }"
+    data_of(stack.gql(query))
+    token = data_of(
+        stack.gql(
+            'mutation { register(input: {email: "buyer-cache@example.com", password: "a long passphrase",'
+            " role: BUYER}) { token } }"
+        )
+    )["register"]["token"]
+    stack.reset_counts()
+    data_of(stack.gql(query, token=token))
+    assert stack.calls("catalog") == ["GET /parts/search"]
