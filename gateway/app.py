@@ -41,8 +41,13 @@ def create_app(
         per_minute=settings.rate_per_minute_per_address, burst=settings.rate_burst_per_address
     )
     app.add_exception_handler(RequestRefused, request_refused_handler)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, max_upload_bytes=settings.max_upload_bytes)
+    # Multipart requests carry uploads (a certificate's PDF); the router takes them only with
+    # a credential header, which a form on another site cannot send (see CodedGraphQLRouter).
     app.include_router(
-        CodedGraphQLRouter(schema, graphql_ide="graphiql", context_getter=context_getter), prefix="/graphql"
+        CodedGraphQLRouter(
+            schema, graphql_ide="graphiql", context_getter=context_getter, multipart_uploads_enabled=True
+        ),
+        prefix="/graphql",
     )
     return app

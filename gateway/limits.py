@@ -33,19 +33,27 @@ DEFAULT_PAGE = 20
 
 
 class BodySizeLimit:
-    """Refuses a request body over `max_bytes` with 413 before reading the rest of it."""
+    """Refuses a request body over `max_bytes` with 413 before reading the rest of it.
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+    A multipart request (the GraphQL multipart request spec, for a certificate's PDF) may be
+    `max_upload_bytes` larger: the file on top of what any JSON request may carry."""
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int, max_upload_bytes: int = 0) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.max_upload_bytes = max_upload_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(send)
+        headers = dict(scope.get("headers") or [])
+        limit = self.max_bytes
+        if headers.get(b"content-type", b"").lower().startswith(b"multipart/form-data"):
+            limit += self.max_upload_bytes
+        declared = headers.get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await self._refuse(send, limit)
             return
         received = 0
 
@@ -54,22 +62,22 @@ class BodySizeLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > limit:
                     raise _BodyTooLarge
             return message
 
         try:
             await self.app(scope, limited_receive, send)
         except _BodyTooLarge:
-            await self._refuse(send)
+            await self._refuse(send, limit)
 
-    async def _refuse(self, send: Send) -> None:
+    async def _refuse(self, send: Send, limit: int) -> None:
         body = json.dumps(
             {
                 "data": None,
                 "errors": [
                     {
-                        "message": f"request body larger than {self.max_bytes} bytes",
+                        "message": f"request body larger than {limit} bytes",
                         "extensions": {"code": "BAD_USER_INPUT", "reason": "BODY_TOO_LARGE"},
                     }
                 ],

@@ -19,6 +19,7 @@ from gateway.certification.schema import CertificationMutation, CertificationQue
 from gateway.identity.graphql import IdentityMutation, IdentityQuery
 from gateway.limits import QueryCostLimiter
 from gateway.orders.schema import OrdersMutation, OrdersQuery
+from gateway.orders.settlements import SettlementsQuery
 from gateway.permissions import ReadOnlyApiKeys
 
 MAX_DEPTH = 12
@@ -27,7 +28,7 @@ MAX_TOKENS = 5000
 
 
 @strawberry.type
-class Query(CatalogQuery, CertificationQuery, OrdersQuery, IdentityQuery):
+class Query(CatalogQuery, CertificationQuery, OrdersQuery, SettlementsQuery, IdentityQuery):
     node: relay.Node | None = relay.node(description="Any object by its global id.")
 
     @strawberry.field(description="The API's version; a cheap liveness probe for integrators.")

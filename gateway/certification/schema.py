@@ -3,14 +3,26 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
+import httpx
 import strawberry
+from starlette.datastructures import UploadFile
+from strawberry.file_uploads import Upload
 from strawberry.types import Info
 
-from gateway.certification.types import Certificate, CertificateStatus, CertificateVerification
+from gateway.certification.types import (
+    Certificate,
+    CertificateConnection,
+    CertificateEdge,
+    CertificateStatus,
+    CertificateVerification,
+)
 from gateway.context import Context
 from gateway.ids import node_uuid
-from services.common.errors import Forbidden
+from gateway.types import PageInfo
+from services.common.errors import BadInput, Forbidden
+from services.common.pagination import encode_cursor, page_size
 
 
 @strawberry.input
@@ -42,6 +54,38 @@ class CertificationQuery:
             valid_from=datetime.date.fromisoformat(data["valid_from"]) if data.get("valid_from") else None,
             valid_until=datetime.date.fromisoformat(data["valid_until"]) if data.get("valid_until") else None,
             issuing_body=data.get("issuing_body"),
+        )
+
+    @strawberry.field(
+        description="A supplier's own certificates, newest first, those awaiting review included; "
+        "status filters (PENDING_REVIEW, VALID, EXPIRED, SUSPENDED or REVOKED)."
+    )
+    async def my_certificates(
+        self,
+        info: Info[Context, None],
+        first: int | None = 20,
+        after: str | None = None,
+        status: CertificateStatus | None = None,
+    ) -> CertificateConnection:
+        context = info.context
+        principal = context.require_principal()
+        if principal.supplier_id is None:
+            raise Forbidden("only supplier accounts hold certificates")
+        params: dict[str, Any] = {"holder_id": str(principal.supplier_id), "first": page_size(first)}
+        if after:
+            params["after"] = after
+        if status is not None:
+            params["status"] = status.value
+        page = await context.clients.certification.get_json(
+            "/certificates", params=params, headers=context.upstream_headers()
+        )
+        # The certification service pages by (created_at, id); each edge's cursor is that key.
+        edges = [
+            CertificateEdge(node=Certificate.from_json(c), cursor=encode_cursor([c["created_at"], str(c["id"])]))
+            for c in page["items"]
+        ]
+        return CertificateConnection(
+            edges=edges, page_info=PageInfo(has_next_page=page["has_next_page"], end_cursor=page["end_cursor"])
         )
 
     @strawberry.field(description="Scheme codes a part of this category needs to be sold in this country.")
@@ -90,3 +134,31 @@ class CertificationMutation:
             f"/certificates/{certificate_id}/revoke", {"reason": reason}, headers=context.upstream_headers()
         )
         return Certificate.from_json(data)
+
+    @strawberry.mutation(
+        description="The holder uploads its certificate as a PDF while it awaits review (an inspector may "
+        "replace it later). Send it as a GraphQL multipart request with an Authorization or X-API-Key "
+        "header; at most 10 MiB. Not a PDF, or too large: BAD_USER_INPUT naming `file`."
+    )
+    async def upload_certificate_document(
+        self, info: Info[Context, None], certificate_id: strawberry.ID, file: Upload
+    ) -> Certificate:
+        context = info.context
+        context.require_principal()
+        certificate_uuid = node_uuid(certificate_id, "Certificate", field="certificateId")
+        if not isinstance(file, UploadFile):
+            raise BadInput("send the PDF as a file of a multipart request", field="file")
+        limit = context.settings.max_upload_bytes
+        content = await file.read(limit + 1)
+        if len(content) > limit:
+            raise BadInput(f"a certificate document may be at most {limit} bytes", field="file")
+        # The certification service takes the file as multipart form data, as browsers send it.
+        name = file.filename or "certificate.pdf"
+        form = httpx.Request("POST", "/", files={"file": (name, content, "application/pdf")})
+        response = await context.clients.certification.request(
+            "POST",
+            f"/certificates/{certificate_uuid}/document",
+            headers={**context.upstream_headers(), "Content-Type": form.headers["Content-Type"]},
+            content=form.read(),
+        )
+        return Certificate.from_json(response.json())

@@ -13,6 +13,7 @@ from strawberry.types import Info
 
 from gateway.catalog.types import Supplier
 from gateway.context import Context
+from gateway.types import PageInfo
 
 
 @strawberry.enum
@@ -25,6 +26,13 @@ class CertificateStatus(Enum):
     UNKNOWN = "UNKNOWN"
 
 
+@strawberry.type(description="The PDF on record for a certificate; shown to its holder and inspectors only.")
+class CertificateDocument:
+    sha256: str = strawberry.field(description="Anyone holding a copy can check it against this hash.")
+    size_bytes: int
+    uploaded_at: datetime.datetime
+
+
 @strawberry.type
 class Certificate(relay.Node):
     id: relay.NodeID[str]
@@ -34,10 +42,15 @@ class Certificate(relay.Node):
     status: CertificateStatus = strawberry.field(description="EXPIRED is derived from validUntil on the day asked.")
     valid_from: datetime.date
     valid_until: datetime.date
+    categories: list[str] = strawberry.field(description="Part categories it covers; empty for the whole company.")
+    document: CertificateDocument | None = strawberry.field(
+        description="The uploaded PDF; null until uploaded, and for anyone but the holder and inspectors."
+    )
     holder_id: strawberry.Private[str]
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Certificate:
+        document = data.get("document")
         return cls(
             id=str(data["id"]),
             scheme=data["scheme"],
@@ -46,6 +59,14 @@ class Certificate(relay.Node):
             status=CertificateStatus(data["status"]),
             valid_from=datetime.date.fromisoformat(data["valid_from"]),
             valid_until=datetime.date.fromisoformat(data["valid_until"]),
+            categories=list((data.get("scope") or {}).get("categories") or []),
+            document=CertificateDocument(
+                sha256=document["sha256"],
+                size_bytes=int(document["size_bytes"]),
+                uploaded_at=datetime.datetime.fromisoformat(document["uploaded_at"]),
+            )
+            if document
+            else None,
             holder_id=str(data["holder_id"]),
         )
 
@@ -68,6 +89,18 @@ class Certificate(relay.Node):
         from urllib.parse import urlencode
 
         return "/verify?" + urlencode({"scheme": self.scheme, "number": self.number})
+
+
+@strawberry.type
+class CertificateEdge:
+    node: Certificate
+    cursor: str
+
+
+@strawberry.type
+class CertificateConnection:
+    edges: list[CertificateEdge]
+    page_info: PageInfo
 
 
 @strawberry.type

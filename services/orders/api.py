@@ -290,15 +290,21 @@ def reconcile_pending(
 # --- settlement --------------------------------------------------------------------------------
 
 
-def _batch_read(batch: Any) -> SettlementBatchRead:
-    return SettlementBatchRead(
-        id=batch.id,
-        supplier_id=batch.supplier_id,
-        total=MoneyRead.of(batch.total_fen, "CNY"),
-        line_count=batch.line_count,
-        cutoff=batch.cutoff,
-        created_at=batch.created_at,
-    )
+def _batch_reads(session: Any, batches: list[Any]) -> list[SettlementBatchRead]:
+    periods = settlement.delivery_periods(session, [b.id for b in batches])
+    return [
+        SettlementBatchRead(
+            id=batch.id,
+            supplier_id=batch.supplier_id,
+            total=MoneyRead.of(batch.total_fen, "CNY"),
+            line_count=batch.line_count,
+            cutoff=batch.cutoff,
+            created_at=batch.created_at,
+            delivered_from=periods.get(batch.id, (None, None))[0],
+            delivered_until=periods.get(batch.id, (None, None))[1],
+        )
+        for batch in batches
+    ]
 
 
 @router.post(
@@ -307,7 +313,7 @@ def _batch_read(batch: Any) -> SettlementBatchRead:
     summary="Finance or scheduler: one CNY payout batch per supplier for delivered lines past the hold",
 )
 def run_settlement(session: SessionDep, actor: ActorDep, deps: DepsDep) -> list[SettlementBatchRead]:
-    return [_batch_read(b) for b in settlement.run(session, actor, deps)]
+    return _batch_reads(session, settlement.run(session, actor, deps))
 
 
 @router.get("/settlements", tags=["settlement"], summary="Payout batches, newest first (a supplier: its own)")
@@ -315,16 +321,17 @@ def list_settlements(
     session: SessionDep,
     actor: ActorDep,
     supplier_id: uuid.UUID | None = None,
-    first: Annotated[int, Query(ge=1, le=100)] = 20,
+    first: Annotated[int, Query(ge=1, le=101)] = 20,
+    after: Annotated[uuid.UUID | None, Query(description="the id of the last batch of the previous page")] = None,
 ) -> list[SettlementBatchRead]:
-    return [_batch_read(b) for b in settlement.list_batches(session, actor, supplier_id, first)]
+    return _batch_reads(session, settlement.list_batches(session, actor, supplier_id, first, after))
 
 
 @router.get("/settlements/{batch_id}", tags=["settlement"], summary="A batch with its statement lines")
 def get_settlement(batch_id: uuid.UUID, session: SessionDep, actor: ActorDep) -> SettlementStatement:
     batch = settlement.get(session, actor, batch_id)
     return SettlementStatement(
-        **_batch_read(batch).model_dump(),
+        **_batch_reads(session, [batch])[0].model_dump(),
         lines=[
             SettlementLineRead(
                 order_id=line.order_id,

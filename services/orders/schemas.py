@@ -281,6 +281,9 @@ class SettlementBatchRead(BaseModel):
     line_count: int
     cutoff: datetime
     created_at: datetime
+    # The first and last delivery the batch pays for; null for a batch without lines.
+    delivered_from: datetime | None = None
+    delivered_until: datetime | None = None
 
 
 class SettlementLineRead(BaseModel):

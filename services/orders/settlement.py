@@ -18,6 +18,7 @@ import uuid
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from services.common.clock import utcnow
@@ -103,8 +104,11 @@ def get(session: Session, actor: Actor, batch_id: uuid.UUID) -> SettlementBatch:
     raise NotFound("no such settlement batch", field="batch_id")
 
 
-def list_batches(session: Session, actor: Actor, supplier_id: uuid.UUID | None, limit: int) -> list[SettlementBatch]:
-    """Newest first. A supplier sees its own batches; finance sees all, or one supplier's."""
+def list_batches(
+    session: Session, actor: Actor, supplier_id: uuid.UUID | None, limit: int, after: uuid.UUID | None = None
+) -> list[SettlementBatch]:
+    """Newest first, keyset-paged after the batch `after`. A supplier sees its own batches
+    (whatever `supplier_id` it sends); finance sees all, or one supplier's."""
     if actor.role == Role.SUPPLIER and actor.supplier_id:
         supplier_id = uuid.UUID(actor.supplier_id)
     elif actor.role not in (Role.ADMIN, Role.SYSTEM):
@@ -112,7 +116,33 @@ def list_batches(session: Session, actor: Actor, supplier_id: uuid.UUID | None, 
     query = select(SettlementBatch)
     if supplier_id is not None:
         query = query.where(col(SettlementBatch.supplier_id) == supplier_id)
-    return list(session.scalars(query.order_by(col(SettlementBatch.created_at).desc()).limit(limit)))
+    if after is not None:
+        try:
+            last = get(session, actor, after)
+        except NotFound:
+            raise BadInput("no such settlement batch to page after", field="after") from None
+        query = query.where(
+            (col(SettlementBatch.created_at) < last.created_at)
+            | ((col(SettlementBatch.created_at) == last.created_at) & (col(SettlementBatch.id) < last.id))
+        )
+    query = query.order_by(col(SettlementBatch.created_at).desc(), col(SettlementBatch.id).desc())
+    return list(session.scalars(query.limit(limit)))
+
+
+def delivery_periods(session: Session, batch_ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple[datetime, datetime]]:
+    """The first and last delivery each batch pays for: the period its statement covers."""
+    if not batch_ids:
+        return {}
+    rows = session.execute(
+        select(
+            col(OrderLine.settlement_batch_id),
+            func.min(col(OrderLine.delivered_at)),
+            func.max(col(OrderLine.delivered_at)),
+        )
+        .where(col(OrderLine.settlement_batch_id).in_(batch_ids))
+        .group_by(col(OrderLine.settlement_batch_id))
+    )
+    return {batch_id: (first, last) for batch_id, first, last in rows if first is not None and last is not None}
 
 
 def lines(session: Session, batch_id: uuid.UUID) -> list[OrderLine]:

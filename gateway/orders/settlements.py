@@ -1,0 +1,180 @@
+"""Settlement statements: the CNY payout batches of the orders service, as suppliers and
+finance see them. A supplier sees its own only (the orders service checks it); finance (an
+admin) sees every supplier's; buyers none."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+import strawberry
+from strawberry import relay
+from strawberry.types import Info
+
+from gateway.catalog.types import Supplier
+from gateway.context import Context
+from gateway.ids import global_id, node_uuid
+from gateway.orders.types import _supplier, money
+from gateway.types import Money, PageInfo
+from services.common.pagination import page_size
+
+
+def _dt(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+@strawberry.type(description="One order line a settlement pays for; amounts in CNY.")
+class SettlementLine:
+    sku: str
+    quantity: int
+    delivered_at: datetime | None
+    data: strawberry.Private[dict[str, Any]]
+
+    @strawberry.field(description="The order's global id.")
+    def order_id(self) -> strawberry.ID:
+        return strawberry.ID(global_id("Order", str(self.data["order_id"])))
+
+    @strawberry.field(description="The order's id as the statement CSV writes it (order_id column).")
+    def order_reference(self) -> str:
+        return str(self.data["order_id"])
+
+    @strawberry.field(description="The order line's global id.")
+    def order_line_id(self) -> strawberry.ID:
+        return strawberry.ID(global_id("OrderLine", str(self.data["order_line_id"])))
+
+    @strawberry.field(description="Price of the goods on the line.")
+    def goods(self, info: Info[Context, None]) -> Money:
+        return money(info.context, self.data["goods"])
+
+    @strawberry.field(description="The platform's fee, kept back.")
+    def platform_fee(self, info: Info[Context, None]) -> Money:
+        return money(info.context, self.data["platform_fee"])
+
+    @strawberry.field(description="What the supplier is paid for the line (any forfeited core deposit included).")
+    def payable(self, info: Info[Context, None]) -> Money:
+        return money(info.context, self.data["payable"])
+
+
+@strawberry.type(description="A CNY payout to one supplier for its delivered lines past the hold period.")
+class SettlementStatement(relay.Node):
+    id: relay.NodeID[str]
+    line_count: int
+    created_at: datetime = strawberry.field(description="When the payout batch was made.")
+    cutoff: datetime = strawberry.field(description="Lines delivered before this (and not yet settled) are in it.")
+    delivered_from: datetime | None = strawberry.field(description="The first delivery it pays for.")
+    delivered_until: datetime | None = strawberry.field(description="The last delivery it pays for.")
+    data: strawberry.Private[dict[str, Any]]
+    # The statement with its lines, fetched once however many fields ask for it.
+    detail: strawberry.Private[asyncio.Future[dict[str, Any]] | None] = None
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> SettlementStatement:
+        return cls(
+            id=str(data["id"]),
+            line_count=int(data["line_count"]),
+            created_at=datetime.fromisoformat(data["created_at"]),
+            cutoff=datetime.fromisoformat(data["cutoff"]),
+            delivered_from=_dt(data.get("delivered_from")),
+            delivered_until=_dt(data.get("delivered_until")),
+            data=data,
+        )
+
+    @strawberry.field(description="The total paid out, in CNY.")
+    def total(self, info: Info[Context, None]) -> Money:
+        return money(info.context, self.data["total"])
+
+    @strawberry.field
+    async def supplier(self, info: Info[Context, None]) -> Supplier:
+        return await _supplier(info, str(self.data["supplier_id"]))
+
+    @strawberry.field(description="The order lines paid, oldest delivery first.")
+    async def lines(self, info: Info[Context, None]) -> list[SettlementLine]:
+        if "lines" not in self.data:
+            if self.detail is None:
+                self.detail = asyncio.ensure_future(_get_statement(info.context, self.id))
+            self.data = {**self.data, **await self.detail}
+        return [
+            SettlementLine(
+                sku=line["sku"], quantity=int(line["quantity"]), delivered_at=_dt(line["delivered_at"]), data=line
+            )
+            for line in self.data["lines"]
+        ]
+
+    @strawberry.field(
+        description="The statement as CSV (UTF-8, one row per line, amounts in yuan with two decimals), "
+        "as the supplier's bookkeeping imports it."
+    )
+    async def csv(self, info: Info[Context, None]) -> str:
+        context = info.context
+        response = await context.clients.orders.request(
+            "GET", f"/settlements/{self.id}/statement.csv", headers=context.upstream_headers()
+        )
+        return response.content.decode("utf-8-sig")
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
+    ) -> list[SettlementStatement | None]:
+        return [await fetch_settlement(info.context, node_id) for node_id in node_ids]
+
+
+async def _get_statement(context: Context, batch_id: str) -> dict[str, Any]:
+    data: dict[str, Any] = await context.clients.orders.get_json(
+        f"/settlements/{batch_id}", headers=context.upstream_headers()
+    )
+    return data
+
+
+async def fetch_settlement(context: Context, batch_id: str) -> SettlementStatement | None:
+    data = await context.clients.orders.get_json_or_none(f"/settlements/{batch_id}", headers=context.upstream_headers())
+    return SettlementStatement.from_json(data) if data else None
+
+
+@strawberry.type
+class SettlementEdge:
+    node: SettlementStatement
+    cursor: str
+
+
+@strawberry.type
+class SettlementConnection:
+    edges: list[SettlementEdge]
+    page_info: PageInfo
+
+
+@strawberry.type
+class SettlementsQuery:
+    @strawberry.field(
+        description="Settlement statements, newest first: a supplier its own; finance (an admin) every "
+        "supplier's, or one supplier's with supplierId."
+    )
+    async def settlements(
+        self,
+        info: Info[Context, None],
+        first: int | None = 20,
+        after: str | None = None,
+        supplier_id: strawberry.ID | None = None,
+    ) -> SettlementConnection:
+        context = info.context
+        context.require_principal()
+        size = page_size(first)
+        # One more than asked tells whether another page follows.
+        params: dict[str, Any] = {"first": size + 1}
+        if after:
+            params["after"] = node_uuid(after, "SettlementStatement", field="after")
+        if supplier_id:
+            params["supplier_id"] = node_uuid(supplier_id, "Supplier", field="supplierId")
+        found = await context.clients.orders.get_json("/settlements", params=params, headers=context.upstream_headers())
+        nodes = [SettlementStatement.from_json(b) for b in found[:size]]
+        edges = [SettlementEdge(node=n, cursor=global_id("SettlementStatement", n.id)) for n in nodes]
+        return SettlementConnection(
+            edges=edges,
+            page_info=PageInfo(has_next_page=len(found) > size, end_cursor=edges[-1].cursor if edges else None),
+        )
+
+    @strawberry.field(description="One settlement statement with its lines; null when there is none of yours.")
+    async def settlement(self, info: Info[Context, None], id: strawberry.ID) -> SettlementStatement | None:
+        info.context.require_principal()
+        return await fetch_settlement(info.context, node_uuid(id, "SettlementStatement", field="id"))
