@@ -40,6 +40,7 @@ from gateway.context import Context
 from gateway.identity.throttle import LoginThrottle
 from gateway.schema import schema
 from gateway.settings import GatewaySettings
+from services.common.app import settle_heap
 from services.common.db import make_engine
 from services.common.internal_auth import ANONYMOUS, internal_headers
 from services.common.settings import DEVELOPMENT_INTERNAL_SECRET
@@ -255,6 +256,7 @@ async def bench(stack: Stack, seconds: float, levels: list[int]) -> list[Result]
 
         for once in (graphql_once, rest_once, memory_once):
             await once()  # warm caches and pools
+        settle_heap()  # as the gateway's process does once started
         for level in levels:
             results.append(await run_load("graphql", level, seconds, graphql_once))
             results.append(await run_load("rest", level, seconds, rest_once))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
@@ -30,6 +31,9 @@ def build_service_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if on_startup is not None:
             await on_startup(app)
+        # A test process builds hundreds of apps: freezing each one's leftovers would keep them.
+        if settings.environment != "test":
+            settle_heap()
         yield
         if on_shutdown is not None:
             await on_shutdown(app)
@@ -44,6 +48,19 @@ def build_service_app(
     for router in routers:
         app.include_router(router)
     return app
+
+
+def settle_heap() -> None:
+    """Put what starting made (modules, the GraphQL schema, table metadata) out of the garbage
+    collector's sight, and collect the young generation less often.
+
+    Those objects live as long as the process, yet every full collection walked them all: in the
+    gateway that was a pause of tens of milliseconds every few requests. Measured on the gateway's
+    listing query at 8 concurrent requests: 147 -> 248 per second, p99 240 -> 42 ms.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(20_000, 50, 100)
 
 
 def get_session(request: Request) -> Iterator[Session]:
