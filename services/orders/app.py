@@ -11,14 +11,17 @@ from services.orders.api import router
 from services.orders.conversions import router as conversions_router
 from services.orders.deps import OrdersDeps
 from services.orders.settings import OrdersSettings
+from services.orders.webhook_api import router as webhook_router
+from services.orders.webhook_delivery import WebhookDeliverer, stop
 
 DESCRIPTION = """\
 Quotes with landed cost and locked FX, orders and their stock saga, Stripe payments and
 webhooks, shipment, core returns, refunds and the double-entry ledger.
 
 Every route needs the gateway's signed internal token except `POST /webhooks/stripe`, which
-is authenticated by its Stripe signature. Money is `{amount, currency, formatted}` in minor
-units. Errors are RFC 9457 problem+json with `code` and `field`.
+is authenticated by its Stripe signature. Order events go out to integrators' webhook
+subscriptions (`/webhook-subscriptions`) as signed POSTs from a transactional outbox.
+Money is `{amount, currency, formatted}` in minor units. Errors are RFC 9457 problem+json with `code` and `field`.
 """
 
 
@@ -53,22 +56,30 @@ def create_app(settings: OrdersSettings | None = None) -> FastAPI:
     deps = OrdersDeps.build(settings)
     tasks: set[asyncio.Task[None]] = set()
 
-    async def startup(_: FastAPI) -> None:
+    delivery: list[tuple[asyncio.Task[None], WebhookDeliverer]] = []
+
+    async def startup(app: FastAPI) -> None:
         if settings.environment == "development" and settings.register_localstripe_webhook:
             task = asyncio.create_task(register_with_localstripe(settings))
             tasks.add(task)
             task.add_done_callback(tasks.discard)
+        if settings.webhook_delivery_enabled:
+            deliverer = WebhookDeliverer(app.state.engine, settings)
+            delivery.append((asyncio.create_task(deliverer.run_forever()), deliverer))
 
     async def shutdown(_: FastAPI) -> None:
         for task in tasks:
             task.cancel()
+        for task, deliverer in delivery:
+            await stop(task, deliverer)
+        delivery.clear()
         deps.close()
 
     app = build_service_app(
         settings,
         title="Tongnan orders service",
         description=DESCRIPTION,
-        routers=[router, conversions_router],
+        routers=[router, conversions_router, webhook_router],
         on_startup=startup,
         on_shutdown=shutdown,
     )

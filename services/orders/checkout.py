@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 from services.common.clock import utcnow
 from services.common.errors import Conflict, DomainError, NotFound
 from services.common.internal_auth import Actor, Role
+from services.orders import outbox
 from services.orders import quotes as quote_service
 from services.orders import status as st
 from services.orders.deps import OrdersDeps
@@ -157,7 +158,7 @@ def place_order(session: Session, actor: Actor, data: OrderCreate, deps: OrdersD
     order.payment_intent_id = intent.id
     order.client_secret = intent.client_secret
     session.add(order)
-    session.flush()
+    outbox.record(session, outbox.ORDER_CREATED, order)
     return order, True
 
 

@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 from services.common.clock import utcnow
 from services.common.errors import BadInput, Conflict, Forbidden, NotFound
 from services.common.internal_auth import Actor, Role
-from services.orders import ledger
+from services.orders import ledger, outbox
 from services.orders import status as st
 from services.orders.deps import OrdersDeps
 from services.orders.ledger import Entry
@@ -95,6 +95,7 @@ def request_return(session: Session, actor: Actor, line_id: uuid.UUID, deps: Ord
     )
     session.add(core)
     session.flush()
+    outbox.record_core_return(session, outbox.CORE_RETURN_REQUESTED, order, core)
     return core
 
 
@@ -163,5 +164,5 @@ def decide(
     if credit_fen:
         line.supplier_payable_fen += credit_fen
         session.add(line)
-    session.flush()
+    outbox.record_core_return(session, outbox.CORE_RETURN_RECEIVED, order, core)
     return core

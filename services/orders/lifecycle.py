@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 from services.common.clock import utcnow
 from services.common.errors import BadInput, Conflict, Forbidden, NotFound
 from services.common.internal_auth import Actor, Role
-from services.orders import ledger
+from services.orders import ledger, outbox
 from services.orders import status as st
 from services.orders.checkout import get_order
 from services.orders.clients.catalog import OutOfStock
@@ -90,10 +90,9 @@ def apply_succeeded(session: Session, deps: OrdersDeps, order_id: uuid.UUID, *, 
     if order.status == st.PENDING_PAYMENT:
         if not _commit_stock(session, deps, order):
             return _refund_unfulfillable(session, deps, order, source=source)
-        st.change(session, order, st.PAID, actor_id=source, reason="payment_intent.succeeded")
         order.payment_status = st.PAYMENT_PAID
         order.paid_at = utcnow()
-        session.add(order)
+        st.change(session, order, st.PAID, actor_id=source, reason="payment_intent.succeeded")
         ledger.post(
             session,
             reference=paid_reference(order),
@@ -191,13 +190,11 @@ def apply_failed(session: Session, deps: OrdersDeps, order_id: uuid.UUID, *, sou
         if intent.status in ("processing", "requires_capture"):
             return "left-pending (payment processing)"
     deps.catalog.release(order.reservation_key)
-    st.change(session, order, st.CANCELLED, actor_id=source, reason=why)
     order.payment_status = st.FAILED
     for line in lines_of(session, order.id):
         line.status = st.LINE_CANCELLED
         session.add(line)
-    session.add(order)
-    session.flush()
+    st.change(session, order, st.CANCELLED, actor_id=source, reason=why)
     return "cancelled"
 
 
@@ -232,7 +229,7 @@ def _refund(
     order.payment_status = st.REFUNDED if order.refunded == order.total else st.PARTIALLY_REFUNDED
     order.updated_at = utcnow()
     session.add(order)
-    session.flush()
+    outbox.record(session, outbox.ORDER_REFUNDED, order, suppliers=(), refund=outbox.refund_snapshot(refund))
     return refund
 
 
@@ -246,19 +243,19 @@ def apply_refunded_in_stripe(session: Session, order_id: uuid.UUID, *, amount_re
     if external <= 0:
         return "already recorded"
     reference = f"stripe-event:{event_id}"
-    session.add(
-        Refund(
-            order_id=order.id,
-            reference=reference,
-            amount=external,
-            currency=order.currency,
-            reason="refunded in Stripe",
-        )
+    refund = Refund(
+        order_id=order.id,
+        reference=reference,
+        amount=external,
+        currency=order.currency,
+        reason="refunded in Stripe",
     )
+    session.add(refund)
     order.refunded += external
     order.payment_status = st.REFUNDED if order.refunded == order.total else st.PARTIALLY_REFUNDED
     order.updated_at = utcnow()
     session.add(order)
+    outbox.record(session, outbox.ORDER_REFUNDED, order, suppliers=(), refund=outbox.refund_snapshot(refund))
     ledger.post(
         session,
         reference=reference,

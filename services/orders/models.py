@@ -282,3 +282,95 @@ class SettlementBatch(OrdersTable, table=True):
     line_count: int
     cutoff: datetime = Field(sa_type=UtcDateTime, nullable=False)
     created_at: datetime = _now_field()
+
+
+# --- Outbox and webhooks to integrators ----------------------------------------------------
+
+
+class OrderEvent(OrdersTable, table=True):
+    """The outbox: one row per order event, written in the transaction that changed the order,
+    so an event exists exactly when its change was committed. The deliverer fans each event out
+    to the matching subscriptions (`dispatched_at` set once that is done)."""
+
+    __tablename__ = "order_events"
+    __table_args__ = (Index("ix_order_events_dispatched_created", "dispatched_at", "created_at"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    type: str = Field(max_length=40)
+    order_id: uuid.UUID = Field(foreign_key="orders.id", index=True)
+    buyer_id: str = Field(max_length=100, description="the order's buyer: who may receive it")
+    supplier_ids: list[str] = Field(
+        default_factory=list,
+        sa_column=Column(JSON, nullable=False),
+        description="the suppliers concerned: they receive it too, with their own lines only",
+    )
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = _now_field()
+    dispatched_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+
+
+class WebhookSubscription(OrdersTable, table=True):
+    """An integrator's endpoint for order events, scoped by who created it: a buyer's orders, a
+    supplier's orders (its lines), or all of them for an admin."""
+
+    __tablename__ = "webhook_subscriptions"
+    __table_args__ = (Index("ix_webhook_subscriptions_owner", "owner_id", "created_at"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    owner_id: str = Field(max_length=100)
+    role: str = Field(max_length=20)
+    supplier_id: uuid.UUID | None = Field(default=None, index=True)
+    url: str = Field(max_length=2048)
+    events: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    secret: str = Field(max_length=100, description="HMAC-SHA256 key of the signatures; kept to sign")
+    # Owner, url and events of an active subscription, hashed: creating it again finds it.
+    # Cleared on deletion (NULLs never collide), so the same endpoint can be subscribed anew.
+    fingerprint: str | None = Field(default=None, max_length=64, unique=True)
+    active: bool = True
+    created_at: datetime = _now_field()
+    deleted_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+
+
+DELIVERY_PENDING, DELIVERY_DELIVERED, DELIVERY_FAILED, DELIVERY_CANCELLED = (
+    "PENDING",
+    "DELIVERED",
+    "FAILED",
+    "CANCELLED",
+)
+
+
+class WebhookDelivery(OrdersTable, table=True):
+    """One event to one subscription: retried until the endpoint answers 2xx or attempts run out."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        UniqueConstraint("event_id", "subscription_id"),
+        Index("ix_webhook_deliveries_status_next", "status", "next_attempt_at"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    event_id: uuid.UUID = Field(foreign_key="order_events.id")
+    subscription_id: uuid.UUID = Field(foreign_key="webhook_subscriptions.id", index=True)
+    status: str = Field(
+        max_length=20, description="PENDING, DELIVERED, FAILED (attempts exhausted) or CANCELLED (unsubscribed)"
+    )
+    attempts: int = 0
+    next_attempt_at: datetime = Field(sa_type=UtcDateTime, nullable=False)
+    last_status_code: int | None = None
+    last_error: str | None = Field(default=None, max_length=300)
+    created_at: datetime = _now_field()
+    delivered_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+
+
+class WebhookAttempt(OrdersTable, table=True):
+    """Each POST made for a delivery, with what came back."""
+
+    __tablename__ = "webhook_attempts"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    delivery_id: uuid.UUID = Field(foreign_key="webhook_deliveries.id", index=True)
+    attempt: int
+    at: datetime = _now_field()
+    status_code: int | None = None
+    error: str | None = Field(default=None, max_length=300)
+    duration_ms: int

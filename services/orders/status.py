@@ -8,6 +8,7 @@ from sqlmodel import Session
 
 from services.common.clock import utcnow
 from services.common.errors import Conflict
+from services.orders import outbox
 from services.orders.models import Order, OrderStatusChange
 
 PENDING_PAYMENT, PAID, SHIPPED, DELIVERED, COMPLETED, CANCELLED = (
@@ -63,3 +64,4 @@ def change(session: Session, order: Order, to: str, *, actor_id: str, reason: st
     order.updated_at = now
     session.add(order)
     session.flush()
+    outbox.record(session, outbox.BY_STATUS[to], order, reason=reason)

@@ -1,0 +1,403 @@
+"""Webhooks to integrators: order events from the outbox reach a real HTTP receiver, signed,
+scoped to what the subscriber may see, retried with the same event id until it answers 2xx.
+
+The orders app of the test stack runs its deliverer in its lifespan (as in production); the
+retry tests drive a second deliverer by hand with a clock moved past the backoff.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Any
+
+import pytest
+from fastapi import FastAPI, Request, Response
+from sqlmodel import Session, col, select
+
+from services.common.clock import utcnow
+from services.common.errors import BadInput
+from services.common.internal_auth import Role
+from services.orders.models import OrderEvent, WebhookAttempt, WebhookDelivery
+from services.orders.settings import OrdersSettings
+from services.orders.webhook_delivery import (
+    EVENT_ID_HEADER,
+    SIGNATURE_HEADER,
+    WebhookDeliverer,
+    signature_header,
+    verify_signature,
+)
+from services.orders.webhook_subscriptions import validate_url
+from tests.conftest import headers_for
+from tests.orders.conftest import ADMIN, INSPECTOR, Served, Stack, as_buyer, as_supplier, paid_order
+
+SHIP = {"carrier": "SF Express", "tracking_number": "SF1234567890123"}
+
+
+@dataclass
+class Call:
+    headers: dict[str, str]
+    body: bytes
+    answered: int
+
+    @property
+    def event(self) -> dict[str, Any]:
+        return dict(json.loads(self.body))
+
+
+class Receiver:
+    """An integrator's endpoint: records every POST to /hooks/<name>, answers 200 unless told
+    to answer something else first."""
+
+    def __init__(self) -> None:
+        self.calls: dict[str, list[Call]] = {}
+        self.answers: dict[str, list[int]] = {}
+        self.lock = threading.Lock()
+        app = FastAPI()
+
+        @app.post("/hooks/{name}")
+        async def hook(name: str, request: Request) -> Response:
+            body = await request.body()
+            with self.lock:
+                queue = self.answers.get(name, [])
+                status = queue.pop(0) if queue else 200
+                self.calls.setdefault(name, []).append(Call(dict(request.headers), body, status))
+            return Response(status_code=status)
+
+        self.server = Served(app).start()
+
+    def url(self, name: str) -> str:
+        return f"{self.server.url}/hooks/{name}"
+
+    def received(self, name: str) -> list[Call]:
+        with self.lock:
+            return list(self.calls.get(name, []))
+
+    def wait(self, name: str, count: int, timeout: float = 20.0) -> list[Call]:
+        deadline = time.monotonic() + timeout
+        while len(self.received(name)) < count:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{name} received {len(self.received(name))} calls, expected {count}")
+            time.sleep(0.05)
+        return self.received(name)
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    r = Receiver()
+    yield r
+    r.server.stop()
+
+
+def subscribe(
+    stack: Stack, headers: Mapping[str, str], url: str, events: list[str], expect: int = 201
+) -> dict[str, Any]:
+    response = stack.orders.post("/webhook-subscriptions", json={"url": url, "events": events}, headers=headers)
+    assert response.status_code == expect, response.text
+    return dict(response.json())
+
+
+def deliveries(stack: Stack, subscription_id: str) -> list[WebhookDelivery]:
+    with Session(stack.engine) as session:
+        return list(
+            session.scalars(
+                select(WebhookDelivery).where(WebhookDelivery.subscription_id == uuid.UUID(subscription_id))
+            )
+        )
+
+
+def wait_until(check: Callable[[], bool], timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached in time")
+        time.sleep(0.05)
+
+
+def drive(stack: Stack, now: datetime, **settings: Any) -> int:
+    """One delivery pass by hand, at `now`, with these settings (the app's own loop runs beside)."""
+
+    async def one_pass() -> int:
+        deliverer = WebhookDeliverer(stack.engine, OrdersSettings(webhook_delivery_enabled=False, **settings))
+        try:
+            return await deliverer.run_once(now)
+        finally:
+            await deliverer.aclose()
+
+    return asyncio.run(one_pass())
+
+
+def events_of(stack: Stack, order_id: str) -> list[OrderEvent]:
+    with Session(stack.engine) as session:
+        return list(
+            session.scalars(
+                select(OrderEvent)
+                .where(OrderEvent.order_id == uuid.UUID(order_id))
+                .order_by(col(OrderEvent.created_at), col(OrderEvent.id))
+            )
+        )
+
+
+# --- delivery --------------------------------------------------------------------------------
+
+
+def test_a_paid_and_shipped_order_reaches_buyer_and_supplier_signed(
+    stack: Stack, buyer: str, alternator: dict[str, Any], receiver: Receiver
+) -> None:
+    supplier_id = alternator["supplier_id"]
+    mine = subscribe(stack, as_buyer(buyer), receiver.url("buyer"), ["order.paid", "order.shipped"])
+    theirs = subscribe(stack, as_supplier(supplier_id), receiver.url("supplier"), ["order.shipped"])
+    assert mine["secret"].startswith("whsec_") and mine["secret"] != theirs["secret"]
+
+    order = paid_order(stack, buyer, alternator)
+    shipped = stack.orders.post(f"/orders/{order['id']}/ship", json=SHIP, headers=as_supplier(supplier_id))
+    assert shipped.status_code == 200, shipped.text
+
+    calls = receiver.wait("buyer", 2)
+    assert [c.event["type"] for c in calls] == ["order.paid", "order.shipped"]
+    for call in calls:
+        signature = call.headers[SIGNATURE_HEADER.lower()]
+        assert verify_signature(mine["secret"], signature, call.body)
+        assert not verify_signature(theirs["secret"], signature, call.body)
+        tampered = call.body.replace(b'"amount":', b'"amount":1')
+        assert tampered != call.body and not verify_signature(mine["secret"], signature, tampered)
+        assert call.headers[EVENT_ID_HEADER.lower()] == call.event["id"]
+        assert call.headers["content-type"] == "application/json"
+        assert call.event["data"]["order"]["id"] == order["id"]
+        datetime.fromisoformat(call.event["created_at"])
+    paid, ship = (c.event["data"]["order"] for c in calls)
+    assert paid["status"] == "PAID" and paid["payment_status"] == "PAID"
+    assert paid["total"] == {"amount": order["total"]["amount"], "currency": "EUR"}
+    assert ship["status"] == "SHIPPED" and ship["lines"][0]["carrier"] == "SF Express"
+    assert ship["lines"][0]["tracking_number"] == SHIP["tracking_number"]
+
+    [supplier_call] = receiver.wait("supplier", 1)
+    assert supplier_call.event["type"] == "order.shipped"
+    assert verify_signature(theirs["secret"], supplier_call.headers[SIGNATURE_HEADER.lower()], supplier_call.body)
+    seen = supplier_call.event["data"]["order"]
+    assert "total" not in seen and "refunded" not in seen  # the buyer's payment is not the supplier's
+    assert [line["supplier_id"] for line in seen["lines"]] == [supplier_id]
+    wait_until(lambda: [(d.status, d.attempts) for d in deliveries(stack, theirs["id"])] == [("DELIVERED", 1)])
+
+
+def test_a_receiver_answering_500_gets_the_same_event_again_until_it_answers_2xx(
+    stack: Stack, buyer: str, alternator: dict[str, Any], receiver: Receiver
+) -> None:
+    receiver.answers["flaky"] = [500]
+    receiver.answers["down"] = [503] * 10
+    flaky = subscribe(stack, as_buyer(buyer), receiver.url("flaky"), ["order.created"])
+    down = subscribe(stack, as_buyer(buyer), receiver.url("down"), ["order.created"])
+    stack.place(buyer, stack.quote(buyer, [(alternator["id"], 1)])["id"])
+
+    [first] = receiver.wait("flaky", 1)
+    receiver.wait("down", 1)
+    assert first.answered == 500
+    for sub in (flaky, down):
+        wait_until(partial(lambda sid: [d.attempts for d in deliveries(stack, sid)] == [1], sub["id"]))
+    [pending] = deliveries(stack, flaky["id"])
+    assert pending.status == "PENDING" and pending.last_status_code == 500
+    # The app's loop waits the default 30 s backoff; a pass with the clock two minutes on retries.
+    assert pending.next_attempt_at > utcnow() + timedelta(seconds=20)
+    assert drive(stack, utcnow() + timedelta(minutes=2), webhook_max_attempts=2) == 2
+
+    again, second = receiver.wait("flaky", 2)
+    assert (again.answered, second.answered) == (500, 200)
+    assert second.event["id"] == first.event["id"] == second.headers[EVENT_ID_HEADER.lower()]
+    assert second.headers["tongnan-delivery-attempt"] == "2"
+    assert verify_signature(flaky["secret"], second.headers[SIGNATURE_HEADER.lower()], second.body)
+    [delivered] = deliveries(stack, flaky["id"])
+    assert delivered.status == "DELIVERED" and delivered.attempts == 2
+    # Attempts exhausted: the endpoint that kept failing is given up on, each attempt recorded.
+    [given_up] = deliveries(stack, down["id"])
+    assert given_up.status == "FAILED" and given_up.attempts == 2 and given_up.last_status_code == 503
+    with Session(stack.engine) as session:
+        codes = session.scalars(
+            select(WebhookAttempt.status_code)
+            .where(col(WebhookAttempt.delivery_id).in_([delivered.id, given_up.id]))
+            .order_by(col(WebhookAttempt.delivery_id), col(WebhookAttempt.attempt))
+        ).all()
+    assert sorted(codes, key=str) == sorted([500, 200, 503, 503], key=str)
+    assert drive(stack, utcnow() + timedelta(hours=1)) == 0  # nothing left to send
+
+
+def test_each_subscriber_receives_only_the_orders_it_may_see(stack: Stack, receiver: Receiver) -> None:
+    s1, s2 = stack.supplier(), stack.supplier()
+    p1, p2 = stack.part(s1), stack.part(s2)
+    buyer_a, buyer_b = f"acct-a-{uuid.uuid4().hex[:6]}", f"acct-b-{uuid.uuid4().hex[:6]}"
+    sub_a = subscribe(stack, as_buyer(buyer_a), receiver.url("a"), ["*"])
+    sub_s1 = subscribe(stack, as_supplier(s1), receiver.url("s1"), ["order.created"])
+    sub_admin = subscribe(stack, ADMIN, receiver.url("admin"), ["order.created"])
+    assert sub_a["events"] == ["*"]
+
+    order_b = stack.place(buyer_b, stack.quote(buyer_b, [(p1["id"], 1)])["id"])["order"]
+    order_a = stack.place(buyer_a, stack.quote(buyer_a, [(p2["id"], 1)])["id"])["order"]
+
+    admin_calls = receiver.wait("admin", 2)
+    assert {c.event["data"]["order"]["id"] for c in admin_calls} == {order_a["id"], order_b["id"]}
+    [a_call] = receiver.wait("a", 1)
+    [s1_call] = receiver.wait("s1", 1)
+    assert a_call.event["data"]["order"]["id"] == order_a["id"]
+    assert s1_call.event["data"]["order"]["id"] == order_b["id"]
+    # Both events were fanned out before the admin had both: nothing else was meant for A or S1.
+    assert len(deliveries(stack, sub_a["id"])) == 1 and len(deliveries(stack, sub_s1["id"])) == 1
+    assert len(deliveries(stack, sub_admin["id"])) == 2
+    assert [line["supplier_id"] for line in s1_call.event["data"]["order"]["lines"]] == [s1]
+    assert admin_calls[0].event["data"]["order"]["total"]["amount"] > 0
+
+
+# --- the outbox --------------------------------------------------------------------------------
+
+
+def test_events_are_written_with_their_change_and_only_with_it(stack: Stack, buyer: str) -> None:
+    supplier_id = stack.supplier()
+    part = stack.part(supplier_id, on_hand=1)
+    taken = stack.quote("acct-first-buyer", [(part["id"], 1)])
+    late = stack.quote(buyer, [(part["id"], 1)])
+    stack.place("acct-first-buyer", taken["id"])
+    refused = stack.place(buyer, late["id"], expect=409)
+    assert refused["code"] == "OUT_OF_STOCK"
+    with Session(stack.engine) as session:
+        buyers = session.scalars(select(OrderEvent.buyer_id)).all()
+    assert buyers == ["acct-first-buyer"]  # the refused order rolled back with its event
+
+    order = paid_order(stack, buyer, stack.part(supplier_id, on_hand=3))
+    supplier = as_supplier(supplier_id)
+    assert stack.orders.post(f"/orders/{order['id']}/ship", json=SHIP, headers=supplier).status_code == 200
+    assert stack.orders.post(f"/orders/{order['id']}/deliver", headers=supplier).status_code == 200
+    line_id = order["lines"][0]["id"]
+    core = stack.orders.post("/core-returns", json={"order_line_id": line_id}, headers=as_buyer(buyer)).json()
+    decided = stack.orders.post(f"/core-returns/{core['id']}/decision", json={"accepted": True}, headers=supplier)
+    assert decided.status_code == 200, decided.text
+    assert stack.orders.post(f"/orders/{order['id']}/complete", headers=as_buyer(buyer)).status_code == 200
+
+    events = events_of(stack, order["id"])
+    assert [e.type for e in events] == [
+        "order.created",
+        "order.paid",
+        "order.shipped",
+        "order.delivered",
+        "core_return.requested",
+        "order.refunded",
+        "core_return.received",
+        "order.completed",
+    ]
+    by_type = {e.type: e for e in events}
+    assert all(e.buyer_id == buyer for e in events)
+    assert by_type["order.paid"].supplier_ids == [supplier_id]
+    assert by_type["order.refunded"].supplier_ids == []  # between the buyer and us
+    refund = by_type["order.refunded"].payload["refund"]
+    assert refund["amount"]["amount"] == core["deposit"]["amount"] and refund["reason"] == "core deposit"
+    assert by_type["core_return.received"].payload["core_return"]["status"] == "ACCEPTED"
+    assert by_type["order.delivered"].payload["order"]["lines"][0]["status"] == "DELIVERED"
+
+    cancelled = stack.place(buyer, stack.quote(buyer, [(stack.part(supplier_id)["id"], 1)])["id"])["order"]
+    assert stack.orders.post(f"/orders/{cancelled['id']}/cancel", headers=as_buyer(buyer)).status_code == 200
+    created, cancel = events_of(stack, cancelled["id"])
+    assert (created.type, cancel.type) == ("order.created", "order.cancelled")
+    assert cancel.payload["order"]["status"] == "CANCELLED" and cancel.payload["reason"] == "cancelled by the buyer"
+
+
+# --- subscriptions -----------------------------------------------------------------------------
+
+
+def test_bad_url_or_events_are_4xx_naming_the_field(stack: Stack, buyer: str) -> None:
+    good = "http://127.0.0.1:9/hooks"
+    for url, events, field in (
+        ("ftp://example.com/hooks", ["order.paid"], "url"),
+        ("/relative/hooks", ["order.paid"], "url"),
+        ("https://", ["order.paid"], "url"),
+        ("https://exa mple.com/hooks", ["order.paid"], "url"),
+        ("https://example.com:99999/hooks", ["order.paid"], "url"),
+        ("https://example.com/hooks#x", ["order.paid"], "url"),
+        ("https://example.com/" + "a" * 2100, ["order.paid"], "url"),
+        (good, [], "events"),
+        (good, ["order.paid", "order.exploded"], "events"),
+    ):
+        response = stack.orders.post(
+            "/webhook-subscriptions", json={"url": url, "events": events}, headers=as_buyer(buyer)
+        )
+        assert response.status_code == 422, (url, events, response.text)
+        assert response.json()["field"] == field, response.json()
+    assert stack.orders.post("/webhook-subscriptions", json={"url": good, "events": ["*"]}).status_code == 401
+    anonymous = headers_for(Role.ANONYMOUS, actor_id="anonymous")
+    for headers, status in ((anonymous, 401), (INSPECTOR, 403)):
+        response = stack.orders.post("/webhook-subscriptions", json={"url": good, "events": ["*"]}, headers=headers)
+        assert response.status_code == status, response.text
+    assert stack.orders.get("/webhook-subscriptions", headers=anonymous).status_code == 401
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://hooks.example.com/tongnan",
+        "https://127.0.0.1/hooks",
+        "https://10.1.2.3/hooks",
+        "https://192.168.0.7/hooks",
+        "https://169.254.169.254/latest",
+        "https://[::1]/hooks",
+        "https://localhost:8443/hooks",
+        "https://erp.internal/hooks",
+    ],
+)
+def test_production_takes_https_to_public_hosts_only(url: str) -> None:
+    with pytest.raises(BadInput) as refused:
+        validate_url(url, production=True)
+    assert refused.value.field == "url"
+    assert validate_url(url, production=False) == url
+
+
+def test_production_accepts_a_public_https_endpoint() -> None:
+    assert validate_url(" https://erp.example.com/hooks/tongnan?x=1 ", production=True) == (
+        "https://erp.example.com/hooks/tongnan?x=1"
+    )
+
+
+def test_the_same_subscription_twice_is_one_and_only_its_owner_sees_or_deletes_it(stack: Stack, buyer: str) -> None:
+    me, stranger = as_buyer(buyer), as_buyer("acct-stranger")
+    url = "https://erp.example.com/hooks/tongnan"
+    first = subscribe(stack, me, url, ["order.shipped", "order.paid"])
+    again = subscribe(stack, me, url, ["order.paid", "order.shipped", "order.paid"], expect=200)
+    assert again["id"] == first["id"] and again["secret"] == first["secret"]
+    assert first["events"] == ["order.paid", "order.shipped"] and first["active"] is True
+    other = subscribe(stack, me, url, ["order.paid"])
+    assert other["id"] != first["id"] and other["secret"] != first["secret"]
+
+    listed = stack.orders.get("/webhook-subscriptions", headers=me).json()
+    assert [s["id"] for s in listed] == [first["id"], other["id"]]
+    assert all(s["secret"] is None for s in listed)
+    assert stack.orders.get("/webhook-subscriptions", headers=stranger).json() == []
+    assert stack.orders.get(f"/webhook-subscriptions/{first['id']}", headers=stranger).status_code == 404
+    assert stack.orders.delete(f"/webhook-subscriptions/{first['id']}", headers=stranger).status_code == 404
+
+    gone = stack.orders.delete(f"/webhook-subscriptions/{first['id']}", headers=me)
+    assert gone.status_code == 200 and gone.json()["active"] is False and gone.json()["secret"] is None
+    assert stack.orders.delete(f"/webhook-subscriptions/{first['id']}", headers=me).status_code == 200
+    assert [s["id"] for s in stack.orders.get("/webhook-subscriptions", headers=me).json()] == [other["id"]]
+    anew = subscribe(stack, me, url, ["order.paid", "order.shipped"])
+    assert anew["id"] != first["id"] and anew["secret"] != first["secret"]
+
+
+# --- signatures --------------------------------------------------------------------------------
+
+
+def test_signatures_are_bound_to_secret_body_and_time() -> None:
+    body = b'{"id":"e1","type":"order.paid"}'
+    now = int(time.time())
+    header = signature_header("whsec_a", body, now)
+    assert verify_signature("whsec_a", header, body)
+    assert verify_signature("whsec_a", header, body.decode())
+    assert not verify_signature("whsec_b", header, body)
+    assert not verify_signature("whsec_a", header, body + b" ")
+    assert not verify_signature("whsec_a", signature_header("whsec_a", body, now - 301), body)
+    assert verify_signature("whsec_a", signature_header("whsec_a", body, now - 301), body, tolerance=600)
+    rotated = f"{header},v1={'0' * 64}"
+    assert verify_signature("whsec_a", rotated, body)
+    for broken in (None, "", "v1=abc", f"t=soon,{header.split(',')[1]}", f"t={now}"):
+        assert not verify_signature("whsec_a", broken, body)
