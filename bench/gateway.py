@@ -14,7 +14,8 @@ requests per second and p50/p95/p99 of:
   services returned, without HTTP (the GraphQL layer's own ceiling);
 
 and the ratios graphql/in-memory and graphql/rest. With `--workers 2` the gateway runs one
-process per core. Numbers depend on the machine; the README records ours.
+process per core; `--read-cache-seconds 0` turns off its cache of browsing reads, so that every
+request reaches the services. Numbers depend on the machine; the README records ours.
 """
 
 from __future__ import annotations
@@ -73,7 +74,7 @@ class Stack:
         self.process.wait(timeout=60)
 
 
-def start_stack(workers: int) -> Stack:
+def start_stack(workers: int, read_cache_seconds: float | None = None) -> Stack:
     ports = dict(zip(PORTS, free_ports(len(PORTS)), strict=True))
     env = {k: v for k, v in os.environ.items() if not k.startswith("TONGNAN_")}
     env.update({f"TONGNAN_{name}_PORT": str(port) for name, port in ports.items()})
@@ -81,6 +82,11 @@ def start_stack(workers: int) -> Stack:
         {
             "TONGNAN_VAR_DIR": tempfile.mkdtemp(prefix="tongnan-bench-"),
             "TONGNAN_GATEWAY_WORKERS": str(workers),
+            **(
+                {"TONGNAN_GATEWAY_READ_CACHE_SECONDS": str(read_cache_seconds)}
+                if read_cache_seconds is not None
+                else {}
+            ),
             # The load comes from one address; the limits are not what is measured here.
             "TONGNAN_GATEWAY_RATE_PER_MINUTE_PER_ADDRESS": "100000000",
             "TONGNAN_GATEWAY_RATE_BURST_PER_ADDRESS": "100000000",
@@ -256,7 +262,7 @@ async def bench(stack: Stack, seconds: float, levels: list[int]) -> list[Result]
 
         for once in (graphql_once, rest_once, memory_once):
             await once()  # warm caches and pools
-        settle_heap()  # as the gateway's process does once started
+        settle_heap(GatewaySettings(database_url="sqlite://"))  # as the gateway's process does once started
         for level in levels:
             results.append(await run_load("graphql", level, seconds, graphql_once))
             results.append(await run_load("rest", level, seconds, rest_once))
@@ -269,14 +275,18 @@ def main(argv: list[str] | None = None) -> list[Result]:
     parser.add_argument("--seconds", type=float, default=10.0, help="per mode and concurrency")
     parser.add_argument("--concurrency", default="1,8,32")
     parser.add_argument("--workers", type=int, default=1, help="gateway processes")
+    parser.add_argument(
+        "--read-cache-seconds", type=float, default=None, help="the gateway's read cache (0: every request asks)"
+    )
     args = parser.parse_args(argv)
     levels = [int(c) for c in args.concurrency.split(",")]
-    stack = start_stack(args.workers)
+    stack = start_stack(args.workers, args.read_cache_seconds)
     try:
         results = asyncio.run(bench(stack, args.seconds, levels))
     finally:
         stack.stop()
-    print(f"gateway workers: {args.workers}; {os.cpu_count()} cores; SQLite; listing of 20 parts")
+    cache = "default" if args.read_cache_seconds is None else f"{args.read_cache_seconds:g} s"
+    print(f"gateway workers: {args.workers}; read cache: {cache}; {os.cpu_count()} cores; SQLite; listing of 20 parts")
     print_table(results)
     return results
 
