@@ -7,9 +7,7 @@ PYTEST := $(RUN) pytest
 .PHONY: install up migrate test lint typecheck contract pytest-sqlite pytest-postgres clean
 
 CONTRACT := ../shared/contract/check.py
-# The public GraphQL contract is enforced once the gateway serves all of it (CONTRACT_STRICT=1);
-# until then the check reports how many of its names are still missing.
-CONTRACT_STRICT ?= 0
+CONTRACT_STRICT ?= 1
 
 install:
 	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check "uv>=0.9"

@@ -20,6 +20,7 @@ from gateway.identity.graphql import IdentityMutation, IdentityQuery
 from gateway.limits import QueryCostLimiter
 from gateway.orders.schema import OrdersMutation, OrdersQuery
 from gateway.orders.settlements import SettlementsQuery
+from gateway.orders.webhooks import WebhooksMutation, WebhooksQuery
 from gateway.permissions import ReadOnlyApiKeys
 
 MAX_DEPTH = 12
@@ -28,7 +29,7 @@ MAX_TOKENS = 5000
 
 
 @strawberry.type
-class Query(CatalogQuery, CertificationQuery, OrdersQuery, SettlementsQuery, IdentityQuery):
+class Query(CatalogQuery, CertificationQuery, OrdersQuery, SettlementsQuery, WebhooksQuery, IdentityQuery):
     node: relay.Node | None = relay.node(description="Any object by its global id.")
 
     @strawberry.field(description="The API's version; a cheap liveness probe for integrators.")
@@ -37,7 +38,7 @@ class Query(CatalogQuery, CertificationQuery, OrdersQuery, SettlementsQuery, Ide
 
 
 @strawberry.type
-class Mutation(CatalogMutation, CertificationMutation, OrdersMutation, IdentityMutation):
+class Mutation(CatalogMutation, CertificationMutation, OrdersMutation, WebhooksMutation, IdentityMutation):
     pass
 
 

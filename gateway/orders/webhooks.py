@@ -1,0 +1,106 @@
+"""Webhook subscriptions: an integrator's endpoint for signed order events.
+
+The orders service keeps them, scopes them by the caller (a buyer's orders, a supplier's
+orders with its lines, all for an admin) and delivers; this module only maps the API.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Annotated, Any
+
+import strawberry
+from strawberry import relay
+from strawberry.types import Info
+
+from gateway.context import Context
+from gateway.ids import node_uuid
+
+EVENTS_DESCRIPTION = (
+    "Event types: order.created, order.paid, order.shipped, order.delivered, order.completed, "
+    "order.cancelled, order.refunded, core_return.requested, core_return.received; * for all."
+)
+
+
+@strawberry.type(
+    description="An endpoint that receives order events as signed POSTs (Tongnan-Signature: t=<unix "
+    "seconds>,v1=<hex HMAC-SHA256 of '<t>.<body>' keyed with the secret>)."
+)
+class WebhookSubscription(relay.Node):
+    id: relay.NodeID[str]
+    url: str
+    events: list[str] = strawberry.field(description=EVENTS_DESCRIPTION)
+    active: bool
+    created_at: datetime
+    secret: str | None = strawberry.field(
+        default=None,
+        description="The signing secret: only in the answer of createWebhookSubscription (a repeat of the "
+        "same create answers it again); null everywhere else.",
+    )
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> WebhookSubscription:
+        return cls(
+            id=str(data["id"]),
+            url=data["url"],
+            events=list(data["events"]),
+            active=bool(data["active"]),
+            created_at=datetime.fromisoformat(data["created_at"]),
+            secret=data.get("secret"),
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
+    ) -> list[WebhookSubscription | None]:
+        context = info.context
+        if context.principal is None:
+            return [None for _ in node_ids]
+        found: list[WebhookSubscription | None] = []
+        for node_id in node_ids:
+            data = await context.clients.orders.get_json_or_none(
+                f"/webhook-subscriptions/{node_id}", headers=context.upstream_headers()
+            )
+            found.append(cls.from_json(data) if data else None)
+        return found
+
+
+@strawberry.type
+class WebhooksQuery:
+    @strawberry.field(description="Your active webhook subscriptions, oldest first (without their secrets).")
+    async def webhook_subscriptions(self, info: Info[Context, None]) -> list[WebhookSubscription]:
+        context = info.context
+        context.require_principal()
+        data = await context.clients.orders.get_json("/webhook-subscriptions", headers=context.upstream_headers())
+        return [WebhookSubscription.from_json(s) for s in data]
+
+
+@strawberry.type
+class WebhooksMutation:
+    @strawberry.mutation(
+        description="Send these order events to an https endpoint (a buyer: its orders; a supplier: orders "
+        "with its lines; an admin: all). The same url and events again return the same subscription."
+    )
+    async def create_webhook_subscription(
+        self,
+        info: Info[Context, None],
+        url: str,
+        events: Annotated[list[str], strawberry.argument(description=EVENTS_DESCRIPTION)],
+    ) -> WebhookSubscription:
+        context = info.context
+        context.require_principal()
+        data = await context.clients.orders.post_json(
+            "/webhook-subscriptions", {"url": url, "events": events}, headers=context.upstream_headers()
+        )
+        return WebhookSubscription.from_json(data)
+
+    @strawberry.mutation(description="Stop sending to this endpoint; pending deliveries are dropped.")
+    async def delete_webhook_subscription(self, info: Info[Context, None], id: strawberry.ID) -> WebhookSubscription:
+        context = info.context
+        context.require_principal()
+        uuid_ = node_uuid(id, "WebhookSubscription", field="id")
+        response = await context.clients.orders.request(
+            "DELETE", f"/webhook-subscriptions/{uuid_}", headers=context.upstream_headers()
+        )
+        return WebhookSubscription.from_json(response.json())
