@@ -101,19 +101,16 @@ query SupplierPart($id: ID!) {
 }"""
 
 SUPPLIER_CERTIFICATES = """
-query SupplierCertificates {
-  viewer {
-    account {
-      email role
-      supplier {
-        id nameEn nameZh verified
-        parts(first: 100) {
-          edges {
-            node { id sku certificates { id scheme number issuingBody status validFrom validUntil } }
-          }
-        }
+query SupplierCertificates($after: String) {
+  viewer { account { email role supplier { id nameEn nameZh verified } } }
+  myCertificates(first: 50, after: $after) {
+    edges {
+      node {
+        id scheme number issuingBody status validFrom validUntil categories
+        document { sizeBytes uploadedAt }
       }
     }
+    pageInfo { hasNextPage endCursor }
   }
 }"""
 
@@ -143,3 +140,33 @@ ADD_CERTIFICATE = """
 mutation AddCertificate($input: CertificateInput!) {
   addCertificate(input: $input) { id scheme number issuingBody status validFrom validUntil }
 }"""
+
+UPLOAD_CERTIFICATE_DOCUMENT = """
+mutation UploadCertificateDocument($certificateId: ID!, $file: Upload!) {
+  uploadCertificateDocument(certificateId: $certificateId, file: $file) { id scheme number document { sizeBytes } }
+}"""
+
+SUPPLIER_SETTLEMENTS = """
+query SupplierSettlements($after: String) {
+  viewer { account { email role supplier { id nameEn nameZh verified } } }
+  settlements(first: 20, after: $after) {
+    edges { node { id createdAt deliveredFrom deliveredUntil lineCount total { formatted } } }
+    pageInfo { hasNextPage endCursor }
+  }
+}"""
+
+SUPPLIER_SETTLEMENT = """
+query SupplierSettlement($id: ID!) {
+  viewer { account { email role supplier { id nameEn nameZh verified } } }
+  settlement(id: $id) {
+    id createdAt cutoff deliveredFrom deliveredUntil lineCount
+    total { formatted }
+    lines {
+      orderReference sku quantity deliveredAt
+      goods { formatted } platformFee { formatted } payable { formatted }
+    }
+  }
+}"""
+
+SETTLEMENT_CSV = """
+query SettlementCsv($id: ID!) { settlement(id: $id) { id createdAt csv } }"""

@@ -1,8 +1,10 @@
 """The supplier portal: sign in or register with the company, parts and stock, a part's form,
-CSV import with a per-row report, certificates and their submission."""
+CSV import with a per-row report, certificates with their PDFs, orders to ship, and settlement
+statements with their CSV."""
 
 from __future__ import annotations
 
+import base64
 import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -13,6 +15,7 @@ from fastapi.responses import Response
 from starlette.datastructures import UploadFile
 
 from storefront import i18n, queries
+from storefront.gateway import Upload as StorefrontUpload
 from storefront.web import Page, SupplierPage, safe_next
 
 router = APIRouter(prefix="/supplier")
@@ -36,6 +39,8 @@ SCHEMES = (
 )  # fmt: skip
 _FITMENT = re.compile(r"^([^:]+):([^:]+):(\d{4})-(\d{4})(?::([^:]+))?$")
 MAX_CSV_BYTES = 2 * 1024 * 1024
+# The certification service keeps certificate PDFs of up to 10 MiB.
+MAX_PDF_BYTES = 10 * 1024 * 1024
 
 
 class FormError(Exception):
@@ -445,34 +450,72 @@ async def import_csv(page: SupplierPage, request: Request) -> Response:
 
 
 async def _certificates_page(
-    page: Page, *, form: dict[str, Any], errors: dict[str, str], added: dict[str, Any] | None, status_code: int = 200
+    page: Page,
+    *,
+    form: dict[str, Any],
+    errors: dict[str, str],
+    added: dict[str, Any] | None = None,
+    notice: str | None = None,
+    upload_errors: dict[str, str] | None = None,
+    after: str | None = None,
+    status_code: int = 200,
 ) -> Response:
-    result = await page.query(queries.SUPPLIER_CERTIFICATES)
+    result = await page.query(queries.SUPPLIER_CERTIFICATES, {"after": after})
     supplier = _supplier_of(result.data)
     if supplier is None:
         return to_login(page)
-    certificates: dict[str, dict[str, Any]] = {}
-    for edge in supplier.pop("parts")["edges"]:
-        for certificate in edge["node"]["certificates"]:
-            entry = certificates.setdefault(certificate["id"], {**certificate, "parts": []})
-            entry["parts"].append(edge["node"]["sku"])
+    connection = (result.data or {}).get("myCertificates") or {"edges": [], "pageInfo": {}}
     return page.render(
         "supplier/certificates.html",
         status_code=status_code,
         supplier=supplier,
-        certificates=sorted(certificates.values(), key=lambda c: (c["scheme"], c["number"])),
+        certificates=[e["node"] for e in connection["edges"]],
+        page_info=connection.get("pageInfo") or {},
         form=form,
         errors=errors,
         added=added,
+        notice=notice,
+        upload_errors=upload_errors or {},
         schemes=SCHEMES,
         categories=i18n.CATEGORIES,
+        max_pdf_mb=MAX_PDF_BYTES // (1024 * 1024),
     )
 
 
+def _empty_certificate_form() -> dict[str, Any]:
+    return {**dict.fromkeys(CERTIFICATE_FIELDS, ""), "categories": []}
+
+
 @router.get("/certificates", name="supplier_certificates")
-async def certificates(page: SupplierPage) -> Response:
-    form: dict[str, Any] = {**dict.fromkeys(CERTIFICATE_FIELDS, ""), "categories": []}
-    return await _certificates_page(page, form=form, errors={}, added=None)
+async def certificates(page: SupplierPage, after: str = "", notice: str = "") -> Response:
+    notices = {"uploaded": page._("The PDF is on record; an inspector reviews the certificate.")}
+    return await _certificates_page(
+        page, form=_empty_certificate_form(), errors={}, notice=notices.get(notice), after=after or None
+    )
+
+
+async def _pdf(page: Page, upload: Any) -> StorefrontUpload | None:
+    """The chosen PDF, None when no file was chosen; FormError naming `file` when it is no PDF
+    or too large. The gateway checks the file again; this keeps the typing of a form it refuses."""
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        return None
+    content = await upload.read(MAX_PDF_BYTES + 1)
+    if len(content) > MAX_PDF_BYTES:
+        raise FormError("file", page._("The PDF is larger than {size} MB.", size=MAX_PDF_BYTES // (1024 * 1024)))
+    if not content.startswith(b"%PDF-"):
+        raise FormError("file", page._("Choose the certificate as a PDF file."))
+    return StorefrontUpload(filename=upload.filename, content=content, content_type="application/pdf")
+
+
+async def _send_pdf(page: Page, certificate_id: str, pdf: StorefrontUpload) -> str | None:
+    """Upload the PDF through the API; the error message, or None when it is on record."""
+    result = await page.query(
+        queries.UPLOAD_CERTIFICATE_DOCUMENT, {"certificateId": certificate_id}, files={"file": pdf}
+    )
+    if (result.data or {}).get("uploadCertificateDocument") is not None:
+        return None
+    error = result.error()
+    return error.message if error else page._("The PDF could not be uploaded.")
 
 
 @router.post("/certificates")
@@ -485,29 +528,127 @@ async def add_certificate(page: SupplierPage, request: Request) -> Response:
         for name in ("scheme", "number", "issuing_body", "valid_from", "valid_until")
         if not form[name]
     }
-    added = None
-    if not errors:
-        variables = {
-            "input": {
-                "scheme": form["scheme"],
-                "number": form["number"],
-                "issuingBody": form["issuing_body"],
-                "validFrom": form["valid_from"],
-                "validUntil": form["valid_until"],
-                "categories": form["categories"] or None,
-            }
+    pdf = None
+    try:
+        pdf = await _pdf(page, data.get("file"))
+    except FormError as exc:
+        errors[exc.field] = exc.message
+    if errors:
+        return await _certificates_page(page, form=form, errors=errors, status_code=422)
+    variables = {
+        "input": {
+            "scheme": form["scheme"],
+            "number": form["number"],
+            "issuingBody": form["issuing_body"],
+            "validFrom": form["valid_from"],
+            "validUntil": form["valid_until"],
+            "categories": form["categories"] or None,
         }
-        result = await page.query(queries.ADD_CERTIFICATE, variables)
-        added = (result.data or {}).get("addCertificate")
-        if added is None:
-            if result.error("UNAUTHENTICATED"):
-                return to_login(page)
-            errors = result.field_errors(CERTIFICATE_FIELDS)
-            if "" in errors and len(errors) == 1:
-                errors = {"number": errors[""]}
-    if added is not None:
-        form = {**dict.fromkeys(CERTIFICATE_FIELDS, ""), "categories": []}
-    return await _certificates_page(page, form=form, errors=errors, added=added, status_code=422 if errors else 200)
+    }
+    result = await page.query(queries.ADD_CERTIFICATE, variables)
+    added = (result.data or {}).get("addCertificate")
+    if added is None:
+        if result.error("UNAUTHENTICATED"):
+            return to_login(page)
+        errors = result.field_errors(CERTIFICATE_FIELDS)
+        if "" in errors and len(errors) == 1:
+            errors = {"number": errors[""]}
+        return await _certificates_page(page, form=form, errors=errors, status_code=422)
+    upload_errors = {}
+    if pdf is not None:
+        refused = await _send_pdf(page, added["id"], pdf)
+        if refused is not None:
+            # The certificate is on record; its row in the list offers the upload again.
+            upload_errors[added["id"]] = refused
+    return await _certificates_page(
+        page,
+        form=_empty_certificate_form(),
+        errors={},
+        added={**added, "has_document": pdf is not None and not upload_errors},
+        upload_errors=upload_errors,
+        status_code=422 if upload_errors else 200,
+    )
+
+
+@router.post("/certificates/{certificate_id}/document", name="supplier_certificate_document")
+async def upload_certificate_document(page: SupplierPage, certificate_id: str, request: Request) -> Response:
+    data = await request.form()
+    try:
+        pdf = await _pdf(page, data.get("file"))
+        if pdf is None:
+            raise FormError("file", page._("Choose the certificate as a PDF file."))
+    except FormError as exc:
+        refused: str | None = exc.message
+    else:
+        refused = await _send_pdf(page, certificate_id, pdf)
+        if refused is None:
+            return page.redirect("/supplier/certificates?notice=uploaded")
+    return await _certificates_page(
+        page,
+        form=_empty_certificate_form(),
+        errors={},
+        upload_errors={certificate_id: refused or ""},
+        status_code=422,
+    )
+
+
+# --- settlements ------------------------------------------------------------------------------
+
+
+@router.get("/settlements", name="supplier_settlements")
+async def settlements(page: SupplierPage, after: str = "") -> Response:
+    result = await page.query(queries.SUPPLIER_SETTLEMENTS, {"after": after or None})
+    supplier = _supplier_of(result.data)
+    if supplier is None:
+        return to_login(page)
+    connection = (result.data or {}).get("settlements") or {"edges": [], "pageInfo": {}}
+    return page.render(
+        "supplier/settlements.html",
+        supplier=supplier,
+        statements=[e["node"] for e in connection["edges"]],
+        page_info=connection.get("pageInfo") or {},
+    )
+
+
+@router.get("/settlements/{settlement_id}", name="supplier_settlement")
+async def settlement(page: SupplierPage, settlement_id: str) -> Response:
+    result = await page.query(queries.SUPPLIER_SETTLEMENT, {"id": settlement_id})
+    supplier = _supplier_of(result.data)
+    if supplier is None:
+        return to_login(page)
+    statement = (result.data or {}).get("settlement")
+    if statement is None:
+        return page.render("not_found.html", status_code=404)
+    return page.render("supplier/settlement.html", supplier=supplier, statement=statement)
+
+
+@router.get("/settlements/{settlement_id}/statement.csv", name="supplier_settlement_csv")
+async def settlement_csv(page: SupplierPage, settlement_id: str) -> Response:
+    result = await page.query(queries.SETTLEMENT_CSV, {"id": settlement_id})
+    if result.error("UNAUTHENTICATED", "FORBIDDEN"):
+        return to_login(page)
+    statement = (result.data or {}).get("settlement")
+    if statement is None:
+        return page.render("not_found.html", status_code=404)
+    filename = f"settlement-{statement['createdAt'][:10]}-{_node_key(statement['id'])}.csv"
+    # With a byte order mark, spreadsheet programs read the Chinese of the CSV as UTF-8.
+    return page.apply(
+        Response(
+            content=("\ufeff" + statement["csv"]).encode("utf-8"),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        )
+    )
+
+
+def _node_key(global_id: str) -> str:
+    """A short, file-name-safe key of a global id: the first characters of the UUID inside it."""
+    try:
+        raw = base64.b64decode(global_id, validate=True).decode()
+    except (ValueError, UnicodeDecodeError):
+        raw = global_id
+    key = raw.rpartition(":")[2]
+    return re.sub(r"[^0-9A-Za-z]", "", key)[:8] or "statement"
 
 
 # --- orders to ship ---------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from storefront import i18n
-from storefront.gateway import Gateway, Result, TokenRejected
+from storefront.gateway import Gateway, Result, TokenRejected, Upload
 from storefront.settings import StorefrontSettings
 
 Area = Literal["buyer", "supplier"]
@@ -85,11 +85,18 @@ class Page:
 
     # --- the API -----------------------------------------------------------------------------
 
-    async def query(self, document: str, variables: dict[str, Any] | None = None, *, auth: bool = True) -> Result:
+    async def query(
+        self,
+        document: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        auth: bool = True,
+        files: dict[str, Upload] | None = None,
+    ) -> Result:
         token = self.token if auth else None
         try:
             return await self.gateway.execute(
-                document, variables, token=token, locale=self.locale, client_address=self.address
+                document, variables, token=token, locale=self.locale, client_address=self.address, files=files
             )
         except TokenRejected:
             if token is None:
@@ -97,12 +104,14 @@ class Page:
         if await self._refresh():
             try:
                 return await self.gateway.execute(
-                    document, variables, token=self.token, locale=self.locale, client_address=self.address
+                    document, variables, token=self.token, locale=self.locale, client_address=self.address, files=files
                 )
             except TokenRejected:
                 pass
         self.sign_out()
-        return await self.gateway.execute(document, variables, locale=self.locale, client_address=self.address)
+        return await self.gateway.execute(
+            document, variables, locale=self.locale, client_address=self.address, files=files
+        )
 
     async def _refresh(self) -> bool:
         if not self.refresh_token:

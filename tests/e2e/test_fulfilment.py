@@ -23,8 +23,8 @@ from tests.e2e.test_supplier import register_supplier
 from tests.storefront.factories import PASSWORD, sku_prefix, unique_email
 
 
-def approve_in_back_office(stack: RunningStack, number: str) -> None:
-    """What an inspector does: attach the scanned certificate and approve it."""
+def approve_in_back_office(stack: RunningStack, number: str, *, attach_document: bool = True) -> None:
+    """What an inspector does: attach the scanned certificate (unless its holder uploaded it) and approve it."""
     inspector = headers_for(Role.INSPECTOR, actor_id="inspector-e2e")
     listed = httpx.get(
         f"{stack.certification}/certificates",
@@ -33,6 +33,19 @@ def approve_in_back_office(stack: RunningStack, number: str) -> None:
         timeout=10,
     ).json()
     certificate = next(c for c in listed["items"] if c["number"] == number)
+    if attach_document:
+        attach_scan(stack, certificate)
+    approved = httpx.post(
+        f"{stack.certification}/certificates/{certificate['id']}/approve",
+        headers=inspector,
+        json={"reason": "document checked against the CQC register"},
+        timeout=10,
+    )
+    assert approved.status_code == 200, approved.text
+
+
+def attach_scan(stack: RunningStack, certificate: dict[str, str]) -> None:
+    """A scanned certificate attached on its holder's behalf in the back office."""
     pdf = io.BytesIO()
     writer = PdfWriter()
     writer.add_blank_page(width=595, height=842)
@@ -45,13 +58,22 @@ def approve_in_back_office(stack: RunningStack, number: str) -> None:
         timeout=10,
     )
     assert upload.status_code == 200, upload.text
-    approved = httpx.post(
-        f"{stack.certification}/certificates/{certificate['id']}/approve",
-        headers=inspector,
-        json={"reason": "document checked against the CQC register"},
-        timeout=10,
-    )
-    assert approved.status_code == 200, approved.text
+
+
+def list_part(
+    supplier: Page, sku: str, title: str, *, category: str, price: str, weight: str, core_charge: str = ""
+) -> None:
+    """A part listed on the portal's form (in Chinese), three on hand."""
+    supplier.goto("/supplier/parts/new")
+    supplier.locator("#f-sku").fill(sku)
+    supplier.locator("#f-title_en").fill(title)
+    supplier.locator("#f-category").select_option(category)
+    supplier.locator("#f-price_cny").fill(price)
+    supplier.locator("#f-core_charge_cny").fill(core_charge)
+    supplier.locator("#f-weight_grams").fill(weight)
+    supplier.locator("#f-on_hand").fill("3")
+    supplier.get_by_role("button", name="保存配件").click()
+    expect(supplier.locator(".alert.success")).to_be_visible()
 
 
 def pay_for(buyer: Page, marker: str) -> str:
@@ -82,16 +104,10 @@ def test_supplier_certified_part_is_bought_and_marked_shipped(browser: Browser, 
     supplier = new_page(browser, running_stack, locale="zh-CN")
     register_supplier(supplier, "Jiahe")
     marker = f"Jiahe{uuid.uuid4().hex[:6]}"
-    supplier.goto("/supplier/parts/new")
-    supplier.locator("#f-sku").fill(f"{sku_prefix()}-ALT")
-    supplier.locator("#f-title_en").fill(f"Remanufactured alternator {marker} for Toyota Corolla")
-    supplier.locator("#f-category").select_option("alternator")
-    supplier.locator("#f-price_cny").fill("980")
-    supplier.locator("#f-core_charge_cny").fill("300")
-    supplier.locator("#f-weight_grams").fill("5200")
-    supplier.locator("#f-on_hand").fill("3")
-    supplier.get_by_role("button", name="保存配件").click()
-    expect(supplier.locator(".alert.success")).to_be_visible()
+    title = f"Remanufactured alternator {marker} for Toyota Corolla"
+    list_part(
+        supplier, f"{sku_prefix()}-ALT", title, category="alternator", price="980", weight="5200", core_charge="300"
+    )
 
     # The certificate, submitted on the portal, waits for review.
     number = f"CQC-QMS-{uuid.uuid4().hex[:6].upper()}"

@@ -134,3 +134,8 @@ def test_tour_of_the_main_pages(
     expect(supplier.get_by_role("heading", name="提交证书")).to_be_visible()
     fits_the_width(supplier)
     screenshot(supplier, "supplier-certificates", viewport)
+
+    supplier.goto("/supplier/settlements")
+    expect(supplier.get_by_role("heading", name="结算", exact=True)).to_be_visible()
+    fits_the_width(supplier)
+    screenshot(supplier, "supplier-settlements", viewport)
