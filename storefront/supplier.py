@@ -15,6 +15,7 @@ from fastapi.responses import Response
 from starlette.datastructures import UploadFile
 
 from storefront import i18n, queries
+from storefront.gateway import GatewayUnavailable, Result
 from storefront.gateway import Upload as StorefrontUpload
 from storefront.web import Page, SupplierPage, safe_next
 
@@ -198,6 +199,15 @@ async def current_supplier(page: Page) -> dict[str, Any] | None:
         return None
     result = await page.query(queries.VIEWER)
     return _supplier_of(result.data)
+
+
+def _field(result: Result, name: str) -> Any:
+    """A field of the answer; when it is missing because a service behind the API is down, the
+    friendly 503 page rather than an empty list or a 404."""
+    value = (result.data or {}).get(name)
+    if value is None and result.error("UPSTREAM_UNAVAILABLE"):
+        raise GatewayUnavailable(f"{name}: a service behind the gateway is down")
+    return value
 
 
 # --- sign in, register, sign out --------------------------------------------------------------
@@ -464,7 +474,7 @@ async def _certificates_page(
     supplier = _supplier_of(result.data)
     if supplier is None:
         return to_login(page)
-    connection = (result.data or {}).get("myCertificates") or {"edges": [], "pageInfo": {}}
+    connection = _field(result, "myCertificates") or {"edges": [], "pageInfo": {}}
     return page.render(
         "supplier/certificates.html",
         status_code=status_code,
@@ -601,7 +611,7 @@ async def settlements(page: SupplierPage, after: str = "") -> Response:
     supplier = _supplier_of(result.data)
     if supplier is None:
         return to_login(page)
-    connection = (result.data or {}).get("settlements") or {"edges": [], "pageInfo": {}}
+    connection = _field(result, "settlements") or {"edges": [], "pageInfo": {}}
     return page.render(
         "supplier/settlements.html",
         supplier=supplier,
@@ -616,7 +626,7 @@ async def settlement(page: SupplierPage, settlement_id: str) -> Response:
     supplier = _supplier_of(result.data)
     if supplier is None:
         return to_login(page)
-    statement = (result.data or {}).get("settlement")
+    statement = _field(result, "settlement")
     if statement is None:
         return page.render("not_found.html", status_code=404)
     return page.render("supplier/settlement.html", supplier=supplier, statement=statement)
@@ -627,7 +637,7 @@ async def settlement_csv(page: SupplierPage, settlement_id: str) -> Response:
     result = await page.query(queries.SETTLEMENT_CSV, {"id": settlement_id})
     if result.error("UNAUTHENTICATED", "FORBIDDEN"):
         return to_login(page)
-    statement = (result.data or {}).get("settlement")
+    statement = _field(result, "settlement")
     if statement is None:
         return page.render("not_found.html", status_code=404)
     filename = f"settlement-{statement['createdAt'][:10]}-{_node_key(statement['id'])}.csv"

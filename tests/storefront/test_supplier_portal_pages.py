@@ -6,11 +6,13 @@ from __future__ import annotations
 import csv
 import io
 import re
+import uuid
 from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
 
+from gateway.ids import global_id
 from gateway.models import AccountRole
 from storefront.app import create_app
 from storefront.settings import StorefrontSettings
@@ -130,3 +132,16 @@ def test_a_supplier_reads_its_statement_and_downloads_the_csv(
     assert portal.get(link.group(1) + "/statement.csv").status_code == 404
     portal.cookies.set("tn_locale", "en")
     assert "No settlements yet" in portal.get("/supplier/settlements").text
+
+
+def test_settlements_with_the_orders_service_down_are_a_friendly_page(storefront: TestClient, stack: Stack) -> None:
+    # In this stack the orders service is down: an empty list would tell the supplier it has no payouts.
+    sign_in(storefront, register_supplier(stack))
+    page = storefront.get("/supplier/settlements")
+    assert page.status_code == 503
+    assert "Traceback" not in page.text
+    statement = global_id("SettlementStatement", str(uuid.uuid4()))
+    assert storefront.get(f"/supplier/settlements/{statement}").status_code == 503
+    assert storefront.get(f"/supplier/settlements/{statement}/statement.csv").status_code == 503
+    # A malformed id is no statement at all.
+    assert storefront.get("/supplier/settlements/not-an-id").status_code == 404
