@@ -25,6 +25,7 @@ from tests.conftest import headers_for
 from tests.e2e.conftest import RunningStack, new_page, screenshot
 from tests.e2e.test_fulfilment import approve_in_back_office, list_part, pay_for
 from tests.e2e.test_supplier import register_supplier
+from tests.e2e.test_tour import fits_the_width
 from tests.orders.conftest import pdf_bytes
 from tests.storefront.factories import sku_prefix
 
@@ -83,6 +84,7 @@ def test_supplier_uploads_its_certificate_pdf_and_downloads_its_settlement_csv(
     row = supplier.locator(f"#certificate-{number}")
     expect(row).to_contain_text("待审核")
     expect(row).to_contain_text("PDF 已存档")
+    fits_the_width(supplier)
     screenshot(supplier, "supplier-certificate-pending", "desktop")
     approve_in_back_office(running_stack, number, attach_document=False)
     supplier.reload()
@@ -109,6 +111,7 @@ def test_supplier_uploads_its_certificate_pdf_and_downloads_its_settlement_csv(
     expect(lines).to_have_count(1)
     expect(lines.first).to_contain_text(sku)
     expect(lines.first).to_contain_text(order_id[:8])
+    fits_the_width(supplier)
     screenshot(supplier, "supplier-settlement", "desktop")
 
     with supplier.expect_download() as download_info:
