@@ -74,8 +74,15 @@ def coded(error: GraphQLError) -> GraphQLError:
         return _coded(error, error.message, {"code": "BAD_USER_INPUT"})
     if isinstance(original, GraphQLError) and (original.extensions or {}).get("code") in CODES:
         return _coded(error, original.message, dict(original.extensions or {}))
-    log.error("unexpected error in GraphQL resolver", exc_info=original)
     return _coded(error, "Unexpected error.", {"code": "INTERNAL"})
+
+
+def log_unexpected(errors: list[GraphQLError]) -> None:
+    """Refusals and the client's mistakes are answers, not incidents: only what became INTERNAL
+    is logged, with its trace."""
+    for error in errors:
+        if (coded(error).extensions or {}).get("code") == "INTERNAL":
+            log.error("unexpected error in GraphQL resolver", exc_info=error.original_error or error)
 
 
 class CodedGraphQLRouter(GraphQLRouter[Any, None]):

@@ -18,8 +18,6 @@ from gateway.orders.types import (
     OrderEdge,
     PlaceOrderPayload,
     Quote,
-    fetch_order,
-    fetch_quote,
 )
 from gateway.types import PageInfo
 from services.common.pagination import page_size
@@ -42,15 +40,24 @@ class QuoteInput:
 
 @strawberry.type
 class OrdersQuery:
-    @strawberry.field(description="One of your quotes.")
+    # Like GitHub's API, a lookup of something that is not the caller's (or not there) answers
+    # null with a NOT_FOUND error, so an integrator learns why; `node(id:)` stays a plain null.
+    @strawberry.field(description="One of your quotes; null and NOT_FOUND when it is not yours or not there.")
     async def quote(self, info: Info[Context, None], id: strawberry.ID) -> Quote | None:
-        info.context.require_principal()
-        return await fetch_quote(info.context, node_uuid(id, "Quote", field="id"))
+        context = info.context
+        context.require_principal()
+        path = f"/quotes/{node_uuid(id, 'Quote', field='id')}"
+        return Quote.from_json(await context.clients.orders.get_json(path, headers=context.upstream_headers()))
 
-    @strawberry.field(description="One of your orders (a supplier: one with its lines).")
+    @strawberry.field(
+        description="One of your orders (a supplier: one with its lines); null and NOT_FOUND when it is not "
+        "yours or not there."
+    )
     async def order(self, info: Info[Context, None], id: strawberry.ID) -> Order | None:
-        info.context.require_principal()
-        return await fetch_order(info.context, node_uuid(id, "Order", field="id"))
+        context = info.context
+        context.require_principal()
+        path = f"/orders/{node_uuid(id, 'Order', field='id')}"
+        return Order.from_json(await context.clients.orders.get_json(path, headers=context.upstream_headers()))
 
     @strawberry.field(description="Your orders, newest first (a supplier: the orders with its lines).")
     async def my_orders(
@@ -146,6 +153,13 @@ class OrdersMutation:
         self, info: Info[Context, None], order_id: strawberry.ID, carrier: str, tracking_number: str
     ) -> Order:
         return await _order_action(info, order_id, "ship", {"carrier": carrier, "tracking_number": tracking_number})
+
+    @strawberry.mutation(
+        description="The carrier delivered a supplier's shipped lines (an admin: every line); the order is "
+        "DELIVERED when all are, and its core deposits may then be returned."
+    )
+    async def mark_delivered(self, info: Info[Context, None], order_id: strawberry.ID) -> Order:
+        return await _order_action(info, order_id, "deliver", {})
 
     @strawberry.mutation(description="A buyer sends the old part back for the core deposit.")
     async def request_core_return(self, info: Info[Context, None], order_line_id: strawberry.ID) -> CoreReturn:
