@@ -94,6 +94,12 @@ def test_a_supplier_pages_through_its_own_statements_and_downloads_the_csv(
     assert rows[0]["payable_cny"] == f"{line['payable']['amount'] / 100:.2f}"
     oldest = gateway.ok(STATEMENT, {"id": older["edges"][0]["node"]["id"]}, token=supplier)["settlement"]
     assert [x["orderReference"] for x in oldest["lines"]] == [first["id"]]
+    # Listed statements carry their lines and CSV too, fetched when asked for.
+    listed = gateway.ok(
+        "{ settlements { edges { node { lines { sku } again: lines { orderReference } csv } } } }", token=supplier
+    )["settlements"]["edges"]
+    assert [e["node"]["again"][0]["orderReference"] for e in listed] == [second["id"], first["id"]]
+    assert all(e["node"]["lines"][0]["sku"] == p1["sku"] and p1["sku"] in e["node"]["csv"] for e in listed)
 
     # Another supplier sees its own statement only; this one is not there for it.
     other = gateway.account(AccountRole.SUPPLIER, s2)
