@@ -10,40 +10,21 @@ than as a later step failing.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
-from fastapi.testclient import TestClient
 
-from gateway.app import create_app
-from gateway.models import AccountRole, GatewayTable
-from gateway.settings import GatewaySettings
-from tests.databases import Databases, empty_tables
-from tests.gateway.test_orders_api import Gateway, _raw, gid
-from tests.orders.conftest import Stack, localstripe_url, served  # noqa: F401  (fixtures)
+from gateway.models import AccountRole
+from tests.gateway.test_orders_api import Gateway, _raw, gateway, gid  # noqa: F401  (fixture)
+from tests.orders.conftest import Stack, confirm_card_setup, localstripe_url, served  # noqa: F401  (fixtures)
 from tests.orders.conftest import stack as orders_stack  # noqa: F401  (fixture)
 
 ROLES = ("anonymous", "buyer", "other_buyer", "supplier", "other_supplier", "inspector", "admin")
 OK = "ok"
+Outcome = str | tuple[str, ...]
+Expected = dict[str, Outcome]
 # Another caller's thing: refused, or not there at all, as long as nothing of it comes back.
 HIDDEN = ("FORBIDDEN", "NOT_FOUND")
-
-
-@pytest.fixture
-def gateway(orders_stack: Stack, databases: Databases) -> Iterator[Gateway]:  # noqa: F811
-    settings = GatewaySettings(
-        database_url=databases.migrated("gateway"),
-        catalog_url=str(orders_stack.catalog.base_url).rstrip("/"),
-        certification_url=str(orders_stack.certification.base_url).rstrip("/"),
-        orders_url=orders_stack.orders_url,
-        # Every role calls from the test client's one address.
-        rate_burst_per_address=10_000,
-    )
-    with TestClient(create_app(settings)) as client:
-        yield Gateway(client, databases, settings)
-    empty_tables(databases.engine("gateway"), GatewayTable.metadata)
 
 
 class Roles:
@@ -95,25 +76,8 @@ class Roles:
             pytest.fail("the next steps need this one:\n" + "\n".join(self.mismatches))
         return allowed
 
-    def all_roles(self, outcome: str | tuple[str, ...]) -> dict[str, str | tuple[str, ...]]:
+    def all_roles(self, outcome: Outcome) -> Expected:
         return dict.fromkeys(ROLES, outcome)
-
-
-def confirm_card(stack: Stack, setup: dict[str, str], number: str = "4242424242424242") -> str:
-    """What stripe.confirmCardSetup does in the buyer's browser."""
-    confirmed = httpx.post(
-        f"{stack.localstripe_url}/v1/setup_intents/{setup['clientSecret'].split('_secret_')[0]}/confirm",
-        data={
-            "key": setup["publishableKey"],
-            "client_secret": setup["clientSecret"],
-            "payment_method_data[type]": "card",
-            "payment_method_data[card][number]": number,
-            "payment_method_data[card][exp_month]": "12",
-            "payment_method_data[card][exp_year]": "2031",
-            "payment_method_data[card][cvc]": "123",
-        },
-    ).json()
-    return str(confirmed["payment_method"])
 
 
 PART_INPUT = {
@@ -159,7 +123,7 @@ def test_every_operation_as_every_role(orders_stack: Stack, gateway: Gateway) ->
         asked = roles.run(role, "{ viewer { account { role supplier { id } } } }")
         assert "errors" not in asked, (role, asked)
         viewer = asked["data"]["viewer"]
-        account = viewer["account"] if viewer else None
+        account: Any = viewer["account"] if viewer else None
         if role == "anonymous":
             assert account is None
         else:
@@ -189,7 +153,7 @@ def test_every_operation_as_every_role(orders_stack: Stack, gateway: Gateway) ->
     )
 
     # --- a supplier's catalog ----------------------------------------------------------------
-    not_a_supplier = {"anonymous": "UNAUTHENTICATED", "buyer": "FORBIDDEN", "inspector": "FORBIDDEN"}
+    not_a_supplier: Expected = {"anonymous": "UNAUTHENTICATED", "buyer": "FORBIDDEN", "inspector": "FORBIDDEN"}
     created = check(
         "createPart",
         "mutation ($input: PartInput!) { createPart(input: $input) { id supplier { id } } }",
@@ -197,7 +161,7 @@ def test_every_operation_as_every_role(orders_stack: Stack, gateway: Gateway) ->
         {**not_a_supplier, "supplier": OK},
     )
     assert created["supplier"]["id"] == supplier_gid
-    theirs = {**not_a_supplier, "other_supplier": HIDDEN}
+    theirs: Expected = {**not_a_supplier, "other_supplier": HIDDEN}
     check(
         "updatePart",
         "mutation ($id: ID!) { updatePart(id: $id, input: {priceCny: 90000}) { price { amount } } }",
@@ -237,7 +201,7 @@ def test_every_operation_as_every_role(orders_stack: Stack, gateway: Gateway) ->
 
     # --- a buyer's checkout ------------------------------------------------------------------
     quote_input = {"lines": [{"partId": part_id, "quantity": 1}], "destinationCountry": "DE", "incoterm": "DDP"}
-    not_a_buyer = {"anonymous": "UNAUTHENTICATED", "supplier": "FORBIDDEN", "inspector": "FORBIDDEN"}
+    not_a_buyer: Expected = {"anonymous": "UNAUTHENTICATED", "supplier": "FORBIDDEN", "inspector": "FORBIDDEN"}
     quote = check(
         "createQuote",
         "mutation ($input: QuoteInput!) { createQuote(input: $input) { id total { amount currency } } }",
@@ -245,7 +209,7 @@ def test_every_operation_as_every_role(orders_stack: Stack, gateway: Gateway) ->
         {**not_a_buyer, "buyer": OK},
     )
     assert quote["total"]["currency"] == "EUR" and quote["total"]["amount"] > 0
-    someone_elses = {"anonymous": "UNAUTHENTICATED", "other_buyer": HIDDEN}
+    someone_elses: Expected = {"anonymous": "UNAUTHENTICATED", "other_buyer": HIDDEN}
     check(
         "quote",
         "query ($id: ID!) { quote(id: $id) { total { amount } } }",
@@ -267,10 +231,11 @@ def test_every_operation_as_every_role(orders_stack: Stack, gateway: Gateway) ->
         {"anonymous": "UNAUTHENTICATED", "supplier": "FORBIDDEN", "buyer": OK},
     )
     pay = "mutation ($o: ID!, $pm: String!) { payOrder(orderId: $o, paymentMethodId: $pm) { id } }"
+    card = confirm_card_setup(orders_stack.localstripe_url, setup["publishableKey"], setup["clientSecret"])
     check(
         "payOrder",
         pay,
-        {"o": order_id, "pm": confirm_card(orders_stack, setup)},
+        {"o": order_id, "pm": card},
         {**someone_elses, "supplier": HIDDEN, "buyer": OK},
     )
     orders_stack.wait_status(_raw(order_id), "PAID")
@@ -291,7 +256,7 @@ def test_every_operation_as_every_role(orders_stack: Stack, gateway: Gateway) ->
     check("myOrders", my_orders, None, {"anonymous": "UNAUTHENTICATED"})
 
     # --- the supplier ships, the carrier delivers, the core comes back ----------------------
-    not_the_seller = {"anonymous": "UNAUTHENTICATED", "buyer": "FORBIDDEN", "other_supplier": HIDDEN}
+    not_the_seller: Expected = {"anonymous": "UNAUTHENTICATED", "buyer": "FORBIDDEN", "other_supplier": HIDDEN}
     ship = 'mutation ($o: ID!) { markShipped(orderId: $o, carrier: "DHL", trackingNumber: "JD0142") { status } }'
     assert check("markShipped", ship, {"o": order_id}, {**not_the_seller, "supplier": OK})["status"] == "SHIPPED"
     deliver = "mutation ($o: ID!) { markDelivered(orderId: $o) { status } }"

@@ -7,7 +7,6 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -19,7 +18,7 @@ from gateway.settings import GatewaySettings
 from services.common.db import session_scope
 from tests.databases import Databases, empty_tables
 from tests.gateway.conftest import GraphQL
-from tests.orders.conftest import Stack, localstripe_url, served  # noqa: F401  (fixtures)
+from tests.orders.conftest import Stack, confirm_card_setup, localstripe_url, served  # noqa: F401  (fixtures)
 from tests.orders.conftest import stack as orders_stack  # noqa: F401  (fixture)
 
 QUOTE = """
@@ -79,6 +78,8 @@ def gateway(orders_stack: Stack, databases: Databases) -> Iterator[Gateway]:  # 
         catalog_url=str(orders_stack.catalog.base_url).rstrip("/"),
         certification_url=str(orders_stack.certification.base_url).rstrip("/"),
         orders_url=orders_stack.orders_url,
+        # Every account of a test calls from the test client's one address.
+        rate_burst_per_address=10_000,
     )
     with TestClient(create_app(settings)) as client:
         yield Gateway(client, databases, settings)
@@ -123,23 +124,11 @@ def test_buyer_checks_out_ddp_to_germany_and_the_supplier_ships(orders_stack: St
     assert placed["order"]["total"] == quote["total"]
 
     setup = gateway.ok("mutation { startCardSetup { clientSecret publishableKey } }", token=buyer)["startCardSetup"]
-    setup_intent = setup["clientSecret"].split("_secret_")[0]
-    confirmed = httpx.post(
-        f"{orders_stack.localstripe_url}/v1/setup_intents/{setup_intent}/confirm",
-        data={
-            "key": setup["publishableKey"],
-            "client_secret": setup["clientSecret"],
-            "payment_method_data[type]": "card",
-            "payment_method_data[card][number]": "4242424242424242",
-            "payment_method_data[card][exp_month]": "12",
-            "payment_method_data[card][exp_year]": "2031",
-            "payment_method_data[card][cvc]": "123",
-        },
-    ).json()
+    payment_method = confirm_card_setup(orders_stack.localstripe_url, setup["publishableKey"], setup["clientSecret"])
     order_id = placed["order"]["id"]
     paid = gateway.ok(
         "mutation ($o: ID!, $pm: String!) { payOrder(orderId: $o, paymentMethodId: $pm) { id requiresAction } }",
-        {"o": order_id, "pm": confirmed["payment_method"]},
+        {"o": order_id, "pm": payment_method},
         token=buyer,
     )["payOrder"]
     assert paid["requiresAction"] is False

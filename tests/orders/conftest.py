@@ -248,20 +248,7 @@ class Stack:
         response = self.orders.post("/card-setups", headers=as_buyer(buyer))
         assert response.status_code == 200, response.text
         setup = response.json()
-        # As Stripe.js does it: the publishable key and the client secret, card data straight to Stripe.
-        confirmed = httpx.post(
-            f"{self.localstripe_url}/v1/setup_intents/{setup['setup_intent_id']}/confirm",
-            data={
-                "key": setup["publishable_key"],
-                "client_secret": setup["client_secret"],
-                "payment_method_data[type]": "card",
-                "payment_method_data[card][number]": number,
-                "payment_method_data[card][exp_month]": "12",
-                "payment_method_data[card][exp_year]": "2031",
-                "payment_method_data[card][cvc]": "123",
-            },
-        ).json()
-        return str(confirmed["payment_method"])
+        return confirm_card_setup(self.localstripe_url, setup["publishable_key"], setup["client_secret"], number)
 
     def pay(self, buyer: str, order_id: str, payment_method: str, expect: int = 200) -> dict[str, Any]:
         response = self.orders.post(
@@ -288,6 +275,26 @@ class Stack:
     def balance(self, account: str, currency: str) -> int:
         with Session(self.engine) as session:
             return ledger.balance(session, account, currency)
+
+
+def confirm_card_setup(
+    localstripe_url: str, publishable_key: str, client_secret: str, number: str = "4242424242424242"
+) -> str:
+    """What stripe.confirmCardSetup does in the buyer's browser: the publishable key, the client
+    secret and the card data straight to Stripe; gives the new payment method's id."""
+    confirmed = httpx.post(
+        f"{localstripe_url}/v1/setup_intents/{client_secret.split('_secret_')[0]}/confirm",
+        data={
+            "key": publishable_key,
+            "client_secret": client_secret,
+            "payment_method_data[type]": "card",
+            "payment_method_data[card][number]": number,
+            "payment_method_data[card][exp_month]": "12",
+            "payment_method_data[card][exp_year]": "2031",
+            "payment_method_data[card][cvc]": "123",
+        },
+    ).json()
+    return str(confirmed["payment_method"])
 
 
 def pdf_bytes() -> bytes:
