@@ -27,6 +27,7 @@ import json
 import logging
 import time
 import uuid
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -61,8 +62,11 @@ USER_AGENT = "Tongnan-Webhooks/1.0"
 DEFAULT_TOLERANCE_SECONDS = 300
 
 BATCH = 50
-# A claimed delivery is left alone this long past the request timeout before another pass may
-# take it (a process that died mid-send).
+# One endpoint's events go one after the other within a pass, at most this many, so a pass
+# lasts at most PER_ENDPOINT timeouts, well inside the lease.
+PER_ENDPOINT = 5
+# A claimed delivery is left alone this long past the longest a pass can take before another
+# pass may take it (a process that died mid-send).
 LEASE_MARGIN_SECONDS = 60
 
 
@@ -133,6 +137,7 @@ def backoff(attempt: int, settings: OrdersSettings) -> timedelta:
 @dataclass(frozen=True)
 class Due:
     delivery_id: uuid.UUID
+    subscription_id: uuid.UUID
     attempt: int
     url: str
     secret: str
@@ -198,9 +203,17 @@ class WebhookDeliverer:
         due = await asyncio.to_thread(self.claim_due, at)
         if not due:
             return 0
-        outcomes = await asyncio.gather(*(self._send(d) for d in due))
-        await asyncio.to_thread(self.record, outcomes, at)
+        # Endpoints in parallel; one endpoint's events one after the other, oldest first, so a
+        # pass does not deliver them out of order (a retry still may: receivers go by created_at).
+        queues: dict[uuid.UUID, list[Due]] = defaultdict(list)
+        for d in due:
+            queues[d.subscription_id].append(d)
+        sent = await asyncio.gather(*(self._send_in_order(queue) for queue in queues.values()))
+        await asyncio.to_thread(self.record, [outcome for outcomes in sent for outcome in outcomes], at)
         return len(due)
+
+    async def _send_in_order(self, queue: list[Due]) -> list[Outcome]:
+        return [await self._send(d) for d in queue]
 
     # --- the database side -----------------------------------------------------------------
 
@@ -249,7 +262,9 @@ class WebhookDeliverer:
         return [s for s in candidates if ALL_EVENTS in s.events or event.type in s.events]
 
     def claim_due(self, now: datetime) -> list[Due]:
-        lease_until = now + timedelta(seconds=self.settings.webhook_timeout_seconds + LEASE_MARGIN_SECONDS)
+        lease_until = now + timedelta(
+            seconds=PER_ENDPOINT * self.settings.webhook_timeout_seconds + LEASE_MARGIN_SECONDS
+        )
         due: list[Due] = []
         with session_scope(self.engine) as session:
             rows = session.execute(
@@ -261,10 +276,13 @@ class WebhookDeliverer:
                     WebhookDelivery.next_attempt_at <= now,
                     col(WebhookSubscription.active).is_(True),
                 )
-                .order_by(col(WebhookDelivery.next_attempt_at))
+                .order_by(col(WebhookDelivery.next_attempt_at), col(OrderEvent.created_at), col(OrderEvent.id))
                 .limit(BATCH)
             ).all()
+            per_endpoint: dict[uuid.UUID, int] = defaultdict(int)
             for delivery, subscription, event in rows:
+                if per_endpoint[subscription.id] >= PER_ENDPOINT:
+                    continue  # the next pass: one slow endpoint must not hold the rest past the lease
                 claimed = session.execute(
                     update(WebhookDelivery)
                     .where(
@@ -277,9 +295,11 @@ class WebhookDeliverer:
                 )
                 if _rowcount(claimed) != 1:
                     continue  # another process took it
+                per_endpoint[subscription.id] += 1
                 due.append(
                     Due(
                         delivery_id=delivery.id,
+                        subscription_id=subscription.id,
                         attempt=delivery.attempts + 1,
                         url=subscription.url,
                         secret=subscription.secret,
@@ -334,14 +354,16 @@ class WebhookDeliverer:
         status_code: int | None = None
         error: str | None = None
         try:
-            if self.production:
-                await self._refuse_private(due.url)
-            # Streamed and never read: a receiver's answer body is not ours to hold in memory.
-            async with self.client.stream("POST", due.url, content=due.body, headers=headers) as response:
-                status_code = response.status_code
+            # One deadline for the whole attempt: httpx's timeout counts each phase on its own.
+            async with asyncio.timeout(self.settings.webhook_timeout_seconds):
+                if self.production:
+                    await self._refuse_private(due.url)
+                # Streamed and never read: a receiver's answer body is not ours to hold in memory.
+                async with self.client.stream("POST", due.url, content=due.body, headers=headers) as response:
+                    status_code = response.status_code
             if not 200 <= status_code < 300:
                 error = f"answered HTTP {status_code}"
-        except (httpx.HTTPError, RefusedAddress, OSError) as exc:
+        except (httpx.HTTPError, RefusedAddress, OSError) as exc:  # OSError: TimeoutError and DNS failures
             error = f"{type(exc).__name__}: {exc}"[:300]
         return Outcome(due.delivery_id, due.attempt, status_code, error, int((time.monotonic() - started) * 1000))
 

@@ -30,6 +30,8 @@ from services.orders.settings import OrdersSettings
 from services.orders.webhook_delivery import (
     EVENT_ID_HEADER,
     SIGNATURE_HEADER,
+    Due,
+    Outcome,
     WebhookDeliverer,
     signature_header,
     verify_signature,
@@ -401,3 +403,34 @@ def test_signatures_are_bound_to_secret_body_and_time() -> None:
     assert verify_signature("whsec_a", rotated, body)
     for broken in (None, "", "v1=abc", f"t=soon,{header.split(',')[1]}", f"t={now}"):
         assert not verify_signature("whsec_a", broken, body)
+
+
+def test_production_refuses_to_post_to_a_name_that_resolves_to_a_private_address(stack: Stack) -> None:
+    settings = OrdersSettings(
+        environment="production",
+        internal_secret="a production internal secret of some length",
+        stripe_secret_key="sk_live_unused",
+        stripe_webhook_secret="whsec_unused",
+        webhook_delivery_enabled=False,
+    )
+    due = Due(
+        delivery_id=uuid.uuid4(),
+        subscription_id=uuid.uuid4(),
+        attempt=1,
+        url="https://localhost:9/hooks",  # a name, so it passed validation; it resolves to loopback
+        secret="whsec_x",
+        event_id=str(uuid.uuid4()),
+        event_type="order.paid",
+        body=b"{}",
+    )
+
+    async def send() -> Outcome:
+        deliverer = WebhookDeliverer(stack.engine, settings)
+        try:
+            return await deliverer._send(due)
+        finally:
+            await deliverer.aclose()
+
+    outcome = asyncio.run(send())
+    assert outcome.status_code is None and not outcome.ok
+    assert outcome.error is not None and outcome.error.startswith("RefusedAddress")
