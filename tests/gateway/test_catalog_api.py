@@ -217,15 +217,17 @@ def test_a_service_that_is_down_fails_only_the_fields_that_need_it(stack: Stack)
     assert len(fine["parts"]["edges"]) == 3
 
 
-def test_too_deep_too_many_aliases_and_bad_paging_never_reach_a_service(stack: Stack) -> None:
+def test_depth_50_a_thousand_aliases_a_2_mb_body_and_bad_paging_never_reach_a_service(stack: Stack) -> None:
     stack.reset_counts()
-    deep = (
-        "{ parts { edges { node { supplier { parts { edges { node { supplier { parts { edges { node { "
-        "supplier { parts { edges { node { sku } } } } } } } } } } } } } } } }"
-    )
-    assert codes(stack.gql(deep)) == ["BAD_USER_INPUT"]
+    # 50 levels: parts > edges > node > supplier, twelve times, then parts > sku.
+    deep = "{ " + "parts { edges { node { supplier { " * 12 + "parts { sku }" + " } } } }" * 12 + " }"
+    refused = stack.gql(deep)
+    assert set(codes(refused)) == {"BAD_USER_INPUT"} and "depth" in refused["errors"][0]["message"]
     aliases = "{ " + " ".join(f"a{i}: parts(first: 1) {{ edges {{ cursor }} }}" for i in range(1000)) + " }"
     assert codes(stack.gql(aliases)) == ["BAD_USER_INPUT"]
+    padding = "#" + "x" * (2 * 1024 * 1024) + "\n"
+    huge = stack.gql.client.post("/graphql", json={"query": padding + "{ parts { edges { cursor } } }"})
+    assert huge.status_code == 413 and codes(huge.json()) == ["BAD_USER_INPUT"]
     assert stack.calls("catalog") == [] and stack.calls("certification") == []
     too_many = stack.gql("{ parts(first: 1000) { edges { cursor } } }")
     assert codes(too_many) == ["BAD_USER_INPUT"] and too_many["errors"][0]["extensions"]["field"] == "first"
