@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import orjson
 from cross_web import AsyncHTTPRequestAdapter
 from fastapi import Request
 from fastapi.responses import JSONResponse
@@ -91,6 +92,10 @@ class CodedGraphQLRouter(GraphQLRouter[Any, None]):
     Multipart requests (file uploads) are taken only with an Authorization or X-API-Key
     header: a form on another site can post multipart/form-data without a CORS preflight,
     but cannot set those headers, so no visitor's browser is made to run a mutation."""
+
+    def encode_json(self, data: object) -> bytes:
+        # A page of parts is tens of KB of JSON per response; orjson writes it several times faster.
+        return orjson.dumps(data)
 
     async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
         if result.errors:
