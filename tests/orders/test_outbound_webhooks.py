@@ -385,6 +385,26 @@ def test_the_same_subscription_twice_is_one_and_only_its_owner_sees_or_deletes_i
     anew = subscribe(stack, me, url, ["order.paid", "order.shipped"])
     assert anew["id"] != first["id"] and anew["secret"] != first["secret"]
 
+    for n in range(23):  # up to 25 active subscriptions per account
+        subscribe(stack, me, f"{url}/{n}", ["*"])
+    too_many = stack.orders.post("/webhook-subscriptions", json={"url": url, "events": ["*"]}, headers=me)
+    assert too_many.status_code == 409 and too_many.json()["field"] == "url"
+    assert subscribe(stack, stranger, url, ["*"])["secret"]  # the limit is per account
+
+
+def test_unsubscribing_drops_what_was_still_to_be_sent(
+    stack: Stack, buyer: str, alternator: dict[str, Any], receiver: Receiver
+) -> None:
+    receiver.answers["gone"] = [500]
+    sub = subscribe(stack, as_buyer(buyer), receiver.url("gone"), ["order.created"])
+    stack.place(buyer, stack.quote(buyer, [(alternator["id"], 1)])["id"])
+    receiver.wait("gone", 1)
+    wait_until(lambda: [d.attempts for d in deliveries(stack, sub["id"])] == [1])
+    assert stack.orders.delete(f"/webhook-subscriptions/{sub['id']}", headers=as_buyer(buyer)).status_code == 200
+    assert [d.status for d in deliveries(stack, sub["id"])] == ["CANCELLED"]
+    assert drive(stack, utcnow() + timedelta(hours=1)) == 0
+    assert len(receiver.received("gone")) == 1
+
 
 # --- signatures --------------------------------------------------------------------------------
 
