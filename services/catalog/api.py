@@ -239,6 +239,11 @@ def release(idempotency_key: str, session: SessionDep, actor: ActorDep) -> Reser
     return reservations.read(session, reservations.release(session, actor, idempotency_key))
 
 
+@reservations_router.post("/{idempotency_key}/restock", summary="A sold order cancelled: its units back on hand")
+def restock(idempotency_key: str, session: SessionDep, actor: ActorDep) -> ReservationRead:
+    return reservations.read(session, reservations.restock(session, actor, idempotency_key))
+
+
 # --- VINs --------------------------------------------------------------------------------
 
 

@@ -140,7 +140,7 @@ class Reservation(CatalogTable, table=True):
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     idempotency_key: str = Field(max_length=200, unique=True)
     order_ref: str | None = Field(default=None, max_length=100)
-    status: str = Field(max_length=12)  # ACTIVE, COMMITTED, RELEASED, EXPIRED
+    status: str = Field(max_length=12)  # ACTIVE, COMMITTED, RELEASED, EXPIRED, RESTOCKED
     lines_digest: str = Field(max_length=64)
     expires_at: datetime = Field(sa_type=UtcDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)

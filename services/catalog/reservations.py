@@ -30,7 +30,7 @@ from services.common.internal_auth import Actor, Role
 R = table(Reservation)
 S = table(Stock)
 
-ACTIVE, COMMITTED, RELEASED, EXPIRED = "ACTIVE", "COMMITTED", "RELEASED", "EXPIRED"
+ACTIVE, COMMITTED, RELEASED, EXPIRED, RESTOCKED = "ACTIVE", "COMMITTED", "RELEASED", "EXPIRED", "RESTOCKED"
 
 
 def _require_orders(actor: Actor) -> None:
@@ -156,9 +156,12 @@ def _lines(session: Session, reservation: Reservation) -> list[ReservationLine]:
     )
 
 
-def _transition(session: Session, reservation: Reservation, to: str, now: datetime) -> bool:
+def _transition(
+    session: Session, reservation: Reservation, to: str, now: datetime, *, from_status: str = ACTIVE
+) -> bool:
+    """Move the reservation on only if it is still where it was: of concurrent callers, one wins."""
     result = session.execute(
-        update(R).where(R.c.id == reservation.id, R.c.status == ACTIVE).values(status=to, settled_at=now)
+        update(R).where(R.c.id == reservation.id, R.c.status == from_status).values(status=to, settled_at=now)
     )
     return cast(CursorResult[Any], result).rowcount == 1
 
@@ -193,6 +196,26 @@ def release(session: Session, actor: Actor, key: str) -> Reservation:
     if reservation.status == COMMITTED:
         raise Conflict("the reservation is committed (sold); it cannot be released")
     _give_back(session, reservation, RELEASED, utcnow())
+    session.refresh(reservation)
+    return reservation
+
+
+def restock(session: Session, actor: Actor, key: str) -> Reservation:
+    """A paid order was cancelled before shipment: the sold units go back on the shelf. Idempotent."""
+    reservation = get(session, actor, key)
+    if reservation.status == RESTOCKED:
+        return reservation
+    now = utcnow()
+    if not _transition(session, reservation, RESTOCKED, now, from_status=COMMITTED):
+        session.refresh(reservation)
+        if reservation.status == RESTOCKED:
+            return reservation
+        raise Conflict(f"the reservation is {reservation.status.lower()}, not sold; release it instead")
+    for line in _lines(session, reservation):
+        session.execute(
+            update(S).where(S.c.part_id == line.part_id).values(on_hand=S.c.on_hand + line.quantity, updated_at=now)
+        )
+    session.flush()
     session.refresh(reservation)
     return reservation
 

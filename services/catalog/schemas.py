@@ -239,7 +239,7 @@ class ReservationRead(BaseModel):
     id: uuid.UUID
     idempotency_key: str
     order_ref: str | None
-    status: Literal["ACTIVE", "COMMITTED", "RELEASED", "EXPIRED"]
+    status: Literal["ACTIVE", "COMMITTED", "RELEASED", "EXPIRED", "RESTOCKED"]
     expires_at: datetime
     created_at: datetime
     settled_at: datetime | None

@@ -299,7 +299,8 @@ def partial_refund(
 
 def cancel(session: Session, actor: Actor, order_id: uuid.UUID, reason: str | None, deps: OrdersDeps) -> Order:
     """Before shipment only. A pending order: intent cancelled, stock released. A paid order:
-    everything not yet refunded goes back to the card and the payment's postings are reversed."""
+    its units back on hand, everything not yet refunded back to the card, and the payment's
+    postings reversed."""
     order = get_order(session, actor, order_id)
     if not (actor.is_staff or order.buyer_id == actor.id):
         raise Forbidden("only the buyer or an admin cancels an order")
@@ -316,6 +317,7 @@ def cancel(session: Session, actor: Actor, order_id: uuid.UUID, reason: str | No
                 raise Conflict("the payment has just succeeded; cancel again to refund it", field="status")
         deps.catalog.release(order.reservation_key)
     else:
+        deps.catalog.restock(order.reservation_key)
         prior = order.refunded  # goodwill refunds already paid back: now part of the full refund
         remaining = order.total - order.refunded
         if remaining > 0:

@@ -84,6 +84,25 @@ def test_commit_takes_units_out_of_stock_and_release_gives_them_back(
     assert client.post("/reservations/no-such-key/commit", headers=SYSTEM).status_code == 404
 
 
+def test_a_sold_order_cancelled_before_shipment_puts_its_units_back_once(
+    client: TestClient, supplier: dict[str, Any]
+) -> None:
+    part = create_part(client, supplier["id"], on_hand=5)["id"]
+    reserve(client, "order-4-paid", [(part, 2)])
+    reserve(client, "order-4-pending", [(part, 1)])
+    client.post("/reservations/order-4-paid/commit", headers=SYSTEM)
+    assert stock(client, part) == (3, 1, 2)
+    restocked = client.post("/reservations/order-4-paid/restock", headers=SYSTEM)
+    assert restocked.status_code == 200 and restocked.json()["status"] == "RESTOCKED"
+    assert stock(client, part) == (5, 1, 4)
+    assert client.post("/reservations/order-4-paid/restock", headers=SYSTEM).json()["status"] == "RESTOCKED"
+    assert stock(client, part) == (5, 1, 4)
+    # Only sold units come back this way; a reservation still held is released instead.
+    assert client.post("/reservations/order-4-pending/restock", headers=SYSTEM).status_code == 409
+    assert client.post("/reservations/order-4-paid/commit", headers=SYSTEM).status_code == 409
+    assert client.post("/reservations/order-4-paid/restock", headers=BUYER).status_code == 403
+
+
 def test_sweep_releases_only_expired_reservations(client: TestClient, supplier: dict[str, Any], engine: Engine) -> None:
     part = create_part(client, supplier["id"], on_hand=4)["id"]
     reserve(client, "order-4-stale", [(part, 1)], ttl_seconds=60)

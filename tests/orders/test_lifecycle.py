@@ -118,8 +118,10 @@ def test_cancel_after_payment_refunds_everything_and_reverses_the_ledger(
     assert stack.balance(ledger.STRIPE, "EUR") == 0
     assert stack.balance(ledger.supplier_payable(alternator["supplier_id"]), "CNY") == 0
     assert stack.balance(ledger.REFUNDS_EXPENSE, "EUR") == 0
-    # Paid stock stays sold: the catalog has no way back for committed units (see the report).
-    assert stack.stock(alternator["id"])["on_hand"] == 4
+    # Never shipped: the unit is back on the shelf, and a second cancel changes nothing.
+    assert stack.stock(alternator["id"]) == {"on_hand": 5, "reserved": 0, "available": 5}
+    assert _post(stack, f"/orders/{order['id']}/cancel", as_buyer(buyer)).status_code == 409
+    assert stack.stock(alternator["id"])["on_hand"] == 5
 
 
 def test_core_returns_partly_accepted_rejected_and_too_late(stack: Stack, buyer: str) -> None:

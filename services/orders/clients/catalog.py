@@ -85,6 +85,12 @@ class CatalogClient(UpstreamClient):
         self.raise_for(response)
         return str(response.json()["status"])
 
+    def restock(self, key: str) -> str:
+        """A paid order cancelled before shipment: its sold units go back on hand."""
+        response = self.request("POST", f"/reservations/{key}/restock", read=False)
+        self.raise_for(response)
+        return str(response.json()["status"])
+
     def release(self, key: str) -> str | None:
         """Give the units back; None when the catalog never saw this reservation."""
         response = self.request("POST", f"/reservations/{key}/release", read=False)
