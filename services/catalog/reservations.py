@@ -168,24 +168,15 @@ def _transition(
 
 def commit(session: Session, actor: Actor, key: str) -> Reservation:
     """Payment succeeded: the reserved units leave stock. Idempotent."""
-    reservation = get(session, actor, key)
-    if reservation.status == COMMITTED:
-        return reservation
-    now = utcnow()
-    if not _transition(session, reservation, COMMITTED, now):
-        session.refresh(reservation)
-        if reservation.status == COMMITTED:
-            return reservation
-        raise Conflict(f"the reservation is {reservation.status.lower()}; it cannot be committed")
-    for line in _lines(session, reservation):
-        session.execute(
-            update(S)
-            .where(S.c.part_id == line.part_id)
-            .values(on_hand=S.c.on_hand - line.quantity, reserved=S.c.reserved - line.quantity, updated_at=now)
-        )
-    session.flush()
-    session.refresh(reservation)
-    return reservation
+    return _settle(
+        session,
+        get(session, actor, key),
+        ACTIVE,
+        COMMITTED,
+        on_hand_change=-1,
+        reserved_change=-1,
+        refusal="it cannot be committed",
+    )
 
 
 def release(session: Session, actor: Actor, key: str) -> Reservation:
@@ -202,18 +193,46 @@ def release(session: Session, actor: Actor, key: str) -> Reservation:
 
 def restock(session: Session, actor: Actor, key: str) -> Reservation:
     """A paid order was cancelled before shipment: the sold units go back on the shelf. Idempotent."""
-    reservation = get(session, actor, key)
-    if reservation.status == RESTOCKED:
+    return _settle(
+        session,
+        get(session, actor, key),
+        COMMITTED,
+        RESTOCKED,
+        on_hand_change=+1,
+        reserved_change=0,
+        refusal="not sold; release it instead",
+    )
+
+
+def _settle(
+    session: Session,
+    reservation: Reservation,
+    from_status: str,
+    to: str,
+    *,
+    on_hand_change: int,
+    reserved_change: int,
+    refusal: str,
+) -> Reservation:
+    """Move a reservation from one status to the next and its lines' stock with it, once: a
+    repeat (or a concurrent twin that won) finds it moved already and changes nothing."""
+    if reservation.status == to:
         return reservation
     now = utcnow()
-    if not _transition(session, reservation, RESTOCKED, now, from_status=COMMITTED):
+    if not _transition(session, reservation, to, now, from_status=from_status):
         session.refresh(reservation)
-        if reservation.status == RESTOCKED:
+        if reservation.status == to:
             return reservation
-        raise Conflict(f"the reservation is {reservation.status.lower()}, not sold; release it instead")
+        raise Conflict(f"the reservation is {reservation.status.lower()}; {refusal}")
     for line in _lines(session, reservation):
         session.execute(
-            update(S).where(S.c.part_id == line.part_id).values(on_hand=S.c.on_hand + line.quantity, updated_at=now)
+            update(S)
+            .where(S.c.part_id == line.part_id)
+            .values(
+                on_hand=S.c.on_hand + on_hand_change * line.quantity,
+                reserved=S.c.reserved + reserved_change * line.quantity,
+                updated_at=now,
+            )
         )
     session.flush()
     session.refresh(reservation)
