@@ -12,6 +12,8 @@ requests per second and p50/p95/p99 of:
   four batch calls at once), the floor any gateway adds to;
 - in-memory: the same query executed by the same schema in this process on the data the
   services returned, without HTTP (the GraphQL layer's own ceiling);
+- plain: a response of the same shape from a schema of plain attributes, no resolvers
+  (bench/plain_schema.py): what strawberry and graphql-core alone need, the floor under that;
 
 and the ratios graphql/in-memory and graphql/rest. With `--workers 2` the gateway runs one
 process per core; `--read-cache-seconds 0` turns off its cache of browsing reads, so that every
@@ -36,6 +38,7 @@ from typing import Any
 import aiohttp
 import httpx
 
+from bench.plain_schema import PLAIN_LISTING, plain_schema
 from gateway.clients import ServiceClients, Upstream
 from gateway.context import Context
 from gateway.identity.throttle import LoginThrottle
@@ -225,7 +228,7 @@ def print_table(results: list[Result]) -> None:
     print(f"{'mode':<10} {'clients':>7} {'req/s':>9} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'vs in-memory':>13}")
     for r in results:
         ceiling = by_key.get(("in-memory", r.concurrency))
-        ratio = f"{r.rps / ceiling.rps:.2f}" if ceiling and r.mode != "in-memory" else ""
+        ratio = f"{r.rps / ceiling.rps:.2f}" if ceiling and r.mode not in ("in-memory", "plain") else ""
         print(
             f"{r.mode:<10} {r.concurrency:>7} {r.rps:>9.1f} {r.percentile(0.50):>8.1f} "
             f"{r.percentile(0.95):>8.1f} {r.percentile(0.99):>8.1f} {ratio:>13}"
@@ -260,13 +263,21 @@ async def bench(stack: Stack, seconds: float, levels: list[int]) -> list[Result]
             if result.errors:
                 raise RuntimeError(result.errors)
 
-        for once in (graphql_once, rest_once, memory_once):
+        plain = plain_schema(answers)
+
+        async def plain_once() -> None:
+            result = await plain.execute(PLAIN_LISTING)
+            if result.errors:
+                raise RuntimeError(result.errors)
+
+        for once in (graphql_once, rest_once, memory_once, plain_once):
             await once()  # warm caches and pools
         settle_heap(GatewaySettings(database_url="sqlite://"))  # as the gateway's process does once started
         for level in levels:
             results.append(await run_load("graphql", level, seconds, graphql_once))
             results.append(await run_load("rest", level, seconds, rest_once))
             results.append(await run_load("in-memory", level, seconds, memory_once))
+            results.append(await run_load("plain", level, seconds, plain_once))
     return results
 
 
