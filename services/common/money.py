@@ -31,6 +31,16 @@ def minor_unit_digits(currency: str) -> int:
     return int(get_currency_precision(currency_code(currency)))
 
 
+# Card networks take these three-decimal currencies only in whole tens of their minor unit
+# (Stripe: "the last digit must be 0"), so what a buyer is charged in them is counted in tens.
+CHARGED_IN_TENS = frozenset({"BHD", "JOD", "KWD", "OMR", "TND"})
+
+
+def charge_step(currency: str) -> int:
+    """The smallest amount of minor units a card can be charged in this currency."""
+    return 10 if currency in CHARGED_IN_TENS else 1
+
+
 @dataclass(frozen=True, slots=True)
 class Money:
     amount: int  # minor units
@@ -45,11 +55,12 @@ class Money:
         return cls(0, currency)
 
     @classmethod
-    def from_decimal(cls, value: Decimal, currency: str) -> Money:
-        """Round a major-unit Decimal half-even to the currency's minor unit."""
+    def from_decimal(cls, value: Decimal, currency: str, *, step: int = 1) -> Money:
+        """Round a major-unit Decimal half-even to the currency's minor unit, or to a multiple
+        of `step` minor units (see `charge_step`)."""
         digits = minor_unit_digits(currency)
-        minor = (value * (Decimal(10) ** digits)).quantize(Decimal(1), rounding=ROUND_HALF_EVEN)
-        return cls(int(minor), currency)
+        steps = (value * (Decimal(10) ** digits) / step).quantize(Decimal(1), rounding=ROUND_HALF_EVEN)
+        return cls(int(steps) * step, currency)
 
     def to_decimal(self) -> Decimal:
         return Decimal(self.amount).scaleb(-minor_unit_digits(self.currency))

@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 from services.common.clock import utcnow
 from services.common.errors import BadInput, Conflict, Forbidden, NotFound
 from services.common.internal_auth import Actor, Role
+from services.common.money import charge_step
 from services.orders import ledger, outbox
 from services.orders import status as st
 from services.orders.deps import OrdersDeps
@@ -129,7 +130,9 @@ def decide(
     share = (100 if decision.accepted_share_pct is None else decision.accepted_share_pct) if decision.accepted else 0
     line = session.get(OrderLine, core.order_line_id)
     assert line is not None
-    refund = core.deposit if share == 100 else _half_even(Decimal(core.deposit) * share / 100)
+    # In the tens a card can be refunded in for KWD and its kind, like every amount charged.
+    step = charge_step(order.currency)
+    refund = core.deposit if share == 100 else _half_even(Decimal(core.deposit) * share / 100 / step) * step
     kept = core.deposit - refund
     deposit_fen = line.core_charge_fen * line.quantity
     credit_fen = 0 if share == 100 else deposit_fen - _half_even(Decimal(deposit_fen) * share / 100)

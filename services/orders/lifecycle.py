@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 from services.common.clock import utcnow
 from services.common.errors import BadInput, Conflict, Forbidden, NotFound
 from services.common.internal_auth import Actor, Role
+from services.common.money import charge_step
 from services.orders import ledger, outbox
 from services.orders import status as st
 from services.orders.checkout import get_order
@@ -278,6 +279,9 @@ def partial_refund(
     order = lock(session, order_id)
     if order.payment_status not in (st.PAYMENT_PAID, st.PARTIALLY_REFUNDED):
         raise Conflict(f"order is {order.status} with payment {order.payment_status}; nothing to refund")
+    step = charge_step(order.currency)
+    if amount % step:
+        raise BadInput(f"{order.currency} is refunded to cards in multiples of {step} minor units", field="amount")
     reference = f"order:{order.id}:refund:{key}"
     refund = _refund(session, deps, order, amount, reference=reference, reason=reason)
     ledger.post(

@@ -265,3 +265,16 @@ def test_the_reconciliation_command_cancels_abandoned_orders(
     assert '"cancelled":1' in capsys.readouterr().out
     assert stack.order(abandoned["id"])["status"] == "CANCELLED"
     assert stack.stock(alternator["id"])["reserved"] == 0
+
+
+def test_kwd_is_charged_and_refunded_in_the_tens_of_fils_cards_take(
+    stack: Stack, buyer: str, alternator: dict[str, Any]
+) -> None:
+    order = paid_order(stack, buyer, alternator, 1, country="KW", currency="KWD")
+    charged = stack.stripe.v1.payment_intents.retrieve(order["payment_intent_id"])
+    assert charged["currency"] == "kwd" and charged["amount"] == order["total"]["amount"]
+    assert charged["amount"] % 10 == 0
+    refund = {"reason": "late dispatch", "idempotency_key": f"goodwill-{uuid.uuid4().hex[:8]}"}
+    odd = _post(stack, f"/orders/{order['id']}/refunds", ADMIN, {**refund, "amount": 1_005})
+    assert odd.status_code == 422 and odd.json()["field"] == "amount"
+    assert _post(stack, f"/orders/{order['id']}/refunds", ADMIN, {**refund, "amount": 1_000}).status_code == 201

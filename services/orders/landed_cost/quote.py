@@ -49,7 +49,7 @@ from typing import Any, Literal, TypeVar, cast
 import pycountry
 
 from services.common.errors import BadInput, DomainError
-from services.common.money import Money
+from services.common.money import Money, charge_step
 from services.orders.fx import FxTable, format_rate
 from services.orders.landed_cost.allocation import allocate
 from services.orders.landed_cost.tables import (
@@ -431,8 +431,18 @@ def quote_landed_cost(
     service, dg = _service(request.shipping_service, lines, tables)
     sources: list[str] = [dest.dated.source]
 
+    # Every amount is rounded to what a card can be charged in the currency, so the parts
+    # and the total that is charged always agree.
+    step = charge_step(currency)
+
+    def amount(value: Decimal) -> Money:
+        return Money.from_decimal(value, currency, step=step)
+
     def cny(fen: int | Decimal) -> Money:
-        return Money.from_decimal(Decimal(fen) / 100 * rate, currency)
+        return amount(Decimal(fen) / 100 * rate)
+
+    def split(total: Money, weights: Sequence[int]) -> list[Money]:
+        return [Money(a * step, currency) for a in allocate(total.amount // step, weights)]
 
     zero = Money.zero(currency)
 
@@ -462,8 +472,8 @@ def quote_landed_cost(
         sources.append(tables.dangerous_goods.source)
     handling_row = _one(list(in_force(tables.origin_handling, on)), "origin handling", "shippingService")
     sources.append(handling_row.dated.source)
-    freight = [Money(a, currency) for a in allocate(cny(freight_fen).amount, weights)]
-    handling = [Money(a, currency) for a in allocate(cny(handling_row.fen).amount, weights)]
+    freight = split(cny(freight_fen), weights)
+    handling = split(cny(handling_row.fen), weights)
 
     # Customs value per line, on the destination's basis.
     core_in_base = not dest.core_deposit_excluded
@@ -504,15 +514,13 @@ def quote_landed_cost(
         sources += [m.dated.source for m in measures]
     duty_rates = [sum((m.rate for m in ms), Decimal(0)) for ms in measures_per_line]
     if treatment == "ad_valorem":
-        duty = [
-            Money.from_decimal(cv.to_decimal() * r, currency) for cv, r in zip(customs_value, duty_rates, strict=True)
-        ]
+        duty = [amount(cv.to_decimal() * r) for cv, r in zip(customs_value, duty_rates, strict=True)]
     elif treatment == "de_minimis_exempt":
         duty = [zero for _ in lines]
         notes.append("duty: consignment under the de minimis threshold, no duty")
     else:
         assert dm is not None and dm.flat_charge is not None
-        flat = Money.from_decimal(_mid(fx, dm.flat_charge.value, dm.flat_charge.currency, currency), currency)
+        flat = amount(_mid(fx, dm.flat_charge.value, dm.flat_charge.currency, currency))
         seen: set[str] = set()
         duty = []
         for line in lines:
@@ -535,7 +543,7 @@ def quote_landed_cost(
             base = (cif[i] + duty[i]).to_decimal()
         else:
             base = customs_value[i].to_decimal() * (1 + tax.customs_value_uplift) + duty[i].to_decimal()
-        vat.append(zero if vat_low_value_exempt else Money.from_decimal(base * tax.rate, currency))
+        vat.append(zero if vat_low_value_exempt else amount(base * tax.rate))
     if vat_low_value_exempt:
         notes.append(f"{tax.name}: consignment under the low-value threshold, no import tax")
 

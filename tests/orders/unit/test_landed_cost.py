@@ -206,19 +206,23 @@ def test_each_incoterm_decides_what_is_in_the_total() -> None:
     assert ddp.totals.total == eur(54_980)
 
 
-def test_kwd_three_digit_totals() -> None:
+def test_kwd_three_digit_totals_in_the_tens_a_card_is_charged_in() -> None:
     q = quote(country="KW", currency="KWD")
     t = q.totals
     assert t.goods == Money(103_440, "KWD")  # 2400 * 0.0431 = 103.440
     assert t.core_deposit == Money(12_930, "KWD")  # 12.930
-    # express Z2: CNY 700 -> 30.170; handling 80 -> 3.448
-    assert t.shipping == Money(33_618, "KWD")
+    # express Z2: CNY 700 -> 30.170; handling 80 -> 3.448 -> 3.450 (cards take KWD in tens of fils)
+    assert t.shipping == Money(33_620, "KWD")
     assert t.insurance == Money(310, "KWD")  # 7.20 * 0.0431 = 0.31032 -> 0.310
-    # GCC 5 % on CIF incl. core: 103.440 + 12.930 + 3.448 + 30.170 + 0.310 = 150.298 -> 7.5149 -> 7.515
-    assert t.duty == Money(7_515, "KWD")
+    # GCC 5 % on CIF incl. core: 103.440 + 12.930 + 3.450 + 30.170 + 0.310 = 150.300 -> 7.515 -> 7.520
+    assert t.duty == Money(7_520, "KWD")
     assert t.vat == Money(0, "KWD")  # Kuwait has no VAT
-    assert t.total == Money(157_813, "KWD")
-    assert t.total.format("en").endswith("157.813")
+    assert t.total == Money(157_820, "KWD")
+    assert t.total.format("en").endswith("157.820")
+    each = [
+        getattr(line.amounts, name).amount for line in q.lines for name in ("shipping", "insurance", "duty", "total")
+    ]
+    assert all(amount % 10 == 0 for amount in each)
 
 
 def test_jpy_zero_digit_totals() -> None:
