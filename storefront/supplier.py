@@ -688,6 +688,8 @@ mutation MarkShipped($orderId: ID!, $carrier: String!, $trackingNumber: String!)
   markShipped(orderId: $orderId, carrier: $carrier, trackingNumber: $trackingNumber) { id status }
 }"""
 SHIP_FIELDS = ("carrier", "tracking_number")
+MARK_DELIVERED = """
+mutation MarkDelivered($orderId: ID!) { markDelivered(orderId: $orderId) { id status } }"""
 RECEIVE_CORE_RETURN = """
 mutation ReceiveCoreReturn($id: ID!, $accepted: Boolean!) {
   receiveCoreReturn(id: $id, accepted: $accepted) { id status }
@@ -704,7 +706,14 @@ async def _orders_page(page: Page, *, after: str | None = None, status_code: int
     for edge in connection["edges"]:
         order = edge["node"]
         mine = [line for line in order["lines"] if line["supplier"]["id"] == supplier["id"]]
-        orders.append({**order, "lines": mine, "to_ship": any(line["shipment"] is None for line in mine)})
+        orders.append(
+            {
+                **order,
+                "lines": mine,
+                "to_ship": any(line["shipment"] is None for line in mine),
+                "in_transit": any(line["status"] == "SHIPPED" for line in mine),
+            }
+        )
     return page.render(
         "supplier/orders.html",
         status_code=status_code,
@@ -720,6 +729,7 @@ async def supplier_orders(page: SupplierPage, after: str = "", notice: str = "")
     messages = {
         "shipped": page._("Shipment saved; the buyer sees the tracking number."),
         "core_received": page._("Core return recorded; an accepted core refunds the buyer's deposit."),
+        "delivered": page._("Delivery recorded; the buyer can now return the core."),
     }
     return await _orders_page(page, after=after or None, notice=messages.get(notice))
 
@@ -741,6 +751,18 @@ async def ship(page: SupplierPage, order_id: str, request: Request) -> Response:
     return await _orders_page(page, status_code=422, ship_errors={order_id: errors}, typed={order_id: form})
 
 
+@router.post("/orders/{order_id}/deliver", name="supplier_deliver")
+async def deliver(page: SupplierPage, order_id: str) -> Response:
+    result = await page.query(MARK_DELIVERED, {"orderId": order_id})
+    if (result.data or {}).get("markDelivered") is not None:
+        return page.redirect("/supplier/orders?notice=delivered")
+    if result.error("UNAUTHENTICATED"):
+        return to_login(page)
+    error = result.error()
+    message = error.message if error else page._("The order could not be updated.")
+    return await _orders_page(page, status_code=422, notice=None, action_error=message)
+
+
 @router.post("/core-returns/{core_return_id}", name="supplier_core_return")
 async def receive_core_return(page: SupplierPage, core_return_id: str, request: Request) -> Response:
     form = await _form(request, ("accepted",))
@@ -751,4 +773,4 @@ async def receive_core_return(page: SupplierPage, core_return_id: str, request: 
         return to_login(page)
     error = result.error()
     message = error.message if error else page._("The core return could not be recorded.")
-    return await _orders_page(page, status_code=422, notice=None, core_error=message)
+    return await _orders_page(page, status_code=422, notice=None, action_error=message)

@@ -1,11 +1,11 @@
-"""A new supplier's part, from listing to shipment: the supplier lists parts and submits its
-ISO 9001 certificate; an inspector approves it (in the certification service's back office:
-the public API has no approval yet); a buyer pays for the part; the supplier marks the order
-shipped and the buyer sees the tracking number."""
+"""A new supplier's part, from listing to the core coming back: the supplier lists parts and
+submits its ISO 9001 certificate; an inspector approves it (in the certification service's back
+office: the public API has no approval yet); a buyer pays for the part; the supplier marks the
+order shipped, then delivered; the buyer returns the core and the supplier accepts it, refunding
+the deposit."""
 
 from __future__ import annotations
 
-import base64
 import io
 import re
 import time
@@ -100,7 +100,9 @@ def pay_for(buyer: Page, marker: str) -> str:
     return buyer.url
 
 
-def test_supplier_certified_part_is_bought_and_marked_shipped(browser: Browser, running_stack: RunningStack) -> None:
+def test_supplier_certified_part_is_bought_shipped_delivered_and_its_core_returned(
+    browser: Browser, running_stack: RunningStack
+) -> None:
     supplier = new_page(browser, running_stack, locale="zh-CN")
     register_supplier(supplier, "Jiahe")
     marker = f"Jiahe{uuid.uuid4().hex[:6]}"
@@ -140,16 +142,18 @@ def test_supplier_certified_part_is_bought_and_marked_shipped(browser: Browser, 
     expect(buyer.get_by_text("Shipped with DHL Express, tracking number JD014600006281234567")).to_be_visible()
     expect(buyer.locator("#order-status")).to_have_text("Shipped")
 
-    # The carrier reports delivery (the orders service's own route; no public mutation).
-    order_id = base64.b64decode(order_url.rsplit("/", 1)[1]).decode().split(":", 1)[1]
-    delivered = httpx.post(
-        f"{running_stack.orders}/orders/{order_id}/deliver",
-        headers=headers_for(Role.SYSTEM, actor_id="carrier"),
-        timeout=10,
-    )
-    assert delivered.status_code == 200, delivered.text
+    # The carrier confirms delivery; the supplier records it on the portal.
+    order = supplier.locator("section.panel", has_text=marker)
+    order.get_by_role("button", name="标记为已送达").click()
+    expect(supplier.locator(".alert.success")).to_contain_text("已记录送达")
     buyer.reload()
     expect(buyer.locator("#order-status")).to_have_text("Delivered")
-    # Offered once delivered, because the order carries a core deposit. (Requesting it fails in
-    # the gateway today: requestCoreReturn raises KeyError 'deadline' in gateway/orders/types.py.)
-    expect(buyer.get_by_role("button", name="Return the old part for the deposit")).to_be_visible()
+
+    # The order carried a core deposit: the buyer sends the old part back, the supplier accepts it.
+    buyer.get_by_role("button", name="Return the old part for the deposit").click()
+    expect(buyer.locator(".alert.success")).to_contain_text("Core return requested")
+    supplier.get_by_role("link", name="待发货订单").click()
+    supplier.locator("section.panel", has_text=marker).get_by_role("button", name="旧件已收到并验收").click()
+    expect(supplier.locator(".alert.success")).to_contain_text("旧件退回已记录")
+    buyer.reload()
+    expect(buyer.get_by_text(re.compile(r"Deposit refunded: €\d"))).to_be_visible()
