@@ -754,23 +754,22 @@ async def ship(page: SupplierPage, order_id: str, request: Request) -> Response:
 @router.post("/orders/{order_id}/deliver", name="supplier_deliver")
 async def deliver(page: SupplierPage, order_id: str) -> Response:
     result = await page.query(MARK_DELIVERED, {"orderId": order_id})
-    if (result.data or {}).get("markDelivered") is not None:
-        return page.redirect("/supplier/orders?notice=delivered")
-    if result.error("UNAUTHENTICATED"):
-        return to_login(page)
-    error = result.error()
-    message = error.message if error else page._("The order could not be updated.")
-    return await _orders_page(page, status_code=422, notice=None, action_error=message)
+    return await _back_to_orders(page, result, "markDelivered", "delivered", page._("The order could not be updated."))
 
 
 @router.post("/core-returns/{core_return_id}", name="supplier_core_return")
 async def receive_core_return(page: SupplierPage, core_return_id: str, request: Request) -> Response:
     form = await _form(request, ("accepted",))
     result = await page.query(RECEIVE_CORE_RETURN, {"id": core_return_id, "accepted": form["accepted"] == "yes"})
-    if (result.data or {}).get("receiveCoreReturn") is not None:
-        return page.redirect("/supplier/orders?notice=core_received")
+    fallback = page._("The core return could not be recorded.")
+    return await _back_to_orders(page, result, "receiveCoreReturn", "core_received", fallback)
+
+
+async def _back_to_orders(page: Page, result: Result, mutation: str, notice: str, fallback: str) -> Response:
+    """The orders page with a notice when the mutation went through, else with its error."""
+    if (result.data or {}).get(mutation) is not None:
+        return page.redirect(f"/supplier/orders?notice={notice}")
     if result.error("UNAUTHENTICATED"):
         return to_login(page)
     error = result.error()
-    message = error.message if error else page._("The core return could not be recorded.")
-    return await _orders_page(page, status_code=422, notice=None, action_error=message)
+    return await _orders_page(page, status_code=422, notice=None, action_error=error.message if error else fallback)
