@@ -75,7 +75,9 @@ class ReadCache:
     shared between requests: readers must not change them.
     """
 
-    def __init__(self, seconds: float, *, max_entries: int = 10_000, clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self, seconds: float, *, max_entries: int = 10_000, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.seconds = seconds
         self.max_entries = max_entries
         self.clock = clock
