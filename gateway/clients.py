@@ -167,16 +167,19 @@ class Upstream:
         headers: dict[str, str],
         params: dict[str, Any] | None = None,
         body: Any = None,
+        fresh: bool = False,
     ) -> Any:
-        """A read for `caller`, answered from the cache while fresh. With a body it is POSTed:
-        the services take long id lists (a page of parts) in a body rather than a URL."""
-        key = (path, caller, jsonlib.dumps(params, sort_keys=True), jsonlib.dumps(body, sort_keys=True))
+        """A read for `caller`, answered from the cache while fresh unless `fresh` is asked. With a
+        body it is POSTed: the services take long id lists (a page of parts) in a body, not a URL."""
 
         async def fetch() -> Any:
             if body is None:
                 return await self.get_json(path, headers=headers, params=params)
             return (await self.request("POST", path, headers=headers, json=body, only_reads=True)).json()
 
+        if fresh:
+            return await fetch()
+        key = (path, caller, jsonlib.dumps(params, sort_keys=True), jsonlib.dumps(body, sort_keys=True))
         return await self.cache.get(key, fetch)
 
     async def get_json(self, path: str, *, headers: dict[str, str], params: dict[str, Any] | None = None) -> Any:

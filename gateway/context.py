@@ -85,9 +85,17 @@ class Context(BaseContext):
     async def read_json(
         self, upstream: Upstream, path: str, *, params: dict[str, Any] | None = None, body: Any = None
     ) -> Any:
-        """A browsing read as this caller, from the upstream's short-lived cache while fresh."""
+        """A browsing read as this caller: for visitors and buyers from the upstream's short-lived
+        cache while fresh; suppliers, inspectors and admins read what they may just have changed,
+        perhaps through another gateway process, so they always ask."""
+        actor = self.actor
         return await upstream.read_json(
-            path, caller=self.actor, headers=self.upstream_headers(), params=params, body=body
+            path,
+            caller=actor,
+            headers=self.upstream_headers(),
+            params=params,
+            body=body,
+            fresh=actor.role not in (Role.ANONYMOUS, Role.BUYER),
         )
 
     def system_headers(self) -> dict[str, str]:

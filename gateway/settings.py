@@ -25,9 +25,9 @@ class GatewaySettings(ServiceSettings):
     # and login throttling are kept per process.
     workers: int = 1
     # Seconds the catalog's browsing reads (search pages, suppliers, certificates, eligibility,
-    # price conversions) are kept per caller in each process; 0 turns the cache off. A change
-    # made through the gateway clears it at once; one made elsewhere (stock sold at checkout)
-    # shows within this time.
+    # price conversions) of visitors and buyers are kept per caller in each process; 0 turns the
+    # cache off. A change made through the gateway clears it at once; one made elsewhere (stock
+    # sold at checkout) shows within this time. Suppliers, inspectors and admins always ask.
     read_cache_seconds: float = 2.0
     # aiohttp's pool under httpx's interface, or httpx's own (for comparison in bench/gateway.py).
     upstream_transport: Literal["aiohttp", "httpx"] = "aiohttp"

@@ -112,3 +112,14 @@ def test_callers_never_share_answers(stack: Stack) -> None:
     stack.reset_counts()
     data_of(stack.gql(query, token=token))
     assert stack.calls("catalog") == ["GET /parts/search"]
+
+
+def test_a_supplier_always_reads_afresh(stack: Stack) -> None:
+    """What a supplier reads it may just have changed, perhaps through another gateway process."""
+    registered = stack.gql(REGISTER_SUPPLIER, {"email": "fresh@example.com", "uscc": valid_uscc(), "en": "Fresh Co"})
+    token = data_of(registered)["register"]["token"]
+    query = "{ parts(first: 5) { edges { node { sku supplier { nameEn } } } } }"
+    data_of(stack.gql(query, token=token))
+    stack.reset_counts()
+    data_of(stack.gql(query, token=token))
+    assert sorted(stack.calls("catalog")) == ["GET /parts/search", "GET /suppliers/batch"]
