@@ -50,7 +50,7 @@ from services.orders.models import (
 )
 from services.orders.outbox import ALL_EVENTS, data_for
 from services.orders.settings import OrdersSettings
-from services.orders.webhook_subscriptions import public_address
+from services.orders.webhook_subscriptions import public_address, turn_off
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +65,8 @@ BATCH = 50
 # One endpoint's events go one after the other within a pass, at most this many, so a pass
 # lasts at most PER_ENDPOINT timeouts, well inside the lease.
 PER_ENDPOINT = 5
+# Deliveries failed in a row (each after every retry) before a subscription is turned off.
+DEAD_AFTER = 5
 # A claimed delivery is left alone this long past the longest a pass can take before another
 # pass may take it (a process that died mid-send).
 LEASE_MARGIN_SECONDS = 60
@@ -336,9 +338,33 @@ class WebhookDeliverer:
                 elif outcome.attempt >= self.settings.webhook_max_attempts:
                     delivery.status = DELIVERY_FAILED
                     log.warning("webhook delivery %s failed %d times; giving up", delivery.id, outcome.attempt)
+                    session.add(delivery)
+                    session.flush()
+                    self._turn_off_if_dead(session, delivery.subscription_id)
                 else:
                     delivery.next_attempt_at = now + backoff(outcome.attempt, self.settings)
                 session.add(delivery)
+
+    @staticmethod
+    def _turn_off_if_dead(session: Session, subscription_id: uuid.UUID) -> None:
+        """An endpoint whose last DEAD_AFTER deliveries all failed, each after every retry, is
+        turned off rather than sent every new event for ever (as Stripe and Shopify do); its
+        owner sees `active: false` and subscribes again once the endpoint is mended."""
+        finished = session.scalars(
+            select(WebhookDelivery.status)
+            .where(
+                WebhookDelivery.subscription_id == subscription_id,
+                col(WebhookDelivery.status).in_((DELIVERY_DELIVERED, DELIVERY_FAILED)),
+            )
+            .order_by(col(WebhookDelivery.created_at).desc(), col(WebhookDelivery.id).desc())
+            .limit(DEAD_AFTER)
+        ).all()
+        subscription = session.get(WebhookSubscription, subscription_id)
+        if len(finished) == DEAD_AFTER and set(finished) == {DELIVERY_FAILED} and subscription and subscription.active:
+            turn_off(session, subscription)
+            log.warning(
+                "webhook subscription %s turned off: its last %d deliveries failed", subscription_id, DEAD_AFTER
+            )
 
     # --- the HTTP side ---------------------------------------------------------------------
 

@@ -148,11 +148,12 @@ def create(
 
 
 def list_own(session: Session, actor: Actor) -> list[WebhookSubscription]:
+    """The owner's subscriptions not deleted, those turned off for failing included (`active` false)."""
     _owner(actor)
     return list(
         session.scalars(
             select(WebhookSubscription)
-            .where(WebhookSubscription.owner_id == actor.id, col(WebhookSubscription.active).is_(True))
+            .where(WebhookSubscription.owner_id == actor.id, col(WebhookSubscription.deleted_at).is_(None))
             .order_by(col(WebhookSubscription.created_at), col(WebhookSubscription.id))
         )
     )
@@ -169,18 +170,24 @@ def get_own(session: Session, actor: Actor, subscription_id: uuid.UUID) -> Webho
 def delete(session: Session, actor: Actor, subscription_id: uuid.UUID) -> WebhookSubscription:
     """Stops deliveries to it (pending ones included). Deleting it again answers the same."""
     subscription = get_own(session, actor, subscription_id)
-    if subscription.active:
-        subscription.active = False
-        subscription.fingerprint = None
+    if subscription.deleted_at is None:
         subscription.deleted_at = utcnow()
-        session.add(subscription)
-        session.execute(
-            update(WebhookDelivery)
-            .where(
-                col(WebhookDelivery.subscription_id) == subscription.id,
-                col(WebhookDelivery.status) == DELIVERY_PENDING,
-            )
-            .values(status=DELIVERY_CANCELLED)
-        )
-        session.flush()
+        turn_off(session, subscription)
     return subscription
+
+
+def turn_off(session: Session, subscription: WebhookSubscription) -> None:
+    """No more deliveries to it, pending ones included; the same subscription asked for again
+    is a new one."""
+    subscription.active = False
+    subscription.fingerprint = None
+    session.add(subscription)
+    session.execute(
+        update(WebhookDelivery)
+        .where(
+            col(WebhookDelivery.subscription_id) == subscription.id,
+            col(WebhookDelivery.status) == DELIVERY_PENDING,
+        )
+        .values(status=DELIVERY_CANCELLED)
+    )
+    session.flush()

@@ -28,6 +28,7 @@ from services.common.internal_auth import Role
 from services.orders.models import OrderEvent, WebhookAttempt, WebhookDelivery
 from services.orders.settings import OrdersSettings
 from services.orders.webhook_delivery import (
+    DEAD_AFTER,
     EVENT_ID_HEADER,
     SIGNATURE_HEADER,
     Due,
@@ -454,3 +455,25 @@ def test_production_refuses_to_post_to_a_name_that_resolves_to_a_private_address
     outcome = asyncio.run(send())
     assert outcome.status_code is None and not outcome.ok
     assert outcome.error is not None and outcome.error.startswith("RefusedAddress")
+
+
+def test_an_endpoint_that_fails_five_deliveries_in_a_row_is_turned_off(
+    stack: Stack, buyer: str, receiver: Receiver
+) -> None:
+    part = stack.part(stack.supplier(), on_hand=10)
+    receiver.answers["dead"] = [503] * 100
+    dead = subscribe(stack, as_buyer(buyer), receiver.url("dead"), ["order.created"])
+    for _ in range(DEAD_AFTER):
+        stack.place(buyer, stack.quote(buyer, [(part["id"], 1)])["id"])
+    wait_until(lambda: sorted(d.attempts for d in deliveries(stack, dead["id"])) == [1] * DEAD_AFTER)
+    # The retries, two minutes on, exhaust the attempts of every delivery.
+    assert drive(stack, utcnow() + timedelta(minutes=2), webhook_max_attempts=2) == DEAD_AFTER
+    assert {d.status for d in deliveries(stack, dead["id"])} == {"FAILED"}
+    [listed] = stack.orders.get("/webhook-subscriptions", headers=as_buyer(buyer)).json()
+    assert listed["id"] == dead["id"] and listed["active"] is False
+    # A new order reaches it no more; subscribing again gives a new, active subscription.
+    stack.place(buyer, stack.quote(buyer, [(part["id"], 1)])["id"])
+    assert drive(stack, utcnow() + timedelta(minutes=3)) == 0
+    assert len(deliveries(stack, dead["id"])) == DEAD_AFTER
+    again = subscribe(stack, as_buyer(buyer), receiver.url("dead"), ["order.created"])
+    assert again["id"] != dead["id"] and again["active"] is True
