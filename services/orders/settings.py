@@ -58,6 +58,9 @@ class OrdersSettings(ServiceSettings):
     webhook_max_attempts: int = Field(default=12, ge=1, le=30)
     webhook_retry_base_seconds: float = Field(default=30.0, gt=0, le=3600)
     webhook_retry_max_delay_seconds: float = Field(default=3600.0, gt=0, le=86_400)
+    # Order events, their deliveries and attempts are kept this long once every delivery is
+    # finished (30 days, as Stripe keeps its events), then deleted.
+    webhook_retention_days: int = Field(default=30, ge=1, le=3650)
 
     @model_validator(mode="after")
     def _upstreams(self) -> OrdersSettings:

@@ -34,7 +34,7 @@ from typing import Any, cast
 from urllib.parse import urlsplit
 
 import httpx
-from sqlalchemy import CursorResult, Engine, and_, or_, update
+from sqlalchemy import CursorResult, Engine, and_, delete, or_, update
 from sqlmodel import Session, col, select
 
 from services.common.clock import utcnow
@@ -65,6 +65,8 @@ BATCH = 50
 # One endpoint's events go one after the other within a pass, at most this many, so a pass
 # lasts at most PER_ENDPOINT timeouts, well inside the lease.
 PER_ENDPOINT = 5
+# How often a pass also deletes what is past the retention.
+PRUNE_EVERY = timedelta(minutes=10)
 # Deliveries failed in a row (each after every retry) before a subscription is turned off.
 DEAD_AFTER = 5
 # A claimed delivery is left alone this long past the longest a pass can take before another
@@ -174,6 +176,7 @@ class WebhookDeliverer:
         self.engine = engine
         self.settings = settings
         self.production = settings.environment == "production"
+        self._pruned_at: datetime | None = None
         self.client = client or httpx.AsyncClient(
             timeout=httpx.Timeout(settings.webhook_timeout_seconds),
             limits=httpx.Limits(max_connections=BATCH, max_keepalive_connections=10),
@@ -201,6 +204,9 @@ class WebhookDeliverer:
     async def run_once(self, now: datetime | None = None) -> int:
         """One pass at `now` (default: the clock); returns the number of POSTs made."""
         at = now or utcnow()
+        if self._pruned_at is None or at - self._pruned_at >= PRUNE_EVERY:
+            await asyncio.to_thread(self.prune, at)
+            self._pruned_at = at
         await asyncio.to_thread(self.dispatch, at)
         due = await asyncio.to_thread(self.claim_due, at)
         if not due:
@@ -218,6 +224,28 @@ class WebhookDeliverer:
         return [await self._send(d) for d in queue]
 
     # --- the database side -----------------------------------------------------------------
+
+    def prune(self, now: datetime) -> int:
+        """Delete events older than the retention whose deliveries are all finished, with their
+        deliveries and attempts, BATCH events at a time; returns how many events went."""
+        cutoff = now - timedelta(days=self.settings.webhook_retention_days)
+        pending = (
+            select(WebhookDelivery.id)
+            .where(col(WebhookDelivery.event_id) == OrderEvent.id, col(WebhookDelivery.status) == DELIVERY_PENDING)
+            .exists()
+        )
+        with session_scope(self.engine) as session:
+            ids = session.scalars(
+                select(OrderEvent.id)
+                .where(col(OrderEvent.created_at) < cutoff, col(OrderEvent.dispatched_at).is_not(None), ~pending)
+                .limit(BATCH)
+            ).all()
+            if ids:
+                deliveries = select(WebhookDelivery.id).where(col(WebhookDelivery.event_id).in_(ids))
+                session.execute(delete(WebhookAttempt).where(col(WebhookAttempt.delivery_id).in_(deliveries)))
+                session.execute(delete(WebhookDelivery).where(col(WebhookDelivery.event_id).in_(ids)))
+                session.execute(delete(OrderEvent).where(col(OrderEvent.id).in_(ids)))
+        return len(ids)
 
     def dispatch(self, now: datetime) -> int:
         """Fan undispatched events out to the subscriptions that may receive them."""

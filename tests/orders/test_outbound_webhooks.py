@@ -477,3 +477,33 @@ def test_an_endpoint_that_fails_five_deliveries_in_a_row_is_turned_off(
     assert len(deliveries(stack, dead["id"])) == DEAD_AFTER
     again = subscribe(stack, as_buyer(buyer), receiver.url("dead"), ["order.created"])
     assert again["id"] != dead["id"] and again["active"] is True
+
+
+def prune(stack: Stack, now: datetime) -> int:
+    deliverer = WebhookDeliverer(stack.engine, OrdersSettings(webhook_delivery_enabled=False))
+    try:
+        return deliverer.prune(now)
+    finally:
+        asyncio.run(deliverer.aclose())
+
+
+def test_finished_events_go_after_30_days_with_their_deliveries(stack: Stack, buyer: str, receiver: Receiver) -> None:
+    part = stack.part(stack.supplier(), on_hand=10)
+    receiver.answers["down"] = [503] * 100
+    up = subscribe(stack, as_buyer(buyer), receiver.url("up"), ["order.created"])
+    down = subscribe(stack, as_buyer(buyer), receiver.url("down"), ["order.cancelled"])
+    kept = stack.place(buyer, stack.quote(buyer, [(part["id"], 1)])["id"])["order"]
+    stack.orders.post(f"/orders/{kept['id']}/cancel", headers=as_buyer(buyer)).raise_for_status()
+    receiver.wait("up", 1)
+    wait_until(lambda: [d.status for d in deliveries(stack, up["id"])] == ["DELIVERED"])
+    wait_until(lambda: [d.attempts for d in deliveries(stack, down["id"])] == [1])
+    [delivered] = deliveries(stack, up["id"])
+
+    assert prune(stack, utcnow() + timedelta(days=29)) == 0
+    assert prune(stack, utcnow() + timedelta(days=31)) >= 1
+    # The delivered event went with its delivery and attempts; the one still being retried stays.
+    assert [e.type for e in events_of(stack, kept["id"])] == ["order.cancelled"]
+    assert deliveries(stack, up["id"]) == []
+    assert [d.status for d in deliveries(stack, down["id"])] == ["PENDING"]
+    with Session(stack.engine) as session:
+        assert session.scalars(select(WebhookAttempt).where(WebhookAttempt.delivery_id == delivered.id)).all() == []
