@@ -76,7 +76,7 @@ class ReadCache:
     """
 
     def __init__(
-        self, seconds: float, *, max_entries: int = 10_000, clock: Callable[[], float] = time.monotonic
+        self, seconds: float, *, max_entries: int = 2_000, clock: Callable[[], float] = time.monotonic
     ) -> None:
         self.seconds = seconds
         self.max_entries = max_entries
@@ -111,9 +111,14 @@ class ReadCache:
             raise
         else:
             future.set_result(value)
-            self._entries[key] = (self.clock() + self.seconds, value)
+            now = self.clock()
+            self._entries[key] = (now + self.seconds, value)
             self._entries.move_to_end(key)
-            if len(self._entries) > self.max_entries:
+            # Every entry lives as long, so the oldest are first: drop the expired ones there (a
+            # page of parts is tens of KB), and the oldest of all when full.
+            while self._entries and (
+                len(self._entries) > self.max_entries or next(iter(self._entries.values()))[0] <= now
+            ):
                 self._entries.popitem(last=False)
             return value
         finally:
@@ -121,6 +126,9 @@ class ReadCache:
 
     def clear(self) -> None:
         self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)
 
 
 class Upstream:

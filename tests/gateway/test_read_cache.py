@@ -123,3 +123,13 @@ def test_a_supplier_always_reads_afresh(stack: Stack) -> None:
     stack.reset_counts()
     data_of(stack.gql(query, token=token))
     assert sorted(stack.calls("catalog")) == ["GET /parts/search", "GET /suppliers/batch"]
+
+
+async def test_expired_answers_are_dropped_as_new_ones_come() -> None:
+    clock, upstream = Clock(), Upstream()
+    cache = ReadCache(2.0, clock=clock)
+    for key in ("a", "b"):
+        await cache.get(key, upstream.fetch)
+    clock.now += 3
+    await cache.get("c", upstream.fetch)
+    assert len(cache) == 1
