@@ -135,7 +135,7 @@ class Upstream:
     def __init__(self, name: str, client: httpx.AsyncClient, cache: ReadCache | None = None) -> None:
         self.name = name
         self.client = client
-        self.cache = cache or ReadCache(0)
+        self.cache = cache if cache is not None else ReadCache(0)
 
     async def request(
         self,
