@@ -33,6 +33,19 @@ def _now_field() -> Any:
     return Field(default_factory=utcnow, sa_type=UtcDateTime, nullable=False)
 
 
+class LandedAmounts(OrdersTable):
+    """The landed cost's seven amounts, in minor units of the buyer's currency: a quote's and an
+    order's, and each of their lines'."""
+
+    goods: int = _money()
+    core_deposit: int = _money()
+    shipping: int = _money()
+    insurance: int = _money()
+    duty: int = _money()
+    vat: int = _money()
+    total: int = _money()
+
+
 # --- FX ------------------------------------------------------------------------------------
 
 
@@ -51,7 +64,7 @@ class FxRateRow(OrdersTable, table=True):
 # --- Quotes --------------------------------------------------------------------------------
 
 
-class Quote(OrdersTable, table=True):
+class Quote(LandedAmounts, table=True):
     __tablename__ = "quotes"
     __table_args__ = (Index("ix_quotes_buyer_created", "buyer_id", "created_at"),)
 
@@ -64,13 +77,6 @@ class Quote(OrdersTable, table=True):
     fx_rate: str = Field(max_length=64, description="CNY -> currency, margin included")
     fx_source: str = Field(max_length=300)
     fx_as_of: datetime = Field(sa_type=UtcDateTime, nullable=False)
-    goods: int = _money()
-    core_deposit: int = _money()
-    shipping: int = _money()
-    insurance: int = _money()
-    duty: int = _money()
-    vat: int = _money()
-    total: int = _money()
     duty_status: str = Field(max_length=20)
     core_deposit_in_duty_base: bool
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
@@ -78,7 +84,7 @@ class Quote(OrdersTable, table=True):
     expires_at: datetime = Field(sa_type=UtcDateTime, nullable=False)
 
 
-class QuoteLine(OrdersTable, table=True):
+class QuoteLine(LandedAmounts, table=True):
     __tablename__ = "quote_lines"
     __table_args__ = (UniqueConstraint("quote_id", "line_no"),)
 
@@ -94,19 +100,12 @@ class QuoteLine(OrdersTable, table=True):
     quantity: int
     unit_price_fen: int = _money()
     core_charge_fen: int = _money()
-    goods: int = _money()
-    core_deposit: int = _money()
-    shipping: int = _money()
-    insurance: int = _money()
-    duty: int = _money()
-    vat: int = _money()
-    total: int = _money()
 
 
 # --- Orders --------------------------------------------------------------------------------
 
 
-class Order(OrdersTable, table=True):
+class Order(LandedAmounts, table=True):
     __tablename__ = "orders"
     __table_args__ = (
         UniqueConstraint("buyer_id", "idempotency_key"),
@@ -128,13 +127,6 @@ class Order(OrdersTable, table=True):
     currency: str = Field(max_length=3)
     fx_rate: str = Field(max_length=64)
     duty_collected: bool = Field(description="DDP: duty and VAT are in the total and owed by us on import")
-    goods: int = _money()
-    core_deposit: int = _money()
-    shipping: int = _money()
-    insurance: int = _money()
-    duty: int = _money()
-    vat: int = _money()
-    total: int = _money()
     refunded: int = _money(0)
     reservation_key: str = Field(max_length=200)
     payment_intent_id: str | None = Field(default=None, max_length=100, unique=True)
@@ -144,7 +136,7 @@ class Order(OrdersTable, table=True):
     paid_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
 
 
-class OrderLine(OrdersTable, table=True):
+class OrderLine(LandedAmounts, table=True):
     __tablename__ = "order_lines"
     __table_args__ = (
         UniqueConstraint("order_id", "line_no"),
@@ -161,13 +153,6 @@ class OrderLine(OrdersTable, table=True):
     quantity: int
     unit_price_fen: int = _money()
     core_charge_fen: int = _money()
-    goods: int = _money()
-    core_deposit: int = _money()
-    shipping: int = _money()
-    insurance: int = _money()
-    duty: int = _money()
-    vat: int = _money()
-    total: int = _money()
     supplier_payable_fen: int = _money(description="CNY fen owed to the supplier, net of the platform fee")
     platform_fee_fen: int = _money()
     status: str = Field(max_length=20, default="PENDING")
