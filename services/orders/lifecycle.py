@@ -94,36 +94,56 @@ def apply_succeeded(session: Session, deps: OrdersDeps, order_id: uuid.UUID, *, 
         order.payment_status = st.PAYMENT_PAID
         order.paid_at = utcnow()
         st.change(session, order, st.PAID, actor_id=source, reason="payment_intent.succeeded")
-        ledger.post(
-            session,
-            reference=paid_reference(order),
-            kind="charge",
-            description=f"card payment for order {order.id}",
-            entries=payment_entries(order, lines_of(session, order.id)),
-            order_id=order.id,
-        )
+        _book_payment(session, order, f"card payment for order {order.id}")
         return "paid"
     if order.status == st.CANCELLED and order.payment_status in (st.UNPAID, st.FAILED):
         # Money arrived for an order already cancelled (its stock released): give it back.
-        ledger.post(
+        _book_and_give_back_payment(
             session,
-            reference=paid_reference(order),
-            kind="charge",
-            description=f"late card payment for cancelled order {order.id}",
-            entries=payment_entries(order, lines_of(session, order.id)),
-            order_id=order.id,
-        )
-        _refund(session, deps, order, order.total - order.refunded, reference=f"order:{order.id}:late-payment")
-        ledger.post(
-            session,
-            reference=f"order:{order.id}:late-payment:reversal",
-            kind="refund",
-            description=f"refund of a late payment for cancelled order {order.id}",
-            entries=ledger.reverse(ledger.postings_of(session, paid_reference(order))),
-            order_id=order.id,
+            deps,
+            order,
+            payment=f"late card payment for cancelled order {order.id}",
+            refund=f"refund of a late payment for cancelled order {order.id}",
+            refund_reference=f"order:{order.id}:late-payment",
+            reversal_reference=f"order:{order.id}:late-payment:reversal",
         )
         return "refunded-late-payment"
     return f"no-op ({order.status})"
+
+
+def _book_payment(session: Session, order: Order, description: str) -> None:
+    """The card payment in the ledger, under the reference every later reversal looks up."""
+    ledger.post(
+        session,
+        reference=paid_reference(order),
+        kind="charge",
+        description=description,
+        entries=payment_entries(order, lines_of(session, order.id)),
+        order_id=order.id,
+    )
+
+
+def _book_and_give_back_payment(
+    session: Session,
+    deps: OrdersDeps,
+    order: Order,
+    *,
+    payment: str,
+    refund: str,
+    refund_reference: str,
+    reversal_reference: str,
+) -> None:
+    """Money for an order that will not be fulfilled: booked, refunded whole, its postings reversed."""
+    _book_payment(session, order, payment)
+    _refund(session, deps, order, order.total - order.refunded, reference=refund_reference)
+    ledger.post(
+        session,
+        reference=reversal_reference,
+        kind="refund",
+        description=refund,
+        entries=ledger.reverse(ledger.postings_of(session, paid_reference(order))),
+        order_id=order.id,
+    )
 
 
 def _commit_stock(session: Session, deps: OrdersDeps, order: Order) -> bool:
@@ -154,22 +174,14 @@ def _commit_stock(session: Session, deps: OrdersDeps, order: Order) -> bool:
 
 def _refund_unfulfillable(session: Session, deps: OrdersDeps, order: Order, *, source: str) -> str:
     """Paid, but the stock lapsed and was sold meanwhile: the money goes straight back."""
-    ledger.post(
+    _book_and_give_back_payment(
         session,
-        reference=paid_reference(order),
-        kind="charge",
-        description=f"card payment for order {order.id} (stock no longer available)",
-        entries=payment_entries(order, lines_of(session, order.id)),
-        order_id=order.id,
-    )
-    _refund(session, deps, order, order.total - order.refunded, reference=f"order:{order.id}:unfulfillable")
-    ledger.post(
-        session,
-        reference=f"order:{order.id}:unfulfillable",
-        kind="refund",
-        description=f"refund: order {order.id} paid after its stock reservation lapsed and sold out",
-        entries=ledger.reverse(ledger.postings_of(session, paid_reference(order))),
-        order_id=order.id,
+        deps,
+        order,
+        payment=f"card payment for order {order.id} (stock no longer available)",
+        refund=f"refund: order {order.id} paid after its stock reservation lapsed and sold out",
+        refund_reference=f"order:{order.id}:unfulfillable",
+        reversal_reference=f"order:{order.id}:unfulfillable",
     )
     for line in lines_of(session, order.id):
         line.status = st.LINE_CANCELLED
