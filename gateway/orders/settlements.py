@@ -16,7 +16,7 @@ from strawberry.types import Info
 from gateway.catalog.types import Supplier
 from gateway.context import Context
 from gateway.ids import global_id, node_uuid
-from gateway.orders.types import _supplier, money
+from gateway.orders.types import _supplier, money, orders_nodes
 from gateway.types import Money, PageInfo
 from services.common.pagination import page_size
 
@@ -117,7 +117,7 @@ class SettlementStatement(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
     ) -> list[SettlementStatement | None]:
-        return [await fetch_settlement(info.context, node_id) for node_id in node_ids]
+        return await orders_nodes(info.context, "settlements", node_ids, cls.from_json)
 
 
 async def _get_statement(context: Context, batch_id: str) -> dict[str, Any]:
@@ -125,11 +125,6 @@ async def _get_statement(context: Context, batch_id: str) -> dict[str, Any]:
         f"/settlements/{batch_id}", headers=context.upstream_headers()
     )
     return data
-
-
-async def fetch_settlement(context: Context, batch_id: str) -> SettlementStatement | None:
-    data = await context.clients.orders.get_json_or_none(f"/settlements/{batch_id}", headers=context.upstream_headers())
-    return SettlementStatement.from_json(data) if data else None
 
 
 @strawberry.type
@@ -177,4 +172,6 @@ class SettlementsQuery:
     @strawberry.field(description="One settlement statement with its lines; null when there is none of yours.")
     async def settlement(self, info: Info[Context, None], id: strawberry.ID) -> SettlementStatement | None:
         info.context.require_principal()
-        return await fetch_settlement(info.context, node_uuid(id, "SettlementStatement", field="id"))
+        batch_id = node_uuid(id, "SettlementStatement", field="id")
+        [statement] = await orders_nodes(info.context, "settlements", [batch_id], SettlementStatement.from_json)
+        return statement

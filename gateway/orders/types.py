@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from enum import Enum
-from typing import Any
+from typing import Any, TypeVar
 
 import strawberry
 from strawberry import relay
@@ -137,7 +137,7 @@ class Quote(relay.Node, Amounts):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
     ) -> list[Quote | None]:
-        return [await fetch_quote(info.context, node_id) for node_id in node_ids]
+        return await orders_nodes(info.context, "quotes", node_ids, cls.from_json)
 
 
 @strawberry.type
@@ -174,14 +174,7 @@ class CoreReturn(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
     ) -> list[CoreReturn | None]:
-        context = info.context
-        found: list[CoreReturn | None] = []
-        for node_id in node_ids:
-            data = await context.clients.orders.get_json_or_none(
-                f"/core-returns/{node_id}", headers=context.upstream_headers()
-            )
-            found.append(cls.from_json(data) if data else None)
-        return found
+        return await orders_nodes(info.context, "core-returns", node_ids, cls.from_json)
 
 
 @strawberry.type
@@ -293,7 +286,7 @@ class Order(relay.Node, Amounts):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
     ) -> list[Order | None]:
-        return [await fetch_order(info.context, node_id) for node_id in node_ids]
+        return await orders_nodes(info.context, "orders", node_ids, cls.from_json)
 
 
 @strawberry.type
@@ -321,11 +314,18 @@ class CardSetup:
     publishable_key: str
 
 
-async def fetch_quote(context: Context, quote_id: str) -> Quote | None:
-    data = await context.clients.orders.get_json_or_none(f"/quotes/{quote_id}", headers=context.upstream_headers())
-    return Quote.from_json(data) if data else None
+N = TypeVar("N")
 
 
-async def fetch_order(context: Context, order_id: str) -> Order | None:
-    data = await context.clients.orders.get_json_or_none(f"/orders/{order_id}", headers=context.upstream_headers())
-    return Order.from_json(data) if data else None
+async def orders_nodes(
+    context: Context, collection: str, node_ids: Iterable[str], build: Callable[[dict[str, Any]], N]
+) -> list[N | None]:
+    """Nodes that the orders service serves one at a time (it has no batch read for them): each
+    by its own GET of `/{collection}/{id}`, None where it is unknown or not the caller's."""
+    found: list[N | None] = []
+    for node_id in node_ids:
+        data = await context.clients.orders.get_json_or_none(
+            f"/{collection}/{node_id}", headers=context.upstream_headers()
+        )
+        found.append(build(data) if data else None)
+    return found

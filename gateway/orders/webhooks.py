@@ -16,6 +16,7 @@ from strawberry.types import Info
 
 from gateway.context import Context
 from gateway.ids import node_uuid
+from gateway.orders.types import orders_nodes
 
 EVENTS_DESCRIPTION = (
     "Event types: order.created, order.paid, order.shipped, order.delivered, order.completed, "
@@ -57,18 +58,15 @@ class WebhookSubscription(relay.Node):
         context = info.context
         if context.principal is None:
             return [None for _ in node_ids]
-        found: list[WebhookSubscription | None] = []
-        for node_id in node_ids:
-            data = await context.clients.orders.get_json_or_none(
-                f"/webhook-subscriptions/{node_id}", headers=context.upstream_headers()
-            )
-            found.append(cls.from_json(data) if data else None)
-        return found
+        return await orders_nodes(context, "webhook-subscriptions", node_ids, cls.from_json)
 
 
 @strawberry.type
 class WebhooksQuery:
-    @strawberry.field(description="Your active webhook subscriptions, oldest first (without their secrets).")
+    @strawberry.field(
+        description="Your webhook subscriptions, oldest first, without their secrets; one turned off after "
+        "failing five deliveries in a row shows active: false."
+    )
     async def webhook_subscriptions(self, info: Info[Context, None]) -> list[WebhookSubscription]:
         context = info.context
         context.require_principal()

@@ -249,6 +249,11 @@ def test_every_operation_as_every_role(orders_stack: Stack, gateway: Gateway) ->
         {**someone_elses, "other_supplier": HIDDEN, "inspector": OK, "supplier": OK, "admin": OK, "buyer": OK},
     )
     assert seen["status"] == "PAID"
+    # By global id too: the owner's quote and order, nothing for another buyer (Relay's plain null).
+    node = "query ($id: ID!) { node(id: $id) { id ... on Order { status } ... on Quote { currency } } }"
+    assert roles.run("buyer", node, {"id": order_id})["data"]["node"] == {"id": order_id, "status": "PAID"}
+    assert roles.run("buyer", node, {"id": quote["id"]})["data"]["node"] == {"id": quote["id"], "currency": "EUR"}
+    assert roles.run("other_buyer", node, {"id": order_id}) == {"data": {"node": None}}
     line_id = seen["lines"][0]["id"]
     my_orders = "{ myOrders(first: 5) { edges { node { id } } } }"
     assert [e["node"]["id"] for e in check("myOrders", my_orders, None, {"buyer": OK})["edges"]] == [order_id]
@@ -274,6 +279,10 @@ def test_every_operation_as_every_role(orders_stack: Stack, gateway: Gateway) ->
         {**not_the_seller, "supplier": OK},
     )
     assert received["refund"]["amount"] > 0 and received["refund"]["currency"] == "EUR"
+    core_node = roles.run(
+        "buyer", "query ($id: ID!) { node(id: $id) { ... on CoreReturn { status } } }", {"id": core["id"]}
+    )
+    assert core_node["data"]["node"]["status"] == received["status"]
 
     # --- a second order, cancelled before payment -------------------------------------------
     second = gateway.ok(
