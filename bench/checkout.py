@@ -27,12 +27,8 @@ import argparse
 import asyncio
 import io
 import json
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
-import threading
 import time
 import uuid
 from collections.abc import Iterator, Sequence
@@ -42,8 +38,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import uvicorn
-from fastapi import FastAPI
 from pypdf import PdfWriter
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
@@ -60,67 +54,13 @@ from services.common.provision import migrate
 from services.common.settings import DEVELOPMENT_INTERNAL_SECRET, normalise_database_url
 from services.orders.app import create_app as create_orders
 from services.orders.settings import OrdersSettings
+from services.stack import Served, localstripe
 
 SERVICES = ("catalog", "certification", "orders")
 
 
 def _headers(role: Role, actor_id: str, supplier_id: str | None = None) -> dict[str, str]:
     return internal_headers(Actor(id=actor_id, role=role, supplier_id=supplier_id), DEVELOPMENT_INTERNAL_SECRET)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Served:
-    """An ASGI app under uvicorn in a background thread, on a free loopback port."""
-
-    def __init__(self, app: FastAPI) -> None:
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")
-        )
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> Served:
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.02)
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
-
-
-@contextmanager
-def localstripe() -> Iterator[str]:
-    port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "services.orders.localstripe_server", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError("localstripe did not start") from None
-                time.sleep(0.05)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 @contextmanager

@@ -14,10 +14,12 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
+import uvicorn
 
 from gateway.settings import GatewaySettings
 from services.catalog.settings import CatalogSettings
@@ -80,7 +82,7 @@ def plan(
             "localstripe",
             localstripe_port,
             "TONGNAN_LOCALSTRIPE_PORT",
-            [sys.executable, "-m", "services.orders.localstripe_server", "--port", str(localstripe_port)],
+            localstripe_command(localstripe_port),
             ready_path="/js.stripe.com/v3/",
             url_path="/js.stripe.com/v3/",
         ),
@@ -229,6 +231,69 @@ def free_ports(count: int) -> list[int]:
     for s in sockets:
         s.close()
     return ports
+
+
+def free_port() -> int:
+    return free_ports(1)[0]
+
+
+def wait_for_port(port: int, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on 127.0.0.1:{port}")
+
+
+def localstripe_command(port: int) -> list[str]:
+    return [sys.executable, "-m", "services.orders.localstripe_server", "--port", str(port)]
+
+
+@contextlib.contextmanager
+def localstripe() -> Iterator[str]:
+    """localstripe on a free loopback port for as long as the block runs (tests and benchmarks)."""
+    port = free_port()
+    process = subprocess.Popen(localstripe_command(port), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for_port(port)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+class Served:
+    """An ASGI app under uvicorn in a background thread, on a free loopback port (tests and
+    benchmarks): `start()` and `stop()`, or a `with` block."""
+
+    def __init__(self, app: Any, port: int | None = None) -> None:
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def start(self) -> Served:
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("uvicorn did not start")
+            time.sleep(0.02)
+        return self
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+    def __enter__(self) -> Served:
+        return self.start()
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
 
 
 def read_until_ready(process: subprocess.Popen[str], timeout: float) -> tuple[bool, list[str]]:

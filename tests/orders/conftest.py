@@ -11,10 +11,6 @@ from __future__ import annotations
 import io
 import itertools
 import json
-import socket
-import subprocess
-import sys
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
@@ -26,8 +22,6 @@ from typing import Any
 import httpx
 import pytest
 import stripe
-import uvicorn
-from fastapi import FastAPI
 from pypdf import PdfWriter
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -45,6 +39,7 @@ from services.orders import ledger
 from services.orders.app import create_app as create_orders
 from services.orders.models import OrdersTable
 from services.orders.settings import OrdersSettings
+from services.stack import Served, localstripe
 from tests.conftest import headers_for
 from tests.databases import Databases, empty_tables
 
@@ -77,47 +72,6 @@ SYSTEM = FreshHeaders(Role.SYSTEM, "scheduler")
 INSPECTOR = FreshHeaders(Role.INSPECTOR, "hub-inspector")
 
 _serial = itertools.count(1)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_for_port(port: int, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"nothing listens on 127.0.0.1:{port}")
-
-
-class Served:
-    """An ASGI app under uvicorn in a background thread, on a free loopback port."""
-
-    def __init__(self, app: FastAPI, port: int | None = None) -> None:
-        self.port = port or free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def start(self) -> Served:
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.02)
-        return self
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
 
 
 def as_supplier(supplier_id: str | uuid.UUID) -> dict[str, str]:
@@ -316,18 +270,8 @@ def fx_document(as_of: str | None = None) -> dict[str, Any]:
 
 @pytest.fixture(scope="session")
 def localstripe_url() -> Iterator[str]:
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "services.orders.localstripe_server", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_for_port(port)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with localstripe() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -38,8 +38,9 @@ from services.orders.webhook_delivery import (
     verify_signature,
 )
 from services.orders.webhook_subscriptions import validate_url
+from services.stack import Served
 from tests.conftest import headers_for
-from tests.orders.conftest import ADMIN, INSPECTOR, Served, Stack, as_buyer, as_supplier, paid_order
+from tests.orders.conftest import ADMIN, INSPECTOR, Stack, as_buyer, as_supplier, paid_order
 
 SHIP = {"carrier": "SF Express", "tracking_number": "SF1234567890123"}
 

@@ -18,8 +18,9 @@ from services.orders import ledger
 from services.orders.app import create_app
 from services.orders.models import Order
 from services.orders.settings import OrdersSettings
+from services.stack import Served, free_port
 from tests.databases import Databases
-from tests.orders.conftest import ADMIN, SYSTEM, WEBHOOK_SECRET, Served, Stack, as_buyer, free_port
+from tests.orders.conftest import ADMIN, SYSTEM, WEBHOOK_SECRET, Stack, as_buyer
 
 
 def _lapse_reservations(stack: Stack) -> None:

@@ -17,7 +17,8 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from services.orders.models import LedgerTransaction, StripeEvent
-from tests.orders.conftest import WEBHOOK_SECRET, Served, Stack, as_buyer
+from services.stack import Served
+from tests.orders.conftest import WEBHOOK_SECRET, Stack, as_buyer
 
 
 class Capture:
