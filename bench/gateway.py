@@ -48,7 +48,7 @@ from services.common.app import settle_heap
 from services.common.db import make_engine
 from services.common.internal_auth import ANONYMOUS, internal_headers
 from services.common.settings import DEVELOPMENT_INTERNAL_SECRET
-from services.stack import free_ports, read_until_ready
+from services.stack import isolated_environment, read_until_ready
 
 LISTING = """
 query Listing {
@@ -64,8 +64,6 @@ query Listing {
   }
 }"""
 
-PORTS = ("GATEWAY", "CATALOG", "ORDERS", "CERTIFICATION", "LOCALSTRIPE", "STOREFRONT")
-
 
 @dataclass
 class Stack:
@@ -78,24 +76,15 @@ class Stack:
 
 
 def start_stack(workers: int, read_cache_seconds: float | None = None) -> Stack:
-    ports = dict(zip(PORTS, free_ports(len(PORTS)), strict=True))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TONGNAN_")}
-    env.update({f"TONGNAN_{name}_PORT": str(port) for name, port in ports.items()})
-    env.update(
-        {
-            "TONGNAN_VAR_DIR": tempfile.mkdtemp(prefix="tongnan-bench-"),
-            "TONGNAN_GATEWAY_WORKERS": str(workers),
-            **(
-                {"TONGNAN_GATEWAY_READ_CACHE_SECONDS": str(read_cache_seconds)}
-                if read_cache_seconds is not None
-                else {}
-            ),
-            # The load comes from one address; the limits are not what is measured here.
-            "TONGNAN_GATEWAY_RATE_PER_MINUTE_PER_ADDRESS": "100000000",
-            "TONGNAN_GATEWAY_RATE_BURST_PER_ADDRESS": "100000000",
-            "TONGNAN_CERTIFICATION_VERIFY_RATE_PER_MINUTE": "100000000",
-            "PYTHONUNBUFFERED": "1",
-        }
+    cache = {} if read_cache_seconds is None else {"TONGNAN_GATEWAY_READ_CACHE_SECONDS": str(read_cache_seconds)}
+    env, ports = isolated_environment(
+        tempfile.mkdtemp(prefix="tongnan-bench-"),
+        TONGNAN_GATEWAY_WORKERS=str(workers),
+        # The load comes from one address; the limits are not what is measured here.
+        TONGNAN_GATEWAY_RATE_PER_MINUTE_PER_ADDRESS="100000000",
+        TONGNAN_GATEWAY_RATE_BURST_PER_ADDRESS="100000000",
+        TONGNAN_CERTIFICATION_VERIFY_RATE_PER_MINUTE="100000000",
+        **cache,
     )
     process = subprocess.Popen(
         [sys.executable, "-m", "services.cli", "up"],
@@ -109,7 +98,10 @@ def start_stack(workers: int, read_cache_seconds: float | None = None) -> Stack:
         raise SystemExit("tongnan up failed:\n" + "".join(lines))
     # Keep draining the log so the children never block on a full pipe.
     threading.Thread(target=lambda: [None for _ in process.stdout or []], daemon=True).start()
-    urls = {name.lower(): f"http://127.0.0.1:{port}" for name, port in ports.items()}
+    urls = {
+        variable.removeprefix("TONGNAN_").removesuffix("_PORT").lower(): f"http://127.0.0.1:{port}"
+        for variable, port in ports.items()
+    }
     return Stack(process, urls)
 
 

@@ -233,6 +233,28 @@ def free_ports(count: int) -> list[int]:
     return ports
 
 
+# The port of every process `tongnan up` starts, by the variable that sets it.
+PORT_VARIABLES = (
+    "TONGNAN_GATEWAY_PORT",
+    "TONGNAN_CATALOG_PORT",
+    "TONGNAN_ORDERS_PORT",
+    "TONGNAN_CERTIFICATION_PORT",
+    "TONGNAN_LOCALSTRIPE_PORT",
+    "TONGNAN_STOREFRONT_PORT",
+)
+
+
+def isolated_environment(var_dir: str, **settings: str) -> tuple[dict[str, str], dict[str, int]]:
+    """The environment of a `tongnan up` of its own (tests and benchmarks): this process's,
+    without any TONGNAN_ setting it may carry, with a free port for every process, its own var
+    directory and these settings; and those ports by variable."""
+    ports = dict(zip(PORT_VARIABLES, free_ports(len(PORT_VARIABLES)), strict=True))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TONGNAN_")}
+    env.update({k: str(v) for k, v in ports.items()})
+    env.update({"TONGNAN_VAR_DIR": var_dir, "PYTHONUNBUFFERED": "1", **settings})
+    return env, ports
+
+
 def free_port() -> int:
     return free_ports(1)[0]
 

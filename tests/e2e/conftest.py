@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, ViewportSize, sync_playwright
 
-from services.stack import free_ports, read_until_ready
+from services.stack import isolated_environment, read_until_ready
 from tests.databases import Databases
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -34,14 +34,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-PORT_VARIABLES = (
-    "TONGNAN_GATEWAY_PORT",
-    "TONGNAN_CATALOG_PORT",
-    "TONGNAN_ORDERS_PORT",
-    "TONGNAN_CERTIFICATION_PORT",
-    "TONGNAN_LOCALSTRIPE_PORT",
-    "TONGNAN_STOREFRONT_PORT",
-)
 VIEWPORTS: dict[str, ViewportSize] = {
     "desktop": {"width": 1280, "height": 800},
     "phone": {"width": 390, "height": 844},
@@ -75,16 +67,14 @@ def running_stack(databases: Databases, tmp_path_factory: pytest.TempPathFactory
         if os.environ.get("CI") == "true":
             pytest.fail(f"{CHROMIUM} is missing; .ci/run installs Debian's chromium")
         pytest.skip(f"{CHROMIUM} is missing: apt-get install -y chromium (CI installs it)")
-    ports = dict(zip(PORT_VARIABLES, free_ports(len(PORT_VARIABLES)), strict=True))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TONGNAN_")}
-    env.update({k: str(v) for k, v in ports.items()})
-    env["TONGNAN_VAR_DIR"] = str(tmp_path_factory.mktemp("e2e-var"))
-    env["TONGNAN_DATABASE_URL_TEMPLATE"] = databases.url_template()
-    env["PYTHONUNBUFFERED"] = "1"
-    # Every page of every browser test comes from 127.0.0.1: per-address limits are tested in
-    # tests/gateway, not here.
-    env["TONGNAN_GATEWAY_RATE_PER_MINUTE_PER_ADDRESS"] = "100000"
-    env["TONGNAN_GATEWAY_RATE_BURST_PER_ADDRESS"] = "10000"
+    env, ports = isolated_environment(
+        str(tmp_path_factory.mktemp("e2e-var")),
+        TONGNAN_DATABASE_URL_TEMPLATE=databases.url_template(),
+        # Every page of every browser test comes from 127.0.0.1: per-address limits are tested in
+        # tests/gateway, not here.
+        TONGNAN_GATEWAY_RATE_PER_MINUTE_PER_ADDRESS="100000",
+        TONGNAN_GATEWAY_RATE_BURST_PER_ADDRESS="10000",
+    )
     proc = subprocess.Popen(
         [sys.executable, "-m", "services.cli", "up"],
         env=env,

@@ -15,17 +15,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from services.stack import free_ports, read_until_ready
+from services.stack import PORT_VARIABLES, isolated_environment, read_until_ready
 from tests.databases import Databases
-
-PORT_VARIABLES = (
-    "TONGNAN_GATEWAY_PORT",
-    "TONGNAN_CATALOG_PORT",
-    "TONGNAN_ORDERS_PORT",
-    "TONGNAN_CERTIFICATION_PORT",
-    "TONGNAN_LOCALSTRIPE_PORT",
-    "TONGNAN_STOREFRONT_PORT",
-)
 
 
 def processes_listening_on(ports: list[int]) -> list[str]:
@@ -47,12 +38,7 @@ def processes_listening_on(ports: list[int]) -> list[str]:
 
 @pytest.fixture
 def stack_env(databases: Databases, tmp_path: Path) -> Iterator[tuple[dict[str, str], dict[str, int]]]:
-    ports = dict(zip(PORT_VARIABLES, free_ports(len(PORT_VARIABLES)), strict=True))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TONGNAN_")}
-    env.update({k: str(v) for k, v in ports.items()})
-    env["TONGNAN_VAR_DIR"] = str(tmp_path / "var")
-    env["TONGNAN_DATABASE_URL_TEMPLATE"] = databases.url_template()
-    env["PYTHONUNBUFFERED"] = "1"
+    env, ports = isolated_environment(str(tmp_path / "var"), TONGNAN_DATABASE_URL_TEMPLATE=databases.url_template())
     yield env, ports
     assert processes_listening_on(list(ports.values())) == []
 
