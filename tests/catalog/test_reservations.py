@@ -37,6 +37,17 @@ def reserve(client: TestClient, key: str, lines: list[tuple[str, int]], **extra:
     return client.post("/reservations", json=body, headers=SYSTEM)
 
 
+def reserve_one_unit(engine: Engine, key: str, part_id: uuid.UUID) -> str:
+    """One unit reserved straight through the service layer, as one of many racing orders would."""
+    data = ReservationCreate(idempotency_key=key, lines=[{"part_id": part_id, "quantity": 1}])
+    try:
+        with session_scope(engine) as session:
+            reservations.reserve(session, SYSTEM_ACTOR, data)
+        return "reserved"
+    except Conflict:
+        return "refused"
+
+
 def test_all_lines_or_none(client: TestClient, supplier: dict[str, Any]) -> None:
     plenty = create_part(client, supplier["id"], on_hand=10)["id"]
     scarce = create_part(client, supplier["id"], on_hand=1)["id"]
@@ -152,13 +163,7 @@ def test_200_concurrent_one_unit_reservations_against_20_units(
     def attempt(n: int) -> str:
         if n < 40:
             start.wait()
-        data = ReservationCreate(idempotency_key=f"race-order-{n:03d}", lines=[{"part_id": part_id, "quantity": 1}])
-        try:
-            with session_scope(engine) as session:
-                reservations.reserve(session, SYSTEM_ACTOR, data)
-            return "reserved"
-        except Conflict:
-            return "refused"
+        return reserve_one_unit(engine, f"race-order-{n:03d}", part_id)
 
     with ThreadPoolExecutor(max_workers=40) as pool:
         outcomes = list(pool.map(attempt, range(200)))
@@ -200,13 +205,7 @@ def test_concurrent_reservations_never_oversell_on_either_database(
 
     def attempt(n: int) -> str:
         start.wait()
-        data = ReservationCreate(idempotency_key=f"both-order-{n:03d}", lines=[{"part_id": part_id, "quantity": 1}])
-        try:
-            with session_scope(engine) as session:
-                reservations.reserve(session, SYSTEM_ACTOR, data)
-            return "reserved"
-        except Conflict:
-            return "refused"
+        return reserve_one_unit(engine, f"both-order-{n:03d}", part_id)
 
     with ThreadPoolExecutor(max_workers=16) as pool:
         outcomes = list(pool.map(attempt, range(16)))
