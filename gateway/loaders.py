@@ -62,6 +62,15 @@ def settled(pending: Awaitable[T], then: Callable[[T], R]) -> R:
     return cast(R, later())
 
 
+async def loaded(loader: DataLoader[K, T], keys: Sequence[K]) -> list[T]:
+    """`loader.load_many(keys)`, at once when every key is loaded already (a primed page of
+    parts, say): gathering them would cost a callback and a loop turn each."""
+    pending = [loader.load(key) for key in keys]
+    if all(isinstance(p, asyncio.Future) and p.done() for p in pending):
+        return [cast("asyncio.Future[T]", p).result() for p in pending]
+    return list(await asyncio.gather(*pending))
+
+
 class Loaders:
     def __init__(self, context: Context) -> None:
         self.context = context
@@ -96,7 +105,7 @@ class Loaders:
 
     async def _part_refs(self, part_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         """What the certification service needs to know of each part, from the (primed) part loader."""
-        parts = await self.part.load_many(list(dict.fromkeys(part_ids)))
+        parts = await loaded(self.part, list(dict.fromkeys(part_ids)))
         return {
             str(p["id"]): {
                 "part_id": str(p["id"]),

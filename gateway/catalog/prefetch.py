@@ -59,6 +59,25 @@ async def prefetch_parts(info: Info[Context, None], parts: Sequence[Part], path:
             amounts = {int(p.data.get(column) or 0) for p in parts}
             if currency is not None:
                 pending += [loaders.convert.load((amount, currency)) for amount in amounts if amount]
-    if pending:
-        # A failed upstream fails only the fields that need it: each one re-raises its own error.
-        await asyncio.gather(*pending, return_exceptions=True)
+    await settle(pending)
+
+
+async def settle(pending: Iterable[Awaitable[Any]]) -> None:
+    """Wait until every load is done, without failing on any of them.
+
+    A failed upstream fails only the fields that need it: each one re-raises its own error.
+    The loads of one DataLoader batch are answered together, so waiting on one unfinished load
+    at a time is enough; gathering a page's loads (often a hundred) would cost a callback each.
+    """
+    loads = list({id(p): p for p in pending}.values())
+    futures = [p for p in loads if isinstance(p, asyncio.Future)]
+    others = [p for p in loads if not isinstance(p, asyncio.Future)]
+    if others:
+        await asyncio.gather(*others, return_exceptions=True)
+    waiting = [f for f in futures if not f.done()]
+    while waiting:
+        await asyncio.wait(waiting[:1])
+        waiting = [f for f in waiting if not f.done()]
+    for future in futures:
+        if not future.cancelled():
+            future.exception()  # retrieved here, so that an unused failure is not logged as lost
