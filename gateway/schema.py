@@ -19,6 +19,7 @@ from gateway.catalog.mutations import CatalogMutation
 from gateway.catalog.queries import CatalogQuery
 from gateway.certification.schema import CertificationMutation, CertificationQuery
 from gateway.errors import log_unexpected
+from gateway.execution import GatewayExecutionContext
 from gateway.identity.graphql import IdentityMutation, IdentityQuery
 from gateway.limits import QueryCostLimiter
 from gateway.orders.schema import OrdersMutation, OrdersQuery
@@ -62,6 +63,7 @@ class GatewaySchema(strawberry.Schema):
 schema = GatewaySchema(
     query=Query,
     mutation=Mutation,
+    execution_context_class=GatewayExecutionContext,
     extensions=[
         # Factories: strawberry builds fresh extension instances for each request.
         ReadOnlyApiKeys,

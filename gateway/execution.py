@@ -1,0 +1,272 @@
+"""How the gateway executes a query: graphql-core's executor, with strawberry's wrapping skipped
+for the two kinds of field that need none of it.
+
+strawberry calls every field through its own resolver: it builds a resolve info, converts the
+arguments, runs the field's extensions and calls the function. A page of 20 parts with their
+suppliers, certificates, eligibility and prices is about 580 fields, and that machinery cost more
+than the fields' own work. Most of those fields are one of two kinds:
+
+- a plain attribute of a scalar or enum type (`sku`, `amount`, `status`): read and serialised
+  in place, with no resolve info, no path and no resolver call (a path is made only for an
+  error);
+- a method with only scalar arguments and no field extensions or permission classes
+  (`title(locale:)`, `price(currency:)`, relay's `id`): called directly, with the arguments
+  graphql-core coerced, the source as `self`/`root` and strawberry's own `Info`, as strawberry
+  would call it.
+
+Everything else (input objects, enums or lists as arguments, field extensions, exception
+handlers, middleware from schema extensions) takes strawberry's path unchanged. What a field
+resolves to, the errors and their paths are the same either way; tests/gateway/test_execution.py
+runs queries both ways and compares them. It leans on graphql-core's executor methods
+(`execute_fields`, `execute_field`), which is why pyproject.toml pins graphql-core's minor version.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from graphql import (
+    GraphQLField,
+    GraphQLLeafType,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    is_leaf_type,
+)
+from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
+from graphql.execution.values import get_argument_values
+from graphql.pyutils import Path, Undefined, UndefinedType, gather_with_cancel
+from strawberry import ID
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.types.base import StrawberryMaybe, StrawberryOptional
+from strawberry.types.field import StrawberryField
+
+if TYPE_CHECKING:
+    from strawberry.schema.schema import Schema as StrawberrySchema
+
+# Argument types that strawberry hands to a resolver exactly as graphql-core coerced them.
+AS_COERCED = (str, int, float, bool, ID)
+
+
+@dataclass(frozen=True, slots=True)
+class Attribute:
+    """A plain attribute of a scalar or enum type."""
+
+    python_name: str
+    leaf_type: GraphQLLeafType
+    non_null: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Method:
+    """A resolver that strawberry would call with nothing but its coerced scalar arguments."""
+
+    function: Callable[..., Any]
+    pass_self: bool
+    source_parameter: str | None  # `root` or `parent`
+    info_parameter: str | None
+    python_names: dict[str, str]  # GraphQL argument name -> parameter
+    field: StrawberryField
+    info_class: type
+
+
+Plan = Attribute | Method | None
+
+
+def _as_coerced(annotation: Any) -> bool:
+    if isinstance(annotation, StrawberryMaybe):
+        return False
+    if isinstance(annotation, StrawberryOptional):
+        annotation = annotation.of_type
+    return annotation in AS_COERCED
+
+
+def plan_for(field_def: GraphQLField, schema: StrawberrySchema) -> Plan:
+    """How a field can be executed directly, or None for strawberry's own path."""
+    field = field_def.extensions.get("strawberry-definition")
+    if not isinstance(field, StrawberryField) or field.extensions or schema.exception_handlers:
+        return None
+    config = schema.config
+    if field.base_resolver is None:
+        if field_def.args or config.default_resolver is not getattr:
+            return None
+        non_null = isinstance(field_def.type, GraphQLNonNull)
+        inner = field_def.type.of_type if isinstance(field_def.type, GraphQLNonNull) else field_def.type
+        if not is_leaf_type(inner):
+            return None
+        return Attribute(field.python_name, inner, non_null)
+    resolver = field.base_resolver
+    function = resolver.wrapped_func
+    if not callable(function) or not all(_as_coerced(argument.type) for argument in field.arguments):
+        return None
+    source = resolver.root_parameter or resolver.parent_parameter
+    return Method(
+        function=function,
+        pass_self=resolver.self_parameter is not None,
+        source_parameter=source.name if source else None,
+        info_parameter=resolver.info_parameter.name if resolver.info_parameter else None,
+        python_names={
+            config.name_converter.from_argument(argument): str(argument.python_name) for argument in field.arguments
+        },
+        field=field,
+        info_class=config.info_class,
+    )
+
+
+# id(GraphQLField) -> (the field, its plan). The field is kept to tell a reused id from its own.
+_plans: dict[int, tuple[GraphQLField, Plan]] = {}
+
+
+class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        middleware = self.middleware_manager
+        self.direct = middleware is None or not middleware.middlewares
+        self.strawberry_schema: StrawberrySchema = self.schema._strawberry_schema  # type: ignore[attr-defined]
+        # A field node's arguments are the same on every item of a list within one request.
+        self.arguments: dict[int, dict[str, Any]] = {}
+
+    def plan(self, field_def: GraphQLField) -> Plan:
+        entry = _plans.get(id(field_def))
+        if entry is None or entry[0] is not field_def:
+            entry = _plans[id(field_def)] = (field_def, plan_for(field_def, self.strawberry_schema))
+        return entry[1]
+
+    def execute_fields(
+        self,
+        parent_type: GraphQLObjectType,
+        source_value: Any,
+        path: Path | None,
+        grouped_field_set: GroupedFieldSet,
+        position_context: Any,
+    ) -> Any:
+        if not self.direct:
+            return super().execute_fields(parent_type, source_value, path, grouped_field_set, position_context)
+        # graphql-core's own loop, with plain attributes answered in place.
+        results: dict[str, Any] = {}
+        awaitable_fields: list[str] = []
+        fields = parent_type.fields
+        try:
+            for response_name, field_details_list in grouped_field_set.items():
+                field_def = fields.get(field_details_list[0].node.name.value)
+                plan = self.plan(field_def) if field_def is not None else None
+                if isinstance(plan, Attribute):
+                    results[response_name] = self.complete_attribute(
+                        plan, parent_type, source_value, field_details_list, path, response_name
+                    )
+                    continue
+                field_path = Path(path, response_name, parent_type.name)
+                result = self.execute_field(parent_type, source_value, field_details_list, field_path, position_context)
+                if result is not Undefined:
+                    results[response_name] = result
+                    if self.is_awaitable(result):
+                        awaitable_fields.append(response_name)
+        except Exception:
+            if awaitable_fields:
+                self.settle_in_background([results[name] for name in awaitable_fields])
+            raise
+        if not awaitable_fields:
+            return results
+        return _awaited(results, awaitable_fields)
+
+    def complete_attribute(
+        self,
+        plan: Attribute,
+        parent_type: GraphQLObjectType,
+        source: Any,
+        field_details_list: FieldDetailsList,
+        path: Path | None,
+        response_name: str,
+    ) -> Any:
+        try:
+            value = getattr(source, plan.python_name)
+            if isinstance(value, Exception):
+                raise value
+            if value is None or value is Undefined:
+                if plan.non_null:
+                    field_name = field_details_list[0].node.name.value
+                    raise TypeError(f"Cannot return null for non-nullable field {parent_type.name}.{field_name}.")
+                return None
+            return self.complete_leaf_value(plan.leaf_type, value)
+        except Exception as raw_error:
+            field_def = parent_type.fields[field_details_list[0].node.name.value]
+            field_path = Path(path, response_name, parent_type.name)
+            self.handle_field_error(raw_error, field_def.type, field_details_list, field_path)  # raises when non-null
+            return None
+
+    def execute_field(
+        self,
+        parent_type: GraphQLObjectType,
+        source: Any,
+        field_details_list: FieldDetailsList,
+        path: Path,
+        position_context: Any,
+    ) -> Any | UndefinedType:
+        first = field_details_list[0]
+        field_def = parent_type.fields.get(first.node.name.value)
+        plan = self.plan(field_def) if self.direct and field_def is not None else None
+        if not isinstance(plan, Method) or field_def is None:
+            return super().execute_field(parent_type, source, field_details_list, path, position_context)
+        # graphql-core's execute_field, calling the method itself instead of strawberry's wrapper.
+        return_type = field_def.type
+        info = self.build_resolve_info(field_def, [d.node for d in field_details_list], parent_type, path)
+        try:
+            kwargs = self.method_arguments(plan, field_def, field_details_list)
+            if plan.source_parameter is not None:
+                kwargs[plan.source_parameter] = source
+            if plan.info_parameter is not None:
+                kwargs[plan.info_parameter] = plan.info_class(_raw_info=info, _field=plan.field)
+            result = plan.function(source, **kwargs) if plan.pass_self else plan.function(**kwargs)
+            if self.is_awaitable(result):
+                return self.complete_awaitable_value(
+                    return_type, field_details_list, info, path, result, position_context
+                )
+            completed = self.complete_value(return_type, field_details_list, info, path, result, position_context)
+            if self.is_awaitable(completed):
+                return self.completed_later(completed, return_type, field_details_list, path)
+            return completed
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, return_type, field_details_list, path)
+            return None
+
+    def method_arguments(
+        self, plan: Method, field_def: GraphQLField, field_details_list: FieldDetailsList
+    ) -> dict[str, Any]:
+        first = field_details_list[0]
+        node = first.node
+        if not (field_def.args or node.arguments):
+            return {}
+        shared = first.fragment_variable_values is None
+        coerced = self.arguments.get(id(node)) if shared else None
+        if coerced is None:
+            coerced = get_argument_values(
+                field_def, node, self.variable_values, first.fragment_variable_values, self.hide_suggestions
+            )
+            if shared:
+                self.arguments[id(node)] = coerced
+        return {plan.python_names[name]: value for name, value in coerced.items()}
+
+    async def completed_later(
+        self,
+        completed: Awaitable[Any],
+        return_type: GraphQLOutputType,
+        field_details_list: FieldDetailsList,
+        path: Path,
+    ) -> Any:
+        try:
+            return await completed
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, return_type, field_details_list, path)
+            return None
+
+
+async def _awaited(results: dict[str, Any], awaitable_fields: list[str]) -> dict[str, Any]:
+    if len(awaitable_fields) == 1:
+        name = awaitable_fields[0]
+        results[name] = await results[name]
+    else:
+        awaited = await gather_with_cancel(*(results[name] for name in awaitable_fields))
+        results.update(zip(awaitable_fields, awaited, strict=True))
+    return results
