@@ -19,7 +19,7 @@ from strawberry.permission import BasePermission
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types import Info
 
-from gateway.execution import Attribute, GatewayExecutionContext, Method, plan_for
+from gateway.execution import Attribute, GatewayExecutionContext, GlobalId, Method, plan_for
 from gateway.schema import schema as gateway_schema
 
 
@@ -87,6 +87,17 @@ class Item(relay.Node):
         return "secret"
 
 
+@strawberry.type
+class Batch(relay.Node):
+    """A Node that makes its ids its own way: relay's machinery must be asked."""
+
+    code: relay.NodeID[str]
+
+    @classmethod
+    def resolve_id(cls, root: Batch, *, info: Info) -> str:
+        return f"batch-{root.code.lower()}"
+
+
 def item(n: int) -> Item:
     return Item(
         id=str(n),
@@ -106,6 +117,10 @@ class Query:
     @strawberry.field
     def items(self) -> list[Item]:
         return list(ITEMS.values())
+
+    @strawberry.field
+    def batches(self) -> list[Batch]:
+        return [Batch(code="A1"), Batch(code="B2")]
 
     @strawberry.field
     def damaged(self) -> list[Item] | None:
@@ -170,6 +185,13 @@ def test_a_listing_is_answered_the_same() -> None:
     assert [i["note"] for i in data["items"]] == [None, "note 2", None, "note 4", None]
 
 
+def test_a_node_with_its_own_ids_keeps_them() -> None:
+    data, errors = both("{ batches { id } items { id } }")
+    assert errors == []
+    assert data["batches"][0]["id"] == str(relay.GlobalID("Batch", "batch-a1"))
+    assert data["items"][1]["id"] == str(relay.GlobalID("Item", "2"))
+
+
 def test_async_methods_are_answered_the_same() -> None:
     async def run(execution_context_class: type) -> Any:
         schema = strawberry.Schema(query=Query, execution_context_class=execution_context_class)
@@ -211,8 +233,10 @@ def test_the_listing_fields_of_the_gateway_take_the_direct_path() -> None:
 
     for type_name, field_name in [("Part", "sku"), ("Money", "amount"), ("Certificate", "status")]:
         assert isinstance(plan(type_name, field_name), Attribute), (type_name, field_name)
-    for type_name, field_name in [("Part", "id"), ("Part", "title"), ("Part", "price"), ("Part", "eligibility")]:
+    for type_name, field_name in [("Part", "title"), ("Part", "price"), ("Part", "eligibility")]:
         assert isinstance(plan(type_name, field_name), Method), (type_name, field_name)
+    for type_name in ("Part", "Supplier", "Certificate", "Order"):
+        assert isinstance(plan(type_name, "id"), GlobalId), type_name
     # An input object as argument is converted by strawberry: its path.
     assert plan("Mutation", "createQuote") is None
 
