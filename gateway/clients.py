@@ -15,7 +15,6 @@ asked for over and over, and without the cache every request costs the services 
 from __future__ import annotations
 
 import asyncio
-import json as jsonlib
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
@@ -23,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import httpx
+import orjson
 from httpx_aiohttp import AiohttpTransport
 
 from gateway.settings import GatewaySettings
@@ -172,22 +172,28 @@ class Upstream:
         path: str,
         *,
         caller: Hashable,
-        headers: dict[str, str],
+        headers: Callable[[], dict[str, str]],
         params: dict[str, Any] | None = None,
         body: Any = None,
         fresh: bool = False,
     ) -> Any:
         """A read for `caller`, answered from the cache while fresh unless `fresh` is asked. With a
-        body it is POSTed: the services take long id lists (a page of parts) in a body, not a URL."""
+        body it is POSTed: the services take long id lists (a page of parts) in a body, not a URL.
+        `headers` is asked only when the call is made: a hit needs no internal token."""
 
         async def fetch() -> Any:
             if body is None:
-                return await self.get_json(path, headers=headers, params=params)
-            return (await self.request("POST", path, headers=headers, json=body, only_reads=True)).json()
+                return await self.get_json(path, headers=headers(), params=params)
+            return (await self.request("POST", path, headers=headers(), json=body, only_reads=True)).json()
 
         if fresh:
             return await fetch()
-        key = (path, caller, jsonlib.dumps(params, sort_keys=True), jsonlib.dumps(body, sort_keys=True))
+        key = (
+            path,
+            caller,
+            orjson.dumps(params, option=orjson.OPT_SORT_KEYS),
+            orjson.dumps(body, option=orjson.OPT_SORT_KEYS),
+        )
         return await self.cache.get(key, fetch)
 
     async def get_json(self, path: str, *, headers: dict[str, str], params: dict[str, Any] | None = None) -> Any:

@@ -92,7 +92,7 @@ class Context(BaseContext):
         return await upstream.read_json(
             path,
             caller=actor,
-            headers=self.upstream_headers(),
+            headers=self.upstream_headers,
             params=params,
             body=body,
             fresh=actor.role not in (Role.ANONYMOUS, Role.BUYER),

@@ -32,20 +32,26 @@ def _fields(selections: Iterable[Selection]) -> list[SelectedField]:
     return found
 
 
-def selected_under(info: Info[Context, None], path: Sequence[str]) -> list[SelectedField]:
-    """The fields selected below the current field at `path`, e.g. ("edges", "node")."""
-    fields = _fields(s for field in info.selected_fields for s in field.selections)
+def selected_under(selected: Sequence[Selection], path: Sequence[str]) -> list[SelectedField]:
+    """The fields selected below the current field (`info.selected_fields`, which strawberry
+    builds afresh, for the whole subtree, each time it is read) at `path`, e.g. ("edges", "node")."""
+    fields = _fields(s for field in _fields(selected) for s in field.selections)
     for name in path:
         fields = _fields(s for field in fields if field.name == name for s in field.selections)
     return fields
 
 
-async def prefetch_parts(info: Info[Context, None], parts: Sequence[Part], path: Sequence[str] = ()) -> None:
+async def prefetch_parts(
+    info: Info[Context, None],
+    parts: Sequence[Part],
+    path: Sequence[str] = (),
+    selected: Sequence[Selection] | None = None,
+) -> None:
     from gateway.catalog.types import conversion_currency, eligibility_country
 
     loaders = info.context.loaders
     pending: list[Awaitable[Any]] = []
-    for field in selected_under(info, path):
+    for field in selected_under(info.selected_fields if selected is None else selected, path):
         if field.name == "supplier":
             pending += [loaders.supplier.load(str(p.data["supplier_id"])) for p in parts]
         elif field.name == "certificates":

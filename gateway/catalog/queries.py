@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import strawberry
 from strawberry.types import Info
+from strawberry.types.nodes import Selection
 
 from gateway.catalog.prefetch import prefetch_parts, selected_under
 from gateway.catalog.types import (
@@ -43,8 +45,8 @@ class PartFilter:
     in_stock: bool | None = None
 
 
-def _wants_facets(info: Info[Context, None]) -> bool:
-    return any(field.name == "facets" for field in selected_under(info, ()))
+def _wants_facets(selected: Sequence[Selection]) -> bool:
+    return any(field.name == "facets" for field in selected_under(selected, ()))
 
 
 def _facets(raw: dict[str, Any] | None) -> PartFacets | None:
@@ -67,7 +69,8 @@ async def search_parts(
     params: dict[str, Any] = {k: v for k, v in filters.items() if v is not None}
     if search:
         params["q"] = search
-    params["facets"] = _wants_facets(info)
+    selected = info.selected_fields
+    params["facets"] = _wants_facets(selected)
     edges: list[PartEdge] = []
     cursor = after
     facets = None
@@ -98,7 +101,7 @@ async def search_parts(
         has_next = catalog_has_next or not examined_whole_page
         if len(edges) == size or not catalog_has_next:
             break
-    await prefetch_parts(info, [edge.node for edge in edges], ("edges", "node"))
+    await prefetch_parts(info, [edge.node for edge in edges], ("edges", "node"), selected)
     return PartConnection(
         edges=edges,
         # The last part examined, kept or not, so the next page resumes after it.
