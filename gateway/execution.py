@@ -152,6 +152,7 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
         self.strawberry_schema: StrawberrySchema = self.schema._strawberry_schema  # type: ignore[attr-defined]
         # A field node's arguments are the same on every item of a list within one request.
         self.arguments: dict[int, dict[str, Any]] = {}
+        self.selections: dict[int, tuple[GroupedFieldSet, list[tuple[str, FieldDetailsList, Plan]]]] = {}
 
     def plan(self, field_def: GraphQLField) -> Plan:
         extensions = field_def.extensions
@@ -173,11 +174,8 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
         # graphql-core's own loop, with plain attributes answered in place.
         results: dict[str, Any] = {}
         awaitable_fields: list[str] = []
-        fields = parent_type.fields
         try:
-            for response_name, field_details_list in grouped_field_set.items():
-                field_def = fields.get(field_details_list[0].node.name.value)
-                plan = self.plan(field_def) if field_def is not None else None
+            for response_name, field_details_list, plan in self.steps(parent_type, grouped_field_set):
                 if isinstance(plan, Attribute):
                     results[response_name] = self.complete_attribute(
                         plan, parent_type, source_value, field_details_list, path, response_name
@@ -203,6 +201,21 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if not awaitable_fields:
             return results
         return _awaited(results, awaitable_fields)
+
+    def steps(
+        self, parent_type: GraphQLObjectType, grouped_field_set: GroupedFieldSet
+    ) -> list[tuple[str, FieldDetailsList, Plan]]:
+        """Each field of a selection with its plan, looked up once per request: graphql-core hands
+        the same selection for every item of a list (each of a page's parts, say)."""
+        key = id(grouped_field_set)
+        entry = self.selections.get(key)
+        if entry is None or entry[0] is not grouped_field_set:
+            steps = []
+            for response_name, field_details_list in grouped_field_set.items():
+                field_def = parent_type.fields.get(field_details_list[0].node.name.value)
+                steps.append((response_name, field_details_list, self.plan(field_def) if field_def else None))
+            entry = self.selections[key] = (grouped_field_set, steps)
+        return entry[1]
 
     def complete_attribute(
         self,
