@@ -53,7 +53,9 @@ class Component:
         return f"http://127.0.0.1:{self.port}"
 
 
-def _uvicorn(factory: str, settings: ServiceSettings, workers: int = 1) -> list[str]:
+def _uvicorn(factory: str, settings: ServiceSettings, workers: int = 1, quiet: bool = False) -> list[str]:
+    """The command serving one app. `quiet`: no access log (for the gateway, where every line
+    would read "POST /graphql 200" and say nothing an operator can use)."""
     return [
         sys.executable,
         "-m",
@@ -65,6 +67,7 @@ def _uvicorn(factory: str, settings: ServiceSettings, workers: int = 1) -> list[
         "--port",
         str(settings.port),
         "--no-server-header",
+        *(["--no-access-log"] if quiet else []),
         *(["--workers", str(workers)] if workers > 1 else []),
     ]
 
@@ -98,7 +101,7 @@ def plan(
                 name,
                 settings.port,
                 f"TONGNAN_{name.upper()}_PORT",
-                _uvicorn(factory, settings, gateway.workers if name == "gateway" else 1),
+                _uvicorn(factory, settings, gateway.workers if name == "gateway" else 1, quiet=name == "gateway"),
                 ready_path="/readyz",
                 url_path="/graphql" if name == "gateway" else "/docs",
             )
