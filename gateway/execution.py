@@ -9,6 +9,7 @@ than the fields' own work. Most of those fields are one of two kinds:
 - a plain attribute of a scalar or enum type (`sku`, `amount`, `status`): read and serialised
   in place, with no resolve info, no path and no resolver call (a path is made only for an
   error);
+- a plain attribute that is a list of those (`missingSchemes`), when it holds no null;
 - relay's `id` of a Node that keeps relay's own `resolve_id` and `resolve_typename`: base64 of
   `Type:id`, made in place as relay.Node._id makes it (88 of them on a page);
 - a method with only scalar arguments and no field extensions or permission classes
@@ -31,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 from graphql import (
     GraphQLField,
     GraphQLLeafType,
+    GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
@@ -62,6 +64,14 @@ class Attribute:
 
 
 @dataclass(frozen=True, slots=True)
+class LeafList:
+    """A plain attribute that is a list of non-null scalars or enums (`missingSchemes`)."""
+
+    python_name: str
+    leaf_type: GraphQLLeafType
+
+
+@dataclass(frozen=True, slots=True)
 class Method:
     """A resolver that strawberry would call with nothing but its coerced scalar arguments."""
 
@@ -79,7 +89,7 @@ class GlobalId:
     """relay's `id` field."""
 
 
-Plan = Attribute | GlobalId | Method | None
+Plan = Attribute | LeafList | GlobalId | Method | None
 
 # relay.Node's own `id` resolver, which every Node type inherits.
 NODE_ID = next(f for f in get_object_definition(relay.Node, strict=True).fields if f.python_name == "_id").base_resolver
@@ -117,9 +127,15 @@ def plan_for(field_def: GraphQLField, schema: StrawberrySchema) -> Plan:
             return None
         non_null = isinstance(field_def.type, GraphQLNonNull)
         inner = field_def.type.of_type if isinstance(field_def.type, GraphQLNonNull) else field_def.type
-        if not is_leaf_type(inner):
-            return None
-        return Attribute(field.python_name, inner, non_null)
+        if is_leaf_type(inner):
+            return Attribute(field.python_name, inner, non_null)
+        if (
+            isinstance(inner, GraphQLList)
+            and isinstance(inner.of_type, GraphQLNonNull)
+            and is_leaf_type(inner.of_type.of_type)
+        ):
+            return LeafList(field.python_name, inner.of_type.of_type)
+        return None
     resolver = field.base_resolver
     function = resolver.wrapped_func
     if NODE_ID is not None and getattr(function, "__func__", None) is getattr(NODE_ID.wrapped_func, "__func__", 0):
@@ -181,6 +197,9 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
                         plan, parent_type, source_value, field_details_list, path, response_name
                     )
                     continue
+                if isinstance(plan, LeafList) and (items := self.leaf_list(plan, source_value)) is not None:
+                    results[response_name] = items
+                    continue
                 if (
                     isinstance(plan, GlobalId)
                     and (id_attribute := node_id_attribute(type(source_value)))
@@ -216,6 +235,17 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 steps.append((response_name, field_details_list, self.plan(field_def) if field_def else None))
             entry = self.selections[key] = (grouped_field_set, steps)
         return entry[1]
+
+    def leaf_list(self, plan: LeafList, source: Any) -> list[Any] | None:
+        """The list serialised, or None for anything but a list of values (a null, a missing
+        item, a value that does not serialise), which graphql-core's own path then answers."""
+        value = getattr(source, plan.python_name, None)
+        if type(value) is not list or None in value:
+            return None
+        try:
+            return [self.complete_leaf_value(plan.leaf_type, item) for item in value]
+        except Exception:
+            return None
 
     def complete_attribute(
         self,

@@ -19,7 +19,7 @@ from strawberry.permission import BasePermission
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types import Info
 
-from gateway.execution import Attribute, GatewayExecutionContext, GlobalId, Method, plan_for
+from gateway.execution import Attribute, GatewayExecutionContext, GlobalId, LeafList, Method, plan_for
 from gateway.schema import schema as gateway_schema
 
 
@@ -128,6 +128,12 @@ class Query:
         broken.must = None  # type: ignore[assignment]
         return [item(8), broken]
 
+    @strawberry.field
+    def gappy(self) -> list[Item] | None:
+        gap = item(7)
+        gap.tags = ["t7", None]  # type: ignore[list-item]
+        return [item(6), gap]
+
 
 class Shouting(SchemaExtension):
     """A schema extension that wraps every field (middleware): the direct path must step aside."""
@@ -212,6 +218,13 @@ def test_errors_land_on_the_same_paths() -> None:
     assert ("Cannot return null for non-nullable field Item.must.", ("damaged", 1, "must")) in messages
 
 
+def test_a_list_of_scalars_with_a_gap_fails_the_same_way() -> None:
+    data, errors = both("{ items { tags } gappy { sku tags } }")
+    assert data["items"][0]["tags"] == ["t1", "all"]
+    assert data["gappy"] is None
+    assert errors[0][:2] == ("Cannot return null for non-nullable field Item.tags.", ["gappy", 1, "tags", 1])
+
+
 def test_a_failing_required_method_nulls_its_parent_the_same_way() -> None:
     data, errors = both("{ items { sku brokenRequired } }")
     assert data is None
@@ -233,6 +246,7 @@ def test_the_listing_fields_of_the_gateway_take_the_direct_path() -> None:
 
     for type_name, field_name in [("Part", "sku"), ("Money", "amount"), ("Certificate", "status")]:
         assert isinstance(plan(type_name, field_name), Attribute), (type_name, field_name)
+    assert isinstance(plan("Eligibility", "missingSchemes"), LeafList)
     for type_name, field_name in [("Part", "title"), ("Part", "price"), ("Part", "eligibility")]:
         assert isinstance(plan(type_name, field_name), Method), (type_name, field_name)
     for type_name in ("Part", "Supplier", "Certificate", "Order"):
