@@ -12,8 +12,9 @@ requests per second and p50/p95/p99 of:
   four batch calls at once), the floor any gateway adds to;
 - in-memory: the same query executed by the same schema in this process on the data the
   services returned, without HTTP (the GraphQL layer's own ceiling);
-- plain: a response of the same shape from a schema of plain attributes, no resolvers
-  (bench/plain_schema.py): what strawberry and graphql-core alone need, the floor under that;
+- plain: a response of the same shape from a schema of plain attributes, no resolvers, on
+  strawberry's own executor (bench/plain_schema.py): what strawberry and graphql-core alone
+  need on this machine, the yardstick for the other three;
 
 and the ratios graphql/in-memory and graphql/rest. With `--workers 2` the gateway runs one
 process per core; `--read-cache-seconds 0` turns off its cache of browsing reads, so that every
