@@ -198,6 +198,13 @@ def test_a_node_with_its_own_ids_keeps_them() -> None:
     assert data["items"][1]["id"] == str(relay.GlobalID("Item", "2"))
 
 
+def test_meta_fields_and_introspection_are_answered_the_same() -> None:
+    data, errors = both('{ items { __typename sku } __type(name: "Item") { fields { name } } }')
+    assert errors == []
+    assert data["items"][0] == {"__typename": "Item", "sku": "SKU-1"}
+    assert {"name": "validUntil"} in data["__type"]["fields"]
+
+
 def test_async_methods_are_answered_the_same() -> None:
     async def run(execution_context_class: type) -> Any:
         schema = strawberry.Schema(query=Query, execution_context_class=execution_context_class)
