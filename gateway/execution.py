@@ -1,10 +1,10 @@
 """How the gateway executes a query: graphql-core's executor, with strawberry's wrapping skipped
-for the two kinds of field that need none of it.
+for the kinds of field that need none of it.
 
 strawberry calls every field through its own resolver: it builds a resolve info, converts the
 arguments, runs the field's extensions and calls the function. A page of 20 parts with their
 suppliers, certificates, eligibility and prices is about 580 fields, and that machinery cost more
-than the fields' own work. Most of those fields are one of two kinds:
+than the fields' own work. Most of those fields are of these kinds:
 
 - a plain attribute of a scalar or enum type (`sku`, `amount`, `status`): read and serialised
   in place, with no resolve info, no path and no resolver call (a path is made only for an
@@ -19,7 +19,8 @@ than the fields' own work. Most of those fields are one of two kinds:
 Everything else (input objects, enums or lists as arguments, field extensions, exception
 handlers, middleware from schema extensions) takes strawberry's path unchanged. What a field
 resolves to, the errors and their paths are the same either way; tests/gateway/test_execution.py
-runs queries both ways and compares them. It leans on graphql-core's executor methods
+runs queries both ways and compares them. The listing executes in half the time strawberry's
+own executor takes (README, Performance). It leans on graphql-core's executor methods
 (`execute_fields`, `execute_field`), which is why pyproject.toml pins graphql-core's minor version.
 """
 
