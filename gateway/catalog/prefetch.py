@@ -9,16 +9,55 @@ every one of those fields then finds its data ready and resolves without a corou
 from __future__ import annotations
 
 import asyncio
+from collections import OrderedDict
 from collections.abc import Awaitable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
+import orjson
+from graphql import FieldNode
 from strawberry.types import Info
-from strawberry.types.nodes import SelectedField, Selection
+from strawberry.types.nodes import SelectedField, Selection, convert_selections, get_variable_values
 
 from gateway.context import Context
 
 if TYPE_CHECKING:
     from gateway.catalog.types import Part
+
+
+class SelectionCache:
+    """`info.selected_fields`, converted once per query and variables instead of on every request.
+
+    Strawberry rebuilds the whole subtree each time it is read, which for the storefront's
+    listing was a twentieth of executing it. A document's field nodes stay the same objects
+    while strawberry's parser cache holds it, so they key the entry (kept alive with it, so
+    that an id is never taken for another node's), together with the variables' values.
+    The selections handed out are shared: callers only read them.
+    """
+
+    def __init__(self, maxsize: int = 1024) -> None:
+        self.maxsize = maxsize
+        self._entries: OrderedDict[tuple[Any, ...], tuple[tuple[FieldNode, ...], list[Selection]]] = OrderedDict()
+
+    def get(self, info: Info[Context, None]) -> list[Selection]:
+        raw = info._raw_info
+        nodes = tuple(raw.field_nodes)
+        try:
+            variables = orjson.dumps(get_variable_values(raw), option=orjson.OPT_SORT_KEYS)
+        except TypeError:  # a value orjson cannot write: convert without the cache
+            return info.selected_fields
+        key = (*map(id, nodes), variables)
+        entry = self._entries.get(key)
+        if entry is not None and all(a is b for a, b in zip(entry[0], nodes, strict=True)):
+            self._entries.move_to_end(key)
+            return entry[1]
+        selected = convert_selections(raw, nodes)
+        self._entries[key] = (nodes, selected)
+        if len(self._entries) > self.maxsize:
+            self._entries.popitem(last=False)
+        return selected
+
+
+selected_fields = SelectionCache().get
 
 
 def _fields(selections: Iterable[Selection]) -> list[SelectedField]:
@@ -51,7 +90,7 @@ async def prefetch_parts(
 
     loaders = info.context.loaders
     pending: list[Awaitable[Any]] = []
-    for field in selected_under(info.selected_fields if selected is None else selected, path):
+    for field in selected_under(selected_fields(info) if selected is None else selected, path):
         if field.name == "supplier":
             pending += [loaders.supplier.load(str(p.data["supplier_id"])) for p in parts]
         elif field.name == "certificates":

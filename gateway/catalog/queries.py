@@ -9,7 +9,7 @@ import strawberry
 from strawberry.types import Info
 from strawberry.types.nodes import Selection
 
-from gateway.catalog.prefetch import prefetch_parts, selected_under
+from gateway.catalog.prefetch import prefetch_parts, selected_fields, selected_under
 from gateway.catalog.types import (
     FacetCount,
     Part,
@@ -69,7 +69,7 @@ async def search_parts(
     params: dict[str, Any] = {k: v for k, v in filters.items() if v is not None}
     if search:
         params["q"] = search
-    selected = info.selected_fields
+    selected = selected_fields(info)
     params["facets"] = _wants_facets(selected)
     edges: list[PartEdge] = []
     cursor = after
