@@ -2,14 +2,15 @@ from __future__ import annotations
 
 import httpx
 from fastapi import FastAPI
+from starlette.routing import Route
 
 from gateway.clients import ServiceClients
-from gateway.context import context_getter
-from gateway.errors import CodedGraphQLRouter, RequestRefused, request_refused_handler
+from gateway.errors import RequestRefused, request_refused_handler
 from gateway.identity.throttle import LoginThrottle
 from gateway.limits import BodySizeLimit, TokenBuckets
 from gateway.schema import schema
 from gateway.settings import GatewaySettings
+from gateway.view import GatewayGraphQL
 from services.common.app import build_service_app
 
 
@@ -42,12 +43,9 @@ def create_app(
     )
     app.add_exception_handler(RequestRefused, request_refused_handler)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, max_upload_bytes=settings.max_upload_bytes)
-    # Multipart requests carry uploads (a certificate's PDF); the router takes them only with
-    # a credential header, which a form on another site cannot send (see CodedGraphQLRouter).
-    app.include_router(
-        CodedGraphQLRouter(
-            schema, graphql_ide="graphiql", context_getter=context_getter, multipart_uploads_enabled=True
-        ),
-        prefix="/graphql",
+    # Multipart requests carry uploads (a certificate's PDF); the view takes them only with
+    # a credential header, which a form on another site cannot send (see GatewayGraphQL).
+    app.router.routes.append(
+        Route("/graphql", GatewayGraphQL(schema, graphql_ide="graphiql", multipart_uploads_enabled=True))
     )
     return app

@@ -6,11 +6,10 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any, TypeVar
 
-from fastapi import Request
 from sqlalchemy import Engine
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
-from strawberry.fastapi import BaseContext
+from starlette.requests import HTTPConnection
 
 from gateway.clients import ServiceClients, Upstream
 from gateway.errors import RequestRefused
@@ -28,7 +27,7 @@ from services.common.internal_auth import ANONYMOUS, SYSTEM, Actor, Role, intern
 T = TypeVar("T")
 
 
-class Context(BaseContext):
+class Context:
     def __init__(
         self,
         *,
@@ -40,7 +39,6 @@ class Context(BaseContext):
         client_address: str,
         locale: str = "en",
     ) -> None:
-        super().__init__()
         self.settings = settings
         self.engine = engine
         self.clients = clients
@@ -103,7 +101,7 @@ class Context(BaseContext):
         return internal_headers(SYSTEM, self.settings.internal_secret.get_secret_value())
 
 
-def _credential(request: Request) -> str | None:
+def _credential(request: HTTPConnection) -> str | None:
     header = request.headers.get("authorization", "")
     scheme, _, value = header.partition(" ")
     if scheme.lower() == "bearer" and value.strip():
@@ -112,7 +110,7 @@ def _credential(request: Request) -> str | None:
     return api_key or None
 
 
-def client_address(request: Request, trusted_proxies: frozenset[str]) -> str:
+def client_address(request: HTTPConnection, trusted_proxies: frozenset[str]) -> str:
     """The visitor's address: the peer's, or, when the peer is one of our own front ends,
     the last address it appended to X-Forwarded-For."""
     peer = request.client.host if request.client else "unknown"
@@ -122,7 +120,7 @@ def client_address(request: Request, trusted_proxies: frozenset[str]) -> str:
     return peer
 
 
-async def context_getter(request: Request) -> Context:
+async def context_getter(request: HTTPConnection) -> Context:
     """Reads credentials once; a bad one refuses the whole request, even for public fields,
     so an integrator with a revoked key finds out at once rather than seeing public data."""
     app = request.app

@@ -10,14 +10,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import orjson
-from cross_web import AsyncHTTPRequestAdapter
 from fastapi import Request
 from fastapi.responses import JSONResponse
 from graphql import GraphQLError
-from strawberry.fastapi import GraphQLRouter
-from strawberry.http import GraphQLHTTPResponse
-from strawberry.types import ExecutionResult
 
 from services.common.errors import DomainError
 
@@ -84,31 +79,6 @@ def log_unexpected(errors: list[GraphQLError]) -> None:
     for error in errors:
         if (coded(error).extensions or {}).get("code") == "INTERNAL":
             log.error("unexpected error in GraphQL resolver", exc_info=error.original_error or error)
-
-
-class CodedGraphQLRouter(GraphQLRouter[Any, None]):
-    """Every error of every response passes `coded`, parse errors included.
-
-    Multipart requests (file uploads) are taken only with an Authorization or X-API-Key
-    header: a form on another site can post multipart/form-data without a CORS preflight,
-    but cannot set those headers, so no visitor's browser is made to run a mutation."""
-
-    def encode_json(self, data: object) -> bytes:
-        # A page of parts is tens of KB of JSON per response; orjson writes it several times faster.
-        return orjson.dumps(data)
-
-    async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
-        if result.errors:
-            result.errors = [coded(e) for e in result.errors]
-        return await super().process_result(request, result)
-
-    async def parse_multipart(self, request: AsyncHTTPRequestAdapter) -> dict[str, str]:
-        headers = request.headers
-        if not (headers.get("authorization", "").strip() or headers.get("x-api-key", "").strip()):
-            raise RequestRefused(
-                400, "BAD_USER_INPUT", "a multipart request needs an Authorization or X-API-Key header"
-            )
-        return await super().parse_multipart(request)
 
 
 class RequestRefused(Exception):
