@@ -29,6 +29,9 @@ def create_app(
         description="The public GraphQL API at /graphql (GraphiQL in a browser).",
         on_startup=open_clients,
         on_shutdown=lambda app: app.state.clients.aclose(),
+        # Requests wait on the services, not on the database: their few database calls each take
+        # a connection inside one worker thread and give it back before anything else is awaited.
+        concurrent_requests=None,
     )
     app.state.login_throttle = LoginThrottle(
         per_email=settings.login_failures_per_email,

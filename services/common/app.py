@@ -7,13 +7,43 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequen
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
+import anyio
 from fastapi import APIRouter, Depends, FastAPI, Request
 from sqlmodel import Session
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from services.common.db import make_engine, session_scope
+from services.common.db import POOL_CONNECTIONS, make_engine, session_scope
 from services.common.errors import install_problem_handlers
 from services.common.health import health_router
 from services.common.settings import ServiceSettings, StackSettings
+
+# Requests a service works on at once: one fewer than its pool has connections, that one
+# left for work outside requests (the webhook sender, say).
+CONCURRENT_REQUESTS = POOL_CONNECTIONS - 1
+
+
+class AdmissionLimit:
+    """At most `limit` requests inside the app at once; the others wait their turn, in order.
+
+    A sync route's session keeps its pool connection until FastAPI has validated the route's
+    response, which for a sync route also takes a worker thread. With more requests inside
+    than the pool has connections, every worker thread could be held by a route waiting for a
+    connection while every connection belonged to a route waiting for a thread: each waited
+    out the pool's 30 s and answered 500 (seen on the catalog at 128 concurrent storefront
+    listings). Admitting no more requests than there are connections, no route ever waits
+    for one.
+    """
+
+    def __init__(self, app: ASGIApp, *, limit: int) -> None:
+        self.app = app
+        self.slots = anyio.Semaphore(limit)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        async with self.slots:
+            await self.app(scope, receive, send)
 
 
 def build_service_app(
@@ -24,7 +54,10 @@ def build_service_app(
     routers: Sequence[APIRouter] = (),
     on_startup: Callable[[FastAPI], Awaitable[Any]] | None = None,
     on_shutdown: Callable[[FastAPI], Awaitable[Any]] | None = None,
+    concurrent_requests: int | None = CONCURRENT_REQUESTS,
 ) -> FastAPI:
+    """`concurrent_requests=None` admits every request at once: for an app whose requests never
+    hold a connection while they wait for anything else."""
     engine = make_engine(settings.db_url)
 
     @asynccontextmanager
@@ -45,6 +78,8 @@ def build_service_app(
     app.include_router(health_router(settings.service_name))
     for router in routers:
         app.include_router(router)
+    if concurrent_requests is not None:
+        app.add_middleware(AdmissionLimit, limit=concurrent_requests)
     return app
 
 

@@ -21,6 +21,15 @@ NAMING_CONVENTION = {
 }
 
 
+# Each process's connections: every process of the stack shares one PostgreSQL server's
+# max_connections (100 by default). A burst past the pool waits for a connection rather than
+# failing, and the services admit no more requests at once than this (see services.common.app).
+POOL_SIZE = 5
+POOL_OVERFLOW = 10
+POOL_CONNECTIONS = POOL_SIZE + POOL_OVERFLOW
+POOL_TIMEOUT_SECONDS = 30.0
+
+
 def service_metadata() -> MetaData:
     """A fresh MetaData per service: no service's tables leak into another's database."""
     return MetaData(naming_convention=NAMING_CONVENTION)
@@ -38,17 +47,18 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    sqlite = parsed.get_backend_name() == "sqlite"
+    in_memory = sqlite and parsed.database in (None, "", ":memory:")
+    if not in_memory and "poolclass" not in kwargs:
+        kwargs.setdefault("pool_size", POOL_SIZE)
+        kwargs.setdefault("max_overflow", POOL_OVERFLOW)
+        kwargs.setdefault("pool_timeout", POOL_TIMEOUT_SECONDS)
+    if sqlite:
+        if not in_memory:
+            Path(str(parsed.database)).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    if "poolclass" not in kwargs:
-        # Small pools: every process of the stack shares one server's max_connections (100 by
-        # default); a burst past the pool waits for a connection rather than failing.
-        kwargs.setdefault("pool_size", 5)
-        kwargs.setdefault("max_overflow", 10)
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
 

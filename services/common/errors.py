@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger(__name__)
@@ -108,6 +109,15 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {401: "UNAUTHENTICATED", 403: "FORBIDDEN", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
         return problem(exc.status_code, code.get(exc.status_code, "HTTP_ERROR"), str(exc.detail), str(exc.detail))
+
+    @app.exception_handler(PoolTimeout)
+    async def _busy(request: Request, exc: PoolTimeout) -> JSONResponse:
+        # Every connection stayed taken for the pool's whole timeout: the service is overloaded.
+        # The request got no connection, so it wrote nothing, and the client may try again.
+        log.warning("no database connection for %s %s: %s", request.method, request.url.path, exc)
+        response = problem(503, "SERVICE_BUSY", "Service busy", "the service is overloaded; try again shortly")
+        response.headers["Retry-After"] = "1"
+        return response
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
