@@ -45,6 +45,7 @@ from graphql.pyutils import Path, Undefined, UndefinedType, gather_with_cancel
 from strawberry import ID, relay
 from strawberry.relay.utils import to_base64
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.schema.schema_converter import CustomGraphQLEnumType
 from strawberry.types.base import StrawberryMaybe, StrawberryOptional, get_object_definition
 from strawberry.types.field import StrawberryField
 
@@ -62,6 +63,10 @@ class Attribute:
     python_name: str
     leaf_type: GraphQLLeafType
     non_null: bool
+    # For a strawberry enum, its class and each member's GraphQL name, so that a member is
+    # serialised by one lookup: strawberry's enum type compares it with every value in turn.
+    enum_class: type | None = None
+    enum_names: dict[Any, str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +122,15 @@ def _as_coerced(annotation: Any) -> bool:
     return annotation in AS_COERCED
 
 
+def _enum_names(enum_type: CustomGraphQLEnumType) -> dict[Any, str] | None:
+    """Each member's name as strawberry serialises it, or None if one of them does not."""
+    members: list[Any] = list(enum_type.wrapped_cls)
+    try:
+        return {member: enum_type.coerce_output_value(member) for member in members}
+    except (TypeError, ValueError):
+        return None
+
+
 def plan_for(field_def: GraphQLField, schema: StrawberrySchema) -> Plan:
     """How a field can be executed directly, or None for strawberry's own path."""
     field = field_def.extensions.get("strawberry-definition")
@@ -128,6 +142,8 @@ def plan_for(field_def: GraphQLField, schema: StrawberrySchema) -> Plan:
             return None
         non_null = isinstance(field_def.type, GraphQLNonNull)
         inner = field_def.type.of_type if isinstance(field_def.type, GraphQLNonNull) else field_def.type
+        if isinstance(inner, CustomGraphQLEnumType) and (names := _enum_names(inner)) is not None:
+            return Attribute(field.python_name, inner, non_null, inner.wrapped_cls, names)
         if is_leaf_type(inner):
             return Attribute(field.python_name, inner, non_null)
         if (
@@ -266,6 +282,8 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
                     field_name = field_details_list[0].node.name.value
                     raise TypeError(f"Cannot return null for non-nullable field {parent_type.name}.{field_name}.")
                 return None
+            if type(value) is plan.enum_class and plan.enum_names is not None:
+                return plan.enum_names[value]
             return self.complete_leaf_value(plan.leaf_type, value)
         except Exception as raw_error:
             field_def = parent_type.fields[field_details_list[0].node.name.value]

@@ -129,6 +129,14 @@ class Query:
         return [item(8), broken]
 
     @strawberry.field
+    def strays(self) -> list[Item | None]:
+        """Enum attributes holding a bare value, and a value the enum does not have."""
+        bare, lost = item(10), item(11)
+        bare.status = "EXPIRED"  # type: ignore[assignment]
+        lost.status = "LOST"  # type: ignore[assignment]
+        return [item(1), bare, lost]
+
+    @strawberry.field
     def gappy(self) -> list[Item] | None:
         gap = item(7)
         gap.tags = ["t7", None]  # type: ignore[list-item]
@@ -230,6 +238,13 @@ def test_a_list_of_scalars_with_a_gap_fails_the_same_way() -> None:
     assert data["items"][0]["tags"] == ["t1", "all"]
     assert data["gappy"] is None
     assert errors[0][:2] == ("Cannot return null for non-nullable field Item.tags.", ["gappy", 1, "tags", 1])
+
+
+def test_enum_values_serialise_the_same_way_members_or_not() -> None:
+    data, errors = both("{ items { status } strays { sku status } }")
+    assert [i["status"] for i in data["items"]] == ["VALID", "EXPIRED", "VALID", "EXPIRED", "VALID"]
+    assert data["strays"][:2] == [{"sku": "SKU-1", "status": "VALID"}, {"sku": "SKU-10", "status": "EXPIRED"}]
+    assert data["strays"][2] is None and errors[0][1] == ["strays", 2, "status"]
 
 
 def test_a_failing_required_method_nulls_its_parent_the_same_way() -> None:
