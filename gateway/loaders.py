@@ -7,10 +7,11 @@ and its cache must not outlive one caller's request).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Hashable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from strawberry.dataloader import DataLoader
+from strawberry.exceptions import WrongNumberOfResultsReturned
 
 from services.common.money import Money as MoneyValue
 
@@ -69,6 +70,33 @@ async def loaded(loader: DataLoader[K, T], keys: Sequence[K]) -> list[T]:
     if all(isinstance(p, asyncio.Future) and p.done() for p in pending):
         return [cast("asyncio.Future[T]", p).result() for p in pending]
     return list(await asyncio.gather(*pending))
+
+
+async def fetch_into(loader: DataLoader[K, T], keys: Iterable[K]) -> None:
+    """Load `keys` into `loader` with one call of its batch function, for the fields that will
+    ask it for them: what a `load` of each key would do, without a future, a done-callback and
+    a batch entry for each (a page of parts prefetches about sixty keys).
+
+    Keys the loader has, or is loading, are left to it. A failed call is kept as each key's
+    failure, as the loader keeps it, so only the fields that need one of those keys fail."""
+    missing = [key for key in dict.fromkeys(keys) if loader.cache_map.get(key) is None]
+    if not missing:
+        return
+    values: list[Any]
+    try:
+        values = list(await loader.load_fn(missing))
+        if len(values) != len(missing):
+            raise WrongNumberOfResultsReturned(expected=len(missing), received=len(values))
+    except Exception as error:  # each field that needs one of the keys re-raises it
+        values = [error] * len(missing)
+    for key, value in zip(missing, values, strict=True):
+        future: asyncio.Future[Any] = loader.loop.create_future()
+        if isinstance(value, BaseException):
+            future.set_exception(value)
+            future.exception()  # retrieved here, so that a failure no field asks for is not logged as lost
+        else:
+            future.set_result(value)
+        loader.cache_map.set(key, future)
 
 
 class Loaders:

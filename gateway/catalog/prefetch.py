@@ -19,6 +19,7 @@ from strawberry.types import Info
 from strawberry.types.nodes import SelectedField, Selection, convert_selections, get_variable_values
 
 from gateway.context import Context
+from gateway.loaders import fetch_into
 
 if TYPE_CHECKING:
     from gateway.catalog.types import Part
@@ -89,40 +90,20 @@ async def prefetch_parts(
     from gateway.catalog.types import conversion_currency, eligibility_country
 
     loaders = info.context.loaders
-    pending: list[Awaitable[Any]] = []
+    fetches: list[Awaitable[None]] = []
     for field in selected_under(selected_fields(info) if selected is None else selected, path):
         if field.name == "supplier":
-            pending += [loaders.supplier.load(str(p.data["supplier_id"])) for p in parts]
+            fetches.append(fetch_into(loaders.supplier, [str(p.data["supplier_id"]) for p in parts]))
         elif field.name == "certificates":
-            pending += [loaders.part_certificates.load(p.id) for p in parts]
+            fetches.append(fetch_into(loaders.part_certificates, [p.id for p in parts]))
         elif field.name == "eligibility" and isinstance(field.arguments.get("country"), str):
             country = eligibility_country(field.arguments["country"])
-            pending += [loaders.eligibility.load((p.id, country)) for p in parts]
+            fetches.append(fetch_into(loaders.eligibility, [(p.id, country) for p in parts]))
         elif field.name in ("price", "coreCharge"):
             currency = conversion_currency(field.arguments.get("currency"))
             column = "price_cny" if field.name == "price" else "core_charge_cny"
             amounts = {int(p.data.get(column) or 0) for p in parts}
             if currency is not None:
-                pending += [loaders.convert.load((amount, currency)) for amount in amounts if amount]
-    await settle(pending)
-
-
-async def settle(pending: Iterable[Awaitable[Any]]) -> None:
-    """Wait until every load is done, without failing on any of them.
-
-    A failed upstream fails only the fields that need it: each one re-raises its own error.
-    The loads of one DataLoader batch are answered together, so waiting on one unfinished load
-    at a time is enough; gathering a page's loads (often a hundred) would cost a callback each.
-    """
-    loads = list({id(p): p for p in pending}.values())
-    futures = [p for p in loads if isinstance(p, asyncio.Future)]
-    others = [p for p in loads if not isinstance(p, asyncio.Future)]
-    if others:
-        await asyncio.gather(*others, return_exceptions=True)
-    waiting = [f for f in futures if not f.done()]
-    while waiting:
-        await asyncio.wait(waiting[:1])
-        waiting = [f for f in waiting if not f.done()]
-    for future in futures:
-        if not future.cancelled():
-            future.exception()  # retrieved here, so that an unused failure is not logged as lost
+                fetches.append(fetch_into(loaders.convert, [(amount, currency) for amount in amounts if amount]))
+    # Each service's call goes out at once, as the loaders' batches would.
+    await asyncio.gather(*fetches)
