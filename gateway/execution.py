@@ -31,12 +31,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from graphql import (
+    GraphQLBoolean,
     GraphQLField,
+    GraphQLID,
     GraphQLLeafType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
+    GraphQLString,
     is_leaf_type,
 )
 from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
@@ -51,6 +54,10 @@ from strawberry.types.field import StrawberryField
 
 if TYPE_CHECKING:
     from strawberry.schema.schema import Schema as StrawberrySchema
+
+# graphql-core's scalars that answer a value of exactly this type with the value itself (Int
+# is not among them: it checks the 32-bit range).
+AS_IS: dict[GraphQLLeafType, type] = {GraphQLString: str, GraphQLID: str, GraphQLBoolean: bool}
 
 # Argument types that strawberry hands to a resolver exactly as graphql-core coerced them.
 AS_COERCED = (str, int, float, bool, ID)
@@ -67,6 +74,9 @@ class Attribute:
     # serialised by one lookup: strawberry's enum type compares it with every value in turn.
     enum_class: type | None = None
     enum_names: dict[Any, str] | None = None
+    # The Python type that graphql-core's own scalar serialises as itself (str for String and
+    # ID, bool for Boolean): such a value is the answer as it is.
+    as_is: type | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +155,7 @@ def plan_for(field_def: GraphQLField, schema: StrawberrySchema) -> Plan:
         if isinstance(inner, CustomGraphQLEnumType) and (names := _enum_names(inner)) is not None:
             return Attribute(field.python_name, inner, non_null, inner.wrapped_cls, names)
         if is_leaf_type(inner):
-            return Attribute(field.python_name, inner, non_null)
+            return Attribute(field.python_name, inner, non_null, as_is=AS_IS.get(inner))
         if (
             isinstance(inner, GraphQLList)
             and isinstance(inner.of_type, GraphQLNonNull)
@@ -282,6 +292,8 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
                     field_name = field_details_list[0].node.name.value
                     raise TypeError(f"Cannot return null for non-nullable field {parent_type.name}.{field_name}.")
                 return None
+            if type(value) is plan.as_is:
+                return value
             if type(value) is plan.enum_class and plan.enum_names is not None:
                 return plan.enum_names[value]
             return self.complete_leaf_value(plan.leaf_type, value)
