@@ -195,7 +195,7 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
         self.strawberry_schema: StrawberrySchema = self.schema._strawberry_schema  # type: ignore[attr-defined]
         # A field node's arguments are the same on every item of a list within one request.
         self.arguments: dict[int, dict[str, Any]] = {}
-        self.selections: dict[int, tuple[GroupedFieldSet, list[tuple[str, FieldDetailsList, Plan]]]] = {}
+        self.selections: dict[int, tuple[GroupedFieldSet, list[tuple[str, FieldDetailsList, Any, type]]]] = {}
 
     def plan(self, field_def: GraphQLField) -> Plan:
         extensions = field_def.extensions
@@ -218,17 +218,17 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
         results: dict[str, Any] = {}
         awaitable_fields: list[str] = []
         try:
-            for response_name, field_details_list, plan in self.steps(parent_type, grouped_field_set):
-                if isinstance(plan, Attribute):
+            for response_name, field_details_list, plan, kind in self.steps(parent_type, grouped_field_set):
+                if kind is Attribute:
                     results[response_name] = self.complete_attribute(
                         plan, parent_type, source_value, field_details_list, path, response_name
                     )
                     continue
-                if isinstance(plan, LeafList) and (items := self.leaf_list(plan, source_value)) is not None:
+                if kind is LeafList and (items := self.leaf_list(plan, source_value)) is not None:
                     results[response_name] = items
                     continue
                 if (
-                    isinstance(plan, GlobalId)
+                    kind is GlobalId
                     and (id_attribute := node_id_attribute(type(source_value)))
                     and (node_id := getattr(source_value, id_attribute, None)) is not None
                 ):
@@ -250,16 +250,18 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
 
     def steps(
         self, parent_type: GraphQLObjectType, grouped_field_set: GroupedFieldSet
-    ) -> list[tuple[str, FieldDetailsList, Plan]]:
-        """Each field of a selection with its plan, looked up once per request: graphql-core hands
-        the same selection for every item of a list (each of a page's parts, say)."""
+    ) -> list[tuple[str, FieldDetailsList, Any, type]]:
+        """Each field of a selection with its plan and the plan's class, looked up once per request:
+        graphql-core hands the same selection for every item of a list (each of a page's parts, say).
+        The class is compared by identity in the loop, cheaper than an isinstance call per field."""
         key = id(grouped_field_set)
         entry = self.selections.get(key)
         if entry is None or entry[0] is not grouped_field_set:
             steps = []
             for response_name, field_details_list in grouped_field_set.items():
                 field_def = parent_type.fields.get(field_details_list[0].node.name.value)
-                steps.append((response_name, field_details_list, self.plan(field_def) if field_def else None))
+                plan = self.plan(field_def) if field_def else None
+                steps.append((response_name, field_details_list, plan, type(plan)))
             entry = self.selections[key] = (grouped_field_set, steps)
         return entry[1]
 
@@ -285,6 +287,8 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
     ) -> Any:
         try:
             value = getattr(source, plan.python_name)
+            if type(value) is plan.as_is:
+                return value
             if isinstance(value, Exception):
                 raise value
             if value is None or value is Undefined:
@@ -292,8 +296,6 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
                     field_name = field_details_list[0].node.name.value
                     raise TypeError(f"Cannot return null for non-nullable field {parent_type.name}.{field_name}.")
                 return None
-            if type(value) is plan.as_is:
-                return value
             if type(value) is plan.enum_class and plan.enum_names is not None:
                 return plan.enum_names[value]
             return self.complete_leaf_value(plan.leaf_type, value)
