@@ -1,12 +1,11 @@
 from __future__ import annotations
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from services.certification.api import router
 from services.certification.documents import DocumentStore
-from services.certification.ratelimit import RateLimited, TokenBucket
+from services.certification.ratelimit import TokenBucket
 from services.certification.settings import CertificationSettings
 from services.common.app import build_service_app
 from services.common.errors import problem
@@ -51,11 +50,4 @@ def create_app(settings: CertificationSettings | None = None) -> FastAPI:
     app.state.document_store = DocumentStore(settings.documents_path, max_bytes=settings.max_document_bytes)
     app.state.verify_bucket = TokenBucket(rate_per_minute=settings.verify_rate_per_minute, burst=settings.verify_burst)
     app.add_middleware(UploadSizeLimit, max_bytes=settings.max_document_bytes)
-
-    @app.exception_handler(RateLimited)
-    async def _rate_limited(_: Request, exc: RateLimited) -> JSONResponse:
-        response = problem(exc.status, exc.code, exc.title, exc.detail, retry_after=exc.retry_after)
-        response.headers["Retry-After"] = str(exc.retry_after)
-        return response
-
     return app

@@ -68,13 +68,26 @@ class UpstreamUnavailable(DomainError):
     status, code, title = 503, "UPSTREAM_UNAVAILABLE", "A service this request needs is unavailable"
 
 
-def problem(status: int, code: str, title: str, detail: str, *, field: str | None = None, **extra: Any) -> JSONResponse:
+def problem(
+    status: int,
+    code: str,
+    title: str,
+    detail: str,
+    *,
+    field: str | None = None,
+    retry_after: int | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    """`retry_after` (seconds) goes in the body and in the Retry-After header."""
     body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status, "detail": detail}
     body["code"] = code
     if field is not None:
         body["field"] = field
+    if retry_after is not None:
+        body["retry_after"] = retry_after
     body.update(extra)
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+    headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
 def _location(loc: tuple[Any, ...] | list[Any]) -> str:
@@ -115,9 +128,9 @@ def install_problem_handlers(app: FastAPI) -> None:
         # Every connection stayed taken for the pool's whole timeout: the service is overloaded.
         # The request got no connection, so it wrote nothing, and the client may try again.
         log.warning("no database connection for %s %s: %s", request.method, request.url.path, exc)
-        response = problem(503, "SERVICE_BUSY", "Service busy", "the service is overloaded; try again shortly")
-        response.headers["Retry-After"] = "1"
-        return response
+        return problem(
+            503, "SERVICE_BUSY", "Service busy", "the service is overloaded; try again shortly", retry_after=1
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
