@@ -73,8 +73,8 @@ def _fields(selections: Iterable[Selection]) -> list[SelectedField]:
 
 
 def selected_under(selected: Sequence[Selection], path: Sequence[str]) -> list[SelectedField]:
-    """The fields selected below the current field (`info.selected_fields`, which strawberry
-    builds afresh, for the whole subtree, each time it is read) at `path`, e.g. ("edges", "node")."""
+    """The fields selected below the current field, given its selection (`selected_fields(info)`),
+    at `path`, e.g. ("edges", "node")."""
     fields = _fields(s for field in _fields(selected) for s in field.selections)
     for name in path:
         fields = _fields(s for field in fields if field.name == name for s in field.selections)
