@@ -11,6 +11,8 @@ from sqlalchemy import Engine, MetaData, event
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, create_engine
 
+from services.common.errors import DomainError
+
 # Constraint names that alembic can find again on every backend.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -67,12 +69,19 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 def session_scope(engine: Engine) -> Iterator[Session]:
     """One unit of work: commit once at the end, roll back everything on any error.
 
-    Services only `flush()`; this is the single place that commits.
+    Services only `flush()`; this is the single place that commits. A `DomainError` that
+    `keeps_writes` reports a state the service recorded on purpose: that is committed.
     """
     with Session(engine, expire_on_commit=False) as session:
         try:
             yield session
             session.commit()
+        except DomainError as exc:
+            if exc.keeps_writes:
+                session.commit()
+            else:
+                session.rollback()
+            raise
         except BaseException:
             session.rollback()
             raise

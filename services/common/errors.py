@@ -24,6 +24,10 @@ class DomainError(Exception):
     status: int = 400
     code: str = "BAD_REQUEST"
     title: str = "Bad request"
+    # Most errors undo the whole unit of work. An error that reports a state the service has
+    # deliberately recorded before raising (a cancellation whose refund must be retried, a
+    # payment held for review) sets this, and the unit of work commits that state.
+    keeps_writes: bool = False
 
     def __init__(self, detail: str, *, field: str | None = None, **extra: Any) -> None:
         super().__init__(detail)
