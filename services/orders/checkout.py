@@ -18,12 +18,12 @@ from sqlmodel import Session, col, select
 from services.common.clock import utcnow
 from services.common.errors import Conflict, DomainError, NotFound
 from services.common.internal_auth import Actor, Role
-from services.orders import outbox
+from services.orders import outbox, unmatched
 from services.orders import quotes as quote_service
 from services.orders import status as st
 from services.orders.deps import OrdersDeps
 from services.orders.models import Order, OrderLine, OrderStatusChange, Quote
-from services.orders.payments import Intent
+from services.orders.payments import Intent, PaymentMismatch
 from services.orders.schemas import OrderCreate
 
 
@@ -190,10 +190,23 @@ def pay_order(
     if order.buyer_id != actor.id:
         raise NotFound("no such order", field="order_id")
     st.require(order, st.PENDING_PAYMENT, action="paid")
+    if order.payment_status == st.REVIEW:
+        raise unmatched.PaymentHeldForReview(order.attention or "the payment is held for review", field="orderId")
     assert order.payment_intent_id is not None
-    intent = deps.payments.pay(
-        intent_id=order.payment_intent_id, order_id=str(order.id), payment_method_id=payment_method_id
-    )
+    try:
+        intent = deps.payments.pay(
+            intent_id=order.payment_intent_id,
+            order_id=str(order.id),
+            payment_method_id=payment_method_id,
+            amount=order.total,
+            currency=order.currency,
+        )
+    except PaymentMismatch:
+        intent = deps.payments.retrieve_intent(order.payment_intent_id)
+        unmatched.hold_for_review(session, order, intent, source="payOrder")
+        raise unmatched.PaymentHeldForReview(
+            f"{order.attention}; nothing was charged, and the order is held for review", field="orderId"
+        ) from None
     return order, intent
 
 

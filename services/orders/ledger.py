@@ -37,6 +37,9 @@ FX = "fx:position"
 FEE = "platform:fee_revenue"
 REFUNDS_EXPENSE = "platform:refunds_expense"
 BANK_CNY = "bank:cny_payouts"
+# Money the card network took that pays no order (not the order's amount or currency): owed
+# back to the buyer until an admin's cancellation refunds it.
+UNMATCHED = "buyer:unmatched_payments"
 
 
 def duty_payable(country: str) -> str:

@@ -3,11 +3,18 @@ completion, cancellation with refund, partial refunds; each with its ledger post
 
 Payment outcomes come from the signed webhook or from reconciliation, both through
 `apply_succeeded` / `apply_failed`, which lock the order row and are idempotent: any number
-of deliveries, in any order, lead to the same state and post once.
+of deliveries, in any order, lead to the same state and post once. A payment whose amount or
+currency is not the order's never makes it PAID: the order is held for review, the money
+booked as unmatched until an admin's cancellation gives it back.
+
+Cancelling an order whose money was taken refunds first and puts the parts back on sale only
+once the refund is booked. A step that fails leaves the cancellation requested, with the reason
+in `attention`; a repeated cancel or the reconciliation run finishes it.
 """
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections import defaultdict
 
@@ -15,17 +22,26 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from services.common.clock import utcnow
-from services.common.errors import BadInput, Conflict, Forbidden, NotFound
+from services.common.errors import BadInput, Conflict, DomainError, Forbidden, NotFound, UpstreamUnavailable
 from services.common.internal_auth import Actor, Role
 from services.common.money import charge_step
-from services.orders import ledger, outbox
+from services.orders import ledger, outbox, unmatched
 from services.orders import status as st
 from services.orders.checkout import get_order
 from services.orders.clients.catalog import OutOfStock
 from services.orders.deps import OrdersDeps
 from services.orders.ledger import Entry
 from services.orders.models import Order, OrderLine, Refund
+from services.orders.payments import Intent, UnknownToProvider
 from services.orders.schemas import ShipIn
+
+log = logging.getLogger(__name__)
+
+
+class CancellationPending(UpstreamUnavailable):
+    """The cancellation is recorded, but its refund or restock did not go through yet."""
+
+    keeps_writes = True
 
 
 def lock(session: Session, order_id: uuid.UUID) -> Order:
@@ -86,9 +102,14 @@ def paid_reference(order: Order) -> str:
 # --- payment outcome -------------------------------------------------------------------------
 
 
-def apply_succeeded(session: Session, deps: OrdersDeps, order_id: uuid.UUID, *, source: str) -> str:
+def apply_succeeded(session: Session, deps: OrdersDeps, order_id: uuid.UUID, *, source: str, intent: Intent) -> str:
+    """The provider says `intent` succeeded; it pays the order only when it took exactly the
+    order's total in the order's currency."""
     order = lock(session, order_id)
+    matches = intent.took(order.total, order.currency)
     if order.status == st.PENDING_PAYMENT:
+        if order.payment_status == st.REVIEW or not matches:
+            return unmatched.hold_for_review(session, order, intent, source=source)
         if not _commit_stock(session, deps, order):
             return _refund_unfulfillable(session, deps, order, source=source)
         order.payment_status = st.PAYMENT_PAID
@@ -98,6 +119,10 @@ def apply_succeeded(session: Session, deps: OrdersDeps, order_id: uuid.UUID, *, 
         return "paid"
     if order.status == st.CANCELLED and order.payment_status in (st.UNPAID, st.FAILED):
         # Money arrived for an order already cancelled (its stock released): give it back.
+        if not matches:
+            unmatched.book(session, order, intent)
+            unmatched.give_back(session, deps, order)
+            return "refunded-late-unmatched-payment"
         _book_and_give_back_payment(
             session,
             deps,
@@ -196,10 +221,12 @@ def apply_failed(session: Session, deps: OrdersDeps, order_id: uuid.UUID, *, sou
     order = lock(session, order_id)
     if order.status != st.PENDING_PAYMENT:
         return f"no-op ({order.status})"
-    if order.payment_intent_id is not None:
-        intent = deps.payments.cancel_intent(order.payment_intent_id, order_id=str(order.id))
+    if order.payment_status == st.REVIEW:
+        return "no-op (held for review)"
+    intent = _cancel_intent(deps, order)
+    if intent is not None:
         if intent.status == "succeeded":
-            return apply_succeeded(session, deps, order_id, source=source)
+            return apply_succeeded(session, deps, order_id, source=source, intent=intent)
         if intent.status in ("processing", "requires_capture"):
             return "left-pending (payment processing)"
     deps.catalog.release(order.reservation_key)
@@ -209,6 +236,19 @@ def apply_failed(session: Session, deps: OrdersDeps, order_id: uuid.UUID, *, sou
         session.add(line)
     st.change(session, order, st.CANCELLED, actor_id=source, reason=why)
     return "cancelled"
+
+
+def _cancel_intent(deps: OrdersDeps, order: Order) -> Intent | None:
+    """Cancel the order's intent if it still can be; None when there is none to cancel: no intent
+    yet, or one the provider no longer knows (a development localstripe that restarted), on
+    which nothing can have been taken."""
+    if order.payment_intent_id is None:
+        return None
+    try:
+        return deps.payments.cancel_intent(order.payment_intent_id, order_id=str(order.id))
+    except UnknownToProvider:
+        log.warning("order %s: the payment provider does not know intent %s", order.id, order.payment_intent_id)
+        return None
 
 
 # --- refunds ---------------------------------------------------------------------------------
@@ -314,49 +354,95 @@ def partial_refund(
 
 
 def cancel(session: Session, actor: Actor, order_id: uuid.UUID, reason: str | None, deps: OrdersDeps) -> Order:
-    """Before shipment only. A pending order: intent cancelled, stock released. A paid order:
-    its units back on hand, everything not yet refunded back to the card, and the payment's
-    postings reversed."""
+    """Before shipment only. No money taken: intent cancelled, stock released. Money taken (a
+    paid order, or a payment held for review): everything not yet refunded goes back to the
+    card first, and only then do the units go back on sale (`finish_cancellation`)."""
     order = get_order(session, actor, order_id)
     if not (actor.is_staff or order.buyer_id == actor.id):
         raise Forbidden("only the buyer or an admin cancels an order")
     order = lock(session, order.id)
     st.require(order, st.PENDING_PAYMENT, st.PAID, action="cancelled (it has shipped or is already closed)")
-    lines = lines_of(session, order.id)
-    if any(line.status != st.LINE_PENDING for line in lines):
+    if any(line.status != st.LINE_PENDING for line in lines_of(session, order.id)):
         raise st.InvalidTransition("a line has shipped; the order can no longer be cancelled", field="status")
     why = reason or ("cancelled by the buyer" if order.buyer_id == actor.id else "cancelled by an admin")
-    if order.status == st.PENDING_PAYMENT:
-        if order.payment_intent_id is not None:
-            intent = deps.payments.cancel_intent(order.payment_intent_id, order_id=str(order.id))
-            if intent.status == "succeeded":
-                raise Conflict("the payment has just succeeded; cancel again to refund it", field="status")
+    if order.status == st.PENDING_PAYMENT and not unmatched.taken(session, order):
+        intent = _cancel_intent(deps, order)
+        if intent is not None and intent.status == "succeeded":
+            raise Conflict("the payment has just succeeded; cancel again to refund it", field="status")
         deps.catalog.release(order.reservation_key)
-    else:
-        deps.catalog.restock(order.reservation_key)
-        prior = order.refunded  # goodwill refunds already paid back: now part of the full refund
-        remaining = order.total - order.refunded
-        if remaining > 0:
-            _refund(session, deps, order, remaining, reference=f"order:{order.id}:cancel", reason="cancelled")
-        entries = ledger.reverse(ledger.postings_of(session, paid_reference(order)))
-        if prior:
-            entries += [
-                Entry(ledger.STRIPE, order.currency, prior),
-                Entry(ledger.REFUNDS_EXPENSE, order.currency, -prior),
-            ]
-        ledger.post(
-            session,
-            reference=f"order:{order.id}:cancel",
-            kind="refund",
-            description=f"order {order.id} cancelled before shipment, refunded",
-            entries=entries,
-            order_id=order.id,
+        if order.payment_status == st.REVIEW:
+            order.payment_status, order.attention = st.FAILED, None
+        _close_cancelled(session, order, actor_id=actor.id, why=why)
+        return order
+    if order.cancel_requested_at is None:
+        order.cancel_requested_at, order.cancel_reason = utcnow(), why
+    if not finish_cancellation(session, deps, order, actor_id=actor.id):
+        assert order.attention is not None
+        raise CancellationPending(
+            f"{order.attention}. The cancellation is recorded and will be finished automatically", field="status"
         )
-    for line in lines:
+    return order
+
+
+def finish_cancellation(session: Session, deps: OrdersDeps, order: Order, *, actor_id: str) -> bool:
+    """The steps of a requested cancellation of an order whose money was taken, each idempotent:
+    the refund and its booking, then the units back on sale, then CANCELLED. Never raises for a
+    failed step: it records why in `attention` and answers False, so the steps already done
+    stay done (the caller commits them) and a later call goes on from there."""
+    try:
+        if order.status == st.PAID:
+            _refund_paid_order(session, deps, order)
+        else:
+            unmatched.give_back(session, deps, order)
+    except DomainError as exc:
+        return _stuck(session, order, f"the refund failed: {exc.detail}")
+    try:
+        if order.status == st.PAID:
+            deps.catalog.restock(order.reservation_key)
+        else:
+            deps.catalog.release(order.reservation_key)
+    except DomainError as exc:
+        return _stuck(session, order, f"refunded, but the parts could not be put back on sale: {exc.detail}")
+    order.attention = None
+    _close_cancelled(session, order, actor_id=actor_id, why=order.cancel_reason or "cancelled")
+    return True
+
+
+def _stuck(session: Session, order: Order, why: str) -> bool:
+    order.attention = why[:500]
+    order.updated_at = utcnow()
+    session.add(order)
+    log.warning("order %s: cancellation not finished: %s", order.id, why)
+    return False
+
+
+def _refund_paid_order(session: Session, deps: OrdersDeps, order: Order) -> None:
+    """Everything not yet refunded back to the card, and the payment's postings reversed."""
+    prior = order.refunded  # goodwill refunds already paid back: now part of the full refund
+    remaining = order.total - order.refunded
+    if remaining > 0:
+        _refund(session, deps, order, remaining, reference=f"order:{order.id}:cancel", reason="cancelled")
+    entries = ledger.reverse(ledger.postings_of(session, paid_reference(order)))
+    if prior:
+        entries += [
+            Entry(ledger.STRIPE, order.currency, prior),
+            Entry(ledger.REFUNDS_EXPENSE, order.currency, -prior),
+        ]
+    ledger.post(
+        session,
+        reference=f"order:{order.id}:cancel",
+        kind="refund",
+        description=f"order {order.id} cancelled before shipment, refunded",
+        entries=entries,
+        order_id=order.id,
+    )
+
+
+def _close_cancelled(session: Session, order: Order, *, actor_id: str, why: str) -> None:
+    for line in lines_of(session, order.id):
         line.status = st.LINE_CANCELLED
         session.add(line)
-    st.change(session, order, st.CANCELLED, actor_id=actor.id, reason=why)
-    return order
+    st.change(session, order, st.CANCELLED, actor_id=actor_id, reason=why)
 
 
 # --- shipment and delivery -------------------------------------------------------------------

@@ -134,6 +134,16 @@ class Order(LandedAmounts, table=True):
     created_at: datetime = _now_field()
     updated_at: datetime = _now_field()
     paid_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    # A cancellation of an order whose money was taken is finished in steps (refund, then the
+    # parts back on sale); until every step has gone through it stays requested, and the
+    # reconciliation run and a repeated cancel finish it.
+    cancel_requested_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    cancel_reason: str | None = Field(default=None, max_length=500)
+    attention: str | None = Field(
+        default=None,
+        max_length=500,
+        description="why the order waits for an admin: a payment that does not match it, a refund that failed",
+    )
 
 
 class OrderLine(LandedAmounts, table=True):

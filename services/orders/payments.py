@@ -32,6 +32,20 @@ class PaymentDeclined(DomainError):
     status, code, title = 402, "PAYMENT_DECLINED", "The card was declined"
 
 
+class PaymentProviderRefused(Conflict):
+    code, title = "PAYMENT_PROVIDER_REFUSED", "The payment provider refused the request"
+
+
+class UnknownToProvider(PaymentProviderRefused):
+    """The provider has no such object: an intent made on a localstripe that has since restarted."""
+
+    code = "UNKNOWN_TO_PAYMENT_PROVIDER"
+
+
+class PaymentMismatch(Conflict):
+    code, title = "PAYMENT_MISMATCH", "The payment does not match the order"
+
+
 @dataclass(frozen=True, slots=True)
 class Intent:
     id: str
@@ -40,19 +54,33 @@ class Intent:
     currency: str
     client_secret: str | None
     order_id: str | None
+    # What the provider actually took: Stripe's `amount_received` (localstripe, which has no
+    # such field, takes the whole amount when an intent succeeds).
+    amount_received: int = 0
+
+    def took(self, amount: int, currency: str) -> bool:
+        """Whether the money received is exactly `amount` of `currency`."""
+        return self.currency == currency.upper() and self.amount_received == amount
 
 
-def _intent(resource: Any) -> Intent:
-    obj = resource.to_dict()
+def intent_from(obj: dict[str, Any]) -> Intent:
+    """A PaymentIntent as the API (or a signed event's `data.object`) gives it."""
     metadata = obj.get("metadata") or {}
+    status, amount = str(obj["status"]), int(obj["amount"])
+    received = obj.get("amount_received")
     return Intent(
         id=str(obj["id"]),
-        status=str(obj["status"]),
-        amount=int(obj["amount"]),
+        status=status,
+        amount=amount,
         currency=str(obj["currency"]).upper(),
         client_secret=obj.get("client_secret"),
         order_id=metadata.get("order_id"),
+        amount_received=int(received) if received is not None else (amount if status == "succeeded" else 0),
     )
+
+
+def _intent(resource: Any) -> Intent:
+    return intent_from(resource.to_dict())
 
 
 class StripePayments:
@@ -72,17 +100,21 @@ class StripePayments:
     # --- errors ----------------------------------------------------------------------------
 
     @staticmethod
-    def _fail(exc: stripe.StripeError, what: str) -> DomainError:
+    def _fail(exc: stripe.StripeError, what: str, *, payment_method: bool = False) -> DomainError:
+        """Our error for a failed call. Only where the buyer's payment method is the call's input
+        (`payment_method`) can a refusal be the buyer's mistake, named on `paymentMethodId`."""
         if isinstance(exc, stripe.CardError):
             return PaymentDeclined(exc.user_message or "the card was declined", field="paymentMethodId")
         if isinstance(exc, stripe.APIConnectionError):
             return UpstreamUnavailable(f"the payment provider could not be reached ({what})")
         status = exc.http_status or 0
         log.warning("stripe %s failed: %s %s", what, status, exc)
+        if status == 404 and payment_method:
+            return BadInput(f"the payment provider does not know this payment method ({what})", field="paymentMethodId")
         if status == 404:
-            return BadInput(f"the payment provider does not know this object ({what})", field="paymentMethodId")
+            return UnknownToProvider(f"the payment provider does not know this payment ({what})")
         if 400 <= status < 500:
-            return Conflict(f"the payment provider refused the request ({what})")
+            return PaymentProviderRefused(f"the payment provider refused the request ({what})")
         return UpstreamUnavailable(f"the payment provider failed ({what})")
 
     # --- PaymentIntents ---------------------------------------------------------------------
@@ -108,10 +140,16 @@ class StripePayments:
         except stripe.StripeError as exc:
             raise self._fail(exc, "retrieve payment intent") from None
 
-    def pay(self, *, intent_id: str, order_id: str, payment_method_id: str) -> Intent:
-        """Set the buyer's payment method on the intent, then confirm it on the server."""
+    def pay(self, *, intent_id: str, order_id: str, payment_method_id: str, amount: int, currency: str) -> Intent:
+        """Set the buyer's payment method on the intent, then confirm it on the server; never
+        an intent whose amount or currency is no longer the order's (`PaymentMismatch`)."""
         try:
             current = self.client.v1.payment_intents.retrieve(intent_id)
+            if int(current["amount"]) != amount or str(current["currency"]).upper() != currency.upper():
+                raise PaymentMismatch(
+                    f"the payment asks {current['amount']} {str(current['currency']).upper()}"
+                    f" for an order of {amount} {currency.upper()}"
+                )
             if current["status"] in ("requires_payment_method", "requires_confirmation"):
                 if current["payment_method"] != payment_method_id:
                     self.client.v1.payment_intents.update(
@@ -125,7 +163,7 @@ class StripePayments:
             else:
                 obj = current
         except stripe.StripeError as exc:
-            raise self._fail(exc, "confirm payment") from None
+            raise self._fail(exc, "confirm payment", payment_method=True) from None
         return _intent(obj)
 
     def cancel_intent(self, intent_id: str, *, order_id: str) -> Intent:

@@ -1,10 +1,16 @@
 """Reconciliation: ask Stripe about orders stuck in PENDING_PAYMENT past a limit, so a lost
-webhook never strands an order or its stock. Run by the scheduler (`POST /reconcile/pending`)
-or from cron (`python -m services.orders.reconcile`)."""
+webhook never strands an order or its stock, and finish cancellations whose refund or restock
+failed. Run by the scheduler (`POST /reconcile/pending`) or from cron
+(`python -m services.orders.reconcile`).
+
+Orders held for review (a payment that does not match) wait for an admin and are left alone.
+An intent the provider no longer knows (a development localstripe that restarted) took no
+money: its order is cancelled and its stock released."""
 
 from __future__ import annotations
 
 import argparse
+import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
@@ -18,6 +24,7 @@ from services.orders import lifecycle
 from services.orders import status as st
 from services.orders.deps import OrdersDeps
 from services.orders.models import Order
+from services.orders.payments import UnknownToProvider
 from services.orders.schemas import ReconcileResult
 from services.orders.settings import OrdersSettings
 
@@ -40,35 +47,59 @@ def reconcile_pending(
     stuck = list(
         session.scalars(
             select(Order.id)
-            .where(Order.status == st.PENDING_PAYMENT, Order.created_at < cutoff)
+            .where(
+                Order.status == st.PENDING_PAYMENT,
+                Order.payment_status != st.REVIEW,
+                Order.created_at < cutoff,
+            )
             .order_by(col(Order.created_at))
             .limit(limit)
         )
     )
-    paid = cancelled = pending = 0
+    outcomes: list[str] = []
     for order_id in stuck:
-        order = session.get(Order, order_id)
-        assert order is not None
         try:
             with session.begin_nested():
-                if order.payment_intent_id is not None:
-                    intent = deps.payments.retrieve_intent(order.payment_intent_id)
-                    if intent.status == "succeeded":
-                        lifecycle.apply_succeeded(session, deps, order.id, source="reconciliation")
-                        paid += 1
-                        continue
-                outcome = lifecycle.apply_failed(
-                    session, deps, order.id, source="reconciliation", why="no payment within the time allowed"
-                )
-                if outcome == "cancelled":
-                    cancelled += 1
-                elif outcome == "paid":
-                    paid += 1
-                else:
-                    pending += 1
+                outcomes.append(_settle_pending(session, deps, order_id))
         except DomainError:
-            pending += 1  # Stripe or the catalog unreachable: try again on the next run
-    return ReconcileResult(checked=len(stuck), paid=paid, cancelled=cancelled, left_pending=pending)
+            outcomes.append("left-pending")  # Stripe or the catalog unreachable: try again on the next run
+    cancelling = list(
+        session.scalars(
+            select(Order.id)
+            .where(col(Order.cancel_requested_at).is_not(None), Order.status != st.CANCELLED)
+            .order_by(col(Order.cancel_requested_at))
+            .limit(limit)
+        )
+    )
+    finished = 0
+    for order_id in cancelling:
+        with session.begin_nested():
+            order = lifecycle.lock(session, order_id)
+            finished += lifecycle.finish_cancellation(session, deps, order, actor_id=actor.id)
+    return ReconcileResult(
+        checked=len(stuck),
+        paid=outcomes.count("paid"),
+        cancelled=outcomes.count("cancelled"),
+        held_for_review=outcomes.count("held for review"),
+        left_pending=len(stuck) - sum(outcomes.count(o) for o in ("paid", "cancelled", "held for review")),
+        cancellations_finished=finished,
+        cancellations_pending=len(cancelling) - finished,
+    )
+
+
+def _settle_pending(session: Session, deps: OrdersDeps, order_id: uuid.UUID) -> str:
+    order = session.get(Order, order_id)
+    assert order is not None
+    if order.payment_intent_id is not None:
+        try:
+            intent = deps.payments.retrieve_intent(order.payment_intent_id)
+        except UnknownToProvider:
+            intent = None  # apply_failed cancels it: nothing was taken on an intent that is gone
+        if intent is not None and intent.status == "succeeded":
+            return lifecycle.apply_succeeded(session, deps, order.id, source="reconciliation", intent=intent)
+    return lifecycle.apply_failed(
+        session, deps, order.id, source="reconciliation", why="no payment within the time allowed"
+    )
 
 
 def main(argv: Sequence[str] | None = None, settings: OrdersSettings | None = None) -> ReconcileResult:

@@ -164,7 +164,7 @@ class CoreReturnRead(BaseModel):
 
 
 OrderStatus = Literal["PENDING_PAYMENT", "PAID", "SHIPPED", "DELIVERED", "COMPLETED", "CANCELLED"]
-PaymentStatus = Literal["UNPAID", "PAID", "FAILED", "PARTIALLY_REFUNDED", "REFUNDED"]
+PaymentStatus = Literal["UNPAID", "PAID", "FAILED", "PARTIALLY_REFUNDED", "REFUNDED", "REVIEW"]
 
 
 class OrderRead(Amounts):
@@ -183,6 +183,10 @@ class OrderRead(Amounts):
     created_at: datetime
     updated_at: datetime
     paid_at: datetime | None
+    cancel_requested_at: datetime | None = Field(
+        description="a cancellation accepted but not finished (its refund or restock failed); retried"
+    )
+    attention: str | None = Field(description="why the order waits for an admin, if it does")
     lines: list[OrderLineRead]
     history: list[StatusChangeRead]
     refunds: list[RefundRead]
@@ -260,10 +264,13 @@ class CoreReturnDecision(Strict):
 
 
 class ReconcileResult(BaseModel):
-    checked: int
+    checked: int = Field(description="orders found pending payment past the limit")
     paid: int
     cancelled: int
+    held_for_review: int = Field(description="paid with an amount or currency other than the order's")
     left_pending: int
+    cancellations_finished: int = Field(description="requested cancellations whose refund and restock went through")
+    cancellations_pending: int = Field(description="requested cancellations still waiting for a refund or restock")
 
 
 class WebhookAck(BaseModel):

@@ -26,6 +26,9 @@ UNPAID, PAYMENT_PAID, FAILED, PARTIALLY_REFUNDED, REFUNDED = (
     "PARTIALLY_REFUNDED",
     "REFUNDED",
 )
+# The payment's amount or currency is not the order's: held for an admin, never PAID. The order
+# stays PENDING_PAYMENT; cancelling it gives back whatever was taken.
+REVIEW = "REVIEW"
 LINE_PENDING, LINE_SHIPPED, LINE_DELIVERED, LINE_CANCELLED = "PENDING", "SHIPPED", "DELIVERED", "CANCELLED"
 
 ALLOWED: dict[str, set[str]] = {

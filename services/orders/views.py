@@ -137,6 +137,8 @@ def order_reads(session: Session, orders: Sequence[Order], *, supplier_id: str |
                 created_at=o.created_at,
                 updated_at=o.updated_at,
                 paid_at=o.paid_at,
+                cancel_requested_at=o.cancel_requested_at,
+                attention=None if partial else o.attention,
                 lines=[
                     OrderLineRead(
                         id=ln.id,

@@ -21,6 +21,7 @@ from services.common.errors import DomainError
 from services.orders import lifecycle
 from services.orders.deps import OrdersDeps
 from services.orders.models import Order, StripeEvent
+from services.orders.payments import intent_from
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +64,8 @@ def receive(session: Session, deps: OrdersDeps, payload: bytes, signature: str |
     if order_id is None:
         outcome = "unknown payment intent"
     elif kind == SUCCEEDED:
-        outcome = lifecycle.apply_succeeded(session, deps, order_id, source="stripe")
+        # The signed event's own intent says what was taken; it pays the order only if it matches.
+        outcome = lifecycle.apply_succeeded(session, deps, order_id, source="stripe", intent=intent_from(obj))
     elif kind == REFUNDED:
         outcome = lifecycle.apply_refunded_in_stripe(
             session, order_id, amount_refunded=int(obj.get("amount_refunded") or 0), event_id=event_id

@@ -14,6 +14,7 @@ import json
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -229,6 +230,34 @@ class Stack:
     def balance(self, account: str, currency: str) -> int:
         with Session(self.engine) as session:
             return ledger.balance(session, account, currency)
+
+
+@contextmanager
+def serve_orders(settings: OrdersSettings) -> Iterator[httpx.Client]:
+    """A second orders process on the same database, configured with one upstream gone or
+    replaced: Stripe or the catalog unreachable, a localstripe that knows nothing."""
+    served = Served(create_orders(settings)).start()
+    try:
+        with httpx.Client(base_url=served.url, timeout=60) as client:
+            yield client
+    finally:
+        served.stop()
+
+
+def orders_settings(stack: Stack, databases: Databases, **overrides: Any) -> OrdersSettings:
+    """The stack's orders settings, with `overrides` (say, a `stripe_api_base` nobody answers)."""
+    return OrdersSettings(
+        **{
+            "database_url": databases.migrated("orders"),
+            "stripe_api_base": stack.localstripe_url,
+            "stripe_webhook_secret": WEBHOOK_SECRET,
+            "catalog_url": str(stack.catalog.base_url),
+            "certification_url": str(stack.certification.base_url),
+            "stripe_timeout_seconds": 2,
+            "upstream_timeout_seconds": 2,
+            **overrides,
+        }
+    )
 
 
 def confirm_card_setup(

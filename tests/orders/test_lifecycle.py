@@ -189,10 +189,26 @@ def test_reconciliation_settles_orders_whose_webhooks_were_lost(stack: Stack, bu
 
     assert _post(stack, "/reconcile/pending", as_buyer(buyer)).status_code == 403
     recent = _post(stack, "/reconcile/pending", SYSTEM)  # default limit: nothing is old enough yet
-    assert recent.json() == {"checked": 0, "paid": 0, "cancelled": 0, "left_pending": 0}
+    assert recent.json() == {
+        "checked": 0,
+        "paid": 0,
+        "cancelled": 0,
+        "held_for_review": 0,
+        "left_pending": 0,
+        "cancellations_finished": 0,
+        "cancellations_pending": 0,
+    }
     result = stack.orders.post("/reconcile/pending", params={"older_than_minutes": 0}, headers=SYSTEM)
     assert result.status_code == 200, result.text
-    assert result.json() == {"checked": 2, "paid": 1, "cancelled": 1, "left_pending": 0}
+    assert result.json() == {
+        "checked": 2,
+        "paid": 1,
+        "cancelled": 1,
+        "held_for_review": 0,
+        "left_pending": 0,
+        "cancellations_finished": 0,
+        "cancellations_pending": 0,
+    }
     assert stack.order(paid["id"])["status"] == "PAID"
     assert stack.order(abandoned["id"])["status"] == "CANCELLED"
     assert stack.stock(part["id"]) == {"on_hand": 3, "reserved": 0, "available": 3}

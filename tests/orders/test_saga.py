@@ -3,12 +3,9 @@ and placeOrder compensating (releasing the stock) when Stripe or the catalog is 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
-import httpx
 from sqlalchemy import update
 from sqlmodel import Session, func, select
 
@@ -20,7 +17,7 @@ from services.orders.models import Order
 from services.orders.settings import OrdersSettings
 from services.stack import Served, free_port
 from tests.databases import Databases
-from tests.orders.conftest import ADMIN, SYSTEM, WEBHOOK_SECRET, Stack, as_buyer
+from tests.orders.conftest import ADMIN, SYSTEM, WEBHOOK_SECRET, Stack, as_buyer, orders_settings, serve_orders
 
 
 def _lapse_reservations(stack: Stack) -> None:
@@ -58,17 +55,6 @@ def test_a_payment_after_the_stock_was_sold_to_someone_else_is_refunded(stack: S
     assert stack.balance(ledger.STRIPE, "EUR") == quick["total"]["amount"]
 
 
-@contextmanager
-def _serve(settings: OrdersSettings) -> Iterator[httpx.Client]:
-    """A second orders process, configured with an upstream that does not answer."""
-    served = Served(create_app(settings)).start()
-    try:
-        with httpx.Client(base_url=served.url, timeout=60) as client:
-            yield client
-    finally:
-        served.stop()
-
-
 def _count_orders(stack: Stack) -> int:
     with Session(stack.engine) as session:
         return int(session.scalar(select(func.count()).select_from(Order)) or 0)
@@ -78,14 +64,8 @@ def test_place_order_releases_the_stock_when_stripe_is_unreachable(
     stack: Stack, databases: Databases, buyer: str, alternator: dict[str, Any]
 ) -> None:
     quote = stack.quote(buyer, [(alternator["id"], 2)])
-    broken = OrdersSettings(
-        database_url=databases.migrated("orders"),
-        stripe_api_base=f"http://127.0.0.1:{free_port()}",
-        catalog_url=str(stack.catalog.base_url),
-        certification_url=str(stack.certification.base_url),
-        stripe_timeout_seconds=2,
-    )
-    with _serve(broken) as client:
+    broken = orders_settings(stack, databases, stripe_api_base=f"http://127.0.0.1:{free_port()}")
+    with serve_orders(broken) as client:
         body = {"quote_id": quote["id"], "idempotency_key": "stripe-is-down-001"}
         response = client.post("/orders", json=body, headers=as_buyer(buyer))
     assert response.status_code == 503 and response.json()["code"] == "UPSTREAM_UNAVAILABLE"
@@ -101,14 +81,8 @@ def test_an_unreachable_catalog_is_a_503_with_nothing_written(
     stack: Stack, databases: Databases, buyer: str, alternator: dict[str, Any]
 ) -> None:
     quote = stack.quote(buyer, [(alternator["id"], 1)])
-    broken = OrdersSettings(
-        database_url=databases.migrated("orders"),
-        stripe_api_base=stack.localstripe_url,
-        catalog_url=f"http://127.0.0.1:{free_port()}",
-        certification_url=str(stack.certification.base_url),
-        upstream_timeout_seconds=2,
-    )
-    with _serve(broken) as client:
+    broken = orders_settings(stack, databases, catalog_url=f"http://127.0.0.1:{free_port()}")
+    with serve_orders(broken) as client:
         placed = client.post(
             "/orders", json={"quote_id": quote["id"], "idempotency_key": "catalog-down-0001"}, headers=as_buyer(buyer)
         )
