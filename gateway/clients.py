@@ -47,6 +47,9 @@ _BY_STATUS: dict[int, type[DomainError]] = {
     409: Conflict,
     413: PayloadTooLarge,
     422: BadInput,
+    # A service's own 503 says what is unavailable and what happens next (a cancellation whose
+    # refund will be retried, say); its words reach the client.
+    503: UpstreamUnavailable,
 }
 
 

@@ -229,7 +229,17 @@ class OrderStatusChange:
 class Order(relay.Node, Amounts):
     id: relay.NodeID[str]
     status: OrderStatus
-    payment_status: str = strawberry.field(description="UNPAID, PAID, FAILED, PARTIALLY_REFUNDED or REFUNDED.")
+    payment_status: str = strawberry.field(
+        description="UNPAID, PAID, FAILED, PARTIALLY_REFUNDED, REFUNDED, or REVIEW: the payment taken is not"
+        " the order's amount or currency, so the order is held for an admin and never becomes PAID."
+    )
+    cancellation_requested_at: datetime | None = strawberry.field(
+        description="A cancellation accepted but not finished because its refund (or putting the parts back"
+        " on sale) failed; it is finished automatically, or by cancelling again."
+    )
+    attention: str | None = strawberry.field(
+        description="Why the order waits for an admin, if it does: a payment held for review, a failed refund."
+    )
     currency: str
     destination_country: str
     incoterm: Incoterm
@@ -260,6 +270,8 @@ class Order(relay.Node, Amounts):
             incoterm=Incoterm(data["incoterm"]),
             created_at=datetime.fromisoformat(data["created_at"]),
             paid_at=_dt(data.get("paid_at")),
+            cancellation_requested_at=_dt(data.get("cancel_requested_at")),
+            attention=data.get("attention"),
             lines=[
                 OrderLine(
                     id=str(line["id"]),
