@@ -184,3 +184,38 @@ def test_bad_quote_input_names_the_field(orders_stack: Stack, gateway: Gateway) 
         assert field in (result["errors"][0]["extensions"].get("field") or ""), result
     anonymous = gateway.gql(QUOTE, {"input": base})
     assert anonymous["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+def test_a_payment_changed_at_stripe_is_held_for_review_and_says_why(orders_stack: Stack, gateway: Gateway) -> None:  # noqa: F811
+    part = orders_stack.part(orders_stack.supplier(), on_hand=3)
+    buyer = gateway.account(AccountRole.BUYER)
+    quote_input = {
+        "lines": [{"partId": gid("Part", part["id"]), "quantity": 1}],
+        "destinationCountry": "DE",
+        "incoterm": "DDP",
+        "currency": "EUR",
+    }
+    quote = gateway.ok(QUOTE, {"input": quote_input}, token=buyer)["createQuote"]
+    order_id = gateway.ok(PLACE, {"q": quote["id"], "k": f"checkout-{uuid.uuid4()}"}, token=buyer)["placeOrder"][
+        "order"
+    ]["id"]
+    intent_id = orders_stack.order(_raw(order_id))["payment_intent_id"]
+    orders_stack.stripe.v1.payment_intents.update(intent_id, params={"amount": 50})
+
+    setup = gateway.ok("mutation { startCardSetup { clientSecret publishableKey } }", token=buyer)["startCardSetup"]
+    payment_method = confirm_card_setup(orders_stack.localstripe_url, setup["publishableKey"], setup["clientSecret"])
+    refused = gateway.gql(
+        "mutation ($o: ID!, $pm: String!) { payOrder(orderId: $o, paymentMethodId: $pm) { id } }",
+        {"o": order_id, "pm": payment_method},
+        token=buyer,
+    )
+    assert refused["errors"][0]["extensions"]["code"] == "CONFLICT", refused
+    assert "nothing was charged" in refused["errors"][0]["message"]
+    held = gateway.ok(
+        "query ($id: ID!) { order(id: $id) { status paymentStatus attention cancellationRequestedAt } }",
+        {"id": order_id},
+        token=buyer,
+    )["order"]
+    assert held["status"] == "PENDING_PAYMENT" and held["paymentStatus"] == "REVIEW"
+    assert held["attention"].startswith("held for review: the payment asks €0.50")
+    assert held["cancellationRequestedAt"] is None
