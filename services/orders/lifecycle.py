@@ -454,6 +454,10 @@ def ship(session: Session, actor: Actor, order_id: uuid.UUID, data: ShipIn) -> O
     order = get_order(session, actor, order_id)
     order = lock(session, order.id)
     st.require(order, st.PAID, action="shipped")
+    if order.cancel_requested_at is not None:
+        raise st.InvalidTransition(
+            "the buyer's cancellation is waiting for its refund; the order must not be shipped", field="status"
+        )
     lines = lines_of(session, order.id)
     if data.line_ids is not None:
         by_id = {line.id: line for line in lines}

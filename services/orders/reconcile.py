@@ -66,7 +66,10 @@ def reconcile_pending(
     cancelling = list(
         session.scalars(
             select(Order.id)
-            .where(col(Order.cancel_requested_at).is_not(None), Order.status != st.CANCELLED)
+            .where(
+                col(Order.cancel_requested_at).is_not(None),
+                col(Order.status).in_((st.PAID, st.PENDING_PAYMENT)),
+            )
             .order_by(col(Order.cancel_requested_at))
             .limit(limit)
         )

@@ -19,6 +19,7 @@ from tests.orders.conftest import (
     SYSTEM,
     Stack,
     as_buyer,
+    as_supplier,
     orders_settings,
     paid_order,
     serve_orders,
@@ -70,6 +71,12 @@ def test_a_failed_refund_keeps_the_order_paid_and_its_units_sold_until_reconcili
     assert stack.stock(alternator["id"]) == sold  # nothing back on sale while the money is held
     assert _refunds(stack, order["payment_intent_id"]) == []
     assert stack.balance(ledger.STRIPE, "EUR") == total
+    ship = stack.orders.post(
+        f"/orders/{order['id']}/ship",
+        json={"carrier": "SF Express", "tracking_number": "SF1234567890123"},
+        headers=as_supplier(alternator["supplier_id"]),
+    )
+    assert ship.status_code == 409 and "cancellation" in ship.json()["detail"]  # the buyer asked to cancel
 
     # Stripe answers again: the scheduler's reconciliation finishes the cancellation.
     result = _reconcile(stack)
