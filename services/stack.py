@@ -1,6 +1,7 @@
 """`tongnan up`: every process of the stack as children on localhost, supervised.
 
-Start order: migrations, demo data, then localstripe, the services and the gateway.
+Start order: migrations, demo data, then localstripe, the services and the gateway. In
+production neither demo data nor localstripe: the services talk to Stripe itself.
 Each child's output is streamed with a name prefix; Ctrl-C or SIGTERM stops them all.
 """
 
@@ -80,16 +81,18 @@ def plan(
     localstripe_port: int,
     storefront: StorefrontSettings | None = None,
 ) -> list[Component]:
-    components = [
-        Component(
-            "localstripe",
-            localstripe_port,
-            "TONGNAN_LOCALSTRIPE_PORT",
-            localstripe_command(localstripe_port),
-            ready_path="/js.stripe.com/v3/",
-            url_path="/js.stripe.com/v3/",
-        ),
-    ]
+    components = []
+    if orders.environment != "production":
+        components.append(
+            Component(
+                "localstripe",
+                localstripe_port,
+                "TONGNAN_LOCALSTRIPE_PORT",
+                localstripe_command(localstripe_port),
+                ready_path="/js.stripe.com/v3/",
+                url_path="/js.stripe.com/v3/",
+            )
+        )
     for name, settings, factory in (
         ("catalog", catalog, "services.catalog.app:create_app"),
         ("certification", certification, "services.certification.app:create_app"),

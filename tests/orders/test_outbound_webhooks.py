@@ -138,6 +138,19 @@ def drive(stack: Stack, now: datetime, **settings: Any) -> int:
     return asyncio.run(one_pass())
 
 
+def production_settings() -> OrdersSettings:
+    """Production's settings for a deliverer driven by hand (its database is the test's)."""
+    return OrdersSettings(
+        environment="production",
+        internal_secret="a production internal secret of some length",
+        database_url="postgresql://tongnan@db.internal/tongnan_orders",
+        stripe_secret_key="sk_live_unused",
+        stripe_publishable_key="pk_live_unused",
+        stripe_webhook_secret="whsec_unused",
+        webhook_delivery_enabled=False,
+    )
+
+
 def events_of(stack: Stack, order_id: str) -> list[OrderEvent]:
     with Session(stack.engine) as session:
         return list(
@@ -428,13 +441,7 @@ def test_signatures_are_bound_to_secret_body_and_time() -> None:
 
 
 def test_production_refuses_to_post_to_a_name_that_resolves_to_a_private_address(stack: Stack) -> None:
-    settings = OrdersSettings(
-        environment="production",
-        internal_secret="a production internal secret of some length",
-        stripe_secret_key="sk_live_unused",
-        stripe_webhook_secret="whsec_unused",
-        webhook_delivery_enabled=False,
-    )
+    settings = production_settings()
     due = Due(
         delivery_id=uuid.uuid4(),
         subscription_id=uuid.uuid4(),
