@@ -21,7 +21,7 @@ from services.certification.settings import CertificationSettings
 from services.common.settings import DEVELOPMENT_INTERNAL_SECRET, DEVELOPMENT_JWT_SECRET, ConfigurationError
 from services.orders.settings import OrdersSettings
 from storefront.settings import StorefrontSettings
-from tests.foundation.test_settings import PRODUCTION, set_environment
+from tests.foundation.production import PRODUCTION, set_environment
 
 ROOT = Path(__file__).resolve().parents[2]
 APP_SERVICES = ("catalog", "certification", "orders", "gateway")
@@ -34,10 +34,13 @@ def compose() -> dict[str, Any]:
     return loaded
 
 
-def test_compose_file_is_valid_against_the_compose_specification(compose: dict[str, Any]) -> None:
+def assert_valid_compose(config: dict[str, Any]) -> None:
     schema_file = resources.files("check_jsonschema") / "builtin_schemas/vendor/compose-spec.json"
-    schema = json.loads(schema_file.read_text())
-    jsonschema.validate(compose, schema)
+    jsonschema.validate(config, json.loads(schema_file.read_text()))
+
+
+def test_compose_file_is_valid_against_the_compose_specification(compose: dict[str, Any]) -> None:
+    assert_valid_compose(compose)
 
 
 def test_every_command_names_code_that_exists(compose: dict[str, Any]) -> None:
@@ -204,7 +207,7 @@ def production_values() -> dict[str, str]:
 
 def test_production_with_its_own_values_is_valid_and_leaves_localstripe_out(monkeypatch: pytest.MonkeyPatch) -> None:
     config = merged([ROOT / "docker-compose.yml", PRODUCTION_FILE], production_values())
-    test_compose_file_is_valid_against_the_compose_specification(config)
+    assert_valid_compose(config)
     services = started(config)
     assert "localstripe" not in services
     for name, service in services.items():

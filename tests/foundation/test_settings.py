@@ -4,7 +4,6 @@ setting; development and tests start as they did."""
 from __future__ import annotations
 
 import os
-import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -23,6 +22,7 @@ from services.common.settings import (
 )
 from services.orders.settings import OrdersSettings
 from storefront.settings import StorefrontSettings
+from tests.foundation.production import PRODUCTION, set_environment
 
 ROOT = Path(__file__).resolve().parents[2]
 EVERY_PROCESS: tuple[type[BaseSettings], ...] = (
@@ -32,26 +32,6 @@ EVERY_PROCESS: tuple[type[BaseSettings], ...] = (
     GatewaySettings,
     StorefrontSettings,
 )
-# What an operator gives a real production: every value its own, none of them made up here for
-# a laptop.
-PRODUCTION = {
-    "TONGNAN_ENVIRONMENT": "production",
-    "TONGNAN_INTERNAL_SECRET": secrets.token_urlsafe(32),
-    "TONGNAN_GATEWAY_JWT_SECRET": secrets.token_urlsafe(32),
-    "TONGNAN_DATABASE_URL_TEMPLATE": "postgresql://tongnan:s3cret@db.internal:5432/tongnan_{service}",
-    "TONGNAN_ORDERS_STRIPE_SECRET_KEY": "sk_live_" + secrets.token_hex(24),
-    "TONGNAN_ORDERS_STRIPE_PUBLISHABLE_KEY": "pk_live_" + secrets.token_hex(24),
-    "TONGNAN_ORDERS_STRIPE_WEBHOOK_SECRET": "whsec_" + secrets.token_hex(16),
-}
-
-
-def set_environment(monkeypatch: pytest.MonkeyPatch, variables: dict[str, str]) -> None:
-    """Exactly these TONGNAN_ settings, none of the test run's own."""
-    for name in list(os.environ):
-        if name.startswith("TONGNAN_"):
-            monkeypatch.delenv(name)
-    for name, value in variables.items():
-        monkeypatch.setenv(name, value)
 
 
 def start_every_process() -> list[BaseSettings]:

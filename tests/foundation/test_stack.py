@@ -22,7 +22,7 @@ from services.orders.settings import OrdersSettings
 from services.stack import PORT_VARIABLES, isolated_environment, plan, read_until_ready
 from storefront.settings import StorefrontSettings
 from tests.databases import Databases
-from tests.foundation.test_settings import PRODUCTION, set_environment
+from tests.foundation.production import PRODUCTION, set_environment
 
 
 def processes_listening_on(ports: list[int]) -> list[str]:
