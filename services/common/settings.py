@@ -27,6 +27,7 @@ DEVELOPMENT_JWT_SECRET = "development-only-jwt-secret-change-me-please"
 LOCALSTRIPE_SECRET_KEY = "sk_test_localstripe"
 LOCALSTRIPE_PUBLISHABLE_KEY = "pk_test_localstripe"
 LOCALSTRIPE_WEBHOOK_SECRET = "whsec_localstripe_development"
+DEVELOPMENT_DATABASE_PASSWORD = "tongnan"  # docker-compose.yml's PostgreSQL in development
 DEVELOPMENT_VALUES = frozenset(
     {
         DEVELOPMENT_INTERNAL_SECRET,
@@ -35,6 +36,7 @@ DEVELOPMENT_VALUES = frozenset(
         LOCALSTRIPE_PUBLISHABLE_KEY,
         LOCALSTRIPE_WEBHOOK_SECRET,
         "whsec_localstripe",  # what docker-compose.yml gives localstripe in development
+        DEVELOPMENT_DATABASE_PASSWORD,
     }
 )
 # Our own signing secrets: HMAC-SHA256 keys need 32 random bytes (RFC 7518, section 3.2).
@@ -78,7 +80,8 @@ def check_production(
     given_secrets  secrets someone else made (Stripe's webhook secret): set, no development value
     stripe_keys    set, and live keys, not test keys or localstripe's placeholders
     urls           https only
-    databases      PostgreSQL, not SQLite (a file on one machine is not a production database)
+    databases      PostgreSQL, not SQLite (a file on one machine is not a production database),
+                   without a development password
     """
     for variable, value in (secrets or {}).items():
         _refuse_development_value(variable, value)
@@ -97,8 +100,11 @@ def check_production(
         if urlsplit(url).scheme.lower() != "https":
             raise ConfigurationError(f"{variable} must be an https:// URL in production, not {url!r}")
     for variable, url in (databases or {}).items():
-        if make_url(url).get_backend_name() == "sqlite":
+        parsed = make_url(url)
+        if parsed.get_backend_name() == "sqlite":
             raise ConfigurationError(f"{variable} must name a PostgreSQL database in production, not SQLite")
+        if parsed.password in DEVELOPMENT_VALUES:
+            raise ConfigurationError(f"{variable} has a development password; production's database has its own")
 
 
 def describe(exc: ValidationError, settings_cls: type[BaseSettings]) -> str:

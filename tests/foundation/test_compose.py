@@ -223,18 +223,22 @@ def test_production_with_its_own_values_is_valid_and_leaves_localstripe_out(monk
 
 # What the development file gives, given again by hand for production.
 DEVELOPMENT_VALUES = [
-    ("TONGNAN_INTERNAL_SECRET", DEVELOPMENT_INTERNAL_SECRET),
-    ("TONGNAN_GATEWAY_JWT_SECRET", DEVELOPMENT_JWT_SECRET),
-    ("TONGNAN_ORDERS_STRIPE_SECRET_KEY", "sk_test_localstripe"),
-    ("TONGNAN_ORDERS_STRIPE_PUBLISHABLE_KEY", "pk_test_localstripe"),
-    ("TONGNAN_ORDERS_STRIPE_WEBHOOK_SECRET", "whsec_localstripe"),
-    ("TONGNAN_ORDERS_STRIPE_API_BASE", "http://localstripe:8420"),
+    ("TONGNAN_INTERNAL_SECRET", DEVELOPMENT_INTERNAL_SECRET, "TONGNAN_INTERNAL_SECRET"),
+    ("TONGNAN_GATEWAY_JWT_SECRET", DEVELOPMENT_JWT_SECRET, "TONGNAN_GATEWAY_JWT_SECRET"),
+    ("TONGNAN_ORDERS_STRIPE_SECRET_KEY", "sk_test_localstripe", "TONGNAN_ORDERS_STRIPE_SECRET_KEY"),
+    ("TONGNAN_ORDERS_STRIPE_PUBLISHABLE_KEY", "pk_test_localstripe", "TONGNAN_ORDERS_STRIPE_PUBLISHABLE_KEY"),
+    ("TONGNAN_ORDERS_STRIPE_WEBHOOK_SECRET", "whsec_localstripe", "TONGNAN_ORDERS_STRIPE_WEBHOOK_SECRET"),
+    ("TONGNAN_ORDERS_STRIPE_API_BASE", "http://localstripe:8420", "TONGNAN_ORDERS_STRIPE_API_BASE"),
+    # The processes see it inside the database URL.
+    ("POSTGRES_PASSWORD", "tongnan", "TONGNAN_DATABASE_URL_TEMPLATE"),
 ]
 
 
-@pytest.mark.parametrize(("variable", "value"), DEVELOPMENT_VALUES, ids=[v for v, _ in DEVELOPMENT_VALUES])
+@pytest.mark.parametrize(
+    ("variable", "value", "setting"), DEVELOPMENT_VALUES, ids=[v for v, _, _ in DEVELOPMENT_VALUES]
+)
 def test_production_refuses_the_development_values_given_by_hand(
-    monkeypatch: pytest.MonkeyPatch, variable: str, value: str
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, setting: str
 ) -> None:
     config = merged([ROOT / "docker-compose.yml", PRODUCTION_FILE], production_values() | {variable: value})
     refused = {}
@@ -243,10 +247,10 @@ def test_production_refuses_the_development_values_given_by_hand(
             start_settings(config, monkeypatch, service)
         except ConfigurationError as error:
             refused[service] = str(error)
-    # The processes that read the value refuse to start, naming it.
-    readers = {s for s, classes in SETTINGS_OF.items() for cls in classes if variable in variables_of(cls)}
+    # The processes that read the setting refuse to start, naming it.
+    readers = {s for s, classes in SETTINGS_OF.items() for cls in classes if setting in variables_of(cls)}
     assert readers and readers <= set(refused), refused
-    assert all(refused[service].startswith(variable) for service in readers), refused
+    assert all(refused[service].startswith(setting) for service in readers), refused
 
 
 def variables_of(settings_cls: type[BaseSettings]) -> set[str]:

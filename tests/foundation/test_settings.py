@@ -82,6 +82,10 @@ REFUSED = [
     ({"TONGNAN_ORDERS_DATABASE_URL": "sqlite:////srv/orders.db"}, "TONGNAN_ORDERS_DATABASE_URL"),
     ({"TONGNAN_CERTIFICATION_DATABASE_URL": "sqlite://"}, "TONGNAN_CERTIFICATION_DATABASE_URL"),
     ({"TONGNAN_GATEWAY_DATABASE_URL": "sqlite:///var/gateway.db"}, "TONGNAN_GATEWAY_DATABASE_URL"),
+    (
+        {"TONGNAN_DATABASE_URL_TEMPLATE": "postgresql://tongnan:tongnan@postgres:5432/tongnan_{service}"},
+        "TONGNAN_DATABASE_URL_TEMPLATE",
+    ),
 ]
 
 
