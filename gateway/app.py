@@ -12,13 +12,14 @@ from gateway.schema import schema
 from gateway.settings import GatewaySettings
 from gateway.view import GatewayGraphQL
 from services.common.app import build_service_app
+from services.common.settings import load_or_exit
 
 
 def create_app(
     settings: GatewaySettings | None = None, transports: dict[str, httpx.AsyncBaseTransport] | None = None
 ) -> FastAPI:
     """`transports` lets tests put the real services in-process instead of on ports."""
-    settings = settings or GatewaySettings()
+    settings = settings or load_or_exit(GatewaySettings)
 
     async def open_clients(app: FastAPI) -> None:
         app.state.clients = ServiceClients.open(settings, transports)

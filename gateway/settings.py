@@ -5,9 +5,7 @@ from typing import ClassVar, Literal
 from pydantic import SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from services.common.settings import ServiceSettings
-
-DEVELOPMENT_JWT_SECRET = "development-only-jwt-secret-change-me-please"
+from services.common.settings import DEVELOPMENT_JWT_SECRET, ServiceSettings, check_production
 
 
 class GatewaySettings(ServiceSettings):
@@ -60,7 +58,7 @@ class GatewaySettings(ServiceSettings):
         return frozenset(a.strip() for a in self.trusted_proxies.split(",") if a.strip())
 
     @model_validator(mode="after")
-    def _no_default_jwt_secret_in_production(self) -> GatewaySettings:
-        if self.environment == "production" and self.jwt_secret.get_secret_value() == DEVELOPMENT_JWT_SECRET:
-            raise ValueError("TONGNAN_GATEWAY_JWT_SECRET must be set in production")
+    def _production_jwt_secret(self) -> GatewaySettings:
+        if self.environment == "production":
+            check_production(secrets={"TONGNAN_GATEWAY_JWT_SECRET": self.jwt_secret})
         return self

@@ -10,13 +10,11 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from pydantic import ValidationError
-
 from gateway.settings import GatewaySettings
 from services.catalog.settings import CatalogSettings
 from services.certification.settings import CertificationSettings
 from services.common.db import make_engine
-from services.common.settings import ConfigurationError, ServiceSettings
+from services.common.settings import ConfigurationError, ServiceSettings, load
 from services.orders.settings import OrdersSettings
 from services.stack import StackError
 from storefront.settings import StorefrontSettings
@@ -31,23 +29,8 @@ SETTINGS: dict[str, type[ServiceSettings]] = {
 DEMO_LOADERS = ("services.catalog.demo", "services.certification.demo", "services.orders.demo")
 
 
-def _one_line(exc: ValidationError, settings_cls: type[ServiceSettings]) -> str:
-    err = exc.errors()[0]
-    message = str(err.get("msg", "invalid")).removeprefix("Value error, ")
-    if err.get("loc"):
-        prefix = str(settings_cls.model_config.get("env_prefix", "TONGNAN_"))
-        return f"{prefix}{str(err['loc'][0]).upper()}: {message}"
-    return message
-
-
 def load_settings() -> dict[str, ServiceSettings]:
-    loaded: dict[str, ServiceSettings] = {}
-    for name, cls in SETTINGS.items():
-        try:
-            loaded[name] = cls()
-        except ValidationError as exc:
-            raise ConfigurationError(_one_line(exc, cls)) from None
-    return loaded
+    return {name: load(cls) for name, cls in SETTINGS.items()}
 
 
 def cmd_migrate(_: argparse.Namespace) -> int:
@@ -84,13 +67,7 @@ def cmd_up(args: argparse.Namespace) -> int:
     localstripe_port = int(os.environ.get("TONGNAN_LOCALSTRIPE_PORT", "8420"))
     orders = settings["orders"]
     assert isinstance(orders, OrdersSettings)
-    try:
-        storefront = StorefrontSettings()
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        raise ConfigurationError(
-            f"TONGNAN_STOREFRONT_{str(err['loc'][0]).upper()}: {str(err['msg']).removeprefix('Value error, ')}"
-        ) from None
+    storefront = load(StorefrontSettings)
     components = plan(
         settings["catalog"],  # type: ignore[arg-type]
         orders,
@@ -102,7 +79,7 @@ def cmd_up(args: argparse.Namespace) -> int:
     check_ports_free(components)
     for name, service_settings in settings.items():
         migrate(name, service_settings.db_url)
-    if not args.no_demo:
+    if not args.no_demo and orders.environment != "production":  # made-up suppliers have no place there
         load_demo(settings)
 
     env = dict(os.environ)

@@ -1,6 +1,7 @@
 """`tongnan up`: every process of the stack as children on localhost, supervised.
 
-Start order: migrations, demo data, then localstripe, the services and the gateway.
+Start order: migrations, demo data, then localstripe, the services and the gateway. In
+production neither demo data nor localstripe: the services talk to Stripe itself.
 Each child's output is streamed with a name prefix; Ctrl-C or SIGTERM stops them all.
 """
 
@@ -80,16 +81,18 @@ def plan(
     localstripe_port: int,
     storefront: StorefrontSettings | None = None,
 ) -> list[Component]:
-    components = [
-        Component(
-            "localstripe",
-            localstripe_port,
-            "TONGNAN_LOCALSTRIPE_PORT",
-            localstripe_command(localstripe_port),
-            ready_path="/js.stripe.com/v3/",
-            url_path="/js.stripe.com/v3/",
-        ),
-    ]
+    components = []
+    if orders.environment != "production":
+        components.append(
+            Component(
+                "localstripe",
+                localstripe_port,
+                "TONGNAN_LOCALSTRIPE_PORT",
+                localstripe_command(localstripe_port),
+                ready_path="/js.stripe.com/v3/",
+                url_path="/js.stripe.com/v3/",
+            )
+        )
     for name, settings, factory in (
         ("catalog", catalog, "services.catalog.app:create_app"),
         ("certification", certification, "services.certification.app:create_app"),
@@ -294,10 +297,11 @@ class Served:
     """An ASGI app under uvicorn in a background thread, on a free loopback port (tests and
     benchmarks): `start()` and `stop()`, or a `with` block."""
 
-    def __init__(self, app: Any, port: int | None = None) -> None:
+    def __init__(self, app: Any, port: int | None = None, **options: Any) -> None:
+        """`options`: more of uvicorn's settings (`ssl_certfile` and `ssl_keyfile` serve https)."""
         self.port = port or free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")
+        self.url = f"{'https' if options.get('ssl_certfile') else 'http'}://127.0.0.1:{self.port}"
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on", **options)
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 

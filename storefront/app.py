@@ -24,6 +24,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from services.common.settings import load_or_exit
 from storefront import account, buyer, checkout, i18n, supplier
 from storefront.gateway import Gateway, GatewayBusy, GatewayFailed, GatewayUnavailable, TokenRejected
 from storefront.settings import StorefrontSettings
@@ -65,7 +66,7 @@ def create_app(
     settings: StorefrontSettings | None = None, transport: httpx.AsyncBaseTransport | None = None
 ) -> FastAPI:
     """`transport` lets tests put the gateway in-process instead of on a port."""
-    settings = settings or StorefrontSettings()
+    settings = settings or load_or_exit(StorefrontSettings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -9,8 +9,10 @@ from __future__ import annotations
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from services.common.settings import check_production
 
 
 class StorefrontSettings(BaseSettings):
@@ -31,6 +33,12 @@ class StorefrontSettings(BaseSettings):
     # Stripe.js: localstripe's stand-in in development (`tongnan up` points this at it), Stripe's own
     # script in production.
     stripe_js_url: str | None = None
+
+    @model_validator(mode="after")
+    def _production(self) -> StorefrontSettings:
+        if self.environment == "production":
+            check_production(urls={"TONGNAN_STOREFRONT_STRIPE_JS_URL": self.stripe_js})
+        return self
 
     @property
     def stripe_js(self) -> str:

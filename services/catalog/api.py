@@ -32,6 +32,7 @@ from services.catalog.schemas import (
     VinRead,
 )
 from services.catalog.search.query import SearchParams
+from services.common import csvfile
 from services.common.app import SessionDep
 from services.common.internal_auth import ActorDep
 
@@ -156,10 +157,9 @@ def parts_by_oem_number(
     responses={200: {"content": {"text/csv": {}}}},
 )
 def export_parts(session: SessionDep, actor: ActorDep, supplier_id: uuid.UUID | None = None) -> Response:
-    body = csvio.export_csv(session, actor, supplier_id)
     return Response(
-        content=body.encode("utf-8-sig"),
-        media_type="text/csv; charset=utf-8",
+        content=csvio.export_csv(session, actor, supplier_id),
+        media_type=csvfile.MEDIA_TYPE,
         headers={"Content-Disposition": 'attachment; filename="catalogue.csv"'},
     )
 

@@ -14,6 +14,7 @@ from services.catalog.settings import CatalogSettings
 from services.common.app import build_service_app
 from services.common.db import session_scope
 from services.common.internal_auth import SYSTEM
+from services.common.settings import load_or_exit
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +44,7 @@ async def _sweeper(app: FastAPI, interval: float) -> None:
 
 
 def create_app(settings: CatalogSettings | None = None) -> FastAPI:
-    settings = settings or CatalogSettings()
+    settings = settings or load_or_exit(CatalogSettings)
     interval = settings.sweep_interval_seconds
 
     async def start(app: FastAPI) -> None:

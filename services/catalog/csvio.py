@@ -34,6 +34,7 @@ from sqlmodel import Session
 from services.catalog import service
 from services.catalog.models import Fitment, Part, Stock
 from services.catalog.schemas import ImportErrorRead, ImportResult, PartCreate, PartUpdate
+from services.common import csvfile
 from services.common.errors import BadInput, DomainError, PayloadTooLarge
 from services.common.internal_auth import Actor
 
@@ -73,7 +74,6 @@ MAX_ERRORS = 1_000
 BATCH = 1_000
 _LISTS = ("oem_numbers", "interchange_numbers")
 _MONEY = ("price_cny", "core_charge_cny")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 class RowError(Exception):
@@ -81,13 +81,6 @@ class RowError(Exception):
         super().__init__(message)
         self.field = field
         self.message = message
-
-
-def _unneutralise(cell: str) -> str:
-    """Undo our own export's formula guard (`'=...` -> `=...`) so an export imports back."""
-    if len(cell) > 1 and cell[0] == "'" and cell[1] in _FORMULA_START:
-        return cell[1:]
-    return cell
 
 
 def _yuan_to_fen(raw: str, field: str) -> int:
@@ -125,7 +118,7 @@ def _fitments(raw: str) -> list[dict[str, Any]]:
 def _row_values(row: dict[str, str]) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for name, cell in row.items():
-        text = _unneutralise((cell or "").strip())
+        text = csvfile.unneutralise((cell or "").strip())  # an export of ours comes back
         if not text or name == "id":  # `id` comes with an export; the SKU identifies the part
             continue
         if name == "listed":
@@ -267,16 +260,11 @@ def _update(session: Session, part: Part, values: dict[str, Any]) -> None:
 # --- Export ------------------------------------------------------------------------------
 
 
-def neutralise(cell: str) -> str:
-    """A cell that a spreadsheet would run as a formula starts with a quote instead (OWASP)."""
-    return "'" + cell if cell.startswith(_FORMULA_START) else cell
-
-
 def _yuan(fen: int) -> str:
     return f"{Decimal(fen) / 100:.2f}"
 
 
-def export_csv(session: Session, actor: Actor, supplier_id: uuid.UUID | None) -> str:
+def export_csv(session: Session, actor: Actor, supplier_id: uuid.UUID | None) -> bytes:
     if supplier_id is None:
         own = service.actor_supplier_id(actor)
         if own is None:
@@ -297,19 +285,19 @@ def export_csv(session: Session, actor: Actor, supplier_id: uuid.UUID | None) ->
         for f in session.scalars(select(Fitment).where(Fitment.part_id.in_(batch))):  # type: ignore[attr-defined]
             tail = f":{f.engine_code}" if f.engine_code else ""
             fits[f.part_id].append(f"{f.make}:{f.model}:{f.year_from}-{f.year_to}{tail}")
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(EXPORT_COLUMNS)
-    for p in parts:
-        record: dict[str, Any] = {name: getattr(p, name, None) for name in EXPORT_COLUMNS}
-        record.update(
-            oem_numbers="|".join(p.oem_numbers or []),
-            interchange_numbers="|".join(p.interchange_numbers or []),
-            price_cny=_yuan(p.price_cny),
-            core_charge_cny=_yuan(p.core_charge_cny),
-            on_hand=stock.get(p.id, 0),
-            fitments="|".join(sorted(fits[p.id])),
-            listed="true" if p.listed else "false",
-        )
-        writer.writerow([neutralise("" if record[c] is None else str(record[c])) for c in EXPORT_COLUMNS])
-    return out.getvalue()
+    return csvfile.write_csv(EXPORT_COLUMNS, (_export_row(p, stock.get(p.id, 0), fits[p.id]) for p in parts))
+
+
+def _export_row(part: Part, on_hand: int, fitments: list[str]) -> list[str]:
+    record: dict[str, Any] = {name: getattr(part, name, None) for name in EXPORT_COLUMNS}
+    record.update(
+        oem_numbers="|".join(part.oem_numbers or []),
+        interchange_numbers="|".join(part.interchange_numbers or []),
+        price_cny=_yuan(part.price_cny),
+        core_charge_cny=_yuan(part.core_charge_cny),
+        on_hand=on_hand,
+        fitments="|".join(sorted(fitments)),
+        listed="true" if part.listed else "false",
+    )
+    # Every cell as text, as the import reads it back.
+    return ["" if record[c] is None else str(record[c]) for c in EXPORT_COLUMNS]

@@ -9,6 +9,7 @@ from services.certification.ratelimit import TokenBucket
 from services.certification.settings import CertificationSettings
 from services.common.app import build_service_app
 from services.common.errors import problem
+from services.common.settings import load_or_exit
 
 # Multipart framing around the file itself.
 UPLOAD_OVERHEAD_BYTES = 64 * 1024
@@ -39,7 +40,7 @@ class UploadSizeLimit:
 
 
 def create_app(settings: CertificationSettings | None = None) -> FastAPI:
-    settings = settings or CertificationSettings()
+    settings = settings or load_or_exit(CertificationSettings)
     app = build_service_app(
         settings,
         title="Tongnan certification service",

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request, Response, status
 
+from services.common import csvfile
 from services.common.app import SessionDep
 from services.common.errors import BadInput
 from services.common.internal_auth import ActorDep, Role
@@ -358,8 +359,8 @@ def get_settlement(batch_id: uuid.UUID, session: SessionDep, actor: ActorDep) ->
 def settlement_csv(batch_id: uuid.UUID, session: SessionDep, actor: ActorDep) -> Response:
     batch = settlement.get(session, actor, batch_id)
     return Response(
-        content=settlement.statement_csv(session, batch).encode("utf-8-sig"),
-        media_type="text/csv; charset=utf-8",
+        content=settlement.statement_csv(session, batch),
+        media_type=csvfile.MEDIA_TYPE,
         headers={"Content-Disposition": f'attachment; filename="settlement-{batch.id}.csv"'},
     )
 

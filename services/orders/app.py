@@ -7,6 +7,7 @@ import httpx
 from fastapi import FastAPI
 
 from services.common.app import build_service_app
+from services.common.settings import load_or_exit
 from services.orders.api import router
 from services.orders.conversions import router as conversions_router
 from services.orders.deps import OrdersDeps
@@ -52,7 +53,7 @@ async def register_with_localstripe(settings: OrdersSettings) -> None:
 
 
 def create_app(settings: OrdersSettings | None = None) -> FastAPI:
-    settings = settings or OrdersSettings()
+    settings = settings or load_or_exit(OrdersSettings)
     deps = OrdersDeps.build(settings)
     tasks: set[asyncio.Task[None]] = set()
 

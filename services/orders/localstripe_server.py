@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 
 from aiohttp import web
 from localstripe import resources
@@ -15,6 +16,8 @@ from localstripe.server import app
 
 
 def main() -> None:
+    if os.environ.get("TONGNAN_ENVIRONMENT") == "production":
+        raise SystemExit("error: localstripe is Stripe's fake for development and tests; production talks to Stripe")
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8420)

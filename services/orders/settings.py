@@ -6,12 +6,16 @@ from typing import ClassVar
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from services.common.settings import ServiceSettings
+from services.common.settings import (
+    LOCALSTRIPE_PUBLISHABLE_KEY,
+    LOCALSTRIPE_SECRET_KEY,
+    LOCALSTRIPE_WEBHOOK_SECRET,
+    ServiceSettings,
+    check_production,
+)
 
-# localstripe accepts any key; these only mark that we are talking to it.
-LOCALSTRIPE_SECRET_KEY = "sk_test_localstripe"
-LOCALSTRIPE_PUBLISHABLE_KEY = "pk_test_localstripe"
-LOCALSTRIPE_WEBHOOK_SECRET = "whsec_localstripe_development"
+STRIPE_API = "https://api.stripe.com"
+LOCALSTRIPE_API = "http://127.0.0.1:8420"
 
 
 class OrdersSettings(ServiceSettings):
@@ -20,8 +24,9 @@ class OrdersSettings(ServiceSettings):
     service_name: ClassVar[str] = "orders"
     default_port: ClassVar[int] = 8002
 
-    # Where the stripe SDK sends its calls: localstripe in development, Stripe in production.
-    stripe_api_base: str = "http://127.0.0.1:8420"
+    # Where the stripe SDK sends its calls: by default localstripe in development and tests,
+    # Stripe in production.
+    stripe_api_base: str = ""
     stripe_secret_key: SecretStr | None = None
     stripe_publishable_key: str | None = None
     stripe_webhook_secret: SecretStr | None = None
@@ -71,13 +76,21 @@ class OrdersSettings(ServiceSettings):
         return self
 
     @model_validator(mode="after")
-    def _stripe_keys(self) -> OrdersSettings:
+    def _stripe(self) -> OrdersSettings:
         if self.environment == "production":
-            if self.stripe_secret_key is None:
-                raise ValueError("TONGNAN_ORDERS_STRIPE_SECRET_KEY must be set in production")
-            if self.stripe_webhook_secret is None:
-                raise ValueError("TONGNAN_ORDERS_STRIPE_WEBHOOK_SECRET must be set in production")
+            self.stripe_api_base = self.stripe_api_base or STRIPE_API
+            check_production(
+                stripe_keys={
+                    "TONGNAN_ORDERS_STRIPE_SECRET_KEY": self.stripe_secret_key,
+                    # Stripe.js in the buyer's browser takes the card with it.
+                    "TONGNAN_ORDERS_STRIPE_PUBLISHABLE_KEY": self.stripe_publishable_key,
+                },
+                # Made by Stripe (the dashboard's endpoint secret), not by us: its length is Stripe's.
+                given_secrets={"TONGNAN_ORDERS_STRIPE_WEBHOOK_SECRET": self.stripe_webhook_secret},
+                urls={"TONGNAN_ORDERS_STRIPE_API_BASE": self.stripe_api_base},
+            )
         else:
+            self.stripe_api_base = self.stripe_api_base or LOCALSTRIPE_API
             self.stripe_secret_key = self.stripe_secret_key or SecretStr(LOCALSTRIPE_SECRET_KEY)
             self.stripe_publishable_key = self.stripe_publishable_key or LOCALSTRIPE_PUBLISHABLE_KEY
             self.stripe_webhook_secret = self.stripe_webhook_secret or SecretStr(LOCALSTRIPE_WEBHOOK_SECRET)

@@ -12,8 +12,6 @@ the export request, and pain001.py checks and schema-validates the file.
 
 from __future__ import annotations
 
-import csv
-import io
 import uuid
 from collections import defaultdict
 from datetime import date, datetime, timedelta
@@ -21,6 +19,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from services.common import csvfile
 from services.common.clock import utcnow
 from services.common.errors import BadInput, Forbidden, NotFound
 from services.common.internal_auth import Actor, Role
@@ -37,6 +36,7 @@ CSV_COLUMNS = (
     "order_id",
     "order_line_id",
     "sku",
+    "title",
     "quantity",
     "delivered_at",
     "goods_cny",
@@ -159,27 +159,27 @@ def _yuan(fen: int) -> str:
     return pain001.amount_text(fen)
 
 
-def statement_csv(session: Session, batch: SettlementBatch) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for line in lines(session, batch.id):
-        goods = line.unit_price_fen * line.quantity
-        writer.writerow(
-            [
-                batch.id,
-                batch.supplier_id,
-                line.order_id,
-                line.id,
+def statement_csv(session: Session, batch: SettlementBatch) -> bytes:
+    """The batch's statement as the supplier's bookkeeping imports it: one row per line."""
+    return csvfile.write_csv(
+        CSV_COLUMNS,
+        (
+            (
+                str(batch.id),
+                str(batch.supplier_id),
+                str(line.order_id),
+                str(line.id),
                 line.sku,
+                line.title,
                 line.quantity,
                 line.delivered_at.isoformat() if line.delivered_at else "",
-                _yuan(goods),
+                _yuan(line.unit_price_fen * line.quantity),
                 _yuan(line.platform_fee_fen),
                 _yuan(line.supplier_payable_fen),
-            ]
-        )
-    return out.getvalue()
+            )
+            for line in lines(session, batch.id)
+        ),
+    )
 
 
 def pain001_file(session: Session, actor: Actor, data: Pain001Request, *, now: datetime | None = None) -> bytes:

@@ -31,7 +31,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
-from urllib.parse import urlsplit
 
 import httpx
 from sqlalchemy import CursorResult, Engine, and_, delete, or_, update
@@ -50,7 +49,8 @@ from services.orders.models import (
 )
 from services.orders.outbox import ALL_EVENTS, data_for
 from services.orders.settings import OrdersSettings
-from services.orders.webhook_subscriptions import public_address, turn_off
+from services.orders.webhook_network import PinnedNetwork, PinnedTransport, RefusedAddress, Resolver, system_resolver
+from services.orders.webhook_subscriptions import turn_off
 
 log = logging.getLogger(__name__)
 
@@ -163,25 +163,25 @@ class Outcome:
         return self.status_code is not None and 200 <= self.status_code < 300
 
 
-class RefusedAddress(Exception):
-    """A production endpoint whose name resolves to a loopback or private address."""
-
-
 def _rowcount(result: Any) -> int:
     return int(cast("CursorResult[Any]", result).rowcount)
 
 
 class WebhookDeliverer:
-    def __init__(self, engine: Engine, settings: OrdersSettings, *, client: httpx.AsyncClient | None = None) -> None:
+    def __init__(self, engine: Engine, settings: OrdersSettings, *, resolve: Resolver = system_resolver) -> None:
+        """`resolve`: how endpoint names become addresses (tests give their own)."""
         self.engine = engine
         self.settings = settings
-        self.production = settings.environment == "production"
         self._pruned_at: datetime | None = None
-        self.client = client or httpx.AsyncClient(
+        # Every connection goes to an address checked for it (see webhook_network).
+        network = PinnedNetwork(production=settings.environment == "production", resolve=resolve)
+        limits = httpx.Limits(max_connections=BATCH, max_keepalive_connections=10)
+        self.client = httpx.AsyncClient(
+            transport=PinnedTransport(network, limits=limits),
             timeout=httpx.Timeout(settings.webhook_timeout_seconds),
-            limits=httpx.Limits(max_connections=BATCH, max_keepalive_connections=10),
             headers={"User-Agent": USER_AGENT},
             follow_redirects=False,  # a redirect is not a delivery: the endpoint must answer 2xx itself
+            trust_env=False,  # a proxy from the environment would resolve the name itself
         )
 
     async def aclose(self) -> None:
@@ -410,8 +410,6 @@ class WebhookDeliverer:
         try:
             # One deadline for the whole attempt: httpx's timeout counts each phase on its own.
             async with asyncio.timeout(self.settings.webhook_timeout_seconds):
-                if self.production:
-                    await self._refuse_private(due.url)
                 # Streamed and never read: a receiver's answer body is not ours to hold in memory.
                 async with self.client.stream("POST", due.url, content=due.body, headers=headers) as response:
                     status_code = response.status_code
@@ -420,15 +418,6 @@ class WebhookDeliverer:
         except (httpx.HTTPError, RefusedAddress, OSError) as exc:  # OSError: TimeoutError and DNS failures
             error = f"{type(exc).__name__}: {exc}"[:300]
         return Outcome(due.delivery_id, due.attempt, status_code, error, int((time.monotonic() - started) * 1000))
-
-    @staticmethod
-    async def _refuse_private(url: str) -> None:
-        """In production the endpoint's name must not resolve to our own network."""
-        parts = urlsplit(url)
-        host = parts.hostname or ""
-        infos = await asyncio.get_running_loop().getaddrinfo(host, parts.port or 443)
-        if any(not public_address(str(info[4][0])) for info in infos):
-            raise RefusedAddress(f"{host} resolves to a loopback or private address")
 
 
 async def stop(task: asyncio.Task[None], deliverer: WebhookDeliverer) -> None:

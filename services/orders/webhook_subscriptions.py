@@ -9,7 +9,6 @@ answers it again, as a retried request must get the first answer).
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import secrets
 import uuid
 from collections.abc import Sequence
@@ -24,30 +23,20 @@ from services.common.errors import BadInput, Conflict, Forbidden, NotFound, Unau
 from services.common.internal_auth import Actor, Role
 from services.orders.models import DELIVERY_CANCELLED, DELIVERY_PENDING, WebhookDelivery, WebhookSubscription
 from services.orders.outbox import ALL_EVENTS, EVENT_TYPES
+from services.orders.webhook_network import (
+    RefusedAddress,
+    Resolver,
+    checked_addresses,
+    is_local_name,
+    is_public,
+    literal,
+    system_resolver,
+)
 
 MAX_URL_LENGTH = 2048
 MAX_ACTIVE_PER_OWNER = 25
 SUBSCRIBERS = (Role.BUYER, Role.SUPPLIER, Role.ADMIN)
-
-
-def _is_public_host(host: str) -> bool:
-    """False for loopback, private, link-local and reserved address literals and local names."""
-    name = host.rstrip(".").lower()
-    if name == "localhost" or name.endswith((".localhost", ".local", ".internal")):
-        return False
-    try:
-        address = ipaddress.ip_address(name)
-    except ValueError:
-        return True  # a DNS name: its addresses are checked again when we connect
-    return address.is_global and not address.is_multicast
-
-
-def public_address(address: str) -> bool:
-    try:
-        ip = ipaddress.ip_address(address.split("%", 1)[0])
-    except ValueError:
-        return False
-    return ip.is_global and not ip.is_multicast
+PUBLIC_HOSTS_ONLY = "webhook urls must name a public host, not a loopback or private address"
 
 
 def validate_url(url: str, *, production: bool) -> str:
@@ -69,9 +58,24 @@ def validate_url(url: str, *, production: bool) -> str:
     if production:
         if parts.scheme.lower() != "https":
             raise BadInput("webhook urls must use https", field="url")
-        if not _is_public_host(host):
-            raise BadInput("webhook urls must name a public host, not a loopback or private address", field="url")
+        if is_local_name(host) or ((address := literal(host)) is not None and not is_public(address)):
+            raise BadInput(PUBLIC_HOSTS_ONLY, field="url")
     return url
+
+
+def check_destination(url: str, *, production: bool, resolve: Resolver = system_resolver) -> None:
+    """In production, every address the url's host resolves to now must be public (each
+    delivery checks again, and connects only to what it checked)."""
+    if not production:
+        return
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    try:
+        checked_addresses(host, parts.port or 443, production=True, resolve=resolve)
+    except RefusedAddress as exc:
+        raise BadInput(f"{PUBLIC_HOSTS_ONLY} ({exc})", field="url") from None
+    except OSError:
+        raise BadInput(f"the url's host {host} does not resolve", field="url") from None
 
 
 def validate_events(events: Sequence[str]) -> list[str]:
@@ -108,12 +112,19 @@ def _by_fingerprint(session: Session, fingerprint: str) -> WebhookSubscription |
 
 
 def create(
-    session: Session, actor: Actor, url: str, events: Sequence[str], *, production: bool
+    session: Session,
+    actor: Actor,
+    url: str,
+    events: Sequence[str],
+    *,
+    production: bool,
+    resolve: Resolver = system_resolver,
 ) -> tuple[WebhookSubscription, bool]:
     """Returns (subscription, created). The same owner, url and events again: the same one."""
     supplier_id = _owner(actor)
     url = validate_url(url, production=production)
     chosen = validate_events(events)
+    check_destination(url, production=production, resolve=resolve)
     fingerprint = _fingerprint(actor, url, chosen)
     existing = _by_fingerprint(session, fingerprint)
     if existing is not None:

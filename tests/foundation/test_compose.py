@@ -12,6 +12,16 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
+from pydantic import AliasChoices
+from pydantic_settings import BaseSettings
+
+from gateway.settings import GatewaySettings
+from services.catalog.settings import CatalogSettings
+from services.certification.settings import CertificationSettings
+from services.common.settings import DEVELOPMENT_INTERNAL_SECRET, DEVELOPMENT_JWT_SECRET, ConfigurationError
+from services.orders.settings import OrdersSettings
+from storefront.settings import StorefrontSettings
+from tests.foundation.production import PRODUCTION, set_environment
 
 ROOT = Path(__file__).resolve().parents[2]
 APP_SERVICES = ("catalog", "certification", "orders", "gateway")
@@ -24,10 +34,13 @@ def compose() -> dict[str, Any]:
     return loaded
 
 
-def test_compose_file_is_valid_against_the_compose_specification(compose: dict[str, Any]) -> None:
+def assert_valid_compose(config: dict[str, Any]) -> None:
     schema_file = resources.files("check_jsonschema") / "builtin_schemas/vendor/compose-spec.json"
-    schema = json.loads(schema_file.read_text())
-    jsonschema.validate(compose, schema)
+    jsonschema.validate(config, json.loads(schema_file.read_text()))
+
+
+def test_compose_file_is_valid_against_the_compose_specification(compose: dict[str, Any]) -> None:
+    assert_valid_compose(compose)
 
 
 def test_every_command_names_code_that_exists(compose: dict[str, Any]) -> None:
@@ -70,3 +83,181 @@ def test_dockerfile_installs_from_the_lock_file_and_copies_the_code() -> None:
     assert "uv sync --frozen" in dockerfile
     for folder in ("services", "gateway", "migrations"):
         assert f"COPY {folder} " in dockerfile
+
+
+# --- development by default, production only on values of its own ------------------------------
+
+PRODUCTION_FILE = ROOT / "docker-compose.production.yml"
+SETTINGS_OF: dict[str, tuple[type[BaseSettings], ...]] = {
+    "migrate": (CatalogSettings, CertificationSettings, OrdersSettings, GatewaySettings),
+    "catalog": (CatalogSettings,),
+    "certification": (CertificationSettings,),
+    "orders": (OrdersSettings,),
+    "gateway": (GatewaySettings,),
+    "storefront": (StorefrontSettings,),
+}
+# Compose's interpolation: $$, $VAR, ${VAR}, ${VAR:-default}, ${VAR-default}, ${VAR:?error},
+# ${VAR?error}, ${VAR:+replacement}, ${VAR+replacement}.
+VARIABLE = re.compile(r"\$(?:(\$)|([A-Za-z_]\w*)|\{([A-Za-z_]\w*)(?:(:?[-?+])([^}]*))?\})")
+
+
+class MissingVariables(Exception):
+    """What `docker compose` says before starting anything: the variables it must be given."""
+
+
+def interpolate(value: Any, env: dict[str, str], missing: dict[str, str]) -> Any:
+    if isinstance(value, dict):
+        return {k: interpolate(v, env, missing) for k, v in value.items()}
+    if isinstance(value, list):
+        return [interpolate(v, env, missing) for v in value]
+    if not isinstance(value, str):
+        return value
+
+    def substitute(match: re.Match[str]) -> str:
+        if match[1]:
+            return "$"
+        name = match[2] or match[3]
+        operator, argument = match[4], match[5] or ""
+        unset = name not in env or (operator is not None and operator.startswith(":") and env[name] == "")
+        if operator is None:
+            return env.get(name, "")
+        if operator.endswith("-"):
+            return argument if unset else env[name]
+        if operator.endswith("+"):
+            return "" if unset else argument
+        if unset:
+            missing[name] = argument
+            return ""
+        return env[name]
+
+    return VARIABLE.sub(substitute, value)
+
+
+def merged(files: list[Path], env: dict[str, str]) -> dict[str, Any]:
+    """The configuration `docker compose -f a -f b` runs: each file interpolated, then the later
+    ones merged into the first (mappings key by key, anything else replaced)."""
+
+    def merge(base: Any, override: Any) -> Any:
+        if isinstance(base, dict) and isinstance(override, dict):
+            return {k: merge(base[k], v) if k in base else v for k, v in override.items()} | {
+                k: v for k, v in base.items() if k not in override
+            }
+        return override
+
+    missing: dict[str, str] = {}
+    config: dict[str, Any] = {}
+    for path in files:
+        config = merge(config, interpolate(yaml.safe_load(path.read_text()), env, missing))
+    if missing:
+        raise MissingVariables(missing)
+    return config
+
+
+def started(config: dict[str, Any]) -> dict[str, Any]:
+    """The services `docker compose up` starts with no profile turned on."""
+    return {name: s for name, s in config["services"].items() if not s.get("profiles")}
+
+
+def start_settings(config: dict[str, Any], monkeypatch: pytest.MonkeyPatch, service: str) -> list[BaseSettings]:
+    """Build each settings a service's process builds, in the environment Compose gives it."""
+    environment = {k: str(v) for k, v in config["services"][service]["environment"].items()}
+    set_environment(monkeypatch, environment)
+    return [cls() for cls in SETTINGS_OF[service]]
+
+
+def test_alone_the_file_runs_development_with_localstripe(monkeypatch: pytest.MonkeyPatch) -> None:
+    config = merged([ROOT / "docker-compose.yml"], {})
+    assert "localstripe" in started(config)
+    for service in SETTINGS_OF:
+        for settings in start_settings(config, monkeypatch, service):
+            assert settings.environment == "development"  # type: ignore[attr-defined]
+    [orders] = start_settings(config, monkeypatch, "orders")
+    assert isinstance(orders, OrdersSettings) and orders.stripe_api_base == "http://localstripe:8420"
+
+
+def test_alone_the_file_cannot_start_production_on_its_development_values(monkeypatch: pytest.MonkeyPatch) -> None:
+    config = merged([ROOT / "docker-compose.yml"], {"TONGNAN_ENVIRONMENT": "production"})
+    # The storefront holds none of these values (it has no secret or database of its own), and
+    # without the gateway it has nothing to show.
+    for service in ("migrate", "catalog", "certification", "orders", "gateway"):
+        with pytest.raises(ConfigurationError):
+            start_settings(config, monkeypatch, service)
+
+
+def test_production_starts_nothing_until_every_secret_is_given() -> None:
+    with pytest.raises(MissingVariables) as refused:
+        merged([ROOT / "docker-compose.yml", PRODUCTION_FILE], {})
+    missing = refused.value.args[0]
+    assert set(missing) == {
+        "POSTGRES_PASSWORD",
+        "TONGNAN_INTERNAL_SECRET",
+        "TONGNAN_GATEWAY_JWT_SECRET",
+        "TONGNAN_ORDERS_STRIPE_SECRET_KEY",
+        "TONGNAN_ORDERS_STRIPE_PUBLISHABLE_KEY",
+        "TONGNAN_ORDERS_STRIPE_WEBHOOK_SECRET",
+    }
+    assert all(message.startswith(f"set {name}") for name, message in missing.items())
+
+
+def production_values() -> dict[str, str]:
+    values = {k: v for k, v in PRODUCTION.items() if k != "TONGNAN_ENVIRONMENT"}
+    values.pop("TONGNAN_DATABASE_URL_TEMPLATE")
+    return values | {"POSTGRES_PASSWORD": "a-database-password"}
+
+
+def test_production_with_its_own_values_is_valid_and_leaves_localstripe_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    config = merged([ROOT / "docker-compose.yml", PRODUCTION_FILE], production_values())
+    assert_valid_compose(config)
+    services = started(config)
+    assert "localstripe" not in services
+    for name, service in services.items():
+        assert "localstripe" not in (service.get("depends_on") or {}), name
+        assert "localstripe" not in json.dumps(service.get("environment") or {}), name
+    assert config["services"]["postgres"]["environment"]["POSTGRES_PASSWORD"] == "a-database-password"
+    for service in SETTINGS_OF:
+        for settings in start_settings(config, monkeypatch, service):
+            assert settings.environment == "production"  # type: ignore[attr-defined]
+    [orders] = start_settings(config, monkeypatch, "orders")
+    assert isinstance(orders, OrdersSettings) and orders.stripe_api_base == "https://api.stripe.com"
+
+
+# What the development file gives, given again by hand for production.
+DEVELOPMENT_VALUES = [
+    ("TONGNAN_INTERNAL_SECRET", DEVELOPMENT_INTERNAL_SECRET, "TONGNAN_INTERNAL_SECRET"),
+    ("TONGNAN_GATEWAY_JWT_SECRET", DEVELOPMENT_JWT_SECRET, "TONGNAN_GATEWAY_JWT_SECRET"),
+    ("TONGNAN_ORDERS_STRIPE_SECRET_KEY", "sk_test_localstripe", "TONGNAN_ORDERS_STRIPE_SECRET_KEY"),
+    ("TONGNAN_ORDERS_STRIPE_PUBLISHABLE_KEY", "pk_test_localstripe", "TONGNAN_ORDERS_STRIPE_PUBLISHABLE_KEY"),
+    ("TONGNAN_ORDERS_STRIPE_WEBHOOK_SECRET", "whsec_localstripe", "TONGNAN_ORDERS_STRIPE_WEBHOOK_SECRET"),
+    ("TONGNAN_ORDERS_STRIPE_API_BASE", "http://localstripe:8420", "TONGNAN_ORDERS_STRIPE_API_BASE"),
+    # The processes see it inside the database URL.
+    ("POSTGRES_PASSWORD", "tongnan", "TONGNAN_DATABASE_URL_TEMPLATE"),
+]
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "setting"), DEVELOPMENT_VALUES, ids=[v for v, _, _ in DEVELOPMENT_VALUES]
+)
+def test_production_refuses_the_development_values_given_by_hand(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, setting: str
+) -> None:
+    config = merged([ROOT / "docker-compose.yml", PRODUCTION_FILE], production_values() | {variable: value})
+    refused = {}
+    for service in SETTINGS_OF:
+        try:
+            start_settings(config, monkeypatch, service)
+        except ConfigurationError as error:
+            refused[service] = str(error)
+    # The processes that read the setting refuse to start, naming it.
+    readers = {s for s, classes in SETTINGS_OF.items() for cls in classes if setting in variables_of(cls)}
+    assert readers and readers <= set(refused), refused
+    assert all(refused[service].startswith(setting) for service in readers), refused
+
+
+def variables_of(settings_cls: type[BaseSettings]) -> set[str]:
+    """The environment variables a settings class reads."""
+    prefix = str(settings_cls.model_config.get("env_prefix", "")).upper()
+    names = set()
+    for name, field in settings_cls.model_fields.items():
+        alias = field.validation_alias
+        names |= {str(a).upper() for a in alias.choices} if isinstance(alias, AliasChoices) else {prefix + name.upper()}
+    return names

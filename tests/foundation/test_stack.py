@@ -15,8 +15,14 @@ from pathlib import Path
 import httpx
 import pytest
 
-from services.stack import PORT_VARIABLES, isolated_environment, read_until_ready
+from gateway.settings import GatewaySettings
+from services.catalog.settings import CatalogSettings
+from services.certification.settings import CertificationSettings
+from services.orders.settings import OrdersSettings
+from services.stack import PORT_VARIABLES, isolated_environment, plan, read_until_ready
+from storefront.settings import StorefrontSettings
 from tests.databases import Databases
+from tests.foundation.production import PRODUCTION, set_environment
 
 
 def processes_listening_on(ports: list[int]) -> list[str]:
@@ -105,10 +111,30 @@ def test_port_in_use_is_one_clear_line_and_nothing_starts(
         ),
         ({"TONGNAN_CATALOG_DATABASE_URL": "not a url"}, "error: TONGNAN_CATALOG_DATABASE_URL: 'not a url' is not"),
         (
-            {"TONGNAN_ENVIRONMENT": "production", "TONGNAN_INTERNAL_SECRET": "s3cret-for-production-only"},
+            {
+                "TONGNAN_ENVIRONMENT": "production",
+                "TONGNAN_INTERNAL_SECRET": "s3cret-for-production-only-" + "x" * 16,
+                "TONGNAN_DATABASE_URL_TEMPLATE": "postgresql://postgres@127.0.0.1:1/tongnan_{service}",
+            },
             "error: TONGNAN_ORDERS_STRIPE_SECRET_KEY must be set in production",
         ),
         ({"TONGNAN_ENVIRONMENT": "production"}, "error: TONGNAN_INTERNAL_SECRET must be set in production"),
+        (
+            {"TONGNAN_ENVIRONMENT": "production", "TONGNAN_INTERNAL_SECRET": "s3cret-for-production-only"},
+            "error: TONGNAN_INTERNAL_SECRET must be at least 32 random bytes in production",
+        ),
+        (
+            {**PRODUCTION, "TONGNAN_DATABASE_URL_TEMPLATE": "sqlite:///var/{service}.db"},
+            "error: TONGNAN_DATABASE_URL_TEMPLATE must name a PostgreSQL database in production",
+        ),
+        (
+            {**PRODUCTION, "TONGNAN_ORDERS_STRIPE_SECRET_KEY": "sk_test_localstripe"},
+            "error: TONGNAN_ORDERS_STRIPE_SECRET_KEY is a Stripe test key",
+        ),
+        (
+            {**PRODUCTION, "TONGNAN_ORDERS_STRIPE_API_BASE": "http://127.0.0.1:8420"},
+            "error: TONGNAN_ORDERS_STRIPE_API_BASE must be an https:// URL in production",
+        ),
     ],
 )
 def test_bad_configuration_stops_start_up_with_one_line(
@@ -134,3 +160,47 @@ def test_migrate_brings_every_database_to_head(stack_env: tuple[dict[str, str], 
         "orders",
         "gateway",
     ]
+
+
+@pytest.mark.parametrize("environment", ["development", "test", "production"])
+def test_localstripe_is_part_of_the_stack_except_in_production(
+    monkeypatch: pytest.MonkeyPatch, environment: str
+) -> None:
+    set_environment(monkeypatch, PRODUCTION | {"TONGNAN_ENVIRONMENT": environment})
+    components = plan(
+        CatalogSettings(),
+        OrdersSettings(),
+        CertificationSettings(),
+        GatewaySettings(),
+        8420,
+        StorefrontSettings(),
+    )
+    names = [c.name for c in components]
+    assert names[-5:] == ["catalog", "certification", "orders", "gateway", "storefront"]
+    assert ("localstripe" in names) is (environment != "production")
+    assert not any("localstripe" in " ".join(c.argv) for c in components if environment == "production")
+
+
+@pytest.mark.postgres_only
+def test_up_in_production_runs_without_localstripe_or_demo_data(
+    stack_env: tuple[dict[str, str], dict[str, int]],
+) -> None:
+    env, ports = stack_env
+    env = {**env, **PRODUCTION, "TONGNAN_DATABASE_URL_TEMPLATE": env["TONGNAN_DATABASE_URL_TEMPLATE"]}
+    proc = subprocess.Popen(tongnan("up"), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        started, output = read_until_ready(proc, timeout=120)
+        text = "".join(output)
+        assert started, text
+        assert "localstripe" not in text and "loaded" not in text, text
+        with socket.socket() as probe:
+            assert probe.connect_ex(("127.0.0.1", ports["TONGNAN_LOCALSTRIPE_PORT"])) != 0
+        gateway = f"http://127.0.0.1:{ports['TONGNAN_GATEWAY_PORT']}"
+        answer = httpx.post(
+            f"{gateway}/graphql", json={"query": "{ parts(first: 1) { edges { cursor } } }"}, timeout=10
+        )
+        assert answer.json() == {"data": {"parts": {"edges": []}}}
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        rest, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 0, rest

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import ssl
+import subprocess
 import threading
 import time
 import uuid
@@ -16,15 +18,17 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from fastapi import FastAPI, Request, Response
 from sqlmodel import Session, col, select
 
 from services.common.clock import utcnow
 from services.common.errors import BadInput
-from services.common.internal_auth import Role
+from services.common.internal_auth import Actor, Role
 from services.orders.models import OrderEvent, WebhookAttempt, WebhookDelivery
 from services.orders.settings import OrdersSettings
 from services.orders.webhook_delivery import (
@@ -37,7 +41,13 @@ from services.orders.webhook_delivery import (
     signature_header,
     verify_signature,
 )
-from services.orders.webhook_subscriptions import validate_url
+from services.orders.webhook_network import (
+    PinnedNetwork,
+    PinnedTransport,
+    Resolver,
+    system_resolver,
+)
+from services.orders.webhook_subscriptions import create, validate_url
 from services.stack import Served
 from tests.conftest import headers_for
 from tests.orders.conftest import ADMIN, INSPECTOR, Stack, as_buyer, as_supplier, paid_order
@@ -60,7 +70,8 @@ class Receiver:
     """An integrator's endpoint: records every POST to /hooks/<name>, answers 200 unless told
     to answer something else first."""
 
-    def __init__(self) -> None:
+    def __init__(self, **options: Any) -> None:
+        """`options`: uvicorn's, e.g. a certificate to answer over https."""
         self.calls: dict[str, list[Call]] = {}
         self.answers: dict[str, list[int]] = {}
         self.lock = threading.Lock()
@@ -75,7 +86,7 @@ class Receiver:
                 self.calls.setdefault(name, []).append(Call(dict(request.headers), body, status))
             return Response(status_code=status)
 
-        self.server = Served(app).start()
+        self.server = Served(app, **options).start()
 
     def url(self, name: str) -> str:
         return f"{self.server.url}/hooks/{name}"
@@ -125,17 +136,35 @@ def wait_until(check: Callable[[], bool], timeout: float = 20.0) -> None:
         time.sleep(0.05)
 
 
-def drive(stack: Stack, now: datetime, **settings: Any) -> int:
-    """One delivery pass by hand, at `now`, with these settings (the app's own loop runs beside)."""
+def drive(stack: Stack, now: datetime, *, resolve: Resolver = system_resolver, **settings: Any) -> int:
+    """One delivery pass by hand, at `now`, with these settings and this resolver of names (the
+    app's own loop runs beside)."""
 
     async def one_pass() -> int:
-        deliverer = WebhookDeliverer(stack.engine, OrdersSettings(webhook_delivery_enabled=False, **settings))
+        deliverer = WebhookDeliverer(
+            stack.engine, OrdersSettings(webhook_delivery_enabled=False, **settings), resolve=resolve
+        )
         try:
             return await deliverer.run_once(now)
         finally:
             await deliverer.aclose()
 
     return asyncio.run(one_pass())
+
+
+# Production's settings for a deliverer driven by hand (its database is the test's).
+PRODUCTION: dict[str, Any] = {
+    "environment": "production",
+    "internal_secret": "a production internal secret of some length",
+    "database_url": "postgresql://tongnan@db.internal/tongnan_orders",
+    "stripe_secret_key": "sk_live_unused",
+    "stripe_publishable_key": "pk_live_unused",
+    "stripe_webhook_secret": "whsec_unused",
+}
+
+
+def production_settings() -> OrdersSettings:
+    return OrdersSettings(webhook_delivery_enabled=False, **PRODUCTION)
 
 
 def events_of(stack: Stack, order_id: str) -> list[OrderEvent]:
@@ -428,13 +457,7 @@ def test_signatures_are_bound_to_secret_body_and_time() -> None:
 
 
 def test_production_refuses_to_post_to_a_name_that_resolves_to_a_private_address(stack: Stack) -> None:
-    settings = OrdersSettings(
-        environment="production",
-        internal_secret="a production internal secret of some length",
-        stripe_secret_key="sk_live_unused",
-        stripe_webhook_secret="whsec_unused",
-        webhook_delivery_enabled=False,
-    )
+    settings = production_settings()
     due = Due(
         delivery_id=uuid.uuid4(),
         subscription_id=uuid.uuid4(),
@@ -508,3 +531,174 @@ def test_finished_events_go_after_30_days_with_their_deliveries(stack: Stack, bu
     assert [d.status for d in deliveries(stack, down["id"])] == ["PENDING"]
     with Session(stack.engine) as session:
         assert session.scalars(select(WebhookAttempt).where(WebhookAttempt.delivery_id == delivered.id)).all() == []
+
+
+# --- where webhooks may go (SSRF) --------------------------------------------------------------
+
+# Loopback and private addresses in each form they can be written: plain, IPv4-mapped,
+# IPv4-compatible, 6to4 and NAT64, and the other ranges that are not the public internet.
+NOT_PUBLIC = [
+    "127.0.0.1",
+    "::1",
+    "::ffff:127.0.0.1",
+    "::127.0.0.1",
+    "2002:7f00:1::",
+    "64:ff9b::7f00:1",
+    "10.1.2.3",
+    "::ffff:10.1.2.3",
+    "2002:a01:203::",
+    "172.16.0.9",
+    "192.168.0.7",
+    "::ffff:192.168.0.7",
+    "169.254.169.254",
+    "::ffff:169.254.169.254",
+    "2002:a9fe:a9fe::",
+    "fe80::1",
+    "fd12:3456::1",
+    "100.64.0.1",
+    "198.18.0.1",
+    "0.0.0.0",
+    "::",
+    "224.0.0.1",
+    "ff02::1",
+    "240.0.0.1",
+]
+PUBLIC = ["93.184.216.34", "2606:2800:220:1:248:1893:25c8:1946", "::ffff:93.184.216.34"]
+
+
+def url_for(address: str, path: str = "/hooks") -> str:
+    return f"https://[{address}]{path}" if ":" in address else f"https://{address}{path}"
+
+
+@pytest.mark.parametrize("address", NOT_PUBLIC)
+def test_production_refuses_a_url_naming_a_private_address_in_any_form(address: str) -> None:
+    with pytest.raises(BadInput) as refused:
+        validate_url(url_for(address), production=True)
+    assert refused.value.field == "url"
+    assert validate_url(url_for(address), production=False) == url_for(address)  # local receivers
+
+
+def resolving(answers: dict[str, list[str]], asked: list[tuple[str, int]] | None = None) -> Resolver:
+    """A resolver of names as DNS would answer them: what the name resolves to at the moment."""
+
+    def resolve(host: str, port: int) -> list[str]:
+        if asked is not None:
+            asked.append((host, port))
+        if host not in answers:
+            raise OSError(f"{host}: Name or service not known")
+        return answers[host]
+
+    return resolve
+
+
+def subscribe_in_production(stack: Stack, buyer: str, url: str, resolve: Resolver) -> uuid.UUID:
+    """What the subscription route does in production, with names resolved by `resolve`."""
+    with Session(stack.engine) as session:
+        actor = Actor(id=buyer, role=Role.BUYER)
+        subscription, _ = create(session, actor, url, ["order.created"], production=True, resolve=resolve)
+        session.commit()
+        return subscription.id
+
+
+def test_production_refuses_to_subscribe_a_name_that_resolves_to_any_private_form(stack: Stack, buyer: str) -> None:
+    url = "https://hooks.partner.example/tongnan"
+    for answer in [[address] for address in NOT_PUBLIC] + [[PUBLIC[0], "127.0.0.1"], ["::ffff:7f00:1", PUBLIC[1]]]:
+        with pytest.raises(BadInput) as refused:
+            subscribe_in_production(stack, buyer, url, resolving({"hooks.partner.example": answer}))
+        assert refused.value.field == "url" and "public host" in refused.value.detail, answer
+    with pytest.raises(BadInput) as unknown:
+        subscribe_in_production(stack, buyer, url, resolving({}))
+    assert unknown.value.field == "url" and "does not resolve" in unknown.value.detail
+    assert stack.orders.get("/webhook-subscriptions", headers=as_buyer(buyer)).json() == []
+    subscribe_in_production(stack, buyer, url, resolving({"hooks.partner.example": PUBLIC}))
+    assert [s["url"] for s in stack.orders.get("/webhook-subscriptions", headers=as_buyer(buyer)).json()] == [url]
+
+
+def test_production_delivery_refuses_a_name_that_now_resolves_to_loopback(
+    stack: Stack, buyer: str, alternator: dict[str, Any], receiver: Receiver
+) -> None:
+    # Public when subscribed; at delivery the same name answers our own loopback (DNS rebinding).
+    host = "hooks.rebinding.example"
+    url = f"https://{host}:{receiver.server.port}/hooks/rebound"
+    subscription_id = subscribe_in_production(stack, buyer, url, resolving({host: [PUBLIC[0]]}))
+    stack.place(buyer, stack.quote(buyer, [(alternator["id"], 1)])["id"])
+    # The app's own deliverer (whose resolver knows no such name) tries first and fails.
+    wait_until(lambda: [d.attempts for d in deliveries(stack, str(subscription_id))] == [1])
+    later = utcnow()
+    for answer in [[address] for address in NOT_PUBLIC] + [[PUBLIC[0], "127.0.0.1"]]:
+        later += timedelta(hours=2)
+        resolve = resolving({host: answer})
+        assert drive(stack, later, resolve=resolve, webhook_max_attempts=30, **PRODUCTION) == 1
+        [delivery] = deliveries(stack, str(subscription_id))
+        assert delivery.status == "PENDING" and delivery.last_status_code is None
+        assert delivery.last_error == (
+            f"RefusedAddress: {host} resolves to {answer[-1]}, which is not a public internet address"
+        )
+    assert receiver.received("rebound") == []
+
+
+def test_a_delivery_connects_to_the_address_it_checked_with_the_name_as_host(
+    stack: Stack, buyer: str, alternator: dict[str, Any], receiver: Receiver
+) -> None:
+    # A name no DNS knows: the POST can reach the receiver only at the address the check gave.
+    host = "hooks.pinned.test"
+    port = receiver.server.port
+    sub = subscribe(stack, as_buyer(buyer), f"http://{host}:{port}/hooks/pinned", ["order.created"])
+    stack.place(buyer, stack.quote(buyer, [(alternator["id"], 1)])["id"])
+    wait_until(lambda: [d.attempts for d in deliveries(stack, sub["id"])] == [1])
+    asked: list[tuple[str, int]] = []
+    assert drive(stack, utcnow() + timedelta(hours=1), resolve=resolving({host: ["127.0.0.1"]}, asked)) == 1
+    [call] = receiver.wait("pinned", 1)
+    assert call.headers["host"] == f"{host}:{port}"
+    assert call.event["type"] == "order.created"
+    assert asked == [(host, port)]  # resolved once, for the one connection
+    assert [d.status for d in deliveries(stack, sub["id"])] == ["DELIVERED"]
+
+
+def make_certificate(directory: Path, name: str) -> tuple[Path, Path, Path]:
+    """A certificate authority of the test's own and a server certificate for `name` signed by
+    it: (authority, certificate, key)."""
+
+    def openssl(command: str) -> None:
+        subprocess.run(["openssl", *command.split()], cwd=directory, check=True, capture_output=True)
+
+    (directory / "ca.cnf").write_text(
+        "[req]\ndistinguished_name=dn\nprompt=no\nx509_extensions=ca\n[dn]\nCN=Tongnan webhook test authority\n"
+        "[ca]\nbasicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign\n"
+    )
+    (directory / "server.ext").write_text(
+        f"subjectAltName=DNS:{name}\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n"
+    )
+    openssl("req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 1 -config ca.cnf")
+    openssl(f"req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj /CN={name}")
+    openssl(
+        "x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 1 -out server.pem -extfile server.ext"
+    )
+    return directory / "ca.pem", directory / "server.pem", directory / "server.key"
+
+
+def test_https_to_the_checked_address_verifies_the_certificate_against_the_name(tmp_path: Path) -> None:
+    authority, certificate, key = make_certificate(tmp_path, "hooks.pinned.test")
+    receiver = Receiver(ssl_certfile=str(certificate), ssl_keyfile=str(key))
+    port = receiver.server.port
+    # Both names resolve to the receiver; its certificate names only the first.
+    resolve = resolving({"hooks.pinned.test": ["127.0.0.1"], "other.pinned.test": ["127.0.0.1"]})
+
+    async def post(url: str) -> int:
+        transport = PinnedTransport(
+            PinnedNetwork(production=False, resolve=resolve),
+            limits=httpx.Limits(),
+            verify=ssl.create_default_context(cafile=str(authority)),
+        )
+        async with httpx.AsyncClient(transport=transport) as client:
+            return (await client.post(url, content=b"{}")).status_code
+
+    try:
+        assert asyncio.run(post(f"https://hooks.pinned.test:{port}/hooks/tls")) == 200
+        [call] = receiver.received("tls")
+        assert call.headers["host"] == f"hooks.pinned.test:{port}"
+        with pytest.raises(httpx.ConnectError, match="certificate verify failed"):
+            asyncio.run(post(f"https://other.pinned.test:{port}/hooks/tls"))
+        assert len(receiver.received("tls")) == 1
+    finally:
+        receiver.server.stop()

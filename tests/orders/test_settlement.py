@@ -106,3 +106,26 @@ def test_batches_per_supplier_paid_once_with_csv_and_pain001(stack: Stack, buyer
     refused = stack.orders.post("/settlements/pain001", json=bad_bank, headers=ADMIN)
     assert refused.status_code == 422 and refused.json()["code"] == "SETTLEMENT_FILE_INVALID"
     assert stack.orders.post("/settlements/pain001", json=body, headers=as_supplier(s1)).status_code == 403
+
+
+def test_statement_csv_opens_in_a_spreadsheet_as_text_not_formulas(stack: Stack, buyer: str) -> None:
+    supplier = stack.supplier()
+    link = '=HYPERLINK("http://evil.example/pay","Click to claim")'
+    total = "@SUM(A1:A99)"
+    as_link = stack.part(supplier, sku=link[:64], title_en="+cmd|' /C calc'!A0 remanufactured alternator")
+    as_sum = stack.part(supplier, sku=total, title_en=link)
+    _delivered(stack, buyer, as_link, days_ago=20)
+    _delivered(stack, buyer, as_sum, days_ago=20)
+    [batch] = stack.orders.post("/settlements/run", headers=ADMIN).json()
+
+    response = stack.orders.get(f"/settlements/{batch['id']}/statement.csv", headers=as_supplier(supplier))
+    assert response.status_code == 200
+    assert response.content.startswith("\ufeff".encode())  # spreadsheets read it as UTF-8
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    by_sku = {row["sku"]: row for row in rows}
+    assert set(by_sku) == {"'" + link[:64], "'" + total}
+    assert by_sku["'" + total]["title"] == "'" + link
+    assert by_sku["'" + link[:64]]["title"] == "'+cmd|' /C calc'!A0 remanufactured alternator"
+    for row in rows:
+        assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in row.values()), row
+    assert sum(Decimal(r["payable_cny"]) for r in rows) == Decimal(batch["total"]["amount"]) / 100

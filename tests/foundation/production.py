@@ -1,0 +1,29 @@
+"""Production's environment as an operator gives it, for the tests of what production refuses."""
+
+from __future__ import annotations
+
+import os
+import secrets
+
+import pytest
+
+# What an operator gives a real production: every value its own, none of them made up here for
+# a laptop.
+PRODUCTION = {
+    "TONGNAN_ENVIRONMENT": "production",
+    "TONGNAN_INTERNAL_SECRET": secrets.token_urlsafe(32),
+    "TONGNAN_GATEWAY_JWT_SECRET": secrets.token_urlsafe(32),
+    "TONGNAN_DATABASE_URL_TEMPLATE": "postgresql://tongnan:s3cret@db.internal:5432/tongnan_{service}",
+    "TONGNAN_ORDERS_STRIPE_SECRET_KEY": "sk_live_" + secrets.token_hex(24),
+    "TONGNAN_ORDERS_STRIPE_PUBLISHABLE_KEY": "pk_live_" + secrets.token_hex(24),
+    "TONGNAN_ORDERS_STRIPE_WEBHOOK_SECRET": "whsec_" + secrets.token_hex(16),
+}
+
+
+def set_environment(monkeypatch: pytest.MonkeyPatch, variables: dict[str, str]) -> None:
+    """Exactly these TONGNAN_ settings, none of the test run's own."""
+    for name in list(os.environ):
+        if name.startswith("TONGNAN_"):
+            monkeypatch.delenv(name)
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
