@@ -2,7 +2,9 @@
 
 Domain errors (ours and the services' problem responses, mapped by the clients) keep
 their message and code and name the input field; GraphQL syntax and validation errors
-are BAD_USER_INPUT; anything else becomes a bare INTERNAL error, logged with its trace.
+are BAD_USER_INPUT, and so are variables that do not coerce and arguments that strawberry
+cannot convert (see gateway/limits.py and gateway/ids.py); anything else becomes a bare
+INTERNAL error, logged with its trace.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import JSONResponse
 from graphql import GraphQLError
+from strawberry.exceptions import StrawberryInputCoercionError
 
 from services.common.errors import DomainError
 
@@ -68,6 +71,10 @@ def coded(error: GraphQLError) -> GraphQLError:
             return error
         # Syntax, validation and limit errors: the client's document is wrong.
         return _coded(error, error.message, {"code": "BAD_USER_INPUT"})
+    if isinstance(original, StrawberryInputCoercionError):
+        # An argument strawberry could not convert (a GlobalID that does not decode): the
+        # client's value is wrong, whichever resolver it was meant for.
+        return _coded(error, original.message, {"code": "BAD_USER_INPUT"})
     if isinstance(original, GraphQLError) and (original.extensions or {}).get("code") in CODES:
         return _coded(error, original.message, dict(original.extensions or {}))
     return _coded(error, "Unexpected error.", {"code": "INTERNAL"})
