@@ -15,10 +15,9 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from threading import Lock
 from typing import Any
 
+import orjson
 from graphql import (
-    ExecutionResult as GraphQLExecutionResult,
-)
-from graphql import (
+    DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
@@ -37,6 +36,9 @@ from graphql import (
     is_input_type,
     type_from_ast,
     validate_input_value,
+)
+from graphql import (
+    ExecutionResult as GraphQLExecutionResult,
 )
 from graphql.execution.values import VariableValues
 from graphql.pyutils import Undefined
@@ -301,6 +303,61 @@ def _fields(selection_set: SelectionSetNode | None) -> Iterator[FieldNode]:
             yield from _fields(selection.selection_set)
 
 
+def checked_cost(
+    schema: GraphQLSchema, document: DocumentNode, operation_name: str | None, inputs: dict[str, Any]
+) -> int | list[GraphQLError] | None:
+    """The cost of the operation to run, or the errors in its input (variables that do not
+    coerce, strings over their length); None when graphql-core is to answer that no such
+    operation is there."""
+    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if operation_name:
+        operations = [o for o in operations if o.name and o.name.value == operation_name]
+    if len(operations) != 1:
+        return None
+    operation = operations[0]
+    variables = coerce_variables(schema, operation, inputs)
+    if isinstance(variables, list):
+        return variables
+    try:
+        check_lengths(operation, fragments, inputs)
+    except GraphQLError as error:
+        return [error]
+    return query_cost(operation, fragments, variables)
+
+
+class CostCache:
+    """Costs of the documents asked for again and again (the storefront's listing) with the
+    same variables, so that checking them is one lookup. A document stays the same object
+    while strawberry's parser cache holds it; the entry keeps it alive, so that its id is
+    never taken for another's. Only costs are kept: a refused request is checked afresh."""
+
+    def __init__(self, maxsize: int = 1024) -> None:
+        self.maxsize = maxsize
+        self._entries: OrderedDict[tuple[int, str | None, bytes], tuple[DocumentNode, int]] = OrderedDict()
+
+    def cost(
+        self, schema: GraphQLSchema, document: DocumentNode, operation_name: str | None, inputs: dict[str, Any]
+    ) -> int | list[GraphQLError] | None:
+        try:
+            key = (id(document), operation_name, orjson.dumps(inputs, option=orjson.OPT_SORT_KEYS))
+        except TypeError:  # a value orjson cannot write (an uploaded file): check without the cache
+            return checked_cost(schema, document, operation_name, inputs)
+        entry = self._entries.get(key)
+        if entry is not None and entry[0] is document:
+            self._entries.move_to_end(key)
+            return entry[1]
+        outcome = checked_cost(schema, document, operation_name, inputs)
+        if isinstance(outcome, int):
+            self._entries[key] = (document, outcome)
+            if len(self._entries) > self.maxsize:
+                self._entries.popitem(last=False)
+        return outcome
+
+
+_costs = CostCache()
+
+
 class QueryCostLimiter(SchemaExtension):
     """Refuses, before anything is executed, an operation whose variables do not coerce, whose
     strings are too long, or whose cost is over the context's `settings.max_query_cost`.
@@ -311,30 +368,15 @@ class QueryCostLimiter(SchemaExtension):
     def on_execute(self) -> Iterator[None]:
         ctx = self.execution_context
         document = ctx.graphql_document
-        if document is None:
-            yield
-            return
-        fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
-        operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-        if ctx.operation_name:
-            operations = [o for o in operations if o.name and o.name.value == ctx.operation_name]
-        if len(operations) != 1:  # graphql-core answers an unknown or ambiguous operation itself
-            yield
-            return
-        operation = operations[0]
-        inputs = ctx.variables or {}
-        variables = coerce_variables(ctx.schema._schema, operation, inputs)
-        if isinstance(variables, list):
-            ctx.result = GraphQLExecutionResult(data=None, errors=variables)
-            yield
-            return
-        check_lengths(operation, fragments, inputs)
-        max_cost = ctx.context.settings.max_query_cost
-        total = query_cost(operation, fragments, variables)
-        if total > max_cost:
+        outcome = None
+        if document is not None:
+            outcome = _costs.cost(ctx.schema._schema, document, ctx.operation_name, ctx.variables or {})
+        if isinstance(outcome, list):
+            ctx.result = GraphQLExecutionResult(data=None, errors=outcome)
+        elif outcome is not None and outcome > (max_cost := ctx.context.settings.max_query_cost):
             raise GraphQLError(
-                f"query cost {total} exceeds the ceiling of {max_cost}; ask for fewer items or fields",
-                extensions={"code": "BAD_USER_INPUT", "reason": "QUERY_TOO_COSTLY", "cost": total},
+                f"query cost {outcome} exceeds the ceiling of {max_cost}; ask for fewer items or fields",
+                extensions={"code": "BAD_USER_INPUT", "reason": "QUERY_TOO_COSTLY", "cost": outcome},
             )
         yield
 
