@@ -44,6 +44,9 @@ def domain_extensions(error: DomainError) -> dict[str, Any]:
     extensions: dict[str, Any] = {"code": public_code(error.code)}
     if error.field:
         extensions["field"] = error.field
+    reason = error.extra.get("reason")
+    if reason is not None:
+        extensions["reason"] = reason
     retry_after = error.extra.get("retry_after")
     if retry_after is not None:
         extensions["retryAfterSeconds"] = retry_after
