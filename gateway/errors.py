@@ -10,12 +10,24 @@ INTERNAL error, logged with its trace.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import JSONResponse
-from graphql import GraphQLError
+from graphql import (
+    ArgumentNode,
+    DocumentNode,
+    GraphQLError,
+    ListValueNode,
+    Node,
+    ObjectValueNode,
+    ValuesOfCorrectTypeRule,
+    Visitor,
+    visit,
+)
 from strawberry.exceptions import StrawberryInputCoercionError
+from strawberry.extensions import SchemaExtension
 
 from services.common.errors import DomainError
 
@@ -89,6 +101,63 @@ def log_unexpected(errors: list[GraphQLError]) -> None:
     for error in errors:
         if (coded(error).extensions or {}).get("code") == "INTERNAL":
             log.error("unexpected error in GraphQL resolver", exc_info=error.original_error or error)
+
+
+def argument_path(document: DocumentNode, target: Node) -> str | None:
+    """Where a value written in the document sits among its field's arguments, named as the
+    resolvers name fields (`input.lines.0.partId`); None outside any argument."""
+
+    def search(value: Node, path: tuple[str | int, ...]) -> tuple[str | int, ...] | None:
+        if value is target:
+            return path
+        if isinstance(value, ObjectValueNode):
+            for field in value.fields:
+                if field is target:
+                    return (*path, field.name.value)
+                found = search(field.value, (*path, field.name.value))
+                if found is not None:
+                    return found
+        elif isinstance(value, ListValueNode):
+            for index, item in enumerate(value.values):
+                found = search(item, (*path, index))
+                if found is not None:
+                    return found
+        return None
+
+    class Arguments(Visitor):
+        found: tuple[str | int, ...] | None = None
+
+        def enter_argument(self, node: ArgumentNode, *_: Any) -> Any:
+            if self.found is None:
+                name = (node.name.value,)
+                self.found = name if node is target else search(node.value, name)
+            return self.SKIP
+
+    arguments = Arguments()
+    visit(document, arguments)
+    return ".".join(str(part) for part in arguments.found) if arguments.found is not None else None
+
+
+class NamedValuesOfCorrectTypeRule(ValuesOfCorrectTypeRule):
+    """graphql-core's check of the values written in a document (`role: SYSTEM`), whose errors
+    also name the argument they are in, as an error from a resolver or a variable does."""
+
+    def report_error(self, error: GraphQLError) -> None:
+        field = argument_path(self.context.document, error.nodes[0]) if error.nodes else None
+        error.extensions = {"code": "BAD_USER_INPUT", **({"field": field} if field else {})}
+        super().report_error(error)
+
+
+class NamedValueErrors(SchemaExtension):
+    """Validates with `NamedValuesOfCorrectTypeRule` in place of graphql-core's own rule; put it
+    before the validation cache, which validates with the rules it finds."""
+
+    def on_validate(self) -> Iterator[None]:
+        ctx = self.execution_context
+        ctx.validation_rules = tuple(
+            NamedValuesOfCorrectTypeRule if rule is ValuesOfCorrectTypeRule else rule for rule in ctx.validation_rules
+        )
+        yield
 
 
 class RequestRefused(Exception):

@@ -22,7 +22,7 @@ from gateway.catalog.mutations import CatalogMutation
 from gateway.catalog.queries import CatalogQuery
 from gateway.certification.schema import CertificationMutation, CertificationQuery
 from gateway.context import Context
-from gateway.errors import log_unexpected
+from gateway.errors import NamedValueErrors, log_unexpected
 from gateway.execution import GatewayExecutionContext
 from gateway.identity.graphql import IdentityMutation, IdentityQuery
 from gateway.ids import decode_global_id, node_type
@@ -82,6 +82,7 @@ schema = GatewaySchema(
         # Factories: strawberry builds fresh extension instances for each request.
         ReadOnlyApiKeys,
         lambda: AddValidationRules(LIMIT_RULES),
+        NamedValueErrors,
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         lambda: ParserCache(maxsize=1024),
         lambda: ValidationCache(maxsize=1024),

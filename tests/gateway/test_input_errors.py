@@ -163,3 +163,28 @@ def test_a_malformed_api_key_id_is_the_clients_mistake(gql: GraphQL, quiet: pyte
     token = gql(REGISTER, {"role": "BUYER"})["data"]["register"]["token"]
     result = gql('mutation { revokeApiKey(id: "!!!") { id } }', token=token)
     assert bad_input(result)["message"] == 'Value cannot represent a GlobalID: "!!!".'
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        (
+            'mutation { register(input: {email: "nils@teile-kiel.de", password: "a long passphrase", role: SYSTEM})'
+            " { token } }",
+            "input.role",
+        ),
+        ("{ parts(filter: {condition: BROKEN}) { edges { cursor } } }", "filter.condition"),
+        ('{ parts(filter: {year: "last year"}) { edges { cursor } } }', "filter.year"),
+        (
+            'mutation { createQuote(input: {lines: [{partId: "x", quantity: 1}, {partId: "y", quantity: "two"}],'
+            ' destinationCountry: "DE", incoterm: DDP, currency: "EUR"}) { id } }',
+            "input.lines.1.quantity",
+        ),
+    ],
+)
+def test_a_bad_value_written_in_the_document_names_its_argument(
+    gql: GraphQL, quiet: pytest.LogCaptureFixture, query: str, field: str
+) -> None:
+    result = gql(query)
+    assert result.get("data") is None
+    assert bad_input(result)["field"] == field
