@@ -154,9 +154,10 @@ class Upstream:
         only_reads: bool = False,
     ) -> httpx.Response:
         attempts = 1 + (READ_RETRIES if method == "GET" else 0)
+        # One timer per call, not per field: the fields waiting on this call fail with it.
+        deadline = asyncio.timeout_at(request_deadline.get())
         try:
-            # One timer per call, not per field: the fields waiting on this call fail with it.
-            async with asyncio.timeout_at(request_deadline.get()):
+            async with deadline:
                 for attempt in range(attempts):
                     try:
                         response = await self.client.request(
@@ -169,6 +170,8 @@ class Upstream:
                         raise UpstreamUnavailable(f"the {self.name} service is unavailable") from None
                     break
         except TimeoutError:
+            if not deadline.expired():  # the transport's own timeout, not the request's
+                raise UpstreamUnavailable(f"the {self.name} service is unavailable") from None
             raise UpstreamUnavailable(
                 f"the {self.name} service did not answer within the request's deadline", reason="DEADLINE"
             ) from None
