@@ -1,8 +1,9 @@
-"""What one request may cost: body size, rate per caller, and the query's own cost.
+"""What one request may cost and carry: body size, rate per caller, the query's own cost,
+the variables' values and the length of its strings.
 
 Depth, alias and token limits are strawberry's own extensions (see schema.py); the cost
 ceiling is ours, since strawberry ships none. Everything here refuses before any
-upstream call is made.
+upstream call is made, with BAD_USER_INPUT naming the field where there is one.
 """
 
 from __future__ import annotations
