@@ -18,6 +18,7 @@ import asyncio
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -39,6 +40,10 @@ from services.common.errors import (
 )
 
 READ_RETRIES = 2
+# When the GraphQL request being served must be answered (the event loop's clock), set for each
+# request by gateway.context; every upstream call made for it, retries included, ends by then.
+# A context variable reaches the DataLoaders' batch tasks too, which copy it when they start.
+request_deadline: ContextVar[float | None] = ContextVar("request_deadline", default=None)
 _BY_STATUS: dict[int, type[DomainError]] = {
     400: BadInput,
     401: Unauthenticated,
@@ -152,23 +157,33 @@ class Upstream:
         only_reads: bool = False,
     ) -> httpx.Response:
         attempts = 1 + (READ_RETRIES if method == "GET" else 0)
-        for attempt in range(attempts):
-            try:
-                response = await self.client.request(
-                    method, path, headers=headers, params=params, json=json, content=content
-                )
-            except httpx.TransportError:
-                if attempt + 1 < attempts:
-                    await asyncio.sleep(0.05 * (attempt + 1))
-                    continue
+        # One timer per call, not per field: the fields waiting on this call fail with it.
+        deadline = asyncio.timeout_at(request_deadline.get())
+        try:
+            async with deadline:
+                for attempt in range(attempts):
+                    try:
+                        response = await self.client.request(
+                            method, path, headers=headers, params=params, json=json, content=content
+                        )
+                    except httpx.TransportError:
+                        if attempt + 1 < attempts:
+                            await asyncio.sleep(0.05 * (attempt + 1))
+                            continue
+                        raise UpstreamUnavailable(f"the {self.name} service is unavailable") from None
+                    break
+        except TimeoutError:
+            if not deadline.expired():  # the transport's own timeout, not the request's
                 raise UpstreamUnavailable(f"the {self.name} service is unavailable") from None
-            if response.status_code >= 400:
-                raise problem_error(self.name, response)
-            if method != "GET" and not only_reads:
-                # A change made through this process shows at once in what it reads next.
-                self.cache.clear()
-            return response
-        raise AssertionError("unreachable")
+            raise UpstreamUnavailable(
+                f"the {self.name} service did not answer within the request's deadline", reason="DEADLINE"
+            ) from None
+        if response.status_code >= 400:
+            raise problem_error(self.name, response)
+        if method != "GET" and not only_reads:
+            # A change made through this process shows at once in what it reads next.
+            self.cache.clear()
+        return response
 
     async def read_json(
         self,

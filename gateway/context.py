@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any, TypeVar
@@ -11,7 +12,7 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import HTTPConnection
 
-from gateway.clients import ServiceClients, Upstream
+from gateway.clients import ServiceClients, Upstream, request_deadline
 from gateway.errors import RequestRefused
 from gateway.identity import service as identity_service
 from gateway.identity.throttle import LoginThrottle
@@ -149,6 +150,7 @@ async def context_getter(request: HTTPConnection) -> Context:
         wait = bucket.take(key)
         if wait > 0:
             raise RequestRefused(429, "RATE_LIMITED", "too many requests; slow down", retry_after_header(wait))
+    request_deadline.set(asyncio.get_running_loop().time() + settings.request_deadline_seconds)
     return Context(
         settings=settings,
         engine=app.state.engine,

@@ -2,17 +2,32 @@
 
 Domain errors (ours and the services' problem responses, mapped by the clients) keep
 their message and code and name the input field; GraphQL syntax and validation errors
-are BAD_USER_INPUT; anything else becomes a bare INTERNAL error, logged with its trace.
+are BAD_USER_INPUT, and so are variables that do not coerce and arguments that strawberry
+cannot convert (see gateway/limits.py and gateway/ids.py); anything else becomes a bare
+INTERNAL error, logged with its trace.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import JSONResponse
-from graphql import GraphQLError
+from graphql import (
+    ArgumentNode,
+    DocumentNode,
+    GraphQLError,
+    ListValueNode,
+    Node,
+    ObjectValueNode,
+    ValuesOfCorrectTypeRule,
+    Visitor,
+    visit,
+)
+from strawberry.exceptions import StrawberryInputCoercionError
+from strawberry.extensions import SchemaExtension
 
 from services.common.errors import DomainError
 
@@ -41,6 +56,9 @@ def domain_extensions(error: DomainError) -> dict[str, Any]:
     extensions: dict[str, Any] = {"code": public_code(error.code)}
     if error.field:
         extensions["field"] = error.field
+    reason = error.extra.get("reason")
+    if reason is not None:
+        extensions["reason"] = reason
     retry_after = error.extra.get("retry_after")
     if retry_after is not None:
         extensions["retryAfterSeconds"] = retry_after
@@ -68,6 +86,10 @@ def coded(error: GraphQLError) -> GraphQLError:
             return error
         # Syntax, validation and limit errors: the client's document is wrong.
         return _coded(error, error.message, {"code": "BAD_USER_INPUT"})
+    if isinstance(original, StrawberryInputCoercionError):
+        # An argument strawberry could not convert (a GlobalID that does not decode): the
+        # client's value is wrong, whichever resolver it was meant for.
+        return _coded(error, original.message, {"code": "BAD_USER_INPUT"})
     if isinstance(original, GraphQLError) and (original.extensions or {}).get("code") in CODES:
         return _coded(error, original.message, dict(original.extensions or {}))
     return _coded(error, "Unexpected error.", {"code": "INTERNAL"})
@@ -79,6 +101,63 @@ def log_unexpected(errors: list[GraphQLError]) -> None:
     for error in errors:
         if (coded(error).extensions or {}).get("code") == "INTERNAL":
             log.error("unexpected error in GraphQL resolver", exc_info=error.original_error or error)
+
+
+def argument_path(document: DocumentNode, target: Node) -> str | None:
+    """Where a value written in the document sits among its field's arguments, named as the
+    resolvers name fields (`input.lines.0.partId`); None outside any argument."""
+
+    def search(value: Node, path: tuple[str | int, ...]) -> tuple[str | int, ...] | None:
+        if value is target:
+            return path
+        if isinstance(value, ObjectValueNode):
+            for field in value.fields:
+                if field is target:
+                    return (*path, field.name.value)
+                found = search(field.value, (*path, field.name.value))
+                if found is not None:
+                    return found
+        elif isinstance(value, ListValueNode):
+            for index, item in enumerate(value.values):
+                found = search(item, (*path, index))
+                if found is not None:
+                    return found
+        return None
+
+    class Arguments(Visitor):
+        found: tuple[str | int, ...] | None = None
+
+        def enter_argument(self, node: ArgumentNode, *_: Any) -> Any:
+            if self.found is None:
+                name = (node.name.value,)
+                self.found = name if node is target else search(node.value, name)
+            return self.SKIP
+
+    arguments = Arguments()
+    visit(document, arguments)
+    return ".".join(str(part) for part in arguments.found) if arguments.found is not None else None
+
+
+class NamedValuesOfCorrectTypeRule(ValuesOfCorrectTypeRule):
+    """graphql-core's check of the values written in a document (`role: SYSTEM`), whose errors
+    also name the argument they are in, as an error from a resolver or a variable does."""
+
+    def report_error(self, error: GraphQLError) -> None:
+        field = argument_path(self.context.document, error.nodes[0]) if error.nodes else None
+        error.extensions = {"code": "BAD_USER_INPUT", **({"field": field} if field else {})}
+        super().report_error(error)
+
+
+class NamedValueErrors(SchemaExtension):
+    """Validates with `NamedValuesOfCorrectTypeRule` in place of graphql-core's own rule; put it
+    before the validation cache, which validates with the rules it finds."""
+
+    def on_validate(self) -> Iterator[None]:
+        ctx = self.execution_context
+        ctx.validation_rules = tuple(
+            NamedValuesOfCorrectTypeRule if rule is ValuesOfCorrectTypeRule else rule for rule in ctx.validation_rules
+        )
+        yield
 
 
 class RequestRefused(Exception):

@@ -52,6 +52,8 @@ from strawberry.schema.schema_converter import CustomGraphQLEnumType
 from strawberry.types.base import StrawberryMaybe, StrawberryOptional, get_object_definition
 from strawberry.types.field import StrawberryField
 
+from services.common.errors import UpstreamUnavailable
+
 if TYPE_CHECKING:
     from strawberry.schema.schema import Schema as StrawberrySchema
 
@@ -356,6 +358,23 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
             if shared:
                 self.arguments[id(node)] = coerced
         return {plan.python_names[name]: value for name, value in coerced.items()}
+
+    def handle_field_error(
+        self,
+        raw_error: Exception,
+        return_type: GraphQLOutputType,
+        field_details_list: FieldDetailsList,
+        path: Path,
+    ) -> None:
+        """A field that failed because a service did not answer is null with its error even where
+        the schema says non-null: the fields that did not need that service keep their answers
+        (a page of parts whose certification service hangs keeps its parts), rather than the
+        null spreading up to the whole response. Every other error propagates as GraphQL says."""
+        if isinstance(return_type, GraphQLNonNull) and isinstance(
+            getattr(raw_error, "original_error", None) or raw_error, UpstreamUnavailable
+        ):
+            return_type = return_type.of_type
+        super().handle_field_error(raw_error, return_type, field_details_list, path)
 
     async def completed_later(
         self,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from graphql import GraphQLError
 from strawberry import relay
@@ -13,14 +15,17 @@ from strawberry.extensions import (
     QueryDepthLimiter,
     ValidationCache,
 )
-from strawberry.types import ExecutionContext
+from strawberry.types import ExecutionContext, Info
+from strawberry.utils.await_maybe import await_maybe
 
 from gateway.catalog.mutations import CatalogMutation
 from gateway.catalog.queries import CatalogQuery
 from gateway.certification.schema import CertificationMutation, CertificationQuery
-from gateway.errors import log_unexpected
+from gateway.context import Context
+from gateway.errors import NamedValueErrors, log_unexpected
 from gateway.execution import GatewayExecutionContext
 from gateway.identity.graphql import IdentityMutation, IdentityQuery
+from gateway.ids import decode_global_id, node_type
 from gateway.limits import QueryCostLimiter
 from gateway.orders.schema import OrdersMutation, OrdersQuery
 from gateway.orders.settlements import SettlementsQuery
@@ -34,7 +39,16 @@ MAX_TOKENS = 5000
 
 @strawberry.type
 class Query(CatalogQuery, CertificationQuery, OrdersQuery, SettlementsQuery, WebhooksQuery, IdentityQuery):
-    node: relay.Node | None = relay.node(description="Any object by its global id.")
+    @strawberry.field(description="Any object by its global id.")
+    async def node(
+        self,
+        info: Info[Context, None],
+        id: Annotated[strawberry.ID, strawberry.argument(description="The ID of the object.")],
+    ) -> relay.Node | None:
+        # Decoded by our own helper rather than relay's: a malformed id, or one of no type
+        # here, is the client's mistake and answered BAD_USER_INPUT, not a server error.
+        gid = decode_global_id(id, field="id")
+        return await await_maybe(node_type(info, gid, field="id").resolve_node(gid.node_id, info=info, required=False))
 
     @strawberry.field(description="The API's version; a cheap liveness probe for integrators.")
     def api_version(self) -> str:
@@ -68,6 +82,7 @@ schema = GatewaySchema(
         # Factories: strawberry builds fresh extension instances for each request.
         ReadOnlyApiKeys,
         lambda: AddValidationRules(LIMIT_RULES),
+        NamedValueErrors,
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         lambda: ParserCache(maxsize=1024),
         lambda: ValidationCache(maxsize=1024),

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
-from pydantic import SecretStr, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from services.common.settings import DEVELOPMENT_JWT_SECRET, ServiceSettings, check_production
@@ -19,6 +19,11 @@ class GatewaySettings(ServiceSettings):
     certification_url: str = "http://127.0.0.1:8003"
     # Seconds; reads are retried on a transport error, writes never.
     upstream_timeout: float = 5.0
+    # Seconds one GraphQL request may wait on the services in all, retries included: past it,
+    # each field still waiting on a service answers UPSTREAM_UNAVAILABLE and the rest answer as
+    # they are. Shorter than the storefront's own timeout to the gateway (10 s), so that the
+    # page hears which part failed instead of giving up on the whole request.
+    request_deadline_seconds: float = Field(default=8.0, gt=0)
     # Processes serving the gateway under `tongnan up`; one per core scales it out. Rate limits
     # and login throttling are kept per process.
     workers: int = 1

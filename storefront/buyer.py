@@ -9,6 +9,7 @@ from fastapi import APIRouter, Form
 from fastapi.responses import Response
 
 from storefront import i18n, queries
+from storefront.gateway import GatewayUnavailable
 from storefront.web import (
     COOKIE_COUNTRY,
     COOKIE_CURRENCY,
@@ -37,7 +38,10 @@ async def convert_prices(page: Page, parts: list[dict[str, Any]]) -> bool:
         return True
     variables: dict[str, Any] = {"currency": page.currency}
     variables.update({f"id{i}": p["id"] for i, p in enumerate(parts)})
-    result = await page.query(queries.converted_prices(len(parts)), variables, auth=False)
+    try:
+        result = await page.query(queries.converted_prices(len(parts)), variables, auth=False)
+    except GatewayUnavailable:  # the orders service converts; without it the prices stay in CNY
+        return False
     data = result.data or {}
     converted = True
     for i, part in enumerate(parts):

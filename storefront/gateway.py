@@ -146,7 +146,11 @@ class Gateway:
             for e in body.get("errors") or []
         ]
         result = Result(data=body.get("data"), errors=errors)
-        if result.data is None and result.error("UPSTREAM_UNAVAILABLE"):
+        if result.error("UPSTREAM_UNAVAILABLE"):
+            # The gateway answers what it could and leaves null what needed the service that is
+            # down; a page built on that would show "no certificates" or "not sold there" as if
+            # true, so the page says the service is down instead (convert_prices, whose CNY
+            # prices are honest without the conversion, catches this).
             raise GatewayUnavailable("a service behind the gateway is down")
         if result.data is None and result.error("INTERNAL"):
             raise GatewayFailed(result.errors[0].message)

@@ -195,6 +195,8 @@ class IdentityMutation:
     async def register(self, info: Info[Context, None], input: RegisterInput) -> AuthPayload:
         context = info.context
         role = input.role
+        if role not in service.SELF_REGISTERED_ROLES:
+            raise BadInput("only BUYER or SUPPLIER accounts can be registered", field="input.role")
         if role is AccountRole.SUPPLIER and input.supplier is None:
             raise BadInput("a SUPPLIER account needs its company", field="input.supplier")
         if role is not AccountRole.SUPPLIER and input.supplier is not None:

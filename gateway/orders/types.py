@@ -14,6 +14,7 @@ from strawberry.types import Info
 from gateway.catalog.types import Part, Supplier
 from gateway.context import Context
 from gateway.types import Money, PageInfo
+from services.common.errors import BadInput
 from services.common.money import Money as MoneyValue
 
 
@@ -215,7 +216,7 @@ class OrderLine(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
     ) -> list[OrderLine | None]:
-        raise LookupError("fetch order lines through their order")
+        raise BadInput("an order line is read through its order, not by its id", field="id")
 
 
 @strawberry.type

@@ -13,7 +13,7 @@ from gateway.app import create_app
 from gateway.limits import TokenBuckets, query_cost
 from gateway.settings import GatewaySettings
 from tests.databases import Databases
-from tests.gateway.conftest import GraphQL
+from tests.gateway.conftest import GraphQL, Stack
 
 
 def first_error(result: dict[str, Any]) -> dict[str, Any]:
@@ -125,3 +125,34 @@ def test_token_bucket_refills_over_time() -> None:
     assert buckets.take("other") == 0
     now[0] += 1.0
     assert buckets.take("k") == 0
+
+
+ALIASED_PAGES = (
+    "query ($n: Int = 100) { "
+    + " ".join(f"a{i}: parts(first: $n) {{ edges {{ node {{ id sku }} }} }}" for i in range(35))
+    + " }"
+)
+
+
+def test_cost_counts_a_page_size_from_a_variables_default(stack: Stack) -> None:
+    stack.reset_counts()
+    result = stack.gql(ALIASED_PAGES)
+    assert result.get("data") is None
+    error = first_error(result)
+    assert error["extensions"]["reason"] == "QUERY_TOO_COSTLY"
+    assert error["extensions"]["cost"] == 35 * (1 + 100 * 4)
+    assert stack.calls("catalog") == []
+    # The same variable given in the request counts as given, and a small page passes.
+    assert first_error(stack.gql(ALIASED_PAGES, {"n": 60}))["extensions"]["reason"] == "QUERY_TOO_COSTLY"
+    small = stack.gql(ALIASED_PAGES, {"n": 2})
+    assert "errors" not in small and len(small["data"]["a34"]["edges"]) == 2
+
+
+def test_cost_counts_nested_page_sizes_from_variables(stack: Stack) -> None:
+    query = """
+    query ($outer: Int = 50, $inner: Int = 100) {
+      suppliers(first: $outer) { edges { node { parts(first: $inner) { edges { node { id } } } } } }
+    }"""
+    error = first_error(stack.gql(query))
+    assert error["extensions"]["cost"] == 1 + 50 * (1 + 1 + 1 + 100 * 3)
+    assert "errors" not in stack.gql(query, {"outer": 2, "inner": 3})
