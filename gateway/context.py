@@ -110,14 +110,9 @@ def _credential(request: HTTPConnection) -> str | None:
     return api_key or None
 
 
-def client_address(request: HTTPConnection, trusted_proxies: frozenset[str]) -> str:
-    """The visitor's address: the peer's, or, when the peer is one of our own front ends,
-    the last address it appended to X-Forwarded-For."""
-    peer = request.client.host if request.client else "unknown"
-    forwarded = request.headers.get("x-forwarded-for", "")
-    if peer in trusted_proxies and forwarded.strip():
-        return forwarded.split(",")[-1].strip()[:64]
-    return peer
+def client_address(request: HTTPConnection) -> str:
+    """The visitor's address, as `ProxyHeadersMiddleware` (set up in app.py) has settled it."""
+    return request.client.host if request.client else "unknown"
 
 
 async def context_getter(request: HTTPConnection) -> Context:
@@ -140,7 +135,7 @@ async def context_getter(request: HTTPConnection) -> Context:
                 principal = read_access_token(credential, settings.jwt_secret.get_secret_value())
         except Unauthenticated as exc:
             raise RequestRefused(401, "UNAUTHENTICATED", exc.detail, {"WWW-Authenticate": "Bearer"}) from None
-    address = client_address(request, settings.trusted_proxy_addresses)
+    address = client_address(request)
     # A known caller is limited per account (all its keys and tokens together), everyone per address.
     buckets = [(app.state.address_buckets, f"addr:{address}")]
     if principal is not None:

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
-from pydantic import SecretStr, model_validator
-from pydantic_settings import SettingsConfigDict
+from pydantic import IPvAnyNetwork, SecretStr, field_validator, model_validator
+from pydantic_settings import NoDecode, SettingsConfigDict
 
 from services.common.settings import ServiceSettings
 
@@ -41,9 +41,9 @@ class GatewaySettings(ServiceSettings):
     login_failures_per_address: int = 20
     login_failure_window_seconds: int = 15 * 60
 
-    # Addresses of our own front ends (the storefront) whose X-Forwarded-For names the visitor,
-    # comma-separated; from anyone else the header is ignored.
-    trusted_proxies: str = ""
+    # Networks of our own front ends and load balancers (CIDRs or single addresses, comma-separated)
+    # whose X-Forwarded-For names the visitor; from any other peer the header is ignored.
+    trusted_proxies: Annotated[tuple[IPvAnyNetwork, ...], NoDecode] = ()
 
     # Limits on one request and on each caller; see gateway/limits.py.
     max_body_bytes: int = 512 * 1024
@@ -55,9 +55,10 @@ class GatewaySettings(ServiceSettings):
     rate_per_minute_per_address: float = 300
     rate_burst_per_address: int = 60
 
-    @property
-    def trusted_proxy_addresses(self) -> frozenset[str]:
-        return frozenset(a.strip() for a in self.trusted_proxies.split(",") if a.strip())
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        return [part.strip() for part in value.split(",") if part.strip()] if isinstance(value, str) else value
 
     @model_validator(mode="after")
     def _no_default_jwt_secret_in_production(self) -> GatewaySettings:

@@ -6,11 +6,11 @@ public GraphQL API of the gateway, like any integrator's.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, IPvAnyNetwork, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class StorefrontSettings(BaseSettings):
@@ -25,12 +25,21 @@ class StorefrontSettings(BaseSettings):
     gateway_url: str = "http://127.0.0.1:8000"
     # Seconds for one GraphQL request; past it the page says the service is busy.
     gateway_timeout: float = 10.0
+    # Networks of the load balancers or reverse proxies in front of the storefront (CIDRs or single
+    # addresses, comma-separated) whose X-Forwarded-For names the visitor; from any other peer the
+    # header is ignored. The visitor's address is passed on to the gateway, which limits each one.
+    trusted_proxies: Annotated[tuple[IPvAnyNetwork, ...], NoDecode] = ()
     # Cookies only over HTTPS; on by default in production, off on a developer's http://127.0.0.1.
     secure_cookies: bool | None = None
 
     # Stripe.js: localstripe's stand-in in development (`tongnan up` points this at it), Stripe's own
     # script in production.
     stripe_js_url: str | None = None
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        return [part.strip() for part in value.split(",") if part.strip()] if isinstance(value, str) else value
 
     @property
     def stripe_js(self) -> str:
