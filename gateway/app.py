@@ -35,7 +35,8 @@ def create_app(
         concurrent_requests=None,
     )
     app.state.login_throttle = LoginThrottle(
-        per_email=settings.login_failures_per_email,
+        free_failures=settings.login_free_failures,
+        backoff_cap_seconds=settings.login_backoff_cap_seconds,
         per_address=settings.login_failures_per_address,
         window_seconds=settings.login_failure_window_seconds,
     )

@@ -86,7 +86,7 @@ def authenticate(session: Session, *, email: str, password: str, address: str, t
     if account is None or not valid:
         throttle.failed(login, address)
         raise Unauthenticated("wrong e-mail address or password")
-    throttle.succeeded(login)
+    throttle.succeeded(login, address)
     if new_hash is not None:  # parameters were raised since this hash was made
         account.password_hash = new_hash
     return account

@@ -30,8 +30,8 @@ def session(databases: Databases) -> Iterator[Session]:
     empty_tables(engine, GatewayTable.metadata)
 
 
-def throttle(per_email: int = 5) -> LoginThrottle:
-    return LoginThrottle(per_email=per_email, per_address=20, window_seconds=900)
+def throttle(free_failures: int = 5) -> LoginThrottle:
+    return LoginThrottle(free_failures=free_failures, backoff_cap_seconds=300, per_address=50, window_seconds=900)
 
 
 def make_buyer(session: Session, email: str = "anna@werkstatt-hamburg.de") -> Account:
@@ -86,7 +86,7 @@ def test_wrong_password_and_unknown_email_give_the_same_answer(session: Session)
 
 def test_login_throttling_stops_guessing_even_with_the_right_password(session: Session) -> None:
     make_buyer(session)
-    guard = throttle(per_email=3)
+    guard = throttle(free_failures=3)
     for _ in range(3):
         with pytest.raises(Unauthenticated):
             service.authenticate(
@@ -106,7 +106,9 @@ def test_login_throttling_stops_guessing_even_with_the_right_password(session: S
 
 def test_login_throttling_per_address_across_accounts() -> None:
     now = [1000.0]
-    guard = LoginThrottle(per_email=100, per_address=2, window_seconds=60, clock=lambda: now[0])
+    guard = LoginThrottle(
+        free_failures=100, backoff_cap_seconds=300, per_address=2, window_seconds=60, clock=lambda: now[0]
+    )
     guard.failed("a@x.de", "6.6.6.6")
     guard.failed("b@x.de", "6.6.6.6")
     with pytest.raises(RateLimited):
@@ -114,6 +116,31 @@ def test_login_throttling_per_address_across_accounts() -> None:
     guard.check("c@x.de", "7.7.7.7")  # another address is not affected
     now[0] += 61
     guard.check("c@x.de", "6.6.6.6")  # the window has passed
+
+
+def test_login_backoff_doubles_per_email_and_address_up_to_its_cap_and_a_success_resets_it() -> None:
+    now = [1000.0]
+    guard = LoginThrottle(
+        free_failures=3, backoff_cap_seconds=8, per_address=100, window_seconds=900, clock=lambda: now[0]
+    )
+    email, attacker, owner = "anna@werkstatt-hamburg.de", "203.0.113.66", "198.51.100.7"
+    for _ in range(3):
+        guard.check(email, attacker)
+        guard.failed(email, attacker)
+    waits = []
+    for _ in range(6):
+        with pytest.raises(RateLimited) as limited:
+            guard.check(email, attacker)
+        waits.append(limited.value.retry_after_seconds)
+        guard.check(email, owner)  # the owner, elsewhere, is never held up by it
+        now[0] += waits[-1]
+        guard.check(email, attacker)
+        guard.failed(email, attacker)
+    assert waits == [1, 2, 4, 8, 8, 8]
+    guard.succeeded(email, attacker)
+    for _ in range(3):
+        guard.check(email, attacker)
+        guard.failed(email, attacker)
 
 
 def test_access_token_round_trip_and_refusals(session: Session) -> None:

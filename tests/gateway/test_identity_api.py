@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
+import pytest
+from fastapi.testclient import TestClient
+
+from gateway.app import create_app
+from gateway.models import GatewayTable
+from gateway.settings import GatewaySettings
+from tests.databases import Databases, empty_tables
 from tests.gateway.conftest import GraphQL
 
 REGISTER = """
@@ -64,6 +72,66 @@ def test_login_throttling_answers_rate_limited(gql: GraphQL) -> None:
     limited = gql(LOGIN, {"e": "kurt@teile-hamburg.de", "p": "a long passphrase"})
     assert code_of(limited) == "RATE_LIMITED"
     assert limited["errors"][0]["extensions"]["retryAfterSeconds"] > 0
+
+
+@pytest.fixture
+def behind_proxy(databases: Databases) -> Iterator[TestClient]:
+    """The gateway behind our own proxy on 127.0.0.1, which names each visitor's address."""
+    settings = GatewaySettings(database_url=databases.migrated("gateway"), trusted_proxies="127.0.0.0/8")
+    with TestClient(create_app(settings), client=("127.0.0.1", 50000)) as client:
+        yield client
+    empty_tables(databases.engine("gateway"), GatewayTable.metadata)
+
+
+def login_from(client: TestClient, address: str, email: str, password: str) -> dict[str, Any]:
+    answer = client.post(
+        "/graphql",
+        json={"query": LOGIN, "variables": {"e": email, "p": password}},
+        headers={"X-Forwarded-For": address},
+    )
+    result: dict[str, Any] = answer.json()
+    return result
+
+
+def test_an_attacker_failing_fifty_times_does_not_lock_the_owner_out(behind_proxy: TestClient) -> None:
+    register(GraphQL(behind_proxy))
+    attempts = [
+        code_of(login_from(behind_proxy, "203.0.113.66", "kurt@teile-hamburg.de", f"guess number {n}"))
+        for n in range(50)
+    ]
+    # The attacker's own address is slowed down after a few failures ...
+    assert attempts[:3] == ["UNAUTHENTICATED"] * 3
+    assert set(attempts[3:]) == {"RATE_LIMITED"}
+    # ... while the owner, from their own address, gets in with the right password.
+    owner = login_from(behind_proxy, "198.51.100.7", "kurt@teile-hamburg.de", "a long passphrase")
+    assert "errors" not in owner, owner
+    assert owner["data"]["login"]["token"]
+
+
+def test_login_waits_grow_for_the_pair_and_a_success_resets_it(gql: GraphQL) -> None:
+    now = [1000.0]
+    gql.client.app.state.login_throttle.clock = lambda: now[0]  # type: ignore[attr-defined]
+    register(gql)
+
+    def attempt(password: str) -> dict[str, Any]:
+        result: dict[str, Any] = gql(LOGIN, {"e": "kurt@teile-hamburg.de", "p": password})
+        return result
+
+    for _ in range(3):
+        assert code_of(attempt("guessing...")) == "UNAUTHENTICATED"
+    waits = []
+    for _ in range(3):
+        limited = attempt("guessing...")
+        assert code_of(limited) == "RATE_LIMITED"
+        waits.append(limited["errors"][0]["extensions"]["retryAfterSeconds"])
+        now[0] += waits[-1]
+        assert code_of(attempt("guessing...")) == "UNAUTHENTICATED"
+    assert waits == [1, 2, 4]
+    now[0] += 8
+    assert "errors" not in attempt("a long passphrase")
+    # A success starts the pair afresh: a typo afterwards is not met with a long wait.
+    assert code_of(attempt("a long passfrase")) == "UNAUTHENTICATED"
+    assert "errors" not in attempt("a long passphrase")
 
 
 def test_refresh_token_gives_a_new_pair_once(gql: GraphQL) -> None:
