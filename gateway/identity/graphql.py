@@ -161,13 +161,17 @@ class RegisterInput:
     supplier: SupplierInput | None = None
 
 
-def _auth_payload(context: Context, session: Session, account: AccountRecord) -> AuthPayload:
+def _auth_payload(
+    context: Context, session: Session, account: AccountRecord, refresh_token: str | None = None
+) -> AuthPayload:
+    """Tokens for `account`: with `refresh_token` (a rotated one), or a new login's own."""
     settings = context.settings
     return AuthPayload(
         token=issue_access_token(
             account, settings.jwt_secret.get_secret_value(), ttl_seconds=settings.access_token_ttl_seconds
         ),
-        refresh_token=service.issue_refresh_token(session, account, ttl_days=settings.refresh_token_ttl_days),
+        refresh_token=refresh_token
+        or service.issue_refresh_token(session, account, ttl_days=settings.refresh_token_ttl_days),
         account=Account.from_record(account),
     )
 
@@ -232,19 +236,25 @@ class IdentityMutation:
 
         return await context.in_session(work)
 
-    @strawberry.mutation(description="Spend a refresh token for a new access token and refresh token.")
+    @strawberry.mutation(
+        description="Spend a refresh token for a new access token and refresh token. Each is good once: "
+        "one spent twice ends every session of its login."
+    )
     async def refresh_token(self, info: Info[Context, None], refresh_token: str) -> AuthPayload:
-        settings = info.context.settings
+        context = info.context
 
         def work(session: Session) -> AuthPayload:
-            account, new_refresh = service.rotate_refresh_token(
-                session, refresh_token, ttl_days=settings.refresh_token_ttl_days
+            account, rotated = service.rotate_refresh_token(
+                session, refresh_token, ttl_days=context.settings.refresh_token_ttl_days
             )
-            payload = _auth_payload(info.context, session, account)
-            payload.refresh_token = new_refresh
-            return payload
+            return _auth_payload(context, session, account, rotated)
 
-        return await info.context.in_session(work)
+        try:
+            return await context.in_session(work)
+        except service.RefreshTokenReused as reused:
+            family = reused.family_id
+            await context.in_session(lambda session: service.revoke_refresh_family(session, family))
+            raise
 
     @strawberry.mutation(
         description="A named API key for an integrator, READ_WRITE unless asked otherwise. The key is shown once."

@@ -9,9 +9,11 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any, cast
 
 from pwdlib import PasswordHash
-from sqlmodel import Session, select
+from sqlalchemy import CursorResult, update
+from sqlmodel import Session, col, select
 
 from gateway.identity.throttle import LoginThrottle
 from gateway.identity.tokens import Principal, digest, new_secret
@@ -92,25 +94,59 @@ def authenticate(session: Session, *, email: str, password: str, address: str, t
     return account
 
 
-def issue_refresh_token(session: Session, account: Account, *, ttl_days: int) -> str:
+def issue_refresh_token(
+    session: Session, account: Account, *, ttl_days: int, family_id: uuid.UUID | None = None
+) -> str:
+    """A refresh token for a new login (a new family), or rotated within `family_id`."""
     _, token = new_secret(REFRESH_PREFIX)
     session.add(
-        RefreshToken(account_id=account.id, token_hash=digest(token), expires_at=utcnow() + timedelta(days=ttl_days))
+        RefreshToken(
+            account_id=account.id,
+            token_hash=digest(token),
+            family_id=family_id or uuid.uuid4(),
+            expires_at=utcnow() + timedelta(days=ttl_days),
+        )
     )
     session.flush()
     return token
 
 
+class RefreshTokenReused(Unauthenticated):
+    """A spent refresh token came back: it or its successor leaked. The caller revokes
+    `family_id` in a transaction of its own, since this one is rolled back."""
+
+    def __init__(self, family_id: uuid.UUID) -> None:
+        super().__init__("refresh token already used; every session of this login is ended", field="refreshToken")
+        self.family_id = family_id
+
+
 def rotate_refresh_token(session: Session, token: str, *, ttl_days: int) -> tuple[Account, str]:
-    """Spend a refresh token for a new one. A token is good once: reuse means it leaked."""
+    """Spend a refresh token for a new one of the same family. A token is good once."""
     stored = session.exec(select(RefreshToken).where(RefreshToken.token_hash == digest(token))).first()
-    if stored is None or stored.used_at is not None or stored.expires_at <= utcnow():
-        raise Unauthenticated("refresh token invalid, used or expired; log in again", field="refreshToken")
-    stored.used_at = utcnow()
+    now = utcnow()
+    if stored is None or stored.revoked_at is not None or stored.expires_at <= now:
+        raise Unauthenticated("refresh token invalid, revoked or expired; log in again", field="refreshToken")
+    # Spent by a conditional update, so of two concurrent uses exactly one wins.
+    spent = session.execute(
+        update(RefreshToken)
+        .where(col(RefreshToken.id) == stored.id, col(RefreshToken.used_at).is_(None))
+        .values(used_at=now)
+    )
+    if cast(CursorResult[Any], spent).rowcount != 1:
+        raise RefreshTokenReused(stored.family_id)
     account = session.get(Account, stored.account_id)
     if account is None:
         raise Unauthenticated("account no longer exists", field="refreshToken")
-    return account, issue_refresh_token(session, account, ttl_days=ttl_days)
+    return account, issue_refresh_token(session, account, ttl_days=ttl_days, family_id=stored.family_id)
+
+
+def revoke_refresh_family(session: Session, family_id: uuid.UUID) -> None:
+    """Every token of one login stops working; revoking twice changes nothing."""
+    session.execute(
+        update(RefreshToken)
+        .where(col(RefreshToken.family_id) == family_id, col(RefreshToken.revoked_at).is_(None))
+        .values(revoked_at=utcnow())
+    )
 
 
 @dataclass(frozen=True)

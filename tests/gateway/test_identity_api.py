@@ -143,6 +143,22 @@ def test_refresh_token_gives_a_new_pair_once(gql: GraphQL) -> None:
     assert code_of(gql(query, {"t": payload["refreshToken"]})) == "UNAUTHENTICATED"
 
 
+REFRESH = "mutation ($t: String!) { refreshToken(refreshToken: $t) { token refreshToken } }"
+
+
+def test_a_replayed_refresh_token_ends_every_session_of_its_login(gql: GraphQL) -> None:
+    register(gql)
+    first = gql(LOGIN, {"e": "kurt@teile-hamburg.de", "p": "a long passphrase"})["data"]["login"]
+    other_device = gql(LOGIN, {"e": "kurt@teile-hamburg.de", "p": "a long passphrase"})["data"]["login"]
+    second = gql(REFRESH, {"t": first["refreshToken"]})["data"]["refreshToken"]
+    replayed = gql(REFRESH, {"t": first["refreshToken"]})
+    assert code_of(replayed) == "UNAUTHENTICATED" and replayed["errors"][0]["extensions"]["field"] == "refreshToken"
+    # The token the replay descends from is revoked too, whoever holds it now ...
+    assert code_of(gql(REFRESH, {"t": second["refreshToken"]})) == "UNAUTHENTICATED"
+    # ... while a separate login (another device) goes on.
+    assert "errors" not in gql(REFRESH, {"t": other_device["refreshToken"]})
+
+
 def test_bad_credentials_refuse_the_whole_request(gql: GraphQL) -> None:
     for token in ("not-a-jwt", "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.", "tnx_0123456789ab_forged"):
         response = gql.client.post(
