@@ -203,9 +203,15 @@ class IdentityMutation:
             raise BadInput("a SUPPLIER account needs its company", field="input.supplier")
         if role is not AccountRole.SUPPLIER and input.supplier is not None:
             raise BadInput("only SUPPLIER accounts have a supplier", field="input.supplier")
+        # Words a guesser would try first, besides the e-mail address.
+        personal = (
+            [input.supplier.name_en, input.supplier.name_zh, input.supplier.uscc] if input.supplier is not None else []
+        )
         # Everything that can be refused locally is refused before the catalog is asked.
         await context.in_session(
-            lambda session: service.check_registration(session, email=input.email, password=input.password, role=role)
+            lambda session: service.check_registration(
+                session, email=input.email, password=input.password, role=role, personal=personal
+            )
         )
         supplier_id: uuid.UUID | None = None
         if input.supplier is not None:
@@ -218,7 +224,12 @@ class IdentityMutation:
 
         def work(session: Session) -> AuthPayload:
             account = service.register(
-                session, email=input.email, password=input.password, role=role, supplier_id=supplier_id
+                session,
+                email=input.email,
+                password=input.password,
+                role=role,
+                supplier_id=supplier_id,
+                personal=personal,
             )
             return _auth_payload(context, session, account)
 

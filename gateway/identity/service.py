@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, cast
@@ -14,6 +15,7 @@ from typing import Any, cast
 from pwdlib import PasswordHash
 from sqlalchemy import CursorResult, update
 from sqlmodel import Session, col, select
+from zxcvbn import zxcvbn
 
 from gateway.identity.throttle import LoginThrottle
 from gateway.identity.tokens import Principal, digest, new_secret
@@ -28,6 +30,10 @@ _DUMMY_HASH = password_hash.hash("no account has this password")
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 256
+# zxcvbn's 0-4 scale; 3 is "safely unguessable" by its authors' measure.
+MIN_PASSWORD_SCORE = 3
+# zxcvbn refuses longer input by default, and its time grows steeply with length.
+ZXCVBN_MAX_LENGTH = 72
 SELF_REGISTERED_ROLES = (AccountRole.BUYER, AccountRole.SUPPLIER)
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 API_KEY_PREFIX = "tnx"
@@ -41,15 +47,34 @@ def normalise_email(email: str) -> str:
     return value
 
 
-def _check_password(password: str) -> None:
+def check_password(password: str, *, email: str, personal: Sequence[str] = ()) -> None:
+    """Long enough, and not guessable by zxcvbn (a dictionary of common passwords, names and
+    keyboard patterns), also from the account's own e-mail address and `personal` words (its
+    company's names). Every place that sets a password calls this."""
     if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
         raise BadInput(f"must be {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters long", field="password")
+    # zxcvbn's time grows steeply with length; past its prefix, a password only gets stronger.
+    verdict = zxcvbn(password[:ZXCVBN_MAX_LENGTH], user_inputs=_personal_words(email, personal))
+    if verdict["score"] < MIN_PASSWORD_SCORE:
+        feedback = verdict["feedback"]
+        advice = " ".join(part for part in (feedback["warning"], *feedback["suggestions"]) if part)
+        raise BadInput(advice or "too easy to guess; add another word or two", field="password")
 
 
-def check_registration(session: Session, *, email: str, password: str, role: AccountRole) -> None:
+def _personal_words(email: str, personal: Sequence[str]) -> list[str]:
+    """The e-mail address, its parts (`kurt.fischer`, `kurt`, `teile-hamburg` ...) and the
+    other words the person is known by, for zxcvbn to count as easily guessed."""
+    words = [email, *email.split("@"), *personal]
+    pieces = (piece for word in words for piece in re.split(r"[\W_]+", word) if len(piece) > 2)
+    return list(dict.fromkeys([*words, *pieces]))
+
+
+def check_registration(
+    session: Session, *, email: str, password: str, role: AccountRole, personal: Sequence[str] = ()
+) -> None:
     """What `register` would refuse, checked before anything is created elsewhere."""
     address = normalise_email(email)
-    _check_password(password)
+    check_password(password, email=address, personal=personal)
     if role not in SELF_REGISTERED_ROLES:
         raise BadInput("only BUYER or SUPPLIER accounts can be registered", field="role")
     if session.exec(select(Account.id).where(Account.email == address)).first() is not None:
@@ -64,10 +89,12 @@ def register(
     role: AccountRole,
     supplier_id: uuid.UUID | None = None,
     allow_staff_roles: bool = False,
+    personal: Sequence[str] = (),
 ) -> Account:
-    """Create an account. People register as BUYER or SUPPLIER; staff roles are granted by an admin."""
+    """Create an account. People register as BUYER or SUPPLIER; staff roles are granted by an admin.
+    `personal`: words a guesser would try for this account besides its e-mail (its company's names)."""
     address = normalise_email(email)
-    _check_password(password)
+    check_password(password, email=address, personal=personal)
     if role not in SELF_REGISTERED_ROLES and not allow_staff_roles:
         raise BadInput("only BUYER or SUPPLIER accounts can be registered", field="role")
     if (role is AccountRole.SUPPLIER) != (supplier_id is not None):

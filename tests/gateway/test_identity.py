@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 import uuid
 from collections.abc import Iterator
 
 import jwt
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from gateway.identity import service
 from gateway.identity.throttle import LoginThrottle
@@ -72,6 +73,39 @@ def test_registration_refuses_bad_input_naming_the_field(session: Session) -> No
     with pytest.raises(Conflict) as conflict:
         make_buyer(session, "ANNA@werkstatt-hamburg.de")
     assert conflict.value.field == "email"
+
+
+@pytest.mark.parametrize(
+    ("password", "personal", "advice"),
+    [
+        ("Password1234", [], "This is similar to a commonly used password."),
+        ("qwertyuiop12", [], "This is similar to a commonly used password."),
+        ("kurt.fischer@teile-hamburg.de", [], "Add another word or two."),
+        ("Ruifeng Remanufacturing", ["Ruifeng Remanufacturing", "瑞丰再制造"], "Add another word or two."),
+    ],
+)
+def test_registration_refuses_guessable_passwords_with_zxcvbns_advice(
+    session: Session, password: str, personal: list[str], advice: str
+) -> None:
+    with pytest.raises(BadInput) as refused:
+        service.register(
+            session,
+            email="kurt.fischer@teile-hamburg.de",
+            password=password,
+            role=AccountRole.BUYER,
+            personal=personal,
+        )
+    assert refused.value.field == "password"
+    assert refused.value.detail.startswith(advice)
+    assert session.exec(select(Account)).first() is None
+
+
+def test_a_long_strong_password_is_judged_quickly(session: Session) -> None:
+    started = time.perf_counter()
+    account = service.register(
+        session, email="kurt@teile-hamburg.de", password="Zq7!vR2#mW9@" * 21, role=AccountRole.BUYER
+    )
+    assert account.id and time.perf_counter() - started < 2.0
 
 
 def test_wrong_password_and_unknown_email_give_the_same_answer(session: Session) -> None:

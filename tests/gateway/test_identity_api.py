@@ -65,6 +65,21 @@ def test_errors_carry_codes_and_fields(gql: GraphQL) -> None:
     assert code_of(gql('mutation { createApiKey(name: "x") { key } }')) == "UNAUTHENTICATED"
 
 
+def test_a_guessable_password_is_refused_with_advice_on_the_password_field(gql: GraphQL) -> None:
+    for password in ("Password1234", "qwertyuiop12", "kurt@teile-hamburg.de"):
+        refused = gql(REGISTER, {"email": "kurt@teile-hamburg.de", "password": password, "role": "BUYER"})
+        assert code_of(refused) == "BAD_USER_INPUT", refused
+        assert refused["errors"][0]["extensions"]["field"] == "password"
+        assert "Add another word or two" in refused["errors"][0]["message"]
+    supplier = gql(
+        """mutation ($password: String!) { register(input: {email: "sales@ruifeng-reman.cn", password: $password,
+             role: SUPPLIER, supplier: {nameEn: "Ruifeng Remanufacturing", nameZh: "瑞丰再制造",
+             uscc: "91500152MB0000001X"}}) { token } }""",
+        {"password": "Ruifeng Remanufacturing"},
+    )
+    assert code_of(supplier) == "BAD_USER_INPUT" and supplier["errors"][0]["extensions"]["field"] == "password"
+
+
 def test_login_throttling_answers_rate_limited(gql: GraphQL) -> None:
     register(gql)
     for _ in range(3):
