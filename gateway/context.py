@@ -15,7 +15,7 @@ from gateway.clients import ServiceClients, Upstream
 from gateway.errors import RequestRefused
 from gateway.identity import service as identity_service
 from gateway.identity.throttle import LoginThrottle
-from gateway.identity.tokens import Principal, read_access_token
+from gateway.identity.tokens import Principal
 from gateway.limits import retry_after_header
 from gateway.loaders import Loaders
 from gateway.settings import GatewaySettings
@@ -123,16 +123,17 @@ async def context_getter(request: HTTPConnection) -> Context:
     credential = _credential(request)
     principal: Principal | None = None
     if credential is not None:
+        secret = settings.jwt_secret.get_secret_value()
+
+        def authenticate() -> Principal:
+            # Both kinds are checked against the store: a key may be revoked, a login ended.
+            with session_scope(app.state.engine) as session:
+                if credential.startswith(identity_service.API_KEY_PREFIX + "_"):
+                    return identity_service.authenticate_api_key(session, credential)
+                return identity_service.authenticate_access_token(session, credential, secret)
+
         try:
-            if credential.startswith(identity_service.API_KEY_PREFIX + "_"):
-
-                def check_key() -> Principal:
-                    with session_scope(app.state.engine) as session:
-                        return identity_service.authenticate_api_key(session, credential)
-
-                principal = await run_in_threadpool(check_key)
-            else:
-                principal = read_access_token(credential, settings.jwt_secret.get_secret_value())
+            principal = await run_in_threadpool(authenticate)
         except Unauthenticated as exc:
             raise RequestRefused(401, "UNAUTHENTICATED", exc.detail, {"WWW-Authenticate": "Bearer"}) from None
     address = client_address(request)

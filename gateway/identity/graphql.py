@@ -162,16 +162,25 @@ class RegisterInput:
 
 
 def _auth_payload(
-    context: Context, session: Session, account: AccountRecord, refresh_token: str | None = None
+    context: Context, session: Session, account: AccountRecord, rotated: tuple[str, uuid.UUID] | None = None
 ) -> AuthPayload:
-    """Tokens for `account`: with `refresh_token` (a rotated one), or a new login's own."""
+    """Tokens for `account`: a new login's, or with `rotated` (a refresh token and its login) one's going on."""
     settings = context.settings
+    if rotated is None:
+        login_id = uuid.uuid4()
+        refresh_token = service.issue_refresh_token(
+            session, account, ttl_days=settings.refresh_token_ttl_days, family_id=login_id
+        )
+    else:
+        refresh_token, login_id = rotated
     return AuthPayload(
         token=issue_access_token(
-            account, settings.jwt_secret.get_secret_value(), ttl_seconds=settings.access_token_ttl_seconds
+            account,
+            settings.jwt_secret.get_secret_value(),
+            ttl_seconds=settings.access_token_ttl_seconds,
+            login_id=login_id,
         ),
-        refresh_token=refresh_token
-        or service.issue_refresh_token(session, account, ttl_days=settings.refresh_token_ttl_days),
+        refresh_token=refresh_token,
         account=Account.from_record(account),
     )
 
@@ -255,10 +264,10 @@ class IdentityMutation:
         context = info.context
 
         def work(session: Session) -> AuthPayload:
-            account, rotated = service.rotate_refresh_token(
+            account, rotated, login_id = service.rotate_refresh_token(
                 session, refresh_token, ttl_days=context.settings.refresh_token_ttl_days
             )
-            return _auth_payload(context, session, account, rotated)
+            return _auth_payload(context, session, account, (rotated, login_id))
 
         try:
             return await context.in_session(work)

@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 from zxcvbn import zxcvbn
 
 from gateway.identity.throttle import LoginThrottle
-from gateway.identity.tokens import Principal, digest, new_secret
+from gateway.identity.tokens import Principal, digest, new_secret, read_access_token
 from gateway.models import Account, AccountRole, ApiKey, ApiKeyScope, RefreshToken
 from services.common.clock import utcnow
 from services.common.errors import BadInput, Conflict, Forbidden, NotFound, Unauthenticated
@@ -147,8 +147,8 @@ class RefreshTokenReused(Unauthenticated):
         self.family_id = family_id
 
 
-def rotate_refresh_token(session: Session, token: str, *, ttl_days: int) -> tuple[Account, str]:
-    """Spend a refresh token for a new one of the same family. A token is good once."""
+def rotate_refresh_token(session: Session, token: str, *, ttl_days: int) -> tuple[Account, str, uuid.UUID]:
+    """Spend a refresh token for a new one of the same family (returned with it). A token is good once."""
     stored = session.exec(select(RefreshToken).where(RefreshToken.token_hash == digest(token))).first()
     now = utcnow()
     if stored is None or stored.revoked_at is not None or stored.expires_at <= now:
@@ -164,7 +164,27 @@ def rotate_refresh_token(session: Session, token: str, *, ttl_days: int) -> tupl
     account = session.get(Account, stored.account_id)
     if account is None:
         raise Unauthenticated("account no longer exists", field="refreshToken")
-    return account, issue_refresh_token(session, account, ttl_days=ttl_days, family_id=stored.family_id)
+    return (
+        account,
+        issue_refresh_token(session, account, ttl_days=ttl_days, family_id=stored.family_id),
+        stored.family_id,
+    )
+
+
+def authenticate_access_token(session: Session, token: str, secret: str) -> Principal:
+    """A signed, unexpired access token whose login has not been ended (its refresh-token
+    family revoked after a reuse): one indexed lookup per request, so an ended login's
+    access tokens stop at once rather than when they expire."""
+    principal = read_access_token(token, secret)
+    if principal.login_id is not None:
+        ended = session.exec(
+            select(RefreshToken.id).where(
+                RefreshToken.family_id == principal.login_id, col(RefreshToken.revoked_at).is_not(None)
+            )
+        ).first()
+        if ended is not None:
+            raise Unauthenticated("this login was ended; log in again")
+    return principal
 
 
 def revoke_refresh_family(session: Session, family_id: uuid.UUID) -> None:

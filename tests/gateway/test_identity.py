@@ -199,7 +199,7 @@ def test_access_token_round_trip_and_refusals(session: Session) -> None:
 def test_refresh_token_rotates_and_cannot_be_used_twice(session: Session) -> None:
     account = make_buyer(session)
     first = service.issue_refresh_token(session, account, ttl_days=30)
-    owner, second = service.rotate_refresh_token(session, first, ttl_days=30)
+    owner, second, _ = service.rotate_refresh_token(session, first, ttl_days=30)
     assert owner.id == account.id and second != first
     with pytest.raises(Unauthenticated):
         service.rotate_refresh_token(session, first, ttl_days=30)

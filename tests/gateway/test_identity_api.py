@@ -174,6 +174,20 @@ def test_a_replayed_refresh_token_ends_every_session_of_its_login(gql: GraphQL) 
     assert "errors" not in gql(REFRESH, {"t": other_device["refreshToken"]})
 
 
+def test_access_tokens_of_an_ended_login_stop_at_their_next_request(gql: GraphQL) -> None:
+    register(gql)
+    login = gql(LOGIN, {"e": "kurt@teile-hamburg.de", "p": "a long passphrase"})["data"]["login"]
+    other_device = gql(LOGIN, {"e": "kurt@teile-hamburg.de", "p": "a long passphrase"})["data"]["login"]
+    rotated = gql(REFRESH, {"t": login["refreshToken"]})["data"]["refreshToken"]
+    assert gql(VIEWER, token=rotated["token"])["data"]["viewer"]["account"]["email"] == "kurt@teile-hamburg.de"
+    gql(REFRESH, {"t": login["refreshToken"]})  # the replay
+    for token in (login["token"], rotated["token"]):
+        response = gql.client.post("/graphql", json={"query": VIEWER}, headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == 401
+        assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    assert gql(VIEWER, token=other_device["token"])["data"]["viewer"]["account"]["email"] == "kurt@teile-hamburg.de"
+
+
 def test_bad_credentials_refuse_the_whole_request(gql: GraphQL) -> None:
     for token in ("not-a-jwt", "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.", "tnx_0123456789ab_forged"):
         response = gql.client.post(
