@@ -3,6 +3,7 @@ from __future__ import annotations
 import httpx
 from fastapi import FastAPI
 from starlette.routing import Route
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from gateway.clients import ServiceClients
 from gateway.errors import RequestRefused, request_refused_handler
@@ -35,7 +36,8 @@ def create_app(
         concurrent_requests=None,
     )
     app.state.login_throttle = LoginThrottle(
-        per_email=settings.login_failures_per_email,
+        free_failures=settings.login_free_failures,
+        backoff_cap_seconds=settings.login_backoff_cap_seconds,
         per_address=settings.login_failures_per_address,
         window_seconds=settings.login_failure_window_seconds,
     )
@@ -46,6 +48,10 @@ def create_app(
         per_minute=settings.rate_per_minute_per_address, burst=settings.rate_burst_per_address
     )
     app.add_exception_handler(RequestRefused, request_refused_handler)
+    # The client address (rate limits, login throttling) is the peer's, or from a trusted proxy the
+    # rightmost X-Forwarded-For entry none of our proxies added; uvicorn's own reading of the header
+    # is turned off where we serve it (services/stack.py), since it trusts any local client.
+    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=[str(n) for n in settings.trusted_proxies])
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, max_upload_bytes=settings.max_upload_bytes)
     # Multipart requests carry uploads (a certificate's PDF); the view takes them only with
     # a credential header, which a form on another site cannot send (see GatewayGraphQL).

@@ -16,7 +16,7 @@ from gateway.clients import ServiceClients, Upstream, request_deadline
 from gateway.errors import RequestRefused
 from gateway.identity import service as identity_service
 from gateway.identity.throttle import LoginThrottle
-from gateway.identity.tokens import Principal, read_access_token
+from gateway.identity.tokens import Principal
 from gateway.limits import retry_after_header
 from gateway.loaders import Loaders
 from gateway.settings import GatewaySettings
@@ -111,14 +111,9 @@ def _credential(request: HTTPConnection) -> str | None:
     return api_key or None
 
 
-def client_address(request: HTTPConnection, trusted_proxies: frozenset[str]) -> str:
-    """The visitor's address: the peer's, or, when the peer is one of our own front ends,
-    the last address it appended to X-Forwarded-For."""
-    peer = request.client.host if request.client else "unknown"
-    forwarded = request.headers.get("x-forwarded-for", "")
-    if peer in trusted_proxies and forwarded.strip():
-        return forwarded.split(",")[-1].strip()[:64]
-    return peer
+def client_address(request: HTTPConnection) -> str:
+    """The visitor's address, as `ProxyHeadersMiddleware` (set up in app.py) has settled it."""
+    return request.client.host if request.client else "unknown"
 
 
 async def context_getter(request: HTTPConnection) -> Context:
@@ -129,19 +124,20 @@ async def context_getter(request: HTTPConnection) -> Context:
     credential = _credential(request)
     principal: Principal | None = None
     if credential is not None:
+        secret = settings.jwt_secret.get_secret_value()
+
+        def authenticate() -> Principal:
+            # Both kinds are checked against the store: a key may be revoked, a login ended.
+            with session_scope(app.state.engine) as session:
+                if credential.startswith(identity_service.API_KEY_PREFIX + "_"):
+                    return identity_service.authenticate_api_key(session, credential)
+                return identity_service.authenticate_access_token(session, credential, secret)
+
         try:
-            if credential.startswith(identity_service.API_KEY_PREFIX + "_"):
-
-                def check_key() -> Principal:
-                    with session_scope(app.state.engine) as session:
-                        return identity_service.authenticate_api_key(session, credential)
-
-                principal = await run_in_threadpool(check_key)
-            else:
-                principal = read_access_token(credential, settings.jwt_secret.get_secret_value())
+            principal = await run_in_threadpool(authenticate)
         except Unauthenticated as exc:
             raise RequestRefused(401, "UNAUTHENTICATED", exc.detail, {"WWW-Authenticate": "Bearer"}) from None
-    address = client_address(request, settings.trusted_proxy_addresses)
+    address = client_address(request)
     # A known caller is limited per account (all its keys and tokens together), everyone per address.
     buckets = [(app.state.address_buckets, f"addr:{address}")]
     if principal is not None:

@@ -60,8 +60,12 @@ class RefreshToken(GatewayTable, table=True):
     account_id: uuid.UUID = Field(foreign_key="accounts.id", index=True)
     # SHA-256 of the opaque token; the token itself is shown once.
     token_hash: str = Field(max_length=64, unique=True)
+    # Every token rotated from one login shares its family: a token spent twice means one of them
+    # leaked, and the whole family is revoked.
+    family_id: uuid.UUID = Field(index=True)
     expires_at: datetime = Field(sa_type=UtcDateTime)
     used_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
 
 

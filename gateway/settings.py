@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
-from pydantic import Field, SecretStr, model_validator
-from pydantic_settings import SettingsConfigDict
+from pydantic import Field, IPvAnyNetwork, SecretStr, field_validator, model_validator
+from pydantic_settings import NoDecode, SettingsConfigDict
 
 from services.common.settings import DEVELOPMENT_JWT_SECRET, ServiceSettings, check_production
 
@@ -39,14 +39,18 @@ class GatewaySettings(ServiceSettings):
     jwt_secret: SecretStr = SecretStr(DEVELOPMENT_JWT_SECRET)
     access_token_ttl_seconds: int = 15 * 60
     refresh_token_ttl_days: int = 30
-    # Failed logins allowed per e-mail address and per client address in the window.
-    login_failures_per_email: int = 5
-    login_failures_per_address: int = 20
-    login_failure_window_seconds: int = 15 * 60
+    # Login throttling (gateway/identity/throttle.py): per (e-mail, client address) pair, this many
+    # failures in a row are free, then each attempt waits 1, 2, 4 ... seconds up to the cap; a pair
+    # quiet for the window starts afresh. Per client address, across e-mails, at most this many
+    # failures in the window. Nothing locks an account: its owner elsewhere still gets in.
+    login_free_failures: int = Field(3, ge=1)
+    login_backoff_cap_seconds: int = Field(5 * 60, ge=1)
+    login_failures_per_address: int = Field(50, ge=1)
+    login_failure_window_seconds: int = Field(15 * 60, ge=1)
 
-    # Addresses of our own front ends (the storefront) whose X-Forwarded-For names the visitor,
-    # comma-separated; from anyone else the header is ignored.
-    trusted_proxies: str = ""
+    # Networks of our own front ends and load balancers (CIDRs or single addresses, comma-separated)
+    # whose X-Forwarded-For names the visitor; from any other peer the header is ignored.
+    trusted_proxies: Annotated[tuple[IPvAnyNetwork, ...], NoDecode] = ()
 
     # Limits on one request and on each caller; see gateway/limits.py.
     max_body_bytes: int = 512 * 1024
@@ -58,9 +62,10 @@ class GatewaySettings(ServiceSettings):
     rate_per_minute_per_address: float = 300
     rate_burst_per_address: int = 60
 
-    @property
-    def trusted_proxy_addresses(self) -> frozenset[str]:
-        return frozenset(a.strip() for a in self.trusted_proxies.split(",") if a.strip())
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        return [part.strip() for part in value.split(",") if part.strip()] if isinstance(value, str) else value
 
     @model_validator(mode="after")
     def _production_jwt_secret(self) -> GatewaySettings:

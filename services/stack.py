@@ -25,7 +25,6 @@ import uvicorn
 from gateway.settings import GatewaySettings
 from services.catalog.settings import CatalogSettings
 from services.certification.settings import CertificationSettings
-from services.common.settings import ServiceSettings
 from services.orders.settings import OrdersSettings
 from storefront.settings import StorefrontSettings
 
@@ -54,9 +53,13 @@ class Component:
         return f"http://127.0.0.1:{self.port}"
 
 
-def _uvicorn(factory: str, settings: ServiceSettings, workers: int = 1, quiet: bool = False) -> list[str]:
+def _uvicorn(factory: str, host: str, port: int, workers: int = 1, quiet: bool = False) -> list[str]:
     """The command serving one app. `quiet`: no access log (for the gateway, where every line
-    would read "POST /graphql 200" and say nothing an operator can use)."""
+    would read "POST /graphql 200" and say nothing an operator can use).
+
+    uvicorn would otherwise take X-Forwarded-For from any peer on 127.0.0.1 (its default
+    FORWARDED_ALLOW_IPS), so every local process could name its own address; the gateway and
+    the storefront read the header themselves, from their configured proxy networks only."""
     return [
         sys.executable,
         "-m",
@@ -64,10 +67,11 @@ def _uvicorn(factory: str, settings: ServiceSettings, workers: int = 1, quiet: b
         factory,
         "--factory",
         "--host",
-        settings.host,
+        host,
         "--port",
-        str(settings.port),
+        str(port),
         "--no-server-header",
+        "--no-proxy-headers",
         *(["--no-access-log"] if quiet else []),
         *(["--workers", str(workers)] if workers > 1 else []),
     ]
@@ -104,7 +108,13 @@ def plan(
                 name,
                 settings.port,
                 f"TONGNAN_{name.upper()}_PORT",
-                _uvicorn(factory, settings, gateway.workers if name == "gateway" else 1, quiet=name == "gateway"),
+                _uvicorn(
+                    factory,
+                    settings.host,
+                    settings.port,
+                    gateway.workers if name == "gateway" else 1,
+                    quiet=name == "gateway",
+                ),
                 ready_path="/readyz",
                 url_path="/graphql" if name == "gateway" else "/docs",
             )
@@ -115,18 +125,7 @@ def plan(
                 "storefront",
                 storefront.port,
                 "TONGNAN_STOREFRONT_PORT",
-                [
-                    sys.executable,
-                    "-m",
-                    "uvicorn",
-                    "storefront.app:create_app",
-                    "--factory",
-                    "--host",
-                    storefront.host,
-                    "--port",
-                    str(storefront.port),
-                    "--no-server-header",
-                ],
+                _uvicorn("storefront.app:create_app", storefront.host, storefront.port),
                 # Ready once it reaches the gateway.
                 ready_path="/readyz",
                 url_path="/",
@@ -301,7 +300,9 @@ class Served:
         """`options`: more of uvicorn's settings (`ssl_certfile` and `ssl_keyfile` serve https)."""
         self.port = port or free_port()
         self.url = f"{'https' if options.get('ssl_certfile') else 'http'}://127.0.0.1:{self.port}"
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on", **options)
+        config = uvicorn.Config(
+            app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on", proxy_headers=False, **options
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 

@@ -23,6 +23,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from services.common.settings import load_or_exit
 from storefront import account, buyer, checkout, i18n, supplier
@@ -77,6 +78,9 @@ def create_app(
     app = FastAPI(title="Tongnan Parts Exchange storefront", lifespan=lifespan, docs_url=None, redoc_url=None,
                   openapi_url=None)  # fmt: skip
     app.state.settings = settings
+    # The visitor's address (passed to the gateway for its limits) is the peer's, or from a trusted
+    # proxy the rightmost X-Forwarded-For entry none of them added.
+    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=[str(n) for n in settings.trusted_proxies])
     app.state.templates = _templates()
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(buyer.router)

@@ -6,11 +6,11 @@ public GraphQL API of the gateway, like any integrator's.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, IPvAnyNetwork, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from services.common.settings import check_production
 
@@ -27,6 +27,10 @@ class StorefrontSettings(BaseSettings):
     gateway_url: str = "http://127.0.0.1:8000"
     # Seconds for one GraphQL request; past it the page says the service is busy.
     gateway_timeout: float = 10.0
+    # Networks of the load balancers or reverse proxies in front of the storefront (CIDRs or single
+    # addresses, comma-separated) whose X-Forwarded-For names the visitor; from any other peer the
+    # header is ignored. The visitor's address is passed on to the gateway, which limits each one.
+    trusted_proxies: Annotated[tuple[IPvAnyNetwork, ...], NoDecode] = ()
     # Cookies only over HTTPS; on by default in production, off on a developer's http://127.0.0.1.
     secure_cookies: bool | None = None
 
@@ -39,6 +43,11 @@ class StorefrontSettings(BaseSettings):
         if self.environment == "production":
             check_production(urls={"TONGNAN_STOREFRONT_STRIPE_JS_URL": self.stripe_js})
         return self
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        return [part.strip() for part in value.split(",") if part.strip()] if isinstance(value, str) else value
 
     @property
     def stripe_js(self) -> str:

@@ -161,13 +161,26 @@ class RegisterInput:
     supplier: SupplierInput | None = None
 
 
-def _auth_payload(context: Context, session: Session, account: AccountRecord) -> AuthPayload:
+def _auth_payload(
+    context: Context, session: Session, account: AccountRecord, rotated: tuple[str, uuid.UUID] | None = None
+) -> AuthPayload:
+    """Tokens for `account`: a new login's, or with `rotated` (a refresh token and its login) one's going on."""
     settings = context.settings
+    if rotated is None:
+        login_id = uuid.uuid4()
+        refresh_token = service.issue_refresh_token(
+            session, account, ttl_days=settings.refresh_token_ttl_days, family_id=login_id
+        )
+    else:
+        refresh_token, login_id = rotated
     return AuthPayload(
         token=issue_access_token(
-            account, settings.jwt_secret.get_secret_value(), ttl_seconds=settings.access_token_ttl_seconds
+            account,
+            settings.jwt_secret.get_secret_value(),
+            ttl_seconds=settings.access_token_ttl_seconds,
+            login_id=login_id,
         ),
-        refresh_token=service.issue_refresh_token(session, account, ttl_days=settings.refresh_token_ttl_days),
+        refresh_token=refresh_token,
         account=Account.from_record(account),
     )
 
@@ -201,9 +214,15 @@ class IdentityMutation:
             raise BadInput("a SUPPLIER account needs its company", field="input.supplier")
         if role is not AccountRole.SUPPLIER and input.supplier is not None:
             raise BadInput("only SUPPLIER accounts have a supplier", field="input.supplier")
+        # Words a guesser would try first, besides the e-mail address.
+        personal = (
+            [input.supplier.name_en, input.supplier.name_zh, input.supplier.uscc] if input.supplier is not None else []
+        )
         # Everything that can be refused locally is refused before the catalog is asked.
         await context.in_session(
-            lambda session: service.check_registration(session, email=input.email, password=input.password, role=role)
+            lambda session: service.check_registration(
+                session, email=input.email, password=input.password, role=role, personal=personal
+            )
         )
         supplier_id: uuid.UUID | None = None
         if input.supplier is not None:
@@ -216,7 +235,12 @@ class IdentityMutation:
 
         def work(session: Session) -> AuthPayload:
             account = service.register(
-                session, email=input.email, password=input.password, role=role, supplier_id=supplier_id
+                session,
+                email=input.email,
+                password=input.password,
+                role=role,
+                supplier_id=supplier_id,
+                personal=personal,
             )
             return _auth_payload(context, session, account)
 
@@ -234,19 +258,25 @@ class IdentityMutation:
 
         return await context.in_session(work)
 
-    @strawberry.mutation(description="Spend a refresh token for a new access token and refresh token.")
+    @strawberry.mutation(
+        description="Spend a refresh token for a new access token and refresh token. Each is good once: "
+        "one spent twice ends every session of its login."
+    )
     async def refresh_token(self, info: Info[Context, None], refresh_token: str) -> AuthPayload:
-        settings = info.context.settings
+        context = info.context
 
         def work(session: Session) -> AuthPayload:
-            account, new_refresh = service.rotate_refresh_token(
-                session, refresh_token, ttl_days=settings.refresh_token_ttl_days
+            account, rotated, login_id = service.rotate_refresh_token(
+                session, refresh_token, ttl_days=context.settings.refresh_token_ttl_days
             )
-            payload = _auth_payload(info.context, session, account)
-            payload.refresh_token = new_refresh
-            return payload
+            return _auth_payload(context, session, account, (rotated, login_id))
 
-        return await info.context.in_session(work)
+        try:
+            return await context.in_session(work)
+        except service.RefreshTokenReused as reused:
+            family = reused.family_id
+            await context.in_session(lambda session: service.revoke_refresh_family(session, family))
+            raise
 
     @strawberry.mutation(
         description="A named API key for an integrator, READ_WRITE unless asked otherwise. The key is shown once."

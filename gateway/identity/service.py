@@ -7,14 +7,18 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any, cast
 
 from pwdlib import PasswordHash
-from sqlmodel import Session, select
+from sqlalchemy import CursorResult, update
+from sqlmodel import Session, col, select
+from zxcvbn import zxcvbn
 
 from gateway.identity.throttle import LoginThrottle
-from gateway.identity.tokens import Principal, digest, new_secret
+from gateway.identity.tokens import Principal, digest, new_secret, read_access_token
 from gateway.models import Account, AccountRole, ApiKey, ApiKeyScope, RefreshToken
 from services.common.clock import utcnow
 from services.common.errors import BadInput, Conflict, Forbidden, NotFound, Unauthenticated
@@ -26,6 +30,10 @@ _DUMMY_HASH = password_hash.hash("no account has this password")
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 256
+# zxcvbn's 0-4 scale; 3 is "safely unguessable" by its authors' measure.
+MIN_PASSWORD_SCORE = 3
+# zxcvbn refuses longer input by default, and its time grows steeply with length.
+ZXCVBN_MAX_LENGTH = 72
 SELF_REGISTERED_ROLES = (AccountRole.BUYER, AccountRole.SUPPLIER)
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 API_KEY_PREFIX = "tnx"
@@ -39,15 +47,34 @@ def normalise_email(email: str) -> str:
     return value
 
 
-def _check_password(password: str) -> None:
+def check_password(password: str, *, email: str, personal: Sequence[str] = ()) -> None:
+    """Long enough, and not guessable by zxcvbn (a dictionary of common passwords, names and
+    keyboard patterns), also from the account's own e-mail address and `personal` words (its
+    company's names). Every place that sets a password calls this."""
     if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
         raise BadInput(f"must be {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters long", field="password")
+    # zxcvbn's time grows steeply with length; past its prefix, a password only gets stronger.
+    verdict = zxcvbn(password[:ZXCVBN_MAX_LENGTH], user_inputs=_personal_words(email, personal))
+    if verdict["score"] < MIN_PASSWORD_SCORE:
+        feedback = verdict["feedback"]
+        advice = " ".join(part for part in (feedback["warning"], *feedback["suggestions"]) if part)
+        raise BadInput(advice or "too easy to guess; add another word or two", field="password")
 
 
-def check_registration(session: Session, *, email: str, password: str, role: AccountRole) -> None:
+def _personal_words(email: str, personal: Sequence[str]) -> list[str]:
+    """The e-mail address, its parts (`kurt.fischer`, `kurt`, `teile-hamburg` ...) and the
+    other words the person is known by, for zxcvbn to count as easily guessed."""
+    words = [email, *email.split("@"), *personal]
+    pieces = (piece for word in words for piece in re.split(r"[\W_]+", word) if len(piece) > 2)
+    return list(dict.fromkeys([*words, *pieces]))
+
+
+def check_registration(
+    session: Session, *, email: str, password: str, role: AccountRole, personal: Sequence[str] = ()
+) -> None:
     """What `register` would refuse, checked before anything is created elsewhere."""
     address = normalise_email(email)
-    _check_password(password)
+    check_password(password, email=address, personal=personal)
     if role not in SELF_REGISTERED_ROLES:
         raise BadInput("only BUYER or SUPPLIER accounts can be registered", field="role")
     if session.exec(select(Account.id).where(Account.email == address)).first() is not None:
@@ -62,10 +89,12 @@ def register(
     role: AccountRole,
     supplier_id: uuid.UUID | None = None,
     allow_staff_roles: bool = False,
+    personal: Sequence[str] = (),
 ) -> Account:
-    """Create an account. People register as BUYER or SUPPLIER; staff roles are granted by an admin."""
+    """Create an account. People register as BUYER or SUPPLIER; staff roles are granted by an admin.
+    `personal`: words a guesser would try for this account besides its e-mail (its company's names)."""
     address = normalise_email(email)
-    _check_password(password)
+    check_password(password, email=address, personal=personal)
     if role not in SELF_REGISTERED_ROLES and not allow_staff_roles:
         raise BadInput("only BUYER or SUPPLIER accounts can be registered", field="role")
     if (role is AccountRole.SUPPLIER) != (supplier_id is not None):
@@ -86,31 +115,85 @@ def authenticate(session: Session, *, email: str, password: str, address: str, t
     if account is None or not valid:
         throttle.failed(login, address)
         raise Unauthenticated("wrong e-mail address or password")
-    throttle.succeeded(login)
+    throttle.succeeded(login, address)
     if new_hash is not None:  # parameters were raised since this hash was made
         account.password_hash = new_hash
     return account
 
 
-def issue_refresh_token(session: Session, account: Account, *, ttl_days: int) -> str:
+def issue_refresh_token(
+    session: Session, account: Account, *, ttl_days: int, family_id: uuid.UUID | None = None
+) -> str:
+    """A refresh token for a new login (a new family), or rotated within `family_id`."""
     _, token = new_secret(REFRESH_PREFIX)
     session.add(
-        RefreshToken(account_id=account.id, token_hash=digest(token), expires_at=utcnow() + timedelta(days=ttl_days))
+        RefreshToken(
+            account_id=account.id,
+            token_hash=digest(token),
+            family_id=family_id or uuid.uuid4(),
+            expires_at=utcnow() + timedelta(days=ttl_days),
+        )
     )
     session.flush()
     return token
 
 
-def rotate_refresh_token(session: Session, token: str, *, ttl_days: int) -> tuple[Account, str]:
-    """Spend a refresh token for a new one. A token is good once: reuse means it leaked."""
+class RefreshTokenReused(Unauthenticated):
+    """A spent refresh token came back: it or its successor leaked. The caller revokes
+    `family_id` in a transaction of its own, since this one is rolled back."""
+
+    def __init__(self, family_id: uuid.UUID) -> None:
+        super().__init__("refresh token already used; every session of this login is ended", field="refreshToken")
+        self.family_id = family_id
+
+
+def rotate_refresh_token(session: Session, token: str, *, ttl_days: int) -> tuple[Account, str, uuid.UUID]:
+    """Spend a refresh token for a new one of the same family (returned with it). A token is good once."""
     stored = session.exec(select(RefreshToken).where(RefreshToken.token_hash == digest(token))).first()
-    if stored is None or stored.used_at is not None or stored.expires_at <= utcnow():
-        raise Unauthenticated("refresh token invalid, used or expired; log in again", field="refreshToken")
-    stored.used_at = utcnow()
+    now = utcnow()
+    if stored is None or stored.revoked_at is not None or stored.expires_at <= now:
+        raise Unauthenticated("refresh token invalid, revoked or expired; log in again", field="refreshToken")
+    # Spent by a conditional update, so of two concurrent uses exactly one wins.
+    spent = session.execute(
+        update(RefreshToken)
+        .where(col(RefreshToken.id) == stored.id, col(RefreshToken.used_at).is_(None))
+        .values(used_at=now)
+    )
+    if cast(CursorResult[Any], spent).rowcount != 1:
+        raise RefreshTokenReused(stored.family_id)
     account = session.get(Account, stored.account_id)
     if account is None:
         raise Unauthenticated("account no longer exists", field="refreshToken")
-    return account, issue_refresh_token(session, account, ttl_days=ttl_days)
+    return (
+        account,
+        issue_refresh_token(session, account, ttl_days=ttl_days, family_id=stored.family_id),
+        stored.family_id,
+    )
+
+
+def authenticate_access_token(session: Session, token: str, secret: str) -> Principal:
+    """A signed, unexpired access token whose login has not been ended (its refresh-token
+    family revoked after a reuse): one indexed lookup per request, so an ended login's
+    access tokens stop at once rather than when they expire."""
+    principal = read_access_token(token, secret)
+    if principal.login_id is not None:
+        ended = session.exec(
+            select(RefreshToken.id).where(
+                RefreshToken.family_id == principal.login_id, col(RefreshToken.revoked_at).is_not(None)
+            )
+        ).first()
+        if ended is not None:
+            raise Unauthenticated("this login was ended; log in again")
+    return principal
+
+
+def revoke_refresh_family(session: Session, family_id: uuid.UUID) -> None:
+    """Every token of one login stops working; revoking twice changes nothing."""
+    session.execute(
+        update(RefreshToken)
+        .where(col(RefreshToken.family_id) == family_id, col(RefreshToken.revoked_at).is_(None))
+        .values(revoked_at=utcnow())
+    )
 
 
 @dataclass(frozen=True)

@@ -24,17 +24,21 @@ class Principal:
     supplier_id: uuid.UUID | None
     # None for a person's access token; the key's scope for an integrator's API key.
     api_key_scope: ApiKeyScope | None = None
+    # The login (refresh-token family) a person's access token was issued under; it stops
+    # working once that login is ended.
+    login_id: uuid.UUID | None = None
 
     @property
     def may_write(self) -> bool:
         return self.api_key_scope in (None, ApiKeyScope.READ_WRITE)
 
 
-def issue_access_token(account: Account, secret: str, *, ttl_seconds: int) -> str:
+def issue_access_token(account: Account, secret: str, *, ttl_seconds: int, login_id: uuid.UUID | None = None) -> str:
     claims = {
         "sub": str(account.id),
         "role": account.role.value,
         "sid": str(account.supplier_id) if account.supplier_id else None,
+        "lid": str(login_id) if login_id else None,
     }
     return signed_tokens.sign(claims, secret, issuer=ISSUER, audience=AUDIENCE, ttl_seconds=ttl_seconds)
 
@@ -45,9 +49,10 @@ def read_access_token(token: str, secret: str) -> Principal:
         role = AccountRole(claims["role"])
         account_id = uuid.UUID(claims["sub"])
         supplier_id = uuid.UUID(claims["sid"]) if claims.get("sid") else None
-    except (KeyError, ValueError):
+        login_id = uuid.UUID(claims["lid"]) if claims.get("lid") else None
+    except (KeyError, ValueError, TypeError):
         raise Unauthenticated("access token invalid") from None
-    return Principal(account_id=account_id, role=role, supplier_id=supplier_id)
+    return Principal(account_id=account_id, role=role, supplier_id=supplier_id, login_id=login_id)
 
 
 def new_secret(prefix: str) -> tuple[str, str]:

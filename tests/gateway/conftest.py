@@ -30,7 +30,7 @@ class GraphQL:
 
 @pytest.fixture
 def gateway_client(databases: Databases) -> Iterator[TestClient]:
-    settings = GatewaySettings(database_url=databases.migrated("gateway"), login_failures_per_email=3)
+    settings = GatewaySettings(database_url=databases.migrated("gateway"), login_free_failures=3)
     with TestClient(create_app(settings)) as client:
         yield client
     empty_tables(databases.engine("gateway"), GatewayTable.metadata)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 import uuid
 from collections.abc import Iterator
 
 import jwt
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from gateway.identity import service
 from gateway.identity.throttle import LoginThrottle
@@ -30,8 +31,8 @@ def session(databases: Databases) -> Iterator[Session]:
     empty_tables(engine, GatewayTable.metadata)
 
 
-def throttle(per_email: int = 5) -> LoginThrottle:
-    return LoginThrottle(per_email=per_email, per_address=20, window_seconds=900)
+def throttle(free_failures: int = 5) -> LoginThrottle:
+    return LoginThrottle(free_failures=free_failures, backoff_cap_seconds=300, per_address=50, window_seconds=900)
 
 
 def make_buyer(session: Session, email: str = "anna@werkstatt-hamburg.de") -> Account:
@@ -74,6 +75,39 @@ def test_registration_refuses_bad_input_naming_the_field(session: Session) -> No
     assert conflict.value.field == "email"
 
 
+@pytest.mark.parametrize(
+    ("password", "personal", "advice"),
+    [
+        ("Password1234", [], "This is similar to a commonly used password."),
+        ("qwertyuiop12", [], "This is similar to a commonly used password."),
+        ("kurt.fischer@teile-hamburg.de", [], "Add another word or two."),
+        ("Ruifeng Remanufacturing", ["Ruifeng Remanufacturing", "瑞丰再制造"], "Add another word or two."),
+    ],
+)
+def test_registration_refuses_guessable_passwords_with_zxcvbns_advice(
+    session: Session, password: str, personal: list[str], advice: str
+) -> None:
+    with pytest.raises(BadInput) as refused:
+        service.register(
+            session,
+            email="kurt.fischer@teile-hamburg.de",
+            password=password,
+            role=AccountRole.BUYER,
+            personal=personal,
+        )
+    assert refused.value.field == "password"
+    assert refused.value.detail.startswith(advice)
+    assert session.exec(select(Account)).first() is None
+
+
+def test_a_long_strong_password_is_judged_quickly(session: Session) -> None:
+    started = time.perf_counter()
+    account = service.register(
+        session, email="kurt@teile-hamburg.de", password="Zq7!vR2#mW9@" * 21, role=AccountRole.BUYER
+    )
+    assert account.id and time.perf_counter() - started < 2.0
+
+
 def test_wrong_password_and_unknown_email_give_the_same_answer(session: Session) -> None:
     make_buyer(session)
     messages = []
@@ -86,7 +120,7 @@ def test_wrong_password_and_unknown_email_give_the_same_answer(session: Session)
 
 def test_login_throttling_stops_guessing_even_with_the_right_password(session: Session) -> None:
     make_buyer(session)
-    guard = throttle(per_email=3)
+    guard = throttle(free_failures=3)
     for _ in range(3):
         with pytest.raises(Unauthenticated):
             service.authenticate(
@@ -106,7 +140,9 @@ def test_login_throttling_stops_guessing_even_with_the_right_password(session: S
 
 def test_login_throttling_per_address_across_accounts() -> None:
     now = [1000.0]
-    guard = LoginThrottle(per_email=100, per_address=2, window_seconds=60, clock=lambda: now[0])
+    guard = LoginThrottle(
+        free_failures=100, backoff_cap_seconds=300, per_address=2, window_seconds=60, clock=lambda: now[0]
+    )
     guard.failed("a@x.de", "6.6.6.6")
     guard.failed("b@x.de", "6.6.6.6")
     with pytest.raises(RateLimited):
@@ -114,6 +150,31 @@ def test_login_throttling_per_address_across_accounts() -> None:
     guard.check("c@x.de", "7.7.7.7")  # another address is not affected
     now[0] += 61
     guard.check("c@x.de", "6.6.6.6")  # the window has passed
+
+
+def test_login_backoff_doubles_per_email_and_address_up_to_its_cap_and_a_success_resets_it() -> None:
+    now = [1000.0]
+    guard = LoginThrottle(
+        free_failures=3, backoff_cap_seconds=8, per_address=100, window_seconds=900, clock=lambda: now[0]
+    )
+    email, attacker, owner = "anna@werkstatt-hamburg.de", "203.0.113.66", "198.51.100.7"
+    for _ in range(3):
+        guard.check(email, attacker)
+        guard.failed(email, attacker)
+    waits = []
+    for _ in range(6):
+        with pytest.raises(RateLimited) as limited:
+            guard.check(email, attacker)
+        waits.append(limited.value.retry_after_seconds)
+        guard.check(email, owner)  # the owner, elsewhere, is never held up by it
+        now[0] += waits[-1]
+        guard.check(email, attacker)
+        guard.failed(email, attacker)
+    assert waits == [1, 2, 4, 8, 8, 8]
+    guard.succeeded(email, attacker)
+    for _ in range(3):
+        guard.check(email, attacker)
+        guard.failed(email, attacker)
 
 
 def test_access_token_round_trip_and_refusals(session: Session) -> None:
@@ -138,7 +199,7 @@ def test_access_token_round_trip_and_refusals(session: Session) -> None:
 def test_refresh_token_rotates_and_cannot_be_used_twice(session: Session) -> None:
     account = make_buyer(session)
     first = service.issue_refresh_token(session, account, ttl_days=30)
-    owner, second = service.rotate_refresh_token(session, first, ttl_days=30)
+    owner, second, _ = service.rotate_refresh_token(session, first, ttl_days=30)
     assert owner.id == account.id and second != first
     with pytest.raises(Unauthenticated):
         service.rotate_refresh_token(session, first, ttl_days=30)

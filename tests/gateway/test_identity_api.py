@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
+import pytest
+from fastapi.testclient import TestClient
+
+from gateway.app import create_app
+from gateway.models import GatewayTable
+from gateway.settings import GatewaySettings
+from tests.databases import Databases, empty_tables
 from tests.gateway.conftest import GraphQL
 
 REGISTER = """
@@ -57,6 +65,21 @@ def test_errors_carry_codes_and_fields(gql: GraphQL) -> None:
     assert code_of(gql('mutation { createApiKey(name: "x") { key } }')) == "UNAUTHENTICATED"
 
 
+def test_a_guessable_password_is_refused_with_advice_on_the_password_field(gql: GraphQL) -> None:
+    for password in ("Password1234", "qwertyuiop12", "kurt@teile-hamburg.de"):
+        refused = gql(REGISTER, {"email": "kurt@teile-hamburg.de", "password": password, "role": "BUYER"})
+        assert code_of(refused) == "BAD_USER_INPUT", refused
+        assert refused["errors"][0]["extensions"]["field"] == "password"
+        assert "Add another word or two" in refused["errors"][0]["message"]
+    supplier = gql(
+        """mutation ($password: String!) { register(input: {email: "sales@ruifeng-reman.cn", password: $password,
+             role: SUPPLIER, supplier: {nameEn: "Ruifeng Remanufacturing", nameZh: "瑞丰再制造",
+             uscc: "91500152MB0000001X"}}) { token } }""",
+        {"password": "Ruifeng Remanufacturing"},
+    )
+    assert code_of(supplier) == "BAD_USER_INPUT" and supplier["errors"][0]["extensions"]["field"] == "password"
+
+
 def test_login_throttling_answers_rate_limited(gql: GraphQL) -> None:
     register(gql)
     for _ in range(3):
@@ -66,6 +89,66 @@ def test_login_throttling_answers_rate_limited(gql: GraphQL) -> None:
     assert limited["errors"][0]["extensions"]["retryAfterSeconds"] > 0
 
 
+@pytest.fixture
+def behind_proxy(databases: Databases) -> Iterator[TestClient]:
+    """The gateway behind our own proxy on 127.0.0.1, which names each visitor's address."""
+    settings = GatewaySettings(database_url=databases.migrated("gateway"), trusted_proxies="127.0.0.0/8")
+    with TestClient(create_app(settings), client=("127.0.0.1", 50000)) as client:
+        yield client
+    empty_tables(databases.engine("gateway"), GatewayTable.metadata)
+
+
+def login_from(client: TestClient, address: str, email: str, password: str) -> dict[str, Any]:
+    answer = client.post(
+        "/graphql",
+        json={"query": LOGIN, "variables": {"e": email, "p": password}},
+        headers={"X-Forwarded-For": address},
+    )
+    result: dict[str, Any] = answer.json()
+    return result
+
+
+def test_an_attacker_failing_fifty_times_does_not_lock_the_owner_out(behind_proxy: TestClient) -> None:
+    register(GraphQL(behind_proxy))
+    attempts = [
+        code_of(login_from(behind_proxy, "203.0.113.66", "kurt@teile-hamburg.de", f"guess number {n}"))
+        for n in range(50)
+    ]
+    # The attacker's own address is slowed down after a few failures ...
+    assert attempts[:3] == ["UNAUTHENTICATED"] * 3
+    assert set(attempts[3:]) == {"RATE_LIMITED"}
+    # ... while the owner, from their own address, gets in with the right password.
+    owner = login_from(behind_proxy, "198.51.100.7", "kurt@teile-hamburg.de", "a long passphrase")
+    assert "errors" not in owner, owner
+    assert owner["data"]["login"]["token"]
+
+
+def test_login_waits_grow_for_the_pair_and_a_success_resets_it(gql: GraphQL) -> None:
+    now = [1000.0]
+    gql.client.app.state.login_throttle.clock = lambda: now[0]  # type: ignore[attr-defined]
+    register(gql)
+
+    def attempt(password: str) -> dict[str, Any]:
+        result: dict[str, Any] = gql(LOGIN, {"e": "kurt@teile-hamburg.de", "p": password})
+        return result
+
+    for _ in range(3):
+        assert code_of(attempt("guessing...")) == "UNAUTHENTICATED"
+    waits = []
+    for _ in range(3):
+        limited = attempt("guessing...")
+        assert code_of(limited) == "RATE_LIMITED"
+        waits.append(limited["errors"][0]["extensions"]["retryAfterSeconds"])
+        now[0] += waits[-1]
+        assert code_of(attempt("guessing...")) == "UNAUTHENTICATED"
+    assert waits == [1, 2, 4]
+    now[0] += 8
+    assert "errors" not in attempt("a long passphrase")
+    # A success starts the pair afresh: a typo afterwards is not met with a long wait.
+    assert code_of(attempt("a long passfrase")) == "UNAUTHENTICATED"
+    assert "errors" not in attempt("a long passphrase")
+
+
 def test_refresh_token_gives_a_new_pair_once(gql: GraphQL) -> None:
     payload = register(gql)
     query = "mutation ($t: String!) { refreshToken(refreshToken: $t) { token refreshToken } }"
@@ -73,6 +156,36 @@ def test_refresh_token_gives_a_new_pair_once(gql: GraphQL) -> None:
     assert renewed["refreshToken"] != payload["refreshToken"]
     assert gql(VIEWER, token=renewed["token"])["data"]["viewer"]["account"]["email"] == "kurt@teile-hamburg.de"
     assert code_of(gql(query, {"t": payload["refreshToken"]})) == "UNAUTHENTICATED"
+
+
+REFRESH = "mutation ($t: String!) { refreshToken(refreshToken: $t) { token refreshToken } }"
+
+
+def test_a_replayed_refresh_token_ends_every_session_of_its_login(gql: GraphQL) -> None:
+    register(gql)
+    first = gql(LOGIN, {"e": "kurt@teile-hamburg.de", "p": "a long passphrase"})["data"]["login"]
+    other_device = gql(LOGIN, {"e": "kurt@teile-hamburg.de", "p": "a long passphrase"})["data"]["login"]
+    second = gql(REFRESH, {"t": first["refreshToken"]})["data"]["refreshToken"]
+    replayed = gql(REFRESH, {"t": first["refreshToken"]})
+    assert code_of(replayed) == "UNAUTHENTICATED" and replayed["errors"][0]["extensions"]["field"] == "refreshToken"
+    # The token the replay descends from is revoked too, whoever holds it now ...
+    assert code_of(gql(REFRESH, {"t": second["refreshToken"]})) == "UNAUTHENTICATED"
+    # ... while a separate login (another device) goes on.
+    assert "errors" not in gql(REFRESH, {"t": other_device["refreshToken"]})
+
+
+def test_access_tokens_of_an_ended_login_stop_at_their_next_request(gql: GraphQL) -> None:
+    register(gql)
+    login = gql(LOGIN, {"e": "kurt@teile-hamburg.de", "p": "a long passphrase"})["data"]["login"]
+    other_device = gql(LOGIN, {"e": "kurt@teile-hamburg.de", "p": "a long passphrase"})["data"]["login"]
+    rotated = gql(REFRESH, {"t": login["refreshToken"]})["data"]["refreshToken"]
+    assert gql(VIEWER, token=rotated["token"])["data"]["viewer"]["account"]["email"] == "kurt@teile-hamburg.de"
+    gql(REFRESH, {"t": login["refreshToken"]})  # the replay
+    for token in (login["token"], rotated["token"]):
+        response = gql.client.post("/graphql", json={"query": VIEWER}, headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == 401
+        assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    assert gql(VIEWER, token=other_device["token"])["data"]["viewer"]["account"]["email"] == "kurt@teile-hamburg.de"
 
 
 def test_bad_credentials_refuse_the_whole_request(gql: GraphQL) -> None:
