@@ -9,8 +9,11 @@ from __future__ import annotations
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Only good for a laptop: production refuses to start with it.
+DEVELOPMENT_STOREFRONT_SECRET = "development-only-storefront-secret-change-me"
 
 
 class StorefrontSettings(BaseSettings):
@@ -28,9 +31,29 @@ class StorefrontSettings(BaseSettings):
     # Cookies only over HTTPS; on by default in production, off on a developer's http://127.0.0.1.
     secure_cookies: bool | None = None
 
+    # Signs the forms' CSRF tokens (storefront/csrf.py).
+    secret_key: SecretStr = SecretStr(DEVELOPMENT_STOREFRONT_SECRET)
+    # The storefront's address as visitors' browsers see it (`https://parts.example`); a form is
+    # accepted only with this Origin. Unset in development and tests: the request's own host.
+    public_origin: str | None = None
+
     # Stripe.js: localstripe's stand-in in development (`tongnan up` points this at it), Stripe's own
     # script in production.
     stripe_js_url: str | None = None
+
+    @model_validator(mode="after")
+    def _own_secret_and_origin_in_production(self) -> StorefrontSettings:
+        if self.environment == "production":
+            if self.secret_key.get_secret_value() == DEVELOPMENT_STOREFRONT_SECRET:
+                raise ValueError("TONGNAN_STOREFRONT_SECRET_KEY must be set in production")
+            if not self.public_origin:
+                raise ValueError("TONGNAN_STOREFRONT_PUBLIC_ORIGIN must be set in production")
+        if self.public_origin:
+            parts = urlsplit(self.public_origin)
+            if parts.scheme not in ("http", "https") or not parts.netloc or parts.path not in ("", "/"):
+                raise ValueError("TONGNAN_STOREFRONT_PUBLIC_ORIGIN is a scheme and host, such as https://parts.example")
+            self.public_origin = f"{parts.scheme}://{parts.netloc}".lower()
+        return self
 
     @property
     def stripe_js(self) -> str:

@@ -22,7 +22,7 @@ from tests.orders.conftest import ADMIN, localstripe_url, pdf_bytes, served  # n
 from tests.orders.conftest import Stack as OrdersStack
 from tests.orders.conftest import stack as orders_stack  # noqa: F401  (fixture)
 from tests.orders.test_settlement import _delivered
-from tests.storefront.conftest import GatewayTransport, register_supplier, sign_in
+from tests.storefront.conftest import BrowserClient, GatewayTransport, register_supplier, sign_in
 from tests.storefront.factories import sku_prefix
 
 CERTIFICATE = {
@@ -82,7 +82,7 @@ def test_a_certificate_is_submitted_with_its_pdf_and_listed_as_pending(storefron
 def portal(gateway: Gateway) -> Iterator[TestClient]:  # noqa: F811
     """The storefront in front of the gateway over the orders stack (orders service up)."""
     app = create_app(StorefrontSettings(gateway_url="http://gateway"), transport=GatewayTransport(gateway.gql.client))
-    with TestClient(app, base_url="http://storefront.test") as client:
+    with BrowserClient(app, base_url="http://storefront.test") as client:
         yield client
 
 
