@@ -21,6 +21,9 @@ class CertificationSettings(ServiceSettings):
     max_document_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     # What a PDF's compressed streams may inflate to in all; past it the upload is refused.
     max_document_inflated_bytes: int = Field(default=DEFAULT_MAX_INFLATED_BYTES, ge=1024 * 1024)
+    # A replaced document's file is kept this long (for a dispute about what was on record),
+    # then deleted by POST /documents/purge; its SHA-256 stays in the history for good.
+    replaced_document_retention_days: int = Field(default=30, ge=0, le=3650)
     # Public verification: a token bucket per client address.
     verify_rate_per_minute: float = Field(default=30.0, gt=0)
     verify_burst: int = Field(default=10, ge=1)
