@@ -16,6 +16,7 @@ from gateway.ids import global_id
 from gateway.models import AccountRole
 from storefront.app import create_app
 from storefront.settings import StorefrontSettings
+from tests.certification.conftest import unsafe_pdfs
 from tests.gateway.conftest import Stack
 from tests.gateway.test_orders_api import Gateway, gateway  # noqa: F401  (fixture)
 from tests.orders.conftest import ADMIN, localstripe_url, pdf_bytes, served  # noqa: F401  (fixtures)
@@ -145,3 +146,21 @@ def test_settlements_with_the_orders_service_down_are_a_friendly_page(storefront
     assert storefront.get(f"/supplier/settlements/{statement}/statement.csv").status_code == 503
     # A malformed id is no statement at all.
     assert storefront.get("/supplier/settlements/not-an-id").status_code == 404
+
+
+def test_a_certificate_pdf_with_javascript_is_refused_with_the_reason(storefront: TestClient, stack: Stack) -> None:
+    """The certification service's refusal reaches the supplier through the API and the form."""
+    sign_in(storefront, register_supplier(stack))
+    storefront.cookies.set("tn_locale", "en")
+    scripted, _named = unsafe_pdfs()["javascript name tree"]
+    number = f"CQC-{sku_prefix()}"
+    page = storefront.post(
+        "/supplier/certificates",
+        data={**CERTIFICATE, "number": number},
+        files={"file": ("iso9001.pdf", scripted, "application/pdf")},
+    )
+    assert page.status_code == 422
+    assert "the PDF contains JavaScript" in page.text
+    row = re.search(rf'<tr id="certificate-{number}">.*?</tr>', page.text, re.S)
+    assert row is not None and "PDF on record" not in row.group(0)
+    assert "Unexpected error" not in page.text
