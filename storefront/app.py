@@ -14,19 +14,18 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import httpx
 import jinja2
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from services.common.settings import load_or_exit
-from storefront import account, buyer, checkout, i18n, supplier
+from storefront import account, buyer, checkout, csrf, i18n, supplier
 from storefront.gateway import Gateway, GatewayBusy, GatewayFailed, GatewayUnavailable, TokenRejected
 from storefront.settings import StorefrontSettings
 from storefront.web import CURRENCIES, Page
@@ -75,8 +74,9 @@ def create_app(
         yield
         await app.state.gateway.aclose()
 
+    # csrf.protect runs before every route: no unsafe request from another site reaches one.
     app = FastAPI(title="Tongnan Parts Exchange storefront", lifespan=lifespan, docs_url=None, redoc_url=None,
-                  openapi_url=None)  # fmt: skip
+                  openapi_url=None, dependencies=[Depends(csrf.protect)])  # fmt: skip
     app.state.settings = settings
     # The visitor's address (passed to the gateway for its limits) is the peer's, or from a trusted
     # proxy the rightmost X-Forwarded-For entry none of them added.
@@ -103,12 +103,7 @@ def create_app(
         return JSONResponse({"status": "ready" if ok else "gateway answered oddly"}, status_code=200 if ok else 503)
 
     @app.middleware("http")
-    async def guard(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        # A form posted from another site is refused (SameSite=Lax cookies are the first line).
-        if request.method == "POST":
-            origin = request.headers.get("origin")
-            if origin and origin != "null" and urlsplit(origin).netloc != request.headers.get("host"):
-                return PlainTextResponse("cross-site form refused", status_code=403)
+    async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         response = await call_next(request)
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
@@ -130,6 +125,17 @@ def create_app(
         response = _area(request).render("error.html", status_code=503, reason="busy", retry_after=exc.retry_after)
         response.headers["Retry-After"] = str(exc.retry_after)
         return response
+
+    @app.exception_handler(csrf.RequestRefused)
+    async def refused(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, csrf.RequestRefused)
+        log.warning("refused %s %s: %s", request.method, request.url.path, exc)
+        page = _area(request)
+        if request.headers.get("content-type", "").startswith("application/json"):
+            # Our own scripts (the card payment) show the message where they show errors.
+            message = page._("This page was open too long or came from another site. Reload it and try again.")
+            return page.apply(JSONResponse({"error": message}, status_code=403))
+        return page.render("error.html", status_code=403, reason="forbidden", retry_after=0)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: Exception) -> Response:

@@ -9,10 +9,10 @@ from __future__ import annotations
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field, IPvAnyNetwork, field_validator, model_validator
+from pydantic import AliasChoices, Field, IPvAnyNetwork, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from services.common.settings import check_production
+from services.common.settings import DEVELOPMENT_STOREFRONT_SECRET, ConfigurationError, check_production
 
 
 class StorefrontSettings(BaseSettings):
@@ -34,14 +34,32 @@ class StorefrontSettings(BaseSettings):
     # Cookies only over HTTPS; on by default in production, off on a developer's http://127.0.0.1.
     secure_cookies: bool | None = None
 
+    # Signs the forms' CSRF tokens (storefront/csrf.py).
+    secret_key: SecretStr = SecretStr(DEVELOPMENT_STOREFRONT_SECRET)
+    # The storefront's address as visitors' browsers see it (`https://parts.example`); a form is
+    # accepted only with this Origin. Unset in development and tests: the request's own host.
+    public_origin: str | None = None
+
     # Stripe.js: localstripe's stand-in in development (`tongnan up` points this at it), Stripe's own
     # script in production.
     stripe_js_url: str | None = None
 
     @model_validator(mode="after")
-    def _production(self) -> StorefrontSettings:
+    def _production_and_public_origin(self) -> StorefrontSettings:
         if self.environment == "production":
-            check_production(urls={"TONGNAN_STOREFRONT_STRIPE_JS_URL": self.stripe_js})
+            check_production(
+                secrets={"TONGNAN_STOREFRONT_SECRET_KEY": self.secret_key},
+                urls={"TONGNAN_STOREFRONT_STRIPE_JS_URL": self.stripe_js},
+            )
+            if not self.public_origin:
+                raise ConfigurationError(
+                    "TONGNAN_STOREFRONT_PUBLIC_ORIGIN must be set in production: forms are accepted only from it"
+                )
+        if self.public_origin:
+            parts = urlsplit(self.public_origin)
+            if parts.scheme not in ("http", "https") or not parts.netloc or parts.path not in ("", "/"):
+                raise ValueError("TONGNAN_STOREFRONT_PUBLIC_ORIGIN is a scheme and host, such as https://parts.example")
+            self.public_origin = f"{parts.scheme}://{parts.netloc}".lower()
         return self
 
     @field_validator("trusted_proxies", mode="before")

@@ -2,7 +2,8 @@
 
 Credentials: the access token and the refresh token live in HttpOnly, SameSite=Lax cookies,
 so page scripts never see them and another site's form cannot send them. When the gateway
-refuses an expired access token, the refresh token is spent once for a new pair.
+refuses an expired access token, the refresh token is spent once for a new pair. Every form
+carries the CSRF token of the visitor's session (storefront/csrf.py).
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from urllib.parse import urlencode
 from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 
-from storefront import i18n
+from storefront import csrf, i18n
 from storefront.gateway import Gateway, Result, TokenRejected, Upload
 from storefront.settings import StorefrontSettings
 
@@ -75,6 +77,8 @@ class Page:
         self.address = request.client.host if request.client else None
         self.token = cookies.get(COOKIE_TOKEN) or None
         self.refresh_token = cookies.get(COOKIE_REFRESH) or None
+        self.session_cookie = csrf.session_cookie(self.settings)
+        self._session_id = cookies.get(self.session_cookie) or None
         self._set: dict[str, tuple[str, int]] = {}
         self._delete: set[str] = set()
 
@@ -125,19 +129,40 @@ class Page:
         payload = (result.data or {}).get("refreshToken")
         if not payload:
             return False
-        self.sign_in(payload["token"], payload["refreshToken"])
+        self._keep_tokens(payload["token"], payload["refreshToken"])
         return True
 
-    def sign_in(self, token: str, refresh_token: str) -> None:
+    def _keep_tokens(self, token: str, refresh_token: str) -> None:
         self.token, self.refresh_token = token, refresh_token
         self._set[COOKIE_TOKEN] = (token, REFRESH_MAX_AGE)
         self._set[COOKIE_REFRESH] = (refresh_token, REFRESH_MAX_AGE)
+
+    def sign_in(self, token: str, refresh_token: str) -> None:
+        self._keep_tokens(token, refresh_token)
+        self.renew_session()
 
     def sign_out(self) -> None:
         self.token = self.refresh_token = None
         for name in (COOKIE_TOKEN, COOKIE_REFRESH):
             self._set.pop(name, None)
             self._delete.add(name)
+        self.renew_session()
+
+    # --- the session that forms are tied to -------------------------------------------------------
+
+    def renew_session(self) -> str:
+        """A fresh session id: tokens of the one before stop working (called on sign-in and out)."""
+        self._session_id = csrf.new_session_id()
+        self._set[self.session_cookie] = (self._session_id, REFRESH_MAX_AGE)
+        return self._session_id
+
+    @property
+    def csrf_token(self) -> str:
+        return csrf.token_for(self._session_id or self.renew_session(), self.settings)
+
+    def csrf_field(self) -> Markup:
+        """The hidden input every form that posts carries."""
+        return Markup('<input type="hidden" name="{}" value="{}">').format(csrf.TOKEN_FIELD, self.csrf_token)
 
     def remember(self, name: str, value: str) -> None:
         self._set[name] = (value, PREFERENCE_MAX_AGE)

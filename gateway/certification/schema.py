@@ -138,7 +138,8 @@ class CertificationMutation:
     @strawberry.mutation(
         description="The holder uploads its certificate as a PDF while it awaits review (an inspector may "
         "replace it later). Send it as a GraphQL multipart request with an Authorization or X-API-Key "
-        "header; at most 10 MiB. Not a PDF, or too large: BAD_USER_INPUT naming `file`."
+        "header; at most 10 MiB. Not a PDF, too large, or holding active content (JavaScript, actions, "
+        "embedded files) or a decompression bomb: BAD_USER_INPUT naming `file`, the message saying which."
     )
     async def upload_certificate_document(
         self, info: Info[Context, None], certificate_id: strawberry.ID, file: Upload

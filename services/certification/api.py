@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Header, Query, Request, Response, UploadFile, status
 from fastapi.responses import FileResponse
 
 from services.certification import eligibility as eligibility_service
-from services.certification import registry
+from services.certification import registry, retention
 from services.certification import service as certificate_service
 from services.certification import verification as verification_service
 from services.certification.documents import DocumentStore
@@ -33,6 +33,7 @@ from services.certification.schemas import (
     NumberFormatRead,
     PartCertificates,
     PartEligibility,
+    PurgeRead,
     SchemeRead,
     ScopeRead,
     TransitionIn,
@@ -312,9 +313,23 @@ def upload_document(
     actor: ActorDep,
     file: Annotated[UploadFile, File(description="the certificate as a PDF")],
 ) -> CertificateRead:
+    keep_for = timedelta(days=settings_of(request).replaced_document_retention_days)
     return to_read(
-        certificate_service.attach_document(session, actor, certificate_id, file.file, store_of(request), today=today())
+        certificate_service.attach_document(
+            session, actor, certificate_id, file.file, store_of(request), today=today(), keep_replaced_for=keep_for
+        )
     )
+
+
+@router.post(
+    "/documents/purge",
+    response_model=PurgeRead,
+    responses=PROBLEMS,
+    summary="Scheduler: delete the files of documents replaced longer ago than the retention period",
+)
+def purge_replaced_documents(request: Request, session: SessionDep, actor: ActorDep) -> PurgeRead:
+    outcome = retention.purge(session, actor, store_of(request))
+    return PurgeRead(deleted_files=outcome.deleted, kept_in_use=outcome.kept)
 
 
 @router.get(

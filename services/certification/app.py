@@ -48,7 +48,11 @@ def create_app(settings: CertificationSettings | None = None) -> FastAPI:
         "eligibility of parts for a destination country.",
         routers=[router],
     )
-    app.state.document_store = DocumentStore(settings.documents_path, max_bytes=settings.max_document_bytes)
+    app.state.document_store = DocumentStore(
+        settings.documents_path,
+        max_bytes=settings.max_document_bytes,
+        max_inflated_bytes=settings.max_document_inflated_bytes,
+    )
     app.state.verify_bucket = TokenBucket(rate_per_minute=settings.verify_rate_per_minute, burst=settings.verify_burst)
     app.add_middleware(UploadSizeLimit, max_bytes=settings.max_document_bytes)
     return app

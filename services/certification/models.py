@@ -12,6 +12,7 @@ from sqlmodel import Field, SQLModel
 
 from services.common.clock import UtcDateTime, utcnow
 from services.common.db import service_registry
+from services.common.internal_auth import Actor
 
 
 class CertificationTable(SQLModel, registry=service_registry()):
@@ -80,6 +81,41 @@ class CertificateEvent(CertificationTable, table=True):
     to_status: str = Field(sa_type=String(20))
     reason: str | None = Field(default=None, sa_type=Text)
     detail: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+
+    @classmethod
+    def of(
+        cls, certificate: Certificate, actor: Actor, action: str, from_status: str | None,
+        reason: str | None = None, **detail: Any,
+    ) -> CertificateEvent:  # fmt: skip
+        """What `actor` did to `certificate`, which is already in its new status."""
+        return cls(
+            certificate_id=certificate.id,
+            actor_id=actor.id,
+            actor_role=actor.role.value,
+            action=action,
+            from_status=from_status,
+            to_status=certificate.status,
+            reason=reason,
+            detail=detail,
+        )
+
+
+class RetiredDocument(CertificationTable, table=True):
+    """A certificate's document that a newer upload replaced. Its file is deleted by the
+    retention cleanup once `purge_after` has passed, unless a certificate still names the same
+    bytes; its SHA-256 and size stay here and in the audit history, which is what an auditor
+    needs to tell which file was on record when."""
+
+    __tablename__ = "retired_document"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    certificate_id: uuid.UUID = Field(foreign_key="certificate.id", index=True, ondelete="CASCADE")
+    sha256: str = Field(sa_type=String(64), index=True)
+    size: int
+    retired_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+    purge_after: datetime = Field(sa_type=UtcDateTime, index=True)
+    purged_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    file_deleted: bool | None = None  # False: another certificate still names the file
 
 
 class IdempotencyRecord(CertificationTable, table=True):

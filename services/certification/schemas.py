@@ -91,6 +91,14 @@ class EventRead(BaseModel):
     detail: dict[str, Any]
 
 
+class PurgeRead(BaseModel):
+    """What the retention cleanup did: files deleted, and replaced documents whose file stays
+    because a certificate still names the same bytes."""
+
+    deleted_files: int
+    kept_in_use: int
+
+
 class DocumentCheck(BaseModel):
     certificate_id: uuid.UUID
     matches: bool

@@ -19,13 +19,13 @@ import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, BinaryIO
 
 from sqlalchemy import exc as sa_exc
 from sqlmodel import Session, col, select
 
-from services.certification import registry
+from services.certification import registry, retention
 from services.certification.documents import DocumentStore, hash_stream
 from services.certification.models import (
     Certificate,
@@ -123,18 +123,7 @@ def _record(
     reason: str | None = None,
     **detail: Any,
 ) -> None:
-    session.add(
-        CertificateEvent(
-            certificate_id=certificate.id,
-            actor_id=actor.id,
-            actor_role=actor.role.value,
-            action=action,
-            from_status=from_status,
-            to_status=certificate.status,
-            reason=reason,
-            detail=detail,
-        )
-    )
+    session.add(CertificateEvent.of(certificate, actor, action, from_status, reason, **detail))
 
 
 # --- submission -------------------------------------------------------------------------------
@@ -474,10 +463,12 @@ def attach_document(
     store: DocumentStore,
     *,
     today: date,
+    keep_replaced_for: timedelta,
 ) -> CertificateView:
     """Keep the PDF and record its SHA-256 on the certificate. The holder uploads while the
     certificate awaits review (what the inspector approves is what stays on record);
-    reviewers may replace it later, which the history shows."""
+    reviewers may replace it later, which the history shows. A replaced document's file is
+    deleted after `keep_replaced_for` (services/certification/retention.py)."""
     certificate = _load(session, certificate_id, for_update=True)
     if is_holder(actor, certificate):
         if certificate.status != CertificateStatus.PENDING_REVIEW:
@@ -486,24 +477,29 @@ def attach_document(
         raise Forbidden("only the holder or an inspector uploads a certificate's document")
     if certificate.status == CertificateStatus.REVOKED:
         raise Conflict("the certificate is revoked", field="status")
-    stored = store.put(stream)
-    previous = certificate.document_sha256
-    certificate.document_sha256 = stored.sha256
-    certificate.document_size = stored.size
-    certificate.document_uploaded_at = utcnow()
-    certificate.updated_at = certificate.document_uploaded_at
-    session.add(certificate)
-    _record(
-        session,
-        certificate,
-        actor,
-        "DOCUMENT_UPLOADED",
-        certificate.status,
-        sha256=stored.sha256,
-        size=stored.size,
-        replaced=previous,
-    )
-    session.flush()
+    with store.staging(stream) as staged:
+        previous = certificate.document_sha256
+        now = utcnow()
+        if previous is not None and previous != staged.sha256:
+            retention.retire(session, certificate, keep_for=keep_replaced_for, now=now)
+        certificate.document_sha256 = staged.sha256
+        certificate.document_size = staged.size
+        certificate.document_uploaded_at = now
+        certificate.updated_at = now
+        session.add(certificate)
+        _record(
+            session,
+            certificate,
+            actor,
+            "DOCUMENT_UPLOADED",
+            certificate.status,
+            sha256=staged.sha256,
+            size=staged.size,
+            replaced=previous,
+        )
+        session.flush()
+        retention.hold(session, staged.sha256)
+        store.keep(staged)
     return view(certificate, part_ids_of(session, [certificate.id])[certificate.id], actor, today)
 
 

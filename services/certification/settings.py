@@ -6,6 +6,7 @@ from typing import ClassVar
 from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from services.certification.documents import DEFAULT_MAX_INFLATED_BYTES
 from services.common.settings import ServiceSettings
 
 
@@ -18,6 +19,11 @@ class CertificationSettings(ServiceSettings):
     # Where certificate PDFs are kept, content-addressed by SHA-256; default <var_dir>/certification-documents.
     document_dir: Path | None = None
     max_document_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    # What a PDF's compressed streams may inflate to in all; past it the upload is refused.
+    max_document_inflated_bytes: int = Field(default=DEFAULT_MAX_INFLATED_BYTES, ge=1024 * 1024)
+    # A replaced document's file is kept this long (for a dispute about what was on record),
+    # then deleted by POST /documents/purge; its SHA-256 stays in the history for good.
+    replaced_document_retention_days: int = Field(default=30, ge=0, le=3650)
     # Public verification: a token bucket per client address.
     verify_rate_per_minute: float = Field(default=30.0, gt=0)
     verify_burst: int = Field(default=10, ge=1)

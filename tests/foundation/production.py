@@ -17,6 +17,8 @@ PRODUCTION = {
     "TONGNAN_ORDERS_STRIPE_SECRET_KEY": "sk_live_" + secrets.token_hex(24),
     "TONGNAN_ORDERS_STRIPE_PUBLISHABLE_KEY": "pk_live_" + secrets.token_hex(24),
     "TONGNAN_ORDERS_STRIPE_WEBHOOK_SECRET": "whsec_" + secrets.token_hex(16),
+    "TONGNAN_STOREFRONT_SECRET_KEY": secrets.token_urlsafe(32),
+    "TONGNAN_STOREFRONT_PUBLIC_ORIGIN": "https://parts.example",
 }
 
 

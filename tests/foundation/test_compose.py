@@ -18,7 +18,12 @@ from pydantic_settings import BaseSettings
 from gateway.settings import GatewaySettings
 from services.catalog.settings import CatalogSettings
 from services.certification.settings import CertificationSettings
-from services.common.settings import DEVELOPMENT_INTERNAL_SECRET, DEVELOPMENT_JWT_SECRET, ConfigurationError
+from services.common.settings import (
+    DEVELOPMENT_INTERNAL_SECRET,
+    DEVELOPMENT_JWT_SECRET,
+    DEVELOPMENT_STOREFRONT_SECRET,
+    ConfigurationError,
+)
 from services.orders.settings import OrdersSettings
 from storefront.settings import StorefrontSettings
 from tests.foundation.production import PRODUCTION, set_environment
@@ -177,9 +182,7 @@ def test_alone_the_file_runs_development_with_localstripe(monkeypatch: pytest.Mo
 
 def test_alone_the_file_cannot_start_production_on_its_development_values(monkeypatch: pytest.MonkeyPatch) -> None:
     config = merged([ROOT / "docker-compose.yml"], {"TONGNAN_ENVIRONMENT": "production"})
-    # The storefront holds none of these values (it has no secret or database of its own), and
-    # without the gateway it has nothing to show.
-    for service in ("migrate", "catalog", "certification", "orders", "gateway"):
+    for service in ("migrate", "catalog", "certification", "orders", "gateway", "storefront"):
         with pytest.raises(ConfigurationError):
             start_settings(config, monkeypatch, service)
 
@@ -195,6 +198,8 @@ def test_production_starts_nothing_until_every_secret_is_given() -> None:
         "TONGNAN_ORDERS_STRIPE_SECRET_KEY",
         "TONGNAN_ORDERS_STRIPE_PUBLISHABLE_KEY",
         "TONGNAN_ORDERS_STRIPE_WEBHOOK_SECRET",
+        "TONGNAN_STOREFRONT_SECRET_KEY",
+        "TONGNAN_STOREFRONT_PUBLIC_ORIGIN",
     }
     assert all(message.startswith(f"set {name}") for name, message in missing.items())
 
@@ -225,6 +230,7 @@ def test_production_with_its_own_values_is_valid_and_leaves_localstripe_out(monk
 DEVELOPMENT_VALUES = [
     ("TONGNAN_INTERNAL_SECRET", DEVELOPMENT_INTERNAL_SECRET, "TONGNAN_INTERNAL_SECRET"),
     ("TONGNAN_GATEWAY_JWT_SECRET", DEVELOPMENT_JWT_SECRET, "TONGNAN_GATEWAY_JWT_SECRET"),
+    ("TONGNAN_STOREFRONT_SECRET_KEY", DEVELOPMENT_STOREFRONT_SECRET, "TONGNAN_STOREFRONT_SECRET_KEY"),
     ("TONGNAN_ORDERS_STRIPE_SECRET_KEY", "sk_test_localstripe", "TONGNAN_ORDERS_STRIPE_SECRET_KEY"),
     ("TONGNAN_ORDERS_STRIPE_PUBLISHABLE_KEY", "pk_test_localstripe", "TONGNAN_ORDERS_STRIPE_PUBLISHABLE_KEY"),
     ("TONGNAN_ORDERS_STRIPE_WEBHOOK_SECRET", "whsec_localstripe", "TONGNAN_ORDERS_STRIPE_WEBHOOK_SECRET"),

@@ -3,6 +3,7 @@ demo data, the gateway; the orders service down), and a storefront whose gateway
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -11,6 +12,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from storefront import csrf
 from storefront.app import create_app
 from storefront.settings import StorefrontSettings
 from tests.gateway.conftest import Stack, closed_port, demo_urls, stack
@@ -36,17 +38,61 @@ class GatewayTransport(httpx.AsyncBaseTransport):
         return httpx.Response(answer.status_code, headers=answer.headers, content=answer.content)
 
 
+_TOKEN_INPUT = re.compile(rf'name="{csrf.TOKEN_FIELD}" value="([^"]+)"')
+
+
+class BrowserClient(TestClient):
+    """A TestClient that sends what a browser sends with a form of the site: the `Origin` of
+    the page, and the CSRF token of the last page it was shown (or, with none shown since its
+    session changed, the sign-in page's). A test that sets its own Origin or token keeps it;
+    `post_by_hand` sends only what it is given."""
+
+    _token: str | None = None
+    _token_session: str | None = None
+
+    def request(self, method: str, url: Any, **kwargs: Any) -> httpx.Response:
+        if method.upper() not in csrf.SAFE_METHODS:
+            kwargs["headers"] = {"Origin": str(self.base_url).rstrip("/"), **(kwargs.get("headers") or {})}
+            token = self.page_token()
+            if kwargs.get("json") is not None or kwargs.get("content") is not None:
+                # A script's request (pay.js), not a form: the token goes in the header.
+                kwargs["headers"] = {csrf.TOKEN_HEADER: token, **kwargs["headers"]}
+            else:
+                kwargs["data"] = {csrf.TOKEN_FIELD: token, **(kwargs.get("data") or {})}
+        response = super().request(method, url, **kwargs)
+        found = _TOKEN_INPUT.search(response.text) if "text/html" in response.headers.get("content-type", "") else None
+        if found:
+            self._token, self._token_session = found.group(1), self.session_id()
+        return response
+
+    def post_by_hand(self, url: str, **kwargs: Any) -> httpx.Response:
+        return super().request("POST", url, **kwargs)
+
+    def session_id(self) -> str | None:
+        return self.cookies.get(csrf.session_cookie(self.app_settings()))
+
+    def app_settings(self) -> StorefrontSettings:
+        settings: StorefrontSettings = self.app.state.settings  # type: ignore[attr-defined]
+        return settings
+
+    def page_token(self) -> str:
+        if self._token is None or self._token_session != self.session_id():
+            self.get("/account/login")
+        assert self._token is not None, "the sign-in page carries no CSRF token"
+        return self._token
+
+
 @pytest.fixture
-def storefront(stack: Stack) -> Iterator[TestClient]:
+def storefront(stack: Stack) -> Iterator[BrowserClient]:
     app = create_app(StorefrontSettings(gateway_url="http://gateway"), transport=GatewayTransport(stack.gql.client))
-    with TestClient(app, base_url="http://storefront.test") as client:
+    with BrowserClient(app, base_url="http://storefront.test") as client:
         yield client
 
 
 @pytest.fixture
-def storefront_without_gateway() -> Iterator[TestClient]:
+def storefront_without_gateway() -> Iterator[BrowserClient]:
     settings = StorefrontSettings(gateway_url=f"http://127.0.0.1:{closed_port()}", gateway_timeout=2.0)
-    with TestClient(create_app(settings), base_url="http://storefront.test") as client:
+    with BrowserClient(create_app(settings), base_url="http://storefront.test") as client:
         yield client
 
 

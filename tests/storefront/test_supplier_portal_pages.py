@@ -16,13 +16,14 @@ from gateway.ids import global_id
 from gateway.models import AccountRole
 from storefront.app import create_app
 from storefront.settings import StorefrontSettings
+from tests.certification.conftest import unsafe_pdfs
 from tests.gateway.conftest import Stack
 from tests.gateway.test_orders_api import Gateway, gateway  # noqa: F401  (fixture)
 from tests.orders.conftest import ADMIN, localstripe_url, pdf_bytes, served  # noqa: F401  (fixtures)
 from tests.orders.conftest import Stack as OrdersStack
 from tests.orders.conftest import stack as orders_stack  # noqa: F401  (fixture)
 from tests.orders.test_settlement import _delivered
-from tests.storefront.conftest import GatewayTransport, register_supplier, sign_in
+from tests.storefront.conftest import BrowserClient, GatewayTransport, register_supplier, sign_in
 from tests.storefront.factories import sku_prefix
 
 CERTIFICATE = {
@@ -82,7 +83,7 @@ def test_a_certificate_is_submitted_with_its_pdf_and_listed_as_pending(storefron
 def portal(gateway: Gateway) -> Iterator[TestClient]:  # noqa: F811
     """The storefront in front of the gateway over the orders stack (orders service up)."""
     app = create_app(StorefrontSettings(gateway_url="http://gateway"), transport=GatewayTransport(gateway.gql.client))
-    with TestClient(app, base_url="http://storefront.test") as client:
+    with BrowserClient(app, base_url="http://storefront.test") as client:
         yield client
 
 
@@ -145,3 +146,21 @@ def test_settlements_with_the_orders_service_down_are_a_friendly_page(storefront
     assert storefront.get(f"/supplier/settlements/{statement}/statement.csv").status_code == 503
     # A malformed id is no statement at all.
     assert storefront.get("/supplier/settlements/not-an-id").status_code == 404
+
+
+def test_a_certificate_pdf_with_javascript_is_refused_with_the_reason(storefront: TestClient, stack: Stack) -> None:
+    """The certification service's refusal reaches the supplier through the API and the form."""
+    sign_in(storefront, register_supplier(stack))
+    storefront.cookies.set("tn_locale", "en")
+    scripted, _named = unsafe_pdfs()["javascript name tree"]
+    number = f"CQC-{sku_prefix()}"
+    page = storefront.post(
+        "/supplier/certificates",
+        data={**CERTIFICATE, "number": number},
+        files={"file": ("iso9001.pdf", scripted, "application/pdf")},
+    )
+    assert page.status_code == 422
+    assert "the PDF contains JavaScript" in page.text
+    row = re.search(rf'<tr id="certificate-{number}">.*?</tr>', page.text, re.S)
+    assert row is not None and "PDF on record" not in row.group(0)
+    assert "Unexpected error" not in page.text
