@@ -211,6 +211,7 @@ def set_fitments(part_id: uuid.UUID, fitments: list[FitmentIn], session: Session
     "",
     status_code=status.HTTP_201_CREATED,
     summary="Reserve all lines of one order (all or nothing); 200 with the same result on a repeat key",
+    responses={200: {"model": ReservationRead, "description": "the reservation this key already made"}},
 )
 def reserve(data: ReservationCreate, session: SessionDep, actor: ActorDep, response: Response) -> ReservationRead:
     reservation, created = reservations.reserve(session, actor, data)

@@ -101,7 +101,9 @@ def _location(loc: tuple[Any, ...] | list[Any]) -> str:
 
 
 def _clean_error(err: dict[str, Any]) -> dict[str, Any]:
-    return {"field": _location(err.get("loc", ())), "message": err.get("msg", "invalid")}
+    # A JSON syntax error is located by its character offset, which names no field: the body is wrong.
+    field = "body" if err.get("type") == "json_invalid" else _location(err.get("loc", ()))
+    return {"field": field, "message": err.get("msg", "invalid")}
 
 
 def install_problem_handlers(app: FastAPI) -> None:
@@ -124,6 +126,11 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:
+            # The framework could not read the body (not UTF-8, a broken form): the same bad input
+            # as a JSON syntax error, so the same answer.
+            detail = "body: the request body could not be read"
+            return problem(422, "BAD_USER_INPUT", "Invalid input", detail, field="body")
         code = {401: "UNAUTHENTICATED", 403: "FORBIDDEN", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
         return problem(exc.status_code, code.get(exc.status_code, "HTTP_ERROR"), str(exc.detail), str(exc.detail))
 

@@ -16,6 +16,7 @@ from services.common.clock import utcnow
 from services.common.internal_auth import ActorDep
 from services.common.money import Money
 from services.orders import fx
+from services.orders.api import PROBLEMS
 from services.orders.quotes import fx_table
 from services.orders.schemas import MoneyRead
 from services.orders.settings import OrdersSettings
@@ -56,7 +57,7 @@ def convert_many(session: Session, settings: OrdersSettings, items: list[Convers
     ]
 
 
-router = APIRouter(tags=["fx"])
+router = APIRouter(tags=["fx"], responses=PROBLEMS)
 
 
 @router.post("/fx/conversions", summary="CNY amounts in other currencies at today's rate with margin")

@@ -182,6 +182,23 @@ def test_bad_input_is_a_4xx_problem_naming_the_field(
     assert response.json()["field"] == field
 
 
+@pytest.mark.parametrize(
+    "body",
+    [b"\xff\xfe not UTF-8", b'{"on_hand": 3'],
+    ids=["not-utf8", "broken-json"],
+)
+def test_an_unreadable_body_is_a_422_naming_the_body(client: TestClient, supplier: dict[str, Any], body: bytes) -> None:
+    part = create_part(client, supplier["id"])
+    response = client.put(
+        f"/parts/{part['id']}/stock",
+        content=body,
+        headers={**as_supplier(supplier["id"]), "Content-Type": "application/json"},
+    )
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json()["code"] == "BAD_USER_INPUT" and response.json()["field"] == "body"
+
+
 def test_negative_stock_patch_and_unknown_part_are_4xx(client: TestClient, supplier: dict[str, Any]) -> None:
     part = create_part(client, supplier["id"])
     own = as_supplier(supplier["id"])

@@ -343,8 +343,8 @@ def served(databases: Databases, localstripe_url: str, tmp_path_factory: pytest.
             server.stop()
 
 
-@pytest.fixture
-def stack(served: Stack, databases: Databases) -> Iterator[Stack]:
+def reset(served: Stack, databases: Databases) -> Stack:
+    """The served stack with empty databases, today's rates, and localstripe's events sent to it."""
     empty_tables(served.engine, OrdersTable.metadata)
     empty_tables(served.catalog_engine, CatalogTable.metadata)
     empty_tables(databases.engine("certification"), CertificationTable.metadata)
@@ -353,7 +353,12 @@ def stack(served: Stack, databases: Databases) -> Iterator[Stack]:
     )
     assert response.status_code == 200, response.text
     served.point_webhooks_at(f"{served.orders_url}/webhooks/stripe")
-    yield served
+    return served
+
+
+@pytest.fixture
+def stack(served: Stack, databases: Databases) -> Iterator[Stack]:
+    yield reset(served, databases)
     assert_ledger_balanced(served.engine)
 
 

@@ -1,0 +1,18 @@
+"""The orders service against requests generated from its own OpenAPI schema, as the back office."""
+
+from __future__ import annotations
+
+from schemathesis import Case
+
+from services.orders.app import create_app
+from services.orders.settings import OrdersSettings
+from tests.contract.conftest import GENERATED, Seeded, as_admin, call_and_check, openapi_of
+from tests.orders.conftest import Stack
+
+schema = openapi_of(create_app(OrdersSettings(database_url="sqlite://")))
+
+
+@schema.parametrize()
+@GENERATED
+def test_orders_answers_as_its_schema_declares(case: Case, served: Stack, seeded: Seeded) -> None:
+    call_and_check(case, str(served.orders.base_url).rstrip("/"), seeded, as_admin)
