@@ -1,20 +1,204 @@
-"""Faults on a real stack, on PostgreSQL: a database connection dropped in the middle of a request.
+"""Faults on a real stack, on PostgreSQL: processes killed and started again mid-stream, and a
+database connection dropped in the middle of a request.
 
-The request fails with a clear problem response and writes nothing; the very next request
-succeeds on a fresh connection.
+The catalog and localstripe run here as processes of their own (started the way `tongnan up`
+starts them), so they can be killed with SIGKILL and brought back on the same port; the orders
+service under test talks to them. After every fault the stack is settled the way production
+settles it (the reconciliation run, the reservation sweep) and checked against the catalog's
+and the orders service's own data.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import os
+import random
+import signal
+import subprocess
+import threading
 import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import Connection, text
+from sqlmodel import Session, select
 
+from services.catalog.models import Reservation
+from services.catalog.settings import CatalogSettings
 from services.common.errors import PROBLEM_JSON
-from tests.orders.conftest import Stack, as_buyer
+from services.orders import status as st
+from services.orders.lifecycle import paid_reference
+from services.orders.models import LedgerTransaction, Order, OrderLine
+from services.stack import free_port, uvicorn_command
+from tests.databases import Databases
+from tests.orders.conftest import SYSTEM, Stack, as_buyer, orders_settings, serve_orders
+
+READY_SECONDS = 30.0
+
+
+class Killable:
+    """One process of the stack on a fixed loopback port: killed with SIGKILL mid-work (no
+    shutdown, no goodbye), then started again on the same port with the same command."""
+
+    def __init__(self, argv: list[str], port: int, ready_path: str, env: dict[str, str], log: Path) -> None:
+        self.argv, self.port, self.ready_path, self.env, self.log = argv, port, ready_path, env, log
+        self.url = f"http://127.0.0.1:{port}"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> Killable:
+        with self.log.open("ab") as out:
+            self.process = subprocess.Popen(
+                self.argv, env=self.env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+            )
+        deadline = time.monotonic() + READY_SECONDS
+        while True:
+            assert self.process.poll() is None, f"{self.argv} exited: see {self.log}"
+            try:
+                if httpx.get(self.url + self.ready_path, timeout=1).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline, f"{self.argv} not ready: see {self.log}"
+            time.sleep(0.1)
+
+    def kill(self) -> None:
+        assert self.process is not None and self.process.poll() is None
+        os.kill(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+
+def _process_env(**settings: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TONGNAN_")}
+    return {**env, "TONGNAN_ENVIRONMENT": "test", "PYTHONUNBUFFERED": "1", **settings}
+
+
+@pytest.fixture
+def catalog_process(databases: Databases, tmp_path: Path) -> Iterator[Killable]:
+    """The catalog on the test catalog database, as `tongnan up` runs it; it sweeps only when asked."""
+    settings = CatalogSettings(database_url=databases.migrated("catalog"), port=free_port())
+    process = Killable(
+        uvicorn_command("services.catalog.app:create_app", settings),
+        settings.port,
+        "/readyz",
+        _process_env(TONGNAN_CATALOG_DATABASE_URL=settings.db_url, TONGNAN_CATALOG_SWEEP_INTERVAL_SECONDS="0"),
+        tmp_path / "catalog.log",
+    )
+    try:
+        yield process.start()
+    finally:
+        process.stop()
+
+
+@dataclasses.dataclass
+class Tally:
+    """What the buyers of a stream saw: checkouts paid, and refusals by (step, status, code)."""
+
+    paid: list[str] = dataclasses.field(default_factory=list)
+    refused: Counter[tuple[str, int, str]] = dataclasses.field(default_factory=Counter)
+    lock: threading.Lock = dataclasses.field(default_factory=threading.Lock)
+
+    def refuse(self, step: str, response: httpx.Response) -> None:
+        # Whatever failed, the buyer got a problem response saying what, never a bare 500.
+        assert response.headers.get("content-type") == PROBLEM_JSON, (step, response.status_code, response.text)
+        with self.lock:
+            self.refused[(step, response.status_code, str(response.json()["code"]))] += 1
+        time.sleep(0.1)  # a buyer's next try comes a moment later
+
+    def paid_count(self) -> int:
+        with self.lock:
+            return len(self.paid)
+
+    def refused_count(self) -> int:
+        with self.lock:
+            return sum(self.refused.values())
+
+
+def _checkout(shop: Stack, buyer: str, part_id: str, quantity: int, tally: Tally) -> None:
+    """One buyer's checkout, as the storefront drives it: quote, place, card, pay."""
+    headers = as_buyer(buyer)
+    body = {"lines": [{"part_id": part_id, "quantity": quantity}], "destination_country": "DE"}
+    quoted = shop.orders.post("/quotes", json=body | {"incoterm": "DDP", "currency": "EUR"}, headers=headers)
+    if quoted.status_code != 201:
+        return tally.refuse("quote", quoted)
+    key = f"checkout-{uuid.uuid4()}"
+    placed = shop.orders.post(
+        "/orders", json={"quote_id": quoted.json()["id"], "idempotency_key": key}, headers=headers
+    )
+    if placed.status_code != 201:
+        return tally.refuse("place", placed)
+    order_id = placed.json()["order"]["id"]
+    paying = shop.orders.post(f"/orders/{order_id}/pay", json={"payment_method_id": shop.card(buyer)}, headers=headers)
+    if paying.status_code != 200:
+        return tally.refuse("pay", paying)
+    with tally.lock:
+        tally.paid.append(order_id)
+    return None
+
+
+def _wait_for(condition: Any, what: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.05)
+
+
+def _reconcile(client: httpx.Client) -> dict[str, int]:
+    response = client.post("/reconcile/pending", params={"older_than_minutes": 0}, headers=SYSTEM)
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+def _sweep(client: httpx.Client) -> None:
+    response = client.post("/reservations/sweep", headers=SYSTEM)
+    assert response.status_code == 200, response.text
+
+
+def assert_stock_matches_orders(stack: Stack, on_hand: dict[str, int]) -> None:
+    """The invariants between the two services' data once everything is settled: no order is
+    left pending; each part's sold units are exactly the units of its paid orders, and nothing
+    stays reserved; a paid order has its reservation committed and its payment booked; a
+    cancelled order has no reservation left holding stock and no money kept at Stripe."""
+    with Session(stack.engine) as session:
+        orders = list(session.scalars(select(Order)))
+        lines = list(session.scalars(select(OrderLine)))
+        booked = set(session.scalars(select(LedgerTransaction.reference)))
+    with Session(stack.catalog_engine) as session:
+        reservations = {r.idempotency_key: r for r in session.scalars(select(Reservation))}
+    assert [o.id for o in orders if o.status == st.PENDING_PAYMENT] == []
+    paid = {o.id: o for o in orders if o.status == st.PAID}
+    for order in paid.values():
+        reservation = reservations.get(order.reservation_key)
+        assert reservation is not None and reservation.status == "COMMITTED", (order.id, reservation)
+        assert paid_reference(order) in booked, order.id
+        assert stack.stripe.v1.payment_intents.retrieve(str(order.payment_intent_id))["status"] == "succeeded"
+    for order in orders:
+        if order.status == st.CANCELLED:
+            reservation = reservations.get(order.reservation_key)
+            assert reservation is None or reservation.status in ("RELEASED", "EXPIRED"), (order.id, reservation)
+            intent = stack.stripe.v1.payment_intents.retrieve(str(order.payment_intent_id))
+            assert intent["status"] != "succeeded" or order.refunded == order.total, order.id
+    assert [r.idempotency_key for r in reservations.values() if r.status == "ACTIVE"] == []
+    sold: Counter[str] = Counter()
+    for line in lines:
+        if line.order_id in paid:
+            sold[str(line.part_id)] += line.quantity
+    for part_id, units in on_hand.items():
+        assert stack.stock(part_id) == {
+            "on_hand": units - sold[part_id],
+            "reserved": 0,
+            "available": units - sold[part_id],
+        }, part_id
 
 
 def _wait_until_blocked(connection: Connection, database: str, timeout: float = 15.0) -> None:
@@ -82,3 +266,60 @@ def test_a_database_connection_dropped_mid_request_fails_cleanly_and_the_next_re
     assert again.json()["status"] == "CANCELLED"
     assert stack.stock(alternator["id"]) == {"on_hand": 5, "reserved": 0, "available": 5}
     assert stack.stripe.v1.payment_intents.retrieve(intent_id)["status"] == "canceled"
+
+
+BUYERS = 4
+UNITS = 40
+
+
+@pytest.mark.postgres_only
+def test_the_catalog_killed_during_a_stream_of_checkouts_leaves_no_paid_order_unsold_and_nothing_reserved(
+    stack: Stack, databases: Databases, catalog_process: Killable
+) -> None:
+    supplier = stack.supplier()
+    parts = [stack.part(supplier, on_hand=UNITS)["id"] for _ in range(3)]
+    settings = orders_settings(stack, databases, catalog_url=catalog_process.url)
+    with serve_orders(settings) as orders, httpx.Client(base_url=catalog_process.url, timeout=30) as catalog:
+        shop = dataclasses.replace(stack, orders=orders, orders_url=str(orders.base_url).rstrip("/"), catalog=catalog)
+        shop.point_webhooks_at(f"{shop.orders_url}/webhooks/stripe")
+        tally = Tally()
+        stop = threading.Event()
+
+        def buyer(n: int) -> None:
+            choose = random.Random(n)  # the same choices on every run
+            while not stop.is_set():
+                _checkout(shop, f"acct-stream-{n}", choose.choice(parts), choose.randint(1, 2), tally)
+
+        # Placed while the catalog is up, paid while it is dead: Stripe takes the money, and
+        # the order may not turn PAID before its units are committed.
+        waiting = shop.place("acct-stream-late", shop.quote("acct-stream-late", [(parts[0], 1)])["id"])["order"]
+
+        with ThreadPoolExecutor(max_workers=BUYERS) as pool:
+            running = [pool.submit(buyer, n) for n in range(BUYERS)]
+            _wait_for(lambda: tally.paid_count() >= BUYERS, "checkouts before the kill")
+            catalog_process.kill()
+            dead_since, refused_before = time.monotonic(), tally.refused_count()
+            shop.pay("acct-stream-late", waiting["id"], shop.card("acct-stream-late"))
+            _wait_for(
+                lambda: tally.refused_count() >= refused_before + BUYERS and time.monotonic() > dead_since + 1,
+                "checkouts refused while it is dead",
+            )
+            # Stripe's event came and went meanwhile; without the catalog it could not commit the units.
+            assert shop.order(waiting["id"])["status"] == "PENDING_PAYMENT"
+            paid_while_dead = tally.paid_count()
+            catalog_process.start()
+            _wait_for(lambda: tally.paid_count() >= paid_while_dead + BUYERS, "checkouts after the restart")
+            stop.set()
+            for future in running:
+                future.result(timeout=60)
+
+        refusals = {(step, status, code) for step, status, code in tally.refused}
+        assert refusals <= {
+            ("quote", 503, "UPSTREAM_UNAVAILABLE"),
+            ("place", 503, "UPSTREAM_UNAVAILABLE"),
+        }, tally.refused
+
+        _reconcile(orders)
+        _sweep(catalog)
+        assert shop.order(waiting["id"])["status"] == "PAID"
+        assert_stock_matches_orders(shop, dict.fromkeys(parts, UNITS))
