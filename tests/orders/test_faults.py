@@ -26,20 +26,24 @@ from typing import Any
 
 import httpx
 import pytest
+import stripe
 from sqlalchemy import Connection, text
 from sqlmodel import Session, select
 
 from services.catalog.models import Reservation
 from services.catalog.settings import CatalogSettings
 from services.common.errors import PROBLEM_JSON
+from services.orders import ledger
 from services.orders import status as st
 from services.orders.lifecycle import paid_reference
 from services.orders.models import LedgerTransaction, Order, OrderLine
-from services.stack import free_port, uvicorn_command
+from services.stack import free_port, localstripe_command, uvicorn_command
 from tests.databases import Databases
-from tests.orders.conftest import SYSTEM, Stack, as_buyer, orders_settings, serve_orders
+from tests.orders.conftest import SYSTEM, Stack, as_buyer, orders_settings, paid_order, serve_orders
 
 READY_SECONDS = 30.0
+# Orders whose units have left stock.
+SOLD = (st.PAID, st.SHIPPED, st.DELIVERED, st.COMPLETED)
 
 
 class Killable:
@@ -93,6 +97,24 @@ def catalog_process(databases: Databases, tmp_path: Path) -> Iterator[Killable]:
         "/readyz",
         _process_env(TONGNAN_CATALOG_DATABASE_URL=settings.db_url, TONGNAN_CATALOG_SWEEP_INTERVAL_SECONDS="0"),
         tmp_path / "catalog.log",
+    )
+    try:
+        yield process.start()
+    finally:
+        process.stop()
+
+
+@pytest.fixture
+def localstripe_process(tmp_path: Path) -> Iterator[Killable]:
+    """localstripe with a state file of its own: killed and started again, it knows what it
+    knew, as Stripe does after an outage."""
+    port = free_port()
+    process = Killable(
+        localstripe_command(port, str(tmp_path / "localstripe.state")),
+        port,
+        "/js.stripe.com/v3/",
+        _process_env(),
+        tmp_path / "localstripe.log",
     )
     try:
         yield process.start()
@@ -176,7 +198,7 @@ def assert_stock_matches_orders(stack: Stack, on_hand: dict[str, int]) -> None:
     with Session(stack.catalog_engine) as session:
         reservations = {r.idempotency_key: r for r in session.scalars(select(Reservation))}
     assert [o.id for o in orders if o.status == st.PENDING_PAYMENT] == []
-    paid = {o.id: o for o in orders if o.status == st.PAID}
+    paid = {o.id: o for o in orders if o.status in SOLD}
     for order in paid.values():
         reservation = reservations.get(order.reservation_key)
         assert reservation is not None and reservation.status == "COMMITTED", (order.id, reservation)
@@ -185,7 +207,8 @@ def assert_stock_matches_orders(stack: Stack, on_hand: dict[str, int]) -> None:
     for order in orders:
         if order.status == st.CANCELLED:
             reservation = reservations.get(order.reservation_key)
-            assert reservation is None or reservation.status in ("RELEASED", "EXPIRED"), (order.id, reservation)
+            # Released unsold, or sold and put back on sale once the money went back.
+            assert reservation is None or reservation.status in ("RELEASED", "EXPIRED", "RESTOCKED"), order.id
             intent = stack.stripe.v1.payment_intents.retrieve(str(order.payment_intent_id))
             assert intent["status"] != "succeeded" or order.refunded == order.total, order.id
     assert [r.idempotency_key for r in reservations.values() if r.status == "ACTIVE"] == []
@@ -323,3 +346,85 @@ def test_the_catalog_killed_during_a_stream_of_checkouts_leaves_no_paid_order_un
         _sweep(catalog)
         assert shop.order(waiting["id"])["status"] == "PAID"
         assert_stock_matches_orders(shop, dict.fromkeys(parts, UNITS))
+
+
+@pytest.mark.postgres_only
+def test_localstripe_killed_at_place_order_pay_and_refund_fails_cleanly_and_reconciliation_settles_it_once_back(
+    stack: Stack, databases: Databases, localstripe_process: Killable
+) -> None:
+    supplier = stack.supplier()
+    part = stack.part(supplier, on_hand=10)
+    settings = orders_settings(stack, databases, stripe_api_base=localstripe_process.url)
+    dashboard = stripe.StripeClient(
+        "sk_test_dashboard", base_addresses={"api": localstripe_process.url}, max_network_retries=0
+    )
+    with serve_orders(settings) as orders:
+        shop = dataclasses.replace(
+            stack,
+            orders=orders,
+            orders_url=str(orders.base_url).rstrip("/"),
+            localstripe_url=localstripe_process.url,
+            stripe=dashboard,
+        )
+        shop.point_webhooks_at(f"{shop.orders_url}/webhooks/stripe")
+        paid = paid_order(shop, "acct-refunded", part, 2)
+        unpaid = shop.place("acct-paying", shop.quote("acct-paying", [(part["id"], 3)])["id"])["order"]
+        card = shop.card("acct-paying")
+        placing = shop.quote("acct-placing", [(part["id"], 1)])
+        before = shop.stock(part["id"])
+        assert before == {"on_hand": 8, "reserved": 3, "available": 5}
+
+        localstripe_process.kill()
+
+        # placeOrder: the units it reserved are given back and no order is left behind.
+        key = f"checkout-{uuid.uuid4()}"
+        body = {"quote_id": placing["id"], "idempotency_key": key}
+        placed = orders.post("/orders", json=body, headers=as_buyer("acct-placing"))
+        assert placed.status_code == 503, placed.text
+        assert placed.headers["content-type"] == PROBLEM_JSON
+        assert placed.json()["code"] == "UPSTREAM_UNAVAILABLE" and "payment provider" in placed.json()["detail"]
+        assert shop.stock(part["id"]) == before
+        with Session(stack.engine) as session:
+            assert session.scalars(select(Order).where(Order.buyer_id == "acct-placing")).all() == []
+
+        # Paying: refused, the order still waiting for its payment with its units reserved.
+        paying = orders.post(
+            f"/orders/{unpaid['id']}/pay", json={"payment_method_id": card}, headers=as_buyer("acct-paying")
+        )
+        assert paying.status_code == 503 and paying.json()["code"] == "UPSTREAM_UNAVAILABLE", paying.text
+        assert shop.order(unpaid["id"])["status"] == "PENDING_PAYMENT"
+
+        # A refund at cancellation: the cancellation is recorded, the money and units stay put.
+        cancel = orders.post(f"/orders/{paid['id']}/cancel", headers=as_buyer("acct-refunded"))
+        assert cancel.status_code == 503, cancel.text
+        assert cancel.json()["code"] == "UPSTREAM_UNAVAILABLE" and "refund" in cancel.json()["detail"]
+        waiting = shop.order(paid["id"])
+        assert waiting["status"] == "PAID" and waiting["payment_status"] == "PAID"
+        assert waiting["cancel_requested_at"] is not None and waiting["attention"].startswith("the refund failed")
+        assert shop.stock(part["id"]) == before
+        assert shop.balance(ledger.STRIPE, "EUR") == paid["total"]["amount"]
+
+        # The scheduler's run while Stripe is still down changes nothing.
+        still = _reconcile(orders)
+        assert still["cancellations_pending"] == 1 and still["cancellations_finished"] == 0, still
+        assert shop.order(paid["id"])["status"] == "PAID" and shop.stock(part["id"]) == before
+
+        localstripe_process.start()
+
+        # The buyers try again: the same checkout key now places the order, the payment goes through.
+        again = orders.post("/orders", json=body, headers=as_buyer("acct-placing"))
+        assert again.status_code == 201, again.text
+        shop.pay("acct-paying", unpaid["id"], card)
+        assert shop.wait_status(unpaid["id"], "PAID")["payment_status"] == "PAID"
+
+        # The next run finishes the cancellation: refunded once, then the units back on sale;
+        # the order placed on retry and never paid is cancelled and its units released.
+        settled = _reconcile(orders)
+        assert settled["cancellations_finished"] == 1 and settled["cancellations_pending"] == 0, settled
+        done = shop.order(paid["id"])
+        assert done["status"] == "CANCELLED" and done["payment_status"] == "REFUNDED" and done["attention"] is None
+        refunds = dashboard.v1.refunds.list(params={"payment_intent": paid["payment_intent_id"]}).data
+        assert [r["amount"] for r in refunds] == [paid["total"]["amount"]]
+        assert shop.order(again.json()["order"]["id"])["status"] == "CANCELLED"
+        assert_stock_matches_orders(shop, {part["id"]: 10})
+        assert shop.stock(part["id"]) == {"on_hand": 7, "reserved": 0, "available": 7}
