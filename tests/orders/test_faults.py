@@ -122,6 +122,14 @@ def localstripe_process(tmp_path: Path) -> Iterator[Killable]:
         process.stop()
 
 
+def _shop(stack: Stack, orders: httpx.Client, **upstreams: Any) -> Stack:
+    """The stack as seen through a second orders process and the upstreams it was given;
+    Stripe's events go to that process."""
+    shop = dataclasses.replace(stack, orders=orders, orders_url=str(orders.base_url).rstrip("/"), **upstreams)
+    shop.point_webhooks_at(f"{shop.orders_url}/webhooks/stripe")
+    return shop
+
+
 @dataclasses.dataclass
 class Tally:
     """What the buyers of a stream saw: checkouts paid, and refusals by (step, status, code)."""
@@ -303,8 +311,7 @@ def test_the_catalog_killed_during_a_stream_of_checkouts_leaves_no_paid_order_un
     parts = [stack.part(supplier, on_hand=UNITS)["id"] for _ in range(3)]
     settings = orders_settings(stack, databases, catalog_url=catalog_process.url)
     with serve_orders(settings) as orders, httpx.Client(base_url=catalog_process.url, timeout=30) as catalog:
-        shop = dataclasses.replace(stack, orders=orders, orders_url=str(orders.base_url).rstrip("/"), catalog=catalog)
-        shop.point_webhooks_at(f"{shop.orders_url}/webhooks/stripe")
+        shop = _shop(stack, orders, catalog=catalog)
         tally = Tally()
         stop = threading.Event()
 
@@ -327,7 +334,7 @@ def test_the_catalog_killed_during_a_stream_of_checkouts_leaves_no_paid_order_un
                 lambda: tally.refused_count() >= refused_before + BUYERS and time.monotonic() > dead_since + 1,
                 "checkouts refused while it is dead",
             )
-            # Stripe's event came and went meanwhile; without the catalog it could not commit the units.
+            # Stripe took the money, but whenever its event came, the units could not be committed.
             assert shop.order(waiting["id"])["status"] == "PENDING_PAYMENT"
             paid_while_dead = tally.paid_count()
             catalog_process.start()
@@ -359,14 +366,7 @@ def test_localstripe_killed_at_place_order_pay_and_refund_fails_cleanly_and_reco
         "sk_test_dashboard", base_addresses={"api": localstripe_process.url}, max_network_retries=0
     )
     with serve_orders(settings) as orders:
-        shop = dataclasses.replace(
-            stack,
-            orders=orders,
-            orders_url=str(orders.base_url).rstrip("/"),
-            localstripe_url=localstripe_process.url,
-            stripe=dashboard,
-        )
-        shop.point_webhooks_at(f"{shop.orders_url}/webhooks/stripe")
+        shop = _shop(stack, orders, localstripe_url=localstripe_process.url, stripe=dashboard)
         paid = paid_order(shop, "acct-refunded", part, 2)
         unpaid = shop.place("acct-paying", shop.quote("acct-paying", [(part["id"], 3)])["id"])["order"]
         card = shop.card("acct-paying")
@@ -437,8 +437,7 @@ def test_a_reservation_the_catalog_made_after_place_order_gave_up_on_it_is_relea
     part = stack.part(stack.supplier(), on_hand=5)
     settings = orders_settings(stack, databases, catalog_url=catalog_process.url)
     with serve_orders(settings) as orders, httpx.Client(base_url=catalog_process.url, timeout=30) as catalog:
-        shop = dataclasses.replace(stack, orders=orders, orders_url=str(orders.base_url).rstrip("/"), catalog=catalog)
-        shop.point_webhooks_at(f"{shop.orders_url}/webhooks/stripe")
+        shop = _shop(stack, orders, catalog=catalog)
         quote = shop.quote("acct-slow", [(part["id"], 1)])
         key = f"checkout-{uuid.uuid4()}"
 
