@@ -232,16 +232,19 @@ def assert_stock_matches_orders(stack: Stack, on_hand: dict[str, int]) -> None:
         }, part_id
 
 
-def _wait_until_blocked(connection: Connection, database: str, timeout: float = 15.0) -> None:
-    """Until some other backend of `database` waits for a lock (the request behind ours)."""
+def _wait_until_blocked(connection: Connection, database: str, statement: str, timeout: float = 15.0) -> None:
+    """Until another backend of `database` waits for a lock in a statement starting `statement`
+    (the request behind the lock this connection holds)."""
     deadline = time.monotonic() + timeout
     while True:
+        # Within a transaction the server answers from one snapshot of its statistics unless told.
+        connection.execute(text("SELECT pg_stat_clear_snapshot()"))
         waiting = connection.scalar(
             text(
-                "SELECT count(*) FROM pg_stat_activity"
-                " WHERE datname = :db AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = :db AND wait_event_type = 'Lock'"
+                " AND pid <> pg_backend_pid() AND starts_with(query, :statement)"
             ),
-            {"db": database},
+            {"db": database, "statement": statement},
         )
         if waiting:
             return
@@ -277,7 +280,7 @@ def test_a_database_connection_dropped_mid_request_fails_cleanly_and_the_next_re
     with stack.engine.connect() as holder, ThreadPoolExecutor(max_workers=1) as pool:
         holder.execute(text("SELECT id FROM orders WHERE id = :id FOR UPDATE"), {"id": order["id"]})
         pending = pool.submit(stack.orders.post, f"/orders/{order['id']}/cancel", headers=as_buyer(buyer))
-        _wait_until_blocked(holder, database)
+        _wait_until_blocked(holder, database, "UPDATE orders")
         assert _drop_other_connections(holder, database) >= 1
         dropped = pending.result(timeout=30)
         holder.rollback()
@@ -297,6 +300,37 @@ def test_a_database_connection_dropped_mid_request_fails_cleanly_and_the_next_re
     assert again.json()["status"] == "CANCELLED"
     assert stack.stock(alternator["id"]) == {"on_hand": 5, "reserved": 0, "available": 5}
     assert stack.stripe.v1.payment_intents.retrieve(intent_id)["status"] == "canceled"
+
+
+@pytest.mark.postgres_only
+def test_a_database_connection_dropped_at_the_end_of_place_order_leaves_no_order_and_reconciliation_frees_its_stock(
+    stack: Stack, buyer: str, alternator: dict[str, Any]
+) -> None:
+    quote = stack.quote(buyer, [(alternator["id"], 2)])
+    body = {"quote_id": quote["id"], "idempotency_key": f"checkout-{uuid.uuid4()}"}
+    database = str(stack.engine.url.database)
+
+    # The order's last write, its outbox event, waits on the table; by then the catalog has
+    # reserved the units and Stripe has made the payment intent.
+    with stack.engine.connect() as holder, ThreadPoolExecutor(max_workers=1) as pool:
+        holder.execute(text("LOCK TABLE order_events IN EXCLUSIVE MODE"))
+        pending = pool.submit(stack.orders.post, "/orders", json=body, headers=as_buyer(buyer))
+        _wait_until_blocked(holder, database, "INSERT INTO order_events")
+        assert _drop_other_connections(holder, database) >= 1
+        dropped = pending.result(timeout=30)
+        holder.rollback()
+
+    assert dropped.status_code == 503, dropped.text
+    assert dropped.json()["code"] == "DATABASE_UNAVAILABLE"
+    with Session(stack.engine) as session:
+        assert session.scalars(select(Order)).all() == []
+    assert stack.stock(alternator["id"])["reserved"] == 2  # the catalog's half, for no order
+
+    assert _reconcile(stack.orders)["reservations_released"] == 1
+    assert stack.stock(alternator["id"]) == {"on_hand": 5, "reserved": 0, "available": 5}
+    placed = stack.place(buyer, quote["id"], body["idempotency_key"])  # the buyer's retry
+    assert placed["order"]["status"] == "PENDING_PAYMENT"
+    assert stack.stock(alternator["id"]) == {"on_hand": 5, "reserved": 2, "available": 3}
 
 
 BUYERS = 4
