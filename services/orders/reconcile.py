@@ -1,6 +1,7 @@
 """Reconciliation: ask Stripe about orders stuck in PENDING_PAYMENT past a limit, so a lost
-webhook never strands an order or its stock, and finish cancellations whose refund or restock
-failed. Run by the scheduler (`POST /reconcile/pending`) or from cron
+webhook never strands an order or its stock, finish cancellations whose refund or restock
+failed, and give back stock the catalog still holds for checkouts that never became orders.
+Run by the scheduler (`POST /reconcile/pending`) or from cron
 (`python -m services.orders.reconcile`).
 
 Orders held for review (a payment that does not match) wait for an admin and are left alone.
