@@ -19,8 +19,8 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +37,7 @@ from services.orders import ledger
 from services.orders import status as st
 from services.orders.lifecycle import paid_reference
 from services.orders.models import LedgerTransaction, Order, OrderLine
-from services.stack import free_port, localstripe_command, uvicorn_command
+from services.stack import free_port, isolated_environment, localstripe_command, uvicorn_command
 from tests.databases import Databases
 from tests.orders.conftest import SYSTEM, Stack, as_buyer, orders_settings, paid_order, serve_orders
 
@@ -82,9 +82,9 @@ class Killable:
             self.process.wait(timeout=10)
 
 
-def _process_env(**settings: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TONGNAN_")}
-    return {**env, "TONGNAN_ENVIRONMENT": "test", "PYTHONUNBUFFERED": "1", **settings}
+def _process_env(var_dir: Path, **settings: str) -> dict[str, str]:
+    env, _ = isolated_environment(str(var_dir), TONGNAN_ENVIRONMENT="test", **settings)
+    return env
 
 
 @pytest.fixture
@@ -95,7 +95,9 @@ def catalog_process(databases: Databases, tmp_path: Path) -> Iterator[Killable]:
         uvicorn_command("services.catalog.app:create_app", settings),
         settings.port,
         "/readyz",
-        _process_env(TONGNAN_CATALOG_DATABASE_URL=settings.db_url, TONGNAN_CATALOG_SWEEP_INTERVAL_SECONDS="0"),
+        _process_env(
+            tmp_path, TONGNAN_CATALOG_DATABASE_URL=settings.db_url, TONGNAN_CATALOG_SWEEP_INTERVAL_SECONDS="0"
+        ),
         tmp_path / "catalog.log",
     )
     try:
@@ -113,7 +115,7 @@ def localstripe_process(tmp_path: Path) -> Iterator[Killable]:
         localstripe_command(port, str(tmp_path / "localstripe.state")),
         port,
         "/js.stripe.com/v3/",
-        _process_env(),
+        _process_env(tmp_path),
         tmp_path / "localstripe.log",
     )
     try:
@@ -143,7 +145,6 @@ class Tally:
         assert response.headers.get("content-type") == PROBLEM_JSON, (step, response.status_code, response.text)
         with self.lock:
             self.refused[(step, response.status_code, str(response.json()["code"]))] += 1
-        time.sleep(0.1)  # a buyer's next try comes a moment later
 
     def paid_count(self) -> int:
         with self.lock:
@@ -154,31 +155,38 @@ class Tally:
             return sum(self.refused.values())
 
 
-def _checkout(shop: Stack, buyer: str, part_id: str, quantity: int, tally: Tally) -> None:
-    """One buyer's checkout, as the storefront drives it: quote, place, card, pay."""
+def _checkout(shop: Stack, buyer: str, part_id: str, quantity: int, tally: Tally) -> bool:
+    """One buyer's checkout, as the storefront drives it: quote, place, card, pay; whether it paid."""
     headers = as_buyer(buyer)
     body = {"lines": [{"part_id": part_id, "quantity": quantity}], "destination_country": "DE"}
     quoted = shop.orders.post("/quotes", json=body | {"incoterm": "DDP", "currency": "EUR"}, headers=headers)
     if quoted.status_code != 201:
-        return tally.refuse("quote", quoted)
+        tally.refuse("quote", quoted)
+        return False
     key = f"checkout-{uuid.uuid4()}"
     placed = shop.orders.post(
         "/orders", json={"quote_id": quoted.json()["id"], "idempotency_key": key}, headers=headers
     )
     if placed.status_code != 201:
-        return tally.refuse("place", placed)
+        tally.refuse("place", placed)
+        return False
     order_id = placed.json()["order"]["id"]
     paying = shop.orders.post(f"/orders/{order_id}/pay", json={"payment_method_id": shop.card(buyer)}, headers=headers)
     if paying.status_code != 200:
-        return tally.refuse("pay", paying)
+        tally.refuse("pay", paying)
+        return False
     with tally.lock:
         tally.paid.append(order_id)
-    return None
+    return True
 
 
-def _wait_for(condition: Any, what: str, timeout: float = 30.0) -> None:
+def _wait_for(condition: Any, what: str, timeout: float = 30.0, alongside: Sequence[Future[None]] = ()) -> None:
+    """Until `condition()` holds; a thread of `alongside` that failed fails the wait with its error."""
     deadline = time.monotonic() + timeout
     while not condition():
+        for future in alongside:
+            if future.done():
+                future.result()
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
         time.sleep(0.05)
 
@@ -352,7 +360,8 @@ def test_the_catalog_killed_during_a_stream_of_checkouts_leaves_no_paid_order_un
         def buyer(n: int) -> None:
             choose = random.Random(n)  # the same choices on every run
             while not stop.is_set():
-                _checkout(shop, f"acct-stream-{n}", choose.choice(parts), choose.randint(1, 2), tally)
+                if not _checkout(shop, f"acct-stream-{n}", choose.choice(parts), choose.randint(1, 2), tally):
+                    time.sleep(0.1)  # a buyer's next try comes a moment later
 
         # Placed while the catalog is up, paid while it is dead: Stripe takes the money, and
         # the order may not turn PAID before its units are committed.
@@ -360,20 +369,27 @@ def test_the_catalog_killed_during_a_stream_of_checkouts_leaves_no_paid_order_un
 
         with ThreadPoolExecutor(max_workers=BUYERS) as pool:
             running = [pool.submit(buyer, n) for n in range(BUYERS)]
-            _wait_for(lambda: tally.paid_count() >= BUYERS, "checkouts before the kill")
-            catalog_process.kill()
-            dead_since, refused_before = time.monotonic(), tally.refused_count()
-            shop.pay("acct-stream-late", waiting["id"], shop.card("acct-stream-late"))
-            _wait_for(
-                lambda: tally.refused_count() >= refused_before + BUYERS and time.monotonic() > dead_since + 1,
-                "checkouts refused while it is dead",
-            )
-            # Stripe took the money, but whenever its event came, the units could not be committed.
-            assert shop.order(waiting["id"])["status"] == "PENDING_PAYMENT"
-            paid_while_dead = tally.paid_count()
-            catalog_process.start()
-            _wait_for(lambda: tally.paid_count() >= paid_while_dead + BUYERS, "checkouts after the restart")
-            stop.set()
+            try:
+                _wait_for(lambda: tally.paid_count() >= BUYERS, "checkouts before the kill", alongside=running)
+                catalog_process.kill()
+                dead_since, refused_before = time.monotonic(), tally.refused_count()
+                shop.pay("acct-stream-late", waiting["id"], shop.card("acct-stream-late"))
+                _wait_for(
+                    lambda: tally.refused_count() >= refused_before + BUYERS and time.monotonic() > dead_since + 1,
+                    "checkouts refused while it is dead",
+                    alongside=running,
+                )
+                # Stripe took the money, but whenever its event came, the units could not be committed.
+                assert shop.order(waiting["id"])["status"] == "PENDING_PAYMENT"
+                paid_while_dead = tally.paid_count()
+                catalog_process.start()
+                _wait_for(
+                    lambda: tally.paid_count() >= paid_while_dead + BUYERS,
+                    "checkouts after the restart",
+                    alongside=running,
+                )
+            finally:
+                stop.set()
             for future in running:
                 future.result(timeout=60)
 
