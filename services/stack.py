@@ -53,7 +53,7 @@ class Component:
         return f"http://127.0.0.1:{self.port}"
 
 
-def _uvicorn(factory: str, host: str, port: int, workers: int = 1, quiet: bool = False) -> list[str]:
+def uvicorn_command(factory: str, host: str, port: int, workers: int = 1, quiet: bool = False) -> list[str]:
     """The command serving one app. `quiet`: no access log (for the gateway, where every line
     would read "POST /graphql 200" and say nothing an operator can use).
 
@@ -108,7 +108,7 @@ def plan(
                 name,
                 settings.port,
                 f"TONGNAN_{name.upper()}_PORT",
-                _uvicorn(
+                uvicorn_command(
                     factory,
                     settings.host,
                     settings.port,
@@ -125,7 +125,7 @@ def plan(
                 "storefront",
                 storefront.port,
                 "TONGNAN_STOREFRONT_PORT",
-                _uvicorn("storefront.app:create_app", storefront.host, storefront.port),
+                uvicorn_command("storefront.app:create_app", storefront.host, storefront.port),
                 # Ready once it reaches the gateway.
                 ready_path="/readyz",
                 url_path="/",
@@ -275,8 +275,16 @@ def wait_for_port(port: int, timeout: float = 20.0) -> None:
     raise RuntimeError(f"nothing listens on 127.0.0.1:{port}")
 
 
-def localstripe_command(port: int) -> list[str]:
-    return [sys.executable, "-m", "services.orders.localstripe_server", "--port", str(port)]
+def localstripe_command(port: int, state_file: str | None = None) -> list[str]:
+    """`state_file`: a file of its own where localstripe keeps what it knows across restarts."""
+    return [
+        sys.executable,
+        "-m",
+        "services.orders.localstripe_server",
+        "--port",
+        str(port),
+        *(["--state-file", state_file] if state_file else []),
+    ]
 
 
 @contextlib.contextmanager

@@ -10,6 +10,7 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
+from pydantic import AwareDatetime
 
 from services.catalog import csvio, reservations, service
 from services.catalog.schemas import (
@@ -218,6 +219,17 @@ def reserve(data: ReservationCreate, session: SessionDep, actor: ActorDep, respo
     if not created:
         response.status_code = status.HTTP_200_OK
     return reservations.read(session, reservation)
+
+
+@reservations_router.get("/active", summary="Reservations holding stock, made before a time, oldest first")
+def active_reservations(
+    created_before: Annotated[AwareDatetime, Query(description="ISO 8601 with an offset")],
+    session: SessionDep,
+    actor: ActorDep,
+    limit: Annotated[int, Query(ge=1, le=500)] = 200,
+) -> list[ReservationRead]:
+    found = reservations.active_before(session, actor, created_before, limit=limit)
+    return [reservations.read(session, r) for r in found]
 
 
 @reservations_router.post("/sweep", summary="Release every reservation past its expiry (scheduler)")

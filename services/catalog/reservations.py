@@ -250,6 +250,20 @@ def _give_back(session: Session, reservation: Reservation, to: str, now: datetim
     return True
 
 
+def active_before(session: Session, actor: Actor, created_before: datetime, *, limit: int) -> list[Reservation]:
+    """Reservations still holding stock that were made before `created_before`, oldest first:
+    for the orders service to find those made for checkouts that never became orders."""
+    _require_orders(actor)
+    return list(
+        session.scalars(
+            select(Reservation)
+            .where(col(Reservation.status) == ACTIVE, col(Reservation.created_at) < created_before)
+            .order_by(col(Reservation.created_at))
+            .limit(limit)
+        )
+    )
+
+
 def sweep_expired(session: Session, actor: Actor, *, limit: int = 500) -> int:
     """Release reservations past their expiry (status EXPIRED). Safe to run from many workers."""
     if actor.role not in (Role.SYSTEM, Role.ADMIN):

@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -141,6 +142,22 @@ def install_problem_handlers(app: FastAPI) -> None:
         log.warning("no database connection for %s %s: %s", request.method, request.url.path, exc)
         return problem(
             503, "SERVICE_BUSY", "Service busy", "the service is overloaded; try again shortly", retry_after=1
+        )
+
+    @app.exception_handler(DBAPIError)
+    async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
+        if not exc.connection_invalidated:
+            return await _unexpected(request, exc)
+        # The server dropped the connection (a restart, a failover, a network cut): the open
+        # transaction is rolled back with it. The pool has thrown that connection away and
+        # checks the others before use, so trying again (every change is idempotent) works.
+        log.warning("database connection lost during %s %s: %s", request.method, request.url.path, exc.orig)
+        return problem(
+            503,
+            "DATABASE_UNAVAILABLE",
+            "Database unavailable",
+            "the connection to the database was lost; try again",
+            retry_after=1,
         )
 
     @app.exception_handler(Exception)

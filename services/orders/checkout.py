@@ -39,6 +39,11 @@ def platform_fee(goods_fen: int, bps: int) -> int:
     return int((Decimal(goods_fen) * bps / 10_000).quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
 
 
+def reservation_key_for(order_id: uuid.UUID) -> str:
+    """The key placeOrder reserves an order's stock under in the catalog."""
+    return f"order-{order_id}"
+
+
 def by_key(session: Session, buyer_id: str, key: str) -> Order | None:
     return session.scalars(select(Order).where(Order.buyer_id == buyer_id, Order.idempotency_key == key)).first()
 
@@ -93,7 +98,7 @@ def place_order(session: Session, actor: Actor, data: OrderCreate, deps: OrdersD
         duty=quote.duty,
         vat=quote.vat,
         total=quote.total,
-        reservation_key=f"order-{order_id}",
+        reservation_key=reservation_key_for(order_id),
         created_at=now,
         updated_at=now,
     )

@@ -1,6 +1,7 @@
 """Reconciliation: ask Stripe about orders stuck in PENDING_PAYMENT past a limit, so a lost
-webhook never strands an order or its stock, and finish cancellations whose refund or restock
-failed. Run by the scheduler (`POST /reconcile/pending`) or from cron
+webhook never strands an order or its stock, finish cancellations whose refund or restock
+failed, and give back stock the catalog still holds for checkouts that never became orders.
+Run by the scheduler (`POST /reconcile/pending`) or from cron
 (`python -m services.orders.reconcile`).
 
 Orders held for review (a payment that does not match) wait for an admin and are left alone.
@@ -22,6 +23,7 @@ from services.common.errors import DomainError, Forbidden
 from services.common.internal_auth import SYSTEM, Actor, Role
 from services.orders import lifecycle
 from services.orders import status as st
+from services.orders.checkout import reservation_key_for
 from services.orders.deps import OrdersDeps
 from services.orders.models import Order
 from services.orders.payments import UnknownToProvider
@@ -79,6 +81,7 @@ def reconcile_pending(
         with session.begin_nested():
             order = lifecycle.lock(session, order_id)
             finished += lifecycle.finish_cancellation(session, deps, order, actor_id=actor.id)
+    released = _release_abandoned_reservations(session, deps, cutoff, limit)
     return ReconcileResult(
         checked=len(stuck),
         paid=outcomes.count("paid"),
@@ -87,7 +90,43 @@ def reconcile_pending(
         left_pending=len(stuck) - sum(outcomes.count(o) for o in ("paid", "cancelled", "held for review")),
         cancellations_finished=finished,
         cancellations_pending=len(cancelling) - finished,
+        reservations_released=released,
     )
+
+
+def _release_abandoned_reservations(session: Session, deps: OrdersDeps, cutoff: datetime, limit: int) -> int:
+    """Give back stock the catalog holds for checkouts that never became orders.
+
+    placeOrder rolls its order back when the catalog's answer to the reservation never comes
+    (a timeout, the catalog killed before it answered), yet the catalog may have reserved all
+    the same; until it expires, that reservation would keep the units from other buyers. Only
+    a reservation under placeOrder's own key for an order id we have no order for is released.
+    A checkout still in flight past the cutoff (only with a cutoff of about now) may lose its
+    reservation this way; its payment then reserves again before it commits (`_commit_stock`).
+    """
+    try:
+        held = deps.catalog.active_reservations(created_before=cutoff, limit=limit)
+    except DomainError:
+        return 0  # the catalog unreachable: the next run sees them again
+    candidates: dict[uuid.UUID, str] = {}
+    for reservation in held:
+        try:
+            order_id = uuid.UUID(str(reservation.get("order_ref")))
+        except ValueError:
+            continue
+        if reservation["idempotency_key"] == reservation_key_for(order_id):
+            candidates[order_id] = reservation["idempotency_key"]
+    known = set(session.scalars(select(Order.id).where(col(Order.id).in_(candidates))))
+    released = 0
+    for order_id, key in candidates.items():
+        if order_id in known:
+            continue
+        try:
+            deps.catalog.release(key)
+        except DomainError:
+            continue
+        released += 1
+    return released
 
 
 def _settle_pending(session: Session, deps: OrdersDeps, order_id: uuid.UUID) -> str:

@@ -271,6 +271,9 @@ class ReconcileResult(BaseModel):
     left_pending: int
     cancellations_finished: int = Field(description="requested cancellations whose refund and restock went through")
     cancellations_pending: int = Field(description="requested cancellations still waiting for a refund or restock")
+    reservations_released: int = Field(
+        description="stock the catalog held for checkouts that never became orders, given back"
+    )
 
 
 class WebhookAck(BaseModel):

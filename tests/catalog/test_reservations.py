@@ -211,3 +211,27 @@ def test_concurrent_reservations_never_oversell_on_either_database(
         outcomes = list(pool.map(attempt, range(16)))
     assert (outcomes.count("reserved"), outcomes.count("refused")) == (10, 6)
     assert stock(client, str(part_id)) == (10, 10, 0)
+
+
+def test_active_reservations_made_before_a_time_for_the_orders_service_only(
+    client: TestClient, supplier: dict[str, Any]
+) -> None:
+    part = create_part(client, supplier["id"], on_hand=10)["id"]
+    for key in ("order-active-1", "order-active-2", "order-settled"):
+        assert reserve(client, key, [(part, 1)], order_ref=key).status_code == 201
+    assert client.post("/reservations/order-settled/release", headers=SYSTEM).status_code == 200
+    later = (utcnow() + timedelta(seconds=1)).isoformat()
+
+    found = client.get("/reservations/active", params={"created_before": later}, headers=SYSTEM)
+    assert found.status_code == 200, found.text
+    assert [r["idempotency_key"] for r in found.json()] == ["order-active-1", "order-active-2"]
+    assert found.json()[0]["order_ref"] == "order-active-1" and found.json()[0]["status"] == "ACTIVE"
+    one = client.get("/reservations/active", params={"created_before": later, "limit": 1}, headers=SYSTEM)
+    assert [r["idempotency_key"] for r in one.json()] == ["order-active-1"]
+    earlier = (utcnow() - timedelta(hours=1)).isoformat()
+    assert client.get("/reservations/active", params={"created_before": earlier}, headers=SYSTEM).json() == []
+
+    naive = client.get("/reservations/active", params={"created_before": "2026-01-01T00:00:00"}, headers=SYSTEM)
+    assert naive.status_code == 422 and naive.json()["field"] == "created_before"
+    refused = client.get("/reservations/active", params={"created_before": later}, headers=BUYER)
+    assert refused.status_code == 403

@@ -197,6 +197,7 @@ def test_reconciliation_settles_orders_whose_webhooks_were_lost(stack: Stack, bu
         "left_pending": 0,
         "cancellations_finished": 0,
         "cancellations_pending": 0,
+        "reservations_released": 0,
     }
     result = stack.orders.post("/reconcile/pending", params={"older_than_minutes": 0}, headers=SYSTEM)
     assert result.status_code == 200, result.text
@@ -208,6 +209,7 @@ def test_reconciliation_settles_orders_whose_webhooks_were_lost(stack: Stack, bu
         "left_pending": 0,
         "cancellations_finished": 0,
         "cancellations_pending": 0,
+        "reservations_released": 0,
     }
     assert stack.order(paid["id"])["status"] == "PAID"
     assert stack.order(abandoned["id"])["status"] == "CANCELLED"

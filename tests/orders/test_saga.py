@@ -1,8 +1,10 @@
 """The stock saga at its edges: a payment that arrives after the catalog swept the reservation,
-and placeOrder compensating (releasing the stock) when Stripe or the catalog is unreachable."""
+placeOrder compensating (releasing the stock) when Stripe or the catalog is unreachable, and
+reconciliation giving back a reservation the catalog kept for a checkout that never became an order."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -124,3 +126,30 @@ def test_in_development_the_service_registers_its_webhook_with_localstripe(
         assert stack.wait_status(order["id"], "PAID")["payment_status"] == "PAID"
     finally:
         served.stop()
+
+
+def test_reconciliation_releases_only_reservations_of_checkouts_that_never_became_orders(
+    stack: Stack, buyer: str, alternator: dict[str, Any]
+) -> None:
+    order = stack.place(buyer, stack.quote(buyer, [(alternator["id"], 1)])["id"])["order"]
+    stack.pay(buyer, order["id"], stack.card(buyer))
+    stack.wait_status(order["id"], "PAID")
+    abandoned = uuid.uuid4()  # an order rolled back after the catalog reserved for it
+
+    def hold(key: str, order_ref: str | None) -> None:
+        body = {"idempotency_key": key, "lines": [{"part_id": alternator["id"], "quantity": 1}], "order_ref": order_ref}
+        assert stack.catalog.post("/reservations", json=body, headers=SYSTEM).status_code == 201
+
+    hold(f"order-{abandoned}", str(abandoned))
+    hold(f"order-{order['id']}-late", order["id"])  # an order we have: its own business
+    hold("warehouse-count-2026-12", None)  # not a checkout's
+    assert stack.stock(alternator["id"]) == {"on_hand": 4, "reserved": 3, "available": 1}
+
+    recent = stack.orders.post("/reconcile/pending", headers=SYSTEM)  # nothing is old enough yet
+    assert recent.status_code == 200 and recent.json()["reservations_released"] == 0
+    result = stack.orders.post("/reconcile/pending", params={"older_than_minutes": 0}, headers=SYSTEM)
+    assert result.status_code == 200 and result.json()["reservations_released"] == 1, result.text
+    assert stack.stock(alternator["id"]) == {"on_hand": 4, "reserved": 2, "available": 2}
+    released = stack.catalog.get(f"/reservations/order-{abandoned}", headers=SYSTEM).json()
+    assert released["status"] == "RELEASED"
+    assert stack.order(order["id"])["status"] == "PAID"

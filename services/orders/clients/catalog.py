@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from services.common.errors import Conflict, NotFound
@@ -90,6 +91,13 @@ class CatalogClient(UpstreamClient):
         response = self.request("POST", f"/reservations/{key}/restock", read=False)
         self.raise_for(response)
         return str(response.json()["status"])
+
+    def active_reservations(self, *, created_before: datetime, limit: int) -> list[dict[str, Any]]:
+        """Reservations still holding stock that were made before `created_before`, oldest first."""
+        params = {"created_before": created_before.isoformat(), "limit": limit}
+        response = self.request("GET", "/reservations/active", read=True, params=params)
+        self.raise_for(response)
+        return list(response.json())
 
     def release(self, key: str) -> str | None:
         """Give the units back; None when the catalog never saw this reservation."""
