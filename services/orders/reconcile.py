@@ -88,8 +88,10 @@ def reconcile_pending(
 
 
 def _settle_pending(session: Session, deps: OrdersDeps, order_id: uuid.UUID) -> str:
-    order = session.get(Order, order_id)
-    assert order is not None
+    # The order's lock first, before reading it and asking Stripe: on SQLite a transaction that
+    # read, then waited on Stripe while another request committed, could no longer write
+    # ("database is locked") and failed the whole run.
+    order = lifecycle.lock(session, order_id)
     if order.payment_intent_id is not None:
         try:
             intent = deps.payments.retrieve_intent(order.payment_intent_id)
