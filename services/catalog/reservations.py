@@ -106,11 +106,15 @@ def reserve(session: Session, actor: Actor, data: ReservationCreate) -> tuple[Re
         created_at=now,
     )
     try:
-        with session.begin_nested():
-            session.add(reservation)
-            session.flush()
+        # Nothing is written before this insert, so a rollback undoes only it. No savepoint:
+        # pysqlite commits at the RELEASE of a savepoint that opened the transaction, which
+        # kept the row of a reservation then refused for want of stock, and made its key, sent
+        # again once stock arrived, answer with that empty reservation.
+        session.add(reservation)
+        session.flush()
     except IntegrityError:
         # The same key, sent twice at once: the other request won; answer with its result.
+        session.rollback()
         existing = by_key(session, data.idempotency_key)
         if existing is None:
             raise Conflict("a concurrent request with this key failed; retry", field="idempotency_key") from None

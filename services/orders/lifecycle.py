@@ -355,8 +355,9 @@ def partial_refund(
 
 def cancel(session: Session, actor: Actor, order_id: uuid.UUID, reason: str | None, deps: OrdersDeps) -> Order:
     """Before shipment only. No money taken: intent cancelled, stock released. Money taken (a
-    paid order, or a payment held for review): everything not yet refunded goes back to the
-    card first, and only then do the units go back on sale (`finish_cancellation`)."""
+    paid order, a payment held for review, or a payment Stripe took that was not applied yet):
+    everything not yet refunded goes back to the card first, and only then do the units go back
+    on sale (`finish_cancellation`)."""
     order = get_order(session, actor, order_id)
     if not (actor.is_staff or order.buyer_id == actor.id):
         raise Forbidden("only the buyer or an admin cancels an order")
@@ -367,13 +368,17 @@ def cancel(session: Session, actor: Actor, order_id: uuid.UUID, reason: str | No
     why = reason or ("cancelled by the buyer" if order.buyer_id == actor.id else "cancelled by an admin")
     if order.status == st.PENDING_PAYMENT and not unmatched.taken(session, order):
         intent = _cancel_intent(deps, order)
-        if intent is not None and intent.status == "succeeded":
-            raise Conflict("the payment has just succeeded; cancel again to refund it", field="status")
-        deps.catalog.release(order.reservation_key)
-        if order.payment_status == st.REVIEW:
-            order.payment_status, order.attention = st.FAILED, None
-        _close_cancelled(session, order, actor_id=actor.id, why=why)
-        return order
+        if intent is None or intent.status != "succeeded":
+            deps.catalog.release(order.reservation_key)
+            if order.payment_status == st.REVIEW:
+                order.payment_status, order.attention = st.FAILED, None
+            _close_cancelled(session, order, actor_id=actor.id, why=why)
+            return order
+        # Stripe took the money and no event saying so was applied (a webhook lost or still on
+        # its way): apply it here, as reconciliation would, and give it back below.
+        apply_succeeded(session, deps, order.id, source=actor.id, intent=intent)
+        if order.status == st.CANCELLED:
+            return order  # paid after its units sold out: already refunded
     if order.cancel_requested_at is None:
         order.cancel_requested_at, order.cancel_reason = utcnow(), why
     if not finish_cancellation(session, deps, order, actor_id=actor.id):

@@ -4,7 +4,8 @@ failed, and give back stock the catalog still holds for checkouts that never bec
 Run by the scheduler (`POST /reconcile/pending`) or from cron
 (`python -m services.orders.reconcile`).
 
-Orders held for review (a payment that does not match) wait for an admin and are left alone.
+Orders held for review (a payment that does not match) wait for an admin; the run only books
+money Stripe took on one after it was held.
 An intent the provider no longer knows (a development localstripe that restarted) took no
 money: its order is cancelled and its stock released."""
 
@@ -15,13 +16,14 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from services.common.clock import utcnow
 from services.common.db import make_engine, session_scope
 from services.common.errors import DomainError, Forbidden
 from services.common.internal_auth import SYSTEM, Actor, Role
-from services.orders import lifecycle
+from services.orders import lifecycle, unmatched
 from services.orders import status as st
 from services.orders.checkout import reservation_key_for
 from services.orders.deps import OrdersDeps
@@ -51,7 +53,9 @@ def reconcile_pending(
             select(Order.id)
             .where(
                 Order.status == st.PENDING_PAYMENT,
-                Order.payment_status != st.REVIEW,
+                # A held order with nothing booked yet may have been paid at Stripe since it was
+                # held (confirmed there after payOrder refused it): that money is booked for review.
+                or_(col(Order.payment_status) != st.REVIEW, unmatched.nothing_taken()),
                 Order.created_at < cutoff,
             )
             .order_by(col(Order.created_at))
@@ -130,8 +134,10 @@ def _release_abandoned_reservations(session: Session, deps: OrdersDeps, cutoff: 
 
 
 def _settle_pending(session: Session, deps: OrdersDeps, order_id: uuid.UUID) -> str:
-    order = session.get(Order, order_id)
-    assert order is not None
+    # The order's lock first, before reading it and asking Stripe: on SQLite a transaction that
+    # read, then waited on Stripe while another request committed, could no longer write
+    # ("database is locked") and failed the whole run.
+    order = lifecycle.lock(session, order_id)
     if order.payment_intent_id is not None:
         try:
             intent = deps.payments.retrieve_intent(order.payment_intent_id)

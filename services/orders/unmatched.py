@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import logging
 
-from sqlmodel import Session, select
+from sqlalchemy import ColumnElement, exists
+from sqlmodel import Session, col, select
 
 from services.common.clock import utcnow
 from services.common.errors import Conflict
@@ -19,7 +20,7 @@ from services.orders import ledger
 from services.orders import status as st
 from services.orders.deps import OrdersDeps
 from services.orders.ledger import Entry
-from services.orders.models import Order, Refund
+from services.orders.models import LedgerTransaction, Order, Refund
 from services.orders.payments import Intent
 
 log = logging.getLogger(__name__)
@@ -32,8 +33,19 @@ class PaymentHeldForReview(Conflict):
     keeps_writes = True
 
 
+_REFERENCE_SUFFIX = ":unmatched-payment"
+
+
 def reference(order: Order) -> str:
-    return f"order:{order.id}:unmatched-payment"
+    return f"order:{order.id}{_REFERENCE_SUFFIX}"
+
+
+def nothing_taken() -> ColumnElement[bool]:
+    """SQL for `taken` being empty: no unmatched payment booked on the order."""
+    return ~exists().where(
+        col(LedgerTransaction.order_id) == col(Order.id),
+        col(LedgerTransaction.reference).endswith(_REFERENCE_SUFFIX),
+    )
 
 
 def taken(session: Session, order: Order) -> list[Entry]:

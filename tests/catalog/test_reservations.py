@@ -73,6 +73,22 @@ def test_the_same_key_returns_the_same_reservation_once(client: TestClient, supp
     assert other_lines.status_code == 409 and other_lines.json()["field"] == "idempotency_key"
 
 
+def test_a_refused_reservation_leaves_nothing_and_its_key_reserves_once_stock_arrives(
+    client: TestClient, supplier: dict[str, Any]
+) -> None:
+    part = create_part(client, supplier["id"], on_hand=1)["id"]
+    refused = reserve(client, "order-2b-late", [(part, 2)])
+    assert refused.status_code == 409, refused.text
+    assert client.get("/reservations/order-2b-late", headers=SYSTEM).status_code == 404
+    restocked = client.put(f"/parts/{part}/stock", json={"on_hand": 3}, headers=as_supplier(supplier["id"]))
+    assert restocked.status_code == 200, restocked.text
+
+    again = reserve(client, "order-2b-late", [(part, 2)])
+    assert again.status_code == 201, again.text
+    assert again.json()["status"] == "ACTIVE" and again.json()["lines"] == [{"part_id": part, "quantity": 2}]
+    assert stock(client, part) == (3, 2, 1)
+
+
 def test_commit_takes_units_out_of_stock_and_release_gives_them_back(
     client: TestClient, supplier: dict[str, Any]
 ) -> None:
