@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -40,3 +40,23 @@ def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Databases]:
 def headers_for(role: Role, actor_id: str = "acct-test", supplier_id: str | None = None) -> dict[str, str]:
     """The internal token the gateway would send for this caller."""
     return internal_headers(Actor(id=actor_id, role=role, supplier_id=supplier_id), TEST_INTERNAL_SECRET)
+
+
+class FreshHeaders(Mapping[str, str]):
+    """The gateway's token for a fixed caller, minted on every use: tokens live 60 s and a
+    test session lasts longer."""
+
+    def __init__(self, role: Role, actor_id: str) -> None:
+        self.role, self.actor_id = role, actor_id
+
+    def _now(self) -> dict[str, str]:
+        return headers_for(self.role, actor_id=self.actor_id)
+
+    def __getitem__(self, key: str) -> str:
+        return self._now()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._now())
+
+    def __len__(self) -> int:
+        return 1

@@ -16,13 +16,13 @@ from services.catalog.domain import uscc_check_character
 from services.catalog.models import CatalogTable
 from services.catalog.settings import CatalogSettings
 from services.common.internal_auth import Role
-from tests.conftest import headers_for
+from tests.conftest import FreshHeaders, headers_for
 from tests.databases import Databases, empty_tables
 
-ADMIN = headers_for(Role.ADMIN, actor_id="acct-admin")
-SYSTEM = headers_for(Role.SYSTEM, actor_id="orders-service")
-ANONYMOUS = headers_for(Role.ANONYMOUS, actor_id="anonymous")
-BUYER = headers_for(Role.BUYER, actor_id="acct-buyer")
+ADMIN = FreshHeaders(Role.ADMIN, "acct-admin")
+SYSTEM = FreshHeaders(Role.SYSTEM, "orders-service")
+ANONYMOUS = FreshHeaders(Role.ANONYMOUS, "anonymous")
+BUYER = FreshHeaders(Role.BUYER, "acct-buyer")
 
 _serial = itertools.count(1)
 

@@ -41,31 +41,11 @@ from services.orders.app import create_app as create_orders
 from services.orders.models import OrdersTable
 from services.orders.settings import OrdersSettings
 from services.stack import Served, localstripe
-from tests.conftest import headers_for
+from tests.conftest import FreshHeaders, headers_for
 from tests.databases import Databases, empty_tables
 
 WEBHOOK_SECRET = "whsec_tongnan_orders_tests"
 WEBHOOK_EVENTS = ["payment_intent.succeeded", "payment_intent.payment_failed", "payment_intent.canceled"]
-
-
-class FreshHeaders(Mapping[str, str]):
-    """The gateway's token for a fixed caller, minted on every use: tokens live 60 s and a
-    test session lasts longer."""
-
-    def __init__(self, role: Role, actor_id: str) -> None:
-        self.role, self.actor_id = role, actor_id
-
-    def _now(self) -> dict[str, str]:
-        return headers_for(self.role, actor_id=self.actor_id)
-
-    def __getitem__(self, key: str) -> str:
-        return self._now()[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._now())
-
-    def __len__(self) -> int:
-        return 1
 
 
 ADMIN = FreshHeaders(Role.ADMIN, "acct-admin")
