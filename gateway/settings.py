@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal
+from typing import ClassVar, Literal
 
-from pydantic import Field, IPvAnyNetwork, SecretStr, field_validator, model_validator
-from pydantic_settings import NoDecode, SettingsConfigDict
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import SettingsConfigDict
 
-from services.common.settings import DEVELOPMENT_JWT_SECRET, ServiceSettings, check_production
+from services.common.settings import DEVELOPMENT_JWT_SECRET, ProxyNetworks, ServiceSettings, check_production
 
 
 class GatewaySettings(ServiceSettings):
@@ -50,7 +50,7 @@ class GatewaySettings(ServiceSettings):
 
     # Networks of our own front ends and load balancers (CIDRs or single addresses, comma-separated)
     # whose X-Forwarded-For names the visitor; from any other peer the header is ignored.
-    trusted_proxies: Annotated[tuple[IPvAnyNetwork, ...], NoDecode] = ()
+    trusted_proxies: ProxyNetworks = ()
 
     # Limits on one request and on each caller; see gateway/limits.py.
     max_body_bytes: int = 512 * 1024
@@ -61,11 +61,6 @@ class GatewaySettings(ServiceSettings):
     rate_burst_per_account: int = 120
     rate_per_minute_per_address: float = 300
     rate_burst_per_address: int = 60
-
-    @field_validator("trusted_proxies", mode="before")
-    @classmethod
-    def _comma_separated(cls, value: object) -> object:
-        return [part.strip() for part in value.split(",") if part.strip()] if isinstance(value, str) else value
 
     @model_validator(mode="after")
     def _production_jwt_secret(self) -> GatewaySettings:

@@ -6,13 +6,18 @@ public GraphQL API of the gateway, like any integrator's.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field, IPvAnyNetwork, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from services.common.settings import DEVELOPMENT_STOREFRONT_SECRET, ConfigurationError, check_production
+from services.common.settings import (
+    DEVELOPMENT_STOREFRONT_SECRET,
+    ConfigurationError,
+    ProxyNetworks,
+    check_production,
+)
 
 
 class StorefrontSettings(BaseSettings):
@@ -30,7 +35,7 @@ class StorefrontSettings(BaseSettings):
     # Networks of the load balancers or reverse proxies in front of the storefront (CIDRs or single
     # addresses, comma-separated) whose X-Forwarded-For names the visitor; from any other peer the
     # header is ignored. The visitor's address is passed on to the gateway, which limits each one.
-    trusted_proxies: Annotated[tuple[IPvAnyNetwork, ...], NoDecode] = ()
+    trusted_proxies: ProxyNetworks = ()
     # Cookies only over HTTPS; on by default in production, off on a developer's http://127.0.0.1.
     secure_cookies: bool | None = None
 
@@ -61,11 +66,6 @@ class StorefrontSettings(BaseSettings):
                 raise ValueError("TONGNAN_STOREFRONT_PUBLIC_ORIGIN is a scheme and host, such as https://parts.example")
             self.public_origin = f"{parts.scheme}://{parts.netloc}".lower()
         return self
-
-    @field_validator("trusted_proxies", mode="before")
-    @classmethod
-    def _comma_separated(cls, value: object) -> object:
-        return [part.strip() for part in value.split(",") if part.strip()] if isinstance(value, str) else value
 
     @property
     def stripe_js(self) -> str:

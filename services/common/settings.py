@@ -10,11 +10,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import ClassVar, Literal, TypeVar
+from typing import Annotated, ClassVar, Literal, TypeVar
 from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import (
+    AliasChoices,
+    BeforeValidator,
+    Field,
+    IPvAnyNetwork,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -45,6 +54,15 @@ DEVELOPMENT_VALUES = frozenset(
 MIN_SECRET_BYTES = 32
 STRIPE_TEST_KEY_PREFIXES = ("sk_test_", "pk_test_", "rk_test_")
 DEFAULT_URL_TEMPLATE = "sqlite:///{var_dir}/{service}.db"
+
+
+def _comma_separated(value: object) -> object:
+    return [part.strip() for part in value.split(",") if part.strip()] if isinstance(value, str) else value
+
+
+# Networks of the proxies whose X-Forwarded-For names the visitor: CIDRs or single addresses,
+# comma-separated in the environment (the gateway's and the storefront's setting alike).
+ProxyNetworks = Annotated[tuple[IPvAnyNetwork, ...], NoDecode, BeforeValidator(_comma_separated)]
 
 
 class ConfigurationError(Exception):
