@@ -65,6 +65,11 @@ class Gateway:
             )
             return issue_access_token(account, self.settings.jwt_secret.get_secret_value(), ttl_seconds=600)
 
+    def card(self, stack: Stack, token: str) -> str:
+        """startCardSetup through the API, then what stripe.confirmCardSetup does in the browser."""
+        setup = self.ok("mutation { startCardSetup { clientSecret publishableKey } }", token=token)["startCardSetup"]
+        return confirm_card_setup(stack.localstripe_url, setup["publishableKey"], setup["clientSecret"])
+
     def ok(self, query: str, variables: dict[str, Any] | None = None, *, token: str | None = None) -> Any:
         result = self.gql(query, variables, token=token)
         assert "errors" not in result, result["errors"]
@@ -86,6 +91,16 @@ def gateway(orders_stack: Stack, databases: Databases) -> Iterator[Gateway]:  # 
     empty_tables(databases.engine("gateway"), GatewayTable.metadata)
 
 
+def ddp_to_germany(part_id: str) -> dict[str, Any]:
+    """A quote's input: one unit of the part, delivered duty paid to Germany, in euros."""
+    return {
+        "lines": [{"partId": gid("Part", part_id), "quantity": 1}],
+        "destinationCountry": "DE",
+        "incoterm": "DDP",
+        "currency": "EUR",
+    }
+
+
 def gid(type_name: str, raw: str) -> str:
     from gateway.ids import global_id
 
@@ -104,12 +119,7 @@ def test_buyer_checks_out_ddp_to_germany_and_the_supplier_ships(orders_stack: St
     )["part"]["price"]
     assert converted["currency"] == "EUR" and converted["amount"] > 0
 
-    quote_input = {
-        "lines": [{"partId": gid("Part", part["id"]), "quantity": 1}],
-        "destinationCountry": "DE",
-        "incoterm": "DDP",
-        "currency": "EUR",
-    }
+    quote_input = ddp_to_germany(part["id"])
     quote = gateway.ok(QUOTE, {"input": quote_input}, token=buyer)["createQuote"]
     parts_of_total = ("goods", "coreDeposit", "shipping", "insurance", "duty", "vat")
     assert quote["total"]["amount"] == sum(quote[k]["amount"] for k in parts_of_total)
@@ -123,8 +133,7 @@ def test_buyer_checks_out_ddp_to_germany_and_the_supplier_ships(orders_stack: St
     assert placed["order"]["status"] == "PENDING_PAYMENT"
     assert placed["order"]["total"] == quote["total"]
 
-    setup = gateway.ok("mutation { startCardSetup { clientSecret publishableKey } }", token=buyer)["startCardSetup"]
-    payment_method = confirm_card_setup(orders_stack.localstripe_url, setup["publishableKey"], setup["clientSecret"])
+    payment_method = gateway.card(orders_stack, buyer)
     order_id = placed["order"]["id"]
     paid = gateway.ok(
         "mutation ($o: ID!, $pm: String!) { payOrder(orderId: $o, paymentMethodId: $pm) { id requiresAction } }",
@@ -168,12 +177,7 @@ def _raw(global_or_raw: str) -> str:
 def test_bad_quote_input_names_the_field(orders_stack: Stack, gateway: Gateway) -> None:  # noqa: F811
     part = orders_stack.part(orders_stack.supplier())
     buyer = gateway.account(AccountRole.BUYER)
-    base = {
-        "lines": [{"partId": gid("Part", part["id"]), "quantity": 1}],
-        "destinationCountry": "DE",
-        "incoterm": "DDP",
-        "currency": "EUR",
-    }
+    base = ddp_to_germany(part["id"])
     for change, field in (
         ({"currency": "XXX"}, "currency"),
         ({"destinationCountry": "ZZ"}, "destination_country"),
@@ -189,12 +193,7 @@ def test_bad_quote_input_names_the_field(orders_stack: Stack, gateway: Gateway) 
 def test_a_payment_changed_at_stripe_is_held_for_review_and_says_why(orders_stack: Stack, gateway: Gateway) -> None:  # noqa: F811
     part = orders_stack.part(orders_stack.supplier(), on_hand=3)
     buyer = gateway.account(AccountRole.BUYER)
-    quote_input = {
-        "lines": [{"partId": gid("Part", part["id"]), "quantity": 1}],
-        "destinationCountry": "DE",
-        "incoterm": "DDP",
-        "currency": "EUR",
-    }
+    quote_input = ddp_to_germany(part["id"])
     quote = gateway.ok(QUOTE, {"input": quote_input}, token=buyer)["createQuote"]
     order_id = gateway.ok(PLACE, {"q": quote["id"], "k": f"checkout-{uuid.uuid4()}"}, token=buyer)["placeOrder"][
         "order"
@@ -202,8 +201,7 @@ def test_a_payment_changed_at_stripe_is_held_for_review_and_says_why(orders_stac
     intent_id = orders_stack.order(_raw(order_id))["payment_intent_id"]
     orders_stack.stripe.v1.payment_intents.update(intent_id, params={"amount": 50})
 
-    setup = gateway.ok("mutation { startCardSetup { clientSecret publishableKey } }", token=buyer)["startCardSetup"]
-    payment_method = confirm_card_setup(orders_stack.localstripe_url, setup["publishableKey"], setup["clientSecret"])
+    payment_method = gateway.card(orders_stack, buyer)
     refused = gateway.gql(
         "mutation ($o: ID!, $pm: String!) { payOrder(orderId: $o, paymentMethodId: $pm) { id } }",
         {"o": order_id, "pm": payment_method},
