@@ -68,6 +68,8 @@ def cmd_up(args: argparse.Namespace) -> int:
     orders = settings["orders"]
     assert isinstance(orders, OrdersSettings)
     storefront = load(StorefrontSettings)
+    # Our own nats-server unless TONGNAN_NATS_URL names one.
+    nats_port = None if os.environ.get("TONGNAN_NATS_URL") else int(os.environ.get("TONGNAN_NATS_PORT", "4222"))
     components = plan(
         settings["catalog"],  # type: ignore[arg-type]
         orders,
@@ -75,6 +77,7 @@ def cmd_up(args: argparse.Namespace) -> int:
         settings["gateway"],  # type: ignore[arg-type]
         localstripe_port,
         storefront,
+        nats_port,
     )
     check_ports_free(components)
     for name, service_settings in settings.items():
@@ -84,7 +87,10 @@ def cmd_up(args: argparse.Namespace) -> int:
 
     env = dict(os.environ)
     for c in components:
-        env[c.port_variable] = str(c.port)
+        if c.port:
+            env[c.port_variable] = str(c.port)
+    if nats_port is not None:
+        env["TONGNAN_NATS_URL"] = f"nats://127.0.0.1:{nats_port}"
     for name in ("catalog", "orders", "certification"):
         env[f"TONGNAN_GATEWAY_{name.upper()}_URL"] = f"http://{settings[name].host}:{settings[name].port}"
     gateway = settings["gateway"]
@@ -112,6 +118,12 @@ def cmd_up(args: argparse.Namespace) -> int:
         supervisor.stop()
         print("stopped", flush=True)
     return code
+
+
+def cmd_worker(_: argparse.Namespace) -> int:
+    from services.worker.main import main as worker_main
+
+    return worker_main()
 
 
 def cmd_revision(args: argparse.Namespace) -> int:
@@ -155,6 +167,9 @@ def build_parser() -> argparse.ArgumentParser:
     up = sub.add_parser("up", help="migrate, load demo data and run the whole stack on localhost")
     up.add_argument("--no-demo", action="store_true", help="do not load demo data into empty databases")
     up.set_defaults(func=cmd_up)
+    sub.add_parser(
+        "worker", help="relay events, run the event consumers and the scheduled jobs (several may run)"
+    ).set_defaults(func=cmd_worker)
     sch = sub.add_parser("schema", help="export the gateway's GraphQL SDL (committed as schema.graphql)")
     sch.add_argument("--path", default="schema.graphql")
     sch.add_argument("--check", action="store_true", help="fail if the file differs from the schema")

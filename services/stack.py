@@ -25,6 +25,7 @@ import uvicorn
 from gateway.settings import GatewaySettings
 from services.catalog.settings import CatalogSettings
 from services.certification.settings import CertificationSettings
+from services.common.events import server as nats_server
 from services.orders.settings import OrdersSettings
 from storefront.settings import StorefrontSettings
 
@@ -44,13 +45,20 @@ class Component:
     port: int
     port_variable: str
     argv: list[str]
-    ready_path: str
+    # An HTTP path that answers 200 once ready; None: ready once the port listens (NATS), or at
+    # once for a process without a port (the worker, port 0).
+    ready_path: str | None
     url_path: str = "/"
+    scheme: str = "http"
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{self.scheme}://127.0.0.1:{self.port}"
+
+    @property
+    def url(self) -> str:
+        return self.base_url + self.url_path if self.port else "(no port)"
 
 
 def uvicorn_command(factory: str, host: str, port: int, workers: int = 1, quiet: bool = False) -> list[str]:
@@ -84,8 +92,22 @@ def plan(
     gateway: GatewaySettings,
     localstripe_port: int,
     storefront: StorefrontSettings | None = None,
+    nats_port: int | None = None,
 ) -> list[Component]:
+    """`nats_port`: start our own nats-server there (None: TONGNAN_NATS_URL names one)."""
     components = []
+    if nats_port is not None:
+        components.append(
+            Component(
+                "nats",
+                nats_port,
+                "TONGNAN_NATS_PORT",
+                nats_server.command(nats_port, orders.var_dir / "nats"),
+                ready_path=None,
+                url_path="",
+                scheme="nats",
+            )
+        )
     if orders.environment != "production":
         components.append(
             Component(
@@ -119,6 +141,9 @@ def plan(
                 url_path="/graphql" if name == "gateway" else "/docs",
             )
         )
+    components.append(
+        Component("worker", 0, "", [sys.executable, "-m", "services.cli", "worker"], ready_path=None, url_path="")
+    )
     if storefront is not None:
         components.append(
             Component(
@@ -137,6 +162,8 @@ def plan(
 def check_ports_free(components: Sequence[Component]) -> None:
     seen: dict[int, str] = {}
     for c in components:
+        if not c.port:
+            continue
         if c.port in seen:
             raise StackError(
                 f"port {c.port} is set for both {seen[c.port]} and {c.name}; set {c.port_variable} to another port"
@@ -149,6 +176,12 @@ def check_ports_free(components: Sequence[Component]) -> None:
                 raise StackError(
                     f"port {c.port} ({c.name}) is already in use; set {c.port_variable} to a free port"
                 ) from None
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as probe:
+        probe.settimeout(0.2)
+        return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
 def _stream(prefix: str, pipe: object) -> None:
@@ -167,6 +200,11 @@ class Supervisor:
 
     def start(self) -> None:
         for c in self.components:
+            if c.name == "worker":
+                # Everything else connects to NATS lazily; the worker needs it at once.
+                for other in self.components:
+                    if other.name == "nats":
+                        nats_server.wait_until_listening(other.port)
             c.process = subprocess.Popen(
                 c.argv,
                 env=self.env,
@@ -187,6 +225,10 @@ class Supervisor:
                     assert c.process is not None
                     if c.process.poll() is not None:
                         raise StackError(f"{c.name} exited with code {c.process.returncode} during start-up")
+                    if c.ready_path is None:
+                        if not c.port or _listening(c.port):
+                            pending.remove(c)
+                        continue
                     with contextlib.suppress(httpx.HTTPError):
                         if client.get(c.base_url + c.ready_path).status_code == 200:
                             pending.remove(c)
@@ -246,6 +288,7 @@ PORT_VARIABLES = (
     "TONGNAN_CERTIFICATION_PORT",
     "TONGNAN_LOCALSTRIPE_PORT",
     "TONGNAN_STOREFRONT_PORT",
+    "TONGNAN_NATS_PORT",
 )
 
 
@@ -351,7 +394,7 @@ def read_until_ready(process: subprocess.Popen[str], timeout: float) -> tuple[bo
 
 
 def url_table(components: Sequence[Component]) -> str:
-    rows = [(c.name, c.base_url + c.url_path) for c in components]
+    rows = [(c.name, c.url) for c in components]
     width = max(len(name) for name, _ in rows)
     lines = [f"{'process'.ljust(width)}  url", f"{'-' * width}  {'-' * 40}"]
     lines += [f"{name.ljust(width)}  {url}" for name, url in rows]

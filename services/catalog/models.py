@@ -11,6 +11,7 @@ from sqlmodel import Field, SQLModel
 
 from services.common.clock import UtcDateTime, utcnow
 from services.common.db import service_registry
+from services.common.events.tables import event_tables
 
 
 class CatalogTable(SQLModel, registry=service_registry()):
@@ -189,3 +190,7 @@ class SearchPosting(CatalogTable, table=True):
 def table(model: type[SQLModel]) -> Table:
     """The Core Table of a model (for multi-row inserts and typed column access)."""
     return cast(Table, model.__table__)  # type: ignore[attr-defined]
+
+
+# The catalog's events: its outbox, inbox and dead letters (services/common/events).
+EVENTS = event_tables(CatalogTable.metadata, source="catalog")

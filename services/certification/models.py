@@ -12,6 +12,7 @@ from sqlmodel import Field, SQLModel
 
 from services.common.clock import UtcDateTime, utcnow
 from services.common.db import service_registry
+from services.common.events.tables import event_tables
 from services.common.internal_auth import Actor
 
 
@@ -138,3 +139,7 @@ def _refuse_change(_mapper: Any, _connection: Any, _target: Any) -> None:
 
 event.listen(CertificateEvent, "before_update", _refuse_change)
 event.listen(CertificateEvent, "before_delete", _refuse_change)
+
+
+# Certification's events: its outbox, inbox and dead letters (services/common/events).
+EVENTS = event_tables(CertificationTable.metadata, source="certification")

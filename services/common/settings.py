@@ -54,6 +54,8 @@ DEVELOPMENT_VALUES = frozenset(
 MIN_SECRET_BYTES = 32
 STRIPE_TEST_KEY_PREFIXES = ("sk_test_", "pk_test_", "rk_test_")
 DEFAULT_URL_TEMPLATE = "sqlite:///{var_dir}/{service}.db"
+DEFAULT_NATS_PORT = 4222
+DEFAULT_NATS_URL = f"nats://127.0.0.1:{DEFAULT_NATS_PORT}"
 
 
 def _comma_separated(value: object) -> object:
@@ -189,6 +191,9 @@ class StackSettings(BaseSettings):
     internal_secret: SecretStr = Field(
         SecretStr(DEVELOPMENT_INTERNAL_SECRET), validation_alias=_shared("internal_secret")
     )
+    # The NATS server with JetStream that carries events between services; `tongnan up`
+    # starts its own on TONGNAN_NATS_PORT unless this names one.
+    nats_url: str = Field(DEFAULT_NATS_URL, validation_alias=_shared("nats_url"))
 
     @model_validator(mode="after")
     def _production_internal_secret(self) -> StackSettings:

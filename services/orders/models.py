@@ -16,6 +16,7 @@ from sqlmodel import Field, SQLModel
 
 from services.common.clock import UtcDateTime, utcnow
 from services.common.db import service_registry
+from services.common.events.tables import event_tables
 
 
 class OrdersTable(SQLModel, registry=service_registry()):
@@ -369,3 +370,7 @@ class WebhookAttempt(OrdersTable, table=True):
     status_code: int | None = None
     error: str | None = Field(default=None, max_length=300)
     duration_ms: int
+
+
+# The orders service's events: its outbox, inbox and dead letters (services/common/events).
+EVENTS = event_tables(OrdersTable.metadata, source="orders")

@@ -1,0 +1,105 @@
+"""The three event tables each service database holds: its outbox, its inbox, its dead letters.
+
+They are SQLAlchemy Core tables added to a service's own MetaData by `event_tables`, so the
+service's migrations create them beside its other tables and its transactions write them.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, Integer, MetaData, String, Table, Text, insert
+from sqlalchemy.orm import Session
+
+from services.common.clock import UtcDateTime, utcnow
+from services.common.events.types import EVENT_VERSIONS, subject_for
+
+
+@dataclass(frozen=True)
+class EventTables:
+    """One service's event tables; `record` writes an event in the caller's transaction."""
+
+    source: str
+    outbox: Table
+    inbox: Table
+    dead_letter: Table
+
+    def record(
+        self,
+        session: Session,
+        event_type: str,
+        *,
+        aggregate_id: str | uuid.UUID,
+        data: dict[str, Any],
+        occurred_at: datetime | None = None,
+    ) -> str:
+        """Write one event beside the change it describes: it is committed exactly when the
+        change is, and rolled back with it. The relay publishes it afterwards. Returns its id."""
+        if event_type not in EVENT_VERSIONS:
+            raise ValueError(f"unknown event type {event_type!r}")
+        event_id = str(uuid.uuid4())
+        when = occurred_at or utcnow()
+        envelope = {
+            "id": event_id,
+            "type": event_type,
+            "version": EVENT_VERSIONS[event_type],
+            "source": self.source,
+            "aggregate_id": str(aggregate_id),
+            "occurred_at": when.isoformat(),
+            "data": data,
+        }
+        session.execute(
+            insert(self.outbox).values(
+                message_id=event_id, subject=subject_for(event_type), envelope=envelope, created_at=when
+            )
+        )
+        return event_id
+
+    def record_replay(self, session: Session, subject: str, envelope: dict[str, Any], message_id: str) -> None:
+        """An already published event sent again on `subject` (a dead letter's replay)."""
+        session.execute(
+            insert(self.outbox).values(message_id=message_id, subject=subject, envelope=envelope, created_at=utcnow())
+        )
+
+
+def event_tables(metadata: MetaData, *, source: str) -> EventTables:
+    outbox = Table(
+        "outbox_event",
+        metadata,
+        # Publication order: rows are published in `seq` order, so one aggregate's events reach
+        # the stream in the order their transactions wrote them.
+        Column("seq", Integer, primary_key=True, autoincrement=True),
+        # The JetStream message id (`Nats-Msg-Id`): the server drops a second publish of it.
+        Column("message_id", String(80), nullable=False, unique=True),
+        Column("subject", String(200), nullable=False),
+        Column("envelope", JSON, nullable=False),
+        Column("created_at", UtcDateTime, nullable=False),
+        Column("published_at", UtcDateTime, nullable=True),
+        Index("ix_outbox_event_unpublished", "published_at", "seq"),
+    )
+    inbox = Table(
+        "inbox_event",
+        metadata,
+        Column("consumer", String(80), primary_key=True),
+        Column("event_id", String(80), primary_key=True),
+        Column("applied_at", UtcDateTime, nullable=False, default=utcnow),
+        Index("ix_inbox_event_applied_at", "applied_at"),
+    )
+    dead_letter = Table(
+        "dead_letter",
+        metadata,
+        Column("id", String(36), primary_key=True),
+        Column("consumer", String(80), nullable=False),
+        Column("event_id", String(80), nullable=False),
+        Column("event_type", String(80), nullable=False),
+        Column("envelope", JSON, nullable=False),
+        Column("error", Text, nullable=False),
+        Column("deliveries", Integer, nullable=False),
+        Column("failed_at", UtcDateTime, nullable=False),
+        Column("replayed_at", UtcDateTime, nullable=True),
+        Index("ix_dead_letter_consumer_failed_at", "consumer", "failed_at"),
+    )
+    return EventTables(source=source, outbox=outbox, inbox=inbox, dead_letter=dead_letter)

@@ -1,0 +1,1 @@
+"""`tongnan worker`: the outbox relays, the event consumers and the scheduled jobs."""

@@ -1,0 +1,108 @@
+"""The worker process: relays every service's outbox, runs every consumer and the clock.
+
+Several workers may run at once: relays lock the rows they publish, consumers share their
+durable JetStream consumers, and the clock hands each tick to one worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Coroutine
+from typing import Any
+
+from services.catalog.models import EVENTS as CATALOG_EVENTS
+from services.certification.models import EVENTS as CERTIFICATION_EVENTS
+from services.common.events import ConsumerRunner, OutboxRelay
+from services.common.events.streams import connect, ensure_streams
+from services.orders.models import EVENTS as ORDERS_EVENTS
+from services.worker.clock import Clock, Job
+from services.worker.context import WorkerContext
+from services.worker.jobs import scheduled_jobs
+from services.worker.reactions import Reaction, reactions
+
+log = logging.getLogger(__name__)
+
+OUTBOXES = (("catalog", CATALOG_EVENTS), ("certification", CERTIFICATION_EVENTS), ("orders", ORDERS_EVENTS))
+
+
+class Worker:
+    def __init__(
+        self,
+        context: WorkerContext,
+        *,
+        relays: bool = True,
+        consumers: list[Reaction] | None = None,
+        jobs: list[Job] | None = None,
+    ) -> None:
+        self.context = context
+        self.with_relays = relays
+        self.reaction_list = consumers
+        self.job_list = jobs
+        self.relays: list[OutboxRelay] = []
+        self.runners: list[ConsumerRunner] = []
+        self.clock: Clock | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def start(self) -> None:
+        context = self.context
+        context.nc = await connect(context.worker.nats_url, name="tongnan-worker")
+        context.js = context.nc.jetstream()
+        await ensure_streams(context.js)
+        if self.with_relays:
+            self.relays = [OutboxRelay(context.engine(service), tables, context.js) for service, tables in OUTBOXES]
+        chosen = reactions(context) if self.reaction_list is None else self.reaction_list
+        self.runners = [
+            ConsumerRunner(reaction.subscription, context.engine(reaction.service), reaction.tables, context.js)
+            for reaction in chosen
+        ]
+        for runner in self.runners:
+            await runner.start()
+        jobs = scheduled_jobs(context) if self.job_list is None else self.job_list
+        self.clock = Clock(context.js, jobs) if jobs else None
+        self._spawn(*(relay.run_forever() for relay in self.relays))
+        self._spawn(*(runner.run_forever() for runner in self.runners))
+        if self.clock is not None:
+            self._spawn(self.clock.run_forever())
+
+    def _spawn(self, *coroutines: Coroutine[Any, Any, None]) -> None:
+        self._tasks.extend(asyncio.create_task(coroutine) for coroutine in coroutines)
+
+    async def stop(self) -> None:
+        for relay in self.relays:
+            relay.stop()
+        for runner in self.runners:
+            runner.stop()
+        if self.clock is not None:
+            self.clock.stop()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError):
+                await asyncio.wait_for(task, timeout=5)
+        self._tasks.clear()
+        if self.context.nc is not None:
+            with contextlib.suppress(Exception):
+                await self.context.nc.close()
+            self.context.nc = None
+
+
+async def serve(context: WorkerContext) -> None:
+    worker = Worker(context)
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stopping.set)
+    await worker.start()
+    log.info("worker running: %d relays, %d consumers", len(worker.relays), len(worker.runners))
+    try:
+        await stopping.wait()
+    finally:
+        await worker.stop()
+        context.close()
+
+
+def main() -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    asyncio.run(serve(WorkerContext.from_environment()))
+    return 0

@@ -1,0 +1,74 @@
+"""The outbox, the relay and a consumer on a real nats-server: each event applied once."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, func, insert, select
+from sqlmodel import Session
+
+from services.catalog.models import EVENTS
+from services.common.db import make_engine
+from services.common.events import ConsumerRunner, Event, OutboxRelay, Subscription
+from services.common.events.streams import connect, ensure_streams
+from services.common.migrations import upgrade
+from tests.databases import Databases
+
+scratch = MetaData()
+applied = Table("applied_event", scratch, Column("n", Integer, primary_key=True), Column("event_id", String(80)))
+
+
+@pytest.fixture
+def engine(databases: Databases) -> Iterator[Engine]:
+    # A database of its own: the scratch table would otherwise drift the shared catalog schema.
+    url = databases.fresh("catalog")
+    upgrade("catalog", url)
+    engine = make_engine(url)
+    scratch.create_all(engine)
+    yield engine
+    engine.dispose()
+
+
+def record(engine: Engine, count: int) -> None:
+    with Session(engine) as session:
+        for n in range(count):
+            EVENTS.record(session, "stock.changed", aggregate_id=uuid.uuid4(), data={"n": n})
+        session.commit()
+
+
+def apply(session: Session, event: Event) -> None:
+    session.execute(insert(applied).values(n=event.data["n"], event_id=event.id))
+
+
+def test_every_event_is_applied_once_even_when_published_twice(engine: Engine, nats_url: str) -> None:
+    async def scenario() -> tuple[int, int]:
+        nc = await connect(nats_url, "test")
+        js = nc.jetstream()
+        await ensure_streams(js)
+        record(engine, 50)
+        relay = OutboxRelay(engine, EVENTS, js)
+        assert await relay.run_once() == 50
+        # A relay that died before marking its rows: the same rows go out again.
+        with engine.begin() as connection:
+            connection.execute(EVENTS.outbox.update().values(published_at=None))
+        assert await relay.run_once() == 50
+        runner = ConsumerRunner(Subscription("test-apply", ["stock.changed"], apply), engine, EVENTS, js)
+        task = asyncio.create_task(runner.run_forever())
+        for _ in range(100):
+            if runner.applied >= 50:
+                break
+            await asyncio.sleep(0.05)
+        # Redeliver everything: the inbox keeps it from being applied again.
+        runner.stop()
+        await task
+        await nc.close()
+        with engine.connect() as connection:
+            rows = connection.execute(select(func.count()).select_from(applied)).scalar_one()
+            distinct = connection.execute(select(func.count(applied.c.n.distinct()))).scalar_one()
+        return rows, distinct
+
+    rows, distinct = asyncio.run(scenario())
+    assert (rows, distinct) == (50, 50)
