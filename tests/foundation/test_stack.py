@@ -176,7 +176,7 @@ def test_localstripe_is_part_of_the_stack_except_in_production(
         StorefrontSettings(),
     )
     names = [c.name for c in components]
-    assert names[-5:] == ["catalog", "certification", "orders", "gateway", "storefront"]
+    assert names[-6:] == ["catalog", "certification", "orders", "gateway", "worker", "storefront"]
     assert ("localstripe" in names) is (environment != "production")
     assert not any("localstripe" in " ".join(c.argv) for c in components if environment == "production")
 
