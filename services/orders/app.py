@@ -13,7 +13,6 @@ from services.orders.conversions import router as conversions_router
 from services.orders.deps import OrdersDeps
 from services.orders.settings import OrdersSettings
 from services.orders.webhook_api import router as webhook_router
-from services.orders.webhook_delivery import WebhookDeliverer, stop
 
 DESCRIPTION = """\
 Quotes with landed cost and locked FX, orders and their stock saga, Stripe payments and
@@ -57,23 +56,15 @@ def create_app(settings: OrdersSettings | None = None) -> FastAPI:
     deps = OrdersDeps.build(settings)
     tasks: set[asyncio.Task[None]] = set()
 
-    delivery: list[tuple[asyncio.Task[None], WebhookDeliverer]] = []
-
     async def startup(app: FastAPI) -> None:
         if settings.environment == "development" and settings.register_localstripe_webhook:
             task = asyncio.create_task(register_with_localstripe(settings))
             tasks.add(task)
             task.add_done_callback(tasks.discard)
-        if settings.webhook_delivery_enabled:
-            deliverer = WebhookDeliverer(app.state.engine, settings)
-            delivery.append((asyncio.create_task(deliverer.run_forever()), deliverer))
 
     async def shutdown(_: FastAPI) -> None:
         for task in tasks:
             task.cancel()
-        for task, deliverer in delivery:
-            await stop(task, deliverer)
-        delivery.clear()
         deps.close()
 
     app = build_service_app(

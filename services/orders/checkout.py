@@ -163,7 +163,7 @@ def place_order(session: Session, actor: Actor, data: OrderCreate, deps: OrdersD
     order.payment_intent_id = intent.id
     order.client_secret = intent.client_secret
     session.add(order)
-    outbox.record(session, outbox.ORDER_CREATED, order)
+    outbox.record(session, outbox.ORDER_PLACED, order)
     return order, True
 
 

@@ -167,5 +167,5 @@ def decide(
     if credit_fen:
         line.supplier_payable_fen += credit_fen
         session.add(line)
-    outbox.record_core_return(session, outbox.CORE_RETURN_RECEIVED, order, core)
+    outbox.record_core_return(session, outbox.CORE_RETURN_RESOLVED, order, core)
     return core

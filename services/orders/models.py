@@ -280,29 +280,7 @@ class SettlementBatch(OrdersTable, table=True):
     created_at: datetime = _now_field()
 
 
-# --- Outbox and webhooks to integrators ----------------------------------------------------
-
-
-class OrderEvent(OrdersTable, table=True):
-    """The outbox: one row per order event, written in the transaction that changed the order,
-    so an event exists exactly when its change was committed. The deliverer fans each event out
-    to the matching subscriptions (`dispatched_at` set once that is done)."""
-
-    __tablename__ = "order_events"
-    __table_args__ = (Index("ix_order_events_dispatched_created", "dispatched_at", "created_at"),)
-
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-    type: str = Field(max_length=40)
-    order_id: uuid.UUID = Field(foreign_key="orders.id", index=True)
-    buyer_id: str = Field(max_length=100, description="the order's buyer: who may receive it")
-    supplier_ids: list[str] = Field(
-        default_factory=list,
-        sa_column=Column(JSON, nullable=False),
-        description="the suppliers concerned: they receive it too, with their own lines only",
-    )
-    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    created_at: datetime = _now_field()
-    dispatched_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+# --- Webhooks to integrators --------------------------------------------------------------
 
 
 class WebhookSubscription(OrdersTable, table=True):
@@ -336,7 +314,8 @@ DELIVERY_PENDING, DELIVERY_DELIVERED, DELIVERY_FAILED, DELIVERY_CANCELLED = (
 
 
 class WebhookDelivery(OrdersTable, table=True):
-    """One event to one subscription: retried until the endpoint answers 2xx or attempts run out."""
+    """One event to one subscription: retried until the endpoint answers 2xx or attempts run out.
+    The event is in the event outbox (`EVENTS`), which the webhook sender consumes."""
 
     __tablename__ = "webhook_deliveries"
     __table_args__ = (
@@ -345,7 +324,7 @@ class WebhookDelivery(OrdersTable, table=True):
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-    event_id: uuid.UUID = Field(foreign_key="order_events.id")
+    event_id: uuid.UUID
     subscription_id: uuid.UUID = Field(foreign_key="webhook_subscriptions.id", index=True)
     status: str = Field(
         max_length=20, description="PENDING, DELIVERED, FAILED (attempts exhausted) or CANCELLED (unsubscribed)"

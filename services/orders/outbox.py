@@ -1,12 +1,13 @@
-"""The transactional outbox of order events.
+"""Order events, written to the orders service's outbox (`services.common.events`).
 
-`record` adds one `OrderEvent` row in the caller's transaction, beside the change it reports:
-the event is committed exactly when the change is, and rolled back with it. The deliverer
-(`webhook_delivery`) reads the rows afterwards and sends them to the subscribed endpoints.
+`record` writes one event in the caller's transaction, beside the change it reports: the event
+is committed exactly when the change is, and rolled back with it. The worker's relay publishes
+it on `tongnan.<type>`; the webhook sender (`webhook_delivery`) is one of its consumers.
 
-An event's payload is a snapshot of the order at that moment, without prices of the lines;
-`data_for` cuts it down to what the receiving subscription may see (a supplier: its own lines,
-not the buyer's payment).
+An order event's `data` is a snapshot of the order at that moment (without prices of the
+lines), its recipients (`buyer_id`, `supplier_ids`: who may be told about it) and its
+event-specific parts (a refund, a core return, a reason). `data_for` cuts it down to what a
+receiving webhook subscription may see (a supplier: its own lines, not the buyer's payment).
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from services.orders.models import CoreReturn, Order, OrderEvent, OrderLine, Refund
+from services.orders.models import EVENTS, CoreReturn, Order, OrderLine, Refund, SettlementBatch
 
-ORDER_CREATED = "order.created"
+ORDER_PLACED = "order.placed"
 ORDER_PAID = "order.paid"
 ORDER_SHIPPED = "order.shipped"
 ORDER_DELIVERED = "order.delivered"
@@ -27,10 +28,12 @@ ORDER_COMPLETED = "order.completed"
 ORDER_CANCELLED = "order.cancelled"
 ORDER_REFUNDED = "order.refunded"
 CORE_RETURN_REQUESTED = "core_return.requested"
-CORE_RETURN_RECEIVED = "core_return.received"
+CORE_RETURN_RESOLVED = "core_return.resolved"
+PAYOUT_CREATED = "payout.created"
 
-EVENT_TYPES: tuple[str, ...] = (
-    ORDER_CREATED,
+# The order and core return events, as the backbone names them.
+ORDER_EVENT_TYPES: tuple[str, ...] = (
+    ORDER_PLACED,
     ORDER_PAID,
     ORDER_SHIPPED,
     ORDER_DELIVERED,
@@ -38,8 +41,21 @@ EVENT_TYPES: tuple[str, ...] = (
     ORDER_CANCELLED,
     ORDER_REFUNDED,
     CORE_RETURN_REQUESTED,
-    CORE_RETURN_RECEIVED,
+    CORE_RETURN_RESOLVED,
 )
+
+# Integrators subscribed to these names before the backbone had its own; a webhook keeps them,
+# so no subscription, and no receiver, has to change.
+WEBHOOK_NAMES = {ORDER_PLACED: "order.created", CORE_RETURN_RESOLVED: "core_return.received"}
+
+
+def webhook_type(event_type: str) -> str:
+    """The type an integrator's webhook names this event by."""
+    return WEBHOOK_NAMES.get(event_type, event_type)
+
+
+# What a webhook subscription may ask for: every order event, by its webhook name.
+EVENT_TYPES: tuple[str, ...] = tuple(webhook_type(t) for t in ORDER_EVENT_TYPES)
 ALL_EVENTS = "*"
 
 # The order status an event reports when the status changes (status.change records these).
@@ -53,6 +69,8 @@ BY_STATUS = {
 
 # What a supplier's endpoint does not get: the buyer's payment, like its view of the order.
 BUYER_ONLY_ORDER_KEYS = ("total", "refunded")
+# Who may be told about an order event: the backbone's consumers read them, webhooks leave them out.
+RECIPIENT_KEYS = ("buyer_id", "supplier_ids")
 
 
 def _money(amount: int, currency: str) -> dict[str, Any]:
@@ -125,40 +143,53 @@ def record(
     *,
     suppliers: Iterable[uuid.UUID | str] | None = None,
     **data: Any,
-) -> OrderEvent:
-    """Write one event about `order` in the current transaction.
+) -> str:
+    """Write one event about `order` in the current transaction; returns its id.
 
-    `suppliers` are the supplier ids that receive it; by default every supplier with a line on
-    the order. `data` adds event-specific parts beside `order` (a refund, a core return, a reason).
+    `suppliers` are the supplier ids that may be told about it; by default every supplier with
+    a line on the order. `data` adds event-specific parts beside `order` (a refund, a core
+    return, a reason).
     """
-    assert event_type in EVENT_TYPES, event_type
+    if event_type not in ORDER_EVENT_TYPES:
+        raise ValueError(f"{event_type!r} is not an order event")
     session.flush()  # the lines and the order as this transaction left them
     lines = list(
         session.scalars(select(OrderLine).where(OrderLine.order_id == order.id).order_by(col(OrderLine.line_no)))
     )
     concerned = suppliers if suppliers is not None else (line.supplier_id for line in lines)
-    event = OrderEvent(
-        type=event_type,
-        order_id=order.id,
-        buyer_id=order.buyer_id,
-        supplier_ids=sorted({str(s) for s in concerned}),
-        payload={"order": order_snapshot(order, lines), **data},
-    )
-    session.add(event)
-    session.flush()
-    return event
+    payload = {
+        "order": order_snapshot(order, lines),
+        "buyer_id": order.buyer_id,
+        "supplier_ids": sorted({str(s) for s in concerned}),
+        **data,
+    }
+    return EVENTS.record(session, event_type, aggregate_id=order.id, data=payload)
 
 
-def record_core_return(session: Session, event_type: str, order: Order, core: CoreReturn) -> OrderEvent:
+def record_core_return(session: Session, event_type: str, order: Order, core: CoreReturn) -> str:
     """A core return's event goes to the buyer and to the supplier of its line only."""
     return record(session, event_type, order, suppliers=[core.supplier_id], core_return=core_return_snapshot(core))
 
 
-def data_for(payload: dict[str, Any], *, role: str, supplier_id: str | None) -> dict[str, Any]:
-    """The event's data as the subscription's owner may see it: a supplier gets its own lines
-    and none of the buyer's payment; a buyer and an admin get all of it."""
+def record_payout(session: Session, batch: SettlementBatch) -> str:
+    """A settlement batch: what one supplier is paid, in fen, for the lines delivered by `cutoff`."""
+    data = {
+        "batch_id": str(batch.id),
+        "supplier_id": str(batch.supplier_id),
+        "amount": _money(batch.total_fen, batch.currency),
+        "line_count": batch.line_count,
+        "cutoff": _iso(batch.cutoff),
+    }
+    return EVENTS.record(session, PAYOUT_CREATED, aggregate_id=batch.id, data=data)
+
+
+def data_for(data: dict[str, Any], *, role: str, supplier_id: str | None) -> dict[str, Any]:
+    """The event's data as a webhook subscription's owner may see it: without the recipients;
+    a supplier gets its own lines and none of the buyer's payment; a buyer and an admin get the
+    whole order."""
+    seen = {k: v for k, v in data.items() if k not in RECIPIENT_KEYS}
     if role != "SUPPLIER":
-        return payload
-    order = {k: v for k, v in payload["order"].items() if k not in BUYER_ONLY_ORDER_KEYS}
+        return seen
+    order = {k: v for k, v in seen["order"].items() if k not in BUYER_ONLY_ORDER_KEYS}
     order["lines"] = [line for line in order["lines"] if line["supplier_id"] == supplier_id]
-    return {**payload, "order": order}
+    return {**seen, "order": order}

@@ -55,16 +55,14 @@ class OrdersSettings(ServiceSettings):
     core_return_window_days: int = Field(default=90, ge=1, le=730)
     settlement_hold_days: int = Field(default=14, ge=0, le=365)
 
-    # Webhooks to integrators: the deliverer polls the outbox in the app's lifespan (off where a
-    # test drives it by hand); a failed attempt is retried after base * 2^(n-1) s, at most max_delay.
-    webhook_delivery_enabled: bool = True
-    webhook_poll_seconds: float = Field(default=1.0, gt=0, le=60)
+    # Webhooks to integrators: the worker's webhook sender consumes the order events; a failed
+    # attempt is retried after base * 2^(n-1) s, at most max_delay, until max_attempts.
     webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
     webhook_max_attempts: int = Field(default=12, ge=1, le=30)
     webhook_retry_base_seconds: float = Field(default=30.0, gt=0, le=3600)
     webhook_retry_max_delay_seconds: float = Field(default=3600.0, gt=0, le=86_400)
-    # Order events, their deliveries and attempts are kept this long once every delivery is
-    # finished (30 days, as Stripe keeps its events), then deleted.
+    # Finished deliveries and their attempts are kept this long (30 days, as Stripe keeps its
+    # events), then deleted.
     webhook_retention_days: int = Field(default=30, ge=1, le=3650)
 
     @model_validator(mode="after")

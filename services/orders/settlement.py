@@ -23,7 +23,7 @@ from services.common import csvfile
 from services.common.clock import utcnow
 from services.common.errors import BadInput, Forbidden, NotFound
 from services.common.internal_auth import Actor, Role
-from services.orders import ledger, pain001
+from services.orders import ledger, outbox, pain001
 from services.orders import status as st
 from services.orders.deps import OrdersDeps
 from services.orders.ledger import Entry
@@ -88,6 +88,7 @@ def run(session: Session, actor: Actor, deps: OrdersDeps, *, now: datetime | Non
             description=f"CNY payout batch {batch.id} to supplier {supplier_id}",
             entries=[Entry(ledger.supplier_payable(supplier_id), "CNY", total), Entry(ledger.BANK_CNY, "CNY", -total)],
         )
+        outbox.record_payout(session, batch)
         batches.append(batch)
     session.flush()
     return batches

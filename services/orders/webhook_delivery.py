@@ -1,16 +1,20 @@
 """Delivery of order events to integrators' endpoints: signed POSTs, retried, at least once.
 
-A pass (`WebhookDeliverer.run_once`) does three things, each its own short transaction:
+The sender is a consumer of the event backbone (`Subscription` "orders-webhooks", run by the
+worker). For each order or core return event it:
 
-1. fan-out: every event of the outbox not yet dispatched gets one delivery per active
-   subscription that may see it and asked for its type (subscribed before the event);
-2. claim: due deliveries are leased by a conditional update (the lease is a later
-   `next_attempt_at`), so several processes never send the same attempt twice;
-3. after the POSTs (outside any transaction): each attempt is recorded; a 2xx delivers, anything
-   else is retried after `base * 2^(attempt-1)` seconds (capped) until the attempts run out.
+1. fans the event out: one delivery per active subscription that may see it (its buyer, the
+   suppliers concerned, admins) and asked for its type, made before the event; the same fan-out
+   again finds the same deliveries;
+2. claims the event's deliveries still to be sent by a conditional update (a lease in
+   `next_attempt_at`), so two workers never send the same attempt twice;
+3. POSTs them (outside any transaction) and records each attempt: a 2xx delivers, anything
+   else waits `base * 2^(attempt-1)` seconds (capped) until the attempts run out;
+4. if a delivery is still to be sent, fails the event, which the consumer naks with that same
+   delay: the redelivery sends only what is not delivered yet.
 
-A process that dies mid-send leaves its lease to expire: the delivery is sent again, with the
-same event id, which is why receivers de-duplicate on `Tongnan-Event-Id`.
+A worker that dies mid-send leaves its lease and its message to expire: the delivery is sent
+again, with the same event id, which is why receivers de-duplicate on `Tongnan-Event-Id`.
 
 The body is `{"id", "type", "created_at", "data"}`; the `Tongnan-Signature` header is
 `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>" under the subscription's secret>`, as
@@ -20,14 +24,14 @@ Stripe signs its webhooks. `verify_signature` is what a receiver runs.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import hmac
 import json
 import logging
 import time
 import uuid
-from collections import defaultdict
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -38,22 +42,23 @@ from sqlmodel import Session, col, select
 
 from services.common.clock import utcnow
 from services.common.db import session_scope
+from services.common.events import Event, Subscription
 from services.orders.models import (
     DELIVERY_DELIVERED,
     DELIVERY_FAILED,
     DELIVERY_PENDING,
-    OrderEvent,
     WebhookAttempt,
     WebhookDelivery,
     WebhookSubscription,
 )
-from services.orders.outbox import ALL_EVENTS, data_for
+from services.orders.outbox import ALL_EVENTS, ORDER_EVENT_TYPES, data_for, webhook_type
 from services.orders.settings import OrdersSettings
 from services.orders.webhook_network import PinnedNetwork, PinnedTransport, RefusedAddress, Resolver, system_resolver
 from services.orders.webhook_subscriptions import turn_off
 
 log = logging.getLogger(__name__)
 
+CONSUMER = "orders-webhooks"
 SIGNATURE_HEADER = "Tongnan-Signature"
 EVENT_ID_HEADER = "Tongnan-Event-Id"
 EVENT_TYPE_HEADER = "Tongnan-Event-Type"
@@ -61,17 +66,20 @@ ATTEMPT_HEADER = "Tongnan-Delivery-Attempt"
 USER_AGENT = "Tongnan-Webhooks/1.0"
 DEFAULT_TOLERANCE_SECONDS = 300
 
-BATCH = 50
-# One endpoint's events go one after the other within a pass, at most this many, so a pass
-# lasts at most PER_ENDPOINT timeouts, well inside the lease.
-PER_ENDPOINT = 5
-# How often a pass also deletes what is past the retention.
+# Events a worker sends at once. Each is fetched only when it can start, so none waits past
+# its lease behind the others.
+CONCURRENCY = 16
+# How often a worker also deletes deliveries past the retention.
 PRUNE_EVERY = timedelta(minutes=10)
+PRUNE_BATCH = 500
 # Deliveries failed in a row (each after every retry) before a subscription is turned off.
 DEAD_AFTER = 5
-# A claimed delivery is left alone this long past the longest a pass can take before another
-# pass may take it (a process that died mid-send).
+# A claimed delivery is left alone this long past the longest a POST can take before another
+# worker may take it (one that died mid-send); the event's message waits as long.
 LEASE_MARGIN_SECONDS = 60
+# A redelivery may come a hair before the delay recorded with the failed attempt (clocks of
+# two hosts): the delivery is due this much early.
+DUE_SLACK = timedelta(seconds=2)
 
 
 # --- signatures --------------------------------------------------------------------------------
@@ -121,13 +129,13 @@ def verify_signature(
 # --- what is sent ------------------------------------------------------------------------------
 
 
-def event_body(event: OrderEvent, subscription: WebhookSubscription) -> bytes:
+def event_body(event: Event, subscription: WebhookSubscription) -> bytes:
     supplier = str(subscription.supplier_id) if subscription.supplier_id else None
     document = {
-        "id": str(event.id),
-        "type": event.type,
-        "created_at": event.created_at.isoformat(),
-        "data": data_for(event.payload, role=subscription.role, supplier_id=supplier),
+        "id": event.id,
+        "type": webhook_type(event.type),
+        "created_at": event.occurred_at.isoformat(),
+        "data": data_for(event.data, role=subscription.role, supplier_id=supplier),
     }
     return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
 
@@ -163,19 +171,35 @@ class Outcome:
         return self.status_code is not None and 200 <= self.status_code < 300
 
 
+class DeliveriesPending(Exception):
+    """Some of an event's deliveries are to be tried again: the consumer naks the event."""
+
+
 def _rowcount(result: Any) -> int:
     return int(cast("CursorResult[Any]", result).rowcount)
 
 
-class WebhookDeliverer:
-    def __init__(self, engine: Engine, settings: OrdersSettings, *, resolve: Resolver = system_resolver) -> None:
-        """`resolve`: how endpoint names become addresses (tests give their own)."""
+class WebhookSender:
+    def __init__(
+        self,
+        engine: Engine,
+        settings: OrdersSettings,
+        *,
+        resolve: Resolver = system_resolver,
+        now: Callable[[], datetime] = utcnow,
+    ) -> None:
+        """`resolve`: how endpoint names become addresses; `now`: the clock (tests give their own)."""
         self.engine = engine
         self.settings = settings
+        self.now = now
+        self.sent = 0
         self._pruned_at: datetime | None = None
+        # One order's events go out in the order they came, within a worker (see `handle`).
+        self._order_locks: dict[str, asyncio.Lock] = {}
+        self._order_waiters: dict[str, int] = {}
         # Every connection goes to an address checked for it (see webhook_network).
         network = PinnedNetwork(production=settings.environment == "production", resolve=resolve)
-        limits = httpx.Limits(max_connections=BATCH, max_keepalive_connections=10)
+        limits = httpx.Limits(max_connections=CONCURRENCY * 4, max_keepalive_connections=CONCURRENCY)
         self.client = httpx.AsyncClient(
             transport=PinnedTransport(network, limits=limits),
             timeout=httpx.Timeout(settings.webhook_timeout_seconds),
@@ -187,145 +211,103 @@ class WebhookDeliverer:
     async def aclose(self) -> None:
         await self.client.aclose()
 
-    # --- the loop --------------------------------------------------------------------------
+    @property
+    def lease(self) -> timedelta:
+        return timedelta(seconds=self.settings.webhook_timeout_seconds + LEASE_MARGIN_SECONDS)
 
-    async def run_forever(self) -> None:
-        while True:
-            try:
-                sent = await self.run_once()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("webhook delivery pass failed; trying again")
-                sent = 0
-            if sent < BATCH:  # a full batch: more may be due at once
-                await asyncio.sleep(self.settings.webhook_poll_seconds)
+    def subscription(self) -> Subscription:
+        """The durable consumer: every order and core return event, redelivered after the same
+        delays as a failed attempt waits, as many times as a delivery has attempts."""
+        attempts = self.settings.webhook_max_attempts
+        return Subscription(
+            name=CONSUMER,
+            event_types=ORDER_EVENT_TYPES,
+            handler=self.handle,
+            max_deliveries=attempts,
+            backoff=[backoff(n, self.settings).total_seconds() for n in range(1, max(attempts, 2))],
+            ack_wait_seconds=self.lease.total_seconds(),
+            batch=CONCURRENCY,
+            concurrency=CONCURRENCY,
+        )
 
-    async def run_once(self, now: datetime | None = None) -> int:
-        """One pass at `now` (default: the clock); returns the number of POSTs made."""
-        at = now or utcnow()
-        if self._pruned_at is None or at - self._pruned_at >= PRUNE_EVERY:
-            await asyncio.to_thread(self.prune, at)
-            self._pruned_at = at
-        await asyncio.to_thread(self.dispatch, at)
-        due = await asyncio.to_thread(self.claim_due, at)
-        if not due:
-            return 0
-        # Endpoints in parallel; one endpoint's events one after the other, oldest first, so a
-        # pass does not deliver them out of order (a retry still may: receivers go by created_at).
-        queues: dict[uuid.UUID, list[Due]] = defaultdict(list)
-        for d in due:
-            queues[d.subscription_id].append(d)
-        sent = await asyncio.gather(*(self._send_in_order(queue) for queue in queues.values()))
-        await asyncio.to_thread(self.record, [outcome for outcomes in sent for outcome in outcomes], at)
-        return len(due)
+    # --- one event -------------------------------------------------------------------------
 
-    async def _send_in_order(self, queue: list[Due]) -> list[Outcome]:
-        return [await self._send(d) for d in queue]
+    async def handle(self, event: Event) -> None:
+        """Sends what of `event` is still to be sent; raises DeliveriesPending while some of it
+        is to be tried again."""
+        async with self._in_order(event.aggregate_id):
+            now = self.now()
+            if self._pruned_at is None or now - self._pruned_at >= PRUNE_EVERY:
+                self._pruned_at = now
+                await asyncio.to_thread(self.prune, now)
+            due = await asyncio.to_thread(self.claim, event, now)
+            outcomes = await asyncio.gather(*(self._send(d) for d in due))
+            self.sent += len(outcomes)
+            pending = await asyncio.to_thread(self.record, event, list(outcomes), self.now())
+        if pending:
+            raise DeliveriesPending(f"{pending} deliveries of event {event.id} are to be tried again")
+
+    @asynccontextmanager
+    async def _in_order(self, key: str) -> AsyncIterator[None]:
+        # The consumer starts a batch's events in their stream order, and an asyncio lock is
+        # granted in the order it is asked for: an order's later event waits for its earlier one.
+        lock = self._order_locks.setdefault(key, asyncio.Lock())
+        self._order_waiters[key] = self._order_waiters.get(key, 0) + 1
+        try:
+            async with lock:
+                yield
+        finally:
+            self._order_waiters[key] -= 1
+            if self._order_waiters[key] == 0:
+                del self._order_waiters[key], self._order_locks[key]
 
     # --- the database side -----------------------------------------------------------------
 
-    def prune(self, now: datetime) -> int:
-        """Delete events older than the retention whose deliveries are all finished, with their
-        deliveries and attempts, BATCH events at a time; returns how many events went."""
-        cutoff = now - timedelta(days=self.settings.webhook_retention_days)
-        pending = (
-            select(WebhookDelivery.id)
-            .where(col(WebhookDelivery.event_id) == OrderEvent.id, col(WebhookDelivery.status) == DELIVERY_PENDING)
-            .exists()
-        )
+    def claim(self, event: Event, now: datetime) -> list[Due]:
+        """Fans `event` out (once: its deliveries are unique per subscription), then leases its
+        deliveries that are due."""
+        event_id = uuid.UUID(event.id)
+        lease_until = now + self.lease
+        due: list[Due] = []
         with session_scope(self.engine) as session:
-            ids = session.scalars(
-                select(OrderEvent.id)
-                .where(col(OrderEvent.created_at) < cutoff, col(OrderEvent.dispatched_at).is_not(None), ~pending)
-                .limit(BATCH)
-            ).all()
-            if ids:
-                deliveries = select(WebhookDelivery.id).where(col(WebhookDelivery.event_id).in_(ids))
-                session.execute(delete(WebhookAttempt).where(col(WebhookAttempt.delivery_id).in_(deliveries)))
-                session.execute(delete(WebhookDelivery).where(col(WebhookDelivery.event_id).in_(ids)))
-                session.execute(delete(OrderEvent).where(col(OrderEvent.id).in_(ids)))
-        return len(ids)
-
-    def dispatch(self, now: datetime) -> int:
-        """Fan undispatched events out to the subscriptions that may receive them."""
-        made = 0
-        with session_scope(self.engine) as session:
-            events = session.scalars(
-                select(OrderEvent)
-                .where(col(OrderEvent.dispatched_at).is_(None))
-                .order_by(col(OrderEvent.created_at), col(OrderEvent.id))
-                .limit(BATCH)
-            ).all()
-            for event in events:
-                claimed = session.execute(
-                    update(OrderEvent)
-                    .where(col(OrderEvent.id) == event.id, col(OrderEvent.dispatched_at).is_(None))
-                    .values(dispatched_at=now)
-                )
-                if _rowcount(claimed) != 1:
-                    continue  # another process fanned it out
-                for subscription in self._audience(session, event):
+            known = set(
+                session.scalars(select(WebhookDelivery.subscription_id).where(WebhookDelivery.event_id == event_id))
+            )
+            for subscription in self._audience(session, event):
+                if subscription.id not in known:
                     session.add(
                         WebhookDelivery(
-                            event_id=event.id,
+                            event_id=event_id,
                             subscription_id=subscription.id,
                             status=DELIVERY_PENDING,
                             next_attempt_at=now,
                         )
                     )
-                    made += 1
             session.flush()
-        return made
-
-    @staticmethod
-    def _audience(session: Session, event: OrderEvent) -> list[WebhookSubscription]:
-        """Active subscriptions made before the event whose owner may see it and that asked for it."""
-        sub = WebhookSubscription
-        scopes = [col(sub.role) == "ADMIN", and_(col(sub.role) == "BUYER", col(sub.owner_id) == event.buyer_id)]
-        if event.supplier_ids:
-            suppliers = [uuid.UUID(s) for s in event.supplier_ids]
-            scopes.append(and_(col(sub.role) == "SUPPLIER", col(sub.supplier_id).in_(suppliers)))
-        candidates = session.scalars(
-            select(sub).where(col(sub.active).is_(True), sub.created_at <= event.created_at, or_(*scopes))
-        ).all()
-        return [s for s in candidates if ALL_EVENTS in s.events or event.type in s.events]
-
-    def claim_due(self, now: datetime) -> list[Due]:
-        lease_until = now + timedelta(
-            seconds=PER_ENDPOINT * self.settings.webhook_timeout_seconds + LEASE_MARGIN_SECONDS
-        )
-        due: list[Due] = []
-        with session_scope(self.engine) as session:
             rows = session.execute(
-                select(WebhookDelivery, WebhookSubscription, OrderEvent)
+                select(WebhookDelivery, WebhookSubscription)
                 .join(WebhookSubscription, col(WebhookSubscription.id) == WebhookDelivery.subscription_id)
-                .join(OrderEvent, col(OrderEvent.id) == WebhookDelivery.event_id)
                 .where(
+                    WebhookDelivery.event_id == event_id,
                     WebhookDelivery.status == DELIVERY_PENDING,
-                    WebhookDelivery.next_attempt_at <= now,
+                    WebhookDelivery.next_attempt_at <= now + DUE_SLACK,
                     col(WebhookSubscription.active).is_(True),
                 )
-                .order_by(col(WebhookDelivery.next_attempt_at), col(OrderEvent.created_at), col(OrderEvent.id))
-                .limit(BATCH)
+                .order_by(col(WebhookDelivery.created_at), col(WebhookDelivery.id))
             ).all()
-            per_endpoint: dict[uuid.UUID, int] = defaultdict(int)
-            for delivery, subscription, event in rows:
-                if per_endpoint[subscription.id] >= PER_ENDPOINT:
-                    continue  # the next pass: one slow endpoint must not hold the rest past the lease
+            for delivery, subscription in rows:
                 claimed = session.execute(
                     update(WebhookDelivery)
                     .where(
                         col(WebhookDelivery.id) == delivery.id,
                         col(WebhookDelivery.status) == DELIVERY_PENDING,
                         col(WebhookDelivery.attempts) == delivery.attempts,
-                        col(WebhookDelivery.next_attempt_at) <= now,
+                        col(WebhookDelivery.next_attempt_at) <= now + DUE_SLACK,
                     )
                     .values(next_attempt_at=lease_until)
                 )
                 if _rowcount(claimed) != 1:
-                    continue  # another process took it
-                per_endpoint[subscription.id] += 1
+                    continue  # another worker took it
                 due.append(
                     Due(
                         delivery_id=delivery.id,
@@ -333,14 +315,32 @@ class WebhookDeliverer:
                         attempt=delivery.attempts + 1,
                         url=subscription.url,
                         secret=subscription.secret,
-                        event_id=str(event.id),
-                        event_type=event.type,
+                        event_id=event.id,
+                        event_type=webhook_type(event.type),
                         body=event_body(event, subscription),
                     )
                 )
         return due
 
-    def record(self, outcomes: list[Outcome], now: datetime) -> None:
+    @staticmethod
+    def _audience(session: Session, event: Event) -> list[WebhookSubscription]:
+        """Active subscriptions made before the event whose owner may see it and that asked for it."""
+        sub = WebhookSubscription
+        scopes = [
+            col(sub.role) == "ADMIN",
+            and_(col(sub.role) == "BUYER", col(sub.owner_id) == event.data["buyer_id"]),
+        ]
+        if event.data["supplier_ids"]:
+            suppliers = [uuid.UUID(s) for s in event.data["supplier_ids"]]
+            scopes.append(and_(col(sub.role) == "SUPPLIER", col(sub.supplier_id).in_(suppliers)))
+        candidates = session.scalars(
+            select(sub).where(col(sub.active).is_(True), sub.created_at <= event.occurred_at, or_(*scopes))
+        ).all()
+        name = webhook_type(event.type)
+        return [s for s in candidates if ALL_EVENTS in s.events or name in s.events]
+
+    def record(self, event: Event, outcomes: list[Outcome], now: datetime) -> int:
+        """Records each attempt; returns how many of the event's deliveries are still to be sent."""
         with session_scope(self.engine) as session:
             for outcome in outcomes:
                 delivery = session.get(WebhookDelivery, outcome.delivery_id)
@@ -370,14 +370,40 @@ class WebhookDeliverer:
                     session.flush()
                     self._turn_off_if_dead(session, delivery.subscription_id)
                 else:
+                    # When the event's redelivery comes: the consumer naks it with this delay.
                     delivery.next_attempt_at = now + backoff(outcome.attempt, self.settings)
                 session.add(delivery)
+            session.flush()
+            pending = session.scalars(
+                select(WebhookDelivery.id).where(
+                    WebhookDelivery.event_id == uuid.UUID(event.id), WebhookDelivery.status == DELIVERY_PENDING
+                )
+            ).all()
+        return len(pending)
+
+    def prune(self, now: datetime) -> int:
+        """Delete finished deliveries older than the retention, with their attempts; returns how
+        many went. A delivery still to be sent stays whatever its age."""
+        cutoff = now - timedelta(days=self.settings.webhook_retention_days)
+        with session_scope(self.engine) as session:
+            ids = session.scalars(
+                select(WebhookDelivery.id)
+                .where(col(WebhookDelivery.created_at) < cutoff, col(WebhookDelivery.status) != DELIVERY_PENDING)
+                .limit(PRUNE_BATCH)
+            ).all()
+            if ids:
+                session.execute(delete(WebhookAttempt).where(col(WebhookAttempt.delivery_id).in_(ids)))
+                session.execute(delete(WebhookDelivery).where(col(WebhookDelivery.id).in_(ids)))
+        return len(ids)
 
     @staticmethod
     def _turn_off_if_dead(session: Session, subscription_id: uuid.UUID) -> None:
         """An endpoint whose last DEAD_AFTER deliveries all failed, each after every retry, is
         turned off rather than sent every new event for ever (as Stripe and Shopify do); its
         owner sees `active: false` and subscribes again once the endpoint is mended."""
+        # The subscription's row first: its deliveries failing in concurrent transactions are
+        # counted one after the other, so the last of them sees all the others.
+        subscription = session.get(WebhookSubscription, subscription_id, with_for_update=True)
         finished = session.scalars(
             select(WebhookDelivery.status)
             .where(
@@ -387,7 +413,6 @@ class WebhookDeliverer:
             .order_by(col(WebhookDelivery.created_at).desc(), col(WebhookDelivery.id).desc())
             .limit(DEAD_AFTER)
         ).all()
-        subscription = session.get(WebhookSubscription, subscription_id)
         if len(finished) == DEAD_AFTER and set(finished) == {DELIVERY_FAILED} and subscription and subscription.active:
             turn_off(session, subscription)
             log.warning(
@@ -418,10 +443,3 @@ class WebhookDeliverer:
         except (httpx.HTTPError, RefusedAddress, OSError) as exc:  # OSError: TimeoutError and DNS failures
             error = f"{type(exc).__name__}: {exc}"[:300]
         return Outcome(due.delivery_id, due.attempt, status_code, error, int((time.monotonic() - started) * 1000))
-
-
-async def stop(task: asyncio.Task[None], deliverer: WebhookDeliverer) -> None:
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
-    await deliverer.aclose()

@@ -43,6 +43,7 @@ class Worker:
         self.job_list = jobs
         self.relays: list[OutboxRelay] = []
         self.runners: list[ConsumerRunner] = []
+        self.reactions: list[Reaction] = []
         self.clock: Clock | None = None
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -53,10 +54,10 @@ class Worker:
         await ensure_streams(context.js)
         if self.with_relays:
             self.relays = [OutboxRelay(context.engine(service), tables, context.js) for service, tables in OUTBOXES]
-        chosen = reactions(context) if self.reaction_list is None else self.reaction_list
+        self.reactions = reactions(context) if self.reaction_list is None else self.reaction_list
         self.runners = [
             ConsumerRunner(reaction.subscription, context.engine(reaction.service), reaction.tables, context.js)
-            for reaction in chosen
+            for reaction in self.reactions
         ]
         for runner in self.runners:
             await runner.start()
@@ -81,6 +82,10 @@ class Worker:
             with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError):
                 await asyncio.wait_for(task, timeout=5)
         self._tasks.clear()
+        for reaction in self.reactions:
+            if reaction.close is not None:
+                with contextlib.suppress(Exception):
+                    await reaction.close()
         if self.context.nc is not None:
             with contextlib.suppress(Exception):
                 await self.context.nc.close()

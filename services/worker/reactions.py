@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from services.common.events import EventTables, Subscription
+from services.orders.models import EVENTS as ORDERS_EVENTS
+from services.orders.webhook_delivery import WebhookSender
 from services.worker.context import WorkerContext
 
 
@@ -13,7 +16,15 @@ class Reaction:
     service: str  # whose database holds the consumer's inbox and what it changes
     tables: EventTables
     subscription: Subscription
+    # What the worker releases when it stops (an HTTP client's connections).
+    close: Callable[[], Awaitable[None]] | None = None
+
+
+def webhook_sender(context: WorkerContext) -> Reaction:
+    """Integrators' webhooks: every order and core return event, POSTed to its subscriptions."""
+    sender = WebhookSender(context.engine("orders"), context.orders)
+    return Reaction("orders", ORDERS_EVENTS, sender.subscription(), close=sender.aclose)
 
 
 def reactions(context: WorkerContext) -> list[Reaction]:
-    return []
+    return [webhook_sender(context)]
