@@ -321,9 +321,9 @@ def test_a_database_connection_dropped_at_the_end_of_place_order_leaves_no_order
     # The order's last write, its outbox event, waits on the table; by then the catalog has
     # reserved the units and Stripe has made the payment intent.
     with stack.engine.connect() as holder, ThreadPoolExecutor(max_workers=1) as pool:
-        holder.execute(text("LOCK TABLE order_events IN EXCLUSIVE MODE"))
+        holder.execute(text("LOCK TABLE outbox_event IN EXCLUSIVE MODE"))
         pending = pool.submit(stack.orders.post, "/orders", json=body, headers=as_buyer(buyer))
-        _wait_until_blocked(holder, database, "INSERT INTO order_events")
+        _wait_until_blocked(holder, database, "INSERT INTO outbox_event")
         assert _drop_other_connections(holder, database) >= 1
         dropped = pending.result(timeout=30)
         holder.rollback()
