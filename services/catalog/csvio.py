@@ -31,6 +31,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from services.catalog import events as catalog_events
 from services.catalog import service
 from services.catalog.models import Fitment, Part, Stock
 from services.catalog.schemas import ImportErrorRead, ImportResult, PartCreate, PartUpdate
@@ -254,6 +255,8 @@ def _update(session: Session, part: Part, values: dict[str, Any]) -> None:
             raise RowError("on_hand", "units reserved by open orders exceed this")
         stock.on_hand = quantity
         session.add(stock)
+        session.flush()
+        catalog_events.stock_changed(session, [part.id])
         session.flush()
 
 

@@ -21,6 +21,7 @@ from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
+from services.catalog import events as catalog_events
 from services.catalog.models import Part, Reservation, ReservationLine, Stock, table
 from services.catalog.schemas import ReservationCreate, ReservationLineRead, ReservationRead
 from services.common.clock import utcnow
@@ -141,6 +142,7 @@ def reserve(session: Session, actor: Actor, data: ReservationCreate) -> tuple[Re
         for part_id, quantity in lines
     )
     session.flush()
+    catalog_events.stock_changed(session, [part_id for part_id, _ in lines])
     return reservation, True
 
 
@@ -228,7 +230,8 @@ def _settle(
         if reservation.status == to:
             return reservation
         raise Conflict(f"the reservation is {reservation.status.lower()}; {refusal}")
-    for line in _lines(session, reservation):
+    lines = _lines(session, reservation)
+    for line in lines:
         session.execute(
             update(S)
             .where(S.c.part_id == line.part_id)
@@ -239,6 +242,7 @@ def _settle(
             )
         )
     session.flush()
+    catalog_events.stock_changed(session, [line.part_id for line in lines])
     session.refresh(reservation)
     return reservation
 
@@ -246,11 +250,13 @@ def _settle(
 def _give_back(session: Session, reservation: Reservation, to: str, now: datetime) -> bool:
     if not _transition(session, reservation, to, now):
         return False
-    for line in _lines(session, reservation):
+    lines = _lines(session, reservation)
+    for line in lines:
         session.execute(
             update(S).where(S.c.part_id == line.part_id).values(reserved=S.c.reserved - line.quantity, updated_at=now)
         )
     session.flush()
+    catalog_events.stock_changed(session, [line.part_id for line in lines])
     return True
 
 

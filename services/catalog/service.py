@@ -19,6 +19,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col
 
 from services.catalog import domain
+from services.catalog import events as catalog_events
 from services.catalog.models import Fitment, Part, PartNumber, Stock, Supplier, table
 from services.catalog.schemas import (
     FitmentIn,
@@ -393,6 +394,7 @@ def write_parts(session: Session, prepared: Sequence[PreparedPart]) -> None:
         [{"part_id": p.id, "on_hand": p.on_hand, "reserved": 0, "updated_at": now} for p in prepared],
     )
     search_index.index_new_parts(session, [p.row for p in prepared])
+    catalog_events.parts_created(session, [(p.row, p.on_hand) for p in prepared])
 
 
 def insert_part(
@@ -440,8 +442,13 @@ def apply_patch(session: Session, part: Part, patch: PartUpdate) -> Part:
     for name in ("core_charge_cny", "warranty_months"):
         if name in changes and changes[name] is None:
             changes[name] = 0
+    before_values = {name: getattr(part, name) for name in changes}
     for name, value in changes.items():
         setattr(part, name, value)
+    changed = {name for name, value in before_values.items() if getattr(part, name) != value}
+    if fitments is not None:
+        changed.add("fitments")
+    delisted = False
     if "oem_numbers" in changes or "interchange_numbers" in changes:
         part.oem_numbers = list(part.oem_numbers or [])
         session.execute(delete(PartNumber).where(PartNumber.part_id == part.id))  # type: ignore[arg-type]
@@ -452,12 +459,19 @@ def apply_patch(session: Session, part: Part, patch: PartUpdate) -> Part:
     if listed is not None and listed != part.listed:
         part.listed = listed
         part.delisted_at = None if listed else utcnow()
+        # Delisting is its own event; listing again is an update.
+        delisted = not listed
+        if listed:
+            changed.add("listed")
     part.co2e_saved_grams = domain.co2e_saved_grams(part.category, part.weight_grams)
     _check_battery(part)
     part.updated_at = utcnow()
     session.add(part)
     session.flush()
     search_index.index_part(session, part, before)
+    catalog_events.part_updated(session, part, changed)
+    if delisted:
+        catalog_events.part_delisted(session, part)
     return part
 
 
@@ -472,6 +486,7 @@ def delist_part(session: Session, actor: Actor, part_id: uuid.UUID) -> Part:
         session.add(part)
         session.flush()
         search_index.index_part(session, part)
+        catalog_events.part_delisted(session, part)
     return part
 
 
@@ -490,6 +505,7 @@ def set_stock(session: Session, actor: Actor, part_id: uuid.UUID, on_hand: int) 
         stock = session.get(Stock, part_id)
         reserved = stock.reserved if stock else 0
         raise Conflict(f"{reserved} units are reserved by open orders; on hand cannot go below that", field="on_hand")
+    catalog_events.stock_changed(session, [part_id])
     session.expire_all()
     return get_part(session, part_id)
 
