@@ -50,6 +50,4 @@ def downgrade() -> None:
     op.execute("DELETE FROM webhook_attempts")
     op.execute("DELETE FROM webhook_deliveries")
     with op.batch_alter_table("webhook_deliveries", schema=None) as batch_op:
-        batch_op.create_foreign_key(
-            "fk_webhook_deliveries_event_id_order_events", "order_events", ["event_id"], ["id"]
-        )
+        batch_op.create_foreign_key("fk_webhook_deliveries_event_id_order_events", "order_events", ["event_id"], ["id"])
