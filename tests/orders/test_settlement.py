@@ -11,12 +11,12 @@ from decimal import Decimal
 from typing import Any
 
 from lxml import etree
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlmodel import Session, col
 
 from services.common.clock import utcnow
 from services.orders import ledger, pain001
-from services.orders.models import OrderLine
+from services.orders.models import EVENTS, OrderLine
 from tests.orders.conftest import ADMIN, INSPECTOR, Stack, as_buyer, as_supplier, paid_order
 
 SHIP = {"carrier": "SF Express", "tracking_number": "SF1234567890123"}
@@ -65,6 +65,14 @@ def test_batches_per_supplier_paid_once_with_csv_and_pain001(stack: Stack, buyer
     assert batches[s1]["line_count"] == 2
     assert batches[s2]["total"]["amount"] == 99_900 - 9_990
     assert stack.orders.post("/settlements/run", headers=ADMIN).json() == []  # never paid twice
+    # Each batch is told once, with what it pays whom.
+    with stack.engine.connect() as connection:
+        envelopes = connection.execute(select(EVENTS.outbox.c.envelope)).scalars().all()
+    payouts = {e["data"]["supplier_id"]: e for e in envelopes if e["type"] == "payout.created"}
+    assert set(payouts) == {s1, s2} and len([e for e in envelopes if e["type"] == "payout.created"]) == 2
+    assert payouts[s1]["aggregate_id"] == batches[s1]["id"] == payouts[s1]["data"]["batch_id"]
+    assert payouts[s1]["data"]["amount"] == {"amount": 2 * 106_200 + 30_000, "currency": "CNY"}
+    assert payouts[s1]["data"]["line_count"] == 2
 
     assert stack.balance(ledger.supplier_payable(s2), "CNY") == 0
     # s1 is still owed the recent order, not yet due.
