@@ -270,6 +270,7 @@ def test_a_receiver_answering_500_gets_the_same_event_again_until_it_answers_2xx
     receiver.answers["down"] = [503] * 10
     flaky = subscribe(stack, as_buyer(buyer), receiver.url("flaky"), ["order.created"])
     down = subscribe(stack, as_buyer(buyer), receiver.url("down"), ["order.created"])
+    steady = subscribe(stack, as_buyer(buyer), receiver.url("steady"), ["order.created"])
     # Two attempts each, half a second apart: production's schedule (30 s, doubling), shortened.
     start_worker(webhook_max_attempts=2, webhook_retry_base_seconds=0.5)
     order = stack.place(buyer, stack.quote(buyer, [(alternator["id"], 1)])["id"])["order"]
@@ -298,6 +299,9 @@ def test_a_receiver_answering_500_gets_the_same_event_again_until_it_answers_2xx
     assert sorted(codes, key=str) == sorted([500, 200, 503, 503], key=str)
     time.sleep(1.5)  # past another backoff: nothing is left to send
     assert (len(receiver.received("flaky")), len(receiver.received("down"))) == (2, 2)
+    # The event came back for the others; the endpoint that had it at once never had it again.
+    assert [c.event["id"] for c in receiver.received("steady")] == [first.event["id"]]
+    assert [(d.status, d.attempts) for d in deliveries(stack, steady["id"])] == [("DELIVERED", 1)]
 
 
 def test_each_subscriber_receives_only_the_orders_it_may_see(
