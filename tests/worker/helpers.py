@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from gateway.settings import GatewaySettings
@@ -45,6 +47,48 @@ async def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> 
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         await asyncio.sleep(0.05)
+
+
+@contextmanager
+def worker_running(context: WorkerContext, jobs: list[Job]) -> Iterator[Worker]:
+    """A worker with only `jobs`, running in a thread of its own beside the test (and beside the
+    services the test serves) until the block ends."""
+    ready = threading.Event()
+    state: dict[str, Any] = {}
+
+    async def serve() -> None:
+        worker = Worker(context, relays=False, consumers=[], jobs=jobs)
+        state["loop"], state["stop"] = asyncio.get_running_loop(), asyncio.Event()
+        try:
+            await worker.start()
+            state["worker"] = worker
+        finally:
+            ready.set()
+        try:
+            await state["stop"].wait()
+        finally:
+            await worker.stop()
+
+    thread = threading.Thread(target=asyncio.run, args=(serve(),), daemon=True)
+    thread.start()
+    ready.wait(30)
+    try:
+        assert "worker" in state, "the worker did not start"
+        yield state["worker"]
+    finally:
+        if "loop" in state:
+            state["loop"].call_soon_threadsafe(state["stop"].set)
+        thread.join(30)
+        context.close()
+
+
+def wait_for_runs(worker: Worker, name: str, runs: int, *, timeout: float = 30.0) -> None:
+    """Blocks until the worker has run job `name` `runs` times in all."""
+    deadline = time.monotonic() + timeout
+    while worker.clock is None or worker.clock.runs[name] < runs:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{name} did not run {runs} times in {timeout} s")
+        time.sleep(0.05)
 
 
 def run_until_ticks(context: WorkerContext, jobs: list[Job], ticks: int, *, timeout: float = 30.0) -> Worker:
