@@ -145,7 +145,8 @@ def _in_thread(context: WorkerContext, work: Callable[[WorkerContext], object]) 
 def scheduled_jobs(context: WorkerContext) -> list[Job]:
     every = context.worker
     return [
-        Job("fx_import", every.fx_import_every_seconds, _in_thread(context, fx_import)),
+        # At start too: a new deployment quotes from its first minute, not from the next hour.
+        Job("fx_import", every.fx_import_every_seconds, _in_thread(context, fx_import), run_at_start=True),
         Job("reconcile", every.reconcile_every_seconds, _in_thread(context, reconcile_payments)),
         Job("settlement", every.settlement_every_seconds, _in_thread(context, run_settlement)),
         Job("certificate_expiry", every.certificate_expiry_every_seconds, _in_thread(context, certificate_expiry)),

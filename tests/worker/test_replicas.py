@@ -92,3 +92,31 @@ def test_a_tick_whose_worker_died_mid_job_is_run_by_another_after_the_ack_wait(
     waited = asyncio.run(scenario())
     assert runs == ["doomed", "survivor"]
     assert waited >= 1.0  # not before the dead worker's ack wait ran out
+
+
+def test_a_job_that_runs_at_start_runs_once_when_two_workers_start(databases: Databases, nats_url: str) -> None:
+    runs: list[str] = []
+
+    def job(name: str) -> Job:
+        async def run() -> None:
+            runs.append(name)
+
+        return Job("at_start", 3600, run, run_at_start=True)
+
+    async def scenario() -> None:
+        workers = [
+            Worker(worker_context(databases, nats_url), relays=False, consumers=[], jobs=[job(name)])
+            for name in ("first", "second")
+        ]
+        for worker in workers:
+            await worker.start()
+        try:
+            await wait_for(lambda: len(runs) >= 1, 10, "the start-up run")
+            await asyncio.sleep(1.0)  # time for a second run, were there one
+        finally:
+            for worker in workers:
+                await worker.stop()
+                worker.context.close()
+
+    asyncio.run(scenario())
+    assert len(runs) == 1, runs
