@@ -67,7 +67,7 @@ def test_orders_paid_at_stripe_with_their_webhooks_lost_are_all_paid_within_one_
         await reconcile.run()
         after_tick.append((time.monotonic() - started, statuses()))
 
-    run_until_ticks(context, [replace(reconcile, run=tick_then_look)], 1, timeout=60)
+    run_until_ticks(context, [replace(reconcile, run=tick_then_look)], 1, timeout=120)
     reconciled_in, after_first = after_tick[0]
     assert after_first == {st.PAID: ORDERS}
 
