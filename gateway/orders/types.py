@@ -110,6 +110,13 @@ class Quote(relay.Node, Amounts):
     incoterm: Incoterm
     currency: str
     fx_rate: str = strawberry.field(description="CNY -> currency, margin included, as a decimal string.")
+    fx_as_of: datetime = strawberry.field(description="When the exchange rate was published (the ECB's date).")
+    fx_stale: bool = strawberry.field(
+        description="The rate is older than the platform's freshness limit (the rate feed is late); still quoted."
+    )
+    fx_offline_fallback: bool = strawberry.field(
+        description="The rate is from the bundled snapshot: the ECB could not be reached."
+    )
     expires_at: datetime
     expired: bool
     shipping_service: str
@@ -126,6 +133,9 @@ class Quote(relay.Node, Amounts):
             incoterm=Incoterm(data["incoterm"]),
             currency=data["currency"],
             fx_rate=data["fx_rate"],
+            fx_as_of=datetime.fromisoformat(data["fx_as_of"]),
+            fx_stale=bool(data.get("fx_stale", False)),
+            fx_offline_fallback=bool(data.get("fx_offline_fallback", False)),
             expires_at=datetime.fromisoformat(data["expires_at"]),
             expired=data["expired"],
             shipping_service=data["shipping_service"],

@@ -55,6 +55,9 @@ class Certificate(CertificationTable, table=True):
     submitted_by: str = Field(sa_type=String(100))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+    # The `valid_until` a certificate.expiring notice was published for: one notice per expiry
+    # date, and a new one if the date is changed.
+    expiry_notice_for: date | None = None
 
 
 class CertificatePart(CertificationTable, table=True):

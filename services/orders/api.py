@@ -79,7 +79,13 @@ def _read_one(session: Any, actor: Any, order: Any) -> OrderRead:
 def list_rates(session: SessionDep, actor: ActorDep) -> list[FxRateRead]:
     table = quotes.fx_table(session)
     return [
-        FxRateRead(currency=r.currency, per_cny=str(r.per_cny), source=r.source, as_of=r.as_of)
+        FxRateRead(
+            currency=r.currency,
+            per_cny=str(r.per_cny),
+            source=r.source,
+            as_of=r.as_of,
+            offline_fallback=r.offline_fallback,
+        )
         for r in table.rates.values()
         if r.currency != "CNY"
     ]
@@ -104,7 +110,14 @@ async def import_rates(request: Request, actor: ActorDep) -> FxImportResult:
             return FxImportResult(
                 imported=len(rows),
                 rates=[
-                    FxRateRead(currency=r.currency, per_cny=r.per_cny, source=r.source, as_of=r.as_of) for r in rows
+                    FxRateRead(
+                        currency=r.currency,
+                        per_cny=r.per_cny,
+                        source=r.source,
+                        as_of=r.as_of,
+                        offline_fallback=r.offline_fallback,
+                    )
+                    for r in rows
                 ],
             )
 

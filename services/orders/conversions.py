@@ -40,7 +40,7 @@ class ConversionsRead(BaseModel):
 def convert_many(session: Session, settings: OrdersSettings, items: list[ConversionIn]) -> list[Money]:
     table = fx_table(session)
     now = utcnow()
-    max_age = timedelta(hours=settings.fx_max_age_hours)
+    max_age = timedelta(hours=settings.fx_refuse_after_hours)
     return [
         Money(item.amount_cny, "CNY")
         if item.currency.upper() == "CNY"

@@ -3,7 +3,7 @@ work on a fresh laptop. Only quotes, orders and payments are made by people; not
 
 The rates are the ECB euro reference rates of 2026-11-25 (as served in eurofxref-daily.xml),
 crossed through CNY by services.orders.fx, and stamped with the loading time so they are
-fresh for `fx_max_age_hours`. Import real ones with `PUT /fx/rates` (ECB XML or JSON).
+fresh for `fx_stale_after_hours`. Import real ones with `PUT /fx/rates` (ECB XML or JSON).
 """
 
 from __future__ import annotations

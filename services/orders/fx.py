@@ -45,13 +45,15 @@ via `services.common.money`).
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_EVEN, Context, Decimal, InvalidOperation
 from typing import Any
-from xml.etree import ElementTree
 from zoneinfo import ZoneInfo
+
+from lxml import etree
 
 from services.common.errors import BadInput, DomainError
 from services.common.money import Money, UnknownCurrency, currency_code
@@ -82,12 +84,37 @@ class RatesFormatError(ValueError):
     """An imported rate document cannot be read (operator error, not a buyer's)."""
 
 
+class _Counter:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._value = 0
+
+    def add(self, n: int = 1) -> None:
+        with self._lock:
+            self._value += n
+
+    @property
+    def value(self) -> int:
+        return self._value
+
+
+# Quotes given on rates older than `fx_stale_after_hours` (the quote says so), in this process
+# since it started: the number operations watches to see a rate feed that stopped.
+stale_rate_quotes = _Counter()
+
+
 @dataclass(frozen=True, slots=True)
 class FxRate:
     currency: str
     per_cny: Decimal  # units of `currency` per 1 CNY
     source: str
     as_of: datetime  # aware, UTC
+    # Loaded from the bundled snapshot because the ECB could not be reached.
+    offline_fallback: bool = False
+
+    def is_stale(self, *, now: datetime, stale_after: timedelta) -> bool:
+        """Older than `stale_after`: still quoted, but the quote says so."""
+        return self.currency != BASE and now - self.as_of > stale_after
 
     def __post_init__(self) -> None:
         if not self.per_cny.is_finite() or self.per_cny <= 0:
@@ -160,6 +187,14 @@ class FxTable:
         """The rate a quote locks: fresh mid rate with the platform's margin (exact)."""
         found = self.fresh_rate(currency, now=now, max_age=max_age, field=field)
         return apply_margin(found.per_cny, margin_bps) if found.currency != BASE else Decimal(1)
+
+    def as_offline_fallback(self) -> FxTable:
+        return FxTable({code: replace(rate, offline_fallback=True) for code, rate in self.rates.items()})
+
+    @property
+    def newest_as_of(self) -> datetime | None:
+        """The date of the newest foreign rate held (CNY's identity rate does not count)."""
+        return max((r.as_of for r in self.rates.values() if r.currency != BASE), default=None)
 
     def mid_convert_decimal(self, amount: Decimal, from_currency: str, to_currency: str) -> Decimal:
         """Convert a major-unit Decimal between two currencies at mid rates, unrounded.
@@ -263,10 +298,14 @@ def cross_rates(base: str, per_base: Mapping[str, tuple[Decimal, datetime, str]]
 
 def parse_ecb_xml(document: bytes | str, *, source: str = ECB_SOURCE) -> FxTable:
     """Parse an ECB `eurofxref` document into CNY cross rates (see the module docstring)."""
+    # No entities and no network: the document comes from outside (the ECB, or an operator).
+    parser = etree.XMLParser(resolve_entities=False, no_network=True)
     try:
-        root = ElementTree.fromstring(document)
-    except ElementTree.ParseError as exc:
+        root = etree.fromstring(document.encode() if isinstance(document, str) else document, parser)
+    except etree.XMLSyntaxError as exc:
         raise RatesFormatError(f"not an ECB rates document: {exc}") from None
+    if root is None:
+        raise RatesFormatError("not an ECB rates document: empty")
     days = [el for el in root.iter(f"{{{_ECB_NS}}}Cube") if el.get("time")]
     if not days:
         raise RatesFormatError("not an ECB rates document: no <Cube time=...> element")
@@ -278,6 +317,8 @@ def parse_ecb_xml(document: bytes | str, *, source: str = ECB_SOURCE) -> FxTable
     as_of = datetime.combine(day, ECB_PUBLICATION_TIME, ECB_TZ).astimezone(UTC)
     per_eur: dict[str, tuple[Decimal, datetime, str]] = {}
     for cube in day_el:
+        if not isinstance(cube.tag, str):  # a comment or processing instruction
+            continue
         code, text = cube.get("currency"), cube.get("rate")
         if code is None or text is None:
             continue

@@ -11,7 +11,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, CheckConstraint, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, CheckConstraint, Column, Index, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 from services.common.clock import UtcDateTime, utcnow
@@ -60,6 +60,9 @@ class FxRateRow(OrdersTable, table=True):
     source: str = Field(max_length=300)
     as_of: datetime = Field(sa_type=UtcDateTime, nullable=False)
     imported_at: datetime = _now_field()
+    # Loaded from the bundled snapshot because the ECB could not be reached: an operator and
+    # every quote priced on it can see so.
+    offline_fallback: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default=false()))
 
 
 # --- Quotes --------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pycountry
 from sqlmodel import Session, col, select
@@ -19,7 +20,7 @@ from services.common.internal_auth import Actor, Role
 from services.orders import fx
 from services.orders.deps import OrdersDeps
 from services.orders.landed_cost import QuoteLineInput, QuoteRequest, quote_landed_cost
-from services.orders.models import FxRateRow, Quote, QuoteLine
+from services.orders.models import EVENTS, FxRateRow, Quote, QuoteLine
 from services.orders.schemas import QuoteCreate
 
 
@@ -36,7 +37,38 @@ class PartNotAvailable(BadInput):
 
 def fx_table(session: Session) -> fx.FxTable:
     rows = session.scalars(select(FxRateRow)).all()
-    return fx.FxTable.of(fx.FxRate(r.currency, Decimal(r.per_cny), r.source, r.as_of) for r in rows)
+    return fx.FxTable.of(fx.FxRate(r.currency, Decimal(r.per_cny), r.source, r.as_of, r.offline_fallback) for r in rows)
+
+
+def store_rates(session: Session, table: fx.FxTable) -> list[FxRateRow]:
+    """Replace the rates `table` names and publish fx.rates_updated, in the caller's transaction."""
+    now = utcnow()
+    rows = []
+    for rate in table.rates.values():
+        if rate.currency == fx.BASE:
+            continue
+        row = session.get(FxRateRow, rate.currency) or FxRateRow(
+            currency=rate.currency, per_cny="1", source="", as_of=rate.as_of
+        )
+        row.per_cny, row.source, row.as_of, row.imported_at = str(rate.per_cny), rate.source[:300], rate.as_of, now
+        row.offline_fallback = rate.offline_fallback
+        session.add(row)
+        rows.append(row)
+    session.flush()
+    if rows:
+        newest = max(row.as_of for row in rows)
+        EVENTS.record(
+            session,
+            "fx.rates_updated",
+            aggregate_id="fx-rates",
+            data={
+                "as_of": newest.isoformat(),
+                "offline_fallback": any(row.offline_fallback for row in rows),
+                "rates": {row.currency: row.per_cny for row in sorted(rows, key=lambda r: r.currency)},
+                "sources": sorted({row.source for row in rows}),
+            },
+        )
+    return rows
 
 
 def import_rates(session: Session, actor: Actor, body: bytes, content_type: str) -> list[FxRateRow]:
@@ -47,19 +79,7 @@ def import_rates(session: Session, actor: Actor, body: bytes, content_type: str)
         table = fx.parse_ecb_xml(body) if "xml" in content_type else fx.parse_json_rates(body)
     except fx.RatesFormatError as exc:
         raise BadInput(str(exc), field="body") from None
-    now = utcnow()
-    rows = []
-    for rate in table.rates.values():
-        if rate.currency == fx.BASE:
-            continue
-        row = session.get(FxRateRow, rate.currency) or FxRateRow(
-            currency=rate.currency, per_cny="1", source="", as_of=rate.as_of
-        )
-        row.per_cny, row.source, row.as_of, row.imported_at = str(rate.per_cny), rate.source[:300], rate.as_of, now
-        session.add(row)
-        rows.append(row)
-    session.flush()
-    return rows
+    return store_rates(session, table)
 
 
 # --- quotes ----------------------------------------------------------------------------------
@@ -80,9 +100,12 @@ def create_quote(
     settings = deps.settings
     country = _country(data.destination_country)
     table = fx_table(session)
-    max_age = timedelta(hours=settings.fx_max_age_hours)
+    # A late rate feed never stops quoting: rates past `fx_stale_after_hours` are quoted and the
+    # quote says so; only past the hard limit is the quote refused (FX_RATES_STALE).
+    max_age = timedelta(hours=settings.fx_refuse_after_hours)
     # Cheap checks first: no upstream call for a request that cannot be quoted.
-    table.fresh_rate(data.currency, now=now, max_age=max_age, field="currency")
+    rate = table.fresh_rate(data.currency, now=now, max_age=max_age, field="currency")
+    stale = rate.is_stale(now=now, stale_after=timedelta(hours=settings.fx_stale_after_hours))
 
     wanted = list(dict.fromkeys(line.part_id for line in data.lines))
     parts = deps.catalog.parts(wanted)
@@ -155,7 +178,7 @@ def create_quote(
         total=t.total.amount,
         duty_status=landed.duty_status,
         core_deposit_in_duty_base=landed.core_deposit_in_duty_base,
-        detail=landed.as_json(),
+        detail=_with_rate_standing(landed.as_json(), rate, stale=stale),
         created_at=now,
         expires_at=now + timedelta(seconds=settings.quote_ttl_seconds),
     )
@@ -187,7 +210,22 @@ def create_quote(
             )
         )
     session.flush()
+    if stale:
+        fx.stale_rate_quotes.add()
     return quote
+
+
+def _with_rate_standing(detail: dict[str, Any], rate: fx.FxRate, *, stale: bool) -> dict[str, Any]:
+    """The quote's detail, saying whether its rate is stale or from the offline snapshot."""
+    notes = list(detail.get("notes", []))
+    if stale:
+        notes.append(
+            f"exchange rates of {rate.as_of.date().isoformat()} are out of date: the rate feed is late; "
+            "the price uses the newest rates held"
+        )
+    if rate.offline_fallback:
+        notes.append("exchange rates are the bundled offline snapshot: the ECB could not be reached")
+    return {**detail, "notes": notes, "fxStale": stale, "fxOfflineFallback": rate.offline_fallback}
 
 
 def get_quote(session: Session, actor: Actor, quote_id: uuid.UUID) -> Quote:

@@ -1,8 +1,13 @@
 """Reconciliation: ask Stripe about orders stuck in PENDING_PAYMENT past a limit, so a lost
 webhook never strands an order or its stock, finish cancellations whose refund or restock
 failed, and give back stock the catalog still holds for checkouts that never became orders.
-Run by the scheduler (`POST /reconcile/pending`) or from cron
-(`python -m services.orders.reconcile`).
+Run by the worker's reconcile job every 5 minutes, by an admin (`POST /reconcile/pending`) or
+from cron (`python -m services.orders.reconcile`).
+
+An order is asked about once it is `confirm_after` old (the job: a couple of minutes, time
+enough for Stripe's own webhook): if Stripe took the money it is PAID now, however young. Only
+past `older_than` (the pending-payment limit) is an order with no payment cancelled, so a buyer
+still in 3-D Secure is not cancelled under their feet.
 
 Orders held for review (a payment that does not match) wait for an admin; the run only books
 money Stripe took on one after it was held.
@@ -39,6 +44,7 @@ def reconcile_pending(
     deps: OrdersDeps,
     *,
     older_than: timedelta | None = None,
+    confirm_after: timedelta | None = None,
     now: datetime | None = None,
     limit: int = 200,
 ) -> ReconcileResult:
@@ -48,25 +54,26 @@ def reconcile_pending(
     if older_than is None:
         older_than = timedelta(minutes=deps.settings.pending_payment_limit_minutes)
     cutoff = now - older_than
+    confirm_cutoff = max(cutoff, now - confirm_after) if confirm_after is not None else cutoff
     stuck = list(
-        session.scalars(
-            select(Order.id)
+        session.execute(
+            select(Order.id, Order.created_at)
             .where(
                 Order.status == st.PENDING_PAYMENT,
                 # A held order with nothing booked yet may have been paid at Stripe since it was
                 # held (confirmed there after payOrder refused it): that money is booked for review.
                 or_(col(Order.payment_status) != st.REVIEW, unmatched.nothing_taken()),
-                Order.created_at < cutoff,
+                Order.created_at < confirm_cutoff,
             )
             .order_by(col(Order.created_at))
             .limit(limit)
         )
     )
     outcomes: list[str] = []
-    for order_id in stuck:
+    for order_id, created_at in stuck:
         try:
             with session.begin_nested():
-                outcomes.append(_settle_pending(session, deps, order_id))
+                outcomes.append(_settle_pending(session, deps, order_id, may_cancel=created_at < cutoff))
         except DomainError:
             outcomes.append("left-pending")  # Stripe or the catalog unreachable: try again on the next run
     cancelling = list(
@@ -133,7 +140,7 @@ def _release_abandoned_reservations(session: Session, deps: OrdersDeps, cutoff: 
     return released
 
 
-def _settle_pending(session: Session, deps: OrdersDeps, order_id: uuid.UUID) -> str:
+def _settle_pending(session: Session, deps: OrdersDeps, order_id: uuid.UUID, *, may_cancel: bool) -> str:
     # The order's lock first, before reading it and asking Stripe: on SQLite a transaction that
     # read, then waited on Stripe while another request committed, could no longer write
     # ("database is locked") and failed the whole run.
@@ -145,6 +152,8 @@ def _settle_pending(session: Session, deps: OrdersDeps, order_id: uuid.UUID) -> 
             intent = None  # apply_failed cancels it: nothing was taken on an intent that is gone
         if intent is not None and intent.status == "succeeded":
             return lifecycle.apply_succeeded(session, deps, order.id, source="reconciliation", intent=intent)
+    if not may_cancel:
+        return "left-pending"  # younger than the limit: the buyer may still be paying
     return lifecycle.apply_failed(
         session, deps, order.id, source="reconciliation", why="no payment within the time allowed"
     )

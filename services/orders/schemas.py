@@ -40,6 +40,7 @@ class FxRateRead(BaseModel):
     per_cny: str = Field(description="units of `currency` per 1 CNY, decimal string (mid, no margin)")
     source: str
     as_of: datetime
+    offline_fallback: bool = Field(default=False, description="the bundled snapshot: the ECB was unreachable")
 
 
 class FxImportResult(BaseModel):
@@ -94,6 +95,8 @@ class QuoteRead(Amounts):
     fx_rate: str = Field(description="CNY -> currency, margin included, decimal string")
     fx_source: str
     fx_as_of: datetime
+    fx_stale: bool = Field(description="the rates are older than fx_stale_after_hours (the feed is late)")
+    fx_offline_fallback: bool = Field(description="the rates are the bundled snapshot: the ECB was unreachable")
     duty_status: Literal["collected", "estimated", "not_quoted"] = Field(
         description="DDP: collected (in total); CIF/DAP: estimated, payable on arrival, not in total"
     )

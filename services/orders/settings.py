@@ -43,7 +43,12 @@ class OrdersSettings(ServiceSettings):
 
     # Quotes.
     quote_ttl_seconds: int = Field(default=15 * 60, ge=30, le=24 * 3600)
-    fx_max_age_hours: float = Field(default=72.0, gt=0)
+    # Rates older than `fx_stale_after_hours` are still quoted, and the quote says they are stale
+    # (the ECB publishes on working days, so Friday's rates are 72 h old on Monday at 16:00 CET).
+    # Only past `fx_refuse_after_hours` (7 days: a feed down for a week is an incident, not a late
+    # job) are quotes refused with FX_RATES_STALE.
+    fx_stale_after_hours: float = Field(default=72.0, gt=0)
+    fx_refuse_after_hours: float = Field(default=7 * 24.0, gt=0)
     fx_margin_bps: int = Field(default=150, ge=0, le=2000)
 
     # Orders.
@@ -64,6 +69,12 @@ class OrdersSettings(ServiceSettings):
     # Finished deliveries and their attempts are kept this long (30 days, as Stripe keeps its
     # events), then deleted.
     webhook_retention_days: int = Field(default=30, ge=1, le=3650)
+
+    @model_validator(mode="after")
+    def _fx_limits(self) -> OrdersSettings:
+        if self.fx_refuse_after_hours < self.fx_stale_after_hours:
+            raise ValueError("fx_refuse_after_hours must not be below fx_stale_after_hours")
+        return self
 
     @model_validator(mode="after")
     def _upstreams(self) -> OrdersSettings:

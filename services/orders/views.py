@@ -41,6 +41,8 @@ def quote_read(session: Session, quote: Quote) -> QuoteRead:
         fx_rate=quote.fx_rate,
         fx_source=quote.fx_source,
         fx_as_of=quote.fx_as_of,
+        fx_stale=bool(quote.detail.get("fxStale", False)),
+        fx_offline_fallback=bool(quote.detail.get("fxOfflineFallback", False)),
         duty_status=quote.duty_status,
         core_deposit_in_duty_base=quote.core_deposit_in_duty_base,
         created_at=quote.created_at,

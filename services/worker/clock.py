@@ -40,6 +40,9 @@ class Job:
     run: Callable[[], Awaitable[object]]
     # A tick a worker could not run (it died mid-job) goes to another after this long.
     timeout_seconds: float = 300.0
+    # Also fire the current tick when a worker starts (once across replicas, like any tick): for
+    # a job whose absence a fresh deployment would feel for a whole interval (the FX rates).
+    run_at_start: bool = False
 
 
 def tick_of(every_seconds: float, now: float) -> int:
@@ -81,6 +84,9 @@ class Clock:
                 misfire_grace_time=int(max(1, job.every_seconds)),
             )
         self.scheduler.start()
+        for job in self.jobs.values():
+            if job.run_at_start:
+                await self.fire(job.name)
 
     async def fire(self, name: str) -> None:
         """Publishes this tick of `name`; a second worker's publish of it is dropped."""

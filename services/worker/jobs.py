@@ -1,10 +1,155 @@
-"""The scheduled jobs, each a coroutine over the worker's context."""
+"""The scheduled jobs, each a coroutine over the worker's context.
+
+Each job does its database and HTTP work in a thread (the services' domain code is synchronous),
+so the worker's relays and consumers keep running beside it. Every job is safe to run twice:
+the clock runs each tick once, but a tick whose worker died is run again by another.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+from services.catalog import reservations
+from services.catalog.models import EVENTS as CATALOG_EVENTS
+from services.certification import expiry
+from services.certification.models import EVENTS as CERTIFICATION_EVENTS
+from services.common.clock import utcnow
+from services.common.db import session_scope
+from services.common.events import EventTables
+from services.common.internal_auth import SYSTEM
+from services.orders import fx_feed, reconcile, settlement
+from services.orders.deps import OrdersDeps
+from services.orders.models import EVENTS as ORDERS_EVENTS
+from services.orders.schemas import ReconcileResult
+from services.worker import retention
 from services.worker.clock import Job
 from services.worker.context import WorkerContext
 
+log = logging.getLogger(__name__)
+
+# A reconciliation run asks Stripe about at most this many orders; the job runs rounds until a
+# round finds fewer, or settles none (only young unpaid orders are left).
+RECONCILE_BATCH = 200
+RECONCILE_MAX_ROUNDS = 50
+
+
+def fx_import(context: WorkerContext) -> fx_feed.FeedOutcome:
+    outcome = fx_feed.refresh_rates(
+        context.engine("orders"), context.worker.ecb_rates_url, timeout=context.worker.ecb_timeout_seconds
+    )
+    log.info(
+        "fx import: rates of %s from %s, %s",
+        outcome.as_of.date(),
+        "the bundled snapshot (offline fallback)" if outcome.offline_fallback else "the ECB",
+        "stored" if outcome.stored else "not newer than those held",
+    )
+    return outcome
+
+
+def reconcile_payments(context: WorkerContext) -> list[ReconcileResult]:
+    deps = OrdersDeps.build(context.orders)
+    results = []
+    try:
+        for _ in range(RECONCILE_MAX_ROUNDS):
+            with session_scope(context.engine("orders")) as session:
+                result = reconcile.reconcile_pending(
+                    session,
+                    SYSTEM,
+                    deps,
+                    confirm_after=timedelta(seconds=context.worker.reconcile_confirm_after_seconds),
+                    limit=RECONCILE_BATCH,
+                )
+            results.append(result)
+            if result.checked < RECONCILE_BATCH or result.left_pending == result.checked:
+                break
+    finally:
+        deps.close()
+    return results
+
+
+def run_settlement(context: WorkerContext) -> int:
+    deps = OrdersDeps.build(context.orders)
+    try:
+        with session_scope(context.engine("orders")) as session:
+            batches = settlement.run(session, SYSTEM, deps)
+            return len(batches)
+    finally:
+        deps.close()
+
+
+def certificate_expiry(context: WorkerContext) -> int:
+    total = 0
+    while True:
+        with session_scope(context.engine("certification")) as session:
+            noticed = expiry.publish_expiry_notices(session, today=utcnow().date())
+        total += noticed
+        if noticed < 500:
+            return total
+
+
+def reservation_sweep(context: WorkerContext) -> int:
+    total = 0
+    while True:
+        with session_scope(context.engine("catalog")) as session:
+            swept = reservations.sweep_expired(session, SYSTEM, limit=500)
+        total += swept
+        if swept < 500:
+            return total
+
+
+def apply_retention(context: WorkerContext) -> dict[str, int]:
+    settings = context.worker
+    now = utcnow()
+
+    def before(days: float) -> timedelta:
+        return timedelta(days=days)
+
+    deleted = {
+        "quotes": retention.expired_quotes(context.engine("orders"), now - before(settings.retain_quotes_days)),
+        "reservations": retention.settled_reservations(
+            context.engine("catalog"), now - before(settings.retain_reservations_days)
+        ),
+        "stripe_events": retention.stripe_events(
+            context.engine("orders"), now - before(settings.retain_stripe_events_days)
+        ),
+        "refresh_tokens": retention.expired_refresh_tokens(
+            context.engine("gateway"), now - before(settings.retain_refresh_tokens_days)
+        ),
+    }
+    outboxes: tuple[tuple[str, EventTables], ...] = (
+        ("catalog", CATALOG_EVENTS),
+        ("certification", CERTIFICATION_EVENTS),
+        ("orders", ORDERS_EVENTS),
+    )
+    for service, tables in outboxes:
+        engine = context.engine(service)
+        deleted[f"{service}_outbox"] = retention.published_outbox(
+            engine, tables, now - before(settings.retain_published_outbox_days)
+        )
+        deleted[f"{service}_inbox"] = retention.applied_inbox(engine, tables, now - before(settings.retain_inbox_days))
+    if any(deleted.values()):
+        log.info("retention deleted %s", {k: v for k, v in deleted.items() if v})
+    return deleted
+
+
+def _in_thread(context: WorkerContext, work: Callable[[WorkerContext], object]) -> Callable[[], Awaitable[object]]:
+    async def run() -> object:
+        return await asyncio.to_thread(work, context)
+
+    return run
+
 
 def scheduled_jobs(context: WorkerContext) -> list[Job]:
-    return []
+    every = context.worker
+    return [
+        # At start too: a new deployment quotes from its first minute, not from the next hour.
+        Job("fx_import", every.fx_import_every_seconds, _in_thread(context, fx_import), run_at_start=True),
+        Job("reconcile", every.reconcile_every_seconds, _in_thread(context, reconcile_payments)),
+        Job("settlement", every.settlement_every_seconds, _in_thread(context, run_settlement)),
+        Job("certificate_expiry", every.certificate_expiry_every_seconds, _in_thread(context, certificate_expiry)),
+        Job("retention", every.retention_every_seconds, _in_thread(context, apply_retention)),
+        Job("reservation_sweep", every.reservation_sweep_every_seconds, _in_thread(context, reservation_sweep)),
+    ]

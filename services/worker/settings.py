@@ -20,3 +20,25 @@ class WorkerSettings(StackSettings):
     reservation_sweep_every_seconds: float = Field(default=60.0, gt=0)
     # Where the ECB's daily reference rates are read; empty: only the bundled snapshot.
     ecb_rates_url: str = "https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml"
+    ecb_timeout_seconds: float = Field(default=20.0, gt=0)
+
+    # Reconciliation asks Stripe about an order once it is this old: long enough for Stripe's own
+    # webhook to have come (it usually takes seconds), short enough that a lost one costs minutes.
+    reconcile_confirm_after_seconds: float = Field(default=120.0, ge=0)
+
+    # Retention, in days (see services/worker/retention.py).
+    # Quotes no order was placed from, after they expired: a week for a buyer's question about a price.
+    retain_quotes_days: float = Field(default=7, ge=0)
+    # Released or expired reservations: a month, to answer "where did my stock go".
+    retain_reservations_days: float = Field(default=30, ge=0)
+    # Stripe events handled: Stripe retries a webhook for 3 days and keeps its events 30; we keep
+    # ours as long, so a late retry is still recognised and an event can be looked up in both.
+    retain_stripe_events_days: float = Field(default=30, ge=0)
+    # Refresh tokens past their expiry can no longer be used; a week of them for reuse forensics.
+    retain_refresh_tokens_days: float = Field(default=7, ge=0)
+    # Published outbox rows: the events stream itself keeps an event 7 days; the row is only a
+    # record after that.
+    retain_published_outbox_days: float = Field(default=7, ge=0)
+    # Inbox rows: must outlive every redelivery of their event, which the stream keeps 7 days;
+    # twice that, so a consumer replaying the whole stream still applies each event once.
+    retain_inbox_days: float = Field(default=14, ge=0)

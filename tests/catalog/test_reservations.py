@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -15,16 +14,15 @@ from sqlalchemy import Engine, func, select, update
 from sqlmodel import col
 
 from services.catalog import reservations
-from services.catalog.app import create_app
 from services.catalog.models import Reservation, Stock
 from services.catalog.schemas import ReservationCreate
-from services.catalog.settings import CatalogSettings
 from services.common.clock import utcnow
 from services.common.db import session_scope
 from services.common.errors import Conflict
 from services.common.internal_auth import SYSTEM as SYSTEM_ACTOR
 from tests.catalog.conftest import ANONYMOUS, BUYER, SYSTEM, as_supplier, create_part, create_supplier
 from tests.databases import Databases
+from tests.worker.helpers import registered, run_until_ticks, worker_context
 
 
 def stock(client: TestClient, part_id: str) -> tuple[int, int, int]:
@@ -195,22 +193,23 @@ def test_200_concurrent_one_unit_reservations_against_20_units(
     assert active == 20
 
 
-def test_the_service_sweeps_expired_reservations_by_itself(databases: Databases, engine: Engine) -> None:
-    app = create_app(CatalogSettings(database_url=databases.migrated("catalog"), sweep_interval_seconds=0.1))
-    with TestClient(app) as client:
-        part = create_part(client, create_supplier(client)["id"], on_hand=2)["id"]
-        reserve(client, "order-7-stale", [(part, 2)], ttl_seconds=30)
-        with engine.begin() as connection:
-            connection.execute(
-                update(Reservation)
-                .where(Reservation.idempotency_key == "order-7-stale")  # type: ignore[arg-type]
-                .values(expires_at=utcnow() - timedelta(seconds=1))
-            )
-        deadline = time.monotonic() + 5
-        while stock(client, part) != (2, 0, 2) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert stock(client, part) == (2, 0, 2)
-        assert client.get("/reservations/order-7-stale", headers=SYSTEM).json()["status"] == "EXPIRED"
+def test_the_workers_sweep_job_releases_expired_reservations(
+    databases: Databases, client: TestClient, engine: Engine, nats_url: str
+) -> None:
+    # The catalog web process runs no sweeper of its own any more: the worker's job does it.
+    part = create_part(client, create_supplier(client)["id"], on_hand=2)["id"]
+    reserve(client, "order-7-stale", [(part, 2)], ttl_seconds=30)
+    with engine.begin() as connection:
+        connection.execute(
+            update(Reservation)
+            .where(Reservation.idempotency_key == "order-7-stale")  # type: ignore[arg-type]
+            .values(expires_at=utcnow() - timedelta(seconds=1))
+        )
+    assert stock(client, part) == (2, 2, 0)
+    context = worker_context(databases, nats_url, reservation_sweep_every_seconds=1)
+    run_until_ticks(context, registered(context, "reservation_sweep"), 1)
+    assert stock(client, part) == (2, 0, 2)
+    assert client.get("/reservations/order-7-stale", headers=SYSTEM).json()["status"] == "EXPIRED"
 
 
 def test_concurrent_reservations_never_oversell_on_either_database(

@@ -24,7 +24,7 @@ from tests.orders.conftest import stack as orders_stack  # noqa: F401  (fixture)
 QUOTE = """
 mutation ($input: QuoteInput!) {
   createQuote(input: $input) {
-    id currency fxRate expiresAt incoterm destinationCountry dutyStatus
+    id currency fxRate fxAsOf fxStale fxOfflineFallback expiresAt incoterm destinationCountry dutyStatus
     goods { amount currency formatted } coreDeposit { amount } shipping { amount } insurance { amount }
     duty { amount } vat { amount } total { amount currency }
     lines { quantity part { sku } total { amount } }
@@ -125,6 +125,8 @@ def test_buyer_checks_out_ddp_to_germany_and_the_supplier_ships(orders_stack: St
     assert quote["total"]["amount"] == sum(quote[k]["amount"] for k in parts_of_total)
     assert quote["dutyStatus"] == "collected" and quote["vat"]["amount"] > 0
     assert quote["lines"][0]["part"]["sku"] == part["sku"]
+    # Today's rates (the stack imports them): neither late nor the offline snapshot.
+    assert (quote["fxStale"], quote["fxOfflineFallback"]) == (False, False) and quote["fxAsOf"]
 
     key = f"checkout-{uuid.uuid4()}"
     placed = gateway.ok(PLACE, {"q": quote["id"], "k": key}, token=buyer)["placeOrder"]
