@@ -1,7 +1,7 @@
 """fx rates: whether they came from the bundled snapshot (the offline fallback)
 
 Revision ID: a99e66170c23
-Revises: a9d3f7b1e5c2
+Revises: 24e6a35e8c0d
 Create Date: 2026-12-04 07:00:00.000000
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "a99e66170c23"
-down_revision: str | None = "a9d3f7b1e5c2"
+down_revision: str | None = "24e6a35e8c0d"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
