@@ -51,8 +51,8 @@ class DeadLetter(relay.Node):
     error: str = strawberry.field(description="The last delivery's error.")
     attempts: int = strawberry.field(description="Deliveries made before it was set aside.")
     failed_at: datetime
-    replayed_at: datetime | None = strawberry.field(description="When an admin replayed it; null until then.")
-    replay_applied_at: datetime | None = strawberry.field(
+    replay_requested_at: datetime | None = strawberry.field(description="When an admin replayed it; null until then.")
+    replayed_at: datetime | None = strawberry.field(
         description="When the consumer applied the replayed event; null while it waits, or when the replay "
         "failed too (and became a new dead letter)."
     )
@@ -79,8 +79,8 @@ class DeadLetter(relay.Node):
             error=data["error"],
             attempts=int(data["attempts"]),
             failed_at=datetime.fromisoformat(data["failed_at"]),
+            replay_requested_at=_dt(data.get("replay_requested_at")),
             replayed_at=_dt(data.get("replayed_at")),
-            replay_applied_at=_dt(data.get("replay_applied_at")),
             event=data["event"],
             replayed_by_id=data.get("replayed_by"),
         )

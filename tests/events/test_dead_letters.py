@@ -60,13 +60,13 @@ LIST = """
 query ($service: EventService!, $first: Int, $after: String) {
   deadLetters(service: $service, first: $first, after: $after) {
     edges { cursor node { id service consumer eventId eventType error attempts failedAt
-                          replayedAt replayedBy replayAppliedAt event } }
+                          replayRequestedAt replayedBy replayedAt event } }
     pageInfo { hasNextPage endCursor }
   }
 }"""
 REPLAY = """
 mutation ($service: EventService!, $id: ID!) {
-  replayDeadLetter(service: $service, id: $id) { id eventId replayedAt replayedBy replayAppliedAt }
+  replayDeadLetter(service: $service, id: $id) { id eventId replayRequestedAt replayedBy replayedAt }
 }"""
 
 
@@ -243,7 +243,7 @@ def test_an_admin_replays_a_dead_letter_once_its_cause_is_fixed(
         assert relay.GlobalID.from_id(letter["id"]).type_name == "DeadLetter"
         assert (letter["eventId"], letter["eventType"], letter["attempts"]) == (event_id, "stock.changed", 3)
         assert letter["error"] == f"RuntimeError: no price list for the part of {part_id}"
-        assert letter["replayedAt"] is None and letter["replayedBy"] is None and letter["replayAppliedAt"] is None
+        assert (letter["replayRequestedAt"], letter["replayedBy"], letter["replayedAt"]) == (None, None, None)
         assert letter["event"]["data"] == {"on_hand": 3}
         assert api.error(REPLAY, {"service": "CATALOG", "id": letter["id"]}, token=buyer)["code"] == "FORBIDDEN"
         assert replay_rows(engine) == 0
@@ -251,14 +251,17 @@ def test_an_admin_replays_a_dead_letter_once_its_cause_is_fixed(
         Cause.broken = False
         try:
             replayed = api.ok(REPLAY, {"service": "CATALOG", "id": letter["id"]}, token=admin)["replayDeadLetter"]
-            assert replayed["eventId"] == event_id and replayed["replayedAt"] is not None
+            assert replayed["eventId"] == event_id and replayed["replayRequestedAt"] is not None
             assert replayed["replayedBy"] == global_id("Account", admin_id)
             eventually(lambda: applied_count(engine) == 1, what="the replayed event applied")
 
             # A second replay answers the same and sends nothing; a redelivery of the replay
             # (a relay that published it twice) is dropped by the consumer's inbox.
             again = api.ok(REPLAY, {"service": "CATALOG", "id": letter["id"]}, token=admin)["replayDeadLetter"]
-            assert again["replayedAt"] == replayed["replayedAt"] and again["replayedBy"] == replayed["replayedBy"]
+            assert (again["replayRequestedAt"], again["replayedBy"]) == (
+                replayed["replayRequestedAt"],
+                replayed["replayedBy"],
+            )
             assert replay_rows(engine) == 1
             with engine.connect() as connection:
                 sent = connection.execute(select(EVENTS.outbox.c.message_id, EVENTS.outbox.c.published_at)).all()
@@ -270,8 +273,8 @@ def test_an_admin_replays_a_dead_letter_once_its_cause_is_fixed(
             assert applied_count(engine) == 1 and runner.applied == 1 and runner.dead == 1
 
             [edge] = api.ok(LIST, variables, token=admin)["deadLetters"]["edges"]
-            assert edge["node"]["replayAppliedAt"] is not None
-            assert edge["node"]["replayedAt"] == replayed["replayedAt"]
+            assert edge["node"]["replayedAt"] is not None  # the consumer applied the replay
+            assert edge["node"]["replayRequestedAt"] == replayed["replayRequestedAt"]
         finally:
             Cause.broken = True
 

@@ -1,4 +1,4 @@
-"""dead letters: who replayed one, and when the consumer applied the replay
+"""dead letters: when an admin asked for a replay, and who
 
 Revision ID: d8b2f6a4e0c1
 Revises: a99e66170c23
@@ -18,11 +18,11 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     with op.batch_alter_table("dead_letter") as batch:
+        batch.add_column(sa.Column("replay_requested_at", sa.DateTime(timezone=True), nullable=True))
         batch.add_column(sa.Column("replayed_by", sa.String(length=80), nullable=True))
-        batch.add_column(sa.Column("replay_applied_at", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("dead_letter") as batch:
-        batch.drop_column("replay_applied_at")
         batch.drop_column("replayed_by")
+        batch.drop_column("replay_requested_at")

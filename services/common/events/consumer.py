@@ -6,7 +6,7 @@ A `Subscription` names a durable consumer, the event types it reads and its hand
 - skips it when the consumer's inbox already holds the event id (a redelivery changes nothing);
 - otherwise runs the handler and writes the inbox row in the same transaction, then acks;
 - on an error, naks with a growing delay; at the last delivery it writes a dead letter, which
-  an admin sees and can replay (services/common/events/dead_letters.py), and acks.
+  an admin sees and can replay (`POST /events/dead-letters/{id}/replay`), and acks.
 
 Handlers are plain functions over a SQLModel session, run in a worker thread. A handler whose
 work is outside the database (a POST to an integrator) is async and takes no session; the
@@ -201,8 +201,8 @@ class ConsumerRunner:
                     session.execute(
                         update(dead)
                         .where(dead.c.consumer == self.subscription.name, dead.c.event_id == event.id)
-                        .where(dead.c.replay_applied_at.is_(None))
-                        .values(replay_applied_at=utcnow())
+                        .where(dead.c.replayed_at.is_(None))
+                        .values(replayed_at=utcnow())
                     )
                 session.commit()
         except IntegrityError:

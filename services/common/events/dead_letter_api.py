@@ -34,9 +34,9 @@ class DeadLetterRead(BaseModel):
     error: str = Field(description="the last delivery's error")
     attempts: int = Field(description="deliveries made before the event was set aside")
     failed_at: datetime
-    replayed_at: datetime | None = Field(description="when an admin replayed it; null until then")
+    replay_requested_at: datetime | None = Field(description="when an admin replayed it; null until then")
     replayed_by: str | None = Field(description="the account that replayed it")
-    replay_applied_at: datetime | None = Field(description="when the consumer applied the replayed event")
+    replayed_at: datetime | None = Field(description="when the consumer applied the replayed event")
     event: dict[str, Any] = Field(description="the event's envelope, as it was published")
     cursor: str = Field(description="`after` for the page that follows this one")
 
@@ -56,9 +56,9 @@ def read(letter: dead_letters.DeadLetter) -> DeadLetterRead:
         error=letter.error,
         attempts=letter.attempts,
         failed_at=letter.failed_at,
-        replayed_at=letter.replayed_at,
+        replay_requested_at=letter.replay_requested_at,
         replayed_by=letter.replayed_by,
-        replay_applied_at=letter.replay_applied_at,
+        replayed_at=letter.replayed_at,
         event=letter.envelope,
         cursor=letter.cursor,
     )

@@ -5,11 +5,12 @@ A consumer buries an event that failed its last delivery in its service's `dead_
 goes back, unchanged, to that one consumer on its replay subject `tongnan.replay.<consumer>`,
 through the service's outbox, so the replay is committed with the mark that records it and
 published by the relay like any other event. The consumer's inbox still applies it at most
-once; when it has, it stamps the dead letter's `replay_applied_at`.
+once; when it has, it stamps the dead letter's `replayed_at`.
 
 Replaying is idempotent: the first replay of a dead letter writes the outbox row and marks who
-asked and when; any later one (a retried request, a second admin) answers the same dead letter
-and sends nothing. A replay that fails again becomes a new dead letter, replayable in turn.
+asked (`replayed_by`) and when (`replay_requested_at`); any later one (a retried request, a
+second admin) answers the same dead letter and sends nothing. A replay that fails again becomes
+a new dead letter, replayable in turn.
 """
 
 from __future__ import annotations
@@ -43,9 +44,9 @@ class DeadLetter:
     error: str
     attempts: int  # deliveries made before it was buried
     failed_at: datetime
-    replayed_at: datetime | None
-    replayed_by: str | None
-    replay_applied_at: datetime | None
+    replay_requested_at: datetime | None  # when an admin replayed it
+    replayed_by: str | None  # who: the account id
+    replayed_at: datetime | None  # when the consumer applied the replayed event
     envelope: dict[str, Any]
 
     @classmethod
@@ -58,9 +59,9 @@ class DeadLetter:
             error=row["error"],
             attempts=row["deliveries"],
             failed_at=row["failed_at"],
-            replayed_at=row["replayed_at"],
+            replay_requested_at=row["replay_requested_at"],
             replayed_by=row["replayed_by"],
-            replay_applied_at=row["replay_applied_at"],
+            replayed_at=row["replayed_at"],
             envelope=row["envelope"],
         )
 
@@ -145,15 +146,15 @@ def replay(session: Session, tables: EventTables, actor: Actor, dead_letter_id: 
     require_replayer(actor)
     dead_letter_id = parse_id(dead_letter_id)
     found = _get(session, tables, dead_letter_id)
-    if found.replayed_at is not None:
+    if found.replay_requested_at is not None:
         return found
     dead = tables.dead_letter
-    # The guard on replayed_at makes two concurrent replays race on this one row update: only
+    # The guard on replay_requested_at makes two concurrent replays race on this one row update: only
     # the one that changed it writes the outbox row; the other sees the first's mark.
     marked = session.execute(
         update(dead)
-        .where(dead.c.id == dead_letter_id, dead.c.replayed_at.is_(None))
-        .values(replayed_at=utcnow(), replayed_by=actor.id[:80])
+        .where(dead.c.id == dead_letter_id, dead.c.replay_requested_at.is_(None))
+        .values(replay_requested_at=utcnow(), replayed_by=actor.id[:80])
     )
     if marked.rowcount == 1:  # type: ignore[attr-defined]
         tables.record_replay(
