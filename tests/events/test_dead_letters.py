@@ -36,6 +36,7 @@ from services.catalog.models import EVENTS
 from services.catalog.settings import CatalogSettings
 from services.common.clock import utcnow
 from services.common.db import make_engine, session_scope
+from services.common.errors import Forbidden
 from services.common.events import ConsumerRunner, Event, OutboxRelay, Subscription
 from services.common.events.dead_letters import replay_message_id
 from services.common.events.streams import connect, ensure_streams
@@ -359,3 +360,43 @@ def test_each_service_with_event_tables_serves_its_dead_letters_to_admins_only(
         assert missing.json()["field"] == "id"
         malformed = client.post("/events/dead-letters/nope/replay", headers=headers_for(Role.ADMIN))
         assert malformed.status_code == 422 and malformed.json()["field"] == "id"
+
+
+def test_replays_racing_for_one_dead_letter_send_it_once(catalog_engine: tuple[str, Engine]) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from services.common.events import dead_letters
+    from services.common.internal_auth import Actor
+
+    engine = catalog_engine[1]
+    letter_id = str(uuid.uuid4())
+    with engine.begin() as connection:
+        connection.execute(
+            insert(EVENTS.dead_letter).values(
+                id=letter_id,
+                consumer=CONSUMER,
+                event_id="event-raced",
+                event_type="stock.changed",
+                envelope={"id": "event-raced", "type": "stock.changed", "data": {}},
+                error="RuntimeError: boom",
+                deliveries=6,
+                failed_at=utcnow(),
+            )
+        )
+    start = threading.Barrier(4)
+
+    def replay(n: int) -> str | None:
+        start.wait()
+        with session_scope(engine) as session:
+            letter = dead_letters.replay(session, EVENTS, Actor(id=f"admin-{n}", role=Role.ADMIN), letter_id)
+            return letter.replayed_by
+
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(replay, range(4)))
+    assert replay_rows(engine) == 1
+    # Every answer names the one admin whose replay was sent, not the caller.
+    with engine.connect() as connection:
+        [winner] = connection.execute(select(EVENTS.dead_letter.c.replayed_by)).scalars().all()
+    assert winner in {f"admin-{n}" for n in range(4)} and answers == [winner] * 4
+    with pytest.raises(Forbidden, match="dead letters are for admins"), session_scope(engine) as session:
+        dead_letters.replay(session, EVENTS, Actor(id="buyer", role=Role.BUYER), letter_id)
