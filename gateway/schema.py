@@ -22,6 +22,7 @@ from gateway.catalog.mutations import CatalogMutation
 from gateway.catalog.queries import CatalogQuery
 from gateway.certification.schema import CertificationMutation, CertificationQuery
 from gateway.context import Context
+from gateway.dead_letters import DeadLettersMutation, DeadLettersQuery
 from gateway.errors import NamedValueErrors, log_unexpected
 from gateway.execution import GatewayExecutionContext
 from gateway.identity.graphql import IdentityMutation, IdentityQuery
@@ -38,7 +39,9 @@ MAX_TOKENS = 5000
 
 
 @strawberry.type
-class Query(CatalogQuery, CertificationQuery, OrdersQuery, SettlementsQuery, WebhooksQuery, IdentityQuery):
+class Query(
+    CatalogQuery, CertificationQuery, OrdersQuery, SettlementsQuery, WebhooksQuery, DeadLettersQuery, IdentityQuery
+):
     @strawberry.field(description="Any object by its global id.")
     async def node(
         self,
@@ -56,7 +59,9 @@ class Query(CatalogQuery, CertificationQuery, OrdersQuery, SettlementsQuery, Web
 
 
 @strawberry.type
-class Mutation(CatalogMutation, CertificationMutation, OrdersMutation, WebhooksMutation, IdentityMutation):
+class Mutation(
+    CatalogMutation, CertificationMutation, OrdersMutation, WebhooksMutation, DeadLettersMutation, IdentityMutation
+):
     pass
 
 

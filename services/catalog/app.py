@@ -4,8 +4,10 @@ from fastapi import FastAPI
 
 from services.catalog.api import routers
 from services.catalog.db import tune
+from services.catalog.models import EVENTS
 from services.catalog.settings import CatalogSettings
 from services.common.app import build_service_app
+from services.common.events.dead_letter_api import dead_letter_router
 from services.common.settings import load_or_exit
 
 DESCRIPTION = """\
@@ -25,7 +27,7 @@ def create_app(settings: CatalogSettings | None = None) -> FastAPI:
         settings,
         title="Tongnan catalog service",
         description=DESCRIPTION,
-        routers=list(routers),
+        routers=[*routers, dead_letter_router(EVENTS)],
     )
     tune(app.state.engine)
     return app

@@ -5,10 +5,12 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from services.certification.api import router
 from services.certification.documents import DocumentStore
+from services.certification.models import EVENTS
 from services.certification.ratelimit import TokenBucket
 from services.certification.settings import CertificationSettings
 from services.common.app import build_service_app
 from services.common.errors import problem
+from services.common.events.dead_letter_api import dead_letter_router
 from services.common.settings import load_or_exit
 
 # Multipart framing around the file itself.
@@ -46,7 +48,7 @@ def create_app(settings: CertificationSettings | None = None) -> FastAPI:
         title="Tongnan certification service",
         description="Certificate records and their review, public verification, market rules and "
         "eligibility of parts for a destination country.",
-        routers=[router],
+        routers=[router, dead_letter_router(EVENTS)],
     )
     app.state.document_store = DocumentStore(
         settings.documents_path,

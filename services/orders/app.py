@@ -7,10 +7,12 @@ import httpx
 from fastapi import FastAPI
 
 from services.common.app import build_service_app
+from services.common.events.dead_letter_api import dead_letter_router
 from services.common.settings import load_or_exit
 from services.orders.api import router
 from services.orders.conversions import router as conversions_router
 from services.orders.deps import OrdersDeps
+from services.orders.models import EVENTS
 from services.orders.settings import OrdersSettings
 from services.orders.webhook_api import router as webhook_router
 
@@ -71,7 +73,7 @@ def create_app(settings: OrdersSettings | None = None) -> FastAPI:
         settings,
         title="Tongnan orders service",
         description=DESCRIPTION,
-        routers=[router, conversions_router, webhook_router],
+        routers=[router, conversions_router, webhook_router, dead_letter_router(EVENTS)],
         on_startup=startup,
         on_shutdown=shutdown,
     )

@@ -18,6 +18,7 @@ from pydantic_settings import BaseSettings
 from gateway.settings import GatewaySettings
 from services.catalog.settings import CatalogSettings
 from services.certification.settings import CertificationSettings
+from services.cli import build_parser
 from services.common.settings import (
     DEVELOPMENT_INTERNAL_SECRET,
     DEVELOPMENT_JWT_SECRET,
@@ -25,12 +26,17 @@ from services.common.settings import (
     ConfigurationError,
 )
 from services.orders.settings import OrdersSettings
+from services.worker.settings import WorkerSettings
 from storefront.settings import StorefrontSettings
 from tests.foundation.production import PRODUCTION, set_environment
 
 ROOT = Path(__file__).resolve().parents[2]
 APP_SERVICES = ("catalog", "certification", "orders", "gateway")
 WEB_SERVICES = (*APP_SERVICES, "storefront")
+# Every process that publishes or consumes events: the services write their outboxes, the
+# worker relays and consumes them, the gateway hears what invalidates its read cache.
+EVENT_PROCESSES = (*APP_SERVICES, "worker")
+NATS_URL = "nats://nats:4222"
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +57,7 @@ def test_compose_file_is_valid_against_the_compose_specification(compose: dict[s
 def test_every_command_names_code_that_exists(compose: dict[str, Any]) -> None:
     for name, service in compose["services"].items():
         command = service.get("command")
-        if not command:
+        if not command or "build" not in service:  # another image's (postgres, nats): its own arguments
             continue
         if command[0] == "uvicorn":
             module_name, _, factory = command[1].partition(":")
@@ -60,6 +66,8 @@ def test_every_command_names_code_that_exists(compose: dict[str, Any]) -> None:
             assert importlib.util.find_spec(command[2]) is not None, name
         else:
             assert command[0] == "tongnan", name
+            # Parsed by the real CLI: an unknown subcommand exits here.
+            build_parser().parse_args(command[1:])
 
 
 def test_services_are_healthchecked_and_started_in_order(compose: dict[str, Any]) -> None:
@@ -73,6 +81,50 @@ def test_services_are_healthchecked_and_started_in_order(compose: dict[str, Any]
     assert services["migrate"]["depends_on"]["postgres"]["condition"] == "service_healthy"
     assert set(services["gateway"]["depends_on"]) == {"catalog", "certification", "orders"}
     assert set(services["storefront"]["depends_on"]) == {"gateway"}
+
+
+def test_nats_runs_jetstream_on_a_named_volume_and_is_not_published(compose: dict[str, Any]) -> None:
+    nats = compose["services"]["nats"]
+    assert nats["image"].split(":")[0] == "nats"  # the official image
+    command = nats["command"]
+    assert "-js" in command
+    store = command[command.index("-sd") + 1]
+    mounts = {mount.split(":")[1]: mount.split(":")[0] for mount in nats["volumes"]}
+    assert store in mounts and mounts[store] in compose["volumes"]  # named, not a host folder
+    assert "ports" not in nats  # only the stack's own network reaches it
+    assert "healthz" in " ".join(nats["healthcheck"]["test"])
+
+
+def test_the_worker_runs_with_the_services_environment_and_waits_for_nats(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    worker = services["worker"]
+    assert worker["command"] == ["tongnan", "worker"]
+    assert "ports" not in worker
+    # The same environment as each service it serves: databases, Stripe, the internal secret, NATS.
+    for name in ("catalog", "certification", "orders"):
+        assert worker["environment"] == services[name]["environment"], name
+    assert {dep: spec["condition"] for dep, spec in worker["depends_on"].items()} == {
+        "migrate": "service_completed_successfully",
+        "nats": "service_healthy",
+    }
+
+
+def test_every_process_that_publishes_or_consumes_events_is_given_the_nats_url(compose: dict[str, Any]) -> None:
+    host = NATS_URL.removeprefix("nats://").split(":")[0]
+    assert host in compose["services"]
+    for name in EVENT_PROCESSES:
+        assert compose["services"][name]["environment"]["TONGNAN_NATS_URL"] == NATS_URL, name
+
+
+def test_the_worker_reads_every_service_settings_from_its_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    config = merged([ROOT / "docker-compose.yml"], {})
+    catalog, certification, orders, _, worker = start_settings(config, monkeypatch, "worker")
+    assert isinstance(worker, WorkerSettings) and worker.nats_url == NATS_URL
+    assert isinstance(orders, OrdersSettings) and orders.stripe_api_base == "http://localstripe:8420"
+    assert orders.stripe_secret_key is not None
+    for settings, service in ((catalog, "catalog"), (certification, "certification"), (orders, "orders")):
+        assert isinstance(settings, (CatalogSettings, CertificationSettings, OrdersSettings))
+        assert settings.db_url.endswith(f"@postgres:5432/tongnan_{service}"), settings.db_url
 
 
 def test_init_script_creates_each_database_that_the_services_use(compose: dict[str, Any]) -> None:
@@ -100,6 +152,7 @@ SETTINGS_OF: dict[str, tuple[type[BaseSettings], ...]] = {
     "orders": (OrdersSettings,),
     "gateway": (GatewaySettings,),
     "storefront": (StorefrontSettings,),
+    "worker": (CatalogSettings, CertificationSettings, OrdersSettings, GatewaySettings, WorkerSettings),
 }
 # Compose's interpolation: $$, $VAR, ${VAR}, ${VAR:-default}, ${VAR-default}, ${VAR:?error},
 # ${VAR?error}, ${VAR:+replacement}, ${VAR+replacement}.
@@ -182,7 +235,7 @@ def test_alone_the_file_runs_development_with_localstripe(monkeypatch: pytest.Mo
 
 def test_alone_the_file_cannot_start_production_on_its_development_values(monkeypatch: pytest.MonkeyPatch) -> None:
     config = merged([ROOT / "docker-compose.yml"], {"TONGNAN_ENVIRONMENT": "production"})
-    for service in ("migrate", "catalog", "certification", "orders", "gateway", "storefront"):
+    for service in ("migrate", "catalog", "certification", "orders", "gateway", "storefront", "worker"):
         with pytest.raises(ConfigurationError):
             start_settings(config, monkeypatch, service)
 

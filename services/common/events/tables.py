@@ -117,7 +117,12 @@ def event_tables(metadata: MetaData, *, source: str) -> EventTables:
         Column("error", Text, nullable=False),
         Column("deliveries", Integer, nullable=False),
         Column("failed_at", UtcDateTime, nullable=False),
+        # When the consumer applied the event replayed to it (null while it waits, or when it
+        # failed again and became a new dead letter).
         Column("replayed_at", UtcDateTime, nullable=True),
+        # An admin's replay: when it was asked for, and by whom (the account id).
+        Column("replay_requested_at", UtcDateTime, nullable=True),
+        Column("replayed_by", String(80), nullable=True),
         Index("ix_dead_letter_consumer_failed_at", "consumer", "failed_at"),
     )
     return EventTables(source=source, outbox=outbox, inbox=inbox, dead_letter=dead_letter)
