@@ -71,9 +71,12 @@ BY_STATUS = {
 BUYER_ONLY_ORDER_KEYS = ("total", "refunded")
 # Who may be told about an order event: the backbone's consumers read them, webhooks leave them out.
 RECIPIENT_KEYS = ("buyer_id", "supplier_ids")
-# For the backbone's consumers only, never in a webhook: the catalog key holding an order's stock,
-# which the catalog's order.cancelled consumer releases (services/catalog/order_events.py).
-INTERNAL_KEYS = (*RECIPIENT_KEYS, "reservation_key")
+# For the backbone's consumers only, never in a webhook. `reservation_key`: the catalog key
+# holding an order's stock, which the catalog's order.cancelled consumer releases
+# (services/catalog/order_events.py).
+# `never_placed`: a cancelled order that never left RESERVING (placeOrder died), of which no
+# integrator was told, so none is told of its cancellation either.
+INTERNAL_KEYS = (*RECIPIENT_KEYS, "reservation_key", "never_placed")
 
 
 def _money(amount: int, currency: str) -> dict[str, Any]:
@@ -168,6 +171,7 @@ def record(
     }
     if event_type == ORDER_CANCELLED:
         payload["reservation_key"] = order.reservation_key
+        payload["never_placed"] = order.payment_intent_id is None
     return EVENTS.record(session, event_type, aggregate_id=order.id, data=payload)
 
 

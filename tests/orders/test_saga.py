@@ -15,6 +15,7 @@ from services.catalog.models import Reservation
 from services.common.clock import utcnow
 from services.orders import ledger
 from services.orders.app import create_app
+from services.orders.checkout import reservation_key_for
 from services.orders.models import Order
 from services.orders.settings import OrdersSettings
 from services.stack import Served, free_port
@@ -147,16 +148,19 @@ def test_reconciliation_releases_only_reservations_of_checkouts_that_never_becam
         body = {"idempotency_key": key, "lines": [{"part_id": alternator["id"], "quantity": 1}], "order_ref": order_ref}
         assert stack.catalog.post("/reservations", json=body, headers=SYSTEM).status_code == 201
 
-    hold(f"order-{abandoned}", str(abandoned))
+    hold(f"order-{abandoned}", str(abandoned))  # the key placeOrder used before its saga
+    # A checkout's key whose order placeOrder gave up after the catalog said it held nothing.
+    orphan = reservation_key_for("acct-gone", "checkout-given-up")
+    hold(orphan, str(uuid.uuid4()))
     hold(f"order-{order['id']}-late", order["id"])  # an order we have: its own business
     hold("warehouse-count-2026-12", None)  # not a checkout's
-    assert stack.stock(alternator["id"]) == {"on_hand": 4, "reserved": 3, "available": 1}
+    assert stack.stock(alternator["id"]) == {"on_hand": 4, "reserved": 4, "available": 0}
 
     recent = stack.orders.post("/reconcile/pending", headers=SYSTEM)  # nothing is old enough yet
     assert recent.status_code == 200 and recent.json()["reservations_released"] == 0
     result = stack.orders.post("/reconcile/pending", params={"older_than_minutes": 0}, headers=SYSTEM)
-    assert result.status_code == 200 and result.json()["reservations_released"] == 1, result.text
+    assert result.status_code == 200 and result.json()["reservations_released"] == 2, result.text
     assert stack.stock(alternator["id"]) == {"on_hand": 4, "reserved": 2, "available": 2}
-    released = stack.catalog.get(f"/reservations/order-{abandoned}", headers=SYSTEM).json()
-    assert released["status"] == "RELEASED"
+    for key in (f"order-{abandoned}", orphan):
+        assert stack.catalog.get(f"/reservations/{key}", headers=SYSTEM).json()["status"] == "RELEASED"
     assert stack.order(order["id"])["status"] == "PAID"
