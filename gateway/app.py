@@ -8,6 +8,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from gateway.clients import ServiceClients
 from gateway.errors import RequestRefused, request_refused_handler
 from gateway.identity.throttle import LoginThrottle
+from gateway.invalidation import CacheInvalidator
 from gateway.limits import BodySizeLimit, TokenBuckets
 from gateway.schema import schema
 from gateway.settings import GatewaySettings
@@ -23,14 +24,25 @@ def create_app(
     settings = settings or load_or_exit(GatewaySettings)
 
     async def open_clients(app: FastAPI) -> None:
-        app.state.clients = ServiceClients.open(settings, transports)
+        clients = ServiceClients.open(settings, transports)
+        app.state.clients = clients
+        app.state.cache_invalidator = None
+        if settings.invalidates_cache:
+            invalidator = CacheInvalidator(settings.nats_url, [clients.catalog.cache, clients.certification.cache])
+            invalidator.start()
+            app.state.cache_invalidator = invalidator
+
+    async def close_clients(app: FastAPI) -> None:
+        if app.state.cache_invalidator is not None:
+            await app.state.cache_invalidator.stop()
+        await app.state.clients.aclose()
 
     app = build_service_app(
         settings,
         title="Tongnan Parts Exchange gateway",
         description="The public GraphQL API at /graphql (GraphiQL in a browser).",
         on_startup=open_clients,
-        on_shutdown=lambda app: app.state.clients.aclose(),
+        on_shutdown=close_clients,
         # Requests wait on the services, not on the database: their few database calls each take
         # a connection inside one worker thread and give it back before anything else is awaited.
         concurrent_requests=None,

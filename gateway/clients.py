@@ -91,6 +91,9 @@ class ReadCache:
         self.clock = clock
         self._entries: OrderedDict[Hashable, tuple[float, Any]] = OrderedDict()
         self._in_flight: dict[Hashable, asyncio.Future[Any]] = {}
+        # Counts clears and discards: an answer fetched across one may predate the change that
+        # caused it, so it goes to its callers but is not kept.
+        self._generation = 0
 
     async def get(self, key: Hashable, fetch: Callable[[], Awaitable[Any]]) -> Any:
         if self.seconds <= 0:
@@ -108,6 +111,7 @@ class ReadCache:
                 return await fetch()
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._in_flight[key] = future
+        generation = self._generation
         try:
             value = await fetch()
         except asyncio.CancelledError:
@@ -119,6 +123,8 @@ class ReadCache:
             raise
         else:
             future.set_result(value)
+            if generation != self._generation:
+                return value
             now = self.clock()
             self._entries[key] = (now + self.seconds, value)
             self._entries.move_to_end(key)
@@ -130,10 +136,23 @@ class ReadCache:
                 self._entries.popitem(last=False)
             return value
         finally:
-            del self._in_flight[key]
+            if self._in_flight.get(key) is future:
+                del self._in_flight[key]
 
     def clear(self) -> None:
+        self._generation += 1
         self._entries.clear()
+
+    def discard(self, affected: Callable[[Hashable], bool]) -> int:
+        """Forget the answers whose key `affected` picks; returns how many."""
+        self._generation += 1
+        gone = [key for key in self._entries if affected(key)]
+        for key in gone:
+            del self._entries[key]
+        # A caller from now on does not join a call made before the change: it asks afresh.
+        for key in [key for key in self._in_flight if affected(key)]:
+            del self._in_flight[key]
+        return len(gone)
 
     def __len__(self) -> int:
         return len(self._entries)

@@ -32,6 +32,14 @@ class GatewaySettings(ServiceSettings):
     # cache off. A change made through the gateway clears it at once; one made elsewhere (stock
     # sold at checkout) shows within this time. Suppliers, inspectors and admins always ask.
     read_cache_seconds: float = 2.0
+
+    @property
+    def invalidates_cache(self) -> bool:
+        """Whether part and stock events clear the read cache (gateway/invalidation.py): when
+        TONGNAN_NATS_URL names the events server (`tongnan up` and compose set it) and there is
+        a cache to clear."""
+        return "nats_url" in self.model_fields_set and self.read_cache_seconds > 0
+
     # aiohttp's pool under httpx's interface, or httpx's own (for comparison in bench/gateway.py).
     upstream_transport: Literal["aiohttp", "httpx"] = "aiohttp"
 

@@ -39,6 +39,10 @@ class OrderStatus(Enum):
     PARTIALLY_REFUNDED = "PARTIALLY_REFUNDED"
 
 
+# The orders service's statuses the public enum shows as another.
+PUBLIC_STATUS = {"RESERVING": "PENDING_PAYMENT"}
+
+
 def money(context: Context, data: dict[str, Any]) -> Money:
     return Money.of(MoneyValue(int(data["amount"]), str(data["currency"])), context.locale)
 
@@ -268,7 +272,9 @@ class Order(relay.Node, Amounts):
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Order:
         returns = {str(r["order_line_id"]): r for r in data.get("core_returns", [])}
-        status = data["status"]
+        # RESERVING (placeOrder's saga before the stock is held) is not in the public enum: the
+        # order is on its way to PENDING_PAYMENT, and a client waits on it as on that.
+        status = PUBLIC_STATUS.get(data["status"], data["status"])
         if data.get("payment_status") in ("REFUNDED", "PARTIALLY_REFUNDED") and status not in ("CANCELLED",):
             status = data["payment_status"]
         return cls(
@@ -298,6 +304,8 @@ class Order(relay.Node, Amounts):
                     status=OrderStatus(h["to_status"]), at=datetime.fromisoformat(h["at"]), reason=h["reason"]
                 )
                 for h in data["history"]
+                # The saga's first step is not a public status: the history starts where it did.
+                if h["to_status"] not in PUBLIC_STATUS
             ],
         )
 

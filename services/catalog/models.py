@@ -147,7 +147,11 @@ class Reservation(CatalogTable, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
     settled_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
 
-    __table_args__ = (Index("ix_reservation_status_expires_at", "status", "expires_at"),)
+    __table_args__ = (
+        Index("ix_reservation_status_expires_at", "status", "expires_at"),
+        # An order's reservations, released together when it is cancelled (catalog/order_events.py).
+        Index("ix_reservation_order_ref", "order_ref"),
+    )
 
 
 class ReservationLine(CatalogTable, table=True):

@@ -192,7 +192,7 @@ def release(session: Session, actor: Actor, key: str) -> Reservation:
         return reservation
     if reservation.status == COMMITTED:
         raise Conflict("the reservation is committed (sold); it cannot be released")
-    _give_back(session, reservation, RELEASED, utcnow())
+    give_back(session, reservation, RELEASED, utcnow())
     session.refresh(reservation)
     return reservation
 
@@ -247,7 +247,7 @@ def _settle(
     return reservation
 
 
-def _give_back(session: Session, reservation: Reservation, to: str, now: datetime) -> bool:
+def give_back(session: Session, reservation: Reservation, to: str, now: datetime) -> bool:
     if not _transition(session, reservation, to, now):
         return False
     lines = _lines(session, reservation)
@@ -287,4 +287,4 @@ def sweep_expired(session: Session, actor: Actor, *, limit: int = 500) -> int:
             .limit(limit)
         )
     )
-    return sum(1 for reservation in due if _give_back(session, reservation, EXPIRED, now))
+    return sum(1 for reservation in due if give_back(session, reservation, EXPIRED, now))

@@ -215,6 +215,16 @@ def _refund_unfulfillable(session: Session, deps: OrdersDeps, order: Order, *, s
     return "refunded-out-of-stock"
 
 
+def release_now(deps: OrdersDeps, order: Order) -> None:
+    """Give an unpaid order's units back at once, when the catalog answers. Not the guarantee:
+    the order.cancelled event this cancellation writes makes the catalog release them
+    (services/catalog/order_events.py), so an unreachable catalog does not stop a cancellation."""
+    try:
+        deps.catalog.release(order.reservation_key)
+    except DomainError as exc:
+        log.warning("order %s: stock not released now (%s); its order.cancelled event will", order.id, exc.detail)
+
+
 def apply_failed(session: Session, deps: OrdersDeps, order_id: uuid.UUID, *, source: str, why: str) -> str:
     """A failed or cancelled payment cancels a pending order and releases its stock, unless
     Stripe says the intent succeeded after all (events may arrive in any order)."""
@@ -229,7 +239,7 @@ def apply_failed(session: Session, deps: OrdersDeps, order_id: uuid.UUID, *, sou
             return apply_succeeded(session, deps, order_id, source=source, intent=intent)
         if intent.status in ("processing", "requires_capture"):
             return "left-pending (payment processing)"
-    deps.catalog.release(order.reservation_key)
+    release_now(deps, order)
     order.payment_status = st.FAILED
     for line in lines_of(session, order.id):
         line.status = st.LINE_CANCELLED
@@ -369,7 +379,7 @@ def cancel(session: Session, actor: Actor, order_id: uuid.UUID, reason: str | No
     if order.status == st.PENDING_PAYMENT and not unmatched.taken(session, order):
         intent = _cancel_intent(deps, order)
         if intent is None or intent.status != "succeeded":
-            deps.catalog.release(order.reservation_key)
+            release_now(deps, order)
             if order.payment_status == st.REVIEW:
                 order.payment_status, order.attention = st.FAILED, None
             _close_cancelled(session, order, actor_id=actor.id, why=why)

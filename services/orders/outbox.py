@@ -71,6 +71,12 @@ BY_STATUS = {
 BUYER_ONLY_ORDER_KEYS = ("total", "refunded")
 # Who may be told about an order event: the backbone's consumers read them, webhooks leave them out.
 RECIPIENT_KEYS = ("buyer_id", "supplier_ids")
+# For the backbone's consumers only, never in a webhook. `reservation_key`: the catalog key
+# holding an order's stock, which the catalog's order.cancelled consumer releases
+# (services/catalog/order_events.py).
+# `never_placed`: a cancelled order that never left RESERVING (placeOrder died), of which no
+# integrator was told, so none is told of its cancellation either.
+INTERNAL_KEYS = (*RECIPIENT_KEYS, "reservation_key", "never_placed")
 
 
 def _money(amount: int, currency: str) -> dict[str, Any]:
@@ -163,6 +169,9 @@ def record(
         "supplier_ids": sorted({str(s) for s in concerned}),
         **data,
     }
+    if event_type == ORDER_CANCELLED:
+        payload["reservation_key"] = order.reservation_key
+        payload["never_placed"] = order.payment_intent_id is None
     return EVENTS.record(session, event_type, aggregate_id=order.id, data=payload)
 
 
@@ -187,7 +196,7 @@ def data_for(data: dict[str, Any], *, role: str, supplier_id: str | None) -> dic
     """The event's data as a webhook subscription's owner may see it: without the recipients;
     a supplier gets its own lines and none of the buyer's payment; a buyer and an admin get the
     whole order."""
-    seen = {k: v for k, v in data.items() if k not in RECIPIENT_KEYS}
+    seen = {k: v for k, v in data.items() if k not in INTERNAL_KEYS}
     if role != "SUPPLIER":
         return seen
     order = {k: v for k, v in seen["order"].items() if k not in BUYER_ONLY_ORDER_KEYS}

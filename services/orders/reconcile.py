@@ -28,9 +28,8 @@ from services.common.clock import utcnow
 from services.common.db import make_engine, session_scope
 from services.common.errors import DomainError, Forbidden
 from services.common.internal_auth import SYSTEM, Actor, Role
-from services.orders import lifecycle, unmatched
+from services.orders import checkout, lifecycle, unmatched
 from services.orders import status as st
-from services.orders.checkout import reservation_key_for
 from services.orders.deps import OrdersDeps
 from services.orders.models import Order
 from services.orders.payments import UnknownToProvider
@@ -92,6 +91,7 @@ def reconcile_pending(
         with session.begin_nested():
             order = lifecycle.lock(session, order_id)
             finished += lifecycle.finish_cancellation(session, deps, order, actor_id=actor.id)
+    abandoned = _abandon_stalled_checkouts(session, deps, now, actor_id=actor.id, limit=limit)
     released = _release_abandoned_reservations(session, deps, cutoff, limit)
     return ReconcileResult(
         checked=len(stuck),
@@ -102,16 +102,39 @@ def reconcile_pending(
         cancellations_finished=finished,
         cancellations_pending=len(cancelling) - finished,
         reservations_released=released,
+        checkouts_abandoned=abandoned,
     )
 
 
-def _release_abandoned_reservations(session: Session, deps: OrdersDeps, cutoff: datetime, limit: int) -> int:
-    """Give back stock the catalog holds for checkouts that never became orders.
+def _abandon_stalled_checkouts(session: Session, deps: OrdersDeps, now: datetime, *, actor_id: str, limit: int) -> int:
+    """Cancel orders a placeOrder left RESERVING longer than `checkout_abandon_seconds` (it died
+    between committing the order and placing it, and the buyer did not retry)."""
+    cutoff = now - timedelta(seconds=deps.settings.checkout_abandon_seconds)
+    stalled = list(
+        session.scalars(
+            select(Order.id)
+            .where(Order.status == st.RESERVING, Order.created_at < cutoff)
+            .order_by(col(Order.created_at))
+            .limit(limit)
+        )
+    )
+    abandoned = 0
+    for order_id in stalled:
+        with session.begin_nested():
+            abandoned += checkout.abandon(session, deps, order_id, actor_id=actor_id)
+    return abandoned
 
-    placeOrder rolls its order back when the catalog's answer to the reservation never comes
-    (a timeout, the catalog killed before it answered), yet the catalog may have reserved all
-    the same; until it expires, that reservation would keep the units from other buyers. Only
-    a reservation under placeOrder's own key for an order id we have no order for is released.
+
+def _release_abandoned_reservations(session: Session, deps: OrdersDeps, cutoff: datetime, limit: int) -> int:
+    """Give back stock the catalog holds for checkouts that have no order.
+
+    The catalog may reserve after placeOrder stopped waiting for it (a timeout, the catalog
+    killed before it answered): placeOrder then gives its RESERVING order up once the catalog
+    says it holds nothing, and the reservation lands afterwards, for no order; until it
+    expires, it would keep the units from other buyers. Only a reservation under one of
+    placeOrder's own keys that no order holds is released: a checkout's key series
+    (`checkout.hold_keys`) whose order, if any, holds neither this key nor its series, or the
+    key placeOrder used before the saga (`order-<id>`) of an order id we have no order for.
     A checkout still in flight past the cutoff (only with a cutoff of about now) may lose its
     reservation this way; its payment then reserves again before it commits (`_commit_stock`).
     """
@@ -119,19 +142,29 @@ def _release_abandoned_reservations(session: Session, deps: OrdersDeps, cutoff: 
         held = deps.catalog.active_reservations(created_before=cutoff, limit=limit)
     except DomainError:
         return 0  # the catalog unreachable: the next run sees them again
-    candidates: dict[uuid.UUID, str] = {}
+    legacy: dict[uuid.UUID, str] = {}
+    series: dict[str, str] = {}  # key -> the first key of its checkout's series
     for reservation in held:
+        key = str(reservation["idempotency_key"])
+        if key.startswith("checkout-"):
+            series[key] = key.split(".", 1)[0]
+            continue
         try:
             order_id = uuid.UUID(str(reservation.get("order_ref")))
         except ValueError:
             continue
-        if reservation["idempotency_key"] == reservation_key_for(order_id):
-            candidates[order_id] = reservation["idempotency_key"]
-    known = set(session.scalars(select(Order.id).where(col(Order.id).in_(candidates))))
+        if key == checkout.legacy_reservation_key_for(order_id):
+            legacy[order_id] = key
+    known = set(session.scalars(select(Order.id).where(col(Order.id).in_(legacy))))
+    holding = set(
+        session.scalars(
+            select(Order.reservation_key).where(col(Order.reservation_key).in_({*series, *series.values()}))
+        )
+    )
+    orphans = [key for order_id, key in legacy.items() if order_id not in known]
+    orphans += [key for key, first in series.items() if key not in holding and first not in holding]
     released = 0
-    for order_id, key in candidates.items():
-        if order_id in known:
-            continue
+    for key in orphans:
         try:
             deps.catalog.release(key)
         except DomainError:

@@ -166,7 +166,7 @@ class CoreReturnRead(BaseModel):
     decided_at: datetime | None
 
 
-OrderStatus = Literal["PENDING_PAYMENT", "PAID", "SHIPPED", "DELIVERED", "COMPLETED", "CANCELLED"]
+OrderStatus = Literal["RESERVING", "PENDING_PAYMENT", "PAID", "SHIPPED", "DELIVERED", "COMPLETED", "CANCELLED"]
 PaymentStatus = Literal["UNPAID", "PAID", "FAILED", "PARTIALLY_REFUNDED", "REFUNDED", "REVIEW"]
 
 
@@ -276,6 +276,9 @@ class ReconcileResult(BaseModel):
     cancellations_pending: int = Field(description="requested cancellations still waiting for a refund or restock")
     reservations_released: int = Field(
         description="stock the catalog held for checkouts that never became orders, given back"
+    )
+    checkouts_abandoned: int = Field(
+        default=0, description="orders left RESERVING by a placeOrder that died, cancelled and their stock released"
     )
 
 

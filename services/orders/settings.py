@@ -55,6 +55,10 @@ class OrdersSettings(ServiceSettings):
     platform_fee_bps: int = Field(default=1000, ge=0, le=5000)
     reservation_ttl_seconds: int = Field(default=3600, ge=60, le=86_400)
     pending_payment_limit_minutes: int = Field(default=60, ge=1)
+    # A placeOrder still RESERVING after this long died mid-saga and was not retried: the
+    # reconcile job cancels it, which releases its stock. Longer than a buyer's retry takes,
+    # far shorter than the reservation lives (`reservation_ttl_seconds`).
+    checkout_abandon_seconds: int = Field(default=600, ge=1)
 
     # Core returns and settlement.
     core_return_window_days: int = Field(default=90, ge=1, le=730)

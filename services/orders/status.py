@@ -11,6 +11,10 @@ from services.common.errors import Conflict
 from services.orders import outbox
 from services.orders.models import Order, OrderStatusChange
 
+# RESERVING: the first step of placeOrder's saga, committed before the catalog is asked for
+# stock, so a placeOrder that dies after reserving leaves a row its retry (or the reconcile job)
+# finishes from. The public API shows it as PENDING_PAYMENT: the order is not payable yet.
+RESERVING = "RESERVING"
 PENDING_PAYMENT, PAID, SHIPPED, DELIVERED, COMPLETED, CANCELLED = (
     "PENDING_PAYMENT",
     "PAID",
@@ -32,6 +36,7 @@ REVIEW = "REVIEW"
 LINE_PENDING, LINE_SHIPPED, LINE_DELIVERED, LINE_CANCELLED = "PENDING", "SHIPPED", "DELIVERED", "CANCELLED"
 
 ALLOWED: dict[str, set[str]] = {
+    RESERVING: {PENDING_PAYMENT, CANCELLED},
     PENDING_PAYMENT: {PAID, CANCELLED},
     PAID: {SHIPPED, CANCELLED},
     SHIPPED: {DELIVERED},

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from services.catalog import order_events
+from services.catalog.models import EVENTS as CATALOG_EVENTS
 from services.common.events import EventTables, Subscription
 from services.orders.models import EVENTS as ORDERS_EVENTS
 from services.orders.webhook_delivery import WebhookSender
@@ -26,5 +28,10 @@ def webhook_sender(context: WorkerContext) -> Reaction:
     return Reaction("orders", ORDERS_EVENTS, sender.subscription(), close=sender.aclose)
 
 
+def catalog_release_on_cancel(context: WorkerContext) -> Reaction:
+    """A cancelled order's reservations released at once (services/catalog/order_events.py)."""
+    return Reaction("catalog", CATALOG_EVENTS, order_events.release_on_cancel())
+
+
 def reactions(context: WorkerContext) -> list[Reaction]:
-    return [webhook_sender(context)]
+    return [webhook_sender(context), catalog_release_on_cancel(context)]

@@ -79,7 +79,13 @@ def test_ddp_to_germany_paid_shipped_delivered_and_core_deposit_refunded(
     final = stack.order(order["id"])
     assert final["payment_status"] == "PARTIALLY_REFUNDED"
     assert final["refunded"]["amount"] == quote["core_deposit"]["amount"]
-    assert [h["to_status"] for h in final["history"]] == ["PENDING_PAYMENT", "PAID", "SHIPPED", "DELIVERED"]
+    assert [h["to_status"] for h in final["history"]] == [
+        "RESERVING",
+        "PENDING_PAYMENT",
+        "PAID",
+        "SHIPPED",
+        "DELIVERED",
+    ]
 
     completed = stack.orders.post(f"/orders/{order['id']}/complete", headers=as_buyer(buyer))
     assert completed.status_code == 200 and completed.json()["status"] == "COMPLETED"

@@ -311,15 +311,15 @@ def test_a_database_connection_dropped_mid_request_fails_cleanly_and_the_next_re
 
 
 @pytest.mark.postgres_only
-def test_a_database_connection_dropped_at_the_end_of_place_order_leaves_no_order_and_reconciliation_frees_its_stock(
+def test_a_database_connection_dropped_at_the_end_of_place_order_leaves_it_reserving_and_the_retry_places_it_once(
     stack: Stack, buyer: str, alternator: dict[str, Any]
 ) -> None:
     quote = stack.quote(buyer, [(alternator["id"], 2)])
     body = {"quote_id": quote["id"], "idempotency_key": f"checkout-{uuid.uuid4()}"}
     database = str(stack.engine.url.database)
 
-    # The order's last write, its outbox event, waits on the table; by then the catalog has
-    # reserved the units and Stripe has made the payment intent.
+    # The order's last write, its outbox event, waits on the table; by then the order is
+    # committed RESERVING, the catalog has reserved the units and Stripe has made the intent.
     with stack.engine.connect() as holder, ThreadPoolExecutor(max_workers=1) as pool:
         holder.execute(text("LOCK TABLE outbox_event IN EXCLUSIVE MODE"))
         pending = pool.submit(stack.orders.post, "/orders", json=body, headers=as_buyer(buyer))
@@ -331,14 +331,13 @@ def test_a_database_connection_dropped_at_the_end_of_place_order_leaves_no_order
     assert dropped.status_code == 503, dropped.text
     assert dropped.json()["code"] == "DATABASE_UNAVAILABLE"
     with Session(stack.engine) as session:
-        assert session.scalars(select(Order)).all() == []
-    assert stack.stock(alternator["id"])["reserved"] == 2  # the catalog's half, for no order
+        assert [o.status for o in session.scalars(select(Order))] == ["RESERVING"]
+    assert stack.stock(alternator["id"])["reserved"] == 2  # held for the RESERVING order
 
-    assert _reconcile(stack.orders)["reservations_released"] == 1
-    assert stack.stock(alternator["id"]) == {"on_hand": 5, "reserved": 0, "available": 5}
+    assert _reconcile(stack.orders)["reservations_released"] == 0  # it has an order
     placed = stack.place(buyer, quote["id"], body["idempotency_key"])  # the buyer's retry
     assert placed["order"]["status"] == "PENDING_PAYMENT"
-    assert stack.stock(alternator["id"]) == {"on_hand": 5, "reserved": 2, "available": 3}
+    assert stack.stock(alternator["id"]) == {"on_hand": 5, "reserved": 2, "available": 3}  # the same hold
 
 
 BUYERS = 4
@@ -481,7 +480,7 @@ def test_localstripe_killed_at_place_order_pay_and_refund_fails_cleanly_and_reco
 
 
 @pytest.mark.postgres_only
-def test_a_reservation_the_catalog_made_after_place_order_gave_up_on_it_is_released_by_reconciliation(
+def test_a_reservation_the_catalog_made_after_place_order_gave_up_on_it_is_the_one_its_retry_takes(
     stack: Stack, databases: Databases, catalog_process: Killable
 ) -> None:
     part = stack.part(stack.supplier(), on_hand=5)
@@ -492,7 +491,8 @@ def test_a_reservation_the_catalog_made_after_place_order_gave_up_on_it_is_relea
         key = f"checkout-{uuid.uuid4()}"
 
         # The catalog stalls on the part's stock row past the orders service's timeout, then
-        # goes on and reserves: for an order that was rolled back when the call timed out.
+        # goes on and reserves: after placeOrder, told by the catalog that it held nothing yet,
+        # gave its RESERVING order up.
         with stack.catalog_engine.connect() as holder:
             holder.execute(text("SELECT part_id FROM stock WHERE part_id = :id FOR UPDATE"), {"id": part["id"]})
             gave_up = orders.post(
@@ -504,15 +504,16 @@ def test_a_reservation_the_catalog_made_after_place_order_gave_up_on_it_is_relea
         with Session(stack.engine) as session:
             assert session.scalars(select(Order)).all() == []
 
-        # The buyer tries again and pays; the catalog is killed and started again meanwhile.
+        # The buyer tries again with the same key: the same catalog key, so the same hold, and
+        # pays; the catalog is killed and started again meanwhile.
         order = shop.place("acct-slow", quote["id"], key)["order"]
+        assert shop.stock(part["id"]) == {"on_hand": 5, "reserved": 1, "available": 4}
         shop.pay("acct-slow", order["id"], shop.card("acct-slow"))
         shop.wait_status(order["id"], "PAID")
         catalog_process.kill()
         catalog_process.start()
-        assert shop.stock(part["id"]) == {"on_hand": 4, "reserved": 1, "available": 3}
+        assert shop.stock(part["id"]) == {"on_hand": 4, "reserved": 0, "available": 4}
 
-        assert _reconcile(orders)["reservations_released"] == 1
+        assert _reconcile(orders)["reservations_released"] == 0
         _sweep(catalog)
         assert_stock_matches_orders(shop, {part["id"]: 5})
-        assert _reconcile(orders)["reservations_released"] == 0

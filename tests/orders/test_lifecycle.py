@@ -198,6 +198,7 @@ def test_reconciliation_settles_orders_whose_webhooks_were_lost(stack: Stack, bu
         "cancellations_finished": 0,
         "cancellations_pending": 0,
         "reservations_released": 0,
+        "checkouts_abandoned": 0,
     }
     result = stack.orders.post("/reconcile/pending", params={"older_than_minutes": 0}, headers=SYSTEM)
     assert result.status_code == 200, result.text
@@ -210,6 +211,7 @@ def test_reconciliation_settles_orders_whose_webhooks_were_lost(stack: Stack, bu
         "cancellations_finished": 0,
         "cancellations_pending": 0,
         "reservations_released": 0,
+        "checkouts_abandoned": 0,
     }
     assert stack.order(paid["id"])["status"] == "PAID"
     assert stack.order(abandoned["id"])["status"] == "CANCELLED"

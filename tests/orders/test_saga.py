@@ -15,11 +15,12 @@ from services.catalog.models import Reservation
 from services.common.clock import utcnow
 from services.orders import ledger
 from services.orders.app import create_app
+from services.orders.checkout import reservation_key_for
 from services.orders.models import Order
 from services.orders.settings import OrdersSettings
 from services.stack import Served, free_port
 from tests.databases import Databases
-from tests.orders.conftest import ADMIN, SYSTEM, WEBHOOK_SECRET, Stack, as_buyer, orders_settings, serve_orders
+from tests.orders.conftest import SYSTEM, WEBHOOK_SECRET, Stack, as_buyer, orders_settings, serve_orders
 
 
 def _lapse_reservations(stack: Stack) -> None:
@@ -79,7 +80,7 @@ def test_place_order_releases_the_stock_when_stripe_is_unreachable(
     assert stack.stock(alternator["id"])["reserved"] == 2
 
 
-def test_an_unreachable_catalog_is_a_503_with_nothing_written(
+def test_an_unreachable_catalog_is_a_503_and_the_same_key_places_the_order_once_it_is_back(
     stack: Stack, databases: Databases, buyer: str, alternator: dict[str, Any]
 ) -> None:
     quote = stack.quote(buyer, [(alternator["id"], 1)])
@@ -101,8 +102,15 @@ def test_an_unreachable_catalog_is_a_503_with_nothing_written(
     assert placed.status_code == 503 and quoted.status_code == 503
     assert placed.json()["code"] == quoted.json()["code"] == "UPSTREAM_UNAVAILABLE"
     assert "catalog" in placed.json()["detail"]
-    assert _count_orders(stack) == 0
-    assert len(stack.orders.get("/orders", headers=ADMIN).json()["edges"]) == 0
+    # The catalog may have reserved before it went away: the order stays RESERVING, for the
+    # retry to resume or the reconcile job to cancel, out of the buyer's list meanwhile.
+    with Session(stack.engine) as session:
+        assert [o.status for o in session.scalars(select(Order))] == ["RESERVING"]
+    assert stack.orders.get("/orders", headers=as_buyer(buyer)).json()["edges"] == []
+    again = stack.place(buyer, quote["id"], key="catalog-down-0001")["order"]
+    assert again["status"] == "PENDING_PAYMENT"
+    assert stack.stock(alternator["id"]) == {"on_hand": 5, "reserved": 1, "available": 4}
+    assert _count_orders(stack) == 1
 
 
 def test_in_development_the_service_registers_its_webhook_with_localstripe(
@@ -140,16 +148,19 @@ def test_reconciliation_releases_only_reservations_of_checkouts_that_never_becam
         body = {"idempotency_key": key, "lines": [{"part_id": alternator["id"], "quantity": 1}], "order_ref": order_ref}
         assert stack.catalog.post("/reservations", json=body, headers=SYSTEM).status_code == 201
 
-    hold(f"order-{abandoned}", str(abandoned))
+    hold(f"order-{abandoned}", str(abandoned))  # the key placeOrder used before its saga
+    # A checkout's key whose order placeOrder gave up after the catalog said it held nothing.
+    orphan = reservation_key_for("acct-gone", "checkout-given-up")
+    hold(orphan, str(uuid.uuid4()))
     hold(f"order-{order['id']}-late", order["id"])  # an order we have: its own business
     hold("warehouse-count-2026-12", None)  # not a checkout's
-    assert stack.stock(alternator["id"]) == {"on_hand": 4, "reserved": 3, "available": 1}
+    assert stack.stock(alternator["id"]) == {"on_hand": 4, "reserved": 4, "available": 0}
 
     recent = stack.orders.post("/reconcile/pending", headers=SYSTEM)  # nothing is old enough yet
     assert recent.status_code == 200 and recent.json()["reservations_released"] == 0
     result = stack.orders.post("/reconcile/pending", params={"older_than_minutes": 0}, headers=SYSTEM)
-    assert result.status_code == 200 and result.json()["reservations_released"] == 1, result.text
+    assert result.status_code == 200 and result.json()["reservations_released"] == 2, result.text
     assert stack.stock(alternator["id"]) == {"on_hand": 4, "reserved": 2, "available": 2}
-    released = stack.catalog.get(f"/reservations/order-{abandoned}", headers=SYSTEM).json()
-    assert released["status"] == "RELEASED"
+    for key in (f"order-{abandoned}", orphan):
+        assert stack.catalog.get(f"/reservations/{key}", headers=SYSTEM).json()["status"] == "RELEASED"
     assert stack.order(order["id"])["status"] == "PAID"

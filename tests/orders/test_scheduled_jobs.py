@@ -11,7 +11,6 @@ from sqlmodel import Session, col
 
 from gateway.models import Account, AccountRole, RefreshToken
 from services.common.clock import travel, utcnow
-from services.orders.checkout import reservation_key_for
 from services.orders.models import EVENTS, Order, Quote, QuoteLine, StripeEvent
 from tests.databases import Databases
 from tests.orders.conftest import ADMIN, SYSTEM, Stack, as_buyer, as_supplier, orders_settings, paid_order
@@ -111,7 +110,10 @@ def test_retention_deletes_what_is_past_its_time_and_keeps_the_rest(
         assert set(session.scalars(select(inbox.c.event_id))) == {"applied-now"}
         assert set(session.scalars(select(dead.c.event_id))) == {"failed-long-ago"}  # dead letters are kept
     assert stack.catalog.get("/reservations/retention-released", headers=SYSTEM).status_code == 404
-    committed = stack.catalog.get(f"/reservations/{reservation_key_for(uuid.UUID(order['id']))}", headers=SYSTEM)
+    with Session(stack.engine) as session:
+        held = session.get(Order, uuid.UUID(order["id"]))
+        assert held is not None
+        committed = stack.catalog.get(f"/reservations/{held.reservation_key}", headers=SYSTEM)
     assert committed.status_code == 200 and committed.json()["status"] == "COMMITTED"
     with Session(databases.engine("gateway")) as session:
         assert session.get(RefreshToken, expired_token) is None

@@ -504,7 +504,9 @@ class StockOrdersLedger(RuleBasedStateMachine):
             if row.status == order_status.CANCELLED:
                 assert row.attention is None, f"order {model.id}: cancelled, yet {row.attention}"
             path = history[row.id]
-            assert path[0].from_status is None and path[0].to_status == order_status.PENDING_PAYMENT
+            # placeOrder's saga commits the order RESERVING, then places it.
+            assert path[0].from_status is None and path[0].to_status == order_status.RESERVING
+            assert path[1].to_status == order_status.PENDING_PAYMENT
             for before, after in itertools.pairwise(path):
                 assert after.from_status == before.to_status, f"order {model.id}: history jumps"
                 assert after.to_status in order_status.ALLOWED[before.to_status], f"order {model.id}: history"
@@ -686,7 +688,7 @@ def test_a_cancel_after_stripe_took_the_money_unheard_refunds_it_at_once(
     done = cancelled.json()
     assert (done["status"], done["payment_status"]) == ("CANCELLED", "REFUNDED")
     assert done["refunded"] == done["total"]
-    assert [h["to_status"] for h in done["history"]] == ["PENDING_PAYMENT", "PAID", "CANCELLED"]
+    assert [h["to_status"] for h in done["history"]] == ["RESERVING", "PENDING_PAYMENT", "PAID", "CANCELLED"]
     refunds = stack.stripe.v1.refunds.list(params={"payment_intent": order["payment_intent_id"]}).data
     assert [r["amount"] for r in refunds] == [order["total"]["amount"]]
     assert stack.balance(ledger.STRIPE, "EUR") == 0
