@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from services.catalog import markets as part_markets
+from services.catalog.models import EVENTS as CATALOG_EVENTS
 from services.common.events import EventTables, Subscription
 from services.orders.models import EVENTS as ORDERS_EVENTS
 from services.orders.webhook_delivery import WebhookSender
@@ -26,5 +28,10 @@ def webhook_sender(context: WorkerContext) -> Reaction:
     return Reaction("orders", ORDERS_EVENTS, sender.subscription(), close=sender.aclose)
 
 
+def catalog_markets(_: WorkerContext) -> Reaction:
+    """Markets per part: certificate events decide again where the holder's parts may be sold."""
+    return Reaction("catalog", CATALOG_EVENTS, part_markets.subscription())
+
+
 def reactions(context: WorkerContext) -> list[Reaction]:
-    return [webhook_sender(context)]
+    return [webhook_sender(context), catalog_markets(context)]
