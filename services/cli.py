@@ -57,6 +57,28 @@ def load_demo(settings: dict[str, ServiceSettings]) -> None:
         finally:
             engine.dispose()
         print(f"{service}: {summary}" if summary else f"{service}: has data, demo data not loaded")
+    # Demo certificates are written as they stand, not through review: build the markets once.
+    rebuild_markets(settings)
+
+
+def rebuild_markets(settings: dict[str, ServiceSettings]) -> int:
+    """Decide every part's markets again from certification's certificates and the bundled
+    market rules (which change only with a deploy). Returns how many parts changed."""
+    from services.worker import markets
+
+    certification = make_engine(settings["certification"].db_url)
+    catalog = make_engine(settings["catalog"].db_url)
+    try:
+        return markets.rebuild(certification, catalog)
+    finally:
+        certification.dispose()
+        catalog.dispose()
+
+
+def cmd_markets_rebuild(_: argparse.Namespace) -> int:
+    changed = rebuild_markets(load_settings())
+    print(f"catalog: markets decided again, {changed} parts changed (part.markets_changed recorded for each)")
+    return 0
 
 
 def cmd_up(args: argparse.Namespace) -> int:
@@ -170,6 +192,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "worker", help="relay events, run the event consumers and the scheduled jobs (several may run)"
     ).set_defaults(func=cmd_worker)
+    sub.add_parser(
+        "markets-rebuild", help="decide every part's markets again (after the bundled market rules changed)"
+    ).set_defaults(func=cmd_markets_rebuild)
     sch = sub.add_parser("schema", help="export the gateway's GraphQL SDL (committed as schema.graphql)")
     sch.add_argument("--path", default="schema.graphql")
     sch.add_argument("--check", action="store_true", help="fail if the file differs from the schema")

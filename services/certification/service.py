@@ -581,3 +581,17 @@ def find_by_number(session: Session, scheme_code: str, number: str) -> Certifica
     return session.exec(
         select(Certificate).where(Certificate.scheme == scheme.code, Certificate.number == normalised)
     ).first()
+
+
+def reviewed_payloads(session: Session) -> list[dict[str, Any]]:
+    """Every reviewed certificate as its latest event describes it: what `tongnan
+    markets-rebuild` hands the catalog after the bundled market rules changed."""
+    certificates = list(
+        session.exec(
+            select(Certificate)
+            .where(Certificate.status != CertificateStatus.PENDING_REVIEW.value)
+            .order_by(col(Certificate.id))
+        )
+    )
+    scopes = part_ids_of(session, [c.id for c in certificates])
+    return [event_data(c, scopes[c.id], action="REBUILD", reason=None) for c in certificates]
