@@ -247,13 +247,29 @@ def subscription() -> Subscription:
 
 
 def markets_read(session: Session, request: MarketsRequest) -> MarketsRead:
-    """POST /parts/markets: what orders checks at quote time and again before payment."""
+    """POST /parts/markets: what orders checks at quote time and again before payment. For a
+    part that may not be sold there, the schemes missing (decided from the certificate copies)."""
     country = registry.country_code(request.country)
+    market = rules.market_of_country(country)
     on = today()
     found = ships_to(session, country, request.part_ids, on=on)
+    refused = [p for p in request.part_ids if p not in found]
+    why: dict[uuid.UUID, list[str]] = {}
+    if refused:
+        parts = [
+            rules.PartFacts(r.id, r.supplier_id, r.category, tuple(r.oem_numbers or ()))
+            for r in session.execute(
+                select(P.c.id, P.c.supplier_id, P.c.category, P.c.oem_numbers).where(P.c.id.in_(refused))
+            )
+        ]
+        certificates = _certificates_of(session, (p.supplier_id for p in parts))
+        why = {p.id: rules.missing(p, certificates, market, on) for p in parts}
     return MarketsRead(
         country=country,
-        market=rules.market_of_country(country),
+        market=market,
         on=on,
-        parts=[PartMarketRead(part_id=p, eligible=p in found, until=found.get(p)) for p in request.part_ids],
+        parts=[
+            PartMarketRead(part_id=p, eligible=p in found, until=found.get(p), missing_schemes=why.get(p, []))
+            for p in request.part_ids
+        ],
     )

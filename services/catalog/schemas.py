@@ -227,6 +227,7 @@ class PartMarketRead(BaseModel):
     part_id: uuid.UUID
     eligible: bool
     until: date | None = Field(description="the last day the part stays sellable there, when eligible")
+    missing_schemes: list[str] = Field(description="when not eligible: the schemes no certificate in force meets")
 
 
 class MarketsRead(BaseModel):

@@ -106,7 +106,7 @@ def test_a_revoked_r90_takes_brake_pads_out_of_the_eea_and_announces_it(
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["country"] == "DE" and body["market"] == "EEA"
-    assert [p["eligible"] for p in body["parts"]] == [False, True]
+    assert [(p["eligible"], p["missing_schemes"]) for p in body["parts"]] == [(False, ["ECE_R90"]), (True, [])]
 
 
 def test_a_new_part_gets_its_markets_when_created_and_an_oem_limited_scope_is_honoured(
