@@ -64,7 +64,8 @@ def recheck(session: Session, catalog: CatalogClient, order_id: uuid.UUID, cause
     refused = [(line, verdicts[line.part_id]) for line in lines if not verdicts[line.part_id].eligible]
     if refused:
         reason = _reason(order, refused, cause)
-        if order.payment_status == st.HELD and order.attention == reason:
+        # Held already: a check without news (payOrder's) keeps the reason the event gave.
+        if order.payment_status == st.HELD and (order.attention == reason or not cause):
             return "no-op (held)"
         order.payment_status, order.attention = st.HELD, reason
         outcome = "held"

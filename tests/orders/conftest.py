@@ -103,11 +103,14 @@ class Stack:
             self.certify(supplier_id, "ISO_9001")
         return supplier_id
 
-    def certify(self, supplier_id: str, scheme: str, categories: list[str] | None = None) -> None:
+    def certify(
+        self, supplier_id: str, scheme: str, categories: list[str] | None = None, *, number: str | None = None
+    ) -> str:
+        """A certificate submitted, documented and approved; its id."""
         today = utcnow().date()
         body = {
             "scheme": scheme,
-            "number": f"{scheme}-CERT-{next(_serial)}",
+            "number": number or f"{scheme}-CERT-{next(_serial)}",
             "issuing_body": "TÜV Rheinland",
             "holder_id": supplier_id,
             "holder_name": "Chongqing Tongnan Orders Test Reman Co., Ltd.",
@@ -127,6 +130,7 @@ class Stack:
         approved = self.certification.post(f"/certificates/{cert_id}/approve", json={}, headers=INSPECTOR)
         assert approved.status_code == 200, approved.text
         self.deliver_certificate_events()
+        return str(cert_id)
 
     def deliver_certificate_events(self) -> None:
         """What the worker's relay and `catalog-markets` consumer do with certification's
