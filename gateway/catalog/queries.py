@@ -66,7 +66,9 @@ async def search_parts(
     if search:
         params["q"] = search
     selected = selected_fields(info)
-    # `shipsTo` is a catalog filter on its markets read model: pages are exact, facets counted over it.
+    # `shipsTo` is a catalog filter on its markets read model: pages are exact, facets counted over
+    # it. Never from the read cache: a revoked part must leave within seconds, and a certificate
+    # decision reaches the catalog by an event, after the mutation that made it has cleared caches.
     page = await context.read_json(
         context.clients.catalog,
         "/parts/search",
@@ -76,6 +78,7 @@ async def search_parts(
             "first": page_size(first),
             **({"after": after} if after else {}),
         },
+        fresh="ships_to" in params,
     )
     nodes = [edge["node"] for edge in page["edges"]]
     context.loaders.prime_parts(nodes)
