@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select
 from sqlmodel import Session
 
-from services.catalog.models import EVENTS, MarketCertificate, Part, PartMarket, table
+from services.catalog.models import EVENTS, MarketCertificate, Part, PartMarket, Supplier, table
 from services.catalog.schemas import MarketsRead, MarketsRequest, PartMarketRead
 from services.common.clock import utcnow
 from services.common.compliance import markets as rules
@@ -39,6 +39,7 @@ BATCH = 1_000
 P = table(Part)
 PM = table(PartMarket)
 MC = table(MarketCertificate)
+SUP = table(Supplier)
 
 
 def today() -> date:
@@ -101,6 +102,7 @@ def apply_certificate(session: Session, data: Mapping[str, Any], *, on: date | N
     """A certificate.approved/suspended/revoked payload: keep the copy, decide the markets of
     the holder's parts again. Returns the parts whose markets changed."""
     values = _copy_values(data)
+    _serialise(session, [values["supplier_id"]])
     if not _keep_copy(session, values):
         return []  # an older state arriving late: what it would change is already decided
     cause = {
@@ -110,6 +112,15 @@ def apply_certificate(session: Session, data: Mapping[str, Any], *, on: date | N
         "reason": data.get("reason"),
     }
     return recompute(session, supplier_ids=[values["supplier_id"]], on=on or today(), cause=cause)
+
+
+def _serialise(session: Session, supplier_ids: Sequence[uuid.UUID]) -> None:
+    """One decision at a time per supplier: a certificate event and a part being listed for the
+    same supplier each see what the other committed (otherwise each could miss the other). FOR NO
+    KEY UPDATE, so inserting parts that reference the supplier is not held up by it."""
+    wanted = sorted(set(supplier_ids))
+    if wanted:
+        session.execute(select(SUP.c.id).where(SUP.c.id.in_(wanted)).order_by(SUP.c.id).with_for_update(key_share=True))
 
 
 def recompute(
@@ -273,3 +284,10 @@ def markets_read(session: Session, request: MarketsRequest) -> MarketsRead:
             for p in request.part_ids
         ],
     )
+
+
+def new_parts(session: Session, parts: Sequence[tuple[uuid.UUID, uuid.UUID]]) -> None:
+    """Markets of parts just written (id, supplier id), in their transaction; part.created
+    announces them, so no part.markets_changed."""
+    _serialise(session, [supplier for _, supplier in parts])
+    recompute(session, part_ids=[part for part, _ in parts], on=today(), announce=False)

@@ -397,7 +397,7 @@ def write_parts(session: Session, prepared: Sequence[PreparedPart]) -> None:
     search_index.index_new_parts(session, [p.row for p in prepared])
     catalog_events.parts_created(session, [(p.row, p.on_hand) for p in prepared])
     # Sellable at once where its supplier's certificates allow; part.created announces it.
-    part_markets.recompute(session, part_ids=[p.id for p in prepared], on=part_markets.today(), announce=False)
+    part_markets.new_parts(session, [(p.id, p.row["supplier_id"]) for p in prepared])
 
 
 def insert_part(
