@@ -57,8 +57,6 @@ def load_demo(settings: dict[str, ServiceSettings]) -> None:
         finally:
             engine.dispose()
         print(f"{service}: {summary}" if summary else f"{service}: has data, demo data not loaded")
-    # Demo certificates are written as they stand, not through review: build the markets once.
-    rebuild_markets(settings)
 
 
 def rebuild_markets(settings: dict[str, ServiceSettings]) -> int:
@@ -106,6 +104,10 @@ def cmd_up(args: argparse.Namespace) -> int:
         migrate(name, service_settings.db_url)
     if not args.no_demo and orders.environment != "production":  # made-up suppliers have no place there
         load_demo(settings)
+    # Markets per part from the certificates on record and the rules of this release: demo
+    # certificates are written as they stand (no events), and the rules may have changed.
+    changed = rebuild_markets(settings)
+    print(f"catalog: markets per part decided, {changed} parts changed")
 
     env = dict(os.environ)
     for c in components:
