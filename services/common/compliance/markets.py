@@ -97,11 +97,6 @@ def _market(code: str) -> registry.Market:
     return next((m for m in rules.markets if m.code == code), rules.default)
 
 
-def _required(market: registry.Market, category: str) -> list[str]:
-    required = list(market.supplier_level)
-    return required + [s for s in market.categories.get(category, ()) if s not in required]
-
-
 def markets_of(part: PartFacts, certificates: Sequence[CertificateFacts], on: date) -> dict[str, date]:
     """The markets the part may be sold in on `on`, each with the last day it stays so (the
     earliest expiry among the certificates that meet its requirements)."""
@@ -110,7 +105,7 @@ def markets_of(part: PartFacts, certificates: Sequence[CertificateFacts], on: da
     found: dict[str, date] = {}
     for code in market_codes():
         until: date | None = None
-        for requirement in _required(_market(code), category):
+        for requirement in registry.market_requirements(_market(code), category):
             candidates = meeting(held, part, requirement, on)
             if not candidates:
                 break
@@ -125,7 +120,7 @@ def markets_of(part: PartFacts, certificates: Sequence[CertificateFacts], on: da
 def missing(part: PartFacts, certificates: Sequence[CertificateFacts], market: str, on: date) -> list[str]:
     """The schemes the market requires of the part that no certificate in force meets."""
     held = [c for c in certificates if c.holder_id == part.supplier_id]
-    required = _required(_market(market), registry.category_slug(part.category))
+    required = registry.market_requirements(_market(market), registry.category_slug(part.category))
     return [code for code in required if not meeting(held, part, code, on)]
 
 
