@@ -29,7 +29,6 @@ class PartFacts:
     core_charge_fen: int
     available: int
     listed: bool
-    oem_numbers: list[str]
 
 
 def _facts(p: dict[str, Any]) -> PartFacts:
@@ -45,7 +44,6 @@ def _facts(p: dict[str, Any]) -> PartFacts:
         core_charge_fen=int(p["core_charge_cny"]),
         available=int(p["available"]),
         listed=bool(p["listed"]),
-        oem_numbers=list(p.get("oem_numbers") or []),
     )
 
 
