@@ -55,6 +55,7 @@ from services.common.settings import DEVELOPMENT_INTERNAL_SECRET, normalise_data
 from services.orders.app import create_app as create_orders
 from services.orders.settings import OrdersSettings
 from services.stack import Served, localstripe
+from services.worker import markets
 
 SERVICES = ("catalog", "certification", "orders")
 
@@ -231,11 +232,15 @@ def run(backend: str, *, buyers: int, concurrency: int, postgres_url: str, strip
                     database_url=urls["orders"],
                     stripe_api_base=stripe_url,
                     catalog_url=catalog.url,
-                    certification_url=certification.url,
                 )
             )
             with Served(orders_app) as orders:
                 part_id = seed(catalog.url, certification.url, orders.url, units=buyers + 10)
+                # What the worker's catalog-markets consumer would do with the approval.
+                engines = [make_engine(urls["certification"]), make_engine(urls["catalog"])]
+                markets.rebuild(*engines)
+                for engine in engines:
+                    engine.dispose()
                 result = asyncio.run(_load(orders.url, part_id, buyers, concurrency))
     return {"backend": backend, "buyers": buyers, "concurrency": concurrency, **result}
 

@@ -82,11 +82,17 @@ class Context:
         return self._upstream_headers
 
     async def read_json(
-        self, upstream: Upstream, path: str, *, params: dict[str, Any] | None = None, body: Any = None
+        self,
+        upstream: Upstream,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        body: Any = None,
+        fresh: bool = False,
     ) -> Any:
         """A browsing read as this caller: for visitors and buyers from the upstream's short-lived
-        cache while fresh; suppliers, inspectors and admins read what they may just have changed,
-        perhaps through another gateway process, so they always ask."""
+        cache while fresh (unless `fresh` is asked); suppliers, inspectors and admins read what they
+        may just have changed, perhaps through another gateway process, so they always ask."""
         actor = self.actor
         return await upstream.read_json(
             path,
@@ -94,7 +100,7 @@ class Context:
             headers=self.upstream_headers,
             params=params,
             body=body,
-            fresh=actor.role not in (Role.ANONYMOUS, Role.BUYER),
+            fresh=fresh or actor.role not in (Role.ANONYMOUS, Role.BUYER),
         )
 
     def system_headers(self) -> dict[str, str]:

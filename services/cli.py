@@ -59,6 +59,26 @@ def load_demo(settings: dict[str, ServiceSettings]) -> None:
         print(f"{service}: {summary}" if summary else f"{service}: has data, demo data not loaded")
 
 
+def rebuild_markets(settings: dict[str, ServiceSettings]) -> int:
+    """Decide every part's markets again from certification's certificates and the bundled
+    market rules (which change only with a deploy). Returns how many parts changed."""
+    from services.worker import markets
+
+    certification = make_engine(settings["certification"].db_url)
+    catalog = make_engine(settings["catalog"].db_url)
+    try:
+        return markets.rebuild(certification, catalog)
+    finally:
+        certification.dispose()
+        catalog.dispose()
+
+
+def cmd_markets_rebuild(_: argparse.Namespace) -> int:
+    changed = rebuild_markets(load_settings())
+    print(f"catalog: markets decided again, {changed} parts changed (part.markets_changed recorded for each)")
+    return 0
+
+
 def cmd_up(args: argparse.Namespace) -> int:
     from services.common.provision import migrate
     from services.stack import READY_LINE, Supervisor, check_ports_free, plan, url_table
@@ -84,6 +104,10 @@ def cmd_up(args: argparse.Namespace) -> int:
         migrate(name, service_settings.db_url)
     if not args.no_demo and orders.environment != "production":  # made-up suppliers have no place there
         load_demo(settings)
+    # Markets per part from the certificates on record and the rules of this release: demo
+    # certificates are written as they stand (no events), and the rules may have changed.
+    changed = rebuild_markets(settings)
+    print(f"catalog: markets per part decided, {changed} parts changed")
 
     env = dict(os.environ)
     for c in components:
@@ -170,6 +194,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "worker", help="relay events, run the event consumers and the scheduled jobs (several may run)"
     ).set_defaults(func=cmd_worker)
+    sub.add_parser(
+        "markets-rebuild", help="decide every part's markets again (after the bundled market rules changed)"
+    ).set_defaults(func=cmd_markets_rebuild)
     sch = sub.add_parser("schema", help="export the gateway's GraphQL SDL (committed as schema.graphql)")
     sch.add_argument("--path", default="schema.graphql")
     sch.add_argument("--check", action="store_true", help="fail if the file differs from the schema")

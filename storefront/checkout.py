@@ -61,7 +61,7 @@ mutation PayOrder($orderId: ID!, $paymentMethodId: String!) {
 ORDER = f"""
 query Order($id: ID!, $locale: String) {{
   order(id: $id) {{
-    id status paymentStatus currency destinationCountry incoterm createdAt paidAt
+    id status paymentStatus attention currency destinationCountry incoterm createdAt paidAt
     {AMOUNTS}
     refunded {MONEY}
     statusHistory {{ status at reason }}

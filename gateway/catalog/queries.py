@@ -20,14 +20,12 @@ from gateway.catalog.types import (
     Supplier,
     SupplierConnection,
     SupplierEdge,
+    eligibility_country,
 )
 from gateway.context import Context
 from gateway.ids import node_uuid
 from gateway.types import PageInfo
 from services.common.pagination import page_size
-
-# With `shipsTo`, pages of the catalog are read until one page of eligible parts is full.
-MAX_ELIGIBILITY_ROUNDS = 5
 
 
 @strawberry.input
@@ -64,49 +62,37 @@ async def search_parts(
     info: Info[Context, None], *, search: str | None, filters: dict[str, Any], first: int | None, after: str | None
 ) -> PartConnection:
     context = info.context
-    size = page_size(first)
-    ships_to = filters.pop("ships_to", None)
     params: dict[str, Any] = {k: v for k, v in filters.items() if v is not None}
     if search:
         params["q"] = search
     selected = selected_fields(info)
-    params["facets"] = _wants_facets(selected)
-    edges: list[PartEdge] = []
-    cursor = after
-    facets = None
-    has_next = False
-    for _ in range(MAX_ELIGIBILITY_ROUNDS if ships_to else 1):
-        page = await context.read_json(
-            context.clients.catalog,
-            "/parts/search",
-            params={**params, "first": size, **({"after": cursor} if cursor else {})},
-        )
-        facets = facets or _facets(page.get("facets"))
-        params["facets"] = False
-        nodes = [edge["node"] for edge in page["edges"]]
-        context.loaders.prime_parts(nodes)
-        keep = [True] * len(nodes)
-        if ships_to:
-            verdicts = await context.loaders.eligibility.load_many([(str(n["id"]), ships_to) for n in nodes])
-            keep = [v["eligible"] for v in verdicts]
-        examined_whole_page = True
-        for edge, node, kept in zip(page["edges"], nodes, keep, strict=True):
-            if len(edges) == size:
-                examined_whole_page = False
-                break
-            cursor = edge["cursor"]
-            if kept:
-                edges.append(PartEdge(node=Part.from_json(node), cursor=edge["cursor"]))
-        catalog_has_next = bool(page["page_info"]["has_next_page"])
-        has_next = catalog_has_next or not examined_whole_page
-        if len(edges) == size or not catalog_has_next:
-            break
+    # `shipsTo` is a catalog filter on its markets read model: pages are exact, facets counted over
+    # it. Never from the read cache: a revoked part must leave within seconds, and a certificate
+    # decision reaches the catalog by an event, after the mutation that made it has cleared caches.
+    page = await context.read_json(
+        context.clients.catalog,
+        "/parts/search",
+        params={
+            **params,
+            "facets": _wants_facets(selected),
+            "first": page_size(first),
+            **({"after": after} if after else {}),
+        },
+        fresh="ships_to" in params,
+    )
+    nodes = [edge["node"] for edge in page["edges"]]
+    context.loaders.prime_parts(nodes)
+    edges = [
+        PartEdge(node=Part.from_json(node), cursor=edge["cursor"])
+        for edge, node in zip(page["edges"], nodes, strict=True)
+    ]
     await prefetch_parts(info, [edge.node for edge in edges], ("edges", "node"), selected)
     return PartConnection(
         edges=edges,
-        # The last part examined, kept or not, so the next page resumes after it.
-        page_info=PageInfo(has_next_page=has_next, end_cursor=cursor),
-        facets=facets,
+        page_info=PageInfo(
+            has_next_page=bool(page["page_info"]["has_next_page"]), end_cursor=page["page_info"]["end_cursor"]
+        ),
+        facets=_facets(page.get("facets")),
     )
 
 
@@ -131,7 +117,7 @@ class CatalogQuery:
             "vin": f.vin,
             "supplier_id": node_uuid(f.supplier_id, "Supplier", field="filter.supplierId") if f.supplier_id else None,
             "in_stock": f.in_stock or None,
-            "ships_to": f.ships_to,
+            "ships_to": eligibility_country(f.ships_to) if f.ships_to else None,
         }
         return await search_parts(info, search=search, filters=filters, first=first, after=after)
 

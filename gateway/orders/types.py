@@ -245,15 +245,18 @@ class Order(relay.Node, Amounts):
     id: relay.NodeID[str]
     status: OrderStatus
     payment_status: str = strawberry.field(
-        description="UNPAID, PAID, FAILED, PARTIALLY_REFUNDED, REFUNDED, or REVIEW: the payment taken is not"
-        " the order's amount or currency, so the order is held for an admin and never becomes PAID."
+        description="UNPAID, PAID, FAILED, PARTIALLY_REFUNDED, REFUNDED, REVIEW: the payment taken is not"
+        " the order's amount or currency, so the order is held for an admin and never becomes PAID, or HELD:"
+        " a part may no longer be sold in the destination (`attention` says why), so it cannot be paid until"
+        " it may again."
     )
     cancellation_requested_at: datetime | None = strawberry.field(
         description="A cancellation accepted but not finished because its refund (or putting the parts back"
         " on sale) failed; it is finished automatically, or by cancelling again."
     )
     attention: str | None = strawberry.field(
-        description="Why the order waits for an admin, if it does: a payment held for review, a failed refund."
+        description="Why the order waits, if it does: a payment held for review, a failed refund, or a part"
+        " that may no longer be sold where the order ships (with the certificate's status and reason)."
     )
     currency: str
     destination_country: str

@@ -13,10 +13,13 @@ from fastapi import APIRouter, Query, Response, status
 from pydantic import AwareDatetime
 
 from services.catalog import csvio, reservations, service
+from services.catalog.markets import markets_read
 from services.catalog.schemas import (
     FitmentIn,
     ImportRequest,
     ImportResult,
+    MarketsRead,
+    MarketsRequest,
     PartCreate,
     PartRead,
     PartUpdate,
@@ -114,6 +117,9 @@ def search_parts(
     vin: Annotated[str | None, Query(max_length=40, description="parts whose fitment matches")] = None,
     supplier_id: uuid.UUID | None = None,
     in_stock: bool = False,
+    ships_to: Annotated[
+        str | None, Query(max_length=2, description="ISO 3166-1 alpha-2: only parts that may be sold there")
+    ] = None,
     sort: Annotated[SortOrder | None, Query(description="default relevance with q, else newest")] = None,
     facets: Annotated[bool, Query(description="include counts per category, condition, make")] = False,
     first: First = None,
@@ -130,6 +136,7 @@ def search_parts(
         vin=vin,
         supplier_id=supplier_id,
         in_stock=in_stock,
+        ships_to=ships_to,
         sort=sort,
         first=first,
         after=after,
@@ -137,6 +144,11 @@ def search_parts(
         locale=locale,
     )
     return service.search_parts(session, params)
+
+
+@parts.post("/markets", summary="Which of these parts may be sold in a country today (markets read model)")
+def part_markets_for(data: MarketsRequest, session: SessionDep, actor: ActorDep) -> MarketsRead:
+    return markets_read(session, data)
 
 
 @parts.get("/by-oem-number", summary="Listed parts by OEM or interchange number, in any formatting")

@@ -191,6 +191,42 @@ class SearchPosting(CatalogTable, table=True):
     )
 
 
+class MarketCertificate(CatalogTable, table=True):
+    """The catalog's copy of a reviewed certificate, as the last certificate event described it:
+    what the market rules need to decide a part's markets without asking certification."""
+
+    __tablename__ = "market_certificate"
+
+    id: uuid.UUID = Field(primary_key=True)  # certification's certificate id
+    supplier_id: uuid.UUID = Field(index=True)
+    scheme: str = Field(max_length=32)
+    status: str = Field(max_length=20)
+    valid_from: date
+    valid_until: date
+    scope_categories: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    scope_oem_numbers: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    scope_part_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    reason: str | None = Field(default=None, sa_type=Text)
+    # The certificate's own `updated_at` the copy is of: an older event never overwrites a newer.
+    updated_at: datetime = Field(sa_type=UtcDateTime)
+
+
+class PartMarket(CatalogTable, table=True):
+    """A market a part may be sold in (services/common/compliance/markets.py decides), until the
+    last day its certificates stay valid. The `shipsTo` filter is an indexed lookup here."""
+
+    __tablename__ = "part_market"
+
+    part_id: uuid.UUID = Field(foreign_key="part.id", primary_key=True)
+    market: str = Field(max_length=12, primary_key=True)
+    until: date
+
+    __table_args__: Any = (
+        Index("ix_part_market_market_part_id_until", "market", "part_id", "until"),
+        {"sqlite_with_rowid": False},
+    )
+
+
 def table(model: type[SQLModel]) -> Table:
     """The Core Table of a model (for multi-row inserts and typed column access)."""
     return cast(Table, model.__table__)  # type: ignore[attr-defined]

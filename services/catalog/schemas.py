@@ -215,6 +215,28 @@ class SearchPage(BaseModel):
 SortOrder = Literal["relevance", "price_asc", "price_desc", "newest"]
 
 
+# --- Markets per part ---------------------------------------------------------------------
+
+
+class MarketsRequest(Strict):
+    country: str = Field(min_length=2, max_length=2, description="ISO 3166-1 alpha-2 destination")
+    part_ids: list[uuid.UUID] = Field(min_length=1, max_length=200)
+
+
+class PartMarketRead(BaseModel):
+    part_id: uuid.UUID
+    eligible: bool
+    until: date | None = Field(description="the last day the part stays sellable there, when eligible")
+    missing_schemes: list[str] = Field(description="when not eligible: the schemes no certificate in force meets")
+
+
+class MarketsRead(BaseModel):
+    country: str
+    market: str
+    on: date
+    parts: list[PartMarketRead]
+
+
 # --- Reservations ------------------------------------------------------------------------
 
 

@@ -20,6 +20,7 @@ from sqlmodel import Session, col
 
 from services.catalog import domain
 from services.catalog import events as catalog_events
+from services.catalog import markets as part_markets
 from services.catalog.models import Fitment, Part, PartNumber, Stock, Supplier, table
 from services.catalog.schemas import (
     FitmentIn,
@@ -395,6 +396,8 @@ def write_parts(session: Session, prepared: Sequence[PreparedPart]) -> None:
     )
     search_index.index_new_parts(session, [p.row for p in prepared])
     catalog_events.parts_created(session, [(p.row, p.on_hand) for p in prepared])
+    # Sellable at once where its supplier's certificates allow; part.created announces it.
+    part_markets.new_parts(session, [(p.id, p.row["supplier_id"]) for p in prepared])
 
 
 def insert_part(
@@ -470,6 +473,9 @@ def apply_patch(session: Session, part: Part, patch: PartUpdate) -> Part:
     session.flush()
     search_index.index_part(session, part, before)
     catalog_events.part_updated(session, part, changed)
+    if changed & {"category", "oem_numbers"}:
+        # What a certificate's scope matches on: the part may have gained or lost markets.
+        part_markets.recompute(session, part_ids=[part.id], on=part_markets.today(), cause={"part_updated": True})
     if delisted:
         catalog_events.part_delisted(session, part)
     return part

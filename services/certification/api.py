@@ -10,7 +10,7 @@ from fastapi import APIRouter, File, Form, Header, Query, Request, Response, Upl
 from fastapi.responses import FileResponse
 
 from services.certification import eligibility as eligibility_service
-from services.certification import registry, retention
+from services.certification import retention
 from services.certification import service as certificate_service
 from services.certification import verification as verification_service
 from services.certification.documents import DocumentStore
@@ -43,6 +43,7 @@ from services.certification.service import CertificateView
 from services.certification.settings import CertificationSettings
 from services.common.app import SessionDep
 from services.common.clock import utcnow
+from services.common.compliance import registry
 from services.common.errors import BadInput
 from services.common.internal_auth import Actor, ActorDep
 from services.common.pagination import page_size

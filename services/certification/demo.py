@@ -23,11 +23,11 @@ from sqlalchemy import Engine, func, select
 from sqlmodel import Session
 
 from services.catalog.demo import DemoCatalog, DemoPart, DemoSupplier, demo_catalog
-from services.certification import registry
 from services.certification.documents import DocumentStore
 from services.certification.models import Certificate, CertificateEvent, CertificatePart, CertificateStatus
 from services.certification.settings import CertificationSettings
 from services.common.clock import utcnow
+from services.common.compliance import registry
 
 NAMESPACE = uuid.UUID("0b7e2d4c-5f1a-4c3e-8d2b-6a9f1e3c7b55")
 ACTOR_ID = "demo-import"

@@ -1,10 +1,8 @@
 """May these parts be offered in this country on this day?
 
-A part is eligible when, for every scheme its destination requires for its category
-(plus the destination's supplier-level schemes), its supplier holds a certificate that
-is VALID, not suspended or revoked, within its dates on the day, and, for a part-level
-scheme, whose scope covers the part: its id is listed, or its category is listed and
-either the certificate names no OEM numbers or one of them is the part's.
+The rule itself (which certificates cover a part, what a market requires) is
+services/common/compliance/markets.py, shared with the catalog's markets per part; this
+module reads the certificates and reports what is missing and what expires soon.
 
 A whole page of parts costs two queries: the certificates of all the page's suppliers
 in the schemes that matter, then the part ids in their scopes.
@@ -19,11 +17,11 @@ from datetime import date, timedelta
 
 from sqlmodel import Session, col, select
 
-from services.certification import registry
 from services.certification import service as certificate_service
 from services.certification.models import Certificate, CertificateStatus
 from services.certification.schemas import EligibilityRequest, PartRef
 from services.certification.service import CertificateView
+from services.common.compliance import markets, registry
 from services.common.internal_auth import Actor
 
 
@@ -49,18 +47,8 @@ class EligibilityResult:
     parts: list[PartResult]
 
 
-def _covers(certificate: Certificate, part_ids: list[uuid.UUID], part: PartRef, category: str) -> bool:
-    if registry.scheme(certificate.scheme).level is registry.SchemeLevel.SUPPLIER:
-        return True
-    if part.part_id in part_ids:
-        return True
-    if category not in certificate.scope_categories:
-        return False
-    if not certificate.scope_oem_numbers:
-        return True
-    # A certificate limited to OEM numbers covers a part only if the caller names a matching one.
-    theirs = {certificate_service.normalise_oem(n) for n in part.oem_numbers or ()}
-    return bool(theirs.intersection(certificate.scope_oem_numbers))
+def _part(part: PartRef, category: str) -> markets.PartFacts:
+    return markets.PartFacts(part.part_id, part.supplier_id, category, tuple(part.oem_numbers or ()))
 
 
 def check(
@@ -86,9 +74,11 @@ def check(
         )
         certificates = list(session.exec(select(Certificate).where(*in_force)))
         scopes = certificate_service.part_ids_where(session, *in_force)
-    by_holder: dict[uuid.UUID, list[Certificate]] = {}
+    rows = {c.id: c for c in certificates}
+    by_holder: dict[uuid.UUID, list[markets.CertificateFacts]] = {}
     for certificate in certificates:
-        by_holder.setdefault(certificate.holder_id, []).append(certificate)
+        facts = certificate_service.facts(certificate, scopes[certificate.id])
+        by_holder.setdefault(certificate.holder_id, []).append(facts)
 
     horizon = on + timedelta(days=expiring_days)
     results: list[PartResult] = []
@@ -99,14 +89,11 @@ def check(
         used: list[uuid.UUID] = []
         held = by_holder.get(part.supplier_id, [])
         for code in required:
-            meeting = [
-                c for c in held if registry.scheme(c.scheme).meets(code) and _covers(c, scopes[c.id], part, category)
-            ]
+            meeting = markets.meeting(held, _part(part, category), code, on)
             if not meeting:
                 missing.append(code)
                 continue
-            # The requirement stays met as long as the longest-lived of these certificates.
-            best = max(meeting, key=lambda c: (c.valid_until, str(c.id)))
+            best = rows[markets.best(meeting).id]
             if best.id not in used:
                 used.append(best.id)
             if best.valid_until <= horizon and best.id not in expiring:
@@ -151,7 +138,7 @@ def applicable(
         covering = [
             certificate_service.view(c, scopes[c.id], actor, today)
             for c in certificates
-            if c.holder_id == part.supplier_id and _covers(c, scopes[c.id], part, category)
+            if markets.covers(certificate_service.facts(c, scopes[c.id]), _part(part, category))
         ]
         results.append((part.part_id, covering))
     return results

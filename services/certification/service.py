@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
@@ -25,9 +24,10 @@ from typing import Any, BinaryIO
 from sqlalchemy import exc as sa_exc
 from sqlmodel import Session, col, select
 
-from services.certification import registry, retention
+from services.certification import retention
 from services.certification.documents import DocumentStore, hash_stream
 from services.certification.models import (
+    EVENTS,
     Certificate,
     CertificateEvent,
     CertificatePart,
@@ -36,13 +36,14 @@ from services.certification.models import (
 )
 from services.certification.schemas import CertificateCreate, ScopeIn
 from services.common.clock import utcnow
+from services.common.compliance import markets, registry
 from services.common.errors import BadInput, Conflict, Forbidden, NotFound
 from services.common.internal_auth import Actor, Role
 from services.common.pagination import decode_cursor, encode_cursor
 
 REVIEWER_ROLES = (Role.INSPECTOR, Role.ADMIN, Role.SYSTEM)
 EXPIRED = "EXPIRED"
-_OEM_STRIP = re.compile(r"[^0-9A-Z]")
+normalise_oem = markets.normalise_oem
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,9 +75,19 @@ def effective_status(certificate: Certificate, today: date) -> str:
     return certificate.status
 
 
-def normalise_oem(number: str) -> str:
-    """OEM numbers compare without punctuation or spaces: '04465-33450' == '0446533450'."""
-    return _OEM_STRIP.sub("", number.upper())
+def facts(certificate: Certificate, part_ids: Sequence[uuid.UUID]) -> markets.CertificateFacts:
+    """What the market rules need of a certificate (services/common/compliance/markets.py)."""
+    return markets.CertificateFacts(
+        id=certificate.id,
+        holder_id=certificate.holder_id,
+        scheme=certificate.scheme,
+        status=certificate.status,
+        valid_from=certificate.valid_from,
+        valid_until=certificate.valid_until,
+        part_ids=frozenset(part_ids),
+        categories=tuple(certificate.scope_categories),
+        oem_numbers=tuple(certificate.scope_oem_numbers),
+    )
 
 
 def view(certificate: Certificate, part_ids: list[uuid.UUID], actor: Actor, today: date) -> CertificateView:
@@ -391,7 +402,47 @@ def _transition(
     session.add(certificate)
     _record(session, certificate, actor, action, before, reason)
     session.flush()
-    return view(certificate, part_ids_of(session, [certificate.id])[certificate.id], actor, today)
+    part_ids = part_ids_of(session, [certificate.id])[certificate.id]
+    EVENTS.record(
+        session,
+        EVENT_OF_STATUS[to],
+        aggregate_id=certificate.id,
+        data=event_data(certificate, part_ids, action=action, reason=reason),
+        occurred_at=certificate.updated_at,
+    )
+    return view(certificate, part_ids, actor, today)
+
+
+# The event a transition into each status publishes (a reinstatement is an approval again).
+EVENT_OF_STATUS = {
+    CertificateStatus.VALID: "certificate.approved",
+    CertificateStatus.SUSPENDED: "certificate.suspended",
+    CertificateStatus.REVOKED: "certificate.revoked",
+}
+
+
+def event_data(
+    certificate: Certificate, part_ids: Sequence[uuid.UUID], *, action: str, reason: str | None
+) -> dict[str, Any]:
+    """A certificate.approved/suspended/revoked payload: the whole certificate as it now is, so a
+    consumer (the catalog's markets per part) keeps its own copy without calling back."""
+    return {
+        "certificate_id": str(certificate.id),
+        "supplier_id": str(certificate.holder_id),
+        "scheme": certificate.scheme,
+        "number": certificate.number,
+        "status": certificate.status,
+        "action": action,
+        "reason": reason,
+        "valid_from": certificate.valid_from.isoformat(),
+        "valid_until": certificate.valid_until.isoformat(),
+        "scope": {
+            "categories": list(certificate.scope_categories),
+            "oem_numbers": list(certificate.scope_oem_numbers),
+            "part_ids": [str(p) for p in part_ids],
+        },
+        "updated_at": certificate.updated_at.isoformat(),
+    }
 
 
 def _reviewer_only(actor: Actor, certificate: Certificate, verb: str) -> None:
@@ -530,3 +581,17 @@ def find_by_number(session: Session, scheme_code: str, number: str) -> Certifica
     return session.exec(
         select(Certificate).where(Certificate.scheme == scheme.code, Certificate.number == normalised)
     ).first()
+
+
+def reviewed_payloads(session: Session) -> list[dict[str, Any]]:
+    """Every reviewed certificate as its latest event describes it: what `tongnan
+    markets-rebuild` hands the catalog after the bundled market rules changed."""
+    certificates = list(
+        session.exec(
+            select(Certificate)
+            .where(Certificate.status != CertificateStatus.PENDING_REVIEW.value)
+            .order_by(col(Certificate.id))
+        )
+    )
+    scopes = part_ids_of(session, [c.id for c in certificates])
+    return [event_data(c, scopes[c.id], action="REBUILD", reason=None) for c in certificates]

@@ -349,6 +349,11 @@ def pay_order(
     st.require(order, st.PENDING_PAYMENT, action="paid")
     if order.payment_status == st.REVIEW:
         raise unmatched.PaymentHeldForReview(order.attention or "the payment is held for review", field="orderId")
+    # Checked again at payment: a certificate may have been revoked since the quote.
+    from services.orders import market_holds  # it builds on lifecycle, which imports this module
+
+    if market_holds.recheck(session, deps.catalog, order.id, {}) == "held" or order.payment_status == st.HELD:
+        raise market_holds.PaymentHeldForMarkets(order.attention or "the payment is held", field="orderId")
     assert order.payment_intent_id is not None
     try:
         intent = deps.payments.pay(

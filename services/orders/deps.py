@@ -11,7 +11,6 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from services.orders.clients.catalog import CatalogClient
-from services.orders.clients.certification import CertificationClient
 from services.orders.payments import StripePayments
 from services.orders.settings import OrdersSettings
 
@@ -20,7 +19,6 @@ from services.orders.settings import OrdersSettings
 class OrdersDeps:
     settings: OrdersSettings
     catalog: CatalogClient
-    certification: CertificationClient
     payments: StripePayments
 
     @classmethod
@@ -34,18 +32,11 @@ class OrdersDeps:
                 timeout=settings.upstream_timeout_seconds,
                 read_retries=settings.upstream_read_retries,
             ),
-            certification=CertificationClient(
-                settings.certification_url,
-                secret=secret,
-                timeout=settings.upstream_timeout_seconds,
-                read_retries=settings.upstream_read_retries,
-            ),
             payments=StripePayments(settings),
         )
 
     def close(self) -> None:
         self.catalog.close()
-        self.certification.close()
         self.payments.close()
 
 

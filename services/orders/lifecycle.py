@@ -108,6 +108,13 @@ def apply_succeeded(session: Session, deps: OrdersDeps, order_id: uuid.UUID, *, 
     order = lock(session, order_id)
     matches = intent.took(order.total, order.currency)
     if order.status == st.PENDING_PAYMENT:
+        if order.payment_status == st.HELD:
+            # Paid at Stripe although its parts may no longer be sold where it ships: never
+            # PAID silently; the money is booked and the order waits for an admin.
+            held = order.attention
+            outcome = unmatched.hold_for_review(session, order, intent, source=source)
+            order.attention = f"{order.attention}; {held}"[:500]
+            return outcome
         if order.payment_status == st.REVIEW or not matches:
             return unmatched.hold_for_review(session, order, intent, source=source)
         if not _commit_stock(session, deps, order):
@@ -380,7 +387,7 @@ def cancel(session: Session, actor: Actor, order_id: uuid.UUID, reason: str | No
         intent = _cancel_intent(deps, order)
         if intent is None or intent.status != "succeeded":
             release_now(deps, order)
-            if order.payment_status == st.REVIEW:
+            if order.payment_status in (st.REVIEW, st.HELD):
                 order.payment_status, order.attention = st.FAILED, None
             _close_cancelled(session, order, actor_id=actor.id, why=why)
             return order

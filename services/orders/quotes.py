@@ -1,4 +1,4 @@
-"""FX rates kept in the database, and quotes: catalog facts + eligibility + landed cost, locked.
+"""FX rates kept in the database, and quotes: catalog facts + markets + landed cost, locked.
 
 A quote stores every amount it showed and the rate it used; it expires after
 `quote_ttl_seconds` (15 min by default) and an order is placed only from an unexpired quote.
@@ -123,7 +123,7 @@ def create_quote(
                 available=part.available,
             )
 
-    eligibility = deps.certification.eligibility(country, [parts[p] for p in wanted])
+    eligibility = deps.catalog.markets(country, wanted, field="destinationCountry")
     for i, line in enumerate(data.lines):
         verdict = eligibility.get(line.part_id)
         if verdict is None or not verdict.eligible:

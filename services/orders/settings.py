@@ -34,7 +34,6 @@ class OrdersSettings(ServiceSettings):
 
     # The services this one calls; by default on loopback at the port `tongnan up` gave them.
     catalog_url: str = ""
-    certification_url: str = ""
     upstream_timeout_seconds: float = Field(default=10.0, gt=0)
     upstream_read_retries: int = Field(default=2, ge=0, le=5)
 
@@ -83,9 +82,6 @@ class OrdersSettings(ServiceSettings):
     @model_validator(mode="after")
     def _upstreams(self) -> OrdersSettings:
         self.catalog_url = self.catalog_url or f"http://127.0.0.1:{os.environ.get('TONGNAN_CATALOG_PORT', '8001')}"
-        self.certification_url = self.certification_url or (
-            f"http://127.0.0.1:{os.environ.get('TONGNAN_CERTIFICATION_PORT', '8003')}"
-        )
         return self
 
     @model_validator(mode="after")

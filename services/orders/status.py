@@ -33,6 +33,9 @@ UNPAID, PAYMENT_PAID, FAILED, PARTIALLY_REFUNDED, REFUNDED = (
 # The payment's amount or currency is not the order's: held for an admin, never PAID. The order
 # stays PENDING_PAYMENT; cancelling it gives back whatever was taken.
 REVIEW = "REVIEW"
+# A part of the order may no longer be sold in its destination (a certificate suspended or
+# revoked): payment cannot proceed until it may again (services/orders/market_holds.py).
+HELD = "HELD"
 LINE_PENDING, LINE_SHIPPED, LINE_DELIVERED, LINE_CANCELLED = "PENDING", "SHIPPED", "DELIVERED", "CANCELLED"
 
 ALLOWED: dict[str, set[str]] = {

@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from services.catalog import markets as part_markets
 from services.catalog import order_events
 from services.catalog.models import EVENTS as CATALOG_EVENTS
 from services.common.events import EventTables, Subscription
+from services.orders.clients.catalog import CatalogClient
+from services.orders.market_holds import MarketHolds
 from services.orders.models import EVENTS as ORDERS_EVENTS
 from services.orders.webhook_delivery import WebhookSender
 from services.worker.context import WorkerContext
@@ -33,5 +36,28 @@ def catalog_release_on_cancel(context: WorkerContext) -> Reaction:
     return Reaction("catalog", CATALOG_EVENTS, order_events.release_on_cancel())
 
 
+def catalog_markets(_: WorkerContext) -> Reaction:
+    """Markets per part: certificate events decide again where the holder's parts may be sold."""
+    return Reaction("catalog", CATALOG_EVENTS, part_markets.subscription())
+
+
+def orders_market_holds(context: WorkerContext) -> Reaction:
+    """Unpaid orders held (or released) when their parts' markets change."""
+    settings = context.orders
+    catalog = CatalogClient(
+        settings.catalog_url,
+        secret=settings.internal_secret.get_secret_value(),
+        timeout=settings.upstream_timeout_seconds,
+        read_retries=settings.upstream_read_retries,
+    )
+    holds = MarketHolds(catalog)
+    return Reaction("orders", ORDERS_EVENTS, holds.subscription(), close=holds.aclose)
+
+
 def reactions(context: WorkerContext) -> list[Reaction]:
-    return [webhook_sender(context), catalog_release_on_cancel(context)]
+    return [
+        webhook_sender(context),
+        catalog_release_on_cancel(context),
+        catalog_markets(context),
+        orders_market_holds(context),
+    ]

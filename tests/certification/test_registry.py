@@ -8,7 +8,7 @@ import pycountry
 import pytest
 from fastapi.testclient import TestClient
 
-from services.certification import registry
+from services.common.compliance import registry
 from services.common.errors import BadInput
 from tests.certification.conftest import ANONYMOUS
 

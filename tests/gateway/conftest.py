@@ -84,6 +84,7 @@ def demo_urls(databases: Databases, tmp_path_factory: pytest.TempPathFactory) ->
     from services.certification import demo as certification_demo
     from services.common.db import make_engine
     from services.common.migrations import upgrade
+    from services.worker import markets
 
     urls = {}
     for service, loader in (("catalog", catalog_demo), ("certification", certification_demo)):
@@ -96,6 +97,11 @@ def demo_urls(databases: Databases, tmp_path_factory: pytest.TempPathFactory) ->
             loader.load_if_empty(engine)
         engine.dispose()
         urls[service] = url
+    # The catalog's markets per part, as `tongnan up` builds them after loading demo data.
+    engines = [make_engine(urls["certification"]), make_engine(urls["catalog"])]
+    markets.rebuild(*engines)
+    for engine in engines:
+        engine.dispose()
     return urls
 
 

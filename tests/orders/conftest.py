@@ -24,14 +24,16 @@ import httpx
 import pytest
 import stripe
 from pypdf import PdfWriter
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlmodel import Session
 
+from services.catalog import markets as part_markets
 from services.catalog.app import create_app as create_catalog
 from services.catalog.domain import uscc_check_character
 from services.catalog.models import CatalogTable
 from services.catalog.settings import CatalogSettings
 from services.certification.app import create_app as create_certification
+from services.certification.models import EVENTS as CERTIFICATION_EVENTS
 from services.certification.models import CertificationTable
 from services.certification.settings import CertificationSettings
 from services.common.clock import utcnow
@@ -73,6 +75,7 @@ class Stack:
     engine: Engine  # the orders database
     catalog_engine: Engine
     stripe: stripe.StripeClient  # the Stripe dashboard's view, to check what Stripe holds
+    certification_engine: Engine | None = None
 
     # --- webhooks on localstripe -----------------------------------------------------------
 
@@ -100,11 +103,14 @@ class Stack:
             self.certify(supplier_id, "ISO_9001")
         return supplier_id
 
-    def certify(self, supplier_id: str, scheme: str, categories: list[str] | None = None) -> None:
+    def certify(
+        self, supplier_id: str, scheme: str, categories: list[str] | None = None, *, number: str | None = None
+    ) -> str:
+        """A certificate submitted, documented and approved; its id."""
         today = utcnow().date()
         body = {
             "scheme": scheme,
-            "number": f"{scheme}-CERT-{next(_serial)}",
+            "number": number or f"{scheme}-CERT-{next(_serial)}",
             "issuing_body": "TÜV Rheinland",
             "holder_id": supplier_id,
             "holder_name": "Chongqing Tongnan Orders Test Reman Co., Ltd.",
@@ -123,6 +129,29 @@ class Stack:
         assert uploaded.status_code == 200, uploaded.text
         approved = self.certification.post(f"/certificates/{cert_id}/approve", json={}, headers=INSPECTOR)
         assert approved.status_code == 200, approved.text
+        self.deliver_certificate_events()
+        return str(cert_id)
+
+    def deliver_certificate_events(self) -> None:
+        """What the worker's relay and `catalog-markets` consumer do with certification's
+        events, in line: these tests run no worker, and quotes read the catalog's markets."""
+        assert self.certification_engine is not None
+        outbox = CERTIFICATION_EVENTS.outbox
+        with Session(self.certification_engine) as source, Session(self.catalog_engine) as catalog:
+            rows = source.execute(
+                select(outbox.c.seq, outbox.c.envelope)
+                .where(outbox.c.published_at.is_(None), outbox.c.subject.like("tongnan.certificate.%"))
+                .order_by(outbox.c.seq)
+            ).all()
+            for _, envelope in rows:
+                if envelope["type"] in part_markets.CERTIFICATE_EVENTS:
+                    part_markets.apply_certificate(catalog, envelope["data"])
+            catalog.commit()
+            if rows:
+                source.execute(
+                    outbox.update().where(outbox.c.seq.in_([r[0] for r in rows])).values(published_at=utcnow())
+                )
+                source.commit()
 
     def part(self, supplier_id: str, **overrides: Any) -> dict[str, Any]:
         n = next(_serial)
@@ -232,7 +261,6 @@ def orders_settings(stack: Stack, databases: Databases, **overrides: Any) -> Ord
             "stripe_api_base": stack.localstripe_url,
             "stripe_webhook_secret": WEBHOOK_SECRET,
             "catalog_url": str(stack.catalog.base_url),
-            "certification_url": str(stack.certification.base_url),
             "stripe_timeout_seconds": 2,
             "upstream_timeout_seconds": 2,
             **overrides,
@@ -299,7 +327,6 @@ def served(databases: Databases, localstripe_url: str, tmp_path_factory: pytest.
         stripe_api_base=localstripe_url,
         stripe_webhook_secret=WEBHOOK_SECRET,
         catalog_url=catalog.url,
-        certification_url=certification.url,
     )
     orders = Served(create_orders(orders_settings)).start()
     clients = [httpx.Client(base_url=s.url, timeout=30) for s in (catalog, certification, orders)]
@@ -311,6 +338,7 @@ def served(databases: Databases, localstripe_url: str, tmp_path_factory: pytest.
         localstripe_url=localstripe_url,
         engine=databases.engine("orders"),
         catalog_engine=databases.engine("catalog"),
+        certification_engine=databases.engine("certification"),
         stripe=stripe.StripeClient("sk_test_dashboard", base_addresses={"api": localstripe_url}, max_network_retries=0),
     )
     stack.point_webhooks_at(f"{orders.url}/webhooks/stripe")

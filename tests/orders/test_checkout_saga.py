@@ -39,7 +39,6 @@ def _settings_json(stack: Stack, databases: Databases) -> str:
             "stripe_api_base": stack.localstripe_url,
             "stripe_webhook_secret": WEBHOOK_SECRET,
             "catalog_url": str(stack.catalog.base_url),
-            "certification_url": str(stack.certification.base_url),
         }
     )
 

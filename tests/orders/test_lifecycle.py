@@ -278,7 +278,6 @@ def test_the_reconciliation_command_cancels_abandoned_orders(
         database_url=databases.migrated("orders"),
         stripe_api_base=stack.localstripe_url,
         catalog_url=str(stack.catalog.base_url),
-        certification_url=str(stack.certification.base_url),
     )
     assert reconcile.main([], settings=settings).checked == 0  # not older than the 60-minute limit yet
     result = reconcile.main(["--older-than-minutes", "0"], settings=settings)

@@ -123,7 +123,6 @@ def test_in_development_the_service_registers_its_webhook_with_localstripe(
         database_url=databases.migrated("orders"),
         stripe_api_base=stack.localstripe_url,
         catalog_url=str(stack.catalog.base_url),
-        certification_url=str(stack.certification.base_url),
         stripe_webhook_secret=WEBHOOK_SECRET,
     )
     served = Served(create_app(dev), port=port).start()

@@ -3,7 +3,7 @@
 The catalog's order.cancelled consumer releases the reservations of one order by `order_ref`.
 
 Revision ID: a5c8e2d4f6b1
-Revises: e7a1c0f2b3d4
+Revises: b1d5e9a3c7f2
 Create Date: 2026-12-04 11:40:00.000000
 """
 
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "a5c8e2d4f6b1"
-down_revision: str | None = "e7a1c0f2b3d4"
+down_revision: str | None = "b1d5e9a3c7f2"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

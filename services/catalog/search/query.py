@@ -28,7 +28,8 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
 from services.catalog import domain
-from services.catalog.models import Fitment, Part, PartNumber, SearchDoc, SearchPosting, Stock, table
+from services.catalog import markets as part_markets
+from services.catalog.models import Fitment, Part, PartMarket, PartNumber, SearchDoc, SearchPosting, Stock, table
 from services.catalog.schemas import FacetCount, Facets, PageInfo, SortOrder
 from services.catalog.search import text
 from services.common.errors import BadInput
@@ -48,6 +49,7 @@ SP = table(SearchPosting)
 F = table(Fitment)
 S = table(Stock)
 PN = table(PartNumber)
+PM = table(PartMarket)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +63,7 @@ class SearchParams:
     vin: str | None = None
     supplier_id: uuid.UUID | None = None
     in_stock: bool = False
+    ships_to: str | None = None  # ISO alpha-2: only parts that may be sold there today
     sort: SortOrder | None = None
     first: int | None = None
     after: str | None = None
@@ -101,6 +104,10 @@ def _filters(params: SearchParams) -> list[ColumnElement[bool]]:
         conds.append(exists().where(*fit))
     if params.in_stock:
         conds.append(exists().where(S.c.part_id == P.c.id, S.c.on_hand > S.c.reserved))
+    if params.ships_to:
+        # The markets read model (services/catalog/markets.py): one primary-key lookup per part.
+        market = part_markets.market_code(params.ships_to)
+        conds.append(exists().where(PM.c.part_id == P.c.id, PM.c.market == market, PM.c.until >= part_markets.today()))
     return conds
 
 
@@ -114,6 +121,7 @@ def _has_filters(params: SearchParams) -> bool:
         or params.year
         or params.vin
         or params.in_stock
+        or params.ships_to
     )
 
 

@@ -13,6 +13,7 @@ EVENT_VERSIONS: dict[str, int] = {
     "part.updated": 1,
     "part.delisted": 1,
     "stock.changed": 1,
+    "part.markets_changed": 1,
     # certification
     "certificate.approved": 1,
     "certificate.suspended": 1,

@@ -29,7 +29,6 @@ class PartFacts:
     core_charge_fen: int
     available: int
     listed: bool
-    oem_numbers: list[str]
 
 
 def _facts(p: dict[str, Any]) -> PartFacts:
@@ -45,12 +44,34 @@ def _facts(p: dict[str, Any]) -> PartFacts:
         core_charge_fen=int(p["core_charge_cny"]),
         available=int(p["available"]),
         listed=bool(p["listed"]),
-        oem_numbers=list(p.get("oem_numbers") or []),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Eligibility:
+    part_id: uuid.UUID
+    eligible: bool
+    missing_schemes: list[str]
 
 
 class CatalogClient(UpstreamClient):
     name = "catalog"
+
+    def markets(self, country: str, part_ids: Sequence[uuid.UUID], *, field: str) -> dict[uuid.UUID, Eligibility]:
+        """May these parts be sold in `country` today: the catalog's markets per part, the same
+        read model `shipsTo` filters on. A bad country is reported as `field`."""
+        if not part_ids:
+            return {}
+        body = {"country": country, "part_ids": [str(p) for p in part_ids]}
+        # A read with a body: safe to retry.
+        response = self.request("POST", "/parts/markets", read=True, json=body)
+        self.raise_for(response, field=field)
+        return {
+            uuid.UUID(r["part_id"]): Eligibility(
+                uuid.UUID(r["part_id"]), bool(r["eligible"]), list(r["missing_schemes"])
+            )
+            for r in response.json()["parts"]
+        }
 
     def parts(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, PartFacts]:
         """The parts by id (delisted included); unknown ids are left out."""

@@ -198,8 +198,14 @@ def market_for(country: str) -> Market:
 def requirements(country: str, category: str) -> Requirements:
     """Schemes required to offer a part of `category` in `country` (both already validated)."""
     market = market_for(country)
+    schemes = market_requirements(market, category)
+    return Requirements(country=country, category=category, market=market, as_of=rules().as_of, schemes=schemes)
+
+
+def market_requirements(market: Market, category: str) -> tuple[str, ...]:
+    """Every scheme `market` requires of a part of `category`, supplier-level ones first."""
     required = list(market.supplier_level)
     for code in market.categories.get(category, ()):
         if code not in required:
             required.append(code)
-    return Requirements(country=country, category=category, market=market, as_of=rules().as_of, schemes=tuple(required))
+    return tuple(required)

@@ -1,0 +1,293 @@
+"""Markets per part: the catalog's read model of where each part may be sold.
+
+Fed by the certificate events (the worker's `catalog-markets` consumer): each one carries the
+whole certificate, which the catalog keeps as a copy (`market_certificate`), then the markets
+of every part of that supplier are decided again by the shared market rules
+(services/common/compliance/markets.py) and written to `part_market`, one row per market with
+the last day the part stays sellable there. A part whose markets change is announced as
+`part.markets_changed` (orders holds unpaid orders with it). New parts get their rows when
+they are written; `tongnan markets-rebuild` recomputes everything after the bundled rules
+change with a deploy.
+
+Why the catalog decides, and not certification: a certificate scoped by category and OEM
+numbers covers parts certification has never heard of (a part listed after the approval),
+so only the catalog can tell which parts it covers. The rule is one shared module, read by
+both, so `/eligibility` and the read model cannot disagree.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import delete, insert, select
+from sqlmodel import Session
+
+from services.catalog.models import EVENTS, MarketCertificate, Part, PartMarket, Supplier, table
+from services.catalog.schemas import MarketsRead, MarketsRequest, PartMarketRead
+from services.common.clock import utcnow
+from services.common.compliance import markets as rules
+from services.common.compliance import registry
+from services.common.events import Event, Subscription
+from services.common.events.tables import PendingEvent
+
+PART_MARKETS_CHANGED = "part.markets_changed"
+BATCH = 1_000
+
+P = table(Part)
+PM = table(PartMarket)
+MC = table(MarketCertificate)
+SUP = table(Supplier)
+
+
+def today() -> date:
+    return utcnow().date()
+
+
+def _facts(row: Any) -> rules.CertificateFacts:
+    return rules.CertificateFacts(
+        id=row.id,
+        holder_id=row.supplier_id,
+        scheme=row.scheme,
+        status=row.status,
+        valid_from=row.valid_from,
+        valid_until=row.valid_until,
+        part_ids=frozenset(uuid.UUID(p) for p in row.scope_part_ids),
+        categories=tuple(row.scope_categories),
+        oem_numbers=tuple(row.scope_oem_numbers),
+    )
+
+
+def _certificates_of(session: Session, supplier_ids: Iterable[uuid.UUID]) -> list[rules.CertificateFacts]:
+    wanted = list(set(supplier_ids))
+    if not wanted:
+        return []
+    # Only VALID copies can meet a requirement; the others are kept for their latest state.
+    rows = session.execute(select(MC).where(MC.c.supplier_id.in_(wanted), MC.c.status == rules.VALID)).all()
+    return [_facts(r) for r in rows]
+
+
+def _copy_values(data: Mapping[str, Any]) -> dict[str, Any]:
+    scope = data["scope"]
+    return {
+        "id": uuid.UUID(data["certificate_id"]),
+        "supplier_id": uuid.UUID(data["supplier_id"]),
+        "scheme": data["scheme"],
+        "status": data["status"],
+        "valid_from": date.fromisoformat(data["valid_from"]),
+        "valid_until": date.fromisoformat(data["valid_until"]),
+        "scope_categories": list(scope["categories"]),
+        "scope_oem_numbers": list(scope["oem_numbers"]),
+        "scope_part_ids": list(scope["part_ids"]),
+        "reason": data.get("reason"),
+        "updated_at": datetime.fromisoformat(data["updated_at"]),
+    }
+
+
+def _keep_copy(session: Session, values: dict[str, Any]) -> bool:
+    """Write the copy unless the one kept is of a later state. Returns whether it was written."""
+    held = session.execute(select(MC.c.updated_at).where(MC.c.id == values["id"]).with_for_update()).first()
+    if held is None:
+        session.execute(insert(MC).values(**values))
+        return True
+    if held[0] > values["updated_at"]:
+        return False
+    session.execute(MC.update().where(MC.c.id == values["id"]).values(**values))
+    return True
+
+
+def apply_certificate(session: Session, data: Mapping[str, Any], *, on: date | None = None) -> list[uuid.UUID]:
+    """A certificate.approved/suspended/revoked payload: keep the copy, decide the markets of
+    the holder's parts again. Returns the parts whose markets changed."""
+    values = _copy_values(data)
+    _serialise(session, [values["supplier_id"]])
+    if not _keep_copy(session, values):
+        return []  # an older state arriving late: what it would change is already decided
+    cause = {
+        "certificate_id": data["certificate_id"],
+        "scheme": data["scheme"],
+        "status": data["status"],
+        "reason": data.get("reason"),
+    }
+    return recompute(session, supplier_ids=[values["supplier_id"]], on=on or today(), cause=cause)
+
+
+def _serialise(session: Session, supplier_ids: Sequence[uuid.UUID]) -> None:
+    """One decision at a time per supplier: a certificate event and a part being listed for the
+    same supplier each see what the other committed (otherwise each could miss the other). FOR NO
+    KEY UPDATE, so inserting parts that reference the supplier is not held up by it."""
+    wanted = sorted(set(supplier_ids))
+    if wanted:
+        session.execute(select(SUP.c.id).where(SUP.c.id.in_(wanted)).order_by(SUP.c.id).with_for_update(key_share=True))
+
+
+def recompute(
+    session: Session,
+    *,
+    part_ids: Sequence[uuid.UUID] | None = None,
+    supplier_ids: Sequence[uuid.UUID] | None = None,
+    on: date,
+    cause: Mapping[str, Any] | None = None,
+    announce: bool = True,
+) -> list[uuid.UUID]:
+    """Decide again the markets of these parts, or of every part of these suppliers, or of
+    every part (neither given), in batches; write what changed and, if `announce`, record
+    part.markets_changed for each changed part. Returns the changed parts' ids."""
+    changed: list[uuid.UUID] = []
+    last: uuid.UUID | None = None
+    while True:
+        query = select(P.c.id, P.c.supplier_id, P.c.category, P.c.oem_numbers).order_by(P.c.id).limit(BATCH)
+        if part_ids is not None:
+            query = query.where(P.c.id.in_(list(part_ids)))
+        if supplier_ids is not None:
+            query = query.where(P.c.supplier_id.in_(list(supplier_ids)))
+        if last is not None:
+            query = query.where(P.c.id > last)
+        parts = [
+            rules.PartFacts(r.id, r.supplier_id, r.category, tuple(r.oem_numbers or ()))
+            for r in session.execute(query).all()
+        ]
+        if not parts:
+            return changed
+        changed += _decide(session, parts, on, cause, announce)
+        last = parts[-1].id
+        if len(parts) < BATCH:
+            return changed
+
+
+def _decide(
+    session: Session,
+    parts: Sequence[rules.PartFacts],
+    on: date,
+    cause: Mapping[str, Any] | None,
+    announce: bool,
+) -> list[uuid.UUID]:
+    certificates = _certificates_of(session, (p.supplier_id for p in parts))
+    before: dict[uuid.UUID, dict[str, date]] = {p.id: {} for p in parts}
+    for part_id, market, until in session.execute(
+        select(PM.c.part_id, PM.c.market, PM.c.until).where(PM.c.part_id.in_([p.id for p in parts]))
+    ):
+        before[part_id][market] = until
+    changed: list[tuple[rules.PartFacts, dict[str, date]]] = []
+    for part in parts:
+        after = rules.markets_of(part, certificates, on)
+        if after != before[part.id]:
+            changed.append((part, after))
+    if not changed:
+        return []
+    ids = [part.id for part, _ in changed]
+    session.execute(delete(PM).where(PM.c.part_id.in_(ids)))
+    rows = [{"part_id": part.id, "market": m, "until": u} for part, after in changed for m, u in after.items()]
+    if rows:
+        session.execute(insert(PM), rows)
+    if announce:
+        EVENTS.record_many(
+            session,
+            [
+                PendingEvent(PART_MARKETS_CHANGED, part.id, _event_data(part, before[part.id], after, cause))
+                for part, after in changed
+            ],
+        )
+    return ids
+
+
+def _event_data(
+    part: rules.PartFacts, before: dict[str, date], after: dict[str, date], cause: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    return {
+        "part_id": str(part.id),
+        "supplier_id": str(part.supplier_id),
+        "markets": [{"market": m, "until": u.isoformat()} for m, u in sorted(after.items())],
+        "added": sorted(set(after) - set(before)),
+        "removed": sorted(set(before) - set(after)),
+        "rules_as_of": registry.rules().as_of.isoformat(),
+        # What changed them: a certificate (its status and the reviewer's reason) or a rebuild.
+        "cause": dict(cause) if cause is not None else {"rebuild": True},
+    }
+
+
+def rebuild(session: Session, certificates: Iterable[Mapping[str, Any]], *, on: date) -> list[uuid.UUID]:
+    """Replace every copy with `certificates` (certification's reviewed certificates, as event
+    payloads) and decide every part's markets again: after the bundled rules changed, or to
+    build the read model of a database that predates it."""
+    keep: list[uuid.UUID] = []
+    for data in certificates:
+        values = _copy_values(data)
+        keep.append(values["id"])
+        session.execute(delete(MC).where(MC.c.id == values["id"]))
+        session.execute(insert(MC).values(**values))
+    session.execute(delete(MC).where(MC.c.id.not_in(keep)) if keep else delete(MC))
+    return recompute(session, on=on)
+
+
+def ships_to(session: Session, country: str, part_ids: Sequence[uuid.UUID], *, on: date) -> dict[uuid.UUID, date]:
+    """The parts among `part_ids` that may be sold in `country` on `on`, each with its last day."""
+    market = rules.market_of_country(registry.country_code(country))
+    if not part_ids:
+        return {}
+    rows = session.execute(
+        select(PM.c.part_id, PM.c.until).where(
+            PM.c.market == market, PM.c.part_id.in_(list(part_ids)), PM.c.until >= on
+        )
+    ).all()
+    return {r.part_id: r.until for r in rows}
+
+
+def market_code(country: str, *, field: str = "ships_to") -> str:
+    """The market of a country, or BadInput naming `field`."""
+    return rules.market_of_country(registry.country_code(country, field=field))
+
+
+CONSUMER = "catalog-markets"
+CERTIFICATE_EVENTS = ("certificate.approved", "certificate.suspended", "certificate.revoked")
+
+
+def handle(session: Session, event: Event) -> None:
+    """The worker's `catalog-markets` consumer: one certificate event, in one transaction with
+    its inbox row (a redelivery changes nothing)."""
+    if event.version != 1:
+        raise ValueError(f"{event.type} version {event.version} is not understood")
+    apply_certificate(session, event.data)
+
+
+def subscription() -> Subscription:
+    # A revocation should leave `shipsTo` within seconds: short first retries.
+    return Subscription(CONSUMER, CERTIFICATE_EVENTS, handle, backoff=(0.5, 2.0, 10.0, 60.0, 300.0))
+
+
+def markets_read(session: Session, request: MarketsRequest) -> MarketsRead:
+    """POST /parts/markets: what orders checks at quote time and again before payment. For a
+    part that may not be sold there, the schemes missing (decided from the certificate copies)."""
+    country = registry.country_code(request.country)
+    market = rules.market_of_country(country)
+    on = today()
+    found = ships_to(session, country, request.part_ids, on=on)
+    refused = [p for p in request.part_ids if p not in found]
+    why: dict[uuid.UUID, list[str]] = {}
+    if refused:
+        parts = [
+            rules.PartFacts(r.id, r.supplier_id, r.category, tuple(r.oem_numbers or ()))
+            for r in session.execute(
+                select(P.c.id, P.c.supplier_id, P.c.category, P.c.oem_numbers).where(P.c.id.in_(refused))
+            )
+        ]
+        certificates = _certificates_of(session, (p.supplier_id for p in parts))
+        why = {p.id: rules.missing(p, certificates, market, on) for p in parts}
+    return MarketsRead(
+        country=country,
+        market=market,
+        on=on,
+        parts=[
+            PartMarketRead(part_id=p, eligible=p in found, until=found.get(p), missing_schemes=why.get(p, []))
+            for p in request.part_ids
+        ],
+    )
+
+
+def new_parts(session: Session, parts: Sequence[tuple[uuid.UUID, uuid.UUID]]) -> None:
+    """Markets of parts just written (id, supplier id), in their transaction; part.created
+    announces them, so no part.markets_changed."""
+    _serialise(session, [supplier for _, supplier in parts])
+    recompute(session, part_ids=[part for part, _ in parts], on=today(), announce=False)

@@ -1,0 +1,128 @@
+"""Markets per part: certificate payloads decide where a supplier's parts may be sold, `shipsTo`
+filters on it with exact pages and facets, and POST /parts/markets answers orders."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, select
+from sqlmodel import Session
+
+from services.catalog import markets
+from services.catalog.models import EVENTS
+from services.common.clock import utcnow
+from tests.catalog.conftest import ANONYMOUS, SYSTEM, create_part
+
+
+def certificate(
+    supplier_id: str,
+    scheme: str,
+    *,
+    status: str = "VALID",
+    categories: tuple[str, ...] = (),
+    part_ids: tuple[str, ...] = (),
+    oem_numbers: tuple[str, ...] = (),
+    certificate_id: str | None = None,
+    updated_at: datetime | None = None,
+    valid_until: date | None = None,
+    reason: str | None = None,
+) -> dict[str, Any]:
+    """A certificate.approved/suspended/revoked payload as certification writes it."""
+    today = utcnow().date()
+    return {
+        "certificate_id": certificate_id or str(uuid.uuid4()),
+        "supplier_id": supplier_id,
+        "scheme": scheme,
+        "number": "X",
+        "status": status,
+        "action": "APPROVED",
+        "reason": reason,
+        "valid_from": (today - timedelta(days=30)).isoformat(),
+        "valid_until": (valid_until or today + timedelta(days=365)).isoformat(),
+        "scope": {"categories": list(categories), "oem_numbers": list(oem_numbers), "part_ids": list(part_ids)},
+        "updated_at": (updated_at or utcnow()).isoformat(),
+    }
+
+
+def apply(engine: Engine, data: dict[str, Any]) -> list[uuid.UUID]:
+    with Session(engine) as session:
+        changed = markets.apply_certificate(session, data)
+        session.commit()
+    return changed
+
+
+def shipping(client: TestClient, country: str, **params: Any) -> dict[str, Any]:
+    response = client.get("/parts/search", params={"ships_to": country, **params}, headers=ANONYMOUS)
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+def ids(page: dict[str, Any]) -> list[str]:
+    return [e["node"]["id"] for e in page["edges"]]
+
+
+def test_a_revoked_r90_takes_brake_pads_out_of_the_eea_and_announces_it(
+    client: TestClient, engine: Engine, supplier: dict[str, Any]
+) -> None:
+    sid = supplier["id"]
+    pads = [create_part(client, sid, category="brake_pads", oem_numbers=[f"04465-3345{n}"]) for n in range(3)]
+    alternator = create_part(client, sid)
+    assert shipping(client, "DE")["edges"] == []  # no certificates yet: sold nowhere
+    apply(engine, certificate(sid, "ISO_9001"))
+    assert ids(shipping(client, "DE")) == [alternator["id"]]  # an alternator needs ISO 9001 only in the EEA
+    r90 = certificate(sid, "ECE_R90", categories=("brake_pads",))
+    changed = apply(engine, r90)
+    assert sorted(map(str, changed)) == sorted(p["id"] for p in pads)
+    assert set(ids(shipping(client, "DE"))) == {alternator["id"], *(p["id"] for p in pads)}
+    # Exact keyset pages over the filter, and facets counted over it.
+    first = shipping(client, "DE", first=2, facets=True)
+    second = shipping(client, "DE", first=2, after=first["page_info"]["end_cursor"])
+    assert len(ids(first)) == 2 and first["page_info"]["has_next_page"]
+    assert len(ids(second)) == 2 and not second["page_info"]["has_next_page"]
+    assert set(ids(first) + ids(second)) == {alternator["id"], *(p["id"] for p in pads)}
+    assert {f["value"]: f["count"] for f in first["facets"]["category"]} == {"brake_pads": 3, "alternator": 1}
+    # The US requires FMVSS 135 for brake pads: still only the alternator there.
+    assert ids(shipping(client, "US")) == [alternator["id"]]
+
+    revoked = r90 | {"status": "REVOKED", "reason": "test report withdrawn", "updated_at": utcnow().isoformat()}
+    assert len(apply(engine, revoked)) == 3
+    assert ids(shipping(client, "DE")) == [alternator["id"]]
+    with engine.connect() as connection:
+        last = connection.execute(
+            select(EVENTS.outbox.c.envelope).order_by(EVENTS.outbox.c.seq.desc()).limit(1)
+        ).scalar_one()
+    assert last["type"] == "part.markets_changed"
+    assert "EEA" in last["data"]["removed"] and last["data"]["cause"]["reason"] == "test report withdrawn"
+    # The older approval redelivered late changes nothing.
+    assert apply(engine, r90) == []
+    assert ids(shipping(client, "DE")) == [alternator["id"]]
+
+    response = client.post(
+        "/parts/markets", json={"country": "de", "part_ids": [pads[0]["id"], alternator["id"]]}, headers=SYSTEM
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["country"] == "DE" and body["market"] == "EEA"
+    assert [(p["eligible"], p["missing_schemes"]) for p in body["parts"]] == [(False, ["ECE_R90"]), (True, [])]
+
+
+def test_a_new_part_gets_its_markets_when_created_and_an_oem_limited_scope_is_honoured(
+    client: TestClient, engine: Engine, supplier: dict[str, Any]
+) -> None:
+    sid = supplier["id"]
+    apply(engine, certificate(sid, "ISO_9001"))
+    apply(engine, certificate(sid, "ECE_R90", categories=("brake_pads",), oem_numbers=("0446533450",)))
+    covered = create_part(client, sid, category="brake_pads", oem_numbers=["04465-33450"])
+    other = create_part(client, sid, category="brake_pads", oem_numbers=["04465-99999"])
+    assert ids(shipping(client, "FR")) == [covered["id"]]
+    assert other["id"] in ids(shipping(client, "BR"))  # the default market asks ISO 9001 only
+
+
+def test_bad_countries_are_refused_naming_the_field(client: TestClient) -> None:
+    response = client.get("/parts/search", params={"ships_to": "XX"}, headers=ANONYMOUS)
+    assert response.status_code == 422 and "ships_to" in response.text
+    response = client.post("/parts/markets", json={"country": "ZZ", "part_ids": [str(uuid.uuid4())]}, headers=SYSTEM)
+    assert response.status_code == 422 and "country" in response.text

@@ -1,0 +1,56 @@
+"""`tongnan markets-rebuild` over the demo data: the catalog's markets per part agree with
+certification's /eligibility for every demo part in every market, and a second rebuild changes
+nothing. Both decide by services/common/compliance/markets.py; this shows they read the same facts."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from services.catalog.models import Part, table
+from services.common.db import make_engine
+from services.common.internal_auth import Role
+from services.worker import markets
+from tests.conftest import FreshHeaders
+from tests.gateway.conftest import Stack
+
+SYSTEM = FreshHeaders(Role.SYSTEM, "orders-service")
+# One country of each kind of market: EEA, GB, US, JP, GCC, EAEU, China, and the default.
+COUNTRIES = ("DE", "GB", "US", "JP", "AE", "RU", "CN", "BR")
+
+
+def test_the_read_model_agrees_with_eligibility_and_a_second_rebuild_changes_nothing(
+    stack: Stack, demo_urls: dict[str, str]
+) -> None:
+    catalog_engine = make_engine(demo_urls["catalog"])
+    certification_engine = make_engine(demo_urls["certification"])
+    try:
+        # Other tests of the session may have changed demo certificates without a worker running.
+        markets.rebuild(certification_engine, catalog_engine)
+        assert markets.rebuild(certification_engine, catalog_engine) == 0
+        P = table(Part)
+        with catalog_engine.connect() as connection:
+            parts = connection.execute(select(P.c.id, P.c.supplier_id, P.c.category, P.c.oem_numbers)).all()
+    finally:
+        catalog_engine.dispose()
+        certification_engine.dispose()
+    assert len(parts) > 200
+    refs = [
+        {"part_id": str(p.id), "supplier_id": str(p.supplier_id), "category": p.category, "oem_numbers": p.oem_numbers}
+        for p in parts
+    ]
+    for country in COUNTRIES:
+        expected: dict[str, bool] = {}
+        for start in range(0, len(refs), 100):
+            response = stack.certification.post(
+                "/eligibility", json={"country": country, "parts": refs[start : start + 100]}, headers=SYSTEM
+            )
+            assert response.status_code == 200, response.text
+            expected |= {r["part_id"]: r["eligible"] for r in response.json()["results"]}
+        seen: dict[str, bool] = {}
+        for start in range(0, len(refs), 200):
+            ids = [r["part_id"] for r in refs[start : start + 200]]
+            response = stack.catalog.post("/parts/markets", json={"country": country, "part_ids": ids}, headers=SYSTEM)
+            assert response.status_code == 200, response.text
+            seen |= {r["part_id"]: r["eligible"] for r in response.json()["parts"]}
+        assert seen == expected, country
+        assert any(expected.values()) and not all(expected.values()), f"demo data should mix in {country}"
