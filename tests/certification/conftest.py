@@ -11,7 +11,7 @@ import itertools
 import struct
 import uuid
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -36,12 +36,13 @@ from services.certification.models import CertificationTable
 from services.certification.settings import CertificationSettings
 from services.common.clock import utcnow
 from services.common.internal_auth import Role
-from tests.conftest import headers_for
+from tests.conftest import FreshHeaders, headers_for
 from tests.databases import Databases, empty_tables
 
-INSPECTOR = headers_for(Role.INSPECTOR, actor_id="inspector-1")
-ANONYMOUS = headers_for(Role.ANONYMOUS, actor_id="anonymous")
-BUYER = headers_for(Role.BUYER, actor_id="buyer-1")
+# Minted on every use: a token lives 60 s, and these tests may run minutes after this import.
+INSPECTOR = FreshHeaders(Role.INSPECTOR, "inspector-1")
+ANONYMOUS = FreshHeaders(Role.ANONYMOUS, "anonymous")
+BUYER = FreshHeaders(Role.BUYER, "buyer-1")
 
 _serial = itertools.count(1)
 
@@ -222,7 +223,7 @@ def submit(
     oem_numbers: list[str] | None = None,
     valid_from: date | None = None,
     valid_until: date | None = None,
-    headers: dict[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
     holder_name: str = "Chongqing Tongnan Reman Co.",
     expect: int = 201,
 ) -> dict[str, Any]:
@@ -248,7 +249,7 @@ def submit(
 
 
 def upload(
-    client: TestClient, certificate_id: str, content: bytes, headers: dict[str, str], expect: int = 200
+    client: TestClient, certificate_id: str, content: bytes, headers: Mapping[str, str], expect: int = 200
 ) -> dict[str, Any]:
     response = client.post(
         f"/certificates/{certificate_id}/document",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from tests.databases import Databases
 PRIVATE_KEYS = {"notes", "document", "sha256", "document_sha256", "holder_id"}
 
 
-def verify(client: TestClient, scheme: str, number: str, headers: dict[str, str] = ANONYMOUS) -> dict[str, object]:
+def verify(client: TestClient, scheme: str, number: str, headers: Mapping[str, str] = ANONYMOUS) -> dict[str, object]:
     response = client.get("/verify", params={"scheme": scheme, "number": number}, headers=headers)
     assert response.status_code == 200, response.text
     body: dict[str, object] = response.json()
@@ -96,8 +97,8 @@ def test_an_unknown_scheme_is_bad_input(client: TestClient) -> None:
 
 def test_verification_is_rate_limited_per_client_address(engine: Engine, databases: Databases, tmp_path: Path) -> None:
     with make_client(databases, tmp_path, verify_burst=3, verify_rate_per_minute=6) as client:
-        first_client = ANONYMOUS | {"X-Client-Address": "203.0.113.7"}
-        other_client = ANONYMOUS | {"X-Client-Address": "198.51.100.20"}
+        first_client = dict(ANONYMOUS) | {"X-Client-Address": "203.0.113.7"}
+        other_client = dict(ANONYMOUS) | {"X-Client-Address": "198.51.100.20"}
         params = {"scheme": "ISO_9001", "number": "Q-1"}
         codes = [client.get("/verify", params=params, headers=first_client).status_code for _ in range(4)]
         assert codes == [200, 200, 200, 429]
