@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import pytest
 from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, func, insert, select
@@ -80,8 +80,9 @@ applied_or_failed = Table(
 )
 
 
+@pytest.mark.parametrize("with_batch_handler", [False, True], ids=["handler", "batch-handler"])
 def test_a_failing_event_in_a_batch_is_buried_alone_and_the_others_are_applied_once(
-    engine: Engine, nats_url: str
+    engine: Engine, nats_url: str, with_batch_handler: bool
 ) -> None:
     dead_scratch.create_all(engine)
 
@@ -90,13 +91,25 @@ def test_a_failing_event_in_a_batch_is_buried_alone_and_the_others_are_applied_o
         if event.data["n"] == 7:
             raise RuntimeError("event 7 cannot be applied")
 
+    def apply_many_or_fail(session: Session, events: Sequence[Event]) -> None:
+        session.execute(insert(applied_or_failed), [{"n": event.data["n"]} for event in events])
+        if any(event.data["n"] == 7 for event in events):
+            raise RuntimeError("event 7 cannot be applied")
+
     async def scenario() -> ConsumerRunner:
         nc = await connect(nats_url, "test")
         js = nc.jetstream()
         await ensure_streams(js)
         record(engine, 20)
         assert await OutboxRelay(engine, EVENTS, js).run_once() == 20
-        subscription = Subscription("test-batch", ["stock.changed"], apply_or_fail, max_deliveries=2, backoff=(0.1,))
+        subscription = Subscription(
+            "test-batch",
+            ["stock.changed"],
+            apply_or_fail,
+            max_deliveries=2,
+            backoff=(0.1,),
+            batch_handler=apply_many_or_fail if with_batch_handler else None,
+        )
         runner = ConsumerRunner(subscription, engine, EVENTS, js)
         task = asyncio.create_task(runner.run_forever())
         for _ in range(200):
