@@ -101,38 +101,74 @@ def nats(url: str | None) -> Iterator[str]:
 # --- the worker process -----------------------------------------------------------------------
 
 
-async def serve_worker(database_url: str, nats_url: str, out: Path) -> None:
-    """Relay + consumer until SIGTERM; then writes {n: applied at} to `out`."""
+async def serve_worker(role: str, database_url: str, nats_url: str, out: Path, handler: str) -> None:
+    """The relay, the consumer or both ("worker") until SIGTERM; the consumer then writes
+    {n: applied at} to `out`. `handler`: "batch" gives the subscription a batch handler (one
+    INSERT for a fetched batch), "event" only the per-event one (one INSERT per event)."""
     engine = make_engine(database_url)
     applied_at: dict[int, float] = {}
 
-    def apply(session: Session, event: Event) -> None:
-        n = int(event.data["n"])
-        session.execute(insert(bench_applied).values(n=n, event_id=event.id))
-        # Applied means committed, with its inbox row: the time is taken after the commit.
-        orm_event.listen(session, "after_commit", lambda _: applied_at.__setitem__(n, time.time()), once=True)
+    def applied(session: Session, numbers: list[int]) -> None:
+        # Applied means committed, with the inbox rows: the time is taken after the commit.
+        def note(_: Session) -> None:
+            now = time.time()
+            applied_at.update((n, now) for n in numbers)
 
-    nc = await connect(nats_url, name="bench-events-worker")
+        orm_event.listen(session, "after_commit", note, once=True)
+
+    def apply(session: Session, event: Event) -> None:
+        session.execute(insert(bench_applied).values(n=int(event.data["n"]), event_id=event.id))
+        applied(session, [int(event.data["n"])])
+
+    def apply_batch(session: Session, events: Sequence[Event]) -> None:
+        numbers = [int(event.data["n"]) for event in events]
+        session.execute(
+            insert(bench_applied), [{"n": n, "event_id": e.id} for n, e in zip(numbers, events, strict=True)]
+        )
+        applied(session, numbers)
+
+    nc = await connect(nats_url, name=f"bench-events-{role}")
     js = nc.jetstream()
     await ensure_streams(js)
-    relay = OutboxRelay(engine, EVENTS, js)
-    runner = ConsumerRunner(Subscription(CONSUMER, ["stock.changed"], apply), engine, EVENTS, js)
-    await runner.start()
+    relay = OutboxRelay(engine, EVENTS, js) if role in ("worker", "relay") else None
+    runner = None
+    if role in ("worker", "consumer"):
+        subscription = Subscription(
+            CONSUMER, ["stock.changed"], apply, batch_handler=apply_batch if handler == "batch" else None
+        )
+        runner = ConsumerRunner(subscription, engine, EVENTS, js)
+        await runner.start()
 
     def stop() -> None:
-        relay.stop()
-        runner.stop()
+        for part in (relay, runner):
+            if part is not None:
+                part.stop()
 
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop)
     print("ready", flush=True)
     try:
-        await asyncio.gather(relay.run_forever(), runner.run_forever())
+        await asyncio.gather(*(part.run_forever() for part in (relay, runner) if part is not None))
     finally:
         await nc.close()
         engine.dispose()
-        out.write_text(json.dumps(applied_at))
+        if runner is not None:
+            out.write_text(json.dumps(applied_at))
+
+
+def start_worker(role: str, url: str, nats_url: str, out: Path, handler: str) -> subprocess.Popen[bytes]:
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "bench.events", role, url, nats_url, str(out), handler],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.PIPE,
+    )
+    assert worker.stdout is not None
+    if worker.stdout.readline().strip() != b"ready":
+        worker.kill()
+        raise RuntimeError(f"the benchmark's {role} did not start")
+    return worker
 
 
 # --- the producer and the figures --------------------------------------------------------------
@@ -188,6 +224,8 @@ def run(
     postgres_url: str,
     sqlite_dir: Path | None,
     nats_url: str | None,
+    split: bool = False,
+    handler: str = "batch",
 ) -> dict[str, Any]:
     with (
         database(backend, postgres_url, sqlite_dir) as url,
@@ -195,16 +233,12 @@ def run(
         tempfile.TemporaryDirectory() as tmp,
     ):
         out = Path(tmp) / "applied.json"
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "bench.events", "worker", url, nats_server, str(out)],
-            cwd=ROOT,
-            env={**os.environ, "PYTHONPATH": str(ROOT)},
-            stdout=subprocess.PIPE,
-        )
+        # One worker process, or (--split) a relay-only and a consumer-only one, as
+        # TONGNAN_WORKER_CONSUMERS=false and TONGNAN_WORKER_RELAYS=false run them.
+        workers: list[subprocess.Popen[bytes]] = []
         try:
-            assert worker.stdout is not None
-            if worker.stdout.readline().strip() != b"ready":
-                raise RuntimeError("the benchmark's worker did not start")
+            for role in ("relay", "consumer") if split else ("worker",):
+                workers.append(start_worker(role, url, nats_server, out, handler))
             engine = make_engine(url)
             load_before = os.getloadavg()[0]
             committed_at, produce_s = produce(engine, rate, seconds, per_commit)
@@ -215,8 +249,10 @@ def run(
             relay_lags = relay_lag_ms(engine)
             engine.dispose()
         finally:
-            worker.send_signal(signal.SIGTERM)
-            worker.wait(timeout=60)
+            for worker in workers:
+                worker.send_signal(signal.SIGTERM)
+            for worker in workers:
+                worker.wait(timeout=60)
         applied_at = {int(n): t for n, t in json.loads(out.read_text()).items()}
     lags = [(applied_at[n] - committed) * 1000 for n, committed in committed_at.items() if n in applied_at]
     first_commit = min(committed_at.values())
@@ -227,6 +263,8 @@ def run(
         "applied": len(applied_at),
         "rate": rate,
         "per_commit": per_commit,
+        "processes": "relay + consumer" if split else "one worker",
+        "handler": handler,
         "produced_per_s": total / produce_s if produce_s else 0.0,
         "applied_per_s": len(applied_at) / (last_applied - first_commit) if last_applied > first_commit else 0.0,
         "lag_p50_ms": _pct(lags, 50) if lags else float("nan"),
@@ -241,7 +279,9 @@ def run(
 def report(result: dict[str, Any]) -> str:
     return (
         f"{result['backend']:<10} events={result['events']} applied={result['applied']} "
-        f"target {result['rate']:.0f}/s, {result['per_commit']} per commit; load before {result['load_before']:.2f}\n"
+        f"target {result['rate']:.0f}/s, {result['per_commit']} per commit, "
+        f"{result['processes']}, {result['handler']} handler; "
+        f"load before {result['load_before']:.2f}\n"
         f"  throughput   produced {result['produced_per_s']:7.1f}/s  applied {result['applied_per_s']:7.1f}/s\n"
         f"  lag commit→applied  p50 {result['lag_p50_ms']:7.1f}  p99 {result['lag_p99_ms']:7.1f}  "
         f"max {result['lag_max_ms']:7.1f} ms\n"
@@ -251,8 +291,8 @@ def report(result: dict[str, Any]) -> str:
 
 def main(argv: Sequence[str] | None = None) -> list[dict[str, Any]]:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["worker"]:
-        asyncio.run(serve_worker(argv[1], argv[2], Path(argv[3])))
+    if argv[:1] in (["worker"], ["relay"], ["consumer"]):
+        asyncio.run(serve_worker(argv[0], argv[1], argv[2], Path(argv[3]), argv[4]))
         return []
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
@@ -262,6 +302,13 @@ def main(argv: Sequence[str] | None = None) -> list[dict[str, Any]]:
     parser.add_argument("--postgres-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--sqlite-dir", type=Path, help="where the SQLite file goes (default: a temporary folder)")
     parser.add_argument("--nats-url", help="a nats-server with JetStream (default: one of its own)")
+    parser.add_argument("--split", action="store_true", help="the relay and the consumer in two processes")
+    parser.add_argument(
+        "--handler",
+        choices=("batch", "event"),
+        default="batch",
+        help="the consumer's handler: one INSERT per fetched batch, or one per event",
+    )
     args = parser.parse_args(argv)
     if args.rate <= 0 or args.seconds <= 0 or args.per_commit <= 0:
         parser.error("--rate, --seconds and --per-commit must be positive")
@@ -277,6 +324,8 @@ def main(argv: Sequence[str] | None = None) -> list[dict[str, Any]]:
             postgres_url=args.postgres_url,
             sqlite_dir=args.sqlite_dir,
             nats_url=args.nats_url,
+            split=args.split,
+            handler=args.handler,
         )
         print(report(result), flush=True)
         results.append(result)
