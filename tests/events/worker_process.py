@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import signal
 import sys
@@ -75,9 +76,11 @@ class StallingRelay(OutboxRelay):
         super().__init__(*args)
         self.stall_at, self.marker = stall_at, marker
 
-    async def _publish(self, messages: list[tuple[str, str, dict[str, Any]]]) -> None:
+    async def _publish(self, messages: list[tuple[str, str, bytes]]) -> None:
         await super()._publish(messages)
-        if self.marker is not None and any(envelope["data"]["n"] == self.stall_at for *_, envelope in messages):
+        if self.marker is not None and any(
+            json.loads(payload)["data"]["n"] == self.stall_at for *_, payload in messages
+        ):
             # Published and acknowledged by the server; the rows are not yet marked published.
             self.marker.write_text("stalled")
             await asyncio.sleep(STALL_SECONDS)
