@@ -101,7 +101,7 @@ def nats(url: str | None) -> Iterator[str]:
 # --- the worker process -----------------------------------------------------------------------
 
 
-async def serve_worker(role: str, database_url: str, nats_url: str, out: Path, handler: str) -> None:
+async def serve_worker(role: str, database_url: str, nats_url: str, out: Path, handler: str, batch: int) -> None:
     """The relay, the consumer or both ("worker") until SIGTERM; the consumer then writes
     {n: applied at} to `out`. `handler`: "batch" gives the subscription a batch handler (one
     INSERT for a fetched batch), "event" only the per-event one (one INSERT per event)."""
@@ -134,7 +134,13 @@ async def serve_worker(role: str, database_url: str, nats_url: str, out: Path, h
     runner = None
     if role in ("worker", "consumer"):
         subscription = Subscription(
-            CONSUMER, ["stock.changed"], apply, batch_handler=apply_batch if handler == "batch" else None
+            CONSUMER,
+            ["stock.changed"],
+            apply,
+            batch_handler=apply_batch if handler == "batch" else None,
+            # Up to this many events to a transaction when the consumer is behind (a pull takes
+            # what is there): a backlog is worked off in fewer, larger commits.
+            batch=batch,
         )
         runner = ConsumerRunner(subscription, engine, EVENTS, js)
         await runner.start()
@@ -157,9 +163,9 @@ async def serve_worker(role: str, database_url: str, nats_url: str, out: Path, h
             out.write_text(json.dumps(applied_at))
 
 
-def start_worker(role: str, url: str, nats_url: str, out: Path, handler: str) -> subprocess.Popen[bytes]:
+def start_worker(role: str, url: str, nats_url: str, out: Path, handler: str, batch: int) -> subprocess.Popen[bytes]:
     worker = subprocess.Popen(
-        [sys.executable, "-m", "bench.events", role, url, nats_url, str(out), handler],
+        [sys.executable, "-m", "bench.events", role, url, nats_url, str(out), handler, str(batch)],
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         stdout=subprocess.PIPE,
@@ -226,6 +232,7 @@ def run(
     nats_url: str | None,
     split: bool = False,
     handler: str = "batch",
+    batch: int = 256,
 ) -> dict[str, Any]:
     with (
         database(backend, postgres_url, sqlite_dir) as url,
@@ -238,7 +245,7 @@ def run(
         workers: list[subprocess.Popen[bytes]] = []
         try:
             for role in ("relay", "consumer") if split else ("worker",):
-                workers.append(start_worker(role, url, nats_server, out, handler))
+                workers.append(start_worker(role, url, nats_server, out, handler, batch))
             engine = make_engine(url)
             load_before = os.getloadavg()[0]
             committed_at, produce_s = produce(engine, rate, seconds, per_commit)
@@ -265,6 +272,7 @@ def run(
         "per_commit": per_commit,
         "processes": "relay + consumer" if split else "one worker",
         "handler": handler,
+        "batch": batch,
         "produced_per_s": total / produce_s if produce_s else 0.0,
         "applied_per_s": len(applied_at) / (last_applied - first_commit) if last_applied > first_commit else 0.0,
         "lag_p50_ms": _pct(lags, 50) if lags else float("nan"),
@@ -280,7 +288,7 @@ def report(result: dict[str, Any]) -> str:
     return (
         f"{result['backend']:<10} events={result['events']} applied={result['applied']} "
         f"target {result['rate']:.0f}/s, {result['per_commit']} per commit, "
-        f"{result['processes']}, {result['handler']} handler; "
+        f"{result['processes']}, {result['handler']} handler, batch {result['batch']}; "
         f"load before {result['load_before']:.2f}\n"
         f"  throughput   produced {result['produced_per_s']:7.1f}/s  applied {result['applied_per_s']:7.1f}/s\n"
         f"  lag commit→applied  p50 {result['lag_p50_ms']:7.1f}  p99 {result['lag_p99_ms']:7.1f}  "
@@ -292,7 +300,7 @@ def report(result: dict[str, Any]) -> str:
 def main(argv: Sequence[str] | None = None) -> list[dict[str, Any]]:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] in (["worker"], ["relay"], ["consumer"]):
-        asyncio.run(serve_worker(argv[0], argv[1], argv[2], Path(argv[3]), argv[4]))
+        asyncio.run(serve_worker(argv[0], argv[1], argv[2], Path(argv[3]), argv[4], int(argv[5])))
         return []
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
@@ -309,9 +317,10 @@ def main(argv: Sequence[str] | None = None) -> list[dict[str, Any]]:
         default="batch",
         help="the consumer's handler: one INSERT per fetched batch, or one per event",
     )
+    parser.add_argument("--batch", type=int, default=256, help="the most events the consumer fetches at once")
     args = parser.parse_args(argv)
-    if args.rate <= 0 or args.seconds <= 0 or args.per_commit <= 0:
-        parser.error("--rate, --seconds and --per-commit must be positive")
+    if args.rate <= 0 or args.seconds <= 0 or args.per_commit <= 0 or args.batch <= 0:
+        parser.error("--rate, --seconds, --per-commit and --batch must be positive")
     backends = ("sqlite", "postgresql") if args.backend == "both" else (args.backend,)
     print(f"{os.cpu_count()} cores; load average {os.getloadavg()[0]:.2f} before the run", flush=True)
     results = []
@@ -326,6 +335,7 @@ def main(argv: Sequence[str] | None = None) -> list[dict[str, Any]]:
             nats_url=args.nats_url,
             split=args.split,
             handler=args.handler,
+            batch=args.batch,
         )
         print(report(result), flush=True)
         results.append(result)
