@@ -92,14 +92,31 @@ class Worker:
             self.context.nc = None
 
 
+def configured_worker(context: WorkerContext) -> Worker:
+    """The worker its settings ask for: TONGNAN_WORKER_RELAYS, _CONSUMERS and _JOBS switch off
+    the outbox relays, the event consumers and the scheduled jobs."""
+    settings = context.worker
+    return Worker(
+        context,
+        relays=settings.relays,
+        consumers=None if settings.consumers else [],
+        jobs=None if settings.jobs else [],
+    )
+
+
 async def serve(context: WorkerContext) -> None:
-    worker = Worker(context)
+    worker = configured_worker(context)
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stopping.set)
     await worker.start()
-    log.info("worker running: %d relays, %d consumers", len(worker.relays), len(worker.runners))
+    log.info(
+        "worker running: %d relays, %d consumers, %d jobs",
+        len(worker.relays),
+        len(worker.runners),
+        len(worker.clock.jobs) if worker.clock is not None else 0,
+    )
     try:
         await stopping.wait()
     finally:

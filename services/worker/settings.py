@@ -12,6 +12,13 @@ class WorkerSettings(StackSettings):
 
     model_config = SettingsConfigDict(env_prefix="TONGNAN_WORKER_", extra="ignore", populate_by_name=True)
 
+    # What this process runs: an operator may split the worker into relay-only, consumer-only
+    # and jobs-only processes (each kind scales and restarts on its own); by default one process
+    # runs all three.
+    relays: bool = True
+    consumers: bool = True
+    jobs: bool = True
+
     reconcile_every_seconds: float = Field(default=300.0, gt=0)
     fx_import_every_seconds: float = Field(default=3600.0, gt=0)
     settlement_every_seconds: float = Field(default=24 * 3600.0, gt=0)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import pytest
 from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, func, insert, select
@@ -72,3 +72,60 @@ def test_every_event_is_applied_once_even_when_published_twice(engine: Engine, n
 
     rows, distinct = asyncio.run(scenario())
     assert (rows, distinct) == (50, 50)
+
+
+dead_scratch = MetaData()
+applied_or_failed = Table(
+    "applied_or_failed", dead_scratch, Column("row", Integer, primary_key=True), Column("n", Integer)
+)
+
+
+@pytest.mark.parametrize("with_batch_handler", [False, True], ids=["handler", "batch-handler"])
+def test_a_failing_event_in_a_batch_is_buried_alone_and_the_others_are_applied_once(
+    engine: Engine, nats_url: str, with_batch_handler: bool
+) -> None:
+    dead_scratch.create_all(engine)
+
+    def apply_or_fail(session: Session, event: Event) -> None:
+        session.execute(insert(applied_or_failed).values(n=event.data["n"]))
+        if event.data["n"] == 7:
+            raise RuntimeError("event 7 cannot be applied")
+
+    def apply_many_or_fail(session: Session, events: Sequence[Event]) -> None:
+        session.execute(insert(applied_or_failed), [{"n": event.data["n"]} for event in events])
+        if any(event.data["n"] == 7 for event in events):
+            raise RuntimeError("event 7 cannot be applied")
+
+    async def scenario() -> ConsumerRunner:
+        nc = await connect(nats_url, "test")
+        js = nc.jetstream()
+        await ensure_streams(js)
+        record(engine, 20)
+        assert await OutboxRelay(engine, EVENTS, js).run_once() == 20
+        subscription = Subscription(
+            "test-batch",
+            ["stock.changed"],
+            apply_or_fail,
+            max_deliveries=2,
+            backoff=(0.1,),
+            batch_handler=apply_many_or_fail if with_batch_handler else None,
+        )
+        runner = ConsumerRunner(subscription, engine, EVENTS, js)
+        task = asyncio.create_task(runner.run_forever())
+        for _ in range(200):
+            if runner.applied >= 19 and runner.dead >= 1:
+                break
+            await asyncio.sleep(0.05)
+        runner.stop()
+        await task
+        await nc.close()
+        return runner
+
+    runner = asyncio.run(scenario())
+    assert (runner.applied, runner.dead) == (19, 1)
+    with engine.connect() as connection:
+        numbers = sorted(connection.execute(select(applied_or_failed.c.n)).scalars())
+        buried = connection.execute(select(EVENTS.dead_letter.c.envelope)).scalars().all()
+    # The batch that held event 7 was rolled back whole; each other event was applied once.
+    assert numbers == [n for n in range(20) if n != 7]
+    assert [envelope["data"]["n"] for envelope in buried] == [7]

@@ -12,13 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
-from typing import Any
 
 import anyio
 from nats.js import JetStreamContext
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, Text, cast, select, update
 
 from services.common.clock import utcnow
 from services.common.events.tables import EventTables
@@ -46,25 +44,27 @@ class OutboxRelay:
     def _pass_in_thread(self) -> int:
         outbox = self.tables.outbox
         with self.engine.begin() as connection:
-            query = select(outbox.c.seq, outbox.c.message_id, outbox.c.subject, outbox.c.envelope)
+            # The envelope as the JSON text it was written as: sent as it is, not parsed and
+            # serialised again for every event.
+            query = select(outbox.c.seq, outbox.c.message_id, outbox.c.subject, cast(outbox.c.envelope, Text))
             query = query.where(outbox.c.published_at.is_(None)).order_by(outbox.c.seq).limit(BATCH)
             if connection.dialect.name == "postgresql":
                 query = query.with_for_update()
             rows = connection.execute(query).all()
             if not rows:
                 return 0
-            anyio.from_thread.run(self._publish, [(r.message_id, r.subject, r.envelope) for r in rows])
+            anyio.from_thread.run(self._publish, [(r.message_id, r.subject, r.envelope.encode()) for r in rows])
             connection.execute(
                 update(outbox).where(outbox.c.seq.in_([r.seq for r in rows])).values(published_at=utcnow())
             )
         self.published += len(rows)
         return len(rows)
 
-    async def _publish(self, messages: list[tuple[str, str, dict[str, Any]]]) -> None:
+    async def _publish(self, messages: list[tuple[str, str, bytes]]) -> None:
         # Sent in order on one connection; the acknowledgements are awaited together.
         acks = [
-            await self.js.publish_async(subject, json.dumps(envelope).encode(), headers={"Nats-Msg-Id": message_id})
-            for message_id, subject, envelope in messages
+            await self.js.publish_async(subject, payload, headers={"Nats-Msg-Id": message_id})
+            for message_id, subject, payload in messages
         ]
         await asyncio.wait_for(asyncio.gather(*acks), timeout=ACK_TIMEOUT_SECONDS)
 
