@@ -5,17 +5,37 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
+
+from sqlalchemy import Engine, MetaData
 
 from gateway.settings import GatewaySettings
 from services.catalog.settings import CatalogSettings
 from services.certification.settings import CertificationSettings
+from services.common.db import make_engine
 from services.common.events import ConsumerRunner
+from services.common.migrations import upgrade
 from services.orders.settings import OrdersSettings
 from services.worker.context import WorkerContext
 from services.worker.main import Worker
 from services.worker.settings import WorkerSettings
 from tests.databases import Databases
+
+
+@contextmanager
+def scratch_catalog(databases: Databases, scratch: MetaData) -> Iterator[tuple[str, Engine]]:
+    """A migrated catalog database of a test's own, with the test's scratch tables: they would
+    otherwise drift the session's shared schema."""
+    url = databases.fresh("catalog")
+    upgrade("catalog", url)
+    engine = make_engine(url)
+    scratch.create_all(engine)
+    try:
+        yield url, engine
+    finally:
+        engine.dispose()
 
 
 def worker_context(databases: Databases, nats_url: str, orders: OrdersSettings) -> WorkerContext:

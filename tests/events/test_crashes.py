@@ -26,10 +26,9 @@ from sqlalchemy import Engine, func, select
 from sqlmodel import Session
 
 from services.catalog.models import EVENTS
-from services.common.db import make_engine
 from services.common.events.streams import EVENTS_STREAM, connect
-from services.common.migrations import upgrade
 from tests.databases import Databases
+from tests.events.running import scratch_catalog
 from tests.events.worker_process import ACK_WAIT_SECONDS, crash_applied, scratch
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,13 +40,8 @@ STALL_AT = 400
 
 @pytest.fixture
 def database(databases: Databases) -> Iterator[tuple[str, Engine]]:
-    # A catalog database of its own: the scratch table would otherwise drift the shared schema.
-    url = databases.fresh("catalog")
-    upgrade("catalog", url)
-    engine = make_engine(url)
-    scratch.create_all(engine)
-    yield url, engine
-    engine.dispose()
+    with scratch_catalog(databases, scratch) as database:
+        yield database
 
 
 class Child:

@@ -35,16 +35,16 @@ from services.catalog.app import create_app as create_catalog
 from services.catalog.models import EVENTS
 from services.catalog.settings import CatalogSettings
 from services.common.clock import utcnow
-from services.common.db import make_engine, session_scope
+from services.common.db import session_scope
 from services.common.errors import Forbidden
 from services.common.events import ConsumerRunner, Event, OutboxRelay, Subscription
 from services.common.events.dead_letters import replay_message_id
 from services.common.events.streams import connect, ensure_streams
 from services.common.events.types import replay_subject
 from services.common.internal_auth import Role
-from services.common.migrations import upgrade
 from tests.conftest import headers_for
 from tests.databases import Databases, empty_tables
+from tests.events.running import scratch_catalog
 from tests.gateway.conftest import GraphQL, closed_port
 
 CONSUMER = "test-dead-letters"
@@ -157,14 +157,8 @@ def replay_rows(engine: Engine) -> int:
 
 @pytest.fixture
 def catalog_engine(databases: Databases) -> Iterator[tuple[str, Engine]]:
-    # A catalog database of its own: the scratch table and the dead letters stay out of the
-    # session's shared one.
-    url = databases.fresh("catalog")
-    upgrade("catalog", url)
-    engine = make_engine(url)
-    scratch.create_all(engine)
-    yield url, engine
-    engine.dispose()
+    with scratch_catalog(databases, scratch) as database:
+        yield database
 
 
 class Api:
