@@ -12,6 +12,8 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
+import httpx
+
 from services.catalog import reservations
 from services.catalog.models import EVENTS as CATALOG_EVENTS
 from services.certification import expiry
@@ -19,7 +21,7 @@ from services.certification.models import EVENTS as CERTIFICATION_EVENTS
 from services.common.clock import utcnow
 from services.common.db import session_scope
 from services.common.events import EventTables
-from services.common.internal_auth import SYSTEM
+from services.common.internal_auth import SYSTEM, internal_headers
 from services.orders import fx_feed, reconcile, settlement
 from services.orders.deps import OrdersDeps
 from services.orders.models import EVENTS as ORDERS_EVENTS
@@ -100,6 +102,19 @@ def reservation_sweep(context: WorkerContext) -> int:
             return total
 
 
+def purge_replaced_documents(context: WorkerContext) -> int:
+    """Replaced certificate PDFs past their retention period, deleted by the certification
+    service itself (their files are on its storage): the number of files deleted."""
+    secret = context.certification.internal_secret.get_secret_value()
+    response = httpx.post(
+        context.worker.certification_url.rstrip("/") + "/documents/purge",
+        headers=internal_headers(SYSTEM, secret),
+        timeout=context.worker.upstream_timeout_seconds,
+    )
+    response.raise_for_status()
+    return int(response.json()["deleted_files"])
+
+
 def apply_retention(context: WorkerContext) -> dict[str, int]:
     settings = context.worker
     now = utcnow()
@@ -130,6 +145,11 @@ def apply_retention(context: WorkerContext) -> dict[str, int]:
             engine, tables, now - before(settings.retain_published_outbox_days)
         )
         deleted[f"{service}_inbox"] = retention.applied_inbox(engine, tables, now - before(settings.retain_inbox_days))
+    try:
+        deleted["certificate_documents"] = purge_replaced_documents(context)
+    except httpx.HTTPError as exc:
+        # The rest is done; the files wait for the next tick, as they lose nothing by waiting.
+        log.warning("retention: the certification service purged no replaced documents: %s", exc)
     if any(deleted.values()):
         log.info("retention deleted %s", {k: v for k, v in deleted.items() if v})
     return deleted

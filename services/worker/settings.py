@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from pydantic import Field
+import os
+
+from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from services.common.settings import StackSettings
@@ -25,6 +27,10 @@ class WorkerSettings(StackSettings):
     certificate_expiry_every_seconds: float = Field(default=3600.0, gt=0)
     retention_every_seconds: float = Field(default=3600.0, gt=0)
     reservation_sweep_every_seconds: float = Field(default=60.0, gt=0)
+    # The certification service, asked to delete replaced certificate PDFs: the files live on
+    # its disk (or volume), which the worker does not share.
+    certification_url: str = ""
+    upstream_timeout_seconds: float = Field(default=30.0, gt=0)
     # Where the ECB's daily reference rates are read; empty: only the bundled snapshot.
     ecb_rates_url: str = "https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml"
     ecb_timeout_seconds: float = Field(default=20.0, gt=0)
@@ -49,3 +55,10 @@ class WorkerSettings(StackSettings):
     # Inbox rows: must outlive every redelivery of their event, which the stream keeps 7 days;
     # twice that, so a consumer replaying the whole stream still applies each event once.
     retain_inbox_days: float = Field(default=14, ge=0)
+
+    @model_validator(mode="after")
+    def _upstreams(self) -> WorkerSettings:
+        self.certification_url = self.certification_url or (
+            f"http://127.0.0.1:{os.environ.get('TONGNAN_CERTIFICATION_PORT', '8003')}"
+        )
+        return self

@@ -16,6 +16,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from pypdf import PdfWriter
@@ -213,7 +214,7 @@ def client(engine: Engine, databases: Databases, tmp_path: Path) -> Iterator[Tes
 
 
 def submit(
-    client: TestClient,
+    client: httpx.Client,
     holder: uuid.UUID,
     *,
     scheme: str = "ECE_R90",
@@ -249,7 +250,7 @@ def submit(
 
 
 def upload(
-    client: TestClient, certificate_id: str, content: bytes, headers: Mapping[str, str], expect: int = 200
+    client: httpx.Client, certificate_id: str, content: bytes, headers: Mapping[str, str], expect: int = 200
 ) -> dict[str, Any]:
     response = client.post(
         f"/certificates/{certificate_id}/document",

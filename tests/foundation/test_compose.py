@@ -8,6 +8,7 @@ import re
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import jsonschema
 import pytest
@@ -221,6 +222,27 @@ def start_settings(config: dict[str, Any], monkeypatch: pytest.MonkeyPatch, serv
     environment = {k: str(v) for k, v in config["services"][service]["environment"].items()}
     set_environment(monkeypatch, environment)
     return [cls() for cls in SETTINGS_OF[service]]
+
+
+def test_every_service_a_process_calls_is_reached_by_its_compose_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Inside a container 127.0.0.1 is the container itself: each upstream URL a process is
+    given must name the compose service that answers it."""
+    config = merged([ROOT / "docker-compose.yml"], {})
+    services = config["services"]
+    expected = {"catalog_url": "catalog", "certification_url": "certification", "orders_url": "orders"}
+    checked = []
+    for process in SETTINGS_OF:
+        for settings in start_settings(config, monkeypatch, process):
+            for field, target in expected.items():
+                url = getattr(settings, field, None)
+                if url is None:
+                    continue
+                host = urlsplit(url).hostname
+                assert host == target and target in services, (process, type(settings).__name__, field, url)
+                checked.append((process, type(settings).__name__, field))
+    assert ("orders", "OrdersSettings", "catalog_url") in checked
+    assert ("worker", "WorkerSettings", "certification_url") in checked
+    assert ("gateway", "GatewaySettings", "certification_url") in checked
 
 
 def test_alone_the_file_runs_development_with_localstripe(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -12,6 +12,7 @@ from sqlmodel import Session, col
 from gateway.models import Account, AccountRole, RefreshToken
 from services.common.clock import travel, utcnow
 from services.orders.models import EVENTS, Order, Quote, QuoteLine, StripeEvent
+from tests.certification.conftest import pdf_bytes, submit, upload
 from tests.databases import Databases
 from tests.orders.conftest import ADMIN, SYSTEM, Stack, as_buyer, as_supplier, orders_settings, paid_order
 from tests.orders.test_settlement import _delivered
@@ -66,6 +67,11 @@ def test_retention_deletes_what_is_past_its_time_and_keeps_the_rest(
         == 201
     )
     assert stack.catalog.post("/reservations/retention-released/release", headers=SYSTEM).status_code == 200
+    # A certificate whose scan was replaced: the first file goes once its 30 days are over.
+    holder = uuid.UUID(alternator["supplier_id"])
+    certificate = submit(stack.certification, holder, scheme="ISO_9001", headers=as_supplier(holder))
+    upload(stack.certification, certificate["id"], pdf_bytes("first scan"), as_supplier(holder))
+    upload(stack.certification, certificate["id"], pdf_bytes("legible scan"), as_supplier(holder))
     expired_token = _refresh_token(databases, timedelta(days=0))
     live_token = _refresh_token(databases, timedelta(days=60))
     outbox, inbox, dead = EVENTS.outbox, EVENTS.inbox, EVENTS.dead_letter
@@ -93,7 +99,11 @@ def test_retention_deletes_what_is_past_its_time_and_keeps_the_rest(
             session.execute(insert(inbox).values(consumer="retention", event_id="applied-now", applied_at=utcnow()))
             session.commit()
         context = worker_context(
-            databases, nats_url, orders=orders_settings(stack, databases), retention_every_seconds=1
+            databases,
+            nats_url,
+            orders=orders_settings(stack, databases),
+            retention_every_seconds=1,
+            certification_url=str(stack.certification.base_url),
         )
         run_until_ticks(context, registered(context, "retention"), 1)
 
@@ -119,3 +129,6 @@ def test_retention_deletes_what_is_past_its_time_and_keeps_the_rest(
         assert session.get(RefreshToken, expired_token) is None
         assert session.get(RefreshToken, live_token) is not None
     assert stack.orders.get(f"/quotes/{idle['id']}", headers=as_buyer(buyer)).status_code == 404
+    history = stack.certification.get(f"/certificates/{certificate['id']}/history", headers=ADMIN)
+    assert history.status_code == 200, history.text
+    assert [e["action"] for e in history.json()].count("DOCUMENT_PURGED") == 1
