@@ -1,12 +1,15 @@
-"""Small things a buyer notices: a phone-wide cart, quote and supplier page that fit the screen."""
+"""Small things a buyer notices: one 3-D Secure challenge per payment, and a cart, quote and
+supplier page that fit a phone's screen."""
 
 from __future__ import annotations
 
 import re
+import time
 
 from playwright.sync_api import Browser, Locator, Page, expect
 
 from tests.e2e.conftest import RunningStack, new_page, screenshot
+from tests.e2e.test_checkout import fill_card, to_payment
 from tests.e2e.test_supplier import register_supplier
 from tests.storefront.factories import GOOD_AND_BAD_CSV, PASSWORD, sku_prefix, unique_email
 
@@ -66,3 +69,27 @@ def test_cart_quote_and_supplier_parts_fit_a_390_px_phone(browser: Browser, runn
     expect(supplier.locator("table tbody tr").first).to_be_visible()
     assert_fits(supplier, tables=False)
     screenshot(supplier, "supplier-parts", "phone")
+
+
+def test_a_3d_secure_card_is_challenged_once_and_the_order_is_paid(
+    browser: Browser, running_stack: RunningStack
+) -> None:
+    page = new_page(browser, running_stack)
+    to_payment(page, "water pump")
+    fill_card(page, "4000002760003184")  # localstripe: authentication on every payment
+    page.get_by_role("button", name=re.compile(r"^Pay ")).click()
+    complete = page.get_by_role("button", name="Complete authentication")
+    challenges = 0
+    deadline = time.monotonic() + 20
+    while "/pay" in page.url and time.monotonic() < deadline:
+        if complete.count():
+            complete.first.click()
+            challenges += 1
+        time.sleep(0.2)
+    expect(page).to_have_url(re.compile(r"/orders/[^/]+$"))
+    assert challenges == 1
+    deadline = time.monotonic() + 30
+    while page.locator("#order-status").inner_text() != "Paid" and time.monotonic() < deadline:
+        time.sleep(0.5)
+        page.reload()
+    expect(page.locator("#order-status")).to_have_text("Paid")
