@@ -93,3 +93,18 @@ def test_a_3d_secure_card_is_challenged_once_and_the_order_is_paid(
         time.sleep(0.5)
         page.reload()
     expect(page.locator("#order-status")).to_have_text("Paid")
+
+
+def test_search_results_are_counted_and_sorted_by_price_across_pages(
+    browser: Browser, running_stack: RunningStack
+) -> None:
+    page = new_page(browser, running_stack)
+    page.goto("/?q=alternator")
+    expect(page.locator("#result-count")).to_have_text(re.compile(r"^\d+ parts$"))
+    page.get_by_label("Sort by").select_option("price-desc")
+    page.get_by_role("button", name="Sort", exact=True).click()
+    expect(page).to_have_url(re.compile(r"sort=price-desc"))
+    expect(page.get_by_label("Sort by")).to_have_value("price-desc")
+    page.get_by_role("link", name=re.compile("Next page")).click()
+    expect(page).to_have_url(re.compile(r"sort=price-desc.*after=|after=.*sort=price-desc"))
+    expect(page.get_by_label("Sort by")).to_have_value("price-desc")
