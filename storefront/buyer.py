@@ -55,6 +55,10 @@ async def convert_prices(page: Page, parts: list[dict[str, Any]]) -> bool:
     return converted
 
 
+# The URL's word for each order the API offers; the first is the API's default.
+SORTS = {"relevance": "RELEVANCE", "price-asc": "PRICE_ASC", "price-desc": "PRICE_DESC", "newest": "NEWEST"}
+
+
 @router.get("/", name="search")
 async def search(
     page: BuyerPage,
@@ -67,6 +71,7 @@ async def search(
     vin: str = "",
     ships: str = "",
     stock: str = "",
+    sort: str = "",
     after: str = "",
 ) -> Response:
     vin = vin.strip().upper()
@@ -89,6 +94,8 @@ async def search(
         "search": q.strip() or None,
         "filter": {k: v for k, v in part_filter.items() if v is not None},
         "after": after or None,
+        # An unknown order in a shared link falls back to the default rather than failing the page.
+        "sort": SORTS.get(sort),
         "country": page.country,
         "locale": page.locale,
     }
@@ -118,7 +125,9 @@ async def search(
             "vin": vin,
             "ships": ships,
             "stock": stock,
+            "sort": sort if sort in SORTS else "",
         },
+        sorts=SORTS,
     )
 
 

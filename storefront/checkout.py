@@ -83,6 +83,11 @@ query MyOrders($after: String) {{
   }}
 }}"""
 
+PART_FOR_SALE = """
+query PartForSale($id: ID!, $country: String!) {
+  node(id: $id) { ... on Part { id listed eligibility(country: $country) { eligible } } }
+}"""
+
 REQUEST_CORE_RETURN = """
 mutation RequestCoreReturn($lineId: ID!) { requestCoreReturn(orderLineId: $lineId) { id status } }"""
 
@@ -132,12 +137,15 @@ async def _cart_parts(page: Page, cart: dict[str, int]) -> list[dict[str, Any]]:
     return parts
 
 
-def _render_cart(page: Page, parts: list[dict[str, Any]], errors: dict[str, str], status_code: int = 200) -> Response:
+def _render_cart(
+    page: Page, parts: list[dict[str, Any]], errors: dict[str, str], status_code: int = 200, title: str | None = None
+) -> Response:
     return page.render(
         "cart.html",
         status_code=status_code,
         parts=parts,
         errors=errors,
+        errors_title=title,
         incoterms=INCOTERMS,
         services=SHIPPING_SERVICES,
     )
@@ -156,9 +164,33 @@ async def cart_add(page: BuyerPage, request: Request) -> Response:
     cart = read_cart(page)
     # Global ids are short; anything else would only bloat the cookie past what browsers keep.
     if 0 < len(part_id) <= MAX_ID_LENGTH and "|" not in part_id and (part_id in cart or len(cart) < MAX_LINES):
+        # The page hides the button for such parts; this refuses the same part posted by hand.
+        refusal = await _not_for_sale(page, part_id)
+        if refusal is not None:
+            return _render_cart(
+                page,
+                await _cart_parts(page, cart),
+                {"": refusal},
+                status_code=409,
+                title=page._("The part was not added to the cart."),
+            )
         cart[part_id] = min(MAX_QUANTITY, cart.get(part_id, 0) + quantity)
     write_cart(page, cart)
     return page.redirect("/cart")
+
+
+async def _not_for_sale(page: Page, part_id: str) -> str | None:
+    """Why this part may not go into this buyer's cart (the buyer's "Ship to" country), or None."""
+    result = await page.query(PART_FOR_SALE, {"id": part_id, "country": page.country}, auth=False)
+    part = (result.data or {}).get("node")
+    if not part or not part.get("listed"):
+        return page._("This part is no longer offered.")
+    if not part["eligibility"]["eligible"]:
+        return page._(
+            "This part may not be sold in {country}, so it cannot be added to the cart.",
+            country=page.country_name(page.country),
+        )
+    return None
 
 
 @router.post("/cart/update", name="cart_update")

@@ -11,9 +11,12 @@ fragment PartSummary on Part {
 
 SEARCH = (
     """
-query Search($search: String, $filter: PartFilter, $after: String, $country: String!, $locale: String) {
-  parts(search: $search, filter: $filter, first: 20, after: $after) {
+query Search(
+  $search: String, $filter: PartFilter, $after: String, $sort: PartSort, $country: String!, $locale: String
+) {
+  parts(search: $search, filter: $filter, first: 20, after: $after, sort: $sort) {
     facets {
+      total exhaustive
       category { value count }
       condition { value count }
       make { value count }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.types import Info
@@ -17,6 +17,7 @@ from gateway.catalog.types import (
     PartConnection,
     PartEdge,
     PartFacets,
+    PartSort,
     Supplier,
     SupplierConnection,
     SupplierEdge,
@@ -55,6 +56,7 @@ def _facets(raw: dict[str, Any] | None) -> PartFacets | None:
         condition=[FacetCount(**f) for f in raw["condition"]],
         make=[FacetCount(**f) for f in raw["make"]],
         exhaustive=raw["exhaustive"],
+        total=sum(int(f["count"]) for f in raw["category"]),
     )
 
 
@@ -98,7 +100,9 @@ async def search_parts(
 
 @strawberry.type
 class CatalogQuery:
-    @strawberry.field(description="Search listed parts in English or Chinese, with filters; relevance first.")
+    @strawberry.field(
+        description="Search listed parts in English or Chinese, with filters; relevance first with words, else newest."
+    )
     async def parts(
         self,
         info: Info[Context, None],
@@ -106,6 +110,9 @@ class CatalogQuery:
         filter: PartFilter | None = None,
         first: int | None = 20,
         after: str | None = None,
+        sort: Annotated[
+            PartSort | None, strawberry.argument(description="A cursor from one order does not page another.")
+        ] = None,
     ) -> PartConnection:
         f = filter or PartFilter()
         filters: dict[str, Any] = {
@@ -118,6 +125,7 @@ class CatalogQuery:
             "supplier_id": node_uuid(f.supplier_id, "Supplier", field="filter.supplierId") if f.supplier_id else None,
             "in_stock": f.in_stock or None,
             "ships_to": eligibility_country(f.ships_to) if f.ships_to else None,
+            "sort": sort.value if sort else None,
         }
         return await search_parts(info, search=search, filters=filters, first=first, after=after)
 

@@ -27,6 +27,14 @@ class PartCondition(Enum):
     NEW = "NEW"
 
 
+@strawberry.enum(description="The order of search results.")
+class PartSort(Enum):
+    RELEVANCE = "relevance"
+    PRICE_ASC = "price_asc"
+    PRICE_DESC = "price_desc"
+    NEWEST = "newest"
+
+
 @strawberry.type
 class Fitment:
     make: str
@@ -211,6 +219,9 @@ class PartFacets:
     condition: list[FacetCount]
     make: list[FacetCount]
     exhaustive: bool
+    total: int = strawberry.field(
+        description="How many parts match (each has one category); at least this many when not exhaustive."
+    )
 
 
 @strawberry.type

@@ -1,5 +1,7 @@
 // Card payment with Stripe.js (localstripe's stand-in in development), as DESIGN.md describes:
-// a SetupIntent collects the card in the browser, then the server pays the order with it.
+// the browser turns the card into a PaymentMethod, the server confirms the order's PaymentIntent
+// with it, and only if the bank asks for 3-D Secure does the page show its one challenge.
+// (A SetupIntent confirmed first would be challenged too: two challenges for one payment.)
 (function () {
   "use strict";
   var form = document.getElementById("pay-form");
@@ -7,7 +9,6 @@
   var orderId = form.dataset.order;
   var button = document.getElementById("pay-button");
   var errorBox = document.getElementById("pay-error");
-  var status = document.getElementById("pay-status");
   var stripe = null;
   var card = null;
 
@@ -30,34 +31,34 @@
     errorBox.textContent = message || form.dataset.errorMessage;
     errorBox.hidden = false;
     button.disabled = false;
-    // A SetupIntent is used once: the next attempt gets a fresh one.
-    setup = post("/orders/" + orderId + "/card-setup").then(function (data) { return data.clientSecret; });
   }
 
-  var setup = post("/orders/" + orderId + "/card-setup").then(function (data) {
+  // Only the publishable key is needed from this answer.
+  var ready = post("/orders/" + orderId + "/card-setup").then(function (data) {
     stripe = window.Stripe(data.publishableKey);
     card = stripe.elements().create("card");
     card.mount("#card-element");
-    return data.clientSecret;
   });
 
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     button.disabled = true;
     errorBox.hidden = true;
-    setup
-      .then(function (clientSecret) {
-        return stripe.confirmCardSetup(clientSecret, { payment_method: { card: card } });
+    ready
+      .then(function () {
+        return stripe.createPaymentMethod({ type: "card", card: card });
       })
       .then(function (result) {
         if (result.error) throw new Error(result.error.message);
-        var method = result.setupIntent.payment_method;
-        return post("/orders/" + orderId + "/pay", { paymentMethodId: typeof method === "string" ? method : method.id });
+        return post("/orders/" + orderId + "/pay", { paymentMethodId: result.paymentMethod.id });
       })
       .then(function (order) {
         if (order.requiresAction && order.actionClientSecret) {
           return stripe.confirmCardPayment(order.actionClientSecret).then(function (result) {
             if (result.error) throw new Error(result.error.message);
+            // A failed challenge answers the intent back, waiting for another card.
+            var status = result.paymentIntent && result.paymentIntent.status;
+            if (status !== "succeeded" && status !== "processing") throw new Error(form.dataset.errorMessage);
           });
         }
       })

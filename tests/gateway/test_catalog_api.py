@@ -232,3 +232,21 @@ def test_depth_50_a_thousand_aliases_a_2_mb_body_and_bad_paging_never_reach_a_se
     too_many = stack.gql("{ parts(first: 1000) { edges { cursor } } }")
     assert codes(too_many) == ["BAD_USER_INPUT"] and too_many["errors"][0]["extensions"]["field"] == "first"
     assert codes(stack.gql('{ parts(after: "garbage!") { edges { cursor } } }')) == ["BAD_USER_INPUT"]
+
+
+def test_search_sorts_by_price_or_newest_and_counts_the_matches(stack: Stack) -> None:
+    query = """query ($sort: PartSort, $after: String) {
+        parts(search: "alternator", first: 5, sort: $sort, after: $after) {
+          edges { node { price { amount } } } pageInfo { endCursor } facets { total exhaustive } } }"""
+    cheap = data_of(stack.gql(query, {"sort": "PRICE_ASC"}))["parts"]
+    prices = [e["node"]["price"]["amount"] for e in cheap["edges"]]
+    assert prices == sorted(prices) and len(prices) == 5
+    following = data_of(stack.gql(query, {"sort": "PRICE_ASC", "after": cheap["pageInfo"]["endCursor"]}))["parts"]
+    assert following["edges"][0]["node"]["price"]["amount"] >= prices[-1]
+    dear = data_of(stack.gql(query, {"sort": "PRICE_DESC"}))["parts"]
+    prices = [e["node"]["price"]["amount"] for e in dear["edges"]]
+    assert prices == sorted(prices, reverse=True)
+    assert data_of(stack.gql(query, {"sort": "NEWEST"}))["parts"]["edges"]
+    # Every match has one category, so the facets' total is the number of matches.
+    assert cheap["facets"]["total"] == dear["facets"]["total"] > 5 and cheap["facets"]["exhaustive"]
+    assert codes(stack.gql(query, {"sort": "CHEAPEST"})) == ["BAD_USER_INPUT"]

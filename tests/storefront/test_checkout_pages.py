@@ -87,3 +87,30 @@ def test_odd_requests_to_the_cart_and_payment_are_refused_calmly(storefront: Tes
         "/orders/T3JkZXI6eA==/pay", content=b"not json", headers={"content-type": "application/json"}
     )
     assert answer.status_code == 400 and answer.json() == {"error": "The card could not be read."}
+
+
+ELIGIBILITY = '{ parts(first: 50) { edges { node { id eligibility(country: "%s") { eligible } } } } }'
+
+
+def test_a_part_that_may_not_be_sold_to_the_country_is_not_added_and_the_buyer_is_told_why(
+    storefront: TestClient, stack: Stack
+) -> None:
+    storefront.cookies.set("tn_country", "US")
+    edges = stack.gql(ELIGIBILITY % "US")["data"]["parts"]["edges"]
+    banned = next(e["node"]["id"] for e in edges if not e["node"]["eligibility"]["eligible"])
+    allowed = next(e["node"]["id"] for e in edges if e["node"]["eligibility"]["eligible"])
+    # The part page offers no button, and says why.
+    page = storefront.get(f"/parts/{banned}")
+    assert 'id="not-for-sale"' in page.text and 'action="/cart/add"' not in page.text
+    # The same part posted by hand is refused, with the reason on the cart page.
+    answer = storefront.post("/cart/add", data={"part_id": banned}, follow_redirects=False)
+    assert answer.status_code == 409
+    assert "may not be sold in United States, so it cannot be added to the cart" in answer.text
+    assert "Your cart is empty." in answer.text
+    answer = storefront.post("/cart/add", data={"part_id": allowed}, follow_redirects=False)
+    assert answer.status_code == 303
+    assert f'name="q_{allowed}"' in storefront.get("/cart").text
+    # In German too.
+    storefront.cookies.set("tn_locale", "de")
+    answer = storefront.post("/cart/add", data={"part_id": banned})
+    assert answer.status_code == 409 and "kann daher nicht in den Warenkorb" in answer.text

@@ -222,3 +222,18 @@ def test_certificate_submission_shows_its_review_status(storefront: TestClient, 
     )
     assert page.status_code == 200, page.text
     assert "Status: Pending review" in page.text
+
+
+def test_search_sorts_by_price_counts_the_results_and_keeps_the_order_in_its_links(storefront: TestClient) -> None:
+    page = storefront.get("/", params={"q": "alternator", "sort": "price-asc"})
+    assert page.status_code == 200
+    html = page.text
+    assert re.search(r'id="result-count"[^>]*>\d+ parts<', html)
+    assert '<option value="price-asc" selected>' in html
+    prices = [float(p.replace(",", "")) for p in re.findall(r'class="price">CN¥([\d,.]+)<', html)]
+    assert len(prices) == 20 and prices == sorted(prices)
+    assert re.search(r'rel="next" href="/\?[^"]*sort=price-asc', html)
+    # A made-up order in a shared link is the default order, not an error.
+    assert storefront.get("/", params={"q": "alternator", "sort": "cheapest"}).status_code == 200
+    german = storefront.get("/", params={"q": "alternator", "sort": "newest"}, cookies={"tn_locale": "de"}).text
+    assert re.search(r"\d+ Teile", german) and "Neueste zuerst" in german
