@@ -37,7 +37,10 @@ class PartNotAvailable(BadInput):
 
 def fx_table(session: Session) -> fx.FxTable:
     rows = session.scalars(select(FxRateRow)).all()
-    return fx.FxTable.of(fx.FxRate(r.currency, Decimal(r.per_cny), r.source, r.as_of, r.offline_fallback) for r in rows)
+    # Rates stored before the pegged currencies were derived on import get them here as well.
+    return fx.with_pegged(
+        fx.FxTable.of(fx.FxRate(r.currency, Decimal(r.per_cny), r.source, r.as_of, r.offline_fallback) for r in rows)
+    )
 
 
 def store_rates(session: Session, table: fx.FxTable) -> list[FxRateRow]:

@@ -50,7 +50,8 @@ def cny(fen: int) -> Money:
 
 def test_ecb_rates_are_crossed_through_the_eur_cny_entry() -> None:
     table = parse_ecb_xml(ECB_XML)
-    assert table.currencies == ["CHF", "CNY", "EUR", "GBP", "JPY", "USD"]
+    # AED and SAR are not the ECB's: derived from its USD rate (their dollar pegs).
+    assert table.currencies == ["AED", "CHF", "CNY", "EUR", "GBP", "JPY", "SAR", "USD"]
     assert table.rate("USD").per_cny == Decimal("0.15")  # 1.17 / 7.8
     assert table.rate("JPY").per_cny == Decimal("20")  # 156 / 7.8
     assert table.rate("GBP").per_cny == Decimal("0.11")  # 0.858 / 7.8
