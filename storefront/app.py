@@ -26,9 +26,10 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from services.common.settings import load_or_exit
 from storefront import account, buyer, checkout, csrf, i18n, supplier
+from storefront.currencies import OfferedCurrencies
 from storefront.gateway import Gateway, GatewayBusy, GatewayFailed, GatewayUnavailable, TokenRejected
 from storefront.settings import StorefrontSettings
-from storefront.web import CURRENCIES, Page
+from storefront.web import Page
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
@@ -52,9 +53,7 @@ def _templates() -> Jinja2Templates:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    environment.globals.update(
-        locales=i18n.LOCALES, locale_names=i18n.LOCALE_NAMES, currencies=CURRENCIES, countries=buyer.COUNTRIES
-    )
+    environment.globals.update(locales=i18n.LOCALES, locale_names=i18n.LOCALE_NAMES, countries=buyer.COUNTRIES)
     return Jinja2Templates(env=environment)
 
 
@@ -78,6 +77,7 @@ def create_app(
     app = FastAPI(title="Tongnan Parts Exchange storefront", lifespan=lifespan, docs_url=None, redoc_url=None,
                   openapi_url=None, dependencies=[Depends(csrf.protect)])  # fmt: skip
     app.state.settings = settings
+    app.state.currencies = OfferedCurrencies()
     # The visitor's address (passed to the gateway for its limits) is the peer's, or from a trusted
     # proxy the rightmost X-Forwarded-For entry none of them added.
     app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=[str(n) for n in settings.trusted_proxies])

@@ -15,7 +15,6 @@ from storefront.web import (
     COOKIE_CURRENCY,
     COOKIE_LOCALE,
     COUNTRIES,
-    CURRENCIES,
     BuyerPage,
     Page,
     safe_next,
@@ -179,7 +178,7 @@ async def preferences(
 ) -> Response:
     if locale in i18n.LOCALES:
         page.remember(COOKIE_LOCALE, locale)
-    if currency in CURRENCIES:
+    if currency in page.currencies:
         page.remember(COOKIE_CURRENCY, currency)
     if country in COUNTRIES:
         page.remember(COOKIE_COUNTRY, country)

@@ -18,6 +18,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from storefront import queries
+from storefront.buyer import convert_prices
 from storefront.web import BuyerPage, Page
 
 router = APIRouter()
@@ -114,9 +115,11 @@ def _quantity(text: str) -> int | None:
     return int(text) if text.isdigit() and int(text) <= MAX_QUANTITY else None
 
 
-async def _cart_parts(page: Page, cart: dict[str, int]) -> list[dict[str, Any]]:
+async def _cart_parts(page: Page, cart: dict[str, int]) -> tuple[list[dict[str, Any]], bool]:
+    """The cart's parts with their prices in the visitor's currency, and whether they could be
+    converted (else they stay in CNY, and the page says so)."""
     if not cart:
-        return []
+        return [], True
     variables: dict[str, Any] = {"locale": page.locale, "country": page.country}
     ids = list(cart)
     fields = "\n".join(
@@ -134,16 +137,22 @@ async def _cart_parts(page: Page, cart: dict[str, int]) -> list[dict[str, Any]]:
         node = data.get(f"p{i}")
         if node:
             parts.append({**node, "quantity": cart[part_id]})
-    return parts
+    return parts, await convert_prices(page, parts)
 
 
 def _render_cart(
-    page: Page, parts: list[dict[str, Any]], errors: dict[str, str], status_code: int = 200, title: str | None = None
+    page: Page,
+    cart: tuple[list[dict[str, Any]], bool],
+    errors: dict[str, str],
+    status_code: int = 200,
+    title: str | None = None,
 ) -> Response:
+    parts, converted = cart
     return page.render(
         "cart.html",
         status_code=status_code,
         parts=parts,
+        converted=converted,
         errors=errors,
         errors_title=title,
         incoterms=INCOTERMS,

@@ -10,6 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
+from babel.core import get_global
+from babel.numbers import get_currency_name, get_territory_currencies
 
 from storefront.messages import DE, EN, ZH
 
@@ -57,18 +59,69 @@ def translate(locale: str, text: str, **values: Any) -> str:
     return translated.format(**values) if values else translated
 
 
+def preferred_tags(accept_language: str | None) -> list[str]:
+    """The header's language tags, most wanted first (by q, then by order); `*` and q=0 left out."""
+    weighted: list[tuple[float, int, str]] = []
+    for index, item in enumerate((accept_language or "").split(",")[:32]):
+        tag, _, params = item.strip().partition(";")
+        tag = tag.strip().replace("_", "-")
+        quality = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name.strip() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if tag and tag != "*" and quality > 0:
+            weighted.append((-quality, index, tag))
+    return [tag for _, _, tag in sorted(weighted)]
+
+
 def negotiate(accept_language: str | None) -> str:
     """The best of our locales for an Accept-Language header; English when none fits."""
-    preferred = []
-    for item in (accept_language or "").split(","):
-        tag = item.split(";")[0].strip().replace("_", "-")
-        if tag and tag != "*":
-            preferred.append(tag)
+    preferred = preferred_tags(accept_language)
     try:
         chosen = Locale.negotiate(preferred, LOCALES, sep="-")
     except (UnknownLocaleError, ValueError):
         chosen = None
     return str(chosen.language) if chosen else "en"
+
+
+def territory(accept_language: str | None) -> str | None:
+    """The visitor's likely country (ISO 3166-1 alpha-2) from Accept-Language: the region of the
+    most wanted tag that has one (en-US -> US, ja-JP -> JP), else CLDR's likely region for its
+    language (ja -> JP, de -> DE); None when the header says nothing usable."""
+    likely = get_global("likely_subtags")
+    for tag in preferred_tags(accept_language):
+        try:
+            locale = Locale.parse(tag, sep="-")
+        except (UnknownLocaleError, ValueError, TypeError):
+            continue
+        if locale.territory and locale.territory.isalpha():
+            return str(locale.territory)
+        expanded = likely.get(str(locale)) or likely.get(locale.language)
+        if expanded:
+            region = Locale.parse(expanded).territory
+            if region and region.isalpha():
+                return str(region)
+    return None
+
+
+def territory_currency(code: str) -> str | None:
+    """The currency legal tender in a country today (US -> USD, DE -> EUR, AE -> AED), from CLDR."""
+    try:
+        found = get_territory_currencies(code, tender=True)
+    except (LookupError, ValueError):
+        return None
+    return str(found[0]) if found else None
+
+
+def currency_name(locale: str, code: str) -> str:
+    try:
+        return str(get_currency_name(code, locale=locale))
+    except (UnknownLocaleError, ValueError):
+        return code
 
 
 def country_name(locale: str, code: str) -> str:

@@ -17,6 +17,7 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
 from storefront import csrf, i18n
+from storefront.currencies import OfferedCurrencies
 from storefront.gateway import Gateway, Result, TokenRejected, Upload
 from storefront.settings import StorefrontSettings
 
@@ -30,14 +31,22 @@ COOKIE_COUNTRY = "tn_country"
 PREFERENCE_MAX_AGE = 365 * 24 * 3600
 REFRESH_MAX_AGE = 30 * 24 * 3600
 
-CURRENCIES = ("EUR", "USD", "GBP", "AED", "CNY")
 # Destinations offered in the ship-to selector (ISO 3166-1 alpha-2); the market rules know more.
 COUNTRIES = (
     "DE", "FR", "IT", "ES", "NL", "BE", "PL", "GB", "IE", "NO", "CH", "US", "CA", "MX", "BR", "AU",
     "AE", "SA", "TR", "RU", "KZ", "JP", "KR", "SG", "MY", "TH", "VN",
 )  # fmt: skip
+# For a visitor whose browser names no country we ship to (zh-CN: the parts come from China),
+# the destination most of the marketplace's buyers choose; the currency then follows the
+# browser's country when it is one we quote in (CNY for zh-CN), else this country's.
 DEFAULT_CURRENCY = "EUR"
 DEFAULT_COUNTRY = "DE"
+# Only while the API's list cannot be read (nothing can be priced then anyway): the currencies of
+# the countries we ship to, so a visitor's choice is kept through an outage. Every page checks the
+# choice against the API's list again once it answers.
+FALLBACK_CURRENCIES = tuple(
+    sorted({"CNY", DEFAULT_CURRENCY} | {c for c in map(i18n.territory_currency, COUNTRIES) if c is not None})
+)
 
 REFRESH = """
 mutation Refresh($refreshToken: String!) {
@@ -70,10 +79,17 @@ class Page:
             self.locale = "zh"  # suppliers in Tongnan: Chinese first
         else:
             self.locale = i18n.negotiate(request.headers.get("accept-language"))
-        currency = cookies.get(COOKIE_CURRENCY, "")
-        self.currency = currency if currency in CURRENCIES else DEFAULT_CURRENCY
+        # A choice made in the switcher (a cookie) wins; a first visit starts from the browser's
+        # languages: en-US ships to the US in USD, ja-JP to Japan in JPY.
+        self._browser_territory = i18n.territory(request.headers.get("accept-language"))
         country = cookies.get(COOKIE_COUNTRY, "")
-        self.country = country if country in COUNTRIES else DEFAULT_COUNTRY
+        if country not in COUNTRIES:
+            country = self._browser_territory if self._browser_territory in COUNTRIES else DEFAULT_COUNTRY
+        self.country: str = country
+        self._chosen_currency = cookies.get(COOKIE_CURRENCY, "")
+        # Those the API quotes in (see load_currencies).
+        self.currencies: tuple[str, ...] = FALLBACK_CURRENCIES
+        self.currency: str = self._pick_currency()
         self.address = request.client.host if request.client else None
         self.token = cookies.get(COOKIE_TOKEN) or None
         self.refresh_token = cookies.get(COOKIE_REFRESH) or None
@@ -81,6 +97,20 @@ class Page:
         self._session_id = cookies.get(self.session_cookie) or None
         self._set: dict[str, tuple[str, int]] = {}
         self._delete: set[str] = set()
+
+    def _pick_currency(self) -> str:
+        browser = i18n.territory_currency(self._browser_territory) if self._browser_territory else None
+        candidates = [self._chosen_currency, browser, i18n.territory_currency(self.country), DEFAULT_CURRENCY]
+        for code in candidates:
+            if code and code in self.currencies:
+                return code
+        return DEFAULT_CURRENCY
+
+    async def load_currencies(self) -> None:
+        """The API's list of quoting currencies, and the visitor's currency checked against it."""
+        offered: OfferedCurrencies = self.request.app.state.currencies
+        self.currencies = await offered.get(self.gateway, self.address) or FALLBACK_CURRENCIES
+        self.currency = self._pick_currency()
 
     # --- words -------------------------------------------------------------------------------
 
@@ -213,6 +243,9 @@ class Page:
     def country_name(self, code: str) -> str:
         return i18n.country_name(self.locale, code)
 
+    def currency_name(self, code: str) -> str:
+        return i18n.currency_name(self.locale, code)
+
     def category_label(self, code: str) -> str:
         return i18n.category_label(self.locale, code)
 
@@ -220,8 +253,10 @@ class Page:
         return self._(i18n.CONDITIONS.get(code, code))
 
 
-def buyer_page(request: Request) -> Page:
-    return Page(request, "buyer")
+async def buyer_page(request: Request) -> Page:
+    page = Page(request, "buyer")
+    await page.load_currencies()
+    return page
 
 
 def supplier_page(request: Request) -> Page:

@@ -12,6 +12,7 @@ from gateway.ids import node_uuid
 from gateway.orders.types import (
     CardSetup,
     CoreReturn,
+    Currency,
     Incoterm,
     Order,
     OrderConnection,
@@ -42,6 +43,15 @@ class QuoteInput:
 class OrdersQuery:
     # Like GitHub's API, a lookup of something that is not the caller's (or not there) answers
     # null with a NOT_FOUND error, so an integrator learns why; `node(id:)` stays a plain null.
+    @strawberry.field(
+        description="The currencies quotes are made and paid in (CNY and every currency a rate is held for), "
+        "by code. Public: a storefront offers exactly these."
+    )
+    async def currencies(self, info: Info[Context, None]) -> list[Currency]:
+        context = info.context
+        rows = await context.read_json(context.clients.orders, "/fx/currencies")
+        return [Currency.from_json(row, context.locale) for row in rows]
+
     @strawberry.field(description="One of your quotes; null and NOT_FOUND when it is not yours or not there.")
     async def quote(self, info: Info[Context, None], id: strawberry.ID) -> Quote | None:
         context = info.context

@@ -8,6 +8,7 @@ from enum import Enum
 from typing import Any, TypeVar
 
 import strawberry
+from babel.numbers import get_currency_name, get_currency_symbol
 from strawberry import relay
 from strawberry.types import Info
 
@@ -37,6 +38,26 @@ class OrderStatus(Enum):
     CANCELLED = "CANCELLED"
     REFUNDED = "REFUNDED"
     PARTIALLY_REFUNDED = "PARTIALLY_REFUNDED"
+
+
+@strawberry.type(description="A currency quotes are made and paid in.")
+class Currency:
+    code: str = strawberry.field(description="ISO 4217")
+    name: str = strawberry.field(description="in the caller's locale (Accept-Language), from CLDR")
+    symbol: str = strawberry.field(description="in the caller's locale, e.g. € or US$")
+    minor_unit_digits: int = strawberry.field(description="digits of Money.amount's minor unit: JPY 0, EUR 2, KWD 3")
+    rate_source: str = strawberry.field(description="where the rate against CNY comes from")
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], locale: str) -> Currency:
+        code = str(data["code"])
+        return cls(
+            code=code,
+            name=str(get_currency_name(code, locale=locale)),
+            symbol=str(get_currency_symbol(code, locale=locale)),
+            minor_unit_digits=int(data["minor_unit_digits"]),
+            rate_source=str(data["rate_source"]),
+        )
 
 
 # The orders service's statuses the public enum shows as another.

@@ -36,6 +36,13 @@ def minor_unit_digits(currency: str) -> int:
 CHARGED_IN_TENS = frozenset({"BHD", "JOD", "KWD", "OMR", "TND"})
 
 
+# Where a card's amount is not counted in CLDR's minor unit. Stripe takes ISK (no minor unit in
+# CLDR) in hundredths that must end in 00, so an ISK amount here would be charged a hundredth of
+# itself; it is not quoted in (the ECB publishes it) until payments convert it. JPY and KRW have
+# no minor unit in both, and HUF and TWD two in both, so their amounts go to Stripe as they are.
+CARD_UNIT_DIFFERS = frozenset({"ISK"})
+
+
 def charge_step(currency: str) -> int:
     """The smallest amount of minor units a card can be charged in this currency."""
     return 10 if currency in CHARGED_IN_TENS else 1

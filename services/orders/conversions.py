@@ -14,7 +14,7 @@ from sqlmodel import Session
 from services.common.app import SessionDep
 from services.common.clock import utcnow
 from services.common.internal_auth import ActorDep
-from services.common.money import Money
+from services.common.money import Money, minor_unit_digits
 from services.orders import fx
 from services.orders.api import PROBLEMS
 from services.orders.quotes import fx_table
@@ -66,3 +66,29 @@ def conversions(data: ConversionsIn, request: Request, session: SessionDep, _act
     return ConversionsRead(
         items=[MoneyRead.of(m.amount, m.currency) for m in convert_many(session, settings, data.items)]
     )
+
+
+class QuotingCurrencyRead(BaseModel):
+    code: str = Field(description="ISO 4217")
+    minor_unit_digits: int = Field(description="0 for JPY and KRW, 2 for EUR, 3 for KWD (amounts are in these units)")
+    rate_source: str = Field(description="where the rate against CNY comes from (CNY itself: identity)")
+
+
+def quoting_currencies(session: Session) -> list[QuotingCurrencyRead]:
+    """Every currency a quote is made in: CNY and each currency a rate is held for (the ECB's,
+    the USD-pegged ones derived from it, and any imported). The storefront offers exactly these,
+    so nothing it offers can be refused by a quote."""
+    table = fx_table(session)
+    return [
+        QuotingCurrencyRead(
+            code=code,
+            minor_unit_digits=minor_unit_digits(code),
+            rate_source="identity" if code == fx.BASE else table.rates[code].source,
+        )
+        for code in table.currencies
+    ]
+
+
+@router.get("/fx/currencies", summary="The currencies quotes are made in, with their minor units")
+def currencies(session: SessionDep, _actor: ActorDep) -> list[QuotingCurrencyRead]:
+    return quoting_currencies(session)

@@ -37,6 +37,13 @@ favour: the buyer pays in foreign currency for prices set in CNY, so the rate us
 ``mid * (1 + bps / 10000)`` (more foreign currency per CNY). The margin-adjusted rate
 is exact (no rounding) and is the rate a quote locks.
 
+Pegged currencies: the ECB publishes no AED or SAR rate. Both are pegged to the US dollar by
+their central banks (the Central Bank of the UAE holds AED 3.6725 per USD since 1997, the Saudi
+Central Bank SAR 3.75 per USD since 1986), so a table that holds USD but not them gets them as
+``USD per CNY * peg`` (`with_pegged`), with the USD rate's date and a source that names the
+peg. A market rate would differ from the peg by a few hundredths of a percent at most, well
+inside the platform's margin; a rate imported for them (the JSON format) is kept as given.
+
 Conversion rule: ``Money(fen, "CNY") -> Decimal(fen) / 100 * rate`` rounded half-even
 to the target currency's minor unit (JPY 0 digits, EUR/USD/GBP 2, KWD 3; from CLDR
 via `services.common.money`).
@@ -68,6 +75,13 @@ MAX_MARGIN_BPS = 2_000  # 20 %: anything above is a configuration mistake, not a
 _ECB_NS = "http://www.ecb.int/vocabulary/2002-08-01/eurofxref"
 _DIVISION = Context(prec=28, rounding=ROUND_HALF_EVEN)
 _CROSS = Context(prec=CROSS_RATE_DIGITS, rounding=ROUND_HALF_EVEN)
+
+
+# Currency -> (units per 1 USD, who sets it). Only currencies with an official, long-held peg.
+PEGGED_TO_USD: dict[str, tuple[Decimal, str]] = {
+    "AED": (Decimal("3.6725"), "Central Bank of the UAE"),
+    "SAR": (Decimal("3.75"), "Saudi Central Bank"),
+}
 
 
 class UnsupportedCurrency(BadInput):
@@ -206,6 +220,25 @@ class FxTable:
         return _DIVISION.multiply(_DIVISION.divide(amount, src), dst)
 
 
+def with_pegged(table: FxTable) -> FxTable:
+    """The table with the USD-pegged currencies it lacks, derived from its USD rate (see above)."""
+    usd = table.rates.get("USD")
+    missing = [code for code in PEGGED_TO_USD if code not in table.rates]
+    if usd is None or not missing:
+        return table
+    derived = {}
+    for code in missing:
+        peg, authority = PEGGED_TO_USD[code]
+        derived[code] = FxRate(
+            code,
+            _CROSS.multiply(usd.per_cny, peg),
+            f"{code} pegged at {format_rate(peg)} per USD ({authority}); USD from {usd.source}"[:300],
+            usd.as_of,
+            usd.offline_fallback,
+        )
+    return FxTable({**table.rates, **derived})
+
+
 def apply_margin(mid: Decimal, margin_bps: int) -> Decimal:
     """mid * (1 + bps/10000), exact; in the platform's favour when charging in foreign currency."""
     if isinstance(margin_bps, bool) or not isinstance(margin_bps, int):
@@ -323,7 +356,7 @@ def parse_ecb_xml(document: bytes | str, *, source: str = ECB_SOURCE) -> FxTable
         if code is None or text is None:
             continue
         per_eur[_code(code, "currency")] = (_decimal(text, code), as_of, source)
-    return FxTable.of(cross_rates("EUR", per_eur))
+    return with_pegged(FxTable.of(cross_rates("EUR", per_eur)))
 
 
 def _timestamp(text: Any, what: str) -> datetime:
@@ -363,7 +396,7 @@ def parse_json_rates(document: bytes | str) -> FxTable:
         per_base[code] = (rate, as_of, src)
     if base == BASE and BASE in per_base and per_base[BASE][0] != 1:
         raise RatesFormatError("the CNY rate against base CNY must be 1")
-    return FxTable.of(cross_rates(base, per_base))
+    return with_pegged(FxTable.of(cross_rates(base, per_base)))
 
 
 def to_json_rates(table: FxTable) -> str:

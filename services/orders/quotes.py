@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 from services.common.clock import utcnow
 from services.common.errors import BadInput, Forbidden, NotFound
 from services.common.internal_auth import Actor, Role
+from services.common.money import CARD_UNIT_DIFFERS
 from services.orders import fx
 from services.orders.deps import OrdersDeps
 from services.orders.landed_cost import QuoteLineInput, QuoteRequest, quote_landed_cost
@@ -37,7 +38,15 @@ class PartNotAvailable(BadInput):
 
 def fx_table(session: Session) -> fx.FxTable:
     rows = session.scalars(select(FxRateRow)).all()
-    return fx.FxTable.of(fx.FxRate(r.currency, Decimal(r.per_cny), r.source, r.as_of, r.offline_fallback) for r in rows)
+    # Rates stored before the pegged currencies were derived on import get them here as well; a
+    # currency a card cannot be charged in as counted here is neither quoted nor listed.
+    return fx.with_pegged(
+        fx.FxTable.of(
+            fx.FxRate(r.currency, Decimal(r.per_cny), r.source, r.as_of, r.offline_fallback)
+            for r in rows
+            if r.currency not in CARD_UNIT_DIFFERS
+        )
+    )
 
 
 def store_rates(session: Session, table: fx.FxTable) -> list[FxRateRow]:

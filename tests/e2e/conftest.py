@@ -132,7 +132,9 @@ def viewport(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-def new_page(browser: Browser, stack: RunningStack, viewport: str = "desktop", locale: str = "en-US") -> Page:
+def new_page(browser: Browser, stack: RunningStack, viewport: str = "desktop", locale: str = "en-DE") -> Page:
+    """`locale` is the browser's language (its Accept-Language), from which a first visit takes
+    its destination and currency: by default a workshop in Germany reading English, in euros."""
     context = browser.new_context(
         base_url=stack.storefront, viewport=VIEWPORTS[viewport], locale=locale, is_mobile=viewport == "phone"
     )

@@ -219,3 +219,54 @@ def test_a_payment_changed_at_stripe_is_held_for_review_and_says_why(orders_stac
     assert held["status"] == "PENDING_PAYMENT" and held["paymentStatus"] == "REVIEW"
     assert held["attention"].startswith("held for review: the payment asks €0.50")
     assert held["cancellationRequestedAt"] is None
+
+
+CURRENCIES = "{ currencies { code name symbol minorUnitDigits rateSource } }"
+
+
+def test_every_currency_listed_is_quoted_and_zero_decimal_ones_are_paid_in_whole_units(
+    orders_stack: Stack,  # noqa: F811
+    gateway: Gateway,
+) -> None:
+    listed = {c["code"]: c for c in gateway.ok(CURRENCIES)["currencies"]}  # public: no token
+    assert {"CNY", "EUR", "USD", "GBP", "JPY", "KRW", "AED", "SAR", "KWD"} <= set(listed)
+    assert {code: listed[code]["minorUnitDigits"] for code in ("JPY", "KRW", "EUR", "AED", "KWD")} == {
+        "JPY": 0,
+        "KRW": 0,
+        "EUR": 2,
+        "AED": 2,
+        "KWD": 3,
+    }
+    assert "pegged at 3.75 per USD" in listed["SAR"]["rateSource"]
+    assert listed["JPY"]["name"] == "Japanese Yen"
+    # A rate is held for ISK, but Stripe counts it in hundredths where CLDR has none: not offered.
+    assert "ISK" not in listed
+
+    part = orders_stack.part(orders_stack.supplier(), on_hand=10)
+    buyer = gateway.account(AccountRole.BUYER)
+    quotes = {}
+    for code in sorted(listed):
+        quote_input = {**ddp_to_germany(part["id"]), "currency": code}
+        quotes[code] = gateway.ok(QUOTE, {"input": quote_input}, token=buyer)["createQuote"]
+        assert quotes[code]["total"]["currency"] == code
+    refused = gateway.gql(QUOTE, {"input": {**ddp_to_germany(part["id"]), "currency": "ISK"}}, token=buyer)
+    assert refused["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    # The same cart in each: AED is USD times the peg (to the rounding of each amount).
+    usd, aed = quotes["USD"]["total"]["amount"], quotes["AED"]["total"]["amount"]
+    assert abs(aed - round(usd * 3.6725)) <= 10
+    # JPY and KRW have no minor unit: the amount counts whole yen and won, i.e. CNY fen / 100 * rate
+    # (not * 100 again, as a two-digit currency would be).
+    cny = quotes["CNY"]["total"]["amount"]
+    for code in ("JPY", "KRW"):
+        expected = cny / 100 * float(quotes[code]["fxRate"])
+        assert abs(quotes[code]["total"]["amount"] - expected) < 0.001 * expected, code
+
+    placed = gateway.ok(PLACE, {"q": quotes["KRW"]["id"], "k": f"krw-{uuid.uuid4()}"}, token=buyer)["placeOrder"]
+    assert placed["order"]["total"] == quotes["KRW"]["total"]
+    gateway.ok(
+        "mutation ($o: ID!, $pm: String!) { payOrder(orderId: $o, paymentMethodId: $pm) { id } }",
+        {"o": placed["order"]["id"], "pm": gateway.card(orders_stack, buyer)},
+        token=buyer,
+    )
+    # PAID only when Stripe took exactly the order's amount in its currency (zero-decimal: won).
+    orders_stack.wait_status(_raw(placed["order"]["id"]), "PAID")

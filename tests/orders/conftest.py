@@ -301,7 +301,15 @@ def fx_document(as_of: str | None = None) -> dict[str, Any]:
         "base": "CNY",
         "source": "test rates (Bank of China mid, 2026-11-25)",
         "asOf": as_of or utcnow().isoformat(),
-        "rates": {"EUR": "0.1215", "USD": "0.1405", "GBP": "0.1062", "JPY": "21.47", "KWD": "0.04312"},
+        "rates": {
+            "EUR": "0.1215",
+            "USD": "0.1405",
+            "GBP": "0.1062",
+            "JPY": "21.47",
+            "KRW": "193.9",
+            "KWD": "0.04312",
+            "ISK": "19.1",
+        },
     }
 
 

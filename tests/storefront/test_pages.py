@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from fastapi.testclient import TestClient
 
 from tests.gateway.conftest import Stack
@@ -237,3 +238,35 @@ def test_search_sorts_by_price_counts_the_results_and_keeps_the_order_in_its_lin
     assert storefront.get("/", params={"q": "alternator", "sort": "cheapest"}).status_code == 200
     german = storefront.get("/", params={"q": "alternator", "sort": "newest"}, cookies={"tn_locale": "de"}).text
     assert re.search(r"\d+ Teile", german) and "Neueste zuerst" in german
+
+
+@pytest.mark.parametrize(
+    ("accept_language", "html_lang", "currency", "country"),
+    [
+        ("en-US,en;q=0.9", "en", "USD", "United States"),
+        ("en-GB", "en", "GBP", "United Kingdom"),
+        ("ja-JP,ja;q=0.9,en;q=0.5", "en", "JPY", "Japan"),
+        ("de-DE,de;q=0.9", "de", "EUR", "Deutschland"),
+        ("ar-AE", "en", "AED", "United Arab Emirates"),
+        # Chinese pages; the parts come from China, so the destination is the default one (in
+        # yuan, the browser's currency, which we quote in).
+        ("zh-CN,zh;q=0.9", "zh-Hans", "CNY", "德国"),
+        ("fr-CH;q=0.2, en-US;q=0.8", "en", "USD", "United States"),  # by q, not by order
+        ("", "en", "EUR", "Germany"),
+    ],
+)
+def test_a_first_visit_takes_its_country_and_currency_from_accept_language(
+    storefront: TestClient, accept_language: str, html_lang: str, currency: str, country: str
+) -> None:
+    page = storefront.get("/", headers={"Accept-Language": accept_language})
+    assert f'<html lang="{html_lang}">' in page.text
+    summary = re.search(r"<summary>(.*?)</summary>", page.text, re.S)
+    assert summary and f"{currency} · " in summary.group(1) and country in summary.group(1), page.text[:2000]
+    assert f'<option value="{currency}" selected>' in page.text
+
+
+def test_the_switcher_s_choice_wins_over_accept_language_and_is_kept(storefront: TestClient) -> None:
+    storefront.post("/preferences", data={"currency": "JPY", "country": "JP", "next": "/"})
+    for header in ("en-US", "de-DE", "ar-AE"):
+        page = storefront.get("/", headers={"Accept-Language": header})
+        assert '<option value="JPY" selected>' in page.text and '<option value="JP" selected>' in page.text

@@ -20,6 +20,7 @@ from services.orders.fx import (
     parse_json_rates,
     parse_rates,
     to_json_rates,
+    with_pegged,
 )
 
 ECB_XML = b"""<?xml version="1.0" encoding="UTF-8"?>
@@ -50,7 +51,8 @@ def cny(fen: int) -> Money:
 
 def test_ecb_rates_are_crossed_through_the_eur_cny_entry() -> None:
     table = parse_ecb_xml(ECB_XML)
-    assert table.currencies == ["CHF", "CNY", "EUR", "GBP", "JPY", "USD"]
+    # AED and SAR are not the ECB's: derived from its USD rate (their dollar pegs).
+    assert table.currencies == ["AED", "CHF", "CNY", "EUR", "GBP", "JPY", "SAR", "USD"]
     assert table.rate("USD").per_cny == Decimal("0.15")  # 1.17 / 7.8
     assert table.rate("JPY").per_cny == Decimal("20")  # 156 / 7.8
     assert table.rate("GBP").per_cny == Decimal("0.11")  # 0.858 / 7.8
@@ -217,3 +219,47 @@ def test_a_table_round_trips_through_json_and_either_format_is_recognised() -> N
     assert again == table
     assert parse_rates(ECB_XML) == table
     assert parse_rates("  " + to_json_rates(table)) == table
+
+
+def test_aed_and_sar_are_derived_from_the_usd_rate_by_their_pegs_with_a_source_that_says_so() -> None:
+    table = parse_ecb_xml(ECB_XML)  # USD 0.15 per CNY
+    aed, sar, usd = table.rate("AED"), table.rate("SAR"), table.rate("USD")
+    assert aed.per_cny == Decimal("0.550875")  # 0.15 * 3.6725
+    assert sar.per_cny == Decimal("0.5625")  # 0.15 * 3.75
+    assert aed.as_of == sar.as_of == usd.as_of == PUBLISHED
+    assert aed.source.startswith("AED pegged at 3.6725 per USD (Central Bank of the UAE); USD from ECB")
+    assert sar.source.startswith("SAR pegged at 3.75 per USD (Saudi Central Bank)")
+    # AED 100 is about CNY 181.53: 100 / 0.550875 = 181.5294..., and back to AED 100.00 at mid.
+    assert convert(cny(18_153), "AED", table, now=PUBLISHED, max_age=DAY) == Money(10_000, "AED")
+    # The bundled snapshot's flag carries over to the derived rates.
+    assert with_pegged(table.as_offline_fallback()).rate("AED").offline_fallback
+
+
+def test_a_rate_imported_for_a_pegged_currency_is_kept_and_without_usd_none_is_derived() -> None:
+    given = parse_json_rates(
+        '{"asOf": "2026-11-25T08:00:00Z", "source": "bank", "rates": {"USD": "0.14", "AED": "0.52"}}'
+    )
+    assert given.rate("AED").per_cny == Decimal("0.52") and given.rate("AED").source == "bank"
+    assert given.rate("SAR").per_cny == Decimal("0.525")  # 0.14 * 3.75: still derived
+    no_usd = parse_json_rates('{"asOf": "2026-11-25T08:00:00Z", "rates": {"EUR": "0.12"}}')
+    assert no_usd.currencies == ["CNY", "EUR"]
+    with pytest.raises(UnsupportedCurrency, match="AED is not a currency we quote in"):
+        no_usd.rate("AED")
+    # Kept through the JSON snapshot a quote stores, unchanged.
+    assert parse_json_rates(to_json_rates(given)).rates == given.rates
+
+
+@pytest.mark.parametrize(
+    ("currency", "rate", "fen", "expected"),
+    [
+        ("JPY", "20.5", 100_000, 20_500),  # CNY 1,000.00 -> JPY 20,500 (no minor unit)
+        ("JPY", "20.5", 1_001, 205),  # CNY 10.01 -> 205.205 -> JPY 205
+        ("KRW", "193.9", 100_000, 193_900),  # CNY 1,000.00 -> KRW 193,900
+        ("KRW", "193.9", 25, 48),  # CNY 0.25 -> 48.475 -> KRW 48
+        ("AED", "0.550875", 100_000, 55_088),  # CNY 1,000.00 -> AED 550.875 -> 550.88 (half-even)
+    ],
+)
+def test_zero_decimal_currencies_count_whole_units_as_stripe_takes_them(
+    currency: str, rate: str, fen: int, expected: int
+) -> None:
+    assert convert_at(cny(fen), Decimal(rate), currency) == Money(expected, currency)
