@@ -12,12 +12,13 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, ViewportSize, sync_playwright
+from playwright.sync_api import Browser, Page, Playwright, ViewportSize, expect, sync_playwright
 
 from services.stack import isolated_environment, read_until_ready
 from tests.databases import Databases
@@ -148,3 +149,13 @@ def screenshot(page: Page, name: str, viewport: str) -> Path:
     path = SCREENSHOTS / f"{name}-{viewport}.png"
     page.screenshot(path=str(path), full_page=False)
     return path
+
+
+def wait_until_paid(page: Page) -> None:
+    """The order page shows Paid: the webhook makes the order PAID a moment after the browser
+    lands there, so the page is reloaded until it does (30 s at the most)."""
+    deadline = time.monotonic() + 30
+    while page.locator("#order-status").inner_text() != "Paid" and time.monotonic() < deadline:
+        time.sleep(0.5)
+        page.reload()
+    expect(page.locator("#order-status")).to_have_text("Paid")

@@ -16,7 +16,7 @@ from sqlmodel import Session
 from services.common.clock import utcnow
 from services.common.db import make_engine
 from services.orders.models import Quote
-from tests.e2e.conftest import RunningStack, new_page, screenshot
+from tests.e2e.conftest import RunningStack, new_page, screenshot, wait_until_paid
 from tests.storefront.factories import PASSWORD, unique_email
 
 VIN = "WVWZZZ1KZ9W123456"
@@ -75,11 +75,7 @@ def test_buyer_gets_a_ddp_quote_in_eur_pays_by_card_and_sees_the_order_paid(
     page.get_by_role("button", name=re.compile(r"^Pay ")).click()
 
     expect(page).to_have_url(re.compile(r"/orders/[^/]+$"), timeout=20_000)
-    deadline = time.monotonic() + 30
-    while page.locator("#order-status").inner_text() != "Paid" and time.monotonic() < deadline:
-        time.sleep(0.5)
-        page.reload()
-    expect(page.locator("#order-status")).to_have_text("Paid")
+    wait_until_paid(page)
     screenshot(page, "order", "desktop")
     page.get_by_role("link", name="My orders").click()
     expect(page.locator("table tbody tr").first).to_contain_text("Paid")
@@ -155,11 +151,7 @@ def test_a_card_that_needs_3d_secure_is_authenticated_in_the_page(
             complete.first.click()
         time.sleep(0.2)
     expect(page).to_have_url(re.compile(r"/orders/[^/]+$"))
-    deadline = time.monotonic() + 30
-    while page.locator("#order-status").inner_text() != "Paid" and time.monotonic() < deadline:
-        time.sleep(0.5)
-        page.reload()
-    expect(page.locator("#order-status")).to_have_text("Paid")
+    wait_until_paid(page)
 
 
 def test_failed_authentication_leaves_the_order_unpaid_and_says_so(

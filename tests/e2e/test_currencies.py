@@ -6,11 +6,10 @@ see listing, part page, cart and quote in their currency and pay to PAID."""
 from __future__ import annotations
 
 import re
-import time
 
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import RunningStack, new_page
+from tests.e2e.conftest import RunningStack, new_page, wait_until_paid
 from tests.e2e.test_checkout import fill_card
 from tests.storefront.factories import PASSWORD, unique_email
 
@@ -40,11 +39,7 @@ def buy_to_paid(page: Page, search: str, shows: re.Pattern[str]) -> None:
     fill_card(page, "4242424242424242")
     page.get_by_role("button", name=re.compile(r"^Pay ")).click()
     expect(page).to_have_url(re.compile(r"/orders/[^/]+$"), timeout=20_000)
-    deadline = time.monotonic() + 30
-    while page.locator("#order-status").inner_text() != "Paid" and time.monotonic() < deadline:
-        time.sleep(0.5)
-        page.reload()
-    expect(page.locator("#order-status")).to_have_text("Paid")
+    wait_until_paid(page)
 
 
 def test_a_first_visit_from_an_en_us_browser_is_in_dollars_to_the_united_states(

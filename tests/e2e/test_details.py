@@ -8,7 +8,7 @@ import time
 
 from playwright.sync_api import Browser, Locator, Page, expect
 
-from tests.e2e.conftest import RunningStack, new_page, screenshot
+from tests.e2e.conftest import RunningStack, new_page, screenshot, wait_until_paid
 from tests.e2e.test_checkout import fill_card, to_payment
 from tests.e2e.test_supplier import register_supplier
 from tests.storefront.factories import GOOD_AND_BAD_CSV, PASSWORD, sku_prefix, unique_email
@@ -88,11 +88,7 @@ def test_a_3d_secure_card_is_challenged_once_and_the_order_is_paid(
         time.sleep(0.2)
     expect(page).to_have_url(re.compile(r"/orders/[^/]+$"))
     assert challenges == 1
-    deadline = time.monotonic() + 30
-    while page.locator("#order-status").inner_text() != "Paid" and time.monotonic() < deadline:
-        time.sleep(0.5)
-        page.reload()
-    expect(page.locator("#order-status")).to_have_text("Paid")
+    wait_until_paid(page)
 
 
 def test_search_results_are_counted_and_sorted_by_price_across_pages(

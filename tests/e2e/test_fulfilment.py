@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import re
-import time
 import uuid
 
 import httpx
@@ -17,7 +16,7 @@ from pypdf import PdfWriter
 
 from services.common.internal_auth import Role
 from tests.conftest import headers_for
-from tests.e2e.conftest import RunningStack, new_page, screenshot
+from tests.e2e.conftest import RunningStack, new_page, screenshot, wait_until_paid
 from tests.e2e.test_checkout import fill_card
 from tests.e2e.test_supplier import register_supplier
 from tests.storefront.factories import PASSWORD, sku_prefix, unique_email
@@ -92,11 +91,7 @@ def pay_for(buyer: Page, marker: str) -> str:
     fill_card(buyer, "4242424242424242")
     buyer.get_by_role("button", name=re.compile(r"^Pay ")).click()
     expect(buyer).to_have_url(re.compile(r"/orders/[^/]+$"), timeout=20_000)
-    deadline = time.monotonic() + 30
-    while buyer.locator("#order-status").inner_text() != "Paid" and time.monotonic() < deadline:
-        time.sleep(0.5)
-        buyer.reload()
-    expect(buyer.locator("#order-status")).to_have_text("Paid")
+    wait_until_paid(buyer)
     return buyer.url
 
 
