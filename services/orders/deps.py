@@ -23,17 +23,7 @@ class OrdersDeps:
 
     @classmethod
     def build(cls, settings: OrdersSettings) -> OrdersDeps:
-        secret = settings.internal_secret.get_secret_value()
-        return cls(
-            settings=settings,
-            catalog=CatalogClient(
-                settings.catalog_url,
-                secret=secret,
-                timeout=settings.upstream_timeout_seconds,
-                read_retries=settings.upstream_read_retries,
-            ),
-            payments=StripePayments(settings),
-        )
+        return cls(settings=settings, catalog=CatalogClient.for_settings(settings), payments=StripePayments(settings))
 
     def close(self) -> None:
         self.catalog.close()

@@ -43,14 +43,7 @@ def catalog_markets(_: WorkerContext) -> Reaction:
 
 def orders_market_holds(context: WorkerContext) -> Reaction:
     """Unpaid orders held (or released) when their parts' markets change."""
-    settings = context.orders
-    catalog = CatalogClient(
-        settings.catalog_url,
-        secret=settings.internal_secret.get_secret_value(),
-        timeout=settings.upstream_timeout_seconds,
-        read_retries=settings.upstream_read_retries,
-    )
-    holds = MarketHolds(catalog)
+    holds = MarketHolds(CatalogClient.for_settings(context.orders))
     return Reaction("orders", ORDERS_EVENTS, holds.subscription(), close=holds.aclose)
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from services.common.errors import Conflict, NotFound
 from services.orders.clients.base import UpstreamClient
+from services.orders.settings import OrdersSettings
 
 
 class OutOfStock(Conflict):
@@ -56,6 +57,17 @@ class Eligibility:
 
 class CatalogClient(UpstreamClient):
     name = "catalog"
+
+    @classmethod
+    def for_settings(cls, settings: OrdersSettings) -> CatalogClient:
+        """The catalog as the orders service's settings name it (its web processes and the
+        worker's reactions alike)."""
+        return cls(
+            settings.catalog_url,
+            secret=settings.internal_secret.get_secret_value(),
+            timeout=settings.upstream_timeout_seconds,
+            read_retries=settings.upstream_read_retries,
+        )
 
     def markets(self, country: str, part_ids: Sequence[uuid.UUID], *, field: str) -> dict[uuid.UUID, Eligibility]:
         """May these parts be sold in `country` today: the catalog's markets per part, the same
