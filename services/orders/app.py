@@ -36,7 +36,7 @@ async def register_with_localstripe(settings: OrdersSettings) -> None:
     on restart, and Stripe's dashboard does this in production). Retries while it starts."""
     assert settings.stripe_webhook_secret is not None
     data = {
-        "url": f"http://{settings.host}:{settings.port}/webhooks/stripe",
+        "url": settings.stripe_webhook_url,
         "secret": settings.stripe_webhook_secret.get_secret_value(),
         **{f"events[{i}]": event for i, event in enumerate(WEBHOOK_EVENTS)},
     }
