@@ -10,6 +10,7 @@ from gateway.errors import RequestRefused, request_refused_handler
 from gateway.identity.throttle import LoginThrottle
 from gateway.invalidation import CacheInvalidator
 from gateway.limits import BodySizeLimit, TokenBuckets
+from gateway.operation_log import OPERATION_SECONDS, OPERATIONS
 from gateway.schema import schema
 from gateway.settings import GatewaySettings
 from gateway.view import GatewayGraphQL
@@ -46,6 +47,7 @@ def create_app(
         # Requests wait on the services, not on the database: their few database calls each take
         # a connection inside one worker thread and give it back before anything else is awaited.
         concurrent_requests=None,
+        collectors=[OPERATIONS, OPERATION_SECONDS],
     )
     app.state.login_throttle = LoginThrottle(
         free_failures=settings.login_free_failures,

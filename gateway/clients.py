@@ -38,6 +38,7 @@ from services.common.errors import (
     Unauthenticated,
     UpstreamUnavailable,
 )
+from services.common.logs import carry_request_id_async
 
 READ_RETRIES = 2
 # When the GraphQL request being served must be answered (the event loop's clock), set for each
@@ -270,7 +271,13 @@ class ServiceClients:
             transport = (transports or {}).get(name)
             if transport is None and settings.upstream_transport == "aiohttp":
                 transport = AiohttpTransport(limits=limits)
-            http = httpx.AsyncClient(base_url=url, timeout=timeout, limits=limits, transport=transport)
+            http = httpx.AsyncClient(
+                base_url=url,
+                timeout=timeout,
+                limits=limits,
+                transport=transport,
+                event_hooks={"request": [carry_request_id_async]},
+            )
             return Upstream(name, http, ReadCache(settings.read_cache_seconds))
 
         return cls(

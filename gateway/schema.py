@@ -28,6 +28,7 @@ from gateway.execution import GatewayExecutionContext
 from gateway.identity.graphql import IdentityMutation, IdentityQuery
 from gateway.ids import decode_global_id, node_type
 from gateway.limits import QueryCostLimiter
+from gateway.operation_log import OperationLog
 from gateway.orders.schema import OrdersMutation, OrdersQuery
 from gateway.orders.settlements import SettlementsQuery
 from gateway.orders.webhooks import WebhooksMutation, WebhooksQuery
@@ -92,5 +93,6 @@ schema = GatewaySchema(
         lambda: ParserCache(maxsize=1024),
         lambda: ValidationCache(maxsize=1024),
         QueryCostLimiter,
+        OperationLog,
     ],
 )

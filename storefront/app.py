@@ -24,6 +24,8 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from services.common.logs import add_request_ids, configure_logging
+from services.common.metrics import install_metrics
 from services.common.settings import load_or_exit
 from storefront import account, buyer, checkout, csrf, i18n, supplier
 from storefront.currencies import OfferedCurrencies
@@ -66,6 +68,7 @@ def create_app(
 ) -> FastAPI:
     """`transport` lets tests put the gateway in-process instead of on a port."""
     settings = settings or load_or_exit(StorefrontSettings)
+    configure_logging("storefront", settings.environment)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -149,4 +152,7 @@ def create_app(
         log.error("unexpected error on %s", request.url.path, exc_info=exc)
         return _area(request).render("error.html", status_code=500, reason="internal", retry_after=0)
 
+    install_metrics(app)
+    # A visitor's browser names no request of ours: every page gets an id made here.
+    add_request_ids(app, keep_incoming=False)
     return app

@@ -16,6 +16,8 @@ from typing import Any
 
 import httpx
 
+from services.common.logs import carry_request_id_async
+
 
 class GatewayUnavailable(Exception):
     """The API cannot be reached, or a service behind it is down."""
@@ -94,6 +96,7 @@ class Gateway:
             timeout=httpx.Timeout(timeout, connect=3.0),
             limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
             transport=transport,
+            event_hooks={"request": [carry_request_id_async]},
         )
 
     async def aclose(self) -> None:

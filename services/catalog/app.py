@@ -4,6 +4,7 @@ from fastapi import FastAPI
 
 from services.catalog.api import routers
 from services.catalog.db import tune
+from services.catalog.metrics import business_metrics
 from services.catalog.models import EVENTS
 from services.catalog.settings import CatalogSettings
 from services.common.app import build_service_app
@@ -28,6 +29,8 @@ def create_app(settings: CatalogSettings | None = None) -> FastAPI:
         title="Tongnan catalog service",
         description=DESCRIPTION,
         routers=[*routers, dead_letter_router(EVENTS)],
+        events=EVENTS,
+        business_metrics=business_metrics,
     )
     tune(app.state.engine)
     return app

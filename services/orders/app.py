@@ -12,6 +12,7 @@ from services.common.settings import load_or_exit
 from services.orders.api import router
 from services.orders.conversions import router as conversions_router
 from services.orders.deps import OrdersDeps
+from services.orders.metrics import business_metrics
 from services.orders.models import EVENTS
 from services.orders.settings import OrdersSettings
 from services.orders.webhook_api import router as webhook_router
@@ -74,6 +75,8 @@ def create_app(settings: OrdersSettings | None = None) -> FastAPI:
         title="Tongnan orders service",
         description=DESCRIPTION,
         routers=[router, conversions_router, webhook_router, dead_letter_router(EVENTS)],
+        events=EVENTS,
+        business_metrics=business_metrics,
         on_startup=startup,
         on_shutdown=shutdown,
     )

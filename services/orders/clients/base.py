@@ -11,6 +11,7 @@ import httpx
 
 from services.common.errors import BadInput, Conflict, DomainError, Forbidden, NotFound, UpstreamUnavailable
 from services.common.internal_auth import SYSTEM, Actor, internal_headers
+from services.common.logs import carry_request_id
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,7 @@ class UpstreamClient:
             timeout=httpx.Timeout(timeout, connect=min(timeout, 3.0)),
             limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
             transport=transport,
+            event_hooks={"request": [carry_request_id]},
         )
         self.secret = secret
         self.read_retries = read_retries
