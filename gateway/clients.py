@@ -39,6 +39,7 @@ from services.common.errors import (
     UpstreamUnavailable,
 )
 from services.common.logs import carry_request_id_async
+from services.common.tracing import trace_client
 
 READ_RETRIES = 2
 # When the GraphQL request being served must be answered (the event loop's clock), set for each
@@ -278,6 +279,7 @@ class ServiceClients:
                 transport=transport,
                 event_hooks={"request": [carry_request_id_async]},
             )
+            trace_client(http)
             return Upstream(name, http, ReadCache(settings.read_cache_seconds))
 
         return cls(

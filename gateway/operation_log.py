@@ -12,6 +12,7 @@ import re
 import time
 from collections.abc import Iterator
 
+from opentelemetry import trace
 from prometheus_client import Counter, Histogram
 from strawberry.extensions import SchemaExtension
 
@@ -59,6 +60,11 @@ class OperationLog(SchemaExtension):
         codes = sorted({str((e.extensions or {}).get("code", "INTERNAL")) for e in errors})
         operation_type = getattr(getattr(context, "operation_type", None), "value", "query")
         name = series_name(context.operation_name)
+        span = trace.get_current_span()
+        if span.is_recording():
+            span.update_name(f"graphql {operation_type} {context.operation_name or '(anonymous)'}")
+            span.set_attribute("graphql.operation.name", context.operation_name or "")
+            span.set_attribute("graphql.operation.type", operation_type)
         OPERATIONS.labels(name, operation_type, codes[0] if codes else "ok").inc()
         OPERATION_SECONDS.labels(name, operation_type).observe(seconds)
         log.info(

@@ -27,6 +27,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from services.common.logs import add_request_ids, configure_logging
 from services.common.metrics import install_metrics
 from services.common.settings import load_or_exit
+from services.common.tracing import start_tracing, trace_app
 from storefront import account, buyer, checkout, csrf, i18n, supplier
 from storefront.currencies import OfferedCurrencies
 from storefront.gateway import Gateway, GatewayBusy, GatewayFailed, GatewayUnavailable, TokenRejected
@@ -69,6 +70,7 @@ def create_app(
     """`transport` lets tests put the gateway in-process instead of on a port."""
     settings = settings or load_or_exit(StorefrontSettings)
     configure_logging("storefront", settings.environment)
+    start_tracing("storefront")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -153,6 +155,7 @@ def create_app(
         return _area(request).render("error.html", status_code=500, reason="internal", retry_after=0)
 
     install_metrics(app)
+    trace_app(app)
     # A visitor's browser names no request of ours: every page gets an id made here.
     add_request_ids(app, keep_incoming=False)
     return app

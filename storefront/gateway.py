@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 
 from services.common.logs import carry_request_id_async
+from services.common.tracing import trace_client
 
 
 class GatewayUnavailable(Exception):
@@ -98,6 +99,7 @@ class Gateway:
             transport=transport,
             event_hooks={"request": [carry_request_id_async]},
         )
+        trace_client(self.client)
 
     async def aclose(self) -> None:
         await self.client.aclose()

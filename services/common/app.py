@@ -22,6 +22,7 @@ from services.common.health import health_router
 from services.common.logs import add_request_ids, configure_logging
 from services.common.metrics import DatabaseCollector, install_metrics
 from services.common.settings import ServiceSettings, StackSettings
+from services.common.tracing import start_tracing, trace_app
 
 # Requests a service works on at once: one fewer than its pool has connections, that one
 # left for work outside requests (the webhook sender, say).
@@ -70,6 +71,7 @@ def build_service_app(
     `collectors` are served at /metrics: the outbox's lag, what the service's database says
     of the business, and series the process counts itself."""
     configure_logging(settings.service_name, settings.environment)
+    start_tracing(settings.service_name)
     engine = make_engine(settings.db_url)
 
     @asynccontextmanager
@@ -93,6 +95,7 @@ def build_service_app(
     if concurrent_requests is not None:
         app.add_middleware(AdmissionLimit, limit=concurrent_requests)
     install_metrics(app, DatabaseCollector(settings.service_name, engine, events, business_metrics), *collectors)
+    trace_app(app, engine)
     add_request_ids(app)
     return app
 

@@ -22,6 +22,8 @@ import structlog
 from asgi_correlation_id import CorrelationIdMiddleware, correlation_id
 from starlette.applications import Starlette
 
+from services.common.tracing import trace_ids
+
 REQUEST_ID_HEADER = "X-Request-ID"
 # Probes ask every few seconds; their lines would bury everything else.
 QUIET_PATHS = ("/healthz", "/readyz", "/metrics")
@@ -33,6 +35,8 @@ def _add_request_id(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
     request_id = correlation_id.get()
     if request_id:
         event.setdefault("request_id", request_id)
+    for key, value in trace_ids().items():
+        event.setdefault(key, value)
     return event
 
 

@@ -12,6 +12,7 @@ import httpx
 from services.common.errors import BadInput, Conflict, DomainError, Forbidden, NotFound, UpstreamUnavailable
 from services.common.internal_auth import SYSTEM, Actor, internal_headers
 from services.common.logs import carry_request_id
+from services.common.tracing import trace_client
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,7 @@ class UpstreamClient:
             transport=transport,
             event_hooks={"request": [carry_request_id]},
         )
+        trace_client(self.http)
         self.secret = secret
         self.read_retries = read_retries
 
