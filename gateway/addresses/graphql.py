@@ -107,8 +107,8 @@ class ShippingAddress(PostalAddress):
 class AddressInput:
     name: str = strawberry.field(description="The recipient.")
     street_address: str = strawberry.field(description="Street and number; several lines allowed.")
-    city: str
     country: str = strawberry.field(description="ISO 3166-1 alpha-2.")
+    city: str | None = strawberry.field(default=None, description="Required where the country uses it.")
     postal_code: str | None = None
     country_area: str | None = strawberry.field(default=None, description="State or province, where used.")
     city_area: str | None = None

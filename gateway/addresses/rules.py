@@ -85,7 +85,7 @@ def check_address(
     *,
     name: str,
     street_address: str,
-    city: str,
+    city: str | None,
     postal_code: str | None,
     country_code: str,
     country_area: str | None = None,

