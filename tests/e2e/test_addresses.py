@@ -96,9 +96,9 @@ def test_a_business_buyer_ships_to_hamburg_and_the_supplier_prints_its_customs_p
 
     supplier = new_page(browser, running_stack)
     supplier.context.add_cookies([{"name": "tn_locale", "value": "en", "url": running_stack.storefront}])
-    supplier.goto("/account/login?next=/supplier/orders")
-    supplier.get_by_label("E-mail address").fill(supplier_account(running_stack, line["supplier_id"]))
-    supplier.get_by_label("Password").fill(PASSWORD)
+    supplier.goto("/supplier/login?next=/supplier/orders")
+    supplier.locator("#f-email").fill(supplier_account(running_stack, line["supplier_id"]))
+    supplier.locator("#f-password").fill(PASSWORD)
     supplier.get_by_role("button", name="Sign in").click()
     section = supplier.locator(f"[id='order-{order_gid}']")
     for seen in ("Kurt Fischer", "Fischer Kfz-Teile GmbH", "Hafenstraße 12", "20457 HAMBURG", "VAT number DE136695976"):
