@@ -65,6 +65,7 @@ query Order($id: ID!, $locale: String) {{
     id status paymentStatus attention currency destinationCountry incoterm createdAt paidAt
     {AMOUNTS}
     refunded {MONEY}
+    shippingAddress {{ formatted vatNumber eoriNumber }}
     statusHistory {{ status at reason }}
     lines {{
       id quantity status total {MONEY}

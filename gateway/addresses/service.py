@@ -43,11 +43,21 @@ def get_address(session: Session, principal: Principal, address_id: uuid.UUID, *
 
 
 def create_address(session: Session, principal: Principal, checked: PostalAddress) -> Address:
+    """A new entry; the same address sent again (a retried request, or typed again at checkout)
+    answers with the entry already in the book rather than a duplicate."""
     _require_buyer(principal)
+    lines = checked.as_dict()
+    same = select(Address).where(
+        Address.account_id == principal.account_id,
+        *(getattr(Address, key) == value for key, value in lines.items()),
+    )
+    existing = session.exec(same).first()
+    if existing is not None:
+        return existing
     count = session.exec(select(func.count()).where(Address.account_id == principal.account_id)).one()
     if count >= MAX_ADDRESSES:
         raise BadInput(f"an address book holds at most {MAX_ADDRESSES} addresses; delete one first", field="input")
-    address = Address.model_validate({"account_id": principal.account_id, **checked.as_dict()})
+    address = Address.model_validate({"account_id": principal.account_id, **lines})
     session.add(address)
     session.flush()
     return address

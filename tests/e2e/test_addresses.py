@@ -81,6 +81,7 @@ def test_a_business_buyer_ships_to_hamburg_and_the_supplier_prints_its_customs_p
     expect(buyer).to_have_url(re.compile(r"/orders/[^/]+$"), timeout=20_000)
     buyer.context.add_cookies([{"name": "tn_locale", "value": "en", "url": running_stack.storefront}])
     wait_until_paid(buyer)
+    expect(buyer.locator("#order-shipping-address")).to_contain_text("20457 HAMBURG")
     order_gid = buyer.url.rsplit("/", 1)[1]
     order_id = base64.b64decode(order_gid).decode().split(":", 1)[1]
 

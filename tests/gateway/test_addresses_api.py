@@ -52,6 +52,8 @@ def _refused(result: dict[str, Any]) -> tuple[str, str | None, str | None]:
 def test_addresses_are_checked_against_their_country_and_vat_and_eori_formats(gql: GraphQL) -> None:
     buyer = _buyer(gql)
     saved = gql(CREATE, {"input": HAMBURG}, token=buyer)["data"]["addressCreate"]
+    retried = gql(CREATE, {"input": {**HAMBURG, "city": "HAMBURG"}}, token=buyer)["data"]["addressCreate"]
+    assert retried["id"] == saved["id"]  # the same address again is the same entry, not a second one
     # Normalized: the country's own conventions, numbers in their compact form.
     assert saved["country"] == "DE" and saved["postalCode"] == "20457" and saved["streetAddress"] == "Hafenstraße 12"
     assert (saved["vatNumber"], saved["eoriNumber"]) == ("DE136695976", "DE4711000123")
