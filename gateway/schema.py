@@ -18,6 +18,7 @@ from strawberry.extensions import (
 from strawberry.types import ExecutionContext, Info
 from strawberry.utils.await_maybe import await_maybe
 
+from gateway.addresses.graphql import AddressMutation
 from gateway.catalog.mutations import CatalogMutation
 from gateway.catalog.queries import CatalogQuery
 from gateway.certification.schema import CertificationMutation, CertificationQuery
@@ -61,7 +62,13 @@ class Query(
 
 @strawberry.type
 class Mutation(
-    CatalogMutation, CertificationMutation, OrdersMutation, WebhooksMutation, DeadLettersMutation, IdentityMutation
+    CatalogMutation,
+    CertificationMutation,
+    OrdersMutation,
+    WebhooksMutation,
+    DeadLettersMutation,
+    IdentityMutation,
+    AddressMutation,
 ):
     pass
 

@@ -44,6 +44,8 @@ class ApiError:
     code: str
     field: str | None = None
     path: tuple[str | int, ...] = ()
+    # Why the field was refused, where the API says (REQUIRED, INVALID ...): the page words it.
+    reason: str | None = None
 
     def form_field(self, names: Collection[str]) -> str | None:
         """The form field that `extensions.field` names: `input.titleEn` -> `title_en`,
@@ -147,6 +149,7 @@ class Gateway:
                 code=str((e.get("extensions") or {}).get("code", "INTERNAL")),
                 field=(e.get("extensions") or {}).get("field"),
                 path=tuple(e.get("path") or ()),
+                reason=(e.get("extensions") or {}).get("reason"),
             )
             for e in body.get("errors") or []
         ]

@@ -670,6 +670,7 @@ query SupplierOrders($after: String, $locale: String) {
     edges {
       node {
         id status createdAt destinationCountry incoterm
+        shippingAddress { formatted vatNumber eoriNumber }
         lines {
           id quantity status
           part { id sku title(locale: $locale) }
@@ -721,6 +722,34 @@ async def _orders_page(page: Page, *, after: str | None = None, status_code: int
         orders=orders,
         page_info=connection.get("pageInfo") or {},
         **{"ship_errors": {}, "typed": {}, "notice": None, **context},
+    )
+
+
+SHIPPING_DOCUMENT = """
+query ShippingDocument($id: ID!, $kind: ShippingDocumentKind!) {
+  order(id: $id) { shippingDocument(kind: $kind) { filename contentBase64 } }
+}"""
+DOCUMENT_KINDS = {"packing-slip": "PACKING_SLIP", "commercial-invoice": "COMMERCIAL_INVOICE"}
+
+
+@router.get("/orders/{order_id}/{kind}.pdf", name="supplier_shipping_document")
+async def shipping_document(page: SupplierPage, order_id: str, kind: str) -> Response:
+    """The packing slip or commercial invoice of the supplier's lines, as the API renders it."""
+    if kind not in DOCUMENT_KINDS:
+        return page.render("not_found.html", status_code=404)
+    result = await page.query(SHIPPING_DOCUMENT, {"id": order_id, "kind": DOCUMENT_KINDS[kind]})
+    if result.error("UNAUTHENTICATED"):
+        return to_login(page)
+    document = ((result.data or {}).get("order") or {}).get("shippingDocument")
+    if document is None:
+        return page.render("not_found.html", status_code=404)
+    filename = re.sub(r"[^0-9A-Za-z._-]", "", document["filename"]) or f"{kind}.pdf"
+    return page.apply(
+        Response(
+            content=base64.b64decode(document["contentBase64"]),
+            media_type="application/pdf",
+            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        )
     )
 
 

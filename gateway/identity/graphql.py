@@ -21,6 +21,7 @@ from gateway.models import ApiKey as ApiKeyRecord
 from services.common.errors import BadInput, Forbidden
 
 if TYPE_CHECKING:
+    from gateway.addresses.graphql import Address
     from gateway.catalog.types import Supplier
 
 # The stored enums are the GraphQL enums: one list of roles and scopes.
@@ -90,6 +91,14 @@ def _account_or_none(session: Session, node_id: str) -> AccountRecord | None:
 @strawberry.type
 class Viewer:
     account: Account | None
+
+    @strawberry.field(description="Your address book (buyers), oldest first; empty when anonymous.")
+    async def addresses(
+        self, info: Info[Context, None]
+    ) -> list[Annotated[Address, strawberry.lazy("gateway.addresses.graphql")]]:
+        from gateway.addresses.graphql import viewer_addresses
+
+        return await viewer_addresses(info)
 
 
 @strawberry.type

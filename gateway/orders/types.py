@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from enum import Enum
@@ -12,6 +13,7 @@ from babel.numbers import get_currency_name, get_currency_symbol
 from strawberry import relay
 from strawberry.types import Info
 
+from gateway.addresses.graphql import ShippingAddress
 from gateway.catalog.types import Part, Supplier
 from gateway.context import Context
 from gateway.types import Money, PageInfo
@@ -26,6 +28,19 @@ class Incoterm(Enum):
     CIF = "CIF"
     DAP = "DAP"
     DDP = "DDP"
+
+
+@strawberry.enum(description="The shipping documents a supplier prints for an order.")
+class ShippingDocumentKind(Enum):
+    PACKING_SLIP = "PACKING_SLIP"
+    COMMERCIAL_INVOICE = "COMMERCIAL_INVOICE"
+
+
+@strawberry.type(description="A generated document, its bytes in base64.")
+class ShippingDocument:
+    filename: str
+    content_type: str
+    content_base64: str = strawberry.field(description="The PDF's bytes, base64-encoded.")
 
 
 @strawberry.enum
@@ -336,6 +351,33 @@ class Order(relay.Node, Amounts):
     @strawberry.field(description="Refunded so far, in the order's currency.")
     def refunded(self, info: Info[Context, None]) -> Money:
         return money(info.context, self.data["refunded"])
+
+    @strawberry.field(
+        description="Where the order ships, copied from the buyer's address book when it was placed (the buyer "
+        "and the order's suppliers see it); null for an order placed without one."
+    )
+    def shipping_address(self) -> ShippingAddress | None:
+        address = self.data.get("shipping_address")
+        return ShippingAddress.from_json(address) if address else None
+
+    @strawberry.field(
+        description="The calling supplier's packing slip or commercial invoice for its lines of this order, as "
+        "PDF. Only the order's suppliers and admins may have them (FORBIDDEN for anyone else); CONFLICT for an "
+        "order placed without a shipping address."
+    )
+    async def shipping_document(self, info: Info[Context, None], kind: ShippingDocumentKind) -> ShippingDocument:
+        context = info.context
+        slug = kind.value.lower().replace("_", "-")
+        response = await context.clients.orders.request(
+            "GET", f"/orders/{self.id}/documents/{slug}.pdf", headers=context.upstream_headers()
+        )
+        disposition = response.headers.get("content-disposition", "")
+        filename = disposition.split('filename="', 1)[1].rstrip('"') if 'filename="' in disposition else f"{slug}.pdf"
+        return ShippingDocument(
+            filename=filename,
+            content_type="application/pdf",
+            content_base64=base64.b64encode(response.content).decode("ascii"),
+        )
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]

@@ -148,6 +148,9 @@ class Order(LandedAmounts, table=True):
         max_length=500,
         description="why the order waits for an admin: a payment that does not match it, a refund that failed",
     )
+    # A copy, not a reference: the buyer's address book may change, the consignee of a placed
+    # order does not.
+    shipping_address: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
 class OrderLine(LandedAmounts, table=True):

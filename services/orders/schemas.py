@@ -112,9 +112,33 @@ class QuoteRead(Amounts):
 # --- Orders ----------------------------------------------------------------------------------
 
 
+AddressLine = Annotated[str, StringConstraints(max_length=400)]
+
+
+class ShippingAddress(Strict):
+    """The address an order ships to, copied when it is placed. The gateway checked it against the
+    country's postal format and the VAT/EORI formats when the buyer saved it."""
+
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    company_name: AddressLine = ""
+    street_address: Annotated[str, StringConstraints(min_length=1, max_length=400)]
+    city: AddressLine = ""
+    city_area: AddressLine = ""
+    postal_code: AddressLine = ""
+    sorting_code: AddressLine = ""
+    country_area: AddressLine = ""
+    country_code: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+    phone: Annotated[str, StringConstraints(max_length=40)] = ""
+    vat_number: Annotated[str, StringConstraints(max_length=40)] = ""
+    eori_number: Annotated[str, StringConstraints(max_length=40)] = ""
+
+
 class OrderCreate(Strict):
     quote_id: uuid.UUID
     idempotency_key: IdempotencyKey
+    shipping_address: ShippingAddress | None = Field(
+        default=None, description="where the order ships; its country must be the quote's destination"
+    )
 
 
 class OrderLineRead(Amounts):
@@ -190,6 +214,9 @@ class OrderRead(Amounts):
         description="a cancellation accepted but not finished (its refund or restock failed); retried"
     )
     attention: str | None = Field(description="why the order waits for an admin, if it does")
+    shipping_address: ShippingAddress | None = Field(
+        default=None, description="the address copied when the order was placed; null for orders placed without one"
+    )
     lines: list[OrderLineRead]
     history: list[StatusChangeRead]
     refunds: list[RefundRead]

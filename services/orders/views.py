@@ -141,6 +141,8 @@ def order_reads(session: Session, orders: Sequence[Order], *, supplier_id: str |
                 paid_at=o.paid_at,
                 cancel_requested_at=o.cancel_requested_at,
                 attention=None if partial else o.attention,
+                # The supplier ships to it and declares it to customs, so it sees the consignee too.
+                shipping_address=o.shipping_address,
                 lines=[
                     OrderLineRead(
                         id=ln.id,

@@ -159,3 +159,22 @@ def wait_until_paid(page: Page) -> None:
         time.sleep(0.5)
         page.reload()
     expect(page.locator("#order-status")).to_have_text("Paid")
+
+
+# A valid address in each country the browser tests ship to, as a buyer types it (by form field).
+SAMPLE_ADDRESSES = {
+    "DE": {"name": "Kurt Fischer", "street_address": "Hafenstraße 12", "postal_code": "20457", "city": "Hamburg"},
+    "AE": {"name": "Fleet Desk", "street_address": "Sheikh Zayed Road 1", "country_area": "Dubai"},
+    "JP": {"name": "Tanaka", "street_address": "1-2-3 Shibuya", "postal_code": "150-0002", "country_area": "Tokyo"},
+    "US": {"name": "Fleet", "street_address": "1 Elm St", "postal_code": "76701", "city": "Waco", "country_area": "TX"},
+}  # fmt: skip
+
+
+def ship_to(page: Page) -> None:
+    """Before the first quote of a new buyer: the cart's address form, filled with a valid
+    address in the country it offers (the visitor's). A buyer with a saved address keeps it."""
+    if not page.get_by_label("Recipient's name").is_visible():
+        return
+    country = page.locator("#f-country").input_value()
+    for name, value in SAMPLE_ADDRESSES[country].items():
+        page.locator(f"#f-{name}").fill(value)

@@ -30,6 +30,7 @@ class PartFacts:
     core_charge_fen: int
     available: int
     listed: bool
+    country_of_origin: str = "CN"
 
 
 def _facts(p: dict[str, Any]) -> PartFacts:
@@ -45,6 +46,7 @@ def _facts(p: dict[str, Any]) -> PartFacts:
         core_charge_fen=int(p["core_charge_cny"]),
         available=int(p["available"]),
         listed=bool(p["listed"]),
+        country_of_origin=p.get("country_of_origin") or "CN",
     )
 
 
@@ -92,6 +94,13 @@ class CatalogClient(UpstreamClient):
         response = self.request("GET", "/parts", read=True, params={"ids": ",".join(str(i) for i in ids)})
         self.raise_for(response, field="lines")
         return {f.id: f for f in (_facts(p) for p in response.json())}
+
+    def supplier(self, supplier_id: uuid.UUID) -> dict[str, Any]:
+        """The supplier's company as the catalog keeps it (names, USCC, address)."""
+        response = self.request("GET", f"/suppliers/{supplier_id}", read=True)
+        self.raise_for(response, field="supplier_id")
+        data: dict[str, Any] = response.json()
+        return data
 
     def reserve(
         self, key: str, lines: Sequence[tuple[uuid.UUID, int]], *, ttl_seconds: int, order_ref: str
