@@ -13,6 +13,8 @@ from alembic import op
 
 revision: str = "c31a7e5b9d20"
 down_revision: str | None = "716de0dab533"
+# Only adds: the code of the revision before keeps working on this schema.
+expand = True
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -12,6 +12,8 @@ from alembic import op
 
 revision: str = "e4b8c2a6d0f3"
 down_revision: str | None = "d8b2f6a4e0c1"
+# Only adds: the code of the revision before keeps working on this schema.
+expand = True
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
