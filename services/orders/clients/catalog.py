@@ -30,6 +30,8 @@ class PartFacts:
     core_charge_fen: int
     available: int
     listed: bool
+    # Months the supplier's warranty runs; the catalog's default (12) where a row predates it.
+    warranty_months: int = 12
 
 
 def _facts(p: dict[str, Any]) -> PartFacts:
@@ -45,6 +47,7 @@ def _facts(p: dict[str, Any]) -> PartFacts:
         core_charge_fen=int(p["core_charge_cny"]),
         available=int(p["available"]),
         listed=bool(p["listed"]),
+        warranty_months=int(p.get("warranty_months", 12)),
     )
 
 
@@ -92,6 +95,14 @@ class CatalogClient(UpstreamClient):
         response = self.request("GET", "/parts", read=True, params={"ids": ",".join(str(i) for i in ids)})
         self.raise_for(response, field="lines")
         return {f.id: f for f in (_facts(p) for p in response.json())}
+
+    def supplier_names(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
+        """Suppliers' English names by id (for documents such as receipts); unknown ids left out."""
+        if not ids:
+            return {}
+        response = self.request("GET", "/suppliers/batch", read=True, params={"ids": ",".join(str(i) for i in ids)})
+        self.raise_for(response)
+        return {uuid.UUID(s["id"]): str(s["name_en"]) for s in response.json()}
 
     def reserve(
         self, key: str, lines: Sequence[tuple[uuid.UUID, int]], *, ttl_seconds: int, order_ref: str
