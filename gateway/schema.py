@@ -28,6 +28,7 @@ from gateway.execution import GatewayExecutionContext
 from gateway.identity.graphql import IdentityMutation, IdentityQuery
 from gateway.ids import decode_global_id, node_type
 from gateway.limits import QueryCostLimiter
+from gateway.orders.part_returns import PartReturnsMutation
 from gateway.orders.schema import OrdersMutation, OrdersQuery
 from gateway.orders.settlements import SettlementsQuery
 from gateway.orders.webhooks import WebhooksMutation, WebhooksQuery
@@ -60,7 +61,13 @@ class Query(
 
 @strawberry.type
 class Mutation(
-    CatalogMutation, CertificationMutation, OrdersMutation, WebhooksMutation, DeadLettersMutation, IdentityMutation
+    CatalogMutation,
+    CertificationMutation,
+    OrdersMutation,
+    PartReturnsMutation,
+    WebhooksMutation,
+    DeadLettersMutation,
+    IdentityMutation,
 ):
     pass
 

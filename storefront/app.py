@@ -25,7 +25,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from services.common.settings import load_or_exit
-from storefront import account, buyer, checkout, csrf, i18n, supplier
+from storefront import account, after_sale, buyer, checkout, csrf, i18n, supplier
 from storefront.currencies import OfferedCurrencies
 from storefront.gateway import Gateway, GatewayBusy, GatewayFailed, GatewayUnavailable, TokenRejected
 from storefront.settings import StorefrontSettings
@@ -86,6 +86,7 @@ def create_app(
     app.include_router(buyer.router)
     app.include_router(account.router)
     app.include_router(checkout.router)
+    app.include_router(after_sale.router)
     app.include_router(supplier.router)
 
     @app.get("/healthz", include_in_schema=False)
