@@ -208,6 +208,13 @@ def test_the_receipt_shows_vat_per_line_for_its_buyer_and_admins_only(stack: Sta
     by_supplier = stack.orders.get(f"/orders/{order['id']}/receipt.pdf", headers=as_supplier(supplier_id))
     assert by_supplier.status_code == 403
 
+    # Delivered at place (DAP): no VAT charged by us; the receipt says the import VAT is due on arrival.
+    dap = paid_order(stack, buyer, part, 1, incoterm="DAP")
+    dap_pdf = stack.orders.get(f"/orders/{dap['id']}/receipt.pdf", headers=as_buyer(buyer)).content
+    dap_text = " ".join(PdfReader(io.BytesIO(dap_pdf)).pages[0].extract_text().split())
+    assert "Tax invoice" not in dap_text and "Receipt" in dap_text
+    assert "payable on arrival" in dap_text and f"VAT {dap['vat']['amount'] / 100:,.2f} EUR" in dap_text
+
     unpaid = stack.place(buyer, stack.quote(buyer, [(part["id"], 1)])["id"])["order"]
     none_yet = stack.orders.get(f"/orders/{unpaid['id']}/receipt.pdf", headers=as_buyer(buyer))
     assert none_yet.status_code == 409
