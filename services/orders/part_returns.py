@@ -34,7 +34,7 @@ from services.common.clock import utcnow
 from services.common.errors import BadInput, Conflict, Forbidden, NotFound
 from services.common.internal_auth import Actor, Role
 from services.common.money import charge_step
-from services.orders import ledger
+from services.orders import ledger, outbox
 from services.orders import status as st
 from services.orders.clients.catalog import OutOfStock
 from services.orders.deps import OrdersDeps
@@ -166,12 +166,21 @@ def open_return(
     )
     session.add(found)
     session.flush()
+    outbox.record_part_return(session, outbox.PART_RETURN_REQUESTED, order, found)
+    return found
+
+
+def _updated(session: Session, order: Order, found: PartReturn) -> PartReturn:
+    """The step is recorded: the return saved and its event written with it."""
+    session.add(found)
+    session.flush()
+    outbox.record_part_return(session, outbox.PART_RETURN_UPDATED, order, found)
     return found
 
 
 def decide(session: Session, actor: Actor, return_id: uuid.UUID, approved: bool, note: str | None) -> PartReturn:
     """The supplier (or an admin) approves the return, or rejects it saying why."""
-    found, _ = _as_decider(session, actor, return_id)
+    found, order = _as_decider(session, actor, return_id)
     wanted = APPROVED if approved else REJECTED
     note = (note or "").strip() or None
     if found.status == wanted:
@@ -180,13 +189,12 @@ def decide(session: Session, actor: Actor, return_id: uuid.UUID, approved: bool,
     if not approved and note is None:
         raise BadInput("a rejection says why", field="note")
     found.status, found.decision_note, found.decided_at = wanted, note, utcnow()
-    session.add(found)
-    return found
+    return _updated(session, order, found)
 
 
 def ship_back(session: Session, actor: Actor, return_id: uuid.UUID, carrier: str, tracking_number: str) -> PartReturn:
     """The buyer sent the part back, with the carrier's tracking number."""
-    found, _ = _as_buyer(session, actor, return_id)
+    found, order = _as_buyer(session, actor, return_id)
     carrier, tracking_number = carrier.strip(), tracking_number.strip()
     if not carrier:
         raise BadInput("name the carrier", field="carrier")
@@ -202,8 +210,7 @@ def ship_back(session: Session, actor: Actor, return_id: uuid.UUID, carrier: str
     _require_status(found, APPROVED, action="sent back (it must be approved first)")
     found.status, found.return_carrier, found.return_tracking_number = SHIPPED_BACK, carrier, tracking_number
     found.shipped_back_at = utcnow()
-    session.add(found)
-    return found
+    return _updated(session, order, found)
 
 
 def receive(session: Session, actor: Actor, return_id: uuid.UUID, resolution: str, deps: OrdersDeps) -> PartReturn:
@@ -240,14 +247,13 @@ def receive(session: Session, actor: Actor, return_id: uuid.UUID, resolution: st
         found.replacement_reservation_key = key
         found.status = REPLACEMENT_PENDING
     found.resolution = resolution
-    session.add(found)
-    return found
+    return _updated(session, order, found)
 
 
 def ship_replacement(
     session: Session, actor: Actor, return_id: uuid.UUID, carrier: str, tracking_number: str
 ) -> PartReturn:
-    found, _ = _as_decider(session, actor, return_id)
+    found, order = _as_decider(session, actor, return_id)
     carrier, tracking_number = carrier.strip(), tracking_number.strip()
     if not carrier:
         raise BadInput("name the carrier", field="carrier")
@@ -260,8 +266,7 @@ def ship_replacement(
     _require_status(found, REPLACEMENT_PENDING, action="replaced (no replacement is due)")
     found.status, found.replacement_carrier, found.replacement_tracking_number = REPLACED, carrier, tracking_number
     found.replacement_shipped_at = utcnow()
-    session.add(found)
-    return found
+    return _updated(session, order, found)
 
 
 # --- the refund of a returned line -------------------------------------------------------

@@ -12,12 +12,12 @@ from datetime import timedelta
 from typing import Any
 
 from pypdf import PdfReader
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlmodel import Session, col
 
 from services.common.clock import utcnow
 from services.orders import ledger
-from services.orders.models import OrderLine
+from services.orders.models import EVENTS, OrderLine
 from tests.orders.conftest import ADMIN, Stack, as_buyer, as_supplier, paid_order
 
 SHIP = {"carrier": "SF Express", "tracking_number": "SF1234567890123"}
@@ -124,9 +124,26 @@ def test_a_faulty_part_is_approved_sent_back_and_its_line_refunded_once(stack: S
     )
     assert stack.balance(ledger.STRIPE, "EUR") == order["total"]["amount"] - line["total"]["amount"]
     assert stack.balance(ledger.CORE_HELD, "EUR") == -other_line["core_deposit"]["amount"]
+    # Each step an event for the buyer's and the supplier's webhooks, written with the step.
+    assert _part_return_events(stack, rma["id"]) == [
+        ("part_return.requested", "REQUESTED"),
+        ("part_return.updated", "APPROVED"),
+        ("part_return.updated", "SHIPPED_BACK"),
+        ("part_return.updated", "REFUNDED"),
+    ]
     # Its deposit went back with the part: no core return on top.
     core = _post(stack, "/core-returns", as_buyer(buyer), {"order_line_id": line["id"]})
     assert core.status_code == 409
+
+
+def _part_return_events(stack: Stack, return_id: str) -> list[tuple[str, str]]:
+    with Session(stack.engine) as session:
+        rows = session.execute(select(EVENTS.outbox.c.envelope).order_by(EVENTS.outbox.c.created_at)).scalars()
+        return [
+            (e["type"], e["data"]["part_return"]["status"])
+            for e in rows
+            if e["type"].startswith("part_return.") and e["data"]["part_return"]["id"] == return_id
+        ]
 
 
 def test_a_wrong_part_is_replaced_from_stock_and_the_replacement_shipped(stack: Stack, buyer: str) -> None:
