@@ -25,7 +25,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from services.common.settings import load_or_exit
-from storefront import account, after_sale, buyer, checkout, csrf, i18n, supplier
+from storefront import account, after_sale, buyer, checkout, csrf, i18n, supplier, supplier_returns
 from storefront.currencies import OfferedCurrencies
 from storefront.gateway import Gateway, GatewayBusy, GatewayFailed, GatewayUnavailable, TokenRejected
 from storefront.settings import StorefrontSettings
@@ -88,6 +88,7 @@ def create_app(
     app.include_router(checkout.router)
     app.include_router(after_sale.router)
     app.include_router(supplier.router)
+    app.include_router(supplier_returns.router)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> JSONResponse:

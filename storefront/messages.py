@@ -436,6 +436,16 @@ ZH = {
     "Enter the carrier and the tracking number.": "请输入承运商和运单号。",
     "The shipment could not be recorded.": "无法记录该寄件。",
     "The receipt could not be made.": "无法生成收据。",
+    "The return could not be updated.": "无法更新该退货。",
+    "Your decision is saved; the buyer sees it on the order.": "您的决定已保存，买家可在订单上看到。",
+    "The returned part is recorded as received.": "退回的配件已记录为已收到。",
+    "Replacement shipment saved; the buyer sees the tracking number.": "替换件发货信息已保存，买家可看到运单号。",
+    "Note to the buyer (needed to reject)": "给买家的备注（拒绝时必填）",
+    "Approve the return": "批准退货",
+    "Reject the return": "拒绝退货",
+    "Part received: refund the buyer": "已收到配件：向买家退款",
+    "Part received: send a replacement": "已收到配件：寄送替换件",
+    "Replacement shipped": "替换件已发货",
 }
 
 DE = {
@@ -832,4 +842,14 @@ DE = {
     "Enter the carrier and the tracking number.": "Geben Sie den Versanddienst und die Sendungsnummer ein.",
     "The shipment could not be recorded.": "Der Versand konnte nicht erfasst werden.",
     "The receipt could not be made.": "Der Beleg konnte nicht erstellt werden.",
+    "The return could not be updated.": "Die Rücksendung konnte nicht aktualisiert werden.",
+    "Your decision is saved; the buyer sees it on the order.": "Ihre Entscheidung ist gespeichert; der Käufer sieht sie bei der Bestellung.",
+    "The returned part is recorded as received.": "Das zurückgesendete Teil ist als erhalten erfasst.",
+    "Replacement shipment saved; the buyer sees the tracking number.": "Ersatzversand gespeichert; der Käufer sieht die Sendungsnummer.",
+    "Note to the buyer (needed to reject)": "Hinweis an den Käufer (für eine Ablehnung nötig)",
+    "Approve the return": "Rücksendung genehmigen",
+    "Reject the return": "Rücksendung ablehnen",
+    "Part received: refund the buyer": "Teil erhalten: dem Käufer erstatten",
+    "Part received: send a replacement": "Teil erhalten: Ersatz senden",
+    "Replacement shipped": "Ersatz versandt",
 }
