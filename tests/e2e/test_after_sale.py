@@ -157,9 +157,23 @@ def test_a_faulty_part_is_returned_under_warranty_and_refunded(browser: Browser,
     graphql(running_stack, token, SHIPPED, {"id": order_id})
     assert graphql(running_stack, token, DELIVERED, {"id": order_id})["markDelivered"]["status"] == "DELIVERED"
 
-    # The buyer: the part does not charge; a return, with what is wrong.
+    # Delivered: no cancelling any more; a cancel posted from a page opened before is refused, saying why.
     buyer.reload()
     expect(buyer.locator("#order-status")).to_have_text("Delivered")
+    expect(buyer.get_by_text("Cancel order", exact=True)).to_have_count(0)
+    buyer.evaluate(
+        """orderId => {
+            const form = document.querySelector("form[method=post]").cloneNode(true);
+            form.action = `/orders/${orderId}/cancel`;
+            document.body.appendChild(form);
+            form.submit();
+        }""",
+        order_id,
+    )
+    expect(buyer.locator(".alert.error")).to_contain_text("This order has shipped and can no longer be cancelled.")
+    buyer.goto(order_url)
+
+    # The buyer: the part does not charge; a return, with what is wrong.
     buyer.get_by_text("Return this part").click()
     buyer.get_by_label("Why").select_option("FAULTY")
     buyer.get_by_label("What is wrong").fill("No charge at idle; the bearing is noisy.")
