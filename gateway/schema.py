@@ -30,6 +30,7 @@ from gateway.identity.graphql import IdentityMutation, IdentityQuery
 from gateway.ids import decode_global_id, node_type
 from gateway.limits import QueryCostLimiter
 from gateway.operation_log import OperationLog
+from gateway.orders.part_returns import PartReturnsMutation
 from gateway.orders.schema import OrdersMutation, OrdersQuery
 from gateway.orders.settlements import SettlementsQuery
 from gateway.orders.webhooks import WebhooksMutation, WebhooksQuery
@@ -65,6 +66,7 @@ class Mutation(
     CatalogMutation,
     CertificationMutation,
     OrdersMutation,
+    PartReturnsMutation,
     WebhooksMutation,
     DeadLettersMutation,
     IdentityMutation,

@@ -28,7 +28,7 @@ from services.common.logs import add_request_ids, configure_logging
 from services.common.metrics import install_metrics
 from services.common.settings import load_or_exit
 from services.common.tracing import start_tracing, trace_app
-from storefront import account, buyer, checkout, csrf, i18n, supplier
+from storefront import account, after_sale, buyer, checkout, csrf, i18n, supplier, supplier_returns
 from storefront.currencies import OfferedCurrencies
 from storefront.gateway import Gateway, GatewayBusy, GatewayFailed, GatewayUnavailable, TokenRejected
 from storefront.settings import StorefrontSettings
@@ -91,7 +91,9 @@ def create_app(
     app.include_router(buyer.router)
     app.include_router(account.router)
     app.include_router(checkout.router)
+    app.include_router(after_sale.router)
     app.include_router(supplier.router)
+    app.include_router(supplier_returns.router)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> JSONResponse:

@@ -73,6 +73,10 @@ query Order($id: ID!, $locale: String) {{
       supplier {{ nameEn nameZh }}
       shipment {{ carrier trackingNumber shippedAt }}
       coreReturn {{ id status deadline refund {MONEY} }}
+      partReturn {{
+        id status reason description warrantyUntil decisionNote refunded {MONEY}
+        returnShipment {{ carrier trackingNumber }} replacementShipment {{ carrier trackingNumber }}
+      }}
     }}
   }}
 }}"""

@@ -677,6 +677,8 @@ query SupplierOrders($after: String, $locale: String) {
           supplier { id }
           shipment { carrier trackingNumber shippedAt }
           coreReturn { id status deadline refund { formatted } }
+          partReturn { id status reason description decisionNote refunded { formatted }
+                       returnShipment { carrier trackingNumber } replacementShipment { carrier trackingNumber } }
         }
       }
     }
@@ -759,6 +761,9 @@ async def supplier_orders(page: SupplierPage, after: str = "", notice: str = "")
         "shipped": page._("Shipment saved; the buyer sees the tracking number."),
         "core_received": page._("Core return recorded; an accepted core refunds the buyer's deposit."),
         "delivered": page._("Delivery recorded; the buyer can now return the core."),
+        "return_decided": page._("Your decision is saved; the buyer sees it on the order."),
+        "return_received": page._("The returned part is recorded as received."),
+        "replacement_shipped": page._("Replacement shipment saved; the buyer sees the tracking number."),
     }
     return await _orders_page(page, after=after or None, notice=messages.get(notice))
 

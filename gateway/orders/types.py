@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import uuid
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from enum import Enum
@@ -16,6 +17,7 @@ from strawberry.types import Info
 from gateway.addresses.graphql import ShippingAddress
 from gateway.catalog.types import Part, Supplier
 from gateway.context import Context
+from gateway.orders.part_returns import PartReturn
 from gateway.types import Money, PageInfo
 from services.common.errors import BadInput
 from services.common.money import Money as MoneyValue
@@ -235,6 +237,7 @@ class OrderLine(relay.Node):
     status: str
     data: strawberry.Private[dict[str, Any]]
     core_return_data: strawberry.Private[dict[str, Any] | None]
+    part_return_data: strawberry.Private[dict[str, Any] | None] = None
 
     @strawberry.field
     async def part(self, info: Info[Context, None]) -> Part:
@@ -261,6 +264,10 @@ class OrderLine(relay.Node):
     @strawberry.field
     def core_return(self) -> CoreReturn | None:
         return CoreReturn.from_json(self.core_return_data) if self.core_return_data else None
+
+    @strawberry.field(description="The return of this line's part (wrong, faulty, not as described), if any.")
+    def part_return(self) -> PartReturn | None:
+        return PartReturn.from_json(self.part_return_data) if self.part_return_data else None
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]
@@ -311,6 +318,7 @@ class Order(relay.Node, Amounts):
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Order:
         returns = {str(r["order_line_id"]): r for r in data.get("core_returns", [])}
+        part_returns = {str(r["order_line_id"]): r for r in data.get("part_returns", [])}
         # RESERVING (placeOrder's saga before the stock is held) is not in the public enum: the
         # order is on its way to PENDING_PAYMENT, and a client waits on it as on that.
         status = PUBLIC_STATUS.get(data["status"], data["status"])
@@ -335,6 +343,7 @@ class Order(relay.Node, Amounts):
                     status=line["status"],
                     data=line,
                     core_return_data=returns.get(str(line["id"])),
+                    part_return_data=part_returns.get(str(line["id"])),
                 )
                 for line in data["lines"]
             ],
@@ -379,6 +388,22 @@ class Order(relay.Node, Amounts):
             content_base64=base64.b64encode(response.content).decode("ascii"),
         )
 
+    @strawberry.field(
+        description="The receipt (a tax invoice where VAT was charged) as a PDF, base64-encoded: seller, buyer, "
+        "each line's VAT rate and amount, totals in the order's currency. Only for its buyer and admins, once paid."
+    )
+    async def receipt_pdf(self, info: Info[Context, None]) -> str:
+        context = info.context
+        context.require_principal()
+        params: dict[str, Any] = {}
+        email = await context.in_session(lambda session: _account_email(session, str(self.data["buyer_id"])))
+        if email:
+            params["buyer_name"] = email
+        response = await context.clients.orders.request(
+            "GET", f"/orders/{self.id}/receipt.pdf", headers=context.upstream_headers(), params=params
+        )
+        return base64.b64encode(response.content).decode("ascii")
+
     @classmethod
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
@@ -409,6 +434,17 @@ class PlaceOrderPayload:
 class CardSetup:
     client_secret: str = strawberry.field(description="For stripe.confirmCardSetup in the buyer's browser.")
     publishable_key: str
+
+
+def _account_email(session: Any, account_id: str) -> str | None:
+    """The buyer's e-mail, as the receipt names the buyer; None for an id that is no account here."""
+    from gateway.models import Account as AccountRecord
+
+    try:
+        record = session.get(AccountRecord, uuid.UUID(account_id))
+    except ValueError:
+        return None
+    return str(record.email) if record else None
 
 
 N = TypeVar("N")

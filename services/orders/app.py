@@ -14,6 +14,7 @@ from services.orders.conversions import router as conversions_router
 from services.orders.deps import OrdersDeps
 from services.orders.metrics import business_metrics
 from services.orders.models import EVENTS
+from services.orders.part_returns_api import router as part_returns_router
 from services.orders.settings import OrdersSettings
 from services.orders.webhook_api import router as webhook_router
 
@@ -74,7 +75,7 @@ def create_app(settings: OrdersSettings | None = None) -> FastAPI:
         settings,
         title="Tongnan orders service",
         description=DESCRIPTION,
-        routers=[router, conversions_router, webhook_router, dead_letter_router(EVENTS)],
+        routers=[router, part_returns_router, conversions_router, webhook_router, dead_letter_router(EVENTS)],
         events=EVENTS,
         business_metrics=business_metrics,
         on_startup=startup,

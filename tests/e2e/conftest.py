@@ -52,6 +52,7 @@ class RunningStack:
     orders: str
     database_url_template: str
     log: list[str] = field(default_factory=list)
+    localstripe: str = ""  # what the orders service calls Stripe, to check what Stripe holds
 
 
 def _drain(pipe: object, into: list[str]) -> None:
@@ -100,6 +101,7 @@ def running_stack(databases: Databases, tmp_path_factory: pytest.TempPathFactory
             orders=f"http://127.0.0.1:{ports['TONGNAN_ORDERS_PORT']}",
             database_url_template=env["TONGNAN_DATABASE_URL_TEMPLATE"],
             log=log,
+            localstripe=f"http://127.0.0.1:{ports['TONGNAN_LOCALSTRIPE_PORT']}",
         )
     finally:
         proc.send_signal(signal.SIGTERM)

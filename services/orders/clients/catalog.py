@@ -31,6 +31,8 @@ class PartFacts:
     available: int
     listed: bool
     country_of_origin: str = "CN"
+    # Months the supplier's warranty runs; the catalog's default (12) where a row predates it.
+    warranty_months: int = 12
 
 
 def _facts(p: dict[str, Any]) -> PartFacts:
@@ -47,6 +49,7 @@ def _facts(p: dict[str, Any]) -> PartFacts:
         available=int(p["available"]),
         listed=bool(p["listed"]),
         country_of_origin=p.get("country_of_origin") or "CN",
+        warranty_months=int(p.get("warranty_months", 12)),
     )
 
 
@@ -101,6 +104,14 @@ class CatalogClient(UpstreamClient):
         self.raise_for(response, field="supplier_id")
         data: dict[str, Any] = response.json()
         return data
+
+    def supplier_names(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
+        """Suppliers' English names by id (for documents such as receipts); unknown ids left out."""
+        if not ids:
+            return {}
+        response = self.request("GET", "/suppliers/batch", read=True, params={"ids": ",".join(str(i) for i in ids)})
+        self.raise_for(response)
+        return {uuid.UUID(s["id"]): str(s["name_en"]) for s in response.json()}
 
     def reserve(
         self, key: str, lines: Sequence[tuple[uuid.UUID, int]], *, ttl_seconds: int, order_ref: str
