@@ -66,12 +66,16 @@ def problem_error(service: str, response: httpx.Response) -> DomainError:
         body = {}
     detail = str(body.get("detail") or body.get("title") or f"{service} answered {response.status_code}")
     field = body.get("field")
+    # Which refusal it is, beyond the public code (NOT_AN_IMAGE ...), for clients that word it themselves.
+    reason = body.get("reason")
     if response.status_code == 429:
         retry = int(response.headers.get("retry-after", "1") or 1)
         return RateLimited(detail, retry_after_seconds=retry, field=field)
     error_class = _BY_STATUS.get(response.status_code)
     if error_class is None:
         return UpstreamUnavailable(f"the {service} service failed")
+    if isinstance(reason, str):
+        return error_class(detail, field=field, reason=reason)
     return error_class(detail, field=field)
 
 

@@ -44,6 +44,34 @@ class Fitment:
     engine_code: str | None
 
 
+@strawberry.type(
+    description="A picture of a part, re-encoded as WebP without metadata. Its URLs name the "
+    "file by its SHA-256 and never change, so they may be cached for good."
+)
+class PartImage:
+    url: str = strawberry.field(description="The picture, at most 1600 pixels on its longer side.")
+    thumbnail_url: str = strawberry.field(description="A thumbnail, at most 320 pixels on its longer side.")
+    width: int = strawberry.field(description="Width of the picture at `url`, in pixels.")
+    height: int = strawberry.field(description="Height of the picture at `url`, in pixels.")
+    thumbnail_width: int = strawberry.field(description="Width of the thumbnail, in pixels.")
+    thumbnail_height: int = strawberry.field(description="Height of the thumbnail, in pixels.")
+    image_id: strawberry.ID = strawberry.field(
+        name="id", description="Names the image for `removePartImage`; not a global node id."
+    )
+
+    @classmethod
+    def from_json(cls, base_url: str, data: dict[str, Any]) -> PartImage:
+        return cls(
+            url=f"{base_url}/images/{data['name']}",
+            thumbnail_url=f"{base_url}/images/{data['thumbnail_name']}",
+            width=data["width"],
+            height=data["height"],
+            thumbnail_width=data["thumbnail_width"],
+            thumbnail_height=data["thumbnail_height"],
+            image_id=strawberry.ID(str(data["id"])),
+        )
+
+
 @strawberry.type
 class Supplier(relay.Node):
     id: relay.NodeID[str]
@@ -139,6 +167,10 @@ class Part(relay.Node):
             return str(self.data["description_zh"])
         value = self.data.get("description_en")
         return str(value) if value is not None else None
+
+    @strawberry.field(description="Pictures of the part, the main one first; empty when it has none.")
+    def images(self, info: Info[Context, None]) -> list[PartImage]:
+        return [PartImage.from_json(info.context.base_url, i) for i in self.data.get("images", [])]
 
     # The resolvers below are plain functions over the request's DataLoaders: on a page whose
     # data was prefetched they answer at once (see `settled`), elsewhere graphql-core awaits them.

@@ -4,6 +4,7 @@ from fastapi import FastAPI
 
 from services.catalog.api import routers
 from services.catalog.db import tune
+from services.catalog.images import ImageStore
 from services.catalog.models import EVENTS
 from services.catalog.settings import CatalogSettings
 from services.common.app import build_service_app
@@ -30,4 +31,5 @@ def create_app(settings: CatalogSettings | None = None) -> FastAPI:
         routers=[*routers, dead_letter_router(EVENTS)],
     )
     tune(app.state.engine)
+    app.state.image_store = ImageStore(settings.images_path)
     return app
