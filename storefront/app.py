@@ -25,7 +25,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from services.common.settings import load_or_exit
-from storefront import account, buyer, checkout, csrf, i18n, supplier
+from storefront import account, buyer, checkout, csrf, i18n, images, supplier
 from storefront.currencies import OfferedCurrencies
 from storefront.gateway import Gateway, GatewayBusy, GatewayFailed, GatewayUnavailable, TokenRejected
 from storefront.settings import StorefrontSettings
@@ -53,7 +53,9 @@ def _templates() -> Jinja2Templates:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    environment.globals.update(locales=i18n.LOCALES, locale_names=i18n.LOCALE_NAMES, countries=buyer.COUNTRIES)
+    environment.globals.update(
+        image_src=images.image_src, locales=i18n.LOCALES, locale_names=i18n.LOCALE_NAMES, countries=buyer.COUNTRIES
+    )
     return Jinja2Templates(env=environment)
 
 
@@ -87,6 +89,7 @@ def create_app(
     app.include_router(account.router)
     app.include_router(checkout.router)
     app.include_router(supplier.router)
+    app.include_router(images.router)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> JSONResponse:

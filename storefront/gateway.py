@@ -41,6 +41,8 @@ class ApiError:
     code: str
     field: str | None = None
     path: tuple[str | int, ...] = ()
+    # Which refusal beyond the code (NOT_AN_IMAGE, ...), when the API says.
+    reason: str | None = None
 
     def form_field(self, names: Collection[str]) -> str | None:
         """The form field that `extensions.field` names: `input.titleEn` -> `title_en`,
@@ -99,6 +101,18 @@ class Gateway:
     async def aclose(self) -> None:
         await self.client.aclose()
 
+    async def image(self, name: str) -> httpx.Response | None:
+        """A part picture from the gateway, None when there is no such picture."""
+        try:
+            response = await self.client.get(f"/images/{name}")
+        except httpx.HTTPError as exc:
+            raise GatewayUnavailable(type(exc).__name__) from None
+        if response.status_code == 404:
+            return None
+        if response.status_code != 200:
+            raise GatewayUnavailable(f"gateway answered {response.status_code} for an image")
+        return response
+
     async def execute(
         self,
         query: str,
@@ -142,6 +156,7 @@ class Gateway:
                 code=str((e.get("extensions") or {}).get("code", "INTERNAL")),
                 field=(e.get("extensions") or {}).get("field"),
                 path=tuple(e.get("path") or ()),
+                reason=(e.get("extensions") or {}).get("reason"),
             )
             for e in body.get("errors") or []
         ]

@@ -7,6 +7,7 @@ fragment PartSummary on Part {
   id sku title(locale: $locale) category condition oemNumbers available warrantyMonths
   price { amount currency formatted }
   eligibility(country: $country) { eligible missingSchemes }
+  images { thumbnailUrl thumbnailWidth thumbnailHeight }
 }"""
 
 SEARCH = (
@@ -39,6 +40,7 @@ query Part($id: ID!, $country: String!, $locale: String, $otherLocale: String) {
     price { amount currency formatted }
     coreCharge { amount currency formatted }
     fitments { make model yearFrom yearTo engineCode }
+    images { url width height thumbnailUrl thumbnailWidth thumbnailHeight }
     supplier { id nameEn nameZh verified }
     certificates { id scheme number issuingBody status validFrom validUntil }
     eligibility(country: $country) {
@@ -99,6 +101,7 @@ query SupplierPart($id: ID!) {
     descriptionEn: description(locale: "en") descriptionZh: description(locale: "zh")
     price { amount } coreCharge { amount }
     fitments { make model yearFrom yearTo engineCode }
+    images { id thumbnailUrl thumbnailWidth thumbnailHeight }
     supplier { id }
   }
 }"""
@@ -144,6 +147,12 @@ mutation AddCertificate($input: CertificateInput!) {
   addCertificate(input: $input) { id scheme number issuingBody status validFrom validUntil }
 }"""
 
+UPLOAD_PART_IMAGE = """
+mutation UploadPartImage($partId: ID!, $file: Upload!) {
+  uploadPartImage(partId: $partId, file: $file) { id sku images { id } }
+}"""
+REMOVE_PART_IMAGE = """
+mutation RemovePartImage($partId: ID!, $imageId: ID!) { removePartImage(partId: $partId, imageId: $imageId) { id } }"""
 UPLOAD_CERTIFICATE_DOCUMENT = """
 mutation UploadCertificateDocument($certificateId: ID!, $file: Upload!) {
   uploadCertificateDocument(certificateId: $certificateId, file: $file) { id scheme number document { sizeBytes } }

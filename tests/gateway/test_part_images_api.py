@@ -50,7 +50,9 @@ def test_a_supplier_uploads_a_picture_and_every_caller_sees_it(
     assert picture.status_code == 200 and picture.headers["content-type"] == "image/webp"
     assert picture.headers["cache-control"] == "public, max-age=31536000, immutable"
     etag = picture.headers["etag"]
-    revalidated = gateway.gql.client.get(image["url"].removeprefix("http://testserver"), headers={"If-None-Match": etag})
+    revalidated = gateway.gql.client.get(
+        image["url"].removeprefix("http://testserver"), headers={"If-None-Match": etag}
+    )
     assert revalidated.status_code == 304
     assert gateway.gql.client.get(f"/images/{'a' * 64}.webp").status_code == 404
 
