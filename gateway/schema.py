@@ -28,6 +28,7 @@ from gateway.execution import GatewayExecutionContext
 from gateway.identity.graphql import IdentityMutation, IdentityQuery
 from gateway.ids import decode_global_id, node_type
 from gateway.limits import QueryCostLimiter
+from gateway.orders.estimates import EstimatesQuery
 from gateway.orders.schema import OrdersMutation, OrdersQuery
 from gateway.orders.settlements import SettlementsQuery
 from gateway.orders.webhooks import WebhooksMutation, WebhooksQuery
@@ -40,7 +41,14 @@ MAX_TOKENS = 5000
 
 @strawberry.type
 class Query(
-    CatalogQuery, CertificationQuery, OrdersQuery, SettlementsQuery, WebhooksQuery, DeadLettersQuery, IdentityQuery
+    CatalogQuery,
+    CertificationQuery,
+    OrdersQuery,
+    EstimatesQuery,
+    SettlementsQuery,
+    WebhooksQuery,
+    DeadLettersQuery,
+    IdentityQuery,
 ):
     @strawberry.field(description="Any object by its global id.")
     async def node(

@@ -7,10 +7,11 @@ message id per code. The catalogs are read with Babel (read_po, then compiled in
 a `babel.support.Translations`), so translators work on ordinary .po files and no compiled
 .mo file is committed.
 
-Which words a page shows: a `reason` names one refusal exactly, so its message replaces the
-server's. The public codes alone (BAD_USER_INPUT, CONFLICT ...) are broad, and the server's
-English message is the specific one: an English page keeps it, another page shows the
-code's message in its language followed by the server's words, so nothing is lost.
+Which words a page shows: the server's message is English and the most specific (it may
+name what exactly was found), so an English page keeps it; the English catalog words a
+refusal that came without one. On another page a `reason` names one refusal exactly, so its
+message replaces the server's; a public code alone (BAD_USER_INPUT, CONFLICT ...) is broad,
+so its message is followed by the server's words, and nothing is lost.
 """
 
 from __future__ import annotations
@@ -57,14 +58,15 @@ def message_for(code: str, locale: str) -> str | None:
 
 def localised(error: ApiError, locale: str) -> ApiError:
     """The error with its message in the page's language (see the module's note)."""
+    if locale == "en" and error.message:
+        return error  # the server's own words are English and the most specific
     if error.reason:
         specific = message_for(error.reason, locale)
         if specific is not None:
             return replace(error, message=specific)
-    if error.code in GENERIC and error.message:
-        if locale == "en":
-            return error
-        general = message_for(error.code, locale)
-        return replace(error, message=f"{general} ({error.message})") if general else error
     general = message_for(error.code, locale)
-    return replace(error, message=general) if general else error
+    if general is None:
+        return error
+    if error.code in GENERIC and error.message:
+        return replace(error, message=f"{general} ({error.message})")
+    return replace(error, message=general)

@@ -17,6 +17,7 @@ from services.common.money import Money as MoneyValue
 
 if TYPE_CHECKING:
     from gateway.certification.types import Certificate, Eligibility
+    from gateway.orders.estimates import LandedEstimate
 
 
 @strawberry.enum
@@ -203,6 +204,31 @@ class Part(relay.Node):
             info.context.loaders.part_certificates.load(self.id),
             lambda found: [Certificate.from_json(c) for c in found],
         )
+
+    @strawberry.field(
+        description="An estimate of one unit's price delivered to the country (ISO 3166-1 alpha-2), duty and "
+        "import tax included, with the cheapest shipping, in the currency asked (CNY when none). Today's rate "
+        "and rules; a quote locks the price. Parts of a page are estimated in one call."
+    )
+    def landed_estimate(
+        self, info: Info[Context, None], country: str, currency: str | None = None
+    ) -> Annotated[LandedEstimate, strawberry.lazy("gateway.orders.estimates")]:
+        from gateway.orders.estimates import LandedEstimate, ShippingOption, country_code, currency_code
+
+        key = (self.id, country_code(country, "country"), currency_code(currency, "currency"))
+        locale = info.context.locale
+
+        def estimate(found: dict[str, Any] | None) -> LandedEstimate:
+            if found is None:
+                return LandedEstimate(country=key[1], cheapest=None, unavailable="NOT_FOUND")
+            cheapest = found.get("cheapest")
+            return LandedEstimate(
+                country=key[1],
+                cheapest=ShippingOption.from_json(cheapest, locale) if cheapest else None,
+                unavailable=found.get("unavailable"),
+            )
+
+        return settled(info.context.loaders.landed_estimate.load(key), estimate)
 
     @strawberry.field(description="May this part be sold in the country (ISO 3166-1 alpha-2), and what is missing.")
     def eligibility(

@@ -12,6 +12,7 @@ from services.common.settings import load_or_exit
 from services.orders.api import router
 from services.orders.conversions import router as conversions_router
 from services.orders.deps import OrdersDeps
+from services.orders.estimates import router as estimates_router
 from services.orders.models import EVENTS
 from services.orders.settings import OrdersSettings
 from services.orders.webhook_api import router as webhook_router
@@ -73,7 +74,7 @@ def create_app(settings: OrdersSettings | None = None) -> FastAPI:
         settings,
         title="Tongnan orders service",
         description=DESCRIPTION,
-        routers=[router, conversions_router, webhook_router, dead_letter_router(EVENTS)],
+        routers=[router, conversions_router, estimates_router, webhook_router, dead_letter_router(EVENTS)],
         on_startup=startup,
         on_shutdown=shutdown,
     )
