@@ -402,6 +402,14 @@ ZH = {
     "The picture is larger than {size} MB.": "图片超过 {size} MB。",
     "The picture could not be added.": "无法添加图片。",
     "The picture could not be removed.": "无法删除图片。",
+    "Estimated delivered to {country}:": "预计送达{country}的价格：",
+    "duty, tax and {service} shipping ({days} days) included; the quote confirms it": "含关税、税费和{service}运费（{days} 天）；以报价为准",
+    "Subtotal": "小计",
+    "Estimated price delivered to {country}, duty and tax included:": "预计送达{country}的价格，含关税和税费：",
+    "{days} days": "{days} 天",
+    "shipping {amount}": "运费 {amount}",
+    "about {amount} in all": "合计约 {amount}",
+    "Cheapest": "最便宜",
 }
 
 DE = {
@@ -774,4 +782,12 @@ DE = {
     "The picture is larger than {size} MB.": "Das Bild ist größer als {size} MB.",
     "The picture could not be added.": "Das Bild konnte nicht hinzugefügt werden.",
     "The picture could not be removed.": "Das Bild konnte nicht entfernt werden.",
+    "Estimated delivered to {country}:": "Geschätzt geliefert nach {country}:",
+    "duty, tax and {service} shipping ({days} days) included; the quote confirms it": "inkl. Zoll, Steuer und {service}-Versand ({days} Tage); das Angebot bestätigt den Preis",
+    "Subtotal": "Zwischensumme",
+    "Estimated price delivered to {country}, duty and tax included:": "Geschätzter Preis geliefert nach {country}, inkl. Zoll und Steuer:",
+    "{days} days": "{days} Tage",
+    "shipping {amount}": "Versand {amount}",
+    "about {amount} in all": "insgesamt etwa {amount}",
+    "Cheapest": "Am günstigsten",
 }

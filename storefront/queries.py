@@ -63,6 +63,18 @@ def converted_prices(count: int) -> str:
     return f"query Prices($currency: String!, {variables}) {{\n{fields}\n}}"
 
 
+def landed_estimates(count: int) -> str:
+    """Estimated landed prices of up to `count` parts to one country, each part by its own
+    `node` field (the gateway still asks the orders service once for all of them)."""
+    variables = ", ".join(f"$id{i}: ID!" for i in range(count))
+    fields = "\n".join(
+        f"  p{i}: node(id: $id{i}) {{ ... on Part {{ landedEstimate(country: $country, currency: $currency) "
+        f"{{ cheapest {{ service transitDays total {{ formatted }} }} unavailable }} }} }}"
+        for i in range(count)
+    )
+    return f"query Estimates($country: String!, $currency: String!, {variables}) {{\n{fields}\n}}"
+
+
 VERIFY = """
 query Verify($scheme: String!, $number: String!) {
   verifyCertificate(scheme: $scheme, number: $number) {

@@ -81,3 +81,35 @@ def test_a_supplier_adds_a_picture_and_the_buyer_sees_it_on_the_listing_and_the_
     assert cached.headers["cache-control"] == "public, max-age=31536000, immutable"
     assert cached.headers["content-type"] == "image/webp"
     screenshot(buyer, "part-with-picture", "desktop")
+
+
+def test_a_listing_shows_an_estimated_landed_price_and_the_cart_its_subtotal_and_shipping_options(
+    browser: Browser, running_stack: RunningStack
+) -> None:
+    buyer = new_page(browser, running_stack)
+    buyer.goto("/?q=alternator")
+    eligible = buyer.locator("li.result", has=buyer.locator(".badge.ok"), has_text="in stock").first
+    estimate = eligible.locator(".estimate")
+    expect(estimate.locator(".estimate-label")).to_have_text("Estimated delivered to Germany:")
+    expect(estimate.locator(".estimate-total")).to_contain_text("€")
+    expect(estimate).to_contain_text("duty, tax and")
+    eligible.locator("h3 a").click()
+    expect(buyer.locator(".buy .estimate .estimate-label")).to_have_text("Estimated delivered to Germany:")
+    buyer.get_by_role("button", name="Add to cart").click()
+
+    # Before signing in: a subtotal, and each shipping service with its price and delivery time.
+    expect(buyer.locator("#cart-subtotal")).to_contain_text("Subtotal")
+    expect(buyer.locator("#cart-subtotal dd").first).to_contain_text("€")
+    options = buyer.locator("#shipping-options .option")
+    expect(options).to_have_count(2)
+    expect(options.first).to_contain_text("Cheapest")
+    expect(options.first).to_contain_text("days")
+    totals = [
+        float(text.replace("about", "").replace("in all", "").replace("€", "").replace(",", "").strip())
+        for text in buyer.locator("#shipping-options .option-total").all_inner_texts()
+    ]
+    assert totals == sorted(totals)
+    # The cheapest is chosen, not express by habit.
+    expect(options.first.locator("input[type=radio]")).to_be_checked()
+    expect(options.nth(1).locator("input[type=radio]")).not_to_be_checked()
+    screenshot(buyer, "cart-shipping-options", "desktop")
