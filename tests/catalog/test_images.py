@@ -7,6 +7,7 @@ import hashlib
 import io
 import time
 import zlib
+from collections.abc import Mapping
 from struct import pack
 from typing import Any
 
@@ -47,7 +48,9 @@ def png_claiming(width: int, height: int) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(row * 4)) + chunk(b"IEND", b"")
 
 
-def upload(client: TestClient, part_id: str, content: bytes, headers: dict[str, str], name: str = "photo.jpg") -> Any:
+def upload(
+    client: TestClient, part_id: str, content: bytes, headers: Mapping[str, str], name: str = "photo.jpg"
+) -> Any:
     return client.post(f"/parts/{part_id}/images", files={"file": (name, content, "image/jpeg")}, headers=headers)
 
 

@@ -8,7 +8,7 @@ import io
 import uuid
 
 from PIL import Image
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, FilePayload, Page, expect
 
 from tests.catalog.test_images import png_claiming
 from tests.e2e.conftest import RunningStack, new_page, screenshot
@@ -26,7 +26,8 @@ def _png(size: tuple[int, int]) -> bytes:
 
 
 def _choose(page: Page, name: str, content: bytes, mime: str) -> None:
-    page.set_input_files("#f-image", files=[{"name": name, "mimeType": mime, "buffer": content}])
+    upload: FilePayload = {"name": name, "mimeType": mime, "buffer": content}
+    page.set_input_files("#f-image", files=[upload])
     page.locator("#pictures").get_by_role("button", name="上传图片").click()
 
 
