@@ -1,11 +1,13 @@
 """Estimated landed prices through the public API, for anyone: each part of a page with its
-cheapest shipping, and a cart's subtotal with every shipping option, cheapest first."""
+cheapest shipping, and a cart's subtotal with every shipping option, cheapest first. And a
+service's own refusal code reaching the client as `reason` (a declined card)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from tests.gateway.test_orders_api import Gateway, gateway, gid  # noqa: F401  (fixture)
+from gateway.models import AccountRole
+from tests.gateway.test_orders_api import PLACE, Gateway, ddp_to_germany, gateway, gid  # noqa: F401  (fixture)
 from tests.orders.conftest import Stack, localstripe_url, served  # noqa: F401  (fixtures)
 from tests.orders.conftest import stack as orders_stack  # noqa: F401  (fixture)
 
@@ -60,3 +62,24 @@ def test_anyone_sees_each_parts_estimate_and_a_carts_shipping_options(
     assert ("BAD_USER_INPUT", "country") in _codes(bad_country)
     bad_line = gateway.gql(CART, {"lines": [{"partId": ids[0], "quantity": 0}], "country": "DE", "currency": "EUR"})
     assert _codes(bad_line) == [("BAD_USER_INPUT", "lines.0.quantity")]
+
+
+PLACE_AND_QUOTE = """
+mutation ($input: QuoteInput!) { createQuote(input: $input) { id } }"""
+
+
+def test_a_declined_card_is_the_callers_input_with_the_reason_a_page_can_word(
+    orders_stack: Stack,  # noqa: F811
+    gateway: Gateway,  # noqa: F811
+) -> None:
+    part = orders_stack.part(orders_stack.supplier(), on_hand=3)
+    buyer = gateway.account(AccountRole.BUYER)
+    quote = gateway.ok(PLACE_AND_QUOTE, {"input": ddp_to_germany(part["id"])}, token=buyer)["createQuote"]
+    placed = gateway.ok(PLACE, {"q": quote["id"], "k": f"checkout-{part['id']}"}, token=buyer)["placeOrder"]
+    declined = gateway.gql(
+        "mutation ($o: ID!, $pm: String!) { payOrder(orderId: $o, paymentMethodId: $pm) { id } }",
+        {"o": placed["order"]["id"], "pm": "pm_card_chargeCustomerFail"},
+        token=buyer,
+    )
+    (error,) = declined["errors"]
+    assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": "paymentMethodId", "reason": "PAYMENT_DECLINED"}
