@@ -8,6 +8,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from gateway.clients import ServiceClients
 from gateway.errors import RequestRefused, request_refused_handler
 from gateway.identity.throttle import LoginThrottle
+from gateway.images import image
 from gateway.invalidation import CacheInvalidator
 from gateway.limits import BodySizeLimit, TokenBuckets
 from gateway.operation_log import OPERATION_SECONDS, OPERATIONS
@@ -72,4 +73,5 @@ def create_app(
     app.router.routes.append(
         Route("/graphql", GatewayGraphQL(schema, graphql_ide="graphiql", multipart_uploads_enabled=True))
     )
+    app.router.routes.append(Route("/images/{name}", image, methods=["GET", "HEAD"]))
     return app

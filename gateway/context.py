@@ -39,6 +39,7 @@ class Context:
         principal: Principal | None,
         client_address: str,
         locale: str = "en",
+        base_url: str = "",
     ) -> None:
         self.settings = settings
         self.engine = engine
@@ -47,6 +48,8 @@ class Context:
         self.principal = principal
         self.client_address = client_address
         self.locale = locale
+        # Where this API is reached (scheme and host as the caller used them), for absolute URLs.
+        self.base_url = base_url.rstrip("/")
         self.loaders = Loaders(self)
         self._upstream_headers: dict[str, str] | None = None
 
@@ -161,4 +164,5 @@ async def context_getter(request: HTTPConnection) -> Context:
         principal=principal,
         client_address=address,
         locale=negotiate_locale(request.headers.get("accept-language")),
+        base_url=str(request.base_url),
     )

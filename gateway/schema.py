@@ -30,6 +30,7 @@ from gateway.identity.graphql import IdentityMutation, IdentityQuery
 from gateway.ids import decode_global_id, node_type
 from gateway.limits import QueryCostLimiter
 from gateway.operation_log import OperationLog
+from gateway.orders.estimates import EstimatesQuery
 from gateway.orders.part_returns import PartReturnsMutation
 from gateway.orders.schema import OrdersMutation, OrdersQuery
 from gateway.orders.settlements import SettlementsQuery
@@ -43,7 +44,14 @@ MAX_TOKENS = 5000
 
 @strawberry.type
 class Query(
-    CatalogQuery, CertificationQuery, OrdersQuery, SettlementsQuery, WebhooksQuery, DeadLettersQuery, IdentityQuery
+    CatalogQuery,
+    CertificationQuery,
+    OrdersQuery,
+    EstimatesQuery,
+    SettlementsQuery,
+    WebhooksQuery,
+    DeadLettersQuery,
+    IdentityQuery,
 ):
     @strawberry.field(description="Any object by its global id.")
     async def node(

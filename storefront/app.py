@@ -28,7 +28,7 @@ from services.common.logs import add_request_ids, configure_logging
 from services.common.metrics import install_metrics
 from services.common.settings import load_or_exit
 from services.common.tracing import start_tracing, trace_app
-from storefront import account, after_sale, buyer, checkout, csrf, i18n, supplier, supplier_returns
+from storefront import account, after_sale, buyer, checkout, csrf, i18n, images, supplier, supplier_returns
 from storefront.currencies import OfferedCurrencies
 from storefront.gateway import Gateway, GatewayBusy, GatewayFailed, GatewayUnavailable, TokenRejected
 from storefront.settings import StorefrontSettings
@@ -56,7 +56,9 @@ def _templates() -> Jinja2Templates:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    environment.globals.update(locales=i18n.LOCALES, locale_names=i18n.LOCALE_NAMES, countries=buyer.COUNTRIES)
+    environment.globals.update(
+        image_src=images.image_src, locales=i18n.LOCALES, locale_names=i18n.LOCALE_NAMES, countries=buyer.COUNTRIES
+    )
     return Jinja2Templates(env=environment)
 
 
@@ -94,6 +96,7 @@ def create_app(
     app.include_router(after_sale.router)
     app.include_router(supplier.router)
     app.include_router(supplier_returns.router)
+    app.include_router(images.router)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> JSONResponse:

@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse, Response
 
 from storefront import addresses, queries
 from storefront.buyer import convert_prices
+from storefront.gateway import GatewayUnavailable
 from storefront.web import BuyerPage, Page
 
 router = APIRouter()
@@ -89,6 +90,15 @@ query MyOrders($after: String) {{
   }}
 }}"""
 
+CART_ESTIMATE = """
+query CartEstimate($lines: [CartLineInput!]!, $country: String!, $currency: String!) {
+  cartEstimate(lines: $lines, destinationCountry: $country, currency: $currency) {
+    subtotal { formatted }
+    coreDeposit { amount formatted }
+    options { service transitDays total { formatted } shipping { formatted } duty { formatted } vat { formatted } }
+  }
+}"""
+
 PART_FOR_SALE = """
 query PartForSale($id: ID!, $country: String!) {
   node(id: $id) { ... on Part { id listed eligibility(country: $country) { eligible } } }
@@ -145,7 +155,25 @@ async def _cart_parts(page: Page, cart: dict[str, int]) -> tuple[list[dict[str, 
     return parts, await convert_prices(page, parts)
 
 
-def _render_cart(
+async def _cart_estimate(page: Page, parts: list[dict[str, Any]]) -> tuple[dict[str, Any] | None, str | None]:
+    """The cart's subtotal and its shipping options (cheapest first) before any sign-in, or
+    None and why not; without the orders service, None and no reason (the quote form still works)."""
+    if not parts:
+        return None, None
+    lines = [{"partId": p["id"], "quantity": p["quantity"]} for p in parts]
+    variables = {"lines": lines, "country": page.country, "currency": page.currency}
+    try:
+        result = await page.query(CART_ESTIMATE, variables, auth=False)
+    except GatewayUnavailable:
+        return None, None
+    estimate = (result.data or {}).get("cartEstimate")
+    if estimate is None:
+        error = result.error()
+        return None, error.message if error else None
+    return estimate, None
+
+
+async def _render_cart(
     page: Page,
     cart: tuple[list[dict[str, Any]], bool],
     errors: dict[str, str],
@@ -158,11 +186,14 @@ def _render_cart(
     address_errors: dict[str, str] | None = None,
 ) -> Response:
     parts, converted = cart
+    estimate, no_estimate = await _cart_estimate(page, parts)
     return page.render(
         "cart.html",
         status_code=status_code,
         parts=parts,
         converted=converted,
+        estimate=estimate,
+        no_estimate=no_estimate,
         errors=errors,
         errors_title=title,
         incoterms=INCOTERMS,
@@ -186,7 +217,7 @@ async def _book_if_signed_in(page: Page) -> list[dict[str, Any]] | None:
 
 @router.get("/cart", name="cart")
 async def cart(page: BuyerPage) -> Response:
-    return _render_cart(
+    return await _render_cart(
         page,
         await _cart_parts(page, read_cart(page)),
         {},
@@ -206,7 +237,7 @@ async def cart_add(page: BuyerPage, request: Request) -> Response:
         # The page hides the button for such parts; this refuses the same part posted by hand.
         refusal = await _not_for_sale(page, part_id)
         if refusal is not None:
-            return _render_cart(
+            return await _render_cart(
                 page,
                 await _cart_parts(page, cart),
                 {"": refusal},
@@ -286,7 +317,7 @@ async def cart_quote(page: BuyerPage, request: Request) -> Response:
         return page.redirect("/cart")
     address, address_errors = await addresses.ship_to(page, form)
     if address is None:
-        return _render_cart(
+        return await _render_cart(
             page,
             await _cart_parts(page, cart),
             {"": page._("Check the shipping address.")},
@@ -303,7 +334,7 @@ async def cart_quote(page: BuyerPage, request: Request) -> Response:
     if created is None:
         error = result.error()
         message = error.message if error else page._("The quote could not be made.")
-        return _render_cart(
+        return await _render_cart(
             page,
             await _cart_parts(page, cart),
             {"": message},

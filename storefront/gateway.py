@@ -44,7 +44,8 @@ class ApiError:
     code: str
     field: str | None = None
     path: tuple[str | int, ...] = ()
-    # Why the field was refused, where the API says (REQUIRED, INVALID ...): the page words it.
+    # Why the field was refused, where the API says (REQUIRED, INVALID, NOT_AN_IMAGE ...): the
+    # page words it.
     reason: str | None = None
 
     def form_field(self, names: Collection[str]) -> str | None:
@@ -105,6 +106,18 @@ class Gateway:
 
     async def aclose(self) -> None:
         await self.client.aclose()
+
+    async def image(self, name: str) -> httpx.Response | None:
+        """A part picture from the gateway, None when there is no such picture."""
+        try:
+            response = await self.client.get(f"/images/{name}")
+        except httpx.HTTPError as exc:
+            raise GatewayUnavailable(type(exc).__name__) from None
+        if response.status_code == 404:
+            return None
+        if response.status_code != 200:
+            raise GatewayUnavailable(f"gateway answered {response.status_code} for an image")
+        return response
 
     async def execute(
         self,

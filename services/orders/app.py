@@ -12,6 +12,7 @@ from services.common.settings import load_or_exit
 from services.orders.api import router
 from services.orders.conversions import router as conversions_router
 from services.orders.deps import OrdersDeps
+from services.orders.estimates import router as estimates_router
 from services.orders.metrics import business_metrics
 from services.orders.models import EVENTS
 from services.orders.part_returns_api import router as part_returns_router
@@ -75,7 +76,14 @@ def create_app(settings: OrdersSettings | None = None) -> FastAPI:
         settings,
         title="Tongnan orders service",
         description=DESCRIPTION,
-        routers=[router, part_returns_router, conversions_router, webhook_router, dead_letter_router(EVENTS)],
+        routers=[
+            router,
+            part_returns_router,
+            conversions_router,
+            estimates_router,
+            webhook_router,
+            dead_letter_router(EVENTS),
+        ],
         events=EVENTS,
         business_metrics=business_metrics,
         on_startup=startup,
