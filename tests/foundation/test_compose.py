@@ -274,14 +274,17 @@ def test_localstripe_posts_payments_to_the_orders_service_by_name_and_is_publish
     )
 
 
-def test_certificate_documents_are_kept_on_a_named_volume(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_certificate_documents_and_part_pictures_are_kept_on_named_volumes(monkeypatch: pytest.MonkeyPatch) -> None:
     config = merged([ROOT / "docker-compose.yml"], {})
     [certification] = start_settings(config, monkeypatch, "certification")
     assert isinstance(certification, CertificationSettings)
     # The image's working directory is /app (Dockerfile), where the var directory is relative to.
     mount = f"documents:/app/{certification.documents_path.as_posix()}"
     assert mount in config["services"]["certification"]["volumes"]
-    assert "documents" in config["volumes"]
+    [catalog] = start_settings(config, monkeypatch, "catalog")
+    assert isinstance(catalog, CatalogSettings) and catalog.image_dir is not None
+    assert f"images:/app/{catalog.image_dir.as_posix()}" in config["services"]["catalog"]["volumes"]
+    assert {"documents", "images"} <= set(config["volumes"])
 
 
 def test_outside_compose_the_webhook_url_is_this_process_with_any_address_read_as_loopback(

@@ -71,6 +71,21 @@ def test_every_process_runs_code_that_exists_with_probes_on_its_health_routes() 
     assert job["spec"]["template"]["spec"]["containers"][0]["command"] == ["tongnan", "migrate"]
 
 
+def test_documents_and_pictures_are_on_shared_volumes_where_the_services_keep_them() -> None:
+    deployments = of_kind("Deployment")
+    claims = of_kind("PersistentVolumeClaim")
+    var = of_kind("ConfigMap")["tongnan-config"]["data"]["TONGNAN_VAR_DIR"]
+    for service, claim, folder in (
+        ("certification", "documents", "certification-documents"),
+        ("catalog", "images", "catalog-images"),
+    ):
+        pod = deployments[service]["spec"]["template"]["spec"]
+        [mount] = pod["containers"][0]["volumeMounts"]
+        [volume] = pod["volumes"]
+        assert mount["mountPath"] == f"{var}/{folder}" and volume["persistentVolumeClaim"]["claimName"] == claim
+        assert claims[claim]["spec"]["accessModes"] == ["ReadWriteMany"]
+
+
 def test_the_gateway_scales_on_cpu() -> None:
     hpa = of_kind("HorizontalPodAutoscaler")["gateway"]["spec"]
     assert hpa["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": "gateway"}
