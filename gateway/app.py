@@ -10,12 +10,13 @@ from gateway.errors import RequestRefused, request_refused_handler
 from gateway.identity.throttle import LoginThrottle
 from gateway.images import image
 from gateway.invalidation import CacheInvalidator
-from gateway.limits import BodySizeLimit, TokenBuckets
+from gateway.limits import BodySizeLimit
 from gateway.operation_log import OPERATION_SECONDS, OPERATIONS
 from gateway.schema import schema
 from gateway.settings import GatewaySettings
 from gateway.view import GatewayGraphQL
 from services.common.app import build_service_app
+from services.common.ratelimit import AsyncRateLimit
 from services.common.settings import load_or_exit
 
 
@@ -56,11 +57,17 @@ def create_app(
         per_address=settings.login_failures_per_address,
         window_seconds=settings.login_failure_window_seconds,
     )
-    app.state.account_buckets = TokenBuckets(
-        per_minute=settings.rate_per_minute_per_account, burst=settings.rate_burst_per_account
+    app.state.account_limit = AsyncRateLimit(
+        settings,
+        namespace="gateway-account",
+        per_minute=settings.rate_per_minute_per_account,
+        burst=settings.rate_burst_per_account,
     )
-    app.state.address_buckets = TokenBuckets(
-        per_minute=settings.rate_per_minute_per_address, burst=settings.rate_burst_per_address
+    app.state.address_limit = AsyncRateLimit(
+        settings,
+        namespace="gateway-address",
+        per_minute=settings.rate_per_minute_per_address,
+        burst=settings.rate_burst_per_address,
     )
     app.add_exception_handler(RequestRefused, request_refused_handler)
     # The client address (rate limits, login throttling) is the peer's, or from a trusted proxy the

@@ -148,11 +148,11 @@ async def context_getter(request: HTTPConnection) -> Context:
             raise RequestRefused(401, "UNAUTHENTICATED", exc.detail, {"WWW-Authenticate": "Bearer"}) from None
     address = client_address(request)
     # A known caller is limited per account (all its keys and tokens together), everyone per address.
-    buckets = [(app.state.address_buckets, f"addr:{address}")]
+    limits = [(app.state.address_limit, address)]
     if principal is not None:
-        buckets.append((app.state.account_buckets, f"acct:{principal.account_id}"))
-    for bucket, key in buckets:
-        wait = bucket.take(key)
+        limits.append((app.state.account_limit, str(principal.account_id)))
+    for limit, key in limits:
+        wait = await limit.take(key)
         if wait > 0:
             raise RequestRefused(429, "RATE_LIMITED", "too many requests; slow down", retry_after_header(wait))
     request_deadline.set(asyncio.get_running_loop().time() + settings.request_deadline_seconds)

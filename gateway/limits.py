@@ -9,11 +9,8 @@ upstream call is made, with BAD_USER_INPUT naming the field where there is one.
 from __future__ import annotations
 
 import json
-import math
-import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from threading import Lock
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import orjson
@@ -46,6 +43,8 @@ from graphql.pyutils import Undefined
 from graphql.type import GraphQLSchema
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.extensions import SchemaExtension
+
+from services.common.ratelimit import retry_after
 
 DEFAULT_PAGE = 20
 # Bad variable values reported in one answer before the rest are left unchecked.
@@ -115,36 +114,6 @@ class BodySizeLimit:
 
 class _BodyTooLarge(Exception):
     pass
-
-
-class TokenBuckets:
-    """One token bucket per key (an API key, an account or a client address), in this process."""
-
-    def __init__(
-        self, *, per_minute: float, burst: int, max_keys: int = 100_000, clock: Callable[[], float] = time.monotonic
-    ) -> None:
-        self.rate = per_minute / 60.0
-        self.burst = burst
-        self.clock = clock
-        self.max_keys = max_keys
-        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
-        self._lock = Lock()
-
-    def take(self, key: str) -> float:
-        """Spend one token; 0.0 when allowed, else the seconds until one is available."""
-        now = self.clock()
-        with self._lock:
-            tokens, last = self._buckets.pop(key, (float(self.burst), now))
-            tokens = min(float(self.burst), tokens + (now - last) * self.rate)
-            wait = 0.0
-            if tokens >= 1.0:
-                tokens -= 1.0
-            else:
-                wait = (1.0 - tokens) / self.rate
-            self._buckets[key] = (tokens, now)
-            if len(self._buckets) > self.max_keys:  # forget the longest-idle callers
-                self._buckets.popitem(last=False)
-            return wait
 
 
 def query_cost(
@@ -383,4 +352,4 @@ class QueryCostLimiter(SchemaExtension):
 
 
 def retry_after_header(seconds: float) -> dict[str, str]:
-    return {"Retry-After": str(max(1, math.ceil(seconds)))}
+    return {"Retry-After": str(retry_after(seconds))}

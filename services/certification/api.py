@@ -14,7 +14,6 @@ from services.certification import retention
 from services.certification import service as certificate_service
 from services.certification import verification as verification_service
 from services.certification.documents import DocumentStore
-from services.certification.ratelimit import TokenBucket
 from services.certification.schemas import (
     MAX_PARTS_PER_CALL,
     ApplicableRequest,
@@ -44,9 +43,10 @@ from services.certification.settings import CertificationSettings
 from services.common.app import SessionDep
 from services.common.clock import utcnow
 from services.common.compliance import registry
-from services.common.errors import BadInput
+from services.common.errors import BadInput, RateLimited
 from services.common.internal_auth import Actor, ActorDep
 from services.common.pagination import page_size
+from services.common.ratelimit import RateLimit, retry_after
 
 router = APIRouter(tags=["certification"])
 
@@ -88,8 +88,10 @@ def client_address(request: Request) -> str:
 
 
 def rate_limit_verification(request: Request, _actor: Actor) -> None:
-    bucket: TokenBucket = request.app.state.verify_bucket
-    bucket.take(client_address(request))
+    limit: RateLimit = request.app.state.verify_limit
+    wait = limit.take(client_address(request))
+    if wait > 0:
+        raise RateLimited("too many requests; slow down", retry_after_seconds=retry_after(wait))
 
 
 def to_read(v: CertificateView) -> CertificateRead:

@@ -6,11 +6,11 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from services.certification.api import router
 from services.certification.documents import DocumentStore
 from services.certification.models import EVENTS
-from services.certification.ratelimit import TokenBucket
 from services.certification.settings import CertificationSettings
 from services.common.app import build_service_app
 from services.common.errors import problem
 from services.common.events.dead_letter_api import dead_letter_router
+from services.common.ratelimit import RateLimit
 from services.common.settings import load_or_exit
 
 # Multipart framing around the file itself.
@@ -56,6 +56,11 @@ def create_app(settings: CertificationSettings | None = None) -> FastAPI:
         max_bytes=settings.max_document_bytes,
         max_inflated_bytes=settings.max_document_inflated_bytes,
     )
-    app.state.verify_bucket = TokenBucket(rate_per_minute=settings.verify_rate_per_minute, burst=settings.verify_burst)
+    app.state.verify_limit = RateLimit(
+        settings,
+        namespace="certification-verify",
+        per_minute=settings.verify_rate_per_minute,
+        burst=settings.verify_burst,
+    )
     app.add_middleware(UploadSizeLimit, max_bytes=settings.max_document_bytes)
     return app

@@ -194,6 +194,11 @@ class StackSettings(BaseSettings):
     # The NATS server with JetStream that carries events between services; `tongnan up`
     # starts its own on TONGNAN_NATS_PORT unless this names one.
     nats_url: str = Field(DEFAULT_NATS_URL, validation_alias=_shared("nats_url"))
+    # Where rate limits are counted when several processes must share them (redis://host:6379/0);
+    # unset, each process counts its own.
+    redis_url: str | None = Field(None, validation_alias=_shared("redis_url"))
+    # What our keys start with in that Redis, so environments (or test runs) can share one.
+    redis_key_prefix: str = Field("tongnan", validation_alias=_shared("redis_key_prefix"))
 
     @model_validator(mode="after")
     def _production_internal_secret(self) -> StackSettings:

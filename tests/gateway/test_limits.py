@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from graphql import parse
 
 from gateway.app import create_app
-from gateway.limits import TokenBuckets, query_cost
+from gateway.limits import query_cost
 from gateway.settings import GatewaySettings
 from tests.databases import Databases
 from tests.gateway.conftest import GraphQL, Stack
@@ -90,16 +90,6 @@ def test_rate_limit_per_address_answers_429_with_retry_after(strict_client: Test
     assert refused.status_code == 429
     assert refused.json()["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
     assert int(refused.headers["Retry-After"]) >= 1
-
-
-def test_token_bucket_refills_over_time() -> None:
-    now = [0.0]
-    buckets = TokenBuckets(per_minute=60, burst=2, clock=lambda: now[0])
-    assert buckets.take("k") == 0 and buckets.take("k") == 0
-    assert buckets.take("k") == pytest.approx(1.0)
-    assert buckets.take("other") == 0
-    now[0] += 1.0
-    assert buckets.take("k") == 0
 
 
 ALIASED_PAGES = (

@@ -1,0 +1,100 @@
+"""Rate limits as a caller meets them: a burst, then a wait that the window names; kept in the
+process by default, and shared through Redis by every process that names the same Redis."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from services.common.ratelimit import AsyncRateLimit, RateLimit
+from services.common.settings import StackSettings
+from services.stack import free_port, uvicorn_command, wait_for_port
+from tests.databases import Databases
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+def redis_reachable() -> bool:
+    """CI has Redis, as production with several replicas does: there it may not be skipped."""
+    if os.environ.get("CI") == "true":
+        return True
+    try:
+        import redis
+
+        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=0.5).ping())
+    except Exception:
+        return False
+
+
+def settings(**values: str) -> StackSettings:
+    return StackSettings.model_validate(values)
+
+
+def test_a_burst_then_a_wait_the_window_names_and_each_caller_has_its_own() -> None:
+    limit = RateLimit(settings(), namespace=f"t-{uuid.uuid4().hex}", per_minute=120, burst=2)  # 2 per second
+    assert limit.take("a") == 0.0 and limit.take("a") == 0.0
+    wait = limit.take("a")
+    assert 0 < wait <= 1.0
+    assert limit.take("b") == 0.0
+    time.sleep(wait + 0.05)
+    assert limit.take("a") == 0.0
+
+
+@pytest.mark.skipif(not redis_reachable(), reason="needs Redis at 127.0.0.1:6379 (CI has it)")
+async def test_two_limiters_on_one_redis_count_one_window() -> None:
+    shared = settings(redis_url=REDIS_URL, redis_key_prefix=f"test-{uuid.uuid4().hex}")
+    first, second = (AsyncRateLimit(shared, namespace="gateway-address", per_minute=60, burst=10) for _ in range(2))
+    allowed = [await (first if i % 2 else second).take("10.0.0.7") == 0.0 for i in range(40)]
+    assert sum(allowed) == 10
+
+
+@pytest.fixture
+def two_gateways(databases: Databases, tmp_path: Path) -> Iterator[list[str]]:
+    """Two gateway processes on one Redis, as two replicas behind a load balancer."""
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "TONGNAN_ENVIRONMENT": "development",
+        "TONGNAN_VAR_DIR": str(tmp_path),
+        "TONGNAN_GATEWAY_DATABASE_URL": databases.migrated("gateway"),
+        "TONGNAN_REDIS_URL": REDIS_URL,
+        "TONGNAN_REDIS_KEY_PREFIX": f"test-{uuid.uuid4().hex}",
+        # 50 requests in any 25 seconds per address.
+        "TONGNAN_GATEWAY_RATE_PER_MINUTE_PER_ADDRESS": "120",
+        "TONGNAN_GATEWAY_RATE_BURST_PER_ADDRESS": "50",
+    }
+    ports = [free_port(), free_port()]
+    processes = [
+        subprocess.Popen(
+            uvicorn_command("gateway.app:create_app", "127.0.0.1", port, quiet=True),
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for port in ports
+    ]
+    try:
+        for port in ports:
+            wait_for_port(port, timeout=60)
+        yield [f"http://127.0.0.1:{port}" for port in ports]
+    finally:
+        for process in processes:
+            process.terminate()
+            process.wait(timeout=20)
+
+
+@pytest.mark.skipif(not redis_reachable(), reason="needs Redis at 127.0.0.1:6379 (CI has it)")
+def test_two_gateway_processes_on_one_redis_grant_one_address_the_limit_of_one(two_gateways: list[str]) -> None:
+    statuses = []
+    with httpx.Client(timeout=10) as client:
+        for i in range(200):
+            response = client.post(f"{two_gateways[i % 2]}/graphql", json={"query": "{ __typename }"})
+            statuses.append(response.status_code)
+    assert statuses.count(200) == 50, statuses
+    assert set(statuses) == {200, 429}
