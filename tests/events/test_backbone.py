@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Iterator, Sequence
 
 import pytest
+from asgi_correlation_id import correlation_id
 from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, func, insert, select
 from sqlmodel import Session
 
@@ -129,3 +130,37 @@ def test_a_failing_event_in_a_batch_is_buried_alone_and_the_others_are_applied_o
     # The batch that held event 7 was rolled back whole; each other event was applied once.
     assert numbers == [n for n in range(20) if n != 7]
     assert [envelope["data"]["n"] for envelope in buried] == [7]
+
+
+def test_a_consumer_handles_an_event_under_the_request_id_that_caused_it(engine: Engine, nats_url: str) -> None:
+    """The id of the request that wrote the event travels on the message: the consumer's log
+    lines and calls name that request."""
+    seen: list[str | None] = []
+
+    async def handler(event: Event) -> None:
+        seen.append(correlation_id.get())
+
+    async def scenario() -> None:
+        nc = await connect(nats_url, "test")
+        js = nc.jetstream()
+        await ensure_streams(js)
+        token = correlation_id.set("req-from-the-storefront")
+        try:
+            record(engine, 1)
+        finally:
+            correlation_id.reset(token)
+        assert await OutboxRelay(engine, EVENTS, js).run_once() == 1
+        name = f"test-request-id-{uuid.uuid4().hex[:8]}"
+        runner = ConsumerRunner(Subscription(name, ["stock.changed"], handler), engine, EVENTS, js)
+        task = asyncio.create_task(runner.run_forever())
+        for _ in range(100):
+            if seen:
+                break
+            await asyncio.sleep(0.05)
+        runner.stop()
+        await task
+        await nc.close()
+
+    asyncio.run(scenario())
+    assert seen == ["req-from-the-storefront"]
+    assert correlation_id.get() is None

@@ -31,6 +31,7 @@ from datetime import datetime
 from typing import Any, cast
 
 import anyio
+from asgi_correlation_id import correlation_id
 from nats.aio.msg import Msg
 from nats.errors import TimeoutError as NatsTimeout
 from nats.js import JetStreamContext
@@ -56,6 +57,8 @@ class Event:
     aggregate_id: str
     occurred_at: datetime
     data: dict[str, Any]
+    # The request that caused it, when there was one (see tables.request_context).
+    request_id: str | None = None
 
     @classmethod
     def from_envelope(cls, envelope: dict[str, Any]) -> Event:
@@ -67,6 +70,7 @@ class Event:
             aggregate_id=envelope["aggregate_id"],
             occurred_at=datetime.fromisoformat(envelope["occurred_at"]),
             data=envelope["data"],
+            request_id=(envelope.get("context") or {}).get("request_id"),
         )
 
 
@@ -178,6 +182,14 @@ class ConsumerRunner:
         envelope = json.loads(message.data)
         event = Event.from_envelope(envelope)
         replayed = message.subject.startswith(replay_subject(""))
+        # The handler's log lines, and the calls it makes, carry the request the event came from.
+        token = correlation_id.set(event.request_id)
+        try:
+            await self._process(message, envelope, event, replayed)
+        finally:
+            correlation_id.reset(token)
+
+    async def _process(self, message: Msg, envelope: dict[str, Any], event: Event, replayed: bool) -> None:
         try:
             if await anyio.to_thread.run_sync(self._already_applied, event.id):
                 self.skipped += 1

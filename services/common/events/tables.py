@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from asgi_correlation_id import correlation_id
+from opentelemetry import propagate
 from sqlalchemy import JSON, Column, Index, Integer, MetaData, String, Table, Text, insert
 from sqlalchemy.orm import Session
 
@@ -28,6 +30,20 @@ class PendingEvent:
     aggregate_id: str | uuid.UUID
     data: dict[str, Any]
     occurred_at: datetime | None = None
+
+
+def request_context() -> dict[str, str]:
+    """The request an event comes from (its id, and its trace when tracing is on), carried on
+    the message so that the consumers' log lines and calls name the same request."""
+    context = {}
+    request_id = correlation_id.get()
+    if request_id:
+        context["request_id"] = request_id
+    carrier: dict[str, str] = {}
+    propagate.inject(carrier)
+    if "traceparent" in carrier:
+        context["traceparent"] = carrier["traceparent"]
+    return context
 
 
 @dataclass(frozen=True)
@@ -74,6 +90,9 @@ class EventTables:
             "occurred_at": when.isoformat(),
             "data": event.data,
         }
+        context = request_context()
+        if context:
+            envelope["context"] = context
         return {"message_id": event_id, "subject": subject_for(event.type), "envelope": envelope, "created_at": when}
 
     def record_replay(self, session: Session, subject: str, envelope: dict[str, Any], message_id: str) -> None:
