@@ -155,8 +155,17 @@ def plan(
                 url_path="/graphql" if name == "gateway" else "/docs",
             )
         )
+    worker_port = int(os.environ.get("TONGNAN_WORKER_METRICS_PORT", "9108"))
     components.append(
-        Component("worker", 0, "", [sys.executable, "-m", "services.cli", "worker"], ready_path=None, url_path="")
+        Component(
+            "worker",
+            worker_port,
+            "TONGNAN_WORKER_METRICS_PORT",
+            [sys.executable, "-m", "services.cli", "worker"],
+            # Ready once its /metrics listens: its relays and consumers have started by then.
+            ready_path=None,
+            url_path="/metrics",
+        )
     )
     if storefront is not None:
         components.append(
@@ -341,6 +350,7 @@ PORT_VARIABLES = (
     "TONGNAN_LOCALSTRIPE_PORT",
     "TONGNAN_STOREFRONT_PORT",
     "TONGNAN_NATS_PORT",
+    "TONGNAN_WORKER_METRICS_PORT",
 )
 
 

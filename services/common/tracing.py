@@ -9,18 +9,17 @@ instrumented otherwise, so an untraced process pays nothing for it.
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
-from fastapi import FastAPI
 from opentelemetry import trace
-from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
-from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
-from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
-from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor, SpanExporter
-from sqlalchemy import Engine
+
+# The SDK and the instrumentations are imported only when tracing is on: together they take
+# most of a second to import, which every untraced start (and restart) would pay.
+if TYPE_CHECKING:
+    import httpx
+    from fastapi import FastAPI
+    from opentelemetry.sdk.trace.export import SpanExporter
+    from sqlalchemy import Engine
 
 ENDPOINT_VARIABLES = ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT")
 # Probes and scrapes are not work anyone follows.
@@ -37,6 +36,10 @@ def start_tracing(process: str, exporter: SpanExporter | None = None) -> bool:
         return True
     if exporter is None and not any(os.environ.get(v) for v in ENDPOINT_VARIABLES):
         return False
+    from opentelemetry.sdk.resources import Resource
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor
+
     provider = TracerProvider(resource=Resource.create({"service.name": f"tongnan-{process}"}))
     if exporter is None:
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
@@ -58,6 +61,9 @@ def stop_tracing() -> None:
 def trace_app(app: FastAPI, engine: Engine | None = None) -> None:
     if not _enabled:
         return
+    from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+    from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
+
     FastAPIInstrumentor.instrument_app(app, excluded_urls=UNTRACED_URLS)
     if engine is not None:
         # Its declared range stops below SQLAlchemy 2.1, whose engine events it uses unchanged.
@@ -67,6 +73,8 @@ def trace_app(app: FastAPI, engine: Engine | None = None) -> None:
 def trace_client(client: httpx.Client | httpx.AsyncClient) -> None:
     """Spans for a client's calls, with `traceparent` on each: the callee's spans join the trace."""
     if _enabled:
+        from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+
         HTTPXClientInstrumentor.instrument_client(client)
 
 

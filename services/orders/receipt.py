@@ -16,7 +16,6 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from fpdf import FPDF
 from sqlmodel import Session, col, select
 
 from services.common.errors import Forbidden
@@ -76,6 +75,8 @@ def _draw(
 ) -> bytes:
     c = order.currency
     vat_charged = order.duty_collected
+    from fpdf import FPDF  # imported when first used: a second of every start otherwise
+
     pdf = FPDF(format="A4")
     pdf.set_title(f"Receipt {order_reference(order)}")
     pdf.set_author(SELLER[0])

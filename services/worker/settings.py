@@ -20,6 +20,9 @@ class WorkerSettings(StackSettings):
     relays: bool = True
     consumers: bool = True
     jobs: bool = True
+    # Where the worker serves /metrics (it has no other HTTP); 0: nowhere.
+    metrics_port: int = Field(default=0, ge=0, le=65535)
+    metrics_host: str = "127.0.0.1"
 
     reconcile_every_seconds: float = Field(default=300.0, gt=0)
     fx_import_every_seconds: float = Field(default=3600.0, gt=0)

@@ -101,9 +101,11 @@ def test_the_worker_runs_with_the_services_environment_and_waits_for_nats(compos
     worker = services["worker"]
     assert worker["command"] == ["tongnan", "worker"]
     assert "ports" not in worker
-    # The same environment as each service it serves: databases, Stripe, the internal secret, NATS.
+    # The environment of each service it serves (databases, Stripe, the internal secret, NATS),
+    # and where it serves /metrics.
     for name in ("catalog", "certification", "orders"):
-        assert worker["environment"] == services[name]["environment"], name
+        assert services[name]["environment"].items() <= worker["environment"].items(), name
+    assert worker["environment"]["TONGNAN_WORKER_METRICS_PORT"] == "9108"
     assert {dep: spec["condition"] for dep, spec in worker["depends_on"].items()} == {
         "migrate": "service_completed_successfully",
         "nats": "service_healthy",

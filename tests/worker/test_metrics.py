@@ -1,0 +1,46 @@
+"""The worker's /metrics as Prometheus scrapes it: what its relays published and its outboxes'
+lag, on its own port."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import httpx
+from prometheus_client.parser import text_string_to_metric_families
+from sqlmodel import Session
+
+from services.catalog.models import EVENTS
+from services.stack import free_port
+from services.worker.metrics import serve_metrics
+from tests.databases import Databases
+from tests.events.running import RunningWorker
+from tests.worker.helpers import worker_context
+
+
+def sample(text: str, name: str, **labels: str) -> float | None:
+    for family in text_string_to_metric_families(text):
+        for s in family.samples:
+            if s.name == name and all(s.labels.get(k) == v for k, v in labels.items()):
+                return float(s.value)
+    return None
+
+
+def test_the_worker_serves_what_its_relays_published_and_each_outboxs_lag(databases: Databases, nats_url: str) -> None:
+    context = worker_context(databases, nats_url)
+    with RunningWorker(context, consumers=[]) as running:
+        port = free_port()
+        serve_metrics(running.worker, port, "127.0.0.1")
+        with Session(context.engine("catalog")) as session:
+            EVENTS.record(session, "stock.changed", aggregate_id=uuid.uuid4(), data={"n": 1})
+            session.commit()
+        deadline = time.monotonic() + 15
+        text = ""
+        while time.monotonic() < deadline:
+            text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+            if (sample(text, "tongnan_events_published_total", service="catalog") or 0) >= 1:
+                break
+            time.sleep(0.2)
+        assert (sample(text, "tongnan_events_published_total", service="catalog") or 0) >= 1, text
+        assert sample(text, "tongnan_outbox_lag_seconds", service="worker-catalog") is not None
+        assert sample(text, "tongnan_db_pool_connections", service="worker-orders", state="size") is not None
