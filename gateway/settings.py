@@ -8,8 +8,8 @@ from pydantic_settings import SettingsConfigDict
 
 from services.common.mail import DEFAULT_SMTP_PORT, SmtpServer
 from services.common.settings import (
-    ConfigurationError,
     DEVELOPMENT_JWT_SECRET,
+    ConfigurationError,
     ProxyNetworks,
     ServiceSettings,
     check_production,
