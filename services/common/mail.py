@@ -99,7 +99,7 @@ def caught(maildir: Path) -> list[CaughtMail]:
     box = mailbox.Maildir(maildir, factory=None, create=False)
     parser = BytesParser(policy=policy.default)
     out = []
-    for key in box.keys():
+    for key in box.keys():  # noqa: SIM118 (iterating a Mailbox yields messages, not keys)
         with box.get_file(key) as handle:
             message = parser.parse(handle)
         assert isinstance(message, EmailMessage)
