@@ -6,8 +6,8 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Iterable
-from email.message import EmailMessage
 from datetime import datetime
+from email.message import EmailMessage
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
