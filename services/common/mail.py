@@ -100,8 +100,7 @@ def caught(maildir: Path) -> list[CaughtMail]:
     parser = BytesParser(policy=policy.default)
     out = []
     for key in box.keys():  # noqa: SIM118 (iterating a Mailbox yields messages, not keys)
-        with box.get_file(key) as handle:
-            message = parser.parse(handle)
+        message = parser.parsebytes(box.get_bytes(key))
         assert isinstance(message, EmailMessage)
         date = message.get("Date")
         out.append(

@@ -57,8 +57,9 @@ def buyer(databases: Databases, locale: str) -> Account:
 
 
 def order_event(account: Account, event_type: str = "order.paid", **extra: Any) -> Event:
-    order = {
-        "id": str(uuid.uuid4()),
+    order_id = str(uuid.uuid4())
+    order: dict[str, Any] = {
+        "id": order_id,
         "number": "TN-2026-000123",
         "status": "PAID",
         "total": {"amount": 123450, "currency": "EUR"},
@@ -77,7 +78,7 @@ def order_event(account: Account, event_type: str = "order.paid", **extra: Any) 
         type=event_type,
         version=1,
         source="orders",
-        aggregate_id=order["id"],
+        aggregate_id=order_id,
         occurred_at=datetime.now(UTC),
         data={"order": order, "buyer_id": str(account.id), "supplier_ids": [], **extra},
     )
