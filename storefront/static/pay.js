@@ -63,7 +63,7 @@
         }
       })
       .then(function () {
-        window.location.assign("/orders/" + orderId);
+        window.location.assign("/orders/" + encodeURIComponent(form.dataset.orderNumber || orderId));
       })
       .catch(function (error) { fail(error && error.message); });
   });
