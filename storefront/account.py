@@ -87,8 +87,9 @@ async def forgot(page: BuyerPage, request: Request) -> Response:
 
 def _reset_page(page: BuyerPage, token: str, errors: dict[str, str], status_code: int = 200) -> Response:
     response = page.render("account/reset.html", status_code=status_code, token=token, errors=errors)
-    # The token is in this page's address: no other site may be told it.
-    response.headers["Referrer-Policy"] = "no-referrer"
+    # The token is in this page's address: no other site may be told it (same-origin, not
+    # no-referrer, under which the browser sends `Origin: null` and the form would be refused).
+    response.headers["Referrer-Policy"] = "same-origin"
     return response
 
 
