@@ -141,3 +141,28 @@ def test_mail_is_in_the_buyers_language(gateway_db: Databases, catcher: MailCatc
     assert mail.subject == "订单 TN-2026-000123 的退款"
     assert "€50.00" in mail.text()
     assert mail.message["Content-Language"] == "zh-Hans"
+
+
+def test_retention_forgets_old_mail_claims_and_expired_reset_links(gateway_db: Databases) -> None:
+    from datetime import timedelta
+
+    from gateway.models import PasswordReset
+    from services.common.clock import utcnow
+    from services.worker import retention
+
+    account = buyer(gateway_db, "en")
+    now = utcnow()
+    engine = gateway_db.engine("gateway")
+    with Session(engine) as session:
+        session.add(
+            SentMail(event_id="old", kind="order.paid", recipient=account.email, claimed_at=now - timedelta(days=20))
+        )
+        session.add(SentMail(event_id="new", kind="order.paid", recipient=account.email, claimed_at=now))
+        session.add(PasswordReset(account_id=account.id, token_hash="a" * 64, expires_at=now - timedelta(days=8)))
+        session.add(PasswordReset(account_id=account.id, token_hash="b" * 64, expires_at=now + timedelta(minutes=5)))
+        session.commit()
+    assert retention.sent_mails(engine, now - timedelta(days=14)) == 1
+    assert retention.expired_password_resets(engine, now - timedelta(days=7)) == 1
+    with Session(engine) as session:
+        assert [m.event_id for m in session.exec(select(SentMail))] == ["new"]
+        assert [r.token_hash[0] for r in session.exec(select(PasswordReset))] == ["b"]
