@@ -47,7 +47,7 @@ def test_production_refuses_to_start_without_an_smtp_server(monkeypatch: pytest.
     from tests.foundation.production import PRODUCTION, set_environment
 
     set_environment(monkeypatch, {k: v for k, v in PRODUCTION.items() if k != "TONGNAN_SMTP_URL"})
-    with pytest.raises(ConfigurationError, match="^TONGNAN_SMTP_URL must be set in production"):
+    with pytest.raises(ConfigurationError, match=r"^TONGNAN_SMTP_URL must be set in production"):
         load(GatewaySettings)
     set_environment(monkeypatch, PRODUCTION)
     assert load(GatewaySettings).smtp.security == "starttls"
