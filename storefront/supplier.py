@@ -669,7 +669,7 @@ query SupplierOrders($after: String, $locale: String) {
   myOrders(first: 20, after: $after) {
     edges {
       node {
-        id status createdAt destinationCountry incoterm
+        id number status createdAt destinationCountry incoterm
         lines {
           id quantity status
           part { id sku title(locale: $locale) }
