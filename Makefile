@@ -1,6 +1,9 @@
 # Two commands on a fresh machine: `make up` runs the stack, `make test` runs every check.
 PYTHON ?= python3
-UV := $(PYTHON) -m uv
+# uv lives in a virtual environment of its own under var/, so the system's Python (which
+# Debian and Ubuntu mark as externally managed, PEP 668) is only used to create it.
+BOOTSTRAP := var/bootstrap
+UV := $(BOOTSTRAP)/bin/uv
 RUN := $(UV) run --frozen
 PYTEST := $(RUN) pytest
 
@@ -9,9 +12,12 @@ PYTEST := $(RUN) pytest
 CONTRACT := ../shared/contract/check.py
 CONTRACT_STRICT ?= 1
 
-install:
-	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check "uv>=0.9"
-	@$(UV) sync --frozen --quiet
+$(UV):
+	@$(PYTHON) -m venv $(BOOTSTRAP)
+	@$(BOOTSTRAP)/bin/pip install --quiet --disable-pip-version-check "uv>=0.9"
+
+install: $(UV)
+	@$(UV) sync --frozen --quiet --python $(BOOTSTRAP)/bin/python
 
 up: install
 	$(RUN) tongnan up

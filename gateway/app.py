@@ -8,8 +8,10 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from gateway.clients import ServiceClients
 from gateway.errors import RequestRefused, request_refused_handler
 from gateway.identity.throttle import LoginThrottle
+from gateway.images import image
 from gateway.invalidation import CacheInvalidator
 from gateway.limits import BodySizeLimit, TokenBuckets
+from gateway.operation_log import OPERATION_SECONDS, OPERATIONS
 from gateway.schema import schema
 from gateway.settings import GatewaySettings
 from gateway.view import GatewayGraphQL
@@ -46,6 +48,7 @@ def create_app(
         # Requests wait on the services, not on the database: their few database calls each take
         # a connection inside one worker thread and give it back before anything else is awaited.
         concurrent_requests=None,
+        collectors=[OPERATIONS, OPERATION_SECONDS],
     )
     app.state.login_throttle = LoginThrottle(
         free_failures=settings.login_free_failures,
@@ -78,4 +81,5 @@ def create_app(
     app.router.routes.append(
         Route("/graphql", GatewayGraphQL(schema, graphql_ide="graphiql", multipart_uploads_enabled=True))
     )
+    app.router.routes.append(Route("/images/{name}", image, methods=["GET", "HEAD"]))
     return app

@@ -38,6 +38,8 @@ from services.common.errors import (
     Unauthenticated,
     UpstreamUnavailable,
 )
+from services.common.logs import carry_request_id_async
+from services.common.tracing import trace_client
 
 READ_RETRIES = 2
 # When the GraphQL request being served must be answered (the event loop's clock), set for each
@@ -50,12 +52,21 @@ _BY_STATUS: dict[int, type[DomainError]] = {
     403: Forbidden,
     404: NotFound,
     409: Conflict,
+    # A declined card: the caller's card is the problem, and the words say why.
+    402: BadInput,
     413: PayloadTooLarge,
     422: BadInput,
     # A service's own 503 says what is unavailable and what happens next (a cancellation whose
     # refund will be retried, say); its words reach the client.
     503: UpstreamUnavailable,
 }
+
+
+# Codes that say no more than the HTTP status they come with.
+_GENERIC_CODES = frozenset(
+    {cls.code for cls in (BadInput, Conflict, Forbidden, NotFound, PayloadTooLarge, RateLimited, Unauthenticated)}
+    | {"BAD_REQUEST", "HTTP_ERROR", "METHOD_NOT_ALLOWED", "INTERNAL", UpstreamUnavailable.code}
+)
 
 
 def problem_error(service: str, response: httpx.Response) -> DomainError:
@@ -66,12 +77,20 @@ def problem_error(service: str, response: httpx.Response) -> DomainError:
         body = {}
     detail = str(body.get("detail") or body.get("title") or f"{service} answered {response.status_code}")
     field = body.get("field")
+    # Which refusal it is, beyond the public code (NOT_AN_IMAGE, PAYMENT_DECLINED ...), for
+    # clients that word it themselves: the service's own code when it says more than the status.
+    reason = body.get("reason")
+    code = body.get("code")
+    if reason is None and isinstance(code, str) and code not in _GENERIC_CODES:
+        reason = code
     if response.status_code == 429:
         retry = int(response.headers.get("retry-after", "1") or 1)
         return RateLimited(detail, retry_after_seconds=retry, field=field)
     error_class = _BY_STATUS.get(response.status_code)
     if error_class is None:
         return UpstreamUnavailable(f"the {service} service failed")
+    if isinstance(reason, str):
+        return error_class(detail, field=field, reason=reason)
     return error_class(detail, field=field)
 
 
@@ -270,7 +289,14 @@ class ServiceClients:
             transport = (transports or {}).get(name)
             if transport is None and settings.upstream_transport == "aiohttp":
                 transport = AiohttpTransport(limits=limits)
-            http = httpx.AsyncClient(base_url=url, timeout=timeout, limits=limits, transport=transport)
+            http = httpx.AsyncClient(
+                base_url=url,
+                timeout=timeout,
+                limits=limits,
+                transport=transport,
+                event_hooks={"request": [carry_request_id_async]},
+            )
+            trace_client(http)
             return Upstream(name, http, ReadCache(settings.read_cache_seconds))
 
         return cls(

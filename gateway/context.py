@@ -40,6 +40,7 @@ class Context:
         client_address: str,
         locale: str = "en",
         reset_throttle: LoginThrottle | None = None,
+        base_url: str = "",
     ) -> None:
         self.settings = settings
         # Password reset requests, per (e-mail, client address) and per address, like logins.
@@ -50,6 +51,8 @@ class Context:
         self.principal = principal
         self.client_address = client_address
         self.locale = locale
+        # Where this API is reached (scheme and host as the caller used them), for absolute URLs.
+        self.base_url = base_url.rstrip("/")
         self.loaders = Loaders(self)
         self._upstream_headers: dict[str, str] | None = None
 
@@ -165,4 +168,5 @@ async def context_getter(request: HTTPConnection) -> Context:
         principal=principal,
         client_address=address,
         locale=negotiate_locale(request.headers.get("accept-language")),
+        base_url=str(request.base_url),
     )

@@ -108,6 +108,7 @@ class Loaders:
         self.eligibility = DataLoader(self._eligibility)
         self.certificate = DataLoader(by_key(self._certificates, lambda c: str(c["id"])))
         self.part_certificates = DataLoader(self._part_certificates)
+        self.landed_estimate = DataLoader(self._landed_estimates)
 
     async def _parts(self, ids: Sequence[str]) -> list[dict[str, Any]]:
         c = self.context
@@ -160,6 +161,35 @@ class Loaders:
                     answers[(str(verdict["part_id"]), country)] = {**verdict, "country": result["country"]}
         unknown = {"eligible": False, "missing_schemes": [], "required_schemes": [], "expiring_soon": []}
         return [answers.get(key, {**unknown, "country": key[1]}) for key in keys]
+
+    async def _landed_estimates(self, keys: Sequence[tuple[str, str, str]]) -> list[dict[str, Any] | None]:
+        """(part id, country, currency) -> the orders service's estimate; one call per country and
+        currency asked (a page of parts is one call), from the part facts the page already holds."""
+        c = self.context
+        parts = {str(p["id"]): p for p in await loaded(self.part, list(dict.fromkeys(k[0] for k in keys))) if p}
+        answers: dict[tuple[str, str, str], dict[str, Any]] = {}
+        for country, currency in dict.fromkeys((k[1], k[2]) for k in keys):
+            facts = [
+                {
+                    "part_id": part_id,
+                    "category": parts[part_id]["category"],
+                    "hs_code": parts[part_id]["hs_code"],
+                    "weight_grams": parts[part_id]["weight_grams"],
+                    "price_cny": parts[part_id]["price_cny"],
+                    "core_charge_cny": parts[part_id].get("core_charge_cny") or 0,
+                }
+                for part_id, k_country, k_currency in dict.fromkeys(keys)
+                if (k_country, k_currency) == (country, currency) and part_id in parts
+            ]
+            for chunk in chunks(facts, 100):
+                result = await c.read_json(
+                    c.clients.orders,
+                    "/estimates/parts",
+                    body={"destination_country": country, "currency": currency, "parts": list(chunk)},
+                )
+                for estimate in result["estimates"]:
+                    answers[(str(estimate["part_id"]), country, currency)] = estimate
+        return [answers.get(key) for key in keys]
 
     async def _certificates(self, ids: Sequence[str]) -> list[dict[str, Any]]:
         c = self.context

@@ -114,3 +114,27 @@ class SentMail(GatewayTable, table=True):
     recipient: str = Field(max_length=254)
     claimed_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+
+
+class Address(GatewayTable, table=True):
+    """One entry of a buyer's address book, normalized for its country (gateway/addresses/rules.py).
+    An order copies the address it ships to, so editing or deleting an entry changes no order."""
+
+    __tablename__ = "addresses"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    account_id: uuid.UUID = Field(foreign_key="accounts.id", index=True)
+    name: str = Field(max_length=200)
+    company_name: str = Field(default="", max_length=200)
+    street_address: str = Field(max_length=400)
+    city: str = Field(max_length=200)
+    city_area: str = Field(default="", max_length=200)
+    postal_code: str = Field(default="", max_length=200)
+    sorting_code: str = Field(default="", max_length=200)
+    country_area: str = Field(default="", max_length=200)
+    country_code: str = Field(max_length=2)
+    phone: str = Field(default="", max_length=40)
+    vat_number: str = Field(default="", max_length=40)
+    eori_number: str = Field(default="", max_length=40)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)

@@ -18,6 +18,7 @@ from strawberry.extensions import (
 from strawberry.types import ExecutionContext, Info
 from strawberry.utils.await_maybe import await_maybe
 
+from gateway.addresses.graphql import AddressMutation
 from gateway.catalog.mutations import CatalogMutation
 from gateway.catalog.queries import CatalogQuery
 from gateway.certification.schema import CertificationMutation, CertificationQuery
@@ -28,6 +29,9 @@ from gateway.execution import GatewayExecutionContext
 from gateway.identity.graphql import IdentityMutation, IdentityQuery
 from gateway.ids import decode_global_id, node_type
 from gateway.limits import QueryCostLimiter
+from gateway.operation_log import OperationLog
+from gateway.orders.estimates import EstimatesQuery
+from gateway.orders.part_returns import PartReturnsMutation
 from gateway.orders.schema import OrdersMutation, OrdersQuery
 from gateway.orders.settlements import SettlementsQuery
 from gateway.orders.webhooks import WebhooksMutation, WebhooksQuery
@@ -40,7 +44,14 @@ MAX_TOKENS = 5000
 
 @strawberry.type
 class Query(
-    CatalogQuery, CertificationQuery, OrdersQuery, SettlementsQuery, WebhooksQuery, DeadLettersQuery, IdentityQuery
+    CatalogQuery,
+    CertificationQuery,
+    OrdersQuery,
+    EstimatesQuery,
+    SettlementsQuery,
+    WebhooksQuery,
+    DeadLettersQuery,
+    IdentityQuery,
 ):
     @strawberry.field(description="Any object by its global id.")
     async def node(
@@ -60,7 +71,14 @@ class Query(
 
 @strawberry.type
 class Mutation(
-    CatalogMutation, CertificationMutation, OrdersMutation, WebhooksMutation, DeadLettersMutation, IdentityMutation
+    CatalogMutation,
+    CertificationMutation,
+    OrdersMutation,
+    PartReturnsMutation,
+    WebhooksMutation,
+    DeadLettersMutation,
+    IdentityMutation,
+    AddressMutation,
 ):
     pass
 
@@ -92,5 +110,6 @@ schema = GatewaySchema(
         lambda: ParserCache(maxsize=1024),
         lambda: ValidationCache(maxsize=1024),
         QueryCostLimiter,
+        OperationLog,
     ],
 )

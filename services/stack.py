@@ -2,7 +2,9 @@
 
 Start order: migrations, demo data, then localstripe, the services and the gateway. In
 production neither demo data nor localstripe: the services talk to Stripe itself.
-Each child's output is streamed with a name prefix; Ctrl-C or SIGTERM stops them all.
+Each child's output is streamed with a name prefix. A child that dies is started again after
+a backoff, as a process manager would; one that keeps dying is reported with its last lines.
+Ctrl-C or SIGTERM stops them all.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,6 +37,13 @@ READY_TIMEOUT_SECONDS = 90.0
 # Printed by `tongnan up` once every process answers; scripts that start the stack wait for it.
 READY_LINE = "Ctrl-C stops every process."
 STOP_TIMEOUT_SECONDS = 10.0
+# Waits before starting a dead child again, by how many times in a row it has died.
+RESTART_BACKOFF_SECONDS = (0.1, 1.0, 2.0, 4.0, 8.0, 16.0, 30.0)
+# A child up this long has recovered: its next death starts the backoff from the beginning.
+HEALTHY_AFTER_SECONDS = 60.0
+# From this many deaths in a row a child is crash-looping: its last lines are printed.
+CRASH_LOOP_DEATHS = 3
+TAIL_LINES = 20
 
 
 class StackError(Exception):
@@ -52,6 +62,10 @@ class Component:
     url_path: str = "/"
     scheme: str = "http"
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+    started_at: float = 0.0
+    deaths_in_a_row: int = 0
+    restart_at: float | None = None
+    tail: deque[str] = field(default_factory=lambda: deque(maxlen=TAIL_LINES), repr=False)
 
     @property
     def base_url(self) -> str:
@@ -186,6 +200,9 @@ def check_ports_free(components: Sequence[Component]) -> None:
             )
         seen[c.port] = c.name
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            # As the servers bind: a port whose last connections are in TIME_WAIT (a stack
+            # stopped a moment ago) is free; one with a listener is not.
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 s.bind(("127.0.0.1", c.port))
             except OSError:
@@ -200,10 +217,12 @@ def _listening(port: int) -> bool:
         return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
-def _stream(prefix: str, pipe: object) -> None:
+def _stream(prefix: str, pipe: object, tail: deque[str]) -> None:
     assert hasattr(pipe, "readline")
     for raw in iter(pipe.readline, b""):
-        sys.stdout.write(f"{prefix} | {raw.decode(errors='replace')}")
+        line = raw.decode(errors="replace")
+        tail.append(line.rstrip("\n"))
+        sys.stdout.write(f"{prefix} | {line}")
         sys.stdout.flush()
 
 
@@ -221,16 +240,21 @@ class Supervisor:
                 for other in self.components:
                     if other.name == "nats":
                         nats_server.wait_until_listening(other.port)
-            c.process = subprocess.Popen(
-                c.argv,
-                env=self.env,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                # Own process group: the terminal's Ctrl-C reaches us, and we stop children in order.
-                start_new_session=True,
-            )
-            threading.Thread(target=_stream, args=(c.name.ljust(self._width), c.process.stdout), daemon=True).start()
+            self._spawn(c)
+
+    def _spawn(self, c: Component) -> None:
+        c.process = subprocess.Popen(
+            c.argv,
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            # Own process group: the terminal's Ctrl-C reaches us, and we stop children in order.
+            start_new_session=True,
+        )
+        c.started_at = time.monotonic()
+        name = c.name.ljust(self._width)
+        threading.Thread(target=_stream, args=(name, c.process.stdout, c.tail), daemon=True).start()
 
     def wait_ready(self, timeout: float = READY_TIMEOUT_SECONDS) -> None:
         deadline = time.monotonic() + timeout
@@ -255,21 +279,49 @@ class Supervisor:
                     time.sleep(0.2)
 
     def wait(self) -> int:
-        """Block until a signal or until a child dies; return the exit code for the CLI."""
+        """Keep every child running until a signal; return the exit code for the CLI."""
         while not self._stopping.is_set():
             for c in self.components:
-                assert c.process is not None
-                if c.process.poll() is not None:
-                    print(f"{c.name} exited with code {c.process.returncode}; stopping the stack", flush=True)
-                    return 1
-            self._stopping.wait(0.5)
+                self._watch(c, time.monotonic())
+            self._stopping.wait(0.2)
         return 0
+
+    def _watch(self, c: Component, now: float) -> None:
+        """Notice a child's death and start it again once its backoff has passed."""
+        assert c.process is not None
+        if c.restart_at is not None:
+            if now >= c.restart_at:
+                c.restart_at = None
+                self._spawn(c)
+            return
+        code = c.process.poll()
+        up_for = now - c.started_at
+        if code is None:
+            if c.deaths_in_a_row and up_for >= HEALTHY_AFTER_SECONDS:
+                c.deaths_in_a_row = 0
+            return
+        # What the dead child left in its group (a uvicorn worker, say) would hold its port.
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(c.process.pid, signal.SIGKILL)
+        c.deaths_in_a_row = c.deaths_in_a_row + 1 if up_for < HEALTHY_AFTER_SECONDS else 1
+        delay = RESTART_BACKOFF_SECONDS[min(c.deaths_in_a_row, len(RESTART_BACKOFF_SECONDS)) - 1]
+        print(f"{c.name} exited with code {code}; starting it again in {delay:g} s", flush=True)
+        if c.deaths_in_a_row >= CRASH_LOOP_DEATHS:
+            print(f"{c.name} has died {c.deaths_in_a_row} times in a row; its last lines:", flush=True)
+            for line in c.tail:
+                print(f"{c.name} | {line}", flush=True)
+        c.restart_at = now + delay
 
     def request_stop(self, *_: object) -> None:
         self._stopping.set()
 
     def stop(self) -> None:
-        running = [c for c in reversed(self.components) if c.process and c.process.poll() is None]
+        """Everything but NATS first, so nothing loses its connection while it shuts down."""
+        self._stop([c for c in self.components if c.name != "nats"])
+        self._stop([c for c in self.components if c.name == "nats"])
+
+    def _stop(self, components: Sequence[Component]) -> None:
+        running = [c for c in reversed(components) if c.process and c.process.poll() is None]
         for c in running:
             assert c.process is not None
             with contextlib.suppress(ProcessLookupError):

@@ -24,8 +24,11 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from services.common.logs import add_request_ids, configure_logging
+from services.common.metrics import install_metrics
 from services.common.settings import load_or_exit
-from storefront import account, buyer, checkout, csrf, i18n, supplier
+from services.common.tracing import start_tracing, trace_app
+from storefront import account, after_sale, buyer, checkout, csrf, i18n, images, supplier, supplier_returns
 from storefront.currencies import OfferedCurrencies
 from storefront.gateway import Gateway, GatewayBusy, GatewayFailed, GatewayUnavailable, TokenRejected
 from storefront.settings import StorefrontSettings
@@ -53,7 +56,9 @@ def _templates() -> Jinja2Templates:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    environment.globals.update(locales=i18n.LOCALES, locale_names=i18n.LOCALE_NAMES, countries=buyer.COUNTRIES)
+    environment.globals.update(
+        image_src=images.image_src, locales=i18n.LOCALES, locale_names=i18n.LOCALE_NAMES, countries=buyer.COUNTRIES
+    )
     return Jinja2Templates(env=environment)
 
 
@@ -66,6 +71,8 @@ def create_app(
 ) -> FastAPI:
     """`transport` lets tests put the gateway in-process instead of on a port."""
     settings = settings or load_or_exit(StorefrontSettings)
+    configure_logging("storefront", settings.environment)
+    start_tracing("storefront")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -86,7 +93,10 @@ def create_app(
     app.include_router(buyer.router)
     app.include_router(account.router)
     app.include_router(checkout.router)
+    app.include_router(after_sale.router)
     app.include_router(supplier.router)
+    app.include_router(supplier_returns.router)
+    app.include_router(images.router)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> JSONResponse:
@@ -149,4 +159,8 @@ def create_app(
         log.error("unexpected error on %s", request.url.path, exc_info=exc)
         return _area(request).render("error.html", status_code=500, reason="internal", retry_after=0)
 
+    install_metrics(app)
+    trace_app(app)
+    # A visitor's browser names no request of ours: every page gets an id made here.
+    add_request_ids(app, keep_incoming=False)
     return app

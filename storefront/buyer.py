@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 
@@ -51,6 +52,31 @@ async def convert_prices(page: Page, parts: list[dict[str, Any]]) -> bool:
         part["price"] = {**part.get("price", {}), "formatted": node["price"]["formatted"]}
         if node.get("coreCharge") and part.get("coreCharge"):
             part["coreCharge"] = {**part["coreCharge"], "formatted": node["coreCharge"]["formatted"]}
+    return converted
+
+
+async def add_estimates(page: Page, parts: list[dict[str, Any]]) -> None:
+    """Each part's estimated landed price to the visitor's country in their currency, in place
+    (`estimate`, None when there is none); without the orders service the page shows none."""
+    for part in parts:
+        part["estimate"] = None
+    if not parts:
+        return
+    variables: dict[str, Any] = {"country": page.country, "currency": page.currency}
+    variables.update({f"id{i}": p["id"] for i, p in enumerate(parts)})
+    try:
+        result = await page.query(queries.landed_estimates(len(parts)), variables, auth=False)
+    except GatewayUnavailable:
+        return
+    data = result.data or {}
+    for i, part in enumerate(parts):
+        node = data.get(f"p{i}") or {}
+        part["estimate"] = (node.get("landedEstimate") or {}).get("cheapest")
+
+
+async def prices_and_estimates(page: Page, parts: list[dict[str, Any]]) -> bool:
+    """Both at once (two independent reads); whether the prices could be converted."""
+    converted, _ = await asyncio.gather(convert_prices(page, parts), add_estimates(page, parts))
     return converted
 
 
@@ -105,7 +131,7 @@ async def search(
             errors.setdefault(field or "q", message)
         connection = (result.data or {}).get("parts") or connection
     parts = [edge["node"] for edge in connection["edges"]]
-    converted = await convert_prices(page, parts)
+    converted = await prices_and_estimates(page, parts)
     return page.render(
         "search.html",
         status_code=422 if errors else 200,
@@ -141,7 +167,7 @@ async def part(page: BuyerPage, part_id: str) -> Response:
     found = (result.data or {}).get("part")
     if not found:
         return page.render("not_found.html", status_code=404)
-    converted = await convert_prices(page, [found])
+    converted = await prices_and_estimates(page, [found])
     return page.render("part.html", part=found, converted=converted)
 
 

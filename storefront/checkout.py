@@ -17,9 +17,9 @@ from urllib.parse import quote as urlquote
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
-from storefront import queries
+from storefront import addresses, queries
 from storefront.buyer import convert_prices
-from storefront.timeline import timeline
+from storefront.gateway import GatewayUnavailable
 from storefront.web import BuyerPage, Page
 
 router = APIRouter()
@@ -47,8 +47,8 @@ query Quote($id: ID!, $locale: String) {{
 }}"""
 
 PLACE_ORDER = """
-mutation PlaceOrder($quoteId: ID!, $key: String!) {
-  placeOrder(quoteId: $quoteId, idempotencyKey: $key) { order { id status } }
+mutation PlaceOrder($quoteId: ID!, $key: String!, $address: ID) {
+  placeOrder(quoteId: $quoteId, idempotencyKey: $key, shippingAddressId: $address) { order { id status } }
 }"""
 
 START_CARD_SETUP = "mutation { startCardSetup { clientSecret publishableKey } }"
@@ -64,6 +64,7 @@ ORDER_FIELDS = f"""
     id number status paymentStatus attention currency destinationCountry incoterm createdAt paidAt
     {AMOUNTS}
     refunded {MONEY}
+    shippingAddress {{ formatted vatNumber eoriNumber }}
     statusHistory {{ status at reason }}
     lines {{
       id quantity status total {MONEY}
@@ -71,6 +72,10 @@ ORDER_FIELDS = f"""
       supplier {{ nameEn nameZh }}
       shipment {{ carrier trackingNumber shippedAt }}
       coreReturn {{ id status deadline refund {MONEY} }}
+      partReturn {{
+        id status reason description warrantyUntil decisionNote refunded {MONEY}
+        returnShipment {{ carrier trackingNumber }} replacementShipment {{ carrier trackingNumber }}
+      }}
     }}"""
 
 ORDER = f"""
@@ -90,6 +95,15 @@ query MyOrders($after: String) {{
     pageInfo {{ hasNextPage endCursor }}
   }}
 }}"""
+
+CART_ESTIMATE = """
+query CartEstimate($lines: [CartLineInput!]!, $country: String!, $currency: String!) {
+  cartEstimate(lines: $lines, destinationCountry: $country, currency: $currency) {
+    subtotal { formatted }
+    coreDeposit { amount formatted }
+    options { service transitDays total { formatted } shipping { formatted } duty { formatted } vat { formatted } }
+  }
+}"""
 
 PART_FOR_SALE = """
 query PartForSale($id: ID!, $country: String!) {
@@ -147,29 +161,75 @@ async def _cart_parts(page: Page, cart: dict[str, int]) -> tuple[list[dict[str, 
     return parts, await convert_prices(page, parts)
 
 
-def _render_cart(
+async def _cart_estimate(page: Page, parts: list[dict[str, Any]]) -> tuple[dict[str, Any] | None, str | None]:
+    """The cart's subtotal and its shipping options (cheapest first) before any sign-in, or
+    None and why not; without the orders service, None and no reason (the quote form still works)."""
+    if not parts:
+        return None, None
+    lines = [{"partId": p["id"], "quantity": p["quantity"]} for p in parts]
+    variables = {"lines": lines, "country": page.country, "currency": page.currency}
+    try:
+        result = await page.query(CART_ESTIMATE, variables, auth=False)
+    except GatewayUnavailable:
+        return None, None
+    estimate = (result.data or {}).get("cartEstimate")
+    if estimate is None:
+        error = result.error()
+        return None, error.message if error else None
+    return estimate, None
+
+
+async def _render_cart(
     page: Page,
     cart: tuple[list[dict[str, Any]], bool],
     errors: dict[str, str],
     status_code: int = 200,
     title: str | None = None,
+    *,
+    book: list[dict[str, Any]] | None = None,
+    chosen_id: str | None = None,
+    address_form: dict[str, str] | None = None,
+    address_errors: dict[str, str] | None = None,
 ) -> Response:
     parts, converted = cart
+    estimate, no_estimate = await _cart_estimate(page, parts)
     return page.render(
         "cart.html",
         status_code=status_code,
         parts=parts,
         converted=converted,
+        estimate=estimate,
+        no_estimate=no_estimate,
         errors=errors,
         errors_title=title,
         incoterms=INCOTERMS,
         services=SHIPPING_SERVICES,
+        signed_in=book is not None,
+        addresses=book or [],
+        chosen_id=chosen_id,
+        address_form=address_form or {},
+        address_errors=address_errors or {},
     )
+
+
+async def _book_if_signed_in(page: Page) -> list[dict[str, Any]] | None:
+    """The buyer's address book for the quote form; None for a visitor who is not signed in."""
+    if not page.token and not page.refresh_token:
+        return None
+    result = await page.query(addresses.MY_ADDRESSES)
+    viewer = (result.data or {}).get("viewer") or {}
+    return list(viewer.get("addresses") or []) if result.data is not None and not result.errors else None
 
 
 @router.get("/cart", name="cart")
 async def cart(page: BuyerPage) -> Response:
-    return _render_cart(page, await _cart_parts(page, read_cart(page)), {})
+    return await _render_cart(
+        page,
+        await _cart_parts(page, read_cart(page)),
+        {},
+        book=await _book_if_signed_in(page),
+        chosen_id=page.request.cookies.get(addresses.COOKIE_SHIP_TO),
+    )
 
 
 @router.post("/cart/add", name="cart_add")
@@ -183,7 +243,7 @@ async def cart_add(page: BuyerPage, request: Request) -> Response:
         # The page hides the button for such parts; this refuses the same part posted by hand.
         refusal = await _not_for_sale(page, part_id)
         if refusal is not None:
-            return _render_cart(
+            return await _render_cart(
                 page,
                 await _cart_parts(page, cart),
                 {"": refusal},
@@ -261,13 +321,33 @@ async def cart_quote(page: BuyerPage, request: Request) -> Response:
     cart = read_cart(page)
     if not cart:
         return page.redirect("/cart")
+    address, address_errors = await addresses.ship_to(page, form)
+    if address is None:
+        return await _render_cart(
+            page,
+            await _cart_parts(page, cart),
+            {"": page._("Check the shipping address.")},
+            status_code=422,
+            book=await _book_if_signed_in(page),
+            chosen_id=addresses.NEW,
+            address_form=addresses.typed(form),
+            address_errors=address_errors,
+        )
+    addresses.follow_address(page, address)
     lines = [{"partId": k, "quantity": v} for k, v in cart.items()]
     result = await _create_quote(page, lines, str(form.get("incoterm") or "DDP"), str(form.get("service") or ""))
     created = (result.data or {}).get("createQuote")
     if created is None:
         error = result.error()
         message = error.message if error else page._("The quote could not be made.")
-        return _render_cart(page, await _cart_parts(page, cart), {"": message}, status_code=422)
+        return await _render_cart(
+            page,
+            await _cart_parts(page, cart),
+            {"": message},
+            status_code=422,
+            book=await _book_if_signed_in(page),
+            chosen_id=address["id"],
+        )
     return page.redirect(f"/quotes/{created['id']}")
 
 
@@ -279,7 +359,15 @@ async def quote(page: BuyerPage, quote_id: str) -> Response:
     found = (result.data or {}).get("quote")
     if not found:
         return page.render("not_found.html", status_code=404)
-    return page.render("quote.html", quote=found, idempotency_key=str(uuid.uuid4()), errors={})
+    return page.render(
+        "quote.html", quote=found, idempotency_key=str(uuid.uuid4()), errors={}, ship_to=await _ship_to(page, found)
+    )
+
+
+async def _ship_to(page: Page, quote: dict[str, Any]) -> dict[str, Any] | None:
+    """The address chosen before this quote, when it is in the country the quote is for."""
+    address = await addresses.chosen(page)
+    return address if address and address["country"] == quote["destinationCountry"] else None
 
 
 @router.post("/quotes/{quote_id}/renew", name="quote_renew")
@@ -311,6 +399,7 @@ async def quote_renew(page: BuyerPage, quote_id: str) -> Response:
             quote=old,
             idempotency_key=str(uuid.uuid4()),
             errors={"": error.message if error else page._("The quote could not be made.")},
+            ship_to=await _ship_to(page, old),
         )
     return page.redirect(f"/quotes/{created['id']}")
 
@@ -321,7 +410,9 @@ async def quote_order(page: BuyerPage, quote_id: str, request: Request) -> Respo
         return _to_login(page, f"/quotes/{quote_id}")
     form = await request.form()
     key = str(form.get("idempotency_key") or "")[:100] or str(uuid.uuid4())
-    result = await page.query(PLACE_ORDER, {"quoteId": quote_id, "key": key})
+    ship_to = await addresses.chosen(page)
+    variables = {"quoteId": quote_id, "key": key, "address": ship_to["id"] if ship_to else None}
+    result = await page.query(PLACE_ORDER, variables)
     placed = (result.data or {}).get("placeOrder")
     if placed is None:
         found = (await page.query(QUOTE, {"id": quote_id, "locale": page.locale})).data or {}
@@ -334,6 +425,7 @@ async def quote_order(page: BuyerPage, quote_id: str, request: Request) -> Respo
             quote=found["quote"],
             idempotency_key=key,
             errors={"": error.message if error else page._("The order could not be placed.")},
+            ship_to=await _ship_to(page, found["quote"]),
         )
     write_cart(page, {})
     return page.redirect(f"/orders/{placed['order']['id']}/pay")
@@ -435,7 +527,7 @@ async def order(page: BuyerPage, order_id: str, notice: str = "") -> Response:
     found = await _order(page, order_id)
     if found is None:
         return page.render("not_found.html", status_code=404)
-    return page.render("order.html", order=found, notice=notice, timeline=timeline(found["statusHistory"], page._))
+    return page.render("order.html", order=found, notice=notice)
 
 
 @router.post("/orders/{order_id}/lines/{line_id}/core-return", name="core_return")
@@ -452,6 +544,5 @@ async def core_return(page: BuyerPage, order_id: str, line_id: str) -> Response:
             order=found,
             notice="",
             error=error.message if error else "",
-            timeline=timeline(found["statusHistory"], page._),
         )
     return page.redirect(f"/orders/{urlquote(order_id)}?notice=core_return")

@@ -16,6 +16,9 @@ from typing import Any
 
 import httpx
 
+from services.common.logs import carry_request_id_async
+from services.common.tracing import trace_client
+
 
 class GatewayUnavailable(Exception):
     """The API cannot be reached, or a service behind it is down."""
@@ -41,6 +44,9 @@ class ApiError:
     code: str
     field: str | None = None
     path: tuple[str | int, ...] = ()
+    # Why the field was refused, where the API says (REQUIRED, INVALID, NOT_AN_IMAGE ...): the
+    # page words it.
+    reason: str | None = None
 
     def form_field(self, names: Collection[str]) -> str | None:
         """The form field that `extensions.field` names: `input.titleEn` -> `title_en`,
@@ -94,10 +100,24 @@ class Gateway:
             timeout=httpx.Timeout(timeout, connect=3.0),
             limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
             transport=transport,
+            event_hooks={"request": [carry_request_id_async]},
         )
+        trace_client(self.client)
 
     async def aclose(self) -> None:
         await self.client.aclose()
+
+    async def image(self, name: str) -> httpx.Response | None:
+        """A part picture from the gateway, None when there is no such picture."""
+        try:
+            response = await self.client.get(f"/images/{name}")
+        except httpx.HTTPError as exc:
+            raise GatewayUnavailable(type(exc).__name__) from None
+        if response.status_code == 404:
+            return None
+        if response.status_code != 200:
+            raise GatewayUnavailable(f"gateway answered {response.status_code} for an image")
+        return response
 
     async def execute(
         self,
@@ -142,6 +162,7 @@ class Gateway:
                 code=str((e.get("extensions") or {}).get("code", "INTERNAL")),
                 field=(e.get("extensions") or {}).get("field"),
                 path=tuple(e.get("path") or ()),
+                reason=(e.get("extensions") or {}).get("reason"),
             )
             for e in body.get("errors") or []
         ]

@@ -7,6 +7,7 @@ fragment PartSummary on Part {
   id sku title(locale: $locale) category condition oemNumbers available warrantyMonths
   price { amount currency formatted }
   eligibility(country: $country) { eligible missingSchemes }
+  images { thumbnailUrl thumbnailWidth thumbnailHeight }
 }"""
 
 SEARCH = (
@@ -39,6 +40,7 @@ query Part($id: ID!, $country: String!, $locale: String, $otherLocale: String) {
     price { amount currency formatted }
     coreCharge { amount currency formatted }
     fitments { make model yearFrom yearTo engineCode }
+    images { url width height thumbnailUrl thumbnailWidth thumbnailHeight }
     supplier { id nameEn nameZh verified }
     certificates { id scheme number issuingBody status validFrom validUntil }
     eligibility(country: $country) {
@@ -59,6 +61,18 @@ def converted_prices(count: int) -> str:
         for i in range(count)
     )
     return f"query Prices($currency: String!, {variables}) {{\n{fields}\n}}"
+
+
+def landed_estimates(count: int) -> str:
+    """Estimated landed prices of up to `count` parts to one country, each part by its own
+    `node` field (the gateway still asks the orders service once for all of them)."""
+    variables = ", ".join(f"$id{i}: ID!" for i in range(count))
+    fields = "\n".join(
+        f"  p{i}: node(id: $id{i}) {{ ... on Part {{ landedEstimate(country: $country, currency: $currency) "
+        f"{{ cheapest {{ service transitDays total {{ formatted }} }} unavailable }} }} }}"
+        for i in range(count)
+    )
+    return f"query Estimates($country: String!, $currency: String!, {variables}) {{\n{fields}\n}}"
 
 
 VERIFY = """
@@ -99,6 +113,7 @@ query SupplierPart($id: ID!) {
     descriptionEn: description(locale: "en") descriptionZh: description(locale: "zh")
     price { amount } coreCharge { amount }
     fitments { make model yearFrom yearTo engineCode }
+    images { id thumbnailUrl thumbnailWidth thumbnailHeight }
     supplier { id }
   }
 }"""
@@ -150,6 +165,12 @@ mutation AddCertificate($input: CertificateInput!) {
   addCertificate(input: $input) { id scheme number issuingBody status validFrom validUntil }
 }"""
 
+UPLOAD_PART_IMAGE = """
+mutation UploadPartImage($partId: ID!, $file: Upload!) {
+  uploadPartImage(partId: $partId, file: $file) { id sku images { id } }
+}"""
+REMOVE_PART_IMAGE = """
+mutation RemovePartImage($partId: ID!, $imageId: ID!) { removePartImage(partId: $partId, imageId: $imageId) { id } }"""
 UPLOAD_CERTIFICATE_DOCUMENT = """
 mutation UploadCertificateDocument($certificateId: ID!, $file: Upload!) {
   uploadCertificateDocument(certificateId: $certificateId, file: $file) { id scheme number document { sizeBytes } }

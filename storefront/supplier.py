@@ -42,6 +42,8 @@ _FITMENT = re.compile(r"^([^:]+):([^:]+):(\d{4})-(\d{4})(?::([^:]+))?$")
 MAX_CSV_BYTES = 2 * 1024 * 1024
 # The certification service keeps certificate PDFs of up to 10 MiB.
 MAX_PDF_BYTES = 10 * 1024 * 1024
+# The catalog's cap on a picture (TONGNAN_CATALOG_MAX_IMAGE_BYTES); the gateway checks again.
+MAX_IMAGE_BYTES = 8 * 1024 * 1024
 
 
 class FormError(Exception):
@@ -325,7 +327,8 @@ async def set_stock(page: SupplierPage, part_id: str, request: Request) -> Respo
 
 def _part_form(
     page: Page, supplier: dict[str, Any], form: dict[str, str], errors: dict[str, str], *,
-    part_id: str | None, status_code: int = 200,
+    part_id: str | None, status_code: int = 200, images: list[dict[str, Any]] | None = None,
+    image_error: str | None = None, notice: str | None = None,
 ) -> Response:  # fmt: skip
     return page.render(
         "supplier/part_form.html",
@@ -334,6 +337,10 @@ def _part_form(
         form=form,
         errors=errors,
         part_id=part_id,
+        images=images or [],
+        image_error=image_error,
+        notice=notice,
+        max_image_mb=MAX_IMAGE_BYTES // (1024 * 1024),
         editable=EDITABLE_FIELDS if part_id else PART_FIELDS,
         categories=i18n.CATEGORIES,
         conditions=tuple(i18n.CONDITIONS),
@@ -377,13 +384,69 @@ async def _own_part(page: Page, part_id: str) -> tuple[dict[str, Any] | None, di
 
 
 @router.get("/parts/{part_id}/edit", name="supplier_edit_part")
-async def edit_part(page: SupplierPage, part_id: str) -> Response:
+async def edit_part(page: SupplierPage, part_id: str, notice: str = "") -> Response:
     supplier, part = await _own_part(page, part_id)
     if supplier is None:
         return to_login(page)
     if part is None:
         return page.render("not_found.html", status_code=404)
-    return _part_form(page, supplier, form_from_part(part), {}, part_id=part_id)
+    notices = {"image_added": page._("The picture is added."), "image_removed": page._("The picture is removed.")}
+    return _part_form(
+        page, supplier, form_from_part(part), {}, part_id=part_id, images=part["images"], notice=notices.get(notice)
+    )
+
+
+async def _picture(page: Page, upload: Any) -> StorefrontUpload:
+    """The chosen file, FormError naming `image` when none was chosen or it is too large. Whether
+    it is a picture the catalog decides by decoding it, whatever its name or type says."""
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        raise FormError("image", page._("Choose a picture: a JPEG, PNG or WebP file."))
+    content = await upload.read(MAX_IMAGE_BYTES + 1)
+    if len(content) > MAX_IMAGE_BYTES:
+        raise FormError("image", page._("The picture is larger than {size} MB.", size=MAX_IMAGE_BYTES // (1024 * 1024)))
+    return StorefrontUpload(filename=upload.filename, content=content, content_type="application/octet-stream")
+
+
+@router.post("/parts/{part_id}/images", name="supplier_part_image")
+async def add_part_image(page: SupplierPage, part_id: str, request: Request) -> Response:
+    supplier, part = await _own_part(page, part_id)
+    if supplier is None:
+        return to_login(page)
+    if part is None:
+        return page.render("not_found.html", status_code=404)
+    data = await request.form()
+    try:
+        picture = await _picture(page, data.get("image"))
+    except FormError as exc:
+        refused: str = exc.message
+    else:
+        result = await page.query(queries.UPLOAD_PART_IMAGE, {"partId": part_id}, files={"file": picture})
+        if (result.data or {}).get("uploadPartImage") is not None:
+            return page.redirect(f"/supplier/parts/{quote(part_id)}/edit?notice=image_added#pictures")
+        error = result.error()
+        refused = error.message if error else page._("The picture could not be added.")
+    return _part_form(
+        page, supplier, form_from_part(part), {}, part_id=part_id, images=part["images"],
+        image_error=refused, status_code=422,
+    )  # fmt: skip
+
+
+@router.post("/parts/{part_id}/images/{image_id}/remove", name="supplier_remove_part_image")
+async def remove_part_image(page: SupplierPage, part_id: str, image_id: str) -> Response:
+    supplier, part = await _own_part(page, part_id)
+    if supplier is None:
+        return to_login(page)
+    if part is None:
+        return page.render("not_found.html", status_code=404)
+    result = await page.query(queries.REMOVE_PART_IMAGE, {"partId": part_id, "imageId": image_id})
+    if (result.data or {}).get("removePartImage") is None:
+        error = result.error()
+        message = error.message if error else page._("The picture could not be removed.")
+        return _part_form(
+            page, supplier, form_from_part(part), {}, part_id=part_id, images=part["images"],
+            image_error=message, status_code=422,
+        )  # fmt: skip
+    return page.redirect(f"/supplier/parts/{quote(part_id)}/edit?notice=image_removed#pictures")
 
 
 @router.post("/parts/{part_id}/edit")
@@ -398,12 +461,14 @@ async def update_part(page: SupplierPage, part_id: str, request: Request) -> Res
     try:
         values = part_input(page, form, editing=True)
     except FormError as exc:
-        return _part_form(page, supplier, form, {exc.field: exc.message}, part_id=part_id, status_code=422)
+        return _part_form(
+            page, supplier, form, {exc.field: exc.message}, part_id=part_id, status_code=422, images=part["images"]
+        )
     result = await page.query(queries.UPDATE_PART, {"id": part_id, "input": values})
     updated = (result.data or {}).get("updatePart")
     if updated is None:
         errors = result.field_errors(PART_FIELDS)
-        return _part_form(page, supplier, form, errors, part_id=part_id, status_code=422)
+        return _part_form(page, supplier, form, errors, part_id=part_id, status_code=422, images=part["images"])
     return page.redirect(f"/supplier?notice=part_saved&sku={quote(updated['sku'])}")
 
 
@@ -670,12 +735,15 @@ query SupplierOrders($after: String, $locale: String) {
     edges {
       node {
         id number status createdAt destinationCountry incoterm
+        shippingAddress { formatted vatNumber eoriNumber }
         lines {
           id quantity status
           part { id sku title(locale: $locale) }
           supplier { id }
           shipment { carrier trackingNumber shippedAt }
           coreReturn { id status deadline refund { formatted } }
+          partReturn { id status reason description decisionNote refunded { formatted }
+                       returnShipment { carrier trackingNumber } replacementShipment { carrier trackingNumber } }
         }
       }
     }
@@ -724,12 +792,43 @@ async def _orders_page(page: Page, *, after: str | None = None, status_code: int
     )
 
 
+SHIPPING_DOCUMENT = """
+query ShippingDocument($id: ID!, $kind: ShippingDocumentKind!) {
+  order(id: $id) { shippingDocument(kind: $kind) { filename contentBase64 } }
+}"""
+DOCUMENT_KINDS = {"packing-slip": "PACKING_SLIP", "commercial-invoice": "COMMERCIAL_INVOICE"}
+
+
+@router.get("/orders/{order_id}/{kind}.pdf", name="supplier_shipping_document")
+async def shipping_document(page: SupplierPage, order_id: str, kind: str) -> Response:
+    """The packing slip or commercial invoice of the supplier's lines, as the API renders it."""
+    if kind not in DOCUMENT_KINDS:
+        return page.render("not_found.html", status_code=404)
+    result = await page.query(SHIPPING_DOCUMENT, {"id": order_id, "kind": DOCUMENT_KINDS[kind]})
+    if result.error("UNAUTHENTICATED"):
+        return to_login(page)
+    document = ((result.data or {}).get("order") or {}).get("shippingDocument")
+    if document is None:
+        return page.render("not_found.html", status_code=404)
+    filename = re.sub(r"[^0-9A-Za-z._-]", "", document["filename"]) or f"{kind}.pdf"
+    return page.apply(
+        Response(
+            content=base64.b64decode(document["contentBase64"]),
+            media_type="application/pdf",
+            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        )
+    )
+
+
 @router.get("/orders", name="supplier_orders")
 async def supplier_orders(page: SupplierPage, after: str = "", notice: str = "") -> Response:
     messages = {
         "shipped": page._("Shipment saved; the buyer sees the tracking number."),
         "core_received": page._("Core return recorded; an accepted core refunds the buyer's deposit."),
         "delivered": page._("Delivery recorded; the buyer can now return the core."),
+        "return_decided": page._("Your decision is saved; the buyer sees it on the order."),
+        "return_received": page._("The returned part is recorded as received."),
+        "replacement_shipped": page._("Replacement shipment saved; the buyer sees the tracking number."),
     }
     return await _orders_page(page, after=after or None, notice=messages.get(notice))
 

@@ -16,7 +16,7 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
-from storefront import csrf, i18n
+from storefront import csrf, errors, i18n
 from storefront.currencies import OfferedCurrencies
 from storefront.gateway import Gateway, Result, TokenRejected, Upload
 from storefront.settings import StorefrontSettings
@@ -126,6 +126,15 @@ class Page:
         *,
         auth: bool = True,
         files: dict[str, Upload] | None = None,
+    ) -> Result:
+        """The API's answer, its error messages in the page's language (storefront/errors.py)."""
+        result = await self._execute(document, variables, auth=auth, files=files)
+        if result.errors:
+            result.errors = [errors.localised(e, self.locale) for e in result.errors]
+        return result
+
+    async def _execute(
+        self, document: str, variables: dict[str, Any] | None, *, auth: bool, files: dict[str, Upload] | None
     ) -> Result:
         token = self.token if auth else None
         try:
@@ -248,6 +257,12 @@ class Page:
 
     def category_label(self, code: str) -> str:
         return i18n.category_label(self.locale, code)
+
+    def timeline(self, history: list[dict[str, Any]]) -> list[Any]:
+        """An order's status history as sentences in this page's language (storefront/timeline.py)."""
+        from storefront.timeline import timeline
+
+        return timeline(history, self._)
 
     def condition_label(self, code: str) -> str:
         return self._(i18n.CONDITIONS.get(code, code))

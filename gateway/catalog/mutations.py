@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
+import httpx
 import strawberry
+from starlette.datastructures import UploadFile
+from strawberry.file_uploads import Upload
 from strawberry.types import Info
 
 from gateway.catalog.types import Part, PartCondition
 from gateway.context import Context
 from gateway.ids import node_uuid
+from services.common.errors import BadInput
 
 
 @strawberry.input
@@ -127,3 +132,50 @@ class CatalogMutation:
             updated=data["updated"],
             errors=[ImportError(line=e["line"], field=e.get("field"), message=e["message"]) for e in data["errors"]],
         )
+
+    @strawberry.mutation(
+        description="A supplier adds a picture to one of its own parts: JPEG, PNG or WebP, sent as a GraphQL "
+        "multipart request with an Authorization or X-API-Key header. The picture is decoded and written again "
+        "as WebP without its metadata (EXIF, GPS); the same picture sent again adds nothing. Not an image, too "
+        "many bytes or pixels, or too many pictures: BAD_USER_INPUT (CONFLICT for too many) naming `file`, with "
+        "`reason` NOT_AN_IMAGE or IMAGE_TOO_LARGE."
+    )
+    async def upload_part_image(self, info: Info[Context, None], part_id: strawberry.ID, file: Upload) -> Part:
+        context = info.context
+        context.require_principal()
+        part_uuid = node_uuid(part_id, "Part", field="partId")
+        if not isinstance(file, UploadFile):
+            raise BadInput("send the picture as a file of a multipart request", field="file")
+        limit = context.settings.max_upload_bytes
+        content = await file.read(limit + 1)
+        if len(content) > limit:
+            raise BadInput(
+                f"a picture may be at most {limit // (1024 * 1024)} MB", field="file", reason="IMAGE_TOO_LARGE"
+            )
+        # The catalog takes the file as multipart form data and trusts neither its name nor its type.
+        form = httpx.Request(
+            "POST", "/", files={"file": (file.filename or "image", content, "application/octet-stream")}
+        )
+        response = await context.clients.catalog.request(
+            "POST",
+            f"/parts/{part_uuid}/images",
+            headers={**context.upstream_headers(), "Content-Type": form.headers["Content-Type"]},
+            content=form.read(),
+        )
+        return Part.from_json(response.json())
+
+    @strawberry.mutation(description="A supplier takes a picture off one of its own parts (again: no change).")
+    async def remove_part_image(
+        self, info: Info[Context, None], part_id: strawberry.ID, image_id: strawberry.ID
+    ) -> Part:
+        context = info.context
+        context.require_principal()
+        part_uuid = node_uuid(part_id, "Part", field="partId")
+        try:
+            image_uuid = uuid.UUID(str(image_id))
+        except ValueError:
+            raise BadInput("not an image id of this part", field="imageId") from None
+        response = await context.clients.catalog.request(
+            "DELETE", f"/parts/{part_uuid}/images/{image_uuid}", headers=context.upstream_headers()
+        )
+        return Part.from_json(response.json())

@@ -17,6 +17,7 @@ from services.common.money import Money as MoneyValue
 
 if TYPE_CHECKING:
     from gateway.certification.types import Certificate, Eligibility
+    from gateway.orders.estimates import LandedEstimate
 
 
 @strawberry.enum
@@ -42,6 +43,34 @@ class Fitment:
     year_from: int
     year_to: int
     engine_code: str | None
+
+
+@strawberry.type(
+    description="A picture of a part, re-encoded as WebP without metadata. Its URLs name the "
+    "file by its SHA-256 and never change, so they may be cached for good."
+)
+class PartImage:
+    url: str = strawberry.field(description="The picture, at most 1600 pixels on its longer side.")
+    thumbnail_url: str = strawberry.field(description="A thumbnail, at most 320 pixels on its longer side.")
+    width: int = strawberry.field(description="Width of the picture at `url`, in pixels.")
+    height: int = strawberry.field(description="Height of the picture at `url`, in pixels.")
+    thumbnail_width: int = strawberry.field(description="Width of the thumbnail, in pixels.")
+    thumbnail_height: int = strawberry.field(description="Height of the thumbnail, in pixels.")
+    image_id: strawberry.ID = strawberry.field(
+        name="id", description="Names the image for `removePartImage`; not a global node id."
+    )
+
+    @classmethod
+    def from_json(cls, base_url: str, data: dict[str, Any]) -> PartImage:
+        return cls(
+            url=f"{base_url}/images/{data['name']}",
+            thumbnail_url=f"{base_url}/images/{data['thumbnail_name']}",
+            width=data["width"],
+            height=data["height"],
+            thumbnail_width=data["thumbnail_width"],
+            thumbnail_height=data["thumbnail_height"],
+            image_id=strawberry.ID(str(data["id"])),
+        )
 
 
 @strawberry.type
@@ -140,6 +169,10 @@ class Part(relay.Node):
         value = self.data.get("description_en")
         return str(value) if value is not None else None
 
+    @strawberry.field(description="Pictures of the part, the main one first; empty when it has none.")
+    def images(self, info: Info[Context, None]) -> list[PartImage]:
+        return [PartImage.from_json(info.context.base_url, i) for i in self.data.get("images", [])]
+
     # The resolvers below are plain functions over the request's DataLoaders: on a page whose
     # data was prefetched they answer at once (see `settled`), elsewhere graphql-core awaits them.
 
@@ -171,6 +204,31 @@ class Part(relay.Node):
             info.context.loaders.part_certificates.load(self.id),
             lambda found: [Certificate.from_json(c) for c in found],
         )
+
+    @strawberry.field(
+        description="An estimate of one unit's price delivered to the country (ISO 3166-1 alpha-2), duty and "
+        "import tax included, with the cheapest shipping, in the currency asked (CNY when none). Today's rate "
+        "and rules; a quote locks the price. Parts of a page are estimated in one call."
+    )
+    def landed_estimate(
+        self, info: Info[Context, None], country: str, currency: str | None = None
+    ) -> Annotated[LandedEstimate, strawberry.lazy("gateway.orders.estimates")]:
+        from gateway.orders.estimates import LandedEstimate, ShippingOption, country_code, currency_code
+
+        key = (self.id, country_code(country, "country"), currency_code(currency, "currency"))
+        locale = info.context.locale
+
+        def estimate(found: dict[str, Any] | None) -> LandedEstimate:
+            if found is None:
+                return LandedEstimate(country=key[1], cheapest=None, unavailable="NOT_FOUND")
+            cheapest = found.get("cheapest")
+            return LandedEstimate(
+                country=key[1],
+                cheapest=ShippingOption.from_json(cheapest, locale) if cheapest else None,
+                unavailable=found.get("unavailable"),
+            )
+
+        return settled(info.context.loaders.landed_estimate.load(key), estimate)
 
     @strawberry.field(description="May this part be sold in the country (ISO 3166-1 alpha-2), and what is missing.")
     def eligibility(

@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 _outgoing: set[asyncio.Task[None]] = set()
 
 if TYPE_CHECKING:
+    from gateway.addresses.graphql import Address
     from gateway.catalog.types import Supplier
 
 # The stored enums are the GraphQL enums: one list of roles and scopes.
@@ -99,6 +100,14 @@ def _account_or_none(session: Session, node_id: str) -> AccountRecord | None:
 @strawberry.type
 class Viewer:
     account: Account | None
+
+    @strawberry.field(description="Your address book (buyers), oldest first; empty when anonymous.")
+    async def addresses(
+        self, info: Info[Context, None]
+    ) -> list[Annotated[Address, strawberry.lazy("gateway.addresses.graphql")]]:
+        from gateway.addresses.graphql import viewer_addresses
+
+        return await viewer_addresses(info)
 
 
 @strawberry.type

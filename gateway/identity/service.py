@@ -52,13 +52,17 @@ def check_password(password: str, *, email: str, personal: Sequence[str] = ()) -
     keyboard patterns), also from the account's own e-mail address and `personal` words (its
     company's names). Every place that sets a password calls this."""
     if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
-        raise BadInput(f"must be {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters long", field="password")
+        raise BadInput(
+            f"must be {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters long",
+            field="password",
+            reason="PASSWORD_LENGTH",
+        )
     # zxcvbn's time grows steeply with length; past its prefix, a password only gets stronger.
     verdict = zxcvbn(password[:ZXCVBN_MAX_LENGTH], user_inputs=_personal_words(email, personal))
     if verdict["score"] < MIN_PASSWORD_SCORE:
         feedback = verdict["feedback"]
         advice = " ".join(part for part in (feedback["warning"], *feedback["suggestions"]) if part)
-        raise BadInput(advice or "too easy to guess; add another word or two", field="password")
+        raise BadInput(advice or "too easy to guess; add another word or two", field="password", reason="PASSWORD_WEAK")
 
 
 def _personal_words(email: str, personal: Sequence[str]) -> list[str]:

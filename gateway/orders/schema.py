@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote as url_quote
 
 import strawberry
 from strawberry.types import Info
 
+from gateway.addresses.graphql import shipping_snapshot
 from gateway.context import Context
 from gateway.ids import node_uuid
 from gateway.orders.types import (
@@ -134,12 +135,32 @@ class OrdersMutation:
         "returns the same order."
     )
     async def place_order(
-        self, info: Info[Context, None], quote_id: strawberry.ID, idempotency_key: str
+        self,
+        info: Info[Context, None],
+        quote_id: strawberry.ID,
+        idempotency_key: str,
+        shipping_address_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(
+                description="One of your addresses (addressCreate), in the quote's destination country. The order "
+                "keeps a copy: later edits of the address book do not change it."
+            ),
+        ] = None,
     ) -> PlaceOrderPayload:
         context = info.context
         context.require_principal()
-        body = {"quote_id": node_uuid(quote_id, "Quote", field="quoteId"), "idempotency_key": idempotency_key}
-        data = await context.clients.orders.post_json("/orders", body, headers=context.upstream_headers())
+        body: dict[str, Any] = {
+            "quote_id": node_uuid(quote_id, "Quote", field="quoteId"),
+            "idempotency_key": idempotency_key,
+        }
+        if shipping_address_id is not None:
+            body["shipping_address"] = await shipping_snapshot(info, shipping_address_id, field="shippingAddressId")
+        try:
+            data = await context.clients.orders.post_json("/orders", body, headers=context.upstream_headers())
+        except BadInput as wrong:
+            if wrong.field == "shipping_address":
+                raise BadInput(wrong.detail, field="shippingAddressId") from None
+            raise
         return PlaceOrderPayload(
             order=Order.from_json(data["order"]),
             client_secret=data["client_secret"],

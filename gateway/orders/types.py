@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import uuid
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from enum import Enum
@@ -12,8 +14,10 @@ from babel.numbers import get_currency_name, get_currency_symbol
 from strawberry import relay
 from strawberry.types import Info
 
+from gateway.addresses.graphql import ShippingAddress
 from gateway.catalog.types import Part, Supplier
 from gateway.context import Context
+from gateway.orders.part_returns import PartReturn
 from gateway.types import Money, PageInfo
 from services.common.errors import BadInput
 from services.common.money import Money as MoneyValue
@@ -26,6 +30,19 @@ class Incoterm(Enum):
     CIF = "CIF"
     DAP = "DAP"
     DDP = "DDP"
+
+
+@strawberry.enum(description="The shipping documents a supplier prints for an order.")
+class ShippingDocumentKind(Enum):
+    PACKING_SLIP = "PACKING_SLIP"
+    COMMERCIAL_INVOICE = "COMMERCIAL_INVOICE"
+
+
+@strawberry.type(description="A generated document, its bytes in base64.")
+class ShippingDocument:
+    filename: str
+    content_type: str
+    content_base64: str = strawberry.field(description="The PDF's bytes, base64-encoded.")
 
 
 @strawberry.enum
@@ -220,6 +237,7 @@ class OrderLine(relay.Node):
     status: str
     data: strawberry.Private[dict[str, Any]]
     core_return_data: strawberry.Private[dict[str, Any] | None]
+    part_return_data: strawberry.Private[dict[str, Any] | None] = None
 
     @strawberry.field
     async def part(self, info: Info[Context, None]) -> Part:
@@ -246,6 +264,10 @@ class OrderLine(relay.Node):
     @strawberry.field
     def core_return(self) -> CoreReturn | None:
         return CoreReturn.from_json(self.core_return_data) if self.core_return_data else None
+
+    @strawberry.field(description="The return of this line's part (wrong, faulty, not as described), if any.")
+    def part_return(self) -> PartReturn | None:
+        return PartReturn.from_json(self.part_return_data) if self.part_return_data else None
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]
@@ -300,6 +322,7 @@ class Order(relay.Node, Amounts):
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Order:
         returns = {str(r["order_line_id"]): r for r in data.get("core_returns", [])}
+        part_returns = {str(r["order_line_id"]): r for r in data.get("part_returns", [])}
         # RESERVING (placeOrder's saga before the stock is held) is not in the public enum: the
         # order is on its way to PENDING_PAYMENT, and a client waits on it as on that.
         status = PUBLIC_STATUS.get(data["status"], data["status"])
@@ -325,6 +348,7 @@ class Order(relay.Node, Amounts):
                     status=line["status"],
                     data=line,
                     core_return_data=returns.get(str(line["id"])),
+                    part_return_data=part_returns.get(str(line["id"])),
                 )
                 for line in data["lines"]
             ],
@@ -341,6 +365,49 @@ class Order(relay.Node, Amounts):
     @strawberry.field(description="Refunded so far, in the order's currency.")
     def refunded(self, info: Info[Context, None]) -> Money:
         return money(info.context, self.data["refunded"])
+
+    @strawberry.field(
+        description="Where the order ships, copied from the buyer's address book when it was placed (the buyer "
+        "and the order's suppliers see it); null for an order placed without one."
+    )
+    def shipping_address(self) -> ShippingAddress | None:
+        address = self.data.get("shipping_address")
+        return ShippingAddress.from_json(address) if address else None
+
+    @strawberry.field(
+        description="The calling supplier's packing slip or commercial invoice for its lines of this order, as "
+        "PDF. Only the order's suppliers and admins may have them (FORBIDDEN for anyone else); CONFLICT for an "
+        "order placed without a shipping address."
+    )
+    async def shipping_document(self, info: Info[Context, None], kind: ShippingDocumentKind) -> ShippingDocument:
+        context = info.context
+        slug = kind.value.lower().replace("_", "-")
+        response = await context.clients.orders.request(
+            "GET", f"/orders/{self.id}/documents/{slug}.pdf", headers=context.upstream_headers()
+        )
+        disposition = response.headers.get("content-disposition", "")
+        filename = disposition.split('filename="', 1)[1].rstrip('"') if 'filename="' in disposition else f"{slug}.pdf"
+        return ShippingDocument(
+            filename=filename,
+            content_type="application/pdf",
+            content_base64=base64.b64encode(response.content).decode("ascii"),
+        )
+
+    @strawberry.field(
+        description="The receipt (a tax invoice where VAT was charged) as a PDF, base64-encoded: seller, buyer, "
+        "each line's VAT rate and amount, totals in the order's currency. Only for its buyer and admins, once paid."
+    )
+    async def receipt_pdf(self, info: Info[Context, None]) -> str:
+        context = info.context
+        context.require_principal()
+        params: dict[str, Any] = {}
+        email = await context.in_session(lambda session: _account_email(session, str(self.data["buyer_id"])))
+        if email:
+            params["buyer_name"] = email
+        response = await context.clients.orders.request(
+            "GET", f"/orders/{self.id}/receipt.pdf", headers=context.upstream_headers(), params=params
+        )
+        return base64.b64encode(response.content).decode("ascii")
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]
@@ -372,6 +439,17 @@ class PlaceOrderPayload:
 class CardSetup:
     client_secret: str = strawberry.field(description="For stripe.confirmCardSetup in the buyer's browser.")
     publishable_key: str
+
+
+def _account_email(session: Any, account_id: str) -> str | None:
+    """The buyer's e-mail, as the receipt names the buyer; None for an id that is no account here."""
+    from gateway.models import Account as AccountRecord
+
+    try:
+        record = session.get(AccountRecord, uuid.UUID(account_id))
+    except ValueError:
+        return None
+    return str(record.email) if record else None
 
 
 N = TypeVar("N")

@@ -20,7 +20,8 @@ from gateway.orders.types import orders_nodes
 
 EVENTS_DESCRIPTION = (
     "Event types: order.created, order.paid, order.shipped, order.delivered, order.completed, "
-    "order.cancelled, order.refunded, core_return.requested, core_return.received; * for all."
+    "order.cancelled, order.refunded, core_return.requested, core_return.received, part_return.requested, "
+    "part_return.updated; * for all."
 )
 
 

@@ -9,10 +9,12 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, File, Query, Request, Response, UploadFile, status
+from fastapi.responses import FileResponse
 from pydantic import AwareDatetime
 
 from services.catalog import csvio, reservations, service
+from services.catalog import images as part_images
 from services.catalog.markets import markets_read
 from services.catalog.schemas import (
     FitmentIn,
@@ -38,6 +40,7 @@ from services.catalog.schemas import (
 from services.catalog.search.query import SearchParams
 from services.common import csvfile
 from services.common.app import SessionDep
+from services.common.errors import NotFound
 from services.common.internal_auth import ActorDep
 
 PROBLEMS: dict[int | str, dict[str, Any]] = {
@@ -59,6 +62,9 @@ suppliers = APIRouter(prefix="/suppliers", tags=["suppliers"], responses=PROBLEM
 parts = APIRouter(prefix="/parts", tags=["parts"], responses=PROBLEMS)
 reservations_router = APIRouter(prefix="/reservations", tags=["reservations"], responses=PROBLEMS)
 vins = APIRouter(prefix="/vins", tags=["vins"], responses=PROBLEMS)
+images = APIRouter(prefix="/images", tags=["images"], responses=PROBLEMS)
+# Named by the SHA-256 of their bytes, so a name always means the same file: cache it for good.
+IMMUTABLE = "public, max-age=31536000, immutable"
 
 
 # --- Suppliers ---------------------------------------------------------------------------
@@ -217,6 +223,50 @@ def set_fitments(part_id: uuid.UUID, fitments: list[FitmentIn], session: Session
     return service.part_views(session, [part])[0]
 
 
+@parts.post(
+    "/{part_id}/images",
+    summary="Add a picture (JPEG, PNG or WebP, decoded and re-encoded as WebP without metadata)",
+    responses={413: {"description": "too many bytes or pixels; `field` is `file`"}},
+)
+def add_part_image(
+    part_id: uuid.UUID,
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    file: Annotated[UploadFile, File(description="the picture; its name and type are not trusted")],
+    locale: Locale = None,
+) -> PartRead:
+    settings = request.app.state.settings
+    # A plain def: decoding and the database run in the thread pool, not on the event loop.
+    content = file.file.read(settings.max_image_bytes + 1)
+    picture = part_images.process(content, max_bytes=settings.max_image_bytes, max_pixels=settings.max_image_pixels)
+    store: part_images.ImageStore = request.app.state.image_store
+    part = service.add_part_image(session, actor, part_id, picture, store, max_per_part=settings.max_images_per_part)
+    return service.part_views(session, [part], locale)[0]
+
+
+@parts.delete("/{part_id}/images/{image_id}", summary="Take a picture off the part (again: no change)")
+def remove_part_image(
+    part_id: uuid.UUID, image_id: uuid.UUID, session: SessionDep, actor: ActorDep, locale: Locale = None
+) -> PartRead:
+    part = service.remove_part_image(session, actor, part_id, image_id)
+    return service.part_views(session, [part], locale)[0]
+
+
+@images.get(
+    "/{name}",
+    summary="A stored picture by `<sha256>.webp`, cacheable for good",
+    response_class=FileResponse,
+    responses={200: {"content": {part_images.MEDIA_TYPE: {}}}},
+)
+def get_image(name: str, request: Request, actor: ActorDep) -> FileResponse:
+    store: part_images.ImageStore = request.app.state.image_store
+    path = store.find(name)
+    if path is None:
+        raise NotFound("no such image", field="name")
+    return FileResponse(path, media_type=part_images.MEDIA_TYPE, headers={"Cache-Control": IMMUTABLE})
+
+
 # --- Reservations ------------------------------------------------------------------------
 
 
@@ -277,4 +327,4 @@ def decode_vin(vin: str, actor: ActorDep) -> VinRead:
     return service.decode_vin(vin)
 
 
-routers = (suppliers, parts, reservations_router, vins)
+routers = (suppliers, parts, reservations_router, vins, images)

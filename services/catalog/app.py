@@ -4,6 +4,8 @@ from fastapi import FastAPI
 
 from services.catalog.api import routers
 from services.catalog.db import tune
+from services.catalog.images import ImageStore
+from services.catalog.metrics import business_metrics
 from services.catalog.models import EVENTS
 from services.catalog.settings import CatalogSettings
 from services.common.app import build_service_app
@@ -28,6 +30,9 @@ def create_app(settings: CatalogSettings | None = None) -> FastAPI:
         title="Tongnan catalog service",
         description=DESCRIPTION,
         routers=[*routers, dead_letter_router(EVENTS)],
+        events=EVENTS,
+        business_metrics=business_metrics,
     )
     tune(app.state.engine)
+    app.state.image_store = ImageStore(settings.images_path)
     return app

@@ -85,6 +85,30 @@ class Part(CatalogTable, table=True):
     )
 
 
+class PartImage(CatalogTable, table=True):
+    """A picture of a part, shown in the order of `position`. The files are named by the
+    SHA-256 of their re-encoded bytes (services/catalog/images.py)."""
+
+    __tablename__ = "part_image"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    part_id: uuid.UUID = Field(foreign_key="part.id")
+    position: int
+    sha256: str = Field(max_length=64)
+    width: int
+    height: int
+    thumbnail_sha256: str = Field(max_length=64)
+    thumbnail_width: int
+    thumbnail_height: int
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+
+    __table_args__ = (
+        # The same picture uploaded again for a part is the image it already has (a retry).
+        UniqueConstraint("part_id", "sha256"),
+        Index("ix_part_image_part_id_position", "part_id", "position"),
+    )
+
+
 class PartNumber(CatalogTable, table=True):
     """One OEM or interchange number of a part, normalised for exact and prefix lookup."""
 

@@ -145,6 +145,18 @@ class StockSet(Strict):
     on_hand: Annotated[int, Field(ge=0, le=1_000_000)]
 
 
+class ImageRead(BaseModel):
+    """A part's picture; the names are files served by GET /images/{name}, never changing."""
+
+    id: uuid.UUID
+    name: str = Field(description="`<sha256>.webp` of the re-encoded picture, at most 1600 pixels a side")
+    width: int
+    height: int
+    thumbnail_name: str = Field(description="`<sha256>.webp` of the thumbnail, at most 320 pixels a side")
+    thumbnail_width: int
+    thumbnail_height: int
+
+
 class PartRead(BaseModel):
     id: uuid.UUID
     supplier_id: uuid.UUID
@@ -181,6 +193,7 @@ class PartRead(BaseModel):
     reserved: int
     available: int
     fitments: list[FitmentRead]
+    images: list[ImageRead] = Field(default_factory=list, description="in the order shown, first is the main one")
     listed: bool
     created_at: datetime
     updated_at: datetime

@@ -20,11 +20,13 @@ from sqlmodel import Session, col
 
 from services.catalog import domain
 from services.catalog import events as catalog_events
+from services.catalog import images as part_images
 from services.catalog import markets as part_markets
-from services.catalog.models import Fitment, Part, PartNumber, Stock, Supplier, table
+from services.catalog.models import Fitment, Part, PartImage, PartNumber, Stock, Supplier, table
 from services.catalog.schemas import (
     FitmentIn,
     FitmentRead,
+    ImageRead,
     PageInfo,
     PartCreate,
     PartEdge,
@@ -168,6 +170,11 @@ def part_views(session: Session, parts: Sequence[Part], locale: str | None = Non
     )
     for f in rows:
         fitments[f.part_id].append(FitmentRead.model_validate(f, from_attributes=True))
+    pictures: dict[uuid.UUID, list[ImageRead]] = {i: [] for i in ids}
+    for image in session.scalars(
+        select(PartImage).where(col(PartImage.part_id).in_(ids)).order_by(col(PartImage.position))
+    ):
+        pictures[image.part_id].append(image_read(image))
     chinese = (locale or "en").lower().replace("_", "-").startswith("zh")
     views = []
     for p in parts:
@@ -182,6 +189,7 @@ def part_views(session: Session, parts: Sequence[Part], locale: str | None = Non
             reserved=reserved,
             available=on_hand - reserved,
             fitments=fitments[p.id],
+            images=pictures[p.id],
         )
         views.append(PartRead.model_validate(data))
     return views
@@ -514,6 +522,79 @@ def set_stock(session: Session, actor: Actor, part_id: uuid.UUID, on_hand: int) 
     catalog_events.stock_changed(session, [part_id])
     session.expire_all()
     return get_part(session, part_id)
+
+
+# --- Images ------------------------------------------------------------------------------
+
+
+def image_read(image: PartImage) -> ImageRead:
+    return ImageRead(
+        id=image.id,
+        name=f"{image.sha256}{part_images.SUFFIX}",
+        width=image.width,
+        height=image.height,
+        thumbnail_name=f"{image.thumbnail_sha256}{part_images.SUFFIX}",
+        thumbnail_width=image.thumbnail_width,
+        thumbnail_height=image.thumbnail_height,
+    )
+
+
+def add_part_image(
+    session: Session,
+    actor: Actor,
+    part_id: uuid.UUID,
+    picture: part_images.ProcessedImage,
+    store: part_images.ImageStore,
+    *,
+    max_per_part: int,
+) -> Part:
+    """Add a checked picture after the part's others. The same picture again is the image the
+    part already has (a retried upload adds nothing); past `max_per_part` it is refused."""
+    part = get_part(session, part_id)
+    require_owner(actor, part.supplier_id)
+    sha256 = picture.full.sha256
+    existing = list(session.scalars(select(PartImage).where(PartImage.part_id == part_id).with_for_update()))  # type: ignore[arg-type]
+    if any(i.sha256 == sha256 for i in existing):
+        return part
+    if len(existing) >= max_per_part:
+        raise Conflict(f"a part may have at most {max_per_part} images; remove one first", field="file")
+    # Files first: a row never names a file that is not there (a file without a row is harmless).
+    store.keep(picture.full)
+    store.keep(picture.thumbnail)
+    session.add(
+        PartImage(
+            part_id=part_id,
+            position=max((i.position for i in existing), default=-1) + 1,
+            sha256=sha256,
+            width=picture.full.width,
+            height=picture.full.height,
+            thumbnail_sha256=picture.thumbnail.sha256,
+            thumbnail_width=picture.thumbnail.width,
+            thumbnail_height=picture.thumbnail.height,
+        )
+    )
+    part.updated_at = utcnow()
+    try:
+        session.flush()
+    except IntegrityError:
+        # A concurrent retry of the same upload added it first.
+        raise Conflict("this image is being added already", field="file") from None
+    catalog_events.part_updated(session, part, ["images"])
+    return part
+
+
+def remove_part_image(session: Session, actor: Actor, part_id: uuid.UUID, image_id: uuid.UUID) -> Part:
+    """Take a picture off the part; removing one already gone changes nothing. The file stays
+    (another part or a cached page may show it)."""
+    part = get_part(session, part_id)
+    require_owner(actor, part.supplier_id)
+    image = session.get(PartImage, image_id)
+    if image is not None and image.part_id == part_id:
+        session.delete(image)
+        part.updated_at = utcnow()
+        session.flush()
+        catalog_events.part_updated(session, part, ["images"])
+    return part
 
 
 # --- Search ------------------------------------------------------------------------------

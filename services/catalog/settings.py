@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from pathlib import Path
 from typing import ClassVar
 
+from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from services.catalog.images import DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS
 from services.common.settings import ServiceSettings
 
 
@@ -12,3 +15,21 @@ class CatalogSettings(ServiceSettings):
 
     service_name: ClassVar[str] = "catalog"
     default_port: ClassVar[int] = 8001
+
+    # Where part images are kept, content-addressed by SHA-256; default <var_dir>/catalog-images.
+    image_dir: Path | None = None
+    max_image_bytes: int = Field(default=DEFAULT_MAX_BYTES, ge=64 * 1024)
+    # Refused before decoding: a small file may claim a huge canvas (a decompression bomb).
+    max_image_pixels: int = Field(default=DEFAULT_MAX_PIXELS, ge=1_000_000)
+    max_images_per_part: int = Field(default=8, ge=1, le=50)
+
+    @model_validator(mode="after")
+    def _image_dir_default(self) -> CatalogSettings:
+        if self.image_dir is None:
+            self.image_dir = self.var_dir / "catalog-images"
+        return self
+
+    @property
+    def images_path(self) -> Path:
+        assert self.image_dir is not None  # filled by the validator
+        return self.image_dir

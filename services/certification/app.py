@@ -49,6 +49,7 @@ def create_app(settings: CertificationSettings | None = None) -> FastAPI:
         description="Certificate records and their review, public verification, market rules and "
         "eligibility of parts for a destination country.",
         routers=[router, dead_letter_router(EVENTS)],
+        events=EVENTS,
     )
     app.state.document_store = DocumentStore(
         settings.documents_path,

@@ -3,19 +3,26 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 import anyio
 from fastapi import APIRouter, Depends, FastAPI, Request
+from prometheus_client.core import Metric
+from prometheus_client.registry import Collector
+from sqlalchemy import Connection
 from sqlmodel import Session
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from services.common.db import POOL_CONNECTIONS, make_engine, session_scope
 from services.common.errors import install_problem_handlers
+from services.common.events.tables import EventTables
 from services.common.health import health_router
+from services.common.logs import add_request_ids, configure_logging
+from services.common.metrics import DatabaseCollector, install_metrics
 from services.common.settings import ServiceSettings, StackSettings
+from services.common.tracing import start_tracing, trace_app
 
 # Requests a service works on at once: one fewer than its pool has connections, that one
 # left for work outside requests (the webhook sender, say).
@@ -55,9 +62,16 @@ def build_service_app(
     on_startup: Callable[[FastAPI], Awaitable[Any]] | None = None,
     on_shutdown: Callable[[FastAPI], Awaitable[Any]] | None = None,
     concurrent_requests: int | None = CONCURRENT_REQUESTS,
+    events: EventTables | None = None,
+    business_metrics: Callable[[Connection], Iterable[Metric]] | None = None,
+    collectors: Sequence[Collector] = (),
 ) -> FastAPI:
     """`concurrent_requests=None` admits every request at once: for an app whose requests never
-    hold a connection while they wait for anything else."""
+    hold a connection while they wait for anything else. `events`, `business_metrics` and
+    `collectors` are served at /metrics: the outbox's lag, what the service's database says
+    of the business, and series the process counts itself."""
+    configure_logging(settings.service_name, settings.environment)
+    start_tracing(settings.service_name)
     engine = make_engine(settings.db_url)
 
     @asynccontextmanager
@@ -80,6 +94,9 @@ def build_service_app(
         app.include_router(router)
     if concurrent_requests is not None:
         app.add_middleware(AdmissionLimit, limit=concurrent_requests)
+    install_metrics(app, DatabaseCollector(settings.service_name, engine, events, business_metrics), *collectors)
+    trace_app(app, engine)
+    add_request_ids(app)
     return app
 
 

@@ -1,4 +1,5 @@
-"""`/healthz` (the process answers) and `/readyz` (database reachable, migrations at head)."""
+"""`/healthz` (the process answers) and `/readyz` (database reachable, its schema one this code
+works on: at our head, or newer by migrations that only expand it)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from services.common.errors import problem
-from services.common.migrations import current_revision, head_revision
+from services.common.migrations import current_revision, head_revision, served_revisions
 
 
 def health_router(service: str) -> APIRouter:
@@ -28,8 +29,10 @@ def health_router(service: str) -> APIRouter:
         except SQLAlchemyError:
             return problem(503, "NOT_READY", "Not ready", "database unreachable")
         head = head_revision(service)
-        if current != head:
-            return problem(503, "NOT_READY", "Not ready", f"migrations not at head (at {current}, head is {head})")
+        if current != head and head not in served_revisions(engine):
+            return problem(
+                503, "NOT_READY", "Not ready", f"schema at {current} does not serve this code's revision {head}"
+            )
         return {"status": "ready", "service": service, "revision": current}
 
     return router

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import zlib
+
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, ProgrammingError
@@ -29,11 +31,17 @@ def ensure_database(url: str, *, service: str) -> None:
     )
     try:
         with admin.connect() as connection:
-            exists = connection.execute(
-                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
-            ).scalar()
-            if not exists:
-                connection.execute(text(f'CREATE DATABASE "{name}"'))
+            # Two `tongnan migrate` at once must not both find it missing and both create it.
+            key = zlib.crc32(f"tongnan create database {name}".encode())
+            connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": key})
+            try:
+                exists = connection.execute(
+                    text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+                ).scalar()
+                if not exists:
+                    connection.execute(text(f'CREATE DATABASE "{name}"'))
+            finally:
+                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
     except (OperationalError, ProgrammingError) as exc:
         shown = parsed.render_as_string(hide_password=True)
         raise ConfigurationError(f"cannot reach the {service} database at {shown}: {_reason(exc)}") from None

@@ -16,7 +16,17 @@ from services.common.app import SessionDep
 from services.common.errors import BadInput
 from services.common.internal_auth import ActorDep, Role
 from services.common.pagination import decode_cursor, encode_cursor, page_size
-from services.orders import checkout, core_returns, lifecycle, quotes, reconcile, settlement, views, webhooks
+from services.orders import (
+    checkout,
+    core_returns,
+    lifecycle,
+    quotes,
+    reconcile,
+    settlement,
+    shipping_documents,
+    views,
+    webhooks,
+)
 from services.orders.deps import DepsDep
 from services.orders.schemas import (
     CancelIn,
@@ -225,6 +235,29 @@ def cancel_order(
 )
 def ship_order(order_id: uuid.UUID, data: ShipIn, session: SessionDep, actor: ActorDep) -> OrderRead:
     return _read_one(session, actor, lifecycle.ship(session, actor, order_id, data))
+
+
+@router.get(
+    "/orders/{order_id}/documents/{kind}.pdf",
+    tags=["orders"],
+    summary="The supplier's packing slip or commercial invoice for its lines (the supplier or an admin)",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}}},
+)
+def shipping_document(
+    order_id: uuid.UUID,
+    kind: shipping_documents.DocumentKind,
+    session: SessionDep,
+    actor: ActorDep,
+    deps: DepsDep,
+    supplier_id: Annotated[str | None, Query(max_length=36)] = None,
+) -> Response:
+    facts = shipping_documents.gather(session, actor, order_id, deps, supplier_id=supplier_id)
+    return Response(
+        shipping_documents.render(facts, kind),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{kind}-{facts.number}.pdf"'},
+    )
 
 
 @router.post("/orders/{order_id}/deliver", tags=["orders"], summary="Delivered to the buyer")

@@ -12,7 +12,10 @@ from services.common.settings import load_or_exit
 from services.orders.api import router
 from services.orders.conversions import router as conversions_router
 from services.orders.deps import OrdersDeps
+from services.orders.estimates import router as estimates_router
+from services.orders.metrics import business_metrics
 from services.orders.models import EVENTS
+from services.orders.part_returns_api import router as part_returns_router
 from services.orders.settings import OrdersSettings
 from services.orders.webhook_api import router as webhook_router
 
@@ -36,7 +39,7 @@ async def register_with_localstripe(settings: OrdersSettings) -> None:
     on restart, and Stripe's dashboard does this in production). Retries while it starts."""
     assert settings.stripe_webhook_secret is not None
     data = {
-        "url": f"http://{settings.host}:{settings.port}/webhooks/stripe",
+        "url": settings.stripe_webhook_url,
         "secret": settings.stripe_webhook_secret.get_secret_value(),
         **{f"events[{i}]": event for i, event in enumerate(WEBHOOK_EVENTS)},
     }
@@ -73,7 +76,16 @@ def create_app(settings: OrdersSettings | None = None) -> FastAPI:
         settings,
         title="Tongnan orders service",
         description=DESCRIPTION,
-        routers=[router, conversions_router, webhook_router, dead_letter_router(EVENTS)],
+        routers=[
+            router,
+            part_returns_router,
+            conversions_router,
+            estimates_router,
+            webhook_router,
+            dead_letter_router(EVENTS),
+        ],
+        events=EVENTS,
+        business_metrics=business_metrics,
         on_startup=startup,
         on_shutdown=shutdown,
     )

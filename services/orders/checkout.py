@@ -32,7 +32,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from services.common.clock import utcnow
-from services.common.errors import Conflict, DomainError, NotFound, UpstreamUnavailable
+from services.common.errors import BadInput, Conflict, DomainError, NotFound, UpstreamUnavailable
 from services.common.internal_auth import Actor, Role
 from services.orders import numbers, outbox, unmatched
 from services.orders import quotes as quote_service
@@ -92,9 +92,24 @@ def by_key(session: Session, buyer_id: str, key: str) -> Order | None:
 
 
 def _repeat(existing: Order, data: OrderCreate) -> Order:
+    """A retried placeOrder answers with the order it placed, which keeps the address it was placed
+    with (a retry that names another address does not move the shipment)."""
     if existing.quote_id != data.quote_id:
         raise Conflict("this idempotency key was used for an order from another quote", field="idempotency_key")
     return existing
+
+
+def _shipping_address(quote: Quote, data: OrderCreate) -> dict[str, str] | None:
+    """The copy of the address the order keeps; it must be in the country the quote priced."""
+    if data.shipping_address is None:
+        return None
+    if data.shipping_address.country_code != quote.destination_country:
+        raise BadInput(
+            f"the quote is for delivery to {quote.destination_country}, this address is in "
+            f"{data.shipping_address.country_code}; ask for a quote to the address's country",
+            field="shipping_address",
+        )
+    return data.shipping_address.model_dump()
 
 
 def place_order(session: Session, actor: Actor, data: OrderCreate, deps: OrdersDeps) -> tuple[Order, bool]:
@@ -111,6 +126,7 @@ def place_order(session: Session, actor: Actor, data: OrderCreate, deps: OrdersD
         raise QuoteExpired(
             f"the quote expired at {quote.expires_at.isoformat()}; ask for a new quote", field="quote_id"
         )
+    shipping_address = _shipping_address(quote, data)
     already = session.scalars(select(Order.id).where(Order.quote_id == quote.id)).first()
     if already is not None:
         # The same key may have won a race since the first look: answer with its order.
@@ -143,6 +159,7 @@ def place_order(session: Session, actor: Actor, data: OrderCreate, deps: OrdersD
         vat=quote.vat,
         total=quote.total,
         reservation_key=reservation_key_for(actor.id, data.idempotency_key),
+        shipping_address=shipping_address,
         created_at=now,
         updated_at=now,
     )

@@ -24,7 +24,7 @@ from services.orders import status as st
 from services.orders.deps import OrdersDeps
 from services.orders.ledger import Entry
 from services.orders.lifecycle import _refund, lock
-from services.orders.models import CoreReturn, OrderLine
+from services.orders.models import CoreReturn, OrderLine, PartReturn
 from services.orders.schemas import CoreReturnDecision
 
 # Once a return is requested, the old part must reach the hub within this time.
@@ -83,6 +83,10 @@ def request_return(session: Session, actor: Actor, line_id: uuid.UUID, deps: Ord
     existing = session.scalars(select(CoreReturn).where(CoreReturn.order_line_id == line.id)).first()
     if existing is not None:
         return existing
+    if session.scalars(
+        select(PartReturn.id).where(PartReturn.order_line_id == line.id, PartReturn.status == "REFUNDED")
+    ).first():
+        raise Conflict("this part was returned and refunded with its deposit", field="order_line_id")
     core = CoreReturn(
         order_id=order.id,
         order_line_id=line.id,

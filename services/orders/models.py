@@ -150,6 +150,9 @@ class Order(LandedAmounts, table=True):
         max_length=500,
         description="why the order waits for an admin: a payment that does not match it, a refund that failed",
     )
+    # A copy, not a reference: the buyer's address book may change, the consignee of a placed
+    # order does not.
+    shipping_address: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
 class OrderNumberCounter(OrdersTable, table=True):
@@ -277,6 +280,41 @@ class CoreReturn(OrdersTable, table=True):
     inspection_note: str | None = Field(default=None, max_length=1000)
     requested_at: datetime = _now_field()
     decided_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+
+
+# --- Part returns (RMA) --------------------------------------------------------------------
+
+
+class PartReturn(OrdersTable, table=True):
+    """A wrong, faulty or misdescribed part sent back under warranty (services/orders/part_returns.py);
+    distinct from a core return, which only gives back the deposit for the old part."""
+
+    __tablename__ = "part_returns"
+    __table_args__ = (UniqueConstraint("order_line_id"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    order_id: uuid.UUID = Field(foreign_key="orders.id", index=True)
+    order_line_id: uuid.UUID = Field(foreign_key="order_lines.id")
+    buyer_id: str = Field(max_length=100)
+    supplier_id: uuid.UUID = Field(index=True)
+    reason: str = Field(max_length=20, description="WRONG_PART, FAULTY or NOT_AS_DESCRIBED")
+    description: str = Field(max_length=2000)
+    status: str = Field(max_length=20)
+    warranty_until: datetime = Field(sa_type=UtcDateTime, nullable=False)
+    decision_note: str | None = Field(default=None, max_length=1000)
+    return_carrier: str | None = Field(default=None, max_length=60)
+    return_tracking_number: str | None = Field(default=None, max_length=100)
+    resolution: str | None = Field(default=None, max_length=20, description="REFUND or REPLACEMENT")
+    refunded: int = _money(0)
+    currency: str = Field(max_length=3)
+    replacement_reservation_key: str | None = Field(default=None, max_length=200)
+    replacement_carrier: str | None = Field(default=None, max_length=60)
+    replacement_tracking_number: str | None = Field(default=None, max_length=100)
+    requested_at: datetime = _now_field()
+    decided_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    shipped_back_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    received_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    replacement_shipped_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
 
 
 # --- Settlement ----------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from services.orders.models import EVENTS, CoreReturn, Order, OrderLine, Refund, SettlementBatch
+from services.orders.models import EVENTS, CoreReturn, Order, OrderLine, PartReturn, Refund, SettlementBatch
 
 ORDER_PLACED = "order.placed"
 ORDER_PAID = "order.paid"
@@ -29,6 +29,9 @@ ORDER_CANCELLED = "order.cancelled"
 ORDER_REFUNDED = "order.refunded"
 CORE_RETURN_REQUESTED = "core_return.requested"
 CORE_RETURN_RESOLVED = "core_return.resolved"
+# A part return (RMA) opened by the buyer, and each later step of it (its status says which).
+PART_RETURN_REQUESTED = "part_return.requested"
+PART_RETURN_UPDATED = "part_return.updated"
 PAYOUT_CREATED = "payout.created"
 
 # The order and core return events, as the backbone names them.
@@ -42,6 +45,8 @@ ORDER_EVENT_TYPES: tuple[str, ...] = (
     ORDER_REFUNDED,
     CORE_RETURN_REQUESTED,
     CORE_RETURN_RESOLVED,
+    PART_RETURN_REQUESTED,
+    PART_RETURN_UPDATED,
 )
 
 # Integrators subscribed to these names before the backbone had its own; a webhook keeps them,
@@ -180,6 +185,27 @@ def record(
 def record_core_return(session: Session, event_type: str, order: Order, core: CoreReturn) -> str:
     """A core return's event goes to the buyer and to the supplier of its line only."""
     return record(session, event_type, order, suppliers=[core.supplier_id], core_return=core_return_snapshot(core))
+
+
+def part_return_snapshot(rma: PartReturn) -> dict[str, Any]:
+    return {
+        "id": str(rma.id),
+        "order_line_id": str(rma.order_line_id),
+        "supplier_id": str(rma.supplier_id),
+        "reason": rma.reason,
+        "status": rma.status,
+        "resolution": rma.resolution,
+        "refunded": _money(rma.refunded, rma.currency),
+        "return_tracking_number": rma.return_tracking_number,
+        "replacement_tracking_number": rma.replacement_tracking_number,
+        "warranty_until": _iso(rma.warranty_until),
+        "requested_at": _iso(rma.requested_at),
+    }
+
+
+def record_part_return(session: Session, event_type: str, order: Order, rma: PartReturn) -> str:
+    """A part return's event goes to the buyer and to the supplier of its line only."""
+    return record(session, event_type, order, suppliers=[rma.supplier_id], part_return=part_return_snapshot(rma))
 
 
 def record_payout(session: Session, batch: SettlementBatch) -> str:

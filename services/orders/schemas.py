@@ -112,9 +112,33 @@ class QuoteRead(Amounts):
 # --- Orders ----------------------------------------------------------------------------------
 
 
+AddressLine = Annotated[str, StringConstraints(max_length=400)]
+
+
+class ShippingAddress(Strict):
+    """The address an order ships to, copied when it is placed. The gateway checked it against the
+    country's postal format and the VAT/EORI formats when the buyer saved it."""
+
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    company_name: AddressLine = ""
+    street_address: Annotated[str, StringConstraints(min_length=1, max_length=400)]
+    city: AddressLine = ""
+    city_area: AddressLine = ""
+    postal_code: AddressLine = ""
+    sorting_code: AddressLine = ""
+    country_area: AddressLine = ""
+    country_code: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+    phone: Annotated[str, StringConstraints(max_length=40)] = ""
+    vat_number: Annotated[str, StringConstraints(max_length=40)] = ""
+    eori_number: Annotated[str, StringConstraints(max_length=40)] = ""
+
+
 class OrderCreate(Strict):
     quote_id: uuid.UUID
     idempotency_key: IdempotencyKey
+    shipping_address: ShippingAddress | None = Field(
+        default=None, description="where the order ships; its country must be the quote's destination"
+    )
 
 
 class OrderLineRead(Amounts):
@@ -166,6 +190,39 @@ class CoreReturnRead(BaseModel):
     decided_at: datetime | None
 
 
+PartReturnReason = Literal["WRONG_PART", "FAULTY", "NOT_AS_DESCRIBED"]
+PartReturnStatus = Literal[
+    "REQUESTED", "APPROVED", "REJECTED", "SHIPPED_BACK", "REFUNDED", "REPLACEMENT_PENDING", "REPLACED"
+]
+Carrier = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=60)]
+TrackingNumber = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=4, max_length=100, pattern=r"^[A-Za-z0-9 -]+$")
+]
+
+
+class PartReturnRead(BaseModel):
+    id: uuid.UUID
+    order_id: uuid.UUID
+    order_line_id: uuid.UUID
+    supplier_id: uuid.UUID
+    reason: PartReturnReason
+    description: str
+    status: PartReturnStatus
+    warranty_until: datetime = Field(description="the end of the part's warranty, which the return was opened within")
+    decision_note: str | None
+    return_carrier: str | None
+    return_tracking_number: str | None
+    resolution: Literal["REFUND", "REPLACEMENT"] | None
+    refunded: MoneyRead
+    replacement_carrier: str | None
+    replacement_tracking_number: str | None
+    requested_at: datetime
+    decided_at: datetime | None
+    shipped_back_at: datetime | None
+    received_at: datetime | None
+    replacement_shipped_at: datetime | None
+
+
 OrderStatus = Literal["RESERVING", "PENDING_PAYMENT", "PAID", "SHIPPED", "DELIVERED", "COMPLETED", "CANCELLED"]
 PaymentStatus = Literal["UNPAID", "PAID", "FAILED", "PARTIALLY_REFUNDED", "REFUNDED", "REVIEW", "HELD"]
 
@@ -191,10 +248,14 @@ class OrderRead(Amounts):
         description="a cancellation accepted but not finished (its refund or restock failed); retried"
     )
     attention: str | None = Field(description="why the order waits for an admin, if it does")
+    shipping_address: ShippingAddress | None = Field(
+        default=None, description="the address copied when the order was placed; null for orders placed without one"
+    )
     lines: list[OrderLineRead]
     history: list[StatusChangeRead]
     refunds: list[RefundRead]
     core_returns: list[CoreReturnRead]
+    part_returns: list[PartReturnRead] = Field(default_factory=list)
 
 
 class PlaceOrderRead(BaseModel):
@@ -265,6 +326,28 @@ class CoreReturnDecision(Strict):
         default=None, description="with accepted=true: 100 (default) or a part for a partly usable core"
     )
     note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = None
+
+
+class PartReturnCreate(Strict):
+    order_line_id: uuid.UUID
+    reason: PartReturnReason
+    description: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+
+
+class PartReturnDecision(Strict):
+    approved: bool
+    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = Field(
+        default=None, description="required when rejecting: why"
+    )
+
+
+class PartReturnShipment(Strict):
+    carrier: Carrier
+    tracking_number: TrackingNumber
+
+
+class PartReturnReceipt(Strict):
+    resolution: Literal["REFUND", "REPLACEMENT"]
 
 
 class ReconcileResult(BaseModel):

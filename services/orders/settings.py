@@ -39,6 +39,10 @@ class OrdersSettings(ServiceSettings):
 
     # Development: tell localstripe to send its signed events to this process on start-up.
     register_localstripe_webhook: bool = True
+    # Where Stripe (or localstripe) reaches this service; its webhook endpoint is this URL with
+    # /webhooks/stripe. Empty: this process's own host and port, with 0.0.0.0 read as loopback
+    # (in a container that is the container itself, so compose names the service here).
+    public_url: str = ""
 
     # Quotes.
     quote_ttl_seconds: int = Field(default=15 * 60, ge=30, le=24 * 3600)
@@ -78,6 +82,11 @@ class OrdersSettings(ServiceSettings):
         if self.fx_refuse_after_hours < self.fx_stale_after_hours:
             raise ValueError("fx_refuse_after_hours must not be below fx_stale_after_hours")
         return self
+
+    @property
+    def stripe_webhook_url(self) -> str:
+        host = "127.0.0.1" if self.host == "0.0.0.0" else self.host
+        return f"{(self.public_url or f'http://{host}:{self.port}').rstrip('/')}/webhooks/stripe"
 
     @model_validator(mode="after")
     def _upstreams(self) -> OrdersSettings:

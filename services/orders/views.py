@@ -10,12 +10,14 @@ from sqlmodel import Session, col, select
 
 from services.common.clock import utcnow
 from services.orders import core_returns as core_service
-from services.orders.models import CoreReturn, Order, OrderLine, OrderStatusChange, Quote, QuoteLine, Refund
+from services.orders import part_returns as part_return_service
+from services.orders.models import CoreReturn, Order, OrderLine, OrderStatusChange, PartReturn, Quote, QuoteLine, Refund
 from services.orders.schemas import (
     CoreReturnRead,
     MoneyRead,
     OrderLineRead,
     OrderRead,
+    PartReturnRead,
     QuoteLineRead,
     QuoteRead,
     RefundRead,
@@ -97,6 +99,31 @@ def core_return_read(core: CoreReturn) -> CoreReturnRead:
     )
 
 
+def part_return_read(r: PartReturn) -> PartReturnRead:
+    return PartReturnRead(
+        id=r.id,
+        order_id=r.order_id,
+        order_line_id=r.order_line_id,
+        supplier_id=r.supplier_id,
+        reason=r.reason,
+        description=r.description,
+        status=r.status,
+        warranty_until=r.warranty_until,
+        decision_note=r.decision_note,
+        return_carrier=r.return_carrier,
+        return_tracking_number=r.return_tracking_number,
+        resolution=r.resolution,
+        refunded=MoneyRead.of(r.refunded, r.currency),
+        replacement_carrier=r.replacement_carrier,
+        replacement_tracking_number=r.replacement_tracking_number,
+        requested_at=r.requested_at,
+        decided_at=r.decided_at,
+        shipped_back_at=r.shipped_back_at,
+        received_at=r.received_at,
+        replacement_shipped_at=r.replacement_shipped_at,
+    )
+
+
 def _by_order(session: Session, model: Any, ids: Sequence[uuid.UUID], order_by: Any) -> dict[uuid.UUID, list[Any]]:
     out: dict[uuid.UUID, list[Any]] = {i: [] for i in ids}
     if ids:
@@ -113,6 +140,7 @@ def order_reads(session: Session, orders: Sequence[Order], *, supplier_id: str |
     history = _by_order(session, OrderStatusChange, ids, OrderStatusChange.at)
     refunds = _by_order(session, Refund, ids, Refund.created_at)
     cores = _by_order(session, CoreReturn, ids, CoreReturn.requested_at)
+    part_returns = part_return_service.returns_of(session, ids)
     out = []
     for o in orders:
         own_lines = [ln for ln in lines[o.id] if supplier_id is None or str(ln.supplier_id) == supplier_id]
@@ -142,6 +170,8 @@ def order_reads(session: Session, orders: Sequence[Order], *, supplier_id: str |
                 paid_at=o.paid_at,
                 cancel_requested_at=o.cancel_requested_at,
                 attention=None if partial else o.attention,
+                # The supplier ships to it and declares it to customs, so it sees the consignee too.
+                shipping_address=o.shipping_address,
                 lines=[
                     OrderLineRead(
                         id=ln.id,
@@ -170,6 +200,9 @@ def order_reads(session: Session, orders: Sequence[Order], *, supplier_id: str |
                 refunds=[] if partial else [refund_read(r) for r in refunds[o.id]],
                 core_returns=[
                     core_return_read(c) for c in cores[o.id] if not partial or str(c.supplier_id) == supplier_id
+                ],
+                part_returns=[
+                    part_return_read(r) for r in part_returns[o.id] if not partial or str(r.supplier_id) == supplier_id
                 ],
                 **amounts,
             )

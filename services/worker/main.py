@@ -17,6 +17,7 @@ from services.catalog.models import EVENTS as CATALOG_EVENTS
 from services.certification.models import EVENTS as CERTIFICATION_EVENTS
 from services.common.events import ConsumerRunner, OutboxRelay
 from services.common.events.streams import connect, ensure_streams
+from services.common.logs import configure_logging
 from services.orders.models import EVENTS as ORDERS_EVENTS
 from services.worker.clock import Clock, Job
 from services.worker.context import WorkerContext
@@ -125,6 +126,7 @@ async def serve(context: WorkerContext) -> None:
 
 
 def main() -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    asyncio.run(serve(WorkerContext.from_environment()))
+    context = WorkerContext.from_environment()
+    configure_logging("worker", context.worker.environment)
+    asyncio.run(serve(context))
     return 0

@@ -77,8 +77,11 @@ def create_part(client: TestClient, supplier_id: str, **overrides: Any) -> dict[
 
 
 @pytest.fixture(scope="session")
-def catalog_app_client(databases: Databases) -> Iterator[TestClient]:
-    app = create_app(CatalogSettings(database_url=databases.migrated("catalog")))
+def catalog_app_client(databases: Databases, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    settings = CatalogSettings(
+        database_url=databases.migrated("catalog"), image_dir=tmp_path_factory.mktemp("catalog-images")
+    )
+    app = create_app(settings)
     with TestClient(app) as client:
         yield client
 

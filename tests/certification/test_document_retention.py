@@ -16,10 +16,10 @@ from sqlalchemy import Engine
 
 from services.common.internal_auth import Role
 from tests.certification.conftest import INSPECTOR, make_client, pdf_bytes, submit, supplier, upload
-from tests.conftest import headers_for
+from tests.conftest import FreshHeaders, headers_for
 from tests.databases import Databases
 
-SCHEDULER = headers_for(Role.SYSTEM, actor_id="scheduler")
+SCHEDULER = FreshHeaders(Role.SYSTEM, "scheduler")
 
 
 @pytest.fixture

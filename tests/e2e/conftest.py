@@ -53,6 +53,7 @@ class RunningStack:
     orders: str
     database_url_template: str
     log: list[str] = field(default_factory=list)
+    localstripe: str = ""  # what the orders service calls Stripe, to check what Stripe holds
 
 
 def _drain(pipe: object, into: list[str]) -> None:
@@ -111,6 +112,7 @@ def running_stack(
             orders=f"http://127.0.0.1:{ports['TONGNAN_ORDERS_PORT']}",
             database_url_template=env["TONGNAN_DATABASE_URL_TEMPLATE"],
             log=log,
+            localstripe=f"http://127.0.0.1:{ports['TONGNAN_LOCALSTRIPE_PORT']}",
         )
     finally:
         proc.send_signal(signal.SIGTERM)
@@ -170,3 +172,22 @@ def wait_until_paid(page: Page) -> None:
         time.sleep(0.5)
         page.reload()
     expect(page.locator("#order-status")).to_have_text("Paid")
+
+
+# A valid address in each country the browser tests ship to, as a buyer types it (by form field).
+SAMPLE_ADDRESSES = {
+    "DE": {"name": "Kurt Fischer", "street_address": "Hafenstraße 12", "postal_code": "20457", "city": "Hamburg"},
+    "AE": {"name": "Fleet Desk", "street_address": "Sheikh Zayed Road 1", "country_area": "Dubai"},
+    "JP": {"name": "Tanaka", "street_address": "1-2-3 Shibuya", "postal_code": "150-0002", "country_area": "Tokyo"},
+    "US": {"name": "Fleet", "street_address": "1 Elm St", "postal_code": "76701", "city": "Waco", "country_area": "TX"},
+}  # fmt: skip
+
+
+def ship_to(page: Page) -> None:
+    """Before the first quote of a new buyer: the cart's address form, filled with a valid
+    address in the country it offers (the visitor's). A buyer with a saved address keeps it."""
+    if not page.get_by_label("Recipient's name").is_visible():
+        return
+    country = page.locator("#f-country").input_value()
+    for name, value in SAMPLE_ADDRESSES[country].items():
+        page.locator(f"#f-{name}").fill(value)

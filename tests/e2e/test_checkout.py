@@ -16,7 +16,7 @@ from sqlmodel import Session
 from services.common.clock import utcnow
 from services.common.db import make_engine
 from services.orders.models import Quote
-from tests.e2e.conftest import RunningStack, new_page, screenshot, wait_until_paid
+from tests.e2e.conftest import RunningStack, new_page, screenshot, ship_to, wait_until_paid
 from tests.storefront.factories import PASSWORD, unique_email
 
 VIN = "WVWZZZ1KZ9W123456"
@@ -58,6 +58,7 @@ def test_buyer_gets_a_ddp_quote_in_eur_pays_by_card_and_sees_the_order_paid(
     page.get_by_role("button", name="Create account").click()
     expect(page).to_have_url(re.compile("/cart$"))
     page.get_by_label("Delivery terms (Incoterm)").select_option("DDP")
+    ship_to(page)
     page.get_by_role("button", name="Get quote").click()
 
     expect(page).to_have_url(re.compile("/quotes/"))
@@ -105,6 +106,7 @@ def test_an_expired_quote_says_so_and_offers_a_new_one(browser: Browser, running
     page.locator("li.result h3 a").first.click()
     page.get_by_role("button", name="Add to cart").click()
     page.get_by_label("Delivery terms (Incoterm)").select_option("DAP")
+    ship_to(page)
     page.get_by_role("button", name="Get quote").click()
     expect(page).to_have_url(re.compile("/quotes/"))
     expect(page.get_by_text("To Germany, DAP")).to_be_visible()
@@ -131,6 +133,7 @@ def to_payment(page: Page, search: str) -> None:
     page.goto(f"/?q={search}&ships=1&stock=1")
     page.locator("li.result h3 a").first.click()
     page.get_by_role("button", name="Add to cart").click()
+    ship_to(page)
     page.get_by_role("button", name="Get quote").click()
     page.get_by_role("button", name=re.compile("Order and pay")).click()
     expect(page.locator("#card-element input[placeholder=number]")).to_be_visible()

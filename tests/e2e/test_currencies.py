@@ -9,7 +9,7 @@ import re
 
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import RunningStack, new_page, wait_until_paid
+from tests.e2e.conftest import RunningStack, new_page, ship_to, wait_until_paid
 from tests.e2e.test_checkout import fill_card
 from tests.storefront.factories import PASSWORD, unique_email
 
@@ -30,6 +30,7 @@ def buy_to_paid(page: Page, search: str, shows: re.Pattern[str]) -> None:
     page.get_by_role("button", name="Add to cart").click()
     expect(page).to_have_url(re.compile("/cart$"))
     expect(page.locator(".cart-table tbody td").nth(1)).to_have_text(shows)
+    ship_to(page)
     page.get_by_role("button", name="Get quote").click()
     expect(page).to_have_url(re.compile("/quotes/"))
     breakdown = page.locator("#breakdown")

@@ -8,7 +8,7 @@ import time
 
 from playwright.sync_api import Browser, Locator, Page, expect
 
-from tests.e2e.conftest import RunningStack, new_page, screenshot, wait_until_paid
+from tests.e2e.conftest import RunningStack, new_page, screenshot, ship_to, wait_until_paid
 from tests.e2e.test_checkout import fill_card, to_payment
 from tests.e2e.test_supplier import register_supplier
 from tests.storefront.factories import GOOD_AND_BAD_CSV, PASSWORD, sku_prefix, unique_email
@@ -50,6 +50,7 @@ def test_cart_quote_and_supplier_parts_fit_a_390_px_phone(browser: Browser, runn
     assert_inside(row.get_by_role("button", name=re.compile("Remove")), row.locator("td").nth(3))
     screenshot(page, "cart", "phone")
 
+    ship_to(page)
     page.get_by_role("button", name="Get quote").click()
     expect(page).to_have_url(re.compile("/quotes/"))
     assert_fits(page)

@@ -16,7 +16,7 @@ from pypdf import PdfWriter
 
 from services.common.internal_auth import Role
 from tests.conftest import headers_for
-from tests.e2e.conftest import RunningStack, new_page, screenshot, wait_until_paid
+from tests.e2e.conftest import RunningStack, new_page, screenshot, ship_to, wait_until_paid
 from tests.e2e.test_checkout import fill_card
 from tests.e2e.test_supplier import register_supplier
 from tests.storefront.factories import PASSWORD, sku_prefix, unique_email
@@ -86,6 +86,7 @@ def pay_for(buyer: Page, marker: str) -> str:
     buyer.get_by_label("E-mail address").fill(unique_email("fleet"))
     buyer.get_by_label("Password").fill(PASSWORD)
     buyer.get_by_role("button", name="Create account").click()
+    ship_to(buyer)
     buyer.get_by_role("button", name="Get quote").click()
     buyer.get_by_role("button", name=re.compile("Order and pay")).click()
     fill_card(buyer, "4242424242424242")

@@ -9,7 +9,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import RunningStack, new_page, screenshot
+from tests.e2e.conftest import RunningStack, new_page, screenshot, ship_to
 from tests.storefront.factories import GOOD_AND_BAD_CSV, PASSWORD, new_uscc, sku_prefix, unique_email
 
 REGISTER = """
@@ -109,6 +109,7 @@ def test_tour_of_the_main_pages(
     page.get_by_label("E-mail address").fill(unique_email("tour-buyer"))
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Create account").click()
+    ship_to(page)
     page.get_by_role("button", name="Get quote").click()
     expect(page.locator("#breakdown")).to_be_visible()
     fits_the_width(page)

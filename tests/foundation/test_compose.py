@@ -255,6 +255,47 @@ def test_alone_the_file_runs_development_with_localstripe(monkeypatch: pytest.Mo
     assert isinstance(orders, OrdersSettings) and orders.stripe_api_base == "http://localstripe:8420"
 
 
+def test_localstripe_posts_payments_to_the_orders_service_by_name_and_is_published_on_loopback_only(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """localstripe's container cannot reach 0.0.0.0:8002: the webhook URL orders registers must
+    name the orders service. The buyer's browser loads Stripe.js from localstripe on this
+    machine, never from the network."""
+    config = merged([ROOT / "docker-compose.yml"], {})
+    [orders] = start_settings(config, monkeypatch, "orders")
+    assert isinstance(orders, OrdersSettings)
+    assert orders.stripe_webhook_url == "http://orders:8002/webhooks/stripe"
+    assert config["services"]["localstripe"]["ports"] == ["127.0.0.1:8420:8420"]
+    [gateway] = start_settings(config, monkeypatch, "gateway")
+    assert isinstance(gateway, GatewaySettings)
+    assert (
+        gateway.jwt_secret.get_secret_value()
+        == config["services"]["gateway"]["environment"]["TONGNAN_GATEWAY_JWT_SECRET"]
+    )
+
+
+def test_certificate_documents_and_part_pictures_are_kept_on_named_volumes(monkeypatch: pytest.MonkeyPatch) -> None:
+    config = merged([ROOT / "docker-compose.yml"], {})
+    [certification] = start_settings(config, monkeypatch, "certification")
+    assert isinstance(certification, CertificationSettings)
+    # The image's working directory is /app (Dockerfile), where the var directory is relative to.
+    mount = f"documents:/app/{certification.documents_path.as_posix()}"
+    assert mount in config["services"]["certification"]["volumes"]
+    [catalog] = start_settings(config, monkeypatch, "catalog")
+    assert isinstance(catalog, CatalogSettings) and catalog.image_dir is not None
+    assert f"images:/app/{catalog.image_dir.as_posix()}" in config["services"]["catalog"]["volumes"]
+    assert {"documents", "images"} <= set(config["volumes"])
+
+
+def test_outside_compose_the_webhook_url_is_this_process_with_any_address_read_as_loopback(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    set_environment(monkeypatch, {"TONGNAN_ORDERS_HOST": "0.0.0.0", "TONGNAN_ORDERS_PORT": "8102"})
+    assert OrdersSettings().stripe_webhook_url == "http://127.0.0.1:8102/webhooks/stripe"
+    set_environment(monkeypatch, {"TONGNAN_ORDERS_PUBLIC_URL": "https://orders.parts.example/"})
+    assert OrdersSettings().stripe_webhook_url == "https://orders.parts.example/webhooks/stripe"
+
+
 def test_alone_the_file_cannot_start_production_on_its_development_values(monkeypatch: pytest.MonkeyPatch) -> None:
     config = merged([ROOT / "docker-compose.yml"], {"TONGNAN_ENVIRONMENT": "production"})
     for service in ("migrate", "catalog", "certification", "orders", "gateway", "storefront", "worker"):

@@ -9,6 +9,8 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,7 +21,18 @@ from gateway.settings import GatewaySettings
 from services.catalog.settings import CatalogSettings
 from services.certification.settings import CertificationSettings
 from services.orders.settings import OrdersSettings
-from services.stack import PORT_VARIABLES, isolated_environment, plan, read_until_ready
+from services.stack import (
+    CRASH_LOOP_DEATHS,
+    PORT_VARIABLES,
+    Component,
+    StackError,
+    Supervisor,
+    check_ports_free,
+    free_port,
+    isolated_environment,
+    plan,
+    read_until_ready,
+)
 from storefront.settings import StorefrontSettings
 from tests.databases import Databases
 from tests.foundation.production import PRODUCTION, set_environment
@@ -53,16 +66,18 @@ def tongnan(*args: str) -> list[str]:
     return [sys.executable, "-m", "services.cli", *args]
 
 
-def test_up_brings_every_process_to_ready_and_sigterm_leaves_none(
+def test_up_brings_every_process_to_ready_restarts_a_killed_one_and_starts_again_at_once_after_ctrl_c(
     stack_env: tuple[dict[str, str], dict[str, int]],
 ) -> None:
     env, ports = stack_env
+    gateway = f"http://127.0.0.1:{ports['TONGNAN_GATEWAY_PORT']}"
     proc = subprocess.Popen(tongnan("up"), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    later = Lines(proc)
     try:
         started, output = read_until_ready(proc, timeout=120)
         text = "".join(output)
         assert started, text
-        gateway = f"http://127.0.0.1:{ports['TONGNAN_GATEWAY_PORT']}"
+        later.start()
         assert f"{gateway}/graphql" in text
         answer = httpx.post(f"{gateway}/graphql", json={"query": "{ __typename }"}, timeout=10)
         assert answer.json() == {"data": {"__typename": "Query"}}
@@ -79,11 +94,145 @@ def test_up_brings_every_process_to_ready_and_sigterm_leaves_none(
         for variable in PORT_VARIABLES[1:4]:
             ready = httpx.get(f"http://127.0.0.1:{ports[variable]}/readyz", timeout=10)
             assert ready.status_code == 200 and ready.json()["status"] == "ready"
+
+        # One buyer's page, followed by its request id through every process it reached.
+        storefront = f"http://127.0.0.1:{ports['TONGNAN_STOREFRONT_PORT']}"
+        page = httpx.get(f"{storefront}/", params={"q": "alternator"}, timeout=10)
+        assert page.status_code == 200
+        request_id = page.headers["x-request-id"]
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and not all(
+            any(line.startswith(f"{name} ") and request_id in line for line in later.lines)
+            for name in ("storefront", "gateway", "catalog")
+        ):
+            time.sleep(0.1)
+        reached = {line.split(" ", 1)[0] for line in later.lines if request_id in line}
+        assert {"storefront", "gateway", "catalog"} <= reached, later.text()
+
+        # kill -9 of the orders service: it is started again and the gateway answers for it.
+        orders_port = ports["TONGNAN_ORDERS_PORT"]
+        os.kill(pid_listening_on(orders_port), signal.SIGKILL)
+        killed_at = time.monotonic()
+        noticed = "orders exited with code -9; starting it again"
+        # Back means a new orders process ready and the gateway answering through it (a read the
+        # gateway's cache could still answer does not count).
+        while time.monotonic() - killed_at < 10 and not (
+            noticed in later.text() and is_ready(orders_port) and orders_answers(gateway)
+        ):
+            time.sleep(0.1)
+        back_after = time.monotonic() - killed_at
+        assert back_after < 5, later.text()
+        proc.send_signal(signal.SIGINT)  # Ctrl-C
+        proc.wait(timeout=60)
     finally:
-        proc.send_signal(signal.SIGTERM)
-        rest, _ = proc.communicate(timeout=60)
-    assert proc.returncode == 0, rest
-    assert rest.rstrip().endswith("stopped")
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=60)
+    later.thread.join(timeout=10)
+    assert proc.returncode == 0, later.text()
+    assert later.text().rstrip().endswith("stopped")
+    assert "Traceback" not in later.text().split("starting it again")[-1], later.text()
+
+    # At once, on the same ports: the stopped stack's sockets in TIME_WAIT do not count as taken.
+    again = subprocess.Popen(
+        tongnan("up", "--no-demo"), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    try:
+        started, output = read_until_ready(again, timeout=120)
+        assert started, "".join(output)
+        assert orders_answers(gateway)
+    finally:
+        again.send_signal(signal.SIGTERM)
+        rest, _ = again.communicate(timeout=60)
+    assert again.returncode == 0, rest
+
+
+class Lines:
+    """What a `tongnan up` prints after it is ready, read in the background so it never blocks."""
+
+    def __init__(self, proc: subprocess.Popen[str]) -> None:
+        self.proc = proc
+        self.lines: list[str] = []
+        self.thread = threading.Thread(target=self._read, daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.append(line)
+
+    def text(self) -> str:
+        return "".join(self.lines)
+
+
+def pid_listening_on(port: int) -> int:
+    """The process started with `--port <port>` (the orders service's uvicorn)."""
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            words = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
+        except OSError:
+            continue
+        if any(a == "--port" and b == str(port) for a, b in itertools.pairwise(words)):
+            return int(pid)
+    raise AssertionError(f"no process started with --port {port}")
+
+
+def is_ready(port: int) -> bool:
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def orders_answers(gateway: str) -> bool:
+    """Whether the gateway answers a query the orders service serves (the list of currencies)."""
+    try:
+        body = httpx.post(f"{gateway}/graphql", json={"query": "{ currencies { code } }"}, timeout=2).json()
+    except httpx.HTTPError:
+        return False
+    return not body.get("errors") and any(c["code"] == "EUR" for c in body["data"]["currencies"])
+
+
+def test_a_child_that_keeps_dying_is_started_again_with_backoff_and_reported_with_its_last_lines(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    dying = Component(
+        "flaky", 0, "", [sys.executable, "-c", "print('cannot open the ledger'); raise SystemExit(3)"], None
+    )
+    supervisor = Supervisor([dying], dict(os.environ))
+    supervisor.start()
+    deadline = time.monotonic() + 15
+    while dying.deaths_in_a_row < CRASH_LOOP_DEATHS and time.monotonic() < deadline:
+        supervisor._watch(dying, time.monotonic())
+        time.sleep(0.05)
+    supervisor.stop()
+    out = capfd.readouterr().out
+    assert out.count("flaky exited with code 3; starting it again") == CRASH_LOOP_DEATHS
+    # Backoff: at once (0.1 s), then 1 s, then 2 s.
+    assert "again in 0.1 s" in out and "again in 1 s" in out and "again in 2 s" in out
+    assert f"flaky has died {CRASH_LOOP_DEATHS} times in a row; its last lines:" in out
+    assert "flaky | cannot open the ledger" in out.split("its last lines:")[1]
+
+
+def test_a_port_left_in_time_wait_by_a_stopped_stack_is_free_and_a_listening_one_is_not() -> None:
+    port = free_port()
+    listener = socket.socket()
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", port))
+    listener.listen()
+    client = socket.create_connection(("127.0.0.1", port))
+    accepted, _ = listener.accept()
+    accepted.close()  # the server closes first: its end waits in TIME_WAIT
+    client.close()
+    component = Component("catalog", port, "TONGNAN_CATALOG_PORT", [], "/readyz")
+    with pytest.raises(StackError, match="already in use"):
+        check_ports_free([component])
+    listener.close()
+    check_ports_free([component])
 
 
 def test_port_in_use_is_one_clear_line_and_nothing_starts(

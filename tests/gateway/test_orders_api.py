@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from prometheus_client.parser import text_string_to_metric_families
 
 from gateway.app import create_app
 from gateway.identity import service as identity_service
@@ -107,7 +108,22 @@ def gid(type_name: str, raw: str) -> str:
     return global_id(type_name, raw)
 
 
+def metric(client: Any, name: str, **labels: str) -> float:
+    """One sample of /metrics as Prometheus reads it (0 when the series is not there yet)."""
+    text = client.get("/metrics").text
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()):
+                return float(sample.value)
+    return 0.0
+
+
 def test_buyer_checks_out_ddp_to_germany_and_the_supplier_ships(orders_stack: Stack, gateway: Gateway) -> None:  # noqa: F811
+    paid_before = metric(orders_stack.orders, "tongnan_order_status_changes_total", to_status="PAID")
+    placed_before = metric(orders_stack.orders, "tongnan_order_status_changes_total", to_status="PENDING_PAYMENT")
+    mutations_before = metric(
+        gateway.gql.client, "tongnan_graphql_operations_total", operation="(anonymous)", type="mutation", outcome="ok"
+    )
     supplier_id = orders_stack.supplier()
     part = orders_stack.part(supplier_id, on_hand=3)
     buyer = gateway.account(AccountRole.BUYER)
@@ -150,6 +166,16 @@ def test_buyer_checks_out_ddp_to_germany_and_the_supplier_ships(orders_stack: St
     assert [h["status"] for h in order["statusHistory"]][:2] == ["PENDING_PAYMENT", "PAID"]
     mine = gateway.ok("{ myOrders(first: 5) { edges { node { id } } } }", token=buyer)["myOrders"]["edges"]
     assert [e["node"]["id"] for e in mine] == [order_id]
+
+    # What an operator's dashboard sees of this checkout.
+    assert metric(orders_stack.orders, "tongnan_order_status_changes_total", to_status="PAID") == paid_before + 1
+    placed = metric(orders_stack.orders, "tongnan_order_status_changes_total", to_status="PENDING_PAYMENT")
+    assert placed == placed_before + 1
+    mutations = metric(
+        gateway.gql.client, "tongnan_graphql_operations_total", operation="(anonymous)", type="mutation", outcome="ok"
+    )
+    assert mutations >= mutations_before + 4  # the quote, two placeOrder, the card's setup, payOrder
+    assert metric(orders_stack.orders, "http_requests_total", handler="/orders/{order_id}/pay", method="POST") >= 1
 
     stranger = gateway.account(AccountRole.BUYER)
     seen = gateway.gql(ORDER, {"id": order_id}, token=stranger)

@@ -322,7 +322,8 @@ def localstripe_url() -> Iterator[str]:
 @pytest.fixture(scope="session")
 def served(databases: Databases, localstripe_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     tmp: Path = tmp_path_factory.mktemp("orders-stack")
-    catalog = Served(create_catalog(CatalogSettings(database_url=databases.migrated("catalog")))).start()
+    catalog_settings = CatalogSettings(database_url=databases.migrated("catalog"), image_dir=tmp / "images")
+    catalog = Served(create_catalog(catalog_settings)).start()
     certification = Served(
         create_certification(
             CertificationSettings(

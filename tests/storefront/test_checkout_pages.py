@@ -65,9 +65,41 @@ def test_a_buyer_registers_and_a_quote_with_the_orders_service_down_is_a_friendl
         follow_redirects=False,
     )
     assert answer.status_code == 303 and answer.headers["location"] == "/cart"
-    page = storefront.post("/cart/quote", data={"incoterm": "DDP", "service": "express"})
+    page = storefront.post("/cart/quote", data={"incoterm": "DDP", "service": "express", **HAMBURG})
     assert page.status_code == 503
     assert "We cannot reach the parts exchange right now" in page.text
+
+
+HAMBURG = {
+    "name": "Kurt Fischer",
+    "street_address": "Hafenstraße 12",
+    "postal_code": "20457",
+    "city": "Hamburg",
+    "country": "DE",
+}
+
+
+def test_the_shipping_address_is_asked_before_the_quote_and_its_errors_are_worded_in_the_pages_language(
+    storefront: TestClient, stack: Stack
+) -> None:
+    storefront.post("/cart/add", data={"part_id": part_ids(stack)[0]})
+    storefront.post("/account/register", data={"email": unique_email("b"), "password": PASSWORD, "next": "/cart"})
+    storefront.cookies.set("tn_locale", "de")
+    cart = storefront.get("/cart")
+    assert 'id="ship-to"' in cart.text and 'name="address_id" value="new"' in cart.text
+
+    refused = storefront.post(
+        "/cart/quote",
+        data={**HAMBURG, "postal_code": "2045", "vat_number": "DE136695977", "incoterm": "DDP"},
+    )
+    assert refused.status_code == 422
+    assert '<p class="error" id="f-postal_code-error">Diese Postleitzahl hat nicht das in Deutschland' in refused.text
+    assert 'value="Hafenstraße 12"' in refused.text  # what was typed stays
+    refused = storefront.post("/cart/quote", data={**HAMBURG, "vat_number": "DE136695977", "incoterm": "DDP"})
+    assert refused.status_code == 422 and 'id="f-vat_number-error">Diese USt-IdNr. ist ungültig' in refused.text
+    # Nothing was saved from the refused forms: the book is still empty.
+    assert 'name="address_id" value="new"' in storefront.get("/cart").text
+    assert "Hafenstraße" not in storefront.get("/cart").text
 
 
 def test_a_buyer_signs_out_from_any_page(storefront: TestClient) -> None:

@@ -1,7 +1,7 @@
 """accounts' mail language, password reset links, one sent mail per event
 
 Revision ID: b7e3d1f9a2c5
-Revises: 716de0dab533
+Revises: c31a7e5b9d20
 Create Date: 2026-12-04 15:00:00.000000
 """
 
@@ -11,7 +11,9 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "b7e3d1f9a2c5"
-down_revision: str | None = "716de0dab533"
+down_revision: str | None = "c31a7e5b9d20"
+# Only adds (the new column has a server default): the code of the revision before keeps working.
+expand = True
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

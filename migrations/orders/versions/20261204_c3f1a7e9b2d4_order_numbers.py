@@ -1,10 +1,11 @@
 """orders: human order numbers (TN-<year>-<sequence>) and their yearly counters
 
 Existing orders are numbered in the order they were placed, per year, and each year's counter
-starts after the last of them.
+starts after the last of them. Not an expanding migration: `number` becomes NOT NULL, which the
+code of the revision before (placing orders without one) cannot write.
 
 Revision ID: c3f1a7e9b2d4
-Revises: d8b2f6a4e0c1
+Revises: 5e1c7a9b3d20
 Create Date: 2026-12-04 15:00:00.000000
 """
 
@@ -14,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "c3f1a7e9b2d4"
-down_revision: str | None = "d8b2f6a4e0c1"
+down_revision: str | None = "5e1c7a9b3d20"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

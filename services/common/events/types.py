@@ -32,6 +32,8 @@ EVENT_VERSIONS: dict[str, int] = {
     "core_return.requested": 1,
     "core_return.received": 1,
     "core_return.resolved": 1,
+    "part_return.requested": 1,
+    "part_return.updated": 1,
     "payout.created": 1,
     "fx.rates_updated": 1,
 }

@@ -11,6 +11,8 @@ import httpx
 
 from services.common.errors import BadInput, Conflict, DomainError, Forbidden, NotFound, UpstreamUnavailable
 from services.common.internal_auth import SYSTEM, Actor, internal_headers
+from services.common.logs import carry_request_id
+from services.common.tracing import trace_client
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +36,9 @@ class UpstreamClient:
             timeout=httpx.Timeout(timeout, connect=min(timeout, 3.0)),
             limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
             transport=transport,
+            event_hooks={"request": [carry_request_id]},
         )
+        trace_client(self.http)
         self.secret = secret
         self.read_retries = read_retries
 

@@ -30,6 +30,9 @@ class PartFacts:
     core_charge_fen: int
     available: int
     listed: bool
+    country_of_origin: str = "CN"
+    # Months the supplier's warranty runs; the catalog's default (12) where a row predates it.
+    warranty_months: int = 12
 
 
 def _facts(p: dict[str, Any]) -> PartFacts:
@@ -45,6 +48,8 @@ def _facts(p: dict[str, Any]) -> PartFacts:
         core_charge_fen=int(p["core_charge_cny"]),
         available=int(p["available"]),
         listed=bool(p["listed"]),
+        country_of_origin=p.get("country_of_origin") or "CN",
+        warranty_months=int(p.get("warranty_months", 12)),
     )
 
 
@@ -92,6 +97,21 @@ class CatalogClient(UpstreamClient):
         response = self.request("GET", "/parts", read=True, params={"ids": ",".join(str(i) for i in ids)})
         self.raise_for(response, field="lines")
         return {f.id: f for f in (_facts(p) for p in response.json())}
+
+    def supplier(self, supplier_id: uuid.UUID) -> dict[str, Any]:
+        """The supplier's company as the catalog keeps it (names, USCC, address)."""
+        response = self.request("GET", f"/suppliers/{supplier_id}", read=True)
+        self.raise_for(response, field="supplier_id")
+        data: dict[str, Any] = response.json()
+        return data
+
+    def supplier_names(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
+        """Suppliers' English names by id (for documents such as receipts); unknown ids left out."""
+        if not ids:
+            return {}
+        response = self.request("GET", "/suppliers/batch", read=True, params={"ids": ",".join(str(i) for i in ids)})
+        self.raise_for(response)
+        return {uuid.UUID(s["id"]): str(s["name_en"]) for s in response.json()}
 
     def reserve(
         self, key: str, lines: Sequence[tuple[uuid.UUID, int]], *, ttl_seconds: int, order_ref: str

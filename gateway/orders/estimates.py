@@ -1,0 +1,133 @@
+"""Estimated landed prices before any quote (the orders service's /estimates): a part's
+cheapest price delivered to a country, and a cart's price with each shipping service."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from strawberry.types import Info
+
+from gateway.context import Context
+from gateway.ids import node_uuid
+from gateway.types import Money
+from services.common.errors import BadInput
+from services.common.money import Money as MoneyValue
+
+
+def money(data: dict[str, Any], locale: str) -> Money:
+    return Money.of(MoneyValue(int(data["amount"]), str(data["currency"])), locale)
+
+
+def country_code(value: str, field: str) -> str:
+    code = value.strip().upper()
+    if len(code) != 2 or not code.isascii() or not code.isalpha():
+        raise BadInput(f"{value!r} is not an ISO 3166-1 alpha-2 country code", field=field)
+    return code
+
+
+def currency_code(value: str | None, field: str) -> str:
+    code = (value or "CNY").strip().upper()
+    if len(code) != 3 or not code.isascii() or not code.isalpha():
+        raise BadInput(f"{value!r} is not an ISO 4217 currency code", field=field)
+    return code
+
+
+@strawberry.type(
+    description="A price delivered to the door with one shipping service, duty and import tax included "
+    "(as under DDP). An estimate at today's rate and rules: a quote locks the price."
+)
+class ShippingOption:
+    service: str = strawberry.field(description="express or economy")
+    transit_days: str = strawberry.field(description="Door to door, in days, e.g. `4-8`.")
+    goods: Money = strawberry.field(description="The parts at the quote's rate.")
+    shipping: Money = strawberry.field(description="Shipping, origin handling and insurance.")
+    duty: Money
+    vat: Money = strawberry.field(description="Import VAT, GST or sales tax.")
+    total: Money = strawberry.field(description="All of the above; the refundable core deposit is not included.")
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], locale: str) -> ShippingOption:
+        return cls(
+            service=data["service"],
+            transit_days=data["transit_days"],
+            goods=money(data["goods"], locale),
+            shipping=money(data["shipping"], locale),
+            duty=money(data["duty"], locale),
+            vat=money(data["vat"], locale),
+            total=money(data["total"], locale),
+        )
+
+
+@strawberry.type(description="An estimated landed price of one unit of a part, with its cheapest shipping.")
+class LandedEstimate:
+    country: str
+    cheapest: ShippingOption | None = strawberry.field(
+        description="Null when the part cannot be quoted to the country; `unavailable` says why."
+    )
+    unavailable: str | None = strawberry.field(
+        description="Why there is no estimate, as an error code (NO_TARIFF_RULE, DESTINATION_NOT_SERVED ...)."
+    )
+
+
+@strawberry.type(description="A cart's subtotal and its landed price with each shipping service, before a quote.")
+class CartEstimate:
+    destination_country: str
+    subtotal: Money = strawberry.field(description="The parts, before shipping, duty and tax.")
+    core_deposit: Money = strawberry.field(description="Refundable deposits for the old parts.")
+    options: list[ShippingOption] = strawberry.field(
+        description="Every service that may carry the cart, cheapest first."
+    )
+
+
+@strawberry.input
+class CartLineInput:
+    part_id: strawberry.ID
+    quantity: int
+
+
+@strawberry.type
+class EstimatesQuery:
+    @strawberry.field(
+        description="A cart's subtotal and shipping options (price and delivery time, cheapest first), "
+        "duty and tax included; anyone may ask, no quote is made."
+    )
+    async def cart_estimate(
+        self, info: Info[Context, None], lines: list[CartLineInput], destination_country: str, currency: str
+    ) -> CartEstimate:
+        context = info.context
+        country = country_code(destination_country, "destinationCountry")
+        wanted = currency_code(currency, "currency")
+        if not 1 <= len(lines) <= 50:
+            raise BadInput("a cart holds 1 to 50 lines", field="lines")
+        ids = [node_uuid(line.part_id, "Part", field=f"lines.{i}.partId") for i, line in enumerate(lines)]
+        parts = await context.loaders.part.load_many(ids)
+        facts = []
+        for i, (line, part) in enumerate(zip(lines, parts, strict=True)):
+            if part is None:
+                raise BadInput("no such part", field=f"lines.{i}.partId")
+            if not 1 <= line.quantity <= 9_999:
+                raise BadInput("a quantity is 1 to 9999", field=f"lines.{i}.quantity")
+            facts.append(
+                {
+                    "part_id": str(part["id"]),
+                    "category": part["category"],
+                    "hs_code": part["hs_code"],
+                    "weight_grams": part["weight_grams"],
+                    "price_cny": part["price_cny"],
+                    "core_charge_cny": part.get("core_charge_cny") or 0,
+                    "quantity": line.quantity,
+                }
+            )
+        data = await context.read_json(
+            context.clients.orders,
+            "/estimates/cart",
+            body={"destination_country": country, "currency": wanted, "parts": facts},
+        )
+        locale = context.locale
+        return CartEstimate(
+            destination_country=data["destination_country"],
+            subtotal=money(data["subtotal"], locale),
+            core_deposit=money(data["core_deposit"], locale),
+            options=[ShippingOption.from_json(o, locale) for o in data["options"]],
+        )

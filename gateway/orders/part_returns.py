@@ -1,0 +1,180 @@
+"""Part returns (RMA) in the public API: a buyer sends a wrong, faulty or misdescribed part back
+under warranty; the part's supplier (or an admin) approves or rejects, receives it and refunds
+the line or sends the same part again. Distinct from core returns, which refund a deposit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+import strawberry
+from strawberry import relay
+from strawberry.types import Info
+
+from gateway.context import Context
+from gateway.ids import node_uuid
+from gateway.types import Money
+from services.common.money import Money as MoneyValue
+
+
+@strawberry.enum(description="Why a part is sent back.")
+class PartReturnReason(Enum):
+    WRONG_PART = strawberry.enum_value("WRONG_PART", description="Not the part that was ordered.")
+    FAULTY = strawberry.enum_value("FAULTY", description="The part does not work.")
+    NOT_AS_DESCRIBED = strawberry.enum_value("NOT_AS_DESCRIBED", description="Not what the listing said.")
+
+
+@strawberry.enum(description="Where a part return stands.")
+class PartReturnStatus(Enum):
+    REQUESTED = strawberry.enum_value("REQUESTED", description="Opened by the buyer; the supplier decides.")
+    APPROVED = strawberry.enum_value("APPROVED", description="The buyer may send the part back.")
+    REJECTED = strawberry.enum_value("REJECTED", description="Refused, with the supplier's reason.")
+    SHIPPED_BACK = strawberry.enum_value("SHIPPED_BACK", description="On its way back, with tracking.")
+    REFUNDED = strawberry.enum_value("REFUNDED", description="Received; the line was refunded to the card.")
+    REPLACEMENT_PENDING = strawberry.enum_value(
+        "REPLACEMENT_PENDING", description="Received; the same part is set aside to be sent again."
+    )
+    REPLACED = strawberry.enum_value("REPLACED", description="The replacement part has shipped.")
+
+
+@strawberry.enum(description="How the supplier settles a part return it received.")
+class PartReturnResolution(Enum):
+    REFUND = strawberry.enum_value("REFUND", description="The line back to the buyer's card.")
+    REPLACEMENT = strawberry.enum_value("REPLACEMENT", description="The same part sent again, from stock.")
+
+
+@strawberry.type(description="A shipment of a part return: the part going back, or its replacement.")
+class ReturnShipment:
+    carrier: str
+    tracking_number: str
+    shipped_at: datetime
+
+
+@strawberry.type(
+    description="A wrong, faulty or misdescribed part sent back under warranty (an RMA); one per order line."
+)
+class PartReturn(relay.Node):
+    id: relay.NodeID[str]
+    reason: PartReturnReason
+    description: str = strawberry.field(description="What the buyer says is wrong.")
+    status: PartReturnStatus
+    warranty_until: datetime = strawberry.field(description="The end of the part's warranty it was opened within.")
+    decision_note: str | None = strawberry.field(description="The supplier's word on its decision (why, if rejected).")
+    resolution: PartReturnResolution | None = strawberry.field(description="Once received: refund or replacement.")
+    requested_at: datetime
+    decided_at: datetime | None
+    received_at: datetime | None
+    data: strawberry.Private[dict[str, Any]]
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> PartReturn:
+        return cls(
+            id=str(data["id"]),
+            reason=PartReturnReason(data["reason"]),
+            description=data["description"],
+            status=PartReturnStatus(data["status"]),
+            warranty_until=datetime.fromisoformat(data["warranty_until"]),
+            decision_note=data.get("decision_note"),
+            resolution=PartReturnResolution(data["resolution"]) if data.get("resolution") else None,
+            requested_at=datetime.fromisoformat(data["requested_at"]),
+            decided_at=_dt(data.get("decided_at")),
+            received_at=_dt(data.get("received_at")),
+            data=data,
+        )
+
+    @strawberry.field(description="The part on its way back to the supplier; null until the buyer sends it.")
+    def return_shipment(self) -> ReturnShipment | None:
+        return _shipment(self.data, "return_carrier", "return_tracking_number", "shipped_back_at")
+
+    @strawberry.field(description="The replacement part's shipment; null unless one has shipped.")
+    def replacement_shipment(self) -> ReturnShipment | None:
+        return _shipment(self.data, "replacement_carrier", "replacement_tracking_number", "replacement_shipped_at")
+
+    @strawberry.field(description="What was refunded to the card for it; zero unless refunded.")
+    def refunded(self, info: Info[Context, None]) -> Money:
+        value = self.data["refunded"]
+        return Money.of(MoneyValue(int(value["amount"]), str(value["currency"])), info.context.locale)
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
+    ) -> list[PartReturn | None]:
+        from gateway.orders.types import orders_nodes
+
+        return await orders_nodes(info.context, "part-returns", node_ids, cls.from_json)
+
+
+def _dt(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def _shipment(data: dict[str, Any], carrier: str, number: str, at: str) -> ReturnShipment | None:
+    if not data.get(at):
+        return None
+    return ReturnShipment(
+        carrier=data[carrier], tracking_number=data[number], shipped_at=datetime.fromisoformat(data[at])
+    )
+
+
+async def _post(info: Info[Context, None], path: str, body: dict[str, Any]) -> PartReturn:
+    context = info.context
+    context.require_principal()
+    return PartReturn.from_json(await context.clients.orders.post_json(path, body, headers=context.upstream_headers()))
+
+
+def _return_path(id: strawberry.ID, step: str) -> str:
+    return f"/part-returns/{node_uuid(id, 'PartReturn', field='id')}/{step}"
+
+
+@strawberry.type
+class PartReturnsMutation:
+    @strawberry.mutation(
+        description="The buyer sends a shipped or delivered line back under the part's warranty. One return per "
+        "line: asking again answers the same return."
+    )
+    async def open_part_return(
+        self, info: Info[Context, None], order_line_id: strawberry.ID, reason: PartReturnReason, description: str
+    ) -> PartReturn:
+        body = {
+            "order_line_id": node_uuid(order_line_id, "OrderLine", field="orderLineId"),
+            "reason": reason.value,
+            "description": description,
+        }
+        return await _post(info, "/part-returns", body)
+
+    @strawberry.mutation(
+        description="The part's supplier (or an admin) approves a requested return, or rejects it with a note "
+        "saying why. Repeating the same decision changes nothing."
+    )
+    async def decide_part_return(
+        self, info: Info[Context, None], id: strawberry.ID, approved: bool, note: str | None = None
+    ) -> PartReturn:
+        body: dict[str, Any] = {"approved": approved}
+        if note is not None:
+            body["note"] = note
+        return await _post(info, _return_path(id, "decision"), body)
+
+    @strawberry.mutation(description="The buyer has sent the approved return back, with the carrier's tracking.")
+    async def ship_part_return(
+        self, info: Info[Context, None], id: strawberry.ID, carrier: str, tracking_number: str
+    ) -> PartReturn:
+        body = {"carrier": carrier, "tracking_number": tracking_number}
+        return await _post(info, _return_path(id, "shipment"), body)
+
+    @strawberry.mutation(
+        description="The part's supplier (or an admin) received the part: REFUND gives the line back to the "
+        "card, REPLACEMENT sells the same part again from stock. Idempotent."
+    )
+    async def receive_part_return(
+        self, info: Info[Context, None], id: strawberry.ID, resolution: PartReturnResolution
+    ) -> PartReturn:
+        return await _post(info, _return_path(id, "receipt"), {"resolution": resolution.value})
+
+    @strawberry.mutation(description="The part's supplier (or an admin) shipped the replacement part.")
+    async def ship_part_return_replacement(
+        self, info: Info[Context, None], id: strawberry.ID, carrier: str, tracking_number: str
+    ) -> PartReturn:
+        body = {"carrier": carrier, "tracking_number": tracking_number}
+        return await _post(info, _return_path(id, "replacement"), body)
