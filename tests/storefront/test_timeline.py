@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from functools import partial
+from typing import Any
 
 from storefront import i18n
 from storefront.timeline import timeline
 
-HISTORY = [
+HISTORY: list[dict[str, Any]] = [
     {"status": "PENDING_PAYMENT", "at": "2026-12-04T09:00:00+00:00", "reason": None},
     {"status": "PAID", "at": "2026-12-04T09:01:00+00:00", "reason": "payment_intent.succeeded"},
     {"status": "SHIPPED", "at": "2026-12-05T10:00:00+00:00", "reason": "DHL JD014600003"},
@@ -15,7 +16,7 @@ HISTORY = [
 ]
 
 
-def sentences(history: list[dict[str, object]], locale: str) -> list[str]:
+def sentences(history: list[dict[str, Any]], locale: str) -> list[str]:
     return [step.sentence for step in timeline(history, partial(i18n.translate, locale))]
 
 
