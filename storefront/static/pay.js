@@ -63,7 +63,7 @@
         }
       })
       .then(function () {
-        window.location.assign("/orders/" + encodeURIComponent(form.dataset.orderNumber || orderId));
+        window.location.assign("/orders/" + orderId);
       })
       .catch(function (error) { fail(error && error.message); });
   });
