@@ -57,6 +57,14 @@ def create_app(
         per_address=settings.login_failures_per_address,
         window_seconds=settings.login_failure_window_seconds,
     )
+    # Each reset request counts like a failed login: a few per address and e-mail are free, then
+    # each waits longer; so no one floods a mailbox with links or walks a list of addresses.
+    app.state.reset_throttle = LoginThrottle(
+        free_failures=settings.password_reset_mails_per_window,
+        backoff_cap_seconds=settings.login_backoff_cap_seconds,
+        per_address=settings.login_failures_per_address,
+        window_seconds=settings.password_reset_window_seconds,
+    )
     app.state.account_limit = AsyncRateLimit(
         settings,
         namespace="gateway-account",

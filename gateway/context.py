@@ -39,9 +39,12 @@ class Context:
         principal: Principal | None,
         client_address: str,
         locale: str = "en",
+        reset_throttle: LoginThrottle | None = None,
         base_url: str = "",
     ) -> None:
         self.settings = settings
+        # Password reset requests, per (e-mail, client address) and per address, like logins.
+        self.reset_throttle = reset_throttle or throttle
         self.engine = engine
         self.clients = clients
         self.throttle = throttle
@@ -161,6 +164,7 @@ async def context_getter(request: HTTPConnection) -> Context:
         engine=app.state.engine,
         clients=app.state.clients,
         throttle=app.state.login_throttle,
+        reset_throttle=app.state.reset_throttle,
         principal=principal,
         client_address=address,
         locale=negotiate_locale(request.headers.get("accept-language")),

@@ -51,6 +51,9 @@ class Account(GatewayTable, table=True):
     # The catalog supplier this account acts for (role SUPPLIER only); no FK across databases.
     supplier_id: uuid.UUID | None = Field(default=None, index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+    # The language the account's mail is written in (en, zh, de): the shop's page language at
+    # registration and at each sign-in.
+    locale: str = Field(default="en", sa_column=Column(String(5), nullable=False, server_default="en"))
 
 
 class RefreshToken(GatewayTable, table=True):
@@ -83,6 +86,34 @@ class ApiKey(GatewayTable, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
     last_used_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+
+
+class PasswordReset(GatewayTable, table=True):
+    """A password reset link sent by e-mail: good once, until it expires. Only the token's
+    keyed hash is kept, so the table alone opens no account."""
+
+    __tablename__ = "password_resets"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    account_id: uuid.UUID = Field(foreign_key="accounts.id", index=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+    expires_at: datetime = Field(sa_type=UtcDateTime)
+    # Set when the link is used, or when another reset of the account made it void.
+    used_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+
+
+class SentMail(GatewayTable, table=True):
+    """One e-mail per event: the row is claimed before the message goes out, so a redelivered
+    event (or a second worker) finds it and sends nothing again."""
+
+    __tablename__ = "sent_mails"
+
+    event_id: str = Field(primary_key=True, max_length=80)
+    kind: str = Field(max_length=40)
+    recipient: str = Field(max_length=254)
+    claimed_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+    sent_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
 
 
 class Address(GatewayTable, table=True):

@@ -1,11 +1,19 @@
 from __future__ import annotations
 
+import os
 from typing import ClassVar, Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from services.common.settings import DEVELOPMENT_JWT_SECRET, ProxyNetworks, ServiceSettings, check_production
+from services.common.mail import DEFAULT_SMTP_PORT, SmtpServer
+from services.common.settings import (
+    DEVELOPMENT_JWT_SECRET,
+    ConfigurationError,
+    ProxyNetworks,
+    ServiceSettings,
+    check_production,
+)
 
 
 class GatewaySettings(ServiceSettings):
@@ -70,8 +78,42 @@ class GatewaySettings(ServiceSettings):
     rate_per_minute_per_address: float = 300
     rate_burst_per_address: int = 60
 
+    # E-mail (services/common/mail.py): the SMTP server the gateway (password resets) and the
+    # worker (order mails) send through; in development the one `tongnan up` starts on
+    # TONGNAN_SMTP_PORT, which keeps every message on the machine. Production must name one.
+    smtp_url: str = Field("", validation_alias=AliasChoices("TONGNAN_SMTP_URL", "smtp_url"))
+    mail_from: str = Field(
+        "Tongnan Parts Exchange <orders@tongnan.example>",
+        validation_alias=AliasChoices("TONGNAN_MAIL_FROM", "mail_from"),
+    )
+    # Where the links in e-mails point: the shop's public origin, the storefront's own setting.
+    shop_origin: str = Field("", validation_alias=AliasChoices("TONGNAN_STOREFRONT_PUBLIC_ORIGIN", "shop_origin"))
+    # Password resets (gateway/identity/password_reset.py): how long a link works, and how many
+    # one e-mail address may be sent in the window (a reset mail is not a way to flood a mailbox).
+    password_reset_ttl_minutes: int = Field(30, ge=5, le=24 * 60)
+    password_reset_mails_per_window: int = Field(3, ge=1)
+    password_reset_window_seconds: int = Field(15 * 60, ge=1)
+
+    @property
+    def smtp(self) -> SmtpServer:
+        return SmtpServer.from_url(self.smtp_url)
+
     @model_validator(mode="after")
     def _production_jwt_secret(self) -> GatewaySettings:
         if self.environment == "production":
             check_production(secrets={"TONGNAN_GATEWAY_JWT_SECRET": self.jwt_secret})
+        return self
+
+    @model_validator(mode="after")
+    def _mail(self) -> GatewaySettings:
+        if not self.smtp_url:
+            if self.environment == "production":
+                raise ConfigurationError("TONGNAN_SMTP_URL must be set in production: the SMTP server mail goes out by")
+            self.smtp_url = f"smtp://127.0.0.1:{os.environ.get('TONGNAN_SMTP_PORT', DEFAULT_SMTP_PORT)}"
+        SmtpServer.from_url(self.smtp_url)
+        if not self.shop_origin:
+            if self.environment == "production":
+                raise ConfigurationError("TONGNAN_STOREFRONT_PUBLIC_ORIGIN must be set in production")
+            self.shop_origin = f"http://127.0.0.1:{os.environ.get('TONGNAN_STOREFRONT_PORT', '8080')}"
+        self.shop_origin = self.shop_origin.rstrip("/")
         return self

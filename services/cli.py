@@ -90,6 +90,8 @@ def cmd_up(args: argparse.Namespace) -> int:
     storefront = load(StorefrontSettings)
     # Our own nats-server unless TONGNAN_NATS_URL names one.
     nats_port = None if os.environ.get("TONGNAN_NATS_URL") else int(os.environ.get("TONGNAN_NATS_PORT", "4222"))
+    # Our own mail catcher unless TONGNAN_SMTP_URL names a server (production must).
+    smtp_port = None if os.environ.get("TONGNAN_SMTP_URL") else int(os.environ.get("TONGNAN_SMTP_PORT", "8025"))
     components = plan(
         settings["catalog"],  # type: ignore[arg-type]
         orders,
@@ -98,6 +100,7 @@ def cmd_up(args: argparse.Namespace) -> int:
         localstripe_port,
         storefront,
         nats_port,
+        smtp_port,
     )
     check_ports_free(components)
     for name, service_settings in settings.items():
@@ -115,6 +118,8 @@ def cmd_up(args: argparse.Namespace) -> int:
             env[c.port_variable] = str(c.port)
     if nats_port is not None:
         env["TONGNAN_NATS_URL"] = f"nats://127.0.0.1:{nats_port}"
+    if smtp_port is not None and any(c.name == "mail" for c in components):
+        env["TONGNAN_SMTP_URL"] = f"smtp://127.0.0.1:{smtp_port}"
     for name in ("catalog", "orders", "certification"):
         env[f"TONGNAN_GATEWAY_{name.upper()}_URL"] = f"http://{settings[name].host}:{settings[name].port}"
     gateway = settings["gateway"]
@@ -148,6 +153,29 @@ def cmd_worker(_: argparse.Namespace) -> int:
     from services.worker.main import main as worker_main
 
     return worker_main()
+
+
+def cmd_mail(args: argparse.Namespace) -> int:
+    """What the development mail catcher of `tongnan up` received (var/mail), oldest first."""
+    from services.common.mail import caught
+
+    orders = load(OrdersSettings)
+    messages = caught(orders.var_dir / "mail")
+    if args.show is not None:
+        if not 1 <= args.show <= len(messages):
+            print(f"error: there is no message {args.show}; {len(messages)} caught", file=sys.stderr)
+            return 1
+        shown = messages[args.show - 1]
+        print(f"From: {shown.sender}\nTo: {shown.to}\nSubject: {shown.subject}\n\n{shown.text()}")
+        return 0
+    if not messages:
+        print(f"no mail caught in {orders.var_dir / 'mail'}")
+        return 0
+    first = max(0, len(messages) - args.last) if args.last else 0
+    for number, message in enumerate(messages[first:], start=first + 1):
+        when = message.received.strftime("%Y-%m-%d %H:%M:%S") if message.received else "?"
+        print(f"{number:>4}  {when}  {message.to:<32}  {message.subject}")
+    return 0
 
 
 def cmd_revision(args: argparse.Namespace) -> int:
@@ -197,6 +225,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "markets-rebuild", help="decide every part's markets again (after the bundled market rules changed)"
     ).set_defaults(func=cmd_markets_rebuild)
+    mail = sub.add_parser("mail", help="list the mail the development SMTP server of `tongnan up` caught")
+    mail.add_argument("--show", type=int, metavar="N", help="print message N (as numbered in the list)")
+    mail.add_argument("--last", type=int, metavar="N", help="only the last N messages")
+    mail.set_defaults(func=cmd_mail)
     sch = sub.add_parser("schema", help="export the gateway's GraphQL SDL (committed as schema.graphql)")
     sch.add_argument("--path", default="schema.graphql")
     sch.add_argument("--check", action="store_true", help="fail if the file differs from the schema")

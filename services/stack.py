@@ -28,6 +28,7 @@ import uvicorn
 from gateway.settings import GatewaySettings
 from services.catalog.settings import CatalogSettings
 from services.certification.settings import CertificationSettings
+from services.common import mail
 from services.common.events import server as nats_server
 from services.orders.settings import OrdersSettings
 from storefront.settings import StorefrontSettings
@@ -107,8 +108,11 @@ def plan(
     localstripe_port: int,
     storefront: StorefrontSettings | None = None,
     nats_port: int | None = None,
+    smtp_port: int | None = None,
 ) -> list[Component]:
-    """`nats_port`: start our own nats-server there (None: TONGNAN_NATS_URL names one)."""
+    """`nats_port`: start our own nats-server there (None: TONGNAN_NATS_URL names one).
+    `smtp_port`: start the development mail catcher there (None: TONGNAN_SMTP_URL names a
+    server, and always in production)."""
     components = []
     if nats_port is not None:
         components.append(
@@ -131,6 +135,18 @@ def plan(
                 localstripe_command(localstripe_port),
                 ready_path="/js.stripe.com/v3/",
                 url_path="/js.stripe.com/v3/",
+            )
+        )
+    if smtp_port is not None and orders.environment != "production":
+        components.append(
+            Component(
+                "mail",
+                smtp_port,
+                "TONGNAN_SMTP_PORT",
+                mail.server_command(smtp_port, orders.var_dir / "mail"),
+                ready_path=None,
+                url_path="",
+                scheme="smtp",
             )
         )
     for name, settings, factory in (
@@ -351,6 +367,7 @@ PORT_VARIABLES = (
     "TONGNAN_STOREFRONT_PORT",
     "TONGNAN_NATS_PORT",
     "TONGNAN_WORKER_METRICS_PORT",
+    "TONGNAN_SMTP_PORT",
 )
 
 

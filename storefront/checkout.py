@@ -60,10 +60,8 @@ mutation PayOrder($orderId: ID!, $paymentMethodId: String!) {
   }
 }"""
 
-ORDER = f"""
-query Order($id: ID!, $locale: String) {{
-  order(id: $id) {{
-    id status paymentStatus attention currency destinationCountry incoterm createdAt paidAt
+ORDER_FIELDS = f"""
+    id number status paymentStatus attention currency destinationCountry incoterm createdAt paidAt
     {AMOUNTS}
     refunded {MONEY}
     shippingAddress {{ formatted vatNumber eoriNumber }}
@@ -78,14 +76,22 @@ query Order($id: ID!, $locale: String) {{
         id status reason description warrantyUntil decisionNote refunded {MONEY}
         returnShipment {{ carrier trackingNumber }} replacementShipment {{ carrier trackingNumber }}
       }}
-    }}
-  }}
+    }}"""
+
+ORDER = f"""
+query Order($id: ID!, $locale: String) {{
+  order(id: $id) {{ {ORDER_FIELDS} }}
+}}"""
+
+ORDER_BY_NUMBER = f"""
+query OrderByNumber($number: String!, $locale: String) {{
+  orderByNumber(number: $number) {{ {ORDER_FIELDS} }}
 }}"""
 
 MY_ORDERS = f"""
 query MyOrders($after: String) {{
   myOrders(first: 20, after: $after) {{
-    edges {{ node {{ id status paymentStatus createdAt total {MONEY} lines {{ quantity }} }} }}
+    edges {{ node {{ id number status paymentStatus createdAt total {MONEY} lines {{ quantity }} }} }}
     pageInfo {{ hasNextPage endCursor }}
   }}
 }}"""
@@ -428,9 +434,18 @@ async def quote_order(page: BuyerPage, quote_id: str, request: Request) -> Respo
 # --- paying -----------------------------------------------------------------------------------
 
 
-async def _order(page: Page, order_id: str) -> dict[str, Any] | None:
-    result = await page.query(ORDER, {"id": order_id, "locale": page.locale})
-    found = (result.data or {}).get("order")
+def _is_number(ref: str) -> bool:
+    return ref[:3].upper() == "TN-"
+
+
+async def _order(page: Page, ref: str) -> dict[str, Any] | None:
+    """An order by its number (the address people see and mail links to) or by its id."""
+    if _is_number(ref):
+        result = await page.query(ORDER_BY_NUMBER, {"number": ref, "locale": page.locale})
+        found = (result.data or {}).get("orderByNumber")
+    else:
+        result = await page.query(ORDER, {"id": ref, "locale": page.locale})
+        found = (result.data or {}).get("order")
     return dict(found) if found else None
 
 
@@ -442,7 +457,7 @@ async def order_pay(page: BuyerPage, order_id: str) -> Response:
     if order is None:
         return page.render("not_found.html", status_code=404)
     if order["status"] != "PENDING_PAYMENT":
-        return page.redirect(f"/orders/{order_id}")
+        return page.redirect(f"/orders/{order['number']}")
     stripe_js = page.settings.stripe_js
     response = page.render("pay.html", order=order, stripe_js=stripe_js)
     origin = page.settings.stripe_origin
@@ -485,12 +500,24 @@ async def order_pay_submit(page: BuyerPage, order_id: str, request: Request) -> 
 
 
 @router.get("/orders", name="orders")
-async def orders(page: BuyerPage, after: str = "") -> Response:
+async def orders(page: BuyerPage, after: str = "", number: str = "") -> Response:
     if not await _signed_in_buyer(page):
         return _to_login(page, "/orders")
+    wanted = number.strip()[:40]
+    if wanted:
+        found = await page.query(ORDER_BY_NUMBER, {"number": wanted, "locale": page.locale})
+        match = (found.data or {}).get("orderByNumber")
+        if match:
+            return page.redirect(f"/orders/{urlquote(match['number'])}")
     result = await page.query(MY_ORDERS, {"after": after or None})
     connection = (result.data or {}).get("myOrders") or {"edges": [], "pageInfo": {}}
-    return page.render("orders.html", orders=[e["node"] for e in connection["edges"]], page_info=connection["pageInfo"])
+    return page.render(
+        "orders.html",
+        orders=[e["node"] for e in connection["edges"]],
+        page_info=connection["pageInfo"],
+        number=wanted,
+        not_found=bool(wanted),
+    )
 
 
 @router.get("/orders/{order_id}", name="order")
@@ -511,5 +538,11 @@ async def core_return(page: BuyerPage, order_id: str, line_id: str) -> Response:
         if found is None:
             return page.render("not_found.html", status_code=404)
         error = result.error()
-        return page.render("order.html", status_code=422, order=found, notice="", error=error.message if error else "")
-    return page.redirect(f"/orders/{order_id}?notice=core_return")
+        return page.render(
+            "order.html",
+            status_code=422,
+            order=found,
+            notice="",
+            error=error.message if error else "",
+        )
+    return page.redirect(f"/orders/{urlquote(order_id)}?notice=core_return")

@@ -137,6 +137,12 @@ mutation Login($email: String!, $password: String!) {
   login(email: $email, password: $password) { token refreshToken account { role } }
 }"""
 
+REQUEST_PASSWORD_RESET = """
+mutation RequestPasswordReset($email: String!) { requestPasswordReset(email: $email) }"""
+
+RESET_PASSWORD = """
+mutation ResetPassword($token: String!, $password: String!) { resetPassword(token: $token, newPassword: $password) }"""
+
 REGISTER = """
 mutation Register($input: RegisterInput!) {
   register(input: $input) { token refreshToken account { role } }

@@ -734,7 +734,7 @@ query SupplierOrders($after: String, $locale: String) {
   myOrders(first: 20, after: $after) {
     edges {
       node {
-        id status createdAt destinationCountry incoterm
+        id number status createdAt destinationCountry incoterm
         shippingAddress { formatted vatNumber eoriNumber }
         lines {
           id quantity status

@@ -2,23 +2,32 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import uuid
 from collections.abc import Iterable
 from datetime import datetime
+from email.message import EmailMessage
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 from strawberry import relay
 from strawberry.types import Info
 
 from gateway.context import Context
-from gateway.identity import service
+from gateway.identity import password_reset, service
 from gateway.identity.tokens import issue_access_token
 from gateway.models import Account as AccountRecord
 from gateway.models import AccountRole, ApiKeyScope
 from gateway.models import ApiKey as ApiKeyRecord
 from services.common.errors import BadInput, Forbidden
+from services.notifications.order_mail import language
+
+log = logging.getLogger(__name__)
+# Reset mails being sent after their request was answered; held so none is collected mid-way.
+_outgoing: set[asyncio.Task[None]] = set()
 
 if TYPE_CHECKING:
     from gateway.addresses.graphql import Address
@@ -251,6 +260,7 @@ class IdentityMutation:
                 supplier_id=supplier_id,
                 personal=personal,
             )
+            account.locale = language(context.locale)
             return _auth_payload(context, session, account)
 
         return await context.in_session(work)
@@ -263,9 +273,59 @@ class IdentityMutation:
             account = service.authenticate(
                 session, email=email, password=password, address=context.client_address, throttle=context.throttle
             )
+            # Mail is written in the language the account last signed in with.
+            if account.locale != language(context.locale):
+                account.locale = language(context.locale)
             return _auth_payload(context, session, account)
 
         return await context.in_session(work)
+
+    @strawberry.mutation(
+        description="Send a link to set a new password to this e-mail address, in the caller's language"
+        " (Accept-Language). Always true: whether the address has an account is never told. Throttled per"
+        " address and client like login (RATE_LIMITED)."
+    )
+    async def request_password_reset(self, info: Info[Context, None], email: str) -> bool:
+        context = info.context
+        settings = context.settings
+        key = email.strip().lower()
+        context.reset_throttle.check(key, context.client_address)
+        context.reset_throttle.failed(key, context.client_address)
+        link = await context.in_session(
+            lambda session: password_reset.request_reset(
+                session,
+                email=email,
+                locale=context.locale,
+                ttl_minutes=settings.password_reset_ttl_minutes,
+                secret=settings.jwt_secret.get_secret_value(),
+            )
+        )
+        if link is not None:
+            message = password_reset.reset_message(
+                link,
+                sender=settings.mail_from,
+                shop_origin=settings.shop_origin,
+                ttl_minutes=settings.password_reset_ttl_minutes,
+            )
+            task = asyncio.get_running_loop().create_task(_send_later(context, message))
+            _outgoing.add(task)
+            task.add_done_callback(_outgoing.discard)
+        return True
+
+    @strawberry.mutation(
+        description="Set a new password with the token of a reset link. The link works once and expires; using"
+        " it ends every login of the account. An invalid, used or expired token is BAD_USER_INPUT on `token`,"
+        " a weak password on `newPassword`."
+    )
+    async def reset_password(self, info: Info[Context, None], token: str, new_password: str) -> bool:
+        context = info.context
+        secret = context.settings.jwt_secret.get_secret_value()
+        await context.in_session(
+            lambda session: password_reset.reset_password(
+                session, token=token, new_password=new_password, secret=secret
+            )
+        )
+        return True
 
     @strawberry.mutation(
         description="Spend a refresh token for a new access token and refresh token. Each is good once: "
@@ -321,3 +381,10 @@ class IdentityMutation:
             return ApiKey.from_record(service.revoke_api_key(session, principal, key_id))
 
         return await info.context.in_session(work)
+
+
+async def _send_later(context: Context, message: EmailMessage) -> None:
+    try:
+        await run_in_threadpool(context.settings.smtp.send, message)
+    except Exception:  # the person is not waiting on it; they can ask for the link again
+        log.exception("password reset mail to %s could not be sent", message["To"])

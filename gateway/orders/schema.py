@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import quote as url_quote
 
 import strawberry
 from strawberry.types import Info
@@ -69,6 +70,18 @@ class OrdersQuery:
         context = info.context
         context.require_principal()
         path = f"/orders/{node_uuid(id, 'Order', field='id')}"
+        return Order.from_json(await context.clients.orders.get_json(path, headers=context.upstream_headers()))
+
+    @strawberry.field(
+        description="One of your orders by its number (TN-2026-000123; case and the year's leading zeros do not"
+        " matter); null and NOT_FOUND when it is not yours or not there."
+    )
+    async def order_by_number(self, info: Info[Context, None], number: str) -> Order | None:
+        context = info.context
+        context.require_principal()
+        if not number.strip() or len(number) > 40:
+            raise BadInput("an order number looks like TN-2026-000123", field="number")
+        path = f"/orders/by-number/{url_quote(number.strip(), safe='')}"
         return Order.from_json(await context.clients.orders.get_json(path, headers=context.upstream_headers()))
 
     @strawberry.field(description="Your orders, newest first (a supplier: the orders with its lines).")

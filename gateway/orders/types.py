@@ -286,6 +286,10 @@ class OrderStatusChange:
 @strawberry.type
 class Order(relay.Node, Amounts):
     id: relay.NodeID[str]
+    number: str = strawberry.field(
+        description="The order's number as people read and say it: TN-<year>-<sequence>, e.g. TN-2026-000123."
+        " Unique; look an order up by it with `orderByNumber`."
+    )
     status: OrderStatus
     payment_status: str = strawberry.field(
         description="UNPAID, PAID, FAILED, PARTIALLY_REFUNDED, REFUNDED, REVIEW: the payment taken is not"
@@ -326,6 +330,7 @@ class Order(relay.Node, Amounts):
             status = data["payment_status"]
         return cls(
             id=str(data["id"]),
+            number=data["number"],
             data=data,
             status=OrderStatus(status),
             payment_status=data["payment_status"],

@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Request, Response, status
+from fastapi import APIRouter, Header, Path, Query, Request, Response, status
 
 from services.common import csvfile
 from services.common.app import SessionDep
@@ -189,6 +189,15 @@ def list_orders(
     return OrderPage(
         edges=edges, page_info=PageInfo(has_next_page=more, end_cursor=edges[-1].cursor if edges else None)
     )
+
+
+@router.get(
+    "/orders/by-number/{number}",
+    tags=["orders"],
+    summary="One order by its number (TN-2026-000123), for whoever may see it by id",
+)
+def get_order_by_number(number: Annotated[str, Path(max_length=40)], session: SessionDep, actor: ActorDep) -> OrderRead:
+    return _read_one(session, actor, checkout.get_order_by_number(session, actor, number))
 
 
 @router.get("/orders/{order_id}", tags=["orders"], summary="One order with lines, history, refunds, core returns")

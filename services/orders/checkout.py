@@ -34,7 +34,7 @@ from sqlmodel import Session, col, select
 from services.common.clock import utcnow
 from services.common.errors import BadInput, Conflict, DomainError, NotFound, UpstreamUnavailable
 from services.common.internal_auth import Actor, Role
-from services.orders import outbox, unmatched
+from services.orders import numbers, outbox, unmatched
 from services.orders import quotes as quote_service
 from services.orders import status as st
 from services.orders.deps import OrdersDeps
@@ -139,6 +139,8 @@ def place_order(session: Session, actor: Actor, data: OrderCreate, deps: OrdersD
 
     order = Order(
         id=uuid.uuid4(),
+        # Allocated first: the counter's lock is then the only one a concurrent checkout waits on.
+        number=numbers.allocate(session, now),
         buyer_id=actor.id,
         quote_id=quote.id,
         idempotency_key=data.idempotency_key,
@@ -352,6 +354,18 @@ def get_order(session: Session, actor: Actor, order_id: uuid.UUID) -> Order:
         if mine is not None:
             return order
     raise NotFound("no such order", field="order_id")
+
+
+def get_order_by_number(session: Session, actor: Actor, number: str) -> Order:
+    """An order by its number, for whoever may see it by id; anyone else is told there is none."""
+    stored = numbers.normalise(number)
+    order_id = None if stored is None else session.scalars(select(Order.id).where(Order.number == stored)).first()
+    if order_id is None:
+        raise NotFound("no order with this number", field="number")
+    try:
+        return get_order(session, actor, order_id)
+    except NotFound:
+        raise NotFound("no order with this number", field="number") from None
 
 
 def pay_order(

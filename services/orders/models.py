@@ -121,6 +121,8 @@ class Order(LandedAmounts, table=True):
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    # What people read and say: TN-<year>-<sequence>, allocated by services/orders/numbers.py.
+    number: str = Field(max_length=20, unique=True)
     buyer_id: str = Field(max_length=100)
     quote_id: uuid.UUID = Field(foreign_key="quotes.id")
     idempotency_key: str = Field(max_length=200)
@@ -151,6 +153,15 @@ class Order(LandedAmounts, table=True):
     # A copy, not a reference: the buyer's address book may change, the consignee of a placed
     # order does not.
     shipping_address: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+
+
+class OrderNumberCounter(OrdersTable, table=True):
+    """The last order number given out in each year; its row lock serialises allocation."""
+
+    __tablename__ = "order_number_counters"
+
+    year: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    last: int = Field(default=0)
 
 
 class OrderLine(LandedAmounts, table=True):

@@ -95,6 +95,7 @@ def _iso(value: Any) -> str | None:
 def order_snapshot(order: Order, lines: list[OrderLine]) -> dict[str, Any]:
     return {
         "id": str(order.id),
+        "number": order.number,
         "status": order.status,
         "payment_status": order.payment_status,
         "buyer_id": order.buyer_id,
@@ -111,6 +112,7 @@ def order_snapshot(order: Order, lines: list[OrderLine]) -> dict[str, Any]:
                 "part_id": str(line.part_id),
                 "supplier_id": str(line.supplier_id),
                 "sku": line.sku,
+                "title": line.title,
                 "quantity": line.quantity,
                 "status": line.status,
                 "carrier": line.carrier,

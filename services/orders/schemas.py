@@ -229,6 +229,7 @@ PaymentStatus = Literal["UNPAID", "PAID", "FAILED", "PARTIALLY_REFUNDED", "REFUN
 
 class OrderRead(Amounts):
     id: uuid.UUID
+    number: str = Field(description="what people read and say: TN-<year>-<sequence>")
     buyer_id: str
     quote_id: uuid.UUID
     status: OrderStatus

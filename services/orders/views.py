@@ -153,6 +153,7 @@ def order_reads(session: Session, orders: Sequence[Order], *, supplier_id: str |
         out.append(
             OrderRead(
                 id=o.id,
+                number=o.number,
                 buyer_id=o.buyer_id,
                 quote_id=o.quote_id,
                 status=o.status,

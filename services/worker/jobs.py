@@ -133,6 +133,10 @@ def apply_retention(context: WorkerContext) -> dict[str, int]:
         "refresh_tokens": retention.expired_refresh_tokens(
             context.engine("gateway"), now - before(settings.retain_refresh_tokens_days)
         ),
+        "password_resets": retention.expired_password_resets(
+            context.engine("gateway"), now - before(settings.retain_refresh_tokens_days)
+        ),
+        "sent_mails": retention.sent_mails(context.engine("gateway"), now - before(settings.retain_inbox_days)),
     }
     outboxes: tuple[tuple[str, EventTables], ...] = (
         ("catalog", CATALOG_EVENTS),

@@ -9,6 +9,7 @@ from services.catalog import markets as part_markets
 from services.catalog import order_events
 from services.catalog.models import EVENTS as CATALOG_EVENTS
 from services.common.events import EventTables, Subscription
+from services.notifications.consumer import OrderMailer
 from services.orders.clients.catalog import CatalogClient
 from services.orders.market_holds import MarketHolds
 from services.orders.models import EVENTS as ORDERS_EVENTS
@@ -47,9 +48,16 @@ def orders_market_holds(context: WorkerContext) -> Reaction:
     return Reaction("orders", ORDERS_EVENTS, holds.subscription(), close=holds.aclose)
 
 
+def orders_mail(context: WorkerContext) -> Reaction:
+    """The buyer's e-mail for each order placed, paid, shipped, delivered and refunded."""
+    mailer = OrderMailer(context.engine("gateway"), context.gateway)
+    return Reaction("orders", ORDERS_EVENTS, mailer.subscription())
+
+
 def reactions(context: WorkerContext) -> list[Reaction]:
     return [
         webhook_sender(context),
+        orders_mail(context),
         catalog_release_on_cancel(context),
         catalog_markets(context),
         orders_market_holds(context),

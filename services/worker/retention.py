@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Engine, Select, delete, exists, select, tuple_
 from sqlmodel import Session, col
 
-from gateway.models import RefreshToken
+from gateway.models import PasswordReset, RefreshToken, SentMail
 from services.catalog.models import Reservation, ReservationLine
 from services.common.events import EventTables
 from services.orders.models import Order, Quote, QuoteLine, StripeEvent
@@ -73,6 +73,25 @@ def expired_refresh_tokens(engine: Engine, cutoff: datetime) -> int:
         session.execute(delete(RefreshToken).where(col(RefreshToken.id).in_(ids)))
 
     return _in_batches(engine, select(col(RefreshToken.id)).where(col(RefreshToken.expires_at) < cutoff), remove)
+
+
+def expired_password_resets(engine: Engine, cutoff: datetime) -> int:
+    """Reset links that expired before `cutoff`: used or not, they open nothing any more."""
+
+    def remove(session: Session, ids: list[Any]) -> None:
+        session.execute(delete(PasswordReset).where(col(PasswordReset.id).in_(ids)))
+
+    return _in_batches(engine, select(col(PasswordReset.id)).where(col(PasswordReset.expires_at) < cutoff), remove)
+
+
+def sent_mails(engine: Engine, cutoff: datetime) -> int:
+    """Claims of mails sent before `cutoff`: kept as long as the inbox rows, so that no
+    redelivery of their event can find them gone."""
+
+    def remove(session: Session, ids: list[Any]) -> None:
+        session.execute(delete(SentMail).where(col(SentMail.event_id).in_(ids)))
+
+    return _in_batches(engine, select(col(SentMail.event_id)).where(col(SentMail.claimed_at) < cutoff), remove)
 
 
 def published_outbox(engine: Engine, tables: EventTables, cutoff: datetime) -> int:

@@ -22,6 +22,7 @@ from playwright.sync_api import Browser, Page, Playwright, ViewportSize, expect,
 
 from services.stack import isolated_environment, read_until_ready
 from tests.databases import Databases
+from tests.mailcatcher import MailCatcher, mail_catcher
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Headless flags for Debian's Chromium under root in CI, with no network of its own.
@@ -62,7 +63,16 @@ def _drain(pipe: object, into: list[str]) -> None:
 
 
 @pytest.fixture(scope="package")
-def running_stack(databases: Databases, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
+def mail(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MailCatcher]:
+    """The SMTP server the stack sends its mail to: aiosmtpd of the test's own, catching it."""
+    with mail_catcher(tmp_path_factory.mktemp("mail") / "maildir") as catcher:
+        yield catcher
+
+
+@pytest.fixture(scope="package")
+def running_stack(
+    databases: Databases, tmp_path_factory: pytest.TempPathFactory, mail: MailCatcher
+) -> Iterator[RunningStack]:
     if databases.is_postgres:
         pytest.skip("browser tests run in the SQLite pass (the storefront has no database)")
     if not CHROMIUM.exists():
@@ -76,6 +86,7 @@ def running_stack(databases: Databases, tmp_path_factory: pytest.TempPathFactory
         # tests/gateway, not here.
         TONGNAN_GATEWAY_RATE_PER_MINUTE_PER_ADDRESS="100000",
         TONGNAN_GATEWAY_RATE_BURST_PER_ADDRESS="10000",
+        TONGNAN_SMTP_URL=mail.url,
     )
     proc = subprocess.Popen(
         [sys.executable, "-m", "services.cli", "up"],

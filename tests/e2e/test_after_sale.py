@@ -17,7 +17,7 @@ from playwright.sync_api import Browser, Page, expect
 from pypdf import PdfReader
 from strawberry import relay
 
-from tests.e2e.conftest import RunningStack, new_page, wait_until_paid
+from tests.e2e.conftest import RunningStack, new_page, ship_to, wait_until_paid
 from tests.e2e.test_checkout import fill_card
 from tests.e2e.test_fulfilment import approve_in_back_office, pay_for
 from tests.storefront.factories import PASSWORD, new_uscc, sku_prefix, unique_email
@@ -62,6 +62,7 @@ def test_a_paid_order_cancelled_before_shipment_is_refunded(browser: Browser, ru
     page.locator("li.result h3 a").first.click()
     page.get_by_role("button", name="Add to cart").click()
     page.get_by_label("Delivery terms (Incoterm)").select_option("DDP")
+    ship_to(page)
     page.get_by_role("button", name="Get quote").click()
     page.get_by_role("button", name=re.compile("Order and pay")).click()
     fill_card(page, "4242424242424242")

@@ -19,6 +19,7 @@ PRODUCTION = {
     "TONGNAN_ORDERS_STRIPE_WEBHOOK_SECRET": "whsec_" + secrets.token_hex(16),
     "TONGNAN_STOREFRONT_SECRET_KEY": secrets.token_urlsafe(32),
     "TONGNAN_STOREFRONT_PUBLIC_ORIGIN": "https://parts.example",
+    "TONGNAN_SMTP_URL": "smtp+starttls://mailer:" + secrets.token_urlsafe(16) + "@smtp.parts.example:587",
 }
 
 

@@ -318,6 +318,7 @@ def test_production_starts_nothing_until_every_secret_is_given() -> None:
         "TONGNAN_ORDERS_STRIPE_WEBHOOK_SECRET",
         "TONGNAN_STOREFRONT_SECRET_KEY",
         "TONGNAN_STOREFRONT_PUBLIC_ORIGIN",
+        "TONGNAN_SMTP_URL",
     }
     assert all(message.startswith(f"set {name}") for name, message in missing.items())
 

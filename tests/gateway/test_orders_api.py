@@ -296,3 +296,29 @@ def test_every_currency_listed_is_quoted_and_zero_decimal_ones_are_paid_in_whole
     )
     # PAID only when Stripe took exactly the order's amount in its currency (zero-decimal: won).
     orders_stack.wait_status(_raw(placed["order"]["id"]), "PAID")
+
+
+BY_NUMBER = "query ($n: String!) { orderByNumber(number: $n) { id number status } }"
+
+
+def test_a_buyer_finds_an_order_by_its_number_and_no_one_else_does(orders_stack: Stack, gateway: Gateway) -> None:  # noqa: F811
+    part = orders_stack.part(orders_stack.supplier(), on_hand=2)
+    buyer, stranger = gateway.account(AccountRole.BUYER), gateway.account(AccountRole.BUYER)
+    quote = gateway.ok(QUOTE, {"input": ddp_to_germany(part["id"])}, token=buyer)["createQuote"]
+    placed = gateway.ok(
+        "mutation ($q: ID!, $k: String!) { placeOrder(quoteId: $q, idempotencyKey: $k) { order { id number } } }",
+        {"q": quote["id"], "k": f"n-{uuid.uuid4()}"},
+        token=buyer,
+    )["placeOrder"]["order"]
+    number = placed["number"]
+    found = gateway.ok(BY_NUMBER, {"n": number.lower()}, token=buyer)["orderByNumber"]
+    assert found == {"id": placed["id"], "number": number, "status": "PENDING_PAYMENT"}
+
+    hidden = gateway.gql(BY_NUMBER, {"n": number}, token=stranger)
+    assert hidden["data"]["orderByNumber"] is None
+    assert hidden["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    empty = gateway.gql(BY_NUMBER, {"n": "  "}, token=buyer)
+    assert (empty["errors"][0]["extensions"]["code"], empty["errors"][0]["extensions"]["field"]) == (
+        "BAD_USER_INPUT",
+        "number",
+    )

@@ -1,0 +1,1 @@
+"""E-mail to people: what the shop tells a buyer after the sale, in the buyer's language."""
