@@ -12,10 +12,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response, status
 from pydantic import AwareDatetime
 
-from services.catalog import csvio, reservations, service
+from services.catalog import csvio, reservations, service, vehicles
 from services.catalog.markets import markets_read
 from services.catalog.schemas import (
     FitmentIn,
+    FitmentOptions,
+    GarageVehicleRead,
     ImportRequest,
     ImportResult,
     MarketsRead,
@@ -33,6 +35,7 @@ from services.catalog.schemas import (
     SupplierRead,
     SupplierVerify,
     SweepResult,
+    VehicleIn,
     VinRead,
 )
 from services.catalog.search.query import SearchParams
@@ -59,6 +62,8 @@ suppliers = APIRouter(prefix="/suppliers", tags=["suppliers"], responses=PROBLEM
 parts = APIRouter(prefix="/parts", tags=["parts"], responses=PROBLEMS)
 reservations_router = APIRouter(prefix="/reservations", tags=["reservations"], responses=PROBLEMS)
 vins = APIRouter(prefix="/vins", tags=["vins"], responses=PROBLEMS)
+fitment = APIRouter(prefix="/fitment", tags=["vehicles"], responses=PROBLEMS)
+garage = APIRouter(prefix="/garage", tags=["vehicles"], responses=PROBLEMS)
 
 
 # --- Suppliers ---------------------------------------------------------------------------
@@ -272,9 +277,42 @@ def restock(idempotency_key: str, session: SessionDep, actor: ActorDep) -> Reser
 # --- VINs --------------------------------------------------------------------------------
 
 
-@vins.get("/{vin}", summary="Decode a VIN: manufacturer, makes matched in fitments, model year")
-def decode_vin(vin: str, actor: ActorDep) -> VinRead:
-    return service.decode_vin(vin)
+@vins.get("/{vin}", summary="Decode a VIN: manufacturer, model year, model where known, the vehicle in fitment names")
+def decode_vin(vin: str, session: SessionDep, actor: ActorDep) -> VinRead:
+    return service.decode_vin(session, vin)
 
 
-routers = (suppliers, parts, reservations_router, vins)
+# --- Fitment selectors and the buyer's garage ---------------------------------------------------
+
+
+@fitment.get("/options", summary="Makes; models of a make; years of a make and model (listed parts' fitments)")
+def fitment_options(
+    session: SessionDep,
+    actor: ActorDep,
+    make: Annotated[str | None, Query(max_length=60)] = None,
+    model: Annotated[str | None, Query(max_length=80)] = None,
+) -> FitmentOptions:
+    return vehicles.options(session, make, model)
+
+
+@garage.get("", summary="The caller's vehicles, oldest first; one is selected (the current vehicle)")
+def list_garage(session: SessionDep, actor: ActorDep) -> list[GarageVehicleRead]:
+    return vehicles.garage(session, actor)
+
+
+@garage.post("", summary="Add a vehicle (VIN, or make, model and year) and select it; the same vehicle again is kept once")
+def add_vehicle(data: VehicleIn, session: SessionDep, actor: ActorDep) -> GarageVehicleRead:
+    return vehicles.add_vehicle(session, actor, data)
+
+
+@garage.post("/{vehicle_id}/select", summary="Make a vehicle of the garage the current one")
+def select_vehicle(vehicle_id: uuid.UUID, session: SessionDep, actor: ActorDep) -> GarageVehicleRead:
+    return vehicles.select_vehicle(session, actor, vehicle_id)
+
+
+@garage.delete("/{vehicle_id}", summary="Remove a vehicle (idempotent); the garage that is left")
+def remove_vehicle(vehicle_id: uuid.UUID, session: SessionDep, actor: ActorDep) -> list[GarageVehicleRead]:
+    return vehicles.remove_vehicle(session, actor, vehicle_id)
+
+
+routers = (suppliers, parts, reservations_router, vins, fitment, garage)

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select
 from sqlmodel import Session
 
+from services.catalog import domain
 from services.catalog.models import Part, SearchDoc, SearchPosting, table
 from services.catalog.search import text
 
@@ -19,9 +20,11 @@ POSTINGS = table(SearchPosting)
 def part_weights(part: Part | Mapping[str, Any]) -> dict[str, int]:
     """Term weights of a part (a Part or a row dict with the same names)."""
     p = part if isinstance(part, Mapping) else part.__dict__
+    translations: dict[str, str] = p.get("title_translations") or {}
     return text.weights(
         {
-            "title": (p.get("title_en"), p.get("title_zh")),
+            "title": (p.get("title_en"), p.get("title_zh"), *translations.values()),
+            "category": domain.category_synonyms().get(str(p.get("category")), ()),
             "brand": (p.get("brand"),),
             "description": (p.get("description_en"), p.get("description_zh")),
         }
