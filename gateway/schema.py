@@ -20,6 +20,7 @@ from strawberry.utils.await_maybe import await_maybe
 
 from gateway.catalog.mutations import CatalogMutation
 from gateway.catalog.queries import CatalogQuery
+from gateway.catalog.vehicles import VehicleMutation, VehicleQuery
 from gateway.certification.schema import CertificationMutation, CertificationQuery
 from gateway.context import Context
 from gateway.dead_letters import DeadLettersMutation, DeadLettersQuery
@@ -40,7 +41,9 @@ MAX_TOKENS = 5000
 
 @strawberry.type
 class Query(
-    CatalogQuery, CertificationQuery, OrdersQuery, SettlementsQuery, WebhooksQuery, DeadLettersQuery, IdentityQuery
+    CatalogQuery,
+    VehicleQuery,
+    CertificationQuery, OrdersQuery, SettlementsQuery, WebhooksQuery, DeadLettersQuery, IdentityQuery
 ):
     @strawberry.field(description="Any object by its global id.")
     async def node(
@@ -60,7 +63,9 @@ class Query(
 
 @strawberry.type
 class Mutation(
-    CatalogMutation, CertificationMutation, OrdersMutation, WebhooksMutation, DeadLettersMutation, IdentityMutation
+    CatalogMutation,
+    VehicleMutation,
+    CertificationMutation, OrdersMutation, WebhooksMutation, DeadLettersMutation, IdentityMutation
 ):
     pass
 

@@ -17,6 +17,8 @@ from services.catalog.markets import markets_read
 from services.catalog.schemas import (
     FitmentIn,
     FitmentOptions,
+    FitsRead,
+    FitsRequest,
     GarageVehicleRead,
     ImportRequest,
     ImportResult,
@@ -154,6 +156,11 @@ def search_parts(
 @parts.post("/markets", summary="Which of these parts may be sold in a country today (markets read model)")
 def part_markets_for(data: MarketsRequest, session: SessionDep, actor: ActorDep) -> MarketsRead:
     return markets_read(session, data)
+
+
+@parts.post("/fits", summary="Whether each part fits a vehicle (VIN, or make, model and year)")
+def parts_fit(data: FitsRequest, session: SessionDep, actor: ActorDep) -> FitsRead:
+    return vehicles.parts_fit(session, data)
 
 
 @parts.get("/by-oem-number", summary="Listed parts by OEM or interchange number, in any formatting")

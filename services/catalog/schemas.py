@@ -340,3 +340,18 @@ class FitmentOptions(BaseModel):
     makes: list[str]
     models: list[str] = Field(description="models of the make asked; empty without one")
     years: list[int] = Field(description="years of the make and model asked, newest first; empty without both")
+
+
+class FitsRequest(Strict):
+    vehicle: VehicleIn
+    part_ids: Annotated[list[uuid.UUID], Field(min_length=1, max_length=200)]
+
+
+class PartFits(BaseModel):
+    part_id: uuid.UUID
+    fits: bool
+
+
+class FitsRead(BaseModel):
+    vehicle: VehicleRead
+    results: list[PartFits] = Field(description="in the order asked; unknown parts left out")

@@ -21,7 +21,15 @@ from sqlmodel import Session, col
 
 from services.catalog import domain
 from services.catalog.models import Fitment, GarageVehicle, Part
-from services.catalog.schemas import FitmentOptions, GarageVehicleRead, VehicleIn, VehicleRead
+from services.catalog.schemas import (
+    FitmentOptions,
+    FitsRead,
+    FitsRequest,
+    GarageVehicleRead,
+    PartFits,
+    VehicleIn,
+    VehicleRead,
+)
 from services.common.clock import utcnow
 from services.common.errors import BadInput, Forbidden, NotFound
 from services.common.internal_auth import Actor, Role
@@ -77,6 +85,20 @@ def fits(fitments: Iterable[FitmentLike], vehicle: Vehicle) -> bool:
             continue
         return True
     return False
+
+
+def parts_fit(session: Session, request: FitsRequest) -> FitsRead:
+    """Whether each part fits the vehicle, for a page of parts in one query."""
+    vehicle = from_input(session, request.vehicle)
+    ids = list(dict.fromkeys(request.part_ids))
+    known = set(session.scalars(select(Part.id).where(col(Part.id).in_(ids))))
+    by_part: dict[uuid.UUID, list[Fitment]] = {i: [] for i in ids}
+    for f in session.scalars(select(Fitment).where(col(Fitment.part_id).in_(ids))):
+        by_part[f.part_id].append(f)
+    return FitsRead(
+        vehicle=vehicle.read(),
+        results=[PartFits(part_id=i, fits=fits(by_part[i], vehicle)) for i in ids if i in known],
+    )
 
 
 # --- Names as the catalog writes them ------------------------------------------------------

@@ -61,6 +61,8 @@ def _is_cjk(token: str) -> bool:
 def fold(text: str) -> str:
     """Lower case without accents: `Stoßdämpfer` -> `stossdampfer`; CJK and full-width forms
     are normalised by NFKC-like decomposition (`Ａ１` -> `a1`), nothing else changes."""
+    if text.isascii():
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.lower().replace("ß", "ss"))
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
@@ -81,6 +83,11 @@ def analyse(text: str | None) -> list[str]:
     return terms
 
 
+@lru_cache(maxsize=4096)
+def _analysed_once(text: str) -> tuple[str, ...]:
+    return tuple(analyse(text))
+
+
 def query_terms(text: str) -> list[str]:
     """Distinct terms of a query, in order."""
     return list(dict.fromkeys(analyse(text)))
@@ -94,7 +101,8 @@ def weights(fields: dict[str, Iterable[str | None]]) -> dict[str, int]:
     total: dict[str, float] = {}
     for name, texts in fields.items():
         boost, average = FIELDS[name]
-        terms = [t for text in texts for t in analyse(text)]
+        # Category names repeat on every part of the category: analysed once per process.
+        terms = [t for text in texts for t in (_analysed_once(text) if name == "category" and text else analyse(text))]
         if not terms:
             continue
         norm = K1 * (1 - B + B * len(terms) / average)
