@@ -25,7 +25,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from services.common.settings import load_or_exit
-from storefront import account, buyer, checkout, csrf, i18n, supplier
+from storefront import account, buyer, checkout, csrf, i18n, supplier, vehicles
 from storefront.currencies import OfferedCurrencies
 from storefront.gateway import Gateway, GatewayBusy, GatewayFailed, GatewayUnavailable, TokenRejected
 from storefront.settings import StorefrontSettings
@@ -87,6 +87,7 @@ def create_app(
     app.include_router(account.router)
     app.include_router(checkout.router)
     app.include_router(supplier.router)
+    app.include_router(vehicles.router)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> JSONResponse:
