@@ -43,7 +43,12 @@ MAX_TOKENS = 5000
 class Query(
     CatalogQuery,
     VehicleQuery,
-    CertificationQuery, OrdersQuery, SettlementsQuery, WebhooksQuery, DeadLettersQuery, IdentityQuery
+    CertificationQuery,
+    OrdersQuery,
+    SettlementsQuery,
+    WebhooksQuery,
+    DeadLettersQuery,
+    IdentityQuery,
 ):
     @strawberry.field(description="Any object by its global id.")
     async def node(
@@ -65,7 +70,11 @@ class Query(
 class Mutation(
     CatalogMutation,
     VehicleMutation,
-    CertificationMutation, OrdersMutation, WebhooksMutation, DeadLettersMutation, IdentityMutation
+    CertificationMutation,
+    OrdersMutation,
+    WebhooksMutation,
+    DeadLettersMutation,
+    IdentityMutation,
 ):
     pass
 

@@ -28,7 +28,9 @@ query DecodeVin($vin: String!) { decodeVin(vin: $vin) { vehicle { make model yea
 GARAGE = """
 query Garage { myGarage { id make model year engineCode vin selected } }"""
 ADD_VEHICLE = """
-mutation AddVehicle($input: VehicleInput!) { addVehicle(input: $input) { id make model year engineCode vin selected } }"""
+mutation AddVehicle($input: VehicleInput!) {
+  addVehicle(input: $input) { id make model year engineCode vin selected }
+}"""
 SELECT_VEHICLE = """
 mutation SelectVehicle($id: ID!) { selectVehicle(id: $id) { id make model year engineCode vin selected } }"""
 REMOVE_VEHICLE = """

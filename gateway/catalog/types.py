@@ -160,9 +160,7 @@ class Part(relay.Node):
         description="Does this part fit the vehicle (a VIN, or make, model and year)? Decided by the catalog "
         "from the part's fitments; a VIN that decodes to nothing is BAD_USER_INPUT on `vehicle.vin`."
     )
-    def fits(
-        self, info: Info[Context, None], vehicle: VehicleInput
-    ) -> bool:
+    def fits(self, info: Info[Context, None], vehicle: VehicleInput) -> bool:
         key = (self.id, tuple(sorted(vehicle.as_json().items())))
         return settled(info.context.loaders.fits.load(key), bool)
 

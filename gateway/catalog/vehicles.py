@@ -101,9 +101,7 @@ class VehicleInput:
 
 
 async def _garage(context: Context) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = await context.clients.catalog.get_json(
-        "/garage", headers=context.upstream_headers()
-    )
+    found: list[dict[str, Any]] = await context.clients.catalog.get_json("/garage", headers=context.upstream_headers())
     return found
 
 

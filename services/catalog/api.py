@@ -307,7 +307,9 @@ def list_garage(session: SessionDep, actor: ActorDep) -> list[GarageVehicleRead]
     return vehicles.garage(session, actor)
 
 
-@garage.post("", summary="Add a vehicle (VIN, or make, model and year) and select it; the same vehicle again is kept once")
+@garage.post(
+    "", summary="Add a vehicle (VIN, or make, model and year) and select it; the same vehicle again is kept once"
+)
 def add_vehicle(data: VehicleIn, session: SessionDep, actor: ActorDep) -> GarageVehicleRead:
     return vehicles.add_vehicle(session, actor, data)
 

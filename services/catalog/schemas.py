@@ -94,8 +94,10 @@ class FitmentRead(BaseModel):
 class _PartFields(Strict):
     title_en: Text300 | None = None
     title_zh: Text300 | None = None
-    title_translations: Annotated[dict[Annotated[str, StringConstraints(max_length=20)], Text300], Field(max_length=30)] | None = (
-        Field(default=None, description="the title in further languages, BCP 47 language tag -> title (`de`, `fr`, `pt-BR`)")
+    title_translations: (
+        Annotated[dict[Annotated[str, StringConstraints(max_length=20)], Text300], Field(max_length=30)] | None
+    ) = Field(
+        default=None, description="the title in further languages, BCP 47 language tag -> title (`de`, `fr`, `pt-BR`)"
     )
     description_en: LongText | None = None
     description_zh: LongText | None = None
@@ -156,7 +158,9 @@ class PartRead(BaseModel):
     description: str | None
     title_en: str
     title_zh: str | None
-    title_translations: dict[str, str] = Field(description="the supplier's titles in further languages, by language tag")
+    title_translations: dict[str, str] = Field(
+        description="the supplier's titles in further languages, by language tag"
+    )
     description_en: str | None
     description_zh: str | None
     category: str

@@ -18,10 +18,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col
 
-from services.catalog import domain
+from services.catalog import domain, vehicles
 from services.catalog import events as catalog_events
 from services.catalog import markets as part_markets
-from services.catalog import vehicles
 from services.catalog.models import Fitment, Part, PartNumber, Stock, Supplier, table
 from services.catalog.schemas import (
     FitmentIn,

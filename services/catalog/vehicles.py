@@ -54,9 +54,7 @@ class Vehicle:
         return f"{domain.make_keys(self.make)[0]}:{domain.key(self.model or '')}:{self.year}"
 
     def read(self) -> VehicleRead:
-        return VehicleRead(
-            make=self.make, model=self.model, year=self.year, engine_code=self.engine_code, vin=self.vin
-        )
+        return VehicleRead(make=self.make, model=self.model, year=self.year, engine_code=self.engine_code, vin=self.vin)
 
 
 class FitmentLike(Protocol):
@@ -91,7 +89,7 @@ def parts_fit(session: Session, request: FitsRequest) -> FitsRead:
     """Whether each part fits the vehicle, for a page of parts in one query."""
     vehicle = from_input(session, request.vehicle)
     ids = list(dict.fromkeys(request.part_ids))
-    known = set(session.scalars(select(Part.id).where(col(Part.id).in_(ids))))
+    known = set(session.scalars(select(col(Part.id)).where(col(Part.id).in_(ids))))
     by_part: dict[uuid.UUID, list[Fitment]] = {i: [] for i in ids}
     for f in session.scalars(select(Fitment).where(col(Fitment.part_id).in_(ids))):
         by_part[f.part_id].append(f)
@@ -123,7 +121,7 @@ def catalog_make(session: Session, make_keys: Sequence[str], fallback: str) -> s
 
 def catalog_model(session: Session, make_keys: Sequence[str], model: str) -> str:
     name = _usual_name(
-        session, Fitment.model, col(Fitment.make_key).in_(make_keys), Fitment.model_key == domain.key(model)
+        session, Fitment.model, col(Fitment.make_key).in_(make_keys), col(Fitment.model_key) == domain.key(model)
     )
     return name or model
 
@@ -142,7 +140,7 @@ def from_vin(session: Session, raw: str, *, field: str = "vin") -> tuple[domain.
 def from_input(session: Session, data: VehicleIn) -> Vehicle:
     """A vehicle from a VIN, or from make, model and year; each mistake names its field."""
     if data.vin:
-        decoded, vehicle = from_vin(session, data.vin)
+        _, vehicle = from_vin(session, data.vin)
         if vehicle is None:
             raise BadInput("the model year cannot be read from this VIN; choose make, model and year", field="vin")
         return vehicle
@@ -163,10 +161,12 @@ def from_input(session: Session, data: VehicleIn) -> Vehicle:
 
 def options(session: Session, make: str | None = None, model: str | None = None) -> FitmentOptions:
     """Makes, the models of a make and the years of a make and model, from listed parts' fitments."""
-    listed = col(Fitment.part_id).in_(select(Part.id).where(col(Part.listed)))
+    listed = col(Fitment.part_id).in_(select(col(Part.id)).where(col(Part.listed)))
     names: dict[str, Counter[str]] = {}
     for name, key, n in session.execute(
-        select(Fitment.make, Fitment.make_key, func.count()).where(listed).group_by(Fitment.make, Fitment.make_key)
+        select(col(Fitment.make), col(Fitment.make_key), func.count())
+        .where(listed)
+        .group_by(col(Fitment.make), col(Fitment.make_key))
     ):
         names.setdefault(key, Counter())[name] += n
     makes = sorted((c.most_common(1)[0][0] for c in names.values()), key=str.casefold)
@@ -176,17 +176,17 @@ def options(session: Session, make: str | None = None, model: str | None = None)
         keys = domain.make_keys(make)
         model_names: dict[str, Counter[str]] = {}
         for name, key, n in session.execute(
-            select(Fitment.model, Fitment.model_key, func.count())
+            select(col(Fitment.model), col(Fitment.model_key), func.count())
             .where(listed, col(Fitment.make_key).in_(keys))
-            .group_by(Fitment.model, Fitment.model_key)
+            .group_by(col(Fitment.model), col(Fitment.model_key))
         ):
             model_names.setdefault(key, Counter())[name] += n
         models = sorted((c.most_common(1)[0][0] for c in model_names.values()), key=str.casefold)
         if model:
             found: set[int] = set()
             for year_from, year_to in session.execute(
-                select(Fitment.year_from, Fitment.year_to)
-                .where(listed, col(Fitment.make_key).in_(keys), Fitment.model_key == domain.key(model))
+                select(col(Fitment.year_from), col(Fitment.year_to))
+                .where(listed, col(Fitment.make_key).in_(keys), col(Fitment.model_key) == domain.key(model))
                 .distinct()
             ):
                 found.update(range(max(year_from, MIN_YEAR), min(year_to, MAX_YEAR) + 1))
@@ -221,7 +221,7 @@ def garage(session: Session, actor: Actor) -> list[GarageVehicleRead]:
     owner = _owner(actor)
     rows = session.scalars(
         select(GarageVehicle)
-        .where(GarageVehicle.account_id == owner)
+        .where(col(GarageVehicle.account_id) == owner)
         .order_by(col(GarageVehicle.created_at), col(GarageVehicle.id))
     )
     return [_read(v) for v in rows]
@@ -241,11 +241,13 @@ def add_vehicle(session: Session, actor: Actor, data: VehicleIn) -> GarageVehicl
     owner = _owner(actor)
     vehicle = from_input(session, data)
     existing = session.scalar(
-        select(GarageVehicle).where(GarageVehicle.account_id == owner, GarageVehicle.vehicle_key == vehicle.key)
+        select(GarageVehicle).where(
+            col(GarageVehicle.account_id) == owner, col(GarageVehicle.vehicle_key) == vehicle.key
+        )
     )
     if existing is None:
         count = session.scalar(
-            select(func.count()).select_from(GarageVehicle).where(GarageVehicle.account_id == owner)
+            select(func.count()).select_from(GarageVehicle).where(col(GarageVehicle.account_id) == owner)
         )
         if (count or 0) >= MAX_GARAGE_VEHICLES:
             raise BadInput(f"a garage holds at most {MAX_GARAGE_VEHICLES} vehicles; remove one first", field="vin")
@@ -266,7 +268,7 @@ def add_vehicle(session: Session, actor: Actor, data: VehicleIn) -> GarageVehicl
         except IntegrityError:  # the same vehicle added by a concurrent retry
             existing = session.scalars(
                 select(GarageVehicle).where(
-                    GarageVehicle.account_id == owner, GarageVehicle.vehicle_key == vehicle.key
+                    col(GarageVehicle.account_id) == owner, col(GarageVehicle.vehicle_key) == vehicle.key
                 )
             ).one()
     _select(session, owner, existing.id)

@@ -21,7 +21,9 @@ DECODE = """query ($vin: String!) {
 }"""
 SEARCH = """query ($search: String, $filter: PartFilter, $locale: String, $vehicle: VehicleInput!) {
   parts(search: $search, filter: $filter, first: 100) {
-    edges { node { id category title(locale: $locale) fits(vehicle: $vehicle) fitments { make model yearFrom yearTo } } }
+    edges { node {
+      id category title(locale: $locale) fits(vehicle: $vehicle) fitments { make model yearFrom yearTo }
+    } }
   }
 }"""
 GARAGE = "{ myGarage { id make model year vin selected } }"
@@ -50,7 +52,13 @@ def nodes(result: dict[str, Any]) -> list[dict[str, Any]]:
 def test_a_golf_vin_decodes_to_the_golf_and_a_vin_that_decodes_to_nothing_names_the_field(stack: Stack) -> None:
     decoded = data_of(stack.gql(DECODE, {"vin": GOLF_VIN.lower()}))["decodeVin"]
     assert decoded["manufacturer"] == "Volkswagen" and decoded["modelYear"] == 2011 and decoded["model"] == "Golf"
-    assert decoded["vehicle"] == {"make": "Volkswagen", "model": "Golf", "year": 2011, "engineCode": None, "vin": GOLF_VIN}
+    assert decoded["vehicle"] == {
+        "make": "Volkswagen",
+        "model": "Golf",
+        "year": 2011,
+        "engineCode": None,
+        "vin": GOLF_VIN,
+    }
     for vin, words in ((BAD_CHECK_DIGIT_VIN, "check digit"), (UNKNOWN_MAKER_VIN, "unknown manufacturer"), ("WVW", "")):
         refused = stack.gql(DECODE, {"vin": vin})
         assert codes(refused) == ["BAD_USER_INPUT"] and field_of(refused) == "vin", refused
@@ -76,14 +84,18 @@ def test_fits_by_make_model_and_year_and_a_bad_vehicle_names_its_field(stack: St
     golf = [p for p in pumps if any(f["model"] == "Golf" for f in p["fitments"])]
     assert golf and all(p["fits"] for p in golf)
     assert all(not p["fits"] for p in pumps if p not in golf)
-    too_old = nodes(stack.gql(SEARCH, {"search": "water pump", "vehicle": {"make": "VW", "model": "Golf", "year": 1990}}))
+    too_old = nodes(
+        stack.gql(SEARCH, {"search": "water pump", "vehicle": {"make": "VW", "model": "Golf", "year": 1990}})
+    )
     assert not any(p["fits"] for p in too_old)
     refused = stack.gql(SEARCH, {"search": "water pump", "vehicle": {"vin": BAD_CHECK_DIGIT_VIN}})
     assert "BAD_USER_INPUT" in codes(refused) and field_of(refused) == "vin"
 
 
 def test_selectors_come_from_the_catalogs_fitments(stack: Stack) -> None:
-    query = "query ($make: String, $model: String) { fitmentOptions(make: $make, model: $model) { makes models years } }"
+    query = (
+        "query ($make: String, $model: String) { fitmentOptions(make: $make, model: $model) { makes models years } }"
+    )
     makes = data_of(stack.gql(query))["fitmentOptions"]
     assert {"Volkswagen", "Toyota", "BYD"} <= set(makes["makes"]) and makes["models"] == makes["years"] == []
     vw = data_of(stack.gql(query, {"make": "VW"}))["fitmentOptions"]
@@ -115,7 +127,11 @@ def test_the_garage_keeps_several_vehicles_and_one_current(stack: Stack) -> None
     assert data_of(stack.gql(SELECT, {"id": golf["id"]}, token=token))["selectVehicle"]["selected"] is True
     garage = data_of(stack.gql(GARAGE, token=token))["myGarage"]
     assert [v["selected"] for v in garage] == [True, False]
-    node = data_of(stack.gql("query ($id: ID!) { node(id: $id) { ... on GarageVehicle { vin } } }", {"id": golf["id"]}, token=token))
+    node = data_of(
+        stack.gql(
+            "query ($id: ID!) { node(id: $id) { ... on GarageVehicle { vin } } }", {"id": golf["id"]}, token=token
+        )
+    )
     assert node["node"] == {"vin": GOLF_VIN}
 
     stranger = buyer_token(stack)
@@ -179,7 +195,9 @@ def test_a_supplier_gives_titles_in_more_languages(stack: Stack) -> None:
     assert part["fr"] == "Pompe à eau reconditionnée Skoda Octavia"
     assert part["de"] == "Remanufactured coolant pump Skoda Octavia"
     assert part["titleTranslations"] == [{"locale": "fr", "title": "Pompe à eau reconditionnée Skoda Octavia"}]
-    found = nodes(stack.gql(SEARCH, {"search": "pompe", "vehicle": {"make": "Skoda", "model": "Octavia", "year": 2015}}))
+    found = nodes(
+        stack.gql(SEARCH, {"search": "pompe", "vehicle": {"make": "Skoda", "model": "Octavia", "year": 2015}})
+    )
     assert [p["id"] for p in found] == [created["id"]] and found[0]["fits"] is True
     bad = dict(part_input, sku="WP-BAD", titleTranslations=[{"locale": "xx-yy", "title": "?"}])
     refused = stack.gql(CREATE_PART, {"input": bad}, token=supplier)

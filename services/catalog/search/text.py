@@ -1,15 +1,16 @@
 """Text analysis for the catalog search index, identical on SQLite and PostgreSQL.
 
 English: words of letters and digits, lower-cased, Snowball-stemmed, a few stop words dropped.
-Latin letters are folded first (`Stoßdämpfer` -> `stossdampfer`, `Einspritzdüse` -> `einspritzduse`),
-so German words are whole tokens whether typed with or without umlauts; compounds are not split,
-so a German part name is found through the whole word (the category synonyms in
-`data/synonyms.json` list them whole). Chinese (and other CJK) text has no spaces, so every run of CJK characters becomes its
-overlapping character bigrams (`发电机` -> `发电`, `电机`); a one-character run is kept as a
-unigram. A query is analysed the same way and all its terms must match, so a two-character
-word (`水泵`) is one exact term and a longer word is the conjunction of its bigrams, the scheme
-of Lucene's CJKAnalyzer. Each (term, part) posting carries a precomputed BM25-style weight
-of the term in that part, so ranking needs no scan over every match.
+Latin letters are folded first (`Stoßdämpfer` -> `stossdampfer`, `Einspritzdüse` ->
+`einspritzduse`), so German words are whole tokens whether typed with or without umlauts;
+compounds are not split, so a German part name is found through the whole word (the category
+synonyms in `data/synonyms.json` list them whole). Chinese (and other CJK) text has no spaces,
+so every run of CJK characters becomes its overlapping character bigrams (`发电机` -> `发电`,
+`电机`); a one-character run is kept as a unigram. A query is analysed the same way and all its
+terms must match, so a two-character word (`水泵`) is one exact term and a longer word is the
+conjunction of its bigrams, the scheme of Lucene's CJKAnalyzer. Each (term, part) posting
+carries a precomputed BM25-style weight of the term in that part, so ranking needs no scan
+over every match.
 """
 
 from __future__ import annotations
