@@ -18,17 +18,26 @@ POSTINGS = table(SearchPosting)
 
 
 def part_weights(part: Part | Mapping[str, Any]) -> dict[str, int]:
-    """Term weights of a part (a Part or a row dict with the same names)."""
+    """Term weights of a part (a Part or a row dict with the same names).
+
+    A title in a further language is weighed like a title on its own, and a term keeps its best
+    weight: translations neither lengthen the English and Chinese title (which would lower
+    its words against parts without translations) nor add up across languages.
+    """
     p = part if isinstance(part, Mapping) else part.__dict__
-    translations: dict[str, str] = p.get("title_translations") or {}
-    return text.weights(
+    weights = text.weights(
         {
-            "title": (p.get("title_en"), p.get("title_zh"), *translations.values()),
+            "title": (p.get("title_en"), p.get("title_zh")),
             "category": domain.category_synonyms().get(str(p.get("category")), ()),
             "brand": (p.get("brand"),),
             "description": (p.get("description_en"), p.get("description_zh")),
         }
     )
+    translations: dict[str, str] = p.get("title_translations") or {}
+    for title in translations.values():
+        for term, weight in text.weights({"title": (title,)}).items():
+            weights[term] = max(weights.get(term, 0), weight)
+    return weights
 
 
 def terms_of(part: Part) -> set[str]:
