@@ -201,8 +201,10 @@ def validate_uscc(raw: str, *, field: str = "uscc") -> str:
 
 
 def key(text: str) -> str:
-    """Lower-case letters and digits: `Mercedes-Benz` -> `mercedesbenz`."""
-    return re.sub(r"[\W_]+", "", unicodedata.normalize("NFKC", text).lower())
+    """Lower-case letters and digits without accents: `Mercedes-Benz` -> `mercedesbenz`,
+    `Škoda` -> `skoda` (as buyers type it and vininfo names it)."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return re.sub(r"[\W_]+", "", "".join(ch for ch in decomposed if not unicodedata.combining(ch)))
 
 
 # vininfo names manufacturers ("FAW-Volkswagen", "BYD Auto", "Genesis"); these map the words
