@@ -115,6 +115,7 @@ async def decode(page: Page, vin: str) -> tuple[dict[str, Any] | None, str | Non
 async def keep(page: Page, vehicle: dict[str, Any]) -> dict[str, Any]:
     """Make the vehicle current: in the garage for a signed-in buyer (kept once however often it
     is entered), and in the cookie for everyone."""
+    vehicle = {k: vehicle.get(k) for k in _FIELDS}
     remember(page, vehicle)
     if signed_in(page):
         result = await page.query(ADD_VEHICLE, {"input": as_input(vehicle)})
