@@ -20,23 +20,28 @@ POSTINGS = table(SearchPosting)
 def part_weights(part: Part | Mapping[str, Any]) -> dict[str, int]:
     """Term weights of a part (a Part or a row dict with the same names).
 
-    A title in a further language is weighed like a title on its own, and a term keeps its best
-    weight: translations neither lengthen the English and Chinese title (which would lower
-    its words against parts without translations) nor add up across languages.
+    The part's own text is weighed as BM25 fields. Its category's names in every language
+    (data/synonyms.json) and each title in a further language are weighed on their own, and a
+    term keeps its best weight: they make the part findable by those words without changing
+    how its own words rank it against other parts (neither lengthening its title nor adding up).
     """
     p = part if isinstance(part, Mapping) else part.__dict__
     weights = text.weights(
         {
             "title": (p.get("title_en"), p.get("title_zh")),
-            "category": domain.category_synonyms().get(str(p.get("category")), ()),
             "brand": (p.get("brand"),),
             "description": (p.get("description_en"), p.get("description_zh")),
         }
     )
+    extra: list[dict[str, int]] = [
+        text.weights({"category": domain.category_synonyms().get(str(p.get("category")), ())})
+    ]
     translations: dict[str, str] = p.get("title_translations") or {}
-    for title in translations.values():
-        for term, weight in text.weights({"title": (title,)}).items():
-            weights[term] = max(weights.get(term, 0), weight)
+    extra.extend(text.weights({"title": (title,)}) for title in translations.values())
+    for found in extra:
+        for term, weight in found.items():
+            if weight > weights.get(term, 0):
+                weights[term] = weight
     return weights
 
 
