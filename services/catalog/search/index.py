@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import delete, insert, select
@@ -15,6 +16,12 @@ from services.catalog.search import text
 
 DOCS = table(SearchDoc)
 POSTINGS = table(SearchPosting)
+
+
+@lru_cache(maxsize=256)
+def _category_weights(category: str) -> dict[str, int]:
+    """The same for every part of a category: computed once per process (callers only read it)."""
+    return text.weights({"category": domain.category_synonyms().get(category, ())})
 
 
 def part_weights(part: Part | Mapping[str, Any]) -> dict[str, int]:
@@ -33,9 +40,7 @@ def part_weights(part: Part | Mapping[str, Any]) -> dict[str, int]:
             "description": (p.get("description_en"), p.get("description_zh")),
         }
     )
-    extra: list[dict[str, int]] = [
-        text.weights({"category": domain.category_synonyms().get(str(p.get("category")), ())})
-    ]
+    extra: list[dict[str, int]] = [_category_weights(str(p.get("category")))]
     translations: dict[str, str] = p.get("title_translations") or {}
     extra.extend(text.weights({"title": (title,)}) for title in translations.values())
     for found in extra:
