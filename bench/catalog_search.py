@@ -168,6 +168,7 @@ def generate(n: int, supplier_rows: Sequence[dict[str, Any]], seed: int = 7) -> 
             sku=f"B-{i:08d}",
             title_en=f"{grade_en} {cat.name_en.lower()} for {make} {model} {engine} {year_from}-{year_to}",
             title_zh=f"{make_zh}{model_zh} {cat.name_zh} {grade_zh}",
+            title_translations={},
             description_en=f"{grade_en} {cat.name_en.lower()}, OEM {oem}. {words}, end-of-line tested in Tongnan.",
             description_zh=f"{cat.name_zh}{grade_zh}件，{rng.choice(_ZH_PHRASES)}。适用于{make_zh}{model_zh}。",
             category=cat.code,
@@ -248,7 +249,12 @@ class Loader:
             if self.postgres:
                 raw: Any = connection.connection.dbapi_connection
                 with raw.cursor() as cursor:
-                    self._copy(cursor, "part", chunk.parts, json_columns=("oem_numbers", "interchange_numbers"))
+                    self._copy(
+                        cursor,
+                        "part",
+                        chunk.parts,
+                        json_columns=("oem_numbers", "interchange_numbers", "title_translations"),
+                    )
                     self._copy(cursor, "part_number", chunk.numbers)
                     self._copy(cursor, "fitment", chunk.fitments)
                     self._copy(cursor, "stock", chunk.stock)

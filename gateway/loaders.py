@@ -109,6 +109,7 @@ class Loaders:
         self.certificate = DataLoader(by_key(self._certificates, lambda c: str(c["id"])))
         self.part_certificates = DataLoader(self._part_certificates)
         self.landed_estimate = DataLoader(self._landed_estimates)
+        self.fits = DataLoader(self._fits)
 
     async def _parts(self, ids: Sequence[str]) -> list[dict[str, Any]]:
         c = self.context
@@ -207,6 +208,20 @@ class Loaders:
             for item in result["results"]:
                 covering[str(item["part_id"])] = item["certificates"]
         return [covering.get(part_id, []) for part_id in part_ids]
+
+    async def _fits(self, keys: Sequence[tuple[str, tuple[tuple[str, Any], ...]]]) -> list[bool]:
+        """(part id, vehicle) -> does it fit; one catalog call per vehicle asked about."""
+        c = self.context
+        answers: dict[tuple[str, tuple[tuple[str, Any], ...]], bool] = {}
+        for vehicle in dict.fromkeys(v for _, v in keys):
+            wanted = list(dict.fromkeys(p for p, v in keys if v == vehicle))
+            for chunk in chunks(wanted):
+                result = await c.read_json(
+                    c.clients.catalog, "/parts/fits", body={"vehicle": dict(vehicle), "part_ids": list(chunk)}
+                )
+                for item in result["results"]:
+                    answers[(str(item["part_id"]), vehicle)] = bool(item["fits"])
+        return [answers.get(key, False) for key in keys]
 
     def prime_parts(self, parts: Sequence[dict[str, Any]]) -> None:
         """Parts that came with a search page need no second fetch by id."""

@@ -21,6 +21,7 @@ from strawberry.utils.await_maybe import await_maybe
 from gateway.addresses.graphql import AddressMutation
 from gateway.catalog.mutations import CatalogMutation
 from gateway.catalog.queries import CatalogQuery
+from gateway.catalog.vehicles import VehicleMutation, VehicleQuery
 from gateway.certification.schema import CertificationMutation, CertificationQuery
 from gateway.context import Context
 from gateway.dead_letters import DeadLettersMutation, DeadLettersQuery
@@ -45,6 +46,7 @@ MAX_TOKENS = 5000
 @strawberry.type
 class Query(
     CatalogQuery,
+    VehicleQuery,
     CertificationQuery,
     OrdersQuery,
     EstimatesQuery,
@@ -72,6 +74,7 @@ class Query(
 @strawberry.type
 class Mutation(
     CatalogMutation,
+    VehicleMutation,
     CertificationMutation,
     OrdersMutation,
     PartReturnsMutation,

@@ -28,7 +28,18 @@ from services.common.logs import add_request_ids, configure_logging
 from services.common.metrics import install_metrics
 from services.common.settings import load_or_exit
 from services.common.tracing import start_tracing, trace_app
-from storefront import account, after_sale, buyer, checkout, csrf, i18n, images, supplier, supplier_returns
+from storefront import (
+    account,
+    after_sale,
+    buyer,
+    checkout,
+    csrf,
+    i18n,
+    images,
+    supplier,
+    supplier_returns,
+    vehicles,
+)
 from storefront.currencies import OfferedCurrencies
 from storefront.gateway import Gateway, GatewayBusy, GatewayFailed, GatewayUnavailable, TokenRejected
 from storefront.settings import StorefrontSettings
@@ -97,6 +108,7 @@ def create_app(
     app.include_router(supplier.router)
     app.include_router(supplier_returns.router)
     app.include_router(images.router)
+    app.include_router(vehicles.router)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> JSONResponse:

@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Form
 from fastapi.responses import Response
 
-from storefront import i18n, queries
+from storefront import i18n, queries, vehicles
 from storefront.gateway import GatewayUnavailable
 from storefront.web import (
     COOKIE_COUNTRY,
@@ -98,6 +98,7 @@ async def search(
     stock: str = "",
     sort: str = "",
     after: str = "",
+    all: str = "",
 ) -> Response:
     vin = vin.strip().upper()
     errors: dict[str, str] = {}
@@ -105,16 +106,39 @@ async def search(
         errors["vin"] = page._("A VIN has 17 letters and digits (no I, O or Q).")
     if year.strip() and _int_or_none(year) is None:
         errors["year"] = page._("Enter a year such as 2012.")
+    garage = await vehicles.garage(page)
+    vehicle = vehicles.current(page, garage)
+    if vin and "vin" not in errors:
+        decoded, message = await vehicles.decode(page, vin)
+        if message:
+            errors["vin"] = message
+        elif decoded:
+            vehicle = await vehicles.keep(page, decoded)
+            garage = await vehicles.garage(page)
+    elif make.strip() and model.strip() and _int_or_none(year) and not errors:
+        vehicle = await vehicles.keep(page, {"make": make.strip(), "model": model.strip(), "year": _int_or_none(year)})
+        garage = await vehicles.garage(page)
+    # With a vehicle, results are the parts that fit it; "all" lists everything, each marked.
+    narrow = vehicle is not None and not all
     part_filter: dict[str, Any] = {
         "category": category or None,
         "condition": condition if condition in CONDITIONS else None,
         "make": make.strip() or None,
         "model": model.strip() or None,
         "year": _int_or_none(year),
-        "vin": vin if "vin" not in errors else None,
         "shipsTo": page.country if ships else None,
         "inStock": True if stock else None,
     }
+    if narrow and vehicle is not None:
+        vehicle_input = vehicles.as_input(vehicle)
+        part_filter.update(
+            vin=vehicle_input.get("vin"),
+            make=vehicle_input.get("make"),
+            model=vehicle_input.get("model"),
+            year=vehicle_input.get("year"),
+        )
+    elif vehicle is not None:
+        part_filter.update(make=None, model=None, year=None)
     variables = {
         "search": q.strip() or None,
         "filter": {k: v for k, v in part_filter.items() if v is not None},
@@ -123,13 +147,19 @@ async def search(
         "sort": SORTS.get(sort),
         "country": page.country,
         "locale": page.locale,
+        "vehicle": vehicles.as_input(vehicle) if vehicle else {},
+        "withVehicle": vehicle is not None,
+        "make": make.strip() or None,
+        "model": model.strip() or None,
     }
     connection: dict[str, Any] = {"edges": [], "pageInfo": {}, "facets": None}
+    options: dict[str, Any] = {"makes": [], "models": [], "years": []}
     if not errors:  # a mistyped filter is shown on its field, not silently dropped
         result = await page.query(queries.SEARCH, variables, auth=False)
         for field, message in result.field_errors(("vin", "year", "make", "model")).items():
             errors.setdefault(field or "q", message)
         connection = (result.data or {}).get("parts") or connection
+        options = (result.data or {}).get("fitmentOptions") or options
     parts = [edge["node"] for edge in connection["edges"]]
     converted = await prices_and_estimates(page, parts)
     return page.render(
@@ -151,24 +181,45 @@ async def search(
             "ships": ships,
             "stock": stock,
             "sort": sort if sort in SORTS else "",
+            "all": "1" if all else "",
         },
         sorts=SORTS,
+        options=options,
+        vehicle=vehicle,
+        vehicle_label=vehicles.label(vehicle) if vehicle else "",
+        narrow=narrow,
+        garage=garage,
+        signed_in=vehicles.signed_in(page),
     )
 
 
 @router.get("/parts/{part_id}", name="part")
 async def part(page: BuyerPage, part_id: str) -> Response:
     other = "zh" if page.locale != "zh" else "en"
+    vehicle = vehicles.current(page, await vehicles.garage(page))
     result = await page.query(
         queries.PART,
-        {"id": part_id, "country": page.country, "locale": page.locale, "otherLocale": other},
+        {
+            "id": part_id,
+            "country": page.country,
+            "locale": page.locale,
+            "otherLocale": other,
+            "vehicle": vehicles.as_input(vehicle) if vehicle else {},
+            "withVehicle": vehicle is not None,
+        },
         auth=False,
     )
     found = (result.data or {}).get("part")
     if not found:
         return page.render("not_found.html", status_code=404)
     converted = await prices_and_estimates(page, [found])
-    return page.render("part.html", part=found, converted=converted)
+    return page.render(
+        "part.html",
+        part=found,
+        converted=converted,
+        vehicle=vehicle,
+        vehicle_label=vehicles.label(vehicle) if vehicle else "",
+    )
 
 
 @router.get("/verify", name="verify")

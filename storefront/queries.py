@@ -13,8 +13,10 @@ fragment PartSummary on Part {
 SEARCH = (
     """
 query Search(
-  $search: String, $filter: PartFilter, $after: String, $sort: PartSort, $country: String!, $locale: String
+  $search: String, $filter: PartFilter, $after: String, $sort: PartSort, $country: String!, $locale: String,
+  $vehicle: VehicleInput = {}, $withVehicle: Boolean = false, $make: String, $model: String
 ) {
+  fitmentOptions(make: $make, model: $model) { makes models years }
   parts(search: $search, filter: $filter, first: 20, after: $after, sort: $sort) {
     facets {
       total exhaustive
@@ -22,7 +24,7 @@ query Search(
       condition { value count }
       make { value count }
     }
-    edges { node { ...PartSummary } }
+    edges { node { ...PartSummary fits(vehicle: $vehicle) @include(if: $withVehicle) } }
     pageInfo { hasNextPage endCursor }
   }
 }"""
@@ -30,8 +32,12 @@ query Search(
 )
 
 PART = """
-query Part($id: ID!, $country: String!, $locale: String, $otherLocale: String) {
+query Part(
+  $id: ID!, $country: String!, $locale: String, $otherLocale: String,
+  $vehicle: VehicleInput = {}, $withVehicle: Boolean = false
+) {
   part(id: $id) {
+    fits(vehicle: $vehicle) @include(if: $withVehicle)
     id sku category condition brand oemNumbers interchangeNumbers available warrantyMonths
     weightGrams hsCode countryOfOrigin co2eSavedKg listed
     title(locale: $locale)

@@ -206,6 +206,10 @@ class Page:
     def remember(self, name: str, value: str) -> None:
         self._set[name] = (value, PREFERENCE_MAX_AGE)
 
+    def forget(self, name: str) -> None:
+        self._set.pop(name, None)
+        self._delete.add(name)
+
     # --- responses ---------------------------------------------------------------------------
 
     def apply(self, response: Response) -> Response:

@@ -26,6 +26,12 @@ class FitmentInput:
     engine_code: str | None = None
 
 
+@strawberry.input(description="A part's title in one more language.")
+class TitleTranslationInput:
+    locale: str = strawberry.field(description="BCP 47 language tag: `de`, `fr`, `pt-BR`.")
+    title: str
+
+
 @strawberry.input(description="Money in CNY fen (1 CNY = 100 fen).")
 class PartInput:
     sku: str
@@ -45,6 +51,9 @@ class PartInput:
     on_hand: int | None = None
     interchange_numbers: list[str] | None = None
     brand: str | None = None
+    title_translations: list[TitleTranslationInput] | None = strawberry.field(
+        default=None, description="The title in further languages, shown to buyers browsing in them."
+    )
 
 
 @strawberry.input(description="Only the fields sent change. Money in CNY fen.")
@@ -59,6 +68,9 @@ class PartPatch:
     oem_numbers: list[str] | None = None
     interchange_numbers: list[str] | None = None
     fitments: list[FitmentInput] | None = None
+    title_translations: list[TitleTranslationInput] | None = strawberry.field(
+        default=None, description="Replaces every title in further languages; an empty list removes them."
+    )
 
 
 @strawberry.type
@@ -83,6 +95,8 @@ def _snake_fields(value: Any) -> dict[str, Any]:
             continue
         if isinstance(field_value, PartCondition):
             field_value = field_value.value
+        elif name == "title_translations":
+            field_value = {t.locale: t.title for t in field_value}
         elif isinstance(field_value, list):
             field_value = [vars(v) if isinstance(v, FitmentInput) else v for v in field_value]
         out[name] = field_value

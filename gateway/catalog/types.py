@@ -10,6 +10,7 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
+from gateway.catalog.vehicles import VehicleInput
 from gateway.context import Context
 from gateway.loaders import settled
 from gateway.types import Money, PageInfo
@@ -18,6 +19,12 @@ from services.common.money import Money as MoneyValue
 if TYPE_CHECKING:
     from gateway.certification.types import Certificate, Eligibility
     from gateway.orders.estimates import LandedEstimate
+
+
+@strawberry.type(description="A part's title in one more language.")
+class TitleTranslation:
+    locale: str = strawberry.field(description="BCP 47 language tag: `de`, `fr`, `pt-BR`.")
+    title: str
 
 
 @strawberry.enum
@@ -156,11 +163,35 @@ class Part(relay.Node):
         found = await info.context.loaders.part.load_many(list(node_ids))
         return [cls.from_json(p) if p else None for p in found]
 
-    @strawberry.field(description="In the locale asked (`zh` or `en`), falling back to English.")
+    @strawberry.field(
+        description="In the locale asked: the supplier's title in that language (`de`, `pt-BR`), "
+        "Chinese for `zh`, else English."
+    )
     def title(self, locale: str | None = None) -> str:
-        if locale and locale.lower().startswith("zh") and self.data.get("title_zh"):
+        wanted = (locale or "en").replace("_", "-")
+        translations: dict[str, str] = self.data.get("title_translations") or {}
+        for tag, title in translations.items():
+            if tag.lower() == wanted.lower():
+                return title
+        language = wanted.split("-")[0].lower()
+        if language == "zh" and self.data.get("title_zh"):
             return str(self.data["title_zh"])
+        if language in translations:
+            return translations[language]
         return str(self.data["title_en"])
+
+    @strawberry.field(description="The supplier's titles in further languages (beyond English and Chinese).")
+    def title_translations(self) -> list[TitleTranslation]:
+        translations: dict[str, str] = self.data.get("title_translations") or {}
+        return [TitleTranslation(locale=tag, title=title) for tag, title in sorted(translations.items())]
+
+    @strawberry.field(
+        description="Does this part fit the vehicle (a VIN, or make, model and year)? Decided by the catalog "
+        "from the part's fitments; a VIN that decodes to nothing is BAD_USER_INPUT on `vehicle.vin`."
+    )
+    def fits(self, info: Info[Context, None], vehicle: VehicleInput) -> bool:
+        key = (self.id, tuple(sorted(vehicle.as_json().items())))
+        return settled(info.context.loaders.fits.load(key), bool)
 
     @strawberry.field(description="In the locale asked (`zh` or `en`), falling back to English.")
     def description(self, locale: str | None = None) -> str | None:

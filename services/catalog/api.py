@@ -13,11 +13,15 @@ from fastapi import APIRouter, File, Query, Request, Response, UploadFile, statu
 from fastapi.responses import FileResponse
 from pydantic import AwareDatetime
 
-from services.catalog import csvio, reservations, service
+from services.catalog import csvio, reservations, service, vehicles
 from services.catalog import images as part_images
 from services.catalog.markets import markets_read
 from services.catalog.schemas import (
     FitmentIn,
+    FitmentOptions,
+    FitsRead,
+    FitsRequest,
+    GarageVehicleRead,
     ImportRequest,
     ImportResult,
     MarketsRead,
@@ -35,6 +39,7 @@ from services.catalog.schemas import (
     SupplierRead,
     SupplierVerify,
     SweepResult,
+    VehicleIn,
     VinRead,
 )
 from services.catalog.search.query import SearchParams
@@ -65,6 +70,8 @@ vins = APIRouter(prefix="/vins", tags=["vins"], responses=PROBLEMS)
 images = APIRouter(prefix="/images", tags=["images"], responses=PROBLEMS)
 # Named by the SHA-256 of their bytes, so a name always means the same file: cache it for good.
 IMMUTABLE = "public, max-age=31536000, immutable"
+fitment = APIRouter(prefix="/fitment", tags=["vehicles"], responses=PROBLEMS)
+garage = APIRouter(prefix="/garage", tags=["vehicles"], responses=PROBLEMS)
 
 
 # --- Suppliers ---------------------------------------------------------------------------
@@ -155,6 +162,11 @@ def search_parts(
 @parts.post("/markets", summary="Which of these parts may be sold in a country today (markets read model)")
 def part_markets_for(data: MarketsRequest, session: SessionDep, actor: ActorDep) -> MarketsRead:
     return markets_read(session, data)
+
+
+@parts.post("/fits", summary="Whether each part fits a vehicle (VIN, or make, model and year)")
+def parts_fit(data: FitsRequest, session: SessionDep, actor: ActorDep) -> FitsRead:
+    return vehicles.parts_fit(session, data)
 
 
 @parts.get("/by-oem-number", summary="Listed parts by OEM or interchange number, in any formatting")
@@ -322,9 +334,44 @@ def restock(idempotency_key: str, session: SessionDep, actor: ActorDep) -> Reser
 # --- VINs --------------------------------------------------------------------------------
 
 
-@vins.get("/{vin}", summary="Decode a VIN: manufacturer, makes matched in fitments, model year")
-def decode_vin(vin: str, actor: ActorDep) -> VinRead:
-    return service.decode_vin(vin)
+@vins.get("/{vin}", summary="Decode a VIN: manufacturer, model year, model where known, the vehicle in fitment names")
+def decode_vin(vin: str, session: SessionDep, actor: ActorDep) -> VinRead:
+    return service.decode_vin(session, vin)
 
 
-routers = (suppliers, parts, reservations_router, vins, images)
+# --- Fitment selectors and the buyer's garage ---------------------------------------------------
+
+
+@fitment.get("/options", summary="Makes; models of a make; years of a make and model (listed parts' fitments)")
+def fitment_options(
+    session: SessionDep,
+    actor: ActorDep,
+    make: Annotated[str | None, Query(max_length=60)] = None,
+    model: Annotated[str | None, Query(max_length=80)] = None,
+) -> FitmentOptions:
+    return vehicles.options(session, make, model)
+
+
+@garage.get("", summary="The caller's vehicles, oldest first; one is selected (the current vehicle)")
+def list_garage(session: SessionDep, actor: ActorDep) -> list[GarageVehicleRead]:
+    return vehicles.garage(session, actor)
+
+
+@garage.post(
+    "", summary="Add a vehicle (VIN, or make, model and year) and select it; the same vehicle again is kept once"
+)
+def add_vehicle(data: VehicleIn, session: SessionDep, actor: ActorDep) -> GarageVehicleRead:
+    return vehicles.add_vehicle(session, actor, data)
+
+
+@garage.post("/{vehicle_id}/select", summary="Make a vehicle of the garage the current one")
+def select_vehicle(vehicle_id: uuid.UUID, session: SessionDep, actor: ActorDep) -> GarageVehicleRead:
+    return vehicles.select_vehicle(session, actor, vehicle_id)
+
+
+@garage.delete("/{vehicle_id}", summary="Remove a vehicle (idempotent); the garage that is left")
+def remove_vehicle(vehicle_id: uuid.UUID, session: SessionDep, actor: ActorDep) -> list[GarageVehicleRead]:
+    return vehicles.remove_vehicle(session, actor, vehicle_id)
+
+
+routers = (suppliers, parts, reservations_router, vins, images, fitment, garage)

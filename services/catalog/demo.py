@@ -59,6 +59,7 @@ class DemoPart:
     condition: str
     title_en: str
     title_zh: str
+    title_translations: dict[str, str]
     description_en: str
     description_zh: str
     brand: str
@@ -348,6 +349,8 @@ _ITEMS: tuple[_Item, ...] = (
         2000,
     ),
     ("nev_drive_motor", "6600118456", "", "Geely", "Geometry A", "几何A", (2019, 2023), None, 48000, 8800, 2000),
+    # Last, so the items above keep their SKUs: a water pump that does not fit a Golf.
+    ("water_pump", "06J121026", "", "Volkswagen", "Passat", "帕萨特", (2008, 2014), "CCTA", 1900, 460, 80),
 )
 
 _MAKE_ZH = {
@@ -363,6 +366,13 @@ _MAKE_ZH = {
 }
 _BRANDS = ("Yuxin Reman", "Hengda", "Ruichi", "Lvyuan", "Chuanyu", "Shuangjiang")
 _DISMANTLER = "重庆潼南报废汽车回收拆解有限公司 (Chongqing Tongnan End-of-Life Vehicle Dismantling Co.)"
+# German titles (the supplier's translations): grade and category as a German buyer writes them.
+_GRADES_DE = {
+    "Remanufactured": "Aufbereitet",
+    "Remanufactured, premium grade": "Aufbereitet, Premiumqualität",
+    "Refurbished": "Überholt",
+    "Used, tested": "Gebraucht, geprüft",
+}
 _VARIANTS = (
     ("REMANUFACTURED", "Remanufactured", "再制造", 1.0, 24),
     ("REMANUFACTURED", "Remanufactured, premium grade", "再制造 优选级", 1.18, 36),
@@ -432,6 +442,12 @@ def demo_catalog() -> DemoCatalog:
             title_en = f"{grade_en} {cat.name_en.lower()} for {make} {model}{engine_en} {years[0]}-{years[1]}"
             title_en = title_en[0].upper() + title_en[1:]
             title_zh = f"{_MAKE_ZH[make]}{model_zh} {cat.name_zh} {grade_zh} {oem}"
+            names_de = domain.category_names(cat_code, "de")
+            title_de = (
+                f"{_GRADES_DE[grade_en]}: {names_de[0]} für {make} {model}{engine_en} {years[0]}-{years[1]}"
+                if names_de
+                else None
+            )
             description_en = (
                 f"{grade_en} {cat.name_en.lower()}, OEM {oem}"
                 + (f", interchange {interchange}" if interchange else "")
@@ -463,6 +479,7 @@ def demo_catalog() -> DemoCatalog:
                     condition=condition,
                     title_en=title_en,
                     title_zh=title_zh,
+                    title_translations={"de": title_de} if title_de else {},
                     description_en=description_en,
                     description_zh=description_zh,
                     brand=brand,
@@ -519,6 +536,7 @@ def load(session: Session, catalog: DemoCatalog) -> None:
             sku=p.sku,
             title_en=p.title_en,
             title_zh=p.title_zh,
+            title_translations=p.title_translations,
             description_en=p.description_en,
             description_zh=p.description_zh,
             category=p.category,

@@ -11,6 +11,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from babel import Locale, UnknownLocaleError
 from vininfo import Vin
 from vininfo.exceptions import ValidationError as VinValidationError
 
@@ -53,6 +54,26 @@ def categories() -> dict[str, Category]:
     }
 
 
+@cache
+def _synonyms() -> dict[str, dict[str, list[str]]]:
+    raw: dict[str, Any] = json.loads((DATA_DIR / "synonyms.json").read_text(encoding="utf-8"))
+    return dict(raw["categories"])
+
+
+def category_names(code: str, language: str) -> list[str]:
+    """The names of a category in one language (data/synonyms.json), the usual one first."""
+    return list(_synonyms().get(code, {}).get(language, []))
+
+
+@cache
+def category_synonyms() -> dict[str, tuple[str, ...]]:
+    """category -> the names buyers type for it, every language together (data/synonyms.json)."""
+    return {
+        code: tuple(name for names in by_language.values() for name in names)
+        for code, by_language in _synonyms().items()
+    }
+
+
 def category(code: str, *, field: str = "category") -> Category:
     found = categories().get(code.strip().lower()) if isinstance(code, str) else None
     if found is None:
@@ -63,6 +84,38 @@ def category(code: str, *, field: str = "category") -> Category:
 def co2e_saved_grams(category_code: str, weight_grams: int) -> int:
     """Estimated CO2e avoided against a new part: per-category factor (kg per kg) x weight."""
     return round(category(category_code).co2e_saved_kg_per_kg * weight_grams)
+
+
+# --- Titles in further languages ----------------------------------------------------------
+
+
+def clean_title_translations(values: dict[str, str], *, field: str = "title_translations") -> dict[str, str]:
+    """Language tags checked against CLDR and written as BCP 47 (`pt_br` -> `pt-BR`)."""
+    cleaned: dict[str, str] = {}
+    for raw, title in values.items():
+        try:
+            parsed = Locale.parse(raw.strip().replace("-", "_"))
+        except (ValueError, TypeError, UnknownLocaleError):
+            raise BadInput(f"{raw!r} is not a language tag such as de or pt-BR", field=f"{field}.{raw}") from None
+        tag = "-".join(p for p in (parsed.language, parsed.script, parsed.territory) if p)
+        if title.strip():
+            cleaned[tag] = title.strip()
+    return cleaned
+
+
+def title_in(locale: str | None, title_en: str, title_zh: str | None, translations: dict[str, str] | None) -> str:
+    """The title for a locale: the exact tag, then its language, then Chinese for zh, then English."""
+    wanted = (locale or "en").replace("_", "-")
+    language = wanted.split("-")[0].lower()
+    translations = translations or {}
+    for tag, title in translations.items():
+        if tag.lower() == wanted.lower():
+            return title
+    if language == "zh" and title_zh:
+        return title_zh
+    if language in translations:
+        return translations[language]
+    return title_en
 
 
 # --- Part numbers --------------------------------------------------------------------------
@@ -148,8 +201,10 @@ def validate_uscc(raw: str, *, field: str = "uscc") -> str:
 
 
 def key(text: str) -> str:
-    """Lower-case letters and digits: `Mercedes-Benz` -> `mercedesbenz`."""
-    return re.sub(r"[\W_]+", "", unicodedata.normalize("NFKC", text).lower())
+    """Lower-case letters and digits without accents: `Mercedes-Benz` -> `mercedesbenz`,
+    `Škoda` -> `skoda` (as buyers type it and vininfo names it)."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return re.sub(r"[\W_]+", "", "".join(ch for ch in decomposed if not unicodedata.combining(ch)))
 
 
 # vininfo names manufacturers ("FAW-Volkswagen", "BYD Auto", "Genesis"); these map the words
@@ -261,6 +316,33 @@ class DecodedVin:
     make_keys: tuple[str, ...]
     model_year: int | None
     country: str | None
+    model: str | None = None  # where the VIN names it (data/vin_models.json, or vininfo's details)
+    engine_code: str | None = None  # where vininfo's details of the maker name it
+
+
+@cache
+def _vin_models() -> tuple[slice, dict[str, dict[str, str]]]:
+    raw: dict[str, Any] = json.loads((DATA_DIR / "vin_models.json").read_text(encoding="utf-8"))
+    start, stop = raw["positions"]
+    return slice(start, stop), raw["models"]
+
+
+def vin_model(vin: str, make_keys: tuple[str, ...]) -> str | None:
+    """The model a VIN's model code names (`WVWZZZ1KZBW...` -> Golf), None when not known."""
+    where, models = _vin_models()
+    for make in make_keys:
+        found = models.get(make, {}).get(vin[where])
+        if found:
+            return found
+    return None
+
+
+def _detail(vin: Vin, name: str) -> str | None:
+    details = vin.details
+    if details is None:
+        return None
+    value = getattr(details, name, None)
+    return str(value.name) if value and value.name else None
 
 
 def decode_vin(raw: str, *, field: str = "vin") -> DecodedVin:
@@ -272,16 +354,19 @@ def decode_vin(raw: str, *, field: str = "vin") -> DecodedVin:
     if num.startswith(_CHECK_DIGIT_PREFIXES) and not vin.verify_checksum(check_year=False):
         raise BadInput("invalid VIN: the check digit (9th character) does not match", field=field)
     manufacturer = vin.manufacturer or ""
-    if not manufacturer or manufacturer.lower() == "unknown":
+    if not manufacturer or manufacturer.lower() in ("unknown", "unsupportedbrand"):
         raise BadInput(f"unknown manufacturer code {num[:3]!r} in VIN", field=field)
     latest = utcnow().year + 1
     years = sorted((y for y in vin.years if y <= latest), reverse=True)
+    keys = make_keys(manufacturer)
     return DecodedVin(
         vin=num,
         manufacturer=manufacturer,
-        make_keys=make_keys(manufacturer),
+        make_keys=keys,
         model_year=years[0] if years else None,
         country=vin.country,
+        model=vin_model(num, keys) or _detail(vin, "model"),
+        engine_code=_detail(vin, "engine"),
     )
 
 

@@ -43,6 +43,8 @@ class Part(CatalogTable, table=True):
     sku: str = Field(max_length=64)
     title_en: str = Field(max_length=300)
     title_zh: str | None = Field(default=None, max_length=300)
+    # Titles in further languages given by the supplier, locale -> title (`{"de": "Wasserpumpe ..."}`).
+    title_translations: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     description_en: str | None = Field(default=None, sa_type=Text)
     description_zh: str | None = Field(default=None, sa_type=Text)
     category: str = Field(max_length=40)
@@ -248,6 +250,32 @@ class PartMarket(CatalogTable, table=True):
     __table_args__: Any = (
         Index("ix_part_market_market_part_id_until", "market", "part_id", "until"),
         {"sqlite_with_rowid": False},
+    )
+
+
+class GarageVehicle(CatalogTable, table=True):
+    """A vehicle in a buyer's garage: what the buyer drives, so parts can be checked against it.
+
+    `vehicle_key` (the VIN, else make, model and year keys) makes adding the same vehicle twice
+    return the one already there; at most one vehicle per account is `selected` (the current one).
+    """
+
+    __tablename__ = "garage_vehicle"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    account_id: str = Field(max_length=64)
+    vehicle_key: str = Field(max_length=200)
+    make: str = Field(max_length=60)
+    model: str | None = Field(default=None, max_length=80)
+    year: int
+    engine_code: str | None = Field(default=None, max_length=40)
+    vin: str | None = Field(default=None, max_length=17)
+    selected: bool = Field(default=False)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+
+    __table_args__ = (
+        UniqueConstraint("account_id", "vehicle_key", name="uq_garage_vehicle_account_id_vehicle_key"),
+        Index("ix_garage_vehicle_account_id_created_at", "account_id", "created_at"),
     )
 
 

@@ -94,6 +94,11 @@ class FitmentRead(BaseModel):
 class _PartFields(Strict):
     title_en: Text300 | None = None
     title_zh: Text300 | None = None
+    title_translations: (
+        Annotated[dict[Annotated[str, StringConstraints(max_length=20)], Text300], Field(max_length=30)] | None
+    ) = Field(
+        default=None, description="the title in further languages, BCP 47 language tag -> title (`de`, `fr`, `pt-BR`)"
+    )
     description_en: LongText | None = None
     description_zh: LongText | None = None
     brand: Annotated[str, StringConstraints(strip_whitespace=True, max_length=120)] | None = None
@@ -165,6 +170,9 @@ class PartRead(BaseModel):
     description: str | None
     title_en: str
     title_zh: str | None
+    title_translations: dict[str, str] = Field(
+        description="the supplier's titles in further languages, by language tag"
+    )
     description_en: str | None
     description_zh: str | None
     category: str
@@ -305,9 +313,62 @@ class ImportResult(BaseModel):
     errors: list[ImportErrorRead]
 
 
+class VehicleRead(BaseModel):
+    """A vehicle as the catalog's fitments name it: make and model as suppliers write them."""
+
+    make: str
+    model: str | None = Field(description="null when the VIN names only the make")
+    year: int
+    engine_code: str | None
+    vin: str | None
+
+
 class VinRead(BaseModel):
     vin: str
     manufacturer: str
     makes: list[str]
     model_year: int | None
     country: str | None
+    model: str | None = Field(default=None, description="where the VIN's model code names one")
+    vehicle: VehicleRead | None = Field(
+        default=None, description="the decoded vehicle in the catalog's own names; null without a model year"
+    )
+
+
+class VehicleIn(Strict):
+    """A vehicle by VIN, or by make, model and year (from the fitment selectors)."""
+
+    vin: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] | None = None
+    make: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)] | None = None
+    model: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)] | None = None
+    year: int | None = None
+    engine_code: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] | None = None
+
+
+class GarageVehicleRead(VehicleRead):
+    id: uuid.UUID
+    selected: bool = Field(description="the buyer's current vehicle")
+    created_at: datetime
+
+
+class FitmentOptions(BaseModel):
+    """What the make, model and year selectors offer, from the fitments of listed parts."""
+
+    makes: list[str]
+    models: list[str] = Field(description="models of the make asked; empty without one")
+    years: list[int] = Field(description="years of the make and model asked, newest first; empty without both")
+
+
+class FitsRequest(Strict):
+    vehicle: VehicleIn
+    part_ids: Annotated[list[uuid.UUID], Field(min_length=1, max_length=200)]
+
+
+class PartFits(BaseModel):
+    part_id: uuid.UUID
+    fits: bool
+
+
+class FitsRead(BaseModel):
+    vehicle: VehicleRead
+    results: list[PartFits] = Field(description="in the order asked; unknown parts left out")

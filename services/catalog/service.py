@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col
 
-from services.catalog import domain
+from services.catalog import domain, vehicles
 from services.catalog import events as catalog_events
 from services.catalog import images as part_images
 from services.catalog import markets as part_markets
@@ -182,7 +182,8 @@ def part_views(session: Session, parts: Sequence[Part], locale: str | None = Non
         on_hand, reserved = (s.on_hand, s.reserved) if s else (0, 0)
         data: dict[str, Any] = {k: getattr(p, k) for k in PartRead.model_fields if hasattr(p, k)}
         data.update(
-            title=(p.title_zh if chinese and p.title_zh else p.title_en),
+            title=domain.title_in(locale, p.title_en, p.title_zh, p.title_translations),
+            title_translations=p.title_translations or {},
             description=(p.description_zh if chinese and p.description_zh else p.description_en),
             co2e_saved_kg=None if p.co2e_saved_grams is None else round(p.co2e_saved_grams / 1000, 1),
             on_hand=on_hand,
@@ -301,6 +302,8 @@ def _checked_fields(values: dict[str, Any], category: str) -> dict[str, Any]:
         if pycountry.countries.get(alpha_2=code) is None:
             raise BadInput("not an ISO 3166-1 alpha-2 country code", field="country_of_origin")
         out["country_of_origin"] = code
+    if "title_translations" in out:
+        out["title_translations"] = domain.clean_title_translations(out["title_translations"] or {})
     if out.get("source_vin"):
         out["source_vin"] = domain.decode_vin(out["source_vin"], field="source_vin").vin
     if out.get("battery_chemistry") is not None:
@@ -373,6 +376,7 @@ def prepare_part(
         warranty_months=12 if fields.get("warranty_months") is None else fields["warranty_months"],
         country_of_origin=fields.get("country_of_origin") or "CN",
         oem_numbers=fields.get("oem_numbers") or [],
+        title_translations=fields.get("title_translations") or {},
         interchange_numbers=fields.get("interchange_numbers") or [],
         co2e_saved_grams=domain.co2e_saved_grams(cat, data.weight_grams),
         listed=True,
@@ -613,14 +617,16 @@ def search_parts(session: Session, params: SearchParams) -> SearchPage:
     )
 
 
-def decode_vin(vin: str) -> VinRead:
-    decoded = domain.decode_vin(vin)
+def decode_vin(session: Session, vin: str) -> VinRead:
+    decoded, vehicle = vehicles.from_vin(session, vin)
     return VinRead(
         vin=decoded.vin,
         manufacturer=decoded.manufacturer,
         makes=list(decoded.make_keys),
         model_year=decoded.model_year,
         country=decoded.country,
+        model=decoded.model,
+        vehicle=vehicle.read() if vehicle else None,
     )
 
 

@@ -164,14 +164,15 @@ def screenshot(page: Page, name: str, viewport: str) -> Path:
     return path
 
 
-def wait_until_paid(page: Page) -> None:
-    """The order page shows Paid: the webhook makes the order PAID a moment after the browser
-    lands there, so the page is reloaded until it does (30 s at the most)."""
+def wait_until_paid(page: Page, paid: str = "Paid") -> None:
+    """The order page shows Paid (`paid`: the word in the page's language): the webhook makes
+    the order PAID a moment after the browser lands there, so the page is reloaded until it
+    does (30 s at the most)."""
     deadline = time.monotonic() + 30
-    while page.locator("#order-status").inner_text() != "Paid" and time.monotonic() < deadline:
+    while page.locator("#order-status").inner_text() != paid and time.monotonic() < deadline:
         time.sleep(0.5)
         page.reload()
-    expect(page.locator("#order-status")).to_have_text("Paid")
+    expect(page.locator("#order-status")).to_have_text(paid)
 
 
 # A valid address in each country the browser tests ship to, as a buyer types it (by form field).

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import delete, insert, select
 from sqlmodel import Session
 
+from services.catalog import domain
 from services.catalog.models import Part, SearchDoc, SearchPosting, table
 from services.catalog.search import text
 
@@ -16,16 +18,36 @@ DOCS = table(SearchDoc)
 POSTINGS = table(SearchPosting)
 
 
+@lru_cache(maxsize=256)
+def _category_weights(category: str) -> dict[str, int]:
+    """The same for every part of a category: computed once per process (callers only read it)."""
+    return text.weights({"category": domain.category_synonyms().get(category, ())})
+
+
 def part_weights(part: Part | Mapping[str, Any]) -> dict[str, int]:
-    """Term weights of a part (a Part or a row dict with the same names)."""
+    """Term weights of a part (a Part or a row dict with the same names).
+
+    The part's own text is weighed as BM25 fields. Its category's names in every language
+    (data/synonyms.json) and each title in a further language are weighed on their own, and a
+    term keeps its best weight: they make the part findable by those words without changing
+    how its own words rank it against other parts (neither lengthening its title nor adding up).
+    """
     p = part if isinstance(part, Mapping) else part.__dict__
-    return text.weights(
+    weights = text.weights(
         {
             "title": (p.get("title_en"), p.get("title_zh")),
             "brand": (p.get("brand"),),
             "description": (p.get("description_en"), p.get("description_zh")),
         }
     )
+    extra: list[dict[str, int]] = [_category_weights(str(p.get("category")))]
+    translations: dict[str, str] = p.get("title_translations") or {}
+    extra.extend(text.weights({"title": (title,)}) for title in translations.values())
+    for found in extra:
+        for term, weight in found.items():
+            if weight > weights.get(term, 0):
+                weights[term] = weight
+    return weights
 
 
 def terms_of(part: Part) -> set[str]:

@@ -87,18 +87,21 @@ def _filters(params: SearchParams) -> list[ColumnElement[bool]]:
         conds.append(P.c.supplier_id == params.supplier_id)
     make_keys: tuple[str, ...] = domain.make_keys(params.make) if params.make else ()
     year = params.year
+    model = params.model
     if params.vin:
         decoded = domain.decode_vin(params.vin)
         make_keys = decoded.make_keys
         year = year or decoded.model_year
+        # A VIN whose model code is known narrows to that model: a Golf's VIN lists no Passat parts.
+        model = model or decoded.model
     if year is not None and not 1950 <= year <= 2100:
         raise BadInput("year must be between 1950 and 2100", field="year")
-    if make_keys or params.model or year:
+    if make_keys or model or year:
         fit: list[ColumnElement[bool]] = [F.c.part_id == P.c.id]
         if make_keys:
             fit.append(F.c.make_key.in_(make_keys))
-        if params.model:
-            fit.append(F.c.model_key == domain.key(params.model))
+        if model:
+            fit.append(F.c.model_key == domain.key(model))
         if year:
             fit.extend([F.c.year_from <= year, F.c.year_to >= year])
         conds.append(exists().where(*fit))

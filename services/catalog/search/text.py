@@ -1,18 +1,23 @@
 """Text analysis for the catalog search index, identical on SQLite and PostgreSQL.
 
 English: words of letters and digits, lower-cased, Snowball-stemmed, a few stop words dropped.
-Chinese (and other CJK) text has no spaces, so every run of CJK characters becomes its
-overlapping character bigrams (`发电机` -> `发电`, `电机`); a one-character run is kept as a
-unigram. A query is analysed the same way and all its terms must match, so a two-character
-word (`水泵`) is one exact term and a longer word is the conjunction of its bigrams, the scheme
-of Lucene's CJKAnalyzer. Each (term, part) posting carries a precomputed BM25-style weight
-of the term in that part, so ranking needs no scan over every match.
+Latin letters are folded first (`Stoßdämpfer` -> `stossdampfer`, `Einspritzdüse` ->
+`einspritzduse`), so German words are whole tokens whether typed with or without umlauts;
+compounds are not split, so a German part name is found through the whole word (the category
+synonyms in `data/synonyms.json` list them whole). Chinese (and other CJK) text has no spaces,
+so every run of CJK characters becomes its overlapping character bigrams (`发电机` -> `发电`,
+`电机`); a one-character run is kept as a unigram. A query is analysed the same way and all its
+terms must match, so a two-character word (`水泵`) is one exact term and a longer word is the
+conjunction of its bigrams, the scheme of Lucene's CJKAnalyzer. Each (term, part) posting
+carries a precomputed BM25-style weight of the term in that part, so ranking needs no scan
+over every match.
 """
 
 from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from functools import lru_cache
@@ -40,6 +45,8 @@ FIELDS: dict[str, tuple[float, float]] = {
     "title": (3.0, 8.0),
     "brand": (2.0, 2.0),
     "description": (1.0, 30.0),
+    # The category's names in every language (data/synonyms.json): found, but below the title.
+    "category": (1.0, 12.0),
 }
 
 
@@ -52,12 +59,21 @@ def _is_cjk(token: str) -> bool:
     return token[0] >= "\u3400"
 
 
+def fold(text: str) -> str:
+    """Lower case without accents: `Stoßdämpfer` -> `stossdampfer`; CJK and full-width forms
+    are normalised by NFKC-like decomposition (`Ａ１` -> `a1`), nothing else changes."""
+    if text.isascii():
+        return text.lower()
+    decomposed = unicodedata.normalize("NFKD", text.lower().replace("ß", "ss"))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
 def analyse(text: str | None) -> list[str]:
     """Terms of a text in order, with repeats (so term frequencies can be counted)."""
     if not text:
         return []
     terms: list[str] = []
-    for token in _TOKEN.findall(text.lower()):
+    for token in _TOKEN.findall(fold(text)):
         if _is_cjk(token):
             if len(token) == 1:
                 terms.append(token)
@@ -66,6 +82,11 @@ def analyse(text: str | None) -> list[str]:
         elif token not in _STOP:
             terms.append(_stem(token))
     return terms
+
+
+@lru_cache(maxsize=4096)
+def _analysed_once(text: str) -> tuple[str, ...]:
+    return tuple(analyse(text))
 
 
 def query_terms(text: str) -> list[str]:
@@ -81,7 +102,8 @@ def weights(fields: dict[str, Iterable[str | None]]) -> dict[str, int]:
     total: dict[str, float] = {}
     for name, texts in fields.items():
         boost, average = FIELDS[name]
-        terms = [t for text in texts for t in analyse(text)]
+        # Category names repeat on every part of the category: analysed once per process.
+        terms = [t for text in texts for t in (_analysed_once(text) if name == "category" and text else analyse(text))]
         if not terms:
             continue
         norm = K1 * (1 - B + B * len(terms) / average)
