@@ -16,6 +16,7 @@ from strawberry.types import Info
 from gateway.addresses import service
 from gateway.addresses.rules import check_address
 from gateway.context import Context
+from gateway.identity.owned import owned_nodes
 from gateway.ids import node_uuid
 from gateway.models import Address as AddressRecord
 
@@ -76,21 +77,7 @@ class Address(relay.Node, PostalAddress):
         cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
     ) -> list[Address | None]:
         """An address is visible to its owner only."""
-        principal = info.context.principal
-        wanted = list(node_ids)
-
-        def load(session: Session) -> list[Address | None]:
-            found: list[Address | None] = []
-            for node_id in wanted:
-                try:
-                    record = session.get(AddressRecord, uuid.UUID(node_id))
-                except ValueError:
-                    record = None
-                visible = principal is not None and record is not None and record.account_id == principal.account_id
-                found.append(cls.from_record(record) if visible and record else None)
-            return found
-
-        return await info.context.in_session(load)
+        return await owned_nodes(info, AddressRecord, node_ids, cls.from_record)
 
 
 @strawberry.type(

@@ -18,6 +18,7 @@ from strawberry.types import Info
 
 from gateway.context import Context
 from gateway.identity import password_reset, service
+from gateway.identity.owned import owned_nodes
 from gateway.identity.tokens import issue_access_token
 from gateway.models import Account as AccountRecord
 from gateway.models import AccountRole, ApiKeyScope
@@ -141,21 +142,8 @@ class ApiKey(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
     ) -> list[ApiKey | None]:
-        principal = info.context.principal
-        wanted = list(node_ids)
-
-        def load(session: Session) -> list[ApiKey | None]:
-            found: list[ApiKey | None] = []
-            for node_id in wanted:
-                try:
-                    record = session.get(ApiKeyRecord, uuid.UUID(node_id))
-                except ValueError:
-                    record = None
-                visible = principal is not None and record is not None and record.account_id == principal.account_id
-                found.append(cls.from_record(record) if visible and record else None)
-            return found
-
-        return await info.context.in_session(load)
+        """An API key is visible to its owner only."""
+        return await owned_nodes(info, ApiKeyRecord, node_ids, cls.from_record)
 
 
 @strawberry.type

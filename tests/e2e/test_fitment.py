@@ -1,7 +1,7 @@
 """A Hamburg workshop on the German interface: it searches "Wasserpumpe", enters its Golf's
 VIN (a mistyped one first, refused in German on the field), sees the decoded vehicle kept in
-its garage, the fits badge on a Golf water pump and the warning on a Passat one, and buys the
-fitting pump to PAID."""
+its garage, the fits badge on a Golf water pump and the warning on a Passat one, gives its
+Hamburg address with its VAT number, and buys the fitting pump to PAID."""
 
 from __future__ import annotations
 
@@ -74,8 +74,17 @@ def test_a_hamburg_workshop_finds_a_water_pump_for_its_golf_by_vin_and_pays(
     page.get_by_role("button", name=de("Add to cart")).click()
 
     expect(page).to_have_url(re.compile("/cart$"))
+    # The workshop's address in Hamburg, as a business with its VAT number.
+    page.locator("#f-name").fill("Kurt Fischer")
+    page.locator("#f-company_name").fill("Fischer Kfz-Teile GmbH")
+    page.locator("#f-street_address").fill("Hafenstraße 12")
+    page.locator("#f-postal_code").fill("20457")
+    page.locator("#f-city").fill("Hamburg")
+    expect(page.locator("#f-country")).to_have_value("DE")
+    page.locator("#f-vat_number").fill("DE136695976")
     page.get_by_role("button", name=de("Get quote")).click()
     expect(page).to_have_url(re.compile("/quotes/"))
+    expect(page.locator("body")).to_contain_text("DE136695976")
     expect(page.locator("#breakdown").get_by_role("row", name=re.compile(de("Total")))).to_contain_text("€")
     page.get_by_role("button", name=re.compile("^Bestellen und")).click()
     expect(page.locator("#card-element input[placeholder=number]")).to_be_visible()

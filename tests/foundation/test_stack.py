@@ -103,11 +103,12 @@ def test_up_brings_every_process_to_ready_restarts_a_killed_one_and_starts_again
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline and not all(
             any(line.startswith(f"{name} ") and request_id in line for line in later.lines)
-            for name in ("storefront", "gateway", "catalog")
+            for name in ("storefront", "gateway", "catalog", "orders")
         ):
             time.sleep(0.1)
+        # The listing (catalog) with its prices converted and landed estimates (orders).
         reached = {line.split(" ", 1)[0] for line in later.lines if request_id in line}
-        assert {"storefront", "gateway", "catalog"} <= reached, later.text()
+        assert {"storefront", "gateway", "catalog", "orders"} <= reached, later.text()
 
         # kill -9 of the orders service: it is started again and the gateway answers for it.
         orders_port = ports["TONGNAN_ORDERS_PORT"]
