@@ -7,10 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 from services.common.internal_auth import Role
-from tests.conftest import headers_for
+from tests.conftest import FreshHeaders
 from tests.orders.conftest import Stack
 
-VISITOR = headers_for(Role.ANONYMOUS, actor_id="anonymous")
+VISITOR = FreshHeaders(Role.ANONYMOUS, "anonymous")
 
 
 def _facts(part: dict[str, Any], quantity: int = 1) -> dict[str, Any]:
