@@ -33,7 +33,6 @@ from typing import Any, cast
 import anyio
 from asgi_correlation_id import correlation_id
 from nats.aio.msg import Msg
-from nats.errors import TimeoutError as NatsTimeout
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from sqlalchemy import Engine, insert, select, update
@@ -155,7 +154,9 @@ class ConsumerRunner:
         while not self._stopping.is_set():
             try:
                 messages = await self._pull.fetch(self.subscription.batch, timeout=1.0)
-            except NatsTimeout:
+            except TimeoutError:
+                # Nothing arrived within the second: nats-py raises its own TimeoutError or the
+                # built-in one, by where it was waiting; both are this.
                 continue
             except Exception:
                 if self._stopping.is_set():
