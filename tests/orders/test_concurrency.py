@@ -34,15 +34,22 @@ def test_300_concurrent_place_orders_for_30_units_give_exactly_30_orders(stack: 
     async def race() -> list[httpx.Response]:
         limits = httpx.Limits(max_connections=IN_FLIGHT)
         async with httpx.AsyncClient(base_url=stack.orders_url, timeout=120, limits=limits) as client:
-            calls = [
-                client.post(
-                    "/orders",
-                    json={"quote_id": q["id"], "idempotency_key": f"race-{uuid.uuid4()}"},
-                    headers=as_buyer(b),
-                )
-                for b, q in zip(buyers, quotes, strict=True)
-            ]
-            return list(await asyncio.gather(*calls))
+
+            async def place(buyer: str, quote: dict[str, Any]) -> httpx.Response:
+                # As a buyer's browser would: a connection that drops mid-request is tried again
+                # with the same idempotency key, which must not place a second order.
+                key = f"race-{uuid.uuid4()}"
+                for attempt in range(3):
+                    try:
+                        return await client.post(
+                            "/orders", json={"quote_id": quote["id"], "idempotency_key": key}, headers=as_buyer(buyer)
+                        )
+                    except httpx.TransportError:
+                        if attempt == 2:
+                            raise
+                raise AssertionError("unreachable")
+
+            return list(await asyncio.gather(*(place(b, q) for b, q in zip(buyers, quotes, strict=True))))
 
     responses = asyncio.run(race())
     codes: dict[int, int] = {}
