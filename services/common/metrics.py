@@ -10,7 +10,7 @@ a service reports the same value, so aggregate them with max(), not sum().
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from fastapi import FastAPI
@@ -21,7 +21,7 @@ from prometheus_fastapi_instrumentator import Instrumentator
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from services.common.clock import utcnow
+from services.common.clock import UtcDateTime, utcnow
 from services.common.events.tables import EventTables
 from services.common.logs import QUIET_PATHS
 
@@ -86,7 +86,7 @@ class DatabaseCollector:
         assert self.events is not None
         outbox = self.events.outbox
         count, oldest = connection.execute(
-            select(func.count(), func.min(outbox.c.created_at)).where(outbox.c.published_at.is_(None))
+            select(func.count(), oldest_of(outbox.c.created_at)).where(outbox.c.published_at.is_(None))
         ).one()
         unpublished = GaugeMetricFamily(
             "tongnan_outbox_unpublished_events", "Events written and not yet relayed to NATS", labels=["service"]
@@ -96,18 +96,14 @@ class DatabaseCollector:
         lag = GaugeMetricFamily(
             "tongnan_outbox_lag_seconds", "Age of the oldest event not yet relayed to NATS", labels=["service"]
         )
-        lag.add_metric([self.service], seconds_since(aware(oldest)))
+        lag.add_metric([self.service], seconds_since(oldest))
         yield lag
 
 
-def aware(moment: Any) -> datetime | None:
-    """SQLite hands back naive datetimes (or text) from an aggregate; they are UTC, as stored."""
-    if moment is None:
-        return None
-    if isinstance(moment, str):
-        moment = datetime.fromisoformat(moment)
-    assert isinstance(moment, datetime)
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+def oldest_of(column: Any) -> Any:
+    """min() of a UtcDateTime column, read back through the column's own type: an aggregate
+    would otherwise lose it, and SQLite hand back a naive datetime."""
+    return func.min(column, type_=UtcDateTime)
 
 
 def counter(name: str, documentation: str, labels: list[str], rows: Iterable[tuple[Any, ...]]) -> Metric:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from prometheus_client.core import Metric
 from sqlalchemy import Connection, func, select
 
-from services.common.metrics import aware, counter, gauge, seconds_since
+from services.common.metrics import counter, gauge, oldest_of, seconds_since
 from services.orders.models import FxRateRow, Order, OrderStatusChange, Refund, StripeEvent, WebhookDelivery
 from services.orders.webhooks import FAILED as FAILED_PAYMENT_EVENTS
 
@@ -42,14 +42,14 @@ def business_metrics(connection: Connection) -> Iterator[Metric]:
 
     deliveries = WebhookDelivery.__table__.c  # type: ignore[attr-defined]
     pending, oldest = connection.execute(
-        select(func.count(), func.min(deliveries.created_at)).where(deliveries.status == "PENDING")
+        select(func.count(), oldest_of(deliveries.created_at)).where(deliveries.status == "PENDING")
     ).one()
     yield gauge("tongnan_webhook_backlog", "Webhook deliveries to integrators not yet made", [], [(pending,)])
     yield gauge(
         "tongnan_webhook_oldest_pending_seconds",
         "Age of the oldest webhook delivery not yet made",
         [],
-        [(seconds_since(aware(oldest)),)],
+        [(seconds_since(oldest),)],
     )
     rates = FxRateRow.__table__.c  # type: ignore[attr-defined]
     yield gauge(
@@ -57,7 +57,7 @@ def business_metrics(connection: Connection) -> Iterator[Metric]:
         "Age of each currency's exchange rate (the ECB publishes on working days)",
         ["currency"],
         [
-            (currency, seconds_since(aware(as_of)))
+            (currency, seconds_since(as_of))
             for currency, as_of in connection.execute(select(rates.currency, rates.as_of))
         ],
     )
