@@ -178,6 +178,39 @@ def cmd_mail(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_staff_create(args: argparse.Namespace) -> int:
+    """Staff accounts (INSPECTOR, ADMIN) come from here, never from self-registration. The password
+    is read from TONGNAN_STAFF_PASSWORD, or asked for at a terminal; it never appears in argv."""
+    import getpass
+
+    from gateway.identity import service as identity
+    from gateway.models import AccountRole
+    from services.common.db import session_scope
+    from services.common.errors import DomainError
+
+    password = os.environ.get("TONGNAN_STAFF_PASSWORD")
+    if password is None:
+        if not sys.stdin.isatty():
+            print("error: set TONGNAN_STAFF_PASSWORD or run at a terminal to type the password", file=sys.stderr)
+            return 2
+        password = getpass.getpass(f"Password for {args.email}: ")
+    gateway = load(GatewaySettings)
+    engine = make_engine(gateway.db_url)
+    try:
+        with session_scope(engine) as session:
+            account = identity.register(
+                session, email=args.email, password=password, role=AccountRole(args.role), allow_staff_roles=True
+            )
+            print(f"{account.role.value} account {account.email} created")
+    except DomainError as exc:
+        field = f" ({exc.field})" if getattr(exc, "field", None) else ""
+        print(f"error{field}: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    return 0
+
+
 def cmd_revision(args: argparse.Namespace) -> int:
     from alembic import command
 
@@ -229,6 +262,13 @@ def build_parser() -> argparse.ArgumentParser:
     mail.add_argument("--show", type=int, metavar="N", help="print message N (as numbered in the list)")
     mail.add_argument("--last", type=int, metavar="N", help="only the last N messages")
     mail.set_defaults(func=cmd_mail)
+    staff = sub.add_parser("staff", help="staff accounts of the back office").add_subparsers(
+        dest="staff_command", required=True
+    )
+    create = staff.add_parser("create", help="create an INSPECTOR or ADMIN account (password: TONGNAN_STAFF_PASSWORD)")
+    create.add_argument("--email", required=True)
+    create.add_argument("--role", required=True, choices=["INSPECTOR", "ADMIN"])
+    create.set_defaults(func=cmd_staff_create)
     sch = sub.add_parser("schema", help="export the gateway's GraphQL SDL (committed as schema.graphql)")
     sch.add_argument("--path", default="schema.graphql")
     sch.add_argument("--check", action="store_true", help="fail if the file differs from the schema")

@@ -42,6 +42,8 @@ from storefront import (
 )
 from storefront.currencies import OfferedCurrencies
 from storefront.gateway import Gateway, GatewayBusy, GatewayFailed, GatewayUnavailable, TokenRejected
+from storefront.office.areas import AREAS as OFFICE_AREAS
+from storefront.office.routes import routers as office_routers
 from storefront.settings import StorefrontSettings
 from storefront.web import Page
 
@@ -68,13 +70,21 @@ def _templates() -> Jinja2Templates:
         lstrip_blocks=True,
     )
     environment.globals.update(
-        image_src=images.image_src, locales=i18n.LOCALES, locale_names=i18n.LOCALE_NAMES, countries=buyer.COUNTRIES
+        image_src=images.image_src,
+        locales=i18n.LOCALES,
+        office_locales=i18n.OFFICE_LOCALES,
+        locale_names=i18n.LOCALE_NAMES,
+        countries=buyer.COUNTRIES,
+        office_areas=OFFICE_AREAS,
     )
     return Jinja2Templates(env=environment)
 
 
 def _area(request: Request) -> Page:
-    return Page(request, "supplier" if request.url.path.startswith("/supplier") else "buyer")
+    path = request.url.path
+    if path.startswith("/supplier"):
+        return Page(request, "supplier")
+    return Page(request, "office" if path.startswith("/office") else "buyer")
 
 
 def create_app(
@@ -109,6 +119,8 @@ def create_app(
     app.include_router(supplier_returns.router)
     app.include_router(images.router)
     app.include_router(vehicles.router)
+    for router in office_routers():
+        app.include_router(router)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> JSONResponse:

@@ -14,11 +14,14 @@ from babel.core import get_global
 from babel.numbers import get_currency_name, get_territory_currencies
 
 from storefront.messages import DE, EN, ZH
+from storefront.office.messages import OFFICE_ZH
 
 LOCALES = ("en", "zh", "de")
+# The back office is for the platform's staff in Chongqing: Chinese and English only.
+OFFICE_LOCALES = ("zh", "en")
 LOCALE_NAMES = {"en": "English", "zh": "中文", "de": "Deutsch"}
 HTML_LANG = {"en": "en", "zh": "zh-Hans", "de": "de"}
-CATALOGS: dict[str, dict[str, str]] = {"en": EN, "zh": ZH, "de": DE}
+CATALOGS: dict[str, dict[str, str]] = {"en": EN, "zh": {**ZH, **OFFICE_ZH}, "de": DE}
 
 CONDITIONS = {
     "REMANUFACTURED": "Remanufactured",

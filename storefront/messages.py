@@ -43,6 +43,7 @@ EN = {
 }
 
 ZH = {
+    "Back office": "管理后台",
     "VALID": "有效",
     "PENDING_REVIEW": "待审核",
     "EXPIRED": "已过期",
@@ -549,6 +550,7 @@ ZH = {
 }
 
 DE = {
+    "Back office": "Verwaltung",
     "VALID": "Gültig",
     "PENDING_REVIEW": "In Prüfung",
     "EXPIRED": "Abgelaufen",

@@ -21,7 +21,7 @@ from storefront.currencies import OfferedCurrencies
 from storefront.gateway import Gateway, Result, TokenRejected, Upload
 from storefront.settings import StorefrontSettings
 
-Area = Literal["buyer", "supplier"]
+Area = Literal["buyer", "supplier", "office"]
 
 COOKIE_TOKEN = "tn_token"
 COOKIE_REFRESH = "tn_refresh"
@@ -73,10 +73,10 @@ class Page:
         self.templates: Jinja2Templates = app.state.templates
         cookies = request.cookies
         chosen = cookies.get(COOKIE_LOCALE)
-        if chosen in i18n.LOCALES:
+        if chosen in i18n.LOCALES and (area != "office" or chosen in i18n.OFFICE_LOCALES):
             self.locale = str(chosen)
-        elif area == "supplier":
-            self.locale = "zh"  # suppliers in Tongnan: Chinese first
+        elif area in ("supplier", "office"):
+            self.locale = "zh"  # suppliers in Tongnan and the platform's staff in Chongqing: Chinese first
         else:
             self.locale = i18n.negotiate(request.headers.get("accept-language"))
         # A choice made in the switcher (a cookie) wins; a first visit starts from the browser's

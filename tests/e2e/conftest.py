@@ -13,6 +13,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -192,3 +193,35 @@ def ship_to(page: Page) -> None:
     country = page.locator("#f-country").input_value()
     for name, value in SAMPLE_ADDRESSES[country].items():
         page.locator(f"#f-{name}").fill(value)
+
+
+STAFF_PASSWORD = "review every certificate twice"
+
+
+def staff_account(stack: RunningStack, role: str) -> str:
+    """A new INSPECTOR or ADMIN account, made as an operator makes one: `tongnan staff create`
+    against the running stack's databases. Returns its e-mail address (password STAFF_PASSWORD)."""
+    email = f"{role.lower()}-{uuid.uuid4().hex[:8]}@tongnan-platform.cn"
+    env = {
+        **os.environ,
+        "TONGNAN_DATABASE_URL_TEMPLATE": stack.database_url_template,
+        "TONGNAN_STAFF_PASSWORD": STAFF_PASSWORD,
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "services.cli", "staff", "create", "--email", email, "--role", role],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    return email
+
+
+def office_sign_in(page: Page, email: str, password: str = STAFF_PASSWORD) -> None:
+    """Sign in to the back office in English (its staff may switch from Chinese)."""
+    page.goto("/office/login")
+    page.locator("#f-email").fill(email)
+    page.locator("#f-password").fill(password)
+    page.locator("form[action='/office/login'] button[type=submit]").click()
+    page.wait_for_url("**/office**")

@@ -8,17 +8,29 @@ from pathlib import Path
 
 from storefront import i18n
 from storefront.messages import DE, ZH
+from storefront.office.messages import OFFICE_ZH
 
 ROOT = Path(i18n.__file__).parent
 _CALL = re.compile(r"""_\(\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')""")
 
 
-def texts_in_the_code() -> set[str]:
+def _texts(paths: list[Path]) -> set[str]:
     found: set[str] = set()
-    for path in [*ROOT.glob("templates/**/*.html"), *ROOT.glob("*.py")]:
+    for path in paths:
         for match in _CALL.finditer(path.read_text(encoding="utf-8")):
             found.add(match.group(1) if match.group(1) is not None else match.group(2))
-    return found | set(i18n.CONDITIONS.values())
+    return found
+
+
+def texts_in_the_code() -> set[str]:
+    """The storefront's texts (buyers and suppliers), which have Chinese and German."""
+    templates = [p for p in ROOT.glob("templates/**/*.html") if "office" not in p.relative_to(ROOT).parts]
+    return _texts([*templates, *ROOT.glob("*.py")]) | set(i18n.CONDITIONS.values())
+
+
+def office_texts() -> set[str]:
+    """The back office's texts, which are in Chinese and English only."""
+    return _texts([*ROOT.glob("templates/office/**/*.html"), *ROOT.glob("office/**/*.py")])
 
 
 def fields(text: str) -> set[str]:
@@ -33,6 +45,16 @@ def test_every_text_is_translated_with_the_same_fields() -> None:
         assert missing == [], f"{name} lacks {missing}"
         for text in texts:
             assert fields(catalog[text]) == fields(text), (name, text)
+
+
+def test_every_back_office_text_has_its_chinese() -> None:
+    texts = office_texts()
+    assert "Back office" in texts
+    chinese = {**ZH, **OFFICE_ZH}
+    missing = sorted(texts - chinese.keys())
+    assert missing == [], f"zh lacks {missing}"
+    for text in texts:
+        assert fields(chinese[text]) == fields(text), text
 
 
 def test_statuses_have_labels_in_every_language() -> None:
