@@ -25,6 +25,7 @@ that does not answer raises ObjectStoreUnavailable, a 503 for the caller to retr
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -75,6 +76,11 @@ def check_store_url(url: str) -> str:
     parts = urlsplit(url)
     if parts.scheme.lower() not in S3_SCHEMES or not parts.netloc or parts.query or parts.fragment:
         raise ValueError(f"must be an s3://bucket/prefix URL, not {url!r}")
+    # obstore takes an AWS_* variable that is set but empty as a value (an empty endpoint makes
+    # it abort the process on the first request), as a `${AWS_REGION:-}` in a compose file gives.
+    empty = sorted(name for name, value in os.environ.items() if name.startswith("AWS_") and not value.strip())
+    if empty:
+        raise ValueError(f"S3 is configured but {empty[0]} is set and empty: give it a value or unset it")
     return url
 
 

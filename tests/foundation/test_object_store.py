@@ -361,3 +361,17 @@ def test_two_catalog_processes_serve_the_same_picture_from_one_bucket(
         assert (missing.status_code, missing.json()["field"]) == (404, "name")
 
     assert not list(tmp_path.rglob("*.webp"))
+
+
+def test_an_aws_variable_set_but_empty_is_refused_before_obstore_reads_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """obstore would take an empty AWS_ENDPOINT_URL_S3 as an endpoint and abort the process."""
+    monkeypatch.setenv("TONGNAN_CERTIFICATION_DOCUMENTS_URL", "s3://tongnan-documents/certification")
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", "")
+    with pytest.raises(ConfigurationError) as refused:
+        load(CertificationSettings)
+    assert str(refused.value) == (
+        "TONGNAN_CERTIFICATION_DOCUMENTS_URL: S3 is configured but AWS_ENDPOINT_URL_S3 is set and empty: "
+        "give it a value or unset it"
+    )
+    monkeypatch.delenv("TONGNAN_CERTIFICATION_DOCUMENTS_URL")
+    assert load(CertificationSettings).documents_url is None  # local files read no AWS_* variable
