@@ -275,8 +275,8 @@ def get_image(name: str, request: Request, actor: ActorDep) -> Response:
     content = store.read(name)
     if content is None:
         raise NotFound("no such image", field="name")
-    # The name is the content's hash, so it is the strongest validator there is.
-    headers = {"Cache-Control": IMMUTABLE, "ETag": f'"{name.removesuffix(part_images.SUFFIX)}"'}
+    # The name is the content's hash, so it is the strongest validator there is (the gateway's too).
+    headers = {"Cache-Control": IMMUTABLE, "ETag": f'"{name}"'}
     return Response(content, media_type=part_images.MEDIA_TYPE, headers=headers)
 
 
