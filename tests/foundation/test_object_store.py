@@ -15,9 +15,11 @@ from typing import Any
 import boto3
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 from moto.server import ThreadedMotoServer
 
 from services.catalog.settings import CatalogSettings
+from services.certification.app import create_app as create_certification_app
 from services.certification.settings import CertificationSettings
 from services.common.internal_auth import Role
 from services.common.objects import ObjectNotFound, ObjectStore, ObjectStoreUnavailable, open_store
@@ -375,3 +377,28 @@ def test_an_aws_variable_set_but_empty_is_refused_before_obstore_reads_it(monkey
     )
     monkeypatch.delenv("TONGNAN_CERTIFICATION_DOCUMENTS_URL")
     assert load(CertificationSettings).documents_url is None  # local files read no AWS_* variable
+
+
+def test_an_upload_while_s3_is_down_is_a_503_and_leaves_no_document_on_record(
+    databases: Databases, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in aws_environment(f"http://127.0.0.1:{free_port()}").items():
+        monkeypatch.setenv(name, value)
+    settings = CertificationSettings(
+        database_url=databases.migrated("certification"), documents_url="s3://tongnan-unreachable/documents"
+    )
+    holder = uuid.uuid4()
+    with TestClient(create_certification_app(settings)) as client:
+        certificate = submit(client, holder)
+        refused = client.post(
+            f"/certificates/{certificate['id']}/document",
+            files={"file": ("certificate.pdf", pdf_bytes("scan"), "application/pdf")},
+            headers=supplier(holder),
+        )
+        assert refused.status_code == 503, refused.text
+        assert refused.json()["code"] == "UPSTREAM_UNAVAILABLE"
+        # The certificate names no file the store never got; the supplier may simply send it again.
+        after = client.get(f"/certificates/{certificate['id']}", headers=supplier(holder)).json()
+        assert after["document"] is None
+        history = client.get(f"/certificates/{certificate['id']}/history", headers=INSPECTOR).json()
+        assert "DOCUMENT_UPLOADED" not in [event["action"] for event in history]
