@@ -152,6 +152,9 @@ class OrderLineRead(Amounts):
     status: Literal["PENDING", "SHIPPED", "DELIVERED", "CANCELLED"]
     carrier: str | None
     tracking_number: str | None
+    tracking_url: str | None = Field(
+        default=None, description="the carrier's page for this shipment (data/carriers.json); null if it has none"
+    )
     shipped_at: datetime | None
     delivered_at: datetime | None
     supplier_payable: MoneyRead = Field(description="CNY, net of the platform fee")
@@ -163,6 +166,35 @@ class StatusChangeRead(BaseModel):
     actor_id: str
     reason: str | None
     at: datetime
+
+
+class DisputeRead(BaseModel):
+    id: uuid.UUID
+    stripe_dispute_id: str
+    order_id: uuid.UUID | None
+    charge_id: str | None
+    payment_intent_id: str | None
+    amount: MoneyRead
+    reason: str
+    status: str
+    evidence_due_by: datetime | None = Field(description="Stripe must have our evidence by then")
+    created_at: datetime
+    updated_at: datetime
+
+
+class CarrierRead(BaseModel):
+    code: str
+    name: str
+    aliases: list[str]
+    formats: list[str] = Field(description="the kinds of tracking number the carrier takes")
+    tracking_url: str | None = Field(description="template with {number}; null: no public page by number")
+    source: str = Field(description="where the number formats come from")
+
+
+class AutoDeliverResult(BaseModel):
+    delivered: int = Field(description="orders delivered by this run")
+    order_ids: list[uuid.UUID]
+    after_days: int = Field(description="days after shipment an order without objection is delivered")
 
 
 class RefundRead(BaseModel):
@@ -256,6 +288,9 @@ class OrderRead(Amounts):
     refunds: list[RefundRead]
     core_returns: list[CoreReturnRead]
     part_returns: list[PartReturnRead] = Field(default_factory=list)
+    disputes: list[DisputeRead] = Field(
+        default_factory=list, description="card disputes on the order's payment (not shown to suppliers)"
+    )
 
 
 class PlaceOrderRead(BaseModel):
