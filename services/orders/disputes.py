@@ -86,8 +86,9 @@ def apply_event(session: Session, event: dict[str, Any]) -> str:
             **facts,
         )
         .on_conflict_do_nothing(index_elements=["stripe_dispute_id"])
-    )
-    if getattr(inserted, "rowcount", 0):
+        .returning(col(Dispute.id))
+    ).first()
+    if inserted is not None:
         return f"dispute {dispute_id} recorded ({facts['status']})"
     # The row exists: lock it (a no-op UPDATE, as lifecycle.lock does for orders), then apply
     # the event only if it is newer than the state the row holds.
