@@ -56,7 +56,8 @@ def _delivered_order(stack: Stack, gateway: Gateway, buyer: str, supplier: str, 
     )
     stack.wait_status(_raw(order_id), "PAID")
     gateway.ok(
-        'mutation ($o: ID!) { markShipped(orderId: $o, carrier: "SF Express", trackingNumber: "SF1234567890123") { id } }',
+        'mutation ($o: ID!) { markShipped(orderId: $o, carrier: "SF Express", trackingNumber: "SF1234567890123") '
+        "{ id } }",
         {"o": order_id},
         token=supplier,
     )
