@@ -23,6 +23,11 @@ mutation CancelOrder($id: ID!) { cancelOrder(id: $id) { id status paymentStatus 
 CONFIRM_DELIVERY = """
 mutation ConfirmDelivery($orderId: ID!) { confirmDelivery(orderId: $orderId) { id status } }"""
 
+REPORT_NON_DELIVERY = """
+mutation ReportNonDelivery($orderId: ID!, $note: String!) {
+  reportNonDelivery(orderId: $orderId, note: $note) { id nonDeliveryReportedAt }
+}"""
+
 OPEN_PART_RETURN = """
 mutation OpenPartReturn($lineId: ID!, $reason: PartReturnReason!, $description: String!) {
   openPartReturn(orderLineId: $lineId, reason: $reason, description: $description) { id status }
@@ -81,6 +86,21 @@ async def confirm_delivery(page: BuyerPage, order_id: str) -> Response:
             message = page._("Only an order that has shipped can be confirmed as delivered.")
         return await _order_with_error(page, order_id, message)
     return page.redirect(f"/orders/{order_id}?notice=delivered")
+
+
+@router.post("/orders/{order_id}/non-delivery", name="order_report_non_delivery")
+async def report_non_delivery(page: BuyerPage, order_id: str, note: str = Form("")) -> Response:
+    """The buyer says the parcel has not arrived: no automatic delivery; staff follow it up."""
+    if not await _signed_in_buyer(page):
+        return _to_login(page, f"/orders/{order_id}")
+    result = await page.query(REPORT_NON_DELIVERY, {"orderId": order_id, "note": note.strip()[:1000]})
+    if (result.data or {}).get("reportNonDelivery") is None:
+        error = result.error()
+        message = error.message if error else page._("The report could not be saved.")
+        if error is not None and error.code in ("INVALID_TRANSITION", "CONFLICT"):
+            message = page._("Only an order that has shipped can be reported as not arrived.")
+        return await _order_with_error(page, order_id, message)
+    return page.redirect(f"/orders/{order_id}?notice=non_delivery")
 
 
 @router.post("/orders/{order_id}/lines/{line_id}/return", name="part_return_open")

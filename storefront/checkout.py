@@ -67,6 +67,7 @@ ORDER_FIELDS = f"""
     shippingAddress {{ formatted vatNumber eoriNumber }}
     statusHistory {{ status at reason }}
     disputes {{ status reason createdAt updatedAt }}
+    nonDeliveryReportedAt
     lines {{
       id quantity status total {MONEY}
       part {{ id sku title(locale: $locale) }}

@@ -237,6 +237,20 @@ class OrdersMutation:
     ) -> Order:
         return await _order_action(info, order_id, "confirm-delivery", {})
 
+    @strawberry.mutation(
+        description="The buyer reports that a shipped order has not arrived: it is then not delivered "
+        "automatically, and our staff follow it up with the carrier. Reporting again changes nothing."
+    )
+    async def report_non_delivery(
+        self,
+        info: Info[Context, None],
+        order_id: Annotated[strawberry.ID, strawberry.argument(description="One of your orders, SHIPPED.")],
+        note: Annotated[
+            str, strawberry.argument(description="What the buyer wants us to know (at most 1000 characters).")
+        ] = "",
+    ) -> Order:
+        return await _order_action(info, order_id, "non-delivery", {"note": note})
+
     @strawberry.mutation(description="A buyer sends the old part back for the core deposit.")
     async def request_core_return(self, info: Info[Context, None], order_line_id: strawberry.ID) -> CoreReturn:
         context = info.context

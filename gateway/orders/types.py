@@ -424,6 +424,13 @@ class Order(relay.Node, Amounts):
         )
 
     @strawberry.field(
+        description="When the buyer reported that the shipped order has not arrived (reportNonDelivery); such "
+        "an order is not delivered automatically. Null when nobody did."
+    )
+    def non_delivery_reported_at(self) -> datetime | None:
+        return _dt(self.data.get("non_delivery_reported_at"))
+
+    @strawberry.field(
         description="Card disputes (chargebacks) on the order's payment, oldest first; its buyer and admins see "
         "them, its suppliers an empty list."
     )

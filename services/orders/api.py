@@ -42,6 +42,7 @@ from services.orders.schemas import (
     FxImportResult,
     FxRateRead,
     MoneyRead,
+    NonDeliveryIn,
     OrderCreate,
     OrderEdge,
     OrderPage,
@@ -296,6 +297,18 @@ def list_carriers(actor: ActorDep) -> list[CarrierRead]:
 )
 def confirm_delivery(order_id: uuid.UUID, session: SessionDep, actor: ActorDep) -> OrderRead:
     return _read_one(session, actor, lifecycle.confirm_delivery(session, actor, order_id))
+
+
+@router.post(
+    "/orders/{order_id}/non-delivery",
+    tags=["orders"],
+    summary="Buyer: a shipped order has not arrived; it is kept from automatic delivery. Idempotent",
+)
+def report_non_delivery(
+    order_id: uuid.UUID, session: SessionDep, actor: ActorDep, data: NonDeliveryIn | None = None
+) -> OrderRead:
+    order = lifecycle.report_non_delivery(session, actor, order_id, data.note if data else "")
+    return _read_one(session, actor, order)
 
 
 @router.post(

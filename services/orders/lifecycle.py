@@ -559,11 +559,32 @@ def confirm_delivery(session: Session, actor: Actor, order_id: uuid.UUID) -> Ord
     return _deliver(session, order.id, actor_id=actor.id, reason=BY_BUYER if not actor.is_staff else BY_ADMIN)
 
 
-def objected(session: Session, order_id: uuid.UUID) -> bool:
-    """Whether the buyer objected to the shipment: a part return opened on any of its lines
-    (whatever has become of it since). Such an order is delivered only by the buyer's own
-    confirmation or an admin, never by the passing of time."""
-    return session.scalars(select(PartReturn.id).where(PartReturn.order_id == order_id)).first() is not None
+def report_non_delivery(session: Session, actor: Actor, order_id: uuid.UUID, note: str) -> Order:
+    """The buyer says the shipped order has not arrived: it is kept from automatic delivery, and
+    an admin follows it up with the carrier. Reporting again keeps the first report."""
+    order = get_order(session, actor, order_id)
+    if not (actor.is_staff or order.buyer_id == actor.id):
+        raise Forbidden("only the buyer of this order reports that it has not arrived")
+    note = " ".join(note.split())
+    if len(note) > 1000:
+        raise BadInput("say it in at most 1000 characters", field="note")
+    order = lock(session, order.id)
+    if order.non_delivery_reported_at is not None:
+        return order
+    st.require(order, st.SHIPPED, action="reported as not delivered")
+    order.non_delivery_reported_at, order.non_delivery_note = utcnow(), note or None
+    session.add(order)
+    session.flush()
+    return order
+
+
+def objected(session: Session, order: Order) -> bool:
+    """Whether the buyer objected to the shipment: reported that it has not arrived, or opened a
+    part return on any of its lines (whatever has become of it since). Such an order is delivered
+    only by the buyer's own confirmation or an admin, never by the passing of time."""
+    if order.non_delivery_reported_at is not None:
+        return True
+    return session.scalars(select(PartReturn.id).where(PartReturn.order_id == order.id)).first() is not None
 
 
 def due_for_auto_delivery(session: Session, *, days: int, limit: int) -> list[uuid.UUID]:
@@ -578,7 +599,12 @@ def due_for_auto_delivery(session: Session, *, days: int, limit: int) -> list[uu
     return list(
         session.scalars(
             select(Order.id)
-            .where(col(Order.status) == st.SHIPPED, ~shipped_late, ~returned)
+            .where(
+                col(Order.status) == st.SHIPPED,
+                col(Order.non_delivery_reported_at).is_(None),
+                ~shipped_late,
+                ~returned,
+            )
             .order_by(col(Order.updated_at), col(Order.id))
             .limit(limit)
         )
@@ -592,7 +618,7 @@ def auto_deliver(session: Session, actor: Actor, *, days: int, limit: int = 200)
     delivered = []
     for order_id in due_for_auto_delivery(session, days=days, limit=limit):
         order = lock(session, order_id)
-        if order.status != st.SHIPPED or objected(session, order_id):
+        if order.status != st.SHIPPED or objected(session, order):
             continue
         _deliver(session, order_id, actor_id=actor.id, reason=BY_SILENCE.format(days=days))
         delivered.append(order_id)

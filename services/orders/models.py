@@ -150,6 +150,10 @@ class Order(LandedAmounts, table=True):
         max_length=500,
         description="why the order waits for an admin: a payment that does not match it, a refund that failed",
     )
+    # The buyer says a shipped order has not arrived: it is then never delivered by the passing
+    # of time (lifecycle.auto_deliver), only by the buyer's confirmation or an admin.
+    non_delivery_reported_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    non_delivery_note: str | None = Field(default=None, max_length=1000)
     # A copy, not a reference: the buyer's address book may change, the consignee of a placed
     # order does not.
     shipping_address: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))

@@ -291,6 +291,10 @@ class OrderRead(Amounts):
     disputes: list[DisputeRead] = Field(
         default_factory=list, description="card disputes on the order's payment (not shown to suppliers)"
     )
+    non_delivery_reported_at: datetime | None = Field(
+        default=None, description="when the buyer reported that the shipped order has not arrived"
+    )
+    non_delivery_note: str | None = Field(default=None, description="what the buyer said then")
 
 
 class PlaceOrderRead(BaseModel):
@@ -339,6 +343,10 @@ class ShipIn(Strict):
     line_ids: Annotated[list[uuid.UUID], Field(max_length=200)] | None = Field(
         default=None, description="default: every line of the calling supplier not yet shipped"
     )
+
+
+class NonDeliveryIn(Strict):
+    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] = ""
 
 
 class CancelIn(Strict):

@@ -236,6 +236,8 @@ def order_reads(session: Session, orders: Sequence[Order], *, supplier_id: str |
                     part_return_read(r) for r in part_returns[o.id] if not partial or str(r.supplier_id) == supplier_id
                 ],
                 disputes=[dispute_read(d) for d in disputes.get(o.id, [])],
+                non_delivery_reported_at=o.non_delivery_reported_at,
+                non_delivery_note=o.non_delivery_note,
                 **amounts,
             )
         )

@@ -68,6 +68,10 @@ def test_the_buyer_confirms_delivery_and_the_supplier_cannot(orders_stack: Stack
     status = "query ($o: ID!) { order(id: $o) { status } }"
     assert gateway.ok(status, {"o": order_id}, token=buyer)["order"]["status"] == "SHIPPED"
 
+    # The buyer first says it has not arrived (no automatic delivery then), and later that it has.
+    report = 'mutation ($o: ID!) { reportNonDelivery(orderId: $o, note: "nothing yet") { nonDeliveryReportedAt } }'
+    assert _error(gateway.gql(report, {"o": order_id}, token=supplier))["code"] == "FORBIDDEN"
+    assert gateway.ok(report, {"o": order_id}, token=buyer)["reportNonDelivery"]["nonDeliveryReportedAt"]
     confirmed = gateway.ok(CONFIRM, {"o": order_id}, token=buyer)["confirmDelivery"]
     assert confirmed == {"status": "DELIVERED", "lines": [{"status": "DELIVERED"}]}
     assert gateway.ok(CONFIRM, {"o": order_id}, token=buyer)["confirmDelivery"] == confirmed  # a retry: no change

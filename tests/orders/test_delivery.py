@@ -1,6 +1,7 @@
 """Delivery the buyer confirms: tracking numbers checked against the carrier's format, the buyer's
 confirmation (not the supplier's word) makes an order DELIVERED and starts the payout clock, and
-the worker delivers what nobody objected to some days after shipment."""
+the worker delivers what nobody objected to (a part return, or a report that it has not arrived)
+some days after shipment."""
 
 from __future__ import annotations
 
@@ -107,10 +108,22 @@ def test_the_worker_delivers_after_the_configured_days_unless_the_buyer_objected
     quiet = _shipped(stack, buyer, part, {"carrier": "SF Express", "tracking_number": "SF1234567890123"})
     objected = _shipped(stack, buyer, part, {"carrier": "Maersk", "tracking_number": "MSKU9070323"})
     confirmed = _shipped(stack, buyer, part, {"carrier": "EMS", "tracking_number": "EA123456785CN"})
+    missing = _shipped(stack, buyer, part, {"carrier": "Cainiao", "tracking_number": "LP00123456789012"})
     assert objected["lines"][0]["tracking_url"] == "https://www.maersk.com/tracking/MSKU9070323"
-    # The buyer objects to one shipment (a part return), and confirms another before the deadline.
+    # The buyer objects to one shipment (a part return), reports another as not arrived, and
+    # confirms a third before the deadline.
     body = {"order_line_id": objected["lines"][0]["id"], "reason": "WRONG_PART", "description": "a starter, not ours"}
     assert _post(stack, "/part-returns", as_buyer(buyer), body).status_code == 201
+    report = {"note": "tracking stuck at Leipzig hub for a week"}
+    assert _post(stack, f"/orders/{missing['id']}/non-delivery", as_supplier(supplier_id), report).status_code == 403
+    assert _post(stack, f"/orders/{missing['id']}/non-delivery", as_buyer("acct-someone"), report).status_code == 404
+    reported = _post(stack, f"/orders/{missing['id']}/non-delivery", as_buyer(buyer), report).json()
+    assert reported["non_delivery_note"] == report["note"] and reported["non_delivery_reported_at"]
+    again = _post(stack, f"/orders/{missing['id']}/non-delivery", as_buyer(buyer), {"note": "still nothing"}).json()
+    assert (again["non_delivery_reported_at"], again["non_delivery_note"]) == (
+        reported["non_delivery_reported_at"],
+        report["note"],
+    )
     assert _post(stack, f"/orders/{confirmed['id']}/confirm-delivery", as_buyer(buyer)).status_code == 200
 
     def run_job() -> None:
@@ -136,6 +149,7 @@ def test_the_worker_delivers_after_the_configured_days_unless_the_buyer_objected
         "no objection within 14 days of shipment"
     ]
     assert stack.order(objected["id"])["status"] == "SHIPPED"
+    assert stack.order(missing["id"])["status"] == "SHIPPED"
     assert [h["reason"] for h in stack.order(confirmed["id"])["history"] if h["to_status"] == "DELIVERED"] == [
         "confirmed by the buyer"
     ]

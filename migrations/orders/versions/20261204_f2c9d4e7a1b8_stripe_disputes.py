@@ -1,4 +1,4 @@
-"""stripe disputes
+"""stripe disputes, and the buyer's report that a shipped order has not arrived
 
 Revision ID: f2c9d4e7a1b8
 Revises: c3f1a7e9b2d4
@@ -41,9 +41,15 @@ def upgrade() -> None:
     with op.batch_alter_table("disputes") as batch_op:
         batch_op.create_index(batch_op.f("ix_disputes_order_id"), ["order_id"], unique=False)
         batch_op.create_index("ix_disputes_status_created", ["status", "created_at"], unique=False)
+    with op.batch_alter_table("orders") as batch_op:
+        batch_op.add_column(sa.Column("non_delivery_reported_at", sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("non_delivery_note", sa.String(length=1000), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("orders") as batch_op:
+        batch_op.drop_column("non_delivery_note")
+        batch_op.drop_column("non_delivery_reported_at")
     with op.batch_alter_table("disputes") as batch_op:
         batch_op.drop_index("ix_disputes_status_created")
         batch_op.drop_index(batch_op.f("ix_disputes_order_id"))
