@@ -33,6 +33,7 @@ from gateway.limits import QueryCostLimiter
 from gateway.operation_log import OperationLog
 from gateway.orders.estimates import EstimatesQuery
 from gateway.orders.part_returns import PartReturnsMutation
+from gateway.orders.payouts import PayoutsMutation
 from gateway.orders.schema import OrdersMutation, OrdersQuery
 from gateway.orders.settlements import SettlementsQuery
 from gateway.orders.webhooks import WebhooksMutation, WebhooksQuery
@@ -78,6 +79,7 @@ class Mutation(
     CertificationMutation,
     OrdersMutation,
     PartReturnsMutation,
+    PayoutsMutation,
     WebhooksMutation,
     DeadLettersMutation,
     IdentityMutation,
