@@ -68,18 +68,18 @@ def checked_account(data: BankAccountInput) -> BankAccountInput:
     if not number:
         raise BadInput("required", field="account_number", reason="REQUIRED")
     if not _ACCOUNT_NUMBER.match(number):
-        raise BadInput("an account number is 8 to 32 digits", field="account_number", reason="INVALID")
+        raise BadInput("an account number is 8 to 32 digits", field="account_number", reason="ACCOUNT_NUMBER_INVALID")
     cnaps = _SEPARATORS.sub("", data.cnaps_code or "")
     if not cnaps:
         raise BadInput("required", field="cnaps_code", reason="REQUIRED")
     if not _CNAPS.match(cnaps):
-        raise BadInput("a CNAPS bank code is 12 digits", field="cnaps_code", reason="INVALID")
+        raise BadInput("a CNAPS bank code is 12 digits", field="cnaps_code", reason="CNAPS_CODE_INVALID")
     bic = _SEPARATORS.sub("", data.bic or "").upper() or None
     if bic is not None and not _BIC.match(bic):
         raise BadInput(
             "a BIC of a bank in mainland China is 8 or 11 letters and digits with CN in 5th and 6th place",
             field="bic",
-            reason="INVALID",
+            reason="BIC_INVALID",
         )
     return BankAccountInput(bank_name, account_name, number, cnaps, bic)
 
@@ -323,7 +323,8 @@ def import_report(session: Session, actor: Actor, document: bytes) -> tuple[Bank
     try:
         report = status_reports.read(document)
     except status_reports.StatusReportInvalid as exc:
-        raise BadInput("; ".join(exc.errors[:3]), field="file", reason="INVALID_XML") from None
+        # No reason code: the schema's own words (with the line) are what the person needs.
+        raise BadInput("; ".join(exc.errors[:3]), field="file") from None
     now = utcnow()
     entries: list[dict[str, Any]] = []
     for transfer in report.transfers:

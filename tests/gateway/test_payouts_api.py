@@ -93,11 +93,11 @@ def _import(gw: Gateway, content: bytes, token: str) -> Any:
         ("bankName", "  ", "REQUIRED"),
         ("accountName", "", "REQUIRED"),
         ("accountName", "名" * 141, "TOO_LONG"),
-        ("accountNumber", "6222-02AB-1234", "INVALID"),
-        ("accountNumber", "1234567", "INVALID"),
-        ("cnapsCode", "10265300001", "INVALID"),
-        ("cnapsCode", "10265300001X", "INVALID"),
-        ("bic", "DEUTDEFF", "INVALID"),
+        ("accountNumber", "6222-02AB-1234", "ACCOUNT_NUMBER_INVALID"),
+        ("accountNumber", "1234567", "ACCOUNT_NUMBER_INVALID"),
+        ("cnapsCode", "10265300001", "CNAPS_CODE_INVALID"),
+        ("cnapsCode", "10265300001X", "CNAPS_CODE_INVALID"),
+        ("bic", "DEUTDEFF", "BIC_INVALID"),
     ],
 )
 def test_a_bank_account_is_refused_on_the_field_that_is_wrong(
