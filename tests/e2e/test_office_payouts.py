@@ -137,3 +137,10 @@ def test_an_admin_pays_a_supplier_by_pain001_and_the_bank_report_marks_it_paid(
     supplier.get_by_role("link", name="付款", exact=True).first.click()
     expect(supplier.locator("table.payouts-table tbody tr").first).to_contain_text("已付款")
     screenshot(supplier, "supplier-payouts", "desktop")
+
+    # An inspector's staff account does not open the payouts.
+    inspector = new_page(browser, running_stack, locale="zh-CN")
+    office_sign_in(inspector, staff_account(running_stack, "INSPECTOR"))
+    response = inspector.goto("/office/payouts")
+    assert response is not None and response.status == 403
+    expect(inspector.get_by_role("heading", level=1)).to_have_text("此页面仅供管理员使用")
