@@ -272,3 +272,35 @@ def test_an_invalid_status_report_is_refused_naming_the_file(
     # Not finance: refused before anything is read.
     supplier = gateway.account(AccountRole.SUPPLIER, orders_stack.supplier())
     assert _codes(_import(gateway, pain002("TPX-X", [("abc", "ACSC", None)]), supplier)) == [("FORBIDDEN", None)]
+
+
+def test_camt054_books_of_another_amount_change_nothing_and_a_return_fails_the_payout(
+    orders_stack: Stack,  # noqa: F811
+    gateway: Gateway,  # noqa: F811
+) -> None:
+    supplier_id = orders_stack.supplier()
+    token = gateway.account(AccountRole.SUPPLIER, supplier_id)
+    gateway.ok(SET_ACCOUNT, {"input": ACCOUNT}, token=token)
+    settleable_order(orders_stack, orders_stack.part(supplier_id, on_hand=3))
+    admin = gateway.account(AccountRole.ADMIN)
+    [statement] = [
+        s for s in gateway.ok(RUN, token=admin)["runSettlement"] if s["supplier"]["id"] == gid("Supplier", supplier_id)
+    ]
+    exported = gateway.ok(EXPORT, {"ids": [statement["id"]]}, token=admin)["exportPayouts"]
+    _, [sent] = transfers_in(exported["xml"].encode())
+
+    other_amount = camt054([(sent.end_to_end_id, "1.00", "BOOK", None)])
+    entries = _import(gateway, other_amount, admin)["data"]["importBankStatusReport"]["entries"]
+    assert [e["outcome"] for e in entries] == ["AMOUNT_MISMATCH"]
+    [edge] = gateway.ok(STATEMENTS, token=token)["settlements"]["edges"]
+    assert edge["node"]["payoutStatus"] == "SENT"
+
+    returned = camt054([(sent.end_to_end_id, sent.amount, "BOOK", "AC04")])
+    entries = _import(gateway, returned, admin)["data"]["importBankStatusReport"]["entries"]
+    assert [(e["outcome"], e["reasonCode"]) for e in entries] == [("FAILED", "AC04")]
+    [edge] = gateway.ok(STATEMENTS, token=token)["settlements"]["edges"]
+    assert edge["node"]["payoutStatus"] == "FAILED" and edge["node"]["payout"]["reasonCode"] == "AC04"
+    # A transfer the platform never sent is reported as unknown, and changes nothing.
+    stranger = pain002("TPX-NOT-OURS", [("not-one-of-ours", "ACSC", None)])
+    entries = _import(gateway, stranger, admin)["data"]["importBankStatusReport"]["entries"]
+    assert [(e["outcome"], e["statement"]) for e in entries] == [("UNKNOWN", None)]
