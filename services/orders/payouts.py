@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -51,6 +52,9 @@ class BankAccountInput:
 
 def _required_text(value: str, field: str, max_len: int) -> str:
     value = " ".join(value.split())
+    # A bank file and PostgreSQL take no control characters (NUL above all).
+    if any(unicodedata.category(c) == "Cc" for c in value):
+        raise BadInput("control characters are not allowed", field=field, reason="INVALID")
     if not value:
         raise BadInput("required", field=field, reason="REQUIRED")
     if len(value) > max_len:

@@ -91,6 +91,7 @@ def _import(gw: Gateway, content: bytes, token: str) -> Any:
     ("field", "value", "reason"),
     [
         ("bankName", "  ", "REQUIRED"),
+        ("bankName", "中国银行\x00", "INVALID"),
         ("accountName", "", "REQUIRED"),
         ("accountName", "名" * 141, "TOO_LONG"),
         ("accountNumber", "6222-02AB-1234", "ACCOUNT_NUMBER_INVALID"),
