@@ -35,6 +35,7 @@ from gateway.orders.disputes import DisputesQuery
 from gateway.orders.estimates import EstimatesQuery
 from gateway.orders.money_back import MoneyBackQuery
 from gateway.orders.part_returns import PartReturnsMutation
+from gateway.orders.payouts import PayoutsMutation
 from gateway.orders.schema import OrdersMutation, OrdersQuery
 from gateway.orders.settlements import SettlementsQuery
 from gateway.orders.webhooks import WebhooksMutation, WebhooksQuery
@@ -82,6 +83,7 @@ class Mutation(
     CertificationMutation,
     OrdersMutation,
     PartReturnsMutation,
+    PayoutsMutation,
     WebhooksMutation,
     DeadLettersMutation,
     IdentityMutation,

@@ -37,6 +37,7 @@ from storefront import (
     i18n,
     images,
     supplier,
+    supplier_payouts,
     supplier_returns,
     vehicles,
 )
@@ -117,6 +118,7 @@ def create_app(
     app.include_router(after_sale.router)
     app.include_router(supplier.router)
     app.include_router(supplier_returns.router)
+    app.include_router(supplier_payouts.router)
     app.include_router(images.router)
     app.include_router(vehicles.router)
     for router in office_routers():

@@ -19,6 +19,7 @@ from services.common.money import Money as MoneyValue
 if TYPE_CHECKING:
     from gateway.certification.types import Certificate, Eligibility
     from gateway.orders.estimates import LandedEstimate
+    from gateway.orders.payouts import BankAccount
 
 
 @strawberry.type(description="A part's title in one more language.")
@@ -97,6 +98,17 @@ class Supplier(relay.Node):
     ) -> list[Supplier | None]:
         found = await info.context.loaders.supplier.load_many(list(node_ids))
         return [cls.from_json(s) if s else None for s in found]
+
+    @strawberry.field(
+        description="The CNY account the supplier is paid to: for the supplier itself and admins; null for "
+        "anyone else, and while none was given."
+    )
+    async def bank_account(
+        self, info: Info[Context, None]
+    ) -> Annotated[BankAccount, strawberry.lazy("gateway.orders.payouts")] | None:
+        from gateway.orders.payouts import supplier_bank_account
+
+        return await supplier_bank_account(info, self.id)
 
     @strawberry.field(description="This supplier's listed parts, newest first.")
     async def parts(

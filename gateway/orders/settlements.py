@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry import relay
@@ -19,6 +19,9 @@ from gateway.ids import global_id, node_uuid
 from gateway.orders.types import _supplier, money, orders_nodes
 from gateway.types import Money, PageInfo
 from services.common.pagination import page_size
+
+if TYPE_CHECKING:
+    from gateway.orders.payouts import PayoutAttempt, PayoutStatus
 
 
 def _dt(value: str | None) -> datetime | None:
@@ -80,6 +83,20 @@ class SettlementStatement(relay.Node):
             delivered_until=_dt(data.get("delivered_until")),
             data=data,
         )
+
+    @strawberry.field(
+        description="Where its payout stands: CREATED, SENT (in a pain.001 file), PAID or FAILED (the bank's report)."
+    )
+    def payout_status(self) -> Annotated[PayoutStatus, strawberry.lazy("gateway.orders.payouts")]:
+        from gateway.orders.payouts import PayoutStatus
+
+        return PayoutStatus(self.data.get("payout_status") or "CREATED")
+
+    @strawberry.field(description="The latest attempt to pay it; null while it is in no bank file.")
+    def payout(self) -> Annotated[PayoutAttempt, strawberry.lazy("gateway.orders.payouts")] | None:
+        from gateway.orders.payouts import PayoutAttempt
+
+        return PayoutAttempt.from_json(self.data["payout"]) if self.data.get("payout") else None
 
     @strawberry.field(description="The total paid out, in CNY.")
     def total(self, info: Info[Context, None]) -> Money:

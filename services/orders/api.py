@@ -22,6 +22,7 @@ from services.orders import (
     core_returns,
     disputes,
     lifecycle,
+    payouts,
     quotes,
     reconcile,
     settlement,
@@ -32,6 +33,8 @@ from services.orders import (
 from services.orders.deps import DepsDep
 from services.orders.schemas import (
     AutoDeliverResult,
+    BankAccountIn,
+    BankAccountRead,
     CancelIn,
     CardSetupRead,
     CarrierRead,
@@ -50,6 +53,9 @@ from services.orders.schemas import (
     PageInfo,
     Pain001Request,
     PayOrder,
+    PayoutExportIn,
+    PayoutFileRead,
+    PayoutRead,
     PayResult,
     PlaceOrderRead,
     QuoteCreate,
@@ -61,6 +67,8 @@ from services.orders.schemas import (
     SettlementLineRead,
     SettlementStatement,
     ShipIn,
+    StatusReportEntryRead,
+    StatusReportRead,
     WebhookAck,
 )
 
@@ -417,8 +425,25 @@ def reconcile_pending(
 # --- settlement --------------------------------------------------------------------------------
 
 
+def _payout_read(attempt: Any) -> PayoutRead | None:
+    if attempt is None:
+        return None
+    payout, account = attempt
+    return PayoutRead(
+        end_to_end_id=payout.end_to_end_id,
+        status=payout.status,
+        sent_at=payout.sent_at,
+        settled_at=payout.settled_at,
+        reason_code=payout.reason_code,
+        reason_text=payout.reason_text,
+        account_masked=payouts.masked(account.account_number),
+        bank_name=account.bank_name,
+    )
+
+
 def _batch_reads(session: Any, batches: list[Any]) -> list[SettlementBatchRead]:
     periods = settlement.delivery_periods(session, [b.id for b in batches])
+    attempts = payouts.latest_attempts(session, [b.id for b in batches])
     return [
         SettlementBatchRead(
             id=batch.id,
@@ -429,6 +454,8 @@ def _batch_reads(session: Any, batches: list[Any]) -> list[SettlementBatchRead]:
             created_at=batch.created_at,
             delivered_from=periods.get(batch.id, (None, None))[0],
             delivered_until=periods.get(batch.id, (None, None))[1],
+            payout_status=batch.payout_status,
+            payout=_payout_read(attempts.get(batch.id)),
         )
         for batch in batches
     ]
@@ -500,3 +527,93 @@ def settlement_csv(batch_id: uuid.UUID, session: SessionDep, actor: ActorDep) ->
 )
 def settlement_pain001(data: Pain001Request, session: SessionDep, actor: ActorDep) -> Response:
     return Response(content=settlement.pain001_file(session, actor, data), media_type="application/xml")
+
+
+# --- payouts: bank accounts, pain.001 files, bank status reports ------------------------------
+
+
+def _account_read(account: Any) -> BankAccountRead:
+    return BankAccountRead(
+        id=account.id,
+        supplier_id=account.supplier_id,
+        bank_name=account.bank_name,
+        account_name=account.account_name,
+        account_number_masked=payouts.masked(account.account_number),
+        cnaps_code=account.cnaps_code,
+        bic=account.bic,
+        since=account.created_at,
+    )
+
+
+@router.get(
+    "/suppliers/{supplier_id}/bank-account",
+    tags=["payouts"],
+    summary="The account a supplier is paid to (the supplier itself and finance); null when none was given",
+)
+def get_bank_account(supplier_id: uuid.UUID, session: SessionDep, actor: ActorDep) -> BankAccountRead | None:
+    account = payouts.read_account(session, actor, supplier_id)
+    return _account_read(account) if account else None
+
+
+@router.put(
+    "/bank-account",
+    tags=["payouts"],
+    summary="A supplier gives the account it is paid to from now on (a change is kept beside the old one)",
+)
+def set_bank_account(data: BankAccountIn, session: SessionDep, actor: ActorDep) -> BankAccountRead:
+    account = payouts.set_account(
+        session,
+        actor,
+        payouts.BankAccountInput(
+            bank_name=data.bank_name,
+            account_name=data.account_name,
+            account_number=data.account_number,
+            cnaps_code=data.cnaps_code,
+            bic=data.bic,
+        ),
+    )
+    return _account_read(account)
+
+
+@router.post(
+    "/payouts/export",
+    tags=["payouts"],
+    summary="Finance: the pain.001 paying settlement batches to their suppliers' accounts; they become SENT",
+)
+def export_payouts(data: PayoutExportIn, session: SessionDep, actor: ActorDep, deps: DepsDep) -> PayoutFileRead:
+    payout_file = payouts.export(session, actor, deps.settings, data.batch_ids, data.execution_date)
+    return PayoutFileRead(
+        id=payout_file.id,
+        message_id=payout_file.message_id,
+        execution_date=payout_file.execution_date,
+        payout_count=payout_file.payout_count,
+        total=MoneyRead.of(payout_file.total_fen, "CNY"),
+        created_at=payout_file.created_at,
+        document=payout_file.document,
+    )
+
+
+@router.post(
+    "/payouts/status-reports",
+    tags=["payouts"],
+    summary="Finance: a bank's pain.002 or camt.054 (the XML as the body) moves payouts to PAID or FAILED",
+)
+async def import_status_report(request: Request, actor: ActorDep) -> StatusReportRead:
+    body = await request.body()
+    from starlette.concurrency import run_in_threadpool
+
+    from services.common.db import session_scope
+
+    def work() -> StatusReportRead:
+        with session_scope(request.app.state.engine) as session:
+            report, already = payouts.import_report(session, actor, body)
+            return StatusReportRead(
+                id=report.id,
+                kind=report.kind,
+                message_id=report.message_id,
+                imported_at=report.imported_at,
+                already_imported=already,
+                entries=[StatusReportEntryRead.model_validate(entry) for entry in report.entries],
+            )
+
+    return await run_in_threadpool(work)

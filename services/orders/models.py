@@ -8,10 +8,10 @@ amounts in the quote's currency, supplier amounts in CNY fen. Ledger postings ar
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, CheckConstraint, Column, Index, UniqueConstraint, false
+from sqlalchemy import JSON, BigInteger, Boolean, CheckConstraint, Column, Index, String, Text, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 from services.common.clock import UtcDateTime, utcnow
@@ -360,6 +360,79 @@ class SettlementBatch(OrdersTable, table=True):
     line_count: int
     cutoff: datetime = Field(sa_type=UtcDateTime, nullable=False)
     created_at: datetime = _now_field()
+    # CREATED -> SENT (in a pain.001 file) -> PAID or FAILED (the bank's status report); a
+    # FAILED payout is sent again in a new file. Its latest attempt (Payout) says more.
+    payout_status: str = Field(
+        default="CREATED", sa_column=Column(String(10), nullable=False, server_default="CREATED", index=True)
+    )
+
+
+class SupplierBankAccount(OrdersTable, table=True):
+    """Where a supplier is paid. Never updated: a change adds a row, the newest is the one in
+    use, and every payout keeps the row it was sent to."""
+
+    __tablename__ = "supplier_bank_accounts"
+    __table_args__ = (Index("ix_supplier_bank_accounts_supplier_created", "supplier_id", "created_at"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    supplier_id: uuid.UUID
+    bank_name: str = Field(max_length=140)
+    account_name: str = Field(max_length=140, description="the holder, as registered with the bank")
+    account_number: str = Field(max_length=34)
+    cnaps_code: str = Field(max_length=12, description="the 12-digit CNAPS bank code (行号)")
+    bic: str | None = Field(default=None, max_length=11)
+    created_by: str = Field(max_length=100)
+    created_at: datetime = _now_field()
+
+
+class PayoutFile(OrdersTable, table=True):
+    """One pain.001 file as it was handed to finance: kept whole so that a retried export
+    returns the same bytes (the same MsgId and end-to-end ids), never a second instruction."""
+
+    __tablename__ = "payout_files"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    message_id: str = Field(max_length=35, unique=True)
+    execution_date: date
+    document: str = Field(sa_column=Column(Text, nullable=False))
+    payout_count: int
+    total_fen: int = _money()
+    created_by: str = Field(max_length=100)
+    created_at: datetime = _now_field()
+
+
+class Payout(OrdersTable, table=True):
+    """One attempt to pay a settlement batch: a credit transfer in a pain.001 file, matched to
+    the bank's status reports by its end-to-end id."""
+
+    __tablename__ = "payouts"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    batch_id: uuid.UUID = Field(foreign_key="settlement_batches.id", index=True)
+    file_id: uuid.UUID = Field(foreign_key="payout_files.id", index=True)
+    bank_account_id: uuid.UUID = Field(foreign_key="supplier_bank_accounts.id")
+    end_to_end_id: str = Field(max_length=35, unique=True)
+    amount_fen: int = _money()
+    status: str = Field(max_length=10, description="SENT, PAID or FAILED")
+    reason_code: str | None = Field(default=None, max_length=10, description="the bank's ISO reason code")
+    reason_text: str | None = Field(default=None, max_length=300)
+    sent_at: datetime = _now_field()
+    settled_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+
+
+class BankStatusReport(OrdersTable, table=True):
+    """A bank status report (pain.002 or camt.054) once imported, by its bytes' SHA-256: the
+    same file imported again changes nothing and answers what the first import did."""
+
+    __tablename__ = "bank_status_reports"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    sha256: str = Field(max_length=64, unique=True)
+    kind: str = Field(max_length=20, description="pain.002.001.03, camt.054.001.08 ...")
+    message_id: str = Field(max_length=35)
+    entries: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    imported_by: str = Field(max_length=100)
+    imported_at: datetime = _now_field()
 
 
 # --- Webhooks to integrators --------------------------------------------------------------

@@ -422,6 +422,17 @@ class WebhookAck(BaseModel):
 # --- Settlement ------------------------------------------------------------------------------
 
 
+class PayoutRead(BaseModel):
+    end_to_end_id: str
+    status: str
+    sent_at: datetime
+    settled_at: datetime | None
+    reason_code: str | None
+    reason_text: str | None
+    account_masked: str = Field(description="the account it was sent to, for display")
+    bank_name: str
+
+
 class SettlementBatchRead(BaseModel):
     id: uuid.UUID
     supplier_id: uuid.UUID
@@ -432,6 +443,8 @@ class SettlementBatchRead(BaseModel):
     # The first and last delivery the batch pays for; null for a batch without lines.
     delivered_from: datetime | None = None
     delivered_until: datetime | None = None
+    payout_status: str = Field(default="CREATED", description="CREATED, SENT, PAID or FAILED")
+    payout: PayoutRead | None = Field(default=None, description="the latest attempt to pay it")
 
 
 class SettlementLineRead(BaseModel):
@@ -465,3 +478,58 @@ class Pain001Request(Strict):
     creditors: dict[str, BankParty] = Field(description="bank account per supplier id")
     execution_date: date | None = None
     version: Literal["09", "03"] = "09"
+
+
+# --- Payouts ---------------------------------------------------------------------------------
+
+
+class BankAccountIn(Strict):
+    bank_name: Annotated[str, StringConstraints(max_length=500)]
+    account_name: Annotated[str, StringConstraints(max_length=500)]
+    account_number: Annotated[str, StringConstraints(max_length=100)]
+    cnaps_code: Annotated[str, StringConstraints(max_length=100)]
+    bic: Annotated[str, StringConstraints(max_length=100)] | None = None
+
+
+class BankAccountRead(BaseModel):
+    id: uuid.UUID
+    supplier_id: uuid.UUID
+    bank_name: str
+    account_name: str
+    account_number_masked: str
+    cnaps_code: str
+    bic: str | None
+    since: datetime = Field(description="when the supplier gave it")
+
+
+class PayoutExportIn(Strict):
+    batch_ids: Annotated[list[uuid.UUID], Field(min_length=1, max_length=1000)]
+    execution_date: date | None = None
+
+
+class PayoutFileRead(BaseModel):
+    id: uuid.UUID
+    message_id: str
+    execution_date: date
+    payout_count: int
+    total: MoneyRead
+    created_at: datetime
+    document: str = Field(description="the pain.001.001.09 XML")
+
+
+class StatusReportEntryRead(BaseModel):
+    end_to_end_id: str | None
+    batch_id: uuid.UUID | None
+    outcome: str = Field(description="PAID, FAILED, UNCHANGED, PENDING, AMOUNT_MISMATCH or UNKNOWN")
+    bank_status: str
+    reason_code: str | None
+    reason_text: str | None
+
+
+class StatusReportRead(BaseModel):
+    id: uuid.UUID
+    kind: str
+    message_id: str
+    imported_at: datetime
+    already_imported: bool
+    entries: list[StatusReportEntryRead]

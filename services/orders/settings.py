@@ -71,6 +71,16 @@ class OrdersSettings(ServiceSettings):
     # Core returns and settlement.
     core_return_window_days: int = Field(default=90, ge=1, le=730)
     settlement_hold_days: int = Field(default=14, ge=0, le=365)
+    # The platform's own CNY account that pays suppliers: the debtor of every pain.001 file.
+    # Development and tests get a made-up account (format-valid, at no real bank); production
+    # must name its own, or exporting payouts is refused.
+    payout_debtor_name: str = ""
+    payout_debtor_account_number: str = ""
+    payout_debtor_cnaps_code: str = ""
+    payout_debtor_bic: str = ""
+    payout_debtor_bank_name: str = ""
+    payout_debtor_uscc: str = ""
+    payout_debtor_town: str = ""
 
     # Webhooks to integrators: the worker's webhook sender consumes the order events; a failed
     # attempt is retried after base * 2^(n-1) s, at most max_delay, until max_attempts.
@@ -92,6 +102,16 @@ class OrdersSettings(ServiceSettings):
     def stripe_webhook_url(self) -> str:
         host = "127.0.0.1" if self.host == "0.0.0.0" else self.host
         return f"{(self.public_url or f'http://{host}:{self.port}').rstrip('/')}/webhooks/stripe"
+
+    @model_validator(mode="after")
+    def _payout_debtor(self) -> OrdersSettings:
+        if self.environment != "production" and not self.payout_debtor_account_number:
+            self.payout_debtor_name = self.payout_debtor_name or "Tongnan Parts Exchange (development)"
+            self.payout_debtor_account_number = "31001500000050000000"
+            self.payout_debtor_cnaps_code = self.payout_debtor_cnaps_code or "105290000000"
+            self.payout_debtor_bank_name = self.payout_debtor_bank_name or "China Construction Bank, Shanghai"
+            self.payout_debtor_town = self.payout_debtor_town or "Shanghai"
+        return self
 
     @model_validator(mode="after")
     def _upstreams(self) -> OrdersSettings:

@@ -6,8 +6,9 @@ A line is settled once: delivered, past the hold period (`settlement_hold_days`,
 and disputes), its order not cancelled, and in no batch yet. A batch pays each line's
 `supplier_payable_fen` (goods net of the platform fee, plus any core deposit credited to the
 supplier before the run) and posts `Dr supplier:<id>:payable / Cr bank:cny_payouts`.
-Bank details are not kept by the platform's databases; the finance admin supplies them with
-the export request, and pain001.py checks and schema-validates the file.
+Each supplier's bank account is kept by payouts.py, which exports the pain.001 paying batches
+to it and reads the bank's status reports; `pain001_file` below still builds a file from
+accounts given with the request (an internal route for finance's own tools).
 """
 
 from __future__ import annotations

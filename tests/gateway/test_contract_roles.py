@@ -324,4 +324,31 @@ def test_every_operation_as_every_role(orders_stack: Stack, gateway: Gateway) ->
         {"anonymous": "UNAUTHENTICATED", "buyer": OK, "supplier": OK},
     )
 
+    # --- payouts: a supplier's own bank account; finance settles and pays ---------------------
+    staff_and_buyers: Expected = {
+        "anonymous": "UNAUTHENTICATED",
+        "buyer": "FORBIDDEN",
+        "inspector": "FORBIDDEN",
+        "admin": "FORBIDDEN",
+    }
+    account = {
+        "bankName": "中国银行重庆分行",
+        "accountName": "重庆潼南汽配",
+        "accountNumber": "6216610200016587010",
+        "cnapsCode": "104653000012",
+    }
+    set_account = "mutation ($a: BankAccountInput!) { setBankAccount(input: $a) { accountNumberMasked } }"
+    saved = check("setBankAccount", set_account, {"a": account}, {**staff_and_buyers, "supplier": OK})
+    assert saved == {"accountNumberMasked": "•••• 7010"}
+    not_finance: Expected = {
+        "anonymous": "UNAUTHENTICATED",
+        "buyer": "FORBIDDEN",
+        "supplier": "FORBIDDEN",
+        "inspector": "FORBIDDEN",
+    }
+    check("runSettlement", "mutation { runSettlement { id payoutStatus } }", None, {**not_finance, "admin": OK})
+    export = "mutation ($ids: [ID!]!) { exportPayouts(batchIds: $ids) { messageId } }"
+    nobody = {"ids": [gid("SettlementStatement", str(uuid.uuid4()))]}
+    check("exportPayouts", export, nobody, {**not_finance, "admin": "NOT_FOUND"})
+
     assert roles.mismatches == [], "\n".join(roles.mismatches)

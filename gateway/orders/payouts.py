@@ -1,0 +1,298 @@
+"""Payouts to suppliers: the bank account a supplier gives, and finance's pain.001 files and the
+bank's status reports (pain.002, camt.054) that move each settlement statement from CREATED to
+SENT to PAID or FAILED. The orders service keeps the accounts and decides who may do what:
+a supplier sets and reads its own account, an admin reads any and pays them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import Enum
+from typing import Any
+
+import strawberry
+from starlette.datastructures import UploadFile
+from strawberry.file_uploads import Upload
+from strawberry.types import Info
+
+from gateway.context import Context
+from gateway.ids import node_uuid
+from gateway.models import AccountRole
+from gateway.orders.settlements import SettlementStatement
+from gateway.orders.types import money
+from gateway.types import Money
+from services.common.errors import BadInput, DomainError
+
+# The orders service names fields as it stores them; clients see the names of their arguments.
+_ACCOUNT_FIELDS = {
+    "bank_name": "input.bankName",
+    "account_name": "input.accountName",
+    "account_number": "input.accountNumber",
+    "cnaps_code": "input.cnapsCode",
+    "bic": "input.bic",
+}
+
+
+def _renamed(error: DomainError, names: dict[str, str]) -> DomainError:
+    field = error.field
+    if field is None:
+        return error
+    head, _, rest = field.partition(".")
+    renamed = names.get(field) or (f"{names[head]}.{rest}" if head in names and rest else None)
+    if renamed:
+        error.field = renamed
+    return error
+
+
+@strawberry.enum(description="Where a settlement statement's payout stands.")
+class PayoutStatus(Enum):
+    CREATED = strawberry.enum_value("CREATED", description="Not yet in a bank file.")
+    SENT = strawberry.enum_value("SENT", description="In a pain.001 file handed to the bank.")
+    PAID = strawberry.enum_value("PAID", description="The bank reported the transfer settled.")
+    FAILED = strawberry.enum_value(
+        "FAILED", description="The bank rejected or returned the transfer; it may be sent again in a new file."
+    )
+
+
+@strawberry.type(description="The account a supplier is paid to, in CNY at a bank in mainland China.")
+class BankAccount:
+    bank_name: str = strawberry.field(description="The bank and branch, as the supplier wrote it.")
+    account_name: str = strawberry.field(description="The account holder, as registered with the bank.")
+    account_number_masked: str = strawberry.field(
+        description="The account number for display: its last four digits only. The full number goes "
+        "into the pain.001 file alone."
+    )
+    cnaps_code: str = strawberry.field(description="The 12-digit CNAPS bank code (行号) of the branch.")
+    bic: str | None = strawberry.field(description="The bank's BIC (SWIFT code), when given.")
+    since: dt.datetime = strawberry.field(description="When the supplier gave this account.")
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> BankAccount:
+        return cls(
+            bank_name=data["bank_name"],
+            account_name=data["account_name"],
+            account_number_masked=data["account_number_masked"],
+            cnaps_code=data["cnaps_code"],
+            bic=data.get("bic"),
+            since=dt.datetime.fromisoformat(data["since"]),
+        )
+
+
+@strawberry.input(description="A CNY bank account in mainland China; each field is checked for its format.")
+class BankAccountInput:
+    bank_name: str = strawberry.field(description="The bank and branch (开户行), at most 140 characters.")
+    account_name: str = strawberry.field(
+        description="The account holder (户名) exactly as registered with the bank, at most 140 characters."
+    )
+    account_number: str = strawberry.field(description="8 to 32 digits; spaces and hyphens are dropped.")
+    cnaps_code: str = strawberry.field(description="The branch's 12-digit CNAPS bank code (行号).")
+    bic: str | None = strawberry.field(
+        default=None, description="Optional BIC (SWIFT code) of the bank: 8 or 11 characters, CN in 5th and 6th place."
+    )
+
+
+@strawberry.type(description="One attempt to pay a settlement statement: a credit transfer in a pain.001 file.")
+class PayoutAttempt:
+    end_to_end_id: str = strawberry.field(description="The transfer's EndToEndId in the file and the bank's reports.")
+    status: PayoutStatus
+    sent_at: dt.datetime = strawberry.field(description="When its file was made.")
+    settled_at: dt.datetime | None = strawberry.field(description="When the bank's report said paid or failed.")
+    reason_code: str | None = strawberry.field(description="The bank's ISO 20022 reason code for a failure (AC04 ...).")
+    reason_text: str | None = strawberry.field(description="The bank's words on the failure, when it gave any.")
+    account_number_masked: str = strawberry.field(description="The account it was sent to, last four digits.")
+    bank_name: str = strawberry.field(description="The bank of the account it was sent to.")
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> PayoutAttempt:
+        return cls(
+            end_to_end_id=data["end_to_end_id"],
+            status=PayoutStatus(data["status"]),
+            sent_at=dt.datetime.fromisoformat(data["sent_at"]),
+            settled_at=dt.datetime.fromisoformat(data["settled_at"]) if data.get("settled_at") else None,
+            reason_code=data.get("reason_code"),
+            reason_text=data.get("reason_text"),
+            account_number_masked=data["account_masked"],
+            bank_name=data["bank_name"],
+        )
+
+
+@strawberry.type(description="An ISO 20022 pain.001.001.09 credit-transfer file paying settlement statements.")
+class PayoutFile:
+    message_id: str = strawberry.field(description="The file's MsgId, as the bank's status reports quote it.")
+    execution_date: dt.date = strawberry.field(description="The day the bank is asked to pay.")
+    payout_count: int = strawberry.field(description="Transfers in the file, one per statement.")
+    filename: str = strawberry.field(description="A name to save the file under.")
+    xml: str = strawberry.field(description="The file itself (UTF-8 XML), validated against the official XSD.")
+    data: strawberry.Private[dict[str, Any]]
+
+    @strawberry.field(description="The sum of the transfers, in CNY.")
+    def total(self, info: Info[Context, None]) -> Money:
+        return money(info.context, self.data["total"])
+
+
+@strawberry.enum(description="What a bank status report did to one payout.")
+class StatusReportOutcome(Enum):
+    PAID = strawberry.enum_value("PAID", description="The payout is now paid.")
+    FAILED = strawberry.enum_value("FAILED", description="The payout is now failed, with the bank's reason.")
+    UNCHANGED = strawberry.enum_value("UNCHANGED", description="It already stood so (a report told twice).")
+    PENDING = strawberry.enum_value("PENDING", description="The bank is still working on it; nothing changed.")
+    AMOUNT_MISMATCH = strawberry.enum_value(
+        "AMOUNT_MISMATCH", description="The bank booked another amount than was sent; nothing changed."
+    )
+    UNKNOWN = strawberry.enum_value("UNKNOWN", description="No payout of ours has this end-to-end id.")
+
+
+@strawberry.type(description="One transfer a bank status report speaks of.")
+class StatusReportEntry:
+    end_to_end_id: str | None = strawberry.field(description="The transfer's EndToEndId.")
+    outcome: StatusReportOutcome
+    bank_status: str = strawberry.field(description="The bank's status as written (ACSC, RJCT, BOOK DBIT ...).")
+    reason_code: str | None = strawberry.field(description="The bank's reason code, for a rejection or return.")
+    reason_text: str | None = strawberry.field(description="The bank's additional words, if any.")
+    batch_id: strawberry.Private[str | None]
+
+    @strawberry.field(description="The settlement statement the transfer pays; null when unknown.")
+    async def statement(self, info: Info[Context, None]) -> SettlementStatement | None:
+        if self.batch_id is None:
+            return None
+        data = await info.context.clients.orders.get_json_or_none(
+            f"/settlements/{self.batch_id}", headers=info.context.upstream_headers()
+        )
+        return SettlementStatement.from_json(data) if data else None
+
+
+@strawberry.type(description="A bank status report (pain.002 or camt.054) as imported.")
+class BankStatusReport:
+    kind: str = strawberry.field(description="The ISO 20022 message and version, e.g. pain.002.001.03.")
+    message_id: str = strawberry.field(description="The report's own MsgId.")
+    imported_at: dt.datetime = strawberry.field(description="When it was first imported.")
+    already_imported: bool = strawberry.field(
+        description="True when this very file had been imported before: nothing changed this time."
+    )
+    entries: list[StatusReportEntry] = strawberry.field(description="Each transfer it reports on, in file order.")
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> BankStatusReport:
+        return cls(
+            kind=data["kind"],
+            message_id=data["message_id"],
+            imported_at=dt.datetime.fromisoformat(data["imported_at"]),
+            already_imported=bool(data["already_imported"]),
+            entries=[
+                StatusReportEntry(
+                    end_to_end_id=e.get("end_to_end_id"),
+                    outcome=StatusReportOutcome(e["outcome"]),
+                    bank_status=e["bank_status"],
+                    reason_code=e.get("reason_code"),
+                    reason_text=e.get("reason_text"),
+                    batch_id=str(e["batch_id"]) if e.get("batch_id") else None,
+                )
+                for e in data["entries"]
+            ],
+        )
+
+
+async def supplier_bank_account(info: Info[Context, None], supplier_id: str) -> BankAccount | None:
+    """The supplier's account for the supplier itself and admins; null for anyone else, so that
+    a listing that shows suppliers never fails on it."""
+    principal = info.context.principal
+    if principal is None:
+        return None
+    if principal.role != AccountRole.ADMIN and not (
+        principal.role == AccountRole.SUPPLIER and str(principal.supplier_id) == supplier_id
+    ):
+        return None
+    data = await info.context.clients.orders.get_json(
+        f"/suppliers/{supplier_id}/bank-account", headers=info.context.upstream_headers()
+    )
+    return BankAccount.from_json(data) if data else None
+
+
+@strawberry.type
+class PayoutsMutation:
+    @strawberry.mutation(
+        description="A supplier gives the CNY account it is paid to from now on. Each field is checked "
+        "(BAD_USER_INPUT naming it: input.cnapsCode ...); a change is kept beside the old account, and "
+        "payouts already sent keep the account they went to. The same details again change nothing."
+    )
+    async def set_bank_account(self, info: Info[Context, None], input: BankAccountInput) -> BankAccount:
+        context = info.context
+        context.require_principal()
+        body = {
+            "bank_name": input.bank_name,
+            "account_name": input.account_name,
+            "account_number": input.account_number,
+            "cnaps_code": input.cnaps_code,
+            "bic": input.bic,
+        }
+        try:
+            data = await context.clients.orders.post_json(
+                "/bank-account", body, headers=context.upstream_headers(), method="PUT"
+            )
+        except DomainError as error:
+            raise _renamed(error, _ACCOUNT_FIELDS) from None
+        return BankAccount.from_json(data)
+
+    @strawberry.mutation(
+        description="Finance (an admin): settle every delivered line past the hold period into one "
+        "statement per supplier. Lines already settled are never settled again; with none due, an empty list."
+    )
+    async def run_settlement(self, info: Info[Context, None]) -> list[SettlementStatement]:
+        context = info.context
+        context.require_principal()
+        found = await context.clients.orders.post_json("/settlements/run", None, headers=context.upstream_headers())
+        return [SettlementStatement.from_json(b) for b in found or []]
+
+    @strawberry.mutation(
+        description="Finance (an admin): the pain.001 file paying these statements, each to its "
+        "supplier's bank account, from the platform's own account; they become SENT. A statement whose "
+        "supplier has given no account is refused (BAD_USER_INPUT naming batchIds.N); one already sent or "
+        "paid is CONFLICT, except that asking again for exactly the statements of one file returns that file."
+    )
+    async def export_payouts(
+        self,
+        info: Info[Context, None],
+        batch_ids: list[strawberry.ID],
+        execution_date: dt.date | None = None,
+    ) -> PayoutFile:
+        context = info.context
+        context.require_principal()
+        body: dict[str, Any] = {
+            "batch_ids": [node_uuid(b, "SettlementStatement", field=f"batchIds.{i}") for i, b in enumerate(batch_ids)],
+            "execution_date": execution_date.isoformat() if execution_date else None,
+        }
+        try:
+            data = await context.clients.orders.post_json("/payouts/export", body, headers=context.upstream_headers())
+        except DomainError as error:
+            raise _renamed(error, {"batch_ids": "batchIds", "execution_date": "executionDate"}) from None
+        return PayoutFile(
+            message_id=data["message_id"],
+            execution_date=dt.date.fromisoformat(data["execution_date"]),
+            payout_count=int(data["payout_count"]),
+            filename=f"{data['message_id']}.pain.001.xml",
+            xml=data["document"],
+            data=data,
+        )
+
+    @strawberry.mutation(
+        description="Finance (an admin): import a bank status report, a pain.002 (CustomerPaymentStatusReport "
+        ".03 or .12) or camt.054 (BankToCustomerDebitCreditNotification .02 or .08), sent as a GraphQL "
+        "multipart request. It is validated against the official XSD (BAD_USER_INPUT naming `file` with the "
+        "schema's line and message) and its transfers are matched by EndToEndId: settled (ACSC, a booked "
+        "debit) -> PAID, rejected or returned -> FAILED with the bank's reason. The same file again changes nothing."
+    )
+    async def import_bank_status_report(self, info: Info[Context, None], file: Upload) -> BankStatusReport:
+        context = info.context
+        context.require_principal()
+        if not isinstance(file, UploadFile):
+            raise BadInput("send the report as a file of a multipart request", field="file")
+        limit = context.settings.max_upload_bytes
+        content = await file.read(limit + 1)
+        if len(content) > limit:
+            raise BadInput(f"a status report may be at most {limit} bytes", field="file")
+        response = await context.clients.orders.request(
+            "POST",
+            "/payouts/status-reports",
+            headers={**context.upstream_headers(), "Content-Type": "application/xml"},
+            content=content,
+        )
+        return BankStatusReport.from_json(response.json())
