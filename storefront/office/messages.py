@@ -42,7 +42,6 @@ OFFICE_ZH = {
     "This part of the back office is for administrators. Your account may review certificates.": "后台的这一部分仅供管理员使用。您的账号可以审核证书。",
     "Money back": "退款与争议",
     "Refunds": "退款",
-    "Amount": "金额",
     "Reason": "原因",
     "Stripe refund": "Stripe 退款编号",
     "When": "时间",
