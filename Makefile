@@ -40,12 +40,12 @@ contract: install
 
 # Each pass has a temporary directory of its own, so the two can run at once (`make test`).
 pytest-sqlite: install
-	TONGNAN_TEST_DB=sqlite $(PYTEST) --basetemp=var/pytest/sqlite
+	TONGNAN_TEST_DB=sqlite $(PYTEST) --basetemp=var/pytest/sqlite $(PYTEST_ARGS)
 
 # CI must prove the PostgreSQL pass; a laptop without a server says that it skipped it.
 pytest-postgres: install
 	@if $(RUN) python -c 'import sys; from tests.databases import postgres_reachable; sys.exit(0 if postgres_reachable() else 1)'; then \
-		TONGNAN_TEST_DB=postgresql $(PYTEST) --basetemp=var/pytest/postgresql; \
+		TONGNAN_TEST_DB=postgresql $(PYTEST) --basetemp=var/pytest/postgresql $(PYTEST_ARGS); \
 	elif [ "$$CI" = "true" ]; then \
 		echo "PostgreSQL is unreachable at 127.0.0.1:5432 and CI=true: the PostgreSQL pass cannot be skipped"; exit 1; \
 	else \
@@ -53,10 +53,12 @@ pytest-postgres: install
 	fi
 
 # The SQLite and PostgreSQL passes run side by side: much of each is waiting on servers and
-# subprocesses. Each pass's output is printed whole when it ends.
+# subprocesses. Each pass's output is printed whole when it ends. Then the few tests marked
+# `alone` (promises about time, such as a restart within 5 s) run on a machine doing nothing else.
 test: lint typecheck contract
 	@mkdir -p var/pytest
-	@$(MAKE) --no-print-directory -j2 --output-sync=target pytest-sqlite pytest-postgres
+	@$(MAKE) --no-print-directory -j2 --output-sync=target pytest-sqlite pytest-postgres PYTEST_ARGS='-m "not alone"'
+	@$(MAKE) --no-print-directory pytest-sqlite pytest-postgres PYTEST_ARGS='-m alone'
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

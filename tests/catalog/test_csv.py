@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import time
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -134,14 +133,12 @@ def test_a_supplier_exports_and_imports_only_its_own_catalogue(client: TestClien
     assert client.get("/parts/export", headers=ANONYMOUS).status_code == 422
 
 
-def test_ten_thousand_rows_import_in_under_ten_seconds(client: TestClient, supplier: dict[str, Any]) -> None:
+def test_ten_thousand_rows_import_whole_in_one_request(client: TestClient, supplier: dict[str, Any]) -> None:
+    """A supplier's whole price list in one file (its speed is measured by bench/catalog_import.py)."""
     rows = [HEADER] + [
         f"BULK-{n:05d},Remanufactured starter {n},起动机 再制造 {n},starter,REMANUFACTURED,"
         f"28100-{n:05d},{600 + n % 300}.00,150,3100,{n % 9},Toyota:Corolla:2008-2013:2ZR-FE"
         for n in range(10_000)
     ]
-    started = time.perf_counter()
     result = import_csv(client, supplier["id"], "\n".join(rows))
-    elapsed = time.perf_counter() - started
     assert (result["created"], result["errors"]) == (10_000, [])
-    assert elapsed < 10, f"10,000 rows took {elapsed:.1f} s"

@@ -66,6 +66,7 @@ def tongnan(*args: str) -> list[str]:
     return [sys.executable, "-m", "services.cli", *args]
 
 
+@pytest.mark.alone
 def test_up_brings_every_process_to_ready_restarts_a_killed_one_and_starts_again_at_once_after_ctrl_c(
     stack_env: tuple[dict[str, str], dict[str, int]],
 ) -> None:
