@@ -11,7 +11,9 @@ from starlette.datastructures import UploadFile
 from strawberry.file_uploads import Upload
 from strawberry.types import Info
 
+from gateway import audit
 from gateway.certification.types import (
+    STAFF_ROLES,
     Certificate,
     CertificateConnection,
     CertificateEdge,
@@ -19,7 +21,7 @@ from gateway.certification.types import (
     CertificateVerification,
 )
 from gateway.context import Context
-from gateway.ids import node_uuid
+from gateway.ids import global_id, node_uuid
 from gateway.types import PageInfo
 from services.common.errors import BadInput, Forbidden
 from services.common.pagination import encode_cursor, page_size
@@ -88,6 +90,30 @@ class CertificationQuery:
             edges=edges, page_info=PageInfo(has_next_page=page["has_next_page"], end_cursor=page["end_cursor"])
         )
 
+    @strawberry.field(
+        description="Certificates awaiting review, the longest waiting first (their PDFs and histories "
+        "readable by the reviewer). Inspectors and admins only."
+    )
+    async def certificate_review_queue(
+        self, info: Info[Context, None], first: int | None = 20, after: str | None = None
+    ) -> CertificateConnection:
+        context = info.context
+        if context.require_principal().role not in STAFF_ROLES:
+            raise Forbidden("the review queue is for inspectors and admins")
+        params: dict[str, Any] = {"status": "PENDING_REVIEW", "order": "oldest", "first": page_size(first)}
+        if after:
+            params["after"] = after
+        page = await context.clients.certification.get_json(
+            "/certificates", params=params, headers=context.upstream_headers()
+        )
+        edges = [
+            CertificateEdge(node=Certificate.from_json(c), cursor=encode_cursor([c["created_at"], str(c["id"])]))
+            for c in page["items"]
+        ]
+        return CertificateConnection(
+            edges=edges, page_info=PageInfo(has_next_page=page["has_next_page"], end_cursor=page["end_cursor"])
+        )
+
     @strawberry.field(description="Scheme codes a part of this category needs to be sold in this country.")
     async def market_requirements(self, info: Info[Context, None], country: str, category: str) -> list[str]:
         context = info.context
@@ -125,15 +151,28 @@ class CertificationMutation:
         data = await context.clients.certification.post_json("/certificates", body, headers=context.upstream_headers())
         return Certificate.from_json(data)
 
-    @strawberry.mutation(description="An inspector revokes a certificate (final), or its holder withdraws it.")
+    @strawberry.mutation(
+        description="An inspector or admin approves a certificate awaiting review (its PDF on record, and "
+        "not one they submitted themselves), or reinstates a suspended one; it becomes VALID and the parts "
+        "it covers may be sold where it is required. `reason` is required (BAD_USER_INPUT naming it) and "
+        "kept in the certificate's history and the audit log."
+    )
+    async def approve_certificate(self, info: Info[Context, None], id: strawberry.ID, reason: str) -> Certificate:
+        return await _review(info.context, "approve", "approveCertificate", id, reason)
+
+    @strawberry.mutation(
+        description="An inspector or admin suspends a VALID certificate: the parts relying on it may not be "
+        "sold where it is required until it is approved again. `reason` is required."
+    )
+    async def suspend_certificate(self, info: Info[Context, None], id: strawberry.ID, reason: str) -> Certificate:
+        return await _review(info.context, "suspend", "suspendCertificate", id, reason)
+
+    @strawberry.mutation(
+        description="An inspector revokes a certificate (final), or its holder withdraws it. `reason` is "
+        "required (BAD_USER_INPUT naming it); an inspector's revocation is kept in the audit log."
+    )
     async def revoke_certificate(self, info: Info[Context, None], id: strawberry.ID, reason: str) -> Certificate:
-        context = info.context
-        context.require_principal()
-        certificate_id = node_uuid(id, "Certificate", field="id")
-        data = await context.clients.certification.post_json(
-            f"/certificates/{certificate_id}/revoke", {"reason": reason}, headers=context.upstream_headers()
-        )
-        return Certificate.from_json(data)
+        return await _review(info.context, "revoke", "revokeCertificate", id, reason)
 
     @strawberry.mutation(
         description="The holder uploads its certificate as a PDF while it awaits review (an inspector may "
@@ -163,3 +202,17 @@ class CertificationMutation:
             content=form.read(),
         )
         return Certificate.from_json(response.json())
+
+
+async def _review(context: Context, verb: str, action: str, id: strawberry.ID, reason: str) -> Certificate:
+    """One review decision through the certification service (which checks who may take it), then
+    the audit log's entry for a staff member's decision."""
+    principal = context.require_principal()
+    certificate_id = node_uuid(id, "Certificate", field="id")
+    why = audit.require_reason(reason)
+    data = await context.clients.certification.post_json(
+        f"/certificates/{certificate_id}/{verb}", {"reason": why}, headers=context.upstream_headers()
+    )
+    if principal.role in STAFF_ROLES:
+        await audit.record(context, action, global_id("Certificate", certificate_id), why)
+    return Certificate.from_json(data)
