@@ -6,4 +6,8 @@ this list only keeps the navigation from offering what the API would refuse.
 
 from __future__ import annotations
 
-AREAS: tuple[tuple[str, str, bool], ...] = ()
+AREAS: tuple[tuple[str, str, bool], ...] = (
+    ("/office/certificates", "Certificate review", False),
+    ("/office/people", "People", True),
+    ("/office/audit", "Audit log", True),
+)

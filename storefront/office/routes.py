@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from storefront.office import home
+from storefront.office import audit, certificates, home, people
 
 
 def routers() -> list[APIRouter]:
-    return [home.router]
+    return [home.router, certificates.router, people.router, audit.router]

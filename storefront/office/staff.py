@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from storefront.web import Page
 
 STAFF_ROLES = ("INSPECTOR", "ADMIN")
+ROLES = ("BUYER", "SUPPLIER", "INSPECTOR", "ADMIN")
 
 VIEWER = """
 query OfficeViewer { viewer { account { id email role } } }"""
@@ -48,3 +49,8 @@ async def current_staff(page: Page) -> Staff | None:
     if not account or account.get("role") not in STAFF_ROLES:
         return None
     return Staff(id=account["id"], email=account["email"], role=account["role"])
+
+
+def admins_only(page: Page, staff: Staff) -> Response:
+    """An admin's page asked for by an inspector: refused, saying so (the API would refuse too)."""
+    return page.render("office/forbidden.html", status_code=403, staff=staff)
