@@ -286,7 +286,8 @@ def test_an_authenticated_request_checks_the_account_in_one_statement(stack: Sta
     def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
         statements.append(statement)
 
-    engine = stack.gql.client.app.state.engine
+    app: Any = stack.gql.client.app
+    engine = app.state.engine
     event.listen(engine, "before_cursor_execute", count)
     try:
         buyer.ok("{ apiVersion }")
