@@ -61,6 +61,26 @@ async def record(context: Context, action: str, subject_id: str, reason: str) ->
     await context.in_session(lambda session: record_in(session, principal, action, subject_id, reason))
 
 
+async def record_once(context: Context, action: str, subject_id: str, reason: str, *, since: datetime) -> None:
+    """For a retried action: record it unless the same actor's same entry was made `since` then."""
+    principal = context.require_principal()
+
+    def work(session: Session) -> None:
+        found = session.exec(
+            select(AuditEntry.id).where(
+                AuditEntry.actor_id == principal.account_id,
+                AuditEntry.action == action,
+                AuditEntry.subject_id == subject_id,
+                AuditEntry.reason == reason,
+                col(AuditEntry.at) >= since,
+            )
+        ).first()
+        if found is None:
+            record_in(session, principal, action, subject_id, reason)
+
+    await context.in_session(work)
+
+
 def entries(
     session: Session,
     *,

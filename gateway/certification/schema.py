@@ -23,7 +23,7 @@ from gateway.certification.types import (
 from gateway.context import Context
 from gateway.ids import global_id, node_uuid
 from gateway.types import PageInfo
-from services.common.errors import BadInput, Forbidden
+from services.common.errors import BadInput, Conflict, Forbidden
 from services.common.pagination import encode_cursor, page_size
 
 
@@ -204,15 +204,46 @@ class CertificationMutation:
         return Certificate.from_json(response.json())
 
 
+# The history's action for each decision, as the certification service records it.
+DECISION_ACTIONS = {
+    "approve": ("APPROVED", "REINSTATED"),
+    "suspend": ("SUSPENDED",),
+    "revoke": ("REVOKED", "WITHDRAWN"),
+}
+
+
 async def _review(context: Context, verb: str, action: str, id: strawberry.ID, reason: str) -> Certificate:
     """One review decision through the certification service (which checks who may take it), then
-    the audit log's entry for a staff member's decision."""
+    the audit log's entry for a staff member's decision. The same decision sent again by the same
+    person with the same reason (a retry whose answer was lost) answers the certificate as it is."""
     principal = context.require_principal()
     certificate_id = node_uuid(id, "Certificate", field="id")
+    subject = global_id("Certificate", certificate_id)
     why = audit.require_reason(reason)
-    data = await context.clients.certification.post_json(
-        f"/certificates/{certificate_id}/{verb}", {"reason": why}, headers=context.upstream_headers()
-    )
+    try:
+        data = await context.clients.certification.post_json(
+            f"/certificates/{certificate_id}/{verb}", {"reason": why}, headers=context.upstream_headers()
+        )
+    except Conflict:
+        history = await context.clients.certification.get_json(
+            f"/certificates/{certificate_id}/history", headers=context.upstream_headers()
+        )
+        last = history[-1] if history else {}
+        repeated = (
+            last.get("actor_id") == str(principal.account_id)
+            and last.get("action") in DECISION_ACTIONS[verb]
+            and last.get("reason") == why
+        )
+        if not repeated:
+            raise
+        data = await context.clients.certification.get_json(
+            f"/certificates/{certificate_id}", headers=context.upstream_headers()
+        )
+        if principal.role in STAFF_ROLES:
+            # Recorded unless the first attempt's entry made it (it is written after the decision).
+            decided_at = datetime.datetime.fromisoformat(last["at"])
+            await audit.record_once(context, action, subject, why, since=decided_at)
+        return Certificate.from_json(data)
     if principal.role in STAFF_ROLES:
-        await audit.record(context, action, global_id("Certificate", certificate_id), why)
+        await audit.record(context, action, subject, why)
     return Certificate.from_json(data)

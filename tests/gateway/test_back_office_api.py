@@ -180,7 +180,12 @@ def test_an_inspector_works_the_queue_oldest_first_and_every_decision_has_a_reas
 
     approve = {"id": older_id, "reason": "scan matches the CQC register entry"}
     assert inspector.ok(DECIDE % "approveCertificate", approve)["approveCertificate"]["status"] == "VALID"
-    assert refused(inspector.run(DECIDE % "approveCertificate", approve))[0] == "CONFLICT"  # decided already
+    # Sent again (its answer lost), the same decision answers the certificate and changes nothing;
+    # anyone else's, or another reason, is a conflict with the decision taken.
+    assert inspector.ok(DECIDE % "approveCertificate", approve)["approveCertificate"]["status"] == "VALID"
+    assert refused(admin.run(DECIDE % "approveCertificate", approve))[0] == "CONFLICT"
+    other_reason = {"id": older_id, "reason": "approved twice?"}
+    assert refused(inspector.run(DECIDE % "approveCertificate", other_reason))[0] == "CONFLICT"
     waiting = [e["node"]["id"] for e in inspector.ok(QUEUE, {"first": 100})["certificateReviewQueue"]["edges"]]
     assert older_id not in waiting and newer_id in waiting
     suspend = {"id": older_id, "reason": "CQC lists the certificate as suspended since May"}
