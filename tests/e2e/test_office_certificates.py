@@ -111,6 +111,9 @@ def test_an_inspector_approves_a_certificate_from_the_queue_and_the_part_ships_t
         row.get_by_role("link", name=number).click()
     assert pdf_response.value.status == 200
     assert pdf_response.value.header_value("content-type") == "application/pdf"
+    # Framed by this site's record page only, and never kept by a cache.
+    assert pdf_response.value.header_value("x-frame-options") == "SAMEORIGIN"
+    assert pdf_response.value.header_value("cache-control") == "private, no-store"
     frame = inspector.locator("iframe#certificate-pdf")
     expect(frame).to_be_visible()
     expect(inspector.locator("#certificate-status")).to_have_text("待审核")
