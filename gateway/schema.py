@@ -33,7 +33,9 @@ from gateway.identity.people import PeopleMutation, PeopleQuery
 from gateway.ids import decode_global_id, node_type
 from gateway.limits import QueryCostLimiter
 from gateway.operation_log import OperationLog
+from gateway.orders.disputes import DisputesQuery
 from gateway.orders.estimates import EstimatesQuery
+from gateway.orders.money_back import MoneyBackQuery
 from gateway.orders.part_returns import PartReturnsMutation
 from gateway.orders.schema import OrdersMutation, OrdersQuery
 from gateway.orders.settlements import SettlementsQuery
@@ -53,6 +55,8 @@ class Query(
     OrdersQuery,
     EstimatesQuery,
     SettlementsQuery,
+    MoneyBackQuery,
+    DisputesQuery,
     WebhooksQuery,
     DeadLettersQuery,
     IdentityQuery,

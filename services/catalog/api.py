@@ -10,7 +10,6 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Query, Request, Response, UploadFile, status
-from fastapi.responses import FileResponse
 from pydantic import AwareDatetime
 
 from services.catalog import csvio, reservations, service, vehicles
@@ -268,15 +267,17 @@ def remove_part_image(
 @images.get(
     "/{name}",
     summary="A stored picture by `<sha256>.webp`, cacheable for good",
-    response_class=FileResponse,
-    responses={200: {"content": {part_images.MEDIA_TYPE: {}}}},
+    response_class=Response,
+    responses={200: {"content": {part_images.MEDIA_TYPE: {}}}, 404: {"description": "no such image"}},
 )
-def get_image(name: str, request: Request, actor: ActorDep) -> FileResponse:
+def get_image(name: str, request: Request, actor: ActorDep) -> Response:
     store: part_images.ImageStore = request.app.state.image_store
-    path = store.find(name)
-    if path is None:
+    content = store.read(name)
+    if content is None:
         raise NotFound("no such image", field="name")
-    return FileResponse(path, media_type=part_images.MEDIA_TYPE, headers={"Cache-Control": IMMUTABLE})
+    # The name is the content's hash, so it is the strongest validator there is (the gateway's too).
+    headers = {"Cache-Control": IMMUTABLE, "ETag": f'"{name}"'}
+    return Response(content, media_type=part_images.MEDIA_TYPE, headers=headers)
 
 
 # --- Reservations ------------------------------------------------------------------------

@@ -10,4 +10,5 @@ AREAS: tuple[tuple[str, str, bool], ...] = (
     ("/office/certificates", "Certificate review", False),
     ("/office/people", "People", True),
     ("/office/audit", "Audit log", True),
+    ("/office/money", "Money back", True),
 )

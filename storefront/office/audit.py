@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from storefront.office.staff import OfficePage, admins_only, current_staff, to_login
+from storefront.office.staff import OfficePage, current_staff, not_for, to_login
 
 router = APIRouter(prefix="/office/audit")
 
@@ -32,7 +32,7 @@ async def audit_log(page: OfficePage, action: str = "", actor: str = "", after: 
     if staff is None:
         return to_login(page)
     if not staff.is_admin:
-        return admins_only(page, staff)
+        return not_for(page, staff)
     variables = {"actor": actor or None, "action": action or None, "after": after or None}
     result = await page.query(AUDIT_LOG, variables)
     connection = (result.data or {}).get("auditLog") or {"edges": [], "pageInfo": {}}

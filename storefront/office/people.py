@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from storefront.office.staff import ROLES, OfficePage, Staff, admins_only, current_staff, to_login
+from storefront.office.staff import ROLES, OfficePage, Staff, current_staff, not_for, to_login
 from storefront.web import Page
 
 router = APIRouter(prefix="/office/people")
@@ -60,7 +60,7 @@ async def people(page: OfficePage, role: str = "", q: str = "", after: str = "",
     if staff is None:
         return to_login(page)
     if not staff.is_admin:
-        return admins_only(page, staff)
+        return not_for(page, staff)
     notices = {
         "disable": page._("The account is disabled: its next request is refused."),
         "enable": page._("The account is enabled again."),
@@ -74,7 +74,7 @@ async def change_state(page: OfficePage, account_id: str, change: str, request: 
     if staff is None:
         return to_login(page)
     if not staff.is_admin:
-        return admins_only(page, staff)
+        return not_for(page, staff)
     data = await request.form()
     role, q = str(data.get("role") or ""), str(data.get("q") or "")
     reason = str(data.get("reason") or "").strip()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from storefront.office import audit, certificates, home, people
+from storefront.office import audit, certificates, home, money, people
 
 
 def routers() -> list[APIRouter]:
-    return [home.router, certificates.router, people.router, audit.router]
+    return [home.router, certificates.router, people.router, audit.router, money.router]

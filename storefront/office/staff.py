@@ -51,6 +51,6 @@ async def current_staff(page: Page) -> Staff | None:
     return Staff(id=account["id"], email=account["email"], role=account["role"])
 
 
-def admins_only(page: Page, staff: Staff) -> Response:
-    """An admin's page asked for by an inspector: refused, saying so (the API would refuse too)."""
+def not_for(page: Page, staff: Staff) -> Response:
+    """An admin's page opened by an inspector: said plainly, with a 403."""
     return page.render("office/forbidden.html", status_code=403, staff=staff)
