@@ -148,7 +148,9 @@ async def context_getter(request: HTTPConnection) -> Context:
         try:
             principal = await run_in_threadpool(authenticate)
         except Unauthenticated as exc:
-            raise RequestRefused(401, "UNAUTHENTICATED", exc.detail, {"WWW-Authenticate": "Bearer"}) from None
+            raise RequestRefused(
+                401, "UNAUTHENTICATED", exc.detail, {"WWW-Authenticate": "Bearer"}, reason=exc.extra.get("reason")
+            ) from None
     address = client_address(request)
     # A known caller is limited per account (all its keys and tokens together), everyone per address.
     limits = [(app.state.address_limit, address)]

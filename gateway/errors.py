@@ -163,15 +163,20 @@ class NamedValueErrors(SchemaExtension):
 class RequestRefused(Exception):
     """Refused before execution (credentials, rate, size): answered as a GraphQL error body."""
 
-    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, status: int, code: str, message: str, headers: dict[str, str] | None = None, reason: str | None = None
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.headers = headers or {}
+        # Names one refusal exactly (ACCOUNT_DISABLED), as mutations' errors do.
+        self.reason = reason
 
 
 async def request_refused_handler(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestRefused)
-    body = {"data": None, "errors": [{"message": exc.message, "extensions": {"code": exc.code}}]}
+    extensions = {"code": exc.code} if exc.reason is None else {"code": exc.code, "reason": exc.reason}
+    body = {"data": None, "errors": [{"message": exc.message, "extensions": extensions}]}
     return JSONResponse(body, status_code=exc.status, headers=exc.headers)

@@ -54,6 +54,10 @@ class Account(GatewayTable, table=True):
     # The language the account's mail is written in (en, zh, de): the shop's page language at
     # registration and at each sign-in.
     locale: str = Field(default="en", sa_column=Column(String(5), nullable=False, server_default="en"))
+    # Set by an admin: every credential of the account is refused from the next request on
+    # (checked with the login on each request, gateway/identity/service.py), until re-enabled.
+    disabled_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    disabled_reason: str | None = Field(default=None, max_length=1000)
 
 
 class RefreshToken(GatewayTable, table=True):
@@ -138,3 +142,22 @@ class Address(GatewayTable, table=True):
     eori_number: str = Field(default="", max_length=40)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+
+
+class AuditEntry(GatewayTable, table=True):
+    """One action of the platform's staff: who, what (the mutation and its subject), when, why.
+    Written by gateway/audit.py only, never changed or deleted."""
+
+    __tablename__ = "audit_log"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime, index=True)
+    actor_id: uuid.UUID = Field(index=True)
+    # Kept as it was at the time: the record stays readable whatever becomes of the account.
+    actor_email: str = Field(max_length=254)
+    actor_role: str = Field(max_length=16)
+    # The GraphQL mutation, e.g. approveCertificate.
+    action: str = Field(max_length=60, index=True)
+    # The global id of what it acted on (Certificate:..., Account:...).
+    subject_id: str = Field(max_length=200, index=True)
+    reason: str = Field(max_length=1000)

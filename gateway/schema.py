@@ -19,6 +19,7 @@ from strawberry.types import ExecutionContext, Info
 from strawberry.utils.await_maybe import await_maybe
 
 from gateway.addresses.graphql import AddressMutation
+from gateway.audit_log import AuditLogQuery
 from gateway.catalog.mutations import CatalogMutation
 from gateway.catalog.queries import CatalogQuery
 from gateway.catalog.vehicles import VehicleMutation, VehicleQuery
@@ -28,6 +29,7 @@ from gateway.dead_letters import DeadLettersMutation, DeadLettersQuery
 from gateway.errors import NamedValueErrors, log_unexpected
 from gateway.execution import GatewayExecutionContext
 from gateway.identity.graphql import IdentityMutation, IdentityQuery
+from gateway.identity.people import PeopleMutation, PeopleQuery
 from gateway.ids import decode_global_id, node_type
 from gateway.limits import QueryCostLimiter
 from gateway.operation_log import OperationLog
@@ -59,6 +61,8 @@ class Query(
     WebhooksQuery,
     DeadLettersQuery,
     IdentityQuery,
+    PeopleQuery,
+    AuditLogQuery,
 ):
     @strawberry.field(description="Any object by its global id.")
     async def node(
@@ -88,6 +92,7 @@ class Mutation(
     DeadLettersMutation,
     IdentityMutation,
     AddressMutation,
+    PeopleMutation,
 ):
     pass
 

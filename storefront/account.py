@@ -33,6 +33,8 @@ async def login(page: BuyerPage, request: Request) -> Response:
             message = page._("This is a supplier account; sign in on the supplier portal.")
         elif error and error.code == "RATE_LIMITED":
             message = page._("Too many attempts; wait a few minutes and try again.")
+        elif error and error.reason == "ACCOUNT_DISABLED":
+            message = error.message  # told only after the right password
         else:
             message = page._("Wrong e-mail address or password.")
         return page.render(

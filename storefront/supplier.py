@@ -231,6 +231,8 @@ async def login(page: SupplierPage, request: Request) -> Response:
         error = result.error()
         if error and error.code == "RATE_LIMITED":
             errors["password"] = page._("Too many attempts; wait a few minutes and try again.")
+        elif error and error.reason == "ACCOUNT_DISABLED":
+            errors["password"] = error.message  # told only after the right password
         elif error and error.code == "BAD_USER_INPUT" and error.form_field(("email",)):
             errors["email"] = error.message
         else:

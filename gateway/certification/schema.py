@@ -11,7 +11,9 @@ from starlette.datastructures import UploadFile
 from strawberry.file_uploads import Upload
 from strawberry.types import Info
 
+from gateway import audit
 from gateway.certification.types import (
+    STAFF_ROLES,
     Certificate,
     CertificateConnection,
     CertificateEdge,
@@ -19,9 +21,9 @@ from gateway.certification.types import (
     CertificateVerification,
 )
 from gateway.context import Context
-from gateway.ids import node_uuid
+from gateway.ids import global_id, node_uuid
 from gateway.types import PageInfo
-from services.common.errors import BadInput, Forbidden
+from services.common.errors import BadInput, Conflict, Forbidden
 from services.common.pagination import encode_cursor, page_size
 
 
@@ -88,6 +90,30 @@ class CertificationQuery:
             edges=edges, page_info=PageInfo(has_next_page=page["has_next_page"], end_cursor=page["end_cursor"])
         )
 
+    @strawberry.field(
+        description="Certificates awaiting review, the longest waiting first (their PDFs and histories "
+        "readable by the reviewer). Inspectors and admins only."
+    )
+    async def certificate_review_queue(
+        self, info: Info[Context, None], first: int | None = 20, after: str | None = None
+    ) -> CertificateConnection:
+        context = info.context
+        if context.require_principal().role not in STAFF_ROLES:
+            raise Forbidden("the review queue is for inspectors and admins")
+        params: dict[str, Any] = {"status": "PENDING_REVIEW", "order": "oldest", "first": page_size(first)}
+        if after:
+            params["after"] = after
+        page = await context.clients.certification.get_json(
+            "/certificates", params=params, headers=context.upstream_headers()
+        )
+        edges = [
+            CertificateEdge(node=Certificate.from_json(c), cursor=encode_cursor([c["created_at"], str(c["id"])]))
+            for c in page["items"]
+        ]
+        return CertificateConnection(
+            edges=edges, page_info=PageInfo(has_next_page=page["has_next_page"], end_cursor=page["end_cursor"])
+        )
+
     @strawberry.field(description="Scheme codes a part of this category needs to be sold in this country.")
     async def market_requirements(self, info: Info[Context, None], country: str, category: str) -> list[str]:
         context = info.context
@@ -125,15 +151,28 @@ class CertificationMutation:
         data = await context.clients.certification.post_json("/certificates", body, headers=context.upstream_headers())
         return Certificate.from_json(data)
 
-    @strawberry.mutation(description="An inspector revokes a certificate (final), or its holder withdraws it.")
+    @strawberry.mutation(
+        description="An inspector or admin approves a certificate awaiting review (its PDF on record, and "
+        "not one they submitted themselves), or reinstates a suspended one; it becomes VALID and the parts "
+        "it covers may be sold where it is required. `reason` is required (BAD_USER_INPUT naming it) and "
+        "kept in the certificate's history and the audit log."
+    )
+    async def approve_certificate(self, info: Info[Context, None], id: strawberry.ID, reason: str) -> Certificate:
+        return await _review(info.context, "approve", "approveCertificate", id, reason)
+
+    @strawberry.mutation(
+        description="An inspector or admin suspends a VALID certificate: the parts relying on it may not be "
+        "sold where it is required until it is approved again. `reason` is required."
+    )
+    async def suspend_certificate(self, info: Info[Context, None], id: strawberry.ID, reason: str) -> Certificate:
+        return await _review(info.context, "suspend", "suspendCertificate", id, reason)
+
+    @strawberry.mutation(
+        description="An inspector revokes a certificate (final), or its holder withdraws it. `reason` is "
+        "required (BAD_USER_INPUT naming it); an inspector's revocation is kept in the audit log."
+    )
     async def revoke_certificate(self, info: Info[Context, None], id: strawberry.ID, reason: str) -> Certificate:
-        context = info.context
-        context.require_principal()
-        certificate_id = node_uuid(id, "Certificate", field="id")
-        data = await context.clients.certification.post_json(
-            f"/certificates/{certificate_id}/revoke", {"reason": reason}, headers=context.upstream_headers()
-        )
-        return Certificate.from_json(data)
+        return await _review(info.context, "revoke", "revokeCertificate", id, reason)
 
     @strawberry.mutation(
         description="The holder uploads its certificate as a PDF while it awaits review (an inspector may "
@@ -163,3 +202,48 @@ class CertificationMutation:
             content=form.read(),
         )
         return Certificate.from_json(response.json())
+
+
+# The history's action for each decision, as the certification service records it.
+DECISION_ACTIONS = {
+    "approve": ("APPROVED", "REINSTATED"),
+    "suspend": ("SUSPENDED",),
+    "revoke": ("REVOKED", "WITHDRAWN"),
+}
+
+
+async def _review(context: Context, verb: str, action: str, id: strawberry.ID, reason: str) -> Certificate:
+    """One review decision through the certification service (which checks who may take it), then
+    the audit log's entry for a staff member's decision. The same decision sent again by the same
+    person with the same reason (a retry whose answer was lost) answers the certificate as it is."""
+    principal = context.require_principal()
+    certificate_id = node_uuid(id, "Certificate", field="id")
+    subject = global_id("Certificate", certificate_id)
+    why = audit.require_reason(reason)
+    try:
+        data = await context.clients.certification.post_json(
+            f"/certificates/{certificate_id}/{verb}", {"reason": why}, headers=context.upstream_headers()
+        )
+    except Conflict:
+        history = await context.clients.certification.get_json(
+            f"/certificates/{certificate_id}/history", headers=context.upstream_headers()
+        )
+        last = history[-1] if history else {}
+        repeated = (
+            last.get("actor_id") == str(principal.account_id)
+            and last.get("action") in DECISION_ACTIONS[verb]
+            and last.get("reason") == why
+        )
+        if not repeated:
+            raise
+        data = await context.clients.certification.get_json(
+            f"/certificates/{certificate_id}", headers=context.upstream_headers()
+        )
+        if principal.role in STAFF_ROLES:
+            # Recorded unless the first attempt's entry made it (it is written after the decision).
+            decided_at = datetime.datetime.fromisoformat(last["at"])
+            await audit.record_once(context, action, subject, why, since=decided_at)
+        return Certificate.from_json(data)
+    if principal.role in STAFF_ROLES:
+        await audit.record(context, action, subject, why)
+    return Certificate.from_json(data)

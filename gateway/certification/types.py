@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import base64
 import datetime
-from collections.abc import Iterable
+import uuid
+from collections.abc import Iterable, Sequence
 from enum import Enum
 from typing import Any
 
 import strawberry
+from sqlmodel import Session, col, select
 from strawberry import relay
 from strawberry.types import Info
 
 from gateway.catalog.types import Supplier
 from gateway.context import Context
+from gateway.models import Account, AccountRole
 from gateway.types import PageInfo
+
+STAFF_ROLES = (AccountRole.INSPECTOR, AccountRole.ADMIN)
 
 
 @strawberry.enum
@@ -31,6 +37,33 @@ class CertificateDocument:
     sha256: str = strawberry.field(description="Anyone holding a copy can check it against this hash.")
     size_bytes: int
     uploaded_at: datetime.datetime
+    certificate_id: strawberry.Private[str]
+
+    @strawberry.field(
+        description="The PDF's bytes, base64-encoded (at most 10 MiB before encoding): for showing the "
+        "document beside the record. Holder and inspectors only; ask for it on one certificate at a time."
+    )
+    async def content_base64(self, info: Info[Context, None]) -> str:
+        context = info.context
+        response = await context.clients.certification.request(
+            "GET", f"/certificates/{self.certificate_id}/document", headers=context.upstream_headers()
+        )
+        return base64.b64encode(response.content).decode("ascii")
+
+
+@strawberry.type(description="One step of a certificate's review, as its audit history keeps it.")
+class CertificateHistoryEntry:
+    at: datetime.datetime
+    action: str = strawberry.field(
+        description="SUBMITTED, DOCUMENT_UPLOADED, APPROVED, SUSPENDED, REINSTATED, REVOKED or WITHDRAWN."
+    )
+    from_status: CertificateStatus | None = strawberry.field(description="Null for the submission.")
+    to_status: CertificateStatus
+    reason: str | None = strawberry.field(description="Why, in the words of whoever did it.")
+    actor_role: str = strawberry.field(description="SUPPLIER, INSPECTOR, ADMIN or SYSTEM.")
+    actor_email: str | None = strawberry.field(
+        description="Who did it; shown to inspectors and admins only (null for others and for the system)."
+    )
 
 
 @strawberry.type
@@ -64,6 +97,7 @@ class Certificate(relay.Node):
                 sha256=document["sha256"],
                 size_bytes=int(document["size_bytes"]),
                 uploaded_at=datetime.datetime.fromisoformat(document["uploaded_at"]),
+                certificate_id=str(data["id"]),
             )
             if document
             else None,
@@ -83,6 +117,31 @@ class Certificate(relay.Node):
         if data is None:
             raise LookupError(f"holder {self.holder_id} of certificate {self.id} not found")
         return Supplier.from_json(data)
+
+    @strawberry.field(
+        description="Who did what to it and why, oldest first: submission, uploads and every review decision. "
+        "For its holder and inspectors (FORBIDDEN for others); ask for it on one certificate at a time."
+    )
+    async def history(self, info: Info[Context, None]) -> list[CertificateHistoryEntry]:
+        context = info.context
+        events = await context.clients.certification.get_json(
+            f"/certificates/{self.id}/history", headers=context.upstream_headers()
+        )
+        principal = context.principal
+        staff = principal is not None and principal.role in STAFF_ROLES
+        emails = await context.in_session(lambda session: account_emails(session, [e["actor_id"] for e in events]))
+        return [
+            CertificateHistoryEntry(
+                at=datetime.datetime.fromisoformat(e["at"]),
+                action=e["action"],
+                from_status=CertificateStatus(e["from_status"]) if e.get("from_status") else None,
+                to_status=CertificateStatus(e["to_status"]),
+                reason=e.get("reason"),
+                actor_role=e["actor_role"],
+                actor_email=emails.get(e["actor_id"]) if staff else None,
+            )
+            for e in events
+        ]
 
     @strawberry.field(description="Public page where anyone can check this certificate.")
     def verification_url(self) -> str:
@@ -130,3 +189,17 @@ def eligibility_from_json(country: str, data: dict[str, Any]) -> Eligibility:
         required_schemes=data.get("required_schemes", []),
         expiring_soon=[Certificate.from_json(c) for c in data["expiring_soon"]],
     )
+
+
+def account_emails(session: Session, actor_ids: Sequence[str]) -> dict[str, str]:
+    """E-mail addresses of the accounts among `actor_ids` (the system's actor names no account)."""
+    ids: set[uuid.UUID] = set()
+    for actor_id in actor_ids:
+        try:
+            ids.add(uuid.UUID(actor_id))
+        except ValueError:
+            continue
+    if not ids:
+        return {}
+    rows = session.exec(select(Account.id, Account.email).where(col(Account.id).in_(ids))).all()
+    return {str(account_id): email for account_id, email in rows}

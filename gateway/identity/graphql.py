@@ -46,6 +46,11 @@ class Account(relay.Node):
     id: relay.NodeID[str]
     email: str
     role: AccountRole
+    created_at: datetime = strawberry.field(description="When the account was registered or created.")
+    disabled_at: datetime | None = strawberry.field(
+        description="When an admin disabled it (every credential refused since); null while enabled."
+    )
+    disabled_reason: str | None = strawberry.field(description="Why it was disabled; null while enabled.")
     supplier_id: strawberry.Private[str | None]
 
     @strawberry.field(description="The supplier a SUPPLIER account acts for.")
@@ -65,6 +70,9 @@ class Account(relay.Node):
             id=str(record.id),
             email=record.email,
             role=record.role,
+            created_at=record.created_at,
+            disabled_at=record.disabled_at,
+            disabled_reason=record.disabled_reason,
             supplier_id=str(record.supplier_id) if record.supplier_id else None,
         )
 

@@ -9,11 +9,11 @@ import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 from pwdlib import PasswordHash
-from sqlalchemy import CursorResult, update
+from sqlalchemy import ColumnElement, CursorResult, exists, false, update
 from sqlmodel import Session, col, select
 from zxcvbn import zxcvbn
 
@@ -21,6 +21,7 @@ from gateway.identity.tokens import Principal, digest, new_secret, read_access_t
 from gateway.models import Account, AccountRole, ApiKey, ApiKeyScope, RefreshToken
 from services.common.clock import utcnow
 from services.common.errors import BadInput, Conflict, Forbidden, NotFound, Unauthenticated
+from services.common.pagination import decode_cursor, encode_cursor
 
 # argon2id with pwdlib's recommended parameters.
 password_hash = PasswordHash.recommended()
@@ -123,6 +124,8 @@ def authenticate(session: Session, *, email: str, password: str) -> Account:
     valid, new_hash = password_hash.verify_and_update(password, account.password_hash if account else _DUMMY_HASH)
     if account is None or not valid:
         raise Unauthenticated("wrong e-mail address or password")
+    # Told only to whoever knows the password: it says no more than a wrong one would.
+    _refuse_disabled(account.disabled_at)
     if new_hash is not None:  # parameters were raised since this hash was made
         account.password_hash = new_hash
     return account
@@ -158,6 +161,10 @@ def rotate_refresh_token(session: Session, token: str, *, ttl_days: int) -> tupl
     """Spend a refresh token for a new one of the same family (returned with it). A token is good once."""
     stored = session.exec(select(RefreshToken).where(RefreshToken.token_hash == digest(token))).first()
     now = utcnow()
+    if stored is not None:
+        # A disabled account's logins were ended too: say why, rather than "revoked".
+        owner = session.get(Account, stored.account_id)
+        _refuse_disabled(owner.disabled_at if owner else None, field="refreshToken")
     if stored is None or stored.revoked_at is not None or stored.expires_at <= now:
         raise Unauthenticated("refresh token invalid, revoked or expired; log in again", field="refreshToken")
     # Spent by a conditional update, so of two concurrent uses exactly one wins.
@@ -178,19 +185,36 @@ def rotate_refresh_token(session: Session, token: str, *, ttl_days: int) -> tupl
     )
 
 
+ACCOUNT_DISABLED = "this account is disabled; ask the platform's administrators"
+
+
+def _refuse_disabled(disabled_at: datetime | None, *, field: str | None = None) -> None:
+    if disabled_at is not None:
+        raise Unauthenticated(ACCOUNT_DISABLED, field=field, reason="ACCOUNT_DISABLED")
+
+
 def authenticate_access_token(session: Session, token: str, secret: str) -> Principal:
-    """A signed, unexpired access token whose login has not been ended (its refresh-token
-    family revoked after a reuse): one indexed lookup per request, so an ended login's
-    access tokens stop at once rather than when they expire."""
+    """A signed, unexpired access token of an account that is not disabled, whose login has not
+    been ended (its refresh-token family revoked after a reuse or a disabling). Both are read in
+    one statement (the account by primary key, the family by its index) per request, so a
+    disabled account or an ended login stops at once rather than when its tokens expire."""
     principal = read_access_token(token, secret)
+    ended: ColumnElement[bool]
     if principal.login_id is not None:
-        ended = session.exec(
-            select(RefreshToken.id).where(
-                RefreshToken.family_id == principal.login_id, col(RefreshToken.revoked_at).is_not(None)
-            )
-        ).first()
-        if ended is not None:
-            raise Unauthenticated("this login was ended; log in again")
+        ended = exists().where(
+            col(RefreshToken.family_id) == principal.login_id, col(RefreshToken.revoked_at).is_not(None)
+        )
+    else:
+        ended = false()
+    row = session.execute(
+        select(col(Account.disabled_at), ended).where(col(Account.id) == principal.account_id)
+    ).first()
+    if row is None:
+        raise Unauthenticated("account no longer exists")
+    disabled_at, login_ended = row
+    _refuse_disabled(disabled_at)
+    if login_ended:
+        raise Unauthenticated("this login was ended; log in again")
     return principal
 
 
@@ -235,6 +259,7 @@ def authenticate_api_key(session: Session, key: str) -> Principal:
     account = session.get(Account, record.account_id)
     if account is None:
         raise Unauthenticated("API key invalid")
+    _refuse_disabled(account.disabled_at)
     record.last_used_at = utcnow()
     return Principal(
         account_id=account.id, role=account.role, supplier_id=account.supplier_id, api_key_scope=record.scope
@@ -250,3 +275,74 @@ def revoke_api_key(session: Session, principal: Principal, key_id: uuid.UUID) ->
     if record.revoked_at is None:  # revoking twice is a no-op, not an error
         record.revoked_at = utcnow()
     return record
+
+
+# --- accounts, as admins manage them ------------------------------------------------------------
+
+
+def list_accounts(
+    session: Session,
+    *,
+    role: AccountRole | None = None,
+    search: str | None = None,
+    first: int = 20,
+    after: str | None = None,
+) -> tuple[list[Account], bool, str | None]:
+    """Accounts by e-mail address (A to Z), keyset-paged; `search` matches part of the address."""
+    statement = select(Account)
+    if role is not None:
+        statement = statement.where(Account.role == role)
+    if search and search.strip():
+        needle = search.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        statement = statement.where(col(Account.email).like(f"%{needle}%", escape="\\"))
+    if after:
+        (last_email,) = decode_cursor(after, arity=1)
+        if not isinstance(last_email, str):
+            raise BadInput("malformed cursor", field="after")
+        statement = statement.where(col(Account.email) > last_email)
+    rows = list(session.exec(statement.order_by(col(Account.email)).limit(first + 1)))
+    has_next = len(rows) > first
+    rows = rows[:first]
+    return rows, has_next, encode_cursor([rows[-1].email]) if rows else None
+
+
+def _managed_account(session: Session, admin: Principal, account_id: uuid.UUID) -> Account:
+    if admin.role is not AccountRole.ADMIN:
+        raise Forbidden("only admins disable and enable accounts")
+    account = session.get(Account, account_id)
+    if account is None:
+        raise NotFound("no such account", field="id")
+    return account
+
+
+def disable_account(session: Session, admin: Principal, account_id: uuid.UUID, reason: str) -> tuple[Account, bool]:
+    """Refuse every credential of the account from its next request on, and end its logins (a
+    re-enabled person signs in again; API keys work again). Returns the account and whether it
+    changed now: disabling a disabled account again changes nothing."""
+    account = _managed_account(session, admin, account_id)
+    if account.id == admin.account_id:
+        raise BadInput("you cannot disable your own account", field="id")
+    if account.disabled_at is not None:
+        return account, False
+    account.disabled_at = utcnow()
+    account.disabled_reason = reason
+    session.execute(
+        update(RefreshToken)
+        .where(col(RefreshToken.account_id) == account.id, col(RefreshToken.revoked_at).is_(None))
+        .values(revoked_at=account.disabled_at)
+    )
+    session.add(account)
+    session.flush()
+    return account, True
+
+
+def enable_account(session: Session, admin: Principal, account_id: uuid.UUID) -> tuple[Account, bool]:
+    """The account may sign in again; enabling an enabled account changes nothing."""
+    account = _managed_account(session, admin, account_id)
+    if account.disabled_at is None:
+        return account, False
+    account.disabled_at = None
+    account.disabled_reason = None
+    session.add(account)
+    session.flush()
+    return account, True

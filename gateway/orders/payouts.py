@@ -14,8 +14,9 @@ from starlette.datastructures import UploadFile
 from strawberry.file_uploads import Upload
 from strawberry.types import Info
 
+from gateway import audit
 from gateway.context import Context
-from gateway.ids import node_uuid
+from gateway.ids import global_id, node_uuid
 from gateway.models import AccountRole
 from gateway.orders.settlements import SettlementStatement
 from gateway.orders.types import money
@@ -240,7 +241,12 @@ class PayoutsMutation:
         context = info.context
         context.require_principal()
         found = await context.clients.orders.post_json("/settlements/run", None, headers=context.upstream_headers())
-        return [SettlementStatement.from_json(b) for b in found or []]
+        statements = [SettlementStatement.from_json(b) for b in found or []]
+        if statements:
+            reason = f"settlement run: {len(statements)} statement(s)"
+            for statement in statements:
+                await audit.record(context, "runSettlement", global_id("SettlementStatement", statement.id), reason)
+        return statements
 
     @strawberry.mutation(
         description="Finance (an admin): the pain.001 file paying these statements, each to its "
@@ -264,6 +270,9 @@ class PayoutsMutation:
             data = await context.clients.orders.post_json("/payouts/export", body, headers=context.upstream_headers())
         except DomainError as error:
             raise _renamed(error, {"batch_ids": "batchIds", "execution_date": "executionDate"}) from None
+        reason = f"pain.001 {data['message_id']} executed {data['execution_date']}"
+        for batch_id in body["batch_ids"]:
+            await audit.record(context, "exportPayouts", global_id("SettlementStatement", batch_id), reason)
         return PayoutFile(
             message_id=data["message_id"],
             execution_date=dt.date.fromisoformat(data["execution_date"]),
@@ -295,4 +304,8 @@ class PayoutsMutation:
             headers={**context.upstream_headers(), "Content-Type": "application/xml"},
             content=content,
         )
-        return BankStatusReport.from_json(response.json())
+        report = BankStatusReport.from_json(response.json())
+        if not report.already_imported:
+            outcomes = ", ".join(sorted({str(e.outcome.value) for e in report.entries})) or "no transfers"
+            await audit.record(context, "importBankStatusReport", report.message_id, f"{report.kind}: {outcomes}")
+        return report

@@ -230,6 +230,9 @@ def list_certificates(
     status: Annotated[str | None, Query(description="PENDING_REVIEW, VALID, EXPIRED, SUSPENDED or REVOKED")] = None,
     first: int | None = None,
     after: str | None = None,
+    order: Annotated[
+        str, Query(pattern="^(newest|oldest)$", description="newest (default) or oldest first")
+    ] = "newest",
 ) -> CertificatePage:
     if ids is not None:
         found = certificate_service.get_many(session, actor, _uuid_list(ids, "ids"), today=today())
@@ -244,6 +247,7 @@ def list_certificates(
         status=status,
         first=page_size(first),
         after=after,
+        oldest_first=order == "oldest",
     )
     return CertificatePage(items=[to_read(v) for v in views], has_next_page=has_next, end_cursor=end)
 

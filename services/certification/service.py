@@ -319,9 +319,11 @@ def list_certificates(
     status: str | None = None,
     first: int = 20,
     after: str | None = None,
+    oldest_first: bool = False,
 ) -> tuple[list[CertificateView], bool, str | None]:
-    """Certificates of a holder and/or naming a part in their scope, newest first, keyset-paged.
-    Reviewers may list without holder or part, e.g. `status=PENDING_REVIEW`: their queue."""
+    """Certificates of a holder and/or naming a part in their scope, newest first (or oldest
+    first), keyset-paged. Reviewers may list without holder or part, e.g.
+    `status=PENDING_REVIEW` oldest first: their queue, the longest waiting on top."""
     if holder_id is None and part_id is None and not is_reviewer(actor):
         raise BadInput("filter by ids, holder_id or part_id", field="holder_id")
     statement = select(Certificate)
@@ -357,11 +359,20 @@ def list_certificates(
             cursor_id = uuid.UUID(last_id)
         except (TypeError, ValueError):
             raise BadInput("malformed cursor", field="after") from None
-        statement = statement.where(
-            (col(Certificate.created_at) < created_at)
-            | ((col(Certificate.created_at) == created_at) & (col(Certificate.id) < cursor_id))
-        )
-    statement = statement.order_by(col(Certificate.created_at).desc(), col(Certificate.id).desc())
+        if oldest_first:
+            statement = statement.where(
+                (col(Certificate.created_at) > created_at)
+                | ((col(Certificate.created_at) == created_at) & (col(Certificate.id) > cursor_id))
+            )
+        else:
+            statement = statement.where(
+                (col(Certificate.created_at) < created_at)
+                | ((col(Certificate.created_at) == created_at) & (col(Certificate.id) < cursor_id))
+            )
+    if oldest_first:
+        statement = statement.order_by(col(Certificate.created_at), col(Certificate.id))
+    else:
+        statement = statement.order_by(col(Certificate.created_at).desc(), col(Certificate.id).desc())
     rows = list(session.exec(statement.limit(first + 1)))
     has_next = len(rows) > first
     rows = rows[:first]

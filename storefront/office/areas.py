@@ -7,6 +7,9 @@ this list only keeps the navigation from offering what the API would refuse.
 from __future__ import annotations
 
 AREAS: tuple[tuple[str, str, bool], ...] = (
+    ("/office/certificates", "Certificate review", False),
     ("/office/payouts", "Payouts", True),
     ("/office/money", "Money back", True),
+    ("/office/people", "People", True),
+    ("/office/audit", "Audit log", True),
 )

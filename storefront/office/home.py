@@ -39,6 +39,8 @@ async def login(page: OfficePage, request: Request) -> Response:
         error = result.error()
         if error and error.code == "RATE_LIMITED":
             errors["password"] = page._("Too many attempts; wait a few minutes and try again.")
+        elif error and error.reason == "ACCOUNT_DISABLED":
+            errors["password"] = error.message  # told only after the right password
         else:
             errors["password"] = page._("Wrong e-mail address or password.")
     elif payload["account"]["role"] not in STAFF_ROLES:

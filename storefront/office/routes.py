@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from storefront.office import home, money, payouts
+from storefront.office import audit, certificates, home, money, payouts, people
 
 
 def routers() -> list[APIRouter]:
-    return [home.router, payouts.router, money.router]
+    return [home.router, certificates.router, payouts.router, money.router, people.router, audit.router]

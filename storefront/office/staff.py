@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from storefront.web import Page
 
 STAFF_ROLES = ("INSPECTOR", "ADMIN")
+ROLES = ("BUYER", "SUPPLIER", "INSPECTOR", "ADMIN")
 
 VIEWER = """
 query OfficeViewer { viewer { account { id email role } } }"""

@@ -202,6 +202,30 @@ def test_every_operation_as_every_role(orders_stack: Stack, gateway: Gateway) ->
         {"anonymous": "UNAUTHENTICATED", "buyer": "FORBIDDEN", "other_supplier": HIDDEN, "inspector": OK},
     )
 
+    # --- the back office: the review queue for staff, people and the audit log for admins ----
+    not_staff: Expected = {"anonymous": "UNAUTHENTICATED", "buyer": "FORBIDDEN", "supplier": "FORBIDDEN"}
+    check(
+        "certificateReviewQueue",
+        "{ certificateReviewQueue(first: 5) { edges { node { id } } } }",
+        None,
+        {**not_staff, "inspector": OK, "admin": OK},
+    )
+    check(
+        "approveCertificate",
+        'mutation ($id: ID!) { approveCertificate(id: $id, reason: "checked") { status } }',
+        {"id": certificate["id"]},
+        {**not_staff, "other_supplier": HIDDEN},
+    )
+    admins_only: Expected = {**not_staff, "inspector": "FORBIDDEN"}
+    check("accounts", "{ accounts(first: 5) { edges { node { email } } } }", None, {**admins_only, "admin": OK})
+    check(
+        "disableAccount",
+        'mutation ($id: ID!) { disableAccount(id: $id, reason: "test") { email } }',
+        {"id": gid("Account", str(uuid.uuid4()))},
+        admins_only,
+    )
+    check("auditLog", "{ auditLog(first: 5) { edges { node { action } } } }", None, {**admins_only, "admin": OK})
+
     # --- a buyer's checkout ------------------------------------------------------------------
     quote_input = {"lines": [{"partId": part_id, "quantity": 1}], "destinationCountry": "DE", "incoterm": "DDP"}
     not_a_buyer: Expected = {"anonymous": "UNAUTHENTICATED", "supplier": "FORBIDDEN", "inspector": "FORBIDDEN"}

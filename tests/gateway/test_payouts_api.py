@@ -215,6 +215,18 @@ def test_pain002_and_camt054_move_payouts_to_paid_or_failed_once(
     again = _import(gateway, report, admin)["data"]["importBankStatusReport"]
     assert again["alreadyImported"] is True and again["entries"] == first["entries"]
 
+    # Finance's actions are in the audit log: which statements went into which file, which report
+    # was imported (once, however often it is sent).
+    audit = "query ($a: String) { auditLog(action: $a, first: 50) { edges { node { subjectId reason } } } }"
+
+    def logged(action: str) -> list[dict[str, str]]:
+        edges = gateway.ok(audit, {"a": action}, token=admin)["auditLog"]["edges"]
+        return [e["node"] for e in edges]
+
+    assert set(ids) <= {e["subjectId"] for e in logged("exportPayouts") if message_id in e["reason"]}
+    imports = [e for e in logged("importBankStatusReport") if e["subjectId"] == first["messageId"]]
+    assert len(imports) == 1 and "FAILED" in imports[0]["reason"] and "PAID" in imports[0]["reason"]
+
     # camt.054: the bank booked the third debit; a pending entry changes nothing.
     notification = camt054(
         [(booked.end_to_end_id, booked.amount, "BOOK", None), (paid.end_to_end_id, paid.amount, "BOOK", None)]
