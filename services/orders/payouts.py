@@ -319,7 +319,7 @@ def import_report(session: Session, actor: Actor, document: bytes) -> tuple[Bank
     it had been imported before (then nothing changes: its first outcome is answered)."""
     _require_finance(actor)
     if len(document) > MAX_REPORT_BYTES:
-        raise BadInput(f"a status report is at most {MAX_REPORT_BYTES} bytes", field="file", reason="TOO_LARGE")
+        raise BadInput(f"a status report is at most {MAX_REPORT_BYTES} bytes", field="file", reason="REPORT_TOO_LARGE")
     digest = hashlib.sha256(document).hexdigest()
     earlier = session.scalars(select(BankStatusReport).where(col(BankStatusReport.sha256) == digest)).first()
     if earlier is not None:
