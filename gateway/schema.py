@@ -22,6 +22,7 @@ from gateway.addresses.graphql import AddressMutation
 from gateway.catalog.mutations import CatalogMutation
 from gateway.catalog.queries import CatalogQuery
 from gateway.catalog.vehicles import VehicleMutation, VehicleQuery
+from gateway.catalog.verification import SupplierVerificationMutation
 from gateway.certification.schema import CertificationMutation, CertificationQuery
 from gateway.context import Context
 from gateway.dead_letters import DeadLettersMutation, DeadLettersQuery
@@ -74,6 +75,7 @@ class Query(
 @strawberry.type
 class Mutation(
     CatalogMutation,
+    SupplierVerificationMutation,
     VehicleMutation,
     CertificationMutation,
     OrdersMutation,

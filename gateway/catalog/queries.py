@@ -23,6 +23,7 @@ from gateway.catalog.types import (
     SupplierEdge,
     eligibility_country,
 )
+from gateway.catalog.verification import SupplierVerificationStatus, require_admin
 from gateway.context import Context
 from gateway.ids import node_uuid
 from gateway.types import PageInfo
@@ -152,14 +153,27 @@ class CatalogQuery:
         data = await info.context.loaders.supplier.load(node_uuid(id, "Supplier", field="id"))
         return Supplier.from_json(data) if data else None
 
-    @strawberry.field
+    @strawberry.field(
+        description="Suppliers, oldest first. With `verificationStatus` (admins only): those in that state, "
+        "such as the PENDING applications waiting for review."
+    )
     async def suppliers(
-        self, info: Info[Context, None], first: int | None = 20, after: str | None = None
+        self,
+        info: Info[Context, None],
+        first: int | None = 20,
+        after: str | None = None,
+        verification_status: Annotated[
+            SupplierVerificationStatus | None,
+            strawberry.argument(description="Only suppliers whose verification is in this state (admins only)."),
+        ] = None,
     ) -> SupplierConnection:
         context = info.context
         params: dict[str, Any] = {"first": page_size(first)}
         if after:
             params["after"] = after
+        if verification_status is not None:
+            require_admin(context)
+            params["verification_status"] = verification_status.value
         page = await context.read_json(context.clients.catalog, "/suppliers", params=params)
         for edge in page["edges"]:
             context.loaders.supplier.prime(str(edge["node"]["id"]), edge["node"])

@@ -32,7 +32,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from services.catalog import events as catalog_events
-from services.catalog import service
+from services.catalog import service, verification
 from services.catalog.models import Fitment, Part, Stock
 from services.catalog.schemas import ImportErrorRead, ImportResult, PartCreate, PartUpdate
 from services.common import csvfile
@@ -147,6 +147,8 @@ def _validation_error(exc: ValidationError) -> RowError:
 def import_csv(session: Session, actor: Actor, content: str, supplier_id: uuid.UUID | None) -> ImportResult:
     owner = service.owner_for_new_part(actor, supplier_id)
     service.get_supplier(session, owner)
+    # Refused whole, before any row: an import creates and lists parts.
+    verification.require_verified(session, owner)
     content = content.removeprefix("\ufeff")
     reader = csv.DictReader(io.StringIO(content, newline=""))
     header = [h.strip().removeprefix("\ufeff") for h in (reader.fieldnames or [])]

@@ -188,10 +188,12 @@ def validate_uscc(raw: str, *, field: str = "uscc") -> str:
         )
     if not code[2:8].isdigit():
         raise BadInput("characters 3 to 8 must be the administrative division code (digits)", field=field)
-    expected = uscc_check_character(code[:17])
-    if code[17] != expected:
+    # The message never names the right character: it would let anyone complete a code they
+    # have only partly (a real company's, say) without knowing it.
+    if code[17] != uscc_check_character(code[:17]):
         raise BadInput(
-            f"wrong check character: {code[17]!r}, GB 32100-2015 gives {expected!r} for {code[:17]}",
+            "this Unified Social Credit Code is not valid (its check character does not match); "
+            "copy it again from the business licence",
             field=field,
         )
     return code

@@ -155,6 +155,12 @@ def test_supplier_registers_lists_a_part_and_cannot_touch_anothers(stack: Stack)
         "onHand": 7,
         "fitments": [{"make": "Volkswagen", "model": "Golf", "yearFrom": 2012, "yearTo": 2019}],
     }
+    # Not before an admin has verified the company's licence; the error says so.
+    unverified = stack.gql(CREATE_PART, {"input": part_input}, token=token)
+    assert codes(unverified) == ["FORBIDDEN"]
+    assert unverified["errors"][0]["extensions"]["reason"] == "SUPPLIER_NOT_VERIFIED"
+    assert "verified" in unverified["errors"][0]["message"]
+    stack.verify_supplier(token)
     part = data_of(stack.gql(CREATE_PART, {"input": part_input}, token=token))["createPart"]
     assert part["title"] == "再制造发电机 大众高尔夫7" and part["available"] == 7 and part["hsCode"]
     assert part["supplier"]["id"] == result["account"]["supplier"]["id"]
@@ -187,6 +193,7 @@ def test_csv_import_reports_the_bad_row(stack: Stack) -> None:
     token = data_of(
         stack.gql(REGISTER_SUPPLIER, {"email": "csv@tn-reman.cn", "uscc": valid_uscc(90010), "en": "CSV Co"})
     )["register"]["token"]
+    stack.verify_supplier(token)
     header = "sku,title_en,title_zh,category,condition,oem_numbers,price_cny,weight_grams,warranty_months,on_hand"
     csv = "\n".join(
         [

@@ -184,6 +184,39 @@ def test_every_operation_as_every_role(orders_stack: Stack, gateway: Gateway) ->
     )
     assert imported["created"] == 1 and imported["errors"] == []
 
+    # --- supplier verification: admins decide, the supplier and admins see the application ---
+    admins_only: Expected = {
+        "anonymous": "UNAUTHENTICATED",
+        "buyer": "FORBIDDEN",
+        "supplier": "FORBIDDEN",
+        "inspector": "FORBIDDEN",
+        "admin": OK,
+    }
+    check(
+        "suppliers",
+        "{ suppliers(first: 5, verificationStatus: PENDING) { edges { node { id } } } }",
+        None,
+        admins_only,
+    )
+    verified = check(
+        "verifySupplier",
+        "mutation ($id: ID!) { verifySupplier(id: $id) { verified verification { status } } }",
+        {"id": supplier_gid},
+        admins_only,
+    )
+    assert verified == {"verified": True, "verification": {"status": "VERIFIED"}}
+    check(
+        "rejectSupplier",
+        'mutation ($id: ID!) { rejectSupplier(id: $id, reason: "") { verified } }',
+        {"id": supplier_gid},
+        {**admins_only, "admin": "BAD_USER_INPUT"},
+    )
+    application = "query ($id: ID!) { supplier(id: $id) { verification { status } } }"
+    for role, seen in (("anonymous", None), ("buyer", None), ("other_supplier", None), ("supplier", "VERIFIED")):
+        data = roles.run(role, application, {"id": supplier_gid})["data"]["supplier"]["verification"]
+        if (data and data["status"]) != seen:
+            roles.mismatches.append(f"supplier.verification as {role}: {data}")
+
     # --- certificates: the holder submits, an inspector (or the holder) revokes -------------
     certificate = check(
         "addCertificate",
