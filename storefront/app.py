@@ -38,6 +38,7 @@ from storefront import (
     images,
     supplier,
     supplier_returns,
+    supplier_verification,
     vehicles,
 )
 from storefront.currencies import OfferedCurrencies
@@ -117,6 +118,7 @@ def create_app(
     app.include_router(after_sale.router)
     app.include_router(supplier.router)
     app.include_router(supplier_returns.router)
+    app.include_router(supplier_verification.router)
     app.include_router(images.router)
     app.include_router(vehicles.router)
     for router in office_routers():

@@ -570,6 +570,10 @@ async def certificates(page: SupplierPage, after: str = "", notice: str = "") ->
 
 
 async def _pdf(page: Page, upload: Any) -> StorefrontUpload | None:
+    return await _pdf_upload(page, upload, page._("Choose the certificate as a PDF file."))
+
+
+async def _pdf_upload(page: Page, upload: Any, not_a_pdf: str) -> StorefrontUpload | None:
     """The chosen PDF, None when no file was chosen; FormError naming `file` when it is no PDF
     or too large. The gateway checks the file again; this keeps the typing of a form it refuses."""
     if not isinstance(upload, UploadFile) or not upload.filename:
@@ -578,7 +582,7 @@ async def _pdf(page: Page, upload: Any) -> StorefrontUpload | None:
     if len(content) > MAX_PDF_BYTES:
         raise FormError("file", page._("The PDF is larger than {size} MB.", size=MAX_PDF_BYTES // (1024 * 1024)))
     if not content.startswith(b"%PDF-"):
-        raise FormError("file", page._("Choose the certificate as a PDF file."))
+        raise FormError("file", not_a_pdf)
     return StorefrontUpload(filename=upload.filename, content=content, content_type="application/pdf")
 
 

@@ -64,7 +64,7 @@ class SupplierNotVerified(Forbidden):
             "your company must be verified before it lists parts: submit your business licence "
             f"for review (verification: {status})",
             field="supplier",
-            reason=NOT_VERIFIED,
+            reason="SUPPLIER_NOT_VERIFIED",
             verification_status=status,
         )
 
