@@ -38,20 +38,25 @@ contract: install
 	elif [ "$(CONTRACT_STRICT)" = "1" ]; then $(RUN) python $(CONTRACT) schema.graphql; \
 	else $(RUN) python $(CONTRACT) schema.graphql | tail -n 1; fi
 
+# Each pass has a temporary directory of its own, so the two can run at once (`make test`).
 pytest-sqlite: install
-	TONGNAN_TEST_DB=sqlite $(PYTEST)
+	TONGNAN_TEST_DB=sqlite $(PYTEST) --basetemp=var/pytest/sqlite
 
 # CI must prove the PostgreSQL pass; a laptop without a server says that it skipped it.
 pytest-postgres: install
 	@if $(RUN) python -c 'import sys; from tests.databases import postgres_reachable; sys.exit(0 if postgres_reachable() else 1)'; then \
-		TONGNAN_TEST_DB=postgresql $(PYTEST); \
+		TONGNAN_TEST_DB=postgresql $(PYTEST) --basetemp=var/pytest/postgresql; \
 	elif [ "$$CI" = "true" ]; then \
 		echo "PostgreSQL is unreachable at 127.0.0.1:5432 and CI=true: the PostgreSQL pass cannot be skipped"; exit 1; \
 	else \
 		echo "*** PostgreSQL pass SKIPPED: no server at 127.0.0.1:5432 (CI runs it) ***"; \
 	fi
 
-test: lint typecheck contract pytest-sqlite pytest-postgres
+# The SQLite and PostgreSQL passes run side by side: much of each is waiting on servers and
+# subprocesses. Each pass's output is printed whole when it ends.
+test: lint typecheck contract
+	@mkdir -p var/pytest
+	@$(MAKE) --no-print-directory -j2 --output-sync=target pytest-sqlite pytest-postgres
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

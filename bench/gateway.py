@@ -206,7 +206,9 @@ def in_memory_context(answers: dict[str, Any]) -> Callable[[], Context]:
         orders=Canned("orders", answers),
         certification=Canned("certification", answers),
     )
-    throttle = LoginThrottle(free_failures=3, backoff_cap_seconds=300, per_address=50, window_seconds=900)
+    throttle = LoginThrottle(
+        settings, namespace="login", free_failures=3, backoff_cap_seconds=300, per_address=50, window_seconds=900
+    )
 
     def build() -> Context:
         return Context(

@@ -53,6 +53,8 @@ def create_app(
         collectors=[OPERATIONS, OPERATION_SECONDS],
     )
     app.state.login_throttle = LoginThrottle(
+        settings,
+        namespace="login",
         free_failures=settings.login_free_failures,
         backoff_cap_seconds=settings.login_backoff_cap_seconds,
         per_address=settings.login_failures_per_address,
@@ -61,6 +63,8 @@ def create_app(
     # Each reset request counts like a failed login: a few per address and e-mail are free, then
     # each waits longer; so no one floods a mailbox with links or walks a list of addresses.
     app.state.reset_throttle = LoginThrottle(
+        settings,
+        namespace="password-reset",
         free_failures=settings.password_reset_mails_per_window,
         backoff_cap_seconds=settings.login_backoff_cap_seconds,
         per_address=settings.login_failures_per_address,

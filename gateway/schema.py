@@ -33,6 +33,7 @@ from gateway.ids import decode_global_id, node_type
 from gateway.limits import QueryCostLimiter
 from gateway.operation_log import OperationLog
 from gateway.orders.estimates import EstimatesQuery
+from gateway.orders.money_back import MoneyBackQuery
 from gateway.orders.part_returns import PartReturnsMutation
 from gateway.orders.schema import OrdersMutation, OrdersQuery
 from gateway.orders.settlements import SettlementsQuery
@@ -52,6 +53,7 @@ class Query(
     OrdersQuery,
     EstimatesQuery,
     SettlementsQuery,
+    MoneyBackQuery,
     WebhooksQuery,
     DeadLettersQuery,
     IdentityQuery,

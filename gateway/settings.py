@@ -56,8 +56,9 @@ class GatewaySettings(ServiceSettings):
     access_token_ttl_seconds: int = 15 * 60
     refresh_token_ttl_days: int = 30
     # Login throttling (gateway/identity/throttle.py): per (e-mail, client address) pair, this many
-    # failures in a row are free, then each attempt waits 1, 2, 4 ... seconds up to the cap; a pair
-    # quiet for the window starts afresh. Per client address, across e-mails, at most this many
+    # failures in a row are free, then each attempt waits 1, 2, 4 ... seconds up to the cap; a pair's
+    # count starts afresh a window after its first failure. Shared by every replica through Redis
+    # when TONGNAN_REDIS_URL is set. Per client address, across e-mails, at most this many
     # failures in the window. Nothing locks an account: its owner elsewhere still gets in.
     login_free_failures: int = Field(3, ge=1)
     login_backoff_cap_seconds: int = Field(5 * 60, ge=1)

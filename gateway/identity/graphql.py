@@ -23,7 +23,7 @@ from gateway.identity.tokens import issue_access_token
 from gateway.models import Account as AccountRecord
 from gateway.models import AccountRole, ApiKeyScope
 from gateway.models import ApiKey as ApiKeyRecord
-from services.common.errors import BadInput, Forbidden
+from services.common.errors import BadInput, Forbidden, Unauthenticated
 from services.notifications.order_mail import language
 
 log = logging.getLogger(__name__)
@@ -256,17 +256,23 @@ class IdentityMutation:
     @strawberry.mutation
     async def login(self, info: Info[Context, None], email: str, password: str) -> AuthPayload:
         context = info.context
+        key = service.login_key(email)
+        await context.throttle.check(key, context.client_address)
 
         def work(session: Session) -> AuthPayload:
-            account = service.authenticate(
-                session, email=email, password=password, address=context.client_address, throttle=context.throttle
-            )
+            account = service.authenticate(session, email=email, password=password)
             # Mail is written in the language the account last signed in with.
             if account.locale != language(context.locale):
                 account.locale = language(context.locale)
             return _auth_payload(context, session, account)
 
-        return await context.in_session(work)
+        try:
+            payload = await context.in_session(work)
+        except Unauthenticated:
+            await context.throttle.failed(key, context.client_address)
+            raise
+        await context.throttle.succeeded(key, context.client_address)
+        return payload
 
     @strawberry.mutation(
         description="Send a link to set a new password to this e-mail address, in the caller's language"
@@ -277,8 +283,8 @@ class IdentityMutation:
         context = info.context
         settings = context.settings
         key = email.strip().lower()
-        context.reset_throttle.check(key, context.client_address)
-        context.reset_throttle.failed(key, context.client_address)
+        await context.reset_throttle.check(key, context.client_address)
+        await context.reset_throttle.failed(key, context.client_address)
         link = await context.in_session(
             lambda session: password_reset.request_reset(
                 session,

@@ -17,7 +17,6 @@ from sqlalchemy import CursorResult, update
 from sqlmodel import Session, col, select
 from zxcvbn import zxcvbn
 
-from gateway.identity.throttle import LoginThrottle
 from gateway.identity.tokens import Principal, digest, new_secret, read_access_token
 from gateway.models import Account, AccountRole, ApiKey, ApiKeyScope, RefreshToken
 from services.common.clock import utcnow
@@ -111,15 +110,19 @@ def register(
     return account
 
 
-def authenticate(session: Session, *, email: str, password: str, address: str, throttle: LoginThrottle) -> Account:
-    login = email.strip().lower()
-    throttle.check(login, address)
+def login_key(email: str) -> str:
+    """The e-mail as login failures are counted against it."""
+    return email.strip().lower()
+
+
+def authenticate(session: Session, *, email: str, password: str) -> Account:
+    """The account, or Unauthenticated (the same answer for an unknown e-mail and a wrong password,
+    after the same work). The caller counts failures (gateway/identity/throttle.py)."""
+    login = login_key(email)
     account = session.exec(select(Account).where(Account.email == login)).first()
     valid, new_hash = password_hash.verify_and_update(password, account.password_hash if account else _DUMMY_HASH)
     if account is None or not valid:
-        throttle.failed(login, address)
         raise Unauthenticated("wrong e-mail address or password")
-    throttle.succeeded(login, address)
     if new_hash is not None:  # parameters were raised since this hash was made
         account.password_hash = new_hash
     return account

@@ -5,105 +5,84 @@ that pair must wait twice as long as the one before (1, 2, 4 ... seconds, up to 
 failing against an e-mail from their own address slows only themselves; the owner, logging in
 from another address, is not held up by them. A looser ceiling per client address across all
 e-mails stops one address from trying a list of stolen passwords against many accounts.
+
+The counts live in the `limits` library's storage (services/common/ratelimit.py): in this process
+by default, in Redis when `TONGNAN_REDIS_URL` is set, so every gateway replica sees the same
+failures and a guesser gains nothing by spreading attempts across replicas.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections import OrderedDict, deque
-from collections.abc import Callable
-from dataclasses import dataclass
-from threading import Lock
-from typing import TypeVar
+
+from limits import RateLimitItemPerSecond
+from limits.aio.storage import Storage
+from limits.aio.strategies import MovingWindowRateLimiter
 
 from services.common.errors import RateLimited
-
-K = TypeVar("K")
-V = TypeVar("V")
-
-
-@dataclass(slots=True)
-class _PairFailures:
-    count: int
-    last: float
+from services.common.ratelimit import async_storage
+from services.common.settings import StackSettings
 
 
 class LoginThrottle:
-    """Kept in the gateway process: one gateway process per core shares nothing, so the
-    limits hold per process; they still turn a guessing attack from thousands of tries per
-    second into a handful per minute."""
+    """`namespace` keeps separate counts for separate doors (login, password-reset mails)."""
 
     def __init__(
         self,
+        settings: StackSettings,
         *,
+        namespace: str,
         free_failures: int,
-        backoff_cap_seconds: float,
+        backoff_cap_seconds: int,
         per_address: int,
-        window_seconds: float,
-        clock: Callable[[], float] = time.monotonic,
-        max_keys: int = 100_000,
+        window_seconds: int,
     ) -> None:
+        self.namespace = namespace
         self.free_failures = free_failures
         self.backoff_cap = backoff_cap_seconds
-        self.per_address = per_address
         self.window = window_seconds
-        self.clock = clock
-        self.max_keys = max_keys
-        self._pairs: OrderedDict[tuple[str, str], _PairFailures] = OrderedDict()
-        self._addresses: OrderedDict[str, deque[float]] = OrderedDict()
-        self._lock = Lock()
+        self.storage: Storage = async_storage(settings)
+        self.per_address = RateLimitItemPerSecond(per_address, window_seconds)
+        self.addresses = MovingWindowRateLimiter(self.storage)
 
-    def backoff(self, failures: int) -> float:
+    def backoff(self, failures: int) -> int:
         """Seconds a pair waits after its `failures`-th failure in a row."""
         if failures < self.free_failures:
-            return 0.0
-        return float(min(self.backoff_cap, 2 ** (failures - self.free_failures)))
+            return 0
+        return int(min(self.backoff_cap, 2 ** (failures - self.free_failures)))
 
-    def check(self, email: str, address: str) -> None:
+    def _keys(self, email: str, address: str) -> tuple[str, str]:
+        pair = f"{self.namespace}/{email}/{address}"
+        return f"login-failures/{pair}", f"login-wait/{pair}"
+
+    async def check(self, email: str, address: str) -> None:
         """Refuses with RATE_LIMITED (and the seconds to wait) before the password is looked at."""
-        now = self.clock()
-        with self._lock:
-            waits = [self._pair_wait(email, address, now), self._address_wait(address, now)]
+        _, wait_key = self._keys(email, address)
+        waits = [0.0]
+        if await self.storage.get(wait_key) > 0:
+            waits.append(await self.storage.get_expiry(wait_key) - time.time())
+        stats = await self.addresses.get_window_stats(self.per_address, self.namespace, address)
+        if stats.remaining <= 0:
+            waits.append(stats.reset_time - time.time())
         wait = max(waits)
         if wait > 0:
             raise RateLimited(
                 "too many failed logins; try again later", retry_after_seconds=math.ceil(wait), field="email"
             )
 
-    def failed(self, email: str, address: str) -> None:
-        now = self.clock()
-        with self._lock:
-            pair = self._pairs.pop((email, address), None)
-            if pair is None or now - pair.last >= self.window:
-                pair = _PairFailures(count=0, last=now)
-            pair.count += 1
-            pair.last = now
-            self._remember(self._pairs, (email, address), pair)
-            times = self._addresses.pop(address, None) or deque(maxlen=self.per_address)
-            times.append(now)
-            self._remember(self._addresses, address, times)
+    async def failed(self, email: str, address: str) -> None:
+        """One more failure of the pair: past the free ones, the pair waits before its next try."""
+        failures_key, wait_key = self._keys(email, address)
+        failures = await self.storage.incr(failures_key, self.window)
+        await self.addresses.hit(self.per_address, self.namespace, address)
+        wait = self.backoff(failures)
+        if wait > 0:
+            await self.storage.clear(wait_key)
+            await self.storage.incr(wait_key, wait)
 
-    def succeeded(self, email: str, address: str) -> None:
+    async def succeeded(self, email: str, address: str) -> None:
         """The owner got in from here: this pair starts afresh. The address's count stays, since a
         list of stolen passwords has some right ones in it."""
-        with self._lock:
-            self._pairs.pop((email, address), None)
-
-    def _pair_wait(self, email: str, address: str, now: float) -> float:
-        pair = self._pairs.get((email, address))
-        if pair is None or now - pair.last >= self.window:
-            return 0.0
-        return pair.last + self.backoff(pair.count) - now
-
-    def _address_wait(self, address: str, now: float) -> float:
-        times = self._addresses.get(address)
-        if times is None or len(times) < self.per_address:
-            return 0.0
-        return times[0] + self.window - now
-
-    def _remember(self, store: OrderedDict[K, V], key: K, value: V) -> None:
-        """Most recent last; past `max_keys`, the longest-quiet entry is forgotten."""
-        store[key] = value
-        if len(store) > self.max_keys:
-            store.popitem(last=False)
+        for key in self._keys(email, address):
+            await self.storage.clear(key)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import time
+from typing import Any
 
 from limits import RateLimitItem, RateLimitItemPerSecond
 from limits.aio.strategies import MovingWindowRateLimiter as AsyncMovingWindow
@@ -34,6 +35,11 @@ def _storage(settings: StackSettings, *, asynchronous: bool) -> object:
         # redis-py's asyncio client, the one Redis client we install.
         return storage_from_string(f"async+{settings.redis_url}", implementation="redispy", key_prefix=prefix)
     return storage_from_string(settings.redis_url, key_prefix=prefix)
+
+
+def async_storage(settings: StackSettings) -> Any:
+    """The storage async limiters keep their counts in (memory, or Redis when configured)."""
+    return _storage(settings, asynchronous=True)
 
 
 def _wait(reset_time: float) -> float:

@@ -15,6 +15,7 @@ from services.orders.deps import OrdersDeps
 from services.orders.estimates import router as estimates_router
 from services.orders.metrics import business_metrics
 from services.orders.models import EVENTS
+from services.orders.money_back_api import router as money_back_router
 from services.orders.part_returns_api import router as part_returns_router
 from services.orders.settings import OrdersSettings
 from services.orders.webhook_api import router as webhook_router
@@ -79,6 +80,7 @@ def create_app(settings: OrdersSettings | None = None) -> FastAPI:
         routers=[
             router,
             part_returns_router,
+            money_back_router,
             conversions_router,
             estimates_router,
             webhook_router,

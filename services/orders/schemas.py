@@ -173,6 +173,11 @@ class RefundRead(BaseModel):
     created_at: datetime
 
 
+class RefundListed(RefundRead):
+    order_id: uuid.UUID
+    order_number: str
+
+
 class CoreReturnRead(BaseModel):
     id: uuid.UUID
     order_id: uuid.UUID

@@ -6,4 +6,4 @@ this list only keeps the navigation from offering what the API would refuse.
 
 from __future__ import annotations
 
-AREAS: tuple[tuple[str, str, bool], ...] = ()
+AREAS: tuple[tuple[str, str, bool], ...] = (("/office/money", "Money back", True),)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from storefront.office import home
+from storefront.office import home, money
 
 
 def routers() -> list[APIRouter]:
-    return [home.router]
+    return [home.router, money.router]

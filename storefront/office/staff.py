@@ -48,3 +48,8 @@ async def current_staff(page: Page) -> Staff | None:
     if not account or account.get("role") not in STAFF_ROLES:
         return None
     return Staff(id=account["id"], email=account["email"], role=account["role"])
+
+
+def not_for(page: Page, staff: Staff) -> Response:
+    """An admin's page opened by an inspector: said plainly, with a 403."""
+    return page.render("office/forbidden.html", status_code=403, staff=staff)

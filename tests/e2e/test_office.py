@@ -35,3 +35,13 @@ def test_an_inspector_signs_in_and_a_buyer_is_turned_away(browser: Browser, runn
     expect(page).to_have_url(re.compile(r"/office$"))
     expect(page.locator(".supplier-head")).to_contain_text(inspector)
     expect(page.locator(".supplier-head")).to_contain_text("审核员")
+
+    # Money back is for administrators: an inspector is told so; an admin sees the refunds.
+    page.goto("/office/money")
+    expect(page.locator("h1")).to_have_text("仅限管理员")
+    page.locator("form[action='/office/logout'] button").click()
+    admin = staff_account(running_stack, "ADMIN")
+    office_sign_in(page, admin)
+    page.get_by_role("link", name="退款与争议").first.click()
+    expect(page.locator("h1")).to_have_text("退款与争议")
+    expect(page.locator("h2").first).to_have_text("退款")

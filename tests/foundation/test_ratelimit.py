@@ -13,6 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from gateway.identity.throttle import LoginThrottle
+from services.common.errors import RateLimited
 from services.common.ratelimit import AsyncRateLimit, RateLimit
 from services.common.settings import StackSettings
 from services.stack import free_port, uvicorn_command, wait_for_port
@@ -53,6 +55,25 @@ async def test_two_limiters_on_one_redis_count_one_window() -> None:
     first, second = (AsyncRateLimit(shared, namespace="gateway-address", per_minute=60, burst=10) for _ in range(2))
     allowed = [await (first if i % 2 else second).take("10.0.0.7") == 0.0 for i in range(40)]
     assert sum(allowed) == 10
+
+
+@pytest.mark.skipif(not redis_reachable(), reason="needs Redis at 127.0.0.1:6379 (CI has it)")
+async def test_login_failures_on_one_redis_are_seen_by_every_gateway() -> None:
+    """A guesser gains nothing by spreading attempts over replicas: the other replica refuses."""
+    shared = settings(redis_url=REDIS_URL, redis_key_prefix=f"test-{uuid.uuid4().hex}")
+    first, second = (
+        LoginThrottle(
+            shared, namespace="login", free_failures=3, backoff_cap_seconds=300, per_address=50, window_seconds=900
+        )
+        for _ in range(2)
+    )
+    for guard in (first, second, first):
+        await guard.check("anna@werkstatt-hamburg.de", "203.0.113.66")
+        await guard.failed("anna@werkstatt-hamburg.de", "203.0.113.66")
+    with pytest.raises(RateLimited):
+        await second.check("anna@werkstatt-hamburg.de", "203.0.113.66")
+    await second.succeeded("anna@werkstatt-hamburg.de", "203.0.113.66")
+    await first.check("anna@werkstatt-hamburg.de", "203.0.113.66")
 
 
 @pytest.fixture

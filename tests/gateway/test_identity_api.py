@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import time_machine
 from fastapi.testclient import TestClient
 
 from gateway.app import create_app
@@ -80,8 +82,15 @@ def test_a_guessable_password_is_refused_with_advice_on_the_password_field(gql: 
     assert code_of(supplier) == "BAD_USER_INPUT" and supplier["errors"][0]["extensions"]["field"] == "password"
 
 
-def test_login_throttling_answers_rate_limited(gql: GraphQL) -> None:
-    gql.client.app.state.login_throttle.clock = lambda: 1000.0  # type: ignore[attr-defined]
+@pytest.fixture
+def frozen() -> Iterator[time_machine.Traveller]:
+    """The wall clock stopped: the throttle's windows live in `limits`' storage, which reads it,
+    and a slow run must not outlast the first one-second wait between two attempts."""
+    with time_machine.travel(time.time(), tick=False) as traveller:
+        yield traveller
+
+
+def test_login_throttling_answers_rate_limited(gql: GraphQL, frozen: time_machine.Traveller) -> None:
     register(gql)
     for _ in range(3):
         assert code_of(gql(LOGIN, {"e": "kurt@teile-hamburg.de", "p": "guessing..."})) == "UNAUTHENTICATED"
@@ -109,10 +118,10 @@ def login_from(client: TestClient, address: str, email: str, password: str) -> d
     return result
 
 
-def test_an_attacker_failing_fifty_times_does_not_lock_the_owner_out(behind_proxy: TestClient) -> None:
-    # The fifty attempts come within the same second, however slow the machine: the first wait
-    # after three failures is one second, which a slow run would otherwise outlast.
-    behind_proxy.app.state.login_throttle.clock = lambda: 1000.0  # type: ignore[attr-defined]
+def test_an_attacker_failing_fifty_times_does_not_lock_the_owner_out(
+    behind_proxy: TestClient, frozen: time_machine.Traveller
+) -> None:
+    # The fifty attempts come within the same second, however slow the machine.
     register(GraphQL(behind_proxy))
     attempts = [
         code_of(login_from(behind_proxy, "203.0.113.66", "kurt@teile-hamburg.de", f"guess number {n}"))
@@ -127,9 +136,7 @@ def test_an_attacker_failing_fifty_times_does_not_lock_the_owner_out(behind_prox
     assert owner["data"]["login"]["token"]
 
 
-def test_login_waits_grow_for_the_pair_and_a_success_resets_it(gql: GraphQL) -> None:
-    now = [1000.0]
-    gql.client.app.state.login_throttle.clock = lambda: now[0]  # type: ignore[attr-defined]
+def test_login_waits_grow_for_the_pair_and_a_success_resets_it(gql: GraphQL, frozen: time_machine.Traveller) -> None:
     register(gql)
 
     def attempt(password: str) -> dict[str, Any]:
@@ -143,10 +150,10 @@ def test_login_waits_grow_for_the_pair_and_a_success_resets_it(gql: GraphQL) -> 
         limited = attempt("guessing...")
         assert code_of(limited) == "RATE_LIMITED"
         waits.append(limited["errors"][0]["extensions"]["retryAfterSeconds"])
-        now[0] += waits[-1]
+        frozen.shift(waits[-1])
         assert code_of(attempt("guessing...")) == "UNAUTHENTICATED"
     assert waits == [1, 2, 4]
-    now[0] += 8
+    frozen.shift(8)
     assert "errors" not in attempt("a long passphrase")
     # A success starts the pair afresh: a typo afterwards is not met with a long wait.
     assert code_of(attempt("a long passfrase")) == "UNAUTHENTICATED"

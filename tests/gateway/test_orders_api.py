@@ -322,3 +322,40 @@ def test_a_buyer_finds_an_order_by_its_number_and_no_one_else_does(orders_stack:
         "BAD_USER_INPUT",
         "number",
     )
+
+
+REFUNDS = """query ($first: Int, $after: String) { refunds(first: $first, after: $after) {
+  edges { node { id orderId orderNumber amount { amount currency } reason stripeRefundId createdAt } }
+  pageInfo { hasNextPage endCursor } } }"""
+
+
+def test_finance_sees_every_refund_with_its_order_and_no_one_else_does(orders_stack: Stack, gateway: Gateway) -> None:  # noqa: F811
+    part = orders_stack.part(orders_stack.supplier(), on_hand=4)
+    buyer, admin = gateway.account(AccountRole.BUYER), gateway.account(AccountRole.ADMIN)
+    cancelled = []
+    for _ in range(2):
+        quote = gateway.ok(QUOTE, {"input": ddp_to_germany(part["id"])}, token=buyer)["createQuote"]
+        placed = gateway.ok(PLACE, {"q": quote["id"], "k": f"r-{uuid.uuid4()}"}, token=buyer)["placeOrder"]["order"]
+        gateway.ok(
+            "mutation ($o: ID!, $pm: String!) { payOrder(orderId: $o, paymentMethodId: $pm) { id } }",
+            {"o": placed["id"], "pm": gateway.card(orders_stack, buyer)},
+            token=buyer,
+        )
+        orders_stack.wait_status(_raw(placed["id"]), "PAID")
+        gateway.ok("mutation ($o: ID!) { cancelOrder(id: $o) { status } }", {"o": placed["id"]}, token=buyer)
+        cancelled.append((placed["id"], gateway.ok(ORDER, {"id": placed["id"]}, token=buyer)["order"]))
+
+    first = gateway.ok(REFUNDS, {"first": 1}, token=admin)["refunds"]
+    assert first["pageInfo"]["hasNextPage"] is True
+    second = gateway.ok(REFUNDS, {"first": 1, "after": first["pageInfo"]["endCursor"]}, token=admin)["refunds"]
+    listed = [e["node"] for e in first["edges"] + second["edges"]]
+    # Newest first: the second cancellation's refund, then the first's, each the whole amount paid.
+    for refund, (order_id, order) in zip(listed, reversed(cancelled), strict=True):
+        assert refund["orderId"] == order_id and refund["orderNumber"].startswith("TN-")
+        assert refund["amount"] == {"amount": order["total"]["amount"], "currency": order["total"]["currency"]}
+        assert refund["stripeRefundId"] and refund["reason"]
+
+    refused = gateway.gql(REFUNDS, {"first": 5}, token=buyer)
+    assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    bad = gateway.gql(REFUNDS, {"first": 5, "after": "not-a-cursor"}, token=admin)
+    assert bad["errors"][0]["extensions"]["field"] == "after"

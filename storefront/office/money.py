@@ -1,0 +1,30 @@
+"""Money back to buyers (admins): every refund, newest first, each with its order."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+
+from storefront.office.staff import OfficePage, current_staff, not_for, to_login
+
+router = APIRouter(prefix="/office/money")
+
+REFUNDS = """
+query OfficeRefunds($after: String) {
+  refunds(first: 50, after: $after) {
+    edges { node { id orderId orderNumber amount { formatted } reason stripeRefundId createdAt } }
+    pageInfo { hasNextPage endCursor }
+  }
+}"""
+
+
+@router.get("", name="office_money")
+async def money_back(page: OfficePage, after: str = "") -> Response:
+    staff = await current_staff(page)
+    if staff is None:
+        return to_login(page)
+    if not staff.is_admin:
+        return not_for(page, staff)
+    result = await page.query(REFUNDS, {"after": after or None})
+    refunds = (result.data or {}).get("refunds") or {"edges": [], "pageInfo": {"hasNextPage": False}}
+    return page.render("office/money/index.html", staff=staff, refunds=refunds, errors=result.errors)
