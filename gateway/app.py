@@ -5,7 +5,6 @@ from fastapi import FastAPI
 from starlette.routing import Route
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from gateway.catalog.verification import licence_pdf
 from gateway.clients import ServiceClients
 from gateway.errors import RequestRefused, request_refused_handler
 from gateway.identity.throttle import LoginThrottle
@@ -94,5 +93,4 @@ def create_app(
         Route("/graphql", GatewayGraphQL(schema, graphql_ide="graphiql", multipart_uploads_enabled=True))
     )
     app.router.routes.append(Route("/images/{name}", image, methods=["GET", "HEAD"]))
-    app.router.routes.append(Route("/supplier-licences/{supplier_id}", licence_pdf, methods=["GET"]))
     return app

@@ -104,7 +104,7 @@ class Supplier(relay.Node):
     def verification(self, info: Info[Context, None]) -> SupplierVerification | None:
         if not may_see_verification(info.context, self.id) or "verification_status" not in self.data:
             return None
-        return SupplierVerification.from_json(self.data, info.context.base_url)
+        return SupplierVerification.from_json(self.data)
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]

@@ -1,13 +1,11 @@
 """Supplier verification (know your business) in the public API: the supplier applies with its
 USCC, business licence (PDF) and legal representative; admins verify or reject, always
 through the catalog, which enforces who may do what (services/catalog/verification.py).
-
-The licence itself is served by GET /supplier-licences/{supplier id} (`licence_pdf` below),
-to admins and the supplier itself, with the same credentials as /graphql.
 """
 
 from __future__ import annotations
 
+import base64
 import datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
@@ -15,17 +13,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 import httpx
 import strawberry
 from starlette.datastructures import UploadFile
-from starlette.requests import Request
-from starlette.responses import Response
 from strawberry.file_uploads import Upload
 from strawberry.types import Info
 
-from gateway.context import Context, context_getter
-from gateway.errors import RequestRefused
+from gateway.context import Context
 from gateway.ids import node_uuid
 from gateway.models import AccountRole
-from services.common.errors import BadInput, DomainError, Forbidden, NotFound
-from services.common.internal_auth import internal_headers
+from services.common.errors import BadInput, DomainError, Forbidden
 
 if TYPE_CHECKING:
     from gateway.catalog.types import Supplier
@@ -47,9 +41,18 @@ class SupplierVerificationStatus(Enum):
 class SupplierLicence:
     sha256: str = strawberry.field(description="SHA-256 of the PDF: anyone holding a copy can check it.")
     size_bytes: int = strawberry.field(description="Size of the PDF in bytes.")
-    url: str = strawberry.field(
-        description="Where the PDF is served (GET with the same Authorization or X-API-Key header as /graphql)."
+    supplier_id: strawberry.Private[str]
+
+    @strawberry.field(
+        description="The PDF's bytes, base64-encoded (at most 10 MiB before encoding): for showing the licence "
+        "beside the application. Admins and the supplier itself only; ask for it on one supplier at a time."
     )
+    async def content_base64(self, info: Info[Context, None]) -> str:
+        context = info.context
+        response = await context.clients.catalog.request(
+            "GET", f"/suppliers/{self.supplier_id}/verification/licence", headers=context.upstream_headers()
+        )
+        return base64.b64encode(response.content).decode("ascii")
 
 
 @strawberry.type(description="A supplier's verification: its application and the admin's decision.")
@@ -65,7 +68,7 @@ class SupplierVerification:
     reason: str | None = strawberry.field(description="The admin's reason: why it was rejected, or a note.")
 
     @classmethod
-    def from_json(cls, data: dict[str, Any], base_url: str) -> SupplierVerification:
+    def from_json(cls, data: dict[str, Any]) -> SupplierVerification:
         def when(name: str) -> datetime.datetime | None:
             return datetime.datetime.fromisoformat(data[name]) if data.get(name) else None
 
@@ -76,7 +79,7 @@ class SupplierVerification:
             licence=SupplierLicence(
                 sha256=data["licence_sha256"],
                 size_bytes=int(data["licence_size_bytes"]),
-                url=f"{base_url}/supplier-licences/{data['id']}",
+                supplier_id=str(data["id"]),
             )
             if data.get("licence_sha256")
             else None,
@@ -195,38 +198,3 @@ class SupplierVerificationMutation:
         reason: Annotated[str, strawberry.argument(description="Why; shown to the supplier.")],
     ) -> LazySupplier:
         return await _decide(info, id, False, reason)
-
-
-async def licence_pdf(request: Request) -> Response:
-    """GET /supplier-licences/{supplier_id}: the business licence PDF, for admins and the
-    supplier itself (the catalog checks), authenticated like /graphql."""
-    try:
-        context = await context_getter(request)
-    except RequestRefused as refused:
-        return Response(refused.message, status_code=refused.status, media_type="text/plain")
-    if context.principal is None:
-        return Response("log in or send an API key", status_code=401, media_type="text/plain")
-    try:
-        supplier_id = node_uuid(request.path_params["supplier_id"], "Supplier", field="id")
-    except BadInput:
-        return Response("no such supplier", status_code=404, media_type="text/plain")
-    headers = internal_headers(context.actor, context.settings.internal_secret.get_secret_value())
-    try:
-        upstream = await context.clients.catalog.request(
-            "GET", f"/suppliers/{supplier_id}/verification/licence", headers=headers
-        )
-    except Forbidden:
-        return Response("only admins and the supplier itself", status_code=403, media_type="text/plain")
-    except NotFound:
-        return Response("no licence on record", status_code=404, media_type="text/plain")
-    except DomainError:
-        return Response("the licence could not be fetched; try again", status_code=503, media_type="text/plain")
-    return Response(
-        upstream.content,
-        media_type="application/pdf",
-        headers={
-            "Content-Disposition": "inline; filename=licence.pdf",
-            "Cache-Control": "private, no-store",
-            "X-Content-Type-Options": "nosniff",
-        },
-    )

@@ -81,7 +81,9 @@ class Stack:
         return verify_supplier(self.gql, supplier_token)
 
 
-SUPPLIER_VERIFICATION = "id verified verification { status uscc legalRepresentative reason licence { sizeBytes url } }"
+SUPPLIER_VERIFICATION = (
+    "id verified verification { status uscc legalRepresentative reason licence { sizeBytes sha256 } }"
+)
 SUBMIT_VERIFICATION = f"""
 mutation ($input: SupplierVerificationInput!, $licence: Upload!) {{
   submitSupplierVerification(input: $input, licence: $licence) {{ {SUPPLIER_VERIFICATION} }}
