@@ -573,6 +573,9 @@ ZH = {
     "The full name, as printed on the business licence.": "全名，与营业执照上所印一致。",
     "Business licence (PDF)": "营业执照（PDF）",
     "A scan of the business licence, a PDF of at most {size} MB.": "营业执照扫描件，PDF 格式，不超过 {size} MB。",
+    "Download the CSV template": "下载 CSV 模板",
+    "Its first line names every column the import accepts; the second is an example you can overwrite.": "第一行列出导入接受的所有列名；第二行是示例，可直接改写。",
+    "A category may be written as its code (water_pump) or its Chinese or English name (水泵).": "类别可填写代码（water_pump），也可填写其中文或英文名称（水泵）。",
 }
 
 DE = {
@@ -1102,4 +1105,7 @@ DE = {
     "The full name, as printed on the business licence.": "Der vollständige Name, wie auf der Gewerbelizenz gedruckt.",
     "Business licence (PDF)": "Gewerbelizenz (PDF)",
     "A scan of the business licence, a PDF of at most {size} MB.": "Ein Scan der Gewerbelizenz, ein PDF von höchstens {size} MB.",
+    "Download the CSV template": "CSV-Vorlage herunterladen",
+    "Its first line names every column the import accepts; the second is an example you can overwrite.": "Die erste Zeile nennt jede Spalte, die der Import annimmt; die zweite ist ein Beispiel zum Überschreiben.",
+    "A category may be written as its code (water_pump) or its Chinese or English name (水泵).": "Eine Kategorie kann als Code (water_pump) oder mit ihrem chinesischen oder englischen Namen (水泵) angegeben werden.",
 }

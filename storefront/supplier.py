@@ -483,6 +483,26 @@ async def import_form(page: SupplierPage) -> Response:
     return page.render("supplier/import.html", supplier=supplier, csv="", outcome=None, errors={})
 
 
+@router.get("/import/template.csv", name="supplier_import_template")
+async def import_template(page: SupplierPage) -> Response:
+    """The CSV the import accepts (header and one example row), as the catalog writes it."""
+    supplier = await current_supplier(page)
+    if supplier is None:
+        return to_login(page)
+    result = await page.query(queries.IMPORT_TEMPLATE)
+    template = (result.data or {}).get("partImportTemplate")
+    if template is None:
+        return page.render("error.html", status_code=503, reason="unavailable", retry_after=0)
+    return page.apply(
+        Response(
+            # With a BOM, so spreadsheet programs read the Chinese cells as UTF-8.
+            "\ufeff" + template,
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="parts-template.csv"'},
+        )
+    )
+
+
 @router.post("/import")
 async def import_csv(page: SupplierPage, request: Request) -> Response:
     supplier = await current_supplier(page)
@@ -505,7 +525,8 @@ async def import_csv(page: SupplierPage, request: Request) -> Response:
         errors["csv"] = page._("Choose a CSV file or paste its contents.")
     outcome = None
     if not errors:
-        result = await page.query(queries.IMPORT_PARTS, {"csv": text})
+        # The report's messages in the page's language (Chinese or English; German pages get English).
+        result = await page.query(queries.IMPORT_PARTS, {"csv": text, "locale": page.locale})
         outcome = (result.data or {}).get("importParts")
         if outcome is None:
             error = result.error()

@@ -148,6 +148,17 @@ class CatalogQuery:
         await prefetch_parts(info, parts)
         return parts
 
+    @strawberry.field(
+        description="The CSV that importParts accepts: the header row and one example row that imports as it is "
+        "(UTF-8; its category is a Chinese name, which the import accepts like the code)."
+    )
+    async def part_import_template(self, info: Info[Context, None]) -> str:
+        context = info.context
+        response = await context.clients.catalog.request(
+            "GET", "/parts/import-template", headers=context.upstream_headers()
+        )
+        return response.content.decode("utf-8-sig")
+
     @strawberry.field
     async def supplier(self, info: Info[Context, None], id: strawberry.ID) -> Supplier | None:
         data = await info.context.loaders.supplier.load(node_uuid(id, "Supplier", field="id"))

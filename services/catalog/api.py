@@ -257,8 +257,22 @@ def export_parts(session: SessionDep, actor: ActorDep, supplier_id: uuid.UUID | 
 
 
 @parts.post("/import", summary="Create or update parts by SKU from CSV; bad rows reported by line")
-def import_parts(data: ImportRequest, session: SessionDep, actor: ActorDep) -> ImportResult:
-    return csvio.import_csv(session, actor, data.csv, data.supplier_id)
+def import_parts(data: ImportRequest, session: SessionDep, actor: ActorDep, locale: Locale = None) -> ImportResult:
+    return csvio.import_csv(session, actor, data.csv, data.supplier_id, locale)
+
+
+@parts.get(
+    "/import-template",
+    summary="The CSV an import accepts: the header row and one example row",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}}},
+)
+def import_template(actor: ActorDep) -> Response:
+    return Response(
+        content=csvio.template_csv(),
+        media_type=csvfile.MEDIA_TYPE,
+        headers={"Content-Disposition": 'attachment; filename="parts-template.csv"'},
+    )
 
 
 @parts.post("", status_code=status.HTTP_201_CREATED, summary="List a new part (its supplier or an admin)")

@@ -315,6 +315,9 @@ class ImportRequest(Strict):
 class ImportErrorRead(BaseModel):
     line: int
     field: str | None
+    # Stable: REQUIRED, NOT_YUAN, UNKNOWN_CATEGORY ... (csvio.ROW_MESSAGES); the message is in
+    # the import's locale.
+    code: str
     message: str
 
 

@@ -6,4 +6,7 @@ this list only keeps the navigation from offering what the API would refuse.
 
 from __future__ import annotations
 
-AREAS: tuple[tuple[str, str, bool], ...] = (("/office/money", "Money back", True),)
+AREAS: tuple[tuple[str, str, bool], ...] = (
+    ("/office/money", "Money back", True),
+    ("/office/suppliers", "Supplier verification", True),
+)

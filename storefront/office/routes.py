@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from storefront.office import home, money
+from storefront.office import home, money, suppliers
 
 
 def routers() -> list[APIRouter]:
-    return [home.router, money.router]
+    return [home.router, money.router, suppliers.router]
