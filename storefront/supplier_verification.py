@@ -4,8 +4,6 @@ rejected, why; until an admin verifies it, the company cannot list parts."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
@@ -29,7 +27,12 @@ mutation SubmitSupplierVerification($input: SupplierVerificationInput!, $licence
 
 
 async def _page(
-    page: Page, *, form: dict[str, str] | None = None, errors: dict[str, str] | None = None, **context: Any
+    page: Page,
+    *,
+    form: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    notice: str | None = None,
+    status_code: int = 200,
 ) -> Response:
     result = await page.query(VERIFICATION)
     supplier = _supplier_of(result.data)
@@ -48,7 +51,8 @@ async def _page(
         form=form,
         errors=errors or {},
         max_pdf_mb=MAX_PDF_BYTES // (1024 * 1024),
-        **context,
+        notice=notice,
+        status_code=status_code,
     )
 
 
