@@ -27,7 +27,8 @@ def test_a_supplier_applies_is_refused_listing_until_verified_and_sees_a_rejecti
     assert f'value="{own["verification"]["uscc"]}"' in page.text  # as registered
 
     # Listing is refused, in the page's language, naming why.
-    part = {"sku": f"{sku_prefix()}-V", "title_en": "Alternator", "category": "alternator"}
+    # A water pump: the checkout tests pick the demo's alternators from the search.
+    part = {"sku": f"{sku_prefix()}-V", "title_en": "Water pump", "category": "water_pump"}
     part |= {"condition": "REMANUFACTURED", "price_cny": "100", "weight_grams": "1000"}
     refused = storefront.post("/supplier/parts/new", data=part)
     assert refused.status_code == 422 and "须通过企业认证后才能发布配件" in refused.text
@@ -73,8 +74,10 @@ def test_the_import_page_offers_the_csv_template(storefront: TestClient, stack: 
     text = template.content.decode("utf-8-sig")
     assert text.startswith("sku,title_en,") and "发电机" in text
 
-    # Imported as it is, the report speaks the page's language.
-    imported = storefront.post("/supplier/import", data={"csv": text.replace("ALT-0001", f"{sku_prefix()}-T")})
+    # Imported (as a water pump: the checkout tests pick the demo's alternators from the search),
+    # and the report speaks the page's language.
+    mine = text.replace("ALT-0001", f"{sku_prefix()}-T").replace("发电机", "水泵").replace("alternator", "water pump")
+    imported = storefront.post("/supplier/import", data={"csv": mine})
     assert imported.status_code == 200 and "新建 1 个" in imported.text
     bad = "sku,title_en,category,condition,price_cny,weight_grams\nX-1,Thing,飞碟,REMANUFACTURED,1.00,100\n"
     report = storefront.post("/supplier/import", data={"csv": bad})
