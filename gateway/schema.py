@@ -32,6 +32,7 @@ from gateway.identity.graphql import IdentityMutation, IdentityQuery
 from gateway.ids import decode_global_id, node_type
 from gateway.limits import QueryCostLimiter
 from gateway.operation_log import OperationLog
+from gateway.orders.disputes import DisputesQuery
 from gateway.orders.estimates import EstimatesQuery
 from gateway.orders.money_back import MoneyBackQuery
 from gateway.orders.part_returns import PartReturnsMutation
@@ -54,6 +55,7 @@ class Query(
     EstimatesQuery,
     SettlementsQuery,
     MoneyBackQuery,
+    DisputesQuery,
     WebhooksQuery,
     DeadLettersQuery,
     IdentityQuery,

@@ -1,5 +1,6 @@
 """The buyer's pages after the sale: cancelling an order before it ships (a paid one is refunded),
-returning a wrong, faulty or misdescribed part, and the receipt PDF."""
+confirming that a shipped order arrived, returning a wrong, faulty or misdescribed part, and the
+receipt PDF."""
 
 from __future__ import annotations
 
@@ -18,6 +19,14 @@ RETURN_REASONS = ("FAULTY", "WRONG_PART", "NOT_AS_DESCRIBED")
 
 CANCEL_ORDER = """
 mutation CancelOrder($id: ID!) { cancelOrder(id: $id) { id status paymentStatus } }"""
+
+CONFIRM_DELIVERY = """
+mutation ConfirmDelivery($orderId: ID!) { confirmDelivery(orderId: $orderId) { id status } }"""
+
+REPORT_NON_DELIVERY = """
+mutation ReportNonDelivery($orderId: ID!, $note: String!) {
+  reportNonDelivery(orderId: $orderId, note: $note) { id nonDeliveryReportedAt }
+}"""
 
 OPEN_PART_RETURN = """
 mutation OpenPartReturn($lineId: ID!, $reason: PartReturnReason!, $description: String!) {
@@ -62,6 +71,36 @@ async def cancel(page: BuyerPage, order_id: str) -> Response:
             )
             return page.render("order.html", status_code=409, order=found, notice="", error=message)
     return page.redirect(f"/orders/{order_id}?notice=cancelled")
+
+
+@router.post("/orders/{order_id}/delivery", name="order_confirm_delivery")
+async def confirm_delivery(page: BuyerPage, order_id: str) -> Response:
+    """The buyer says the parts arrived; a second click (or a retried post) changes nothing."""
+    if not await _signed_in_buyer(page):
+        return _to_login(page, f"/orders/{order_id}")
+    result = await page.query(CONFIRM_DELIVERY, {"orderId": order_id})
+    if (result.data or {}).get("confirmDelivery") is None:
+        error = result.error()
+        message = error.message if error else page._("The delivery could not be confirmed.")
+        if error is not None and error.code in ("INVALID_TRANSITION", "CONFLICT"):
+            message = page._("Only an order that has shipped can be confirmed as delivered.")
+        return await _order_with_error(page, order_id, message)
+    return page.redirect(f"/orders/{order_id}?notice=delivered")
+
+
+@router.post("/orders/{order_id}/non-delivery", name="order_report_non_delivery")
+async def report_non_delivery(page: BuyerPage, order_id: str, note: str = Form("")) -> Response:
+    """The buyer says the parcel has not arrived: no automatic delivery; staff follow it up."""
+    if not await _signed_in_buyer(page):
+        return _to_login(page, f"/orders/{order_id}")
+    result = await page.query(REPORT_NON_DELIVERY, {"orderId": order_id, "note": note.strip()[:1000]})
+    if (result.data or {}).get("reportNonDelivery") is None:
+        error = result.error()
+        message = error.message if error else page._("The report could not be saved.")
+        if error is not None and error.code in ("INVALID_TRANSITION", "CONFLICT"):
+            message = page._("Only an order that has shipped can be reported as not arrived.")
+        return await _order_with_error(page, order_id, message)
+    return page.redirect(f"/orders/{order_id}?notice=non_delivery")
 
 
 @router.post("/orders/{order_id}/lines/{line_id}/return", name="part_return_open")

@@ -66,11 +66,13 @@ ORDER_FIELDS = f"""
     refunded {MONEY}
     shippingAddress {{ formatted vatNumber eoriNumber }}
     statusHistory {{ status at reason }}
+    disputes {{ status reason createdAt updatedAt }}
+    nonDeliveryReportedAt
     lines {{
       id quantity status total {MONEY}
       part {{ id sku title(locale: $locale) }}
       supplier {{ nameEn nameZh }}
-      shipment {{ carrier trackingNumber shippedAt }}
+      shipment {{ carrier trackingNumber shippedAt trackingUrl }}
       coreReturn {{ id status deadline refund {MONEY} }}
       partReturn {{
         id status reason description warrantyUntil decisionNote refunded {MONEY}

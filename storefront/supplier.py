@@ -765,7 +765,7 @@ query SupplierOrders($after: String, $locale: String) {
           id quantity status
           part { id sku title(locale: $locale) }
           supplier { id }
-          shipment { carrier trackingNumber shippedAt }
+          shipment { carrier trackingNumber shippedAt trackingUrl }
           coreReturn { id status deadline refund { formatted } }
           partReturn { id status reason description decisionNote refunded { formatted }
                        returnShipment { carrier trackingNumber } replacementShipment { carrier trackingNumber } }
@@ -774,6 +774,7 @@ query SupplierOrders($after: String, $locale: String) {
     }
     pageInfo { hasNextPage endCursor }
   }
+  carriers { code name }
 }"""
 
 MARK_SHIPPED = """
@@ -781,8 +782,6 @@ mutation MarkShipped($orderId: ID!, $carrier: String!, $trackingNumber: String!)
   markShipped(orderId: $orderId, carrier: $carrier, trackingNumber: $trackingNumber) { id status }
 }"""
 SHIP_FIELDS = ("carrier", "tracking_number")
-MARK_DELIVERED = """
-mutation MarkDelivered($orderId: ID!) { markDelivered(orderId: $orderId) { id status } }"""
 RECEIVE_CORE_RETURN = """
 mutation ReceiveCoreReturn($id: ID!, $accepted: Boolean!) {
   receiveCoreReturn(id: $id, accepted: $accepted) { id status }
@@ -813,6 +812,7 @@ async def _orders_page(page: Page, *, after: str | None = None, status_code: int
         supplier=supplier,
         orders=orders,
         page_info=connection.get("pageInfo") or {},
+        carriers=(result.data or {}).get("carriers") or [],
         **{"ship_errors": {}, "typed": {}, "notice": None, **context},
     )
 
@@ -850,7 +850,6 @@ async def supplier_orders(page: SupplierPage, after: str = "", notice: str = "")
     messages = {
         "shipped": page._("Shipment saved; the buyer sees the tracking number."),
         "core_received": page._("Core return recorded; an accepted core refunds the buyer's deposit."),
-        "delivered": page._("Delivery recorded; the buyer can now return the core."),
         "return_decided": page._("Your decision is saved; the buyer sees it on the order."),
         "return_received": page._("The returned part is recorded as received."),
         "replacement_shipped": page._("Replacement shipment saved; the buyer sees the tracking number."),
@@ -872,13 +871,14 @@ async def ship(page: SupplierPage, order_id: str, request: Request) -> Response:
         errors = result.field_errors(SHIP_FIELDS)
         if "" in errors:
             errors.setdefault("tracking_number", errors.pop(""))
+        # The API explains in English; the supplier reads it in the portal's language.
+        if "carrier" in errors:
+            errors["carrier"] = page._("We do not ship with this carrier. Choose one from the list.")
+        if "tracking_number" in errors and "carrier" not in errors:
+            errors["tracking_number"] = page._(
+                "This is not a {carrier} tracking number. Check it against the label.", carrier=form["carrier"].strip()
+            )
     return await _orders_page(page, status_code=422, ship_errors={order_id: errors}, typed={order_id: form})
-
-
-@router.post("/orders/{order_id}/deliver", name="supplier_deliver")
-async def deliver(page: SupplierPage, order_id: str) -> Response:
-    result = await page.query(MARK_DELIVERED, {"orderId": order_id})
-    return await _back_to_orders(page, result, "markDelivered", "delivered", page._("The order could not be updated."))
 
 
 @router.post("/core-returns/{core_return_id}", name="supplier_core_return")

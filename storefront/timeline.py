@@ -68,9 +68,31 @@ def sentence(status: str, reason: str | None) -> tuple[str, dict[str, str]]:
     return status, {}
 
 
-def timeline(history: list[dict[str, Any]], translate: Translate) -> list[Step]:
+# How a card dispute ended, from the buyer's side (Stripe's closed statuses).
+DISPUTE_CLOSED = {
+    "won": N_("The card dispute was decided in the shop's favour"),
+    "lost": N_("The card dispute was decided in your favour"),
+    "warning_closed": N_("Your bank's inquiry about the payment was closed"),
+}
+
+
+def dispute_steps(dispute: dict[str, Any]) -> list[tuple[str, str]]:
+    """A dispute's opening, and its end once it has one, as (when, English sentence)."""
+    steps = [(str(dispute["createdAt"]), N_("Your bank disputed the card payment"))]
+    closed = DISPUTE_CLOSED.get(str(dispute["status"]))
+    if closed is not None:
+        steps.append((str(dispute["updatedAt"]), closed))
+    return steps
+
+
+def timeline(
+    history: list[dict[str, Any]], translate: Translate, disputes: list[dict[str, Any]] | None = None
+) -> list[Step]:
     steps = []
     for change in history:
         text, values = sentence(str(change["status"]), change.get("reason"))
         steps.append(Step(at=str(change["at"]), sentence=translate(text, **values)))
-    return steps
+    for dispute in disputes or []:
+        steps.extend(Step(at=at, sentence=translate(text)) for at, text in dispute_steps(dispute))
+    # ISO 8601 times in UTC sort as text.
+    return sorted(steps, key=lambda step: step.at)

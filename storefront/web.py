@@ -262,11 +262,12 @@ class Page:
     def category_label(self, code: str) -> str:
         return i18n.category_label(self.locale, code)
 
-    def timeline(self, history: list[dict[str, Any]]) -> list[Any]:
-        """An order's status history as sentences in this page's language (storefront/timeline.py)."""
+    def timeline(self, history: list[dict[str, Any]], disputes: list[dict[str, Any]] | None = None) -> list[Any]:
+        """An order's status history, and its card disputes, as sentences in this page's language
+        (storefront/timeline.py)."""
         from storefront.timeline import timeline
 
-        return timeline(history, self._)
+        return timeline(history, self._, disputes or [])
 
     def condition_label(self, code: str) -> str:
         return self._(i18n.CONDITIONS.get(code, code))

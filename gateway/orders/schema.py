@@ -13,6 +13,7 @@ from gateway.context import Context
 from gateway.ids import node_uuid
 from gateway.orders.types import (
     CardSetup,
+    Carrier,
     CoreReturn,
     Currency,
     Incoterm,
@@ -83,6 +84,14 @@ class OrdersQuery:
             raise BadInput("an order number looks like TN-2026-000123", field="number")
         path = f"/orders/by-number/{url_quote(number.strip(), safe='')}"
         return Order.from_json(await context.clients.orders.get_json(path, headers=context.upstream_headers()))
+
+    @strawberry.field(description="The carriers markShipped takes, with the kinds of tracking number each has. Public.")
+    async def carriers(self, info: Info[Context, None]) -> list[Carrier]:
+        context = info.context
+        rows = await context.read_json(context.clients.orders, "/carriers")
+        return [
+            Carrier(code=row["code"], name=row["name"], aliases=row["aliases"], formats=row["formats"]) for row in rows
+        ]
 
     @strawberry.field(description="Your orders, newest first (a supplier: the orders with its lines).")
     async def my_orders(
@@ -193,18 +202,54 @@ class OrdersMutation:
     async def cancel_order(self, info: Info[Context, None], id: strawberry.ID, reason: str | None = None) -> Order:
         return await _order_action(info, id, "cancel", {"reason": reason} if reason else {})
 
-    @strawberry.mutation(description="A supplier ships its lines of an order.")
+    @strawberry.mutation(
+        description="A supplier ships its lines of an order. The carrier is named by its code, name or an alias "
+        "(`carriers` lists them) and the tracking number must have one of that carrier's formats: BAD_USER_INPUT "
+        "naming `carrier` or `trackingNumber` otherwise."
+    )
     async def mark_shipped(
         self, info: Info[Context, None], order_id: strawberry.ID, carrier: str, tracking_number: str
     ) -> Order:
-        return await _order_action(info, order_id, "ship", {"carrier": carrier, "tracking_number": tracking_number})
+        body = {"carrier": carrier, "tracking_number": tracking_number}
+        try:
+            return await _order_action(info, order_id, "ship", body)
+        except BadInput as wrong:
+            if wrong.field == "tracking_number":
+                raise BadInput(wrong.detail, field="trackingNumber") from None
+            raise
 
     @strawberry.mutation(
-        description="The carrier delivered a supplier's shipped lines (an admin: every line); the order is "
-        "DELIVERED when all are, and its core deposits may then be returned."
+        description="An admin records that a shipped order arrived (every line): the order is DELIVERED, its "
+        "payout clock starts and its core deposits may be returned. Suppliers are refused (FORBIDDEN): the buyer "
+        "confirms delivery (confirmDelivery), or it follows automatically some days after shipment."
     )
     async def mark_delivered(self, info: Info[Context, None], order_id: strawberry.ID) -> Order:
         return await _order_action(info, order_id, "deliver", {})
+
+    @strawberry.mutation(
+        description="The buyer confirms that a shipped order arrived (an admin may for them): the order is "
+        "DELIVERED and the suppliers' payout clock starts. Confirming again changes nothing."
+    )
+    async def confirm_delivery(
+        self,
+        info: Info[Context, None],
+        order_id: Annotated[strawberry.ID, strawberry.argument(description="One of your orders, SHIPPED.")],
+    ) -> Order:
+        return await _order_action(info, order_id, "confirm-delivery", {})
+
+    @strawberry.mutation(
+        description="The buyer reports that a shipped order has not arrived: it is then not delivered "
+        "automatically, and our staff follow it up with the carrier. Reporting again changes nothing."
+    )
+    async def report_non_delivery(
+        self,
+        info: Info[Context, None],
+        order_id: Annotated[strawberry.ID, strawberry.argument(description="One of your orders, SHIPPED.")],
+        note: Annotated[
+            str, strawberry.argument(description="What the buyer wants us to know (at most 1000 characters).")
+        ] = "",
+    ) -> Order:
+        return await _order_action(info, order_id, "non-delivery", {"note": note})
 
     @strawberry.mutation(description="A buyer sends the old part back for the core deposit.")
     async def request_core_return(self, info: Info[Context, None], order_line_id: strawberry.ID) -> CoreReturn:

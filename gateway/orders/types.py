@@ -195,9 +195,69 @@ class Quote(relay.Node, Amounts):
 
 @strawberry.type
 class Shipment:
-    carrier: str
-    tracking_number: str
-    shipped_at: datetime
+    carrier: str = strawberry.field(description="The carrier's name as we know it (see `carriers`).")
+    tracking_number: str = strawberry.field(description="As the carrier prints it, without spaces.")
+    shipped_at: datetime = strawberry.field(description="When the supplier recorded the shipment.")
+    tracking_url: str | None = strawberry.field(
+        default=None,
+        description="The carrier's page following this shipment; null for a carrier without one (other sea "
+        "freight) or a shipment recorded under a carrier we do not know.",
+    )
+
+
+@strawberry.type(description="A carrier suppliers ship with, and the tracking numbers it takes.")
+class Carrier:
+    code: str = strawberry.field(
+        description="Stable code, e.g. DHL_EXPRESS; markShipped takes it, the name or an alias."
+    )
+    name: str = strawberry.field(description="The name shipments show, e.g. DHL Express.")
+    aliases: list[str] = strawberry.field(description="Other names markShipped accepts for it (DHL, 顺丰 ...).")
+    formats: list[str] = strawberry.field(description="The kinds of number it takes (waybill, container ...).")
+
+
+@strawberry.type(
+    description="A card payment disputed by the buyer's bank (a chargeback), as Stripe reports it; one per "
+    "Stripe dispute, at the state of its newest event."
+)
+class Dispute:
+    id: strawberry.ID = strawberry.field(description="Our id of the dispute; the cursor of `disputes`.")
+    stripe_dispute_id: str = strawberry.field(description="Stripe's id (dp_...).")
+    reason: str = strawberry.field(description="Stripe's reason: fraudulent, product_not_received, duplicate ...")
+    status: str = strawberry.field(
+        description="Stripe's status: needs_response, under_review, won, lost, or warning_needs_response, "
+        "warning_under_review, warning_closed (an inquiry before a chargeback)."
+    )
+    evidence_due_by: datetime | None = strawberry.field(
+        description="Stripe must have our evidence by then, or the dispute is lost."
+    )
+    created_at: datetime = strawberry.field(description="When we first heard of the dispute.")
+    updated_at: datetime = strawberry.field(description="When a Stripe event last changed it.")
+    data: strawberry.Private[dict[str, Any]]
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Dispute:
+        return cls(
+            id=strawberry.ID(str(data["id"])),
+            stripe_dispute_id=data["stripe_dispute_id"],
+            reason=data["reason"],
+            status=data["status"],
+            evidence_due_by=_dt(data.get("evidence_due_by")),
+            created_at=datetime.fromisoformat(data["created_at"]),
+            updated_at=datetime.fromisoformat(data["updated_at"]),
+            data=data,
+        )
+
+    @strawberry.field(description="The amount disputed, in the payment's currency.")
+    def amount(self, info: Info[Context, None]) -> Money:
+        return money(info.context, self.data["amount"])
+
+    @strawberry.field(description="The order paid by the disputed charge; null if the charge is none of ours.")
+    async def order(self, info: Info[Context, None]) -> Order | None:
+        order_id = self.data.get("order_id")
+        if not order_id:
+            return None
+        [found] = await orders_nodes(info.context, "orders", [str(order_id)], Order.from_json)
+        return found
 
 
 @strawberry.type
@@ -259,6 +319,7 @@ class OrderLine(relay.Node):
             carrier=self.data["carrier"],
             tracking_number=self.data["tracking_number"],
             shipped_at=datetime.fromisoformat(self.data["shipped_at"]),
+            tracking_url=self.data.get("tracking_url"),
         )
 
     @strawberry.field
@@ -361,6 +422,20 @@ class Order(relay.Node, Amounts):
                 if h["to_status"] not in PUBLIC_STATUS
             ],
         )
+
+    @strawberry.field(
+        description="When the buyer reported that the shipped order has not arrived (reportNonDelivery); such "
+        "an order is not delivered automatically. Null when nobody did."
+    )
+    def non_delivery_reported_at(self) -> datetime | None:
+        return _dt(self.data.get("non_delivery_reported_at"))
+
+    @strawberry.field(
+        description="Card disputes (chargebacks) on the order's payment, oldest first; its buyer and admins see "
+        "them, its suppliers an empty list."
+    )
+    def disputes(self) -> list[Dispute]:
+        return [Dispute.from_json(d) for d in self.data.get("disputes", [])]
 
     @strawberry.field(description="Refunded so far, in the order's currency.")
     def refunded(self, info: Info[Context, None]) -> Money:

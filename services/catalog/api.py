@@ -10,7 +10,6 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile, status
-from fastapi.responses import FileResponse
 from pydantic import AwareDatetime
 
 from services.catalog import csvio, reservations, service, vehicles, verification
@@ -47,6 +46,7 @@ from services.common import csvfile
 from services.common.app import SessionDep
 from services.common.errors import NotFound
 from services.common.internal_auth import ActorDep
+from services.common.objects import ObjectNotFound
 
 PROBLEMS: dict[int | str, dict[str, Any]] = {
     code: {"description": text, "content": {"application/problem+json": {}}}
@@ -151,10 +151,10 @@ def apply_for_verification(
 def licence(supplier_id: uuid.UUID, request: Request, session: SessionDep, actor: ActorDep) -> Response:
     sha256 = verification.licence_of(session, actor, supplier_id)
     store = request.app.state.licence_store
-    if not store.exists(sha256):
-        raise NotFound("the licence file is missing", field="licence")
-    with store.open(sha256) as handle:
-        content = handle.read()
+    try:
+        content = store.read(sha256)
+    except ObjectNotFound:
+        raise NotFound("the licence file is missing", field="licence") from None
     return Response(
         content,
         media_type="application/pdf",
@@ -343,15 +343,17 @@ def remove_part_image(
 @images.get(
     "/{name}",
     summary="A stored picture by `<sha256>.webp`, cacheable for good",
-    response_class=FileResponse,
-    responses={200: {"content": {part_images.MEDIA_TYPE: {}}}},
+    response_class=Response,
+    responses={200: {"content": {part_images.MEDIA_TYPE: {}}}, 404: {"description": "no such image"}},
 )
-def get_image(name: str, request: Request, actor: ActorDep) -> FileResponse:
+def get_image(name: str, request: Request, actor: ActorDep) -> Response:
     store: part_images.ImageStore = request.app.state.image_store
-    path = store.find(name)
-    if path is None:
+    content = store.read(name)
+    if content is None:
         raise NotFound("no such image", field="name")
-    return FileResponse(path, media_type=part_images.MEDIA_TYPE, headers={"Cache-Control": IMMUTABLE})
+    # The name is the content's hash, so it is the strongest validator there is (the gateway's too).
+    headers = {"Cache-Control": IMMUTABLE, "ETag": f'"{name}"'}
+    return Response(content, media_type=part_images.MEDIA_TYPE, headers=headers)
 
 
 # --- Reservations ------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from fastapi import FastAPI
 
 from services.catalog.api import routers
 from services.catalog.db import tune
-from services.catalog.images import ImageStore
+from services.catalog.images import open_image_store
 from services.catalog.metrics import business_metrics
 from services.catalog.models import EVENTS
 from services.catalog.settings import CatalogSettings
@@ -35,6 +35,6 @@ def create_app(settings: CatalogSettings | None = None) -> FastAPI:
         business_metrics=business_metrics,
     )
     tune(app.state.engine)
-    app.state.image_store = ImageStore(settings.images_path)
+    app.state.image_store = open_image_store(settings)
     app.state.licence_store = licence_store(settings)
     return app

@@ -8,25 +8,28 @@ written again as WebP without any of the original's metadata (EXIF, GPS, XMP, IC
 a photo from a phone carries where it was taken, which a listing must not publish.
 
 Each image is kept in two sizes, the picture (at most FULL_EDGE pixels on its longer side)
-and a thumbnail (at most THUMB_EDGE), each under `<root>/<first two hex digits>/<sha256>.webp`
-where the hash is of the re-encoded bytes; the same file is kept once however many parts
-show it, and a URL naming it can be cached for good.
+and a thumbnail (at most THUMB_EDGE), each under `<first two hex digits>/<sha256>.webp` in the
+service's object store (a directory by default, S3 when configured), where the hash is of the
+re-encoded bytes; the same file is kept once however many parts show it, and a URL naming it
+can be cached for good.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
-import os
 import re
-import tempfile
 import warnings
 from dataclasses import dataclass
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from services.common.errors import BadInput, PayloadTooLarge
+from services.common.objects import ObjectNotFound, ObjectStore, open_store
+
+if TYPE_CHECKING:
+    from services.catalog.settings import CatalogSettings
 
 ACCEPTED_FORMATS = frozenset({"JPEG", "PNG", "WEBP"})
 MEDIA_TYPE = "image/webp"
@@ -128,35 +131,41 @@ def _encode(picture: Image.Image, edge: int) -> Encoded:
 
 
 class ImageStore:
-    """Re-encoded images on disk by SHA-256; writing the same bytes twice keeps one file."""
+    """Re-encoded images by SHA-256 in the service's object store (services/common/objects.py),
+    under `<first two hex digits>/<sha256>.webp`; writing the same bytes twice keeps one."""
 
-    def __init__(self, root: Path) -> None:
-        self.root = root
+    def __init__(self, objects: ObjectStore) -> None:
+        self.objects = objects
 
-    def path_for(self, sha256: str) -> Path:
-        return self.root / sha256[:2] / f"{sha256}{SUFFIX}"
+    @staticmethod
+    def key_for(sha256: str) -> str:
+        return f"{sha256[:2]}/{sha256}{SUFFIX}"
 
     def keep(self, image: Encoded) -> str:
-        """Write the file (atomically: a reader never sees half of it); its SHA-256."""
+        """Write the image, whole or not at all; its SHA-256. The key names the bytes, so
+        writing it again (a retry, another part with the same picture) changes nothing."""
         sha256 = image.sha256
-        path = self.path_for(sha256)
-        if path.exists():
-            return sha256
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
-        try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(image.content)
-            os.replace(temporary, path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        self.objects.put(self.key_for(sha256), image.content)
         return sha256
 
-    def find(self, name: str) -> Path | None:
-        """The file named `<sha256>.webp`, None for any other name or a file not kept."""
+    def read(self, name: str) -> bytes | None:
+        """The bytes of the file named `<sha256>.webp`; None for any other name or a file not kept."""
         sha256 = name.removesuffix(SUFFIX)
         if not name.endswith(SUFFIX) or not NAME.match(sha256):
             return None
-        path = self.path_for(sha256)
-        return path if path.is_file() else None
+        try:
+            return self.objects.get(self.key_for(sha256))
+        except ObjectNotFound:
+            return None
+
+
+def open_image_store(settings: CatalogSettings) -> ImageStore:
+    """The store the settings name: S3 at `images_url`, else files under `image_dir`."""
+    objects = open_store(
+        settings.images_url,
+        settings.images_path,
+        environment=settings.environment,
+        what="part pictures",
+        variable="TONGNAN_CATALOG_IMAGES_URL",
+    )
+    return ImageStore(objects)

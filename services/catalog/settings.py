@@ -3,10 +3,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import ClassVar
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from services.catalog.images import DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS
+from services.common.objects import check_store_url
 from services.common.settings import ServiceSettings
 
 
@@ -16,15 +17,25 @@ class CatalogSettings(ServiceSettings):
     service_name: ClassVar[str] = "catalog"
     default_port: ClassVar[int] = 8001
 
-    # Where part images are kept, content-addressed by SHA-256; default <var_dir>/catalog-images.
+    # Where part images are kept, content-addressed by SHA-256: in S3 under this
+    # s3://bucket/prefix URL when set (every replica then serves every picture), else in
+    # image_dir, default <var_dir>/catalog-images.
+    images_url: str | None = None
     image_dir: Path | None = None
     max_image_bytes: int = Field(default=DEFAULT_MAX_BYTES, ge=64 * 1024)
     # Refused before decoding: a small file may claim a huge canvas (a decompression bomb).
     max_image_pixels: int = Field(default=DEFAULT_MAX_PIXELS, ge=1_000_000)
     max_images_per_part: int = Field(default=8, ge=1, le=50)
-    # Suppliers' business licences (PDF), content-addressed by SHA-256; default <var_dir>/catalog-licences.
+    # Suppliers' business licences (PDF), content-addressed by SHA-256, like the pictures: in S3
+    # under this s3://bucket/prefix URL when set, else in licence_dir, default <var_dir>/catalog-licences.
+    licences_url: str | None = None
     licence_dir: Path | None = None
     max_licence_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+
+    @field_validator("images_url", "licences_url")
+    @classmethod
+    def _s3_url(cls, value: str | None) -> str | None:
+        return check_store_url(value) if value else None
 
     @model_validator(mode="after")
     def _image_dir_default(self) -> CatalogSettings:

@@ -18,7 +18,8 @@ sale never disagree. The parts stay readable by id for old orders, and the suppl
 again once verified anew.
 
 The licence is checked and kept like certificate PDFs (PDF only, size cap, no active content,
-content-addressed by SHA-256): services/certification/documents.py.
+content-addressed by SHA-256, in the object store: local files or S3):
+services/certification/documents.py and services/common/objects.py.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from services.certification.documents import DocumentStore
 from services.common.clock import utcnow
 from services.common.errors import BadInput, Conflict, Forbidden, NotFound
 from services.common.internal_auth import Actor, Role
+from services.common.objects import open_store
 
 
 class VerificationStatus(StrEnum):
@@ -70,7 +72,15 @@ class SupplierNotVerified(Forbidden):
 
 
 def licence_store(settings: CatalogSettings) -> DocumentStore:
-    return DocumentStore(settings.licences_path, max_bytes=settings.max_licence_bytes)
+    """The store the settings name: S3 at `licences_url`, else files under `licence_dir`."""
+    objects = open_store(
+        settings.licences_url,
+        settings.licences_path,
+        environment=settings.environment,
+        what="business licences",
+        variable="TONGNAN_CATALOG_LICENCES_URL",
+    )
+    return DocumentStore(objects, max_bytes=settings.max_licence_bytes)
 
 
 def require_verified(session: Session, supplier_id: uuid.UUID) -> None:

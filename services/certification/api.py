@@ -7,7 +7,6 @@ from datetime import date, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Header, Query, Request, Response, UploadFile, status
-from fastapi.responses import FileResponse
 
 from services.certification import eligibility as eligibility_service
 from services.certification import retention
@@ -337,18 +336,15 @@ def purge_replaced_documents(request: Request, session: SessionDep, actor: Actor
 
 @router.get(
     "/certificates/{certificate_id}/document",
-    response_class=FileResponse,
+    response_class=Response,
     responses={**PROBLEMS, 200: {"content": {"application/pdf": {}}}},
 )
-def download_document(
-    certificate_id: uuid.UUID, request: Request, session: SessionDep, actor: ActorDep
-) -> FileResponse:
-    certificate = certificate_service.document_for_download(session, actor, certificate_id)
-    assert certificate.document_sha256 is not None
-    return FileResponse(
-        store_of(request).path_for(certificate.document_sha256),
+def download_document(certificate_id: uuid.UUID, request: Request, session: SessionDep, actor: ActorDep) -> Response:
+    certificate, content = certificate_service.document_for_download(session, actor, certificate_id, store_of(request))
+    return Response(
+        content,
         media_type="application/pdf",
-        filename=f"certificate-{certificate.id}.pdf",
+        headers={"Content-Disposition": f'attachment; filename="certificate-{certificate.id}.pdf"'},
     )
 
 

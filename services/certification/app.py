@@ -4,7 +4,7 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from services.certification.api import router
-from services.certification.documents import DocumentStore
+from services.certification.documents import open_document_store
 from services.certification.models import EVENTS
 from services.certification.settings import CertificationSettings
 from services.common.app import build_service_app
@@ -51,11 +51,7 @@ def create_app(settings: CertificationSettings | None = None) -> FastAPI:
         routers=[router, dead_letter_router(EVENTS)],
         events=EVENTS,
     )
-    app.state.document_store = DocumentStore(
-        settings.documents_path,
-        max_bytes=settings.max_document_bytes,
-        max_inflated_bytes=settings.max_document_inflated_bytes,
-    )
+    app.state.document_store = open_document_store(settings)
     app.state.verify_limit = RateLimit(
         settings,
         namespace="certification-verify",

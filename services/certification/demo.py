@@ -23,11 +23,12 @@ from sqlalchemy import Engine, func, select
 from sqlmodel import Session
 
 from services.catalog.demo import DemoCatalog, DemoPart, DemoSupplier, demo_catalog
-from services.certification.documents import DocumentStore
+from services.certification.documents import DocumentStore, open_document_store
 from services.certification.models import Certificate, CertificateEvent, CertificatePart, CertificateStatus
 from services.certification.settings import CertificationSettings
 from services.common.clock import utcnow
 from services.common.compliance import registry
+from services.common.objects import ObjectStore
 
 NAMESPACE = uuid.UUID("0b7e2d4c-5f1a-4c3e-8d2b-6a9f1e3c7b55")
 ACTOR_ID = "demo-import"
@@ -307,10 +308,11 @@ def load_if_empty(engine: Engine, document_dir: Path | None = None) -> str | Non
     with Session(engine) as probe:
         if probe.scalar(select(func.count()).select_from(Certificate)):
             return None
+    settings = CertificationSettings()
     if document_dir is None:
-        document_dir = CertificationSettings().documents_path
-    settings_cap = CertificationSettings().max_document_bytes
-    store = DocumentStore(document_dir, max_bytes=settings_cap)
+        store = open_document_store(settings)  # the configured store, S3 included
+    else:
+        store = DocumentStore(ObjectStore.local(document_dir), max_bytes=settings.max_document_bytes)
     today = utcnow().date()
     drafts = demo_drafts(demo_catalog(), today)
     with Session(engine) as session:

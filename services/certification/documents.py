@@ -1,9 +1,10 @@
 """Certificate documents: PDF only, size-capped, checked for active content, stored
 content-addressed by SHA-256.
 
-A file is kept once under `<root>/<first two hex digits>/<sha256>.pdf` however many
-certificates name it. Anyone holding a copy can prove it is the document on record by
-hashing it; the stored file is never needed for that.
+A file is kept once under `<first two hex digits>/<sha256>.pdf` in the service's object store
+(a directory by default, S3 when configured) however many certificates name it. Anyone holding
+a copy can prove it is the document on record by hashing it; the stored file is never needed
+for that.
 
 What an inspector opens must not act on their machine, so a PDF that would run or open
 something by itself is refused, not cleaned: JavaScript (`/JS`, the `/JavaScript` name
@@ -30,13 +31,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from pypdf import PdfReader, apply_configuration, get_configuration
 from pypdf.errors import PyPdfError
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, StreamObject
 
 from services.common.errors import BadInput, PayloadTooLarge
+from services.common.objects import ObjectStore, open_store
+
+if TYPE_CHECKING:
+    from services.certification.settings import CertificationSettings
 
 CHUNK = 1024 * 1024
 PDF_MAGIC = b"%PDF-"
@@ -63,7 +68,7 @@ class StoredDocument:
 
 @dataclass(frozen=True, slots=True)
 class StagedDocument:
-    """A received and checked PDF in a temporary file beside the store, not yet kept."""
+    """A received and checked PDF in a local temporary file, not yet kept."""
 
     path: Path
     sha256: str
@@ -230,18 +235,24 @@ def check_pdf(path: Path, *, max_inflated_bytes: int = DEFAULT_MAX_INFLATED_BYTE
 
 
 class DocumentStore:
-    def __init__(self, root: Path, *, max_bytes: int, max_inflated_bytes: int = DEFAULT_MAX_INFLATED_BYTES) -> None:
-        self.root = root
+    """Checked PDFs in the service's object store (services/common/objects.py), one object per
+    SHA-256 under `<first two hex digits>/<sha256>.pdf`."""
+
+    def __init__(
+        self, objects: ObjectStore, *, max_bytes: int, max_inflated_bytes: int = DEFAULT_MAX_INFLATED_BYTES
+    ) -> None:
+        self.objects = objects
         self.max_bytes = max_bytes
         self.max_inflated_bytes = max_inflated_bytes
 
-    def path_for(self, sha256: str) -> Path:
-        return self.root / sha256[:2] / f"{sha256}.pdf"
+    @staticmethod
+    def key_for(sha256: str) -> str:
+        return f"{sha256[:2]}/{sha256}.pdf"
 
     def receive(self, stream: BinaryIO) -> StagedDocument:
-        """Read, hash and check a PDF into a temporary file; nothing is kept yet."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(dir=self.root, prefix=".upload-", suffix=".tmp")
+        """Read, hash and check a PDF into a local temporary file (pypdf parses a file, and the
+        store may be S3); nothing is kept yet."""
+        fd, tmp_name = tempfile.mkstemp(prefix="tongnan-upload-", suffix=".pdf.tmp")
         tmp = Path(tmp_name)
         try:
             digest = hashlib.sha256()
@@ -262,11 +273,9 @@ class DocumentStore:
         return StagedDocument(path=tmp, sha256=digest.hexdigest(), size=size)
 
     def keep(self, staged: StagedDocument) -> StoredDocument:
-        """Put a staged PDF in its place. Always written, even when the same bytes are there: a
-        copy that a cleanup is removing at this moment is put back."""
-        final = self.path_for(staged.sha256)
-        final.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(staged.path, final)  # atomic: a reader never sees half a file
+        """Put a staged PDF in its place, whole or not at all. Always written, even when the same
+        bytes are there: a copy that a cleanup is removing at this moment is put back."""
+        self.objects.put(self.key_for(staged.sha256), staged.path)
         return StoredDocument(sha256=staged.sha256, size=staged.size)
 
     @contextmanager
@@ -279,20 +288,31 @@ class DocumentStore:
             staged.path.unlink(missing_ok=True)
 
     def put(self, stream: BinaryIO) -> StoredDocument:
-        """Check and keep a PDF; the same bytes stored twice are one file."""
+        """Check and keep a PDF; the same bytes stored twice are one object."""
         with self.staging(stream) as staged:
             return self.keep(staged)
 
-    def remove(self, sha256: str) -> bool:
-        """Delete a stored file; whether there was one."""
-        try:
-            self.path_for(sha256).unlink()
-        except FileNotFoundError:
-            return False
-        return True
+    def remove(self, sha256: str) -> None:
+        """Delete a stored document; one already gone is no error."""
+        self.objects.delete(self.key_for(sha256))
 
-    def open(self, sha256: str) -> BinaryIO:
-        return self.path_for(sha256).open("rb")
+    def read(self, sha256: str) -> bytes:
+        """The stored bytes; ObjectNotFound when none are kept under this hash."""
+        return self.objects.get(self.key_for(sha256))
 
     def exists(self, sha256: str) -> bool:
-        return self.path_for(sha256).exists()
+        return self.objects.exists(self.key_for(sha256))
+
+
+def open_document_store(settings: CertificationSettings) -> DocumentStore:
+    """The store the settings name: S3 at `documents_url`, else files under `document_dir`."""
+    objects = open_store(
+        settings.documents_url,
+        settings.documents_path,
+        environment=settings.environment,
+        what="certificate PDFs",
+        variable="TONGNAN_CERTIFICATION_DOCUMENTS_URL",
+    )
+    return DocumentStore(
+        objects, max_bytes=settings.max_document_bytes, max_inflated_bytes=settings.max_document_inflated_bytes
+    )

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
@@ -39,7 +40,10 @@ from services.common.clock import utcnow
 from services.common.compliance import markets, registry
 from services.common.errors import BadInput, Conflict, Forbidden, NotFound
 from services.common.internal_auth import Actor, Role
+from services.common.objects import ObjectNotFound
 from services.common.pagination import decode_cursor, encode_cursor
+
+log = logging.getLogger(__name__)
 
 REVIEWER_ROLES = (Role.INSPECTOR, Role.ADMIN, Role.SYSTEM)
 EXPIRED = "EXPIRED"
@@ -554,13 +558,26 @@ def attach_document(
     return view(certificate, part_ids_of(session, [certificate.id])[certificate.id], actor, today)
 
 
-def document_for_download(session: Session, actor: Actor, certificate_id: uuid.UUID) -> Certificate:
+def document_for_download(
+    session: Session, actor: Actor, certificate_id: uuid.UUID, store: DocumentStore
+) -> tuple[Certificate, bytes]:
+    """The certificate and its PDF's bytes, for its holder and reviewers."""
     certificate = _load(session, certificate_id)
     if not (is_reviewer(actor) or is_holder(actor, certificate)):
         raise Forbidden("only the holder and reviewers download a certificate's document")
     if certificate.document_sha256 is None:
         raise NotFound("the certificate has no document", field="document")
-    return certificate
+    try:
+        return certificate, store.read(certificate.document_sha256)
+    except ObjectNotFound:
+        # The record names a file the store lost (a restore from an older backup): say so, as a
+        # 404, rather than fail; the hash on record still proves any copy someone holds.
+        log.error(
+            "certificate %s names document %s, which the store does not hold",
+            certificate.id,
+            certificate.document_sha256,
+        )
+        raise NotFound("the certificate's document file is missing from the store", field="document") from None
 
 
 def check_document(

@@ -17,8 +17,10 @@ from services.common.errors import BadInput
 from services.common.internal_auth import ActorDep, Role
 from services.common.pagination import decode_cursor, encode_cursor, page_size
 from services.orders import (
+    carriers,
     checkout,
     core_returns,
+    disputes,
     lifecycle,
     quotes,
     reconcile,
@@ -29,14 +31,18 @@ from services.orders import (
 )
 from services.orders.deps import DepsDep
 from services.orders.schemas import (
+    AutoDeliverResult,
     CancelIn,
     CardSetupRead,
+    CarrierRead,
     CoreReturnCreate,
     CoreReturnDecision,
     CoreReturnRead,
+    DisputeRead,
     FxImportResult,
     FxRateRead,
     MoneyRead,
+    NonDeliveryIn,
     OrderCreate,
     OrderEdge,
     OrderPage,
@@ -260,9 +266,74 @@ def shipping_document(
     )
 
 
-@router.post("/orders/{order_id}/deliver", tags=["orders"], summary="Delivered to the buyer")
+@router.post(
+    "/orders/{order_id}/deliver",
+    tags=["orders"],
+    summary="Admin: delivered to the buyer (every line); suppliers are refused, the buyer confirms instead",
+)
 def deliver_order(order_id: uuid.UUID, session: SessionDep, actor: ActorDep) -> OrderRead:
     return _read_one(session, actor, lifecycle.deliver(session, actor, order_id))
+
+
+@router.get("/carriers", tags=["orders"], summary="The carriers orders ship with (data/carriers.json)")
+def list_carriers(actor: ActorDep) -> list[CarrierRead]:
+    return [
+        CarrierRead(
+            code=c.code,
+            name=c.name,
+            aliases=list(c.aliases),
+            formats=[f.kind for f in c.formats],
+            tracking_url=c.tracking_url,
+            source=c.source,
+        )
+        for c in carriers.carriers()
+    ]
+
+
+@router.post(
+    "/orders/{order_id}/confirm-delivery",
+    tags=["orders"],
+    summary="Buyer (or admin): the parts arrived; the order is DELIVERED and the payout clock starts. Idempotent",
+)
+def confirm_delivery(order_id: uuid.UUID, session: SessionDep, actor: ActorDep) -> OrderRead:
+    return _read_one(session, actor, lifecycle.confirm_delivery(session, actor, order_id))
+
+
+@router.post(
+    "/orders/{order_id}/non-delivery",
+    tags=["orders"],
+    summary="Buyer: a shipped order has not arrived; it is kept from automatic delivery. Idempotent",
+)
+def report_non_delivery(
+    order_id: uuid.UUID, session: SessionDep, actor: ActorDep, data: NonDeliveryIn | None = None
+) -> OrderRead:
+    order = lifecycle.report_non_delivery(session, actor, order_id, data.note if data else "")
+    return _read_one(session, actor, order)
+
+
+@router.post(
+    "/orders/auto-deliver",
+    tags=["orders"],
+    summary="Scheduler: orders shipped `auto_deliver_days` ago without objection (a part return) become DELIVERED",
+)
+def auto_deliver(
+    session: SessionDep, actor: ActorDep, deps: DepsDep, limit: Annotated[int, Query(ge=1, le=1000)] = 200
+) -> AutoDeliverResult:
+    days = deps.settings.auto_deliver_days
+    delivered = lifecycle.auto_deliver(session, actor, days=days, limit=limit)
+    return AutoDeliverResult(delivered=len(delivered), order_ids=delivered, after_days=days)
+
+
+@router.get("/disputes", tags=["payments"], summary="Admin: card disputes, newest first (keyset by id)")
+def list_disputes(
+    session: SessionDep,
+    actor: ActorDep,
+    status: Annotated[str | None, Query(max_length=30)] = None,
+    first: Annotated[int, Query(ge=1, le=101)] = 20,
+    after: Annotated[uuid.UUID | None, Query(description="the id of the last dispute of the previous page")] = None,
+) -> list[DisputeRead]:
+    found = disputes.list_disputes(session, actor, status=status, first=first, after=after)
+    return [views.dispute_read(d) for d in found]
 
 
 @router.post("/orders/{order_id}/complete", tags=["orders"], summary="Buyer (or admin) closes a delivered order")

@@ -17,21 +17,22 @@ from __future__ import annotations
 import logging
 import uuid
 from collections import defaultdict
+from datetime import timedelta
 
-from sqlalchemy import update
+from sqlalchemy import exists, or_, update
 from sqlmodel import Session, col, select
 
 from services.common.clock import utcnow
 from services.common.errors import BadInput, Conflict, DomainError, Forbidden, NotFound, UpstreamUnavailable
 from services.common.internal_auth import Actor, Role
 from services.common.money import charge_step
-from services.orders import ledger, outbox, unmatched
+from services.orders import carriers, ledger, outbox, unmatched
 from services.orders import status as st
 from services.orders.checkout import get_order
 from services.orders.clients.catalog import OutOfStock
 from services.orders.deps import OrdersDeps
 from services.orders.ledger import Entry
-from services.orders.models import Order, OrderLine, Refund
+from services.orders.models import Order, OrderLine, PartReturn, Refund
 from services.orders.payments import Intent, UnknownToProvider
 from services.orders.schemas import ShipIn
 
@@ -473,6 +474,7 @@ def _close_cancelled(session: Session, order: Order, *, actor_id: str, why: str)
 def ship(session: Session, actor: Actor, order_id: uuid.UUID, data: ShipIn) -> Order:
     """The supplier of the lines marks them shipped; the order is SHIPPED when every line is."""
     actor.require(Role.SUPPLIER)
+    carrier, number = carriers.checked_shipment(data.carrier, data.tracking_number)
     order = get_order(session, actor, order_id)
     order = lock(session, order.id)
     st.require(order, st.PAID, action="shipped")
@@ -505,37 +507,122 @@ def ship(session: Session, actor: Actor, order_id: uuid.UUID, data: ShipIn) -> O
             raise st.InvalidTransition(f"line {line.id} is {line.status}; it cannot be shipped", field="line_ids")
         line.status, line.carrier, line.tracking_number, line.shipped_at = (
             st.LINE_SHIPPED,
-            data.carrier,
-            data.tracking_number,
+            carrier.name,
+            number,
             now,
         )
         session.add(line)
     session.flush()
     if all(line.status == st.LINE_SHIPPED for line in lines):
-        st.change(session, order, st.SHIPPED, actor_id=actor.id, reason=f"{data.carrier} {data.tracking_number}")
+        st.change(session, order, st.SHIPPED, actor_id=actor.id, reason=f"{carrier.name} {number}")
+    return order
+
+
+# Who says an order arrived. The supplier does not: its payout clock starts at delivery, so
+# its own word would start it. The buyer confirms; an admin (support, or a carrier's proof)
+# records it; and a shipment nobody objected to is delivered `auto_deliver_days` after it left.
+BY_BUYER = "confirmed by the buyer"
+BY_ADMIN = "recorded by an admin"
+BY_SILENCE = "no objection within {days} days of shipment"
+
+
+def _deliver(session: Session, order_id: uuid.UUID, *, actor_id: str, reason: str) -> Order:
+    """Every shipped line delivered now, and the order DELIVERED; an order already delivered
+    (or completed since) is returned as it is, so a retried confirmation changes nothing."""
+    order = lock(session, order_id)
+    if order.status in (st.DELIVERED, st.COMPLETED):
+        return order
+    st.require(order, st.SHIPPED, action="delivered")
+    now = utcnow()
+    for line in lines_of(session, order.id):
+        if line.status == st.LINE_SHIPPED:
+            line.status, line.delivered_at = st.LINE_DELIVERED, now
+            session.add(line)
+    session.flush()
+    st.change(session, order, st.DELIVERED, actor_id=actor_id, reason=reason)
     return order
 
 
 def deliver(session: Session, actor: Actor, order_id: uuid.UUID) -> Order:
-    """Carrier confirmation, recorded per supplier (its own shipped lines) or by an admin or the
-    carrier integration (every line). The order is DELIVERED when every line is."""
-    actor.require(Role.SUPPLIER)
+    """An admin records delivery (every line): the carrier's proof, or a buyer who told support."""
+    if not actor.is_staff:
+        raise Forbidden("only the buyer confirms delivery (confirmDelivery), or an admin records it; a supplier cannot")
     order = get_order(session, actor, order_id)
+    return _deliver(session, order.id, actor_id=actor.id, reason=BY_ADMIN)
+
+
+def confirm_delivery(session: Session, actor: Actor, order_id: uuid.UUID) -> Order:
+    """The buyer says the parts arrived (an admin may say it for them)."""
+    order = get_order(session, actor, order_id)
+    if not (actor.is_staff or order.buyer_id == actor.id):
+        raise Forbidden("only the buyer of this order confirms its delivery")
+    return _deliver(session, order.id, actor_id=actor.id, reason=BY_BUYER if not actor.is_staff else BY_ADMIN)
+
+
+def report_non_delivery(session: Session, actor: Actor, order_id: uuid.UUID, note: str) -> Order:
+    """The buyer says the shipped order has not arrived: it is kept from automatic delivery, and
+    an admin follows it up with the carrier. Reporting again keeps the first report."""
+    order = get_order(session, actor, order_id)
+    if not (actor.is_staff or order.buyer_id == actor.id):
+        raise Forbidden("only the buyer of this order reports that it has not arrived")
+    note = " ".join(note.split())
+    if len(note) > 1000:
+        raise BadInput("say it in at most 1000 characters", field="note")
     order = lock(session, order.id)
-    st.require(order, st.SHIPPED, action="delivered")
-    lines = lines_of(session, order.id)
-    mine = [line for line in lines if actor.is_staff or str(line.supplier_id) == actor.supplier_id]
-    waiting = [line for line in mine if line.status == st.LINE_SHIPPED]
-    if not waiting:
-        raise st.InvalidTransition("no shipped line of yours is waiting for delivery on this order", field="status")
-    now = utcnow()
-    for line in waiting:
-        line.status, line.delivered_at = st.LINE_DELIVERED, now
-        session.add(line)
+    if order.non_delivery_reported_at is not None:
+        return order
+    st.require(order, st.SHIPPED, action="reported as not delivered")
+    order.non_delivery_reported_at, order.non_delivery_note = utcnow(), note or None
+    session.add(order)
     session.flush()
-    if all(line.status == st.LINE_DELIVERED for line in lines):
-        st.change(session, order, st.DELIVERED, actor_id=actor.id)
     return order
+
+
+def objected(session: Session, order: Order) -> bool:
+    """Whether the buyer objected to the shipment: reported that it has not arrived, or opened a
+    part return on any of its lines (whatever has become of it since). Such an order is delivered
+    only by the buyer's own confirmation or an admin, never by the passing of time."""
+    if order.non_delivery_reported_at is not None:
+        return True
+    return session.scalars(select(PartReturn.id).where(PartReturn.order_id == order.id)).first() is not None
+
+
+def due_for_auto_delivery(session: Session, *, days: int, limit: int) -> list[uuid.UUID]:
+    """SHIPPED orders whose last line left more than `days` ago and whose buyer did not object."""
+    cutoff = utcnow() - timedelta(days=days)
+    shipped_late = exists().where(
+        col(OrderLine.order_id) == col(Order.id),
+        or_(col(OrderLine.shipped_at).is_(None), col(OrderLine.shipped_at) > cutoff),
+        col(OrderLine.status) == st.LINE_SHIPPED,
+    )
+    returned = exists().where(col(PartReturn.order_id) == col(Order.id))
+    return list(
+        session.scalars(
+            select(Order.id)
+            .where(
+                col(Order.status) == st.SHIPPED,
+                col(Order.non_delivery_reported_at).is_(None),
+                ~shipped_late,
+                ~returned,
+            )
+            .order_by(col(Order.updated_at), col(Order.id))
+            .limit(limit)
+        )
+    )
+
+
+def auto_deliver(session: Session, actor: Actor, *, days: int, limit: int = 200) -> list[uuid.UUID]:
+    """The scheduler's run: every order due delivered, each under its own row lock and checked
+    again under it (a buyer may have confirmed or objected since it was picked). Safe to repeat."""
+    actor.require(Role.SYSTEM)
+    delivered = []
+    for order_id in due_for_auto_delivery(session, days=days, limit=limit):
+        order = lock(session, order_id)
+        if order.status != st.SHIPPED or objected(session, order):
+            continue
+        _deliver(session, order_id, actor_id=actor.id, reason=BY_SILENCE.format(days=days))
+        delivered.append(order_id)
+    return delivered
 
 
 def complete(session: Session, actor: Actor, order_id: uuid.UUID) -> Order:

@@ -150,6 +150,10 @@ class Order(LandedAmounts, table=True):
         max_length=500,
         description="why the order waits for an admin: a payment that does not match it, a refund that failed",
     )
+    # The buyer says a shipped order has not arrived: it is then never delivered by the passing
+    # of time (lifecycle.auto_deliver), only by the buyer's confirmation or an admin.
+    non_delivery_reported_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    non_delivery_note: str | None = Field(default=None, max_length=1000)
     # A copy, not a reference: the buyer's address book may change, the consignee of a placed
     # order does not.
     shipping_address: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
@@ -228,6 +232,32 @@ class StripeEvent(OrdersTable, table=True):
     payment_intent_id: str | None = Field(default=None, max_length=100, index=True)
     outcome: str = Field(max_length=200)
     received_at: datetime = _now_field()
+
+
+class Dispute(OrdersTable, table=True):
+    """A card payment the buyer's bank disputes (Stripe's `charge.dispute.*` events): one row per
+    Stripe dispute however often its events arrive, kept at the state of the newest event."""
+
+    __tablename__ = "disputes"
+    __table_args__ = (Index("ix_disputes_status_created", "status", "created_at"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    stripe_dispute_id: str = Field(max_length=100, unique=True)
+    # Null when the disputed charge is not one of our orders' payments: kept, so finance sees it.
+    order_id: uuid.UUID | None = Field(default=None, foreign_key="orders.id", index=True)
+    charge_id: str | None = Field(default=None, max_length=100)
+    payment_intent_id: str | None = Field(default=None, max_length=100)
+    amount: int = _money(description="minor units of `currency`: what the bank took back or may")
+    currency: str = Field(max_length=3)
+    reason: str = Field(max_length=40, description="Stripe's reason: fraudulent, product_not_received, ...")
+    status: str = Field(
+        max_length=30, description="Stripe's status: needs_response, under_review, won, lost, warning_* ..."
+    )
+    evidence_due_by: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    # `created` of the newest event applied: an older event delivered late changes nothing.
+    last_event_at: datetime = Field(sa_type=UtcDateTime, nullable=False)
+    created_at: datetime = _now_field()
+    updated_at: datetime = _now_field()
 
 
 # --- Ledger --------------------------------------------------------------------------------

@@ -152,6 +152,9 @@ class OrderLineRead(Amounts):
     status: Literal["PENDING", "SHIPPED", "DELIVERED", "CANCELLED"]
     carrier: str | None
     tracking_number: str | None
+    tracking_url: str | None = Field(
+        default=None, description="the carrier's page for this shipment (data/carriers.json); null if it has none"
+    )
     shipped_at: datetime | None
     delivered_at: datetime | None
     supplier_payable: MoneyRead = Field(description="CNY, net of the platform fee")
@@ -163,6 +166,35 @@ class StatusChangeRead(BaseModel):
     actor_id: str
     reason: str | None
     at: datetime
+
+
+class DisputeRead(BaseModel):
+    id: uuid.UUID
+    stripe_dispute_id: str
+    order_id: uuid.UUID | None
+    charge_id: str | None
+    payment_intent_id: str | None
+    amount: MoneyRead
+    reason: str
+    status: str
+    evidence_due_by: datetime | None = Field(description="Stripe must have our evidence by then")
+    created_at: datetime
+    updated_at: datetime
+
+
+class CarrierRead(BaseModel):
+    code: str
+    name: str
+    aliases: list[str]
+    formats: list[str] = Field(description="the kinds of tracking number the carrier takes")
+    tracking_url: str | None = Field(description="template with {number}; null: no public page by number")
+    source: str = Field(description="where the number formats come from")
+
+
+class AutoDeliverResult(BaseModel):
+    delivered: int = Field(description="orders delivered by this run")
+    order_ids: list[uuid.UUID]
+    after_days: int = Field(description="days after shipment an order without objection is delivered")
 
 
 class RefundRead(BaseModel):
@@ -261,6 +293,13 @@ class OrderRead(Amounts):
     refunds: list[RefundRead]
     core_returns: list[CoreReturnRead]
     part_returns: list[PartReturnRead] = Field(default_factory=list)
+    disputes: list[DisputeRead] = Field(
+        default_factory=list, description="card disputes on the order's payment (not shown to suppliers)"
+    )
+    non_delivery_reported_at: datetime | None = Field(
+        default=None, description="when the buyer reported that the shipped order has not arrived"
+    )
+    non_delivery_note: str | None = Field(default=None, description="what the buyer said then")
 
 
 class PlaceOrderRead(BaseModel):
@@ -309,6 +348,10 @@ class ShipIn(Strict):
     line_ids: Annotated[list[uuid.UUID], Field(max_length=200)] | None = Field(
         default=None, description="default: every line of the calling supplier not yet shipped"
     )
+
+
+class NonDeliveryIn(Strict):
+    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] = ""
 
 
 class CancelIn(Strict):

@@ -63,6 +63,11 @@ class OrdersSettings(ServiceSettings):
     # far shorter than the reservation lives (`reservation_ttl_seconds`).
     checkout_abandon_seconds: int = Field(default=600, ge=1)
 
+    # Delivery: an order the buyer neither confirmed nor objected to (a part return) is delivered
+    # this many days after its last line shipped, by the worker's auto_deliver job; the payout
+    # clock (`settlement_hold_days`) starts then.
+    auto_deliver_days: int = Field(default=14, ge=1, le=365)
+
     # Core returns and settlement.
     core_return_window_days: int = Field(default=90, ge=1, le=730)
     settlement_hold_days: int = Field(default=14, ge=0, le=365)

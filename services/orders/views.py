@@ -9,11 +9,24 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from services.common.clock import utcnow
+from services.orders import carriers
 from services.orders import core_returns as core_service
+from services.orders import disputes as dispute_service
 from services.orders import part_returns as part_return_service
-from services.orders.models import CoreReturn, Order, OrderLine, OrderStatusChange, PartReturn, Quote, QuoteLine, Refund
+from services.orders.models import (
+    CoreReturn,
+    Dispute,
+    Order,
+    OrderLine,
+    OrderStatusChange,
+    PartReturn,
+    Quote,
+    QuoteLine,
+    Refund,
+)
 from services.orders.schemas import (
     CoreReturnRead,
+    DisputeRead,
     MoneyRead,
     OrderLineRead,
     OrderRead,
@@ -80,6 +93,22 @@ def refund_read(r: Refund) -> RefundRead:
     )
 
 
+def dispute_read(d: Dispute) -> DisputeRead:
+    return DisputeRead(
+        id=d.id,
+        stripe_dispute_id=d.stripe_dispute_id,
+        order_id=d.order_id,
+        charge_id=d.charge_id,
+        payment_intent_id=d.payment_intent_id,
+        amount=MoneyRead.of(d.amount, d.currency),
+        reason=d.reason,
+        status=d.status,
+        evidence_due_by=d.evidence_due_by,
+        created_at=d.created_at,
+        updated_at=d.updated_at,
+    )
+
+
 def core_return_read(core: CoreReturn) -> CoreReturnRead:
     return CoreReturnRead(
         id=core.id,
@@ -141,6 +170,7 @@ def order_reads(session: Session, orders: Sequence[Order], *, supplier_id: str |
     refunds = _by_order(session, Refund, ids, Refund.created_at)
     cores = _by_order(session, CoreReturn, ids, CoreReturn.requested_at)
     part_returns = part_return_service.returns_of(session, ids)
+    disputes = dispute_service.of_orders(session, ids) if supplier_id is None else {}
     out = []
     for o in orders:
         own_lines = [ln for ln in lines[o.id] if supplier_id is None or str(ln.supplier_id) == supplier_id]
@@ -184,6 +214,7 @@ def order_reads(session: Session, orders: Sequence[Order], *, supplier_id: str |
                         status=ln.status,
                         carrier=ln.carrier,
                         tracking_number=ln.tracking_number,
+                        tracking_url=carriers.tracking_url(ln.carrier, ln.tracking_number),
                         shipped_at=ln.shipped_at,
                         delivered_at=ln.delivered_at,
                         supplier_payable=MoneyRead.of(ln.supplier_payable_fen, "CNY"),
@@ -204,6 +235,9 @@ def order_reads(session: Session, orders: Sequence[Order], *, supplier_id: str |
                 part_returns=[
                     part_return_read(r) for r in part_returns[o.id] if not partial or str(r.supplier_id) == supplier_id
                 ],
+                disputes=[dispute_read(d) for d in disputes.get(o.id, [])],
+                non_delivery_reported_at=o.non_delivery_reported_at,
+                non_delivery_note=o.non_delivery_note,
                 **amounts,
             )
         )

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from services.common.errors import DomainError
-from services.orders import lifecycle
+from services.orders import disputes, lifecycle
 from services.orders.deps import OrdersDeps
 from services.orders.models import Order, StripeEvent
 from services.orders.payments import intent_from
@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 SUCCEEDED = "payment_intent.succeeded"
 FAILED = ("payment_intent.payment_failed", "payment_intent.canceled")
 REFUNDED = "charge.refunded"  # also refunds made in Stripe's dashboard, not through us
-HANDLED = frozenset((SUCCEEDED, *FAILED, REFUNDED))
+HANDLED = frozenset((SUCCEEDED, *FAILED, REFUNDED, *disputes.EVENTS))
 
 
 class InvalidSignature(DomainError):
@@ -47,8 +47,9 @@ def receive(session: Session, deps: OrdersDeps, payload: bytes, signature: str |
     if kind not in HANDLED:
         return f"ignored ({kind})"
     obj: dict[str, Any] = (event.get("data") or {}).get("object") or {}
-    # A charge event names its intent; a payment_intent event is the intent.
-    intent_id = str(obj.get("payment_intent") or "") if kind == REFUNDED else str(obj.get("id", ""))
+    # A charge or dispute event names its intent; a payment_intent event is the intent.
+    names_intent = kind == REFUNDED or kind in disputes.EVENTS
+    intent_id = str(obj.get("payment_intent") or "") if names_intent else str(obj.get("id", ""))
     if session.scalars(select(StripeEvent.id).where(StripeEvent.event_id == event_id)).first() is not None:
         return "duplicate"
     row = StripeEvent(event_id=event_id, type=kind, payment_intent_id=intent_id or None, outcome="received")
@@ -61,7 +62,10 @@ def receive(session: Session, deps: OrdersDeps, payload: bytes, signature: str |
         return "duplicate"
 
     order_id = _order_for(session, intent_id, obj)
-    if order_id is None:
+    if kind in disputes.EVENTS:
+        # Recorded even when the charge is none of ours: finance answers every dispute.
+        outcome = disputes.apply_event(session, event)
+    elif order_id is None:
         outcome = "unknown payment intent"
     elif kind == SUCCEEDED:
         # The signed event's own intent says what was taken; it pays the order only if it matches.

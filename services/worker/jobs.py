@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 # round finds fewer, or settles none (only young unpaid orders are left).
 RECONCILE_BATCH = 200
 RECONCILE_MAX_ROUNDS = 50
+AUTO_DELIVER_BATCH = 200
 
 
 def fx_import(context: WorkerContext) -> fx_feed.FeedOutcome:
@@ -115,6 +116,28 @@ def purge_replaced_documents(context: WorkerContext) -> int:
     return int(response.json()["deleted_files"])
 
 
+def auto_deliver(context: WorkerContext) -> int:
+    """Orders shipped long enough ago without objection become DELIVERED, by the orders service
+    (which owns the rule and its days): the number delivered."""
+    secret = context.orders.internal_secret.get_secret_value()
+    total = 0
+    with httpx.Client(
+        base_url=context.worker.orders_url.rstrip("/"), timeout=context.worker.upstream_timeout_seconds
+    ) as client:
+        while True:
+            response = client.post(
+                "/orders/auto-deliver", params={"limit": AUTO_DELIVER_BATCH}, headers=internal_headers(SYSTEM, secret)
+            )
+            response.raise_for_status()
+            delivered = int(response.json()["delivered"])
+            total += delivered
+            if delivered < AUTO_DELIVER_BATCH:
+                break
+    if total:
+        log.info("auto-delivery: %d orders delivered without objection", total)
+    return total
+
+
 def apply_retention(context: WorkerContext) -> dict[str, int]:
     settings = context.worker
     now = utcnow()
@@ -176,4 +199,5 @@ def scheduled_jobs(context: WorkerContext) -> list[Job]:
         Job("certificate_expiry", every.certificate_expiry_every_seconds, _in_thread(context, certificate_expiry)),
         Job("retention", every.retention_every_seconds, _in_thread(context, apply_retention)),
         Job("reservation_sweep", every.reservation_sweep_every_seconds, _in_thread(context, reservation_sweep)),
+        Job("auto_deliver", every.auto_deliver_every_seconds, _in_thread(context, auto_deliver)),
     ]

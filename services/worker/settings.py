@@ -30,9 +30,13 @@ class WorkerSettings(StackSettings):
     certificate_expiry_every_seconds: float = Field(default=3600.0, gt=0)
     retention_every_seconds: float = Field(default=3600.0, gt=0)
     reservation_sweep_every_seconds: float = Field(default=60.0, gt=0)
+    auto_deliver_every_seconds: float = Field(default=3600.0, gt=0)
     # The certification service, asked to delete replaced certificate PDFs: the files live on
     # its disk (or volume), which the worker does not share.
     certification_url: str = ""
+    # The orders service, asked to deliver the orders nobody objected to: the rule and its
+    # number of days are the orders service's own (TONGNAN_ORDERS_AUTO_DELIVER_DAYS).
+    orders_url: str = ""
     upstream_timeout_seconds: float = Field(default=30.0, gt=0)
     # Where the ECB's daily reference rates are read; empty: only the bundled snapshot.
     ecb_rates_url: str = "https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml"
@@ -64,4 +68,5 @@ class WorkerSettings(StackSettings):
         self.certification_url = self.certification_url or (
             f"http://127.0.0.1:{os.environ.get('TONGNAN_CERTIFICATION_PORT', '8003')}"
         )
+        self.orders_url = self.orders_url or f"http://127.0.0.1:{os.environ.get('TONGNAN_ORDERS_PORT', '8002')}"
         return self

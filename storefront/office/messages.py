@@ -23,6 +23,10 @@ OFFICE_ZH = {
     "When": "时间",
     "Older": "更早",
     "No refunds yet.": "暂无退款。",
+    "Card disputes": "银行卡争议（拒付）",
+    "Evidence due": "举证截止",
+    "Stripe dispute": "Stripe 争议编号",
+    "No card disputes.": "暂无银行卡争议。",
     # Refund reasons as the orders service records them.
     "cancelled": "订单取消",
     "core deposit": "旧件押金",

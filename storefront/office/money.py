@@ -1,4 +1,5 @@
-"""Money back to buyers (admins): every refund, newest first, each with its order."""
+"""Money back to buyers (admins): every refund, newest first, each with its order; and the card
+disputes, each with the date its evidence is due at Stripe."""
 
 from __future__ import annotations
 
@@ -15,6 +16,9 @@ query OfficeRefunds($after: String) {
     edges { node { id orderId orderNumber amount { formatted } reason stripeRefundId createdAt } }
     pageInfo { hasNextPage endCursor }
   }
+  disputes(first: 50) {
+    edges { node { id stripeDisputeId reason status evidenceDueBy amount { formatted } order { number } } }
+  }
 }"""
 
 
@@ -26,5 +30,7 @@ async def money_back(page: OfficePage, after: str = "") -> Response:
     if not staff.is_admin:
         return not_for(page, staff)
     result = await page.query(REFUNDS, {"after": after or None})
-    refunds = (result.data or {}).get("refunds") or {"edges": [], "pageInfo": {"hasNextPage": False}}
-    return page.render("office/money/index.html", staff=staff, refunds=refunds, errors=result.errors)
+    data = result.data or {}
+    refunds = data.get("refunds") or {"edges": [], "pageInfo": {"hasNextPage": False}}
+    disputes = [edge["node"] for edge in (data.get("disputes") or {"edges": []})["edges"]]
+    return page.render("office/money/index.html", staff=staff, refunds=refunds, disputes=disputes, errors=result.errors)

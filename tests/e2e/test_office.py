@@ -45,3 +45,4 @@ def test_an_inspector_signs_in_and_a_buyer_is_turned_away(browser: Browser, runn
     page.get_by_role("link", name="退款与争议").first.click()
     expect(page.locator("h1")).to_have_text("退款与争议")
     expect(page.locator("h2").first).to_have_text("退款")
+    expect(page.locator("h2").nth(1)).to_have_text("银行卡争议（拒付）")

@@ -6,12 +6,16 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import kubernetes_validate
 import pytest
 import yaml
 
+from services.catalog.settings import CatalogSettings
+from services.certification.settings import CertificationSettings
 from services.cli import build_parser
+from services.common.objects import ObjectStore
 from services.common.settings import ConfigurationError
 from tests.foundation.production import PRODUCTION, set_environment
 from tests.foundation.test_compose import SETTINGS_OF
@@ -71,19 +75,23 @@ def test_every_process_runs_code_that_exists_with_probes_on_its_health_routes() 
     assert job["spec"]["template"]["spec"]["containers"][0]["command"] == ["tongnan", "migrate"]
 
 
-def test_documents_and_pictures_are_on_shared_volumes_where_the_services_keep_them() -> None:
+def test_documents_and_pictures_are_in_one_s3_bucket_that_every_replica_reads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pods of one service run on different nodes: their files are in S3, not on a pod's disk."""
+    assert "PersistentVolumeClaim" not in {d["kind"] for d in documents()}
     deployments = of_kind("Deployment")
-    claims = of_kind("PersistentVolumeClaim")
-    var = of_kind("ConfigMap")["tongnan-config"]["data"]["TONGNAN_VAR_DIR"]
-    for service, claim, folder in (
-        ("certification", "documents", "certification-documents"),
-        ("catalog", "images", "catalog-images"),
-    ):
+    for service in ("certification", "catalog"):
         pod = deployments[service]["spec"]["template"]["spec"]
-        [mount] = pod["containers"][0]["volumeMounts"]
-        [volume] = pod["volumes"]
-        assert mount["mountPath"] == f"{var}/{folder}" and volume["persistentVolumeClaim"]["claimName"] == claim
-        assert claims[claim]["spec"]["accessModes"] == ["ReadWriteMany"]
+        assert "volumes" not in pod and "volumeMounts" not in pod["containers"][0], service
+        assert deployments[service]["spec"]["replicas"] >= 2, service
+    set_environment(monkeypatch, environment(PRODUCTION))  # the AWS_* variables too
+    documents_url, images_url = CertificationSettings().documents_url, CatalogSettings().images_url
+    assert documents_url and images_url and documents_url != images_url
+    for url in (documents_url, images_url):
+        assert urlsplit(url).scheme == "s3" and urlsplit(url).path.strip("/"), url  # a bucket and a prefix
+        assert not ObjectStore.s3(url).is_local
+    secret = of_kind("Secret")["tongnan-secrets"]["stringData"]
+    assert {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"} <= set(secret)
+    assert of_kind("ConfigMap")["tongnan-config"]["data"]["AWS_REGION"]
 
 
 def test_the_gateway_scales_on_cpu() -> None:

@@ -117,6 +117,9 @@ def test_every_operation_as_every_role(orders_stack: Stack, gateway: Gateway) ->
     check("suppliers", "{ suppliers(first: 5) { edges { node { id } } } }", None, everyone)
     check("verifyCertificate", '{ verifyCertificate(scheme: "ISO_9001", number: "nope") { status } }', None, everyone)
     check("marketRequirements", '{ marketRequirements(country: "DE", category: "alternator") }', None, everyone)
+    check("carriers", "{ carriers { code name formats } }", None, everyone)
+    staff_only: Expected = {**roles.all_roles("FORBIDDEN"), "anonymous": "UNAUTHENTICATED", "admin": OK}
+    check("disputes", "{ disputes(first: 5) { edges { node { id status } } } }", None, staff_only)
 
     # --- who is asking ---------------------------------------------------------------------
     for role in ROLES:
@@ -293,12 +296,25 @@ def test_every_operation_as_every_role(orders_stack: Stack, gateway: Gateway) ->
     assert check("myOrders", my_orders, None, {"other_buyer": OK})["edges"] == []
     check("myOrders", my_orders, None, {"anonymous": "UNAUTHENTICATED"})
 
-    # --- the supplier ships, the carrier delivers, the core comes back ----------------------
+    # --- the supplier ships, the buyer confirms delivery, the core comes back ---------------
     not_the_seller: Expected = {"anonymous": "UNAUTHENTICATED", "buyer": "FORBIDDEN", "other_supplier": HIDDEN}
-    ship = 'mutation ($o: ID!) { markShipped(orderId: $o, carrier: "DHL", trackingNumber: "JD0142") { status } }'
+    ship = 'mutation ($o: ID!) { markShipped(orderId: $o, carrier: "DHL", trackingNumber: "1234567890") { status } }'
     assert check("markShipped", ship, {"o": order_id}, {**not_the_seller, "supplier": OK})["status"] == "SHIPPED"
+    # The supplier's payout clock starts at delivery: it may not say so itself.
     deliver = "mutation ($o: ID!) { markDelivered(orderId: $o) { status } }"
-    assert check("markDelivered", deliver, {"o": order_id}, {**not_the_seller, "supplier": OK})["status"] == "DELIVERED"
+    check(
+        "markDelivered", deliver, {"o": order_id}, {**not_the_seller, "supplier": "FORBIDDEN", "inspector": "FORBIDDEN"}
+    )
+    confirm = "mutation ($o: ID!) { confirmDelivery(orderId: $o) { status } }"
+    confirmed = check(
+        "confirmDelivery",
+        confirm,
+        {"o": order_id},
+        {**someone_elses, "other_supplier": HIDDEN, "supplier": "FORBIDDEN", "buyer": OK},
+    )
+    assert confirmed["status"] == "DELIVERED"
+    # An admin recording it afterwards (a carrier's proof) changes nothing: the order is delivered.
+    assert check("markDelivered", deliver, {"o": order_id}, {"admin": OK})["status"] == "DELIVERED"
     core = check(
         "requestCoreReturn",
         "mutation ($l: ID!) { requestCoreReturn(orderLineId: $l) { id status deadline } }",

@@ -56,11 +56,12 @@ def _delivered_order(stack: Stack, gateway: Gateway, buyer: str, supplier: str, 
     )
     stack.wait_status(_raw(order_id), "PAID")
     gateway.ok(
-        'mutation ($o: ID!) { markShipped(orderId: $o, carrier: "SF Express", trackingNumber: "SF12345678") { id } }',
+        'mutation ($o: ID!) { markShipped(orderId: $o, carrier: "SF Express", trackingNumber: "SF1234567890123") '
+        "{ id } }",
         {"o": order_id},
         token=supplier,
     )
-    gateway.ok("mutation ($o: ID!) { markDelivered(orderId: $o) { id } }", {"o": order_id}, token=supplier)
+    gateway.ok("mutation ($o: ID!) { confirmDelivery(orderId: $o) { id } }", {"o": order_id}, token=buyer)
     return str(order_id)
 
 

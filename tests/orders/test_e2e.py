@@ -59,7 +59,7 @@ def test_ddp_to_germany_paid_shipped_delivered_and_core_deposit_refunded(
     assert shipped.status_code == 200, shipped.text
     assert shipped.json()["status"] == "SHIPPED"
     assert shipped.json()["lines"][0]["tracking_number"] == "JD014600006253819321"
-    delivered = stack.orders.post(f"/orders/{order['id']}/deliver", headers=as_supplier(supplier_id))
+    delivered = stack.orders.post(f"/orders/{order['id']}/confirm-delivery", headers=as_buyer(buyer))
     assert delivered.status_code == 200 and delivered.json()["status"] == "DELIVERED"
 
     line_id = order["lines"][0]["id"]

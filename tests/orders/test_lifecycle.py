@@ -39,7 +39,7 @@ def test_impossible_transitions_are_409_naming_the_status(stack: Stack, buyer: s
     early = _post(stack, f"/orders/{oid}/ship", supplier, SHIP)
     assert early.status_code == 409 and early.json()["code"] == "INVALID_TRANSITION"
     assert "PENDING_PAYMENT" in early.json()["detail"] and early.json()["order_status"] == "PENDING_PAYMENT"
-    assert _post(stack, f"/orders/{oid}/deliver", supplier).status_code == 409
+    assert _post(stack, f"/orders/{oid}/confirm-delivery", as_buyer(buyer)).status_code == 409
     assert _post(stack, f"/orders/{oid}/complete", as_buyer(buyer)).status_code == 409
 
     stack.pay(buyer, oid, stack.card(buyer))
@@ -54,7 +54,8 @@ def test_impossible_transitions_are_409_naming_the_status(stack: Stack, buyer: s
     assert again.status_code == 409 and "SHIPPED" in again.json()["detail"]
     late_cancel = _post(stack, f"/orders/{oid}/cancel", as_buyer(buyer))
     assert late_cancel.status_code == 409 and "SHIPPED" in late_cancel.json()["detail"]
-    assert _post(stack, f"/orders/{oid}/deliver", supplier).status_code == 200
+    assert _post(stack, f"/orders/{oid}/deliver", supplier).status_code == 403  # the buyer confirms delivery
+    assert _post(stack, f"/orders/{oid}/confirm-delivery", as_buyer(buyer)).status_code == 200
     assert _post(stack, f"/orders/{oid}/complete", as_buyer(buyer)).status_code == 200
     done = _post(stack, f"/orders/{oid}/complete", as_buyer(buyer))
     assert done.status_code == 409 and "COMPLETED" in done.json()["detail"]
@@ -132,7 +133,7 @@ def test_core_returns_partly_accepted_rejected_and_too_late(stack: Stack, buyer:
     orders = [paid_order(stack, buyer, part, 1) for _ in range(3)]
     for order in orders:
         assert _post(stack, f"/orders/{order['id']}/ship", supplier, SHIP).status_code == 200
-        assert _post(stack, f"/orders/{order['id']}/deliver", supplier).status_code == 200
+        assert _post(stack, f"/orders/{order['id']}/confirm-delivery", as_buyer(buyer)).status_code == 200
     line_ids = [o["lines"][0]["id"] for o in orders]
 
     not_yours = _post(stack, "/core-returns", as_buyer("acct-other"), {"order_line_id": line_ids[0]})
@@ -237,7 +238,7 @@ def test_my_orders_pages_newest_first_and_suppliers_see_their_orders(
     assert bad.status_code == 422 and bad.json()["field"] == "after"
 
 
-def test_an_order_from_two_suppliers_ships_and_delivers_line_by_line(stack: Stack, buyer: str) -> None:
+def test_an_order_from_two_suppliers_ships_line_by_line_and_the_buyer_confirms_it_all(stack: Stack, buyer: str) -> None:
     s1, s2 = stack.supplier(), stack.supplier()
     p1, p2 = stack.part(s1), stack.part(s2, price_cny=50_000, core_charge_cny=0, weight_grams=1200)
     quote = stack.quote(buyer, [(p1["id"], 1), (p2["id"], 3)], country="GB", currency="GBP", incoterm="DAP")
@@ -262,9 +263,12 @@ def test_an_order_from_two_suppliers_ships_and_delivers_line_by_line(stack: Stac
     assert cross.status_code == 403
     both = _post(stack, f"/orders/{order['id']}/ship", as_supplier(s2), SHIP).json()
     assert both["status"] == "SHIPPED"
-    assert _post(stack, f"/orders/{order['id']}/deliver", as_supplier(s1)).json()["status"] == "SHIPPED"
-    assert _post(stack, f"/orders/{order['id']}/deliver", as_supplier(s1)).status_code == 409
-    assert _post(stack, f"/orders/{order['id']}/deliver", as_supplier(s2)).json()["status"] == "DELIVERED"
+    # Neither supplier says it arrived: the buyer does, for every line at once.
+    assert _post(stack, f"/orders/{order['id']}/deliver", as_supplier(s1)).status_code == 403
+    assert _post(stack, f"/orders/{order['id']}/confirm-delivery", as_supplier(s2)).status_code == 403
+    delivered = _post(stack, f"/orders/{order['id']}/confirm-delivery", as_buyer(buyer)).json()
+    assert delivered["status"] == "DELIVERED"
+    assert {line["status"] for line in delivered["lines"]} == {"DELIVERED"}
 
 
 def test_the_reconciliation_command_cancels_abandoned_orders(

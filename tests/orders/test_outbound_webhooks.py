@@ -368,7 +368,7 @@ def test_events_are_written_with_their_change_and_only_with_it(stack: Stack, buy
     order = paid_order(stack, buyer, stack.part(supplier_id, on_hand=3))
     supplier = as_supplier(supplier_id)
     assert stack.orders.post(f"/orders/{order['id']}/ship", json=SHIP, headers=supplier).status_code == 200
-    assert stack.orders.post(f"/orders/{order['id']}/deliver", headers=supplier).status_code == 200
+    assert stack.orders.post(f"/orders/{order['id']}/confirm-delivery", headers=as_buyer(buyer)).status_code == 200
     line_id = order["lines"][0]["id"]
     core = stack.orders.post("/core-returns", json={"order_line_id": line_id}, headers=as_buyer(buyer)).json()
     decided = stack.orders.post(f"/core-returns/{core['id']}/decision", json={"accepted": True}, headers=supplier)

@@ -33,14 +33,14 @@ def _refunds(stack: Stack, intent_id: str) -> list[int]:
 
 
 def _delivered(stack: Stack, buyer: str, parts: list[tuple[dict[str, Any], int]]) -> dict[str, Any]:
-    """Paid, shipped and delivered by the (one) supplier of the parts."""
+    """Paid, shipped by the (one) supplier of the parts, and its delivery confirmed by the buyer."""
     q = stack.quote(buyer, [(p["id"], n) for p, n in parts])
     order = stack.place(buyer, q["id"])["order"]
     stack.pay(buyer, order["id"], stack.card(buyer))
     stack.wait_status(order["id"], "PAID")
     supplier = as_supplier(parts[0][0]["supplier_id"])
     assert _post(stack, f"/orders/{order['id']}/ship", supplier, SHIP).status_code == 200
-    assert _post(stack, f"/orders/{order['id']}/deliver", supplier).status_code == 200
+    assert _post(stack, f"/orders/{order['id']}/confirm-delivery", as_buyer(buyer)).status_code == 200
     return stack.order(order["id"])
 
 

@@ -32,7 +32,7 @@ def _delivered(stack: Stack, buyer: str, part: dict[str, Any], days_ago: int) ->
     order = paid_order(stack, buyer, part, 1)
     supplier = as_supplier(part["supplier_id"])
     assert stack.orders.post(f"/orders/{order['id']}/ship", json=SHIP, headers=supplier).status_code == 200
-    assert stack.orders.post(f"/orders/{order['id']}/deliver", headers=supplier).status_code == 200
+    assert stack.orders.post(f"/orders/{order['id']}/confirm-delivery", headers=as_buyer(buyer)).status_code == 200
     with Session(stack.engine) as session:
         session.execute(
             update(OrderLine)

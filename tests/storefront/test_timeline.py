@@ -43,3 +43,19 @@ def test_a_cancellation_says_why_in_words_a_buyer_understands() -> None:
     )
     assert why("checkout abandoned: placeOrder did not finish") == "Cancelled: the checkout did not finish"
     assert why("") == "The order was cancelled"
+
+
+def test_a_card_dispute_takes_its_place_in_the_history_and_says_how_it_ended() -> None:
+    dispute = {"status": "lost", "reason": "product_not_received", "createdAt": "2026-12-07T08:00:00+00:00"}
+    closed = {**dispute, "updatedAt": "2026-12-20T12:00:00+00:00"}
+    steps = timeline(HISTORY, partial(i18n.translate, "en"), [closed])
+    assert [(step.at[:10], step.sentence) for step in steps][2:] == [
+        ("2026-12-05", "Shipped from Tongnan: DHL JD014600003"),
+        ("2026-12-07", "Your bank disputed the card payment"),
+        ("2026-12-09", "Delivered to you"),
+        ("2026-12-20", "The card dispute was decided in your favour"),
+    ]
+    open_one = {**closed, "status": "needs_response"}
+    assert [s.sentence for s in timeline([], partial(i18n.translate, "zh"), [open_one])] == [
+        "您的发卡银行对该笔银行卡付款提出了争议"
+    ]
