@@ -136,6 +136,7 @@ def suppliers(count: int = 40) -> list[dict[str, Any]]:
                 "contact_email": None,
                 "contact_phone": None,
                 "verified": True,
+                "verification_status": "VERIFIED",
                 "created_at": datetime(2025, 1, 1, tzinfo=UTC),
             }
         )

@@ -112,6 +112,16 @@ def seed(catalog: str, certification: str, orders: str, units: int) -> str:
             headers=admin,
         ).json()["id"]
         as_supplier = _headers(Role.SUPPLIER, f"acct-{supplier}", supplier)
+        # Only a verified supplier lists parts: it applies with its licence, an admin verifies.
+        http.post(
+            f"{catalog}/suppliers/{supplier}/verification/application",
+            data={"uscc": first17 + uscc_check_character(first17), "legal_representative": "李伟"},
+            files={"file": ("licence.pdf", _pdf(), "application/pdf")},
+            headers=as_supplier,
+        ).raise_for_status()
+        http.post(
+            f"{catalog}/suppliers/{supplier}/verification", json={"verified": True}, headers=admin
+        ).raise_for_status()
         today = utcnow().date()
         cert = http.post(
             f"{certification}/certificates",

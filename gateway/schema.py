@@ -23,6 +23,7 @@ from gateway.audit_log import AuditLogQuery
 from gateway.catalog.mutations import CatalogMutation
 from gateway.catalog.queries import CatalogQuery
 from gateway.catalog.vehicles import VehicleMutation, VehicleQuery
+from gateway.catalog.verification import SupplierVerificationMutation
 from gateway.certification.schema import CertificationMutation, CertificationQuery
 from gateway.context import Context
 from gateway.dead_letters import DeadLettersMutation, DeadLettersQuery
@@ -83,6 +84,7 @@ class Query(
 @strawberry.type
 class Mutation(
     CatalogMutation,
+    SupplierVerificationMutation,
     VehicleMutation,
     CertificationMutation,
     OrdersMutation,

@@ -39,6 +39,7 @@ from storefront import (
     supplier,
     supplier_payouts,
     supplier_returns,
+    supplier_verification,
     vehicles,
 )
 from storefront.currencies import OfferedCurrencies
@@ -119,6 +120,7 @@ def create_app(
     app.include_router(supplier.router)
     app.include_router(supplier_returns.router)
     app.include_router(supplier_payouts.router)
+    app.include_router(supplier_verification.router)
     app.include_router(images.router)
     app.include_router(vehicles.router)
     for router in office_routers():

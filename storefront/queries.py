@@ -164,7 +164,10 @@ SET_STOCK = """
 mutation SetStock($partId: ID!, $onHand: Int!) { setStock(partId: $partId, onHand: $onHand) { id sku available } }"""
 
 IMPORT_PARTS = """
-mutation ImportParts($csv: String!) { importParts(csv: $csv) { created updated errors { line field message } } }"""
+mutation ImportParts($csv: String!, $locale: String) {
+  importParts(csv: $csv, locale: $locale) { created updated errors { line field code message } }
+}"""
+IMPORT_TEMPLATE = "query PartImportTemplate { partImportTemplate }"
 
 ADD_CERTIFICATE = """
 mutation AddCertificate($input: CertificateInput!) {

@@ -485,6 +485,26 @@ async def import_form(page: SupplierPage) -> Response:
     return page.render("supplier/import.html", supplier=supplier, csv="", outcome=None, errors={})
 
 
+@router.get("/import/template.csv", name="supplier_import_template")
+async def import_template(page: SupplierPage) -> Response:
+    """The CSV the import accepts (header and one example row), as the catalog writes it."""
+    supplier = await current_supplier(page)
+    if supplier is None:
+        return to_login(page)
+    result = await page.query(queries.IMPORT_TEMPLATE)
+    template = (result.data or {}).get("partImportTemplate")
+    if template is None:
+        return page.render("error.html", status_code=503, reason="unavailable", retry_after=0)
+    return page.apply(
+        Response(
+            # With a BOM, so spreadsheet programs read the Chinese cells as UTF-8.
+            "\ufeff" + template,
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="parts-template.csv"'},
+        )
+    )
+
+
 @router.post("/import")
 async def import_csv(page: SupplierPage, request: Request) -> Response:
     supplier = await current_supplier(page)
@@ -507,7 +527,8 @@ async def import_csv(page: SupplierPage, request: Request) -> Response:
         errors["csv"] = page._("Choose a CSV file or paste its contents.")
     outcome = None
     if not errors:
-        result = await page.query(queries.IMPORT_PARTS, {"csv": text})
+        # The report's messages in the page's language (Chinese or English; German pages get English).
+        result = await page.query(queries.IMPORT_PARTS, {"csv": text, "locale": page.locale})
         outcome = (result.data or {}).get("importParts")
         if outcome is None:
             error = result.error()
@@ -572,6 +593,10 @@ async def certificates(page: SupplierPage, after: str = "", notice: str = "") ->
 
 
 async def _pdf(page: Page, upload: Any) -> StorefrontUpload | None:
+    return await _pdf_upload(page, upload, page._("Choose the certificate as a PDF file."))
+
+
+async def _pdf_upload(page: Page, upload: Any, not_a_pdf: str) -> StorefrontUpload | None:
     """The chosen PDF, None when no file was chosen; FormError naming `file` when it is no PDF
     or too large. The gateway checks the file again; this keeps the typing of a form it refuses."""
     if not isinstance(upload, UploadFile) or not upload.filename:
@@ -580,7 +605,7 @@ async def _pdf(page: Page, upload: Any) -> StorefrontUpload | None:
     if len(content) > MAX_PDF_BYTES:
         raise FormError("file", page._("The PDF is larger than {size} MB.", size=MAX_PDF_BYTES // (1024 * 1024)))
     if not content.startswith(b"%PDF-"):
-        raise FormError("file", page._("Choose the certificate as a PDF file."))
+        raise FormError("file", not_a_pdf)
     return StorefrontUpload(filename=upload.filename, content=content, content_type="application/pdf")
 
 

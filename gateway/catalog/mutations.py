@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
 import httpx
 import strawberry
@@ -77,7 +77,11 @@ class PartPatch:
 class ImportError:
     line: int
     field: str | None
-    message: str
+    message: str = strawberry.field(description="What is wrong, in the language the import asked for.")
+    code: str = strawberry.field(
+        description="Stable code of the problem: REQUIRED, REQUIRED_FOR_NEW_SKU, NOT_YUAN, YUAN_FORMAT, "
+        "UNKNOWN_CATEGORY, FITMENT_FORMAT, DUPLICATE_SKU, INVALID ..."
+    )
 
 
 @strawberry.type
@@ -134,17 +138,36 @@ class CatalogMutation:
         )
         return Part.from_json(data)
 
-    @strawberry.mutation(description="A supplier creates or updates parts by SKU from CSV; bad rows are reported.")
-    async def import_parts(self, info: Info[Context, None], csv: str) -> ImportResult:
+    @strawberry.mutation(
+        description="A supplier creates or updates parts by SKU from CSV; bad rows are reported. A category is "
+        "its code or its English or Chinese name (`水泵`); see partImportTemplate. Only a verified supplier "
+        "imports: FORBIDDEN with reason SUPPLIER_NOT_VERIFIED otherwise."
+    )
+    async def import_parts(
+        self,
+        info: Info[Context, None],
+        csv: str,
+        locale: Annotated[
+            str | None, strawberry.argument(description="`zh` for the report's messages in Chinese; default English.")
+        ] = None,
+    ) -> ImportResult:
         context = info.context
         context.require_principal()
-        data = await context.clients.catalog.post_json(
-            "/parts/import", {"csv": csv}, headers=context.upstream_headers()
+        data = await context.clients.catalog.request(
+            "POST",
+            "/parts/import",
+            json={"csv": csv},
+            params={"locale": locale} if locale else None,
+            headers=context.upstream_headers(),
         )
+        result = data.json()
         return ImportResult(
-            created=data["created"],
-            updated=data["updated"],
-            errors=[ImportError(line=e["line"], field=e.get("field"), message=e["message"]) for e in data["errors"]],
+            created=result["created"],
+            updated=result["updated"],
+            errors=[
+                ImportError(line=e["line"], field=e.get("field"), message=e["message"], code=e["code"])
+                for e in result["errors"]
+            ],
         )
 
     @strawberry.mutation(

@@ -23,6 +23,7 @@ from gateway.catalog.types import (
     SupplierEdge,
     eligibility_country,
 )
+from gateway.catalog.verification import SupplierVerificationStatus, require_admin
 from gateway.context import Context
 from gateway.ids import node_uuid
 from gateway.types import PageInfo
@@ -147,19 +148,43 @@ class CatalogQuery:
         await prefetch_parts(info, parts)
         return parts
 
+    @strawberry.field(
+        description="The CSV that importParts accepts: the header row and one example row that imports as it is "
+        "(UTF-8; its category is a Chinese name, which the import accepts like the code)."
+    )
+    async def part_import_template(self, info: Info[Context, None]) -> str:
+        context = info.context
+        response = await context.clients.catalog.request(
+            "GET", "/parts/import-template", headers=context.upstream_headers()
+        )
+        return response.content.decode("utf-8-sig")
+
     @strawberry.field
     async def supplier(self, info: Info[Context, None], id: strawberry.ID) -> Supplier | None:
         data = await info.context.loaders.supplier.load(node_uuid(id, "Supplier", field="id"))
         return Supplier.from_json(data) if data else None
 
-    @strawberry.field
+    @strawberry.field(
+        description="Suppliers, oldest first. With `verificationStatus` (admins only): those in that state, "
+        "such as the PENDING applications waiting for review."
+    )
     async def suppliers(
-        self, info: Info[Context, None], first: int | None = 20, after: str | None = None
+        self,
+        info: Info[Context, None],
+        first: int | None = 20,
+        after: str | None = None,
+        verification_status: Annotated[
+            SupplierVerificationStatus | None,
+            strawberry.argument(description="Only suppliers whose verification is in this state (admins only)."),
+        ] = None,
     ) -> SupplierConnection:
         context = info.context
         params: dict[str, Any] = {"first": page_size(first)}
         if after:
             params["after"] = after
+        if verification_status is not None:
+            require_admin(context)
+            params["verification_status"] = verification_status.value
         page = await context.read_json(context.clients.catalog, "/suppliers", params=params)
         for edge in page["edges"]:
             context.loaders.supplier.prime(str(edge["node"]["id"]), edge["node"])

@@ -11,6 +11,7 @@ from strawberry import relay
 from strawberry.types import Info
 
 from gateway.catalog.vehicles import VehicleInput
+from gateway.catalog.verification import SupplierVerification, may_see_verification
 from gateway.context import Context
 from gateway.loaders import settled
 from gateway.types import Money, PageInfo
@@ -86,11 +87,25 @@ class Supplier(relay.Node):
     id: relay.NodeID[str]
     name_en: str
     name_zh: str
-    verified: bool
+    verified: bool = strawberry.field(
+        description="An admin reviewed this company's business licence and verified it; only then does it list parts."
+    )
+    data: strawberry.Private[dict[str, Any]]
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Supplier:
-        return cls(id=str(data["id"]), name_en=data["name_en"], name_zh=data["name_zh"], verified=data["verified"])
+        return cls(
+            id=str(data["id"]), name_en=data["name_en"], name_zh=data["name_zh"], verified=data["verified"], data=data
+        )
+
+    @strawberry.field(
+        description="The company's verification: its application and the admin's decision. Null for anyone "
+        "but admins and the supplier itself."
+    )
+    def verification(self, info: Info[Context, None]) -> SupplierVerification | None:
+        if not may_see_verification(info.context, self.id) or "verification_status" not in self.data:
+            return None
+        return SupplierVerification.from_json(self.data)
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]

@@ -9,10 +9,10 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Query, Request, Response, UploadFile, status
+from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile, status
 from pydantic import AwareDatetime
 
-from services.catalog import csvio, reservations, service, vehicles
+from services.catalog import csvio, reservations, service, vehicles, verification
 from services.catalog import images as part_images
 from services.catalog.markets import markets_read
 from services.catalog.schemas import (
@@ -46,6 +46,7 @@ from services.common import csvfile
 from services.common.app import SessionDep
 from services.common.errors import NotFound
 from services.common.internal_auth import ActorDep
+from services.common.objects import ObjectNotFound
 
 PROBLEMS: dict[int | str, dict[str, Any]] = {
     code: {"description": text, "content": {"application/problem+json": {}}}
@@ -81,9 +82,17 @@ def create_supplier(data: SupplierCreate, session: SessionDep, actor: ActorDep) 
     return service.supplier_read(service.create_supplier(session, actor, data))
 
 
-@suppliers.get("", summary="List suppliers, oldest first, by keyset cursor")
-def list_suppliers(session: SessionDep, actor: ActorDep, first: First = None, after: After = None) -> SupplierPage:
-    return service.list_suppliers(session, first, after)
+@suppliers.get("", summary="List suppliers, oldest first, by keyset cursor; filter by verification status")
+def list_suppliers(
+    session: SessionDep,
+    actor: ActorDep,
+    first: First = None,
+    after: After = None,
+    verification_status: Annotated[
+        str | None, Query(max_length=20, description="NOT_SUBMITTED, PENDING, VERIFIED or REJECTED")
+    ] = None,
+) -> SupplierPage:
+    return service.list_suppliers(session, first, after, verification_status)
 
 
 @suppliers.get("/batch", summary="Suppliers by ids, in the order asked (unknown ids left out)")
@@ -98,9 +107,62 @@ def get_supplier(supplier_id: uuid.UUID, session: SessionDep, actor: ActorDep) -
     return service.supplier_read(service.get_supplier(session, supplier_id))
 
 
-@suppliers.post("/{supplier_id}/verification", summary="Set the verified flag (admin)")
+@suppliers.post(
+    "/{supplier_id}/verification",
+    summary="Decide a verification application (admin): verify, or reject with a reason",
+)
 def verify_supplier(supplier_id: uuid.UUID, data: SupplierVerify, session: SessionDep, actor: ActorDep) -> SupplierRead:
-    return service.supplier_read(service.set_supplier_verified(session, actor, supplier_id, data.verified))
+    supplier = service.set_supplier_verified(session, actor, supplier_id, data.verified, data.reason)
+    return service.supplier_read(supplier)
+
+
+@suppliers.post(
+    "/{supplier_id}/verification/application",
+    summary="The supplier applies for verification: USCC, legal representative, business licence (PDF)",
+    responses={413: {"description": "the licence is too large; `field` is `file`"}},
+)
+def apply_for_verification(
+    supplier_id: uuid.UUID,
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    uscc: Annotated[str, Form(max_length=40)],
+    legal_representative: Annotated[str, Form(max_length=200)],
+    file: Annotated[UploadFile, File(description="the business licence as a PDF")],
+) -> SupplierRead:
+    supplier = verification.submit(
+        session,
+        actor,
+        supplier_id,
+        uscc=uscc,
+        legal_representative=legal_representative,
+        licence=file.file,
+        store=request.app.state.licence_store,
+    )
+    return service.supplier_read(supplier)
+
+
+@suppliers.get(
+    "/{supplier_id}/verification/licence",
+    summary="The business licence on record (admins and the supplier itself)",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}}},
+)
+def licence(supplier_id: uuid.UUID, request: Request, session: SessionDep, actor: ActorDep) -> Response:
+    sha256 = verification.licence_of(session, actor, supplier_id)
+    store = request.app.state.licence_store
+    try:
+        content = store.read(sha256)
+    except ObjectNotFound:
+        raise NotFound("the licence file is missing", field="licence") from None
+    return Response(
+        content,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'inline; filename="licence-{supplier_id}.pdf"',
+            "Cache-Control": "private, no-store",
+        },
+    )
 
 
 # --- Parts -------------------------------------------------------------------------------
@@ -195,8 +257,22 @@ def export_parts(session: SessionDep, actor: ActorDep, supplier_id: uuid.UUID | 
 
 
 @parts.post("/import", summary="Create or update parts by SKU from CSV; bad rows reported by line")
-def import_parts(data: ImportRequest, session: SessionDep, actor: ActorDep) -> ImportResult:
-    return csvio.import_csv(session, actor, data.csv, data.supplier_id)
+def import_parts(data: ImportRequest, session: SessionDep, actor: ActorDep, locale: Locale = None) -> ImportResult:
+    return csvio.import_csv(session, actor, data.csv, data.supplier_id, locale)
+
+
+@parts.get(
+    "/import-template",
+    summary="The CSV an import accepts: the header row and one example row",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}}},
+)
+def import_template(actor: ActorDep) -> Response:
+    return Response(
+        content=csvio.template_csv(),
+        media_type=csvfile.MEDIA_TYPE,
+        headers={"Content-Disposition": 'attachment; filename="parts-template.csv"'},
+    )
 
 
 @parts.post("", status_code=status.HTTP_201_CREATED, summary="List a new part (its supplier or an admin)")

@@ -8,6 +8,7 @@ from services.catalog.images import open_image_store
 from services.catalog.metrics import business_metrics
 from services.catalog.models import EVENTS
 from services.catalog.settings import CatalogSettings
+from services.catalog.verification import licence_store
 from services.common.app import build_service_app
 from services.common.events.dead_letter_api import dead_letter_router
 from services.common.settings import load_or_exit
@@ -35,4 +36,5 @@ def create_app(settings: CatalogSettings | None = None) -> FastAPI:
     )
     tune(app.state.engine)
     app.state.image_store = open_image_store(settings)
+    app.state.licence_store = licence_store(settings)
     return app

@@ -31,8 +31,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from services.catalog import domain, service, verification
 from services.catalog import events as catalog_events
-from services.catalog import service
 from services.catalog.models import Fitment, Part, Stock
 from services.catalog.schemas import ImportErrorRead, ImportResult, PartCreate, PartUpdate
 from services.common import csvfile
@@ -77,22 +77,88 @@ _LISTS = ("oem_numbers", "interchange_numbers")
 _MONEY = ("price_cny", "core_charge_cny")
 
 
+# The import report's messages by code, in English and Chinese (the supplier portal is Chinese
+# first); `{detail}` carries the service's own English words where no code says more.
+ROW_MESSAGES: dict[str, dict[str, str]] = {
+    "REQUIRED": {"en": "required", "zh": "必填"},
+    "REQUIRED_FOR_NEW_SKU": {"en": "required for a new SKU", "zh": "新 SKU 必须填写此列"},
+    "NOT_YUAN": {"en": "not a number of yuan (e.g. 1280.50)", "zh": "不是以元为单位的数字（例如 1280.50）"},
+    "YUAN_FORMAT": {"en": "yuan with at most 2 decimals, not negative", "zh": "以元为单位，最多两位小数，不能为负数"},
+    "FITMENT_FORMAT": {
+        "en": "{item}: write make:model:yearFrom-yearTo[:engineCode]",
+        "zh": "{item}：请写成 品牌:车型:起始年-结束年[:发动机代码]",
+    },
+    "FITMENT_YEARS": {"en": "{item}: years must be numbers", "zh": "{item}：年份必须是数字"},
+    "TRUE_OR_FALSE": {"en": "true or false", "zh": "请填写 true 或 false"},
+    "DUPLICATE_SKU": {
+        "en": "SKU {sku} already on line {first} of this file",
+        "zh": "SKU {sku} 已在本文件第 {first} 行出现",
+    },
+    "NEW_SKU_LISTED": {
+        "en": "a new SKU is always listed; import it first, then delist it",
+        "zh": "新 SKU 导入后总是上架；请先导入，再下架",
+    },
+    "EXTRA_CELLS": {"en": "more cells than columns", "zh": "单元格数多于列数"},
+    "WRITTEN_MEANWHILE": {"en": "conflicts with a part written meanwhile", "zh": "与同时写入的配件冲突"},
+    "TOO_MANY_ERRORS": {"en": "too many errors; import stopped", "zh": "错误过多，导入已停止"},
+    "UNKNOWN_CATEGORY": {
+        "en": "unknown category {value}; give its code (water_pump) or its English or Chinese name (水泵)",
+        "zh": "未知类别 {value}；请填写类别代码（water_pump）或其中文、英文名称（水泵）",
+    },
+    "WHOLE_NUMBER": {"en": "a whole number", "zh": "请填写整数"},
+    "NEGATIVE_STOCK": {"en": "stock cannot be negative", "zh": "库存不能为负数"},
+    "RESERVED_EXCEEDS": {"en": "units reserved by open orders exceed this", "zh": "未完成订单预留的数量超过此库存"},
+    "TOO_LONG": {"en": "{detail}", "zh": "内容过长（{detail}）"},
+    "OUT_OF_RANGE": {"en": "{detail}", "zh": "超出允许范围（{detail}）"},
+    "NOT_ALLOWED": {"en": "{detail}", "zh": "不是允许的值（{detail}）"},
+    "INVALID": {"en": "{detail}", "zh": "此列的值无效（{detail}）"},
+}
+# What pydantic's error types mean for a cell.
+_VALIDATION_CODES = {
+    "missing": "REQUIRED",
+    "int_parsing": "WHOLE_NUMBER",
+    "int_from_float": "WHOLE_NUMBER",
+    "string_too_long": "TOO_LONG",
+    "greater_than": "OUT_OF_RANGE",
+    "greater_than_equal": "OUT_OF_RANGE",
+    "less_than": "OUT_OF_RANGE",
+    "less_than_equal": "OUT_OF_RANGE",
+    "enum": "NOT_ALLOWED",
+    "literal_error": "NOT_ALLOWED",
+}
+
+
+def row_message(code: str, locale: str | None, **params: Any) -> str:
+    """The message of a row error in the locale (Chinese for `zh*`, else English)."""
+    texts = ROW_MESSAGES[code]
+    language = "zh" if (locale or "").lower().startswith("zh") else "en"
+    return texts[language].format(**params)
+
+
 class RowError(Exception):
-    def __init__(self, field: str | None, message: str) -> None:
-        super().__init__(message)
+    def __init__(self, field: str | None, code: str, **params: Any) -> None:
+        super().__init__(row_message(code, "en", **params))
         self.field = field
-        self.message = message
+        self.code = code
+        self.params = params
 
 
 def _yuan_to_fen(raw: str, field: str) -> int:
     try:
         value = Decimal(raw.replace(",", ""))
     except InvalidOperation:
-        raise RowError(field, "not a number of yuan (e.g. 1280.50)") from None
+        raise RowError(field, "NOT_YUAN") from None
     fen = value * 100
     if fen != fen.to_integral_value() or value < 0:
-        raise RowError(field, "yuan with at most 2 decimals, not negative")
+        raise RowError(field, "YUAN_FORMAT")
     return int(fen)
+
+
+def _category(raw: str) -> str:
+    code = domain.category_from_name(raw)
+    if code is None:
+        raise RowError("category", "UNKNOWN_CATEGORY", value=repr(raw))
+    return code
 
 
 def _fitments(raw: str) -> list[dict[str, Any]]:
@@ -100,10 +166,10 @@ def _fitments(raw: str) -> list[dict[str, Any]]:
     for item in filter(None, (x.strip() for x in raw.split("|"))):
         bits = [b.strip() for b in item.split(":")]
         if len(bits) not in (3, 4) or "-" not in bits[2]:
-            raise RowError("fitments", f"{item!r}: write make:model:yearFrom-yearTo[:engineCode]")
+            raise RowError("fitments", "FITMENT_FORMAT", item=repr(item))
         start, _, end = bits[2].partition("-")
         if not (start.strip().isdigit() and end.strip().isdigit()):
-            raise RowError("fitments", f"{item!r}: years must be numbers")
+            raise RowError("fitments", "FITMENT_YEARS", item=repr(item))
         out.append(
             {
                 "make": bits[0],
@@ -124,7 +190,7 @@ def _row_values(row: dict[str, str]) -> dict[str, Any]:
             continue
         if name == "listed":
             if text.lower() not in ("true", "false"):
-                raise RowError("listed", "true or false")
+                raise RowError("listed", "TRUE_OR_FALSE")
             values[name] = text.lower() == "true"
             continue
         if name in _LISTS:
@@ -133,6 +199,8 @@ def _row_values(row: dict[str, str]) -> dict[str, Any]:
             values[name] = _yuan_to_fen(text, name)
         elif name == "fitments":
             values[name] = _fitments(text)
+        elif name == "category":
+            values[name] = _category(text)
         else:
             values[name] = text
     return values
@@ -141,12 +209,21 @@ def _row_values(row: dict[str, str]) -> dict[str, Any]:
 def _validation_error(exc: ValidationError) -> RowError:
     err = exc.errors()[0]
     loc = [str(x) for x in err.get("loc", ())]
-    return RowError(loc[0] if loc else None, f"{'.'.join(loc[1:]) + ': ' if len(loc) > 1 else ''}{err['msg']}")
+    detail = f"{'.'.join(loc[1:]) + ': ' if len(loc) > 1 else ''}{err['msg']}"
+    code = _VALIDATION_CODES.get(str(err.get("type")), "INVALID")
+    if code in ("REQUIRED", "WHOLE_NUMBER"):
+        return RowError(loc[0] if loc else None, code)
+    return RowError(loc[0] if loc else None, code, detail=detail)
 
 
-def import_csv(session: Session, actor: Actor, content: str, supplier_id: uuid.UUID | None) -> ImportResult:
+def import_csv(
+    session: Session, actor: Actor, content: str, supplier_id: uuid.UUID | None, locale: str | None = None
+) -> ImportResult:
+    """Create or update the supplier's parts; the row errors' messages in `locale` (zh or en)."""
     owner = service.owner_for_new_part(actor, supplier_id)
     service.get_supplier(session, owner)
+    # Refused whole, before any row: an import creates and lists parts.
+    verification.require_verified(session, owner)
     content = content.removeprefix("\ufeff")
     reader = csv.DictReader(io.StringIO(content, newline=""))
     header = [h.strip().removeprefix("\ufeff") for h in (reader.fieldnames or [])]
@@ -165,8 +242,9 @@ def import_csv(session: Session, actor: Actor, content: str, supplier_id: uuid.U
     seen: dict[str, int] = {}
     pending: list[tuple[int, service.PreparedPart]] = []
 
-    def fail(line: int, field: str | None, message: str) -> None:
-        errors.append(ImportErrorRead(line=line, field=field, message=message))
+    def fail(line: int, field: str | None, code: str, **params: Any) -> None:
+        message = row_message(code, locale, **params)
+        errors.append(ImportErrorRead(line=line, field=field, code=code, message=message))
 
     def write_pending() -> None:
         nonlocal created
@@ -184,7 +262,7 @@ def import_csv(session: Session, actor: Actor, content: str, supplier_id: uuid.U
                         service.write_parts(session, [prepared])
                     created += 1
                 except IntegrityError:
-                    fail(line, "sku", "conflicts with a part written meanwhile")
+                    fail(line, "sku", "WRITTEN_MEANWHILE")
         pending.clear()
 
     line = 1
@@ -193,15 +271,15 @@ def import_csv(session: Session, actor: Actor, content: str, supplier_id: uuid.U
         if count > MAX_ROWS:
             raise PayloadTooLarge(f"at most {MAX_ROWS} rows per import", field="csv")
         if None in row:
-            fail(start, None, "more cells than columns")
+            fail(start, None, "EXTRA_CELLS")
             continue
         try:
             values = _row_values({k: v for k, v in row.items() if k is not None})
             sku = str(values.get("sku", ""))
             if not sku:
-                raise RowError("sku", "required")
+                raise RowError("sku", "REQUIRED")
             if sku in seen:
-                raise RowError("sku", f"SKU {sku!r} already on line {seen[sku]} of this file")
+                raise RowError("sku", "DUPLICATE_SKU", sku=repr(sku), first=seen[sku])
             if sku in existing:
                 with session.begin_nested():
                     _update(session, existing[sku], values)
@@ -212,14 +290,14 @@ def import_csv(session: Session, actor: Actor, content: str, supplier_id: uuid.U
                     write_pending()
             seen[sku] = start
         except RowError as exc:
-            fail(start, exc.field, exc.message)
+            fail(start, exc.field, exc.code, **exc.params)
         except ValidationError as exc:
             e = _validation_error(exc)
-            fail(start, e.field, e.message)
+            fail(start, e.field, e.code, **e.params)
         except DomainError as exc:
-            fail(start, exc.field.split(".")[0] if exc.field else None, exc.detail)
+            fail(start, exc.field.split(".")[0] if exc.field else None, "INVALID", detail=exc.detail)
         if len(errors) >= MAX_ERRORS:
-            fail(start, None, "too many errors; import stopped")
+            fail(start, None, "TOO_MANY_ERRORS")
             break
     write_pending()
     return ImportResult(created=created, updated=updated, errors=errors)
@@ -227,10 +305,10 @@ def import_csv(session: Session, actor: Actor, content: str, supplier_id: uuid.U
 
 def _prepare(owner: uuid.UUID, values: dict[str, Any]) -> service.PreparedPart:
     if values.pop("listed", True) is False:
-        raise RowError("listed", "a new SKU is always listed; import it first, then delist it")
+        raise RowError("listed", "NEW_SKU_LISTED")
     for required in ("title_en", "category", "condition", "price_cny", "weight_grams"):
         if required not in values:
-            raise RowError(required, "required for a new SKU")
+            raise RowError(required, "REQUIRED_FOR_NEW_SKU")
     values = {**values, "condition": str(values["condition"]).upper()}
     return service.prepare_part(owner, PartCreate.model_validate(values))
 
@@ -247,12 +325,12 @@ def _update(session: Session, part: Part, values: dict[str, Any]) -> None:
         try:
             quantity = int(on_hand)
         except ValueError:
-            raise RowError("on_hand", "a whole number") from None
+            raise RowError("on_hand", "WHOLE_NUMBER") from None
         if quantity < 0:
-            raise RowError("on_hand", "stock cannot be negative")
+            raise RowError("on_hand", "NEGATIVE_STOCK")
         stock = session.get(Stock, part.id)
         if stock is None or stock.reserved > quantity:
-            raise RowError("on_hand", "units reserved by open orders exceed this")
+            raise RowError("on_hand", "RESERVED_EXCEEDS")
         stock.on_hand = quantity
         session.add(stock)
         session.flush()
@@ -304,3 +382,35 @@ def _export_row(part: Part, on_hand: int, fitments: list[str]) -> list[str]:
     )
     # Every cell as text, as the import reads it back.
     return ["" if record[c] is None else str(record[c]) for c in EXPORT_COLUMNS]
+
+
+# --- Template ----------------------------------------------------------------------------
+
+TEMPLATE_EXAMPLE = {
+    "sku": "ALT-0001",
+    "title_en": "Remanufactured alternator 140 A for Volkswagen Golf VI",
+    "title_zh": "大众高尔夫6 再制造发电机 140A",
+    "description_en": "Bench-tested, new bearings and regulator.",
+    "description_zh": "台架测试，更换轴承和调节器。",
+    # A Chinese category name is accepted as well as the code (alternator).
+    "category": "发电机",
+    "condition": "REMANUFACTURED",
+    "brand": "Bosch",
+    "oem_numbers": "06H903016L|06H903016S",
+    "price_cny": "1280.50",
+    "core_charge_cny": "300.00",
+    "warranty_months": "24",
+    "weight_grams": "6200",
+    "length_mm": "220",
+    "width_mm": "160",
+    "height_mm": "170",
+    "country_of_origin": "CN",
+    "on_hand": "5",
+    "fitments": "Volkswagen:Golf:2009-2013:CAXA|Audi:A3:2008-2012",
+}
+
+
+def template_csv() -> bytes:
+    """The columns an import accepts and one row that imports as it is (UTF-8 with BOM, so
+    spreadsheet programs open the Chinese text correctly)."""
+    return csvfile.write_csv(COLUMNS, [[TEMPLATE_EXAMPLE.get(c, "") for c in COLUMNS]])

@@ -417,7 +417,7 @@ def demo_catalog() -> DemoCatalog:
             contact_name=["Li Wei", "Zhang Min", "Wang Fang", "Chen Jie", "Liu Yang", "Zhao Lei"][i],
             contact_email=f"sales@{en.split()[2].lower()}-reman.example.cn",
             contact_phone=f"+86 23 4456 {1200 + i * 37:04d}",
-            verified=i != 5,
+            verified=True,
             categories=cats,
         )
         for i, (org, en, zh, address, cats) in enumerate(_SUPPLIERS)
@@ -527,6 +527,9 @@ def load(session: Session, catalog: DemoCatalog) -> None:
                 contact_email=s.contact_email,
                 contact_phone=s.contact_phone,
                 verified=s.verified,
+                # Every demo supplier lists parts, which only a verified one may.
+                verification_status="VERIFIED" if s.verified else "NOT_SUBMITTED",
+                verification_reason="demo data" if s.verified else None,
                 created_at=datetime(2025, 12, 1, tzinfo=UTC) + timedelta(days=catalog.suppliers.index(s)),
             )
         )

@@ -81,6 +81,30 @@ def category(code: str, *, field: str = "category") -> Category:
     return found
 
 
+@cache
+def _categories_by_name() -> dict[str, str]:
+    """A category's code by its names as suppliers write them in a spreadsheet: the English and
+    Chinese names (data/categories.json), and the Chinese names buyers use for it
+    (data/synonyms.json) that name no other category; compared without case and spaces."""
+    names: dict[str, set[str]] = {}
+    for code, c in categories().items():
+        for name in (c.name_en, c.name_zh, *category_names(code, "zh")):
+            names.setdefault(_name_key(name), set()).add(code)
+    return {name: next(iter(codes)) for name, codes in names.items() if len(codes) == 1}
+
+
+def _name_key(text: str) -> str:
+    return "".join(text.split()).casefold()
+
+
+def category_from_name(text: str) -> str | None:
+    """The code of the category this code or name (`water_pump`, `Water pump`, `水泵`) means."""
+    code = text.strip().lower()
+    if code in categories():
+        return code
+    return _categories_by_name().get(_name_key(text))
+
+
 def co2e_saved_grams(category_code: str, weight_grams: int) -> int:
     """Estimated CO2e avoided against a new part: per-category factor (kg per kg) x weight."""
     return round(category(category_code).co2e_saved_kg_per_kg * weight_grams)
@@ -188,10 +212,12 @@ def validate_uscc(raw: str, *, field: str = "uscc") -> str:
         )
     if not code[2:8].isdigit():
         raise BadInput("characters 3 to 8 must be the administrative division code (digits)", field=field)
-    expected = uscc_check_character(code[:17])
-    if code[17] != expected:
+    # The message never names the right character: it would let anyone complete a code they
+    # have only partly (a real company's, say) without knowing it.
+    if code[17] != uscc_check_character(code[:17]):
         raise BadInput(
-            f"wrong check character: {code[17]!r}, GB 32100-2015 gives {expected!r} for {code[:17]}",
+            "this Unified Social Credit Code is not valid (its check character does not match); "
+            "copy it again from the business licence",
             field=field,
         )
     return code

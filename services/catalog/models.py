@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import JSON, CheckConstraint, Column, Index, Integer, SmallInteger, Table, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Column, Index, Integer, SmallInteger, Table, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from services.common.clock import UtcDateTime, utcnow
@@ -24,15 +24,39 @@ class Supplier(CatalogTable, table=True):
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     name_en: str = Field(max_length=200)
     name_zh: str = Field(max_length=200)
-    uscc: str = Field(max_length=18, unique=True)
+    # Bound to this supplier only once verified: unverified registrations may name the same
+    # code (a squatter cannot lock the real company out), a verified one holds it alone.
+    uscc: str = Field(max_length=18)
     address: str | None = Field(default=None, max_length=500)
     contact_name: str | None = Field(default=None, max_length=120)
     contact_email: str | None = Field(default=None, max_length=254)
     contact_phone: str | None = Field(default=None, max_length=40)
+    # True exactly when verification_status is VERIFIED: an admin reviewed the licence.
     verified: bool = Field(default=False)
+    # NOT_SUBMITTED -> PENDING -> VERIFIED or REJECTED (a rejected supplier may apply again).
+    verification_status: str = Field(default="NOT_SUBMITTED", max_length=20)
+    legal_representative: str | None = Field(default=None, max_length=120)
+    licence_sha256: str | None = Field(default=None, max_length=64)
+    licence_size_bytes: int | None = None
+    verification_submitted_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    verification_reviewed_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    verification_reviewer: str | None = Field(default=None, max_length=64)
+    verification_reason: str | None = Field(default=None, max_length=1000)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
 
-    __table_args__ = (Index("ix_supplier_created_at_id", "created_at", "id"),)
+    __table_args__ = (
+        Index("ix_supplier_created_at_id", "created_at", "id"),
+        Index("ix_supplier_uscc", "uscc"),
+        # The review queue: applications waiting, oldest first.
+        Index("ix_supplier_verification_status_submitted_at", "verification_status", "verification_submitted_at"),
+        Index(
+            "ux_supplier_uscc_verified",
+            "uscc",
+            unique=True,
+            sqlite_where=text("verified"),
+            postgresql_where=text("verified"),
+        ),
+    )
 
 
 class Part(CatalogTable, table=True):

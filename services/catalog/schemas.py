@@ -45,10 +45,21 @@ class SupplierRead(BaseModel):
     contact_phone: str | None
     verified: bool
     created_at: datetime
+    verification_status: str
+    legal_representative: str | None
+    licence_sha256: str | None
+    licence_size_bytes: int | None
+    verification_submitted_at: datetime | None
+    verification_reviewed_at: datetime | None
+    verification_reason: str | None
 
 
 class SupplierVerify(Strict):
+    """An admin's decision: `verified: true` verifies a pending application, `false` rejects it
+    (or withdraws a verification) and needs a reason."""
+
     verified: bool
+    reason: Annotated[str, StringConstraints(max_length=1000)] | None = None
 
 
 class PageInfo(BaseModel):
@@ -304,6 +315,9 @@ class ImportRequest(Strict):
 class ImportErrorRead(BaseModel):
     line: int
     field: str | None
+    # Stable: REQUIRED, NOT_YUAN, UNKNOWN_CATEGORY ... (csvio.ROW_MESSAGES); the message is in
+    # the import's locale.
+    code: str
     message: str
 
 

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col
 
-from services.catalog import domain, vehicles
+from services.catalog import domain, vehicles, verification
 from services.catalog import events as catalog_events
 from services.catalog import images as part_images
 from services.catalog import markets as part_markets
@@ -91,15 +91,12 @@ def owner_for_new_part(actor: Actor, requested: uuid.UUID | None) -> uuid.UUID:
 def create_supplier(session: Session, actor: Actor, data: SupplierCreate) -> Supplier:
     actor.require(Role.ADMIN)
     uscc = domain.validate_uscc(data.uscc)
-    if session.exec(select(Supplier.id).where(Supplier.uscc == uscc)).first() is not None:  # type: ignore[call-overload]
-        raise Conflict("a supplier with this Unified Social Credit Code exists", field="uscc")
+    # Only a verified supplier holds its code; unverified registrations of one code may coexist.
+    if verification.holder_of(session, uscc) is not None:
+        raise Conflict(verification.USCC_TAKEN_MESSAGE, field="uscc")
     supplier = Supplier(**data.model_dump(exclude={"uscc"}), uscc=uscc)
     session.add(supplier)
-    try:
-        with session.begin_nested():
-            session.flush()
-    except IntegrityError:
-        raise Conflict("a supplier with this Unified Social Credit Code exists", field="uscc") from None
+    session.flush()
     return supplier
 
 
@@ -117,9 +114,15 @@ def suppliers_by_ids(session: Session, ids: Sequence[uuid.UUID]) -> list[Supplie
     return [found[i] for i in dict.fromkeys(ids) if i in found]
 
 
-def list_suppliers(session: Session, first: int | None, after: str | None) -> SupplierPage:
+def list_suppliers(
+    session: Session, first: int | None, after: str | None, verification_status: str | None = None
+) -> SupplierPage:
     size = page_size(first)
     query = select(Supplier).order_by(Supplier.created_at, Supplier.id)  # type: ignore[arg-type]
+    if verification_status is not None:
+        if verification_status not in verification.VerificationStatus.__members__:
+            raise BadInput("not a verification status", field="verification_status")
+        query = query.where(col(Supplier.verification_status) == verification_status)
     if after:
         at, last_id = decode_cursor(after, arity=2)
         try:
@@ -140,13 +143,12 @@ def list_suppliers(session: Session, first: int | None, after: str | None) -> Su
     )
 
 
-def set_supplier_verified(session: Session, actor: Actor, supplier_id: uuid.UUID, verified: bool) -> Supplier:
-    actor.require(Role.ADMIN)
-    supplier = get_supplier(session, supplier_id)
-    supplier.verified = verified
-    session.add(supplier)
-    session.flush()
-    return supplier
+def set_supplier_verified(
+    session: Session, actor: Actor, supplier_id: uuid.UUID, verified: bool, reason: str | None = None
+) -> Supplier:
+    if verified:
+        return verification.verify(session, actor, supplier_id, reason)
+    return verification.reject(session, actor, supplier_id, reason)
 
 
 def supplier_read(supplier: Supplier) -> SupplierRead:
@@ -335,6 +337,7 @@ def create_part(session: Session, actor: Actor, data: PartCreate) -> Part:
     supplier_id = owner_for_new_part(actor, data.supplier_id)
     if session.get(Supplier, supplier_id) is None:
         raise NotFound("no such supplier", field="supplier_id")
+    verification.require_verified(session, supplier_id)
     return insert_part(session, supplier_id, data)
 
 
@@ -437,6 +440,8 @@ def insert_part(
 def update_part(session: Session, actor: Actor, part_id: uuid.UUID, patch: PartUpdate) -> Part:
     part = get_part(session, part_id)
     require_owner(actor, part.supplier_id)
+    if patch.listed and not part.listed:
+        verification.require_verified(session, part.supplier_id)
     return apply_patch(session, part, patch)
 
 

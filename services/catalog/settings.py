@@ -26,8 +26,13 @@ class CatalogSettings(ServiceSettings):
     # Refused before decoding: a small file may claim a huge canvas (a decompression bomb).
     max_image_pixels: int = Field(default=DEFAULT_MAX_PIXELS, ge=1_000_000)
     max_images_per_part: int = Field(default=8, ge=1, le=50)
+    # Suppliers' business licences (PDF), content-addressed by SHA-256, like the pictures: in S3
+    # under this s3://bucket/prefix URL when set, else in licence_dir, default <var_dir>/catalog-licences.
+    licences_url: str | None = None
+    licence_dir: Path | None = None
+    max_licence_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
 
-    @field_validator("images_url")
+    @field_validator("images_url", "licences_url")
     @classmethod
     def _s3_url(cls, value: str | None) -> str | None:
         return check_store_url(value) if value else None
@@ -36,9 +41,16 @@ class CatalogSettings(ServiceSettings):
     def _image_dir_default(self) -> CatalogSettings:
         if self.image_dir is None:
             self.image_dir = self.var_dir / "catalog-images"
+        if self.licence_dir is None:
+            self.licence_dir = self.var_dir / "catalog-licences"
         return self
 
     @property
     def images_path(self) -> Path:
         assert self.image_dir is not None  # filled by the validator
         return self.image_dir
+
+    @property
+    def licences_path(self) -> Path:
+        assert self.licence_dir is not None  # filled by the validator
+        return self.licence_dir

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 AREAS: tuple[tuple[str, str, bool], ...] = (
     ("/office/certificates", "Certificate review", False),
+    ("/office/suppliers", "Supplier verification", True),
     ("/office/payouts", "Payouts", True),
     ("/office/money", "Money back", True),
     ("/office/people", "People", True),

@@ -23,6 +23,8 @@ ACTIONS = (
     "revokeCertificate",
     "disableAccount",
     "enableAccount",
+    "verifySupplier",
+    "rejectSupplier",
     "runSettlement",
     "exportPayouts",
     "importBankStatusReport",

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from storefront.office import audit, certificates, home, money, payouts, people
+from storefront.office import audit, certificates, home, money, payouts, people, suppliers
 
 
 def routers() -> list[APIRouter]:
-    return [home.router, certificates.router, payouts.router, money.router, people.router, audit.router]
+    return [
+        home.router,
+        certificates.router,
+        suppliers.router,
+        payouts.router,
+        money.router,
+        people.router,
+        audit.router,
+    ]

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import itertools
 import uuid
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
+from pypdf import PdfWriter
 from sqlalchemy import Engine
 
 from services.catalog.app import create_app
@@ -38,7 +41,41 @@ def as_supplier(supplier_id: str | uuid.UUID) -> dict[str, str]:
     return headers_for(Role.SUPPLIER, actor_id=f"acct-{supplier_id}", supplier_id=str(supplier_id))
 
 
-def create_supplier(client: TestClient, **overrides: Any) -> dict[str, Any]:
+def licence_pdf(title: str = "Business licence") -> bytes:
+    """A one-page PDF standing in for a scanned business licence (营业执照)."""
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    writer.add_metadata({"/Title": title})
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def apply_for_verification(
+    client: httpx.Client, supplier_id: str, uscc: str, legal_representative: str = "李伟"
+) -> httpx.Response:
+    """The supplier's application through the catalog's route, as the gateway sends it."""
+    return client.post(
+        f"/suppliers/{supplier_id}/verification/application",
+        data={"uscc": uscc, "legal_representative": legal_representative},
+        files={"file": ("licence.pdf", licence_pdf(f"licence {supplier_id}"), "application/pdf")},
+        headers=as_supplier(supplier_id),
+    )
+
+
+def verify_supplier(client: httpx.Client, supplier_id: str, uscc: str) -> dict[str, Any]:
+    """Apply with a licence and have an admin verify it: the only way a supplier may list parts."""
+    applied = apply_for_verification(client, supplier_id, uscc)
+    assert applied.status_code == 200, applied.text
+    response = client.post(
+        f"/suppliers/{supplier_id}/verification", json={"verified": True, "reason": "licence checked"}, headers=ADMIN
+    )
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+def create_supplier(client: TestClient, *, verified: bool = True, **overrides: Any) -> dict[str, Any]:
+    """A supplier as an admin registers it; verified (licence reviewed) unless asked otherwise."""
     n = next(_serial)
     body = {
         "name_en": f"Chongqing Tongnan Test Remanufacturing {n} Co., Ltd.",
@@ -48,6 +85,8 @@ def create_supplier(client: TestClient, **overrides: Any) -> dict[str, Any]:
     } | overrides
     response = client.post("/suppliers", json=body, headers=ADMIN)
     assert response.status_code == 201, response.text
+    if verified:
+        return verify_supplier(client, response.json()["id"], response.json()["uscc"])
     return dict(response.json())
 
 
@@ -79,7 +118,9 @@ def create_part(client: TestClient, supplier_id: str, **overrides: Any) -> dict[
 @pytest.fixture(scope="session")
 def catalog_app_client(databases: Databases, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     settings = CatalogSettings(
-        database_url=databases.migrated("catalog"), image_dir=tmp_path_factory.mktemp("catalog-images")
+        database_url=databases.migrated("catalog"),
+        image_dir=tmp_path_factory.mktemp("catalog-images"),
+        licence_dir=tmp_path_factory.mktemp("catalog-licences"),
     )
     app = create_app(settings)
     with TestClient(app) as client:

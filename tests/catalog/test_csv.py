@@ -142,3 +142,62 @@ def test_ten_thousand_rows_import_whole_in_one_request(client: TestClient, suppl
     ]
     result = import_csv(client, supplier["id"], "\n".join(rows))
     assert (result["created"], result["errors"]) == (10_000, [])
+
+
+def test_the_template_is_the_header_the_import_accepts_and_its_example_imports(
+    client: TestClient, supplier: dict[str, Any]
+) -> None:
+    response = client.get("/parts/import-template", headers=as_supplier(supplier["id"]))
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
+    assert response.content.startswith(b"\xef\xbb\xbf")  # spreadsheets then read the Chinese right
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert len(rows) == 2 and "sku" in rows[0] and "category" in rows[0] and "id" not in rows[0]
+    example = dict(zip(rows[0], rows[1], strict=True))
+    assert example["category"] == "发电机"
+    result = import_csv(client, supplier["id"], response.content.decode("utf-8"))
+    assert (result["created"], result["errors"]) == (1, [])
+    part = sku_map(client, supplier["id"])[example["sku"]]
+    assert part["category"] == "alternator" and part["price_cny"] == 128050
+
+
+def test_categories_by_their_chinese_or_english_names(client: TestClient, supplier: dict[str, Any]) -> None:
+    text = "\n".join(
+        [
+            "sku,title_en,category,condition,price_cny,weight_grams",
+            "WP-ZH,Water pump,水泵,REMANUFACTURED,360.00,1500",
+            "ST-ZH,Starter,启动机,REMANUFACTURED,520.00,3900",
+            "TC-EN,Turbocharger,Turbocharger,REMANUFACTURED,2800.00,8000",
+            "XX-ZH,Something,飞碟,REMANUFACTURED,1.00,100",
+        ]
+    )
+    result = import_csv(client, supplier["id"], text)
+    assert result["created"] == 3
+    parts = sku_map(client, supplier["id"])
+    assert (parts["WP-ZH"]["category"], parts["ST-ZH"]["category"], parts["TC-EN"]["category"]) == (
+        "water_pump",
+        "starter",
+        "turbocharger",
+    )
+    assert [(e["line"], e["field"], e["code"]) for e in result["errors"]] == [(5, "category", "UNKNOWN_CATEGORY")]
+
+
+def test_the_report_speaks_chinese_to_a_chinese_page(client: TestClient, supplier: dict[str, Any]) -> None:
+    text = "\n".join(
+        [
+            "sku,title_en,category,condition,price_cny,weight_grams",
+            "A-1,Alternator,发电机,REMANUFACTURED,12.345,6200",
+            "A-2,Alternator,飞碟,REMANUFACTURED,100.00,6200",
+            "A-3,,发电机,REMANUFACTURED,100.00,6200",
+            "A-1,Alternator,发电机,REMANUFACTURED,100.00,6200",
+        ]
+    )
+    response = client.post(
+        "/parts/import", params={"locale": "zh"}, json={"csv": text}, headers=as_supplier(supplier["id"])
+    )
+    errors = {e["line"]: e for e in response.json()["errors"]}
+    assert errors[2]["code"] == "YUAN_FORMAT" and errors[2]["message"] == "以元为单位，最多两位小数，不能为负数"
+    assert errors[3]["message"].startswith("未知类别 '飞碟'")
+    assert errors[4]["code"] == "REQUIRED_FOR_NEW_SKU" and errors[4]["field"] == "title_en"
+    assert errors[4]["message"] == "新 SKU 必须填写此列"
+    english = client.post("/parts/import", json={"csv": text}, headers=as_supplier(supplier["id"])).json()["errors"]
+    assert english[0]["code"] == "YUAN_FORMAT" and english[0]["message"] == "yuan with at most 2 decimals, not negative"

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from tests.catalog.conftest import ADMIN, ANONYMOUS, as_supplier, create_supplier, valid_uscc
+from tests.catalog.conftest import (
+    ADMIN,
+    ANONYMOUS,
+    apply_for_verification,
+    as_supplier,
+    create_supplier,
+    valid_uscc,
+)
 
 
-def test_a_wrong_uscc_check_character_is_rejected_naming_the_expected_one(client: TestClient) -> None:
+def test_a_wrong_uscc_check_character_is_rejected_without_naming_the_right_one(client: TestClient) -> None:
     good = valid_uscc(4242)
     wrong = good[:17] + ("0" if good[17] != "0" else "1")
     response = client.post(
@@ -16,7 +23,9 @@ def test_a_wrong_uscc_check_character_is_rejected_naming_the_expected_one(client
     assert response.status_code == 422
     body = response.json()
     assert body["field"] == "uscc"
-    assert "check character" in body["detail"] and repr(good[17]) in body["detail"]
+    assert "check character" in body["detail"]
+    # Naming the right character would let anyone complete a code they only partly know.
+    assert repr(good[17]) not in body["detail"] and good[:17] not in body["detail"]
     assert client.get("/suppliers", headers=ANONYMOUS).json()["edges"] == []
 
 
@@ -43,17 +52,20 @@ def test_duplicate_uscc_conflicts(client: TestClient) -> None:
     assert response.status_code == 409 and response.json()["field"] == "uscc"
 
 
-def test_only_admins_create_and_verify_suppliers(client: TestClient, supplier: dict[str, str]) -> None:
+def test_only_admins_create_and_verify_suppliers(client: TestClient) -> None:
+    supplier = create_supplier(client, verified=False)
     body = {"name_en": "Self Made Co.", "name_zh": "自建公司", "uscc": valid_uscc()}
     assert client.post("/suppliers", json=body, headers=as_supplier(supplier["id"])).status_code == 403
     assert client.post("/suppliers", json=body, headers=ANONYMOUS).status_code == 403
     assert client.post("/suppliers", json=body).status_code == 401
 
+    assert apply_for_verification(client, supplier["id"], supplier["uscc"]).status_code == 200
     path = f"/suppliers/{supplier['id']}/verification"
     assert client.post(path, json={"verified": True}, headers=as_supplier(supplier["id"])).status_code == 403
     assert client.get(f"/suppliers/{supplier['id']}", headers=ANONYMOUS).json()["verified"] is False
     response = client.post(path, json={"verified": True}, headers=ADMIN)
     assert response.status_code == 200 and response.json()["verified"] is True
+    assert response.json()["verification_status"] == "VERIFIED"
     assert client.get(f"/suppliers/{supplier['id']}", headers=ANONYMOUS).json()["verified"] is True
 
 

@@ -18,8 +18,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, ViewportSize, expect, sync_playwright
+from playwright.sync_api import Browser, FilePayload, Page, Playwright, ViewportSize, expect, sync_playwright
 
 from services.stack import isolated_environment, read_until_ready
 from tests.databases import Databases
@@ -225,3 +226,60 @@ def office_sign_in(page: Page, email: str, password: str = STAFF_PASSWORD) -> No
     page.locator("#f-password").fill(password)
     page.locator("form[action='/office/login'] button[type=submit]").click()
     page.wait_for_url("**/office**")
+
+
+# --- supplier verification ------------------------------------------------------------------
+
+_ADMIN_TOKENS: dict[str, str] = {}
+
+
+def licence_file() -> FilePayload:
+    """A business licence PDF as the file chooser hands it to the page."""
+    from tests.catalog.conftest import licence_pdf
+
+    return {"name": "licence.pdf", "mimeType": "application/pdf", "buffer": licence_pdf("营业执照")}
+
+
+def apply_for_verification(page: Page, legal_representative: str = "李伟") -> None:
+    """The signed-in supplier applies on its portal's verification page (in Chinese)."""
+    page.goto("/supplier/verification")
+    page.locator("#f-legal_representative").fill(legal_representative)
+    page.locator("#f-file").set_input_files(licence_file())
+    page.locator("form[action='/supplier/verification'] button[type=submit]").click()
+    expect(page.locator(".alert.success")).to_contain_text("您的申请已提交")
+
+
+def admin_token(stack: RunningStack) -> str:
+    """An ADMIN made by `tongnan staff create`, signed in through the API (one per stack)."""
+    if stack.gateway not in _ADMIN_TOKENS:
+        email = staff_account(stack, "ADMIN")
+        login = "mutation ($e: String!, $p: String!) { login(email: $e, password: $p) { token } }"
+        response = httpx.post(
+            f"{stack.gateway}/graphql",
+            json={"query": login, "variables": {"e": email, "p": STAFF_PASSWORD}},
+            timeout=20,
+        )
+        _ADMIN_TOKENS[stack.gateway] = response.json()["data"]["login"]["token"]
+    return _ADMIN_TOKENS[stack.gateway]
+
+
+def verify_signed_in_supplier(page: Page, stack: RunningStack) -> None:
+    """The supplier signed in on `page` applies with its licence, and an admin verifies it
+    through the API (the back office's own test, test_office_suppliers.py, clicks through it)."""
+    apply_for_verification(page)
+    token = next(c["value"] for c in page.context.cookies() if c["name"] == "tn_token")
+    own = httpx.post(
+        f"{stack.gateway}/graphql",
+        json={"query": "{ viewer { account { supplier { id } } } }"},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=20,
+    ).json()
+    supplier_id = own["data"]["viewer"]["account"]["supplier"]["id"]
+    verify = 'mutation ($id: ID!) { verifySupplier(id: $id, reason: "licence checked") { verified } }'
+    verified = httpx.post(
+        f"{stack.gateway}/graphql",
+        json={"query": verify, "variables": {"id": supplier_id}},
+        headers={"Authorization": f"Bearer {admin_token(stack)}"},
+        timeout=20,
+    ).json()
+    assert verified.get("data") and verified["data"]["verifySupplier"]["verified"], verified

@@ -62,7 +62,7 @@ def test_cart_quote_and_supplier_parts_fit_a_390_px_phone(browser: Browser, runn
     screenshot(page, "quote", "phone")
 
     supplier = new_page(browser, running_stack, viewport="phone", locale="zh-CN")
-    register_supplier(supplier, "Phone")
+    register_supplier(supplier, "Phone", running_stack)
     supplier.goto("/supplier/import")
     supplier.locator("#f-csv").fill(GOOD_AND_BAD_CSV.format(p=sku_prefix()))
     supplier.get_by_role("button", name="导入", exact=True).click()

@@ -100,7 +100,7 @@ def test_supplier_certified_part_is_bought_shipped_delivered_and_its_core_return
     browser: Browser, running_stack: RunningStack
 ) -> None:
     supplier = new_page(browser, running_stack, locale="zh-CN")
-    register_supplier(supplier, "Jiahe")
+    register_supplier(supplier, "Jiahe", running_stack)
     marker = f"Jiahe{uuid.uuid4().hex[:6]}"
     title = f"Remanufactured alternator {marker} for Toyota Corolla"
     list_part(

@@ -43,7 +43,7 @@ def test_a_supplier_adds_a_picture_and_the_buyer_sees_it_on_the_listing_and_the_
     browser: Browser, running_stack: RunningStack
 ) -> None:
     supplier = new_page(browser, running_stack, locale="zh-CN")
-    register_supplier(supplier, "Tupian")
+    register_supplier(supplier, "Tupian", running_stack)
     sku = f"{sku_prefix()}-ALT-P"
     marker = f"Pic{uuid.uuid4().hex[:6]}"
     supplier.goto("/supplier/parts/new")

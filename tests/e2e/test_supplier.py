@@ -8,11 +8,13 @@ import uuid
 
 from playwright.sync_api import Browser, Dialog, Page, expect
 
-from tests.e2e.conftest import RunningStack, new_page, screenshot
+from tests.e2e.conftest import RunningStack, new_page, screenshot, verify_signed_in_supplier
 from tests.storefront.factories import GOOD_AND_BAD_CSV, PASSWORD, new_uscc, sku_prefix, unique_email
 
 
-def register_supplier(page: Page, name: str) -> None:
+def register_supplier(page: Page, name: str, stack: RunningStack | None = None) -> None:
+    """Register the company in the portal; with the stack, also have it verified (licence sent
+    from the portal, an admin's decision through the API), so that it may list parts."""
     page.goto("/supplier")
     expect(page).to_have_url(re.compile(r"/supplier/login"))
     expect(page.locator("html")).to_have_attribute("lang", "zh-Hans")  # Chinese first for suppliers
@@ -24,6 +26,9 @@ def register_supplier(page: Page, name: str) -> None:
     page.locator("#f-password").fill(PASSWORD)
     page.get_by_role("button", name="注册").click()
     expect(page.locator(".alert.success")).to_contain_text("公司注册成功")
+    if stack is not None:
+        verify_signed_in_supplier(page, stack)
+        page.goto("/supplier")
 
 
 def test_supplier_registers_imports_a_csv_with_one_bad_row_and_edits_stock(
@@ -42,7 +47,7 @@ def test_supplier_registers_imports_a_csv_with_one_bad_row_and_edits_stock(
     expect(page.locator("#f-uscc-error")).to_be_visible()
     expect(page.locator("#f-name_en")).to_have_value("Tongnan Test Reman")
 
-    register_supplier(page, "Hengxin")
+    register_supplier(page, "Hengxin", running_stack)
 
     prefix = sku_prefix()
     page.get_by_role("link", name="导入 CSV").first.click()
@@ -77,7 +82,7 @@ def test_part_form_keeps_what_was_typed_and_marks_the_field_the_api_names(
     browser: Browser, running_stack: RunningStack
 ) -> None:
     page = new_page(browser, running_stack, locale="zh-CN")
-    register_supplier(page, "Xinda")
+    register_supplier(page, "Xinda", running_stack)
     page.get_by_label("语言").select_option("en")
     page.get_by_role("button", name="应用").click()
     page.get_by_role("link", name="New part").first.click()
@@ -110,7 +115,7 @@ def test_part_form_keeps_what_was_typed_and_marks_the_field_the_api_names(
 
 def test_a_title_with_a_script_tag_is_shown_as_text(browser: Browser, running_stack: RunningStack) -> None:
     page = new_page(browser, running_stack, locale="zh-CN")
-    register_supplier(page, "Anquan")
+    register_supplier(page, "Anquan", running_stack)
     sku = f"{sku_prefix()}-ALT-X"
     marker = f"Xss{uuid.uuid4().hex[:6]}"
     title = f"<script>window.__pwned = 1</script> Alternator {marker} <b>bold</b>"

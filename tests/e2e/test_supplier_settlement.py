@@ -54,7 +54,7 @@ def test_supplier_uploads_its_certificate_pdf_and_downloads_its_settlement_csv(
     browser: Browser, running_stack: RunningStack
 ) -> None:
     supplier = new_page(browser, running_stack, locale="zh-CN")
-    register_supplier(supplier, "Fuxing")
+    register_supplier(supplier, "Fuxing", running_stack)
     marker = f"Fuxing{uuid.uuid4().hex[:6]}"
     sku = f"{sku_prefix()}-STA"
     title = f"Remanufactured starter {marker} for Toyota Corolla"

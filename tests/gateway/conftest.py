@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import json
 import socket
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,6 +71,80 @@ class Stack:
 
     def calls(self, service: str) -> list[str]:
         return list(self.transports[service].calls)
+
+    def admin_token(self) -> str:
+        return admin_token(self.gql)
+
+    def verify_supplier(self, supplier_token: str) -> dict[str, Any]:
+        """The supplier applies with a licence and an admin verifies it, all through the public
+        API: only a verified supplier lists parts."""
+        return verify_supplier(self.gql, supplier_token)
+
+
+SUPPLIER_VERIFICATION = (
+    "id verified verification { status uscc legalRepresentative reason licence { sizeBytes sha256 } }"
+)
+SUBMIT_VERIFICATION = f"""
+mutation ($input: SupplierVerificationInput!, $licence: Upload!) {{
+  submitSupplierVerification(input: $input, licence: $licence) {{ {SUPPLIER_VERIFICATION} }}
+}}"""
+VERIFY_SUPPLIER = f"""
+mutation ($id: ID!, $reason: String) {{ verifySupplier(id: $id, reason: $reason) {{ {SUPPLIER_VERIFICATION} }} }}"""
+OWN_SUPPLIER = f"{{ viewer {{ account {{ supplier {{ {SUPPLIER_VERIFICATION} }} }} }} }}"
+
+
+def submit_verification(
+    gql: GraphQL,
+    token: str,
+    uscc: str,
+    legal_representative: str = "李伟",
+    licence: bytes | None = None,
+) -> Any:
+    """A GraphQL multipart request (operations, map, then the file), as upload clients send it."""
+    from tests.catalog.conftest import licence_pdf
+
+    operations = {
+        "query": SUBMIT_VERIFICATION,
+        "variables": {"input": {"uscc": uscc, "legalRepresentative": legal_representative}, "licence": None},
+    }
+    response = gql.client.post(
+        "/graphql",
+        data={"operations": json.dumps(operations), "map": json.dumps({"0": ["variables.licence"]})},
+        files={"0": ("licence.pdf", licence if licence is not None else licence_pdf(), "application/pdf")},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    return response.json()
+
+
+def admin_token(gql: GraphQL) -> str:
+    """A staff ADMIN account, as `tongnan staff create` makes one, and its access token."""
+    from gateway.identity import service as identity_service
+    from gateway.identity.tokens import issue_access_token
+    from gateway.models import AccountRole
+    from services.common.db import session_scope
+
+    app = gql.client.app
+    with session_scope(app.state.engine) as session:  # type: ignore[attr-defined]
+        account = identity_service.register(
+            session,
+            email=f"admin-{uuid.uuid4().hex[:8]}@tongnan-platform.cn",
+            password="a long passphrase",
+            role=AccountRole.ADMIN,
+            allow_staff_roles=True,
+        )
+        secret = app.state.settings.jwt_secret.get_secret_value()  # type: ignore[attr-defined]
+        return issue_access_token(account, secret, ttl_seconds=600)
+
+
+def verify_supplier(gql: GraphQL, supplier_token: str) -> dict[str, Any]:
+    own = gql(OWN_SUPPLIER, token=supplier_token)
+    assert "errors" not in own, own
+    supplier = own["data"]["viewer"]["account"]["supplier"]
+    submitted = submit_verification(gql, supplier_token, supplier["verification"]["uscc"])
+    assert "errors" not in submitted, submitted
+    verified = gql(VERIFY_SUPPLIER, {"id": supplier["id"], "reason": "licence checked"}, token=admin_token(gql))
+    assert "errors" not in verified, verified
+    return dict(verified["data"]["verifySupplier"])
 
 
 def closed_port() -> int:

@@ -155,6 +155,12 @@ def test_supplier_registers_lists_a_part_and_cannot_touch_anothers(stack: Stack)
         "onHand": 7,
         "fitments": [{"make": "Volkswagen", "model": "Golf", "yearFrom": 2012, "yearTo": 2019}],
     }
+    # Not before an admin has verified the company's licence; the error says so.
+    unverified = stack.gql(CREATE_PART, {"input": part_input}, token=token)
+    assert codes(unverified) == ["FORBIDDEN"]
+    assert unverified["errors"][0]["extensions"]["reason"] == "SUPPLIER_NOT_VERIFIED"
+    assert "verified" in unverified["errors"][0]["message"]
+    stack.verify_supplier(token)
     part = data_of(stack.gql(CREATE_PART, {"input": part_input}, token=token))["createPart"]
     assert part["title"] == "再制造发电机 大众高尔夫7" and part["available"] == 7 and part["hsCode"]
     assert part["supplier"]["id"] == result["account"]["supplier"]["id"]
@@ -187,6 +193,7 @@ def test_csv_import_reports_the_bad_row(stack: Stack) -> None:
     token = data_of(
         stack.gql(REGISTER_SUPPLIER, {"email": "csv@tn-reman.cn", "uscc": valid_uscc(90010), "en": "CSV Co"})
     )["register"]["token"]
+    stack.verify_supplier(token)
     header = "sku,title_en,title_zh,category,condition,oem_numbers,price_cny,weight_grams,warranty_months,on_hand"
     csv = "\n".join(
         [
@@ -250,3 +257,35 @@ def test_search_sorts_by_price_or_newest_and_counts_the_matches(stack: Stack) ->
     # Every match has one category, so the facets' total is the number of matches.
     assert cheap["facets"]["total"] == dear["facets"]["total"] > 5 and cheap["facets"]["exhaustive"]
     assert codes(stack.gql(query, {"sort": "CHEAPEST"})) == ["BAD_USER_INPUT"]
+
+
+def test_the_csv_template_imports_and_chinese_category_names_and_report_messages(stack: Stack) -> None:
+    token = data_of(
+        stack.gql(REGISTER_SUPPLIER, {"email": "zh-csv@tn-reman.cn", "uscc": valid_uscc(90020), "en": "ZH CSV Co"})
+    )["register"]["token"]
+    stack.verify_supplier(token)
+    template = data_of(stack.gql("{ partImportTemplate }", token=token))["partImportTemplate"]
+    header, example = template.strip().splitlines()
+    assert header.startswith("sku,title_en,title_zh") and ",发电机," in example
+    imported = """mutation ($c: String!, $l: String) {
+      importParts(csv: $c, locale: $l) { created errors { line code message } } }"""
+    result = data_of(stack.gql(imported, {"c": template}, token=token))["importParts"]
+    assert result == {"created": 1, "errors": []}
+
+    csv = "\n".join(
+        [
+            "sku,title_en,category,condition,price_cny,weight_grams",
+            "WP-ZH-1,Remanufactured water pump,水泵,REMANUFACTURED,360.00,1500",
+            "UFO-1,Flying saucer,飞碟,REMANUFACTURED,1.00,100",
+            "WP-ZH-2,Water pump,水泵,REMANUFACTURED,abc,1500",
+        ]
+    )
+    report = data_of(stack.gql(imported, {"c": csv, "l": "zh"}, token=token))["importParts"]
+    assert report["created"] == 1
+    assert [(e["line"], e["code"]) for e in report["errors"]] == [(3, "UNKNOWN_CATEGORY"), (4, "NOT_YUAN")]
+    assert report["errors"][0]["message"].startswith("未知类别")
+    assert report["errors"][1]["message"] == "不是以元为单位的数字（例如 1280.50）"
+    found = data_of(
+        stack.gql('{ parts(search: "水泵 Remanufactured water pump", first: 5) { edges { node { sku category } } } }')
+    )
+    assert {"sku": "WP-ZH-1", "category": "water_pump"} in [e["node"] for e in found["parts"]["edges"]]

@@ -187,6 +187,39 @@ def test_every_operation_as_every_role(orders_stack: Stack, gateway: Gateway) ->
     )
     assert imported["created"] == 1 and imported["errors"] == []
 
+    # --- supplier verification: admins decide, the supplier and admins see the application ---
+    admins_only: Expected = {
+        "anonymous": "UNAUTHENTICATED",
+        "buyer": "FORBIDDEN",
+        "supplier": "FORBIDDEN",
+        "inspector": "FORBIDDEN",
+        "admin": OK,
+    }
+    check(
+        "suppliers",
+        "{ suppliers(first: 5, verificationStatus: PENDING) { edges { node { id } } } }",
+        None,
+        admins_only,
+    )
+    verified = check(
+        "verifySupplier",
+        "mutation ($id: ID!) { verifySupplier(id: $id) { verified verification { status } } }",
+        {"id": supplier_gid},
+        admins_only,
+    )
+    assert verified == {"verified": True, "verification": {"status": "VERIFIED"}}
+    check(
+        "rejectSupplier",
+        'mutation ($id: ID!) { rejectSupplier(id: $id, reason: "") { verified } }',
+        {"id": supplier_gid},
+        {**admins_only, "admin": "BAD_USER_INPUT"},
+    )
+    application = "query ($id: ID!) { supplier(id: $id) { verification { status } } }"
+    for role, seen in (("anonymous", None), ("buyer", None), ("other_supplier", None), ("supplier", "VERIFIED")):
+        data = roles.run(role, application, {"id": supplier_gid})["data"]["supplier"]["verification"]
+        if (data and data["status"]) != seen:
+            roles.mismatches.append(f"supplier.verification as {role}: {data}")
+
     # --- certificates: the holder submits, an inspector (or the holder) revokes -------------
     certificate = check(
         "addCertificate",
@@ -216,15 +249,15 @@ def test_every_operation_as_every_role(orders_stack: Stack, gateway: Gateway) ->
         {"id": certificate["id"]},
         {**not_staff, "other_supplier": HIDDEN},
     )
-    admins_only: Expected = {**not_staff, "inspector": "FORBIDDEN"}
-    check("accounts", "{ accounts(first: 5) { edges { node { email } } } }", None, {**admins_only, "admin": OK})
+    people_admins_only: Expected = {**not_staff, "inspector": "FORBIDDEN"}
+    check("accounts", "{ accounts(first: 5) { edges { node { email } } } }", None, {**people_admins_only, "admin": OK})
     check(
         "disableAccount",
         'mutation ($id: ID!) { disableAccount(id: $id, reason: "test") { email } }',
         {"id": gid("Account", str(uuid.uuid4()))},
-        admins_only,
+        people_admins_only,
     )
-    check("auditLog", "{ auditLog(first: 5) { edges { node { action } } } }", None, {**admins_only, "admin": OK})
+    check("auditLog", "{ auditLog(first: 5) { edges { node { action } } } }", None, {**people_admins_only, "admin": OK})
 
     # --- a buyer's checkout ------------------------------------------------------------------
     quote_input = {"lines": [{"partId": part_id, "quantity": 1}], "destinationCountry": "DE", "incoterm": "DDP"}

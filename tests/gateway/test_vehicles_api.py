@@ -176,6 +176,7 @@ def test_a_supplier_gives_titles_in_more_languages(stack: Stack) -> None:
             {"email": f"s-{uuid.uuid4().hex[:8]}@reman.example.cn", "uscc": valid_uscc(), "en": "Pumpen Reman"},
         )
     )["register"]["token"]
+    stack.verify_supplier(supplier)
     part_input = {
         "sku": f"WP-{uuid.uuid4().hex[:6]}",
         "titleEn": "Remanufactured coolant pump Skoda Octavia",

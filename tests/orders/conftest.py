@@ -43,6 +43,7 @@ from services.orders.app import create_app as create_orders
 from services.orders.models import OrdersTable
 from services.orders.settings import OrdersSettings
 from services.stack import Served, localstripe
+from tests.catalog.conftest import verify_supplier
 from tests.conftest import FreshHeaders, headers_for
 from tests.databases import Databases, empty_tables
 
@@ -99,6 +100,7 @@ class Stack:
         response = self.catalog.post("/suppliers", json=body, headers=ADMIN)
         assert response.status_code == 201, response.text
         supplier_id = str(response.json()["id"])
+        verify_supplier(self.catalog, supplier_id, body["uscc"])
         if certified:
             self.certify(supplier_id, "ISO_9001")
         return supplier_id

@@ -100,8 +100,9 @@ REGISTER = """
 mutation ($input: RegisterInput!) { register(input: $input) { token refreshToken account { supplier { id } } } }"""
 
 
-def register_supplier(stack: Stack) -> dict[str, Any]:
-    """A new supplier account through the public API; its tokens and e-mail address."""
+def register_supplier(stack: Stack, *, verified: bool = True) -> dict[str, Any]:
+    """A new supplier account through the public API; its tokens and e-mail address. Verified
+    (licence submitted and reviewed by an admin) unless asked otherwise, so it may list parts."""
     email = unique_email()
     answer = stack.gql(
         REGISTER,
@@ -115,6 +116,8 @@ def register_supplier(stack: Stack) -> dict[str, Any]:
         },
     )
     assert "errors" not in answer, answer
+    if verified:
+        stack.verify_supplier(answer["data"]["register"]["token"])
     return {"email": email, **answer["data"]["register"]}
 
 

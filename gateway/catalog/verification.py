@@ -1,0 +1,209 @@
+"""Supplier verification (know your business) in the public API: the supplier applies with its
+USCC, business licence (PDF) and legal representative; admins verify or reject, always
+through the catalog, which enforces who may do what (services/catalog/verification.py).
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime
+from enum import Enum
+from typing import TYPE_CHECKING, Annotated, Any
+
+import httpx
+import strawberry
+from starlette.datastructures import UploadFile
+from strawberry.file_uploads import Upload
+from strawberry.types import Info
+
+from gateway import audit
+from gateway.context import Context
+from gateway.ids import global_id, node_uuid
+from gateway.models import AccountRole
+from services.common.errors import BadInput, DomainError, Forbidden
+
+if TYPE_CHECKING:
+    from gateway.catalog.types import Supplier
+
+LazySupplier = Annotated["Supplier", strawberry.lazy("gateway.catalog.types")]
+
+
+@strawberry.enum(description="Where a supplier's verification stands.")
+class SupplierVerificationStatus(Enum):
+    NOT_SUBMITTED = strawberry.enum_value("NOT_SUBMITTED", description="No application yet.")
+    PENDING = strawberry.enum_value("PENDING", description="Applied; waiting for an admin's review.")
+    VERIFIED = strawberry.enum_value("VERIFIED", description="An admin reviewed the licence and verified it.")
+    REJECTED = strawberry.enum_value(
+        "REJECTED", description="Rejected, or a verification withdrawn; `reason` says why. It may apply again."
+    )
+
+
+@strawberry.type(description="The business licence on record; shown to admins and the supplier itself only.")
+class SupplierLicence:
+    sha256: str = strawberry.field(description="SHA-256 of the PDF: anyone holding a copy can check it.")
+    size_bytes: int = strawberry.field(description="Size of the PDF in bytes.")
+    supplier_id: strawberry.Private[str]
+
+    @strawberry.field(
+        description="The PDF's bytes, base64-encoded (at most 10 MiB before encoding): for showing the licence "
+        "beside the application. Admins and the supplier itself only; ask for it on one supplier at a time."
+    )
+    async def content_base64(self, info: Info[Context, None]) -> str:
+        context = info.context
+        response = await context.clients.catalog.request(
+            "GET", f"/suppliers/{self.supplier_id}/verification/licence", headers=context.upstream_headers()
+        )
+        return base64.b64encode(response.content).decode("ascii")
+
+
+@strawberry.type(description="A supplier's verification: its application and the admin's decision.")
+class SupplierVerification:
+    status: SupplierVerificationStatus = strawberry.field(description="Where the verification stands.")
+    uscc: str = strawberry.field(description="The Unified Social Credit Code applied with (18 characters).")
+    legal_representative: str | None = strawberry.field(
+        description="The legal representative (法定代表人) as written on the licence."
+    )
+    licence: SupplierLicence | None = strawberry.field(description="The business licence (营业执照) PDF.")
+    submitted_at: datetime.datetime | None = strawberry.field(description="When the application was last sent.")
+    reviewed_at: datetime.datetime | None = strawberry.field(description="When an admin last decided.")
+    reason: str | None = strawberry.field(description="The admin's reason: why it was rejected, or a note.")
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> SupplierVerification:
+        def when(name: str) -> datetime.datetime | None:
+            return datetime.datetime.fromisoformat(data[name]) if data.get(name) else None
+
+        return cls(
+            status=SupplierVerificationStatus(data["verification_status"]),
+            uscc=data["uscc"],
+            legal_representative=data.get("legal_representative"),
+            licence=SupplierLicence(
+                sha256=data["licence_sha256"],
+                size_bytes=int(data["licence_size_bytes"]),
+                supplier_id=str(data["id"]),
+            )
+            if data.get("licence_sha256")
+            else None,
+            submitted_at=when("verification_submitted_at"),
+            reviewed_at=when("verification_reviewed_at"),
+            reason=data.get("verification_reason"),
+        )
+
+
+def may_see_verification(context: Context, supplier_id: str) -> bool:
+    principal = context.principal
+    if principal is None:
+        return False
+    return principal.role is AccountRole.ADMIN or str(principal.supplier_id or "") == supplier_id
+
+
+def require_admin(context: Context) -> None:
+    if context.require_principal().role is not AccountRole.ADMIN:
+        raise Forbidden("supplier verification is decided by admins")
+
+
+_ARGUMENT_NAMES = {"file": "licence", "legal_representative": "legalRepresentative"}
+
+
+@strawberry.input(description="A supplier's application for verification; the licence PDF is sent beside it.")
+class SupplierVerificationInput:
+    uscc: str = strawberry.field(description="Unified Social Credit Code (18 characters, GB 32100-2015).")
+    legal_representative: str = strawberry.field(
+        description="The legal representative's full name, as on the business licence."
+    )
+
+
+async def _decide(info: Info[Context, None], id: strawberry.ID, verified: bool, reason: str | None) -> Supplier:
+    from gateway.catalog.types import Supplier
+
+    context = info.context
+    require_admin(context)
+    supplier_id = node_uuid(id, "Supplier", field="id")
+    data = await context.clients.catalog.post_json(
+        f"/suppliers/{supplier_id}/verification",
+        {"verified": verified, "reason": reason},
+        headers=context.upstream_headers(),
+    )
+    context.loaders.supplier.prime(str(data["id"]), data)
+    return Supplier.from_json(data)
+
+
+@strawberry.type
+class SupplierVerificationMutation:
+    @strawberry.mutation(
+        description="A supplier applies for verification (or again, after a rejection): its USCC, legal "
+        "representative and business licence as a PDF, sent as a GraphQL multipart request with an "
+        "Authorization or X-API-Key header; at most 10 MiB, no active content. Until an admin verifies it "
+        "the supplier cannot list parts. A USCC held by a verified supplier: CONFLICT naming `uscc`."
+    )
+    async def submit_supplier_verification(
+        self,
+        info: Info[Context, None],
+        input: SupplierVerificationInput,
+        licence: Annotated[Upload, strawberry.argument(description="The business licence (营业执照) as a PDF.")],
+    ) -> LazySupplier:
+        from gateway.catalog.types import Supplier
+
+        context = info.context
+        principal = context.require_principal()
+        if principal.supplier_id is None:
+            raise Forbidden("only supplier accounts apply for verification")
+        if not isinstance(licence, UploadFile):
+            raise BadInput("send the licence as a file of a multipart request", field="licence")
+        limit = context.settings.max_upload_bytes
+        content = await licence.read(limit + 1)
+        if len(content) > limit:
+            raise BadInput(f"a business licence may be at most {limit // (1024 * 1024)} MB", field="licence")
+        form = httpx.Request(
+            "POST",
+            "/",
+            data={"uscc": input.uscc, "legal_representative": input.legal_representative},
+            files={"file": (licence.filename or "licence.pdf", content, "application/pdf")},
+        )
+        try:
+            response = await context.clients.catalog.request(
+                "POST",
+                f"/suppliers/{principal.supplier_id}/verification/application",
+                headers={**context.upstream_headers(), "Content-Type": form.headers["Content-Type"]},
+                content=form.read(),
+            )
+        except DomainError as error:
+            # Named as the arguments are here: the catalog's upload `file` is `licence`.
+            error.field = _ARGUMENT_NAMES.get(error.field or "", error.field)
+            raise
+        data = response.json()
+        context.loaders.supplier.prime(str(data["id"]), data)
+        return Supplier.from_json(data)
+
+    @strawberry.mutation(
+        description="An admin verifies a supplier's pending application after reviewing its licence; the "
+        "supplier may then list parts and shows the verified badge. Binds the USCC to this supplier: a USCC "
+        "already verified for another supplier is a CONFLICT naming `uscc`. Again on a verified one: no change."
+    )
+    async def verify_supplier(
+        self,
+        info: Info[Context, None],
+        id: strawberry.ID,
+        reason: Annotated[str | None, strawberry.argument(description="A note kept with the decision.")] = None,
+    ) -> LazySupplier:
+        supplier = await _decide(info, id, True, reason)
+        why = (reason or "").strip() or "licence and application reviewed"
+        await audit.record(
+            info.context, "verifySupplier", global_id("Supplier", node_uuid(id, "Supplier", field="id")), why
+        )
+        return supplier
+
+    @strawberry.mutation(
+        description="An admin rejects a pending application, or withdraws a supplier's verification (its "
+        "listed parts are then delisted); the reason is required and shown to the supplier, who may apply again."
+    )
+    async def reject_supplier(
+        self,
+        info: Info[Context, None],
+        id: strawberry.ID,
+        reason: Annotated[str, strawberry.argument(description="Why; shown to the supplier.")],
+    ) -> LazySupplier:
+        supplier = await _decide(info, id, False, reason)
+        subject = global_id("Supplier", node_uuid(id, "Supplier", field="id"))
+        await audit.record(info.context, "rejectSupplier", subject, reason.strip())
+        return supplier
