@@ -16,13 +16,21 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
 import pytest
 from playwright.sync_api import Browser, FilePayload, Page, Playwright, ViewportSize, expect, sync_playwright
+from sqlalchemy import update
+from sqlmodel import Session, col
 
+from services.common.clock import utcnow
+from services.common.db import make_engine
+from services.common.internal_auth import Role
+from services.orders.models import OrderLine
 from services.stack import isolated_environment, read_until_ready
+from tests.conftest import headers_for
 from tests.databases import Databases
 from tests.mailcatcher import MailCatcher, mail_catcher
 
@@ -283,3 +291,22 @@ def verify_signed_in_supplier(page: Page, stack: RunningStack) -> None:
         timeout=20,
     ).json()
     assert verified.get("data") and verified["data"]["verifySupplier"]["verified"], verified
+
+
+def make_settleable(stack: RunningStack, order_id: str) -> None:
+    """The order delivered (the carrier's report, as the scheduler sends it) three weeks ago, so
+    its line is past the hold. The one place that knows how an order becomes delivered."""
+    system = headers_for(Role.SYSTEM, actor_id="carrier")
+    delivered = httpx.post(f"{stack.orders}/orders/{order_id}/deliver", headers=system, timeout=10)
+    assert delivered.status_code == 200, delivered.text
+    engine = make_engine(stack.database_url_template.format(service="orders"))
+    try:
+        with Session(engine) as session:
+            session.execute(
+                update(OrderLine)
+                .where(col(OrderLine.order_id) == uuid.UUID(order_id))
+                .values(delivered_at=utcnow() - timedelta(days=21))
+            )
+            session.commit()
+    finally:
+        engine.dispose()

@@ -6,44 +6,16 @@ from __future__ import annotations
 
 import base64
 import uuid
-from datetime import timedelta
 
-import httpx
 from playwright.sync_api import Browser, expect
-from sqlalchemy import update
-from sqlmodel import Session, col
 
-from services.common.clock import utcnow
-from services.common.db import make_engine
-from services.common.internal_auth import Role
-from services.orders.models import OrderLine
-from tests.conftest import headers_for
-from tests.e2e.conftest import RunningStack, new_page, office_sign_in, screenshot, staff_account
+from tests.e2e.conftest import RunningStack, make_settleable, new_page, office_sign_in, screenshot, staff_account
 from tests.e2e.test_fulfilment import approve_in_back_office, list_part, pay_for
 from tests.e2e.test_supplier import register_supplier
 from tests.orders.bank_reports import pain002, transfers_in
 from tests.storefront.factories import sku_prefix
 
 ACCOUNT_NUMBER = "31050161393600012345"
-
-
-def make_settleable(stack: RunningStack, order_id: str) -> None:
-    """The order delivered (the carrier's report, as the scheduler sends it) three weeks ago, so
-    its line is past the hold. The one place that knows how an order becomes delivered."""
-    system = headers_for(Role.SYSTEM, actor_id="carrier")
-    delivered = httpx.post(f"{stack.orders}/orders/{order_id}/deliver", headers=system, timeout=10)
-    assert delivered.status_code == 200, delivered.text
-    engine = make_engine(stack.database_url_template.format(service="orders"))
-    try:
-        with Session(engine) as session:
-            session.execute(
-                update(OrderLine)
-                .where(col(OrderLine.order_id) == uuid.UUID(order_id))
-                .values(delivered_at=utcnow() - timedelta(days=21))
-            )
-            session.commit()
-    finally:
-        engine.dispose()
 
 
 def test_an_admin_pays_a_supplier_by_pain001_and_the_bank_report_marks_it_paid(

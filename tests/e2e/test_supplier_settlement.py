@@ -10,19 +10,13 @@ import csv
 import io
 import re
 import uuid
-from datetime import timedelta
 
 import httpx
 from playwright.sync_api import Browser, expect
-from sqlalchemy import update
-from sqlmodel import Session, col
 
-from services.common.clock import utcnow
-from services.common.db import make_engine
 from services.common.internal_auth import Role
-from services.orders.models import OrderLine
 from tests.conftest import headers_for
-from tests.e2e.conftest import RunningStack, new_page, screenshot
+from tests.e2e.conftest import RunningStack, make_settleable, new_page, screenshot
 from tests.e2e.test_fulfilment import approve_in_back_office, list_part, pay_for
 from tests.e2e.test_supplier import register_supplier
 from tests.e2e.test_tour import fits_the_width
@@ -32,20 +26,7 @@ from tests.storefront.factories import sku_prefix
 
 def deliver_past_the_hold(stack: RunningStack, order_id: str) -> None:
     """The carrier reports delivery, three weeks ago, and finance runs the settlement."""
-    system = headers_for(Role.SYSTEM, actor_id="carrier")
-    delivered = httpx.post(f"{stack.orders}/orders/{order_id}/deliver", headers=system, timeout=10)
-    assert delivered.status_code == 200, delivered.text
-    engine = make_engine(stack.database_url_template.format(service="orders"))
-    try:
-        with Session(engine) as session:
-            session.execute(
-                update(OrderLine)
-                .where(col(OrderLine.order_id) == uuid.UUID(order_id))
-                .values(delivered_at=utcnow() - timedelta(days=21))
-            )
-            session.commit()
-    finally:
-        engine.dispose()
+    make_settleable(stack, order_id)
     run = httpx.post(f"{stack.orders}/settlements/run", headers=headers_for(Role.ADMIN, actor_id="finance"), timeout=30)
     assert run.status_code == 200, run.text
 
