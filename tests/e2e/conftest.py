@@ -7,6 +7,7 @@ service's PostgreSQL behaviour is proven by its own tests in the PostgreSQL pass
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -276,10 +277,39 @@ def verify_signed_in_supplier(page: Page, stack: RunningStack) -> None:
     through the API (the back office's own test, test_office_suppliers.py, clicks through it)."""
     apply_for_verification(page)
     token = next(c["value"] for c in page.context.cookies() if c["name"] == "tn_token")
+    admin_verifies(stack, token)
+
+
+SUBMIT_VERIFICATION = """mutation ($input: SupplierVerificationInput!, $licence: Upload!) {
+  submitSupplierVerification(input: $input, licence: $licence) { id } }"""
+
+
+def verified_through_the_api(stack: RunningStack, token: str, uscc: str) -> None:
+    """A supplier registered through the API applies with its licence (a GraphQL multipart
+    request, as integrators send it) and an admin verifies it, so that it may list parts."""
+    from tests.catalog.conftest import licence_pdf
+
+    operations = {
+        "query": SUBMIT_VERIFICATION,
+        "variables": {"input": {"uscc": uscc, "legalRepresentative": "李伟"}, "licence": None},
+    }
+    applied = httpx.post(
+        f"{stack.gateway}/graphql",
+        data={"operations": json.dumps(operations), "map": json.dumps({"0": ["variables.licence"]})},
+        files={"0": ("licence.pdf", licence_pdf("营业执照"), "application/pdf")},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=30,
+    ).json()
+    assert applied.get("data") and applied["data"]["submitSupplierVerification"], applied
+    admin_verifies(stack, token)
+
+
+def admin_verifies(stack: RunningStack, supplier_token: str) -> None:
+    """An admin verifies the supplier of `supplier_token`, whose application is pending."""
     own = httpx.post(
         f"{stack.gateway}/graphql",
         json={"query": "{ viewer { account { supplier { id } } } }"},
-        headers={"Authorization": f"Bearer {token}"},
+        headers={"Authorization": f"Bearer {supplier_token}"},
         timeout=20,
     ).json()
     supplier_id = own["data"]["viewer"]["account"]["supplier"]["id"]

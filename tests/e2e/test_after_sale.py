@@ -17,7 +17,7 @@ from playwright.sync_api import Browser, Page, expect
 from pypdf import PdfReader
 from strawberry import relay
 
-from tests.e2e.conftest import RunningStack, new_page, ship_to, wait_until_paid
+from tests.e2e.conftest import RunningStack, new_page, ship_to, verified_through_the_api, wait_until_paid
 from tests.e2e.test_checkout import fill_card
 from tests.e2e.test_fulfilment import approve_in_back_office, pay_for
 from tests.storefront.factories import PASSWORD, new_uscc, sku_prefix, unique_email
@@ -102,6 +102,7 @@ def certified_supplier_with_part(running_stack: RunningStack, marker: str, email
     """A supplier through the API: its account and company, a part with a year's warranty (its title
     holds `marker`), and its ISO 9001 certificate, which an inspector approves in the back office.
     Returns the supplier's token."""
+    uscc = new_uscc()
     registered = graphql(
         running_stack,
         None,
@@ -114,12 +115,13 @@ def certified_supplier_with_part(running_stack: RunningStack, marker: str, email
                 "supplier": {
                     "nameEn": f"Chongqing Tongnan {marker} Reman Co., Ltd.",
                     "nameZh": f"重庆潼南{marker}再制造有限公司",
-                    "uscc": new_uscc(),
+                    "uscc": uscc,
                 },
             }
         },
     )
     token = registered["register"]["token"]
+    verified_through_the_api(running_stack, token, uscc)
     graphql(
         running_stack,
         token,

@@ -14,7 +14,14 @@ import httpx
 from playwright.sync_api import Browser, expect
 
 from tests.certification.conftest import pdf_bytes
-from tests.e2e.conftest import RunningStack, new_page, office_sign_in, screenshot, staff_account
+from tests.e2e.conftest import (
+    RunningStack,
+    new_page,
+    office_sign_in,
+    screenshot,
+    staff_account,
+    verified_through_the_api,
+)
 from tests.e2e.test_after_sale import CERTIFICATE, PART, graphql
 from tests.storefront.factories import PASSWORD, new_uscc, sku_prefix, unique_email
 
@@ -40,6 +47,7 @@ def test_an_inspector_approves_a_certificate_from_the_queue_and_the_part_ships_t
     browser: Browser, running_stack: RunningStack
 ) -> None:
     marker = f"Rev{uuid.uuid4().hex[:6]}"
+    uscc = new_uscc()
     token = graphql(
         running_stack,
         None,
@@ -52,11 +60,12 @@ def test_an_inspector_approves_a_certificate_from_the_queue_and_the_part_ships_t
                 "supplier": {
                     "nameEn": f"Chongqing Tongnan {marker} Reman Co., Ltd.",
                     "nameZh": f"重庆潼南{marker}再制造有限公司",
-                    "uscc": new_uscc(),
+                    "uscc": uscc,
                 },
             }
         },
     )["register"]["token"]
+    verified_through_the_api(running_stack, token, uscc)
     part = graphql(
         running_stack,
         token,

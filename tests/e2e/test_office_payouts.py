@@ -23,7 +23,7 @@ def test_an_admin_pays_a_supplier_by_pain001_and_the_bank_report_marks_it_paid(
 ) -> None:
     supplier = new_page(browser, running_stack, locale="zh-CN")
     name = f"Ruixiang{uuid.uuid4().hex[:4]}"
-    register_supplier(supplier, name)
+    register_supplier(supplier, name, running_stack)
     name_en = f"Chongqing Tongnan {name} Remanufacturing Co., Ltd."
     marker = f"Ruixiang{uuid.uuid4().hex[:6]}"
     list_part(

@@ -9,7 +9,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import RunningStack, new_page, screenshot, ship_to
+from tests.e2e.conftest import RunningStack, new_page, screenshot, ship_to, verified_through_the_api
 from tests.storefront.factories import GOOD_AND_BAD_CSV, PASSWORD, new_uscc, sku_prefix, unique_email
 
 REGISTER = """
@@ -29,6 +29,7 @@ def gql(stack: RunningStack, query: str, variables: dict[str, Any], token: str |
 @pytest.fixture(scope="module")
 def supplier_tokens(running_stack: RunningStack) -> dict[str, str]:
     """A supplier with a few parts, registered through the public API."""
+    uscc = new_uscc()
     tokens = gql(
         running_stack,
         REGISTER,
@@ -40,11 +41,12 @@ def supplier_tokens(running_stack: RunningStack) -> dict[str, str]:
                 "supplier": {
                     "nameEn": "Chongqing Tongnan Ruifeng Remanufacturing Co., Ltd.",
                     "nameZh": "重庆潼南瑞丰再制造有限公司",
-                    "uscc": new_uscc(),
+                    "uscc": uscc,
                 },
             }
         },
     )["register"]
+    verified_through_the_api(running_stack, tokens["token"], uscc)
     gql(running_stack, IMPORT, {"csv": GOOD_AND_BAD_CSV.format(p=sku_prefix())}, tokens["token"])
     return dict(tokens)
 

@@ -25,7 +25,7 @@ from services.common.internal_auth import Role
 from services.common.objects import ObjectNotFound, ObjectStore, ObjectStoreUnavailable, open_store
 from services.common.settings import ConfigurationError, load
 from services.stack import free_port, free_ports, uvicorn_command, wait_for_port
-from tests.catalog.conftest import as_supplier, part_body, valid_uscc
+from tests.catalog.conftest import as_supplier, part_body, valid_uscc, verify_supplier
 from tests.catalog.test_images import png
 from tests.certification.conftest import INSPECTOR, number_for, pdf_bytes, submit, supplier, upload
 from tests.conftest import FreshHeaders
@@ -328,17 +328,19 @@ def test_two_catalog_processes_serve_the_same_picture_from_one_bucket(
     first_url, second_url = two_catalog_replicas
     serial = uuid.uuid4().int % 10**7
     with httpx.Client(base_url=first_url, timeout=20) as first, httpx.Client(base_url=second_url, timeout=20) as second:
+        uscc = valid_uscc()
         created = first.post(
             "/suppliers",
             json={
                 "name_en": f"Chongqing Tongnan Replica {serial} Co., Ltd.",
                 "name_zh": f"重庆潼南副本{serial}有限公司",
-                "uscc": valid_uscc(),
+                "uscc": uscc,
                 "address": "Tongnan District, Chongqing",
             },
             headers=ADMIN,
         )
         assert created.status_code == 201, created.text
+        verify_supplier(first, created.json()["id"], uscc)
         owner = as_supplier(created.json()["id"])
         part = first.post("/parts", json=part_body(sku=f"REPLICA-{serial}"), headers=owner)
         assert part.status_code == 201, part.text
