@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from storefront.office.staff import OfficePage, current_staff, not_for, to_login
+from storefront.office.staff import OfficePage, current_admin
 
 router = APIRouter(prefix="/office/money")
 
@@ -24,11 +24,9 @@ query OfficeRefunds($after: String) {
 
 @router.get("", name="office_money")
 async def money_back(page: OfficePage, after: str = "") -> Response:
-    staff = await current_staff(page)
-    if staff is None:
-        return to_login(page)
-    if not staff.is_admin:
-        return not_for(page, staff)
+    staff = await current_admin(page)
+    if isinstance(staff, Response):
+        return staff
     result = await page.query(REFUNDS, {"after": after or None})
     data = result.data or {}
     refunds = data.get("refunds") or {"edges": [], "pageInfo": {"hasNextPage": False}}

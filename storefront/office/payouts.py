@@ -14,7 +14,7 @@ from fastapi.responses import Response
 from starlette.datastructures import UploadFile
 
 from storefront.gateway import Upload
-from storefront.office.staff import OfficePage, Staff, current_staff, to_login
+from storefront.office.staff import OfficePage, Staff, current_admin
 from storefront.web import Page
 
 router = APIRouter(prefix="/office/payouts")
@@ -50,15 +50,6 @@ mutation OfficeImportReport($file: Upload!) {
 }"""
 
 
-async def _admin(page: Page) -> Staff | Response:
-    staff = await current_staff(page)
-    if staff is None:
-        return to_login(page)
-    if not staff.is_admin:
-        return page.render("error.html", status_code=403, reason="admins_only", retry_after=0)
-    return staff
-
-
 async def _list_page(
     page: Page,
     staff: Staff,
@@ -86,7 +77,7 @@ async def _list_page(
 
 @router.get("", name="office_payouts")
 async def payouts(page: OfficePage, after: str = "", notice: str = "") -> Response:
-    staff = await _admin(page)
+    staff = await current_admin(page)
     if isinstance(staff, Response):
         return staff
     notices = {
@@ -98,7 +89,7 @@ async def payouts(page: OfficePage, after: str = "", notice: str = "") -> Respon
 
 @router.post("/run", name="office_payouts_run")
 async def run(page: OfficePage) -> Response:
-    staff = await _admin(page)
+    staff = await current_admin(page)
     if isinstance(staff, Response):
         return staff
     result = await page.query(RUN)
@@ -111,7 +102,7 @@ async def run(page: OfficePage) -> Response:
 
 @router.post("/export", name="office_payouts_export")
 async def export(page: OfficePage, request: Request) -> Response:
-    staff = await _admin(page)
+    staff = await current_admin(page)
     if isinstance(staff, Response):
         return staff
     form = await request.form()
@@ -135,7 +126,7 @@ async def export(page: OfficePage, request: Request) -> Response:
 
 @router.post("/import", name="office_payouts_import")
 async def import_report(page: OfficePage, request: Request) -> Response:
-    staff = await _admin(page)
+    staff = await current_admin(page)
     if isinstance(staff, Response):
         return staff
     form = await request.form()

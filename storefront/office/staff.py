@@ -54,3 +54,14 @@ async def current_staff(page: Page) -> Staff | None:
 def not_for(page: Page, staff: Staff) -> Response:
     """An admin's page opened by an inspector: said plainly, with a 403."""
     return page.render("office/forbidden.html", status_code=403, staff=staff)
+
+
+async def current_admin(page: Page) -> Staff | Response:
+    """The signed-in admin; otherwise the response to send instead: the sign-in page for nobody,
+    a 403 for an inspector (the API would refuse them too)."""
+    staff = await current_staff(page)
+    if staff is None:
+        return to_login(page)
+    if not staff.is_admin:
+        return not_for(page, staff)
+    return staff

@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from storefront.office.staff import OfficePage, Staff, current_staff, to_login
+from storefront.office.staff import OfficePage, Staff, current_admin, to_login
 from storefront.web import Page
 
 router = APIRouter(prefix="/office/suppliers")
@@ -45,19 +45,9 @@ PDF_HEADERS = {
 }
 
 
-async def _admin(page: Page) -> Staff | Response:
-    staff = await current_staff(page)
-    if staff is None:
-        return to_login(page)
-    if not staff.is_admin:
-        # An inspector is told this is for admins; the API would refuse it too.
-        return page.render("office/forbidden.html", status_code=403, staff=staff)
-    return staff
-
-
 @router.get("", name="office_suppliers")
 async def suppliers(page: OfficePage, status: str = "PENDING", after: str = "") -> Response:
-    staff = await _admin(page)
+    staff = await current_admin(page)
     if isinstance(staff, Response):
         return staff
     wanted = status if status in STATUSES else None
@@ -102,7 +92,7 @@ async def _record_page(
 
 @router.get("/{supplier_id}", name="office_supplier")
 async def record(page: OfficePage, supplier_id: str, notice: str = "") -> Response:
-    staff = await _admin(page)
+    staff = await current_admin(page)
     if isinstance(staff, Response):
         return staff
     notices = {
@@ -115,7 +105,7 @@ async def record(page: OfficePage, supplier_id: str, notice: str = "") -> Respon
 @router.get("/{supplier_id}/licence.pdf", name="office_supplier_licence")
 async def licence(page: OfficePage, supplier_id: str) -> Response:
     """The business licence, read through the API with the staff member's token."""
-    staff = await _admin(page)
+    staff = await current_admin(page)
     if isinstance(staff, Response):
         return staff
     result = await page.query(LICENCE, {"id": supplier_id})
@@ -128,7 +118,7 @@ async def licence(page: OfficePage, supplier_id: str) -> Response:
 
 @router.post("/{supplier_id}/decision", name="office_supplier_decision")
 async def decide(page: OfficePage, supplier_id: str, request: Request) -> Response:
-    staff = await _admin(page)
+    staff = await current_admin(page)
     if isinstance(staff, Response):
         return staff
     data = await request.form()

@@ -115,4 +115,4 @@ def test_an_admin_pays_a_supplier_by_pain001_and_the_bank_report_marks_it_paid(
     office_sign_in(inspector, staff_account(running_stack, "INSPECTOR"))
     response = inspector.goto("/office/payouts")
     assert response is not None and response.status == 403
-    expect(inspector.get_by_role("heading", level=1)).to_have_text("此页面仅供管理员使用")
+    expect(inspector.get_by_role("heading", level=1)).to_have_text("仅限管理员")
