@@ -53,6 +53,7 @@ from services.common.money import Money, charge_step
 from services.orders.fx import FxTable, format_rate
 from services.orders.landed_cost.allocation import allocate
 from services.orders.landed_cost.tables import (
+    Dated,
     DeMinimisRow,
     Destination,
     DutyRow,
@@ -152,6 +153,46 @@ class Amounts:
 
 
 @dataclass(frozen=True, slots=True)
+class RuleUse:
+    """One rule row that priced a quote: its table, which row, what it says, its source and dates.
+
+    The quote lists every one it used, so a buyer or a broker can check each figure against
+    the instrument it comes from.
+    """
+
+    table: str  # the data file's table, e.g. "duty_rates"
+    key: str  # which row, e.g. "US CN US Section 301 8708"
+    says: str  # what it contributed, e.g. "25 %"
+    source: str
+    valid_from: date
+    valid_to: date | None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "table": self.table,
+            "key": self.key,
+            "says": self.says,
+            "source": self.source,
+            "validFrom": self.valid_from.isoformat(),
+            "validTo": None if self.valid_to is None else self.valid_to.isoformat(),
+        }
+
+
+class PricedBy:
+    """Collects the rules a quote used, once each, in the order they were applied."""
+
+    def __init__(self) -> None:
+        self._uses: dict[tuple[str, str, date], RuleUse] = {}
+
+    def add(self, table: str, key: str, says: str, dated: Dated) -> None:
+        use = RuleUse(table, key, says, dated.source, dated.valid_from, dated.valid_to)
+        self._uses.setdefault((table, key, dated.valid_from), use)
+
+    def rules(self) -> tuple[RuleUse, ...]:
+        return tuple(self._uses.values())
+
+
+@dataclass(frozen=True, slots=True)
 class DutyMeasure:
     measure: str
     hs_prefix: str
@@ -205,7 +246,12 @@ class LandedCost:
     dangerous_goods: bool
     estimated_landed_total: Money | None  # CIF/DAP: total + estimated duty and tax
     notes: tuple[str, ...] = ()
-    sources: tuple[str, ...] = field(default=())
+    rules: tuple[RuleUse, ...] = field(default=())
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        """The distinct sources of the rules used, in order."""
+        return tuple(dict.fromkeys(rule.source for rule in self.rules))
 
     def as_json(self) -> dict[str, Any]:
         """camelCase, JSON-ready (Money as {amount, currency}), for the API layer."""
@@ -239,6 +285,7 @@ class LandedCost:
             ),
             "notes": list(self.notes),
             "sources": list(self.sources),
+            "rules": [rule.as_json() for rule in self.rules],
             "lines": [
                 {
                     "partId": line.part_id,
@@ -429,7 +476,13 @@ def quote_landed_cost(
     currency = fx_rate.currency
     rate = fx.locked_rate(currency, now=now, max_age=max_rate_age, margin_bps=margin_bps)
     service, dg = _service(request.shipping_service, lines, tables)
-    sources: list[str] = [dest.dated.source]
+    priced_by = PricedBy()
+    priced_by.add(
+        "destinations",
+        dest.country,
+        f"customs territory {dest.territory}, {dest.customs_value_basis} basis, zone {dest.zone}",
+        dest.dated,
+    )
 
     # Every amount is rounded to what a card can be charged in the currency, so the parts
     # and the total that is charged always agree.
@@ -453,7 +506,7 @@ def quote_landed_cost(
         [r for r in in_force(tables.insurance, on) if r.service == service], "insurance", "shippingService"
     )
     insurance = [cny(line.unit_price_fen * line.quantity * insurance_row.rate) for line in lines]
-    sources.append(insurance_row.dated.source)
+    priced_by.add("insurance", service, f"{format_rate(insurance_row.rate)} of the goods value", insurance_row.dated)
 
     # Shipping and origin handling: per consignment, allocated by weight.
     weights = [line.weight_grams * line.quantity for line in lines]
@@ -464,14 +517,23 @@ def quote_landed_cost(
         "shippingService",
     )
     freight_fen = rate_row.price_fen(total_grams)
-    sources.append(rate_row.dated.source)
+    priced_by.add(
+        "shipping", f"{service} {dest.zone}", f"CNY {Decimal(freight_fen) / 100} for {total_grams} g", rate_row.dated
+    )
     if any(dg):
         surcharge = [r for r in in_force(tables.dangerous_goods_surcharge, on) if r.service == service]
         freight_fen += sum(r.fen for r in surcharge)
-        sources += [r.dated.source for r in surcharge]
-        sources.append(tables.dangerous_goods.source)
+        for r in surcharge:
+            priced_by.add("dangerous_goods_surcharge", service, f"CNY {Decimal(r.fen) / 100} per consignment", r.dated)
+        dg_rule = tables.dangerous_goods
+        priced_by.add(
+            "dangerous_goods",
+            dg_rule.un_number,
+            f"{dg_rule.un_number} class {dg_rule.hazard_class}",
+            Dated(date.min, None, dg_rule.source),
+        )
     handling_row = _one(list(in_force(tables.origin_handling, on)), "origin handling", "shippingService")
-    sources.append(handling_row.dated.source)
+    priced_by.add("origin_handling", "CN", f"CNY {Decimal(handling_row.fen) / 100} per consignment", handling_row.dated)
     freight = split(cny(freight_fen), weights)
     handling = split(cny(handling_row.fen), weights)
 
@@ -493,7 +555,7 @@ def quote_landed_cost(
     vat_low_value_exempt = False
     notes: list[str] = []
     if dm is not None:
-        sources.append(dm.dated.source)
+        priced_by.add("de_minimis", f"{dm.where} {dm.origin}", _de_minimis_says(dm), dm.dated)
         if dm.duty_threshold is not None and dm.duty_mode != "none":
             value = _mid(fx, consignment_cny, "CNY", dm.duty_threshold.currency)
             if value <= dm.duty_threshold.value:
@@ -511,7 +573,13 @@ def quote_landed_cost(
                 f"no {dest.territory} tariff rule for HS code {line.hs_code} on {on}", field=f"lines.{i}.hsCode"
             )
         measures_per_line.append(measures)
-        sources += [m.dated.source for m in measures]
+        for m in measures:
+            priced_by.add(
+                "duty_rates",
+                f"{m.territory} {m.origin} {m.measure} {m.hs_prefix}",
+                format_rate(m.rate),
+                m.dated,
+            )
     duty_rates = [sum((m.rate for m in ms), Decimal(0)) for ms in measures_per_line]
     if treatment == "ad_valorem":
         duty = [amount(cv.to_decimal() * r) for cv, r in zip(customs_value, duty_rates, strict=True)]
@@ -536,7 +604,7 @@ def quote_landed_cost(
     tax: TaxRow = _one(
         [t for t in in_force(tables.taxes, on) if t.country == dest.country], "import tax", "destinationCountry"
     )
-    sources.append(tax.dated.source)
+    priced_by.add("import_taxes", tax.country, f"{tax.name} {format_rate(tax.rate)}", tax.dated)
     vat: list[Money] = []
     for i in range(len(lines)):
         if tax.base == "cif_plus_duty":
@@ -622,8 +690,17 @@ def quote_landed_cost(
         dangerous_goods=any(dg),
         estimated_landed_total=estimated,
         notes=tuple(notes),
-        sources=tuple(dict.fromkeys(sources)),
+        rules=priced_by.rules(),
     )
+
+
+def _de_minimis_says(row: DeMinimisRow) -> str:
+    parts = [f"duty {row.duty_mode}"]
+    if row.duty_threshold is not None:
+        parts.append(f"up to {row.duty_threshold.value} {row.duty_threshold.currency}")
+    if row.tax_threshold is not None:
+        parts.append(f"import tax relief up to {row.tax_threshold.value} {row.tax_threshold.currency}")
+    return ", ".join(parts)
 
 
 _INCOTERM_NOTES: dict[str, str] = {
