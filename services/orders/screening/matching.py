@@ -39,11 +39,12 @@ SHORT = 4  # letters: a normalised name shorter than this is never screened fuzz
 SHORT_CUTOFF = 95.0
 
 LEGAL_FORMS = frozenset(
-    """
-    co company corp corporation inc incorporated ltd limited llc llp lp plc pty pte gmbh ag kg sa sas sarl
-    srl spa bv nv ab as oy kk sdn bhd jsc ojsc pjsc ooo zao tbk cv
-    """.split()
-)
+    [
+        "co", "company", "corp", "corporation", "inc", "incorporated", "ltd", "limited", "llc", "llp", "lp",
+        "plc", "pty", "pte", "gmbh", "ag", "kg", "sa", "sas", "sarl", "srl", "spa", "bv", "nv", "ab", "as", "oy",
+        "kk", "sdn", "bhd", "jsc", "ojsc", "pjsc", "ooo", "zao", "tbk", "cv",
+    ]
+)  # fmt: skip
 _NOT_WORD = re.compile(r"[^\w]+|_")
 _HYPHENS = re.compile("[-\u2010\u2011\u2012\u2013]")
 # Apostrophes of romanised Korean and Chinese (TANCH'ON, Xi'an) and the dots of an abbreviation

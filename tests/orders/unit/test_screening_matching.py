@@ -135,9 +135,7 @@ def test_short_names_match_only_closely() -> None:
 
 
 def test_screen_returns_the_list_reference_name_and_score(un: lists.SanctionsList) -> None:
-    found = screen(
-        [("BUYER", "Ahmed Garage"), ("CONSIGNEE", "Korea Mining Development Trading Corp.")], [un], on=TODAY
-    )
+    found = screen([("BUYER", "Ahmed Garage"), ("CONSIGNEE", "Korea Mining Development Trading Corp.")], [un], on=TODAY)
     assert [(m.list_code, m.reference, m.listed_name, m.role, m.score) for m in found] == [
         ("un", "KPe.001", "KOREA MINING DEVELOPMENT TRADING CORPORATION", "CONSIGNEE", 100.0)
     ]
