@@ -26,9 +26,6 @@ from services.common.errors import BadInput
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "sanctions"
 INDEX = "lists.json"
-# A list whose own date is older than this is stale: `tongnan sanctions check` and the worker
-# say so (the file's `maxAgeDays` overrides it).
-DEFAULT_MAX_AGE_DAYS = 30
 # A real download of the UN list holds hundreds of entries; fewer than this is not the full list.
 MIN_FULL_ENTRIES = 100
 
@@ -119,10 +116,6 @@ PARSERS = {"un": parse_un}
 def _index(data_dir: Path) -> dict[str, Any]:
     loaded: dict[str, Any] = json.loads((data_dir / INDEX).read_text(encoding="utf-8"))
     return loaded
-
-
-def max_age_days(data_dir: Path = DATA_DIR) -> int:
-    return int(_index(data_dir).get("maxAgeDays", DEFAULT_MAX_AGE_DAYS))
 
 
 def load(data_dir: Path = DATA_DIR) -> tuple[SanctionsList, ...]:

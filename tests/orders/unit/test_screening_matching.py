@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from services.cli import main
 from services.common.errors import BadInput
 from services.orders.screening import lists
 from services.orders.screening.matching import CUTOFF, normalise, score, screen
@@ -195,3 +196,36 @@ def test_import_refuses_what_is_not_a_full_un_list(tmp_path: Path, content: byte
         lists.install("un", content, data_dir=tmp_path)
     assert refused.value.field == "file" and says in refused.value.detail
     assert (tmp_path / "un_consolidated.xml").read_bytes() == before
+
+
+def test_the_cli_imports_a_full_list_and_checks_its_age(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    shutil.copytree(lists.DATA_DIR, tmp_path / "data")
+    download = tmp_path / "consolidated.xml"
+    download.write_bytes(_full_list(120, "2020-01-31T00:00:00Z"))
+    data = ["--data-dir", str(tmp_path / "data")]
+    assert main(["sanctions", "import", "--list", "un", str(download), *data]) == 0
+    assert "of 2020-01-31, 120 entries, installed" in capsys.readouterr().out
+    # Years old now: a warning, and exit 1 only when asked to be strict.
+    assert main(["sanctions", "check", "--max-age-days", "30", *data]) == 0
+    assert "warning: sanctions list un" in capsys.readouterr().err
+    assert main(["sanctions", "check", "--max-age-days", "30", "--strict", *data]) == 1
+    download.write_bytes(b"<CONSOLIDATED_LIST/>")
+    assert main(["sanctions", "import", "--list", "un", str(download), *data]) == 1
+    assert "is not installed" in capsys.readouterr().err
+
+
+def test_the_worker_warns_of_a_stale_list(caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import UTC, datetime
+    from types import SimpleNamespace
+    from typing import cast
+
+    from services.worker import jobs
+    from services.worker.context import WorkerContext
+
+    context = cast(WorkerContext, SimpleNamespace(orders=SimpleNamespace(sanctions_max_age_days=30)))
+    monkeypatch.setattr(jobs, "utcnow", lambda: datetime(2027, 1, 3, tzinfo=UTC))
+    assert jobs.sanctions_lists_age(context) == []  # 30 days after the extract of 2026-12-04
+    monkeypatch.setattr(jobs, "utcnow", lambda: datetime(2027, 1, 4, tzinfo=UTC))
+    with caplog.at_level("WARNING"):
+        (warning,) = jobs.sanctions_lists_age(context)
+    assert "31 days old" in warning and warning in caplog.text
