@@ -27,15 +27,15 @@ def office(gateway: Gateway) -> Iterator[BrowserClient]:  # noqa: F811
         yield client
 
 
-def _held(stack: Stack, gateway: Gateway, company: str) -> tuple[str, str]:  # noqa: F811
-    """A placed order to `company` in Hamburg: (global id, number)."""
+def _held(stack: Stack, gateway: Gateway, company: str) -> tuple[str, str, str]:  # noqa: F811
+    """A placed order to `company` in Hamburg: (global id, number, the buyer's token)."""
     buyer = gateway.account(AccountRole.BUYER)
     part = stack.part(stack.supplier())
     address = gateway.ok(CREATE, {"input": {**HAMBURG, "companyName": company}}, token=buyer)["addressCreate"]
     quote = gateway.ok(QUOTE, {"input": ddp_to_germany(part["id"])}, token=buyer)["createQuote"]
     placed = gateway.ok(PLACE_TO, {"q": quote["id"], "k": f"checkout-{uuid.uuid4()}", "a": address["id"]}, token=buyer)
     order_id = str(placed["placeOrder"]["order"]["id"])
-    return order_id, stack.order(_raw(order_id))["number"]
+    return order_id, stack.order(_raw(order_id))["number"], buyer
 
 
 def test_an_admin_sees_the_match_and_clears_the_hold_with_a_reason(
@@ -43,8 +43,13 @@ def test_an_admin_sees_the_match_and_clears_the_hold_with_a_reason(
     orders_stack: Stack,  # noqa: F811
     gateway: Gateway,  # noqa: F811
 ) -> None:
-    order_id, number = _held(orders_stack, gateway, "Korea Ryongbong General Corporation")
-    _, ordinary = _held(orders_stack, gateway, "Fischer Kfz-Teile GmbH")
+    order_id, number, buyer = _held(orders_stack, gateway, "Korea Ryongbong General Corporation")
+    _, ordinary, _ = _held(orders_stack, gateway, "Fischer Kfz-Teile GmbH")
+
+    # The buyer reads that the order is under review, and nothing of the match.
+    office.cookies.set("tn_token", buyer)
+    mine = office.get(f"/orders/{order_id}", headers={"Accept-Language": "en"})
+    assert mine.status_code == 200 and 'id="screening-review"' in mine.text and "KPe.002" not in mine.text
 
     office.cookies.set("tn_token", gateway.account(AccountRole.INSPECTOR))
     assert office.get("/office/screening").status_code == 403
@@ -74,3 +79,5 @@ def test_an_admin_sees_the_match_and_clears_the_hold_with_a_reason(
     assert cleared.status_code == 200 and 'id="decision-notice"' in cleared.text
     assert 'id="no-holds"' in cleared.text
     assert orders_stack.order(_raw(order_id))["screening_status"] == "CLEARED"
+    office.cookies.set("tn_token", buyer)
+    assert 'id="screening-review"' not in office.get(f"/orders/{order_id}").text
