@@ -173,6 +173,7 @@ def install(code: str, content: bytes, *, data_dir: Path = DATA_DIR, today: date
     row.update(
         published=published.isoformat(),
         installed=today.isoformat(),
+        validFrom=published.isoformat(),
         extract=False,
         source=f"{row['name']}, dateGenerated {published.isoformat()}, {len(parties)} entries",
     )

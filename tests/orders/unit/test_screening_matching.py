@@ -174,6 +174,7 @@ def test_import_installs_a_full_list_with_its_date(tmp_path: Path) -> None:
     assert len(installed.parties) == 150
     row = json.loads((tmp_path / "lists.json").read_text())["lists"]["un"]
     assert (row["published"], row["installed"], row["extract"]) == ("2027-01-10", "2027-01-11", False)
+    assert (row["validFrom"], row["validTo"]) == ("2027-01-10", None)
     # An older download than the list installed is refused.
     with pytest.raises(BadInput) as older:
         lists.install("un", _full_list(150, "2026-12-30T00:00:00Z"), data_dir=tmp_path)
