@@ -7,6 +7,10 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from sqlalchemy import select
+from sqlmodel import Session
+
+from services.orders.models import EVENTS
 from tests.orders.conftest import ADMIN, Stack, as_buyer, as_supplier
 
 SHIP = {"carrier": "SF Express", "tracking_number": "SF1234567890123"}
@@ -35,6 +39,14 @@ def supplier_sees(stack: Stack, part: dict[str, Any], order_id: str) -> bool:
     return order_id in {edge["node"]["id"] for edge in listed.json()["edges"]}
 
 
+def event_audiences(stack: Stack, order_id: str) -> dict[str, list[str]]:
+    """Each order event's type and the suppliers it may be told to (webhooks)."""
+    outbox = EVENTS.outbox
+    with Session(stack.engine) as session:
+        envelopes = session.scalars(select(outbox.c.envelope).order_by(outbox.c.seq)).all()
+    return {e["type"]: e["data"]["supplier_ids"] for e in envelopes if e["aggregate_id"] == order_id}
+
+
 def test_a_listed_consignee_holds_the_order_until_an_admin_clears_it(
     stack: Stack, buyer: str, alternator: dict[str, Any]
 ) -> None:
@@ -56,6 +68,8 @@ def test_a_listed_consignee_holds_the_order_until_an_admin_clears_it(
     stack.pay(buyer, oid, stack.card(buyer))
     stack.wait_status(oid, "PAID")
     assert not supplier_sees(stack, alternator, oid)
+    # Nor told of it by its events (the supplier's webhooks).
+    assert event_audiences(stack, oid) == {"order.placed": [], "order.paid": []}
     shipped = stack.orders.post(f"/orders/{oid}/ship", json=SHIP, headers=as_supplier(alternator["supplier_id"]))
     assert shipped.status_code == 409 and shipped.json()["code"] == "SCREENING_HOLD", shipped.text
 
@@ -94,6 +108,7 @@ def test_a_listed_consignee_holds_the_order_until_an_admin_clears_it(
     assert supplier_sees(stack, alternator, oid)
     shipped = stack.orders.post(f"/orders/{oid}/ship", json=SHIP, headers=as_supplier(alternator["supplier_id"]))
     assert shipped.status_code == 200 and shipped.json()["status"] == "SHIPPED", shipped.text
+    assert event_audiences(stack, oid)["order.shipped"] == [alternator["supplier_id"]]
     assert oid not in {h["order_id"] for h in stack.orders.get("/screening/holds", headers=ADMIN).json()}
 
 

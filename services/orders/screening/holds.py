@@ -7,7 +7,8 @@ so a retried placeOrder answers with the same screening and never screens twice.
 A potential match puts the order ON HOLD (`screening_status` HELD). The buyer may still pay
 (the stock is then committed and does not expire while the review takes its time) and sees the
 order "under review"; the order is not released to its suppliers: it is left out of their order
-lists and `ship` refuses it (SCREENING_HOLD), so it is never delivered nor settled. An admin:
+lists, its events are not sent to their webhooks (outbox.record), and `ship` refuses it
+(SCREENING_HOLD), so it is never delivered nor settled. An admin:
 
 - CLEARS the hold (a false positive, with the reason): the order goes on as any other;
 - CONFIRMS the match (with the reason): the order is cancelled through the ordinary
