@@ -13,7 +13,9 @@ A screened name scores against each name and alias of an entry:
   listed name with more words around it: "... Trading Corporation, Dandong Office"). Not the
   other way round: "Korea Trading" is not KOMID because both say KOREA and TRADING.
 - a name of one word (KOMID), or shorter than `SHORT` letters, only by `ratio` on the whole
-  word and never below `SHORT_CUTOFF`, so a short name does not match everything near it.
+  word and never below `SHORT_CUTOFF`, so a short name does not match everything near it;
+  a one-word listed name of `WORD_NAME` letters or more also scores 100 as a whole word of the
+  screened name ("KOMID Trading").
 
 `CUTOFF` was chosen from the labelled set in tests/orders/unit/test_screening_matching.py:
 the lowest true match there scores 90.0 (an abbreviated "Korea Ryonbong Gen Corp"), the
@@ -37,6 +39,7 @@ from services.orders.screening.lists import ListedParty, SanctionsList
 CUTOFF = 90.0
 SHORT = 4  # letters: a normalised name shorter than this is never screened fuzzily
 SHORT_CUTOFF = 95.0
+WORD_NAME = 5  # letters: a one-word listed name this long matches as a word of a longer name
 
 LEGAL_FORMS = frozenset(
     [
@@ -78,6 +81,8 @@ def _score(a: str, b: str) -> float:
     if a == b:
         return 100.0
     a_words, b_words = a.split(), b.split()
+    if len(b_words) == 1 and len(b) >= WORD_NAME and b in a_words:
+        return 100.0  # a one-word listed name as a word of the screened name: "KOMID Trading"
     if len(b_words) == 1 or len(b.replace(" ", "")) < SHORT or len(a.replace(" ", "")) < SHORT:
         # A one-word or very short name: the whole word, closely, or nothing.
         if min(len(a.replace(" ", "")), len(b.replace(" ", ""))) < SHORT:

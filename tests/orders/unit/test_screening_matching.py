@@ -22,6 +22,7 @@ TRUE_MATCHES = {
     "Korea Mining Development Trading Corp.": "KPe.001",  # legal form abbreviated
     "KOMID": "KPe.001",  # the alias
     "Komid Ltd": "KPe.001",
+    "KOMID Trading Co": "KPe.001",  # the one-word alias as a word of the name
     "Korea Mining Developement Trading Co Ltd": "KPe.001",  # a typo
     "Korea Minning Development Trading": "KPe.001",  # a typo, no legal form
     "Trading Corporation Korea Mining Development": "KPe.001",  # words reordered
@@ -72,6 +73,7 @@ NON_MATCHES = [
     "Komatsu Ltd",
     "Komi Parts GmbH",
     "Omid Auto Parts",
+    "Komida Bakery",
     "Kumho Tire Co",
     "Hyundai Mobis",
     "Ryobi Ltd",
