@@ -23,13 +23,45 @@ from services.common.errors import BadInput
 from services.common.money import Money as MoneyValue
 
 
-@strawberry.enum
+@strawberry.enum(description="Delivery terms of a quote or an order, Incoterms 2020 (ICC Publication 723E).")
 class Incoterm(Enum):
-    EXW = "EXW"
-    FOB = "FOB"
-    CIF = "CIF"
-    DAP = "DAP"
-    DDP = "DDP"
+    EXW = strawberry.enum_value(
+        "EXW",
+        description="Ex works Tongnan. Not offered to buyers abroad (a quote with it is refused with "
+        "INCOTERM_NOT_OFFERED): the buyer would have to clear export in China; use FCA. Kept for old orders.",
+    )
+    FCA = strawberry.enum_value(
+        "FCA",
+        description="Free carrier Chongqing: goods and origin handling; we clear export in China and hand the "
+        "goods to the carrier. Any transport mode. Duty and import tax are not quoted.",
+    )
+    FOB = strawberry.enum_value(
+        "FOB",
+        description="Free on board Chongqing (Guoyuan port): as FCA, on board the vessel. Sea and inland "
+        "waterway only: refused (INCOTERM_NOT_FOR_MODE) with an air or rail shipment; use FCA.",
+    )
+    CIF = strawberry.enum_value(
+        "CIF",
+        description="Cost, insurance and freight: FOB plus sea carriage to the port of destination and "
+        "insurance on at least ICC (C) for 110 % of the price. Sea and inland waterway only; use CIP otherwise. "
+        "Duty and import tax are estimates payable by the buyer.",
+    )
+    CIP = strawberry.enum_value(
+        "CIP",
+        description="Carriage and insurance paid to the airport, port or rail terminal of destination, "
+        "insured on ICC (A) for 110 % of the price. Any mode; the term for air. Duty and import tax are "
+        "estimates payable by the buyer.",
+    )
+    DAP = strawberry.enum_value(
+        "DAP",
+        description="Delivered at place: CIP's carriage plus delivery to the buyer's door. Duty and import tax "
+        "are estimates payable by the buyer on arrival.",
+    )
+    DDP = strawberry.enum_value(
+        "DDP",
+        description="Delivered duty paid: as DAP, with duty and import tax collected at checkout and paid by "
+        "us on import.",
+    )
 
 
 @strawberry.enum(description="The shipping documents a supplier prints for an order.")

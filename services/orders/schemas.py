@@ -14,7 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from services.common.money import Money
 
-Incoterm = Literal["EXW", "FOB", "CIF", "DAP", "DDP"]
+# EXW stays accepted so that a request naming it gets INCOTERM_NOT_OFFERED, not a schema error.
+Incoterm = Literal["EXW", "FCA", "FOB", "CIF", "CIP", "DAP", "DDP"]
 IdempotencyKey = Annotated[str, StringConstraints(strip_whitespace=True, min_length=8, max_length=200)]
 
 
