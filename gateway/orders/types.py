@@ -369,6 +369,53 @@ class OrderLine(relay.Node):
         raise BadInput("an order line is read through its order, not by its id", field="id")
 
 
+@strawberry.type(description="One dangerous line of an order, as its dangerous-goods declaration needs it.")
+class DangerousGoodsLine:
+    line_no: int = strawberry.field(description="the order line's number")
+    un_number: str = strawberry.field(description="UN3480 (lithium ion batteries) or UN3481 (contained in equipment)")
+    proper_shipping_name: str
+    hazard_class: str
+    packing_group: str | None = strawberry.field(description="null: none is assigned (lithium batteries)")
+    packing_instruction: str = strawberry.field(description="P903 (IMDG Code, RID) or an IATA PI")
+    regime: str = strawberry.field(description="the regulations and edition in force for the mode")
+    net_quantity_per_package_kg: str = strawberry.field(description="decimal string; one unit per package")
+    packages: int
+    state_of_charge: str | None = strawberry.field(description="air only: the state-of-charge requirement")
+    source: str = strawberry.field(description="the instruments this classification and mode rule come from")
+
+
+@strawberry.type(description="What a dangerous-goods declaration of the order needs (lithium batteries).")
+class DangerousGoodsDeclaration:
+    mode: str | None = strawberry.field(description="air, sea or rail")
+    shipping_service: str | None
+    emergency_contact: str | None = strawberry.field(description="null: not configured, do not ship")
+    lines: list[DangerousGoodsLine]
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> DangerousGoodsDeclaration:
+        return cls(
+            mode=data.get("mode"),
+            shipping_service=data.get("shipping_service"),
+            emergency_contact=data.get("emergency_contact"),
+            lines=[
+                DangerousGoodsLine(
+                    line_no=line["line_no"],
+                    un_number=line["un_number"],
+                    proper_shipping_name=line["proper_shipping_name"],
+                    hazard_class=line["hazard_class"],
+                    packing_group=line.get("packing_group"),
+                    packing_instruction=line["packing_instruction"],
+                    regime=line["regime"],
+                    net_quantity_per_package_kg=str(line["net_quantity_per_package_kg"]),
+                    packages=line["packages"],
+                    state_of_charge=line.get("state_of_charge"),
+                    source=line.get("source", ""),
+                )
+                for line in data["lines"]
+            ],
+        )
+
+
 @strawberry.type
 class OrderStatusChange:
     status: OrderStatus
@@ -454,6 +501,14 @@ class Order(relay.Node, Amounts):
                 if h["to_status"] not in PUBLIC_STATUS
             ],
         )
+
+    @strawberry.field(
+        description="Dangerous-goods declaration data of the lines the caller sees (UN number, proper shipping "
+        "name, class, packing instruction, packages, mode, emergency contact); null when none is dangerous goods."
+    )
+    def dangerous_goods(self) -> DangerousGoodsDeclaration | None:
+        data = self.data.get("dangerous_goods")
+        return DangerousGoodsDeclaration.from_json(data) if data else None
 
     @strawberry.field(
         description="When the buyer reported that the shipped order has not arrived (reportNonDelivery); such "

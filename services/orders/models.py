@@ -157,6 +157,9 @@ class Order(LandedAmounts, table=True):
     # A copy, not a reference: the buyer's address book may change, the consignee of a placed
     # order does not.
     shipping_address: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    # The dangerous-goods declaration data (UN number, packing instruction, packages ... per line,
+    # the mode, the emergency contact), copied from the quote; null when nothing is dangerous.
+    dangerous_goods: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
 class OrderNumberCounter(OrdersTable, table=True):

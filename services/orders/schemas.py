@@ -265,6 +265,30 @@ OrderStatus = Literal["RESERVING", "PENDING_PAYMENT", "PAID", "SHIPPED", "DELIVE
 PaymentStatus = Literal["UNPAID", "PAID", "FAILED", "PARTIALLY_REFUNDED", "REFUNDED", "REVIEW", "HELD"]
 
 
+class DangerousGoodsLineRead(BaseModel):
+    line_no: int
+    part_id: str | None
+    un_number: str = Field(description="UN3480 (lithium ion batteries) or UN3481 (contained in equipment)")
+    proper_shipping_name: str
+    hazard_class: str
+    packing_group: str | None = Field(description="null: none is assigned to lithium batteries")
+    packing_instruction: str = Field(description="of the transport mode, e.g. P903 (IMDG, RID) or PI 967 (IATA)")
+    regime: str = Field(description="the regulations and edition in force for the mode on the quote's date")
+    net_quantity_per_package_kg: str = Field(description="decimal string; one unit per package")
+    packages: int
+    state_of_charge: str | None = Field(description="air only: the state-of-charge requirement")
+    source: str
+
+
+class DangerousGoodsRead(BaseModel):
+    """What a dangerous-goods declaration of the order needs, as quoted."""
+
+    mode: str | None = Field(description="air, sea or rail")
+    shipping_service: str | None
+    emergency_contact: str | None = Field(description="from the settings; null when production has none set")
+    lines: list[DangerousGoodsLineRead]
+
+
 class OrderRead(Amounts):
     id: uuid.UUID
     number: str = Field(description="what people read and say: TN-<year>-<sequence>")
@@ -301,6 +325,9 @@ class OrderRead(Amounts):
         default=None, description="when the buyer reported that the shipped order has not arrived"
     )
     non_delivery_note: str | None = Field(default=None, description="what the buyer said then")
+    dangerous_goods: DangerousGoodsRead | None = Field(
+        default=None, description="dangerous-goods declaration data of the lines shown; null when none is dangerous"
+    )
 
 
 class PlaceOrderRead(BaseModel):

@@ -9,7 +9,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from services.common.clock import utcnow
-from services.orders import carriers
+from services.orders import carriers, dangerous_goods
 from services.orders import core_returns as core_service
 from services.orders import disputes as dispute_service
 from services.orders import part_returns as part_return_service
@@ -238,6 +238,7 @@ def order_reads(session: Session, orders: Sequence[Order], *, supplier_id: str |
                 disputes=[dispute_read(d) for d in disputes.get(o.id, [])],
                 non_delivery_reported_at=o.non_delivery_reported_at,
                 non_delivery_note=o.non_delivery_note,
+                dangerous_goods=dangerous_goods.for_lines(o.dangerous_goods, {ln.line_no for ln in own_lines}),
                 **amounts,
             )
         )
