@@ -591,7 +591,7 @@ def _dangerous_goods(
         if rule is None:
             raise refuse(f"{what}: no rule for carriage by {mode} on {on}, so {service} cannot carry it")
         if not rule.allowed:
-            raise refuse(f"{what} cannot travel by {service} ({mode}): {rule.reason}")
+            raise refuse(f"{what} cannot travel by {service} ({mode}) under {rule.regime}: {rule.reason}")
         net_kg = Decimal(line.weight_grams) / 1000
         if rule.net_limit_kg is not None and net_kg > rule.net_limit_kg:
             raise refuse(

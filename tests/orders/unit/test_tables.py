@@ -144,3 +144,25 @@ def test_allocation_always_sums_exactly() -> None:
             assert sum(allocate(total, weights)) == total
     with pytest.raises(ValueError):
         allocate(-1, [1])
+
+
+def test_insurance_cover_follows_the_incoterms_edition(tables: Tables) -> None:
+    def cover(term: str, on: date) -> tuple[str, str]:
+        (row,) = [t for t in in_force(tables.insurance_terms, on) if t.incoterm == term]
+        return row.clauses, str(row.insured_share)
+
+    # Incoterms 2010 CIP A3(b) asked for ICC (C); Incoterms 2020 CIP A5 for ICC (A); both 110 %.
+    assert cover("CIP", date(2019, 12, 31)) == ("C", "1.10")
+    assert cover("CIP", date(2020, 1, 1)) == ("A", "1.10")
+    assert cover("CIF", date(2020, 1, 1)) == ("C", "1.10")
+    assert cover("DAP", TODAY) == ("A", "1.00")
+    # Every cover a term may ask for has a premium for every service that may carry it.
+    for on in (date(2019, 6, 1), TODAY):
+        for term in in_force(tables.insurance_terms, on):
+            for code, service in tables.services.items():
+                modes = {service.mode_to(zone) for zone in tables.zones}
+                (rule,) = [r for r in in_force(tables.incoterms, on) if r.incoterm == term.incoterm]
+                if not modes & rule.modes:
+                    continue
+                premiums = [r for r in in_force(tables.insurance, on) if (r.service, r.clauses) == (code, term.clauses)]
+                assert len(premiums) == 1, (term.incoterm, code, on)
