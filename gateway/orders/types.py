@@ -224,6 +224,47 @@ class Quote(relay.Node, Amounts):
     ) -> list[Quote | None]:
         return await orders_nodes(info.context, "quotes", node_ids, cls.from_json)
 
+    @strawberry.field(
+        description="air, sea or rail: how the shipping service travels to the destination (economy to Europe "
+        "is China-Europe rail). FOB and CIF are quoted for sea only."
+    )
+    def transport_mode(self) -> str | None:
+        return self.data.get("detail", {}).get("transportMode")
+
+    @strawberry.field(
+        description="The cargo insurance in the price: CIF ICC (C) and CIP ICC (A), both on 110 % of the price "
+        "(Incoterms 2020 A5); null under FCA and FOB, where the buyer insures, and DAP/DDP, where we carry the risk."
+    )
+    def insurance_cover(self) -> str | None:
+        return self.data.get("detail", {}).get("insuranceCover")
+
+    @strawberry.field(description="The shipping legs the Incoterm puts in the total; they add up to `shipping`.")
+    def shipping_legs(self, info: Info[Context, None]) -> ShippingLegs:
+        legs = self.data.get("detail", {}).get("shippingLegs", {})
+
+        def leg(name: str) -> Money | None:
+            return money(info.context, legs[name]) if name in legs else None
+
+        return ShippingLegs(
+            origin_handling=leg("originHandling"), main_carriage=leg("mainCarriage"), delivery=leg("delivery")
+        )
+
+
+@strawberry.type(
+    description="Shipping split as the Incoterms divide it; a leg the Incoterm leaves to the buyer is null."
+)
+class ShippingLegs:
+    origin_handling: Money | None = strawberry.field(
+        description="Export clearance in China and delivery to the carrier at Chongqing (all terms)."
+    )
+    main_carriage: Money | None = strawberry.field(
+        description="Carriage to the airport, port or rail terminal of destination (CIF, CIP, DAP, DDP); part of "
+        "the customs value where it is CIF."
+    )
+    delivery: Money | None = strawberry.field(
+        description="On-carriage from there to the door (DAP, DDP); never part of the customs value."
+    )
+
 
 @strawberry.type
 class Shipment:

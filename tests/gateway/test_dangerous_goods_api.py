@@ -11,7 +11,12 @@ from tests.orders.conftest import stack as orders_stack  # noqa: F401  (fixture)
 from tests.orders.test_dangerous_goods_orders import battery_module
 
 QUOTE = """
-mutation ($input: QuoteInput!) { createQuote(input: $input) { id incoterm shippingService } }"""
+mutation ($input: QuoteInput!) {
+  createQuote(input: $input) {
+    id incoterm shippingService transportMode insuranceCover shipping { amount }
+    shippingLegs { originHandling { amount } mainCarriage { amount } delivery { amount } }
+  }
+}"""
 ORDER = """
 query ($id: ID!) {
   order(id: $id) {
@@ -36,7 +41,13 @@ def test_a_battery_order_shows_its_dangerous_goods_in_graphql(orders_stack: Stac
     assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": "incoterm", "reason": "INCOTERM_NOT_FOR_MODE"}
 
     quote = gateway.ok(QUOTE, {"input": {**cart, "incoterm": "CIF", "shippingService": "economy"}}, token=buyer)
-    assert quote["createQuote"]["incoterm"] == "CIF"
+    created = quote["createQuote"]
+    assert (created["incoterm"], created["transportMode"]) == ("CIF", "sea")
+    assert created["insuranceCover"] == "ICC (C), 110 % of the goods value"
+    # CIF stops at the port of destination: no delivery leg; the legs add up to the shipping.
+    legs = created["shippingLegs"]
+    assert legs["delivery"] is None
+    assert legs["originHandling"]["amount"] + legs["mainCarriage"]["amount"] == created["shipping"]["amount"]
     placed = gateway.ok(PLACE, {"q": quote["createQuote"]["id"], "k": "dg-graphql-1"}, token=buyer)
     order = gateway.ok(ORDER, {"id": placed["placeOrder"]["order"]["id"]}, token=buyer)["order"]
     dg = order["dangerousGoods"]
