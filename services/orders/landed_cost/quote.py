@@ -736,16 +736,19 @@ def quote_landed_cost(
             f"CNY {Decimal(delivery_fen) / 100} for {total_grams} g to the door",
             delivery_row.dated,
         )
+    # Dangerous goods: the declaration, UN packaging and marks are the seller's under every term
+    # (Incoterms 2020 A8, packaging and marking), so the surcharge goes with the origin handling.
+    dg_fen = 0
     if any(dg):
         surcharge = [r for r in in_force(tables.dangerous_goods_surcharge, on) if r.service == service]
-        freight_fen += sum(r.fen for r in surcharge)
+        dg_fen = sum(r.fen for r in surcharge)
         for r in surcharge:
             priced_by.add("dangerous_goods_surcharge", service, f"CNY {Decimal(r.fen) / 100} per consignment", r.dated)
     handling_row = _one(list(in_force(tables.origin_handling, on)), "origin handling", "shippingService")
     priced_by.add("origin_handling", "CN", f"CNY {Decimal(handling_row.fen) / 100} per consignment", handling_row.dated)
     freight = split(cny(freight_fen), weights)
     door = split(cny(delivery_fen), weights)
-    handling = split(cny(handling_row.fen), weights)
+    handling = split(cny(handling_row.fen + dg_fen), weights)
 
     # Customs value per line, on the destination's basis: on a CIF basis transport and insurance
     # up to the place of entry (the main carriage), never the delivery after it.
@@ -910,6 +913,7 @@ def quote_landed_cost(
         margin_bps=margin_bps,
         shipping_cny=Money(
             handling_row.fen
+            + dg_fen
             + (freight_fen if "main" in term.covers else 0)
             + (delivery_fen if "door" in term.covers else 0),
             "CNY",

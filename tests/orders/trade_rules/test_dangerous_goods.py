@@ -11,7 +11,7 @@ from tests.orders.trade_rules.tables.dangerous_goods import CASES, DangerousGood
 
 @pytest.mark.parametrize("case", CASES, ids=str)
 def test_dangerous_goods_case(case: DangerousGoodsCase) -> None:
-    ask = {"country": case.country, "on": case.on, "currency": case.currency, "incoterm": "CIP"}
+    ask = {"country": case.country, "on": case.on, "currency": case.currency, "incoterm": case.incoterm}
     if case.refused:
         with pytest.raises(DangerousGoodsRefused) as refused:
             price(*case.lines, **ask, service=case.service)  # type: ignore[arg-type]

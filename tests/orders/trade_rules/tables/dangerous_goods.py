@@ -44,7 +44,8 @@ class DangerousGoodsCase(TradeCase):
     packing_instruction: str | None = None
     regime: str | None = None
     state_of_charge: str | None = None  # a phrase of it; "" = none required
-    shipping: int | None = None  # minor units, CIP (origin handling + main carriage + DG surcharge)
+    incoterm: str = "CIP"
+    shipping: int | None = None  # minor units (CIP: origin handling + DG surcharge + main carriage)
     # ... or the refusal (DANGEROUS_GOODS_REFUSED, field shippingService) and a phrase of its reason.
     refused: str = ""
 
@@ -71,6 +72,13 @@ CASES: list[DangerousGoodsCase] = [
         # CIP: handling 80 + main Z4 25 kg (band <= 30 kg) 358 + DG surcharge 450 = 888 CNY * 0.14 = 124.32
         un_number="UN3480", mode="sea", packing_instruction="P903", regime="Amendment 42-24", state_of_charge="",
         shipping=12_432,
+    ),
+    DangerousGoodsCase(
+        id="us-un3480-fca-surcharge", country="US", on=date(2026, 12, 1), currency="USD", service="economy",
+        incoterm="FCA",
+        source="Incoterms 2020 FCA A8 (packaging and marking are the seller's); IMDG Code 2024 edition P903",
+        # FCA: origin handling 80 + DG surcharge 450 = 530 CNY * 0.14 = 74.20, no main carriage
+        un_number="UN3480", mode="sea", packing_instruction="P903", regime="Amendment 42-24", shipping=7_420,
     ),
     DangerousGoodsCase(
         id="jp-un3480-sea-imdg-41", country="JP", on=date(2025, 12, 31), currency="JPY", service="economy",
