@@ -12,9 +12,10 @@ Rounding rule (written down, as the design requires):
    computed exactly in Decimal from integer fen and converted once with the locked
    rate (mid rate plus the platform margin, see services.orders.fx), then rounded
    half-even to the buyer currency's minor unit: per line for goods, core deposit and
-   insurance (insurance = goods CNY x premium rate, converted); per consignment for
-   shipping and origin handling, which are then allocated to the lines by weight with
-   the largest-remainder method, so the lines' shipping adds up to the quote's exactly.
+   insurance (insurance = goods CNY x insured share x premium rate, converted); per
+   consignment for each shipping leg (origin handling with any dangerous-goods surcharge,
+   main carriage, delivery), each then allocated to the lines by weight with the
+   largest-remainder method, so the lines' shipping adds up to the quote's exactly.
 2. Duty and import tax are computed per line from the already rounded buyer-currency
    components (customs value = the rounded parts that make it up), multiplied in
    Decimal by the stacked duty rate or the tax rate, and rounded half-even once per line.
