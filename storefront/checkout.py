@@ -28,7 +28,9 @@ COOKIE_CART = "tn_cart"
 MAX_LINES = 20
 MAX_QUANTITY = 99
 MAX_ID_LENGTH = 120
-INCOTERMS = ("DDP", "DAP", "CIF", "FOB", "EXW")
+# Incoterms 2020 offered to buyers abroad (EXW is not: the buyer cannot clear export in China).
+# FOB and CIF are for sea freight only; the quote says so when the shipping service flies or goes by rail.
+INCOTERMS = ("DDP", "DAP", "CIP", "CIF", "FCA", "FOB")
 SHIPPING_SERVICES = ("express", "economy")
 
 MONEY = "{ amount currency formatted }"

@@ -23,13 +23,45 @@ from services.common.errors import BadInput
 from services.common.money import Money as MoneyValue
 
 
-@strawberry.enum
+@strawberry.enum(description="Delivery terms of a quote or an order, Incoterms 2020 (ICC Publication 723E).")
 class Incoterm(Enum):
-    EXW = "EXW"
-    FOB = "FOB"
-    CIF = "CIF"
-    DAP = "DAP"
-    DDP = "DDP"
+    EXW = strawberry.enum_value(
+        "EXW",
+        description="Ex works Tongnan. Not offered to buyers abroad (a quote with it is refused with "
+        "INCOTERM_NOT_OFFERED): the buyer would have to clear export in China; use FCA. Kept for old orders.",
+    )
+    FCA = strawberry.enum_value(
+        "FCA",
+        description="Free carrier Chongqing: goods and origin handling; we clear export in China and hand the "
+        "goods to the carrier. Any transport mode. Duty and import tax are not quoted.",
+    )
+    FOB = strawberry.enum_value(
+        "FOB",
+        description="Free on board Chongqing (Guoyuan port): as FCA, on board the vessel. Sea and inland "
+        "waterway only: refused (INCOTERM_NOT_FOR_MODE) with an air or rail shipment; use FCA.",
+    )
+    CIF = strawberry.enum_value(
+        "CIF",
+        description="Cost, insurance and freight: FOB plus sea carriage to the port of destination and "
+        "insurance on at least ICC (C) for 110 % of the price. Sea and inland waterway only; use CIP otherwise. "
+        "Duty and import tax are estimates payable by the buyer.",
+    )
+    CIP = strawberry.enum_value(
+        "CIP",
+        description="Carriage and insurance paid to the airport, port or rail terminal of destination, "
+        "insured on ICC (A) for 110 % of the price. Any mode; the term for air. Duty and import tax are "
+        "estimates payable by the buyer.",
+    )
+    DAP = strawberry.enum_value(
+        "DAP",
+        description="Delivered at place: CIP's carriage plus delivery to the buyer's door. Duty and import tax "
+        "are estimates payable by the buyer on arrival.",
+    )
+    DDP = strawberry.enum_value(
+        "DDP",
+        description="Delivered duty paid: as DAP, with duty and import tax collected at checkout and paid by "
+        "us on import.",
+    )
 
 
 @strawberry.enum(description="Sanctions screening of an order's parties when it was placed.")
@@ -204,6 +236,47 @@ class Quote(relay.Node, Amounts):
     ) -> list[Quote | None]:
         return await orders_nodes(info.context, "quotes", node_ids, cls.from_json)
 
+    @strawberry.field(
+        description="air, sea or rail: how the shipping service travels to the destination (economy to Europe "
+        "is China-Europe rail). FOB and CIF are quoted for sea only."
+    )
+    def transport_mode(self) -> str | None:
+        return self.data.get("detail", {}).get("transportMode")
+
+    @strawberry.field(
+        description="The cargo insurance in the price: CIF ICC (C) and CIP ICC (A), both on 110 % of the price "
+        "(Incoterms 2020 A5); null under FCA and FOB, where the buyer insures, and DAP/DDP, where we carry the risk."
+    )
+    def insurance_cover(self) -> str | None:
+        return self.data.get("detail", {}).get("insuranceCover")
+
+    @strawberry.field(description="The shipping legs the Incoterm puts in the total; they add up to `shipping`.")
+    def shipping_legs(self, info: Info[Context, None]) -> ShippingLegs:
+        legs = self.data.get("detail", {}).get("shippingLegs", {})
+
+        def leg(name: str) -> Money | None:
+            return money(info.context, legs[name]) if name in legs else None
+
+        return ShippingLegs(
+            origin_handling=leg("originHandling"), main_carriage=leg("mainCarriage"), delivery=leg("delivery")
+        )
+
+
+@strawberry.type(
+    description="Shipping split as the Incoterms divide it; a leg the Incoterm leaves to the buyer is null."
+)
+class ShippingLegs:
+    origin_handling: Money | None = strawberry.field(
+        description="Export clearance in China and delivery to the carrier at Chongqing (all terms)."
+    )
+    main_carriage: Money | None = strawberry.field(
+        description="Carriage to the airport, port or rail terminal of destination (CIF, CIP, DAP, DDP); part of "
+        "the customs value where it is CIF."
+    )
+    delivery: Money | None = strawberry.field(
+        description="On-carriage from there to the door (DAP, DDP); never part of the customs value."
+    )
+
 
 @strawberry.type
 class Shipment:
@@ -349,6 +422,53 @@ class OrderLine(relay.Node):
         raise BadInput("an order line is read through its order, not by its id", field="id")
 
 
+@strawberry.type(description="One dangerous line of an order, as its dangerous-goods declaration needs it.")
+class DangerousGoodsLine:
+    line_no: int = strawberry.field(description="the order line's number")
+    un_number: str = strawberry.field(description="UN3480 (lithium ion batteries) or UN3481 (contained in equipment)")
+    proper_shipping_name: str
+    hazard_class: str
+    packing_group: str | None = strawberry.field(description="null: none is assigned (lithium batteries)")
+    packing_instruction: str = strawberry.field(description="P903 (IMDG Code, RID) or an IATA PI")
+    regime: str = strawberry.field(description="the regulations and edition in force for the mode")
+    net_quantity_per_package_kg: str = strawberry.field(description="decimal string; one unit per package")
+    packages: int
+    state_of_charge: str | None = strawberry.field(description="air only: the state-of-charge requirement")
+    source: str = strawberry.field(description="the instruments this classification and mode rule come from")
+
+
+@strawberry.type(description="What a dangerous-goods declaration of the order needs (lithium batteries).")
+class DangerousGoodsDeclaration:
+    mode: str | None = strawberry.field(description="air, sea or rail")
+    shipping_service: str | None
+    emergency_contact: str | None = strawberry.field(description="null: not configured, do not ship")
+    lines: list[DangerousGoodsLine]
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> DangerousGoodsDeclaration:
+        return cls(
+            mode=data.get("mode"),
+            shipping_service=data.get("shipping_service"),
+            emergency_contact=data.get("emergency_contact"),
+            lines=[
+                DangerousGoodsLine(
+                    line_no=line["line_no"],
+                    un_number=line["un_number"],
+                    proper_shipping_name=line["proper_shipping_name"],
+                    hazard_class=line["hazard_class"],
+                    packing_group=line.get("packing_group"),
+                    packing_instruction=line["packing_instruction"],
+                    regime=line["regime"],
+                    net_quantity_per_package_kg=str(line["net_quantity_per_package_kg"]),
+                    packages=line["packages"],
+                    state_of_charge=line.get("state_of_charge"),
+                    source=line.get("source", ""),
+                )
+                for line in data["lines"]
+            ],
+        )
+
+
 @strawberry.type
 class OrderStatusChange:
     status: OrderStatus
@@ -434,6 +554,14 @@ class Order(relay.Node, Amounts):
                 if h["to_status"] not in PUBLIC_STATUS
             ],
         )
+
+    @strawberry.field(
+        description="Dangerous-goods declaration data of the lines the caller sees (UN number, proper shipping "
+        "name, class, packing instruction, packages, mode, emergency contact); null when none is dangerous goods."
+    )
+    def dangerous_goods(self) -> DangerousGoodsDeclaration | None:
+        data = self.data.get("dangerous_goods")
+        return DangerousGoodsDeclaration.from_json(data) if data else None
 
     @strawberry.field(
         description="When the buyer reported that the shipped order has not arrived (reportNonDelivery); such "

@@ -34,7 +34,7 @@ from sqlmodel import Session, col, select
 from services.common.clock import utcnow
 from services.common.errors import BadInput, Conflict, DomainError, NotFound, UpstreamUnavailable
 from services.common.internal_auth import Actor, Role
-from services.orders import numbers, outbox, unmatched
+from services.orders import dangerous_goods, numbers, outbox, unmatched
 from services.orders import quotes as quote_service
 from services.orders import status as st
 from services.orders.deps import OrdersDeps
@@ -161,6 +161,7 @@ def place_order(session: Session, actor: Actor, data: OrderCreate, deps: OrdersD
         total=quote.total,
         reservation_key=reservation_key_for(actor.id, data.idempotency_key),
         shipping_address=shipping_address,
+        dangerous_goods=dangerous_goods.declaration(quote.detail, deps.settings.dangerous_goods_emergency_contact),
         created_at=now,
         updated_at=now,
     )

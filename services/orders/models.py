@@ -163,6 +163,9 @@ class Order(LandedAmounts, table=True):
     # keeps what was screened, against which lists of which date, the matches and the decision.
     screening_status: str | None = Field(default=None, sa_column=Column(String(10), nullable=True, index=True))
     screening: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    # The dangerous-goods declaration data (UN number, packing instruction, packages ... per line,
+    # the mode, the emergency contact), copied from the quote; null when nothing is dangerous.
+    dangerous_goods: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
 class OrderNumberCounter(OrdersTable, table=True):

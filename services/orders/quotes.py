@@ -155,6 +155,7 @@ def create_quote(
                     unit_price_fen=parts[line.part_id].price_fen,
                     core_charge_fen=parts[line.part_id].core_charge_fen,
                     quantity=line.quantity,
+                    battery_chemistry=parts[line.part_id].battery_chemistry,
                 )
                 for line in data.lines
             ],

@@ -14,7 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from services.common.money import Money
 
-Incoterm = Literal["EXW", "FOB", "CIF", "DAP", "DDP"]
+# EXW stays accepted so that a request naming it gets INCOTERM_NOT_OFFERED, not a schema error.
+Incoterm = Literal["EXW", "FCA", "FOB", "CIF", "CIP", "DAP", "DDP"]
 IdempotencyKey = Annotated[str, StringConstraints(strip_whitespace=True, min_length=8, max_length=200)]
 
 
@@ -264,6 +265,30 @@ OrderStatus = Literal["RESERVING", "PENDING_PAYMENT", "PAID", "SHIPPED", "DELIVE
 PaymentStatus = Literal["UNPAID", "PAID", "FAILED", "PARTIALLY_REFUNDED", "REFUNDED", "REVIEW", "HELD"]
 
 
+class DangerousGoodsLineRead(BaseModel):
+    line_no: int
+    part_id: str | None
+    un_number: str = Field(description="UN3480 (lithium ion batteries) or UN3481 (contained in equipment)")
+    proper_shipping_name: str
+    hazard_class: str
+    packing_group: str | None = Field(description="null: none is assigned to lithium batteries")
+    packing_instruction: str = Field(description="of the transport mode, e.g. P903 (IMDG, RID) or PI 967 (IATA)")
+    regime: str = Field(description="the regulations and edition in force for the mode on the quote's date")
+    net_quantity_per_package_kg: str = Field(description="decimal string; one unit per package")
+    packages: int
+    state_of_charge: str | None = Field(description="air only: the state-of-charge requirement")
+    source: str
+
+
+class DangerousGoodsRead(BaseModel):
+    """What a dangerous-goods declaration of the order needs, as quoted."""
+
+    mode: str | None = Field(description="air, sea or rail")
+    shipping_service: str | None
+    emergency_contact: str | None = Field(description="from the settings; null when production has none set")
+    lines: list[DangerousGoodsLineRead]
+
+
 class OrderRead(Amounts):
     id: uuid.UUID
     number: str = Field(description="what people read and say: TN-<year>-<sequence>")
@@ -304,6 +329,9 @@ class OrderRead(Amounts):
         default=None,
         description="sanctions screening of the order's parties: HELD while a potential match waits for review "
         "(not shipped until cleared); null for orders placed before screening",
+    )
+    dangerous_goods: DangerousGoodsRead | None = Field(
+        default=None, description="dangerous-goods declaration data of the lines shown; null when none is dangerous"
     )
 
 

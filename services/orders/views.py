@@ -9,7 +9,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from services.common.clock import utcnow
-from services.orders import carriers
+from services.orders import carriers, dangerous_goods
 from services.orders import core_returns as core_service
 from services.orders import disputes as dispute_service
 from services.orders import part_returns as part_return_service
@@ -239,6 +239,7 @@ def order_reads(session: Session, orders: Sequence[Order], *, supplier_id: str |
                 non_delivery_reported_at=o.non_delivery_reported_at,
                 non_delivery_note=o.non_delivery_note,
                 screening_status=o.screening_status,
+                dangerous_goods=dangerous_goods.for_lines(o.dangerous_goods, {ln.line_no for ln in own_lines}),
                 **amounts,
             )
         )

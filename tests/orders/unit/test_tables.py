@@ -42,8 +42,9 @@ def test_at_least_twenty_destinations_each_complete_today(tables: Tables) -> Non
         assert dest.zone in tables.zones
         assert [t for t in in_force(tables.taxes, TODAY) if t.country == dest.country], dest.country
         for service in tables.services:
-            rates = [r for r in in_force(tables.shipping_rates, TODAY) if (r.service, r.zone) == (service, dest.zone)]
-            assert len(rates) == 1, (dest.country, service)
+            for legs in (tables.shipping_rates, tables.delivery_rates):
+                rates = [r for r in in_force(legs, TODAY) if (r.service, r.zone) == (service, dest.zone)]
+                assert len(rates) == 1, (dest.country, service)
         for hs in CATALOG_HS_CODES:
             measures = duty_measures(tables, dest.territory, hs, TODAY)
             assert [m for m in measures if m.measure == "MFN"], (dest.country, hs)
@@ -84,13 +85,41 @@ def test_de_minimis_rows_follow_their_dates(tables: Tables) -> None:
 
 
 def test_weight_bands_and_per_kg_above(tables: Tables) -> None:
+    # Express Z3, main carriage to the airport of destination (the door-to-door tariff was
+    # CNY 180 / 230 / 2,000 + 62 per kg; delivery to the door is 20 % of it, so main carriage
+    # is 144 / 184 / 1,600 + 49.60 per kg and delivery 36 / 46 / 400 + 12.40 per kg).
     (rate,) = [r for r in tables.shipping_rates if (r.service, r.zone) == ("express", "Z3")]
-    assert rate.price_fen(1) == 18_000
-    assert rate.price_fen(500) == 18_000
-    assert rate.price_fen(501) == 23_000
-    assert rate.price_fen(30_000) == 200_000
-    assert rate.price_fen(30_001) == 200_000 + 6_200  # every started kilogram
-    assert rate.price_fen(32_000) == 200_000 + 2 * 6_200
+    assert rate.price_fen(1) == 14_400
+    assert rate.price_fen(500) == 14_400
+    assert rate.price_fen(501) == 18_400
+    assert rate.price_fen(30_000) == 160_000
+    assert rate.price_fen(30_001) == 160_000 + 4_960  # every started kilogram
+    assert rate.price_fen(32_000) == 160_000 + 2 * 4_960
+    (door,) = [r for r in tables.delivery_rates if (r.service, r.zone) == ("express", "Z3")]
+    assert [door.price_fen(g) for g in (1, 501, 30_000, 32_000)] == [3_600, 4_600, 40_000, 40_000 + 2 * 1_240]
+
+
+def test_main_carriage_and_delivery_share_their_bands(tables: Tables) -> None:
+    for main in tables.shipping_rates:
+        (door,) = [r for r in tables.delivery_rates if (r.service, r.zone) == (main.service, main.zone)]
+        assert [up for up, _ in main.bands] == [up for up, _ in door.bands], (main.service, main.zone)
+        assert all(fen > 0 for _, fen in main.bands + door.bands)
+        for grams in (1, 5_000, 29_999, 100_000, 250_000):
+            assert main.price_fen(grams) > door.price_fen(grams) > 0, (main.service, main.zone, grams)
+
+
+def test_every_service_mode_and_dangerous_goods_rule_is_complete(tables: Tables) -> None:
+    # Every mode a service travels by has a rule for every UN number, on every date since 2019.
+    modes = {s.mode_to(zone) for s in tables.services.values() for zone in tables.zones}
+    assert modes == {"air", "sea", "rail"}
+    for on in (date(2019, 1, 1), date(2022, 6, 1), date(2025, 12, 31), date(2026, 1, 1), TODAY):
+        for cls in in_force(tables.dg_classifications, on):
+            for mode in modes:
+                rows = [r for r in in_force(tables.dg_transport, on) if (r.un_number, r.mode) == (cls.un_number, mode)]
+                assert len(rows) == 1, (cls.un_number, mode, on)
+                assert rows[0].allowed or rows[0].reason
+        for term in ("FCA", "FOB", "CIF", "CIP", "DAP", "DDP"):
+            assert [r for r in in_force(tables.incoterms, on) if r.incoterm == term and r.offered], (term, on)
 
 
 @pytest.mark.parametrize(
@@ -115,3 +144,25 @@ def test_allocation_always_sums_exactly() -> None:
             assert sum(allocate(total, weights)) == total
     with pytest.raises(ValueError):
         allocate(-1, [1])
+
+
+def test_insurance_cover_follows_the_incoterms_edition(tables: Tables) -> None:
+    def cover(term: str, on: date) -> tuple[str, str]:
+        (row,) = [t for t in in_force(tables.insurance_terms, on) if t.incoterm == term]
+        return row.clauses, str(row.insured_share)
+
+    # Incoterms 2010 CIP A3(b) asked for ICC (C); Incoterms 2020 CIP A5 for ICC (A); both 110 %.
+    assert cover("CIP", date(2019, 12, 31)) == ("C", "1.10")
+    assert cover("CIP", date(2020, 1, 1)) == ("A", "1.10")
+    assert cover("CIF", date(2020, 1, 1)) == ("C", "1.10")
+    assert cover("DAP", TODAY) == ("A", "1.00")
+    # Every cover a term may ask for has a premium for every service that may carry it.
+    for on in (date(2019, 6, 1), TODAY):
+        for term in in_force(tables.insurance_terms, on):
+            for code, service in tables.services.items():
+                modes = {service.mode_to(zone) for zone in tables.zones}
+                (rule,) = [r for r in in_force(tables.incoterms, on) if r.incoterm == term.incoterm]
+                if not modes & rule.modes:
+                    continue
+                premiums = [r for r in in_force(tables.insurance, on) if (r.service, r.clauses) == (code, term.clauses)]
+                assert len(premiums) == 1, (term.incoterm, code, on)
