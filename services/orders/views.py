@@ -13,6 +13,7 @@ from services.orders import carriers
 from services.orders import core_returns as core_service
 from services.orders import disputes as dispute_service
 from services.orders import part_returns as part_return_service
+from services.orders import quotes as quote_service
 from services.orders.models import (
     CoreReturn,
     Dispute,
@@ -31,6 +32,7 @@ from services.orders.schemas import (
     OrderLineRead,
     OrderRead,
     PartReturnRead,
+    PricingRuleRead,
     QuoteLineRead,
     QuoteRead,
     RefundRead,
@@ -64,6 +66,19 @@ def quote_read(session: Session, quote: Quote) -> QuoteRead:
         expires_at=quote.expires_at,
         expired=quote.expires_at <= utcnow(),
         notes=list(quote.detail.get("notes", [])),
+        date=quote_service.quote_date(quote),
+        dated=quote_service.is_dated(quote),
+        priced_by=[
+            PricingRuleRead(
+                table=rule["table"],
+                key=rule["key"],
+                says=rule["says"],
+                source=rule["source"],
+                valid_from=rule["validFrom"],
+                valid_to=rule["validTo"],
+            )
+            for rule in quote.detail.get("rules", [])
+        ],
         detail=quote.detail,
         lines=[
             QuoteLineRead(

@@ -97,6 +97,12 @@ class NoTariffRule(BadInput):
     code = "NO_TARIFF_RULE"
 
 
+class RulesNotInForce(BadInput):
+    """The quote's date is outside every rule's range: before the destination's first row, or after today."""
+
+    code = "RULES_NOT_IN_FORCE"
+
+
 class RateUnavailable(DomainError):
     """A rate needed to value a threshold is missing from the FX table (operator problem)."""
 
@@ -382,8 +388,22 @@ def _destination(value: object, tables: Tables, on: date) -> Destination:
     return rows[0]
 
 
-def _one(rows: list[T], what: str, field_name: str) -> T:
+def _rules_date(country: object, on: date, tables: Tables) -> None:
+    """A quote may read the rules of another day, not of a day before its destination's first row:
+    we hold no rules of it. (The API refuses days after today: services.orders.quotes.)"""
+    code = country.strip().upper() if isinstance(country, str) else ""
+    firsts = [d.dated.valid_from for d in tables.destinations if d.country == code]
+    if firsts and on < min(firsts):
+        raise RulesNotInForce(
+            f"we hold {code} rules from {min(firsts)} on; {on} is before every rule's range", field="date"
+        )
+
+
+def _one(rows: list[T], what: str, field_name: str, on: date | None = None) -> T:
+    """The one row in force; none: on a past date (`on`) no rule of that day, else not served."""
     if not rows:
+        if on is not None:
+            raise RulesNotInForce(f"we hold no {what} rule in force on {on}", field="date")
         raise DestinationNotServed(f"no {what} rule in force", field=field_name)
     return rows[0]
 
@@ -468,14 +488,17 @@ def quote_landed_cost(
     NoTariffRule, UnsupportedCurrency, RatesStale, RateUnavailable.
     """
     tables = tables or Tables.load()
-    on = request.on or now.astimezone(UTC).date()
+    today = now.astimezone(UTC).date()
+    on = request.on or today
     lines = _lines(request.lines)
+    _rules_date(request.destination_country, on, tables)
     dest = _destination(request.destination_country, tables, on)
     incoterm = _incoterm(request.incoterm)
     fx_rate = fx.fresh_rate(request.currency, now=now, max_age=max_rate_age, field="currency")
     currency = fx_rate.currency
     rate = fx.locked_rate(currency, now=now, max_age=max_rate_age, margin_bps=margin_bps)
     service, dg = _service(request.shipping_service, lines, tables)
+    past = on if on != today else None  # another day without a row: the date is out of range, not the input
     priced_by = PricedBy()
     priced_by.add(
         "destinations",
@@ -503,7 +526,7 @@ def quote_landed_cost(
     goods = [cny(line.unit_price_fen * line.quantity) for line in lines]
     cores = [cny(line.core_charge_fen * line.quantity) for line in lines]
     insurance_row = _one(
-        [r for r in in_force(tables.insurance, on) if r.service == service], "insurance", "shippingService"
+        [r for r in in_force(tables.insurance, on) if r.service == service], "insurance", "shippingService", past
     )
     insurance = [cny(line.unit_price_fen * line.quantity * insurance_row.rate) for line in lines]
     priced_by.add("insurance", service, f"{format_rate(insurance_row.rate)} of the goods value", insurance_row.dated)
@@ -515,6 +538,7 @@ def quote_landed_cost(
         [r for r in in_force(tables.shipping_rates, on) if r.service == service and r.zone == dest.zone],
         f"{service} shipping to zone {dest.zone}",
         "shippingService",
+        past,
     )
     freight_fen = rate_row.price_fen(total_grams)
     priced_by.add(
@@ -532,7 +556,7 @@ def quote_landed_cost(
             f"{dg_rule.un_number} class {dg_rule.hazard_class}",
             Dated(date.min, None, dg_rule.source),
         )
-    handling_row = _one(list(in_force(tables.origin_handling, on)), "origin handling", "shippingService")
+    handling_row = _one(list(in_force(tables.origin_handling, on)), "origin handling", "shippingService", past)
     priced_by.add("origin_handling", "CN", f"CNY {Decimal(handling_row.fen) / 100} per consignment", handling_row.dated)
     freight = split(cny(freight_fen), weights)
     handling = split(cny(handling_row.fen), weights)
@@ -602,7 +626,7 @@ def quote_landed_cost(
 
     # Import VAT / GST per line.
     tax: TaxRow = _one(
-        [t for t in in_force(tables.taxes, on) if t.country == dest.country], "import tax", "destinationCountry"
+        [t for t in in_force(tables.taxes, on) if t.country == dest.country], "import tax", "destinationCountry", past
     )
     priced_by.add("import_taxes", tax.country, f"{tax.name} {format_rate(tax.rate)}", tax.dated)
     vat: list[Money] = []
@@ -662,6 +686,12 @@ def quote_landed_cost(
         notes.append("core deposit: part of the customs value and the import-tax base in this market")
     else:
         notes.append("core deposit: kept out of the duty and import-tax base (refundable deposit)")
+    if on != today:
+        notes.append(
+            f"dated {on}: the rules in force that day price this quote, but the exchange rate is today's "
+            f"({fx_rate.as_of.date().isoformat()}): we hold no history of rates. A dated quote can be read, "
+            "not ordered"
+        )
     return LandedCost(
         destination_country=dest.country,
         customs_territory=dest.territory,
