@@ -263,6 +263,17 @@ def get_quote(session: Session, actor: Actor, quote_id: uuid.UUID) -> Quote:
     return quote
 
 
+def get_quote_for_pricing(session: Session, actor: Actor, quote_id: uuid.UUID) -> Quote:
+    """Any quote, for the gateway's public "how this price was made" page: the quote's id is its
+    only key (a random UUID, like a receipt link); the view shows no one's identity."""
+    if not actor.is_staff:
+        raise Forbidden("the pricing of a quote is read through the gateway")
+    quote = session.get(Quote, quote_id)
+    if quote is None:
+        raise NotFound("no such quote", field="quote_id")
+    return quote
+
+
 def quote_lines(session: Session, quote_id: uuid.UUID) -> list[QuoteLine]:
     return list(
         session.scalars(select(QuoteLine).where(QuoteLine.quote_id == quote_id).order_by(col(QuoteLine.line_no)))

@@ -129,6 +129,34 @@ class QuoteRead(Amounts):
     detail: dict[str, Any] = Field(description="the full landed-cost breakdown with rule sources")
 
 
+class QuotePricingLineRead(BaseModel):
+    category: str
+    hs_code: str
+    quantity: int
+    duty_rate: str = Field(description="the stacked duty rate of the line, decimal string")
+    vat_rate: str = Field(description="the import tax rate, decimal string")
+
+
+class QuotePricingRead(BaseModel):
+    """How a quote's price was made, without who asked for it: for anyone holding the quote's link."""
+
+    id: uuid.UUID
+    destination_country: str
+    customs_territory: str
+    incoterm: Incoterm
+    shipping_service: str
+    currency: str
+    date: dt.date = Field(description="the day whose rules priced the quote")
+    dated: bool
+    fx_rate: str
+    fx_source: str
+    fx_as_of: datetime
+    created_at: datetime
+    lines: list[QuotePricingLineRead]
+    priced_by: list[PricingRuleRead]
+    notes: list[str]
+
+
 # --- Orders ----------------------------------------------------------------------------------
 
 
