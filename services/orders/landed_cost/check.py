@@ -200,8 +200,12 @@ def read_rows(root: Path, check: FileCheck, report: Report) -> list[Row]:
     if data is None:
         return []
     report.files += 1
+    # A list of entries (a sanctions list, say) may name its source once, at the top of the file.
+    file_source = data.get("source") if isinstance(data, dict) else None
     out = []
     for list_key, i, row in _rows_of(data, check, report):
+        if isinstance(file_source, str) and file_source.strip() and "source" not in row:
+            row = {**row, "source": file_source}
         key = tuple(
             sorted(
                 (name, value)
@@ -259,8 +263,8 @@ def overlaps(rows: Iterable[Row], report: Report) -> None:
                     Problem(
                         later.file,
                         later.label,
-                        f"overlaps {longest.label} (same key, both in force from {later_start} to "
-                        f"{min(end, later.valid_to or date.max)})",
+                        f"overlaps {longest.label}: same key, both in force "
+                        + _gap_text((later_start, min(end, later.valid_to or date.max))),
                     )
                 )
             if (later.valid_to or date.max) > end:

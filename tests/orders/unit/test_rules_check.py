@@ -86,7 +86,19 @@ def test_two_rows_of_one_key_in_force_on_the_same_day_are_named(root: Path) -> N
     assert len(found) == 1, found
     assert found[0].file == f"{ORDERS}/import_taxes.json"
     assert "RU" in found[0].row
-    assert "overlaps" in found[0].what and "from 2026-01-01 to 2026-01-01" in found[0].what
+    assert found[0].what.endswith("same key, both in force from 2026-01-01 to 2026-01-01"), found
+
+
+def test_a_row_open_since_before_two_later_rows_overlaps_both(root: Path) -> None:
+    def open_ended(data: dict[str, Any]) -> None:
+        kz = _row(data, country="KZ", validFrom="2020-01-01")
+        data["rows"].insert(0, {**kz, "validFrom": "2018-01-01", "validTo": None})
+
+    found = _new_problems(root, f"{ORDERS}/import_taxes.json", open_ended)
+    assert sorted(p.what for p in found) == [
+        "overlaps row 0 (KZ): same key, both in force from 2020-01-01 to 2025-12-31",
+        "overlaps row 0 (KZ): same key, both in force from 2026-01-01 on",
+    ], found
 
 
 def test_rows_that_differ_in_a_field_the_check_does_not_know_are_not_overlaps(root: Path) -> None:
@@ -148,6 +160,17 @@ def test_a_new_file_no_check_names_is_still_read(root: Path) -> None:
     assert [p.what for p in found] == [
         "no source: every rule row names the instrument it comes from",
         "validFrom '2020-13-01' is not an ISO date (YYYY-MM-DD)",
+    ]
+
+
+def test_a_list_that_names_its_source_once_at_the_top_gives_it_to_its_entries(root: Path) -> None:
+    rel = "services/common/compliance/data/sanctions_test_list.json"
+    entries = [{"name": "Example Trading LLC", "validFrom": "2024-02-23", "validTo": None}]
+    (root / rel).write_text(json.dumps({"source": "Example list of 2024-02-23", "entries": entries}), encoding="utf-8")
+    assert [p for p in check(root).problems if p.file == rel] == []
+    (root / rel).write_text(json.dumps({"entries": entries}), encoding="utf-8")
+    assert [p.what for p in check(root).problems if p.file == rel] == [
+        "no source: every rule row names the instrument it comes from"
     ]
 
 
