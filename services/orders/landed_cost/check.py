@@ -13,6 +13,7 @@ service to its zone, an MFN duty row for the HS code of every catalog category, 
 rules; and that a country named by market rules is quotable (a country is quotable if and
 only if it has market rules). A JSON file in a data folder that no check names is still
 read: its rows must have a source and valid dates (a new file is checked the day it lands).
+Market rules and schemes may name only the catalog's categories and the schemes on record.
 
 Pure: reads files, returns `Problem`s; the CLI prints them.
 """
@@ -409,6 +410,35 @@ def coverage(tables: dict[str, list[Row]], report: Report) -> None:
                 )
 
 
+def references(tables: dict[str, list[Row]], report: Report) -> None:
+    """Categories and schemes that market rules and schemes name exist (a dead name gates nothing)."""
+    categories = {str(r.data.get("code")) for r in tables.get("services/catalog/data/categories.json", [])}
+    schemes = {str(r.data.get("code")) for r in tables.get("services/common/compliance/data/schemes.json", [])}
+    if not categories or not schemes:
+        return
+    for row in tables.get("services/common/compliance/data/market_rules.json", []):
+        named = row.data.get("categories")
+        for category, needs in named.items() if isinstance(named, dict) else []:
+            if category not in categories:
+                report.problems.append(
+                    Problem(row.file, row.label, f"category {category!r} is not in the catalog (categories.json)")
+                )
+            for scheme in needs if isinstance(needs, list) else []:
+                if scheme not in schemes:
+                    report.problems.append(Problem(row.file, row.label, f"scheme {scheme!r} is not in schemes.json"))
+        levels = row.data.get("supplier_level")
+        for scheme in levels if isinstance(levels, list) else []:
+            if scheme not in schemes:
+                report.problems.append(Problem(row.file, row.label, f"scheme {scheme!r} is not in schemes.json"))
+    for row in tables.get("services/common/compliance/data/schemes.json", []):
+        covers = row.data.get("covers")
+        for category in covers if isinstance(covers, list) else []:
+            if category not in categories:
+                report.problems.append(
+                    Problem(row.file, row.label, f"covers {category!r}, which is not in the catalog (categories.json)")
+                )
+
+
 def _within(spans: Sequence[Span], end: date) -> list[Span]:
     """The parts of `spans` up to `end`."""
     return [(lo, min(hi, end)) for lo, hi in spans if lo <= end]
@@ -458,5 +488,6 @@ def check(root: Path = ROOT, checks: Sequence[FileCheck] | None = None) -> Repor
         overlaps(rows, report)
     _categories_hs(tables.get("services/catalog/data/categories.json", []), report)
     coverage(tables, report)
+    references(tables, report)
     report.problems = sorted(set(report.problems), key=lambda p: (p.file, p.row, p.what))
     return report

@@ -182,6 +182,18 @@ def test_market_rules_for_a_country_we_do_not_quote_are_named(root: Path) -> Non
     assert len(found) == 1 and "market rules for XK, which destinations.json does not quote" in found[0].what
 
 
+def test_a_market_rule_for_a_category_the_catalog_does_not_have_is_named(root: Path) -> None:
+    def dead(data: dict[str, Any]) -> None:
+        data["markets"][0]["categories"]["flux_capacitor"] = ["ECE_R90", "NO_SUCH_SCHEME"]
+
+    found = _new_problems(root, "services/common/compliance/data/market_rules.json", dead)
+    assert sorted(p.what for p in found) == [
+        "category 'flux_capacitor' is not in the catalog (categories.json)",
+        "scheme 'NO_SUCH_SCHEME' is not in schemes.json",
+    ]
+    assert all("markets[0]" in p.row for p in found)
+
+
 def test_gaps() -> None:
     d = date.fromisoformat
     assert gaps([(d("2020-01-01"), date.max)], d("2020-01-01")) == []
@@ -206,8 +218,9 @@ def test_the_command_prints_one_line_per_problem_and_exits_1(root: Path, capsys:
 @pytest.mark.xfail(
     strict=True,
     reason="the data of 2026-12-04 has gaps (shipping, insurance and origin handling from 2024 only; SG, SA, DE "
-    "import tax from later than their destination rows) and market rules without dates or for countries not "
-    "quoted; the rows are being corrected, and this test then passes (strict: remove this mark)",
+    "import tax from later than their destination rows), and market rules without dates, for countries not "
+    "quoted and for categories the catalog does not have; the rows are being corrected, and this test then "
+    "passes (strict: remove this mark)",
 )
 def test_the_real_data_passes() -> None:
     report = check()
