@@ -98,7 +98,8 @@ class NoTariffRule(BadInput):
 
 
 class RulesNotInForce(BadInput):
-    """The quote's date is outside every rule's range: before the destination's first row, or after today."""
+    """The quote's date is outside every rule's range: before the destination's first row, or a day
+    without a row that a quote needs (the API also refuses a day after today)."""
 
     code = "RULES_NOT_IN_FORCE"
 
