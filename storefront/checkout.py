@@ -42,7 +42,7 @@ mutation CreateQuote($input: QuoteInput!) { createQuote(input: $input) { id } }"
 QUOTE = f"""
 query Quote($id: ID!, $locale: String) {{
   quote(id: $id) {{
-    id destinationCountry incoterm currency fxRate expiresAt expired shippingService dutyStatus notes
+    id destinationCountry incoterm currency fxRate expiresAt expired shippingService dutyStatus notes date dated
     {AMOUNTS}
     lines {{ quantity part {{ id sku title(locale: $locale) }} {AMOUNTS} }}
   }}

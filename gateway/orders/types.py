@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import uuid
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import date, datetime
 from enum import Enum
 from typing import Any, TypeVar
 
@@ -17,6 +17,7 @@ from strawberry.types import Info
 from gateway.addresses.graphql import ShippingAddress
 from gateway.catalog.types import Part, Supplier
 from gateway.context import Context
+from gateway.ids import global_id
 from gateway.orders.part_returns import PartReturn
 from gateway.types import Money, PageInfo
 from services.common.errors import BadInput
@@ -189,6 +190,99 @@ class QuoteLine(Amounts):
         return await _part(info, str(self.data["part_id"]))
 
 
+@strawberry.type(description="One rule row that priced a quote: which table and row, what it said, and its source.")
+class PricingRule:
+    table: str = strawberry.field(
+        description="The rule table the row is in: destinations, duty_rates, import_taxes, de_minimis, shipping, "
+        "insurance, origin_handling, dangerous_goods_surcharge, dangerous_goods, or a table added later."
+    )
+    key: str = strawberry.field(
+        description="Which row of the table, e.g. 'US CN US Section 301 8708' (territory, origin, measure, HS prefix)."
+    )
+    says: str = strawberry.field(description="What the row contributed to the price, e.g. '0.25' or 'VAT 0.19'.")
+    source: str = strawberry.field(
+        description="The instrument (and its date) the row comes from, with a URL where known."
+    )
+    valid_from: date = strawberry.field(description="The first day the row is in force.")
+    valid_to: date | None = strawberry.field(
+        description="The last day the row is in force; null: until further notice."
+    )
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> PricingRule:
+        return cls(
+            table=data["table"],
+            key=data["key"],
+            says=data["says"],
+            source=data["source"],
+            valid_from=date.fromisoformat(data["valid_from"]),
+            valid_to=None if data.get("valid_to") is None else date.fromisoformat(data["valid_to"]),
+        )
+
+
+@strawberry.type(description="A line of a quote as a customs broker reads it: no part names, no supplier.")
+class QuotePricingLine:
+    category: str = strawberry.field(description="The catalog category of the part.")
+    hs_code: str = strawberry.field(description="The HS code (6 to 10 digits) the line was classified under.")
+    quantity: int = strawberry.field(description="How many units of the part the line holds.")
+    duty_rate: str = strawberry.field(description="The duty rates of every measure on the line, added, as a decimal.")
+    vat_rate: str = strawberry.field(description="The import VAT / GST rate, as a decimal.")
+
+
+@strawberry.type(
+    description="How a quote's price was made, for anyone holding the quote's link (a buyer sends it to a customs "
+    "broker): destination, Incoterm, the rules' date, the lines' HS codes and every rule with its source. "
+    "Nothing of who asked for the quote."
+)
+class QuotePricing:
+    id: strawberry.ID = strawberry.field(description="The quote's id.")
+    destination_country: str = strawberry.field(description="ISO 3166-1 alpha-2.")
+    customs_territory: str = strawberry.field(description="The customs territory whose tariff applies (EU, GCC ...).")
+    incoterm: Incoterm = strawberry.field(description="The Incoterms 2020 rule the quote was priced under.")
+    shipping_service: str = strawberry.field(description="The shipping service priced (express or economy).")
+    currency: str = strawberry.field(description="ISO 4217: the currency the quote is in.")
+    date: date = strawberry.field(description="The day whose rules priced the quote.")
+    dated: bool = strawberry.field(description="Priced by the rules of a past day: readable, not orderable.")
+    fx_rate: str = strawberry.field(description="CNY -> currency, margin included, as a decimal string.")
+    fx_source: str = strawberry.field(description="Where the exchange rate comes from (the ECB's reference rates).")
+    fx_as_of: datetime = strawberry.field(description="When the exchange rate was published.")
+    created_at: datetime = strawberry.field(description="When the quote was made.")
+    lines: list[QuotePricingLine] = strawberry.field(description="The quote's lines, in order.")
+    priced_by: list[PricingRule] = strawberry.field(description="Every rule row that priced the quote, in order.")
+    notes: list[str] = strawberry.field(
+        description="What the quote says about its figures: Incoterm, low-value relief, core deposit, date."
+    )
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> QuotePricing:
+        return cls(
+            id=strawberry.ID(global_id("Quote", str(data["id"]))),
+            destination_country=data["destination_country"],
+            customs_territory=data["customs_territory"],
+            incoterm=Incoterm(data["incoterm"]),
+            shipping_service=data["shipping_service"],
+            currency=data["currency"],
+            date=date.fromisoformat(data["date"]),
+            dated=bool(data["dated"]),
+            fx_rate=data["fx_rate"],
+            fx_source=data["fx_source"],
+            fx_as_of=datetime.fromisoformat(data["fx_as_of"]),
+            created_at=datetime.fromisoformat(data["created_at"]),
+            lines=[
+                QuotePricingLine(
+                    category=line["category"],
+                    hs_code=line["hs_code"],
+                    quantity=line["quantity"],
+                    duty_rate=line["duty_rate"],
+                    vat_rate=line["vat_rate"],
+                )
+                for line in data["lines"]
+            ],
+            priced_by=[PricingRule.from_json(rule) for rule in data["priced_by"]],
+            notes=list(data["notes"]),
+        )
+
+
 @strawberry.type
 class Quote(relay.Node, Amounts):
     id: relay.NodeID[str]
@@ -209,6 +303,14 @@ class Quote(relay.Node, Amounts):
     duty_status: str = strawberry.field(description="collected (DDP), estimated (payable on arrival) or not_quoted.")
     notes: list[str]
     lines: list[QuoteLine]
+    date: date = strawberry.field(description="The day whose rules priced the quote (today unless one was asked).")
+    dated: bool = strawberry.field(
+        description="Priced by the rules of a past day: it can be read, not ordered (placeOrder answers QUOTE_DATED)."
+    )
+    priced_by: list[PricingRule] = strawberry.field(
+        description="Every rule row that priced the quote (duty, import tax, thresholds, shipping, insurance), "
+        "with its source and dates. The same list, without the buyer, is public under quotePricing."
+    )
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Quote:
@@ -228,6 +330,9 @@ class Quote(relay.Node, Amounts):
             duty_status=data["duty_status"],
             notes=data.get("notes", []),
             lines=[QuoteLine(data=line, quantity=line["quantity"]) for line in data["lines"]],
+            date=date.fromisoformat(data["date"]),
+            dated=bool(data["dated"]),
+            priced_by=[PricingRule.from_json(rule) for rule in data["priced_by"]],
         )
 
     @classmethod

@@ -59,6 +59,10 @@ class QuoteExpired(Conflict):
     code = "QUOTE_EXPIRED"
 
 
+class QuoteDated(Conflict):
+    code = "QUOTE_DATED"
+
+
 class QuoteAlreadyOrdered(Conflict):
     code = "QUOTE_ALREADY_ORDERED"
 
@@ -122,6 +126,12 @@ def place_order(session: Session, actor: Actor, data: OrderCreate, deps: OrdersD
     quote: Quote = quote_service.get_quote(session, actor, data.quote_id)
     if quote.buyer_id != actor.id:
         raise NotFound("no such quote", field="quote_id")
+    if quote_service.is_dated(quote):
+        raise QuoteDated(
+            f"the quote is priced by the rules of {quote_service.quote_date(quote)}, not today's: it can be read, not "
+            "ordered; ask for a quote without a date",
+            field="quote_id",
+        )
     now = utcnow()
     if quote.expires_at <= now:
         raise QuoteExpired(

@@ -6,6 +6,7 @@ Field names are snake_case like the other services; the gateway maps them to the
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
@@ -63,6 +64,22 @@ class QuoteCreate(Strict):
     incoterm: Incoterm
     currency: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=3)]
     shipping_service: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] | None = None
+    date: dt.date | None = Field(
+        default=None,
+        description="the day whose rules price the quote (default: today, UTC); a past date gives a quote that "
+        "can be read, not ordered",
+    )
+
+
+class PricingRuleRead(BaseModel):
+    """One rule row that priced a quote."""
+
+    table: str = Field(description="the rule table, e.g. duty_rates")
+    key: str = Field(description="which row of it, e.g. 'US CN US Section 301 8708'")
+    says: str = Field(description="what the row contributed, e.g. '25 %'")
+    source: str = Field(description="the instrument (and its date) the row comes from")
+    valid_from: dt.date
+    valid_to: dt.date | None = Field(description="null: in force until further notice")
 
 
 class Amounts(BaseModel):
@@ -107,7 +124,38 @@ class QuoteRead(Amounts):
     expired: bool
     lines: list[QuoteLineRead]
     notes: list[str]
+    date: dt.date = Field(description="the day whose rules priced the quote")
+    dated: bool = Field(description="priced by the rules of a past day: can be read, not ordered (QUOTE_DATED)")
+    priced_by: list[PricingRuleRead] = Field(description="every rule row that priced the quote, with its source")
     detail: dict[str, Any] = Field(description="the full landed-cost breakdown with rule sources")
+
+
+class QuotePricingLineRead(BaseModel):
+    category: str
+    hs_code: str
+    quantity: int
+    duty_rate: str = Field(description="the stacked duty rate of the line, decimal string")
+    vat_rate: str = Field(description="the import tax rate, decimal string")
+
+
+class QuotePricingRead(BaseModel):
+    """How a quote's price was made, without who asked for it: for anyone holding the quote's link."""
+
+    id: uuid.UUID
+    destination_country: str
+    customs_territory: str
+    incoterm: Incoterm
+    shipping_service: str
+    currency: str
+    date: dt.date = Field(description="the day whose rules priced the quote")
+    dated: bool
+    fx_rate: str
+    fx_source: str
+    fx_as_of: datetime
+    created_at: datetime
+    lines: list[QuotePricingLineRead]
+    priced_by: list[PricingRuleRead]
+    notes: list[str]
 
 
 # --- Orders ----------------------------------------------------------------------------------

@@ -131,6 +131,13 @@ class NoTariffRule(BadInput):
     code = "NO_TARIFF_RULE"
 
 
+class RulesNotInForce(BadInput):
+    """The quote's date is outside every rule's range: before the destination's first row, or a day
+    without a row that a quote needs (the API also refuses a day after today)."""
+
+    code = "RULES_NOT_IN_FORCE"
+
+
 class RateUnavailable(DomainError):
     """A rate needed to value a threshold is missing from the FX table (operator problem)."""
 
@@ -467,8 +474,22 @@ def _destination(value: object, tables: Tables, on: date) -> Destination:
     return rows[0]
 
 
-def _one(rows: list[T], what: str, field_name: str) -> T:
+def _rules_date(country: object, on: date, tables: Tables) -> None:
+    """A quote may read the rules of another day, not of a day before its destination's first row:
+    we hold no rules of it. (The API refuses days after today: services.orders.quotes.)"""
+    code = country.strip().upper() if isinstance(country, str) else ""
+    firsts = [d.dated.valid_from for d in tables.destinations if d.country == code]
+    if firsts and on < min(firsts):
+        raise RulesNotInForce(
+            f"we hold {code} rules from {min(firsts)} on; {on} is before every rule's range", field="date"
+        )
+
+
+def _one(rows: list[T], what: str, field_name: str, on: date | None = None) -> T:
+    """The one row in force; none: on a past date (`on`) no rule of that day, else not served."""
     if not rows:
+        if on is not None:
+            raise RulesNotInForce(f"we hold no {what} rule in force on {on}", field="date")
         raise DestinationNotServed(f"no {what} rule in force", field=field_name)
     return rows[0]
 
@@ -621,8 +642,10 @@ def quote_landed_cost(
     NoTariffRule, UnsupportedCurrency, RatesStale, RateUnavailable.
     """
     tables = tables or Tables.load()
-    on = request.on or now.astimezone(UTC).date()
+    today = now.astimezone(UTC).date()
+    on = request.on or today
     lines = _lines(request.lines)
+    _rules_date(request.destination_country, on, tables)
     dest = _destination(request.destination_country, tables, on)
     incoterm, term = _incoterm(request.incoterm, tables, on)
     fx_rate = fx.fresh_rate(request.currency, now=now, max_age=max_rate_age, field="currency")
@@ -631,6 +654,7 @@ def quote_landed_cost(
     service, mode, classes = _service(request.shipping_service, lines, term, dest.zone, tables, on)
     dg_rules = _dangerous_goods(lines, classes, service, mode, dest.zone, tables, on)
     dg = [c is not None for c in classes]
+    past = on if on != today else None  # another day without a row: the date is out of range, not the input
     priced_by = PricedBy()
     priced_by.add(
         "destinations",
@@ -686,11 +710,13 @@ def quote_landed_cost(
         [t for t in in_force(tables.insurance_terms, on) if t.incoterm == insured_as],
         f"insurance terms for {incoterm}",
         "incoterm",
+        past,
     )
     insurance_row = _one(
         [r for r in in_force(tables.insurance, on) if r.service == service and r.clauses == cover.clauses],
         f"ICC ({cover.clauses}) insurance for {service}",
         "shippingService",
+        past,
     )
     insurance = [cny(line.unit_price_fen * line.quantity * cover.insured_share * insurance_row.rate) for line in lines]
     if "main" in term.covers:
@@ -714,12 +740,14 @@ def quote_landed_cost(
         [r for r in in_force(tables.shipping_rates, on) if r.service == service and r.zone == dest.zone],
         f"{service} main carriage to zone {dest.zone}",
         "shippingService",
+        past,
     )
     freight_fen = rate_row.price_fen(total_grams)
     delivery_row = _one(
         [r for r in in_force(tables.delivery_rates, on) if r.service == service and r.zone == dest.zone],
         f"{service} delivery in zone {dest.zone}",
         "shippingService",
+        past,
     )
     delivery_fen = delivery_row.price_fen(total_grams)
     # Under FCA and FOB the legs after origin are only an estimate for the customs value.
@@ -745,7 +773,7 @@ def quote_landed_cost(
         dg_fen = sum(r.fen for r in surcharge)
         for r in surcharge:
             priced_by.add("dangerous_goods_surcharge", service, f"CNY {Decimal(r.fen) / 100} per consignment", r.dated)
-    handling_row = _one(list(in_force(tables.origin_handling, on)), "origin handling", "shippingService")
+    handling_row = _one(list(in_force(tables.origin_handling, on)), "origin handling", "shippingService", past)
     priced_by.add("origin_handling", "CN", f"CNY {Decimal(handling_row.fen) / 100} per consignment", handling_row.dated)
     freight = split(cny(freight_fen), weights)
     door = split(cny(delivery_fen), weights)
@@ -817,7 +845,7 @@ def quote_landed_cost(
 
     # Import VAT / GST per line.
     tax: TaxRow = _one(
-        [t for t in in_force(tables.taxes, on) if t.country == dest.country], "import tax", "destinationCountry"
+        [t for t in in_force(tables.taxes, on) if t.country == dest.country], "import tax", "destinationCountry", past
     )
     priced_by.add("import_taxes", tax.country, f"{tax.name} {format_rate(tax.rate)}", tax.dated)
     # Delivery to the door is in the import-tax base where the law adds transport to a place of
@@ -898,6 +926,12 @@ def quote_landed_cost(
         notes.append("core deposit: part of the customs value and the import-tax base in this market")
     else:
         notes.append("core deposit: kept out of the duty and import-tax base (refundable deposit)")
+    if on != today:
+        notes.append(
+            f"dated {on}: the rules in force that day price this quote, but the exchange rate is today's "
+            f"({fx_rate.as_of.date().isoformat()}): we hold no history of rates. A dated quote can be read, "
+            "not ordered"
+        )
     return LandedCost(
         destination_country=dest.country,
         customs_territory=dest.territory,
