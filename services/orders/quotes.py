@@ -155,6 +155,8 @@ def create_quote(
                     unit_price_fen=parts[line.part_id].price_fen,
                     core_charge_fen=parts[line.part_id].core_charge_fen,
                     quantity=line.quantity,
+                    origin=parts[line.part_id].country_of_origin,
+                    origin_schemes=parts[line.part_id].origin_schemes,
                 )
                 for line in data.lines
             ],

@@ -33,6 +33,8 @@ class PartFacts:
     country_of_origin: str = "CN"
     # Months the supplier's warranty runs; the catalog's default (12) where a row predates it.
     warranty_months: int = 12
+    # Certificate-of-origin schemes (CO_RCEP ...) whose valid certificates cover the part today.
+    origin_schemes: tuple[str, ...] = ()
 
 
 def _facts(p: dict[str, Any]) -> PartFacts:
@@ -50,6 +52,7 @@ def _facts(p: dict[str, Any]) -> PartFacts:
         listed=bool(p["listed"]),
         country_of_origin=p.get("country_of_origin") or "CN",
         warranty_months=int(p.get("warranty_months", 12)),
+        origin_schemes=tuple(str(s) for s in p.get("origin_schemes", ())),
     )
 
 
