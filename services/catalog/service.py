@@ -160,7 +160,8 @@ def supplier_read(supplier: Supplier) -> SupplierRead:
 
 
 def part_views(session: Session, parts: Sequence[Part], locale: str | None = None) -> list[PartRead]:
-    """PartRead for many parts with two more queries in all (stock, fitments), never one per part."""
+    """PartRead for many parts with a few more queries in all (stock, fitments, pictures, the
+    suppliers' certificates of origin), never one per part."""
     ids = [p.id for p in parts]
     if not ids:
         return []
