@@ -156,6 +156,20 @@ CASES: list[TariffCase] = [
         duty_minor=48_412,  # 1,019.20 x 0.475 = 484.12
     ),
     TariffCase(
+        id="us-2025-12-unmounted-pads-china-duties-on-every-line",
+        country="US",
+        on=date(2025, 12, 1),
+        currency="USD",
+        quantity=3,
+        category="brake_pads",
+        hs_code="6813810050",
+        source=f"{HTS} 6813.81.00 Free; EO 14195 (2025-02-01) as amended: fentanyl duty on all products of China, "
+        "10 % from 2025-11-10; EO 14257/14298: reciprocal 10 % (not a Section 232 line)",
+        national_line="681381",
+        measures={"MFN": "0", "US IEEPA fentanyl (China)": "0.10", "US IEEPA reciprocal": "0.10"},
+        duty_minor=20_384,  # 1,019.20 x 0.20 = 203.84
+    ),
+    TariffCase(
         id="us-2024-09-27-ev-battery-10-digit-line",
         country="US",
         on=date(2024, 9, 27),
