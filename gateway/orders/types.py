@@ -181,13 +181,56 @@ class Amounts:
         return money(info.context, self.data["total"])
 
 
+@strawberry.type(description="One duty measure on a quote line: MFN, a trade agreement's rate, or an added duty.")
+class DutyMeasure:
+    measure: str = strawberry.field(description="MFN, an agreement (RCEP, ChAFTA ...) or a duty (US Section 301 ...).")
+    tariff_line: str = strawberry.field(description="The tariff-line prefix of the row that applies.")
+    rate: str = strawberry.field(description="Ad valorem rate, as a decimal string (0.045 = 4.5 %).")
+    origin_certificate: str | None = strawberry.field(
+        description="The certificate-of-origin scheme a preferential rate rests on (CO_RCEP ...); null otherwise."
+    )
+
+
 @strawberry.type
 class QuoteLine(Amounts):
     quantity: int
+    # The line of the landed-cost breakdown (the quote's detail), for the tariff facts.
+    breakdown: strawberry.Private[dict[str, Any]]
 
     @strawberry.field
     async def part(self, info: Info[Context, None]) -> Part:
         return await _part(info, str(self.data["part_id"]))
+
+    @strawberry.field(
+        description="The destination's national tariff line the duty was read at (the 6-digit subheading where "
+        "none is mapped)."
+    )
+    def national_line(self) -> str | None:
+        value = self.breakdown.get("nationalLine")
+        return None if value is None else str(value)
+
+    @strawberry.field(description="The part's country of origin the duty was quoted for (ISO 3166-1 alpha-2).")
+    def origin(self) -> str | None:
+        value = self.breakdown.get("origin")
+        return None if value is None else str(value)
+
+    @strawberry.field(description="The duty measures that price the line, MFN or the preference in its place first.")
+    def duty_measures(self) -> list[DutyMeasure]:
+        return [
+            DutyMeasure(
+                measure=str(m["measure"]),
+                tariff_line=str(m["hsPrefix"]),
+                rate=str(m["rate"]),
+                origin_certificate=m.get("scheme"),
+            )
+            for m in self.breakdown.get("dutyMeasures", [])
+        ]
+
+
+def _breakdown(quote: dict[str, Any], i: int) -> dict[str, Any]:
+    """The landed-cost breakdown's line `i` (the quote's lines are in the breakdown's order)."""
+    lines = (quote.get("detail") or {}).get("lines") or []
+    return dict(lines[i]) if i < len(lines) else {}
 
 
 @strawberry.type(description="One rule row that priced a quote: which table and row, what it said, and its source.")
@@ -329,7 +372,10 @@ class Quote(relay.Node, Amounts):
             shipping_service=data["shipping_service"],
             duty_status=data["duty_status"],
             notes=data.get("notes", []),
-            lines=[QuoteLine(data=line, quantity=line["quantity"]) for line in data["lines"]],
+            lines=[
+                QuoteLine(data=line, quantity=line["quantity"], breakdown=_breakdown(data, i))
+                for i, line in enumerate(data["lines"])
+            ],
             date=date.fromisoformat(data["date"]),
             dated=bool(data["dated"]),
             priced_by=[PricingRule.from_json(rule) for rule in data["priced_by"]],

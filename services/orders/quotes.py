@@ -161,6 +161,8 @@ def create_quote(
                     core_charge_fen=parts[line.part_id].core_charge_fen,
                     quantity=line.quantity,
                     battery_chemistry=parts[line.part_id].battery_chemistry,
+                    origin=parts[line.part_id].country_of_origin,
+                    origin_schemes=parts[line.part_id].origin_schemes,
                 )
                 for line in data.lines
             ],

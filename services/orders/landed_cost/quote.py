@@ -53,8 +53,10 @@ Dangerous goods (services/orders/data/dangerous_goods.json): a line is classifie
 UN3481; the transport mode of the service (air, sea, rail) must allow it under the regime in
 force (IATA DGR, IMDG Code, RID), or the quote is refused (DANGEROUS_GOODS_REFUSED).
 
-Simplified on purpose and saying so: MFN rates only (no FTA preferences), one ad valorem
-rate per heading, no volumetric weight, no state/provincial taxes. See each data file.
+Duty rows are read at the destination's national aftermarket line, for the part's own origin,
+with a free-trade agreement's rate where the supplier holds its certificate of origin (see
+`tariff`). Simplified on purpose and saying so: ad valorem rates only, no volumetric weight,
+no state/provincial taxes. See each data file.
 """
 
 from __future__ import annotations
@@ -67,9 +69,11 @@ from typing import Any, Literal, TypeVar, cast
 
 import pycountry
 
+from services.common import classification
 from services.common.errors import BadInput, DomainError
 from services.common.money import Money, charge_step
 from services.orders.fx import FxTable, format_rate
+from services.orders.landed_cost import tariff
 from services.orders.landed_cost.allocation import allocate
 from services.orders.landed_cost.tables import (
     Dated,
@@ -157,6 +161,9 @@ class QuoteLineInput:
     core_charge_fen: int  # refundable core deposit per unit, CNY minor units
     quantity: int
     battery_chemistry: str | None = None  # the catalog's battery fact: set when the part is or carries a battery
+    origin: str = ORIGIN  # the part's country of origin (ISO 3166-1 alpha-2)
+    # Certificate-of-origin schemes (CO_RCEP ...) whose valid certificates cover the part today.
+    origin_schemes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,6 +247,7 @@ class DutyMeasure:
     hs_prefix: str
     rate: Decimal
     source: str
+    scheme: str | None = None  # the certificate of origin a preferential rate rests on
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,6 +291,8 @@ class LineQuote:
     quantity: int
     weight_grams: int  # line total
     dangerous_goods: bool
+    origin: str
+    national_line: str  # the destination's tariff line the duty was read at (6 digits where none is mapped)
     duty_measures: tuple[DutyMeasure, ...]
     duty_rate: Decimal  # sum of the measures
     vat_rate: Decimal
@@ -377,9 +387,16 @@ class LandedCost:
                     "weightGrams": line.weight_grams,
                     "dangerousGoods": line.dangerous_goods,
                     "dangerousGoodsClass": None if line.dg is None else line.dg.as_json(),
+                    "origin": line.origin,
+                    "nationalLine": line.national_line,
                     "dutyRate": format_rate(line.duty_rate),
                     "dutyMeasures": [
-                        {"measure": m.measure, "hsPrefix": m.hs_prefix, "rate": format_rate(m.rate)}
+                        {
+                            "measure": m.measure,
+                            "hsPrefix": m.hs_prefix,
+                            "rate": format_rate(m.rate),
+                            "scheme": m.scheme,
+                        }
                         for m in line.duty_measures
                     ],
                     "vatRate": format_rate(line.vat_rate),
@@ -425,11 +442,18 @@ def _lines(lines: Sequence[QuoteLineInput]) -> list[QuoteLineInput]:
         prefix = f"lines.{i}"
         if not isinstance(line.category, str) or not line.category.strip():
             raise BadInput("category is required", field=f"{prefix}.category")
+        hs_code = _hs_code(line.hs_code, f"{prefix}.hsCode")
+        classification.check(line.category.strip(), hs_code, field=f"{prefix}.hsCode")
+        origin = line.origin.strip().upper() if isinstance(line.origin, str) else ""
+        if len(origin) != 2 or pycountry.countries.get(alpha_2=origin) is None:
+            raise BadInput(
+                f"origin {line.origin!r} is not an ISO 3166-1 alpha-2 country code", field=f"{prefix}.origin"
+            )
         out.append(
             QuoteLineInput(
                 part_id=line.part_id,
                 category=line.category.strip(),
-                hs_code=_hs_code(line.hs_code, f"{prefix}.hsCode"),
+                hs_code=hs_code,
                 weight_grams=_int_in(
                     line.weight_grams, 1, MAX_UNIT_WEIGHT_GRAMS, f"{prefix}.weightGrams", "weight in grams"
                 ),
@@ -441,6 +465,8 @@ def _lines(lines: Sequence[QuoteLineInput]) -> list[QuoteLineInput]:
                 ),
                 quantity=_int_in(line.quantity, 1, MAX_QUANTITY, f"{prefix}.quantity", "quantity"),
                 battery_chemistry=line.battery_chemistry or None,
+                origin=origin,
+                origin_schemes=tuple(sorted({str(s).strip().upper() for s in line.origin_schemes})),
             )
         )
     return out
@@ -495,22 +521,6 @@ def _one(rows: list[T], what: str, field_name: str, on: date | None = None) -> T
 
 
 # --- rules --------------------------------------------------------------------------------------
-
-
-def duty_measures(tables: Tables, territory: str, hs_code: str, on: date, origin: str = ORIGIN) -> list[DutyRow]:
-    """For each measure, the row of the exact origin (else '*') with the longest matching prefix."""
-    rows = [
-        r
-        for r in in_force(tables.duty_rates, on)
-        if r.territory == territory and r.origin in (origin, "*") and hs_code.startswith(r.hs_prefix)
-    ]
-    chosen: dict[str, DutyRow] = {}
-    for row in rows:
-        best = chosen.get(row.measure)
-        key = (row.origin == origin, len(row.hs_prefix))
-        if best is None or key > (best.origin == origin, len(best.hs_prefix)):
-            chosen[row.measure] = row
-    return sorted(chosen.values(), key=lambda r: (r.measure != "MFN", r.measure))
 
 
 def de_minimis_rule(tables: Tables, dest: Destination, on: date, origin: str = ORIGIN) -> DeMinimisRow | None:
@@ -807,20 +817,40 @@ def quote_landed_cost(
             value = _mid(fx, consignment_cny, "CNY", dm.tax_threshold.currency)
             vat_low_value_exempt = value <= dm.tax_threshold.value
 
-    # Duty per line.
+    # Duty per line: the destination's national line, its measures, the best preference.
     measures_per_line: list[list[DutyRow]] = []
+    national_lines: list[str] = []
     for i, line in enumerate(lines):
-        measures = duty_measures(tables, dest.territory, line.hs_code, on)
-        if not any(m.measure == "MFN" for m in measures):
+        chosen = tariff.select(
+            tables, dest.territory, line.hs_code, line.category, on, origin=line.origin, schemes=line.origin_schemes
+        )
+        if not chosen.has_rule:
             raise NoTariffRule(
                 f"no {dest.territory} tariff rule for HS code {line.hs_code} on {on}", field=f"lines.{i}.hsCode"
             )
+        measures = chosen.measures
         measures_per_line.append(measures)
+        national_lines.append(chosen.line)
+        if chosen.national is not None:
+            nl = chosen.national
+            priced_by.add(
+                "national_lines",
+                f"{nl.territory} {nl.subheading}{'' if nl.category is None else ' ' + nl.category}",
+                f"{nl.line}: {nl.description}",
+                nl.dated,
+            )
+        if chosen.preference is not None and chosen.mfn is not None:
+            notes.append(
+                f"duty: line {i + 1} at the {chosen.preference.measure} rate "
+                f"{format_rate(chosen.preference.rate)} instead of MFN {format_rate(chosen.mfn.rate)} "
+                f"(certificate of origin {chosen.preference.scheme})"
+            )
         for m in measures:
+            says = format_rate(m.rate) if m.scheme is None else f"{format_rate(m.rate)} with {m.scheme}"
             priced_by.add(
                 "duty_rates",
                 f"{m.territory} {m.origin} {m.measure} {m.hs_prefix}",
-                format_rate(m.rate),
+                says,
                 m.dated,
             )
     duty_rates = [sum((m.rate for m in ms), Decimal(0)) for ms in measures_per_line]
@@ -901,8 +931,10 @@ def quote_landed_cost(
                 quantity=line.quantity,
                 weight_grams=weights[i],
                 dangerous_goods=dg[i],
+                origin=line.origin,
+                national_line=national_lines[i],
                 duty_measures=tuple(
-                    DutyMeasure(m.measure, m.hs_prefix, m.rate, m.dated.source) for m in measures_per_line[i]
+                    DutyMeasure(m.measure, m.hs_prefix, m.rate, m.dated.source, m.scheme) for m in measures_per_line[i]
                 ),
                 duty_rate=duty_rates[i],
                 vat_rate=tax.rate,

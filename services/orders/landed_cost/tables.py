@@ -62,8 +62,27 @@ class DutyRow:
     territory: str
     origin: str
     measure: str
-    hs_prefix: str
+    hs_prefix: str  # 2 to 10 digits: a chapter, heading, subheading or the destination's national line
     rate: Decimal
+    dated: Dated
+    # A preferential rate: given only when the part's supplier holds a valid certificate of
+    # origin of this scheme (e.g. CO_RCEP); it replaces MFN where it is lower.
+    scheme: str | None = None
+    # Measures whose presence on the line lifts this one (the reciprocal IEEPA duty does not
+    # apply to goods under the Section 232 auto-parts duty).
+    not_with: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class NationalLine:
+    """The destination's national tariff line for a subheading (and, where the line depends on
+    what the part is, a catalog category): the aftermarket line, never the industrial-assembly one."""
+
+    territory: str
+    subheading: str  # 6 digits
+    category: str | None
+    line: str  # 8 or 10 digits
+    description: str
     dated: Dated
 
 
@@ -208,6 +227,7 @@ def in_force(rows: Iterable[R], on: date) -> list[R]:
 class Tables:
     destinations: tuple[Destination, ...]
     duty_rates: tuple[DutyRow, ...]
+    national_lines: tuple[NationalLine, ...]
     taxes: tuple[TaxRow, ...]
     de_minimis: tuple[DeMinimisRow, ...]
     services: dict[str, ShippingService]
@@ -235,6 +255,7 @@ class Tables:
         out: list[tuple[str, tuple[Any, ...], Dated]] = []
         out += [("destinations", (d.country,), d.dated) for d in self.destinations]
         out += [("duty_rates", (r.territory, r.origin, r.measure, r.hs_prefix), r.dated) for r in self.duty_rates]
+        out += [("national_lines", (r.territory, r.subheading, r.category), r.dated) for r in self.national_lines]
         out += [("import_taxes", (r.country,), r.dated) for r in self.taxes]
         out += [("de_minimis", (r.where, r.origin), r.dated) for r in self.de_minimis]
         out += [("shipping", (r.service, r.zone), r.dated) for r in self.shipping_rates]
@@ -291,6 +312,22 @@ def _rate(value: Any, where: str) -> Decimal:
     return rate
 
 
+def _digits(value: Any, shortest: int, longest: int, where: str) -> str:
+    text = str(value)
+    if not text.isascii() or not text.isdigit() or not shortest <= len(text) <= longest:
+        raise TableError(f"{where}: expected {shortest} to {longest} digits")
+    return text
+
+
+def _scheme(row: dict[str, Any], where: str) -> str | None:
+    scheme = row.get("scheme")
+    if scheme is None:
+        return None
+    if not isinstance(scheme, str) or row.get("origin") == "*":
+        raise TableError(f"{where}: a preferential row names its scheme and one origin")
+    return scheme
+
+
 def _amount(value: Any, where: str) -> Amount | None:
     if value is None:
         return None
@@ -327,9 +364,25 @@ def _load(data_dir: Path) -> Tables:
             hs_prefix=r["hsPrefix"],
             rate=_rate(r["rate"], f"duty_rates.json {r.get('territory')} {r.get('hsPrefix')}"),
             dated=_dated(r, f"duty_rates.json {r.get('territory')} {r.get('hsPrefix')}"),
+            scheme=_scheme(r, f"duty_rates.json {r.get('territory')} {r.get('hsPrefix')}"),
+            not_with=tuple(r.get("notWith", ())),
         )
         for r in _rows(duty_data, "duty_rates.json")
     )
+    national_lines = tuple(
+        NationalLine(
+            territory=r["territory"],
+            subheading=_digits(r["subheading"], 6, 6, f"duty_rates.json nationalLines {r.get('subheading')}"),
+            category=r.get("category"),
+            line=_digits(r["line"], 8, 10, f"duty_rates.json nationalLines {r.get('line')}"),
+            description=r["description"],
+            dated=_dated(r, f"duty_rates.json nationalLines {r.get('territory')} {r.get('line')}"),
+        )
+        for r in _rows(duty_data, "duty_rates.json", "nationalLines")
+    )
+    for nl in national_lines:
+        if not nl.line.startswith(nl.subheading):
+            raise TableError(f"duty_rates.json nationalLines: {nl.line} is not a line of {nl.subheading}")
     tax_data = _read(data_dir, "import_taxes.json")
     taxes = tuple(
         TaxRow(
@@ -439,6 +492,7 @@ def _load(data_dir: Path) -> Tables:
     return Tables(
         destinations=destinations,
         duty_rates=duty_rates,
+        national_lines=national_lines,
         taxes=taxes,
         de_minimis=de_minimis,
         services=services,

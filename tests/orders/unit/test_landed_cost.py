@@ -134,15 +134,19 @@ def test_ddp_alternator_to_the_us_fob_basis_and_stacked_duties() -> None:
     assert q.core_deposit_in_duty_base is True
     assert q.lines[0].customs_value == usd(38_920)
     measures = {m.measure: m.rate for m in q.lines[0].duty_measures}
+    # Read at HTSUS 8511.50.00; the IEEPA fentanyl duty on China is 10 % from 2025-11-10, and the
+    # reciprocal IEEPA duty does not apply to goods under Section 232 (EO 14257 sec. 3(b)).
+    assert q.lines[0].national_line == "85115000"
     assert measures == {
         "MFN": Decimal("0.025"),
         "US Section 232 auto parts": Decimal("0.25"),
         "US Section 301": Decimal("0.25"),
+        "US IEEPA fentanyl (China)": Decimal("0.10"),
     }
-    # 389.20 * 0.525 = 204.33
-    assert t.duty == usd(20_433)
+    # 389.20 * (0.025 + 0.25 + 0.25 + 0.10 = 0.625) = 243.25
+    assert t.duty == usd(24_325)
     assert t.vat == usd(0)
-    assert t.total == usd(33_600 + 4_200 + 13_720 + 101 + 20_433)
+    assert t.total == usd(33_600 + 4_200 + 13_720 + 101 + 24_325)
 
 
 def test_us_de_minimis_before_and_after_the_suspension_for_china() -> None:
@@ -156,10 +160,13 @@ def test_us_de_minimis_before_and_after_the_suspension_for_china() -> None:
     assert before.totals.duty == usd(0)
     after = quote(starter, country="US", currency="USD", on=date(2025, 5, 2), fx=fx, now=historic)
     assert after.duty_treatment == "ad_valorem"
-    # FOB value 140 + 28 + 11.20 = 179.20; MFN 2.5 % + Section 301 25 % (Section 232 only from 05-03)
-    assert after.totals.duty == usd(4_928)
+    # FOB value 140 + 28 + 11.20 = 179.20; MFN 2.5 % + Section 301 25 % + IEEPA fentanyl 20 % (EO 14228)
+    # + reciprocal IEEPA 125 % (EO 14266, until 05-13; Section 232 only from 05-03) = 172.5 %:
+    # 179.20 * 1.725 = 309.12
+    assert after.totals.duty == usd(30_912)
     stacked = quote(starter, country="US", currency="USD", on=date(2025, 5, 3), fx=fx, now=historic)
-    assert stacked.totals.duty == usd(9_408)  # 179.20 * 0.525
+    # Section 232 25 % from 05-03 lifts the reciprocal duty: 2.5 + 25 + 25 + 20 = 72.5 %: 179.20 * 0.725 = 129.92
+    assert stacked.totals.duty == usd(12_992)
 
 
 def test_eu_duty_relief_replaced_by_flat_charge_from_july_2026() -> None:
@@ -419,7 +426,8 @@ def test_empty_cart_and_unserved_destination() -> None:
 
 def test_hs_code_outside_the_tariff_table() -> None:
     with pytest.raises(NoTariffRule) as missing:
-        quote(alternator(hs_code="401110"))  # tyres: chapter 40 is not in our tables
+        # tyres: chapter 40 is not in our tables (only the catch-all category takes chapter 40)
+        quote(alternator(hs_code="401110", category="other"))
     assert missing.value.field == "lines.0.hsCode"
 
 

@@ -8,15 +8,19 @@ from datetime import date
 
 import pytest
 
-from services.orders.landed_cost import Tables, allocate, de_minimis_rule, duty_measures, in_force
+from services.common import classification
+from services.orders.landed_cost import Tables, allocate, de_minimis_rule, duty_measures, in_force, tariff
 
 TODAY = date(2026, 11, 26)
 # The catalog's default HS code per category (services/catalog/data/categories.json).
-CATALOG_HS_CODES = [
-    "851150", "851140", "841480", "870830", "851220", "870894", "841360", "853710", "870840", "840734",
-    "840991", "848310", "848350", "841330", "840999", "848180", "841430", "870880", "850760", "850152",
-    "870899",
-]  # fmt: skip
+CATALOG_HS_CODES = {
+    "alternator": "851150", "starter": "851140", "turbocharger": "841480", "brake_caliper": "870830",
+    "brake_pads": "870830", "headlamp": "851220", "steering_rack": "870894", "power_steering_pump": "841360",
+    "ecu": "853710", "transmission": "870840", "engine": "840734", "cylinder_head": "840991",
+    "crankshaft": "848310", "flywheel": "848350", "water_pump": "841330", "fuel_injector": "840999",
+    "egr_valve": "848180", "ac_compressor": "841430", "shock_absorber": "870880",
+    "nev_battery_module": "850760", "nev_drive_motor": "850152", "other": "870899",
+}  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -45,19 +49,42 @@ def test_at_least_twenty_destinations_each_complete_today(tables: Tables) -> Non
             for legs in (tables.shipping_rates, tables.delivery_rates):
                 rates = [r for r in in_force(legs, TODAY) if (r.service, r.zone) == (service, dest.zone)]
                 assert len(rates) == 1, (dest.country, service)
-        for hs in CATALOG_HS_CODES:
-            measures = duty_measures(tables, dest.territory, hs, TODAY)
-            assert [m for m in measures if m.measure == "MFN"], (dest.country, hs)
+        for category, hs in CATALOG_HS_CODES.items():
+            chosen = tariff.select(tables, dest.territory, hs, category, TODAY)
+            assert chosen.mfn is not None and chosen.measures[0] == chosen.mfn, (dest.country, hs)
+
+
+def test_catalog_default_codes_fit_their_categories() -> None:
+    assert set(CATALOG_HS_CODES) == set(classification.headings())
+    for category, hs in CATALOG_HS_CODES.items():
+        assert classification.fits(category, hs), category
+
+
+def test_national_lines_are_lines_of_their_subheading_and_priced(tables: Tables) -> None:
+    for nl in tables.national_lines:
+        assert nl.line.startswith(nl.subheading) and len(nl.line) in (8, 10)
+        measures = duty_measures(tables, nl.territory, nl.line, TODAY)
+        (mfn,) = [m for m in measures if m.measure == "MFN"]
+        # Every mapped line has its own MFN row: the rate is read at the national line.
+        assert mfn.hs_prefix == nl.line, (nl.territory, nl.line)
 
 
 def test_us_duties_stack_section_301_and_232_from_may_2025(tables: Tables) -> None:
+    # Brakes are read at their HTSUS line 8708.30.50, the level Proclamation 10908's Annex I names.
     def names(on: date) -> set[str]:
-        return {m.measure for m in duty_measures(tables, "US", "870830", on)}
+        return {m.measure for m in duty_measures(tables, "US", "87083050", on)}
 
-    assert names(date(2025, 5, 2)) == {"MFN", "US Section 301"}
-    assert names(date(2025, 5, 3)) == {"MFN", "US Section 301", "US Section 232 auto parts"}
-    # Origin matters: the Section 301 rows are for China only.
-    assert {m.measure for m in duty_measures(tables, "US", "870830", TODAY, origin="DE")} == {
+    ieepa = {"US IEEPA fentanyl (China)", "US IEEPA reciprocal"}
+    assert names(date(2025, 5, 2)) == {"MFN", "US Section 301"} | ieepa
+    # From 2025-05-03 the Section 232 duty applies and lifts the reciprocal IEEPA duty (EO 14257 sec. 3(b)).
+    assert names(date(2025, 5, 3)) == {
+        "MFN",
+        "US Section 301",
+        "US Section 232 auto parts",
+        "US IEEPA fentanyl (China)",
+    }
+    # Origin matters: the Section 301 and IEEPA rows are for China only.
+    assert {m.measure for m in duty_measures(tables, "US", "87083050", TODAY, origin="DE")} == {
         "MFN",
         "US Section 232 auto parts",
     }
