@@ -91,15 +91,21 @@ FILE_CHECKS: list[FileCheck] = [
         "services/orders/data/destinations.json",
         values=_values("territory", "customsValueBasis", "zone", "coreDepositExcluded"),
     ),
-    FileCheck("services/orders/data/duty_rates.json", values=_values("rate")),
+    FileCheck(
+        "services/orders/data/duty_rates.json",
+        lists=("rows", "nationalLines"),
+        values=_values("rate", "line", "description", "notWith"),
+    ),
     FileCheck("services/orders/data/import_taxes.json", values=_values("name", "rate", "base", "customsValueUplift")),
     FileCheck("services/orders/data/de_minimis.json", values=_values("dutyMode")),
     FileCheck(
         "services/orders/data/shipping.json",
-        lists=("rates", "originHandling", "dangerousGoodsSurcharge"),
+        lists=("mainCarriage", "delivery", "originHandling", "dangerousGoodsSurcharge"),
         values=_values("perKgAboveFen", "perConsignmentFen"),
     ),
-    FileCheck("services/orders/data/insurance.json", values=_values("rate")),
+    FileCheck("services/orders/data/insurance.json", lists=("rows", "terms"), values=_values("rate", "insuredShare")),
+    FileCheck("services/orders/data/incoterms.json", lists=("rows", "onCarriageInImportTaxBase")),
+    FileCheck("services/orders/data/dangerous_goods.json", lists=("classifications", "transport")),
     FileCheck(
         "services/orders/data/carriers.json",
         lists=("carriers",),
@@ -314,7 +320,7 @@ def coverage(tables: dict[str, list[Row]], report: Report) -> None:
     taxes = tables.get("services/orders/data/import_taxes.json", [])
     duties = tables.get("services/orders/data/duty_rates.json", [])
     shipping_file = tables.get("services/orders/data/shipping.json", [])
-    shipping = [r for r in shipping_file if r.key[0] == "rates"]
+    shipping = [r for r in shipping_file if r.key[0] in ("mainCarriage", "delivery")]
     handling = [r for r in shipping_file if r.key[0] == "originHandling"]
     insurance = tables.get("services/orders/data/insurance.json", [])
     markets = [r for r in tables.get("services/common/compliance/data/market_rules.json", []) if r.key[0] == "markets"]
@@ -369,15 +375,20 @@ def coverage(tables: dict[str, list[Row]], report: Report) -> None:
             lo = max(span[0], start)
             zone, territory = dest.data.get("zone"), dest.data.get("territory")
             for service in services:
-                spans = _spans(r for r in shipping if r.data.get("service") == service and r.data.get("zone") == zone)
-                for gap in _within(gaps(spans, lo), span[1]):
-                    report.problems.append(
-                        Problem(
-                            "services/orders/data/shipping.json",
-                            country,
-                            f"no {service} shipping rate to zone {zone} {_gap_text(gap)}",
-                        )
+                for leg, leg_name in (("mainCarriage", "main carriage"), ("delivery", "delivery")):
+                    spans = _spans(
+                        r
+                        for r in shipping
+                        if r.key[0] == leg and r.data.get("service") == service and r.data.get("zone") == zone
                     )
+                    for gap in _within(gaps(spans, lo), span[1]):
+                        report.problems.append(
+                            Problem(
+                                "services/orders/data/shipping.json",
+                                country,
+                                f"no {service} {leg_name} rate to zone {zone} {_gap_text(gap)}",
+                            )
+                        )
             for category, hs in hs_codes:
                 spans = _spans(
                     r

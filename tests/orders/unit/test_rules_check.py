@@ -135,12 +135,14 @@ def test_a_category_without_an_mfn_duty_row_is_named(root: Path) -> None:
 
 def test_a_missing_shipping_rate_is_named(root: Path) -> None:
     def drop(data: dict[str, Any]) -> None:
-        data["rates"] = [r for r in data["rates"] if not (r["service"] == "economy" and r["zone"] == "Z5")]
+        data["mainCarriage"] = [
+            r for r in data["mainCarriage"] if not (r["service"] == "economy" and r["zone"] == "Z5")
+        ]
 
     found = _new_problems(root, f"{ORDERS}/shipping.json", drop)
     assert {p.row for p in found} == {"BR", "ZA"}  # the zone Z5 destinations
     # No row at all: uncovered from the destination's first day on (2020-01-01, the rows' first validFrom).
-    assert all(p.what == "no economy shipping rate to zone Z5 from 2020-01-01 on" for p in found), found
+    assert all(p.what == "no economy main carriage rate to zone Z5 from 2020-01-01 on" for p in found), found
 
 
 def test_a_new_file_no_check_names_is_still_read(root: Path) -> None:
@@ -210,7 +212,7 @@ def test_the_command_prints_one_line_per_problem_and_exits_1(root: Path, capsys:
     _edit(root, f"{ORDERS}/insurance.json", lambda data: data["rows"][0].update(source=""))
     assert main(["rules", "check", "--root", str(root)]) == 1
     out = capsys.readouterr().out.splitlines()
-    named = f"{ORDERS}/insurance.json: row 0 (express): no source: every rule row names the instrument it comes from"
+    named = f"{ORDERS}/insurance.json: row 0 (A express): no source: every rule row names the instrument it comes from"
     assert named in out
     assert len(out) == len(check(root).problems)
 
