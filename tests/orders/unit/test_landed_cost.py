@@ -63,6 +63,7 @@ def quote(
     fx: FxTable | None = None,
     now: datetime = NOW,
     margin_bps: int = 0,
+    region: str | None = None,
 ) -> LandedCost:
     request = QuoteRequest(
         lines=list(lines) or [alternator()],
@@ -71,6 +72,7 @@ def quote(
         currency=currency,
         shipping_service=service,
         on=on,
+        destination_region=region,
     )
     return quote_landed_cost(request, fx or fx_table(now), now=now, max_rate_age=DAY, margin_bps=margin_bps)
 
@@ -93,26 +95,29 @@ def test_ddp_alternator_to_germany_in_eur() -> None:
     assert t.shipping == eur(11_625)
     # insurance 0.30 % of 2400 CNY = 7.20 CNY -> 0.90
     assert t.insurance == eur(90)
-    # customs value CIF, core deposit out: 300 + 10 + 106.25 + 0.90 = 417.15; duty 3.2 % = 13.3488 -> 13.35
-    assert q.lines[0].customs_value == eur(41_715)
+    # customs value CIF, core deposit in (part of the price paid, UCC art. 70):
+    # 300 + 37.50 + 10 + 106.25 + 0.90 = 454.65; duty 3.2 % = 14.5488 -> 14.55
+    assert q.lines[0].customs_value == eur(45_465)
     assert q.lines[0].duty_rate == Decimal("0.032")
-    assert t.duty == eur(1_335)
-    # import VAT 19 % of (417.15 + 13.35) = 430.50 * 0.19 = 81.795 -> 81.80 (half-even tie to even)
-    assert t.vat == eur(8_180)
-    # 300 + 37.50 + 116.25 + 0.90 + 13.35 + 81.80
-    assert t.total == eur(54_980)
+    assert t.duty == eur(1_455)
+    # import VAT 19 % of (454.65 + 14.55) = 469.20 * 0.19 = 89.148 -> 89.15
+    assert t.vat == eur(8_915)
+    # 300 + 37.50 + 116.25 + 0.90 + 14.55 + 89.15
+    assert t.total == eur(55_835)
     assert q.lines[0].amounts == t
     assert q.duty_status == q.vat_status == "collected"
     assert q.customs_value_basis == "CIF"
-    assert q.core_deposit_in_duty_base is False and q.core_deposit_in_vat_base is False
+    assert q.core_deposit_in_duty_base is True and q.core_deposit_in_vat_base is True
+    assert any("price actually paid or payable" in note for note in q.notes)
     assert q.duty_treatment == "ad_valorem"
     assert q.fx_rate == "0.125"
     assert q.estimated_landed_total is None
     assert any("Union Customs Code" in s for s in q.sources)
     body = q.as_json()
-    assert body["total"] == {"amount": 54_980, "currency": "EUR"}
+    assert body["total"] == {"amount": 55_835, "currency": "EUR"}
     assert body["lines"][0]["dutyRate"] == "0.032"
-    assert body["coreDepositInVatBase"] is False
+    assert body["coreDepositInVatBase"] is True
+    assert body["taxScheme"] is None  # EUR 337.50 of goods: over the IOSS limit of EUR 150
 
 
 def test_ddp_alternator_to_the_us_fob_basis_and_stacked_duties() -> None:
@@ -132,11 +137,14 @@ def test_ddp_alternator_to_the_us_fob_basis_and_stacked_duties() -> None:
         "MFN": Decimal("0.025"),
         "US Section 232 auto parts": Decimal("0.25"),
         "US Section 301": Decimal("0.25"),
+        "US MPF": Decimal("0.003464"),
     }
-    # 389.20 * 0.525 = 204.33
-    assert t.duty == usd(20_433)
+    # 389.20 * 0.525 = 204.33; plus the merchandise processing fee: USD 389.20 <= 2,500 is an
+    # informal entry, FY2026 flat fee USD 2.69 (by express: no harbor maintenance fee)
+    assert q.lines[0].customs_fees == (("US MPF", usd(269)),)
+    assert t.duty == usd(20_433 + 269)
     assert t.vat == usd(0)
-    assert t.total == usd(33_600 + 4_200 + 13_720 + 101 + 20_433)
+    assert t.total == usd(33_600 + 4_200 + 13_720 + 101 + 20_433 + 269)
 
 
 def test_us_de_minimis_before_and_after_the_suspension_for_china() -> None:
@@ -151,19 +159,22 @@ def test_us_de_minimis_before_and_after_the_suspension_for_china() -> None:
     after = quote(starter, country="US", currency="USD", on=date(2025, 5, 2), fx=fx, now=historic)
     assert after.duty_treatment == "ad_valorem"
     # FOB value 140 + 28 + 11.20 = 179.20; MFN 2.5 % + Section 301 25 % (Section 232 only from 05-03)
-    assert after.totals.duty == usd(4_928)
+    # = 49.28, plus the FY2025 informal-entry merchandise processing fee USD 2.62 (none while the
+    # consignment was released duty-free under de minimis)
+    assert after.totals.duty == usd(4_928 + 262)
     stacked = quote(starter, country="US", currency="USD", on=date(2025, 5, 3), fx=fx, now=historic)
-    assert stacked.totals.duty == usd(9_408)  # 179.20 * 0.525
+    assert stacked.totals.duty == usd(9_408 + 262)  # 179.20 * 0.525 + MPF
 
 
 def test_eu_duty_relief_replaced_by_flat_charge_from_july_2026() -> None:
     pads = alternator(part_id="pads", category="brake_pads", hs_code="870830", unit_price_fen=40_000,
                       core_charge_fen=0, weight_grams=2_000, quantity=2)  # fmt: skip
     caliper = alternator(part_id="cal", category="brake_caliper", hs_code="870830", unit_price_fen=20_000,
-                         core_charge_fen=5_000, weight_grams=3_000)  # fmt: skip
+                         core_charge_fen=4_000, weight_grams=3_000)  # fmt: skip
     lamp = alternator(part_id="lamp", category="headlamp", hs_code="851220", unit_price_fen=16_000,
                       core_charge_fen=0, weight_grams=1_500)  # fmt: skip
-    # goods 100 + 25 + 20 = 145 EUR <= 150 (core deposit out of the base in the EU)
+    # goods 100 + 25 + 20 = 145 EUR plus the caliper's core deposit 5 EUR (part of the price paid)
+    # = 150.00 EUR: exactly at the EUR 150 limit, so the relief applies
     before = quote(pads, caliper, lamp, on=date(2026, 6, 30))
     assert before.duty_treatment == "de_minimis_exempt"
     assert before.totals.duty == eur(0)
@@ -172,21 +183,27 @@ def test_eu_duty_relief_replaced_by_flat_charge_from_july_2026() -> None:
     # EUR 3 per distinct subheading: 870830 (once, on its first line) and 851220
     assert [line.amounts.duty for line in after.lines] == [eur(300), eur(0), eur(300)]
     assert after.totals.duty == eur(600)
-    # VAT is due either way, and its base includes the flat duty.
+    # VAT is due either way: at EUR 150 of goods it is collected at the sale under IOSS, on the price
+    # charged, which under DDP includes the flat duty.
+    assert before.tax_scheme == after.tax_scheme == "EU_IOSS"
     assert after.totals.vat.amount > before.totals.vat.amount
     # Above EUR 150 the ad valorem duty applies on both dates.
     big = quote(alternator(), on=date(2026, 7, 1))
     assert big.duty_treatment == "ad_valorem"
-    assert big.totals.duty == eur(1_335)
+    assert big.totals.duty == eur(1_455)
+    # One cent (EUR 0.01) above the limit: 40 fen more on the lamp is EUR 0.05 at 0.125 -> 150.05.
+    over = alternator(part_id="lamp", category="headlamp", hs_code="851220", unit_price_fen=16_040,
+                      core_charge_fen=0, weight_grams=1_500)  # fmt: skip
+    assert quote(pads, caliper, over, on=date(2026, 6, 30)).duty_treatment == "ad_valorem"
 
 
 def test_dap_shows_duty_and_vat_as_estimates_outside_the_total() -> None:
     q = quote(incoterm="DAP")
     t = q.totals
-    assert (t.duty, t.vat) == (eur(1_335), eur(8_180))
+    assert (t.duty, t.vat) == (eur(1_455), eur(8_915))
     assert t.total == eur(30_000 + 3_750 + 11_625 + 90)
     assert q.duty_status == q.vat_status == "estimated"
-    assert q.estimated_landed_total == eur(54_980)
+    assert q.estimated_landed_total == eur(55_835)
     assert q.notes[0].startswith("DAP")
 
 
@@ -203,7 +220,7 @@ def test_each_incoterm_decides_what_is_in_the_total() -> None:
     assert fob.totals.total == eur(30_000 + 3_750 + 1_000)
     assert cif.totals.total == eur(30_000 + 3_750 + 11_625 + 90)
     assert cif.duty_status == "estimated"
-    assert ddp.totals.total == eur(54_980)
+    assert ddp.totals.total == eur(55_835)
 
 
 def test_kwd_three_digit_totals_in_the_tens_a_card_is_charged_in() -> None:
@@ -233,9 +250,12 @@ def test_jpy_zero_digit_totals() -> None:
     assert t.shipping == Money(8_610 + 1_640, "JPY")  # express Z1 CNY 420, handling CNY 80
     assert t.insurance == Money(148, "JPY")  # 147.6 -> 148
     assert t.duty == Money(0, "JPY")  # Japan: auto parts duty-free
-    # consumption tax 10 % of CIF 65,748 = 6,574.8 -> 6,575
-    assert t.vat == Money(6_575, "JPY")
-    assert t.total == Money(72_323, "JPY")
+    # CIF 49,200 + 6,150 + 10,250 + 148 = 65,748, rounded down to JPY 1,000: 65,000 (General Rules for
+    # National Taxes art. 118); tax base 65,000 + 0 duty = 65,000; national 7.8 % = 5,070 -> 5,000 and
+    # local 22/78 of it = 1,410.26 -> 1,400 (each down to JPY 100, art. 119): 6,400
+    assert q.lines[0].customs_value == Money(65_000, "JPY")
+    assert t.vat == Money(6_400, "JPY")
+    assert t.total == Money(49_200 + 6_150 + 10_250 + 148 + 6_400, "JPY")
 
 
 def test_margin_is_locked_into_every_component() -> None:
@@ -407,7 +427,9 @@ def test_every_destination_quotes_in_its_own_and_in_a_foreign_currency(incoterm:
     for dest in in_force(Tables.load().destinations, NOW.date()):
         for currency in {local.get(dest.country, "EUR"), "USD"}:
             for lines, service in (([*cart], "express"), ([*cart, battery], "economy")):
-                q = quote(*lines, country=dest.country, currency=currency, incoterm=incoterm, service=service, fx=fx)
+                region = "CA-ON" if dest.country == "CA" else None
+                q = quote(*lines, country=dest.country, currency=currency, incoterm=incoterm, service=service,
+                          fx=fx, region=region)  # fmt: skip
                 t = q.totals
                 assert t.total.currency == currency
                 assert t.goods.amount > 0 and t.total.amount >= t.goods.amount
@@ -415,5 +437,8 @@ def test_every_destination_quotes_in_its_own_and_in_a_foreign_currency(incoterm:
                 assert sum(line.amounts.shipping.amount for line in q.lines) == t.shipping.amount
                 if incoterm == "DDP":
                     assert t.total == t.goods + t.core_deposit + t.shipping + t.insurance + t.duty + t.vat
+                elif q.tax_scheme is not None:  # the tax collected at the sale is in the total
+                    assert q.vat_status == "collected"
+                    assert t.total == t.goods + t.core_deposit + t.shipping + t.insurance + t.vat
                 else:
                     assert t.total == t.goods + t.core_deposit + t.shipping + t.insurance
