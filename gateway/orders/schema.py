@@ -41,6 +41,11 @@ class QuoteInput:
     incoterm: Incoterm
     currency: str = strawberry.field(description="ISO 4217")
     shipping_service: str | None = strawberry.field(default=None, description="express or economy")
+    destination_region: str | None = strawberry.field(
+        default=None,
+        description="ISO 3166-2 subdivision of the delivery address (e.g. CA-ON); required for Canada, whose"
+        " import tax depends on the province",
+    )
 
 
 @strawberry.type
@@ -134,6 +139,7 @@ class OrdersMutation:
             "incoterm": input.incoterm.value,
             "currency": input.currency,
             "shipping_service": input.shipping_service,
+            "destination_region": input.destination_region,
         }
         return Quote.from_json(
             await context.clients.orders.post_json("/quotes", body, headers=context.upstream_headers())

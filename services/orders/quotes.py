@@ -15,7 +15,7 @@ import pycountry
 from sqlmodel import Session, col, select
 
 from services.common.clock import utcnow
-from services.common.errors import BadInput, Forbidden, NotFound
+from services.common.errors import BadInput, DomainError, Forbidden, NotFound
 from services.common.internal_auth import Actor, Role
 from services.common.money import CARD_UNIT_DIFFERS
 from services.orders import fx
@@ -31,6 +31,12 @@ class PartNotEligible(BadInput):
 
 class PartNotAvailable(BadInput):
     code = "PART_NOT_AVAILABLE"
+
+
+class TaxRegistrationMissing(DomainError):
+    """A point-of-sale regime applies and production was not given our number under it."""
+
+    status, code, title = 503, "TAX_REGISTRATION_MISSING", "We cannot collect this market's tax at the sale yet"
 
 
 # --- FX ------------------------------------------------------------------------------------
@@ -162,12 +168,22 @@ def create_quote(
             incoterm=data.incoterm,
             currency=data.currency,
             shipping_service=data.shipping_service,
+            destination_region=data.destination_region,
         ),
         table,
         now=now,
         max_rate_age=max_age,
         margin_bps=settings.fx_margin_bps,
     )
+    registration = None
+    if landed.tax_registration_setting is not None:
+        registration = settings.tax_registration(landed.tax_registration_setting)
+        if not registration:
+            raise TaxRegistrationMissing(
+                f"{landed.tax_scheme_name} applies to this order and TONGNAN_ORDERS_"
+                f"{landed.tax_registration_setting} is not set",
+                field="destinationCountry",
+            )
     t = landed.totals
     quote = Quote(
         buyer_id=actor.id,
@@ -187,7 +203,7 @@ def create_quote(
         total=t.total.amount,
         duty_status=landed.duty_status,
         core_deposit_in_duty_base=landed.core_deposit_in_duty_base,
-        detail=_with_rate_standing(landed.as_json(), rate, stale=stale),
+        detail={**_with_rate_standing(landed.as_json(), rate, stale=stale), "taxRegistration": registration},
         created_at=now,
         expires_at=now + timedelta(seconds=settings.quote_ttl_seconds),
     )

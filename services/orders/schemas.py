@@ -62,6 +62,9 @@ class QuoteCreate(Strict):
     incoterm: Incoterm
     currency: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=3)]
     shipping_service: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] | None = None
+    destination_region: Annotated[str, StringConstraints(strip_whitespace=True, max_length=6)] | None = Field(
+        default=None, description="ISO 3166-2 subdivision of the delivery address, e.g. CA-ON; required for CA"
+    )
 
 
 class Amounts(BaseModel):
@@ -101,6 +104,11 @@ class QuoteRead(Amounts):
         description="DDP: collected (in total); CIF/DAP: estimated, payable on arrival, not in total"
     )
     core_deposit_in_duty_base: bool
+    destination_region: str | None = Field(default=None, description="ISO 3166-2 subdivision the quote taxed for")
+    tax_scheme: str | None = Field(
+        default=None, description="the point-of-sale regime the tax is collected under (e.g. GB_VAT_POS, EU_IOSS)"
+    )
+    tax_registration: str | None = Field(default=None, description="our registration number under tax_scheme")
     created_at: datetime
     expires_at: datetime
     expired: bool
@@ -276,6 +284,10 @@ class OrderRead(Amounts):
     currency: str
     fx_rate: str
     duty_collected: bool
+    tax_scheme: str | None = Field(
+        default=None, description="the point-of-sale regime the order's VAT/GST was collected under, if any"
+    )
+    tax_registration: str | None = Field(default=None, description="our registration number under tax_scheme")
     refunded: MoneyRead
     payment_intent_id: str | None
     created_at: datetime
