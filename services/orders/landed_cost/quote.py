@@ -461,7 +461,7 @@ def _fee_charge(fee: CustomsFee, value: Decimal) -> tuple[Decimal, str]:
             f"{fee.informal_fee} {fee.currency}"
         )
     charge = value * fee.rate
-    says = f"{format_rate(fee.rate)} of {value:.2f} {fee.currency} = {charge:.2f}"
+    says = f"{format_rate(fee.rate * 100)} % of {value:.2f} {fee.currency} = {charge:.2f}"
     if fee.minimum is not None and charge < fee.minimum:
         charge, says = fee.minimum, f"{says}, raised to the minimum {fee.minimum} {fee.currency}"
     elif fee.maximum is not None and charge > fee.maximum:
@@ -811,7 +811,7 @@ def quote_landed_cost(
     notes.insert(0, _INCOTERM_NOTES[incoterm])
     if pos is not None:
         notes.append(
-            f"{tax.name} {format_rate(tax.rate)} collected at the sale under {pos.name} ({pos.scheme}), on the price "
+            f"{tax.name} {format_rate(tax.rate * 100)} % collected at the sale under {pos.name} ({pos.scheme}), on the price "
             "charged including delivery; no import VAT is payable on arrival"
         )
     line_quotes = []
