@@ -762,7 +762,8 @@ def quote_landed_cost(
             priced_by.add("customs_fees", fee.fee, says, fee.dated)
             notes.append(f"duty includes the {fee.name} ({fee.fee}): {says}")
     duty = [d + sum((m for _, m in fees), zero) for d, fees in zip(duty, fees_per_line, strict=True)]
-    fees_in_vat_base = [sum((m for f, m in fees if f.in_vat_base), zero) for fees in fees_per_line]
+    # `duty` now holds the fees: those the import-tax base leaves out are taken off it again.
+    fees_out_of_vat_base = [sum((m for f, m in fees if not f.in_vat_base), zero) for fees in fees_per_line]
 
     # Import VAT / GST per line (the province's HST where the consignee is in one).
     region = _region(request.destination_region, dest, tables, optional=request.region_optional)
@@ -784,9 +785,13 @@ def quote_landed_cost(
             base = (cif[i] + duty[i]).to_decimal()
         else:
             base = customs_value[i].to_decimal() * (1 + tax.customs_value_uplift) + duty[i].to_decimal()
-        base += fees_in_vat_base[i].to_decimal()
+        base -= fees_out_of_vat_base[i].to_decimal()
         if jp is not None:
-            vat.append(zero if vat_low_value_exempt else _jp_consumption_tax(customs_value[i] + duty[i], jp))
+            vat.append(
+                zero
+                if vat_low_value_exempt
+                else _jp_consumption_tax(customs_value[i] + duty[i] - fees_out_of_vat_base[i], jp)
+            )
         else:
             vat.append(zero if vat_low_value_exempt else amount(base * tax.rate))
     if vat_low_value_exempt:
@@ -811,8 +816,8 @@ def quote_landed_cost(
     notes.insert(0, _INCOTERM_NOTES[incoterm])
     if pos is not None:
         notes.append(
-            f"{tax.name} {format_rate(tax.rate * 100)} % collected at the sale under {pos.name} ({pos.scheme}), on the price "
-            "charged including delivery; no import VAT is payable on arrival"
+            f"{tax.name} {format_rate(tax.rate * 100)} % collected at the sale under {pos.name} ({pos.scheme}), "
+            "on the price charged including delivery; no import VAT is payable on arrival"
         )
     line_quotes = []
     for i, line in enumerate(lines):
