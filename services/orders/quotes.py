@@ -20,9 +20,10 @@ from services.common.internal_auth import Actor, Role
 from services.common.money import CARD_UNIT_DIFFERS
 from services.orders import fx
 from services.orders.deps import OrdersDeps
-from services.orders.landed_cost import QuoteLineInput, QuoteRequest, quote_landed_cost
+from services.orders.landed_cost import LandedCost, QuoteLineInput, QuoteRequest, quote_landed_cost
 from services.orders.models import EVENTS, FxRateRow, Quote, QuoteLine
 from services.orders.schemas import QuoteCreate
+from services.orders.settings import OrdersSettings
 
 
 class PartNotEligible(BadInput):
@@ -175,15 +176,7 @@ def create_quote(
         max_rate_age=max_age,
         margin_bps=settings.fx_margin_bps,
     )
-    registration = None
-    if landed.tax_registration_setting is not None:
-        registration = settings.tax_registration(landed.tax_registration_setting)
-        if not registration:
-            raise TaxRegistrationMissing(
-                f"{landed.tax_scheme_name} applies to this order and TONGNAN_ORDERS_"
-                f"{landed.tax_registration_setting} is not set",
-                field="destinationCountry",
-            )
+    registration = tax_registration(landed, settings)
     t = landed.totals
     quote = Quote(
         buyer_id=actor.id,
@@ -238,6 +231,22 @@ def create_quote(
     if stale:
         fx.stale_rate_quotes.add()
     return quote
+
+
+def tax_registration(landed: LandedCost, settings: OrdersSettings) -> str | None:
+    """Our number under the point-of-sale regime the quote collects its tax under (None: no regime).
+    Production without it refuses the quote, naming the variable: we may not collect a tax we are
+    not registered for, and the rest of the world keeps selling."""
+    if landed.tax_registration_setting is None:
+        return None
+    registration = settings.tax_registration(landed.tax_registration_setting)
+    if not registration:
+        raise TaxRegistrationMissing(
+            f"{landed.tax_scheme_name} applies to this order and TONGNAN_ORDERS_"
+            f"{landed.tax_registration_setting} is not set",
+            field="destinationCountry",
+        )
+    return registration
 
 
 def _with_rate_standing(detail: dict[str, Any], rate: fx.FxRate, *, stale: bool) -> dict[str, Any]:
