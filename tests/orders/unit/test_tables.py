@@ -123,10 +123,10 @@ def test_fees_follow_each_other_without_gaps_and_regions_are_subdivisions(tables
     by_fee = defaultdict(list)
     for fee in tables.customs_fees:
         by_fee[fee.fee].append(fee.dated)
-    for fee, spans in by_fee.items():
+    for name, spans in by_fee.items():
         spans.sort(key=lambda d: d.valid_from)
         for earlier, later in itertools.pairwise(spans):
-            assert earlier.valid_to is not None and (later.valid_from - earlier.valid_to).days == 1, fee
+            assert earlier.valid_to is not None and (later.valid_from - earlier.valid_to).days == 1, name
     # The US MPF: one row per fiscal year (1 October - 30 September) since FY2020.
     assert [d.valid_from for d in sorted(by_fee["US MPF"], key=lambda d: d.valid_from)] == [
         date(year, 10, 1) for year in range(2019, 2026)
