@@ -22,8 +22,24 @@ Rounding rule (written down, as the design requires):
    buyer's total; the quote's components are the sums of the lines' components and its
    total is the sum of the lines' totals. Nothing is rounded twice, so lines always add
    up to the quote exactly.
-4. Thresholds and flat charges set in another currency (de minimis in USD, the EU's
-   EUR 3 flat duty) are converted at the mid rate, without margin.
+4. Thresholds are tested on the value each rule names (de_minimis.json, point_of_sale.json:
+   the goods as charged, or the customs value), as the buyer is charged it (the locked rate, in
+   the quote currency), converted into the threshold's currency at the mid rate of our FX table,
+   which stands in for the customs authority's official rate. Flat charges set in another
+   currency (the EU's EUR 3 flat duty, the US fees' minimum and maximum) are converted at the
+   mid rate too, without margin.
+5. Customs fees per entry (US merchandise processing and harbor maintenance fees, Mexico's DTA,
+   customs_fees.json) are computed once per consignment and allocated to the lines by customs
+   value; they are in the `duty` amount ("duty and customs fees": one more amount in every table
+   and API would buy nothing a broker needs that the line's measures and the rules list do not
+   show) and follow the duty's status. Japan's rounding (customs_fees.json) applies when the
+   quote is in yen; in another currency the amounts are an estimate, and the notes say so.
+6. The core deposit is part of the price actually paid or payable (WTO Customs Valuation
+   Agreement art. 1 and 8): in the customs value and the tax base, unless a destination's row
+   says otherwise with a source.
+7. A point-of-sale regime (point_of_sale.json) makes us collect the VAT/GST at the sale under
+   every Incoterm, on the price charged including delivery (and the duty where we charge it);
+   no import VAT is shown as payable on import.
 
 Incoterms (what the buyer's total holds; the core deposit is always charged, refundable):
   EXW  goods only: the buyer arranges export clearance, carriage, insurance and import.
@@ -35,7 +51,8 @@ Incoterms (what the buyer's total holds; the core deposit is always charged, ref
   DDP  everything: duty and import tax are collected at checkout and paid by us on import.
 
 Simplified on purpose and saying so: MFN rates only (no FTA preferences), one ad valorem
-rate per heading, no volumetric weight, no state/provincial taxes. See each data file.
+rate per heading, no volumetric weight, no US state or Canadian provincial sales taxes (PST,
+QST; the HST is modelled, by `destination_region`). See each data file.
 """
 
 from __future__ import annotations
@@ -500,10 +517,18 @@ def _jp_consumption_tax(base: Money, r: Rounding) -> Money:
     return national + local
 
 
-def _threshold_note(what: str, kind: ValueTested, value: Decimal, threshold: Any, within: bool) -> str:
+def _threshold_note(what: str, kind: ValueTested, value: Decimal, threshold: Any, within: bool, currency: str) -> str:
     tested = "the goods as charged (intrinsic value)" if kind == "goods" else "the customs value"
     relation = "at or under" if within else "over"
-    return f"{what}: {tested} is {value:.2f} {threshold.currency}, {relation} {threshold.value} {threshold.currency}"
+    converted = (
+        ""
+        if currency == threshold.currency
+        else f" (charged in {currency}, converted at our mid rate, standing in for the customs authority's rate)"
+    )
+    return (
+        f"{what}: {tested} is {value:.2f} {threshold.currency}{converted}, "
+        f"{relation} {threshold.value} {threshold.currency}"
+    )
 
 
 def _region(value: object, dest: Destination, tables: Tables, *, optional: bool) -> str | None:
@@ -675,7 +700,9 @@ def quote_landed_cost(
             within = value <= dm.duty_threshold.value
             if within:
                 treatment = "de_minimis_exempt" if dm.duty_mode == "exempt" else "flat_per_tariff_line"
-            notes.append(_threshold_note("duty low-value threshold", dm.value_tested, value, dm.duty_threshold, within))
+            notes.append(
+                _threshold_note("duty low-value threshold", dm.value_tested, value, dm.duty_threshold, within, currency)
+            )
         if dm.tax_threshold is not None:
             value = value_in(dm.value_tested, dm.tax_threshold.currency)
             vat_low_value_exempt = value <= dm.tax_threshold.value
