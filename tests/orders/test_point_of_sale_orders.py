@@ -3,13 +3,14 @@ collected at checkout under DAP, and the order keeps the scheme and our registra
 
 from __future__ import annotations
 
+import json
 import uuid
 
 from sqlmodel import Session
 
 from services.orders.models import Order
 from services.orders.settings import DEVELOPMENT_TAX_REGISTRATIONS
-from tests.orders.conftest import Stack, assert_ledger_balanced
+from tests.orders.conftest import SYSTEM, Stack, assert_ledger_balanced, fx_document
 
 
 def test_a_dap_order_to_gb_under_135_collects_uk_vat_and_records_the_scheme(stack: Stack, buyer: str) -> None:
@@ -43,3 +44,23 @@ def test_a_dap_order_to_gb_under_135_collects_uk_vat_and_records_the_scheme(stac
     stack.pay(buyer, placed["id"], stack.card(buyer))
     assert stack.wait_status(placed["id"], "PAID")["tax_scheme"] == "GB_VAT_POS"
     assert_ledger_balanced(stack.engine)
+
+
+def test_a_quote_to_canada_needs_the_province_and_takes_its_hst(stack: Stack, buyer: str) -> None:
+    rates = fx_document()
+    rates["rates"]["CAD"] = "0.1962"
+    headers = {**SYSTEM, "Content-Type": "application/json"}
+    assert stack.orders.put("/fx/rates", content=json.dumps(rates), headers=headers).status_code == 200
+    part = stack.part(stack.supplier())
+    missing = stack.quote(buyer, [(part["id"], 1)], country="CA", currency="CAD", expect=422)
+    assert missing["field"] == "destinationRegion" and missing["code"] == "BAD_USER_INPUT"
+    elsewhere = stack.quote(buyer, [(part["id"], 1)], country="CA", currency="CAD", destination_region="US-NY",
+                            expect=422)  # fmt: skip
+    assert elsewhere["field"] == "destinationRegion"
+    ontario = stack.quote(buyer, [(part["id"], 1)], country="CA", currency="CAD", destination_region="CA-ON")
+    alberta = stack.quote(buyer, [(part["id"], 1)], country="CA", currency="CAD", destination_region="CA-AB")
+    assert ontario["destination_region"] == "CA-ON" and ontario["detail"]["taxName"] == "HST"
+    assert alberta["detail"]["taxName"] == "GST"
+    # The same value for duty and duty: HST 13 % against GST 5 %, each on value plus duty.
+    base = ontario["detail"]["lines"][0]["customsValue"]["amount"] + ontario["duty"]["amount"]
+    assert abs(ontario["vat"]["amount"] - base * 0.13) <= 1 and abs(alberta["vat"]["amount"] - base * 0.05) <= 1

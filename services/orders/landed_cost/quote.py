@@ -602,6 +602,7 @@ def quote_landed_cost(
     on = request.on or now.astimezone(UTC).date()
     lines = _lines(request.lines)
     dest = _destination(request.destination_country, tables, on)
+    region = _region(request.destination_region, dest, tables, optional=request.region_optional)
     incoterm = _incoterm(request.incoterm)
     fx_rate = fx.fresh_rate(request.currency, now=now, max_age=max_rate_age, field="currency")
     currency = fx_rate.currency
@@ -793,7 +794,6 @@ def quote_landed_cost(
     fees_out_of_vat_base = [sum((m for f, m in fees if not f.in_vat_base), zero) for fees in fees_per_line]
 
     # Import VAT / GST per line (the province's HST where the consignee is in one).
-    region = _region(request.destination_region, dest, tables, optional=request.region_optional)
     taxes_now = [t for t in in_force(tables.taxes, on) if t.country == dest.country]
     regional = [t for t in taxes_now if region is not None and t.region == region]
     tax: TaxRow = _one(regional or [t for t in taxes_now if t.region is None], "import tax", "destinationCountry")
