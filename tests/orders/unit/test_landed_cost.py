@@ -191,8 +191,8 @@ def test_eu_duty_relief_replaced_by_flat_charge_from_july_2026() -> None:
     big = quote(alternator(), on=date(2026, 7, 1))
     assert big.duty_treatment == "ad_valorem"
     assert big.totals.duty == eur(1_455)
-    # One cent (EUR 0.01) above the limit: 40 fen more on the lamp is EUR 0.05 at 0.125 -> 150.05.
-    over = alternator(part_id="lamp", category="headlamp", hs_code="851220", unit_price_fen=16_040,
+    # One cent above the limit: 8 fen more on the lamp is EUR 0.01 at 0.125 -> 150.01.
+    over = alternator(part_id="lamp", category="headlamp", hs_code="851220", unit_price_fen=16_008,
                       core_charge_fen=0, weight_grams=1_500)  # fmt: skip
     assert quote(pads, caliper, over, on=date(2026, 6, 30)).duty_treatment == "ad_valorem"
 
