@@ -15,6 +15,7 @@ from services.catalog.settings import CatalogSettings
 from services.certification.settings import CertificationSettings
 from services.common.db import make_engine
 from services.common.settings import ConfigurationError, ServiceSettings, load
+from services.orders.screening import cli as screening_cli
 from services.orders.settings import OrdersSettings
 from services.stack import StackError
 from storefront.settings import StorefrontSettings
@@ -277,6 +278,7 @@ def build_parser() -> argparse.ArgumentParser:
     rev.add_argument("service", choices=sorted(SETTINGS))
     rev.add_argument("-m", "--message", required=True)
     rev.set_defaults(func=cmd_revision)
+    screening_cli.register(sub)
     return parser
 
 

@@ -63,7 +63,7 @@ mutation PayOrder($orderId: ID!, $paymentMethodId: String!) {
 }"""
 
 ORDER_FIELDS = f"""
-    id number status paymentStatus attention currency destinationCountry incoterm createdAt paidAt
+    id number status paymentStatus attention screeningStatus currency destinationCountry incoterm createdAt paidAt
     {AMOUNTS}
     refunded {MONEY}
     shippingAddress {{ formatted vatNumber eoriNumber }}

@@ -32,6 +32,18 @@ class Incoterm(Enum):
     DDP = "DDP"
 
 
+@strawberry.enum(description="Sanctions screening of an order's parties when it was placed.")
+class ScreeningStatus(Enum):
+    CLEAR = strawberry.enum_value("CLEAR", description="No potential match on the lists.")
+    HELD = strawberry.enum_value(
+        "HELD", description="A potential match: the order is under review and is not shipped until it is cleared."
+    )
+    CLEARED = strawberry.enum_value("CLEARED", description="An admin found the match false; the order goes on.")
+    CONFIRMED = strawberry.enum_value(
+        "CONFIRMED", description="An admin confirmed the match: the order is cancelled and refunded."
+    )
+
+
 @strawberry.enum(description="The shipping documents a supplier prints for an order.")
 class ShippingDocumentKind(Enum):
     PACKING_SLIP = "PACKING_SLIP"
@@ -471,6 +483,14 @@ class Order(relay.Node, Amounts):
     )
     def disputes(self) -> list[Dispute]:
         return [Dispute.from_json(d) for d in self.data.get("disputes", [])]
+
+    @strawberry.field(
+        description="Sanctions screening of the consignee when the order was placed: HELD means under review "
+        "(it may be paid, and ships only once cleared). Null for orders placed before screening."
+    )
+    def screening_status(self) -> ScreeningStatus | None:
+        value = self.data.get("screening_status")
+        return ScreeningStatus(value) if value else None
 
     @strawberry.field(description="Refunded so far, in the order's currency.")
     def refunded(self, info: Info[Context, None]) -> Money:

@@ -41,6 +41,7 @@ from services.orders.deps import OrdersDeps
 from services.orders.models import Order, OrderLine, OrderStatusChange, Quote
 from services.orders.payments import Intent, PaymentMismatch
 from services.orders.schemas import OrderCreate
+from services.orders.screening import holds as screening
 
 log = logging.getLogger(__name__)
 
@@ -165,6 +166,8 @@ def place_order(session: Session, actor: Actor, data: OrderCreate, deps: OrdersD
         created_at=now,
         updated_at=now,
     )
+    # Screened once, with the order's first insert: a retry answers with this screening.
+    screening.screen_new_order(order, at=now)
     try:
         # Nothing is written before this insert, so a rollback undoes only it (no savepoint:
         # pysqlite would commit at RELEASE of a savepoint that opened the transaction).
@@ -425,7 +428,8 @@ def list_orders(session: Session, actor: Actor, first: int, after: list[str] | N
     query = select(Order)
     if actor.role == Role.SUPPLIER and actor.supplier_id:
         query = query.where(
-            col(Order.id).in_(select(OrderLine.order_id).where(OrderLine.supplier_id == uuid.UUID(actor.supplier_id)))
+            col(Order.id).in_(select(OrderLine.order_id).where(OrderLine.supplier_id == uuid.UUID(actor.supplier_id))),
+            screening.released_to_suppliers(),
         )
     elif not actor.is_staff:
         query = query.where(Order.buyer_id == actor.id)

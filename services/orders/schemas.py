@@ -312,6 +312,11 @@ class OrderRead(Amounts):
         default=None, description="when the buyer reported that the shipped order has not arrived"
     )
     non_delivery_note: str | None = Field(default=None, description="what the buyer said then")
+    screening_status: Literal["CLEAR", "HELD", "CLEARED", "CONFIRMED"] | None = Field(
+        default=None,
+        description="sanctions screening of the order's parties: HELD while a potential match waits for review "
+        "(not shipped until cleared); null for orders placed before screening",
+    )
 
 
 class PlaceOrderRead(BaseModel):

@@ -80,6 +80,9 @@ class OrdersSettings(ServiceSettings):
     # this many days after its last line shipped, by the worker's auto_deliver job; the payout
     # clock (`settlement_hold_days`) starts then.
     auto_deliver_days: int = Field(default=14, ge=1, le=365)
+    # Sanctions screening (services/orders/screening): a list whose own date is older than this
+    # is stale, and `tongnan sanctions check` and the worker's daily check warn about it.
+    sanctions_max_age_days: int = Field(default=30, ge=1, le=365)
 
     # Core returns and settlement.
     core_return_window_days: int = Field(default=90, ge=1, le=730)

@@ -243,6 +243,7 @@ def order_reads(session: Session, orders: Sequence[Order], *, supplier_id: str |
                 disputes=[dispute_read(d) for d in disputes.get(o.id, [])],
                 non_delivery_reported_at=o.non_delivery_reported_at,
                 non_delivery_note=o.non_delivery_note,
+                screening_status=o.screening_status,
                 **amounts,
             )
         )
