@@ -89,6 +89,14 @@ CASES: list[PointOfSaleCase] = [
         id="AU-FOB-alternator", country="AU", on=date(2026, 12, 1), source=AU,
         lines=(line(),), currency="AUD", incoterm="FOB", scheme="AU_GST_LVG", vat=5_282, total=58_106,
     ),
+    # Per item: two alternators, AUD 1,022.40 + 17.04 = 1,039.44 of customs value for the consignment
+    # (over AUD 1,000: duty 5 % = 51.97, an estimate under DAP) but 519.72 per item: GST at the sale.
+    # Express Z2 13 kg CNY 1,200 + 80 -> 272.64; insurance 14.40 CNY -> 3.0672 -> 3.07. GST 10 % of
+    # 1,022.40 + 272.64 + 3.07 = 1,298.11 -> 129.811 -> 129.81; total 1,427.92.
+    PointOfSaleCase(
+        id="AU-DAP-per-item-two-units", country="AU", on=date(2026, 12, 1), source=AU,
+        lines=(line(quantity=2),), currency="AUD", scheme="AU_GST_LVG", vat=12_981, total=142_792,
+    ),
     # CNY 4,700 -> AUD 1,001.10 + 17.04 handling = 1,018.14 customs value per item: over AUD 1,000,
     # GST at the border.
     PointOfSaleCase(
@@ -113,6 +121,12 @@ CASES: list[PointOfSaleCase] = [
         id="SG-DAP-express", country="SG", on=date(2026, 12, 1), source=SG,
         lines=(pads(200_000),), currency="SGD", service="express", scheme="SG_GST_OVR_LVG", vat=3_613,
         total=40_149 + 3_613,
+    ),
+    # CIF: the same figures (no duty on brake pads in Singapore): GST collected, 36.13.
+    PointOfSaleCase(
+        id="SG-CIF-express", country="SG", on=date(2026, 12, 1), source=SG,
+        lines=(pads(200_000),), currency="SGD", incoterm="CIF", service="express", scheme="SG_GST_OVR_LVG",
+        vat=3_613, total=40_149 + 3_613,
     ),
     # The same parcel by sea (economy) is outside the regime: GST on import.
     PointOfSaleCase(

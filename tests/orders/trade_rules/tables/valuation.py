@@ -154,6 +154,14 @@ CASES: list[ValuationCase] = [
         source=f"{HST} 14 % (Nova Scotia Budget 2025-26, 2025-04-01)",
         lines=(alternator(),), currency="CAD", region="CA-NS", vat=7_109, tax_name="HST",
     ),
+    # New Brunswick, Newfoundland and Labrador, Prince Edward Island: 15 %, 507.78 * 0.15 = 76.167 -> 76.17.
+    *(
+        ValuationCase(
+            id=f"{region}-HST-15", country="CA", on=date(2026, 12, 1), source=f"{HST} 15 % (since 2016)",
+            lines=(alternator(),), currency="CAD", region=region, vat=7_617, tax_name="HST",
+        )
+        for region in ("CA-NB", "CA-NL", "CA-PE")
+    ),
     # Alberta takes no HST: GST 5 % of 507.78 = 25.389 -> 25.39.
     ValuationCase(
         id="CA-AB-GST-only", country="CA", on=date(2026, 12, 1), source="Excise Tax Act (Canada) s.212: GST 5 %",
