@@ -720,7 +720,8 @@ def quote_landed_cost(
         if not all(pos.within(v) for v in tested):
             notes.append(
                 f"{pos.name}: not applicable, {max(tested):.2f} {pos.threshold.currency} "
-                f"{'per item' if pos.per == 'item' else 'for the consignment'} is over the threshold; "
+                f"{'per item' if pos.per == 'item' else 'for the consignment'} is beyond its limit of "
+                f"{pos.threshold.value} {pos.threshold.currency}; "
                 "import tax is due on import"
             )
             pos = None
