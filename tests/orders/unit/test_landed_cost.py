@@ -12,6 +12,7 @@ from decimal import Decimal
 
 import pytest
 
+from services.common.compliance.registry import DestinationRestricted
 from services.common.errors import BadInput
 from services.common.money import Money
 from services.orders.fx import FxTable, RatesStale, UnsupportedCurrency, parse_json_rates
@@ -299,10 +300,17 @@ def test_lithium_battery_modules_cannot_fly_express() -> None:
 
 def test_rules_follow_the_quote_date_for_taxes() -> None:
     line = alternator(hs_code="870840", category="transmission")
-    ru_2025 = quote(line, country="RU", on=date(2025, 12, 31))
-    ru_2026 = quote(line, country="RU", on=date(2026, 1, 1))
-    assert ru_2025.lines[0].vat_rate == Decimal("0.20")
-    assert ru_2026.lines[0].vat_rate == Decimal("0.22")
+    # Kazakhstan's VAT went from 12 % to 16 % on 2026-01-01 (import_taxes.json).
+    kz_2025 = quote(line, country="KZ", on=date(2025, 12, 31))
+    kz_2026 = quote(line, country="KZ", on=date(2026, 1, 1))
+    assert kz_2025.lines[0].vat_rate == Decimal("0.12")
+    assert kz_2026.lines[0].vat_rate == Decimal("0.16")
+    # Russia's VAT rows (20 % to 22 %) stay, but Russia is a restricted destination since
+    # 2022-03-05 (restricted_destinations.json): no price at all on those dates.
+    for on in (date(2025, 12, 31), date(2026, 1, 1)):
+        with pytest.raises(DestinationRestricted) as refused:
+            quote(line, country="RU", on=on)
+        assert refused.value.field == "destinationCountry" and refused.value.code == "DESTINATION_RESTRICTED"
 
 
 @pytest.mark.parametrize(
