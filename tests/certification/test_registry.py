@@ -16,7 +16,9 @@ from tests.certification.conftest import ANONYMOUS
 
 # The catalog's own categories: a market rule naming another category could never apply.
 CATALOG_CATEGORIES = frozenset(
-    json.loads((Path(__file__).resolve().parents[2] / "services/catalog/data/categories.json").read_text())["categories"]
+    json.loads((Path(__file__).resolve().parents[2] / "services/catalog/data/categories.json").read_text())[
+        "categories"
+    ]
 )
 
 
