@@ -167,6 +167,8 @@ async def search(
         status_code=422 if errors else 200,
         parts=parts,
         facets=connection.get("facets"),
+        # With shipsTo: the conditions the destination restricts, so the buyer knows why they are missing.
+        restricted=[r["condition"] for r in connection.get("restrictions") or []] if ships else [],
         page_info=connection.get("pageInfo") or {},
         converted=converted,
         errors=errors,
