@@ -49,7 +49,7 @@ from typing import Any, Literal, TypeVar, cast
 import pycountry
 
 from services.common.compliance.markets import restricted_destination
-from services.common.compliance.registry import DestinationRestricted
+from services.common.compliance.registry import DestinationRestricted, market_for
 from services.common.errors import BadInput, DomainError
 from services.common.money import Money, charge_step
 from services.orders.fx import FxTable, format_rate
@@ -488,6 +488,14 @@ def quote_landed_cost(
         f"customs territory {dest.territory}, {dest.customs_value_basis} basis, zone {dest.zone}",
         dest.dated,
     )
+    market = market_for(dest.country, on)
+    if market is not None:  # legality first: the market rules that make the country quotable that day
+        priced_by.add(
+            "market_rules",
+            market.code,
+            f"{dest.country} is served in market {market.name}; not a restricted destination",
+            Dated(market.valid_from, market.valid_to, market.source),
+        )
 
     # Every amount is rounded to what a card can be charged in the currency, so the parts
     # and the total that is charged always agree.

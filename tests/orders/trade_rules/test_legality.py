@@ -59,6 +59,10 @@ def test_legality(case: LegalityCase) -> None:
         assert quoted.lines[0].vat_rate == case.vat_rate
         if case.duty_rate == 0:
             assert quoted.totals.duty.amount == 0
+        # The quote lists the market rules that made the country quotable that day, with their source.
+        market = next(r for r in quoted.rules if r.table == "market_rules")
+        assert market.key == registry.market_for(case.country, case.on).code  # type: ignore[union-attr]
+        assert market.source
 
 
 def test_the_table_covers_what_it_promises() -> None:
