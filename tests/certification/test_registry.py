@@ -152,3 +152,12 @@ def test_the_registry_is_public_data(client: TestClient) -> None:
     markets = client.get("/markets", headers=ANONYMOUS).json()
     assert any(m["code"] == "EAEU" for m in markets["markets"])
     assert client.get("/schemes").status_code == 401
+
+
+def test_the_storefront_offers_only_quotable_unrestricted_countries() -> None:
+    from services.common.compliance import markets
+    from storefront.web import COUNTRIES
+
+    today = date(2026, 12, 1)
+    for country in COUNTRIES:
+        assert markets.destination_refusal(country, today) is None, country
