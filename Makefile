@@ -7,7 +7,7 @@ UV := $(BOOTSTRAP)/bin/uv
 RUN := $(UV) run --frozen
 PYTEST := $(RUN) pytest
 
-.PHONY: install up migrate test lint typecheck contract pytest-sqlite pytest-postgres clean
+.PHONY: install up migrate test lint rules typecheck contract pytest-sqlite pytest-postgres clean
 
 CONTRACT := ../shared/contract/check.py
 CONTRACT_STRICT ?= 1
@@ -28,6 +28,10 @@ migrate: install
 lint: install
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
+
+# Every rule data file: sources, dates, overlapping rows, coverage of every quotable country.
+rules: install
+	$(RUN) tongnan rules check
 
 typecheck: install
 	$(RUN) mypy services gateway storefront tests bench
@@ -55,7 +59,7 @@ pytest-postgres: install
 # The SQLite and PostgreSQL passes run side by side: much of each is waiting on servers and
 # subprocesses. Each pass's output is printed whole when it ends. Then the few tests marked
 # `alone` (promises about time, such as a restart within 5 s) run on a machine doing nothing else.
-test: lint typecheck contract
+test: lint typecheck contract rules
 	@mkdir -p var/pytest
 	@$(MAKE) --no-print-directory -j2 --output-sync=target pytest-sqlite pytest-postgres PYTEST_ARGS='-m "not alone"'
 	@$(MAKE) --no-print-directory pytest-sqlite pytest-postgres PYTEST_ARGS='-m alone'

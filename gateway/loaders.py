@@ -179,6 +179,8 @@ class Loaders:
                     "weight_grams": parts[part_id]["weight_grams"],
                     "price_cny": parts[part_id]["price_cny"],
                     "core_charge_cny": parts[part_id].get("core_charge_cny") or 0,
+                    "country_of_origin": parts[part_id].get("country_of_origin") or "CN",
+                    "origin_schemes": parts[part_id].get("origin_schemes") or [],
                 }
                 for part_id, k_country, k_currency in dict.fromkeys(keys)
                 if (k_country, k_currency) == (country, currency) and part_id in parts

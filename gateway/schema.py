@@ -40,6 +40,7 @@ from gateway.orders.money_back import MoneyBackQuery
 from gateway.orders.part_returns import PartReturnsMutation
 from gateway.orders.payouts import PayoutsMutation
 from gateway.orders.schema import OrdersMutation, OrdersQuery
+from gateway.orders.screening import ScreeningMutation, ScreeningQuery
 from gateway.orders.settlements import SettlementsQuery
 from gateway.orders.webhooks import WebhooksMutation, WebhooksQuery
 from gateway.permissions import ReadOnlyApiKeys
@@ -59,6 +60,7 @@ class Query(
     SettlementsQuery,
     MoneyBackQuery,
     DisputesQuery,
+    ScreeningQuery,
     WebhooksQuery,
     DeadLettersQuery,
     IdentityQuery,
@@ -90,6 +92,7 @@ class Mutation(
     OrdersMutation,
     PartReturnsMutation,
     PayoutsMutation,
+    ScreeningMutation,
     WebhooksMutation,
     DeadLettersMutation,
     IdentityMutation,

@@ -15,6 +15,7 @@ from services.catalog.settings import CatalogSettings
 from services.certification.settings import CertificationSettings
 from services.common.db import make_engine
 from services.common.settings import ConfigurationError, ServiceSettings, load
+from services.orders.screening import cli as screening_cli
 from services.orders.settings import OrdersSettings
 from services.stack import StackError
 from storefront.settings import StorefrontSettings
@@ -240,6 +241,19 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_rules_check(args: argparse.Namespace) -> int:
+    from services.orders.landed_cost.check import ROOT, check
+
+    report = check(Path(args.root) if args.root else ROOT)
+    for problem in report.problems:
+        print(problem)
+    if not report.ok:
+        print(f"rules check: {len(report.problems)} problems in {report.files} files", file=sys.stderr)
+        return 1
+    print(report.summary())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tongnan", description="Tongnan Parts Exchange")
     parser.add_argument(
@@ -273,10 +287,19 @@ def build_parser() -> argparse.ArgumentParser:
     sch.add_argument("--path", default="schema.graphql")
     sch.add_argument("--check", action="store_true", help="fail if the file differs from the schema")
     sch.set_defaults(func=cmd_schema)
+    rules = sub.add_parser("rules", help="the rule data files (duties, taxes, shipping, market rules)").add_subparsers(
+        dest="rules_command", required=True
+    )
+    rules_check = rules.add_parser(
+        "check", help="check every rule data file: sources, dates, overlapping rows, coverage; exit 1 on a problem"
+    )
+    rules_check.add_argument("--root", help="a checkout (or copy) holding the data files; default: this one")
+    rules_check.set_defaults(func=cmd_rules_check)
     rev = sub.add_parser("revision", help="autogenerate a migration from a service's models")
     rev.add_argument("service", choices=sorted(SETTINGS))
     rev.add_argument("-m", "--message", required=True)
     rev.set_defaults(func=cmd_revision)
+    screening_cli.register(sub)
     return parser
 
 

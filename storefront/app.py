@@ -36,6 +36,7 @@ from storefront import (
     csrf,
     i18n,
     images,
+    quote_pricing,
     supplier,
     supplier_payouts,
     supplier_returns,
@@ -116,6 +117,7 @@ def create_app(
     app.include_router(buyer.router)
     app.include_router(account.router)
     app.include_router(checkout.router)
+    app.include_router(quote_pricing.router)
     app.include_router(after_sale.router)
     app.include_router(supplier.router)
     app.include_router(supplier_returns.router)

@@ -28,7 +28,9 @@ COOKIE_CART = "tn_cart"
 MAX_LINES = 20
 MAX_QUANTITY = 99
 MAX_ID_LENGTH = 120
-INCOTERMS = ("DDP", "DAP", "CIF", "FOB", "EXW")
+# Incoterms 2020 offered to buyers abroad (EXW is not: the buyer cannot clear export in China).
+# FOB and CIF are for sea freight only; the quote says so when the shipping service flies or goes by rail.
+INCOTERMS = ("DDP", "DAP", "CIP", "CIF", "FCA", "FOB")
 SHIPPING_SERVICES = ("express", "economy")
 
 MONEY = "{ amount currency formatted }"
@@ -40,7 +42,7 @@ mutation CreateQuote($input: QuoteInput!) { createQuote(input: $input) { id } }"
 QUOTE = f"""
 query Quote($id: ID!, $locale: String) {{
   quote(id: $id) {{
-    id destinationCountry incoterm currency fxRate expiresAt expired shippingService dutyStatus notes
+    id destinationCountry incoterm currency fxRate expiresAt expired shippingService dutyStatus notes date dated
     {AMOUNTS}
     lines {{ quantity part {{ id sku title(locale: $locale) }} {AMOUNTS} }}
   }}
@@ -61,7 +63,7 @@ mutation PayOrder($orderId: ID!, $paymentMethodId: String!) {
 }"""
 
 ORDER_FIELDS = f"""
-    id number status paymentStatus attention currency destinationCountry incoterm createdAt paidAt
+    id number status paymentStatus attention screeningStatus currency destinationCountry incoterm createdAt paidAt
     {AMOUNTS}
     refunded {MONEY}
     shippingAddress {{ formatted vatNumber eoriNumber }}

@@ -37,6 +37,8 @@ SCHEMES = (
     "ISO_9001", "IATF_16949", "ISO_14001", "ECE_R90", "ECE_R10", "ECE_R112", "ECE_R148", "ECE_R149",
     "ECE_R100", "FMVSS_108", "FMVSS_135", "UN_38_3", "EU_BATTERY_2023_1542", "EAC_TR_CU_018", "CCC",
     "GCC_CONFORMITY", "KR_KMVSS",
+    # Certificates of origin: a free-trade agreement's duty rate where the part qualifies.
+    "CO_RCEP", "CO_CHAFTA", "CO_CKFTA", "CO_NZCFTA", "CO_ACFTA",
 )  # fmt: skip
 _FITMENT = re.compile(r"^([^:]+):([^:]+):(\d{4})-(\d{4})(?::([^:]+))?$")
 MAX_CSV_BYTES = 2 * 1024 * 1024

@@ -116,6 +116,8 @@ class EstimatesQuery:
                     "weight_grams": part["weight_grams"],
                     "price_cny": part["price_cny"],
                     "core_charge_cny": part.get("core_charge_cny") or 0,
+                    "country_of_origin": part.get("country_of_origin") or "CN",
+                    "origin_schemes": part.get("origin_schemes") or [],
                     "quantity": line.quantity,
                 }
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Annotated, Any
 from urllib.parse import quote as url_quote
 
@@ -22,6 +23,7 @@ from gateway.orders.types import (
     OrderEdge,
     PlaceOrderPayload,
     Quote,
+    QuotePricing,
 )
 from gateway.types import PageInfo
 from services.common.errors import BadInput
@@ -41,6 +43,12 @@ class QuoteInput:
     incoterm: Incoterm
     currency: str = strawberry.field(description="ISO 4217")
     shipping_service: str | None = strawberry.field(default=None, description="express or economy")
+    date: datetime.date | None = strawberry.field(
+        default=None,
+        description="The day whose rules price the quote (default: today, UTC). A past day (a broker checking a "
+        "shipment, a dispute about an old price) gives a quote that can be read, not ordered; the exchange rate is "
+        "today's. A day after today, or before the destination's first rule, is refused (RULES_NOT_IN_FORCE).",
+    )
 
 
 @strawberry.type
@@ -62,6 +70,18 @@ class OrdersQuery:
         context.require_principal()
         path = f"/quotes/{node_uuid(id, 'Quote', field='id')}"
         return Quote.from_json(await context.clients.orders.get_json(path, headers=context.upstream_headers()))
+
+    @strawberry.field(
+        description="How a quote's price was made: destination, Incoterm, date, the lines' HS codes and every rule "
+        "with its source, without who asked for it. Public: the quote's id is random, so its link works like a "
+        "receipt link a buyer sends to a customs broker. Null and NOT_FOUND when there is no such quote."
+    )
+    async def quote_pricing(self, info: Info[Context, None], id: strawberry.ID) -> QuotePricing | None:
+        context = info.context
+        # Anyone may ask (the per-address rate limit of every request applies); the orders service
+        # shows any quote's pricing only to staff, so the gateway asks with its own credentials.
+        path = f"/quotes/{node_uuid(id, 'Quote', field='id')}/pricing"
+        return QuotePricing.from_json(await context.clients.orders.get_json(path, headers=context.system_headers()))
 
     @strawberry.field(
         description="One of your orders (a supplier: one with its lines); null and NOT_FOUND when it is not "
@@ -125,7 +145,7 @@ class OrdersMutation:
     async def create_quote(self, info: Info[Context, None], input: QuoteInput) -> Quote:
         context = info.context
         context.require_principal()
-        body = {
+        body: dict[str, Any] = {
             "lines": [
                 {"part_id": node_uuid(line.part_id, "Part", field=f"input.lines.{i}.partId"), "quantity": line.quantity}
                 for i, line in enumerate(input.lines)
@@ -135,6 +155,8 @@ class OrdersMutation:
             "currency": input.currency,
             "shipping_service": input.shipping_service,
         }
+        if input.date is not None:
+            body["date"] = input.date.isoformat()
         return Quote.from_json(
             await context.clients.orders.post_json("/quotes", body, headers=context.upstream_headers())
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import uuid
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import date, datetime
 from enum import Enum
 from typing import Any, TypeVar
 
@@ -17,19 +17,64 @@ from strawberry.types import Info
 from gateway.addresses.graphql import ShippingAddress
 from gateway.catalog.types import Part, Supplier
 from gateway.context import Context
+from gateway.ids import global_id
 from gateway.orders.part_returns import PartReturn
 from gateway.types import Money, PageInfo
 from services.common.errors import BadInput
 from services.common.money import Money as MoneyValue
 
 
-@strawberry.enum
+@strawberry.enum(description="Delivery terms of a quote or an order, Incoterms 2020 (ICC Publication 723E).")
 class Incoterm(Enum):
-    EXW = "EXW"
-    FOB = "FOB"
-    CIF = "CIF"
-    DAP = "DAP"
-    DDP = "DDP"
+    EXW = strawberry.enum_value(
+        "EXW",
+        description="Ex works Tongnan. Not offered to buyers abroad (a quote with it is refused with "
+        "INCOTERM_NOT_OFFERED): the buyer would have to clear export in China; use FCA. Kept for old orders.",
+    )
+    FCA = strawberry.enum_value(
+        "FCA",
+        description="Free carrier Chongqing: goods and origin handling; we clear export in China and hand the "
+        "goods to the carrier. Any transport mode. Duty and import tax are not quoted.",
+    )
+    FOB = strawberry.enum_value(
+        "FOB",
+        description="Free on board Chongqing (Guoyuan port): as FCA, on board the vessel. Sea and inland "
+        "waterway only: refused (INCOTERM_NOT_FOR_MODE) with an air or rail shipment; use FCA.",
+    )
+    CIF = strawberry.enum_value(
+        "CIF",
+        description="Cost, insurance and freight: FOB plus sea carriage to the port of destination and "
+        "insurance on at least ICC (C) for 110 % of the price. Sea and inland waterway only; use CIP otherwise. "
+        "Duty and import tax are estimates payable by the buyer.",
+    )
+    CIP = strawberry.enum_value(
+        "CIP",
+        description="Carriage and insurance paid to the airport, port or rail terminal of destination, "
+        "insured on ICC (A) for 110 % of the price. Any mode; the term for air. Duty and import tax are "
+        "estimates payable by the buyer.",
+    )
+    DAP = strawberry.enum_value(
+        "DAP",
+        description="Delivered at place: CIP's carriage plus delivery to the buyer's door. Duty and import tax "
+        "are estimates payable by the buyer on arrival.",
+    )
+    DDP = strawberry.enum_value(
+        "DDP",
+        description="Delivered duty paid: as DAP, with duty and import tax collected at checkout and paid by "
+        "us on import.",
+    )
+
+
+@strawberry.enum(description="Sanctions screening of an order's parties when it was placed.")
+class ScreeningStatus(Enum):
+    CLEAR = strawberry.enum_value("CLEAR", description="No potential match on the lists.")
+    HELD = strawberry.enum_value(
+        "HELD", description="A potential match: the order is under review and is not shipped until it is cleared."
+    )
+    CLEARED = strawberry.enum_value("CLEARED", description="An admin found the match false; the order goes on.")
+    CONFIRMED = strawberry.enum_value(
+        "CONFIRMED", description="An admin confirmed the match: the order is cancelled and refunded."
+    )
 
 
 @strawberry.enum(description="The shipping documents a supplier prints for an order.")
@@ -136,13 +181,149 @@ class Amounts:
         return money(info.context, self.data["total"])
 
 
+@strawberry.type(description="One duty measure on a quote line: MFN, a trade agreement's rate, or an added duty.")
+class DutyMeasure:
+    measure: str = strawberry.field(description="MFN, an agreement (RCEP, ChAFTA ...) or a duty (US Section 301 ...).")
+    tariff_line: str = strawberry.field(description="The tariff-line prefix of the row that applies.")
+    rate: str = strawberry.field(description="Ad valorem rate, as a decimal string (0.045 = 4.5 %).")
+    origin_certificate: str | None = strawberry.field(
+        description="The certificate-of-origin scheme a preferential rate rests on (CO_RCEP ...); null otherwise."
+    )
+
+
 @strawberry.type
 class QuoteLine(Amounts):
     quantity: int
+    # The line of the landed-cost breakdown (the quote's detail), for the tariff facts.
+    breakdown: strawberry.Private[dict[str, Any]]
 
     @strawberry.field
     async def part(self, info: Info[Context, None]) -> Part:
         return await _part(info, str(self.data["part_id"]))
+
+    @strawberry.field(
+        description="The destination's national tariff line the duty was read at (the 6-digit subheading where "
+        "none is mapped)."
+    )
+    def national_line(self) -> str | None:
+        value = self.breakdown.get("nationalLine")
+        return None if value is None else str(value)
+
+    @strawberry.field(description="The part's country of origin the duty was quoted for (ISO 3166-1 alpha-2).")
+    def origin(self) -> str | None:
+        value = self.breakdown.get("origin")
+        return None if value is None else str(value)
+
+    @strawberry.field(description="The duty measures that price the line, MFN or the preference in its place first.")
+    def duty_measures(self) -> list[DutyMeasure]:
+        return [
+            DutyMeasure(
+                measure=str(m["measure"]),
+                tariff_line=str(m["hsPrefix"]),
+                rate=str(m["rate"]),
+                origin_certificate=m.get("scheme"),
+            )
+            for m in self.breakdown.get("dutyMeasures", [])
+        ]
+
+
+def _breakdown(quote: dict[str, Any], i: int) -> dict[str, Any]:
+    """The landed-cost breakdown's line `i` (the quote's lines are in the breakdown's order)."""
+    lines = (quote.get("detail") or {}).get("lines") or []
+    return dict(lines[i]) if i < len(lines) else {}
+
+
+@strawberry.type(description="One rule row that priced a quote: which table and row, what it said, and its source.")
+class PricingRule:
+    table: str = strawberry.field(
+        description="The rule table the row is in: destinations, duty_rates, import_taxes, de_minimis, shipping, "
+        "insurance, origin_handling, dangerous_goods_surcharge, dangerous_goods, or a table added later."
+    )
+    key: str = strawberry.field(
+        description="Which row of the table, e.g. 'US CN US Section 301 8708' (territory, origin, measure, HS prefix)."
+    )
+    says: str = strawberry.field(description="What the row contributed to the price, e.g. '0.25' or 'VAT 0.19'.")
+    source: str = strawberry.field(
+        description="The instrument (and its date) the row comes from, with a URL where known."
+    )
+    valid_from: date = strawberry.field(description="The first day the row is in force.")
+    valid_to: date | None = strawberry.field(
+        description="The last day the row is in force; null: until further notice."
+    )
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> PricingRule:
+        return cls(
+            table=data["table"],
+            key=data["key"],
+            says=data["says"],
+            source=data["source"],
+            valid_from=date.fromisoformat(data["valid_from"]),
+            valid_to=None if data.get("valid_to") is None else date.fromisoformat(data["valid_to"]),
+        )
+
+
+@strawberry.type(description="A line of a quote as a customs broker reads it: no part names, no supplier.")
+class QuotePricingLine:
+    category: str = strawberry.field(description="The catalog category of the part.")
+    hs_code: str = strawberry.field(description="The HS code (6 to 10 digits) the line was classified under.")
+    quantity: int = strawberry.field(description="How many units of the part the line holds.")
+    duty_rate: str = strawberry.field(description="The duty rates of every measure on the line, added, as a decimal.")
+    vat_rate: str = strawberry.field(description="The import VAT / GST rate, as a decimal.")
+
+
+@strawberry.type(
+    description="How a quote's price was made, for anyone holding the quote's link (a buyer sends it to a customs "
+    "broker): destination, Incoterm, the rules' date, the lines' HS codes and every rule with its source. "
+    "Nothing of who asked for the quote."
+)
+class QuotePricing:
+    id: strawberry.ID = strawberry.field(description="The quote's id.")
+    destination_country: str = strawberry.field(description="ISO 3166-1 alpha-2.")
+    customs_territory: str = strawberry.field(description="The customs territory whose tariff applies (EU, GCC ...).")
+    incoterm: Incoterm = strawberry.field(description="The Incoterms 2020 rule the quote was priced under.")
+    shipping_service: str = strawberry.field(description="The shipping service priced (express or economy).")
+    currency: str = strawberry.field(description="ISO 4217: the currency the quote is in.")
+    date: date = strawberry.field(description="The day whose rules priced the quote.")
+    dated: bool = strawberry.field(description="Priced by the rules of a past day: readable, not orderable.")
+    fx_rate: str = strawberry.field(description="CNY -> currency, margin included, as a decimal string.")
+    fx_source: str = strawberry.field(description="Where the exchange rate comes from (the ECB's reference rates).")
+    fx_as_of: datetime = strawberry.field(description="When the exchange rate was published.")
+    created_at: datetime = strawberry.field(description="When the quote was made.")
+    lines: list[QuotePricingLine] = strawberry.field(description="The quote's lines, in order.")
+    priced_by: list[PricingRule] = strawberry.field(description="Every rule row that priced the quote, in order.")
+    notes: list[str] = strawberry.field(
+        description="What the quote says about its figures: Incoterm, low-value relief, core deposit, date."
+    )
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> QuotePricing:
+        return cls(
+            id=strawberry.ID(global_id("Quote", str(data["id"]))),
+            destination_country=data["destination_country"],
+            customs_territory=data["customs_territory"],
+            incoterm=Incoterm(data["incoterm"]),
+            shipping_service=data["shipping_service"],
+            currency=data["currency"],
+            date=date.fromisoformat(data["date"]),
+            dated=bool(data["dated"]),
+            fx_rate=data["fx_rate"],
+            fx_source=data["fx_source"],
+            fx_as_of=datetime.fromisoformat(data["fx_as_of"]),
+            created_at=datetime.fromisoformat(data["created_at"]),
+            lines=[
+                QuotePricingLine(
+                    category=line["category"],
+                    hs_code=line["hs_code"],
+                    quantity=line["quantity"],
+                    duty_rate=line["duty_rate"],
+                    vat_rate=line["vat_rate"],
+                )
+                for line in data["lines"]
+            ],
+            priced_by=[PricingRule.from_json(rule) for rule in data["priced_by"]],
+            notes=list(data["notes"]),
+        )
 
 
 @strawberry.type
@@ -165,6 +346,14 @@ class Quote(relay.Node, Amounts):
     duty_status: str = strawberry.field(description="collected (DDP), estimated (payable on arrival) or not_quoted.")
     notes: list[str]
     lines: list[QuoteLine]
+    date: date = strawberry.field(description="The day whose rules priced the quote (today unless one was asked).")
+    dated: bool = strawberry.field(
+        description="Priced by the rules of a past day: it can be read, not ordered (placeOrder answers QUOTE_DATED)."
+    )
+    priced_by: list[PricingRule] = strawberry.field(
+        description="Every rule row that priced the quote (duty, import tax, thresholds, shipping, insurance), "
+        "with its source and dates. The same list, without the buyer, is public under quotePricing."
+    )
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Quote:
@@ -183,7 +372,13 @@ class Quote(relay.Node, Amounts):
             shipping_service=data["shipping_service"],
             duty_status=data["duty_status"],
             notes=data.get("notes", []),
-            lines=[QuoteLine(data=line, quantity=line["quantity"]) for line in data["lines"]],
+            lines=[
+                QuoteLine(data=line, quantity=line["quantity"], breakdown=_breakdown(data, i))
+                for i, line in enumerate(data["lines"])
+            ],
+            date=date.fromisoformat(data["date"]),
+            dated=bool(data["dated"]),
+            priced_by=[PricingRule.from_json(rule) for rule in data["priced_by"]],
         )
 
     @classmethod
@@ -191,6 +386,47 @@ class Quote(relay.Node, Amounts):
         cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
     ) -> list[Quote | None]:
         return await orders_nodes(info.context, "quotes", node_ids, cls.from_json)
+
+    @strawberry.field(
+        description="air, sea or rail: how the shipping service travels to the destination (economy to Europe "
+        "is China-Europe rail). FOB and CIF are quoted for sea only."
+    )
+    def transport_mode(self) -> str | None:
+        return self.data.get("detail", {}).get("transportMode")
+
+    @strawberry.field(
+        description="The cargo insurance in the price: CIF ICC (C) and CIP ICC (A), both on 110 % of the price "
+        "(Incoterms 2020 A5); null under FCA and FOB, where the buyer insures, and DAP/DDP, where we carry the risk."
+    )
+    def insurance_cover(self) -> str | None:
+        return self.data.get("detail", {}).get("insuranceCover")
+
+    @strawberry.field(description="The shipping legs the Incoterm puts in the total; they add up to `shipping`.")
+    def shipping_legs(self, info: Info[Context, None]) -> ShippingLegs:
+        legs = self.data.get("detail", {}).get("shippingLegs", {})
+
+        def leg(name: str) -> Money | None:
+            return money(info.context, legs[name]) if name in legs else None
+
+        return ShippingLegs(
+            origin_handling=leg("originHandling"), main_carriage=leg("mainCarriage"), delivery=leg("delivery")
+        )
+
+
+@strawberry.type(
+    description="Shipping split as the Incoterms divide it; a leg the Incoterm leaves to the buyer is null."
+)
+class ShippingLegs:
+    origin_handling: Money | None = strawberry.field(
+        description="Export clearance in China and delivery to the carrier at Chongqing (all terms)."
+    )
+    main_carriage: Money | None = strawberry.field(
+        description="Carriage to the airport, port or rail terminal of destination (CIF, CIP, DAP, DDP); part of "
+        "the customs value where it is CIF."
+    )
+    delivery: Money | None = strawberry.field(
+        description="On-carriage from there to the door (DAP, DDP); never part of the customs value."
+    )
 
 
 @strawberry.type
@@ -337,6 +573,53 @@ class OrderLine(relay.Node):
         raise BadInput("an order line is read through its order, not by its id", field="id")
 
 
+@strawberry.type(description="One dangerous line of an order, as its dangerous-goods declaration needs it.")
+class DangerousGoodsLine:
+    line_no: int = strawberry.field(description="the order line's number")
+    un_number: str = strawberry.field(description="UN3480 (lithium ion batteries) or UN3481 (contained in equipment)")
+    proper_shipping_name: str
+    hazard_class: str
+    packing_group: str | None = strawberry.field(description="null: none is assigned (lithium batteries)")
+    packing_instruction: str = strawberry.field(description="P903 (IMDG Code, RID) or an IATA PI")
+    regime: str = strawberry.field(description="the regulations and edition in force for the mode")
+    net_quantity_per_package_kg: str = strawberry.field(description="decimal string; one unit per package")
+    packages: int
+    state_of_charge: str | None = strawberry.field(description="air only: the state-of-charge requirement")
+    source: str = strawberry.field(description="the instruments this classification and mode rule come from")
+
+
+@strawberry.type(description="What a dangerous-goods declaration of the order needs (lithium batteries).")
+class DangerousGoodsDeclaration:
+    mode: str | None = strawberry.field(description="air, sea or rail")
+    shipping_service: str | None
+    emergency_contact: str | None = strawberry.field(description="null: not configured, do not ship")
+    lines: list[DangerousGoodsLine]
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> DangerousGoodsDeclaration:
+        return cls(
+            mode=data.get("mode"),
+            shipping_service=data.get("shipping_service"),
+            emergency_contact=data.get("emergency_contact"),
+            lines=[
+                DangerousGoodsLine(
+                    line_no=line["line_no"],
+                    un_number=line["un_number"],
+                    proper_shipping_name=line["proper_shipping_name"],
+                    hazard_class=line["hazard_class"],
+                    packing_group=line.get("packing_group"),
+                    packing_instruction=line["packing_instruction"],
+                    regime=line["regime"],
+                    net_quantity_per_package_kg=str(line["net_quantity_per_package_kg"]),
+                    packages=line["packages"],
+                    state_of_charge=line.get("state_of_charge"),
+                    source=line.get("source", ""),
+                )
+                for line in data["lines"]
+            ],
+        )
+
+
 @strawberry.type
 class OrderStatusChange:
     status: OrderStatus
@@ -424,6 +707,14 @@ class Order(relay.Node, Amounts):
         )
 
     @strawberry.field(
+        description="Dangerous-goods declaration data of the lines the caller sees (UN number, proper shipping "
+        "name, class, packing instruction, packages, mode, emergency contact); null when none is dangerous goods."
+    )
+    def dangerous_goods(self) -> DangerousGoodsDeclaration | None:
+        data = self.data.get("dangerous_goods")
+        return DangerousGoodsDeclaration.from_json(data) if data else None
+
+    @strawberry.field(
         description="When the buyer reported that the shipped order has not arrived (reportNonDelivery); such "
         "an order is not delivered automatically. Null when nobody did."
     )
@@ -436,6 +727,14 @@ class Order(relay.Node, Amounts):
     )
     def disputes(self) -> list[Dispute]:
         return [Dispute.from_json(d) for d in self.data.get("disputes", [])]
+
+    @strawberry.field(
+        description="Sanctions screening of the consignee when the order was placed: HELD means under review "
+        "(it may be paid, and ships only once cleared). Null for orders placed before screening."
+    )
+    def screening_status(self) -> ScreeningStatus | None:
+        value = self.data.get("screening_status")
+        return ScreeningStatus(value) if value else None
 
     @strawberry.field(description="Refunded so far, in the order's currency.")
     def refunded(self, info: Info[Context, None]) -> Money:

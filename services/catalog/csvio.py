@@ -36,6 +36,7 @@ from services.catalog import events as catalog_events
 from services.catalog.models import Fitment, Part, Stock
 from services.catalog.schemas import ImportErrorRead, ImportResult, PartCreate, PartUpdate
 from services.common import csvfile
+from services.common.classification import HsCodeCategoryMismatch
 from services.common.errors import BadInput, DomainError, PayloadTooLarge
 from services.common.internal_auth import Actor
 
@@ -112,6 +113,7 @@ ROW_MESSAGES: dict[str, dict[str, str]] = {
     "OUT_OF_RANGE": {"en": "{detail}", "zh": "超出允许范围（{detail}）"},
     "NOT_ALLOWED": {"en": "{detail}", "zh": "不是允许的值（{detail}）"},
     "INVALID": {"en": "{detail}", "zh": "此列的值无效（{detail}）"},
+    "HS_CODE_CATEGORY_MISMATCH": {"en": "{detail}", "zh": "HS编码与类别不符（{detail}）"},
 }
 # What pydantic's error types mean for a cell.
 _VALIDATION_CODES = {
@@ -294,6 +296,8 @@ def import_csv(
         except ValidationError as exc:
             e = _validation_error(exc)
             fail(start, e.field, e.code, **e.params)
+        except HsCodeCategoryMismatch as exc:
+            fail(start, "hs_code", exc.code, detail=exc.detail)
         except DomainError as exc:
             fail(start, exc.field.split(".")[0] if exc.field else None, "INVALID", detail=exc.detail)
         if len(errors) >= MAX_ERRORS:

@@ -15,6 +15,7 @@ from babel import Locale, UnknownLocaleError
 from vininfo import Vin
 from vininfo.exceptions import ValidationError as VinValidationError
 
+from services.common import classification
 from services.common.clock import utcnow
 from services.common.errors import BadInput
 
@@ -174,6 +175,8 @@ _HS = re.compile(r"^\d{6,10}$")
 
 
 def clean_hs_code(raw: str | None, category_code: str, *, field: str = "hs_code") -> str:
+    """The code as digits, refused (HS_CODE_CATEGORY_MISMATCH) unless it fits the category's
+    headings (data/categories.json `hs_headings`); none given: the category's default code."""
     if raw is None or not raw.strip():
         return category(category_code).hs_code
     digits = raw.strip().replace(".", "").replace(" ", "")
@@ -181,6 +184,7 @@ def clean_hs_code(raw: str | None, category_code: str, *, field: str = "hs_code"
         raise BadInput("an HS code has 6 to 10 digits (dots and spaces allowed)", field=field)
     if digits[:2] not in _HS_CHAPTERS_FOR_PARTS:
         raise BadInput(f"HS chapter {digits[:2]} is not a chapter for vehicle parts", field=field)
+    classification.check(category_code, digits, field=field)
     return digits
 
 

@@ -76,6 +76,20 @@ def _certificates_of(session: Session, supplier_ids: Iterable[uuid.UUID]) -> lis
     return [_facts(r) for r in rows]
 
 
+def origin_schemes(session: Session, parts: Sequence[Part], on: date) -> dict[uuid.UUID, list[str]]:
+    """Per part, the certificate-of-origin schemes (CO_RCEP ...) whose VALID copies cover it on `on`:
+    what the quote needs to give a free-trade agreement's duty rate. One query for all the parts."""
+    origin = {code for code, s in registry.schemes().items() if s.origin_agreement is not None}
+    out: dict[uuid.UUID, list[str]] = {p.id: [] for p in parts}
+    certificates = [
+        c for c in _certificates_of(session, (p.supplier_id for p in parts)) if c.scheme in origin and c.in_force(on)
+    ]
+    for part in parts:
+        facts = rules.PartFacts(part.id, part.supplier_id, part.category, tuple(part.oem_numbers or ()))
+        out[part.id] = sorted({c.scheme for c in certificates if rules.covers(c, facts)})
+    return out
+
+
 def _copy_values(data: Mapping[str, Any]) -> dict[str, Any]:
     scope = data["scope"]
     return {

@@ -200,6 +200,10 @@ class PartRead(BaseModel):
     height_mm: int | None
     hs_code: str
     country_of_origin: str
+    origin_schemes: list[str] = Field(
+        default_factory=list,
+        description="certificate-of-origin schemes (CO_RCEP ...) whose valid certificates cover the part today",
+    )
     source_vin: str | None
     dismantler: str | None
     remanufactured_on: date | None

@@ -42,6 +42,7 @@ from services.catalog.schemas import (
 from services.catalog.search import index as search_index
 from services.catalog.search import query as search_query
 from services.catalog.search.query import SearchParams
+from services.common import classification
 from services.common.clock import utcnow
 from services.common.errors import BadInput, Conflict, Forbidden, NotFound
 from services.common.internal_auth import Actor, Role
@@ -159,7 +160,8 @@ def supplier_read(supplier: Supplier) -> SupplierRead:
 
 
 def part_views(session: Session, parts: Sequence[Part], locale: str | None = None) -> list[PartRead]:
-    """PartRead for many parts with two more queries in all (stock, fitments), never one per part."""
+    """PartRead for many parts with a few more queries in all (stock, fitments, pictures, the
+    suppliers' certificates of origin), never one per part."""
     ids = [p.id for p in parts]
     if not ids:
         return []
@@ -178,6 +180,7 @@ def part_views(session: Session, parts: Sequence[Part], locale: str | None = Non
     ):
         pictures[image.part_id].append(image_read(image))
     chinese = (locale or "en").lower().replace("_", "-").startswith("zh")
+    origins = part_markets.origin_schemes(session, parts, part_markets.today())
     views = []
     for p in parts:
         s = stock.get(p.id)
@@ -193,6 +196,7 @@ def part_views(session: Session, parts: Sequence[Part], locale: str | None = Non
             available=on_hand - reserved,
             fitments=fitments[p.id],
             images=pictures[p.id],
+            origin_schemes=origins[p.id],
         )
         views.append(PartRead.model_validate(data))
     return views
@@ -459,6 +463,9 @@ def apply_patch(session: Session, part: Part, patch: PartUpdate) -> Part:
     changes = _checked_fields(changes, cat)
     if "hs_code" in changes and changes["hs_code"] is None:
         changes["hs_code"] = domain.category(cat).hs_code
+    if "category" in changes and "hs_code" not in changes:
+        # A new category must still fit the part's HS code.
+        classification.check(cat, part.hs_code, field="hs_code")
     for name in ("core_charge_cny", "warranty_months"):
         if name in changes and changes[name] is None:
             changes[name] = 0

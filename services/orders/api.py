@@ -59,6 +59,7 @@ from services.orders.schemas import (
     PayResult,
     PlaceOrderRead,
     QuoteCreate,
+    QuotePricingRead,
     QuoteRead,
     ReconcileResult,
     RefundIn,
@@ -159,6 +160,15 @@ def create_quote(data: QuoteCreate, session: SessionDep, actor: ActorDep, deps: 
 @router.get("/quotes/{quote_id}", tags=["quotes"], summary="One of the caller's quotes")
 def get_quote(quote_id: uuid.UUID, session: SessionDep, actor: ActorDep) -> QuoteRead:
     return views.quote_read(session, quotes.get_quote(session, actor, quote_id))
+
+
+@router.get(
+    "/quotes/{quote_id}/pricing",
+    tags=["quotes"],
+    summary="How any quote's price was made (rules, sources, HS codes), without the buyer; staff and the gateway",
+)
+def get_quote_pricing(quote_id: uuid.UUID, session: SessionDep, actor: ActorDep) -> QuotePricingRead:
+    return views.quote_pricing_read(quotes.get_quote_for_pricing(session, actor, quote_id))
 
 
 # --- orders ------------------------------------------------------------------------------------

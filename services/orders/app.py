@@ -17,6 +17,7 @@ from services.orders.metrics import business_metrics
 from services.orders.models import EVENTS
 from services.orders.money_back_api import router as money_back_router
 from services.orders.part_returns_api import router as part_returns_router
+from services.orders.screening.api import router as screening_router
 from services.orders.settings import OrdersSettings
 from services.orders.webhook_api import router as webhook_router
 
@@ -81,6 +82,7 @@ def create_app(settings: OrdersSettings | None = None) -> FastAPI:
             router,
             part_returns_router,
             money_back_router,
+            screening_router,
             conversions_router,
             estimates_router,
             webhook_router,

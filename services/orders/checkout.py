@@ -34,13 +34,14 @@ from sqlmodel import Session, col, select
 from services.common.clock import utcnow
 from services.common.errors import BadInput, Conflict, DomainError, NotFound, UpstreamUnavailable
 from services.common.internal_auth import Actor, Role
-from services.orders import numbers, outbox, unmatched
+from services.orders import dangerous_goods, numbers, outbox, unmatched
 from services.orders import quotes as quote_service
 from services.orders import status as st
 from services.orders.deps import OrdersDeps
 from services.orders.models import Order, OrderLine, OrderStatusChange, Quote
 from services.orders.payments import Intent, PaymentMismatch
 from services.orders.schemas import OrderCreate
+from services.orders.screening import holds as screening
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +57,10 @@ MAX_HOLDS = 20
 
 class QuoteExpired(Conflict):
     code = "QUOTE_EXPIRED"
+
+
+class QuoteDated(Conflict):
+    code = "QUOTE_DATED"
 
 
 class QuoteAlreadyOrdered(Conflict):
@@ -121,6 +126,12 @@ def place_order(session: Session, actor: Actor, data: OrderCreate, deps: OrdersD
     quote: Quote = quote_service.get_quote(session, actor, data.quote_id)
     if quote.buyer_id != actor.id:
         raise NotFound("no such quote", field="quote_id")
+    if quote_service.is_dated(quote):
+        raise QuoteDated(
+            f"the quote is priced by the rules of {quote_service.quote_date(quote)}, not today's: it can be read, not "
+            "ordered; ask for a quote without a date",
+            field="quote_id",
+        )
     now = utcnow()
     if quote.expires_at <= now:
         raise QuoteExpired(
@@ -160,9 +171,12 @@ def place_order(session: Session, actor: Actor, data: OrderCreate, deps: OrdersD
         total=quote.total,
         reservation_key=reservation_key_for(actor.id, data.idempotency_key),
         shipping_address=shipping_address,
+        dangerous_goods=dangerous_goods.declaration(quote.detail, deps.settings.dangerous_goods_emergency_contact),
         created_at=now,
         updated_at=now,
     )
+    # Screened once, with the order's first insert: a retry answers with this screening.
+    screening.screen_new_order(order, at=now)
     try:
         # Nothing is written before this insert, so a rollback undoes only it (no savepoint:
         # pysqlite would commit at RELEASE of a savepoint that opened the transaction).
@@ -423,7 +437,8 @@ def list_orders(session: Session, actor: Actor, first: int, after: list[str] | N
     query = select(Order)
     if actor.role == Role.SUPPLIER and actor.supplier_id:
         query = query.where(
-            col(Order.id).in_(select(OrderLine.order_id).where(OrderLine.supplier_id == uuid.UUID(actor.supplier_id)))
+            col(Order.id).in_(select(OrderLine.order_id).where(OrderLine.supplier_id == uuid.UUID(actor.supplier_id))),
+            screening.released_to_suppliers(),
         )
     elif not actor.is_staff:
         query = query.where(Order.buyer_id == actor.id)

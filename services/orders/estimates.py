@@ -107,6 +107,11 @@ class PartFactsIn(BaseModel):
     price_cny: Annotated[int, Field(ge=0, le=1_000_000_000, description="CNY fen")]
     core_charge_cny: Annotated[int, Field(ge=0, le=1_000_000_000, description="CNY fen")] = 0
     quantity: Annotated[int, Field(ge=1, le=9_999)] = 1
+    country_of_origin: Annotated[str, Field(min_length=2, max_length=2)] = "CN"
+    origin_schemes: Annotated[
+        list[Annotated[str, Field(max_length=40)]],
+        Field(max_length=10, description="certificate-of-origin schemes covering the part (CO_RCEP ...)"),
+    ] = []
 
 
 class PartEstimatesIn(BaseModel):
@@ -172,6 +177,8 @@ def _line(part: PartFactsIn) -> QuoteLineInput:
         unit_price_fen=part.price_cny,
         core_charge_fen=part.core_charge_cny,
         quantity=part.quantity,
+        origin=part.country_of_origin,
+        origin_schemes=tuple(part.origin_schemes),
     )
 
 

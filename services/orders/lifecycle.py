@@ -35,6 +35,7 @@ from services.orders.ledger import Entry
 from services.orders.models import Order, OrderLine, PartReturn, Refund
 from services.orders.payments import Intent, UnknownToProvider
 from services.orders.schemas import ShipIn
+from services.orders.screening import holds as screening
 
 log = logging.getLogger(__name__)
 
@@ -477,6 +478,7 @@ def ship(session: Session, actor: Actor, order_id: uuid.UUID, data: ShipIn) -> O
     carrier, number = carriers.checked_shipment(data.carrier, data.tracking_number)
     order = get_order(session, actor, order_id)
     order = lock(session, order.id)
+    screening.require_not_held(order, action="shipped")
     st.require(order, st.PAID, action="shipped")
     if order.cancel_requested_at is not None:
         raise st.InvalidTransition(

@@ -157,6 +157,15 @@ class Order(LandedAmounts, table=True):
     # A copy, not a reference: the buyer's address book may change, the consignee of a placed
     # order does not.
     shipping_address: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    # Sanctions screening of the parties at placement (services/orders/screening): CLEAR, HELD
+    # (a potential match: not shipped until an admin decides), CLEARED (a false positive) or
+    # CONFIRMED (cancelled and refunded); null for orders placed before screening. `screening`
+    # keeps what was screened, against which lists of which date, the matches and the decision.
+    screening_status: str | None = Field(default=None, sa_column=Column(String(10), nullable=True, index=True))
+    screening: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    # The dangerous-goods declaration data (UN number, packing instruction, packages ... per line,
+    # the mode, the emergency contact), copied from the quote; null when nothing is dangerous.
+    dangerous_goods: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
 class OrderNumberCounter(OrdersTable, table=True):

@@ -170,6 +170,8 @@ def record(
         session.scalars(select(OrderLine).where(OrderLine.order_id == order.id).order_by(col(OrderLine.line_no)))
     )
     concerned = suppliers if suppliers is not None else (line.supplier_id for line in lines)
+    if suppliers is None and order.screening_status in ("HELD", "CONFIRMED"):
+        concerned = []  # on a sanctions screening hold: not released to its suppliers
     payload = {
         "order": order_snapshot(order, lines),
         "buyer_id": order.buyer_id,

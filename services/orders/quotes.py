@@ -7,7 +7,7 @@ A quote stores every amount it showed and the rate it used; it expires after
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -21,7 +21,7 @@ from services.common.internal_auth import Actor, Role
 from services.common.money import CARD_UNIT_DIFFERS
 from services.orders import fx
 from services.orders.deps import OrdersDeps
-from services.orders.landed_cost import QuoteLineInput, QuoteRequest, quote_landed_cost
+from services.orders.landed_cost import QuoteLineInput, QuoteRequest, RulesNotInForce, quote_landed_cost
 from services.orders.models import EVENTS, FxRateRow, Quote, QuoteLine
 from services.orders.schemas import QuoteCreate
 
@@ -109,9 +109,14 @@ def create_quote(
     now = now or utcnow()
     settings = deps.settings
     country = _country(data.destination_country)
+    if data.date is not None and data.date > now.date():
+        # A buyer or broker reads the rules of today or of a past day; a later day's rules may still change.
+        raise RulesNotInForce(
+            f"the rules of {data.date} are not known yet; quote for today ({now.date()}) or a past date", field="date"
+        )
     # Legality before price: a restricted destination or one outside every market is refused
     # before anything is fetched or priced (services/common/compliance/markets.py).
-    compliance.check_destination(country, now.date(), field="destinationCountry")
+    compliance.check_destination(country, data.date or now.date(), field="destinationCountry")
     table = fx_table(session)
     # A late rate feed never stops quoting: rates past `fx_stale_after_hours` are quoted and the
     # quote says so; only past the hard limit is the quote refused (FX_RATES_STALE).
@@ -162,6 +167,9 @@ def create_quote(
                     unit_price_fen=parts[line.part_id].price_fen,
                     core_charge_fen=parts[line.part_id].core_charge_fen,
                     quantity=line.quantity,
+                    battery_chemistry=parts[line.part_id].battery_chemistry,
+                    origin=parts[line.part_id].country_of_origin,
+                    origin_schemes=parts[line.part_id].origin_schemes,
                 )
                 for line in data.lines
             ],
@@ -169,6 +177,7 @@ def create_quote(
             incoterm=data.incoterm,
             currency=data.currency,
             shipping_service=data.shipping_service,
+            on=data.date,
         ),
         table,
         now=now,
@@ -194,7 +203,8 @@ def create_quote(
         total=t.total.amount,
         duty_status=landed.duty_status,
         core_deposit_in_duty_base=landed.core_deposit_in_duty_base,
-        detail=_with_rate_standing(landed.as_json(), rate, stale=stale),
+        # A quote priced by another day's rules than today's can be read, not ordered.
+        detail={**_with_rate_standing(landed.as_json(), rate, stale=stale), "dated": landed.on != now.date()},
         created_at=now,
         expires_at=now + timedelta(seconds=settings.quote_ttl_seconds),
     )
@@ -244,10 +254,32 @@ def _with_rate_standing(detail: dict[str, Any], rate: fx.FxRate, *, stale: bool)
     return {**detail, "notes": notes, "fxStale": stale, "fxOfflineFallback": rate.offline_fallback}
 
 
+def quote_date(quote: Quote) -> date:
+    """The day whose rules priced the quote (quotes made before dated quotes: their creation day)."""
+    value = quote.detail.get("date")
+    return date.fromisoformat(value) if isinstance(value, str) else quote.created_at.date()
+
+
+def is_dated(quote: Quote) -> bool:
+    """Priced by the rules of another day than the one it was made on: read-only, never ordered."""
+    return bool(quote.detail.get("dated", False))
+
+
 def get_quote(session: Session, actor: Actor, quote_id: uuid.UUID) -> Quote:
     quote = session.get(Quote, quote_id)
     # Another buyer's quote answers exactly like a missing one.
     if quote is None or (quote.buyer_id != actor.id and not actor.is_staff):
+        raise NotFound("no such quote", field="quote_id")
+    return quote
+
+
+def get_quote_for_pricing(session: Session, actor: Actor, quote_id: uuid.UUID) -> Quote:
+    """Any quote, for the gateway's public "how this price was made" page: the quote's id is its
+    only key (a random UUID, like a receipt link); the view shows no one's identity."""
+    if not actor.is_staff:
+        raise Forbidden("the pricing of a quote is read through the gateway")
+    quote = session.get(Quote, quote_id)
+    if quote is None:
         raise NotFound("no such quote", field="quote_id")
     return quote
 

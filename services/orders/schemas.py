@@ -6,6 +6,7 @@ Field names are snake_case like the other services; the gateway maps them to the
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
@@ -14,7 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from services.common.money import Money
 
-Incoterm = Literal["EXW", "FOB", "CIF", "DAP", "DDP"]
+# EXW stays accepted so that a request naming it gets INCOTERM_NOT_OFFERED, not a schema error.
+Incoterm = Literal["EXW", "FCA", "FOB", "CIF", "CIP", "DAP", "DDP"]
 IdempotencyKey = Annotated[str, StringConstraints(strip_whitespace=True, min_length=8, max_length=200)]
 
 
@@ -62,6 +64,22 @@ class QuoteCreate(Strict):
     incoterm: Incoterm
     currency: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=3)]
     shipping_service: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] | None = None
+    date: dt.date | None = Field(
+        default=None,
+        description="the day whose rules price the quote (default: today, UTC); a past date gives a quote that "
+        "can be read, not ordered",
+    )
+
+
+class PricingRuleRead(BaseModel):
+    """One rule row that priced a quote."""
+
+    table: str = Field(description="the rule table, e.g. duty_rates")
+    key: str = Field(description="which row of it, e.g. 'US CN US Section 301 8708'")
+    says: str = Field(description="what the row contributed, e.g. '25 %'")
+    source: str = Field(description="the instrument (and its date) the row comes from")
+    valid_from: dt.date
+    valid_to: dt.date | None = Field(description="null: in force until further notice")
 
 
 class Amounts(BaseModel):
@@ -106,7 +124,38 @@ class QuoteRead(Amounts):
     expired: bool
     lines: list[QuoteLineRead]
     notes: list[str]
+    date: dt.date = Field(description="the day whose rules priced the quote")
+    dated: bool = Field(description="priced by the rules of a past day: can be read, not ordered (QUOTE_DATED)")
+    priced_by: list[PricingRuleRead] = Field(description="every rule row that priced the quote, with its source")
     detail: dict[str, Any] = Field(description="the full landed-cost breakdown with rule sources")
+
+
+class QuotePricingLineRead(BaseModel):
+    category: str
+    hs_code: str
+    quantity: int
+    duty_rate: str = Field(description="the stacked duty rate of the line, decimal string")
+    vat_rate: str = Field(description="the import tax rate, decimal string")
+
+
+class QuotePricingRead(BaseModel):
+    """How a quote's price was made, without who asked for it: for anyone holding the quote's link."""
+
+    id: uuid.UUID
+    destination_country: str
+    customs_territory: str
+    incoterm: Incoterm
+    shipping_service: str
+    currency: str
+    date: dt.date = Field(description="the day whose rules priced the quote")
+    dated: bool
+    fx_rate: str
+    fx_source: str
+    fx_as_of: datetime
+    created_at: datetime
+    lines: list[QuotePricingLineRead]
+    priced_by: list[PricingRuleRead]
+    notes: list[str]
 
 
 # --- Orders ----------------------------------------------------------------------------------
@@ -264,6 +313,30 @@ OrderStatus = Literal["RESERVING", "PENDING_PAYMENT", "PAID", "SHIPPED", "DELIVE
 PaymentStatus = Literal["UNPAID", "PAID", "FAILED", "PARTIALLY_REFUNDED", "REFUNDED", "REVIEW", "HELD"]
 
 
+class DangerousGoodsLineRead(BaseModel):
+    line_no: int
+    part_id: str | None
+    un_number: str = Field(description="UN3480 (lithium ion batteries) or UN3481 (contained in equipment)")
+    proper_shipping_name: str
+    hazard_class: str
+    packing_group: str | None = Field(description="null: none is assigned to lithium batteries")
+    packing_instruction: str = Field(description="of the transport mode, e.g. P903 (IMDG, RID) or PI 967 (IATA)")
+    regime: str = Field(description="the regulations and edition in force for the mode on the quote's date")
+    net_quantity_per_package_kg: str = Field(description="decimal string; one unit per package")
+    packages: int
+    state_of_charge: str | None = Field(description="air only: the state-of-charge requirement")
+    source: str
+
+
+class DangerousGoodsRead(BaseModel):
+    """What a dangerous-goods declaration of the order needs, as quoted."""
+
+    mode: str | None = Field(description="air, sea or rail")
+    shipping_service: str | None
+    emergency_contact: str | None = Field(description="from the settings; null when production has none set")
+    lines: list[DangerousGoodsLineRead]
+
+
 class OrderRead(Amounts):
     id: uuid.UUID
     number: str = Field(description="what people read and say: TN-<year>-<sequence>")
@@ -300,6 +373,14 @@ class OrderRead(Amounts):
         default=None, description="when the buyer reported that the shipped order has not arrived"
     )
     non_delivery_note: str | None = Field(default=None, description="what the buyer said then")
+    screening_status: Literal["CLEAR", "HELD", "CLEARED", "CONFIRMED"] | None = Field(
+        default=None,
+        description="sanctions screening of the order's parties: HELD while a potential match waits for review "
+        "(not shipped until cleared); null for orders placed before screening",
+    )
+    dangerous_goods: DangerousGoodsRead | None = Field(
+        default=None, description="dangerous-goods declaration data of the lines shown; null when none is dangerous"
+    )
 
 
 class PlaceOrderRead(BaseModel):

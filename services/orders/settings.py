@@ -32,6 +32,12 @@ class OrdersSettings(ServiceSettings):
     stripe_webhook_secret: SecretStr | None = None
     stripe_timeout_seconds: float = Field(default=20.0, gt=0)
 
+    # Printed on the dangerous-goods declaration data of an order (lithium batteries): who answers
+    # for the consignment in an emergency, 24 hours a day. Development has a stand-in; production
+    # must name a real one (TONGNAN_ORDERS_DANGEROUS_GOODS_EMERGENCY_CONTACT), else the declaration
+    # says it is missing.
+    dangerous_goods_emergency_contact: str | None = Field(default=None, max_length=300)
+
     # The services this one calls; by default on loopback at the port `tongnan up` gave them.
     catalog_url: str = ""
     upstream_timeout_seconds: float = Field(default=10.0, gt=0)
@@ -67,6 +73,9 @@ class OrdersSettings(ServiceSettings):
     # this many days after its last line shipped, by the worker's auto_deliver job; the payout
     # clock (`settlement_hold_days`) starts then.
     auto_deliver_days: int = Field(default=14, ge=1, le=365)
+    # Sanctions screening (services/orders/screening): a list whose own date is older than this
+    # is stale, and `tongnan sanctions check` and the worker's daily check warn about it.
+    sanctions_max_age_days: int = Field(default=30, ge=1, le=365)
 
     # Core returns and settlement.
     core_return_window_days: int = Field(default=90, ge=1, le=730)
@@ -111,6 +120,12 @@ class OrdersSettings(ServiceSettings):
             self.payout_debtor_cnaps_code = self.payout_debtor_cnaps_code or "105290000000"
             self.payout_debtor_bank_name = self.payout_debtor_bank_name or "China Construction Bank, Shanghai"
             self.payout_debtor_town = self.payout_debtor_town or "Shanghai"
+        return self
+
+    @model_validator(mode="after")
+    def _emergency_contact(self) -> OrdersSettings:
+        if self.environment != "production" and not self.dangerous_goods_emergency_contact:
+            self.dangerous_goods_emergency_contact = "Tongnan DG desk (development stand-in, no 24 h line)"
         return self
 
     @model_validator(mode="after")

@@ -27,7 +27,7 @@ from sqlmodel import Session, col, select
 from services.common.errors import Conflict, Forbidden
 from services.common.internal_auth import Actor, Role
 from services.common.money import Money
-from services.orders import checkout
+from services.orders import checkout, dangerous_goods
 from services.orders.deps import OrdersDeps
 from services.orders.models import OrderLine, QuoteLine
 
@@ -36,7 +36,11 @@ DocumentKind = Literal["packing-slip", "commercial-invoice"]
 # part's own origin and a part without one is declared as Chinese.
 DEFAULT_ORIGIN = "CN"
 # The named place after the Incoterm (Incoterms 2020): where the seller's obligation ends.
-_NAMED_PLACE_AT_ORIGIN = {"EXW": "Tongnan, Chongqing, China", "FOB": "Chongqing, China"}
+_NAMED_PLACE_AT_ORIGIN = {
+    "EXW": "Tongnan, Chongqing, China",  # orders placed before EXW was withdrawn
+    "FCA": "Chongqing, China",
+    "FOB": "Chongqing Guoyuan port, China",
+}
 _ENCODING = "cp1252"
 
 
@@ -65,6 +69,8 @@ class DocumentFacts:
     lines: list[DocumentLine]
     shipping: int
     insurance: int
+    # The dangerous-goods declaration data of these lines (services/orders/dangerous_goods.py).
+    dangerous_goods: dict[str, Any] | None = None
 
     @property
     def goods(self) -> int:
@@ -132,6 +138,7 @@ def gather(
         ],
         shipping=sum(line.shipping for line in own),
         insurance=sum(line.insurance for line in own),
+        dangerous_goods=dangerous_goods.for_lines(order.dangerous_goods, {line.line_no for line in own}),
     )
 
 
@@ -274,7 +281,30 @@ def packing_slip(facts: DocumentFacts) -> bytes:
         [10, 28, 70, 22, 14, 12, 24],
     )
     pdf.text_line(f"Packages: 1    Units: {sum(line.quantity for line in facts.lines)}")
+    if facts.dangerous_goods:
+        pdf.ln(2)
+        pdf.block("DANGEROUS GOODS: declaration data", dangerous_goods_lines(facts.dangerous_goods))
     return pdf.bytes()
+
+
+def dangerous_goods_lines(data: dict[str, Any]) -> list[str]:
+    """The declaration data as the packing slip prints it, one line of text each."""
+    out = [f"Transport mode: {data.get('mode')} ({data.get('shipping_service')})"]
+    for line in data["lines"]:
+        group = line.get("packing_group") or "none assigned"
+        out.append(
+            f"Line {line['line_no']}: {line['un_number']}, {line['proper_shipping_name']}, "
+            f"class {line['hazard_class']}, packing group {group}"
+        )
+        out.append(
+            f"    {line['packages']} package(s) x {line['net_quantity_per_package_kg']} kg net, packing instruction "
+            f"{line['packing_instruction']} ({line['regime']})"
+        )
+        if line.get("state_of_charge"):
+            out.append(f"    State of charge: {line['state_of_charge']}")
+    contact = data.get("emergency_contact")
+    out.append(f"Emergency contact: {contact}" if contact else "Emergency contact: NOT SET - do not ship before it is")
+    return out
 
 
 def commercial_invoice(facts: DocumentFacts) -> bytes:

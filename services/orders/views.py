@@ -9,10 +9,11 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from services.common.clock import utcnow
-from services.orders import carriers
+from services.orders import carriers, dangerous_goods
 from services.orders import core_returns as core_service
 from services.orders import disputes as dispute_service
 from services.orders import part_returns as part_return_service
+from services.orders import quotes as quote_service
 from services.orders.models import (
     CoreReturn,
     Dispute,
@@ -31,7 +32,10 @@ from services.orders.schemas import (
     OrderLineRead,
     OrderRead,
     PartReturnRead,
+    PricingRuleRead,
     QuoteLineRead,
+    QuotePricingLineRead,
+    QuotePricingRead,
     QuoteRead,
     RefundRead,
     StatusChangeRead,
@@ -42,6 +46,51 @@ AMOUNT_FIELDS = ("goods", "core_deposit", "shipping", "insurance", "duty", "vat"
 
 def _amounts(row: Any, currency: str) -> dict[str, MoneyRead]:
     return {f: MoneyRead.of(getattr(row, f), currency) for f in AMOUNT_FIELDS}
+
+
+def pricing_rules(quote: Quote) -> list[PricingRuleRead]:
+    return [
+        PricingRuleRead(
+            table=rule["table"],
+            key=rule["key"],
+            says=rule["says"],
+            source=rule["source"],
+            valid_from=rule["validFrom"],
+            valid_to=rule["validTo"],
+        )
+        for rule in quote.detail.get("rules", [])
+    ]
+
+
+def quote_pricing_read(quote: Quote) -> QuotePricingRead:
+    """What priced the quote, and nothing of who asked for it (no buyer, supplier or part names)."""
+    detail = quote.detail
+    return QuotePricingRead(
+        id=quote.id,
+        destination_country=quote.destination_country,
+        customs_territory=str(detail.get("customsTerritory", quote.destination_country)),
+        incoterm=quote.incoterm,
+        shipping_service=quote.shipping_service,
+        currency=quote.currency,
+        date=quote_service.quote_date(quote),
+        dated=quote_service.is_dated(quote),
+        fx_rate=quote.fx_rate,
+        fx_source=quote.fx_source,
+        fx_as_of=quote.fx_as_of,
+        created_at=quote.created_at,
+        lines=[
+            QuotePricingLineRead(
+                category=line["category"],
+                hs_code=line["hsCode"],
+                quantity=line["quantity"],
+                duty_rate=line["dutyRate"],
+                vat_rate=line["vatRate"],
+            )
+            for line in detail.get("lines", [])
+        ],
+        priced_by=pricing_rules(quote),
+        notes=list(detail.get("notes", [])),
+    )
 
 
 def quote_read(session: Session, quote: Quote) -> QuoteRead:
@@ -64,6 +113,9 @@ def quote_read(session: Session, quote: Quote) -> QuoteRead:
         expires_at=quote.expires_at,
         expired=quote.expires_at <= utcnow(),
         notes=list(quote.detail.get("notes", [])),
+        date=quote_service.quote_date(quote),
+        dated=quote_service.is_dated(quote),
+        priced_by=pricing_rules(quote),
         detail=quote.detail,
         lines=[
             QuoteLineRead(
@@ -238,6 +290,8 @@ def order_reads(session: Session, orders: Sequence[Order], *, supplier_id: str |
                 disputes=[dispute_read(d) for d in disputes.get(o.id, [])],
                 non_delivery_reported_at=o.non_delivery_reported_at,
                 non_delivery_note=o.non_delivery_note,
+                screening_status=o.screening_status,
+                dangerous_goods=dangerous_goods.for_lines(o.dangerous_goods, {ln.line_no for ln in own_lines}),
                 **amounts,
             )
         )

@@ -26,6 +26,7 @@ from services.orders import fx_feed, reconcile, settlement
 from services.orders.deps import OrdersDeps
 from services.orders.models import EVENTS as ORDERS_EVENTS
 from services.orders.schemas import ReconcileResult
+from services.orders.screening import lists as sanctions_lists
 from services.worker import retention
 from services.worker.clock import Job
 from services.worker.context import WorkerContext
@@ -182,6 +183,14 @@ def apply_retention(context: WorkerContext) -> dict[str, int]:
     return deleted
 
 
+def sanctions_lists_age(context: WorkerContext) -> list[str]:
+    """A warning for each installed sanctions list older than `sanctions_max_age_days`."""
+    warnings = sanctions_lists.stale(sanctions_lists.bundled(), utcnow().date(), context.orders.sanctions_max_age_days)
+    for warning in warnings:
+        log.warning(warning)
+    return warnings
+
+
 def _in_thread(context: WorkerContext, work: Callable[[WorkerContext], object]) -> Callable[[], Awaitable[object]]:
     async def run() -> object:
         return await asyncio.to_thread(work, context)
@@ -200,4 +209,5 @@ def scheduled_jobs(context: WorkerContext) -> list[Job]:
         Job("retention", every.retention_every_seconds, _in_thread(context, apply_retention)),
         Job("reservation_sweep", every.reservation_sweep_every_seconds, _in_thread(context, reservation_sweep)),
         Job("auto_deliver", every.auto_deliver_every_seconds, _in_thread(context, auto_deliver)),
+        Job("sanctions_lists", every.sanctions_check_every_seconds, _in_thread(context, sanctions_lists_age)),
     ]

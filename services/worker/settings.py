@@ -31,6 +31,7 @@ class WorkerSettings(StackSettings):
     retention_every_seconds: float = Field(default=3600.0, gt=0)
     reservation_sweep_every_seconds: float = Field(default=60.0, gt=0)
     auto_deliver_every_seconds: float = Field(default=3600.0, gt=0)
+    sanctions_check_every_seconds: float = Field(default=24 * 3600.0, gt=0)
     # The certification service, asked to delete replaced certificate PDFs: the files live on
     # its disk (or volume), which the worker does not share.
     certification_url: str = ""

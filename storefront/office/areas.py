@@ -11,6 +11,7 @@ AREAS: tuple[tuple[str, str, bool], ...] = (
     ("/office/suppliers", "Supplier verification", True),
     ("/office/payouts", "Payouts", True),
     ("/office/money", "Money back", True),
+    ("/office/screening", "Sanctions screening", True),
     ("/office/people", "People", True),
     ("/office/audit", "Audit log", True),
 )

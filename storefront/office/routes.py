@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from storefront.office import audit, certificates, home, money, payouts, people, suppliers
+from storefront.office import audit, certificates, home, money, payouts, people, screening, suppliers
 
 
 def routers() -> list[APIRouter]:
@@ -14,6 +14,7 @@ def routers() -> list[APIRouter]:
         suppliers.router,
         payouts.router,
         money.router,
+        screening.router,
         people.router,
         audit.router,
     ]

@@ -106,7 +106,8 @@ def test_quote_ddp_dap_and_currencies_with_0_2_and_3_minor_units(stack: Stack, b
         ({"currency": "CHF"}, "currency", "BAD_USER_INPUT"),  # ISO 4217, but we hold no rate
         ({"destination_country": "XX"}, "destination_country", "BAD_USER_INPUT"),
         ({"destination_country": "AQ"}, "destinationCountry", "DESTINATION_NOT_SERVED"),
-        ({"incoterm": "FCA"}, "incoterm", "BAD_USER_INPUT"),
+        ({"incoterm": "DAT"}, "incoterm", "BAD_USER_INPUT"),  # Incoterms 2010, replaced by DPU
+        ({"incoterm": "EXW"}, "incoterm", "INCOTERM_NOT_OFFERED"),  # the buyer cannot clear export in China
         ({"lines": [{"part_id": "PART", "quantity": 0}]}, "lines.0.quantity", "BAD_USER_INPUT"),
         ({"lines": [{"part_id": "PART", "quantity": 10**9}]}, "lines.0.quantity", "BAD_USER_INPUT"),
         ({"lines": []}, "lines", "BAD_USER_INPUT"),
@@ -237,7 +238,7 @@ def test_display_conversions_use_the_rate_a_quote_would_lock(
     converted = stack.orders.post("/fx/conversions", json=body, headers=as_buyer(buyer))
     assert converted.status_code == 200, converted.text
     eur, jpy = converted.json()["items"]
-    quote = stack.quote(buyer, [(alternator["id"], 1)], incoterm="EXW")
+    quote = stack.quote(buyer, [(alternator["id"], 1)], incoterm="FCA")
     assert eur["amount"] == quote["goods"]["amount"] and jpy["currency"] == "JPY"
     bad = stack.orders.post(
         "/fx/conversions", json={"items": [{"amount_cny": 1, "currency": "XYZ"}]}, headers=as_buyer(buyer)

@@ -52,6 +52,8 @@ class Scheme:
     typical_validity_months: int | None
     satisfies: tuple[str, ...]
     source: str
+    # A certificate of origin: the free-trade agreement whose preferential duty it proves.
+    origin_agreement: str | None = None
 
     def meets(self, requirement: str) -> bool:
         """Whether a certificate of this scheme fulfils a requirement for `requirement`."""
@@ -168,6 +170,7 @@ def schemes() -> dict[str, Scheme]:
             typical_validity_months=entry.get("typical_validity_months"),
             satisfies=tuple(entry.get("satisfies", ())),
             source=entry["source"],
+            origin_agreement=entry.get("origin_agreement"),
         )
     return loaded
 

@@ -33,6 +33,11 @@ class PartFacts:
     country_of_origin: str = "CN"
     # Months the supplier's warranty runs; the catalog's default (12) where a row predates it.
     warranty_months: int = 12
+    # The part's lithium-ion battery, if it is or carries one (dangerous goods: UN3480 / UN3481).
+    battery_chemistry: str | None = None
+    battery_capacity_wh: int | None = None
+    # Certificate-of-origin schemes (CO_RCEP ...) whose valid certificates cover the part today.
+    origin_schemes: tuple[str, ...] = ()
 
 
 def _facts(p: dict[str, Any]) -> PartFacts:
@@ -50,6 +55,9 @@ def _facts(p: dict[str, Any]) -> PartFacts:
         listed=bool(p["listed"]),
         country_of_origin=p.get("country_of_origin") or "CN",
         warranty_months=int(p.get("warranty_months", 12)),
+        battery_chemistry=p.get("battery_chemistry") or None,
+        battery_capacity_wh=None if p.get("battery_capacity_wh") is None else int(p["battery_capacity_wh"]),
+        origin_schemes=tuple(str(s) for s in p.get("origin_schemes", ())),
     )
 
 

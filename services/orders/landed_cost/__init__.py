@@ -3,32 +3,40 @@
 Pure domain code (no FastAPI, no database). See `quote` for the rules and the rounding.
 """
 
+from services.orders.landed_cost import tariff
 from services.orders.landed_cost.allocation import allocate
 from services.orders.landed_cost.quote import (
     INCOTERMS,
     Amounts,
+    DangerousGoodsLine,
     DangerousGoodsRefused,
     DestinationNotServed,
     DutyMeasure,
+    IncotermNotForMode,
+    IncotermNotOffered,
     LandedCost,
     LineQuote,
     NoTariffRule,
     QuoteLineInput,
     QuoteRequest,
     RateUnavailable,
+    RulesNotInForce,
     RuleUse,
     de_minimis_rule,
-    duty_measures,
     quote_landed_cost,
 )
 from services.orders.landed_cost.tables import TableError, Tables, in_force
+from services.orders.landed_cost.tariff import duty_measures
 
 __all__ = [
     "INCOTERMS",
     "Amounts",
+    "DangerousGoodsLine",
     "DangerousGoodsRefused",
     "DestinationNotServed",
     "DutyMeasure",
+    "IncotermNotForMode",
+    "IncotermNotOffered",
     "LandedCost",
     "LineQuote",
     "NoTariffRule",
@@ -36,6 +44,7 @@ __all__ = [
     "QuoteRequest",
     "RateUnavailable",
     "RuleUse",
+    "RulesNotInForce",
     "TableError",
     "Tables",
     "allocate",
@@ -43,4 +52,5 @@ __all__ = [
     "duty_measures",
     "in_force",
     "quote_landed_cost",
+    "tariff",
 ]

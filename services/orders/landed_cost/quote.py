@@ -12,9 +12,10 @@ Rounding rule (written down, as the design requires):
    computed exactly in Decimal from integer fen and converted once with the locked
    rate (mid rate plus the platform margin, see services.orders.fx), then rounded
    half-even to the buyer currency's minor unit: per line for goods, core deposit and
-   insurance (insurance = goods CNY x premium rate, converted); per consignment for
-   shipping and origin handling, which are then allocated to the lines by weight with
-   the largest-remainder method, so the lines' shipping adds up to the quote's exactly.
+   insurance (insurance = goods CNY x insured share x premium rate, converted); per
+   consignment for each shipping leg (origin handling with any dangerous-goods surcharge,
+   main carriage, delivery), each then allocated to the lines by weight with the
+   largest-remainder method, so the lines' shipping adds up to the quote's exactly.
 2. Duty and import tax are computed per line from the already rounded buyer-currency
    components (customs value = the rounded parts that make it up), multiplied in
    Decimal by the stacked duty rate or the tax rate, and rounded half-even once per line.
@@ -25,17 +26,37 @@ Rounding rule (written down, as the design requires):
 4. Thresholds and flat charges set in another currency (de minimis in USD, the EU's
    EUR 3 flat duty) are converted at the mid rate, without margin.
 
-Incoterms (what the buyer's total holds; the core deposit is always charged, refundable):
-  EXW  goods only: the buyer arranges export clearance, carriage, insurance and import.
-  FOB  goods + origin handling (export clearance, delivery to the port/airport of loading).
-  CIF  goods + shipping + insurance; duty and import tax are shown as estimates, payable
-       by the buyer on import, not in the total. (We apply CIF to every service, also air
-       express, where Incoterms 2020 would say CIP.)
-  DAP  as CIF, delivered to the door; duty and import tax shown as estimates, not in total.
-  DDP  everything: duty and import tax are collected at checkout and paid by us on import.
+Incoterms 2020 (what the buyer's total holds; the core deposit is always charged, refundable).
+Shipping has three legs (services/orders/data/shipping.json): origin handling (export
+clearance in China, delivery to the carrier at Chongqing), main carriage (to the airport,
+port or rail terminal of destination) and delivery (on-carriage to the door).
+  EXW  not offered: the buyer would have to clear export in China (INCOTERM_NOT_OFFERED).
+  FCA  goods + origin handling: we clear export and hand the goods to the carrier. Any mode.
+  FOB  as FCA, on board at Chongqing Guoyuan port: sea and inland waterway only.
+  CIF  goods + origin handling + main carriage to the port of destination + insurance on
+       at least ICC (C) for 110 % of the price: sea and inland waterway only.
+  CIP  as CIF with insurance on ICC (A) for 110 % of the price: any mode (air, rail).
+  DAP  CIP's legs + delivery to the door; we insure our own risk (ICC (A), goods value).
+  DDP  as DAP, with duty and import tax collected at checkout and paid by us on import.
+Under CIF, CIP and DAP duty and import tax are estimates payable by the buyer on import, not
+in the total; under FCA and FOB they are not quoted. FOB and CIF with an air or rail shipment
+are refused (INCOTERM_NOT_FOR_MODE), naming FCA and CIP instead.
 
-Simplified on purpose and saying so: MFN rates only (no FTA preferences), one ad valorem
-rate per heading, no volumetric weight, no state/provincial taxes. See each data file.
+Customs value on a CIF basis: goods + origin handling + main carriage + insurance, never the
+delivery after the place of entry (Reg. (EU) 952/2013 art. 71(1)(e) and the like). Import
+VAT on a "cif_plus_duty" base adds the delivery to the door only where the territory's law
+puts transport to a known place of destination in the base (incoterms.json
+onCarriageInImportTaxBase: the EU, Directive 2006/112/EC art. 86(1)(b) and (2); the UK) and
+the Incoterm has us deliver to the door (DAP, DDP).
+
+Dangerous goods (services/orders/data/dangerous_goods.json): a line is classified UN3480 or
+UN3481; the transport mode of the service (air, sea, rail) must allow it under the regime in
+force (IATA DGR, IMDG Code, RID), or the quote is refused (DANGEROUS_GOODS_REFUSED).
+
+Duty rows are read at the destination's national aftermarket line, for the part's own origin,
+with a free-trade agreement's rate where the supplier holds its certificate of origin (see
+`tariff`). Simplified on purpose and saying so: ad valorem rates only, no volumetric weight,
+no state/provincial taxes. See each data file.
 """
 
 from __future__ import annotations
@@ -48,43 +69,52 @@ from typing import Any, Literal, TypeVar, cast
 
 import pycountry
 
+from services.common import classification
 from services.common.compliance.markets import restricted_destination
 from services.common.compliance.registry import DestinationRestricted, market_for
 from services.common.errors import BadInput, DomainError
 from services.common.money import Money, charge_step
 from services.orders.fx import FxTable, format_rate
+from services.orders.landed_cost import tariff
 from services.orders.landed_cost.allocation import allocate
 from services.orders.landed_cost.tables import (
     Dated,
     DeMinimisRow,
     Destination,
+    DgClassification,
+    DgTransport,
     DutyRow,
+    IncotermRule,
     Tables,
     TaxRow,
+    TransportMode,
     in_force,
 )
 
 ORIGIN = "CN"
-INCOTERMS = ("EXW", "FOB", "CIF", "DAP", "DDP")
+INCOTERMS = ("FCA", "FOB", "CIF", "CIP", "DAP", "DDP")
 MAX_LINES = 50
 MAX_QUANTITY = 9_999
 MAX_UNIT_WEIGHT_GRAMS = 2_000_000  # 2 t: an engine block is well under
 MAX_UNIT_PRICE_FEN = 1_000_000_000  # CNY 10 million
 
-Incoterm = Literal["EXW", "FOB", "CIF", "DAP", "DDP"]
+Incoterm = Literal["FCA", "FOB", "CIF", "CIP", "DAP", "DDP"]
 TaxStatus = Literal["collected", "estimated", "not_quoted"]
 DutyTreatment = Literal["ad_valorem", "de_minimis_exempt", "flat_per_tariff_line"]
 T = TypeVar("T")
 
 # Duty and import tax: collected at checkout (DDP), shown as estimates outside the total
-# (CIF, DAP), or not quoted at all because the buyer's own forwarder takes over (EXW, FOB).
+# (CIF, CIP, DAP), or not quoted at all because the buyer's own forwarder takes over (FCA, FOB).
 _TAX_STATUS: dict[Incoterm, TaxStatus] = {
-    "EXW": "not_quoted",
+    "FCA": "not_quoted",
     "FOB": "not_quoted",
     "CIF": "estimated",
+    "CIP": "estimated",
     "DAP": "estimated",
     "DDP": "collected",
 }
+# Which Incoterm takes the place of one that is not for the shipment's transport mode.
+_FOR_ANY_MODE = {"FOB": "FCA", "CIF": "CIP"}
 
 
 class DestinationNotServed(BadInput):
@@ -95,8 +125,23 @@ class DangerousGoodsRefused(BadInput):
     code = "DANGEROUS_GOODS_REFUSED"
 
 
+class IncotermNotOffered(BadInput):
+    code = "INCOTERM_NOT_OFFERED"
+
+
+class IncotermNotForMode(BadInput):
+    code = "INCOTERM_NOT_FOR_MODE"
+
+
 class NoTariffRule(BadInput):
     code = "NO_TARIFF_RULE"
+
+
+class RulesNotInForce(BadInput):
+    """The quote's date is outside every rule's range: before the destination's first row, or a day
+    without a row that a quote needs (the API also refuses a day after today)."""
+
+    code = "RULES_NOT_IN_FORCE"
 
 
 class RateUnavailable(DomainError):
@@ -117,6 +162,10 @@ class QuoteLineInput:
     unit_price_fen: int  # CNY minor units
     core_charge_fen: int  # refundable core deposit per unit, CNY minor units
     quantity: int
+    battery_chemistry: str | None = None  # the catalog's battery fact: set when the part is or carries a battery
+    origin: str = ORIGIN  # the part's country of origin (ISO 3166-1 alpha-2)
+    # Certificate-of-origin schemes (CO_RCEP ...) whose valid certificates cover the part today.
+    origin_schemes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,6 +249,40 @@ class DutyMeasure:
     hs_prefix: str
     rate: Decimal
     source: str
+    scheme: str | None = None  # the certificate of origin a preferential rate rests on
+
+
+@dataclass(frozen=True, slots=True)
+class DangerousGoodsLine:
+    """A line's dangerous-goods classification and what its transport mode requires: the
+    facts a dangerous-goods declaration is made of (one unit per package)."""
+
+    un_number: str
+    proper_shipping_name: str
+    hazard_class: str
+    packing_group: str | None
+    mode: str
+    packing_instruction: str
+    regime: str
+    net_quantity_per_package_kg: Decimal
+    packages: int
+    state_of_charge: str | None
+    source: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "unNumber": self.un_number,
+            "properShippingName": self.proper_shipping_name,
+            "hazardClass": self.hazard_class,
+            "packingGroup": self.packing_group,
+            "mode": self.mode,
+            "packingInstruction": self.packing_instruction,
+            "regime": self.regime,
+            "netQuantityPerPackageKg": str(self.net_quantity_per_package_kg),
+            "packages": self.packages,
+            "stateOfCharge": self.state_of_charge,
+            "source": self.source,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,6 +293,8 @@ class LineQuote:
     quantity: int
     weight_grams: int  # line total
     dangerous_goods: bool
+    origin: str
+    national_line: str  # the destination's tariff line the duty was read at (6 digits where none is mapped)
     duty_measures: tuple[DutyMeasure, ...]
     duty_rate: Decimal  # sum of the measures
     vat_rate: Decimal
@@ -217,6 +302,7 @@ class LineQuote:
     amounts: Amounts
     goods_cny: Money  # the supplier's price for the line, for the CNY payable
     core_deposit_cny: Money
+    dg: DangerousGoodsLine | None = None
 
 
 @dataclass(frozen=True)
@@ -227,13 +313,16 @@ class LandedCost:
     currency: str
     shipping_service: str
     zone: str
+    transport_mode: str  # air, sea or rail (Incoterms 2020 terms)
     on: date
     fx_rate: str  # CNY -> currency, margin included, as a decimal string
     fx_source: str
     fx_as_of: datetime
     fx_mid_rate: str  # the same without the margin
     margin_bps: int
-    shipping_cny: Money  # freight + origin handling (+ dangerous-goods surcharge) we pay the forwarder
+    shipping_cny: Money  # the legs the Incoterm puts on us (+ dangerous-goods surcharge), paid to the forwarder
+    shipping_legs: dict[str, Money]  # originHandling / mainCarriage / delivery in the buyer's total
+    insurance_cover: str | None  # e.g. "ICC (C), 110 % of the price"; None when the buyer insures
     lines: tuple[LineQuote, ...]
     totals: Amounts
     duty_status: TaxStatus
@@ -264,6 +353,7 @@ class LandedCost:
             "currency": self.currency,
             "shippingService": self.shipping_service,
             "zone": self.zone,
+            "transportMode": self.transport_mode,
             "date": self.on.isoformat(),
             "fxRate": self.fx_rate,
             "fxSource": self.fx_source,
@@ -271,6 +361,8 @@ class LandedCost:
             "fxMidRate": self.fx_mid_rate,
             "marginBps": self.margin_bps,
             "shippingCny": _money_json(self.shipping_cny),
+            "shippingLegs": {leg: _money_json(m) for leg, m in self.shipping_legs.items()},
+            "insuranceCover": self.insurance_cover,
             **self.totals.as_json(),
             "dutyStatus": self.duty_status,
             "vatStatus": self.vat_status,
@@ -296,9 +388,17 @@ class LandedCost:
                     "quantity": line.quantity,
                     "weightGrams": line.weight_grams,
                     "dangerousGoods": line.dangerous_goods,
+                    "dangerousGoodsClass": None if line.dg is None else line.dg.as_json(),
+                    "origin": line.origin,
+                    "nationalLine": line.national_line,
                     "dutyRate": format_rate(line.duty_rate),
                     "dutyMeasures": [
-                        {"measure": m.measure, "hsPrefix": m.hs_prefix, "rate": format_rate(m.rate)}
+                        {
+                            "measure": m.measure,
+                            "hsPrefix": m.hs_prefix,
+                            "rate": format_rate(m.rate),
+                            "scheme": m.scheme,
+                        }
                         for m in line.duty_measures
                     ],
                     "vatRate": format_rate(line.vat_rate),
@@ -344,11 +444,18 @@ def _lines(lines: Sequence[QuoteLineInput]) -> list[QuoteLineInput]:
         prefix = f"lines.{i}"
         if not isinstance(line.category, str) or not line.category.strip():
             raise BadInput("category is required", field=f"{prefix}.category")
+        hs_code = _hs_code(line.hs_code, f"{prefix}.hsCode")
+        classification.check(line.category.strip(), hs_code, field=f"{prefix}.hsCode")
+        origin = line.origin.strip().upper() if isinstance(line.origin, str) else ""
+        if len(origin) != 2 or pycountry.countries.get(alpha_2=origin) is None:
+            raise BadInput(
+                f"origin {line.origin!r} is not an ISO 3166-1 alpha-2 country code", field=f"{prefix}.origin"
+            )
         out.append(
             QuoteLineInput(
                 part_id=line.part_id,
                 category=line.category.strip(),
-                hs_code=_hs_code(line.hs_code, f"{prefix}.hsCode"),
+                hs_code=hs_code,
                 weight_grams=_int_in(
                     line.weight_grams, 1, MAX_UNIT_WEIGHT_GRAMS, f"{prefix}.weightGrams", "weight in grams"
                 ),
@@ -359,16 +466,27 @@ def _lines(lines: Sequence[QuoteLineInput]) -> list[QuoteLineInput]:
                     line.core_charge_fen, 0, MAX_UNIT_PRICE_FEN, f"{prefix}.coreCharge", "core charge in fen"
                 ),
                 quantity=_int_in(line.quantity, 1, MAX_QUANTITY, f"{prefix}.quantity", "quantity"),
+                battery_chemistry=line.battery_chemistry or None,
+                origin=origin,
+                origin_schemes=tuple(sorted({str(s).strip().upper() for s in line.origin_schemes})),
             )
         )
     return out
 
 
-def _incoterm(value: object) -> Incoterm:
+def _incoterm(value: object, tables: Tables, on: date) -> tuple[Incoterm, IncotermRule]:
     code = value.strip().upper() if isinstance(value, str) else ""
-    if code not in INCOTERMS:
+    rows = [r for r in in_force(tables.incoterms, on) if r.incoterm == code]
+    if rows and not rows[0].offered:
+        raise IncotermNotOffered(
+            f"{code} is not offered to buyers abroad: under {code} the buyer would have to clear export in "
+            "China; use FCA, under which the seller clears export in China and hands the goods to the carrier "
+            "at Chongqing",
+            field="incoterm",
+        )
+    if code not in INCOTERMS or not rows:
         raise BadInput(f"Incoterm {value!r} is not supported; use one of {', '.join(INCOTERMS)}", field="incoterm")
-    return cast(Incoterm, code)
+    return cast(Incoterm, code), rows[0]
 
 
 def _destination(value: object, tables: Tables, on: date) -> Destination:
@@ -387,29 +505,27 @@ def _destination(value: object, tables: Tables, on: date) -> Destination:
     return rows[0]
 
 
-def _one(rows: list[T], what: str, field_name: str) -> T:
+def _rules_date(country: object, on: date, tables: Tables) -> None:
+    """A quote may read the rules of another day, not of a day before its destination's first row:
+    we hold no rules of it. (The API refuses days after today: services.orders.quotes.)"""
+    code = country.strip().upper() if isinstance(country, str) else ""
+    firsts = [d.dated.valid_from for d in tables.destinations if d.country == code]
+    if firsts and on < min(firsts):
+        raise RulesNotInForce(
+            f"we hold {code} rules from {min(firsts)} on; {on} is before every rule's range", field="date"
+        )
+
+
+def _one(rows: list[T], what: str, field_name: str, on: date | None = None) -> T:
+    """The one row in force; none: on a past date (`on`) no rule of that day, else not served."""
     if not rows:
+        if on is not None:
+            raise RulesNotInForce(f"we hold no {what} rule in force on {on}", field="date")
         raise DestinationNotServed(f"no {what} rule in force", field=field_name)
     return rows[0]
 
 
 # --- rules --------------------------------------------------------------------------------------
-
-
-def duty_measures(tables: Tables, territory: str, hs_code: str, on: date, origin: str = ORIGIN) -> list[DutyRow]:
-    """For each measure, the row of the exact origin (else '*') with the longest matching prefix."""
-    rows = [
-        r
-        for r in in_force(tables.duty_rates, on)
-        if r.territory == territory and r.origin in (origin, "*") and hs_code.startswith(r.hs_prefix)
-    ]
-    chosen: dict[str, DutyRow] = {}
-    for row in rows:
-        best = chosen.get(row.measure)
-        key = (row.origin == origin, len(row.hs_prefix))
-        if best is None or key > (best.origin == origin, len(best.hs_prefix)):
-            chosen[row.measure] = row
-    return sorted(chosen.values(), key=lambda r: (r.measure != "MFN", r.measure))
 
 
 def de_minimis_rule(tables: Tables, dest: Destination, on: date, origin: str = ORIGIN) -> DeMinimisRow | None:
@@ -432,10 +548,28 @@ def _mid(fx: FxTable, amount: Decimal, from_currency: str, to_currency: str) -> 
     return fx.mid_convert_decimal(amount, from_currency, to_currency)
 
 
-def _service(requested: str | None, lines: list[QuoteLineInput], tables: Tables) -> tuple[str, list[bool]]:
-    dg = [tables.dangerous_goods.applies(line.category, line.hs_code) for line in lines]
+def _classify(line: QuoteLineInput, tables: Tables, on: date) -> DgClassification | None:
+    """The line's UN entry: a battery itself (UN3480) before a part that carries one (UN3481)."""
+    facts = (line.category, line.hs_code, line.battery_chemistry)
+    rows = [r for r in in_force(tables.dg_classifications, on) if r.applies(*facts)]
+    return min(rows, key=lambda r: r.battery_fitted) if rows else None
+
+
+def _service(
+    requested: str | None,
+    lines: list[QuoteLineInput],
+    incoterm: IncotermRule,
+    zone: str,
+    tables: Tables,
+    on: date,
+) -> tuple[str, TransportMode, list[DgClassification | None]]:
+    """The shipping service, its transport mode to `zone`, and each line's classification.
+
+    No service asked: economy when a line is dangerous goods or the Incoterm is for sea only,
+    else express. A sea-only Incoterm (FOB, CIF) with an air or rail shipment is refused."""
+    classes = [_classify(line, tables, on) for line in lines]
     if requested is None:
-        code = "economy" if any(dg) else "express"
+        code = "economy" if any(classes) or "air" not in incoterm.modes else "express"
     else:
         code = requested.strip().lower() if isinstance(requested, str) else ""
         if code not in tables.services:
@@ -443,16 +577,66 @@ def _service(requested: str | None, lines: list[QuoteLineInput], tables: Tables)
                 f"shipping service {requested!r} is unknown; use one of {', '.join(sorted(tables.services))}",
                 field="shippingService",
             )
-    service = tables.services[code]
-    if any(dg) and not service.dangerous_goods_allowed:
-        bad = [line.part_id for line, flag in zip(lines, dg, strict=True) if flag]
-        allowed = sorted(c for c, s in tables.services.items() if s.dangerous_goods_allowed)
-        raise DangerousGoodsRefused(
-            f"{tables.dangerous_goods.un_number} lithium batteries (parts {', '.join(bad)}) are dangerous "
-            f"goods and cannot travel by {code} ({service.mode}); choose {', '.join(allowed)}",
-            field="shippingService",
+    mode = tables.services[code].mode_to(zone)
+    if mode not in incoterm.modes:
+        instead = _FOR_ANY_MODE.get(incoterm.incoterm, "FCA")
+        raise IncotermNotForMode(
+            f"{incoterm.incoterm} is for sea and inland waterway transport only (Incoterms 2020); {code} shipping "
+            f"to zone {zone} travels by {mode}: use {instead} (or FCA, CIP, DAP, DDP, which fit every mode)",
+            field="incoterm",
         )
-    return code, dg
+    return code, mode, classes
+
+
+def _dg_rule(tables: Tables, un_number: str, mode: str, on: date) -> DgTransport | None:
+    rows = [r for r in in_force(tables.dg_transport, on) if r.un_number == un_number and r.mode == mode]
+    return rows[0] if rows else None
+
+
+def _dangerous_goods(
+    lines: list[QuoteLineInput],
+    classes: list[DgClassification | None],
+    service: str,
+    mode: TransportMode,
+    zone: str,
+    tables: Tables,
+    on: date,
+) -> list[tuple[DgClassification, DgTransport] | None]:
+    """What the mode allows for each dangerous line; refuses the service with the reason."""
+
+    def refuse(reason: str) -> DangerousGoodsRefused:
+        others = sorted(
+            code
+            for code, other in tables.services.items()
+            if code != service
+            and all(
+                (rule := _dg_rule(tables, c.un_number, other.mode_to(zone), on)) is not None and rule.allowed
+                for c in classes
+                if c is not None
+            )
+        )
+        hint = f"; choose {', '.join(others)}" if others else ""
+        return DangerousGoodsRefused(f"{reason}{hint}", field="shippingService")
+
+    out: list[tuple[DgClassification, DgTransport] | None] = []
+    for line, cls in zip(lines, classes, strict=True):
+        if cls is None:
+            out.append(None)
+            continue
+        rule = _dg_rule(tables, cls.un_number, mode, on)
+        what = f"part {line.part_id} ({cls.un_number} {cls.proper_shipping_name}, class {cls.hazard_class})"
+        if rule is None:
+            raise refuse(f"{what}: no rule for carriage by {mode} on {on}, so {service} cannot carry it")
+        if not rule.allowed:
+            raise refuse(f"{what} cannot travel by {service} ({mode}) under {rule.regime}: {rule.reason}")
+        net_kg = Decimal(line.weight_grams) / 1000
+        if rule.net_limit_kg is not None and net_kg > rule.net_limit_kg:
+            raise refuse(
+                f"{what}: {net_kg} kg per package exceeds the {rule.net_limit_kg} kg net limit of "
+                f"{rule.packing_instruction} ({rule.regime}) for {service} ({mode})"
+            )
+        out.append((cls, rule))
+    return out
 
 
 # --- the quote ----------------------------------------------------------------------------------
@@ -473,14 +657,19 @@ def quote_landed_cost(
     NoTariffRule, UnsupportedCurrency, RatesStale, RateUnavailable.
     """
     tables = tables or Tables.load()
-    on = request.on or now.astimezone(UTC).date()
+    today = now.astimezone(UTC).date()
+    on = request.on or today
     lines = _lines(request.lines)
+    _rules_date(request.destination_country, on, tables)
     dest = _destination(request.destination_country, tables, on)
-    incoterm = _incoterm(request.incoterm)
+    incoterm, term = _incoterm(request.incoterm, tables, on)
     fx_rate = fx.fresh_rate(request.currency, now=now, max_age=max_rate_age, field="currency")
     currency = fx_rate.currency
     rate = fx.locked_rate(currency, now=now, max_age=max_rate_age, margin_bps=margin_bps)
-    service, dg = _service(request.shipping_service, lines, tables)
+    service, mode, classes = _service(request.shipping_service, lines, term, dest.zone, tables, on)
+    dg_rules = _dangerous_goods(lines, classes, service, mode, dest.zone, tables, on)
+    dg = [c is not None for c in classes]
+    past = on if on != today else None  # another day without a row: the date is out of range, not the input
     priced_by = PricedBy()
     priced_by.add(
         "destinations",
@@ -488,6 +677,27 @@ def quote_landed_cost(
         f"customs territory {dest.territory}, {dest.customs_value_basis} basis, zone {dest.zone}",
         dest.dated,
     )
+    priced_by.add(
+        "incoterms",
+        incoterm,
+        f"seller covers {', '.join(sorted(term.covers))}; modes {', '.join(sorted(term.modes))}",
+        term.dated,
+    )
+    for pair in dg_rules:
+        if pair is not None:
+            cls, rule = pair
+            priced_by.add(
+                "dangerous_goods",
+                cls.un_number,
+                f"{cls.un_number} {cls.proper_shipping_name}, class {cls.hazard_class}",
+                cls.dated,
+            )
+            priced_by.add(
+                "dangerous_goods_transport",
+                f"{cls.un_number} {rule.mode}",
+                f"{rule.regime}: {rule.packing_instruction}",
+                rule.dated,
+            )
     market = market_for(dest.country, on)
     if market is not None:  # legality first: the market rules that make the country quotable that day
         priced_by.add(
@@ -515,42 +725,85 @@ def quote_landed_cost(
     # Goods, core deposit, insurance: per line from exact CNY.
     goods = [cny(line.unit_price_fen * line.quantity) for line in lines]
     cores = [cny(line.core_charge_fen * line.quantity) for line in lines]
-    insurance_row = _one(
-        [r for r in in_force(tables.insurance, on) if r.service == service], "insurance", "shippingService"
+    # Insurance: the cover the Incoterm names on its share of the goods value. Under FCA and FOB
+    # the buyer insures; the customs value on a CIF basis is then estimated with the cover we
+    # would buy for DAP (ICC (A) on the goods value).
+    insured_as = incoterm if "main" in term.covers else "DAP"
+    cover = _one(
+        [t for t in in_force(tables.insurance_terms, on) if t.incoterm == insured_as],
+        f"insurance terms for {incoterm}",
+        "incoterm",
+        past,
     )
-    insurance = [cny(line.unit_price_fen * line.quantity * insurance_row.rate) for line in lines]
-    priced_by.add("insurance", service, f"{format_rate(insurance_row.rate)} of the goods value", insurance_row.dated)
+    insurance_row = _one(
+        [r for r in in_force(tables.insurance, on) if r.service == service and r.clauses == cover.clauses],
+        f"ICC ({cover.clauses}) insurance for {service}",
+        "shippingService",
+        past,
+    )
+    insurance = [cny(line.unit_price_fen * line.quantity * cover.insured_share * insurance_row.rate) for line in lines]
+    if "main" in term.covers:
+        priced_by.add(
+            "insurance_terms",
+            incoterm,
+            f"ICC ({cover.clauses}) on {format_rate(cover.insured_share)} of the goods value",
+            cover.dated,
+        )
+        priced_by.add(
+            "insurance",
+            f"{service} ICC ({cover.clauses})",
+            f"{format_rate(insurance_row.rate)} of the insured value",
+            insurance_row.dated,
+        )
 
     # Shipping and origin handling: per consignment, allocated by weight.
     weights = [line.weight_grams * line.quantity for line in lines]
     total_grams = sum(weights)
     rate_row = _one(
         [r for r in in_force(tables.shipping_rates, on) if r.service == service and r.zone == dest.zone],
-        f"{service} shipping to zone {dest.zone}",
+        f"{service} main carriage to zone {dest.zone}",
         "shippingService",
+        past,
     )
     freight_fen = rate_row.price_fen(total_grams)
-    priced_by.add(
-        "shipping", f"{service} {dest.zone}", f"CNY {Decimal(freight_fen) / 100} for {total_grams} g", rate_row.dated
+    delivery_row = _one(
+        [r for r in in_force(tables.delivery_rates, on) if r.service == service and r.zone == dest.zone],
+        f"{service} delivery in zone {dest.zone}",
+        "shippingService",
+        past,
     )
+    delivery_fen = delivery_row.price_fen(total_grams)
+    # Under FCA and FOB the legs after origin are only an estimate for the customs value.
+    if "main" in term.covers:
+        priced_by.add(
+            "shipping",
+            f"{service} {dest.zone} main carriage",
+            f"CNY {Decimal(freight_fen) / 100} for {total_grams} g to the {mode} terminal of destination",
+            rate_row.dated,
+        )
+    if "door" in term.covers:
+        priced_by.add(
+            "shipping",
+            f"{service} {dest.zone} delivery",
+            f"CNY {Decimal(delivery_fen) / 100} for {total_grams} g to the door",
+            delivery_row.dated,
+        )
+    # Dangerous goods: the declaration, UN packaging and marks are the seller's under every term
+    # (Incoterms 2020 A8, packaging and marking), so the surcharge goes with the origin handling.
+    dg_fen = 0
     if any(dg):
         surcharge = [r for r in in_force(tables.dangerous_goods_surcharge, on) if r.service == service]
-        freight_fen += sum(r.fen for r in surcharge)
+        dg_fen = sum(r.fen for r in surcharge)
         for r in surcharge:
             priced_by.add("dangerous_goods_surcharge", service, f"CNY {Decimal(r.fen) / 100} per consignment", r.dated)
-        dg_rule = tables.dangerous_goods
-        priced_by.add(
-            "dangerous_goods",
-            dg_rule.un_number,
-            f"{dg_rule.un_number} class {dg_rule.hazard_class}",
-            Dated(date.min, None, dg_rule.source),
-        )
-    handling_row = _one(list(in_force(tables.origin_handling, on)), "origin handling", "shippingService")
+    handling_row = _one(list(in_force(tables.origin_handling, on)), "origin handling", "shippingService", past)
     priced_by.add("origin_handling", "CN", f"CNY {Decimal(handling_row.fen) / 100} per consignment", handling_row.dated)
     freight = split(cny(freight_fen), weights)
-    handling = split(cny(handling_row.fen), weights)
+    door = split(cny(delivery_fen), weights)
+    handling = split(cny(handling_row.fen + dg_fen), weights)
 
-    # Customs value per line, on the destination's basis.
+    # Customs value per line, on the destination's basis: on a CIF basis transport and insurance
+    # up to the place of entry (the main carriage), never the delivery after it.
     core_in_base = not dest.core_deposit_excluded
     dutiable_goods = [g + c if core_in_base else g for g, c in zip(goods, cores, strict=True)]
     cif = [d + h + f + i for d, h, f, i in zip(dutiable_goods, handling, freight, insurance, strict=True)]
@@ -577,20 +830,40 @@ def quote_landed_cost(
             value = _mid(fx, consignment_cny, "CNY", dm.tax_threshold.currency)
             vat_low_value_exempt = value <= dm.tax_threshold.value
 
-    # Duty per line.
+    # Duty per line: the destination's national line, its measures, the best preference.
     measures_per_line: list[list[DutyRow]] = []
+    national_lines: list[str] = []
     for i, line in enumerate(lines):
-        measures = duty_measures(tables, dest.territory, line.hs_code, on)
-        if not any(m.measure == "MFN" for m in measures):
+        chosen = tariff.select(
+            tables, dest.territory, line.hs_code, line.category, on, origin=line.origin, schemes=line.origin_schemes
+        )
+        if not chosen.has_rule:
             raise NoTariffRule(
                 f"no {dest.territory} tariff rule for HS code {line.hs_code} on {on}", field=f"lines.{i}.hsCode"
             )
+        measures = chosen.measures
         measures_per_line.append(measures)
+        national_lines.append(chosen.line)
+        if chosen.national is not None:
+            nl = chosen.national
+            priced_by.add(
+                "national_lines",
+                f"{nl.territory} {nl.subheading}{'' if nl.category is None else ' ' + nl.category}",
+                f"{nl.line}: {nl.description}",
+                nl.dated,
+            )
+        if chosen.preference is not None and chosen.mfn is not None:
+            notes.append(
+                f"duty: line {i + 1} at the {chosen.preference.measure} rate "
+                f"{format_rate(chosen.preference.rate)} instead of MFN {format_rate(chosen.mfn.rate)} "
+                f"(certificate of origin {chosen.preference.scheme})"
+            )
         for m in measures:
+            says = format_rate(m.rate) if m.scheme is None else f"{format_rate(m.rate)} with {m.scheme}"
             priced_by.add(
                 "duty_rates",
                 f"{m.territory} {m.origin} {m.measure} {m.hs_prefix}",
-                format_rate(m.rate),
+                says,
                 m.dated,
             )
     duty_rates = [sum((m.rate for m in ms), Decimal(0)) for ms in measures_per_line]
@@ -615,13 +888,24 @@ def quote_landed_cost(
 
     # Import VAT / GST per line.
     tax: TaxRow = _one(
-        [t for t in in_force(tables.taxes, on) if t.country == dest.country], "import tax", "destinationCountry"
+        [t for t in in_force(tables.taxes, on) if t.country == dest.country], "import tax", "destinationCountry", past
     )
     priced_by.add("import_taxes", tax.country, f"{tax.name} {format_rate(tax.rate)}", tax.dated)
+    # Delivery to the door is in the import-tax base where the law adds transport to a place of
+    # destination known at import and we deliver there (DAP, DDP).
+    on_carriage = [r for r in in_force(tables.on_carriage_in_tax_base, on) if r.territory == dest.territory]
+    door_in_base = bool(on_carriage) and "door" in term.covers and tax.base == "cif_plus_duty"
+    if door_in_base:
+        priced_by.add(
+            "on_carriage_in_tax_base",
+            dest.territory,
+            "delivery to the door in the import-tax base",
+            on_carriage[0].dated,
+        )
     vat: list[Money] = []
     for i in range(len(lines)):
         if tax.base == "cif_plus_duty":
-            base = (cif[i] + duty[i]).to_decimal()
+            base = (cif[i] + duty[i] + (door[i] if door_in_base else zero)).to_decimal()
         else:
             base = customs_value[i].to_decimal() * (1 + tax.customs_value_uplift) + duty[i].to_decimal()
         vat.append(zero if vat_low_value_exempt else amount(base * tax.rate))
@@ -629,15 +913,24 @@ def quote_landed_cost(
         notes.append(f"{tax.name}: consignment under the low-value threshold, no import tax")
 
     # What the Incoterm puts in the buyer's total.
-    carries = incoterm in ("CIF", "DAP", "DDP")
     duty_status = _TAX_STATUS[incoterm]
     if duty_status == "not_quoted":
-        notes = []  # duty and tax are the buyer's own affair under EXW and FOB
+        notes = []  # duty and tax are the buyer's own affair under FCA and FOB
     notes.insert(0, _INCOTERM_NOTES[incoterm])
+    if door_in_base:
+        notes.append(f"{tax.name}: the base includes the delivery to the door ({on_carriage[0].dated.source})")
+    legs = {
+        "originHandling": handling if "origin" in term.covers else None,
+        "mainCarriage": freight if "main" in term.covers else None,
+        "delivery": door if "door" in term.covers else None,
+    }
     line_quotes = []
     for i, line in enumerate(lines):
-        shipping_i = handling[i] + freight[i] if carries else handling[i] if incoterm == "FOB" else zero
-        insurance_i = insurance[i] if carries else zero
+        shipping_i = zero
+        for leg in legs.values():
+            if leg is not None:
+                shipping_i = shipping_i + leg[i]
+        insurance_i = insurance[i] if "main" in term.covers else zero
         duty_i = duty[i] if duty_status != "not_quoted" else zero
         vat_i = vat[i] if duty_status != "not_quoted" else zero
         total_i = goods[i] + cores[i] + shipping_i + insurance_i
@@ -651,14 +944,17 @@ def quote_landed_cost(
                 quantity=line.quantity,
                 weight_grams=weights[i],
                 dangerous_goods=dg[i],
+                origin=line.origin,
+                national_line=national_lines[i],
                 duty_measures=tuple(
-                    DutyMeasure(m.measure, m.hs_prefix, m.rate, m.dated.source) for m in measures_per_line[i]
+                    DutyMeasure(m.measure, m.hs_prefix, m.rate, m.dated.source, m.scheme) for m in measures_per_line[i]
                 ),
                 duty_rate=duty_rates[i],
                 vat_rate=tax.rate,
                 customs_value=customs_value[i],
                 goods_cny=Money(line.unit_price_fen * line.quantity, "CNY"),
                 core_deposit_cny=Money(line.core_charge_fen * line.quantity, "CNY"),
+                dg=_dg_line(line, dg_rules[i]),
                 amounts=Amounts(goods[i], cores[i], shipping_i, insurance_i, duty_i, vat_i, total_i),
             )
         )
@@ -675,6 +971,12 @@ def quote_landed_cost(
         notes.append("core deposit: part of the customs value and the import-tax base in this market")
     else:
         notes.append("core deposit: kept out of the duty and import-tax base (refundable deposit)")
+    if on != today:
+        notes.append(
+            f"dated {on}: the rules in force that day price this quote, but the exchange rate is today's "
+            f"({fx_rate.as_of.date().isoformat()}): we hold no history of rates. A dated quote can be read, "
+            "not ordered"
+        )
     return LandedCost(
         destination_country=dest.country,
         customs_territory=dest.territory,
@@ -682,13 +984,26 @@ def quote_landed_cost(
         currency=currency,
         shipping_service=service,
         zone=dest.zone,
+        transport_mode=mode,
         on=on,
         fx_rate=format_rate(rate),
         fx_source=fx_rate.source,
         fx_as_of=fx_rate.as_of,
         fx_mid_rate=format_rate(fx_rate.per_cny),
         margin_bps=margin_bps,
-        shipping_cny=Money(freight_fen + handling_row.fen, "CNY"),
+        shipping_cny=Money(
+            handling_row.fen
+            + dg_fen
+            + (freight_fen if "main" in term.covers else 0)
+            + (delivery_fen if "door" in term.covers else 0),
+            "CNY",
+        ),
+        shipping_legs={name: _sum(leg, zero) for name, leg in legs.items() if leg is not None},
+        insurance_cover=(
+            f"ICC ({cover.clauses}), {format_rate(cover.insured_share * 100)} % of the goods value"
+            if "main" in term.covers
+            else None
+        ),
         lines=tuple(line_quotes),
         totals=totals,
         duty_status=duty_status,
@@ -716,13 +1031,42 @@ def _de_minimis_says(row: DeMinimisRow) -> str:
     return ", ".join(parts)
 
 
+def _sum(amounts: Sequence[Money], zero: Money) -> Money:
+    out = zero
+    for m in amounts:
+        out = out + m
+    return out
+
+
+def _dg_line(line: QuoteLineInput, pair: tuple[DgClassification, DgTransport] | None) -> DangerousGoodsLine | None:
+    if pair is None:
+        return None
+    cls, rule = pair
+    return DangerousGoodsLine(
+        un_number=cls.un_number,
+        proper_shipping_name=cls.proper_shipping_name,
+        hazard_class=cls.hazard_class,
+        packing_group=cls.packing_group,
+        mode=rule.mode,
+        packing_instruction=rule.packing_instruction,
+        regime=rule.regime,
+        net_quantity_per_package_kg=Decimal(line.weight_grams) / 1000,
+        packages=line.quantity,  # one unit per package
+        state_of_charge=rule.state_of_charge if rule.mode == "air" else None,
+        source=f"{cls.dated.source}; {rule.dated.source}",
+    )
+
+
 _INCOTERM_NOTES: dict[str, str] = {
-    "EXW": "EXW: goods and refundable core deposit only; the buyer arranges export clearance, carriage, "
-    "insurance, import clearance, duty and tax",
-    "FOB": "FOB: goods, core deposit and origin handling to the port or airport of loading; the buyer "
+    "FCA": "FCA Chongqing: goods, core deposit and origin handling; we clear export in China and hand the goods "
+    "to the carrier; the buyer arranges main carriage, insurance, import clearance, duty and tax",
+    "FOB": "FOB Chongqing (Guoyuan port): goods, core deposit and origin handling, on board the vessel; the buyer "
     "arranges main carriage, insurance, import clearance, duty and tax",
-    "CIF": "CIF: goods, core deposit, shipping and insurance; duty and import tax are estimates payable "
-    "by the buyer on import, not in the total",
+    "CIF": "CIF: goods, core deposit, origin handling, sea carriage to the port of destination and insurance "
+    "(ICC (C), 110 %); on-carriage to the door, duty and import tax are the buyer's, the latter shown as estimates",
+    "CIP": "CIP: goods, core deposit, origin handling, carriage to the airport, port or terminal of destination "
+    "and insurance (ICC (A), 110 %); on-carriage to the door, duty and import tax are the buyer's, the latter "
+    "shown as estimates",
     "DAP": "DAP: delivered to the door; duty and import tax are estimates payable by the buyer on "
     "arrival, not in the total",
     "DDP": "DDP: delivered duty paid; duty and import tax are collected at checkout and in the total",

@@ -21,6 +21,8 @@ DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 CustomsBasis = Literal["CIF", "FOB"]
 TaxBase = Literal["cif_plus_duty", "customs_value_plus_duty"]
 DutyMode = Literal["exempt", "flat_per_tariff_line", "none"]
+TransportMode = Literal["air", "sea", "rail"]
+TRANSPORT_MODES = ("air", "sea", "rail")
 
 
 class TableError(ValueError):
@@ -60,8 +62,27 @@ class DutyRow:
     territory: str
     origin: str
     measure: str
-    hs_prefix: str
+    hs_prefix: str  # 2 to 10 digits: a chapter, heading, subheading or the destination's national line
     rate: Decimal
+    dated: Dated
+    # A preferential rate: given only when the part's supplier holds a valid certificate of
+    # origin of this scheme (e.g. CO_RCEP); it replaces MFN where it is lower.
+    scheme: str | None = None
+    # Measures whose presence on the line lifts this one (the reciprocal IEEPA duty does not
+    # apply to goods under the Section 232 auto-parts duty).
+    not_with: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class NationalLine:
+    """The destination's national tariff line for a subheading (and, where the line depends on
+    what the part is, a catalog category): the aftermarket line, never the industrial-assembly one."""
+
+    territory: str
+    subheading: str  # 6 digits
+    category: str | None
+    line: str  # 8 or 10 digits
+    description: str
     dated: Dated
 
 
@@ -89,9 +110,13 @@ class DeMinimisRow:
 @dataclass(frozen=True, slots=True)
 class ShippingService:
     code: str
-    mode: str
-    dangerous_goods_allowed: bool
+    mode: TransportMode  # in Incoterms terms; `mode_by_zone` overrides it for a zone
+    label: str
     transit_days: str
+    mode_by_zone: dict[str, TransportMode]
+
+    def mode_to(self, zone: str) -> TransportMode:
+        return self.mode_by_zone.get(zone, self.mode)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,20 +146,68 @@ class FlatFee:
 @dataclass(frozen=True, slots=True)
 class InsuranceRow:
     service: str
+    clauses: str  # Institute Cargo Clauses: "A" or "C"
     rate: Decimal
     dated: Dated
 
 
 @dataclass(frozen=True, slots=True)
-class DangerousGoods:
+class InsuranceTerm:
+    """What an Incoterm makes us insure: which clauses, on what share of the goods value."""
+
+    incoterm: str
+    clauses: str
+    insured_share: Decimal
+    dated: Dated
+
+
+@dataclass(frozen=True, slots=True)
+class IncotermRule:
+    incoterm: str
+    offered: bool
+    covers: frozenset[str]  # "origin", "main", "door"
+    modes: frozenset[TransportMode]
+    dated: Dated
+
+
+@dataclass(frozen=True, slots=True)
+class OnCarriageInTaxBase:
+    territory: str
+    dated: Dated
+
+
+@dataclass(frozen=True, slots=True)
+class DgClassification:
+    """A UN entry and the parts it applies to (by category, HS prefix, or a fitted battery)."""
+
+    un_number: str
+    proper_shipping_name: str
+    hazard_class: str
+    packing_group: str | None
     categories: frozenset[str]
     hs_prefixes: tuple[str, ...]
-    un_number: str
-    hazard_class: str
-    source: str
+    battery_fitted: bool
+    dated: Dated
 
-    def applies(self, category: str, hs_code: str) -> bool:
+    def applies(self, category: str, hs_code: str, battery_chemistry: str | None) -> bool:
+        if self.battery_fitted:
+            return battery_chemistry is not None
         return category in self.categories or any(hs_code.startswith(p) for p in self.hs_prefixes)
+
+
+@dataclass(frozen=True, slots=True)
+class DgTransport:
+    """What one transport mode allows for one UN number, under the regime in force."""
+
+    un_number: str
+    mode: TransportMode
+    allowed: bool
+    packing_instruction: str
+    regime: str
+    net_limit_kg: Decimal | None
+    state_of_charge: str | None
+    reason: str | None
+    dated: Dated
 
 
 class _HasDates(Protocol):
@@ -154,6 +227,7 @@ def in_force(rows: Iterable[R], on: date) -> list[R]:
 class Tables:
     destinations: tuple[Destination, ...]
     duty_rates: tuple[DutyRow, ...]
+    national_lines: tuple[NationalLine, ...]
     taxes: tuple[TaxRow, ...]
     de_minimis: tuple[DeMinimisRow, ...]
     services: dict[str, ShippingService]
@@ -162,7 +236,12 @@ class Tables:
     origin_handling: tuple[FlatFee, ...]
     dangerous_goods_surcharge: tuple[FlatFee, ...]
     insurance: tuple[InsuranceRow, ...]
-    dangerous_goods: DangerousGoods
+    delivery_rates: tuple[ShippingRate, ...] = ()  # on-carriage to the door; shipping_rates: main carriage
+    insurance_terms: tuple[InsuranceTerm, ...] = ()
+    incoterms: tuple[IncotermRule, ...] = ()
+    on_carriage_in_tax_base: tuple[OnCarriageInTaxBase, ...] = ()
+    dg_classifications: tuple[DgClassification, ...] = ()
+    dg_transport: tuple[DgTransport, ...] = ()
 
     @classmethod
     def load(cls, data_dir: Path = DATA_DIR) -> Tables:
@@ -176,12 +255,19 @@ class Tables:
         out: list[tuple[str, tuple[Any, ...], Dated]] = []
         out += [("destinations", (d.country,), d.dated) for d in self.destinations]
         out += [("duty_rates", (r.territory, r.origin, r.measure, r.hs_prefix), r.dated) for r in self.duty_rates]
+        out += [("national_lines", (r.territory, r.subheading, r.category), r.dated) for r in self.national_lines]
         out += [("import_taxes", (r.country,), r.dated) for r in self.taxes]
         out += [("de_minimis", (r.where, r.origin), r.dated) for r in self.de_minimis]
         out += [("shipping", (r.service, r.zone), r.dated) for r in self.shipping_rates]
         out += [("origin_handling", (), r.dated) for r in self.origin_handling]
         out += [("dg_surcharge", (r.service,), r.dated) for r in self.dangerous_goods_surcharge]
-        out += [("insurance", (r.service,), r.dated) for r in self.insurance]
+        out += [("insurance", (r.service, r.clauses), r.dated) for r in self.insurance]
+        out += [("delivery", (r.service, r.zone), r.dated) for r in self.delivery_rates]
+        out += [("insurance_terms", (r.incoterm,), r.dated) for r in self.insurance_terms]
+        out += [("incoterms", (r.incoterm,), r.dated) for r in self.incoterms]
+        out += [("on_carriage_in_tax_base", (r.territory,), r.dated) for r in self.on_carriage_in_tax_base]
+        out += [("dangerous_goods", (r.un_number,), r.dated) for r in self.dg_classifications]
+        out += [("dangerous_goods_transport", (r.un_number, r.mode), r.dated) for r in self.dg_transport]
         return out
 
 
@@ -226,6 +312,22 @@ def _rate(value: Any, where: str) -> Decimal:
     return rate
 
 
+def _digits(value: Any, shortest: int, longest: int, where: str) -> str:
+    text = str(value)
+    if not text.isascii() or not text.isdigit() or not shortest <= len(text) <= longest:
+        raise TableError(f"{where}: expected {shortest} to {longest} digits")
+    return text
+
+
+def _scheme(row: dict[str, Any], where: str) -> str | None:
+    scheme = row.get("scheme")
+    if scheme is None:
+        return None
+    if not isinstance(scheme, str) or row.get("origin") == "*":
+        raise TableError(f"{where}: a preferential row names its scheme and one origin")
+    return scheme
+
+
 def _amount(value: Any, where: str) -> Amount | None:
     if value is None:
         return None
@@ -262,9 +364,25 @@ def _load(data_dir: Path) -> Tables:
             hs_prefix=r["hsPrefix"],
             rate=_rate(r["rate"], f"duty_rates.json {r.get('territory')} {r.get('hsPrefix')}"),
             dated=_dated(r, f"duty_rates.json {r.get('territory')} {r.get('hsPrefix')}"),
+            scheme=_scheme(r, f"duty_rates.json {r.get('territory')} {r.get('hsPrefix')}"),
+            not_with=tuple(r.get("notWith", ())),
         )
         for r in _rows(duty_data, "duty_rates.json")
     )
+    national_lines = tuple(
+        NationalLine(
+            territory=r["territory"],
+            subheading=_digits(r["subheading"], 6, 6, f"duty_rates.json nationalLines {r.get('subheading')}"),
+            category=r.get("category"),
+            line=_digits(r["line"], 8, 10, f"duty_rates.json nationalLines {r.get('line')}"),
+            description=r["description"],
+            dated=_dated(r, f"duty_rates.json nationalLines {r.get('territory')} {r.get('line')}"),
+        )
+        for r in _rows(duty_data, "duty_rates.json", "nationalLines")
+    )
+    for nl in national_lines:
+        if not nl.line.startswith(nl.subheading):
+            raise TableError(f"duty_rates.json nationalLines: {nl.line} is not a line of {nl.subheading}")
     tax_data = _read(data_dir, "import_taxes.json")
     taxes = tuple(
         TaxRow(
@@ -292,19 +410,17 @@ def _load(data_dir: Path) -> Tables:
     )
     ship = _read(data_dir, "shipping.json")
     services = {
-        code: ShippingService(code, s["mode"], bool(s["dangerousGoodsAllowed"]), s["transitDays"])
+        code: ShippingService(
+            code,
+            _mode(s["mode"], f"shipping.json {code}"),
+            s["label"],
+            s["transitDays"],
+            {zone: _mode(m, f"shipping.json {code}") for zone, m in s.get("modeByZone", {}).items()},
+        )
         for code, s in ship["services"].items()
     }
-    shipping_rates = tuple(
-        ShippingRate(
-            service=r["service"],
-            zone=r["zone"],
-            bands=tuple((int(up), int(fen)) for up, fen in r["bands"]),
-            per_kg_above_fen=int(r["perKgAboveFen"]),
-            dated=_dated(r, f"shipping.json {r.get('service')} {r.get('zone')}"),
-        )
-        for r in _rows(ship, "shipping.json", "rates")
-    )
+    shipping_rates = _shipping_rates(ship, "mainCarriage")
+    delivery_rates = _shipping_rates(ship, "delivery")
     origin_handling = tuple(
         FlatFee(None, int(r["perConsignmentFen"]), _dated(r, "shipping.json originHandling"))
         for r in _rows(ship, "shipping.json", "originHandling")
@@ -313,22 +429,70 @@ def _load(data_dir: Path) -> Tables:
         FlatFee(r["service"], int(r["perConsignmentFen"]), _dated(r, "shipping.json dangerousGoodsSurcharge"))
         for r in _rows(ship, "shipping.json", "dangerousGoodsSurcharge")
     )
-    dg = ship["dangerousGoods"]
-    dangerous_goods = DangerousGoods(
-        categories=frozenset(dg["categories"]),
-        hs_prefixes=tuple(dg["hsPrefixes"]),
-        un_number=dg["unNumber"],
-        hazard_class=dg["hazardClass"],
-        source=dg["source"],
-    )
     ins = _read(data_dir, "insurance.json")
     insurance = tuple(
-        InsuranceRow(r["service"], _rate(r["rate"], "insurance.json"), _dated(r, "insurance.json"))
+        InsuranceRow(r["service"], r["clauses"], _rate(r["rate"], "insurance.json"), _dated(r, "insurance.json"))
         for r in _rows(ins, "insurance.json")
     )
+    insurance_terms = tuple(
+        InsuranceTerm(
+            r["incoterm"],
+            r["clauses"],
+            _rate(r["insuredShare"], "insurance.json terms"),
+            _dated(r, f"insurance.json terms {r.get('incoterm')}"),
+        )
+        for r in _rows(ins, "insurance.json", "terms")
+    )
+    terms = _read(data_dir, "incoterms.json")
+    incoterms = tuple(
+        IncotermRule(
+            r["incoterm"],
+            bool(r["offered"]),
+            frozenset(r["covers"]),
+            frozenset(_mode(m, f"incoterms.json {r.get('incoterm')}") for m in r["modes"]),
+            _dated(r, f"incoterms.json {r.get('incoterm')}"),
+        )
+        for r in _rows(terms, "incoterms.json")
+    )
+    on_carriage = tuple(
+        OnCarriageInTaxBase(r["territory"], _dated(r, f"incoterms.json onCarriageInImportTaxBase {r.get('territory')}"))
+        for r in _rows(terms, "incoterms.json", "onCarriageInImportTaxBase")
+    )
+    dg = _read(data_dir, "dangerous_goods.json")
+    dg_classifications = tuple(
+        DgClassification(
+            un_number=r["unNumber"],
+            proper_shipping_name=r["properShippingName"],
+            hazard_class=r["hazardClass"],
+            packing_group=r.get("packingGroup"),
+            categories=frozenset(r["categories"]),
+            hs_prefixes=tuple(r["hsPrefixes"]),
+            battery_fitted=bool(r["batteryFitted"]),
+            dated=_dated(r, f"dangerous_goods.json {r.get('unNumber')}"),
+        )
+        for r in _rows(dg, "dangerous_goods.json", "classifications")
+    )
+    dg_transport = tuple(
+        DgTransport(
+            un_number=r["unNumber"],
+            mode=_mode(r["mode"], f"dangerous_goods.json {r.get('unNumber')}"),
+            allowed=bool(r["allowed"]),
+            packing_instruction=r["packingInstruction"],
+            regime=r["regime"],
+            net_limit_kg=None if r.get("netLimitKg") is None else Decimal(str(r["netLimitKg"])),
+            state_of_charge=r.get("stateOfCharge"),
+            reason=r.get("reason"),
+            dated=_dated(r, f"dangerous_goods.json {r.get('unNumber')} {r.get('mode')}"),
+        )
+        for r in _rows(dg, "dangerous_goods.json", "transport")
+    )
+    for row in dg_transport:
+        if not row.allowed and not (row.reason or "").strip():
+            raise TableError(f"dangerous_goods.json {row.un_number} {row.mode}: a refused mode needs its reason")
     return Tables(
         destinations=destinations,
         duty_rates=duty_rates,
+        national_lines=national_lines,
         taxes=taxes,
         de_minimis=de_minimis,
         services=services,
@@ -337,5 +501,30 @@ def _load(data_dir: Path) -> Tables:
         origin_handling=origin_handling,
         dangerous_goods_surcharge=dg_surcharge,
         insurance=insurance,
-        dangerous_goods=dangerous_goods,
+        delivery_rates=delivery_rates,
+        insurance_terms=insurance_terms,
+        incoterms=incoterms,
+        on_carriage_in_tax_base=on_carriage,
+        dg_classifications=dg_classifications,
+        dg_transport=dg_transport,
+    )
+
+
+def _mode(value: Any, where: str) -> TransportMode:
+    if value not in TRANSPORT_MODES:
+        raise TableError(f"{where}: transport mode {value!r} is not one of {', '.join(TRANSPORT_MODES)}")
+    mode: TransportMode = value
+    return mode
+
+
+def _shipping_rates(ship: dict[str, Any], key: str) -> tuple[ShippingRate, ...]:
+    return tuple(
+        ShippingRate(
+            service=r["service"],
+            zone=r["zone"],
+            bands=tuple((int(up), int(fen)) for up, fen in r["bands"]),
+            per_kg_above_fen=int(r["perKgAboveFen"]),
+            dated=_dated(r, f"shipping.json {key} {r.get('service')} {r.get('zone')}"),
+        )
+        for r in _rows(ship, "shipping.json", key)
     )

@@ -20,6 +20,8 @@ from services.orders.fx import FxTable, RatesStale, UnsupportedCurrency, parse_j
 from services.orders.landed_cost import (
     DangerousGoodsRefused,
     DestinationNotServed,
+    IncotermNotForMode,
+    IncotermNotOffered,
     LandedCost,
     NoTariffRule,
     QuoteLineInput,
@@ -91,18 +93,22 @@ def test_ddp_alternator_to_germany_in_eur() -> None:
     # goods 2400 CNY * 0.125 = 300.00; core 300 * 0.125 = 37.50
     assert t.goods == eur(30_000)
     assert t.core_deposit == eur(3_750)
-    # express zone Z3, 6.5 kg -> band <= 10 kg: CNY 850 -> 106.25; origin handling CNY 80 -> 10.00
+    # express zone Z3, 6.5 kg -> band <= 10 kg: main carriage to the airport CNY 680 -> 85.00,
+    # delivery to the door CNY 170 -> 21.25; origin handling CNY 80 -> 10.00
     assert t.shipping == eur(11_625)
-    # insurance 0.30 % of 2400 CNY = 7.20 CNY -> 0.90
+    assert q.shipping_legs == {"originHandling": eur(1_000), "mainCarriage": eur(8_500), "delivery": eur(2_125)}
+    # insurance (DDP: our own risk, ICC (A) on the goods value) 0.30 % of 2400 CNY = 7.20 CNY -> 0.90
     assert t.insurance == eur(90)
-    # customs value CIF, core deposit out: 300 + 10 + 106.25 + 0.90 = 417.15; duty 3.2 % = 13.3488 -> 13.35
-    assert q.lines[0].customs_value == eur(41_715)
+    # customs value CIF (UCC art. 71(1)(e): transport to the place of entry, not the delivery after it),
+    # core deposit out: 300 + 10 + 85.00 + 0.90 = 395.90; duty 3.2 % = 12.6688 -> 12.67
+    assert q.lines[0].customs_value == eur(39_590)
     assert q.lines[0].duty_rate == Decimal("0.032")
-    assert t.duty == eur(1_335)
-    # import VAT 19 % of (417.15 + 13.35) = 430.50 * 0.19 = 81.795 -> 81.80 (half-even tie to even)
-    assert t.vat == eur(8_180)
-    # 300 + 37.50 + 116.25 + 0.90 + 13.35 + 81.80
-    assert t.total == eur(54_980)
+    assert t.duty == eur(1_267)
+    # import VAT base (Directive 2006/112/EC art. 86(1)(b), (2)): customs value + duty + delivery to the
+    # door: 395.90 + 12.67 + 21.25 = 429.82 * 0.19 = 81.6658 -> 81.67
+    assert t.vat == eur(8_167)
+    # 300 + 37.50 + 116.25 + 0.90 + 12.67 + 81.67
+    assert t.total == eur(54_899)
     assert q.lines[0].amounts == t
     assert q.duty_status == q.vat_status == "collected"
     assert q.customs_value_basis == "CIF"
@@ -112,7 +118,7 @@ def test_ddp_alternator_to_germany_in_eur() -> None:
     assert q.estimated_landed_total is None
     assert any("Union Customs Code" in s for s in q.sources)
     body = q.as_json()
-    assert body["total"] == {"amount": 54_980, "currency": "EUR"}
+    assert body["total"] == {"amount": 54_899, "currency": "EUR"}
     assert body["lines"][0]["dutyRate"] == "0.032"
     assert body["coreDepositInVatBase"] is False
 
@@ -130,15 +136,19 @@ def test_ddp_alternator_to_the_us_fob_basis_and_stacked_duties() -> None:
     assert q.core_deposit_in_duty_base is True
     assert q.lines[0].customs_value == usd(38_920)
     measures = {m.measure: m.rate for m in q.lines[0].duty_measures}
+    # Read at HTSUS 8511.50.00; the IEEPA fentanyl duty on China is 10 % from 2025-11-10, and the
+    # reciprocal IEEPA duty does not apply to goods under Section 232 (EO 14257 sec. 3(b)).
+    assert q.lines[0].national_line == "85115000"
     assert measures == {
         "MFN": Decimal("0.025"),
         "US Section 232 auto parts": Decimal("0.25"),
         "US Section 301": Decimal("0.25"),
+        "US IEEPA fentanyl (China)": Decimal("0.10"),
     }
-    # 389.20 * 0.525 = 204.33
-    assert t.duty == usd(20_433)
+    # 389.20 * (0.025 + 0.25 + 0.25 + 0.10 = 0.625) = 243.25
+    assert t.duty == usd(24_325)
     assert t.vat == usd(0)
-    assert t.total == usd(33_600 + 4_200 + 13_720 + 101 + 20_433)
+    assert t.total == usd(33_600 + 4_200 + 13_720 + 101 + 24_325)
 
 
 def test_us_de_minimis_before_and_after_the_suspension_for_china() -> None:
@@ -152,10 +162,13 @@ def test_us_de_minimis_before_and_after_the_suspension_for_china() -> None:
     assert before.totals.duty == usd(0)
     after = quote(starter, country="US", currency="USD", on=date(2025, 5, 2), fx=fx, now=historic)
     assert after.duty_treatment == "ad_valorem"
-    # FOB value 140 + 28 + 11.20 = 179.20; MFN 2.5 % + Section 301 25 % (Section 232 only from 05-03)
-    assert after.totals.duty == usd(4_928)
+    # FOB value 140 + 28 + 11.20 = 179.20; MFN 2.5 % + Section 301 25 % + IEEPA fentanyl 20 % (EO 14228)
+    # + reciprocal IEEPA 125 % (EO 14266, until 05-13; Section 232 only from 05-03) = 172.5 %:
+    # 179.20 * 1.725 = 309.12
+    assert after.totals.duty == usd(30_912)
     stacked = quote(starter, country="US", currency="USD", on=date(2025, 5, 3), fx=fx, now=historic)
-    assert stacked.totals.duty == usd(9_408)  # 179.20 * 0.525
+    # Section 232 25 % from 05-03 lifts the reciprocal duty: 2.5 + 25 + 25 + 20 = 72.5 %: 179.20 * 0.725 = 129.92
+    assert stacked.totals.duty == usd(12_992)
 
 
 def test_eu_duty_relief_replaced_by_flat_charge_from_july_2026() -> None:
@@ -179,33 +192,64 @@ def test_eu_duty_relief_replaced_by_flat_charge_from_july_2026() -> None:
     # Above EUR 150 the ad valorem duty applies on both dates.
     big = quote(alternator(), on=date(2026, 7, 1))
     assert big.duty_treatment == "ad_valorem"
-    assert big.totals.duty == eur(1_335)
+    assert big.totals.duty == eur(1_267)
 
 
 def test_dap_shows_duty_and_vat_as_estimates_outside_the_total() -> None:
     q = quote(incoterm="DAP")
     t = q.totals
-    assert (t.duty, t.vat) == (eur(1_335), eur(8_180))
+    assert (t.duty, t.vat) == (eur(1_267), eur(8_167))
     assert t.total == eur(30_000 + 3_750 + 11_625 + 90)
     assert q.duty_status == q.vat_status == "estimated"
-    assert q.estimated_landed_total == eur(54_980)
+    assert q.estimated_landed_total == eur(54_899)
     assert q.notes[0].startswith("DAP")
 
 
 def test_each_incoterm_decides_what_is_in_the_total() -> None:
-    exw, fob, cif, ddp = (quote(incoterm=term) for term in ("EXW", "FOB", "CIF", "DDP"))
-    assert exw.totals.total == eur(30_000 + 3_750)
-    assert exw.totals.shipping == exw.totals.insurance == exw.totals.duty == eur(0)
-    assert exw.duty_status == "not_quoted"
-    assert "buyer arranges" in exw.notes[0]
+    fca, cip, dap, ddp = (quote(incoterm=term) for term in ("FCA", "CIP", "DAP", "DDP"))
+    # FCA Chongqing: goods + core + origin handling (export clearance is ours) = 300 + 37.50 + 10
+    assert fca.totals.total == eur(30_000 + 3_750 + 1_000)
+    assert fca.totals.shipping == eur(1_000)
+    assert fca.totals.insurance == fca.totals.duty == eur(0)
+    assert fca.duty_status == "not_quoted"
+    assert "buyer arranges" in fca.notes[0]
     cheap = alternator(unit_price_fen=40_000, core_charge_fen=0)  # 50 EUR: under the EU duty relief
     assert any(note.startswith("duty") for note in quote(cheap, incoterm="DAP", on=date(2026, 6, 30)).notes)
-    assert not any(note.startswith("duty") for note in quote(cheap, incoterm="EXW", on=date(2026, 6, 30)).notes)
-    assert fob.totals.shipping == eur(1_000)  # origin handling only
-    assert fob.totals.total == eur(30_000 + 3_750 + 1_000)
-    assert cif.totals.total == eur(30_000 + 3_750 + 11_625 + 90)
-    assert cif.duty_status == "estimated"
-    assert ddp.totals.total == eur(54_980)
+    assert not any(note.startswith("duty") for note in quote(cheap, incoterm="FCA", on=date(2026, 6, 30)).notes)
+    # CIP: + main carriage to the airport CNY 680 -> 85.00, insurance ICC (A) on 110 %:
+    # 2400 * 1.10 * 0.003 = 7.92 CNY -> 0.99; 300 + 37.50 + 10 + 85 + 0.99 = 433.49
+    assert cip.totals.shipping == eur(9_500)
+    assert cip.totals.insurance == eur(99)
+    assert cip.totals.total == eur(43_349)
+    assert cip.insurance_cover == "ICC (A), 110 % of the goods value"
+    assert cip.duty_status == "estimated"
+    # DAP: + delivery to the door CNY 170 -> 21.25, insurance of our own risk 0.90: 454.65
+    assert dap.totals.total == eur(30_000 + 3_750 + 11_625 + 90)
+    assert dap.totals.total != cip.totals.total
+    assert ddp.totals.total == eur(54_899)
+
+
+def test_exw_is_refused_for_buyers_abroad() -> None:
+    with pytest.raises(IncotermNotOffered) as refused:
+        quote(incoterm="EXW")
+    assert refused.value.field == "incoterm"
+    assert refused.value.code == "INCOTERM_NOT_OFFERED"
+    assert refused.value.status == 422
+    assert "FCA" in refused.value.detail and "clears export in China" in refused.value.detail
+
+
+@pytest.mark.parametrize(
+    ("incoterm", "service", "instead"),
+    [("FOB", "express", "FCA"), ("CIF", "express", "CIP"), ("FOB", "economy", "FCA"), ("CIF", "economy", "CIP")],
+)
+def test_fob_and_cif_are_for_sea_only(incoterm: str, service: str, instead: str) -> None:
+    # Germany is zone Z3: express flies, economy travels by China-Europe rail.
+    with pytest.raises(IncotermNotForMode) as refused:
+        quote(incoterm=incoterm, service=service)
+    assert refused.value.field == "incoterm"
+    assert f"use {instead}" in refused.value.detail
+    # By sea (Japan, economy) both are quoted.
+    assert quote(country="JP", currency="JPY", incoterm=incoterm, service="economy").transport_mode == "sea"
 
 
 def test_kwd_three_digit_totals_in_the_tens_a_card_is_charged_in() -> None:
@@ -213,14 +257,17 @@ def test_kwd_three_digit_totals_in_the_tens_a_card_is_charged_in() -> None:
     t = q.totals
     assert t.goods == Money(103_440, "KWD")  # 2400 * 0.0431 = 103.440
     assert t.core_deposit == Money(12_930, "KWD")  # 12.930
-    # express Z2: CNY 700 -> 30.170; handling 80 -> 3.448 -> 3.450 (cards take KWD in tens of fils)
+    # express Z2 (cards take KWD in tens of fils): main carriage CNY 560 -> 24.136 -> 24.140, delivery
+    # CNY 140 -> 6.034 -> 6.030, handling 80 -> 3.448 -> 3.450; 33.620 in all
     assert t.shipping == Money(33_620, "KWD")
     assert t.insurance == Money(310, "KWD")  # 7.20 * 0.0431 = 0.31032 -> 0.310
-    # GCC 5 % on CIF incl. core: 103.440 + 12.930 + 3.450 + 30.170 + 0.310 = 150.300 -> 7.515 -> 7.520
-    assert t.duty == Money(7_520, "KWD")
+    # GCC 5 % on CIF incl. core, without the delivery: 103.440 + 12.930 + 3.450 + 24.140 + 0.310 = 144.270
+    # -> 7.2135 -> 7.210
+    assert t.duty == Money(7_210, "KWD")
     assert t.vat == Money(0, "KWD")  # Kuwait has no VAT
-    assert t.total == Money(157_820, "KWD")
-    assert t.total.format("en").endswith("157.820")
+    # 103.440 + 12.930 + 33.620 + 0.310 + 7.210
+    assert t.total == Money(157_510, "KWD")
+    assert t.total.format("en").endswith("157.510")
     each = [
         getattr(line.amounts, name).amount for line in q.lines for name in ("shipping", "insurance", "duty", "total")
     ]
@@ -232,12 +279,14 @@ def test_jpy_zero_digit_totals() -> None:
     t = q.totals
     assert t.goods == Money(49_200, "JPY")
     assert t.core_deposit == Money(6_150, "JPY")
-    assert t.shipping == Money(8_610 + 1_640, "JPY")  # express Z1 CNY 420, handling CNY 80
+    # express Z1: main carriage CNY 336 -> 6,888, delivery CNY 84 -> 1,722, handling CNY 80 -> 1,640
+    assert t.shipping == Money(6_888 + 1_722 + 1_640, "JPY")
     assert t.insurance == Money(148, "JPY")  # 147.6 -> 148
     assert t.duty == Money(0, "JPY")  # Japan: auto parts duty-free
-    # consumption tax 10 % of CIF 65,748 = 6,574.8 -> 6,575
-    assert t.vat == Money(6_575, "JPY")
-    assert t.total == Money(72_323, "JPY")
+    # consumption tax 10 % of CIF 49,200 + 6,150 + 1,640 + 6,888 + 148 = 64,026 (no delivery) -> 6,402.6 -> 6,403
+    assert t.vat == Money(6_403, "JPY")
+    # 49,200 + 6,150 + 10,250 + 148 + 6,403
+    assert t.total == Money(72_151, "JPY")
 
 
 def test_margin_is_locked_into_every_component() -> None:
@@ -248,7 +297,7 @@ def test_margin_is_locked_into_every_component() -> None:
     # The CNY side stays as the supplier priced it, for the payable.
     assert q.lines[0].goods_cny == Money(240_000, "CNY")
     assert q.lines[0].core_deposit_cny == Money(30_000, "CNY")
-    assert q.shipping_cny == Money(85_000 + 8_000, "CNY")
+    assert q.shipping_cny == Money(68_000 + 17_000 + 8_000, "CNY")  # main carriage, delivery, handling
     assert q.as_json()["lines"][0]["goodsCny"] == {"amount": 240_000, "currency": "CNY"}
 
 
@@ -274,11 +323,11 @@ def test_lines_add_up_to_the_quote_exactly() -> None:
 def test_shipping_is_allocated_by_weight() -> None:
     heavy = alternator(part_id="heavy", weight_grams=6_000)
     light = alternator(part_id="light", weight_grams=3_000)
-    q = quote(heavy, light, incoterm="CIF")
-    # 9 kg express Z3 -> CNY 850 = 106.25 EUR; handling 10.00 EUR; split 2:1 by weight
-    # freight 10625 -> 7083.33 / 3541.67 -> 7083 / 3542 (largest remainder); handling 667 / 333
-    assert [line.amounts.shipping for line in q.lines] == [eur(7_083 + 667), eur(3_542 + 333)]
-    assert q.totals.shipping == eur(11_625)
+    q = quote(heavy, light, incoterm="CIP")
+    # 9 kg express Z3 -> main carriage CNY 680 = 85.00 EUR; handling 10.00 EUR; split 2:1 by weight
+    # freight 8500 -> 5666.67 / 2833.33 -> 5667 / 2833 (largest remainder); handling 667 / 333
+    assert [line.amounts.shipping for line in q.lines] == [eur(5_667 + 667), eur(2_833 + 333)]
+    assert q.totals.shipping == eur(9_500)
 
 
 def test_lithium_battery_modules_cannot_fly_express() -> None:
@@ -294,8 +343,12 @@ def test_lithium_battery_modules_cannot_fly_express() -> None:
         quote(alternator(category="other", hs_code="8507600010"), service="express")
     by_sea = quote(battery, service="economy")
     assert by_sea.dangerous_goods is True
-    # economy Z3, 25 kg -> band <= 30 kg CNY 520, + class 9 surcharge CNY 450, + handling CNY 80
-    assert by_sea.totals.shipping == eur((52_000 + 45_000 + 8_000) // 8)
+    # economy Z3 (rail), 25 kg -> band <= 30 kg main carriage CNY 338 + delivery CNY 182, + class 9
+    # surcharge CNY 450, + handling CNY 80
+    assert by_sea.totals.shipping == eur((33_800 + 18_200 + 45_000 + 8_000) // 8)
+    assert by_sea.transport_mode == "rail"
+    dg = by_sea.lines[0].dg
+    assert dg is not None and (dg.un_number, dg.packing_instruction, dg.packing_group) == ("UN3480", "P903", None)
     assert quote(battery, service=None).shipping_service == "economy"
 
 
@@ -319,7 +372,8 @@ def test_rules_follow_the_quote_date_for_taxes() -> None:
     [
         ({"country": "XX"}, "destinationCountry"),
         ({"country": "DEU"}, "destinationCountry"),
-        ({"incoterm": "FCA"}, "incoterm"),
+        ({"incoterm": "EXW"}, "incoterm"),
+        ({"incoterm": "DAT"}, "incoterm"),
         ({"incoterm": ""}, "incoterm"),
         ({"currency": "XYZ"}, "currency"),
         ({"currency": "CHF"}, "currency"),
@@ -381,7 +435,8 @@ def test_empty_cart_and_unserved_destination() -> None:
 
 def test_hs_code_outside_the_tariff_table() -> None:
     with pytest.raises(NoTariffRule) as missing:
-        quote(alternator(hs_code="401110"))  # tyres: chapter 40 is not in our tables
+        # tyres: chapter 40 is not in our tables (only the catch-all category takes chapter 40)
+        quote(alternator(hs_code="401110", category="other"))
     assert missing.value.field == "lines.0.hsCode"
 
 
@@ -400,7 +455,7 @@ ALL_RATES = {
 }  # fmt: skip
 
 
-@pytest.mark.parametrize("incoterm", ["EXW", "FOB", "CIF", "DAP", "DDP"])
+@pytest.mark.parametrize("incoterm", ["FCA", "FOB", "CIF", "CIP", "DAP", "DDP"])
 def test_every_destination_quotes_in_its_own_and_in_a_foreign_currency(incoterm: str) -> None:
     fx = parse_json_rates(json.dumps({"asOf": NOW.isoformat(), "rates": ALL_RATES}))
     cart = [
@@ -423,6 +478,11 @@ def test_every_destination_quotes_in_its_own_and_in_a_foreign_currency(incoterm:
             continue
         for currency in {local.get(dest.country, "EUR"), "USD"}:
             for lines, service in (([*cart], "express"), ([*cart, battery], "economy")):
+                mode = Tables.load().services[service].mode_to(dest.zone)
+                if incoterm in ("FOB", "CIF") and mode != "sea":
+                    with pytest.raises(IncotermNotForMode):
+                        quote(*lines, country=dest.country, incoterm=incoterm, service=service, fx=fx)
+                    continue
                 q = quote(*lines, country=dest.country, currency=currency, incoterm=incoterm, service=service, fx=fx)
                 t = q.totals
                 assert t.total.currency == currency

@@ -8,15 +8,19 @@ from datetime import date
 
 import pytest
 
-from services.orders.landed_cost import Tables, allocate, de_minimis_rule, duty_measures, in_force
+from services.common import classification
+from services.orders.landed_cost import Tables, allocate, de_minimis_rule, duty_measures, in_force, tariff
 
 TODAY = date(2026, 11, 26)
 # The catalog's default HS code per category (services/catalog/data/categories.json).
-CATALOG_HS_CODES = [
-    "851150", "851140", "841480", "870830", "851220", "870894", "841360", "853710", "870840", "840734",
-    "840991", "848310", "848350", "841330", "840999", "848180", "841430", "870880", "850760", "850152",
-    "870899",
-]  # fmt: skip
+CATALOG_HS_CODES = {
+    "alternator": "851150", "starter": "851140", "turbocharger": "841480", "brake_caliper": "870830",
+    "brake_pads": "870830", "headlamp": "851220", "steering_rack": "870894", "power_steering_pump": "841360",
+    "ecu": "853710", "transmission": "870840", "engine": "840734", "cylinder_head": "840991",
+    "crankshaft": "848310", "flywheel": "848350", "water_pump": "841330", "fuel_injector": "840999",
+    "egr_valve": "848180", "ac_compressor": "841430", "shock_absorber": "870880",
+    "nev_battery_module": "850760", "nev_drive_motor": "850152", "other": "870899",
+}  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -42,21 +46,45 @@ def test_at_least_twenty_destinations_each_complete_today(tables: Tables) -> Non
         assert dest.zone in tables.zones
         assert [t for t in in_force(tables.taxes, TODAY) if t.country == dest.country], dest.country
         for service in tables.services:
-            rates = [r for r in in_force(tables.shipping_rates, TODAY) if (r.service, r.zone) == (service, dest.zone)]
-            assert len(rates) == 1, (dest.country, service)
-        for hs in CATALOG_HS_CODES:
-            measures = duty_measures(tables, dest.territory, hs, TODAY)
-            assert [m for m in measures if m.measure == "MFN"], (dest.country, hs)
+            for legs in (tables.shipping_rates, tables.delivery_rates):
+                rates = [r for r in in_force(legs, TODAY) if (r.service, r.zone) == (service, dest.zone)]
+                assert len(rates) == 1, (dest.country, service)
+        for category, hs in CATALOG_HS_CODES.items():
+            chosen = tariff.select(tables, dest.territory, hs, category, TODAY)
+            assert chosen.mfn is not None and chosen.measures[0] == chosen.mfn, (dest.country, hs)
+
+
+def test_catalog_default_codes_fit_their_categories() -> None:
+    assert set(CATALOG_HS_CODES) == set(classification.headings())
+    for category, hs in CATALOG_HS_CODES.items():
+        assert classification.fits(category, hs), category
+
+
+def test_national_lines_are_lines_of_their_subheading_and_priced(tables: Tables) -> None:
+    for nl in tables.national_lines:
+        assert nl.line.startswith(nl.subheading) and len(nl.line) in (8, 10)
+        measures = duty_measures(tables, nl.territory, nl.line, TODAY)
+        (mfn,) = [m for m in measures if m.measure == "MFN"]
+        # Every mapped line has its own MFN row: the rate is read at the national line.
+        assert mfn.hs_prefix == nl.line, (nl.territory, nl.line)
 
 
 def test_us_duties_stack_section_301_and_232_from_may_2025(tables: Tables) -> None:
+    # Brakes are read at their HTSUS line 8708.30.50, the level Proclamation 10908's Annex I names.
     def names(on: date) -> set[str]:
-        return {m.measure for m in duty_measures(tables, "US", "870830", on)}
+        return {m.measure for m in duty_measures(tables, "US", "87083050", on)}
 
-    assert names(date(2025, 5, 2)) == {"MFN", "US Section 301"}
-    assert names(date(2025, 5, 3)) == {"MFN", "US Section 301", "US Section 232 auto parts"}
-    # Origin matters: the Section 301 rows are for China only.
-    assert {m.measure for m in duty_measures(tables, "US", "870830", TODAY, origin="DE")} == {
+    ieepa = {"US IEEPA fentanyl (China)", "US IEEPA reciprocal"}
+    assert names(date(2025, 5, 2)) == {"MFN", "US Section 301"} | ieepa
+    # From 2025-05-03 the Section 232 duty applies and lifts the reciprocal IEEPA duty (EO 14257 sec. 3(b)).
+    assert names(date(2025, 5, 3)) == {
+        "MFN",
+        "US Section 301",
+        "US Section 232 auto parts",
+        "US IEEPA fentanyl (China)",
+    }
+    # Origin matters: the Section 301 and IEEPA rows are for China only.
+    assert {m.measure for m in duty_measures(tables, "US", "87083050", TODAY, origin="DE")} == {
         "MFN",
         "US Section 232 auto parts",
     }
@@ -84,13 +112,41 @@ def test_de_minimis_rows_follow_their_dates(tables: Tables) -> None:
 
 
 def test_weight_bands_and_per_kg_above(tables: Tables) -> None:
+    # Express Z3, main carriage to the airport of destination (the door-to-door tariff was
+    # CNY 180 / 230 / 2,000 + 62 per kg; delivery to the door is 20 % of it, so main carriage
+    # is 144 / 184 / 1,600 + 49.60 per kg and delivery 36 / 46 / 400 + 12.40 per kg).
     (rate,) = [r for r in tables.shipping_rates if (r.service, r.zone) == ("express", "Z3")]
-    assert rate.price_fen(1) == 18_000
-    assert rate.price_fen(500) == 18_000
-    assert rate.price_fen(501) == 23_000
-    assert rate.price_fen(30_000) == 200_000
-    assert rate.price_fen(30_001) == 200_000 + 6_200  # every started kilogram
-    assert rate.price_fen(32_000) == 200_000 + 2 * 6_200
+    assert rate.price_fen(1) == 14_400
+    assert rate.price_fen(500) == 14_400
+    assert rate.price_fen(501) == 18_400
+    assert rate.price_fen(30_000) == 160_000
+    assert rate.price_fen(30_001) == 160_000 + 4_960  # every started kilogram
+    assert rate.price_fen(32_000) == 160_000 + 2 * 4_960
+    (door,) = [r for r in tables.delivery_rates if (r.service, r.zone) == ("express", "Z3")]
+    assert [door.price_fen(g) for g in (1, 501, 30_000, 32_000)] == [3_600, 4_600, 40_000, 40_000 + 2 * 1_240]
+
+
+def test_main_carriage_and_delivery_share_their_bands(tables: Tables) -> None:
+    for main in tables.shipping_rates:
+        (door,) = [r for r in tables.delivery_rates if (r.service, r.zone) == (main.service, main.zone)]
+        assert [up for up, _ in main.bands] == [up for up, _ in door.bands], (main.service, main.zone)
+        assert all(fen > 0 for _, fen in main.bands + door.bands)
+        for grams in (1, 5_000, 29_999, 100_000, 250_000):
+            assert main.price_fen(grams) > door.price_fen(grams) > 0, (main.service, main.zone, grams)
+
+
+def test_every_service_mode_and_dangerous_goods_rule_is_complete(tables: Tables) -> None:
+    # Every mode a service travels by has a rule for every UN number, on every date since 2019.
+    modes = {s.mode_to(zone) for s in tables.services.values() for zone in tables.zones}
+    assert modes == {"air", "sea", "rail"}
+    for on in (date(2019, 1, 1), date(2022, 6, 1), date(2025, 12, 31), date(2026, 1, 1), TODAY):
+        for cls in in_force(tables.dg_classifications, on):
+            for mode in modes:
+                rows = [r for r in in_force(tables.dg_transport, on) if (r.un_number, r.mode) == (cls.un_number, mode)]
+                assert len(rows) == 1, (cls.un_number, mode, on)
+                assert rows[0].allowed or rows[0].reason
+        for term in ("FCA", "FOB", "CIF", "CIP", "DAP", "DDP"):
+            assert [r for r in in_force(tables.incoterms, on) if r.incoterm == term and r.offered], (term, on)
 
 
 @pytest.mark.parametrize(
@@ -115,3 +171,25 @@ def test_allocation_always_sums_exactly() -> None:
             assert sum(allocate(total, weights)) == total
     with pytest.raises(ValueError):
         allocate(-1, [1])
+
+
+def test_insurance_cover_follows_the_incoterms_edition(tables: Tables) -> None:
+    def cover(term: str, on: date) -> tuple[str, str]:
+        (row,) = [t for t in in_force(tables.insurance_terms, on) if t.incoterm == term]
+        return row.clauses, str(row.insured_share)
+
+    # Incoterms 2010 CIP A3(b) asked for ICC (C); Incoterms 2020 CIP A5 for ICC (A); both 110 %.
+    assert cover("CIP", date(2019, 12, 31)) == ("C", "1.10")
+    assert cover("CIP", date(2020, 1, 1)) == ("A", "1.10")
+    assert cover("CIF", date(2020, 1, 1)) == ("C", "1.10")
+    assert cover("DAP", TODAY) == ("A", "1.00")
+    # Every cover a term may ask for has a premium for every service that may carry it.
+    for on in (date(2019, 6, 1), TODAY):
+        for term in in_force(tables.insurance_terms, on):
+            for code, service in tables.services.items():
+                modes = {service.mode_to(zone) for zone in tables.zones}
+                (rule,) = [r for r in in_force(tables.incoterms, on) if r.incoterm == term.incoterm]
+                if not modes & rule.modes:
+                    continue
+                premiums = [r for r in in_force(tables.insurance, on) if (r.service, r.clauses) == (code, term.clauses)]
+                assert len(premiums) == 1, (term.incoterm, code, on)
