@@ -14,6 +14,7 @@ import uuid
 from typing import Any
 from urllib.parse import quote as urlquote
 
+import pycountry
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
@@ -42,7 +43,8 @@ mutation CreateQuote($input: QuoteInput!) { createQuote(input: $input) { id } }"
 QUOTE = f"""
 query Quote($id: ID!, $locale: String) {{
   quote(id: $id) {{
-    id destinationCountry incoterm currency fxRate expiresAt expired shippingService dutyStatus notes date dated
+    id destinationCountry destinationRegion incoterm currency fxRate expiresAt expired shippingService dutyStatus notes
+    date dated taxScheme taxRegistration
     {AMOUNTS}
     lines {{ quantity part {{ id sku title(locale: $locale) }} {AMOUNTS} }}
   }}
@@ -304,7 +306,23 @@ def _to_login(page: Page, target: str) -> Response:
     return page.redirect(f"/account/login?next={urlquote(target)}")
 
 
-async def _create_quote(page: Page, lines: list[dict[str, Any]], incoterm: str, service: str) -> Any:
+def destination_region(address: dict[str, Any]) -> str | None:
+    """The address's province or state as an ISO 3166-2 code (CA + ON -> CA-ON), for the import tax
+    of the countries that tax by province (Canada's HST); None when it has none we know."""
+    country = str(address.get("country") or "").upper()
+    area = str(address.get("countryArea") or "").strip()
+    if not country or not area:
+        return None
+    code = area.upper() if area.upper().startswith(f"{country}-") else f"{country}-{area.upper()}"
+    if pycountry.subdivisions.get(code=code) is not None:
+        return code
+    by_name = [s for s in pycountry.subdivisions.get(country_code=country) or [] if s.name.lower() == area.lower()]
+    return by_name[0].code if by_name else None
+
+
+async def _create_quote(
+    page: Page, lines: list[dict[str, Any]], incoterm: str, service: str, region: str | None = None
+) -> Any:
     variables = {
         "input": {
             "lines": lines,
@@ -312,6 +330,7 @@ async def _create_quote(page: Page, lines: list[dict[str, Any]], incoterm: str, 
             "incoterm": incoterm if incoterm in INCOTERMS else "DDP",
             "currency": page.currency,
             "shippingService": service if service in SHIPPING_SERVICES else None,
+            "destinationRegion": region,
         },
     }
     return await page.query(CREATE_QUOTE, variables)
@@ -339,7 +358,13 @@ async def cart_quote(page: BuyerPage, request: Request) -> Response:
         )
     addresses.follow_address(page, address)
     lines = [{"partId": k, "quantity": v} for k, v in cart.items()]
-    result = await _create_quote(page, lines, str(form.get("incoterm") or "DDP"), str(form.get("service") or ""))
+    result = await _create_quote(
+        page,
+        lines,
+        str(form.get("incoterm") or "DDP"),
+        str(form.get("service") or ""),
+        destination_region(address),
+    )
     created = (result.data or {}).get("createQuote")
     if created is None:
         error = result.error()
@@ -391,6 +416,7 @@ async def quote_renew(page: BuyerPage, quote_id: str) -> Response:
             "incoterm": old["incoterm"],
             "currency": old["currency"],
             "shippingService": old["shippingService"],
+            "destinationRegion": old.get("destinationRegion"),
         }
     }
     renewed = await page.query(CREATE_QUOTE, variables)

@@ -49,6 +49,11 @@ class QuoteInput:
         "shipment, a dispute about an old price) gives a quote that can be read, not ordered; the exchange rate is "
         "today's. A day after today, or before the destination's first rule, is refused (RULES_NOT_IN_FORCE).",
     )
+    destination_region: str | None = strawberry.field(
+        default=None,
+        description="ISO 3166-2 subdivision of the delivery address (e.g. CA-ON); required for Canada, whose"
+        " import tax depends on the province",
+    )
 
 
 @strawberry.type
@@ -154,6 +159,7 @@ class OrdersMutation:
             "incoterm": input.incoterm.value,
             "currency": input.currency,
             "shipping_service": input.shipping_service,
+            "destination_region": input.destination_region,
         }
         if input.date is not None:
             body["date"] = input.date.isoformat()

@@ -168,15 +168,24 @@ class Amounts:
     def insurance(self, info: Info[Context, None]) -> Money:
         return money(info.context, self.data["insurance"])
 
-    @strawberry.field(description="Import duty; collected at checkout under DDP, an estimate otherwise.")
+    @strawberry.field(
+        description="Import duty and customs fees (the US merchandise processing and harbor maintenance fees,"
+        " Mexico's DTA); collected at checkout under DDP, an estimate otherwise."
+    )
     def duty(self, info: Info[Context, None]) -> Money:
         return money(info.context, self.data["duty"])
 
-    @strawberry.field(description="Import VAT or GST; collected at checkout under DDP, an estimate otherwise.")
+    @strawberry.field(
+        description="VAT or GST; collected at checkout under DDP or a point-of-sale regime (`taxScheme`),"
+        " an estimate payable on import otherwise."
+    )
     def vat(self, info: Info[Context, None]) -> Money:
         return money(info.context, self.data["vat"])
 
-    @strawberry.field(description="What the buyer pays us; under DAP duty and VAT are not in it.")
+    @strawberry.field(
+        description="What the buyer pays us; under DAP duty and import VAT are not in it (a VAT collected under"
+        " a point-of-sale regime is)."
+    )
     def total(self, info: Info[Context, None]) -> Money:
         return money(info.context, self.data["total"])
 
@@ -354,6 +363,22 @@ class Quote(relay.Node, Amounts):
         description="Every rule row that priced the quote (duty, import tax, thresholds, shipping, insurance), "
         "with its source and dates. The same list, without the buyer, is public under quotePricing."
     )
+
+    @strawberry.field(description="The ISO 3166-2 subdivision the import tax was taken for (e.g. CA-ON), if any.")
+    def destination_region(self) -> str | None:
+        return self.data.get("destination_region")
+
+    @strawberry.field(
+        description="The point-of-sale regime the VAT/GST is collected under at checkout, whatever the Incoterm"
+        " (GB_VAT_POS, AU_GST_LVG, NZ_GST_LVG, NO_VOEC, CH_VAT_MAIL_ORDER, SG_GST_OVR_LVG, EU_IOSS); null when the"
+        " tax is paid on import."
+    )
+    def tax_scheme(self) -> str | None:
+        return self.data.get("tax_scheme")
+
+    @strawberry.field(description="Our registration number under `taxScheme`.")
+    def tax_registration(self) -> str | None:
+        return self.data.get("tax_registration")
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Quote:
@@ -662,6 +687,16 @@ class Order(relay.Node, Amounts):
     action_client_secret: str | None = strawberry.field(
         default=None, description="After payOrder with requiresAction: the secret for stripe.confirmCardPayment."
     )
+
+    @strawberry.field(
+        description="The point-of-sale regime the order's VAT/GST was collected under (e.g. EU_IOSS), if any."
+    )
+    def tax_scheme(self) -> str | None:
+        return self.data.get("tax_scheme")
+
+    @strawberry.field(description="Our registration number under `taxScheme`, as the customs documents print it.")
+    def tax_registration(self) -> str | None:
+        return self.data.get("tax_registration")
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Order:

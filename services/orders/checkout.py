@@ -162,6 +162,8 @@ def place_order(session: Session, actor: Actor, data: OrderCreate, deps: OrdersD
         currency=quote.currency,
         fx_rate=quote.fx_rate,
         duty_collected=quote.duty_status == "collected",
+        tax_scheme=quote.detail.get("taxScheme"),
+        tax_registration=quote.detail.get("taxRegistration"),
         goods=quote.goods,
         core_deposit=quote.core_deposit,
         shipping=quote.shipping,

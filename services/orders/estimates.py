@@ -77,7 +77,14 @@ def shipping_options(
     options = []
     for code in sorted(tables.services):
         request = QuoteRequest(
-            lines=lines, destination_country=country, incoterm=INCOTERM, currency=currency, shipping_service=code
+            lines=lines,
+            destination_country=country,
+            incoterm=INCOTERM,
+            currency=currency,
+            shipping_service=code,
+            # No address yet: the country's own tax (GST only in Canada), and the quote notes that
+            # the province's HST is added once the address is known.
+            region_optional=True,
         )
         try:
             landed = quote_landed_cost(

@@ -76,7 +76,7 @@ def payment_entries(order: Order, lines: list[OrderLine]) -> list[Entry]:
     locked rate into CNY owed to the suppliers net of the platform fee (CNY leg)."""
     c = order.currency
     duty = order.duty if order.duty_collected else 0
-    vat = order.vat if order.duty_collected else 0
+    vat = order.vat if order.duty_collected or order.tax_scheme else 0  # a point-of-sale tax is collected too
     carriage = order.shipping + order.insurance
     goods = order.total - order.core_deposit - duty - vat - carriage
     entries = [

@@ -133,6 +133,10 @@ class Order(LandedAmounts, table=True):
     currency: str = Field(max_length=3)
     fx_rate: str = Field(max_length=64)
     duty_collected: bool = Field(description="DDP: duty and VAT are in the total and owed by us on import")
+    # A point-of-sale regime (UK VAT <= GBP 135, IOSS, VOEC ...): the VAT/GST is in the total and
+    # owed by us on our return under the scheme, whatever the Incoterm; our number under it.
+    tax_scheme: str | None = Field(default=None, max_length=40)
+    tax_registration: str | None = Field(default=None, max_length=60)
     refunded: int = _money(0)
     reservation_key: str = Field(max_length=200)
     payment_intent_id: str | None = Field(default=None, max_length=100, unique=True)

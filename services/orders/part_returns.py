@@ -295,7 +295,7 @@ def _refund_line(session: Session, deps: OrdersDeps, order: Order, line: OrderLi
     c = order.currency
     deposit = line.core_deposit if with_deposit else 0
     duty = line.duty if order.duty_collected else 0
-    vat = line.vat if order.duty_collected else 0
+    vat = line.vat if order.duty_collected or order.tax_scheme else 0
     carriage = line.shipping + line.insurance
     goods = line.total - line.core_deposit - duty - vat - carriage
     goods_fen = line.unit_price_fen * line.quantity

@@ -16,14 +16,15 @@ from sqlmodel import Session, col, select
 
 from services.common.clock import utcnow
 from services.common.compliance import markets as compliance
-from services.common.errors import BadInput, Forbidden, NotFound
+from services.common.errors import BadInput, DomainError, Forbidden, NotFound
 from services.common.internal_auth import Actor, Role
 from services.common.money import CARD_UNIT_DIFFERS
 from services.orders import fx
 from services.orders.deps import OrdersDeps
-from services.orders.landed_cost import QuoteLineInput, QuoteRequest, RulesNotInForce, quote_landed_cost
+from services.orders.landed_cost import LandedCost, QuoteLineInput, QuoteRequest, RulesNotInForce, quote_landed_cost
 from services.orders.models import EVENTS, FxRateRow, Quote, QuoteLine
 from services.orders.schemas import QuoteCreate
+from services.orders.settings import OrdersSettings
 
 
 class PartNotEligible(BadInput):
@@ -32,6 +33,12 @@ class PartNotEligible(BadInput):
 
 class PartNotAvailable(BadInput):
     code = "PART_NOT_AVAILABLE"
+
+
+class TaxRegistrationMissing(DomainError):
+    """A point-of-sale regime applies and production was not given our number under it."""
+
+    status, code, title = 503, "TAX_REGISTRATION_MISSING", "We cannot collect this market's tax at the sale yet"
 
 
 # --- FX ------------------------------------------------------------------------------------
@@ -178,12 +185,14 @@ def create_quote(
             currency=data.currency,
             shipping_service=data.shipping_service,
             on=data.date,
+            destination_region=data.destination_region,
         ),
         table,
         now=now,
         max_rate_age=max_age,
         margin_bps=settings.fx_margin_bps,
     )
+    registration = tax_registration(landed, settings)
     t = landed.totals
     quote = Quote(
         buyer_id=actor.id,
@@ -204,7 +213,11 @@ def create_quote(
         duty_status=landed.duty_status,
         core_deposit_in_duty_base=landed.core_deposit_in_duty_base,
         # A quote priced by another day's rules than today's can be read, not ordered.
-        detail={**_with_rate_standing(landed.as_json(), rate, stale=stale), "dated": landed.on != now.date()},
+        detail={
+            **_with_rate_standing(landed.as_json(), rate, stale=stale),
+            "dated": landed.on != now.date(),
+            "taxRegistration": registration,
+        },
         created_at=now,
         expires_at=now + timedelta(seconds=settings.quote_ttl_seconds),
     )
@@ -239,6 +252,22 @@ def create_quote(
     if stale:
         fx.stale_rate_quotes.add()
     return quote
+
+
+def tax_registration(landed: LandedCost, settings: OrdersSettings) -> str | None:
+    """Our number under the point-of-sale regime the quote collects its tax under (None: no regime).
+    Production without it refuses the quote, naming the variable: we may not collect a tax we are
+    not registered for, and the rest of the world keeps selling."""
+    if landed.tax_registration_setting is None:
+        return None
+    registration = settings.tax_registration(landed.tax_registration_setting)
+    if not registration:
+        raise TaxRegistrationMissing(
+            f"{landed.tax_scheme_name} applies to this order and TONGNAN_ORDERS_"
+            f"{landed.tax_registration_setting} is not set",
+            field="destinationCountry",
+        )
+    return registration
 
 
 def _with_rate_standing(detail: dict[str, Any], rate: fx.FxRate, *, stale: bool) -> dict[str, Any]:

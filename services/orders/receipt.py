@@ -74,7 +74,8 @@ def _draw(
     buyer: str,
 ) -> bytes:
     c = order.currency
-    vat_charged = order.duty_collected
+    # DDP, or a point-of-sale regime (the VAT is collected at the sale under every Incoterm).
+    vat_charged = order.duty_collected or bool(order.tax_scheme)
     from fpdf import FPDF  # imported when first used: a second of every start otherwise
 
     pdf = FPDF(format="A4")
@@ -93,6 +94,7 @@ def _draw(
         "",
         f"Seller: {SELLER[0]}, {SELLER[1]}",
         f"Buyer: {buyer}, {order.destination_country}",
+        *([f"VAT collected under {order.tax_scheme}, our number {order.tax_registration}"] if order.tax_scheme else []),
     ):
         pdf.cell(0, 6, _latin1(text), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
@@ -128,7 +130,7 @@ def _draw(
         pdf.set_font("Helvetica", "", 9)
     pdf.ln(3)
 
-    duty = order.duty if vat_charged else 0
+    duty = order.duty if order.duty_collected else 0
     rows = [
         ("Goods", order.goods),
         ("Core deposit (refundable)", order.core_deposit),

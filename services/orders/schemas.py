@@ -69,6 +69,9 @@ class QuoteCreate(Strict):
         description="the day whose rules price the quote (default: today, UTC); a past date gives a quote that "
         "can be read, not ordered",
     )
+    destination_region: Annotated[str, StringConstraints(strip_whitespace=True, max_length=6)] | None = Field(
+        default=None, description="ISO 3166-2 subdivision of the delivery address, e.g. CA-ON; required for CA"
+    )
 
 
 class PricingRuleRead(BaseModel):
@@ -119,6 +122,11 @@ class QuoteRead(Amounts):
         description="DDP: collected (in total); CIF/DAP: estimated, payable on arrival, not in total"
     )
     core_deposit_in_duty_base: bool
+    destination_region: str | None = Field(default=None, description="ISO 3166-2 subdivision the quote taxed for")
+    tax_scheme: str | None = Field(
+        default=None, description="the point-of-sale regime the tax is collected under (e.g. GB_VAT_POS, EU_IOSS)"
+    )
+    tax_registration: str | None = Field(default=None, description="our registration number under tax_scheme")
     created_at: datetime
     expires_at: datetime
     expired: bool
@@ -349,6 +357,10 @@ class OrderRead(Amounts):
     currency: str
     fx_rate: str
     duty_collected: bool
+    tax_scheme: str | None = Field(
+        default=None, description="the point-of-sale regime the order's VAT/GST was collected under, if any"
+    )
+    tax_registration: str | None = Field(default=None, description="our registration number under tax_scheme")
     refunded: MoneyRead
     payment_intent_id: str | None
     created_at: datetime

@@ -18,6 +18,19 @@ STRIPE_API = "https://api.stripe.com"
 LOCALSTRIPE_API = "http://127.0.0.1:8420"
 
 
+# Made-up registration numbers of the right shape for development and tests (no tax authority
+# issued them); production must set its own.
+DEVELOPMENT_TAX_REGISTRATIONS = {
+    "tax_registration_gb_vat": "GB000000000 (development)",
+    "tax_registration_au_gst": "ARN 000000000000 (development)",
+    "tax_registration_nz_gst": "000-000-000 (development)",
+    "tax_registration_no_voec": "VOEC0000000 (development)",
+    "tax_registration_ch_vat": "CHE-000.000.000 MWST (development)",
+    "tax_registration_sg_gst": "M90000000X (development)",
+    "tax_registration_eu_ioss": "IM1560000000 (development)",
+}
+
+
 class OrdersSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="TONGNAN_ORDERS_", extra="ignore", populate_by_name=True)
 
@@ -100,6 +113,32 @@ class OrdersSettings(ServiceSettings):
     # Finished deliveries and their attempts are kept this long (30 days, as Stripe keeps its
     # events), then deleted.
     webhook_retention_days: int = Field(default=30, ge=1, le=3650)
+
+    # Our registration numbers under the point-of-sale tax regimes (services/orders/data/
+    # point_of_sale.json names the setting of each): recorded on every order taxed under the regime
+    # and printed on its commercial invoice. Development and tests get made-up numbers, marked as
+    # such; production has no default: a quote that needs a number production lacks is refused with
+    # TAX_REGISTRATION_MISSING naming the variable (the other markets keep selling).
+    tax_registration_gb_vat: str = ""
+    tax_registration_au_gst: str = ""
+    tax_registration_nz_gst: str = ""
+    tax_registration_no_voec: str = ""
+    tax_registration_ch_vat: str = ""
+    tax_registration_sg_gst: str = ""
+    tax_registration_eu_ioss: str = ""
+
+    @model_validator(mode="after")
+    def _tax_registrations(self) -> OrdersSettings:
+        if self.environment != "production":
+            for name, demo in DEVELOPMENT_TAX_REGISTRATIONS.items():
+                if not getattr(self, name):
+                    setattr(self, name, demo)
+        return self
+
+    def tax_registration(self, setting: str) -> str:
+        """Our number under a regime, by the data file's setting name (e.g. TAX_REGISTRATION_GB_VAT);
+        empty when production was not given it."""
+        return str(getattr(self, setting.lower(), "") or "")
 
     @model_validator(mode="after")
     def _fx_limits(self) -> OrdersSettings:

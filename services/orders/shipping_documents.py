@@ -29,6 +29,7 @@ from services.common.internal_auth import Actor, Role
 from services.common.money import Money
 from services.orders import checkout, dangerous_goods
 from services.orders.deps import OrdersDeps
+from services.orders.landed_cost import Tables
 from services.orders.models import OrderLine, QuoteLine
 
 DocumentKind = Literal["packing-slip", "commercial-invoice"]
@@ -71,6 +72,10 @@ class DocumentFacts:
     insurance: int
     # The dangerous-goods declaration data of these lines (services/orders/dangerous_goods.py).
     dangerous_goods: dict[str, Any] | None = None
+    # A point-of-sale regime the VAT/GST was collected under (IOSS, VOEC, UK VAT ...) and our
+    # number under it, which customs needs to release the parcel without import VAT.
+    tax_scheme: str | None = None
+    tax_registration: str | None = None
 
     @property
     def goods(self) -> int:
@@ -139,6 +144,8 @@ def gather(
         shipping=sum(line.shipping for line in own),
         insurance=sum(line.insurance for line in own),
         dangerous_goods=dangerous_goods.for_lines(order.dangerous_goods, {line.line_no for line in own}),
+        tax_scheme=order.tax_scheme,
+        tax_registration=order.tax_registration,
     )
 
 
@@ -257,6 +264,12 @@ def _terms(facts: DocumentFacts) -> str:
     return f"Incoterm {facts.incoterm} {place} (Incoterms 2020)    Currency {facts.currency}"
 
 
+def _scheme_label(scheme: str) -> str:
+    """How the customs documents name our number under `scheme` (point_of_sale.json)."""
+    labels = {row.scheme: row.document_label for row in Tables.load().point_of_sale}
+    return labels.get(scheme, "Tax registration")
+
+
 def packing_slip(facts: DocumentFacts) -> bytes:
     """What is in the parcel and where it goes; no prices."""
     pdf = _document_class()("Packing slip", facts)
@@ -309,8 +322,10 @@ def dangerous_goods_lines(data: dict[str, Any]) -> list[str]:
 
 def commercial_invoice(facts: DocumentFacts) -> bytes:
     """For customs at the destination: who sells to whom, what, from where, for how much. The core
-    deposit is a refundable deposit for the old part, not part of the goods' price, so it stands
-    on its own line."""
+    deposit stands on its own line: refundable on return of the old part, but part of the price
+    actually paid or payable (WTO Customs Valuation Agreement art. 1), so in the invoice total.
+    Where the VAT/GST was collected at the sale, the scheme and our number under it are printed
+    for customs (the IOSS and VOEC numbers release the parcel without import VAT)."""
     currency = facts.currency
     pdf = _document_class()("Commercial invoice", facts)
     pdf.block("Seller / exporter", _seller_lines(facts))
@@ -343,15 +358,22 @@ def commercial_invoice(facts: DocumentFacts) -> bytes:
         pdf.text_line(f"Freight: {_amount(facts.shipping, currency)}")
     if facts.insurance:
         pdf.text_line(f"Insurance: {_amount(facts.insurance, currency)}")
-    pdf.text_line(f"Invoice total: {_amount(facts.goods + facts.shipping + facts.insurance, currency)}", bold=True)
-    pdf.ln(2)
     for line in facts.lines:
         if line.core_deposit:
             pdf.text_line(
-                f"Core deposit (refundable, not goods value), line {line.line_no} {line.sku}: "
+                f"Core deposit (refundable, part of the price paid), line {line.line_no} {line.sku}: "
                 f"{_amount(line.core_deposit, currency)}"
             )
     pdf.text_line(f"Core deposit total: {_amount(facts.core_deposit, currency)}")
+    total = facts.goods + facts.core_deposit + facts.shipping + facts.insurance
+    pdf.text_line(f"Invoice total: {_amount(total, currency)}", bold=True)
+    if facts.tax_scheme:
+        pdf.ln(2)
+        pdf.text_line(
+            f"{_scheme_label(facts.tax_scheme)}: {facts.tax_registration or ''} ({facts.tax_scheme}). "
+            "VAT/GST collected at the point of sale; no import VAT is due.",
+            bold=True,
+        )
     pdf.ln(3)
     pdf.text_line("Reason for export: sale. Remanufactured or recovered automotive parts.")
     pdf.text_line("We declare that the information on this invoice is true and correct.")

@@ -199,7 +199,7 @@ def test_an_order_keeps_its_address_and_only_its_supplier_has_the_shipping_docum
         part["hs_code"],
         "Incoterm DDP",
         "Currency EUR",
-        "Core deposit (refundable, not goods value)",
+        "Core deposit (refundable, part of the price paid)",
         f"Goods value: {quote['goods']['amount'] / 100:,.2f} EUR",
         f"Core deposit total: {quote['coreDeposit']['amount'] / 100:,.2f} EUR",
     ):

@@ -23,8 +23,24 @@ Rounding rule (written down, as the design requires):
    buyer's total; the quote's components are the sums of the lines' components and its
    total is the sum of the lines' totals. Nothing is rounded twice, so lines always add
    up to the quote exactly.
-4. Thresholds and flat charges set in another currency (de minimis in USD, the EU's
-   EUR 3 flat duty) are converted at the mid rate, without margin.
+4. Thresholds are tested on the value each rule names (de_minimis.json, point_of_sale.json:
+   the goods as charged, or the customs value), as the buyer is charged it (the locked rate, in
+   the quote currency), converted into the threshold's currency at the mid rate of our FX table,
+   which stands in for the customs authority's official rate. Flat charges set in another
+   currency (the EU's EUR 3 flat duty, the US fees' minimum and maximum) are converted at the
+   mid rate too, without margin.
+5. Customs fees per entry (US merchandise processing and harbor maintenance fees, Mexico's DTA,
+   customs_fees.json) are computed once per consignment and allocated to the lines by customs
+   value; they are in the `duty` amount ("duty and customs fees": one more amount in every table
+   and API would buy nothing a broker needs that the line's measures and the rules list do not
+   show) and follow the duty's status. Japan's rounding (customs_fees.json) applies when the
+   quote is in yen; in another currency the amounts are an estimate, and the notes say so.
+6. The core deposit is part of the price actually paid or payable (WTO Customs Valuation
+   Agreement art. 1 and 8): in the customs value and the tax base, unless a destination's row
+   says otherwise with a source.
+7. A point-of-sale regime (point_of_sale.json) makes us collect the VAT/GST at the sale under
+   every Incoterm, on the price charged including delivery (and the duty where we charge it);
+   no import VAT is shown as payable on import.
 
 Incoterms 2020 (what the buyer's total holds; the core deposit is always charged, refundable).
 Shipping has three legs (services/orders/data/shipping.json): origin handling (export
@@ -55,8 +71,11 @@ force (IATA DGR, IMDG Code, RID), or the quote is refused (DANGEROUS_GOODS_REFUS
 
 Duty rows are read at the destination's national aftermarket line, for the part's own origin,
 with a free-trade agreement's rate where the supplier holds its certificate of origin (see
-`tariff`). Simplified on purpose and saying so: ad valorem rates only, no volumetric weight,
-no state/provincial taxes. See each data file.
+`tariff`).
+
+Simplified on purpose and saying so: MFN rates only (no FTA preferences), one ad valorem
+rate per heading, no volumetric weight, no US state or Canadian provincial sales taxes (PST,
+QST; the HST is modelled, by `destination_region`). See each data file.
 """
 
 from __future__ import annotations
@@ -78,6 +97,7 @@ from services.orders.fx import FxTable, format_rate
 from services.orders.landed_cost import tariff
 from services.orders.landed_cost.allocation import allocate
 from services.orders.landed_cost.tables import (
+    CustomsFee,
     Dated,
     DeMinimisRow,
     Destination,
@@ -85,9 +105,12 @@ from services.orders.landed_cost.tables import (
     DgTransport,
     DutyRow,
     IncotermRule,
+    PointOfSaleRow,
+    Rounding,
     Tables,
     TaxRow,
     TransportMode,
+    ValueTested,
     in_force,
 )
 
@@ -176,6 +199,11 @@ class QuoteRequest:
     currency: str
     shipping_service: str | None = None  # None: express, or economy when a line is dangerous goods
     on: date | None = None  # the rules' date; None = today (UTC) at `now`
+    # ISO 3166-2 subdivision of the delivery address (e.g. "CA-ON"): required where a regional tax
+    # row exists for the country (Canada's HST), unless `region_optional` (an estimate without an
+    # address: the country's own tax, with a note).
+    destination_region: str | None = None
+    region_optional: bool = False
 
 
 # --- output -------------------------------------------------------------------------------------
@@ -295,14 +323,15 @@ class LineQuote:
     dangerous_goods: bool
     origin: str
     national_line: str  # the destination's tariff line the duty was read at (6 digits where none is mapped)
-    duty_measures: tuple[DutyMeasure, ...]
-    duty_rate: Decimal  # sum of the measures
+    duty_measures: tuple[DutyMeasure, ...]  # the duty measures, then the customs fees on the line
+    duty_rate: Decimal  # sum of the duty measures (customs fees are amounts, in `customs_fees`)
     vat_rate: Decimal
     customs_value: Money
     amounts: Amounts
     goods_cny: Money  # the supplier's price for the line, for the CNY payable
     core_deposit_cny: Money
     dg: DangerousGoodsLine | None = None
+    customs_fees: tuple[tuple[str, Money], ...] = ()  # (fee, this line's share), in the duty amount
 
 
 @dataclass(frozen=True)
@@ -338,6 +367,12 @@ class LandedCost:
     estimated_landed_total: Money | None  # CIF/DAP: total + estimated duty and tax
     notes: tuple[str, ...] = ()
     rules: tuple[RuleUse, ...] = field(default=())
+    destination_region: str | None = None
+    # A point-of-sale regime (point_of_sale.json): the tax is collected at the sale, whatever the
+    # Incoterm; our registration number under it comes from the settings `tax_registration_setting`.
+    tax_scheme: str | None = None
+    tax_scheme_name: str | None = None
+    tax_registration_setting: str | None = None
 
     @property
     def sources(self) -> tuple[str, ...]:
@@ -348,6 +383,7 @@ class LandedCost:
         """camelCase, JSON-ready (Money as {amount, currency}), for the API layer."""
         return {
             "destinationCountry": self.destination_country,
+            "destinationRegion": self.destination_region,
             "customsTerritory": self.customs_territory,
             "incoterm": self.incoterm,
             "currency": self.currency,
@@ -367,6 +403,9 @@ class LandedCost:
             "dutyStatus": self.duty_status,
             "vatStatus": self.vat_status,
             "taxName": self.tax_name,
+            "taxScheme": self.tax_scheme,
+            "taxSchemeName": self.tax_scheme_name,
+            "taxRegistrationSetting": self.tax_registration_setting,
             "dutyTreatment": self.duty_treatment,
             "vatLowValueExempt": self.vat_low_value_exempt,
             "customsValueBasis": self.customs_value_basis,
@@ -405,6 +444,7 @@ class LandedCost:
                     "customsValue": _money_json(line.customs_value),
                     "goodsCny": _money_json(line.goods_cny),
                     "coreDepositCny": _money_json(line.core_deposit_cny),
+                    "customsFees": [{"fee": fee, "amount": _money_json(m)} for fee, m in line.customs_fees],
                     **line.amounts.as_json(),
                 }
                 for line in self.lines
@@ -539,6 +579,99 @@ def de_minimis_rule(tables: Tables, dest: Destination, on: date, origin: str = O
     return max(rows, key=lambda r: (r.where == dest.country, r.origin == origin))
 
 
+def point_of_sale_regime(tables: Tables, country: str, on: date) -> PointOfSaleRow | None:
+    """The regime under which the seller collects the tax at the sale in `country` on `on`, if any."""
+    rows = [r for r in in_force(tables.point_of_sale, on) if r.country == country]
+    return rows[0] if rows else None
+
+
+def customs_fees(tables: Tables, country: str, service: str, on: date) -> list[CustomsFee]:
+    return [
+        f
+        for f in in_force(tables.customs_fees, on)
+        if f.country == country and (f.services is None or service in f.services)
+    ]
+
+
+def _fee_charge(fee: CustomsFee, value: Decimal) -> tuple[Decimal, str]:
+    """The fee (in its currency) on an entry of `value` (in its currency), and what the rule said."""
+    if fee.informal_up_to is not None and fee.informal_fee is not None and value <= fee.informal_up_to:
+        return fee.informal_fee, (
+            f"informal entry (value {value:.2f} {fee.currency} <= {fee.informal_up_to}): "
+            f"{fee.informal_fee} {fee.currency}"
+        )
+    charge = value * fee.rate
+    says = f"{format_rate(fee.rate * 100)} % of {value:.2f} {fee.currency} = {charge:.2f}"
+    if fee.minimum is not None and charge < fee.minimum:
+        charge, says = fee.minimum, f"{says}, raised to the minimum {fee.minimum} {fee.currency}"
+    elif fee.maximum is not None and charge > fee.maximum:
+        charge, says = fee.maximum, f"{says}, limited to the maximum {fee.maximum} {fee.currency}"
+    else:
+        says = f"{says} {fee.currency}"
+    return charge, says
+
+
+def _rounding(tables: Tables, country: str, currency: str, on: date) -> Rounding | None:
+    """The territory's rounding rules, where the quote is in the currency they are set in."""
+    rows = [r for r in in_force(tables.rounding, on) if r.country == country and r.currency == currency]
+    return rows[0] if rows else None
+
+
+def _rounding_says(r: Rounding) -> str:
+    top, bottom = r.local_tax_of_national
+    return (
+        f"customs value down to {r.customs_value_down_to}, duty down to {r.duty_down_to}, tax base down to "
+        f"{r.tax_base_down_to}, national tax {format_rate(r.national_tax_rate)} and local {top}/{bottom} of it, "
+        f"each down to {r.tax_down_to} {r.currency}"
+    )
+
+
+def _down(value: Decimal, unit: int, currency: str) -> Money:
+    """`value` (major units of a currency without minor units, e.g. yen) rounded down to `unit`."""
+    return Money(int(value // unit) * unit, currency)
+
+
+def _jp_consumption_tax(base: Money, r: Rounding) -> Money:
+    """National and local consumption tax, each rounded down, on the base rounded down."""
+    taxable = _down(base.to_decimal(), r.tax_base_down_to, base.currency)
+    national = _down(taxable.to_decimal() * r.national_tax_rate, r.tax_down_to, base.currency)
+    top, bottom = r.local_tax_of_national
+    local = _down(national.to_decimal() * top / bottom, r.tax_down_to, base.currency)
+    return national + local
+
+
+def _threshold_note(what: str, kind: ValueTested, value: Decimal, threshold: Any, within: bool, currency: str) -> str:
+    tested = "the goods as charged (intrinsic value)" if kind == "goods" else "the customs value"
+    relation = "at or under" if within else "over"
+    converted = (
+        ""
+        if currency == threshold.currency
+        else f" (charged in {currency}, converted at our mid rate, standing in for the customs authority's rate)"
+    )
+    return (
+        f"{what}: {tested} is {value:.2f} {threshold.currency}{converted}, "
+        f"{relation} {threshold.value} {threshold.currency}"
+    )
+
+
+def _region(value: object, dest: Destination, tables: Tables, *, optional: bool) -> str | None:
+    """The ISO 3166-2 subdivision of the delivery; required where the country taxes by region."""
+    needed = any(t.region for t in tables.taxes if t.country == dest.country)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if needed and not optional:
+            raise BadInput(
+                f"a delivery to {dest.country} needs its province or territory (ISO 3166-2, e.g. "
+                f"{dest.country}-ON): the import tax depends on it",
+                field="destinationRegion",
+            )
+        return None
+    code = value.strip().upper() if isinstance(value, str) else ""
+    sub = pycountry.subdivisions.get(code=code) if code else None
+    if sub is None or sub.country_code != dest.country:
+        raise BadInput(f"{value!r} is not an ISO 3166-2 subdivision of {dest.country}", field="destinationRegion")
+    return code
+
+
 def _mid(fx: FxTable, amount: Decimal, from_currency: str, to_currency: str) -> Decimal:
     if from_currency == to_currency:
         return amount
@@ -662,6 +795,7 @@ def quote_landed_cost(
     lines = _lines(request.lines)
     _rules_date(request.destination_country, on, tables)
     dest = _destination(request.destination_country, tables, on)
+    region = _region(request.destination_region, dest, tables, optional=request.region_optional)
     incoterm, term = _incoterm(request.incoterm, tables, on)
     fx_rate = fx.fresh_rate(request.currency, now=now, max_age=max_rate_age, field="currency")
     currency = fx_rate.currency
@@ -811,11 +945,19 @@ def quote_landed_cost(
         cif if dest.customs_value_basis == "CIF" else [d + h for d, h in zip(dutiable_goods, handling, strict=True)]
     )
 
-    # Low-value rules: the consignment's goods value (+ core where it is in the base), at mid rate.
-    consignment_fen = sum(
-        (line.unit_price_fen + (line.core_charge_fen if core_in_base else 0)) * line.quantity for line in lines
-    )
-    consignment_cny = Decimal(consignment_fen) / 100
+    # Low-value rules: each is tested on the value it names (the goods as charged, or the customs
+    # value), as the buyer is charged it (locked rate, quote currency), converted into the
+    # threshold's currency at the mid rate (standing in for the customs authority's rate).
+    def value_in(kind: ValueTested, to_currency: str) -> Decimal:
+        base = dutiable_goods if kind == "goods" else customs_value
+        return _mid(fx, sum((m.to_decimal() for m in base), Decimal(0)), currency, to_currency)
+
+    def unit_values_in(kind: ValueTested, to_currency: str) -> list[Decimal]:
+        base = dutiable_goods if kind == "goods" else customs_value
+        return [
+            _mid(fx, m.to_decimal() / line.quantity, currency, to_currency) for m, line in zip(base, lines, strict=True)
+        ]
+
     dm = de_minimis_rule(tables, dest, on)
     treatment: DutyTreatment = "ad_valorem"
     vat_low_value_exempt = False
@@ -823,12 +965,44 @@ def quote_landed_cost(
     if dm is not None:
         priced_by.add("de_minimis", f"{dm.where} {dm.origin}", _de_minimis_says(dm), dm.dated)
         if dm.duty_threshold is not None and dm.duty_mode != "none":
-            value = _mid(fx, consignment_cny, "CNY", dm.duty_threshold.currency)
-            if value <= dm.duty_threshold.value:
+            value = value_in(dm.value_tested, dm.duty_threshold.currency)
+            within = value <= dm.duty_threshold.value
+            if within:
                 treatment = "de_minimis_exempt" if dm.duty_mode == "exempt" else "flat_per_tariff_line"
+            notes.append(
+                _threshold_note("duty low-value threshold", dm.value_tested, value, dm.duty_threshold, within, currency)
+            )
         if dm.tax_threshold is not None:
-            value = _mid(fx, consignment_cny, "CNY", dm.tax_threshold.currency)
+            value = value_in(dm.value_tested, dm.tax_threshold.currency)
             vat_low_value_exempt = value <= dm.tax_threshold.value
+
+    # A point-of-sale regime: the tax is collected at the sale instead of at import.
+    pos = point_of_sale_regime(tables, dest.country, on)
+    if pos is not None and pos.services is not None and service not in pos.services:
+        pos = None
+    if pos is not None and pos.threshold is not None:
+        if pos.per == "consignment":
+            tested = [value_in(pos.value_tested, pos.threshold.currency)]
+        else:
+            tested = unit_values_in(pos.value_tested, pos.threshold.currency)
+        if not all(pos.within(v) for v in tested):
+            notes.append(
+                f"{pos.name}: not applicable, {max(tested):.2f} {pos.threshold.currency} "
+                f"{'per item' if pos.per == 'item' else 'for the consignment'} is beyond its limit of "
+                f"{pos.threshold.value} {pos.threshold.currency}; "
+                "import tax is due on import"
+            )
+            pos = None
+    if pos is not None:
+        vat_low_value_exempt = False
+        priced_by.add("point_of_sale", f"{pos.country} {pos.scheme}", pos.name, pos.dated)
+
+    # Japan's rounding, where the quote is in yen.
+    jp = _rounding(tables, dest.country, currency, on)
+    if jp is not None:
+        step_jp = jp.customs_value_down_to
+        customs_value = [Money(cv.amount // step_jp * step_jp, currency) for cv in customs_value]
+        priced_by.add("rounding", jp.country, _rounding_says(jp), jp.dated)
 
     # Duty per line: the destination's national line, its measures, the best preference.
     measures_per_line: list[list[DutyRow]] = []
@@ -868,7 +1042,13 @@ def quote_landed_cost(
             )
     duty_rates = [sum((m.rate for m in ms), Decimal(0)) for ms in measures_per_line]
     if treatment == "ad_valorem":
-        duty = [amount(cv.to_decimal() * r) for cv, r in zip(customs_value, duty_rates, strict=True)]
+        if jp is not None:
+            duty = [
+                _down(cv.to_decimal() * r, jp.duty_down_to, currency)
+                for cv, r in zip(customs_value, duty_rates, strict=True)
+            ]
+        else:
+            duty = [amount(cv.to_decimal() * r) for cv, r in zip(customs_value, duty_rates, strict=True)]
     elif treatment == "de_minimis_exempt":
         duty = [zero for _ in lines]
         notes.append("duty: consignment under the de minimis threshold, no duty")
@@ -886,11 +1066,35 @@ def quote_landed_cost(
             "per tariff subheading instead of ad valorem duty"
         )
 
-    # Import VAT / GST per line.
-    tax: TaxRow = _one(
-        [t for t in in_force(tables.taxes, on) if t.country == dest.country], "import tax", "destinationCountry", past
-    )
-    priced_by.add("import_taxes", tax.country, f"{tax.name} {format_rate(tax.rate)}", tax.dated)
+    # Customs fees per entry (US MPF and HMF, Mexico's DTA): in the duty amount, allocated to the
+    # lines by customs value; none on a consignment released under a de minimis rule.
+    fees_per_line: list[list[tuple[CustomsFee, Money]]] = [[] for _ in lines]
+    if treatment != "de_minimis_exempt":
+        for fee in customs_fees(tables, dest.country, service, on):
+            value = _mid(fx, sum((cv.to_decimal() for cv in customs_value), Decimal(0)), currency, fee.currency)
+            charge, says = _fee_charge(fee, value)
+            shares = split(amount(_mid(fx, charge, fee.currency, currency)), [cv.amount for cv in customs_value])
+            for i, share in enumerate(shares):
+                fees_per_line[i].append((fee, share))
+            priced_by.add("customs_fees", fee.fee, says, fee.dated)
+            notes.append(f"duty includes the {fee.name} ({fee.fee}): {says}")
+    duty = [d + sum((m for _, m in fees), zero) for d, fees in zip(duty, fees_per_line, strict=True)]
+    # `duty` now holds the fees: those the import-tax base leaves out are taken off it again.
+    fees_out_of_vat_base = [sum((m for f, m in fees if not f.in_vat_base), zero) for fees in fees_per_line]
+
+    # Import VAT / GST per line (the province's HST where the consignee is in one).
+    taxes_now = [t for t in in_force(tables.taxes, on) if t.country == dest.country]
+    regional = [t for t in taxes_now if region is not None and t.region == region]
+    tax: TaxRow = _one(regional or [t for t in taxes_now if t.region is None], "import tax", "destinationCountry", past)
+    priced_by.add(
+        "import_taxes", f"{tax.country} {tax.region}" if tax.region else tax.country,
+        f"{tax.name} {format_rate(tax.rate)}", tax.dated,
+    )  # fmt: skip
+    if region is None and any(t.region for t in tables.taxes if t.country == dest.country):
+        notes.append(
+            f"{tax.name} only: the HST of the participating provinces depends on the province of delivery, "
+            "which this estimate does not know"
+        )
     # Delivery to the door is in the import-tax base where the law adds transport to a place of
     # destination known at import and we deliver there (DAP, DDP).
     on_carriage = [r for r in in_force(tables.on_carriage_in_tax_base, on) if r.territory == dest.territory]
@@ -908,12 +1112,31 @@ def quote_landed_cost(
             base = (cif[i] + duty[i] + (door[i] if door_in_base else zero)).to_decimal()
         else:
             base = customs_value[i].to_decimal() * (1 + tax.customs_value_uplift) + duty[i].to_decimal()
-        vat.append(zero if vat_low_value_exempt else amount(base * tax.rate))
+        base -= fees_out_of_vat_base[i].to_decimal()
+        if jp is not None:
+            vat.append(
+                zero
+                if vat_low_value_exempt
+                else _jp_consumption_tax(customs_value[i] + duty[i] - fees_out_of_vat_base[i], jp)
+            )
+        else:
+            vat.append(zero if vat_low_value_exempt else amount(base * tax.rate))
     if vat_low_value_exempt:
         notes.append(f"{tax.name}: consignment under the low-value threshold, no import tax")
+    if jp is not None and not vat_low_value_exempt:
+        notes.append(
+            "Japan: customs value rounded down to JPY 1,000, duty to JPY 100, consumption tax base to JPY 1,000, "
+            "national (7.8 %) and local (22/78 of it) consumption tax each to JPY 100"
+        )
+    elif dest.country in {r.country for r in tables.rounding} and jp is None:
+        notes.append(
+            "estimate in a currency other than yen: Japan Customs computes in yen at its own rate and rounds the "
+            "value and the taxes down (to JPY 1,000 and JPY 100), so the amount due may be slightly lower"
+        )
 
-    # What the Incoterm puts in the buyer's total.
+    # What the Incoterm puts in the buyer's total; a point-of-sale tax is in it under every Incoterm.
     duty_status = _TAX_STATUS[incoterm]
+    vat_status: TaxStatus = "collected" if pos is not None else duty_status
     if duty_status == "not_quoted":
         notes = []  # duty and tax are the buyer's own affair under FCA and FOB
     notes.insert(0, _INCOTERM_NOTES[incoterm])
@@ -924,6 +1147,11 @@ def quote_landed_cost(
         "mainCarriage": freight if "main" in term.covers else None,
         "delivery": door if "door" in term.covers else None,
     }
+    if pos is not None:
+        notes.append(
+            f"{tax.name} {format_rate(tax.rate * 100)} % collected at the sale under {pos.name} ({pos.scheme}), "
+            "on the price charged including delivery; no import VAT is payable on arrival"
+        )
     line_quotes = []
     for i, line in enumerate(lines):
         shipping_i = zero
@@ -933,9 +1161,17 @@ def quote_landed_cost(
         insurance_i = insurance[i] if "main" in term.covers else zero
         duty_i = duty[i] if duty_status != "not_quoted" else zero
         vat_i = vat[i] if duty_status != "not_quoted" else zero
+        if pos is not None:
+            # The price charged: goods, core deposit, delivery, and the duty where we charge it too.
+            charged = goods[i] + cores[i] + shipping_i + insurance_i
+            if duty_status == "collected":
+                charged = charged + duty_i
+            vat_i = amount(charged.to_decimal() * tax.rate)
         total_i = goods[i] + cores[i] + shipping_i + insurance_i
         if duty_status == "collected":
-            total_i = total_i + duty_i + vat_i
+            total_i = total_i + duty_i
+        if vat_status == "collected":
+            total_i = total_i + vat_i
         line_quotes.append(
             LineQuote(
                 part_id=line.part_id,
@@ -948,7 +1184,8 @@ def quote_landed_cost(
                 national_line=national_lines[i],
                 duty_measures=tuple(
                     DutyMeasure(m.measure, m.hs_prefix, m.rate, m.dated.source, m.scheme) for m in measures_per_line[i]
-                ),
+                )
+                + tuple(DutyMeasure(f.fee, "*", f.rate, f.dated.source) for f, _ in fees_per_line[i]),
                 duty_rate=duty_rates[i],
                 vat_rate=tax.rate,
                 customs_value=customs_value[i],
@@ -956,6 +1193,7 @@ def quote_landed_cost(
                 core_deposit_cny=Money(line.core_charge_fen * line.quantity, "CNY"),
                 dg=_dg_line(line, dg_rules[i]),
                 amounts=Amounts(goods[i], cores[i], shipping_i, insurance_i, duty_i, vat_i, total_i),
+                customs_fees=tuple((f.fee, m if duty_status != "not_quoted" else zero) for f, m in fees_per_line[i]),
             )
         )
 
@@ -966,11 +1204,20 @@ def quote_landed_cost(
         return out
 
     totals = Amounts(*(total_of(a) for a in Amounts.__slots__))
-    estimated = totals.total + totals.duty + totals.vat if duty_status == "estimated" else None
+    estimated = (
+        totals.total
+        + (totals.duty if duty_status == "estimated" else zero)
+        + (totals.vat if vat_status == "estimated" else zero)
+        if "estimated" in (duty_status, vat_status)
+        else None
+    )
     if core_in_base:
-        notes.append("core deposit: part of the customs value and the import-tax base in this market")
+        notes.append(
+            "core deposit: part of the price actually paid or payable for the goods (WTO Customs Valuation "
+            "Agreement art. 1 and 8), so in the customs value and the import-tax base, although refundable"
+        )
     else:
-        notes.append("core deposit: kept out of the duty and import-tax base (refundable deposit)")
+        notes.append("core deposit: kept out of the duty and import-tax base, as the destination's rule says")
     if on != today:
         notes.append(
             f"dated {on}: the rules in force that day price this quote, but the exchange rate is today's "
@@ -1007,7 +1254,7 @@ def quote_landed_cost(
         lines=tuple(line_quotes),
         totals=totals,
         duty_status=duty_status,
-        vat_status=duty_status,
+        vat_status=vat_status,
         tax_name=tax.name,
         duty_treatment=treatment,
         vat_low_value_exempt=vat_low_value_exempt,
@@ -1019,6 +1266,10 @@ def quote_landed_cost(
         estimated_landed_total=estimated,
         notes=tuple(notes),
         rules=priced_by.rules(),
+        destination_region=region,
+        tax_scheme=None if pos is None else pos.scheme,
+        tax_scheme_name=None if pos is None else pos.name,
+        tax_registration_setting=None if pos is None else pos.registration_setting,
     )
 
 

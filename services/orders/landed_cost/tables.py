@@ -23,6 +23,8 @@ TaxBase = Literal["cif_plus_duty", "customs_value_plus_duty"]
 DutyMode = Literal["exempt", "flat_per_tariff_line", "none"]
 TransportMode = Literal["air", "sea", "rail"]
 TRANSPORT_MODES = ("air", "sea", "rail")
+ValueTested = Literal["goods", "customs_value"]
+VALUES_TESTED = ("goods", "customs_value")
 
 
 class TableError(ValueError):
@@ -89,6 +91,7 @@ class NationalLine:
 @dataclass(frozen=True, slots=True)
 class TaxRow:
     country: str
+    region: str | None  # ISO 3166-2, e.g. "CA-ON"; None = the whole country
     name: str
     rate: Decimal
     base: TaxBase
@@ -100,10 +103,66 @@ class TaxRow:
 class DeMinimisRow:
     where: str
     origin: str
+    value_tested: ValueTested
     duty_mode: DutyMode
     duty_threshold: Amount | None
     flat_charge: Amount | None
     tax_threshold: Amount | None
+    dated: Dated
+
+
+@dataclass(frozen=True, slots=True)
+class PointOfSaleRow:
+    """A regime under which the seller collects VAT/GST at the sale (point_of_sale.json)."""
+
+    scheme: str
+    country: str
+    name: str
+    threshold: Amount | None  # None: every consignment
+    inclusive: bool  # value <= threshold (True) or value < threshold (False)
+    per: Literal["consignment", "item"]
+    value_tested: ValueTested
+    services: frozenset[str] | None  # None: every shipping service
+    registration_setting: str
+    document_label: str
+    dated: Dated
+
+    def within(self, value: Decimal) -> bool:
+        if self.threshold is None:
+            return True
+        return value <= self.threshold.value if self.inclusive else value < self.threshold.value
+
+
+@dataclass(frozen=True, slots=True)
+class CustomsFee:
+    """A fee customs charges on an entry besides duty (customs_fees.json)."""
+
+    fee: str
+    country: str
+    name: str
+    rate: Decimal
+    minimum: Decimal | None
+    maximum: Decimal | None
+    informal_up_to: Decimal | None
+    informal_fee: Decimal | None
+    currency: str
+    services: frozenset[str] | None
+    in_vat_base: bool
+    dated: Dated
+
+
+@dataclass(frozen=True, slots=True)
+class Rounding:
+    """A territory's rounding of the customs value, the duty and the consumption tax (customs_fees.json)."""
+
+    country: str
+    currency: str
+    customs_value_down_to: int
+    duty_down_to: int
+    tax_base_down_to: int
+    tax_down_to: int
+    national_tax_rate: Decimal
+    local_tax_of_national: tuple[int, int]  # (numerator, denominator), kept exact: 22/78
     dated: Dated
 
 
@@ -242,6 +301,9 @@ class Tables:
     on_carriage_in_tax_base: tuple[OnCarriageInTaxBase, ...] = ()
     dg_classifications: tuple[DgClassification, ...] = ()
     dg_transport: tuple[DgTransport, ...] = ()
+    point_of_sale: tuple[PointOfSaleRow, ...] = ()
+    customs_fees: tuple[CustomsFee, ...] = ()
+    rounding: tuple[Rounding, ...] = ()
 
     @classmethod
     def load(cls, data_dir: Path = DATA_DIR) -> Tables:
@@ -256,8 +318,11 @@ class Tables:
         out += [("destinations", (d.country,), d.dated) for d in self.destinations]
         out += [("duty_rates", (r.territory, r.origin, r.measure, r.hs_prefix), r.dated) for r in self.duty_rates]
         out += [("national_lines", (r.territory, r.subheading, r.category), r.dated) for r in self.national_lines]
-        out += [("import_taxes", (r.country,), r.dated) for r in self.taxes]
+        out += [("import_taxes", (r.country, r.region), r.dated) for r in self.taxes]
         out += [("de_minimis", (r.where, r.origin), r.dated) for r in self.de_minimis]
+        out += [("point_of_sale", (r.country,), r.dated) for r in self.point_of_sale]
+        out += [("customs_fees", (r.fee,), r.dated) for r in self.customs_fees]
+        out += [("rounding", (r.country,), r.dated) for r in self.rounding]
         out += [("shipping", (r.service, r.zone), r.dated) for r in self.shipping_rates]
         out += [("origin_handling", (), r.dated) for r in self.origin_handling]
         out += [("dg_surcharge", (r.service,), r.dated) for r in self.dangerous_goods_surcharge]
@@ -334,6 +399,28 @@ def _amount(value: Any, where: str) -> Amount | None:
     return Amount(Decimal(str(value["amount"])), str(value["currency"]))
 
 
+def _decimal(value: Any) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
+
+
+def _fraction(value: Any) -> tuple[int, int]:
+    """'22/78' as (22, 78): a fraction is kept exact, never a rounded decimal."""
+    top, _, bottom = str(value).partition("/")
+    return int(top), int(bottom or "1")
+
+
+def _value_tested(value: Any, where: str) -> ValueTested:
+    if value not in VALUES_TESTED:
+        raise TableError(f"{where}: valueTested must be one of {', '.join(VALUES_TESTED)}, got {value!r}")
+    return value
+
+
+def _per(value: Any, where: str) -> Literal["consignment", "item"]:
+    if value not in ("consignment", "item"):
+        raise TableError(f"{where}: per must be 'consignment' or 'item', got {value!r}")
+    return value
+
+
 def _rows(data: dict[str, Any], name: str, key: str = "rows") -> Sequence[dict[str, Any]]:
     rows = data.get(key)
     if not isinstance(rows, list):
@@ -387,6 +474,7 @@ def _load(data_dir: Path) -> Tables:
     taxes = tuple(
         TaxRow(
             country=r["country"],
+            region=r.get("region"),
             name=r["name"],
             rate=_rate(r["rate"], f"import_taxes.json {r.get('country')}"),
             base=r["base"],
@@ -400,6 +488,7 @@ def _load(data_dir: Path) -> Tables:
         DeMinimisRow(
             where=r["where"],
             origin=r["origin"],
+            value_tested=_value_tested(r.get("valueTested"), f"de_minimis.json {r.get('where')}"),
             duty_mode=r["dutyMode"],
             duty_threshold=_amount(r.get("dutyThreshold"), "de_minimis.json"),
             flat_charge=_amount(r.get("flatCharge"), "de_minimis.json"),
@@ -489,6 +578,55 @@ def _load(data_dir: Path) -> Tables:
     for row in dg_transport:
         if not row.allowed and not (row.reason or "").strip():
             raise TableError(f"dangerous_goods.json {row.un_number} {row.mode}: a refused mode needs its reason")
+    pos_data = _read(data_dir, "point_of_sale.json")
+    point_of_sale = tuple(
+        PointOfSaleRow(
+            scheme=r["scheme"],
+            country=r["country"],
+            name=r["name"],
+            threshold=_amount(r.get("threshold"), "point_of_sale.json"),
+            inclusive=bool(r["inclusive"]),
+            per=_per(r.get("per"), f"point_of_sale.json {r.get('country')}"),
+            value_tested=_value_tested(r.get("valueTested"), f"point_of_sale.json {r.get('country')}"),
+            services=None if r.get("services") is None else frozenset(r["services"]),
+            registration_setting=r["registrationSetting"],
+            document_label=r["documentLabel"],
+            dated=_dated(r, f"point_of_sale.json {r.get('country')}"),
+        )
+        for r in _rows(pos_data, "point_of_sale.json")
+    )
+    fee_data = _read(data_dir, "customs_fees.json")
+    customs_fees = tuple(
+        CustomsFee(
+            fee=r["fee"],
+            country=r["country"],
+            name=r["name"],
+            rate=_rate(r["rate"], f"customs_fees.json {r.get('fee')}"),
+            minimum=_decimal(r.get("min")),
+            maximum=_decimal(r.get("max")),
+            informal_up_to=_decimal(r.get("informalUpTo")),
+            informal_fee=_decimal(r.get("informalFee")),
+            currency=r["currency"],
+            services=None if r.get("services") is None else frozenset(r["services"]),
+            in_vat_base=bool(r["inVatBase"]),
+            dated=_dated(r, f"customs_fees.json {r.get('fee')}"),
+        )
+        for r in _rows(fee_data, "customs_fees.json", "fees")
+    )
+    rounding = tuple(
+        Rounding(
+            country=r["country"],
+            currency=r["currency"],
+            customs_value_down_to=int(r["customsValueDownTo"]),
+            duty_down_to=int(r["dutyDownTo"]),
+            tax_base_down_to=int(r["taxBaseDownTo"]),
+            tax_down_to=int(r["taxDownTo"]),
+            national_tax_rate=_rate(r["nationalTaxRate"], f"customs_fees.json rounding {r.get('country')}"),
+            local_tax_of_national=_fraction(r["localTaxOfNational"]),
+            dated=_dated(r, f"customs_fees.json rounding {r.get('country')}"),
+        )
+        for r in _rows(fee_data, "customs_fees.json", "rounding")
+    )
     return Tables(
         destinations=destinations,
         duty_rates=duty_rates,
@@ -507,6 +645,9 @@ def _load(data_dir: Path) -> Tables:
         on_carriage_in_tax_base=on_carriage,
         dg_classifications=dg_classifications,
         dg_transport=dg_transport,
+        point_of_sale=point_of_sale,
+        customs_fees=customs_fees,
+        rounding=rounding,
     )
 
 

@@ -131,3 +131,26 @@ def price_with_rates(
         on=on,
     )
     return quote_landed_cost(request, fx, now=now, max_rate_age=DAY)
+
+
+def price_in_region(
+    *lines: QuoteLineInput,
+    country: str,
+    on: date,
+    currency: str,
+    incoterm: str = "DAP",
+    service: str | None = None,
+    region: str | None = None,
+) -> LandedCost:
+    """As `price`, for a delivery address in an ISO 3166-2 subdivision (Canada's provinces)."""
+    now = datetime(on.year, on.month, on.day, 9, 0, tzinfo=UTC)
+    request = QuoteRequest(
+        lines=list(lines) or [line()],
+        destination_country=country,
+        incoterm=incoterm,
+        currency=currency,
+        shipping_service=service,
+        on=on,
+        destination_region=region,
+    )
+    return quote_landed_cost(request, fx_table(now), now=now, max_rate_age=DAY)

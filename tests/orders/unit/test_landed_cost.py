@@ -67,6 +67,7 @@ def quote(
     fx: FxTable | None = None,
     now: datetime = NOW,
     margin_bps: int = 0,
+    region: str | None = None,
 ) -> LandedCost:
     request = QuoteRequest(
         lines=list(lines) or [alternator()],
@@ -75,6 +76,7 @@ def quote(
         currency=currency,
         shipping_service=service,
         on=on,
+        destination_region=region,
     )
     return quote_landed_cost(request, fx or fx_table(now), now=now, max_rate_age=DAY, margin_bps=margin_bps)
 
@@ -100,27 +102,30 @@ def test_ddp_alternator_to_germany_in_eur() -> None:
     # insurance (DDP: our own risk, ICC (A) on the goods value) 0.30 % of 2400 CNY = 7.20 CNY -> 0.90
     assert t.insurance == eur(90)
     # customs value CIF (UCC art. 71(1)(e): transport to the place of entry, not the delivery after it),
-    # core deposit out: 300 + 10 + 85.00 + 0.90 = 395.90; duty 3.2 % = 12.6688 -> 12.67
-    assert q.lines[0].customs_value == eur(39_590)
+    # core deposit in (part of the price paid, UCC art. 70): 300 + 37.50 + 10 + 85.00 + 0.90 = 433.40;
+    # duty 3.2 % = 13.8688 -> 13.87
+    assert q.lines[0].customs_value == eur(43_340)
     assert q.lines[0].duty_rate == Decimal("0.032")
-    assert t.duty == eur(1_267)
+    assert t.duty == eur(1_387)
     # import VAT base (Directive 2006/112/EC art. 86(1)(b), (2)): customs value + duty + delivery to the
-    # door: 395.90 + 12.67 + 21.25 = 429.82 * 0.19 = 81.6658 -> 81.67
-    assert t.vat == eur(8_167)
-    # 300 + 37.50 + 116.25 + 0.90 + 12.67 + 81.67
-    assert t.total == eur(54_899)
+    # door: 433.40 + 13.87 + 21.25 = 468.52 * 0.19 = 89.0188 -> 89.02
+    assert t.vat == eur(8_902)
+    # 300 + 37.50 + 116.25 + 0.90 + 13.87 + 89.02
+    assert t.total == eur(55_754)
     assert q.lines[0].amounts == t
     assert q.duty_status == q.vat_status == "collected"
     assert q.customs_value_basis == "CIF"
-    assert q.core_deposit_in_duty_base is False and q.core_deposit_in_vat_base is False
+    assert q.core_deposit_in_duty_base is True and q.core_deposit_in_vat_base is True
+    assert any("price actually paid or payable" in note for note in q.notes)
     assert q.duty_treatment == "ad_valorem"
     assert q.fx_rate == "0.125"
     assert q.estimated_landed_total is None
     assert any("Union Customs Code" in s for s in q.sources)
     body = q.as_json()
-    assert body["total"] == {"amount": 54_899, "currency": "EUR"}
+    assert body["total"] == {"amount": 55_754, "currency": "EUR"}
     assert body["lines"][0]["dutyRate"] == "0.032"
-    assert body["coreDepositInVatBase"] is False
+    assert body["coreDepositInVatBase"] is True
+    assert body["taxScheme"] is None  # EUR 337.50 of goods: over the IOSS limit of EUR 150
 
 
 def test_ddp_alternator_to_the_us_fob_basis_and_stacked_duties() -> None:
@@ -144,11 +149,15 @@ def test_ddp_alternator_to_the_us_fob_basis_and_stacked_duties() -> None:
         "US Section 232 auto parts": Decimal("0.25"),
         "US Section 301": Decimal("0.25"),
         "US IEEPA fentanyl (China)": Decimal("0.10"),
+        "US MPF": Decimal("0.003464"),
     }
-    # 389.20 * (0.025 + 0.25 + 0.25 + 0.10 = 0.625) = 243.25
-    assert t.duty == usd(24_325)
+    # 389.20 * (0.025 + 0.25 + 0.25 + 0.10 = 0.625) = 243.25; plus the merchandise processing fee:
+    # USD 389.20 <= 2,500 is an informal entry, FY2026 flat fee USD 2.69 (by express: no harbor
+    # maintenance fee)
+    assert q.lines[0].customs_fees == (("US MPF", usd(269)),)
+    assert t.duty == usd(24_325 + 269)
     assert t.vat == usd(0)
-    assert t.total == usd(33_600 + 4_200 + 13_720 + 101 + 24_325)
+    assert t.total == usd(33_600 + 4_200 + 13_720 + 101 + 24_325 + 269)
 
 
 def test_us_de_minimis_before_and_after_the_suspension_for_china() -> None:
@@ -164,21 +173,24 @@ def test_us_de_minimis_before_and_after_the_suspension_for_china() -> None:
     assert after.duty_treatment == "ad_valorem"
     # FOB value 140 + 28 + 11.20 = 179.20; MFN 2.5 % + Section 301 25 % + IEEPA fentanyl 20 % (EO 14228)
     # + reciprocal IEEPA 125 % (EO 14266, until 05-13; Section 232 only from 05-03) = 172.5 %:
-    # 179.20 * 1.725 = 309.12
-    assert after.totals.duty == usd(30_912)
+    # 179.20 * 1.725 = 309.12, plus the FY2025 informal-entry merchandise processing fee USD 2.62
+    # (none while the consignment was released duty-free under de minimis)
+    assert after.totals.duty == usd(30_912 + 262)
     stacked = quote(starter, country="US", currency="USD", on=date(2025, 5, 3), fx=fx, now=historic)
-    # Section 232 25 % from 05-03 lifts the reciprocal duty: 2.5 + 25 + 25 + 20 = 72.5 %: 179.20 * 0.725 = 129.92
-    assert stacked.totals.duty == usd(12_992)
+    # Section 232 25 % from 05-03 lifts the reciprocal duty: 2.5 + 25 + 25 + 20 = 72.5 %: 179.20 * 0.725
+    # = 129.92, plus the MPF
+    assert stacked.totals.duty == usd(12_992 + 262)
 
 
 def test_eu_duty_relief_replaced_by_flat_charge_from_july_2026() -> None:
     pads = alternator(part_id="pads", category="brake_pads", hs_code="870830", unit_price_fen=40_000,
                       core_charge_fen=0, weight_grams=2_000, quantity=2)  # fmt: skip
     caliper = alternator(part_id="cal", category="brake_caliper", hs_code="870830", unit_price_fen=20_000,
-                         core_charge_fen=5_000, weight_grams=3_000)  # fmt: skip
+                         core_charge_fen=4_000, weight_grams=3_000)  # fmt: skip
     lamp = alternator(part_id="lamp", category="headlamp", hs_code="851220", unit_price_fen=16_000,
                       core_charge_fen=0, weight_grams=1_500)  # fmt: skip
-    # goods 100 + 25 + 20 = 145 EUR <= 150 (core deposit out of the base in the EU)
+    # goods 100 + 25 + 20 = 145 EUR plus the caliper's core deposit 5 EUR (part of the price paid)
+    # = 150.00 EUR: exactly at the EUR 150 limit, so the relief applies
     before = quote(pads, caliper, lamp, on=date(2026, 6, 30))
     assert before.duty_treatment == "de_minimis_exempt"
     assert before.totals.duty == eur(0)
@@ -187,21 +199,27 @@ def test_eu_duty_relief_replaced_by_flat_charge_from_july_2026() -> None:
     # EUR 3 per distinct subheading: 870830 (once, on its first line) and 851220
     assert [line.amounts.duty for line in after.lines] == [eur(300), eur(0), eur(300)]
     assert after.totals.duty == eur(600)
-    # VAT is due either way, and its base includes the flat duty.
+    # VAT is due either way: at EUR 150 of goods it is collected at the sale under IOSS, on the price
+    # charged, which under DDP includes the flat duty.
+    assert before.tax_scheme == after.tax_scheme == "EU_IOSS"
     assert after.totals.vat.amount > before.totals.vat.amount
     # Above EUR 150 the ad valorem duty applies on both dates.
     big = quote(alternator(), on=date(2026, 7, 1))
     assert big.duty_treatment == "ad_valorem"
-    assert big.totals.duty == eur(1_267)
+    assert big.totals.duty == eur(1_387)
+    # One cent above the limit: 8 fen more on the lamp is EUR 0.01 at 0.125 -> 150.01.
+    over = alternator(part_id="lamp", category="headlamp", hs_code="851220", unit_price_fen=16_008,
+                      core_charge_fen=0, weight_grams=1_500)  # fmt: skip
+    assert quote(pads, caliper, over, on=date(2026, 6, 30)).duty_treatment == "ad_valorem"
 
 
 def test_dap_shows_duty_and_vat_as_estimates_outside_the_total() -> None:
     q = quote(incoterm="DAP")
     t = q.totals
-    assert (t.duty, t.vat) == (eur(1_267), eur(8_167))
+    assert (t.duty, t.vat) == (eur(1_387), eur(8_902))
     assert t.total == eur(30_000 + 3_750 + 11_625 + 90)
     assert q.duty_status == q.vat_status == "estimated"
-    assert q.estimated_landed_total == eur(54_899)
+    assert q.estimated_landed_total == eur(55_754)
     assert q.notes[0].startswith("DAP")
 
 
@@ -226,7 +244,7 @@ def test_each_incoterm_decides_what_is_in_the_total() -> None:
     # DAP: + delivery to the door CNY 170 -> 21.25, insurance of our own risk 0.90: 454.65
     assert dap.totals.total == eur(30_000 + 3_750 + 11_625 + 90)
     assert dap.totals.total != cip.totals.total
-    assert ddp.totals.total == eur(54_899)
+    assert ddp.totals.total == eur(55_754)
 
 
 def test_exw_is_refused_for_buyers_abroad() -> None:
@@ -283,10 +301,12 @@ def test_jpy_zero_digit_totals() -> None:
     assert t.shipping == Money(6_888 + 1_722 + 1_640, "JPY")
     assert t.insurance == Money(148, "JPY")  # 147.6 -> 148
     assert t.duty == Money(0, "JPY")  # Japan: auto parts duty-free
-    # consumption tax 10 % of CIF 49,200 + 6,150 + 1,640 + 6,888 + 148 = 64,026 (no delivery) -> 6,402.6 -> 6,403
-    assert t.vat == Money(6_403, "JPY")
-    # 49,200 + 6,150 + 10,250 + 148 + 6,403
-    assert t.total == Money(72_151, "JPY")
+    # CIF 49,200 + 6,150 + 1,640 + 6,888 + 148 = 64,026 (no delivery), rounded down to JPY 1,000: 64,000
+    # (General Rules for National Taxes art. 118); tax base 64,000 + 0 duty = 64,000; national 7.8 % =
+    # 4,992 -> 4,900 and local 22/78 of it = 1,382.05 -> 1,300 (each down to JPY 100, art. 119): 6,200
+    assert q.lines[0].customs_value == Money(64_000, "JPY")
+    assert t.vat == Money(6_200, "JPY")
+    assert t.total == Money(49_200 + 6_150 + 10_250 + 148 + 6_200, "JPY")
 
 
 def test_margin_is_locked_into_every_component() -> None:
@@ -479,11 +499,13 @@ def test_every_destination_quotes_in_its_own_and_in_a_foreign_currency(incoterm:
         for currency in {local.get(dest.country, "EUR"), "USD"}:
             for lines, service in (([*cart], "express"), ([*cart, battery], "economy")):
                 mode = Tables.load().services[service].mode_to(dest.zone)
+                region = "CA-ON" if dest.country == "CA" else None
                 if incoterm in ("FOB", "CIF") and mode != "sea":
                     with pytest.raises(IncotermNotForMode):
-                        quote(*lines, country=dest.country, incoterm=incoterm, service=service, fx=fx)
+                        quote(*lines, country=dest.country, incoterm=incoterm, service=service, fx=fx, region=region)
                     continue
-                q = quote(*lines, country=dest.country, currency=currency, incoterm=incoterm, service=service, fx=fx)
+                q = quote(*lines, country=dest.country, currency=currency, incoterm=incoterm, service=service,
+                          fx=fx, region=region)  # fmt: skip
                 t = q.totals
                 assert t.total.currency == currency
                 assert t.goods.amount > 0 and t.total.amount >= t.goods.amount
@@ -491,5 +513,8 @@ def test_every_destination_quotes_in_its_own_and_in_a_foreign_currency(incoterm:
                 assert sum(line.amounts.shipping.amount for line in q.lines) == t.shipping.amount
                 if incoterm == "DDP":
                     assert t.total == t.goods + t.core_deposit + t.shipping + t.insurance + t.duty + t.vat
+                elif q.tax_scheme is not None:  # the tax collected at the sale is in the total
+                    assert q.vat_status == "collected"
+                    assert t.total == t.goods + t.core_deposit + t.shipping + t.insurance + t.vat
                 else:
                     assert t.total == t.goods + t.core_deposit + t.shipping + t.insurance

@@ -193,3 +193,28 @@ def test_insurance_cover_follows_the_incoterms_edition(tables: Tables) -> None:
                     continue
                 premiums = [r for r in in_force(tables.insurance, on) if (r.service, r.clauses) == (code, term.clauses)]
                 assert len(premiums) == 1, (term.incoterm, code, on)
+
+
+def test_fees_follow_each_other_without_gaps_and_regions_are_subdivisions(tables: Tables) -> None:
+    import pycountry
+
+    by_fee = defaultdict(list)
+    for fee in tables.customs_fees:
+        by_fee[fee.fee].append(fee.dated)
+    for name, spans in by_fee.items():
+        spans.sort(key=lambda d: d.valid_from)
+        for earlier, later in itertools.pairwise(spans):
+            assert earlier.valid_to is not None and (later.valid_from - earlier.valid_to).days == 1, name
+    # The US MPF: one row per fiscal year (1 October - 30 September) since FY2020.
+    assert [d.valid_from for d in sorted(by_fee["US MPF"], key=lambda d: d.valid_from)] == [
+        date(year, 10, 1) for year in range(2019, 2026)
+    ]
+    for tax in tables.taxes:
+        if tax.region is not None:
+            sub = pycountry.subdivisions.get(code=tax.region)
+            assert sub is not None and sub.country_code == tax.country, tax.region
+    # Every point-of-sale regime's country has a standard rate to collect (where we quote it).
+    quotable = {d.country for d in tables.destinations}
+    for row in tables.point_of_sale:
+        if row.country in quotable:
+            assert [t for t in tables.taxes if t.country == row.country and t.region is None], row.country
