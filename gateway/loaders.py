@@ -142,6 +142,7 @@ class Loaders:
                 "supplier_id": str(p["supplier_id"]),
                 "category": p["category"],
                 "oem_numbers": p["oem_numbers"],
+                "condition": p.get("condition"),
             }
             for p in parts
             if p is not None
@@ -160,7 +161,7 @@ class Loaders:
                 )
                 for verdict in result["results"]:
                     answers[(str(verdict["part_id"]), country)] = {**verdict, "country": result["country"]}
-        unknown = {"eligible": False, "missing_schemes": [], "required_schemes": [], "expiring_soon": []}
+        unknown = {"eligible": False, "missing_schemes": [], "required_schemes": [], "expiring_soon": [], "reasons": []}
         return [answers.get(key, {**unknown, "country": key[1]}) for key in keys]
 
     async def _landed_estimates(self, keys: Sequence[tuple[str, str, str]]) -> list[dict[str, Any] | None]:

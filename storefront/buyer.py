@@ -162,11 +162,14 @@ async def search(
         options = (result.data or {}).get("fitmentOptions") or options
     parts = [edge["node"] for edge in connection["edges"]]
     converted = await prices_and_estimates(page, parts)
+    # With shipsTo: the conditions the destination restricts, so the buyer knows why parts are missing.
+    restricted = [page.condition_label(r["condition"]) for r in connection.get("restrictions") or []] if ships else []
     return page.render(
         "search.html",
         status_code=422 if errors else 200,
         parts=parts,
         facets=connection.get("facets"),
+        restricted=restricted,
         page_info=connection.get("pageInfo") or {},
         converted=converted,
         errors=errors,

@@ -26,6 +26,7 @@ query Search(
     }
     edges { node { ...PartSummary fits(vehicle: $vehicle) @include(if: $withVehicle) } }
     pageInfo { hasNextPage endCursor }
+    restrictions { condition measure }
   }
 }"""
     + PART_SUMMARY

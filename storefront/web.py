@@ -31,10 +31,12 @@ COOKIE_COUNTRY = "tn_country"
 PREFERENCE_MAX_AGE = 365 * 24 * 3600
 REFRESH_MAX_AGE = 30 * 24 * 3600
 
-# Destinations offered in the ship-to selector (ISO 3166-1 alpha-2); the market rules know more.
+# Destinations offered in the ship-to selector (ISO 3166-1 alpha-2): countries with market rules
+# (the quotable set), less the restricted ones (Russia since 2022-03-05). Belgium, Ireland and
+# Türkiye have no market rules, so they are not offered (nothing could be sold there).
 COUNTRIES = (
-    "DE", "FR", "IT", "ES", "NL", "BE", "PL", "GB", "IE", "NO", "CH", "US", "CA", "MX", "BR", "AU",
-    "AE", "SA", "TR", "RU", "KZ", "JP", "KR", "SG", "MY", "TH", "VN",
+    "DE", "FR", "IT", "ES", "NL", "PL", "GB", "NO", "CH", "US", "CA", "MX", "BR", "AU", "NZ",
+    "AE", "SA", "KW", "QA", "KZ", "JP", "KR", "SG", "MY", "TH", "VN", "ID", "IN", "ZA",
 )  # fmt: skip
 # For a visitor whose browser names no country we ship to (zh-CN: the parts come from China),
 # the destination most of the marketplace's buyers choose; the currency then follows the

@@ -11,6 +11,7 @@ from strawberry.types.nodes import Selection
 
 from gateway.catalog.prefetch import prefetch_parts, selected_fields, selected_under
 from gateway.catalog.types import (
+    ConditionRestriction,
     FacetCount,
     Part,
     PartCondition,
@@ -96,6 +97,12 @@ async def search_parts(
             has_next_page=bool(page["page_info"]["has_next_page"]), end_cursor=page["page_info"]["end_cursor"]
         ),
         facets=_facets(page.get("facets")),
+        restrictions=[
+            ConditionRestriction(
+                condition=PartCondition(r["condition"]), measure=r["measure"], note=r["note"], source=r["source"]
+            )
+            for r in page.get("restrictions", [])
+        ],
     )
 
 

@@ -340,12 +340,24 @@ class PartFacets:
     )
 
 
+@strawberry.type(description="A part condition a destination restricts: why a `shipsTo` search leaves such parts out.")
+class ConditionRestriction:
+    condition: PartCondition
+    measure: str = strawberry.field(description="`prohibited`, or `licence` (an import licence we cannot verify).")
+    note: str
+    source: str = strawberry.field(description="The instrument the restriction relies on, with its date.")
+
+
 @strawberry.type
 class PartConnection:
     edges: list[PartEdge]
     page_info: PageInfo
     facets: PartFacets | None = strawberry.field(
         default=None, description="Counts per category, condition and make over all matches (search only)."
+    )
+    restrictions: list[ConditionRestriction] = strawberry.field(
+        default_factory=list,
+        description="With `shipsTo`: the conditions the destination restricts, left out of the results.",
     )
 
 

@@ -163,11 +163,21 @@ class CertificateConnection:
 
 
 @strawberry.type
+class EligibilityReason:
+    code: str = strawberry.field(
+        description="CONDITION_PROHIBITED, CONDITION_LICENCE_REQUIRED or MISSING_CERTIFICATION."
+    )
+    message: str
+    source: str = strawberry.field(description="The instrument or list the rule relies on.")
+
+
+@strawberry.type
 class Eligibility:
     country: str
     eligible: bool
     missing_schemes: list[str]
     required_schemes: list[str]
+    reasons: list[EligibilityReason] = strawberry.field(description="When not eligible: every reason, with its source.")
     expiring_soon: list[Certificate] = strawberry.field(description="Certificates this relies on that lapse soon.")
 
 
@@ -187,6 +197,9 @@ def eligibility_from_json(country: str, data: dict[str, Any]) -> Eligibility:
         eligible=data["eligible"],
         missing_schemes=data["missing_schemes"],
         required_schemes=data.get("required_schemes", []),
+        reasons=[
+            EligibilityReason(code=r["code"], message=r["message"], source=r["source"]) for r in data.get("reasons", [])
+        ],
         expiring_soon=[Certificate.from_json(c) for c in data["expiring_soon"]],
     )
 

@@ -9,6 +9,12 @@ the last day the part stays sellable there. A part whose markets change is annou
 they are written; `tongnan markets-rebuild` recomputes everything after the bundled rules
 change with a deploy.
 
+The read model is per market (a market groups countries); what is per country is applied from
+the bundled data when a country is asked: a restricted destination or a country outside every
+market refuses everything, and the conditions a country restricts (import_restrictions.json)
+are left out of `shipsTo` and refused by POST /parts/markets with their reason and source.
+So `shipsTo=BR` leaves out remanufactured parts while another country of the market lists them.
+
 Why the catalog decides, and not certification: a certificate scoped by category and OEM
 numbers covers parts certification has never heard of (a part listed after the approval),
 so only the catalog can tell which parts it covers. The rule is one shared module, read by
@@ -19,6 +25,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -26,7 +33,7 @@ from sqlalchemy import delete, insert, select
 from sqlmodel import Session
 
 from services.catalog.models import EVENTS, MarketCertificate, Part, PartMarket, Supplier, table
-from services.catalog.schemas import MarketsRead, MarketsRequest, PartMarketRead
+from services.catalog.schemas import ConditionRestrictionRead, MarketsRead, MarketsRequest, PartMarketRead, RefusalRead
 from services.common.clock import utcnow
 from services.common.compliance import markets as rules
 from services.common.compliance import registry
@@ -237,21 +244,48 @@ def rebuild(session: Session, certificates: Iterable[Mapping[str, Any]], *, on: 
 
 
 def ships_to(session: Session, country: str, part_ids: Sequence[uuid.UUID], *, on: date) -> dict[uuid.UUID, date]:
-    """The parts among `part_ids` that may be sold in `country` on `on`, each with its last day."""
-    market = rules.market_of_country(registry.country_code(country))
-    if not part_ids:
+    """The parts among `part_ids` that may be sold in `country` on `on`, each with its last day:
+    certified for its market, and in a condition the country does not restrict."""
+    code = registry.country_code(country)
+    if not part_ids or rules.destination_refusal(code, on) is not None:
         return {}
-    rows = session.execute(
-        select(PM.c.part_id, PM.c.until).where(
-            PM.c.market == market, PM.c.part_id.in_(list(part_ids)), PM.c.until >= on
+    market = rules.market_of_country(code, on)
+    query = select(PM.c.part_id, PM.c.until).where(
+        PM.c.market == market, PM.c.part_id.in_(list(part_ids)), PM.c.until >= on
+    )
+    restricted = rules.restricted_conditions(code, on)
+    if restricted:
+        query = query.where(
+            PM.c.part_id.in_(select(P.c.id).where(P.c.id.in_(list(part_ids)), P.c.condition.not_in(restricted)))
         )
-    ).all()
-    return {r.part_id: r.until for r in rows}
+    return {r.part_id: r.until for r in session.execute(query).all()}
 
 
-def market_code(country: str, *, field: str = "ships_to") -> str:
-    """The market of a country, or BadInput naming `field`."""
-    return rules.market_of_country(registry.country_code(country, field=field))
+@dataclass(frozen=True, slots=True)
+class ShipsTo:
+    """What a `shipsTo` search filters on: the country's market and the conditions it restricts."""
+
+    country: str
+    market: str
+    restricted_conditions: tuple[str, ...]
+    restrictions: list[ConditionRestrictionRead]
+
+
+def ships_to_filter(country: str, *, on: date, field: str = "ships_to") -> ShipsTo:
+    """The filter of a `shipsTo` search, or BadInput naming `field` (not a country code),
+    DESTINATION_RESTRICTED or DESTINATION_NOT_SERVED."""
+    code = registry.country_code(country, field=field)
+    market = rules.check_destination(code, on, field=field)
+    rows = rules.import_restrictions(code, on)
+    return ShipsTo(
+        country=code,
+        market=market.code,
+        restricted_conditions=tuple(r.condition for r in rows),
+        restrictions=[
+            ConditionRestrictionRead(condition=r.condition, measure=r.measure.value, note=r.note, source=r.source)
+            for r in rows
+        ],
+    )
 
 
 CONSUMER = "catalog-markets"
@@ -273,28 +307,40 @@ def subscription() -> Subscription:
 
 def markets_read(session: Session, request: MarketsRequest) -> MarketsRead:
     """POST /parts/markets: what orders checks at quote time and again before payment. For a
-    part that may not be sold there, the schemes missing (decided from the certificate copies)."""
+    part that may not be sold there, every reason with its source (a restricted or unserved
+    destination, a restricted condition, the schemes missing, decided from the certificate
+    copies). A restricted or unserved country is an answer here, not an error: an unpaid order
+    to it is held with the reason."""
     country = registry.country_code(request.country)
-    market = rules.market_of_country(country)
     on = today()
+    market = rules.market_of_country(country, on)
     found = ships_to(session, country, request.part_ids, on=on)
     refused = [p for p in request.part_ids if p not in found]
-    why: dict[uuid.UUID, list[str]] = {}
+    why: dict[uuid.UUID, list[rules.Refusal]] = {}
+    absent: dict[uuid.UUID, list[str]] = {}
     if refused:
         parts = [
-            rules.PartFacts(r.id, r.supplier_id, r.category, tuple(r.oem_numbers or ()))
+            rules.PartFacts(r.id, r.supplier_id, r.category, tuple(r.oem_numbers or ()), r.condition)
             for r in session.execute(
-                select(P.c.id, P.c.supplier_id, P.c.category, P.c.oem_numbers).where(P.c.id.in_(refused))
+                select(P.c.id, P.c.supplier_id, P.c.category, P.c.oem_numbers, P.c.condition).where(P.c.id.in_(refused))
             )
         ]
         certificates = _certificates_of(session, (p.supplier_id for p in parts))
-        why = {p.id: rules.missing(p, certificates, market, on) for p in parts}
+        why = {p.id: rules.refusals(p, certificates, country, on) for p in parts}
+        if market is not None:
+            absent = {p.id: rules.missing(p, certificates, market, on) for p in parts}
     return MarketsRead(
         country=country,
         market=market,
         on=on,
         parts=[
-            PartMarketRead(part_id=p, eligible=p in found, until=found.get(p), missing_schemes=why.get(p, []))
+            PartMarketRead(
+                part_id=p,
+                eligible=p in found,
+                until=found.get(p),
+                missing_schemes=absent.get(p, []),
+                reasons=[RefusalRead(code=r.code, message=r.message, source=r.source) for r in why.get(p, [])],
+            )
             for p in request.part_ids
         ],
     )

@@ -239,10 +239,23 @@ class Facets(BaseModel):
     exhaustive: bool = Field(description="false when counted over the first 2,000 matches only")
 
 
+class ConditionRestrictionRead(BaseModel):
+    """A condition that may not be sold to a country: what a `shipsTo` search leaves out, and why."""
+
+    condition: str
+    measure: str = Field(description="prohibited, or licence (an import licence we cannot verify)")
+    note: str
+    source: str
+
+
 class SearchPage(BaseModel):
     edges: list[PartEdge]
     page_info: PageInfo
     facets: Facets | None = None
+    restrictions: list[ConditionRestrictionRead] = Field(
+        default_factory=list,
+        description="with ships_to: the conditions the destination restricts, left out of the results",
+    )
     exhaustive: bool = Field(
         description="false when a ranked text query was answered from its best-scoring candidates only"
     )
@@ -259,16 +272,28 @@ class MarketsRequest(Strict):
     part_ids: list[uuid.UUID] = Field(min_length=1, max_length=200)
 
 
+class RefusalRead(BaseModel):
+    """Why a part may not be sold in a country (services/common/compliance/markets.py)."""
+
+    code: str = Field(
+        description="DESTINATION_RESTRICTED, DESTINATION_NOT_SERVED, CONDITION_PROHIBITED, "
+        "CONDITION_LICENCE_REQUIRED or MISSING_CERTIFICATION"
+    )
+    message: str
+    source: str = Field(description="the instrument or list the rule relies on")
+
+
 class PartMarketRead(BaseModel):
     part_id: uuid.UUID
     eligible: bool
     until: date | None = Field(description="the last day the part stays sellable there, when eligible")
     missing_schemes: list[str] = Field(description="when not eligible: the schemes no certificate in force meets")
+    reasons: list[RefusalRead] = Field(default_factory=list, description="when not eligible: every reason, sourced")
 
 
 class MarketsRead(BaseModel):
     country: str
-    market: str
+    market: str | None = Field(description="null when the country is in no market (not served)")
     on: date
     parts: list[PartMarketRead]
 

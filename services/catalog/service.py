@@ -621,10 +621,13 @@ def search_parts(session: Session, params: SearchParams) -> SearchPage:
     result = search_query.search(session, params)
     parts = parts_by_ids(session, result.ids) if result.ids else []
     views = part_views(session, parts, params.locale)
+    # With shipsTo, why some parts are missing: the conditions the destination restricts.
+    ships = part_markets.ships_to_filter(params.ships_to, on=part_markets.today()) if params.ships_to else None
     return SearchPage(
         edges=[PartEdge(cursor=c, node=v) for c, v in zip(result.cursors, views, strict=True)],
         page_info=result.page_info,
         facets=result.facets,
+        restrictions=ships.restrictions if ships else [],
         exhaustive=result.exhaustive,
     )
 

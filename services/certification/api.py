@@ -32,6 +32,7 @@ from services.certification.schemas import (
     PartCertificates,
     PartEligibility,
     PurgeRead,
+    RefusalRead,
     SchemeRead,
     ScopeRead,
     TransitionIn,
@@ -41,7 +42,7 @@ from services.certification.service import CertificateView
 from services.certification.settings import CertificationSettings
 from services.common.app import SessionDep
 from services.common.clock import utcnow
-from services.common.compliance import registry
+from services.common.compliance import markets, registry
 from services.common.errors import BadInput, RateLimited
 from services.common.internal_auth import Actor, ActorDep
 from services.common.pagination import page_size
@@ -146,33 +147,46 @@ def list_schemes(_actor: ActorDep) -> list[SchemeRead]:
     ]
 
 
-def _market_read(m: registry.Market) -> MarketRead:
+def _market_read(m: registry.Market, on: date) -> MarketRead:
     return MarketRead(
         code=m.code,
         name=m.name,
         countries=list(m.countries),
         supplier_level=list(m.supplier_level),
-        categories={k: list(v) for k, v in m.categories.items()},
+        categories={k: list(v) for k, v in m.categories_on(on).items()},
         notes=m.notes,
         source=m.source,
+        valid_from=m.valid_from,
+        valid_to=m.valid_to,
     )
 
 
 @router.get("/markets")
 def list_markets(_actor: ActorDep) -> dict[str, Any]:
+    """The markets in force today with their requirements today. No default market: a country in
+    none is not served."""
     rules = registry.rules()
-    return {
-        "as_of": rules.as_of,
-        "markets": [_market_read(m) for m in rules.markets],
-        "default": _market_read(rules.default),
-    }
+    on = today()
+    return {"as_of": rules.as_of, "on": on, "markets": [_market_read(m, on) for m in rules.markets if m.in_force(on)]}
+
+
+def _rule_source(market: registry.Market, category: str, on: date) -> str:
+    """The category row's own source where it has one (a dated instrument), else the market's."""
+    rule = market.rule_for(category, on)
+    return rule.source if rule is not None and rule.source else market.source
 
 
 @router.get("/market-requirements", response_model=MarketRequirementsRead, responses=PROBLEMS)
 def market_requirements(
-    _actor: ActorDep, country: Annotated[str, Query(max_length=10)], category: Annotated[str, Query(max_length=40)]
+    _actor: ActorDep,
+    country: Annotated[str, Query(max_length=10)],
+    category: Annotated[str, Query(max_length=40)],
+    on: Annotated[date | None, Query(alias="date", description="default today")] = None,
 ) -> MarketRequirementsRead:
-    req = registry.requirements(registry.country_code(country), registry.category_slug(category))
+    code = registry.country_code(country)
+    day = on or today()
+    markets.check_destination(code, day, field="country")
+    req = registry.requirements(code, registry.category_slug(category), day)
     return MarketRequirementsRead(
         country=req.country,
         category=req.category,
@@ -183,7 +197,7 @@ def market_requirements(
         supplier_schemes=list(req.supplier_schemes),
         part_schemes=list(req.part_schemes),
         note=req.market.notes.get(req.category),
-        source=req.market.source,
+        source=_rule_source(req.market, req.category, day),
     )
 
 
@@ -419,6 +433,7 @@ def check_eligibility(
                 eligible=p.eligible,
                 required_schemes=list(p.required),
                 missing_schemes=p.missing,
+                reasons=[RefusalRead(code=r.code, message=r.message, source=r.source) for r in p.refusals],
                 expiring_soon=[to_read(v) for v in p.expiring_soon],
                 certificate_ids=p.used,
             )

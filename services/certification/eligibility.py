@@ -1,8 +1,11 @@
 """May these parts be offered in this country on this day?
 
-The rule itself (which certificates cover a part, what a market requires) is
-services/common/compliance/markets.py, shared with the catalog's markets per part; this
-module reads the certificates and reports what is missing and what expires soon.
+The rule itself (restricted destinations, markets, import restrictions by condition, which
+certificates cover a part, what a market requires) is services/common/compliance/markets.py,
+shared with the catalog's markets per part; this module reads the certificates and reports
+every reason a part is refused, what is missing and what expires soon. A restricted destination
+or a country outside every market is refused as a whole (DESTINATION_RESTRICTED,
+DESTINATION_NOT_SERVED, naming `country`).
 
 A whole page of parts costs two queries: the certificates of all the page's suppliers
 in the schemes that matter, then the part ids in their scopes.
@@ -22,7 +25,11 @@ from services.certification.models import Certificate, CertificateStatus
 from services.certification.schemas import EligibilityRequest, PartRef
 from services.certification.service import CertificateView
 from services.common.compliance import markets, registry
+from services.common.errors import BadInput
 from services.common.internal_auth import Actor
+
+# The catalog's conditions (services/catalog/domain.py Condition); NEW is never restricted.
+CONDITIONS = ("NEW", *registry.RESTRICTABLE_CONDITIONS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,10 +39,11 @@ class PartResult:
     missing: list[str]
     expiring_soon: list[CertificateView]
     used: list[uuid.UUID]
+    refusals: list[markets.Refusal]
 
     @property
     def eligible(self) -> bool:
-        return not self.missing
+        return not self.missing and not self.refusals
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +56,7 @@ class EligibilityResult:
 
 
 def _part(part: PartRef, category: str) -> markets.PartFacts:
-    return markets.PartFacts(part.part_id, part.supplier_id, category, tuple(part.oem_numbers or ()))
+    return markets.PartFacts(part.part_id, part.supplier_id, category, tuple(part.oem_numbers or ()), part.condition)
 
 
 def check(
@@ -56,8 +64,12 @@ def check(
 ) -> EligibilityResult:
     country = registry.country_code(request.country)
     on = request.on or today
+    market = markets.check_destination(country, on, field="country")
     categories = [registry.category_slug(p.category, field=f"parts.{i}.category") for i, p in enumerate(request.parts)]
-    needs = {c: registry.requirements(country, c) for c in set(categories)}
+    for i, p in enumerate(request.parts):
+        if p.condition is not None and p.condition.upper() not in CONDITIONS:
+            raise BadInput(f"condition must be one of {', '.join(CONDITIONS)}", field=f"parts.{i}.condition")
+    needs = {c: registry.requirements(country, c, on) for c in set(categories)}
     required_codes = {code for r in needs.values() for code in r.schemes}
     candidates = [s.code for s in registry.schemes().values() if any(s.meets(r) for r in required_codes)]
     suppliers = {p.supplier_id for p in request.parts}
@@ -98,6 +110,12 @@ def check(
                 used.append(best.id)
             if best.valid_until <= horizon and best.id not in expiring:
                 expiring[best.id] = certificate_service.view(best, scopes[best.id], actor, on)
+        refusals: list[markets.Refusal] = []
+        condition = markets.condition_refusal(country, part.condition, on)
+        if condition is not None:
+            refusals.append(condition)
+        if missing:
+            refusals.append(markets.missing_refusal(market, missing))
         results.append(
             PartResult(
                 part_id=part.part_id,
@@ -105,9 +123,9 @@ def check(
                 missing=missing,
                 expiring_soon=list(expiring.values()),
                 used=used,
+                refusals=refusals,
             )
         )
-    market = registry.market_for(country)
     return EligibilityResult(country=country, market=market, on=on, rules_as_of=registry.rules().as_of, parts=results)
 
 

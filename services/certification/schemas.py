@@ -133,6 +133,9 @@ class PartRef(BaseModel):
     category: str = Field(min_length=1, max_length=40)
     # The part's OEM numbers; needed to match a certificate whose scope lists OEM numbers.
     oem_numbers: list[str] | None = Field(default=None, max_length=100)
+    # The catalog's condition (NEW, USED, REMANUFACTURED, REFURBISHED): some destinations
+    # restrict the import of non-new parts. None: not checked.
+    condition: str | None = Field(default=None, max_length=20)
 
 
 class EligibilityRequest(BaseModel):
@@ -159,11 +162,18 @@ class ApplicableResponse(BaseModel):
     results: list[PartCertificates]
 
 
+class RefusalRead(BaseModel):
+    code: str  # CONDITION_PROHIBITED, CONDITION_LICENCE_REQUIRED, MISSING_CERTIFICATION
+    message: str
+    source: str
+
+
 class PartEligibility(BaseModel):
     part_id: uuid.UUID
     eligible: bool
     required_schemes: list[str]
     missing_schemes: list[str]
+    reasons: list[RefusalRead] = Field(default_factory=list)  # when not eligible: every reason, sourced
     expiring_soon: list[CertificateRead]
     certificate_ids: list[uuid.UUID]  # the certificates that meet the requirements
 
@@ -215,3 +225,5 @@ class MarketRead(BaseModel):
     categories: dict[str, list[str]]
     notes: dict[str, str]
     source: str
+    valid_from: date
+    valid_to: date | None

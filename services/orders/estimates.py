@@ -25,6 +25,8 @@ from sqlmodel import Session
 
 from services.common.app import SessionDep
 from services.common.clock import utcnow
+from services.common.compliance.markets import restricted_destination
+from services.common.compliance.registry import DestinationRestricted
 from services.common.errors import DomainError
 from services.common.internal_auth import ActorDep
 from services.common.money import Money
@@ -187,10 +189,19 @@ def _line(part: PartFactsIn) -> QuoteLineInput:
     )
 
 
+def refuse_restricted(country: str, now: datetime) -> None:
+    """A destination we do not serve at all refuses the whole request (DESTINATION_RESTRICTED),
+    not part by part: nothing is priced for it."""
+    restricted = restricted_destination(country, now.date())
+    if restricted is not None:
+        raise DestinationRestricted(f"we do not serve {country}: {restricted.note}", field="destinationCountry")
+
+
 def estimate_parts(session: Session, settings: OrdersSettings, data: PartEstimatesIn) -> PartEstimatesRead:
     """Each part alone, one unit, with its cheapest shipping."""
     fx, now, tables = fx_table(session), utcnow(), Tables.load()
     country, currency = data.destination_country.upper(), data.currency.upper()
+    refuse_restricted(country, now)
     estimates = []
     for part in data.parts:
         try:

@@ -45,8 +45,16 @@ class PaymentHeldForMarkets(Conflict):
     keeps_writes = True  # the hold recorded on the way is the state the buyer is told about
 
 
+def _why(verdict: Eligibility) -> str:
+    """A restricted condition or destination says so; otherwise the schemes missing."""
+    legal = [r["message"] for r in verdict.reasons if r["code"] != "MISSING_CERTIFICATION"]
+    if legal:
+        return "; ".join(legal)
+    return f"missing {', '.join(verdict.missing_schemes) or 'certification'}"
+
+
 def _reason(order: Order, refused: list[tuple[OrderLine, Eligibility]], cause: dict[str, Any]) -> str:
-    parts = "; ".join(f"{line.sku}: missing {', '.join(e.missing_schemes) or 'certification'}" for line, e in refused)
+    parts = "; ".join(f"{line.sku}: {_why(e)}" for line, e in refused)
     why = f"payment held: may no longer be sold in {order.destination_country} ({parts})"
     if cause.get("certificate_id"):
         what = f"{cause.get('scheme')} certificate {str(cause.get('status', '')).lower()}"

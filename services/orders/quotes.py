@@ -15,6 +15,7 @@ import pycountry
 from sqlmodel import Session, col, select
 
 from services.common.clock import utcnow
+from services.common.compliance import markets as compliance
 from services.common.errors import BadInput, DomainError, Forbidden, NotFound
 from services.common.internal_auth import Actor, Role
 from services.common.money import CARD_UNIT_DIFFERS
@@ -120,6 +121,9 @@ def create_quote(
         raise RulesNotInForce(
             f"the rules of {data.date} are not known yet; quote for today ({now.date()}) or a past date", field="date"
         )
+    # Legality before price: a restricted destination or one outside every market is refused
+    # before anything is fetched or priced (services/common/compliance/markets.py).
+    compliance.check_destination(country, data.date or now.date(), field="destinationCountry")
     table = fx_table(session)
     # A late rate feed never stops quoting: rates past `fx_stale_after_hours` are quoted and the
     # quote says so; only past the hard limit is the quote refused (FX_RATES_STALE).
@@ -149,11 +153,14 @@ def create_quote(
         verdict = eligibility.get(line.part_id)
         if verdict is None or not verdict.eligible:
             missing = verdict.missing_schemes if verdict else []
+            reasons = verdict.reasons if verdict else []
+            # Every reason with its source: a restricted condition, then the missing schemes.
+            why = "; ".join(r["message"] for r in reasons) or f"missing {', '.join(missing) or 'certification'}"
             raise PartNotEligible(
-                f"part {parts[line.part_id].sku} may not be sold in {country}: missing "
-                f"{', '.join(missing) or 'certification'}",
+                f"part {parts[line.part_id].sku} may not be sold in {country}: {why}",
                 field=f"lines.{i}.part_id",
                 missing_schemes=missing,
+                reasons=reasons,
             )
 
     landed = quote_landed_cost(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from datetime import date
 from pathlib import Path
 
 import pycountry
@@ -12,12 +14,12 @@ from services.common.compliance import registry
 from services.common.errors import BadInput
 from tests.certification.conftest import ANONYMOUS
 
-CATALOG_CATEGORIES = {
-    "alternator", "starter", "turbocharger", "brake_caliper", "brake_pads", "brake_disc", "headlamp",
-    "tail_lamp", "steering_rack", "ecu", "transmission", "engine", "ac_compressor", "nev_battery_module",
-    "nev_drive_motor", "water_pump", "fuel_injector", "egr_valve", "crankshaft", "flywheel", "clutch_kit",
-    "shock_absorber", "radiator", "other", "power_steering_pump", "cylinder_head",
-}  # fmt: skip
+# The catalog's own categories: a market rule naming another category could never apply.
+CATALOG_CATEGORIES = frozenset(
+    json.loads((Path(__file__).resolve().parents[2] / "services/catalog/data/categories.json").read_text())[
+        "categories"
+    ]
+)
 
 
 @pytest.mark.parametrize(
@@ -79,26 +81,45 @@ def test_market_rules_cover_twenty_countries_with_sources_and_known_schemes() ->
     assert len(rules.by_country) >= 20
     for code in rules.by_country:
         assert pycountry.countries.get(alpha_2=code) is not None, code
-    for market in (*rules.markets, rules.default):
+    for market in rules.markets:
         assert market.source.strip()
         for code in market.supplier_level:
             assert code in registry.schemes()
-        for category, codes in market.categories.items():
+        for category, rows in market.category_rules.items():
             assert category in CATALOG_CATEGORIES, (market.code, category)
-            for code in codes:
-                assert code in registry.schemes(), (market.code, code)
+            for row in rows:
+                for code in row.schemes:
+                    assert code in registry.schemes(), (market.code, code)
     # The regions the marketplace ships to.
     for country in ("DE", "FR", "NO", "GB", "US", "CA", "AU", "AE", "SA", "RU", "KZ", "SG", "MY", "JP", "KR"):
         assert country in rules.by_country
+    # And the ones issue 18 added, with their own markets.
+    for country in ("BR", "MX", "ZA", "NZ", "IN", "ID"):
+        assert rules.by_country[country].code == country
 
 
 def test_requirements_combine_supplier_and_category_schemes() -> None:
-    assert registry.requirements("DE", "brake_pads").schemes == ("ISO_9001", "ECE_R90")
-    assert registry.requirements("US", "headlamp").part_schemes == ("FMVSS_108",)
-    assert registry.requirements("DE", "steering_rack").supplier_schemes == ("ISO_9001", "IATF_16949")
-    # Not in any market: the platform baseline.
-    assert registry.requirements("BR", "nev_battery_module").schemes == ("ISO_9001", "UN_38_3")
-    assert registry.requirements("FR", "flywheel").schemes == ("ISO_9001",)
+    on = date(2026, 11, 1)
+    assert registry.requirements("DE", "brake_pads", on).schemes == ("ISO_9001", "ECE_R90")
+    assert registry.requirements("US", "headlamp", on).part_schemes == ("FMVSS_108",)
+    assert registry.requirements("DE", "steering_rack", on).supplier_schemes == ("ISO_9001", "IATF_16949")
+    # Brazil has its own market now (it used to fall to the default baseline).
+    assert registry.requirements("BR", "nev_battery_module", on).schemes == ("ISO_9001", "UN_38_3")
+    assert registry.requirements("BR", "brake_pads", on).schemes == ("ISO_9001", "INMETRO_AUTO")
+    assert registry.requirements("FR", "flywheel", on).schemes == ("ISO_9001",)
+
+
+def test_a_country_in_no_market_is_not_served() -> None:
+    # There is no default market any more: Argentina has no market rules, so nothing is sold there.
+    with pytest.raises(registry.DestinationNotServed) as raised:
+        registry.requirements("AR", "brake_pads", date(2026, 11, 1))
+    assert raised.value.field == "country" and raised.value.code == "DESTINATION_NOT_SERVED"
+
+
+def test_the_quotable_countries_are_exactly_the_countries_with_market_rules() -> None:
+    orders = json.loads((Path(__file__).resolve().parents[2] / "services/orders/data/destinations.json").read_text())
+    destinations = {row["country"] for row in orders["rows"]}
+    assert destinations == set(registry.rules().by_country)
 
 
 def test_rules_file_is_dated() -> None:
@@ -131,3 +152,12 @@ def test_the_registry_is_public_data(client: TestClient) -> None:
     markets = client.get("/markets", headers=ANONYMOUS).json()
     assert any(m["code"] == "EAEU" for m in markets["markets"])
     assert client.get("/schemes").status_code == 401
+
+
+def test_the_storefront_offers_only_quotable_unrestricted_countries() -> None:
+    from services.common.compliance import markets
+    from storefront.web import COUNTRIES
+
+    today = date(2026, 12, 1)
+    for country in COUNTRIES:
+        assert markets.destination_refusal(country, today) is None, country

@@ -227,7 +227,7 @@ def test_a_number_is_on_record_once(client: TestClient) -> None:
             "issuing_body": "RDW",
             "holder_id": str(holder),
             "holder_name": "x",
-            "scope": {"categories": ["brake_disc"]},
+            "scope": {"categories": ["brake_pads"]},
             "valid_from": today().isoformat(),
             "valid_until": today().isoformat(),
         },

@@ -289,3 +289,24 @@ def test_the_csv_template_imports_and_chinese_category_names_and_report_messages
         stack.gql('{ parts(search: "水泵 Remanufactured water pump", first: 5) { edges { node { sku category } } } }')
     )
     assert {"sku": "WP-ZH-1", "category": "water_pump"} in [e["node"] for e in found["parts"]["edges"]]
+
+
+def test_ships_to_a_restricting_country_says_why_and_a_restricted_one_is_refused(stack: Stack) -> None:
+    query = """query ($filter: PartFilter) { parts(filter: $filter, first: 50) {
+      edges { node { condition eligibility(country: "BR") { eligible reasons { code source } } } }
+      restrictions { condition measure source }
+    } }"""
+    brazil = data_of(stack.gql(query, {"filter": {"shipsTo": "BR"}}))["parts"]
+    # Brazil treats remanufactured parts as used (Portaria SECEX 23/2011): none listed, and said so.
+    assert {r["condition"] for r in brazil["restrictions"]} == {"USED", "REMANUFACTURED", "REFURBISHED"}
+    assert all("SECEX" in r["source"] for r in brazil["restrictions"])
+    assert all(e["node"]["condition"] == "NEW" for e in brazil["edges"])
+    # A remanufactured part's eligibility for Brazil gives the condition rule first, with its source.
+    anywhere = data_of(stack.gql(query, {"filter": {"condition": "REMANUFACTURED"}}))["parts"]
+    assert anywhere["restrictions"] == []
+    reasons = anywhere["edges"][0]["node"]["eligibility"]["reasons"]
+    assert reasons[0]["code"] == "CONDITION_LICENCE_REQUIRED" and "SECEX" in reasons[0]["source"]
+    refused = stack.gql(query, {"filter": {"shipsTo": "KP"}})
+    extensions = refused["errors"][0]["extensions"]
+    assert (extensions["reason"], extensions["field"]) == ("DESTINATION_RESTRICTED", "ships_to")
+    assert "resolution 2397" in refused["errors"][0]["message"]

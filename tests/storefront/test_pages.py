@@ -270,3 +270,18 @@ def test_the_switcher_s_choice_wins_over_accept_language_and_is_kept(storefront:
     for header in ("en-US", "de-DE", "ar-AE"):
         page = storefront.get("/", headers={"Accept-Language": header})
         assert '<option value="JPY" selected>' in page.text and '<option value="JP" selected>' in page.text
+
+
+def test_a_ships_to_search_says_which_conditions_the_destination_restricts(storefront: TestClient) -> None:
+    # Germany restricts no condition: no notice.
+    storefront.post("/preferences", data={"country": "DE", "next": "/"})
+    assert 'id="condition-restrictions"' not in storefront.get("/", params={"ships": "1"}).text
+    # Brazil treats remanufactured parts as used (Portaria SECEX 23/2011): they are left out, and said so.
+    storefront.post("/preferences", data={"country": "BR", "next": "/"})
+    page = storefront.get("/", params={"ships": "1"})
+    assert page.status_code == 200
+    notice = re.search(r'<p class="hint" id="condition-restrictions" role="note">([^<]*)</p>', page.text)
+    assert notice is not None, page.text
+    assert "Used, tested / Remanufactured / Refurbished parts" in notice.group(1) and "Brazil" in notice.group(1)
+    listed = " ".join(re.findall(r'<li class="result[^"]*">.*?</li>', page.text, re.S))
+    assert "Remanufactured" not in listed and "Used, tested" not in listed

@@ -108,9 +108,13 @@ def _filters(params: SearchParams) -> list[ColumnElement[bool]]:
     if params.in_stock:
         conds.append(exists().where(S.c.part_id == P.c.id, S.c.on_hand > S.c.reserved))
     if params.ships_to:
-        # The markets read model (services/catalog/markets.py): one primary-key lookup per part.
-        market = part_markets.market_code(params.ships_to)
-        conds.append(exists().where(PM.c.part_id == P.c.id, PM.c.market == market, PM.c.until >= part_markets.today()))
+        # The markets read model (services/catalog/markets.py): one primary-key lookup per part,
+        # and the conditions the country restricts left out (per country, from the bundled data).
+        on = part_markets.today()
+        ships = part_markets.ships_to_filter(params.ships_to, on=on)
+        conds.append(exists().where(PM.c.part_id == P.c.id, PM.c.market == ships.market, PM.c.until >= on))
+        if ships.restricted_conditions:
+            conds.append(P.c.condition.not_in(ships.restricted_conditions))
     return conds
 
 

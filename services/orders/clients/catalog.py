@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -66,6 +66,9 @@ class Eligibility:
     part_id: uuid.UUID
     eligible: bool
     missing_schemes: list[str]
+    # Every reason it may not be sold there: {"code", "message", "source"} (condition, destination,
+    # missing certification), as the shared rule gives them.
+    reasons: list[dict[str, str]] = field(default_factory=list)
 
 
 class CatalogClient(UpstreamClient):
@@ -93,7 +96,10 @@ class CatalogClient(UpstreamClient):
         self.raise_for(response, field=field)
         return {
             uuid.UUID(r["part_id"]): Eligibility(
-                uuid.UUID(r["part_id"]), bool(r["eligible"]), list(r["missing_schemes"])
+                uuid.UUID(r["part_id"]),
+                bool(r["eligible"]),
+                list(r["missing_schemes"]),
+                [{"code": w["code"], "message": w["message"], "source": w["source"]} for w in r.get("reasons", [])],
             )
             for r in response.json()["parts"]
         }

@@ -114,7 +114,7 @@ FILE_CHECKS: list[FileCheck] = [
     ),
     FileCheck(
         "services/common/compliance/data/market_rules.json",
-        lists=("markets", "default"),
+        lists=("markets",),
         values=_values("name"),
     ),
     FileCheck(
@@ -434,7 +434,7 @@ def references(tables: dict[str, list[Row]], report: Report) -> None:
                 report.problems.append(
                     Problem(row.file, row.label, f"category {category!r} is not in the catalog (categories.json)")
                 )
-            for scheme in needs if isinstance(needs, list) else []:
+            for scheme in _category_schemes(needs):
                 if scheme not in schemes:
                     report.problems.append(Problem(row.file, row.label, f"scheme {scheme!r} is not in schemes.json"))
         levels = row.data.get("supplier_level")
@@ -448,6 +448,16 @@ def references(tables: dict[str, list[Row]], report: Report) -> None:
                 report.problems.append(
                     Problem(row.file, row.label, f"covers {category!r}, which is not in the catalog (categories.json)")
                 )
+
+
+def _category_schemes(needs: Any) -> list[str]:
+    """The schemes a market's category names: dated rows ({"schemes": [...], "validFrom": ...}),
+    or plain scheme codes."""
+    rows = needs if isinstance(needs, list) else []
+    named: list[str] = []
+    for row in rows:
+        named += [str(s) for s in row.get("schemes", [])] if isinstance(row, dict) else [str(row)]
+    return named
 
 
 def _within(spans: Sequence[Span], end: date) -> list[Span]:

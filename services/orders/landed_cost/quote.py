@@ -89,6 +89,8 @@ from typing import Any, Literal, TypeVar, cast
 import pycountry
 
 from services.common import classification
+from services.common.compliance.markets import restricted_destination
+from services.common.compliance.registry import DestinationRestricted, market_for
 from services.common.errors import BadInput, DomainError
 from services.common.money import Money, charge_step
 from services.orders.fx import FxTable, format_rate
@@ -531,6 +533,9 @@ def _destination(value: object, tables: Tables, on: date) -> Destination:
     code = value.strip().upper() if isinstance(value, str) else ""
     if len(code) != 2 or not code.isalpha() or pycountry.countries.get(alpha_2=code) is None:
         raise BadInput(f"{value!r} is not an ISO 3166-1 alpha-2 country code", field="destinationCountry")
+    restricted = restricted_destination(code, on)
+    if restricted is not None:  # legality first (services/common/compliance): no price at all
+        raise DestinationRestricted(f"we do not serve {code}: {restricted.note}", field="destinationCountry")
     rows = [d for d in in_force(tables.destinations, on) if d.country == code]
     if not rows:
         raise DestinationNotServed(
@@ -827,6 +832,14 @@ def quote_landed_cost(
                 f"{rule.regime}: {rule.packing_instruction}",
                 rule.dated,
             )
+    market = market_for(dest.country, on)
+    if market is not None:  # legality first: the market rules that make the country quotable that day
+        priced_by.add(
+            "market_rules",
+            market.code,
+            f"{dest.country} is served in market {market.name}; not a restricted destination",
+            Dated(market.valid_from, market.valid_to, market.source),
+        )
 
     # Every amount is rounded to what a card can be charged in the currency, so the parts
     # and the total that is charged always agree.

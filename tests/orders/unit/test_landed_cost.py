@@ -12,6 +12,8 @@ from decimal import Decimal
 
 import pytest
 
+from services.common.compliance.markets import restricted_destination
+from services.common.compliance.registry import DestinationRestricted
 from services.common.errors import BadInput
 from services.common.money import Money
 from services.orders.fx import FxTable, RatesStale, UnsupportedCurrency, parse_json_rates
@@ -372,10 +374,17 @@ def test_lithium_battery_modules_cannot_fly_express() -> None:
 
 def test_rules_follow_the_quote_date_for_taxes() -> None:
     line = alternator(hs_code="870840", category="transmission")
-    ru_2025 = quote(line, country="RU", on=date(2025, 12, 31))
-    ru_2026 = quote(line, country="RU", on=date(2026, 1, 1))
-    assert ru_2025.lines[0].vat_rate == Decimal("0.20")
-    assert ru_2026.lines[0].vat_rate == Decimal("0.22")
+    # Kazakhstan's VAT went from 12 % to 16 % on 2026-01-01 (import_taxes.json).
+    kz_2025 = quote(line, country="KZ", on=date(2025, 12, 31))
+    kz_2026 = quote(line, country="KZ", on=date(2026, 1, 1))
+    assert kz_2025.lines[0].vat_rate == Decimal("0.12")
+    assert kz_2026.lines[0].vat_rate == Decimal("0.16")
+    # Russia's VAT rows (20 % to 22 %) stay, but Russia is a restricted destination since
+    # 2022-03-05 (restricted_destinations.json): no price at all on those dates.
+    for on in (date(2025, 12, 31), date(2026, 1, 1)):
+        with pytest.raises(DestinationRestricted) as refused:
+            quote(line, country="RU", on=on)
+        assert refused.value.field == "destinationCountry" and refused.value.code == "DESTINATION_RESTRICTED"
 
 
 @pytest.mark.parametrize(
@@ -462,6 +471,7 @@ ALL_RATES = {
     "JPY": "21.37", "KRW": "196.4", "SGD": "0.1832", "MYR": "0.5921", "THB": "4.612", "VND": "3698",
     "AED": "0.5160", "SAR": "0.5269", "KWD": "0.0431", "QAR": "0.5115", "RUB": "11.32", "KZT": "71.85",
     "MXN": "2.583", "BRL": "0.7624", "ZAR": "2.497", "PLN": "0.5174",
+    "NOK": "1.421", "CHF": "0.1121", "INR": "12.18", "IDR": "2291",
 }  # fmt: skip
 
 
@@ -478,8 +488,14 @@ def test_every_destination_quotes_in_its_own_and_in_a_foreign_currency(incoterm:
     battery = alternator(part_id="bat", category="nev_battery_module", hs_code="850760", weight_grams=31_000)
     local = {"US": "USD", "CA": "CAD", "MX": "MXN", "BR": "BRL", "GB": "GBP", "PL": "PLN", "AU": "AUD",
              "NZ": "NZD", "JP": "JPY", "KR": "KRW", "SG": "SGD", "MY": "MYR", "TH": "THB", "VN": "VND",
-             "AE": "AED", "SA": "SAR", "KW": "KWD", "QA": "QAR", "RU": "RUB", "KZ": "KZT", "ZA": "ZAR"}  # fmt: skip
+             "AE": "AED", "SA": "SAR", "KW": "KWD", "QA": "QAR", "RU": "RUB", "KZ": "KZT", "ZA": "ZAR",
+             "NO": "NOK", "CH": "CHF", "IN": "INR", "ID": "IDR"}  # fmt: skip
     for dest in in_force(Tables.load().destinations, NOW.date()):
+        if restricted_destination(dest.country, NOW.date()) is not None:
+            # Russia: rows kept for its past, but a restricted destination is never priced.
+            with pytest.raises(DestinationRestricted):
+                quote(*cart, country=dest.country, currency="USD", incoterm=incoterm, fx=fx)
+            continue
         for currency in {local.get(dest.country, "EUR"), "USD"}:
             for lines, service in (([*cart], "express"), ([*cart, battery], "economy")):
                 mode = Tables.load().services[service].mode_to(dest.zone)
