@@ -790,8 +790,11 @@ def quote_landed_cost(
     lines = _lines(request.lines)
     _rules_date(request.destination_country, on, tables)
     dest = _destination(request.destination_country, tables, on)
-    region = _region(request.destination_region, dest, tables, optional=request.region_optional)
     incoterm, term = _incoterm(request.incoterm, tables, on)
+    # The province decides only the import tax: under FCA and FOB none is quoted (unless a
+    # point-of-sale regime collects it at the sale), so the quote does not need it.
+    tax_not_quoted = _TAX_STATUS[incoterm] == "not_quoted" and point_of_sale_regime(tables, dest.country, on) is None
+    region = _region(request.destination_region, dest, tables, optional=request.region_optional or tax_not_quoted)
     fx_rate = fx.fresh_rate(request.currency, now=now, max_age=max_rate_age, field="currency")
     currency = fx_rate.currency
     rate = fx.locked_rate(currency, now=now, max_age=max_rate_age, margin_bps=margin_bps)
