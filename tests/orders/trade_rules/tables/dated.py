@@ -325,4 +325,87 @@ CASES: list[DatedCase] = [
         duty=6_391,  # 178.50 x (0.15 + 0.20) = 62.475 -> 62.48 (half-even); + DTA 1.43 = 63.91
         vat=3_879,  # (178.50 + 63.91) x 0.16 = 38.7856 -> 38.79
     ),
+    # DE, CNY 3,000 in EUR, either side of the end of Germany's temporary 16 %: goods 363.00; handling
+    # 9.68; main carriage 22.26; insurance 1.09: customs value 396.03 (no EU relief or IOSS before
+    # 2021-07-01, and EUR 363 is over EUR 150 anyway). Duty 3.2 % (CN 8511) = 12.67296 -> 12.67.
+    # VAT base 396.03 + 12.67 + the delivery to the door 5.57 (Directive 2006/112/EC art. 86(1)(b)) = 414.27.
+    DatedCase(
+        id="DE-EUSt-16-on-2020-12-31",
+        country="DE",
+        on=date(2020, 12, 31),
+        source="import_taxes.json DE: Zweites Corona-Steuerhilfegesetz of 2020-06-29 (BGBl. I 2020 S. 1512), UStG §28(1), 16 % from 2020-07-01 to 2020-12-31",
+        topic=TOPIC,
+        lines=(ALTERNATOR_3000,),
+        currency="EUR",
+        rule=("import_taxes", "Einfuhrumsatzsteuer 0.16", "2020-07-01", "2020-12-31"),
+        duty=1_267,
+        vat=6_628,  # 414.27 x 0.16 = 66.2832 -> 66.28
+    ),
+    DatedCase(
+        id="DE-EUSt-19-from-2021-01-01",
+        country="DE",
+        on=date(2021, 1, 1),
+        source="import_taxes.json DE: UStG §11 and §12(1), 19 % again from 2021-01-01",
+        topic=TOPIC,
+        lines=(ALTERNATOR_3000,),
+        currency="EUR",
+        rule=("import_taxes", "Einfuhrumsatzsteuer 0.19", "2021-01-01", None),
+        duty=1_267,
+        vat=7_871,  # 414.27 x 0.19 = 78.7113 -> 78.71
+    ),
+    # SA, CNY 3,000 in SAR (0.525 per CNY): goods 1,575.00; handling 42.00; main carriage CNY 152 =
+    # 79.80; insurance CNY 9 = 4.725 -> 4.72 (half-even): customs value (CIF) 1,701.52 (over SAR 1,000).
+    # Duty 5 % (GCC Common Customs Tariff) = 85.076 -> 85.08. VAT base 1,701.52 + 85.08 = 1,786.60.
+    DatedCase(
+        id="SA-VAT-5-on-2020-06-30",
+        country="SA",
+        on=date(2020, 6, 30),
+        source="import_taxes.json SA: VAT Law (Royal Decree M/113, 2017) art. 2, 5 % from 2018-01-01 to 2020-06-30",
+        topic=TOPIC,
+        lines=(ALTERNATOR_3000,),
+        currency="SAR",
+        rule=("import_taxes", "VAT 0.05", "2018-01-01", "2020-06-30"),
+        duty=8_508,
+        vat=8_933,  # 1,786.60 x 0.05 = 89.33
+    ),
+    DatedCase(
+        id="SA-VAT-15-from-2020-07-01",
+        country="SA",
+        on=date(2020, 7, 1),
+        source="import_taxes.json SA: Royal Order A/638 (announced 2020-05-11) amending VAT Law art. 2, 15 % from 2020-07-01",
+        topic=TOPIC,
+        lines=(ALTERNATOR_3000,),
+        currency="SAR",
+        rule=("import_taxes", "VAT 0.15", "2020-07-01", None),
+        duty=8_508,
+        vat=26_799,  # 1,786.60 x 0.15 = 267.99
+    ),
+    # SG, CNY 3,000 in SGD (0.182 per CNY): goods 546.00; handling 14.56; main carriage CNY 96 = 17.472
+    # -> 17.47; insurance CNY 9 = 1.638 -> 1.64: customs value (CIF) 579.67, over SGD 400 (so no
+    # low-value relief, and no overseas-vendor regime from 2023). Duty 0 (Singapore levies none on
+    # these parts). GST base 579.67.
+    DatedCase(
+        id="SG-GST-7-on-2022-12-31",
+        country="SG",
+        on=date(2022, 12, 31),
+        source="import_taxes.json SG: Goods and Services Tax Act 1993 s.16(1), 7 % from 2007-07-01 to 2022-12-31",
+        topic=TOPIC,
+        lines=(ALTERNATOR_3000,),
+        currency="SGD",
+        rule=("import_taxes", "GST 0.07", "2007-07-01", "2022-12-31"),
+        duty=0,
+        vat=4_058,  # 579.67 x 0.07 = 40.5769 -> 40.58
+    ),
+    DatedCase(
+        id="SG-GST-8-from-2023-01-01",
+        country="SG",
+        on=date(2023, 1, 1),
+        source="import_taxes.json SG: Goods and Services Tax (Amendment) Act 2022, 8 % in 2023",
+        topic=TOPIC,
+        lines=(ALTERNATOR_3000,),
+        currency="SGD",
+        rule=("import_taxes", "GST 0.08", "2023-01-01", "2023-12-31"),
+        duty=0,
+        vat=4_637,  # 579.67 x 0.08 = 46.3736 -> 46.37
+    ),
 ]
