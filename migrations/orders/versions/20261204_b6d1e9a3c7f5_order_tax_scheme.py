@@ -1,7 +1,7 @@
 """order tax scheme and registration number
 
 Revision ID: b6d1e9a3c7f5
-Revises: b6e1d3f5a7c9
+Revises: b5e1d9c3a7f2
 Create Date: 2026-12-04 21:30:00.000000
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "b6d1e9a3c7f5"
-down_revision: str | None = "b6e1d3f5a7c9"
+down_revision: str | None = "b5e1d9c3a7f2"
 # Only adds: the code of the revision before keeps working on this schema.
 expand = True
 branch_labels: str | Sequence[str] | None = None
