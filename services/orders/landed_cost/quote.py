@@ -73,9 +73,11 @@ Duty rows are read at the destination's national aftermarket line, for the part'
 with a free-trade agreement's rate where the supplier holds its certificate of origin (see
 `tariff`).
 
-Simplified on purpose and saying so: MFN rates only (no FTA preferences), one ad valorem
-rate per heading, no volumetric weight, no US state or Canadian provincial sales taxes (PST,
-QST; the HST is modelled, by `destination_region`). See each data file.
+Simplified on purpose and saying so: ad valorem rates only (MFN, the dated additional duties
+and the preferences of duty_rates.json, with the simplifications its _about names), no
+volumetric weight, no US state or Canadian provincial sales taxes (PST, QST; the HST is
+modelled, by `destination_region`, which a quote needs only where it quotes the import tax: not
+under FCA and FOB unless a point-of-sale regime collects it). See each data file.
 """
 
 from __future__ import annotations
