@@ -61,4 +61,9 @@ def test_preferences_are_for_cn_origin_and_lines_name_their_national_line(stack:
     # part pays no Section 301 or IEEPA duty on China.
     us = _line(stack.quote(buyer, [(german["id"], 1)], country="US", currency="USD", incoterm="DAP"))
     assert us["nationalLine"] == "85115000"
-    assert {m["measure"] for m in us["dutyMeasures"]} == {"MFN", "US Section 232 auto parts"}
+    # After the duty measures the line lists the customs fees on it: the MPF of every entry (since
+    # 2025-08-29 no de minimis release for any origin), none of them a duty on China.
+    fees = [fee["fee"] for fee in us["customsFees"]]
+    assert fees == ["US MPF"]
+    duties = {m["measure"] for m in us["dutyMeasures"]} - set(fees)
+    assert duties == {"MFN", "US Section 232 auto parts"}

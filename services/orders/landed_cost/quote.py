@@ -73,9 +73,11 @@ Duty rows are read at the destination's national aftermarket line, for the part'
 with a free-trade agreement's rate where the supplier holds its certificate of origin (see
 `tariff`).
 
-Simplified on purpose and saying so: MFN rates only (no FTA preferences), one ad valorem
-rate per heading, no volumetric weight, no US state or Canadian provincial sales taxes (PST,
-QST; the HST is modelled, by `destination_region`). See each data file.
+Simplified on purpose and saying so: ad valorem rates only (MFN, the dated additional duties
+and the preferences of duty_rates.json, with the simplifications its _about names), no
+volumetric weight, no US state or Canadian provincial sales taxes (PST, QST; the HST is
+modelled, by `destination_region`, which a quote needs only where it quotes the import tax: not
+under FCA and FOB unless a point-of-sale regime collects it). See each data file.
 """
 
 from __future__ import annotations
@@ -795,8 +797,11 @@ def quote_landed_cost(
     lines = _lines(request.lines)
     _rules_date(request.destination_country, on, tables)
     dest = _destination(request.destination_country, tables, on)
-    region = _region(request.destination_region, dest, tables, optional=request.region_optional)
     incoterm, term = _incoterm(request.incoterm, tables, on)
+    # The province decides only the import tax: under FCA and FOB none is quoted (unless a
+    # point-of-sale regime collects it at the sale), so the quote does not need it.
+    tax_not_quoted = _TAX_STATUS[incoterm] == "not_quoted" and point_of_sale_regime(tables, dest.country, on) is None
+    region = _region(request.destination_region, dest, tables, optional=request.region_optional or tax_not_quoted)
     fx_rate = fx.fresh_rate(request.currency, now=now, max_age=max_rate_age, field="currency")
     currency = fx_rate.currency
     rate = fx.locked_rate(currency, now=now, max_age=max_rate_age, margin_bps=margin_bps)

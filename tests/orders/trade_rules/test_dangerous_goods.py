@@ -5,20 +5,21 @@ from __future__ import annotations
 import pytest
 
 from services.orders.landed_cost import DangerousGoodsRefused
-from tests.orders.trade_rules.cases import price
+from tests.orders.trade_rules.cases import price_in_region
 from tests.orders.trade_rules.tables.dangerous_goods import CASES, DangerousGoodsCase
 
 
 @pytest.mark.parametrize("case", CASES, ids=str)
 def test_dangerous_goods_case(case: DangerousGoodsCase) -> None:
-    ask = {"country": case.country, "on": case.on, "currency": case.currency, "incoterm": case.incoterm}
+    ask = {"country": case.country, "on": case.on, "currency": case.currency, "incoterm": case.incoterm,
+           "region": case.region}  # fmt: skip
     if case.refused:
         with pytest.raises(DangerousGoodsRefused) as refused:
-            price(*case.lines, **ask, service=case.service)  # type: ignore[arg-type]
+            price_in_region(*case.lines, **ask, service=case.service)  # type: ignore[arg-type]
         assert (refused.value.code, refused.value.field) == ("DANGEROUS_GOODS_REFUSED", "shippingService")
         assert case.refused in refused.value.detail
         return
-    q = price(*case.lines, **ask, service=case.service)  # type: ignore[arg-type]
+    q = price_in_region(*case.lines, **ask, service=case.service)  # type: ignore[arg-type]
     if case.mode is not None:
         assert q.transport_mode == case.mode
     dg = q.lines[0].dg

@@ -34,15 +34,22 @@ def test_tariff(case: TariffCase) -> None:
     q = price(part, country=case.country, on=case.on, currency=case.currency)
     (quoted,) = q.lines
     assert quoted.national_line == case.national_line, case.source
-    assert {m.measure: str(m.rate) for m in quoted.duty_measures} == case.measures, case.source
+    # The line's measures are its duty measures, then the customs fees on it (US MPF ...).
+    fees = {fee: m.amount for fee, m in quoted.customs_fees}
+    duty_measures = [m for m in quoted.duty_measures if m.measure not in fees]
+    assert {m.measure: str(m.rate) for m in duty_measures} == case.measures, case.source
     assert quoted.duty_rate == sum((Decimal(r) for r in case.measures.values()), Decimal(0))
+    assert fees == case.fees_minor, case.source
     if case.duty_minor is not None:
         assert quoted.customs_value.amount == 101_920
-        assert quoted.amounts.duty.amount == case.duty_minor, case.source
+        # The duty amount is "duty and customs fees" (customs_fees.json).
+        assert quoted.amounts.duty.amount == case.duty_minor + sum(fees.values()), case.source
     # The quote lists the rows it used, the national line among them where one is mapped.
     used = {(r.table, r.key) for r in q.rules}
-    for m in quoted.duty_measures:
+    for m in duty_measures:
         assert any(t == "duty_rates" and k.endswith(f" {m.measure} {m.hs_prefix}") for t, k in used), m
+    for fee in fees:
+        assert ("customs_fees", fee) in used, fee
     if case.national_line != case.hs_code[:6]:
         assert any(t == "national_lines" for t, _ in used)
 

@@ -39,4 +39,8 @@ def test_us_fees_follow_the_duty_under_each_incoterm() -> None:
     assert dap.duty_status == "estimated" and dap.totals.duty.amount == 222_808
     assert dap.estimated_landed_total is not None
     assert dap.estimated_landed_total.amount == dap.totals.total.amount + 222_808
-    assert fob.totals.duty.amount == 0 and fob.lines[0].customs_fees == (("US MPF", fob.totals.duty),)
+    # FOB is for sea only (Incoterms 2020): the consignment goes by economy (sea), so the harbor
+    # maintenance fee falls on it too; neither fee is quoted under FOB.
+    assert fob.transport_mode == "sea"
+    zero = fob.totals.duty
+    assert fob.totals.duty.amount == 0 and fob.lines[0].customs_fees == (("US MPF", zero), ("US HMF", zero))

@@ -48,6 +48,7 @@ class DangerousGoodsCase(TradeCase):
     shipping: int | None = None  # minor units (CIP: origin handling + DG surcharge + main carriage)
     # ... or the refusal (DANGEROUS_GOODS_REFUSED, field shippingService) and a phrase of its reason.
     refused: str = ""
+    region: str | None = None  # the province of a delivery to Canada (its HST), as a quote needs it
 
 
 CASES: list[DangerousGoodsCase] = [
@@ -134,7 +135,7 @@ CASES: list[DangerousGoodsCase] = [
     ),
     DangerousGoodsCase(
         id="ca-un3481-express-over-5kg", country="CA", on=date(2026, 12, 1), currency="CAD", service="express",
-        lines=(FITTED_HEAVY,),
+        lines=(FITTED_HEAVY,), region="CA-ON",
         source=f"{DGR67}, PI 967 Section I: 5 kg net of batteries per package on passenger aircraft",
         refused="exceeds the 5 kg net limit",
     ),

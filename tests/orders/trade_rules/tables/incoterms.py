@@ -50,22 +50,25 @@ CASES: list[IncotermCase] = [
         id="jp-cif-sea", country="JP", on=date(2026, 12, 1), incoterm="CIF", currency="JPY", service="economy",
         source=f"{I2020}, CIF A4 (carriage to the port of destination) and A5 (ICC (C), 110 %)",
         # handling 80 -> 1,720; main 104 -> 2,236; insurance 6.60 -> 141.9 -> 142; goods 51,600
-        # total 51,600 + 1,720 + 2,236 + 142 = 55,698; customs value (Japan: CIF) the same parts
-        mode="sea", shipping=3_956, insurance=142, total=55_698, customs_value=55_698,
+        # total 51,600 + 1,720 + 2,236 + 142 = 55,698; customs value (Japan: CIF) the same parts,
+        # rounded down to JPY 1,000 (Act on General Rules for National Taxes art. 118(1)): 55,000
+        mode="sea", shipping=3_956, insurance=142, total=55_698, customs_value=55_000,
         legs=("originHandling", "mainCarriage"), door_in_tax_base=False,
     ),
     IncotermCase(
         id="jp-cip-sea", country="JP", on=date(2026, 12, 1), incoterm="CIP", currency="JPY", service="economy",
         source=f"{I2020}, CIP A5: Institute Cargo Clauses (A), 110 % of the price",
-        # as CIF, insurance 11.88 -> 255.42 -> 255: 51,600 + 3,956 + 255 = 55,811
-        mode="sea", shipping=3_956, insurance=255, total=55_811, customs_value=55_811,
+        # as CIF, insurance 11.88 -> 255.42 -> 255: 51,600 + 3,956 + 255 = 55,811; customs value
+        # 55,811 down to 55,000
+        mode="sea", shipping=3_956, insurance=255, total=55_811, customs_value=55_000,
     ),
     IncotermCase(
         id="jp-dap-sea", country="JP", on=date(2026, 12, 1), incoterm="DAP", currency="JPY", service="economy",
         source=f"{I2020}, DAP A4 (delivery at the named place, the door); Customs Tariff Act (Japan) art. 4 (CIF)",
         # + delivery 56 -> 1,204: shipping 1,720 + 2,236 + 1,204 = 5,160; insurance 10.80 -> 232.2 -> 232
         # total 51,600 + 5,160 + 232 = 56,992; customs value without the delivery: 51,600 + 1,720 + 2,236 + 232
-        mode="sea", shipping=5_160, insurance=232, total=56_992, customs_value=55_788,
+        # = 55,788, down to 55,000 (with the delivery it would be 56,992, down to 56,000)
+        mode="sea", shipping=5_160, insurance=232, total=56_992, customs_value=55_000,
         legs=("originHandling", "mainCarriage", "delivery"), door_in_tax_base=False,
     ),
     IncotermCase(
@@ -149,7 +152,8 @@ CASES: list[IncotermCase] = [
     IncotermCase(
         id="ca-fca-sea", country="CA", on=date(2026, 12, 1), incoterm="FCA", currency="CAD", service="economy",
         source=f"{I2020}, FCA A2/A7 (delivery to the carrier at Chongqing, export cleared)",
-        # CAD 0.195: goods 468.00 + handling 15.60
+        # CAD 0.195: goods 468.00 + handling 15.60. No province needed: FCA quotes no import tax, and
+        # the HST is the only thing the province decides (Excise Tax Act (Canada) s.212.1)
         mode="sea", shipping=1_560, insurance=0, total=48_360,
     ),
     # Past dates: the same terms under the rules of their day.

@@ -7,9 +7,11 @@ in the comment above it. The regime cases without lines ask the data alone (Norw
 are not quotable destinations yet): is `value` (in the threshold's currency) within the regime on
 `on`?
 
-Shipping used below (services/orders/data/shipping.json, 2024-): origin handling CNY 80; express
-zone Z3 (EU, GB) up to 1 kg CNY 230; express Z2 (AU, NZ) 6.5 kg CNY 700; express and economy Z1
-(SG) up to 1 kg / 5 kg CNY 120. Insurance: express 0.30 %, economy 0.45 % of the goods in CNY.
+Shipping used below (services/orders/data/shipping.json): origin handling CNY 80; main carriage
++ delivery to the door: express zone Z3 (EU, GB) up to 1 kg CNY 184 + 46; express Z2 (AU, NZ)
+6.5 kg CNY 560 + 140; economy Z2 6.5 kg CNY 156 + 84; express Z1 (SG) up to 1 kg CNY 96 + 24,
+economy Z1 up to 5 kg CNY 78 + 42. Insurance: express 0.30 %, economy 0.45 % of the goods in CNY
+(DAP/DDP, ICC (A) 100 %); CIF ICC (C) 110 % (economy 0.25 %), CIP ICC (A) 110 %.
 """
 
 from __future__ import annotations
@@ -64,10 +66,12 @@ CASES: list[PointOfSaleCase] = [
         id="GB-DAP-a-penny-over", country="GB", on=date(2026, 12, 1), source=UK,
         lines=(pads(127_368),), currency="GBP", scheme=None,
     ),
-    # EXW: only the goods are charged, so the VAT is 20 % of 135.00 = 27.00; total 162.00.
+    # FCA (EXW is not offered: the buyer abroad could not clear export in China): the goods 135.00 and
+    # the origin handling CNY 80 * 0.106 = 8.48 are charged, so the VAT is 20 % of 143.48 = 28.696 ->
+    # 28.70, collected although the buyer's forwarder carries from Chongqing; total 172.18.
     PointOfSaleCase(
-        id="GB-EXW-at-135", country="GB", on=date(2026, 12, 1), source=UK,
-        lines=(pads(127_358),), currency="GBP", incoterm="EXW", scheme="GB_VAT_POS", vat=2_700, total=16_200,
+        id="GB-FCA-at-135", country="GB", on=date(2026, 12, 1), source=f"{UK}; Incoterms 2020 FCA A2/A7",
+        lines=(pads(127_358),), currency="GBP", incoterm="FCA", scheme="GB_VAT_POS", vat=2_870, total=17_218,
     ),
     # Quoted in EUR: goods 121.00 + core deposit 24.20 (part of the price) = EUR 145.20, at the mid
     # rates GBP 145.20 / 0.121 * 0.106 = 127.20 <= 135. DDP: VAT 20 % of 121.00 + 24.20 + shipping
@@ -103,11 +107,13 @@ CASES: list[PointOfSaleCase] = [
         id="AU-DAP-over-1000-per-item", country="AU", on=date(2026, 12, 1), source=AU,
         lines=(line(price_fen=470_000),), currency="AUD", scheme=None,
     ),
-    # CIF: NZD 576.00 + handling 19.20 = 595.20 per item <= 1,000. GST 15 % of 576.00 + shipping
-    # 187.20 (CNY 780 * 0.24) + insurance 1.73 (7.20 * 0.24 = 1.728) = 764.93 -> 114.7395 -> 114.74.
+    # CIF (sea only, so by economy): NZD 576.00 + handling 19.20 = 595.20 per item <= 1,000. GST 15 % of
+    # the price charged: 576.00 + handling 19.20 + sea carriage to the port 37.44 (CNY 156 * 0.24) +
+    # insurance ICC (C) 110 % 1.58 (2,400 * 1.1 * 0.25 % = CNY 6.60 * 0.24 = 1.584) = 634.22 -> 95.133
+    # -> 95.13; total 634.22 + 95.13 = 729.35.
     PointOfSaleCase(
         id="NZ-CIF-alternator", country="NZ", on=date(2026, 12, 1), source=NZ,
-        lines=(line(),), currency="NZD", incoterm="CIF", scheme="NZ_GST_LVG", vat=11_474, total=76_493 + 11_474,
+        lines=(line(),), currency="NZD", incoterm="CIF", scheme="NZ_GST_LVG", vat=9_513, total=63_422 + 9_513,
     ),
     # CNY 4,000 -> NZD 960.00 + 19.20 = 979.20 <= 1,000. GST 15 % of 960.00 + 187.20 + 2.88 (12.00 CNY *
     # 0.24) = 1,150.08 -> 172.512 -> 172.51; DAP total 1,322.59.
@@ -122,11 +128,13 @@ CASES: list[PointOfSaleCase] = [
         lines=(pads(200_000),), currency="SGD", service="express", scheme="SG_GST_OVR_LVG", vat=3_613,
         total=40_149 + 3_613,
     ),
-    # CIF: the same figures (no duty on brake pads in Singapore): GST collected, 36.13.
+    # CIP by air (CIF is for sea only, and the regime is for air or post): goods 364.00 + handling 14.56
+    # + air carriage to the airport 17.47 (CNY 96 * 0.182 = 17.472) + insurance ICC (A) 110 % 1.20
+    # (2,000 * 1.1 * 0.30 % = CNY 6.60 * 0.182 = 1.2012) = 397.23; GST 9 % = 35.7507 -> 35.75, collected.
     PointOfSaleCase(
-        id="SG-CIF-express", country="SG", on=date(2026, 12, 1), source=SG,
-        lines=(pads(200_000),), currency="SGD", incoterm="CIF", service="express", scheme="SG_GST_OVR_LVG",
-        vat=3_613, total=40_149 + 3_613,
+        id="SG-CIP-express", country="SG", on=date(2026, 12, 1), source=f"{SG}; Incoterms 2020 CIP A4/A5",
+        lines=(pads(200_000),), currency="SGD", incoterm="CIP", service="express", scheme="SG_GST_OVR_LVG",
+        vat=3_575, total=39_723 + 3_575,
     ),
     # The same parcel by sea (economy) is outside the regime: GST on import.
     PointOfSaleCase(

@@ -32,10 +32,17 @@ class TariffCase(TradeCase):
     quantity: int = 1
     national_line: str
     measures: dict[str, str] = field(default_factory=dict)  # measure -> rate, exactly these
-    duty_minor: int | None = None  # the line's duty in minor units, worked out by hand
+    duty_minor: int | None = None  # the line's duty in minor units, worked out by hand (without fees)
+    # The customs fees on the line (customs_fees.json), in minor units, worked out by hand.
+    fees_minor: dict[str, int] = field(default_factory=dict)
 
 
 US_CV = "customs value 1,019.20 USD (see the module docstring)"
+# The merchandise processing fee on an entry of USD 1,019.20, an informal entry (<= USD 2,500,
+# 19 CFR 143.21(a)): the flat informal fee of customs_fees.json, USD 2.62 in FY2025 (to 2025-09-30),
+# USD 2.69 in FY2026 (CBP Dec. 25-10, 90 FR 34665); no harbor maintenance fee by air express.
+FY25 = {"US MPF": 262}
+FY26 = {"US MPF": 269}
 
 CASES: list[TariffCase] = [
     # --- United States: the duties on China by date ---------------------------------------------
@@ -71,6 +78,7 @@ CASES: list[TariffCase] = [
         national_line="85115000",
         measures={"MFN": "0.025", "US Section 301": "0.25", "US IEEPA fentanyl (China)": "0.10"},
         duty_minor=38_220,  # 1,019.20 x 0.375 = 382.20
+        fees_minor=FY25,
     ),
     TariffCase(
         id="us-2025-04-reciprocal-125pct",
@@ -88,6 +96,7 @@ CASES: list[TariffCase] = [
             "US IEEPA reciprocal": "1.25",
         },
         duty_minor=175_812,  # 1,019.20 x 1.725 = 1,758.12
+        fees_minor=FY25,
     ),
     TariffCase(
         id="us-2025-06-section232-lifts-reciprocal",
@@ -105,6 +114,7 @@ CASES: list[TariffCase] = [
             "US IEEPA fentanyl (China)": "0.20",
         },
         duty_minor=73_892,  # 1,019.20 x 0.725 = 738.92
+        fees_minor=FY25,
     ),
     TariffCase(
         id="us-2025-12-fentanyl-back-to-10pct",
@@ -122,6 +132,7 @@ CASES: list[TariffCase] = [
             "US IEEPA fentanyl (China)": "0.10",
         },
         duty_minor=63_700,  # 1,019.20 x 0.625 = 637.00
+        fees_minor=FY26,
     ),
     TariffCase(
         id="us-2025-12-german-origin-no-china-duties",
@@ -135,6 +146,7 @@ CASES: list[TariffCase] = [
         national_line="85115000",
         measures={"MFN": "0.025", "US Section 232 auto parts": "0.25"},
         duty_minor=28_028,  # 1,019.20 x 0.275 = 280.28
+        fees_minor=FY26,
     ),
     TariffCase(
         id="us-2025-12-egr-valve-pays-reciprocal",
@@ -154,6 +166,7 @@ CASES: list[TariffCase] = [
             "US IEEPA reciprocal": "0.10",
         },
         duty_minor=48_412,  # 1,019.20 x 0.475 = 484.12
+        fees_minor=FY26,
     ),
     TariffCase(
         id="us-2025-12-unmounted-pads-china-duties-on-every-line",
@@ -168,6 +181,7 @@ CASES: list[TariffCase] = [
         national_line="681381",
         measures={"MFN": "0", "US IEEPA fentanyl (China)": "0.10", "US IEEPA reciprocal": "0.10"},
         duty_minor=20_384,  # 1,019.20 x 0.20 = 203.84
+        fees_minor=FY26,
     ),
     TariffCase(
         id="us-2024-09-27-ev-battery-10-digit-line",

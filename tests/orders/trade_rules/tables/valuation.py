@@ -5,10 +5,18 @@ Each case prices a cart at the fixed rates of `cases.RATES` (margin 0: the locke
 rate) and asserts the figures it names, in minor units of the quote currency, each worked out by
 hand in the comment above it. `error_field` cases expect a 4xx naming that field.
 
-Shipping used below (services/orders/data/shipping.json, 2024-): origin handling CNY 80; express
-Z4 (US, CA, MX) 6.5 kg CNY 900, up to 500 g CNY 190; economy Z4 6.5 kg CNY 300; express Z3 (EU,
-GB) 6.5 kg CNY 850; express Z2 (AU) 6.5 kg CNY 700; express Z1 (JP) 6.5 kg CNY 420, up to 500 g
-CNY 95. Insurance 0.30 % (express) or 0.45 % (economy) of the goods in CNY.
+Shipping used below (services/orders/data/shipping.json): origin handling CNY 80; main carriage
+to the airport or port of destination + delivery to the door: express Z4 (US, CA, MX) 6.5 kg
+CNY 720 + 180, up to 500 g CNY 152 + 38; economy Z4 6.5 kg CNY 195 + 105; express Z3 (EU, GB)
+6.5 kg CNY 680 + 170; express Z2 (AU) 6.5 kg CNY 560 + 140; express Z1 (JP) 6.5 kg CNY 336 + 84,
+up to 500 g CNY 76 + 19. A customs value on a CIF basis holds the main carriage, not the delivery
+(Reg. (EU) 952/2013 art. 71(1)(e) and the like). Insurance 0.30 % (express) or 0.45 % (economy)
+of the goods in CNY.
+
+US duties on an alternator of China on 2026-12-01 (duty_rates.json): MFN 2.5 % + Section 301 25 %
++ Section 232 auto parts 25 % + IEEPA fentanyl 10 % (from 2025-11-10; no reciprocal duty on a
+Section 232 line) = 62.5 %. Mexico on 2026-12-01: MFN 10 % + the 2026 increase for non-agreement
+origins 10 % = 20 %.
 """
 
 from __future__ import annotations
@@ -66,25 +74,25 @@ class ValuationCase(TradeCase):
 
 CASES: list[ValuationCase] = [
     # CNY 25,000 -> USD 3,500.00 + handling 11.20 = 3,511.20 (FOB): a formal entry (> USD 2,500).
-    # MPF 0.3464 % = 12.16, raised to the FY2026 minimum 33.58. Duty 52.5 % (MFN 2.5 + 301 + 232)
-    # = 1,843.38; duty and fees 1,843.38 + 33.58 = 1,876.96.
+    # MPF 0.3464 % = 12.16, raised to the FY2026 minimum 33.58. Duty 62.5 % = 2,194.50; duty and
+    # fees 2,194.50 + 33.58 = 2,228.08.
     ValuationCase(
         id="US-MPF-minimum", country="US", on=date(2026, 12, 1), source=MPF_2026,
         lines=(alternator(2_500_000),), currency="USD", customs_value=351_120, fees=(("US MPF", 3_358),),
-        duty=187_696,
+        duty=222_808,
     ),
     # CNY 1.4 million -> USD 196,000 + 11.20 = 196,011.20; MPF 678.98 limited to the maximum 651.50;
-    # duty 196,011.20 * 0.525 = 102,905.88, + 651.50 = 103,557.38.
+    # duty 196,011.20 * 0.625 = 122,507.00, + 651.50 = 123,158.50.
     ValuationCase(
         id="US-MPF-maximum", country="US", on=date(2026, 12, 1), source=MPF_2026,
-        lines=(alternator(140_000_000),), currency="USD", fees=(("US MPF", 65_150),), duty=10_355_738,
+        lines=(alternator(140_000_000),), currency="USD", fees=(("US MPF", 65_150),), duty=12_315_850,
     ),
     # By sea (economy): also the harbor maintenance fee, 0.125 % of 3,511.20 = 4.389 -> 4.39;
-    # duty 1,843.38 + 33.58 + 4.39 = 1,881.35.
+    # duty 2,194.50 + 33.58 + 4.39 = 2,232.47.
     ValuationCase(
         id="US-HMF-by-sea", country="US", on=date(2026, 12, 1), source=f"{HMF}; {MPF_2026}",
         lines=(alternator(2_500_000),), currency="USD", service="economy",
-        fees=(("US MPF", 3_358), ("US HMF", 439)), duty=188_135,
+        fees=(("US MPF", 3_358), ("US HMF", 439)), duty=223_247,
     ),
     # FY2024: CNY 100,000 -> 14,000 + 11.20 = 14,011.20; MPF 0.3464 % = 48.5348 -> 48.53, between the
     # minimum 31.67 and maximum 614.35. Duty on 2024-06-01: MFN 2.5 % + Section 301 25 % = 27.5 % =
@@ -103,39 +111,40 @@ CASES: list[ValuationCase] = [
         id="US-core-deposit-in-value", country="US", on=date(2026, 12, 1), source=CVA,
         lines=(alternator(core_fen=30_000),), currency="USD", customs_value=38_920,
     ),
-    # Mexico, CIF: goods 6,120.00 + core 765.00 + shipping (900 + 80) * 2.55 = 2,499.00 + insurance
-    # 7.20 * 2.55 = 18.36 -> customs value 9,402.36. IGI 20 % = 1,880.47; DTA 8 per thousand =
-    # 75.2189 -> 75.22; duty and fees 1,955.69. IVA 16 % of 9,402.36 + 1,880.47 + 75.22 = 11,358.05
-    # -> 1,817.288 -> 1,817.29.
+    # Mexico, CIF: goods 6,120.00 + core 765.00 + (handling 80 + main carriage 720) * 2.55 = 2,040.00
+    # + insurance 7.20 * 2.55 = 18.36 -> customs value 8,943.36 (the delivery CNY 180 is after the
+    # border). IGI 20 % = 1,788.672 -> 1,788.67; DTA 8 per thousand = 71.54688 -> 71.55; duty and fees
+    # 1,860.22. IVA 16 % of 8,943.36 + 1,788.67 + 71.55 = 10,803.58 -> 1,728.5728 -> 1,728.57.
     ValuationCase(
         id="MX-DTA-in-IVA-base", country="MX", on=date(2026, 12, 1), source=DTA,
-        lines=(alternator(core_fen=30_000),), currency="MXN", customs_value=940_236, fees=(("MX DTA", 7_522),),
-        duty=195_569, vat=181_729,
+        lines=(alternator(core_fen=30_000),), currency="MXN", customs_value=894_336, fees=(("MX DTA", 7_155),),
+        duty=186_022, vat=172_857,
     ),
-    # Japan in yen: CIF 51,600 + 6,450 + (420 + 80) * 21.5 = 10,750 + 155 (7.20 * 21.5 = 154.8) = 68,955,
-    # down to 68,000; duty 0 (auto parts); tax base 68,000; national 7.8 % = 5,304 -> 5,300; local
-    # 5,300 * 22/78 = 1,494.87 -> 1,400; consumption tax 6,700.
+    # Japan in yen: CIF 51,600 + 6,450 + (336 + 80) * 21.5 = 8,944 + 155 (7.20 * 21.5 = 154.8) = 67,149,
+    # down to 67,000; duty 0 (auto parts); tax base 67,000; national 7.8 % = 5,226 -> 5,200; local
+    # 5,200 * 22/78 = 1,466.67 -> 1,400; consumption tax 6,600.
     ValuationCase(
         id="JP-rounding-in-yen", country="JP", on=date(2026, 12, 1), source=JP_ROUND,
-        lines=(alternator(core_fen=30_000),), currency="JPY", customs_value=68_000, duty=0, vat=6_700,
+        lines=(alternator(core_fen=30_000),), currency="JPY", customs_value=67_000, duty=0, vat=6_600,
     ),
-    # The same in USD: no yen rounding (an estimate, with a note): CIF 336.00 + 42.00 + 70.00 + 1.01 =
-    # 449.01; 10 % = 44.901 -> 44.90.
+    # The same in USD: no yen rounding (an estimate, with a note): CIF 336.00 + 42.00 + (80 + 336) * 0.14
+    # = 58.24 + 1.01 = 437.25; 10 % = 43.725 -> 43.72 (half-even).
     ValuationCase(
         id="JP-in-USD-not-rounded", country="JP", on=date(2026, 12, 1), source=JP_ROUND,
-        lines=(alternator(core_fen=30_000),), currency="USD", customs_value=44_901, vat=4_490,
+        lines=(alternator(core_fen=30_000),), currency="USD", customs_value=43_725, vat=4_372,
     ),
-    # CNY 289.27 -> 6,219.305 -> 6,219 + shipping (95 + 80) * 21.5 = 3,762.5 -> 3,762 (half-even) +
-    # insurance 0.8678 CNY * 21.5 = 18.66 -> 19: JPY 10,000 exactly, exempt.
+    # CNY 308.20 -> 6,626.3 -> 6,626 + handling 80 * 21.5 = 1,720 + main carriage 76 * 21.5 = 1,634 +
+    # insurance 0.9246 CNY * 21.5 = 19.88 -> 20: JPY 10,000 exactly, exempt (the delivery CNY 19 is
+    # not in the value).
     ValuationCase(
         id="JP-at-10000-yen", country="JP", on=date(2026, 12, 1), source=JP_DM,
-        lines=(pads(28_927),), currency="JPY", treatment="de_minimis_exempt", customs_value=10_000, vat=0,
+        lines=(pads(30_820),), currency="JPY", treatment="de_minimis_exempt", customs_value=10_000, vat=0,
     ),
-    # CNY 289.32 -> 6,220: JPY 10,001, over. Declared value down to 10,000; tax 780 -> 700 national,
-    # 700 * 22/78 = 197.4 -> 100 local: 800.
+    # CNY 308.22 -> 6,626.73 -> 6,627 (insurance still 20): JPY 10,001, over. Declared value down to
+    # 10,000; tax 780 -> 700 national, 700 * 22/78 = 197.4 -> 100 local: 800.
     ValuationCase(
         id="JP-one-yen-over", country="JP", on=date(2026, 12, 1), source=f"{JP_DM}; {JP_ROUND}",
-        lines=(pads(28_932),), currency="JPY", treatment="ad_valorem", customs_value=10_000, vat=800,
+        lines=(pads(30_822),), currency="JPY", treatment="ad_valorem", customs_value=10_000, vat=800,
     ),
     # Canada, FOB: 468.00 + handling 15.60 = 483.60; duty 5 % = 24.18; HST 13 % of 507.78 = 66.0114.
     ValuationCase(
@@ -188,11 +197,13 @@ CASES: list[ValuationCase] = [
         lines=(pads(2_262),), currency="CAD", region="CA-BC", treatment="ad_valorem", customs_value=2_001,
         duty=120, vat=106,
     ),
-    # EU, CIF, core deposit in: 290.40 + 36.30 + (850 + 80) * 0.121 = 112.53 + 0.87 = 440.10; duty
-    # 3.2 % = 14.0832 -> 14.08; import VAT 19 % of 454.18 = 86.2942 -> 86.29.
+    # EU, CIF, core deposit in: 290.40 + 36.30 + handling 9.68 + main carriage 680 * 0.121 = 82.28 +
+    # insurance 0.87 = 419.53; duty 3.2 % = 13.42496 -> 13.42; import VAT 19 % of 419.53 + 13.42 +
+    # the delivery to the door 170 * 0.121 = 20.57 (Directive 2006/112/EC art. 86(1)(b)) = 453.52:
+    # 86.1688 -> 86.17.
     ValuationCase(
         id="DE-core-deposit-in-value", country="DE", on=date(2026, 12, 1), source=UCC,
-        lines=(alternator(core_fen=30_000),), currency="EUR", customs_value=44_010, duty=1_408, vat=8_629,
+        lines=(alternator(core_fen=30_000),), currency="EUR", customs_value=41_953, duty=1_342, vat=8_617,
     ),
     # CNY 1,239.67 -> 149.99999 -> EUR 150.00 of goods: the relief applies at the limit.
     ValuationCase(
