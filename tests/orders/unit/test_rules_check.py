@@ -217,13 +217,6 @@ def test_the_command_prints_one_line_per_problem_and_exits_1(root: Path, capsys:
     assert len(out) == len(check(root).problems)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the data of 2026-12-04 has gaps (shipping, insurance and origin handling from 2024 only; SG, SA, DE "
-    "import tax from later than their destination rows), and market rules without dates, for countries not "
-    "quoted and for categories the catalog does not have; the rows are being corrected, and this test then "
-    "passes (strict: remove this mark)",
-)
 def test_the_real_data_passes() -> None:
     report = check()
     assert report.problems == []

@@ -63,30 +63,20 @@ TH_RELIEF = "duty exempt, up to 1500 THB, import tax relief up to 1500 THB"
 VN_RELIEF = "duty exempt, up to 1000000 VND, import tax relief up to 1000000 VND"
 
 CASES: list[DatedCase] = [
+    # Russia is a restricted destination from 2022-03-05 (restricted_destinations.json), so its VAT
+    # change of 2026-01-01 prices no quote; the last day before the restriction still does.
     DatedCase(
-        id="RU-VAT-20-on-2025-12-31",
+        id="RU-VAT-20-on-2022-03-04",
         country="RU",
-        on=date(2025, 12, 31),
-        source="import_taxes.json RU: Tax Code of the Russian Federation art. 164, 20 % (to 2025-12-31); " + EAEU,
+        on=date(2022, 3, 4),
+        source="import_taxes.json RU: Tax Code of the Russian Federation art. 164, 20 % (to 2025-12-31); "
+        "restricted_destinations.json RU from 2022-03-05; " + EAEU,
         topic=TOPIC,
         lines=(ALTERNATOR_3000,),
         currency="EUR",
         rule=("import_taxes", "НДС (VAT) 0.2", "2020-01-01", "2025-12-31"),
         duty=1_980,
         vat=8_317,  # 415.83 x 0.20 = 83.166 -> 83.17
-    ),
-    DatedCase(
-        id="RU-VAT-22-from-2026-01-01",
-        country="RU",
-        on=date(2026, 1, 1),
-        source="import_taxes.json RU: Federal Law of 2025 amending Tax Code art. 164, VAT 22 % from 2026-01-01; "
-        + EAEU,
-        topic=TOPIC,
-        lines=(ALTERNATOR_3000,),
-        currency="EUR",
-        rule=("import_taxes", "НДС (VAT) 0.22", "2026-01-01", None),
-        duty=1_980,
-        vat=9_148,  # 415.83 x 0.22 = 91.4826 -> 91.48
     ),
     DatedCase(
         id="KZ-VAT-12-on-2025-12-31",
