@@ -61,8 +61,8 @@ class TradeCase:
         return self.id
 
 
-def fx_table(as_of: datetime = NOW) -> FxTable:
-    rates = ", ".join(f'"{code}": "{rate}"' for code, rate in RATES.items())
+def fx_table(as_of: datetime = NOW, extra_rates: dict[str, str] | None = None) -> FxTable:
+    rates = ", ".join(f'"{code}": "{rate}"' for code, rate in {**RATES, **(extra_rates or {})}.items())
     return parse_json_rates(f'{{"source": "trade-rule tables", "asOf": "{as_of.isoformat()}", "rates": {{{rates}}}}}')
 
 
@@ -94,55 +94,14 @@ def price(
     currency: str,
     incoterm: str = "DAP",
     service: str | None = None,
-) -> LandedCost:
-    """The landed cost of `lines` as the rules stood on `on`, at the fixed rates (margin 0)."""
-    now = datetime(on.year, on.month, on.day, 9, 0, tzinfo=UTC)
-    request = QuoteRequest(
-        lines=list(lines) or [line()],
-        destination_country=country,
-        incoterm=incoterm,
-        currency=currency,
-        shipping_service=service,
-        on=on,
-    )
-    return quote_landed_cost(request, fx_table(now), now=now, max_rate_age=DAY)
-
-
-def price_with_rates(
-    *lines: QuoteLineInput,
-    extra_rates: dict[str, str],
-    country: str,
-    on: date,
-    currency: str,
-    incoterm: str = "DAP",
-    service: str | None = None,
-) -> LandedCost:
-    """`price`, with more mid rates per CNY in the table (a threshold set in a currency not
-    quoted, such as Viet Nam's VND)."""
-    now = datetime(on.year, on.month, on.day, 9, 0, tzinfo=UTC)
-    rates = ", ".join(f'"{code}": "{rate}"' for code, rate in {**RATES, **extra_rates}.items())
-    fx = parse_json_rates(f'{{"source": "trade-rule tables", "asOf": "{now.isoformat()}", "rates": {{{rates}}}}}')
-    request = QuoteRequest(
-        lines=list(lines) or [line()],
-        destination_country=country,
-        incoterm=incoterm,
-        currency=currency,
-        shipping_service=service,
-        on=on,
-    )
-    return quote_landed_cost(request, fx, now=now, max_rate_age=DAY)
-
-
-def price_in_region(
-    *lines: QuoteLineInput,
-    country: str,
-    on: date,
-    currency: str,
-    incoterm: str = "DAP",
-    service: str | None = None,
     region: str | None = None,
+    extra_rates: dict[str, str] | None = None,
 ) -> LandedCost:
-    """As `price`, for a delivery address in an ISO 3166-2 subdivision (Canada's provinces)."""
+    """The landed cost of `lines` as the rules stood on `on`, at the fixed rates (margin 0).
+
+    `region`: the delivery address's ISO 3166-2 subdivision (Canada's provinces);
+    `extra_rates`: more mid rates per CNY (a threshold set in a currency not quoted, such as
+    Viet Nam's VND)."""
     now = datetime(on.year, on.month, on.day, 9, 0, tzinfo=UTC)
     request = QuoteRequest(
         lines=list(lines) or [line()],
@@ -153,4 +112,4 @@ def price_in_region(
         on=on,
         destination_region=region,
     )
-    return quote_landed_cost(request, fx_table(now), now=now, max_rate_age=DAY)
+    return quote_landed_cost(request, fx_table(now, extra_rates), now=now, max_rate_age=DAY)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from services.orders.landed_cost import DangerousGoodsRefused
-from tests.orders.trade_rules.cases import price_in_region
+from tests.orders.trade_rules.cases import price
 from tests.orders.trade_rules.tables.dangerous_goods import CASES, DangerousGoodsCase
 
 
@@ -15,11 +15,11 @@ def test_dangerous_goods_case(case: DangerousGoodsCase) -> None:
            "region": case.region}  # fmt: skip
     if case.refused:
         with pytest.raises(DangerousGoodsRefused) as refused:
-            price_in_region(*case.lines, **ask, service=case.service)  # type: ignore[arg-type]
+            price(*case.lines, **ask, service=case.service)  # type: ignore[arg-type]
         assert (refused.value.code, refused.value.field) == ("DANGEROUS_GOODS_REFUSED", "shippingService")
         assert case.refused in refused.value.detail
         return
-    q = price_in_region(*case.lines, **ask, service=case.service)  # type: ignore[arg-type]
+    q = price(*case.lines, **ask, service=case.service)  # type: ignore[arg-type]
     if case.mode is not None:
         assert q.transport_mode == case.mode
     dg = q.lines[0].dg

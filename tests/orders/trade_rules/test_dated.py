@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 
 from services.orders.landed_cost import LandedCost
-from tests.orders.trade_rules.cases import price_with_rates
+from tests.orders.trade_rules.cases import price
 from tests.orders.trade_rules.tables.dated import CASES, DatedCase
 
 
 def _quote(case: DatedCase) -> LandedCost:
-    return price_with_rates(
+    return price(
         *case.lines,
         extra_rates=case.extra_rates,
         country=case.country,

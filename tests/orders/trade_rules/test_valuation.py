@@ -6,14 +6,14 @@ import pytest
 
 from services.common.errors import BadInput
 from services.orders.landed_cost import LandedCost
-from tests.orders.trade_rules.cases import price_in_region
+from tests.orders.trade_rules.cases import price
 from tests.orders.trade_rules.tables.valuation import CASES, ValuationCase
 
 
 @pytest.mark.parametrize("case", CASES, ids=str)
 def test_valuation(case: ValuationCase) -> None:
     def quote() -> LandedCost:
-        return price_in_region(*case.lines, country=case.country, on=case.on, currency=case.currency,
+        return price(*case.lines, country=case.country, on=case.on, currency=case.currency,
                                incoterm=case.incoterm, service=case.service, region=case.region)  # fmt: skip
 
     if case.error_field is not None:
