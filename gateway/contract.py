@@ -164,7 +164,7 @@ def contract_breaches(schema_sdl: str, contract_sdl: str) -> list[str]:
 
 def release_changes(released_sdl: str, current_sdl: str) -> tuple[list[str], list[str]]:
     """(breaking, dangerous) changes from the released schema to the current one, one line each,
-    as graphql-core names them (`FIELD_REMOVED: Part.sku was removed.`)."""
+    as graphql-core names them (`FIELD_REMOVED: Field Part.sku was removed.`)."""
     released, current = build_schema(released_sdl), build_schema(current_sdl)
     breaking = [f"{c.type.name}: {c.description}" for c in find_breaking_changes(released, current)]
     dangerous = [f"{c.type.name}: {c.description}" for c in find_dangerous_changes(released, current)]
@@ -200,7 +200,7 @@ def check(schema_path: Path = SCHEMA, public_path: Path = PUBLIC, released_path:
 
 def release(schema_path: Path = SCHEMA, released_path: Path = RELEASED) -> int:
     released_path.write_text(RELEASED_HEADER + schema_path.read_text(encoding="utf-8"), encoding="utf-8")
-    print(f"{released_path.relative_to(ROOT)} now records {schema_path.name}; commit it with the release")
+    print(f"{released_path} now records {schema_path}; commit it with the release")
     return 0
 
 
