@@ -207,9 +207,7 @@ def release(schema_path: Path = SCHEMA, released_path: Path = RELEASED) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m gateway.contract", description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--schema", type=Path, default=SCHEMA, help="the exported schema (default: schema.graphql)")
-    parser.add_argument(
-        "--release", action="store_true", help="record the schema as released instead of checking it"
-    )
+    parser.add_argument("--release", action="store_true", help="record the schema as released instead of checking it")
     args = parser.parse_args(argv)
     return release(args.schema) if args.release else check(args.schema)
 
