@@ -7,6 +7,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from gateway.clients import ServiceClients
 from gateway.errors import RequestRefused, request_refused_handler
+from gateway.execution import use_executor
 from gateway.identity.throttle import LoginThrottle
 from gateway.images import image
 from gateway.invalidation import CacheInvalidator
@@ -89,6 +90,7 @@ def create_app(
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, max_upload_bytes=settings.max_upload_bytes)
     # Multipart requests carry uploads (a certificate's PDF); the view takes them only with
     # a credential header, which a form on another site cannot send (see GatewayGraphQL).
+    use_executor(schema, settings.executor)
     app.router.routes.append(
         Route("/graphql", GatewayGraphQL(schema, graphql_ide="graphiql", multipart_uploads_enabled=True))
     )

@@ -21,7 +21,12 @@ handlers, middleware from schema extensions) takes strawberry's path unchanged. 
 resolves to, the errors and their paths are the same either way; tests/gateway/test_execution.py
 runs queries both ways and compares them. The listing executes in half the time strawberry's
 own executor takes (README, Performance). It leans on graphql-core's executor methods
-(`execute_fields`, `execute_field`), which is why pyproject.toml pins graphql-core's minor version.
+(`execute_fields`, `execute_field`) and on strawberry's field, resolver, enum and relay internals,
+which is why pyproject.toml bounds both to the minor versions it is tested with.
+
+TONGNAN_GATEWAY_EXECUTOR=strawberry runs strawberry's own executor instead, keeping only the
+rule for services that did not answer (UpstreamTolerantExecutionContext): the answers are the
+same, only slower.
 """
 
 from __future__ import annotations
@@ -189,7 +194,34 @@ def plan_for(field_def: GraphQLField, schema: StrawberrySchema) -> Plan:
 PLAN = "tongnan-execution-plan"
 
 
-class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
+class UpstreamTolerantExecutionContext(StrawberryGraphQLCoreExecutionContext):
+    """strawberry's own executor with one rule of ours, which the public API promises (README,
+    For integrators: when a service is down, only the fields that need it fail). It is what
+    TONGNAN_GATEWAY_EXECUTOR=strawberry runs: it overrides one graphql-core method and reads no
+    strawberry internals, so it is the way back when a new strawberry breaks the fast paths."""
+
+    def handle_field_error(
+        self,
+        raw_error: Exception,
+        return_type: GraphQLOutputType,
+        field_details_list: FieldDetailsList,
+        path: Path,
+    ) -> None:
+        """A field that failed because a service did not answer is null with its error even where
+        the schema says non-null: the fields that did not need that service keep their answers
+        (a page of parts whose certification service hangs keeps its parts), rather than the
+        null spreading up to the whole response. Every other error propagates as GraphQL says."""
+        if isinstance(return_type, GraphQLNonNull) and isinstance(
+            getattr(raw_error, "original_error", None) or raw_error, UpstreamUnavailable
+        ):
+            return_type = return_type.of_type
+        super().handle_field_error(raw_error, return_type, field_details_list, path)
+
+
+class GatewayExecutionContext(UpstreamTolerantExecutionContext):
+    """The fast paths above, on top of strawberry's executor and the rule for services that did
+    not answer (TONGNAN_GATEWAY_EXECUTOR=tongnan, the default)."""
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         middleware = self.middleware_manager
@@ -359,23 +391,6 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 self.arguments[id(node)] = coerced
         return {plan.python_names[name]: value for name, value in coerced.items()}
 
-    def handle_field_error(
-        self,
-        raw_error: Exception,
-        return_type: GraphQLOutputType,
-        field_details_list: FieldDetailsList,
-        path: Path,
-    ) -> None:
-        """A field that failed because a service did not answer is null with its error even where
-        the schema says non-null: the fields that did not need that service keep their answers
-        (a page of parts whose certification service hangs keeps its parts), rather than the
-        null spreading up to the whole response. Every other error propagates as GraphQL says."""
-        if isinstance(return_type, GraphQLNonNull) and isinstance(
-            getattr(raw_error, "original_error", None) or raw_error, UpstreamUnavailable
-        ):
-            return_type = return_type.of_type
-        super().handle_field_error(raw_error, return_type, field_details_list, path)
-
     async def completed_later(
         self,
         completed: Awaitable[Any],
@@ -398,3 +413,17 @@ async def _awaited(results: dict[str, Any], awaitable_fields: list[str]) -> dict
         awaited = await gather_with_cancel(*(results[name] for name in awaitable_fields))
         results.update(zip(awaitable_fields, awaited, strict=True))
     return results
+
+
+# TONGNAN_GATEWAY_EXECUTOR -> the execution context the schema runs queries with.
+EXECUTORS: dict[str, type[StrawberryGraphQLCoreExecutionContext]] = {
+    "tongnan": GatewayExecutionContext,
+    "strawberry": UpstreamTolerantExecutionContext,
+}
+
+
+def use_executor(schema: StrawberrySchema, executor: str) -> None:
+    """Run the schema's queries with the named executor. strawberry reads the class on every
+    execution; the schema is one per process (relay binds its node field to one), so this is a
+    choice for the process, made when its app is built from its settings."""
+    schema.execution_context_class = EXECUTORS[executor]

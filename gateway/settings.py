@@ -48,6 +48,13 @@ class GatewaySettings(ServiceSettings):
         a cache to clear."""
         return "nats_url" in self.model_fields_set and self.read_cache_seconds > 0
 
+    # How GraphQL queries execute (gateway/execution.py): `tongnan`, graphql-core's executor with
+    # strawberry's wrapping skipped for plain fields (twice as fast on a listing), or `strawberry`,
+    # strawberry's own executor, the way back should a strawberry or graphql-core release break
+    # ours. Both answer the same; both keep a field whose service did not answer null with its
+    # error, whatever the schema says. One choice per process: the schema is built once.
+    executor: Literal["tongnan", "strawberry"] = "tongnan"
+
     # aiohttp's pool under httpx's interface, or httpx's own (for comparison in bench/gateway.py).
     upstream_transport: Literal["aiohttp", "httpx"] = "aiohttp"
 

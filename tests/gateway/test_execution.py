@@ -19,8 +19,9 @@ from strawberry.permission import BasePermission
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types import Info
 
-from gateway.execution import Attribute, GatewayExecutionContext, GlobalId, LeafList, Method, plan_for
+from gateway.execution import EXECUTORS, Attribute, GatewayExecutionContext, GlobalId, LeafList, Method, plan_for
 from gateway.schema import schema as gateway_schema
+from services.common.errors import UpstreamUnavailable
 
 
 @strawberry.enum
@@ -282,3 +283,32 @@ def test_variables_are_read_per_request(variables: dict[str, Any]) -> None:
     schema = strawberry.Schema(query=Query, execution_context_class=GatewayExecutionContext)
     result = schema.execute_sync(QUERY, variable_values=variables)
     assert {i["price"]["currency"] for i in result.data["items"]} == {variables["currency"]}  # type: ignore[index]
+
+
+@strawberry.type
+class Shelf:
+    sku: str
+
+    @strawberry.field
+    def price(self) -> Price:
+        """Non-null, and its service is down."""
+        raise UpstreamUnavailable("the orders service is unavailable")
+
+
+@strawberry.type
+class ShelfQuery:
+    @strawberry.field
+    def shelves(self) -> list[Shelf]:
+        return [Shelf(sku="A"), Shelf(sku="B")]
+
+
+@pytest.mark.parametrize("execution_context_class", list(EXECUTORS.values()))
+def test_both_settings_keep_a_field_whose_service_is_down_to_itself(execution_context_class: type) -> None:
+    """TONGNAN_GATEWAY_EXECUTOR=strawberry keeps the rule the public API promises, where plain
+    strawberry would null the whole list for one non-null field."""
+    query = "{ shelves { sku price { amount } } }"
+    plain = strawberry.Schema(query=ShelfQuery).execute_sync(query)
+    assert plain.data is None
+    result = strawberry.Schema(query=ShelfQuery, execution_context_class=execution_context_class).execute_sync(query)
+    assert result.data == {"shelves": [{"sku": "A", "price": None}, {"sku": "B", "price": None}]}
+    assert [e.path for e in result.errors or []] == [["shelves", 0, "price"], ["shelves", 1, "price"]]
