@@ -20,7 +20,7 @@ Everything else (input objects, enums or lists as arguments, field extensions, e
 handlers, middleware from schema extensions) takes strawberry's path unchanged. What a field
 resolves to, the errors and their paths are the same either way; tests/gateway/test_execution.py
 runs queries both ways and compares them. The listing executes in half the time strawberry's
-own executor takes (README, Performance). It leans on graphql-core's executor methods
+own executor takes (docs/performance.md). It leans on graphql-core's executor methods
 (`execute_fields`, `execute_field`) and on strawberry's field, resolver, enum and relay internals,
 which is why pyproject.toml bounds both to the minor versions it is tested with.
 

@@ -1,11 +1,11 @@
 """Buying: the cart (a cookie), a landed-cost quote, placing the order, paying by card with
 Stripe.js, and the buyer's orders.
 
-Payment follows DESIGN.md: placeOrder creates the PaymentIntent; the browser collects the
-card with `stripe.confirmCardSetup` (the card goes to Stripe, or to localstripe in
+Payment: placeOrder creates the PaymentIntent; the browser turns the card into a
+PaymentMethod with `stripe.createPaymentMethod` (the card goes to Stripe, or to localstripe in
 development, never to us); the page then asks us to `payOrder` with the payment method; a
-card that needs 3-D Secure is finished with `stripe.confirmCardPayment`. The order becomes
-PAID only from Stripe's signed webhook, so the order page shows what the API says.
+card that needs 3-D Secure is finished with `stripe.confirmCardPayment`, its one challenge. The
+order becomes PAID only from Stripe's signed webhook, so the order page shows what the API says.
 """
 
 from __future__ import annotations

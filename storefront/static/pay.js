@@ -1,4 +1,4 @@
-// Card payment with Stripe.js (localstripe's stand-in in development), as DESIGN.md describes:
+// Card payment with Stripe.js (localstripe's stand-in in development). The flow:
 // the browser turns the card into a PaymentMethod, the server confirms the order's PaymentIntent
 // with it, and only if the bank asks for 3-D Secure does the page show its one challenge.
 // (A SetupIntent confirmed first would be challenged too: two challenges for one payment.)

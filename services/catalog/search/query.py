@@ -1,6 +1,6 @@
 """Search: full text (English and Chinese), filters, facets, sorting and keyset pagination.
 
-How ranking stays bounded at a million parts (see the README's performance section):
+How ranking stays bounded at a million parts (measured in services/catalog/README.md, Performance):
 - every (term, part) posting carries its precomputed weight, and the index is ordered by
   (term, score), so a one-word query walks the best postings first and stops at the page size,
   however common the word;
