@@ -14,7 +14,7 @@ import json
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -315,14 +315,45 @@ def fx_document(as_of: str | None = None) -> dict[str, Any]:
     }
 
 
+# Test modules elsewhere import `localstripe_url` and `served` by name, and pytest then holds a
+# fixture of its own for each such module: without sharing, every one of them would start its
+# own localstripe and its own three services, each with its pools of database connections, all
+# kept until the session ends (past PostgreSQL's 100 connections on a full run). So each is
+# started once per session, shared by every module, and stopped when the last one lets go.
+_SHARED: dict[str, Any] = {}
+_SHARED_USERS: dict[str, int] = {}
+_SHARED_CLEANUP: dict[str, ExitStack] = {}
+
+
+def _shared(key: str, start: Callable[[ExitStack], Any]) -> Iterator[Any]:
+    if key not in _SHARED:
+        cleanup = ExitStack()
+        _SHARED[key] = start(cleanup)
+        _SHARED_CLEANUP[key] = cleanup
+        _SHARED_USERS[key] = 0
+    _SHARED_USERS[key] += 1
+    try:
+        yield _SHARED[key]
+    finally:
+        _SHARED_USERS[key] -= 1
+        if _SHARED_USERS[key] == 0:
+            del _SHARED[key]
+            _SHARED_CLEANUP.pop(key).close()
+
+
 @pytest.fixture(scope="session")
 def localstripe_url() -> Iterator[str]:
-    with localstripe() as url:
-        yield url
+    yield from _shared("localstripe", lambda cleanup: cleanup.enter_context(localstripe()))
 
 
 @pytest.fixture(scope="session")
 def served(databases: Databases, localstripe_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    yield from _shared("served", lambda cleanup: _serve(cleanup, databases, localstripe_url, tmp_path_factory))
+
+
+def _serve(
+    cleanup: ExitStack, databases: Databases, localstripe_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Stack:
     tmp: Path = tmp_path_factory.mktemp("orders-stack")
     catalog_settings = CatalogSettings(database_url=databases.migrated("catalog"), image_dir=tmp / "images")
     catalog = Served(create_catalog(catalog_settings)).start()
@@ -353,13 +384,11 @@ def served(databases: Databases, localstripe_url: str, tmp_path_factory: pytest.
         stripe=stripe.StripeClient("sk_test_dashboard", base_addresses={"api": localstripe_url}, max_network_retries=0),
     )
     stack.point_webhooks_at(f"{orders.url}/webhooks/stripe")
-    try:
-        yield stack
-    finally:
-        for client in clients:
-            client.close()
-        for server in (orders, certification, catalog):
-            server.stop()
+    for client in clients:
+        cleanup.callback(client.close)
+    for server in (catalog, certification, orders):  # stopped in reverse: orders first
+        cleanup.callback(server.stop)
+    return stack
 
 
 def reset(served: Stack, databases: Databases) -> Stack:
