@@ -1202,13 +1202,7 @@ def quote_landed_cost(
             )
         )
 
-    def total_of(attr: str) -> Money:
-        out = zero
-        for lq in line_quotes:
-            out = out + getattr(lq.amounts, attr)
-        return out
-
-    totals = Amounts(*(total_of(a) for a in Amounts.__slots__))
+    totals = Amounts(*(sum((getattr(lq.amounts, a) for lq in line_quotes), zero) for a in Amounts.__slots__))
     estimated = (
         totals.total
         + (totals.duty if duty_status == "estimated" else zero)
@@ -1250,7 +1244,7 @@ def quote_landed_cost(
             + (delivery_fen if "door" in term.covers else 0),
             "CNY",
         ),
-        shipping_legs={name: _sum(leg, zero) for name, leg in legs.items() if leg is not None},
+        shipping_legs={name: sum(leg, zero) for name, leg in legs.items() if leg is not None},
         insurance_cover=(
             f"ICC ({cover.clauses}), {format_rate(cover.insured_share * 100)} % of the goods value"
             if "main" in term.covers
@@ -1285,13 +1279,6 @@ def _de_minimis_says(row: DeMinimisRow) -> str:
     if row.tax_threshold is not None:
         parts.append(f"import tax relief up to {row.tax_threshold.value} {row.tax_threshold.currency}")
     return ", ".join(parts)
-
-
-def _sum(amounts: Sequence[Money], zero: Money) -> Money:
-    out = zero
-    for m in amounts:
-        out = out + m
-    return out
 
 
 def _dg_line(line: QuoteLineInput, pair: tuple[DgClassification, DgTransport] | None) -> DangerousGoodsLine | None:
