@@ -15,8 +15,8 @@ from fastapi.responses import Response
 from starlette.datastructures import UploadFile
 
 from storefront import i18n, queries
-from storefront.gateway import GatewayUnavailable, Result
-from storefront.gateway import Upload as StorefrontUpload
+from storefront.api_client import ApiUnavailable, Result
+from storefront.api_client import Upload as StorefrontUpload
 from storefront.web import Page, SupplierPage, safe_next
 
 router = APIRouter(prefix="/supplier")
@@ -210,7 +210,7 @@ def _field(result: Result, name: str) -> Any:
     friendly 503 page rather than an empty list or a 404."""
     value = (result.data or {}).get(name)
     if value is None and result.error("UPSTREAM_UNAVAILABLE"):
-        raise GatewayUnavailable(f"{name}: a service behind the gateway is down")
+        raise ApiUnavailable(f"{name}: a service behind the gateway is down")
     return value
 
 
