@@ -37,10 +37,6 @@ from storefront import (
     i18n,
     images,
     quote_pricing,
-    supplier,
-    supplier_payouts,
-    supplier_returns,
-    supplier_verification,
     vehicles,
 )
 from storefront.api_client import ApiBusy, ApiClient, ApiFailed, ApiUnavailable, TokenRejected
@@ -48,6 +44,7 @@ from storefront.currencies import OfferedCurrencies
 from storefront.office.areas import AREAS as OFFICE_AREAS
 from storefront.office.routes import routers as office_routers
 from storefront.settings import StorefrontSettings
+from storefront.supplier.routes import routers as supplier_routers
 from storefront.web import Page
 
 log = logging.getLogger(__name__)
@@ -119,10 +116,8 @@ def create_app(
     app.include_router(checkout.router)
     app.include_router(quote_pricing.router)
     app.include_router(after_sale.router)
-    app.include_router(supplier.router)
-    app.include_router(supplier_returns.router)
-    app.include_router(supplier_payouts.router)
-    app.include_router(supplier_verification.router)
+    for router in supplier_routers():
+        app.include_router(router)
     app.include_router(images.router)
     app.include_router(vehicles.router)
     for router in office_routers():
