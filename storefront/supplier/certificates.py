@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from starlette.datastructures import FormData
 
 from storefront import i18n, queries
 from storefront.api_client import Upload
@@ -17,6 +18,7 @@ from storefront.web import Page, SupplierPage
 router = APIRouter(prefix="/supplier")
 
 CERTIFICATE_FIELDS = ("scheme", "number", "issuing_body", "valid_from", "valid_until", "categories")
+REQUIRED_FIELDS = ("scheme", "number", "issuing_body", "valid_from", "valid_until")
 SCHEMES = (
     "ISO_9001", "IATF_16949", "ISO_14001", "ECE_R90", "ECE_R10", "ECE_R112", "ECE_R148", "ECE_R149",
     "ECE_R100", "FMVSS_108", "FMVSS_135", "UN_38_3", "EU_BATTERY_2023_1542", "EAC_TR_CU_018", "CCC",
@@ -86,16 +88,31 @@ async def _send_pdf(page: Page, certificate_id: str, pdf: Upload) -> str | None:
     return error.message if error else page._("The PDF could not be uploaded.")
 
 
+def certificate_form(page: Page, data: FormData) -> tuple[dict[str, Any], dict[str, str]]:
+    """The certificate as typed (categories only of those we know) and its required fields left
+    empty, each with its error."""
+    form: dict[str, Any] = {name: str(data.get(name) or "").strip() for name in CERTIFICATE_FIELDS}
+    form["categories"] = [str(c) for c in data.getlist("categories") if str(c) in i18n.CATEGORIES]
+    errors = {name: page._("This field is required.") for name in REQUIRED_FIELDS if not form[name]}
+    return form, errors
+
+
+def certificate_input(form: dict[str, Any]) -> dict[str, Any]:
+    """The typed certificate as the API's CertificateInput."""
+    return {
+        "scheme": form["scheme"],
+        "number": form["number"],
+        "issuingBody": form["issuing_body"],
+        "validFrom": form["valid_from"],
+        "validUntil": form["valid_until"],
+        "categories": form["categories"] or None,
+    }
+
+
 @router.post("/certificates")
 async def add_certificate(page: SupplierPage, request: Request) -> Response:
     data = await request.form()
-    form: dict[str, Any] = {name: str(data.get(name) or "").strip() for name in CERTIFICATE_FIELDS}
-    form["categories"] = [str(c) for c in data.getlist("categories") if str(c) in i18n.CATEGORIES]
-    errors = {
-        name: page._("This field is required.")
-        for name in ("scheme", "number", "issuing_body", "valid_from", "valid_until")
-        if not form[name]
-    }
+    form, errors = certificate_form(page, data)
     pdf = None
     try:
         pdf = await _pdf(page, data.get("file"))
@@ -103,17 +120,7 @@ async def add_certificate(page: SupplierPage, request: Request) -> Response:
         errors[exc.field] = exc.message
     if errors:
         return await _certificates_page(page, form=form, errors=errors, status_code=422)
-    variables = {
-        "input": {
-            "scheme": form["scheme"],
-            "number": form["number"],
-            "issuingBody": form["issuing_body"],
-            "validFrom": form["valid_from"],
-            "validUntil": form["valid_until"],
-            "categories": form["categories"] or None,
-        }
-    }
-    result = await page.query(queries.ADD_CERTIFICATE, variables)
+    result = await page.query(queries.ADD_CERTIFICATE, {"input": certificate_input(form)})
     added = (result.data or {}).get("addCertificate")
     if added is None:
         if result.error("UNAUTHENTICATED"):

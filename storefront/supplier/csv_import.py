@@ -3,13 +3,16 @@ template the import accepts."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.datastructures import UploadFile
 
 from storefront import queries
+from storefront.supplier.forms import FormError
 from storefront.supplier.portal import current_supplier, to_login
-from storefront.web import SupplierPage
+from storefront.web import Page, SupplierPage
 
 router = APIRouter(prefix="/supplier")
 
@@ -44,6 +47,24 @@ async def import_template(page: SupplierPage) -> Response:
     )
 
 
+async def csv_to_import(page: Page, pasted: str, upload: Any) -> str:
+    """The CSV to import: the chosen file's (UTF-8, a byte order mark dropped), else the pasted
+    text; FormError naming `file` when the file is too large or not UTF-8, `csv` when there is
+    nothing to import."""
+    text = pasted
+    if isinstance(upload, UploadFile) and upload.filename:
+        raw = await upload.read(MAX_CSV_BYTES + 1)
+        if len(raw) > MAX_CSV_BYTES:
+            raise FormError("file", page._("The file is larger than 2 MB; split it into several files."))
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise FormError("file", page._("Save the file as UTF-8 CSV and try again.")) from None
+    if not text.strip():
+        raise FormError("csv", page._("Choose a CSV file or paste its contents."))
+    return text
+
+
 @router.post("/import")
 async def import_csv(page: SupplierPage, request: Request) -> Response:
     supplier = await current_supplier(page)
@@ -51,24 +72,16 @@ async def import_csv(page: SupplierPage, request: Request) -> Response:
         return to_login(page)
     data = await request.form()
     text = str(data.get("csv") or "")
-    upload = data.get("file")
-    errors: dict[str, str] = {}
-    if isinstance(upload, UploadFile) and upload.filename:
-        raw = await upload.read(MAX_CSV_BYTES + 1)
-        if len(raw) > MAX_CSV_BYTES:
-            errors["file"] = page._("The file is larger than 2 MB; split it into several files.")
-        else:
-            try:
-                text = raw.decode("utf-8-sig")
-            except UnicodeDecodeError:
-                errors["file"] = page._("Save the file as UTF-8 CSV and try again.")
-    if not errors and not text.strip():
-        errors["csv"] = page._("Choose a CSV file or paste its contents.")
     outcome = None
-    if not errors:
+    try:
+        text = await csv_to_import(page, text, data.get("file"))
+    except FormError as exc:
+        errors = {exc.field: exc.message}
+    else:
         # The report's messages in the page's language (Chinese or English; German pages get English).
         result = await page.query(queries.IMPORT_PARTS, {"csv": text, "locale": page.locale})
         outcome = (result.data or {}).get("importParts")
+        errors = {}
         if outcome is None:
             error = result.error()
             errors = {"csv": error.message if error else page._("The file could not be imported.")}
