@@ -4,9 +4,10 @@ strawberry's own GraphiQL page loads React and GraphiQL from a CDN, so it never 
 (a laptop on a train, a workshop behind a firewall) and a third party serves the script that
 holds an integrator's token. Here the scripts and styles are the package data of
 graphene-django-graphiql-static, locked in uv.lock: GraphiQL 2 with its explorer plugin and
-React 17. Only its files are used, never its Django view. They are served at /graphql/static/;
-their names carry no hash, so the page asks for them with the package's version in the query
-string, and a new version is a new URL that no cache holds.
+React 17 (its fetch polyfill and graphql-ws are left out: every browser GraphiQL 2 runs in has
+fetch, and the API has no subscriptions). Only its files are used, never its Django view.
+They are served at /graphql/static/; their names carry no hash, so the page asks for them with
+the package's version in the query string, and a new version is a new URL that no cache holds.
 
 The page's Content-Security-Policy lets it load nothing from another origin: its scripts from
 'self' and the inline start script by its hash; styles may be inline (GraphiQL's components
