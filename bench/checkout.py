@@ -54,8 +54,8 @@ from services.common.provision import migrate
 from services.common.settings import DEVELOPMENT_INTERNAL_SECRET, normalise_database_url
 from services.orders.app import create_app as create_orders
 from services.orders.settings import OrdersSettings
-from services.stack import Served, localstripe
 from services.worker import markets
+from tests.harness import Served, localstripe
 
 SERVICES = ("catalog", "certification", "orders")
 

@@ -18,8 +18,8 @@ from gateway.models import Account, AccountRole, GatewayTable, SentMail
 from gateway.settings import GatewaySettings
 from services.common.events import Event
 from services.notifications.consumer import OrderMailer
-from services.stack import free_port
 from tests.databases import Databases, empty_tables
+from tests.harness import free_port
 from tests.mailcatcher import MailCatcher, mail_catcher
 
 

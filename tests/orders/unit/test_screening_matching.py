@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from services.cli import main
+from ops.cli import main
 from services.common.errors import BadInput
 from services.orders.screening import lists
 from services.orders.screening.matching import CUTOFF, normalise, score, screen

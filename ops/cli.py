@@ -11,13 +11,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from gateway.settings import GatewaySettings
+from ops.stack import StackError
 from services.catalog.settings import CatalogSettings
 from services.certification.settings import CertificationSettings
 from services.common.db import make_engine
 from services.common.settings import ConfigurationError, ServiceSettings, load
 from services.orders.screening import cli as screening_cli
 from services.orders.settings import OrdersSettings
-from services.stack import StackError
 from storefront.settings import StorefrontSettings
 
 SETTINGS: dict[str, type[ServiceSettings]] = {
@@ -81,8 +81,8 @@ def cmd_markets_rebuild(_: argparse.Namespace) -> int:
 
 
 def cmd_up(args: argparse.Namespace) -> int:
+    from ops.stack import READY_LINE, Supervisor, check_ports_free, plan, url_table
     from services.common.provision import migrate
-    from services.stack import READY_LINE, Supervisor, check_ports_free, plan, url_table
 
     settings = load_settings()
     localstripe_port = int(os.environ.get("TONGNAN_LOCALSTRIPE_PORT", "8420"))
