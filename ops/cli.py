@@ -63,7 +63,7 @@ def load_demo(settings: dict[str, ServiceSettings]) -> None:
 def rebuild_markets(settings: dict[str, ServiceSettings]) -> int:
     """Decide every part's markets again from certification's certificates and the bundled
     market rules (which change only with a deploy). Returns how many parts changed."""
-    from services.worker import markets
+    from ops.worker import markets
 
     certification = make_engine(settings["certification"].db_url)
     catalog = make_engine(settings["catalog"].db_url)
@@ -151,7 +151,7 @@ def cmd_up(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(_: argparse.Namespace) -> int:
-    from services.worker.main import main as worker_main
+    from ops.worker.main import main as worker_main
 
     return worker_main()
 

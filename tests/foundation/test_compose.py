@@ -18,6 +18,7 @@ from pydantic_settings import BaseSettings
 
 from gateway.settings import GatewaySettings
 from ops.cli import build_parser
+from ops.worker.settings import WorkerSettings
 from services.catalog.settings import CatalogSettings
 from services.certification.settings import CertificationSettings
 from services.common.settings import (
@@ -27,7 +28,6 @@ from services.common.settings import (
     ConfigurationError,
 )
 from services.orders.settings import OrdersSettings
-from services.worker.settings import WorkerSettings
 from storefront.settings import StorefrontSettings
 from tests.foundation.production import PRODUCTION, set_environment
 

@@ -10,8 +10,8 @@ import httpx
 from prometheus_client.parser import text_string_to_metric_families
 from sqlmodel import Session
 
+from ops.worker.metrics import serve_metrics
 from services.catalog.models import EVENTS
-from services.worker.metrics import serve_metrics
 from tests.databases import Databases
 from tests.events.running import RunningWorker
 from tests.harness import free_port
