@@ -18,6 +18,7 @@ COPY services ./services
 COPY gateway ./gateway
 COPY storefront ./storefront
 COPY ops ./ops
+COPY seed ./seed
 COPY migrations ./migrations
 RUN uv sync --frozen --no-dev
 

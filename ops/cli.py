@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
 import signal
 import sys
@@ -26,8 +25,6 @@ SETTINGS: dict[str, type[ServiceSettings]] = {
     "orders": OrdersSettings,
     "gateway": GatewaySettings,
 }
-# Order matters for demo data: certificates refer to catalog suppliers and parts.
-DEMO_LOADERS = ("services.catalog.demo", "services.certification.demo", "services.orders.demo")
 
 
 def load_settings() -> dict[str, ServiceSettings]:
@@ -44,19 +41,9 @@ def cmd_migrate(_: argparse.Namespace) -> int:
 
 
 def load_demo(settings: dict[str, ServiceSettings]) -> None:
-    for module_name in DEMO_LOADERS:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            continue
-        service = module_name.split(".")[1]
-        engine = make_engine(settings[service].db_url)
-        try:
-            summary = module.load_if_empty(engine)
-        finally:
-            engine.dispose()
+    import seed
+
+    for service, summary in seed.load_if_empty({name: s.db_url for name, s in settings.items()}):
         print(f"{service}: {summary}" if summary else f"{service}: has data, demo data not loaded")
 
 

@@ -141,7 +141,7 @@ def test_init_script_creates_each_database_that_the_services_use(compose: dict[s
 def test_dockerfile_installs_from_the_lock_file_and_copies_the_code() -> None:
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert "uv sync --frozen" in dockerfile
-    for folder in ("services", "gateway", "storefront", "ops", "migrations"):
+    for folder in ("services", "gateway", "storefront", "ops", "seed", "migrations"):
         assert f"COPY {folder} " in dockerfile
 
 
