@@ -149,7 +149,7 @@ def apply_retention(context: WorkerContext) -> dict[str, int]:
 
 def sanctions_lists_age(context: WorkerContext) -> list[str]:
     """A warning for each installed sanctions list older than `sanctions_max_age_days`."""
-    warnings = orders_jobs.stale_sanctions_lists(context.orders.sanctions_max_age_days)
+    warnings = orders_jobs.stale_sanctions_lists(utcnow().date(), context.orders.sanctions_max_age_days)
     for warning in warnings:
         log.warning(warning)
     return warnings

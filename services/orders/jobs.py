@@ -5,13 +5,12 @@ itself (POST /orders/auto-deliver), which owns the rule and its days."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, delete, exists, select
 from sqlmodel import Session, col
 
-from services.common.clock import utcnow
 from services.common.db import session_scope
 from services.common.internal_auth import SYSTEM
 from services.common.retention import in_batches
@@ -77,9 +76,9 @@ def run_settlement(engine: Engine, settings: OrdersSettings) -> int:
         deps.close()
 
 
-def stale_sanctions_lists(max_age_days: int) -> list[str]:
-    """A warning for each installed sanctions list older than `max_age_days`."""
-    return sanctions_lists.stale(sanctions_lists.bundled(), utcnow().date(), max_age_days)
+def stale_sanctions_lists(today: date, max_age_days: int) -> list[str]:
+    """A warning for each installed sanctions list older than `max_age_days` on `today`."""
+    return sanctions_lists.stale(sanctions_lists.bundled(), today, max_age_days)
 
 
 def forget_expired_quotes(engine: Engine, cutoff: datetime) -> int:
