@@ -85,7 +85,7 @@ def create_app(
     app.add_exception_handler(RequestRefused, request_refused_handler)
     # The client address (rate limits, login throttling) is the peer's, or from a trusted proxy the
     # rightmost X-Forwarded-For entry none of our proxies added; uvicorn's own reading of the header
-    # is turned off where we serve it (services/stack.py), since it trusts any local client.
+    # is turned off where we serve it (ops/stack.py), since it trusts any local client.
     app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=[str(n) for n in settings.trusted_proxies])
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, max_upload_bytes=settings.max_upload_bytes)
     # Multipart requests carry uploads (a certificate's PDF); the view takes them only with
