@@ -17,8 +17,8 @@ from playwright.sync_api import Route, expect, sync_playwright
 from gateway.app import create_app
 from gateway.graphiql import ASSETS_CACHE_CONTROL, PAGE_HEADERS
 from gateway.settings import GatewaySettings
-from services.stack import Served
 from tests.databases import Databases
+from tests.harness import Served
 
 CHROMIUM = Path("/usr/bin/chromium")
 
