@@ -107,16 +107,18 @@ class DeadLetter(relay.Node):
         return list(await asyncio.gather(*(one(node_id) for node_id in ids)))
 
 
-@strawberry.type
+@strawberry.type(description="One dead letter in a page of results, with its cursor.")
 class DeadLetterEdge:
-    node: DeadLetter
-    cursor: str
+    node: DeadLetter = strawberry.field(description="The dead letter.")
+    cursor: str = strawberry.field(
+        description="Opaque position of this dead letter; pass it as `after` to page on from it."
+    )
 
 
 @strawberry.type
 class DeadLetterConnection:
-    edges: list[DeadLetterEdge]
-    page_info: PageInfo
+    edges: list[DeadLetterEdge] = strawberry.field(description="The items of this page, in order.")
+    page_info: PageInfo = strawberry.field(description="Whether another page follows, and its cursor.")
 
 
 def _upstream(context: Context, service: EventService) -> Upstream:
@@ -139,8 +141,12 @@ class DeadLettersQuery:
         self,
         info: Info[Context, None],
         service: EventService,
-        first: int | None = 20,
-        after: str | None = None,
+        first: Annotated[
+            int | None, strawberry.argument(description="Page size, 1 to 100; outside that: BAD_USER_INPUT.")
+        ] = 20,
+        after: Annotated[
+            str | None, strawberry.argument(description="The `endCursor` of the page before; none for the first.")
+        ] = None,
         consumer: Annotated[str | None, strawberry.argument(description="Only this consumer's.")] = None,
     ) -> DeadLetterConnection:
         context = info.context

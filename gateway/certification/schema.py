@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import httpx
 import strawberry
@@ -65,8 +65,12 @@ class CertificationQuery:
     async def my_certificates(
         self,
         info: Info[Context, None],
-        first: int | None = 20,
-        after: str | None = None,
+        first: Annotated[
+            int | None, strawberry.argument(description="Page size, 1 to 100; outside that: BAD_USER_INPUT.")
+        ] = 20,
+        after: Annotated[
+            str | None, strawberry.argument(description="The `endCursor` of the page before; none for the first.")
+        ] = None,
         status: CertificateStatus | None = None,
     ) -> CertificateConnection:
         context = info.context
@@ -95,7 +99,14 @@ class CertificationQuery:
         "readable by the reviewer). Inspectors and admins only."
     )
     async def certificate_review_queue(
-        self, info: Info[Context, None], first: int | None = 20, after: str | None = None
+        self,
+        info: Info[Context, None],
+        first: Annotated[
+            int | None, strawberry.argument(description="Page size, 1 to 100; outside that: BAD_USER_INPUT.")
+        ] = 20,
+        after: Annotated[
+            str | None, strawberry.argument(description="The `endCursor` of the page before; none for the first.")
+        ] = None,
     ) -> CertificateConnection:
         context = info.context
         if context.require_principal().role not in STAFF_ROLES:

@@ -150,16 +150,18 @@ class Certificate(relay.Node):
         return "/verify?" + urlencode({"scheme": self.scheme, "number": self.number})
 
 
-@strawberry.type
+@strawberry.type(description="One certificate in a page of results, with its cursor.")
 class CertificateEdge:
-    node: Certificate
-    cursor: str
+    node: Certificate = strawberry.field(description="The certificate.")
+    cursor: str = strawberry.field(
+        description="Opaque position of this certificate; pass it as `after` to page on from it."
+    )
 
 
 @strawberry.type
 class CertificateConnection:
-    edges: list[CertificateEdge]
-    page_info: PageInfo
+    edges: list[CertificateEdge] = strawberry.field(description="The items of this page, in order.")
+    page_info: PageInfo = strawberry.field(description="Whether another page follows, and its cursor.")
 
 
 @strawberry.type

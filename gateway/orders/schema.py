@@ -120,7 +120,14 @@ class OrdersQuery:
 
     @strawberry.field(description="Your orders, newest first (a supplier: the orders with its lines).")
     async def my_orders(
-        self, info: Info[Context, None], first: int | None = 20, after: str | None = None
+        self,
+        info: Info[Context, None],
+        first: Annotated[
+            int | None, strawberry.argument(description="Page size, 1 to 100; outside that: BAD_USER_INPUT.")
+        ] = 20,
+        after: Annotated[
+            str | None, strawberry.argument(description="The `endCursor` of the page before; none for the first.")
+        ] = None,
     ) -> OrderConnection:
         context = info.context
         context.require_principal()

@@ -144,16 +144,18 @@ async def _get_statement(context: Context, batch_id: str) -> dict[str, Any]:
     return data
 
 
-@strawberry.type
+@strawberry.type(description="One settlement statement in a page of results, with its cursor.")
 class SettlementEdge:
-    node: SettlementStatement
-    cursor: str
+    node: SettlementStatement = strawberry.field(description="The settlement statement.")
+    cursor: str = strawberry.field(
+        description="Opaque position of this settlement statement; pass it as `after` to page on from it."
+    )
 
 
 @strawberry.type
 class SettlementConnection:
-    edges: list[SettlementEdge]
-    page_info: PageInfo
+    edges: list[SettlementEdge] = strawberry.field(description="The items of this page, in order.")
+    page_info: PageInfo = strawberry.field(description="Whether another page follows, and its cursor.")
 
 
 @strawberry.type
@@ -165,8 +167,12 @@ class SettlementsQuery:
     async def settlements(
         self,
         info: Info[Context, None],
-        first: int | None = 20,
-        after: str | None = None,
+        first: Annotated[
+            int | None, strawberry.argument(description="Page size, 1 to 100; outside that: BAD_USER_INPUT.")
+        ] = 20,
+        after: Annotated[
+            str | None, strawberry.argument(description="The `endCursor` of the page before; none for the first.")
+        ] = None,
         supplier_id: strawberry.ID | None = None,
     ) -> SettlementConnection:
         context = info.context

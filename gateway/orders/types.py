@@ -825,16 +825,16 @@ class Order(relay.Node, Amounts):
         return await orders_nodes(info.context, "orders", node_ids, cls.from_json)
 
 
-@strawberry.type
+@strawberry.type(description="One order in a page of results, with its cursor.")
 class OrderEdge:
-    node: Order
-    cursor: str
+    node: Order = strawberry.field(description="The order.")
+    cursor: str = strawberry.field(description="Opaque position of this order; pass it as `after` to page on from it.")
 
 
 @strawberry.type
 class OrderConnection:
-    edges: list[OrderEdge]
-    page_info: PageInfo
+    edges: list[OrderEdge] = strawberry.field(description="The items of this page, in order.")
+    page_info: PageInfo = strawberry.field(description="Whether another page follows, and its cursor.")
 
 
 @strawberry.type
