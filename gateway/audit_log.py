@@ -21,7 +21,7 @@ from services.common.pagination import encode_cursor, page_size
 
 @strawberry.type(description="One action of the platform's staff: who, what, when and why.")
 class AuditLogEntry:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="The entry's own id (not a global node id).")
     at: datetime = strawberry.field(description="When it was done.")
     actor_id: strawberry.ID = strawberry.field(description="The global id of the Account that did it.")
     actor_email: str = strawberry.field(description="That account's e-mail address at the time.")

@@ -50,7 +50,7 @@ MAX_ALIASES = 50
 MAX_TOKENS = 5000
 
 
-@strawberry.type
+@strawberry.type(description="Everything an integrator can read; each field says who may read it.")
 class Query(
     CatalogQuery,
     VehicleQuery,
@@ -83,7 +83,7 @@ class Query(
         return "2026-11"
 
 
-@strawberry.type
+@strawberry.type(description="Everything an integrator can change; each mutation says who may call it.")
 class Mutation(
     CatalogMutation,
     SupplierVerificationMutation,

@@ -158,7 +158,7 @@ class CertificateEdge:
     )
 
 
-@strawberry.type
+@strawberry.type(description="A page of certificates.")
 class CertificateConnection:
     edges: list[CertificateEdge] = strawberry.field(description="The items of this page, in order.")
     page_info: PageInfo = strawberry.field(description="Whether another page follows, and its cursor.")

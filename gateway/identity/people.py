@@ -77,7 +77,12 @@ class PeopleMutation:
         "ended. Admins only, never their own account; `reason` is required (BAD_USER_INPUT naming it). "
         "Disabling a disabled account changes nothing."
     )
-    async def disable_account(self, info: Info[Context, None], id: strawberry.ID, reason: str) -> Account:
+    async def disable_account(
+        self,
+        info: Info[Context, None],
+        id: Annotated[strawberry.ID, strawberry.argument(description="The account's global id.")],
+        reason: Annotated[str, strawberry.argument(description="Why, kept in the audit log; blank: BAD_USER_INPUT.")],
+    ) -> Account:
         context = info.context
         _require_admin(context)
         account_id = uuid.UUID(node_uuid(id, "Account", field="id"))
@@ -96,7 +101,12 @@ class PeopleMutation:
         description="Enable a disabled account again: it may sign in, and its API keys work again. Admins "
         "only; `reason` is required. Enabling an enabled account changes nothing."
     )
-    async def enable_account(self, info: Info[Context, None], id: strawberry.ID, reason: str) -> Account:
+    async def enable_account(
+        self,
+        info: Info[Context, None],
+        id: Annotated[strawberry.ID, strawberry.argument(description="The account's global id.")],
+        reason: Annotated[str, strawberry.argument(description="Why, kept in the audit log; blank: BAD_USER_INPUT.")],
+    ) -> Account:
         context = info.context
         _require_admin(context)
         account_id = uuid.UUID(node_uuid(id, "Account", field="id"))

@@ -55,8 +55,8 @@ class Refund:
 
 @strawberry.type(description="A refund in a page of refunds.")
 class RefundEdge:
-    node: Refund
-    cursor: str
+    node: Refund = strawberry.field(description="The refund.")
+    cursor: str = strawberry.field(description="Opaque position of this refund; pass it as `after` to page on from it.")
 
 
 @strawberry.type(description="A page of refunds, newest first.")

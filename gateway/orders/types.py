@@ -831,7 +831,7 @@ class OrderEdge:
     cursor: str = strawberry.field(description="Opaque position of this order; pass it as `after` to page on from it.")
 
 
-@strawberry.type
+@strawberry.type(description="A page of orders.")
 class OrderConnection:
     edges: list[OrderEdge] = strawberry.field(description="The items of this page, in order.")
     page_info: PageInfo = strawberry.field(description="Whether another page follows, and its cursor.")
