@@ -132,7 +132,7 @@ class AddressInput:
         )
 
 
-@strawberry.type(description="The result of addressDelete.")
+@strawberry.type(description="What addressDelete did: which address, and whether it was still there.")
 class AddressDeletePayload:
     deleted_id: strawberry.ID = strawberry.field(description="The id of the address that is gone.")
     deleted: bool = strawberry.field(description="False when it was already gone (a repeated delete).")

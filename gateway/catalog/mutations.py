@@ -159,7 +159,10 @@ class CatalogMutation:
         info: Info[Context, None],
         part_id: Annotated[strawberry.ID, strawberry.argument(description="The part's global id.")],
         on_hand: Annotated[
-            int, strawberry.argument(description="Units on hand now, 0 to 1,000,000; reservations are kept apart.")
+            int,
+            strawberry.argument(
+                description="Units on hand now, 0 to 1,000,000; `available` is this less the units reserved."
+            ),
         ],
     ) -> Part:
         context = info.context

@@ -36,7 +36,7 @@ class PartFilter:
     category: str | None = strawberry.field(default=None, description="Only this category code (`alternator`).")
     condition: PartCondition | None = strawberry.field(default=None, description="Only parts in this condition.")
     make: str | None = strawberry.field(default=None, description="Only parts fitting this vehicle make.")
-    model: str | None = strawberry.field(default=None, description="Only parts fitting this model (with `make`).")
+    model: str | None = strawberry.field(default=None, description="Only parts fitting this model (`Corolla`).")
     year: int | None = strawberry.field(default=None, description="Only parts fitting this model year.")
     vin: str | None = strawberry.field(
         default=None, description="Only parts fitting the vehicle this 17-character VIN decodes to."

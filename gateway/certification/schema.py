@@ -45,9 +45,7 @@ class CertificateInput:
     categories: list[str] | None = strawberry.field(
         default=None, description="Category codes it covers (`headlamp`); at most 50."
     )
-    oem_numbers: list[str] | None = strawberry.field(
-        default=None, description="OEM numbers it covers, within its categories; at most 500."
-    )
+    oem_numbers: list[str] | None = strawberry.field(default=None, description="OEM numbers it covers; at most 500.")
 
 
 @strawberry.type
@@ -169,7 +167,10 @@ class CertificationMutation:
     async def add_certificate(
         self,
         info: Info[Context, None],
-        input: Annotated[CertificateInput, strawberry.argument(description="The certificate.")],
+        input: Annotated[
+            CertificateInput,
+            strawberry.argument(description="The certificate to submit: scheme, number, dates and scope."),
+        ],
     ) -> Certificate:
         context = info.context
         principal = context.require_principal()
