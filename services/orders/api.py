@@ -16,21 +16,14 @@ from services.common.app import SessionDep
 from services.common.errors import BadInput
 from services.common.internal_auth import ActorDep, Role
 from services.common.pagination import decode_cursor, encode_cursor, page_size
-from services.orders import (
-    carriers,
-    checkout,
-    core_returns,
-    disputes,
-    lifecycle,
-    payouts,
-    quotes,
-    reconcile,
-    settlement,
-    shipping_documents,
-    views,
-    webhooks,
-)
+from services.orders import views
+from services.orders.checkout import disputes, reconcile
+from services.orders.checkout import service as checkout
+from services.orders.checkout import stripe_events as webhooks
 from services.orders.deps import DepsDep
+from services.orders.finance import payouts, settlement
+from services.orders.fulfilment import carriers, core_returns, lifecycle, shipping_documents
+from services.orders.quotes import service as quotes
 from services.orders.schemas import (
     AutoDeliverResult,
     BankAccountIn,

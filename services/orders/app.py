@@ -10,16 +10,16 @@ from services.common.app import build_service_app
 from services.common.events.dead_letter_api import dead_letter_router
 from services.common.settings import load_or_exit
 from services.orders.api import router
-from services.orders.conversions import router as conversions_router
 from services.orders.deps import OrdersDeps
-from services.orders.estimates import router as estimates_router
+from services.orders.finance.api import router as money_back_router
+from services.orders.fulfilment.api import router as part_returns_router
+from services.orders.integrations.api import router as webhook_router
 from services.orders.metrics import business_metrics
 from services.orders.models import EVENTS
-from services.orders.money_back_api import router as money_back_router
-from services.orders.part_returns_api import router as part_returns_router
+from services.orders.quotes.conversions import router as conversions_router
+from services.orders.quotes.estimates import router as estimates_router
 from services.orders.screening.api import router as screening_router
 from services.orders.settings import OrdersSettings
-from services.orders.webhook_api import router as webhook_router
 
 DESCRIPTION = """\
 Quotes with landed cost and locked FX, orders and their stock saga, Stripe payments and

@@ -8,8 +8,8 @@ from prometheus_client.core import Metric
 from sqlalchemy import Connection, func, select
 
 from services.common.metrics import counter, gauge, oldest_of, seconds_since
+from services.orders.checkout.stripe_events import FAILED as FAILED_PAYMENT_EVENTS
 from services.orders.models import FxRateRow, Order, OrderStatusChange, Refund, StripeEvent, WebhookDelivery
-from services.orders.webhooks import FAILED as FAILED_PAYMENT_EVENTS
 
 
 def business_metrics(connection: Connection) -> Iterator[Metric]:

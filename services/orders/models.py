@@ -121,7 +121,7 @@ class Order(LandedAmounts, table=True):
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-    # What people read and say: TN-<year>-<sequence>, allocated by services/orders/numbers.py.
+    # What people read and say: TN-<year>-<sequence>, allocated by services/orders/checkout/numbers.py.
     number: str = Field(max_length=20, unique=True)
     buyer_id: str = Field(max_length=100)
     quote_id: uuid.UUID = Field(foreign_key="quotes.id")
@@ -329,7 +329,7 @@ class CoreReturn(OrdersTable, table=True):
 
 
 class PartReturn(OrdersTable, table=True):
-    """A wrong, faulty or misdescribed part sent back under warranty (services/orders/part_returns.py);
+    """A wrong, faulty or misdescribed part sent back under warranty (services/orders/fulfilment/part_returns.py);
     distinct from a core return, which only gives back the deposit for the old part."""
 
     __tablename__ = "part_returns"

@@ -9,11 +9,10 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from services.common.clock import utcnow
-from services.orders import carriers, dangerous_goods
-from services.orders import core_returns as core_service
-from services.orders import disputes as dispute_service
-from services.orders import part_returns as part_return_service
-from services.orders import quotes as quote_service
+from services.orders.checkout import disputes as dispute_service
+from services.orders.fulfilment import carriers, dangerous_goods
+from services.orders.fulfilment import core_returns as core_service
+from services.orders.fulfilment import part_returns as part_return_service
 from services.orders.models import (
     CoreReturn,
     Dispute,
@@ -25,6 +24,7 @@ from services.orders.models import (
     QuoteLine,
     Refund,
 )
+from services.orders.quotes import service as quote_service
 from services.orders.schemas import (
     CoreReturnRead,
     DisputeRead,

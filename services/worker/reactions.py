@@ -10,10 +10,10 @@ from services.catalog import order_events
 from services.catalog.models import EVENTS as CATALOG_EVENTS
 from services.common.events import EventTables, Subscription
 from services.notifications.consumer import OrderMailer
+from services.orders.checkout.market_holds import MarketHolds
 from services.orders.clients.catalog import CatalogClient
-from services.orders.market_holds import MarketHolds
+from services.orders.integrations.delivery import WebhookSender
 from services.orders.models import EVENTS as ORDERS_EVENTS
-from services.orders.webhook_delivery import WebhookSender
 from services.worker.context import WorkerContext
 
 

@@ -33,9 +33,9 @@ from sqlmodel import Session, select
 from services.catalog.models import Reservation
 from services.catalog.settings import CatalogSettings
 from services.common.errors import PROBLEM_JSON
-from services.orders import ledger
-from services.orders import status as st
-from services.orders.lifecycle import paid_reference
+from services.orders.finance import ledger
+from services.orders.fulfilment import status as st
+from services.orders.fulfilment.lifecycle import paid_reference
 from services.orders.models import LedgerTransaction, Order, OrderLine
 from services.stack import free_port, isolated_environment, localstripe_command, uvicorn_command
 from tests.databases import Databases

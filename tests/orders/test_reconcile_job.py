@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from services.orders import status as st
+from services.orders.fulfilment import status as st
 from services.orders.models import LedgerTransaction, Order
 from tests.databases import Databases
 from tests.orders.conftest import Stack, assert_ledger_balanced, orders_settings

@@ -50,8 +50,8 @@ from starlette.routing import Route
 
 from services.catalog.models import Reservation, ReservationLine, Stock
 from services.common.clock import utcnow
-from services.orders import ledger
-from services.orders import status as order_status
+from services.orders.finance import ledger
+from services.orders.fulfilment import status as order_status
 from services.orders.models import LedgerPosting, LedgerTransaction, Order, OrderLine, OrderStatusChange
 from services.stack import Served, free_port
 from tests.databases import Databases

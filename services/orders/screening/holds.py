@@ -32,8 +32,8 @@ from sqlmodel import Session, col, select
 from services.common.clock import utcnow
 from services.common.errors import BadInput, Conflict, Forbidden, NotFound
 from services.common.internal_auth import Actor, Role
-from services.orders import status as st
 from services.orders.deps import OrdersDeps
+from services.orders.fulfilment import status as st
 from services.orders.models import Order
 from services.orders.screening import lists as sanctions_lists
 from services.orders.screening.matching import CUTOFF, screen
@@ -144,7 +144,7 @@ def _require_admin(actor: Actor) -> None:
 
 def _decide(session: Session, actor: Actor, order_id: uuid.UUID, outcome: str, reason: str) -> tuple[Order, bool]:
     """(order, decided by this call). Locks the order; a repeat of the same decision is a no-op."""
-    from services.orders import lifecycle  # lifecycle imports checkout, which imports this module
+    from services.orders.fulfilment import lifecycle  # lifecycle imports checkout, which imports this module
 
     _require_admin(actor)
     text = (reason or "").strip()
@@ -179,7 +179,7 @@ def clear(session: Session, actor: Actor, order_id: uuid.UUID, reason: str) -> O
 
 def confirm(session: Session, actor: Actor, order_id: uuid.UUID, reason: str, deps: OrdersDeps) -> Order:
     """A true match: the order is cancelled, and refunded in full if it was paid."""
-    from services.orders import lifecycle
+    from services.orders.fulfilment import lifecycle
 
     order, _ = _decide(session, actor, order_id, CONFIRMED, reason)
     if order.status in (st.PENDING_PAYMENT, st.PAID):
