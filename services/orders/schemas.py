@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from services.common.money import Money
+from services.orders.statuses import LineStatus, OrderStatus, PaymentStatus
 
 # EXW stays accepted so that a request naming it gets INCOTERM_NOT_OFFERED, not a schema error.
 Incoterm = Literal["EXW", "FCA", "FOB", "CIF", "CIP", "DAP", "DDP"]
@@ -206,7 +207,7 @@ class OrderLineRead(Amounts):
     sku: str
     title: str
     quantity: int
-    status: Literal["PENDING", "SHIPPED", "DELIVERED", "CANCELLED"]
+    status: LineStatus
     carrier: str | None
     tracking_number: str | None
     tracking_url: str | None = Field(
@@ -315,10 +316,6 @@ class PartReturnRead(BaseModel):
     shipped_back_at: datetime | None
     received_at: datetime | None
     replacement_shipped_at: datetime | None
-
-
-OrderStatus = Literal["RESERVING", "PENDING_PAYMENT", "PAID", "SHIPPED", "DELIVERED", "COMPLETED", "CANCELLED"]
-PaymentStatus = Literal["UNPAID", "PAID", "FAILED", "PARTIALLY_REFUNDED", "REFUNDED", "REVIEW", "HELD"]
 
 
 class DangerousGoodsLineRead(BaseModel):

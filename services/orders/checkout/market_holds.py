@@ -27,15 +27,15 @@ from services.common.clock import utcnow
 from services.common.errors import Conflict
 from services.common.events import Event, Subscription
 from services.orders.clients.catalog import CatalogClient, Eligibility
-from services.orders.fulfilment import status as st
 from services.orders.fulfilment.lifecycle import lines_of, lock
 from services.orders.models import Order, OrderLine
+from services.orders.statuses import OrderStatus, PaymentStatus
 
 log = logging.getLogger(__name__)
 
 CONSUMER = "orders-market-holds"
 # Statuses a market hold may replace or lift: never a payment held for review, failed or taken.
-HOLDABLE = (st.UNPAID, st.HELD)
+HOLDABLE = (PaymentStatus.UNPAID, PaymentStatus.HELD)
 
 
 class PaymentHeldForMarkets(Conflict):
@@ -65,7 +65,7 @@ def _reason(order: Order, refused: list[tuple[OrderLine, Eligibility]], cause: d
 def recheck(session: Session, catalog: CatalogClient, order_id: uuid.UUID, cause: dict[str, Any]) -> str:
     """Hold or release one unpaid order by what the catalog says of all its parts now."""
     order = lock(session, order_id)
-    if order.status != st.PENDING_PAYMENT or order.payment_status not in HOLDABLE:
+    if order.status != OrderStatus.PENDING_PAYMENT or order.payment_status not in HOLDABLE:
         return f"no-op ({order.status}/{order.payment_status})"
     lines = lines_of(session, order.id)
     verdicts = catalog.markets(order.destination_country, [line.part_id for line in lines], field="part_id")
@@ -73,12 +73,12 @@ def recheck(session: Session, catalog: CatalogClient, order_id: uuid.UUID, cause
     if refused:
         reason = _reason(order, refused, cause)
         # Held already: a check without news (payOrder's) keeps the reason the event gave.
-        if order.payment_status == st.HELD and (order.attention == reason or not cause):
+        if order.payment_status == PaymentStatus.HELD and (order.attention == reason or not cause):
             return "no-op (held)"
-        order.payment_status, order.attention = st.HELD, reason
+        order.payment_status, order.attention = PaymentStatus.HELD, reason
         outcome = "held"
-    elif order.payment_status == st.HELD:
-        order.payment_status, order.attention = st.UNPAID, None
+    elif order.payment_status == PaymentStatus.HELD:
+        order.payment_status, order.attention = PaymentStatus.UNPAID, None
         outcome = "released"
     else:
         return "no-op (eligible)"
@@ -95,7 +95,7 @@ def orders_with_part(session: Session, part_id: uuid.UUID) -> list[uuid.UUID]:
             .join(OrderLine, col(OrderLine.order_id) == col(Order.id))
             .where(
                 OrderLine.part_id == part_id,
-                Order.status == st.PENDING_PAYMENT,
+                Order.status == OrderStatus.PENDING_PAYMENT,
                 col(Order.payment_status).in_(HOLDABLE),
             )
             .distinct()

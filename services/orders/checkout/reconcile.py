@@ -33,10 +33,10 @@ from services.orders.checkout import unmatched
 from services.orders.checkout.payments import UnknownToProvider
 from services.orders.deps import OrdersDeps
 from services.orders.fulfilment import lifecycle
-from services.orders.fulfilment import status as st
 from services.orders.models import Order
 from services.orders.schemas import ReconcileResult
 from services.orders.settings import OrdersSettings
+from services.orders.statuses import OrderStatus, PaymentStatus
 
 
 def reconcile_pending(
@@ -60,10 +60,10 @@ def reconcile_pending(
         session.execute(
             select(Order.id, Order.created_at)
             .where(
-                Order.status == st.PENDING_PAYMENT,
+                Order.status == OrderStatus.PENDING_PAYMENT,
                 # A held order with nothing booked yet may have been paid at Stripe since it was
                 # held (confirmed there after payOrder refused it): that money is booked for review.
-                or_(col(Order.payment_status) != st.REVIEW, unmatched.nothing_taken()),
+                or_(col(Order.payment_status) != PaymentStatus.REVIEW, unmatched.nothing_taken()),
                 Order.created_at < confirm_cutoff,
             )
             .order_by(col(Order.created_at))
@@ -82,7 +82,7 @@ def reconcile_pending(
             select(Order.id)
             .where(
                 col(Order.cancel_requested_at).is_not(None),
-                col(Order.status).in_((st.PAID, st.PENDING_PAYMENT)),
+                col(Order.status).in_((OrderStatus.PAID, OrderStatus.PENDING_PAYMENT)),
             )
             .order_by(col(Order.cancel_requested_at))
             .limit(limit)
@@ -115,7 +115,7 @@ def _abandon_stalled_checkouts(session: Session, deps: OrdersDeps, now: datetime
     stalled = list(
         session.scalars(
             select(Order.id)
-            .where(Order.status == st.RESERVING, Order.created_at < cutoff)
+            .where(Order.status == OrderStatus.RESERVING, Order.created_at < cutoff)
             .order_by(col(Order.created_at))
             .limit(limit)
         )

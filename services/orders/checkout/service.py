@@ -39,11 +39,12 @@ from services.orders.checkout import numbers, unmatched
 from services.orders.checkout.payments import Intent, PaymentMismatch
 from services.orders.deps import OrdersDeps
 from services.orders.fulfilment import dangerous_goods
-from services.orders.fulfilment import status as st
+from services.orders.fulfilment import status as order_status
 from services.orders.models import Order, OrderLine, OrderStatusChange, Quote
 from services.orders.quotes import service as quote_service
 from services.orders.schemas import OrderCreate
 from services.orders.screening import holds as screening
+from services.orders.statuses import LineStatus, OrderStatus, PaymentStatus
 
 log = logging.getLogger(__name__)
 
@@ -157,8 +158,8 @@ def place_order(session: Session, actor: Actor, data: OrderCreate, deps: OrdersD
         buyer_id=actor.id,
         quote_id=quote.id,
         idempotency_key=data.idempotency_key,
-        status=st.RESERVING,
-        payment_status=st.UNPAID,
+        status=OrderStatus.RESERVING,
+        payment_status=PaymentStatus.UNPAID,
         destination_country=quote.destination_country,
         incoterm=quote.incoterm,
         currency=quote.currency,
@@ -218,10 +219,10 @@ def place_order(session: Session, actor: Actor, data: OrderCreate, deps: OrdersD
                 total=ql.total,
                 supplier_payable_fen=goods_fen - fee,
                 platform_fee_fen=fee,
-                status=st.LINE_PENDING,
+                status=LineStatus.PENDING,
             )
         )
-    session.add(OrderStatusChange(order_id=order.id, to_status=st.RESERVING, actor_id=actor.id, at=now))
+    session.add(OrderStatusChange(order_id=order.id, to_status=OrderStatus.RESERVING, actor_id=actor.id, at=now))
     # The saga's first step is durable before the catalog holds anything for it: the one commit
     # outside session_scope, because everything after it must find this row, whatever dies.
     session.commit()
@@ -229,7 +230,7 @@ def place_order(session: Session, actor: Actor, data: OrderCreate, deps: OrdersD
 
 
 def _resume(session: Session, deps: OrdersDeps, order: Order) -> tuple[Order, bool]:
-    if order.status != st.RESERVING:
+    if order.status != OrderStatus.RESERVING:
         if order.client_secret is None:  # cancelled while RESERVING: never placed
             raise CheckoutAbandoned(
                 "this checkout did not finish and was cancelled; place the order again with a new idempotency key",
@@ -252,7 +253,7 @@ def _reserve_and_place(session: Session, deps: OrdersDeps, order_id: uuid.UUID) 
     from services.orders.fulfilment import lifecycle  # lifecycle imports this module
 
     order = lifecycle.lock(session, order_id)
-    if order.status != st.RESERVING:
+    if order.status != OrderStatus.RESERVING:
         if order.client_secret is not None:
             return order, False  # a concurrent attempt placed it, with the same hold and intent
         raise CheckoutAbandoned(
@@ -283,10 +284,14 @@ def _reserve_and_place(session: Session, deps: OrdersDeps, order_id: uuid.UUID) 
     order.client_secret = intent.client_secret
     session.add(
         OrderStatusChange(
-            order_id=order.id, from_status=st.RESERVING, to_status=st.PENDING_PAYMENT, actor_id=order.buyer_id, at=now
+            order_id=order.id,
+            from_status=OrderStatus.RESERVING,
+            to_status=OrderStatus.PENDING_PAYMENT,
+            actor_id=order.buyer_id,
+            at=now,
         )
     )
-    order.status = st.PENDING_PAYMENT
+    order.status = OrderStatus.PENDING_PAYMENT
     order.updated_at = now
     session.add(order)
     outbox.record(session, outbox.ORDER_PLACED, order)
@@ -323,7 +328,7 @@ def _give_up(session: Session, deps: OrdersDeps, order_id: uuid.UUID, key: str) 
     from services.orders.fulfilment import lifecycle
 
     order = lifecycle.lock(session, order_id)
-    if order.status != st.RESERVING:
+    if order.status != OrderStatus.RESERVING:
         session.rollback()
         return
     session.execute(delete(OrderStatusChange).where(col(OrderStatusChange.order_id) == order_id))
@@ -338,7 +343,7 @@ def abandon(session: Session, deps: OrdersDeps, order_id: uuid.UUID, *, actor_id
     from services.orders.fulfilment import lifecycle
 
     order = lifecycle.lock(session, order_id)
-    if order.status != st.RESERVING:
+    if order.status != OrderStatus.RESERVING:
         return False
     # The attempt that died may have held any key of the series; the catalog has never seen the
     # first key past the last one it held.
@@ -349,10 +354,12 @@ def abandon(session: Session, deps: OrdersDeps, order_id: uuid.UUID, *, actor_id
         except DomainError:
             break  # the order.cancelled event releases them once the catalog is back
     for line in lifecycle.lines_of(session, order.id):
-        line.status = st.LINE_CANCELLED
+        line.status = LineStatus.CANCELLED
         session.add(line)
-    order.payment_status = st.FAILED
-    st.change(session, order, st.CANCELLED, actor_id=actor_id, reason="checkout abandoned: placeOrder did not finish")
+    order.payment_status = PaymentStatus.FAILED
+    order_status.change(
+        session, order, OrderStatus.CANCELLED, actor_id=actor_id, reason="checkout abandoned: placeOrder did not finish"
+    )
     return True
 
 
@@ -395,8 +402,8 @@ def pay_order(
     order = get_order(session, actor, order_id)
     if order.buyer_id != actor.id:
         raise NotFound("no such order", field="order_id")
-    st.require(order, st.PENDING_PAYMENT, action="paid")
-    if order.payment_status == st.REVIEW:
+    order_status.require(order, OrderStatus.PENDING_PAYMENT, action="paid")
+    if order.payment_status == PaymentStatus.REVIEW:
         raise unmatched.PaymentHeldForReview(order.attention or "the payment is held for review", field="orderId")
     # Checked again at payment: a certificate may have been revoked since the quote.
     from services.orders.checkout import market_holds  # it builds on lifecycle, which imports this module
@@ -409,7 +416,7 @@ def pay_order(
         # revocation within the same outage goes unseen here (the worker's hold for it waits on
         # the catalog too).
         log.warning("order %s paid without the catalog's market check: the catalog is unreachable", order.id)
-    if order.payment_status == st.HELD:
+    if order.payment_status == PaymentStatus.HELD:
         raise market_holds.PaymentHeldForMarkets(order.attention or "the payment is held", field="orderId")
     assert order.payment_intent_id is not None
     try:
@@ -448,7 +455,7 @@ def list_orders(session: Session, actor: Actor, first: int, after: list[str] | N
         query = query.where(Order.buyer_id == actor.id)
     if not actor.is_staff:
         # Not placed yet (or never: a placeOrder that died): nothing a buyer or supplier can act on.
-        query = query.where(Order.status != st.RESERVING)
+        query = query.where(Order.status != OrderStatus.RESERVING)
     if after is not None:
         try:
             at, last_id = datetime.fromisoformat(after[0]), uuid.UUID(after[1])

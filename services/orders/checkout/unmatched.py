@@ -20,8 +20,8 @@ from services.orders.checkout.payments import Intent
 from services.orders.deps import OrdersDeps
 from services.orders.finance import ledger
 from services.orders.finance.ledger import Entry
-from services.orders.fulfilment import status as st
 from services.orders.models import LedgerTransaction, Order, Refund
+from services.orders.statuses import PaymentStatus
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ def hold_for_review(session: Session, order: Order, intent: Intent, *, source: s
         what = f"the payment provider took {Money(intent.amount_received, intent.currency).format()}"
     else:
         what = f"the payment asks {Money(intent.amount, intent.currency).format()}"
-    order.payment_status = st.REVIEW
+    order.payment_status = PaymentStatus.REVIEW
     order.attention = f"held for review: {what} for an order of {Money(order.total, order.currency).format()}"
     order.updated_at = utcnow()
     session.add(order)
@@ -114,6 +114,6 @@ def give_back(session: Session, deps: OrdersDeps, order: Order) -> None:
         entries=ledger.reverse(booked),
         order_id=order.id,
     )
-    order.payment_status = st.REFUNDED
+    order.payment_status = PaymentStatus.REFUNDED
     order.updated_at = utcnow()
     session.add(order)

@@ -23,7 +23,7 @@ from services.common.internal_auth import Actor
 from services.common.money import minor_unit_digits
 from services.orders.checkout.service import get_order
 from services.orders.deps import OrdersDeps
-from services.orders.fulfilment import status as st
+from services.orders.fulfilment import status as order_status
 from services.orders.fulfilment.lifecycle import lines_of
 from services.orders.models import Order, PartReturn, Quote, Refund
 
@@ -54,7 +54,7 @@ def receipt_pdf(
     if not (actor.is_staff or order.buyer_id == actor.id):
         raise Forbidden("only the buyer of the order (or an admin) gets its receipt")
     if order.paid_at is None:
-        raise st.InvalidTransition("the order has not been paid; there is no receipt yet", field="id")
+        raise order_status.InvalidTransition("the order has not been paid; there is no receipt yet", field="id")
     quote = session.get(Quote, order.quote_id)
     lines = lines_of(session, order.id)
     detail_lines: list[dict[str, Any]] = list((quote.detail if quote else {}).get("lines", []))

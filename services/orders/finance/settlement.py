@@ -28,9 +28,9 @@ from services.orders import outbox
 from services.orders.deps import OrdersDeps
 from services.orders.finance import ledger, pain001
 from services.orders.finance.ledger import Entry
-from services.orders.fulfilment import status as st
 from services.orders.models import Order, OrderLine, SettlementBatch
 from services.orders.schemas import Pain001Request
+from services.orders.statuses import LineStatus, OrderStatus
 
 CSV_COLUMNS = (
     "batch_id",
@@ -62,10 +62,10 @@ def run(session: Session, actor: Actor, deps: OrdersDeps, *, now: datetime | Non
             select(OrderLine)
             .join(Order, col(Order.id) == col(OrderLine.order_id))
             .where(
-                col(OrderLine.status) == st.LINE_DELIVERED,
+                col(OrderLine.status) == LineStatus.DELIVERED,
                 col(OrderLine.delivered_at) <= cutoff,
                 col(OrderLine.settlement_batch_id).is_(None),
-                col(Order.status).in_([st.DELIVERED, st.COMPLETED]),
+                col(Order.status).in_([OrderStatus.DELIVERED, OrderStatus.COMPLETED]),
             )
             .order_by(col(OrderLine.supplier_id), col(OrderLine.delivered_at))
             .with_for_update(of=OrderLine)

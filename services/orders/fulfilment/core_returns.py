@@ -23,10 +23,10 @@ from services.orders import outbox
 from services.orders.deps import OrdersDeps
 from services.orders.finance import ledger
 from services.orders.finance.ledger import Entry
-from services.orders.fulfilment import status as st
 from services.orders.fulfilment.lifecycle import _refund, lock
 from services.orders.models import CoreReturn, OrderLine, PartReturn
 from services.orders.schemas import CoreReturnDecision
+from services.orders.statuses import LineStatus
 
 # Once a return is requested, the old part must reach the hub within this time.
 CORE_ARRIVAL_DAYS = timedelta(days=30)
@@ -71,7 +71,7 @@ def request_return(session: Session, actor: Actor, line_id: uuid.UUID, deps: Ord
         raise NotFound("no such order line", field="order_line_id")
     if line.core_deposit <= 0:
         raise BadInput("this line carries no core deposit", field="order_line_id")
-    if line.status != st.LINE_DELIVERED or line.delivered_at is None:
+    if line.status != LineStatus.DELIVERED or line.delivered_at is None:
         raise Conflict(f"the line is {line.status}; a core is returned after delivery", field="order_line_id")
     window = timedelta(days=deps.settings.core_return_window_days)
     now = utcnow()

@@ -35,10 +35,11 @@ from services.orders.deps import OrdersDeps
 from services.orders.finance import ledger
 from services.orders.finance.ledger import Entry
 from services.orders.fulfilment import carriers
-from services.orders.fulfilment import status as st
+from services.orders.fulfilment import status as order_status
 from services.orders.models import Order, OrderLine, PartReturn, Refund
 from services.orders.schemas import ShipIn
 from services.orders.screening import holds as screening
+from services.orders.statuses import LineStatus, OrderStatus, PaymentStatus
 
 log = logging.getLogger(__name__)
 
@@ -112,24 +113,24 @@ def apply_succeeded(session: Session, deps: OrdersDeps, order_id: uuid.UUID, *, 
     order's total in the order's currency."""
     order = lock(session, order_id)
     matches = intent.took(order.total, order.currency)
-    if order.status == st.PENDING_PAYMENT:
-        if order.payment_status == st.HELD:
+    if order.status == OrderStatus.PENDING_PAYMENT:
+        if order.payment_status == PaymentStatus.HELD:
             # Paid at Stripe although its parts may no longer be sold where it ships: never
             # PAID silently; the money is booked and the order waits for an admin.
             held = order.attention
             outcome = unmatched.hold_for_review(session, order, intent, source=source)
             order.attention = f"{order.attention}; {held}"[:500]
             return outcome
-        if order.payment_status == st.REVIEW or not matches:
+        if order.payment_status == PaymentStatus.REVIEW or not matches:
             return unmatched.hold_for_review(session, order, intent, source=source)
         if not _commit_stock(session, deps, order):
             return _refund_unfulfillable(session, deps, order, source=source)
-        order.payment_status = st.PAYMENT_PAID
+        order.payment_status = PaymentStatus.PAID
         order.paid_at = utcnow()
-        st.change(session, order, st.PAID, actor_id=source, reason="payment_intent.succeeded")
+        order_status.change(session, order, OrderStatus.PAID, actor_id=source, reason="payment_intent.succeeded")
         _book_payment(session, order, f"card payment for order {order.id}")
         return "paid"
-    if order.status == st.CANCELLED and order.payment_status in (st.UNPAID, st.FAILED):
+    if order.status == OrderStatus.CANCELLED and order.payment_status in (PaymentStatus.UNPAID, PaymentStatus.FAILED):
         # Money arrived for an order already cancelled (its stock released): give it back.
         if not matches:
             unmatched.book(session, order, intent)
@@ -221,9 +222,11 @@ def _refund_unfulfillable(session: Session, deps: OrdersDeps, order: Order, *, s
         reversal_reference=f"order:{order.id}:unfulfillable",
     )
     for line in lines_of(session, order.id):
-        line.status = st.LINE_CANCELLED
+        line.status = LineStatus.CANCELLED
         session.add(line)
-    st.change(session, order, st.CANCELLED, actor_id=source, reason="paid after the reservation lapsed; out of stock")
+    order_status.change(
+        session, order, OrderStatus.CANCELLED, actor_id=source, reason="paid after the reservation lapsed; out of stock"
+    )
     return "refunded-out-of-stock"
 
 
@@ -241,9 +244,9 @@ def apply_failed(session: Session, deps: OrdersDeps, order_id: uuid.UUID, *, sou
     """A failed or cancelled payment cancels a pending order and releases its stock, unless
     Stripe says the intent succeeded after all (events may arrive in any order)."""
     order = lock(session, order_id)
-    if order.status != st.PENDING_PAYMENT:
+    if order.status != OrderStatus.PENDING_PAYMENT:
         return f"no-op ({order.status})"
-    if order.payment_status == st.REVIEW:
+    if order.payment_status == PaymentStatus.REVIEW:
         return "no-op (held for review)"
     intent = _cancel_intent(deps, order)
     if intent is not None:
@@ -252,11 +255,11 @@ def apply_failed(session: Session, deps: OrdersDeps, order_id: uuid.UUID, *, sou
         if intent.status in ("processing", "requires_capture"):
             return "left-pending (payment processing)"
     release_now(deps, order)
-    order.payment_status = st.FAILED
+    order.payment_status = PaymentStatus.FAILED
     for line in lines_of(session, order.id):
-        line.status = st.LINE_CANCELLED
+        line.status = LineStatus.CANCELLED
         session.add(line)
-    st.change(session, order, st.CANCELLED, actor_id=source, reason=why)
+    order_status.change(session, order, OrderStatus.CANCELLED, actor_id=source, reason=why)
     return "cancelled"
 
 
@@ -301,7 +304,7 @@ def _refund(
     )
     session.add(refund)
     order.refunded += amount
-    order.payment_status = st.REFUNDED if order.refunded == order.total else st.PARTIALLY_REFUNDED
+    order.payment_status = PaymentStatus.REFUNDED if order.refunded == order.total else PaymentStatus.PARTIALLY_REFUNDED
     order.updated_at = utcnow()
     session.add(order)
     outbox.record(session, outbox.ORDER_REFUNDED, order, suppliers=(), refund=outbox.refund_snapshot(refund))
@@ -327,7 +330,7 @@ def apply_refunded_in_stripe(session: Session, order_id: uuid.UUID, *, amount_re
     )
     session.add(refund)
     order.refunded += external
-    order.payment_status = st.REFUNDED if order.refunded == order.total else st.PARTIALLY_REFUNDED
+    order.payment_status = PaymentStatus.REFUNDED if order.refunded == order.total else PaymentStatus.PARTIALLY_REFUNDED
     order.updated_at = utcnow()
     session.add(order)
     outbox.record(session, outbox.ORDER_REFUNDED, order, suppliers=(), refund=outbox.refund_snapshot(refund))
@@ -351,7 +354,7 @@ def partial_refund(
     if actor.role not in (Role.ADMIN, Role.SYSTEM):
         raise Forbidden("only an admin issues goodwill refunds")
     order = lock(session, order_id)
-    if order.payment_status not in (st.PAYMENT_PAID, st.PARTIALLY_REFUNDED):
+    if order.payment_status not in (PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED):
         raise Conflict(f"order is {order.status} with payment {order.payment_status}; nothing to refund")
     step = charge_step(order.currency)
     if amount % step:
@@ -384,22 +387,24 @@ def cancel(session: Session, actor: Actor, order_id: uuid.UUID, reason: str | No
     if not (actor.is_staff or order.buyer_id == actor.id):
         raise Forbidden("only the buyer or an admin cancels an order")
     order = lock(session, order.id)
-    st.require(order, st.PENDING_PAYMENT, st.PAID, action="cancelled (it has shipped or is already closed)")
-    if any(line.status != st.LINE_PENDING for line in lines_of(session, order.id)):
-        raise st.InvalidTransition("a line has shipped; the order can no longer be cancelled", field="status")
+    order_status.require(
+        order, OrderStatus.PENDING_PAYMENT, OrderStatus.PAID, action="cancelled (it has shipped or is already closed)"
+    )
+    if any(line.status != LineStatus.PENDING for line in lines_of(session, order.id)):
+        raise order_status.InvalidTransition("a line has shipped; the order can no longer be cancelled", field="status")
     why = reason or ("cancelled by the buyer" if order.buyer_id == actor.id else "cancelled by an admin")
-    if order.status == st.PENDING_PAYMENT and not unmatched.taken(session, order):
+    if order.status == OrderStatus.PENDING_PAYMENT and not unmatched.taken(session, order):
         intent = _cancel_intent(deps, order)
         if intent is None or intent.status != "succeeded":
             release_now(deps, order)
-            if order.payment_status in (st.REVIEW, st.HELD):
-                order.payment_status, order.attention = st.FAILED, None
+            if order.payment_status in (PaymentStatus.REVIEW, PaymentStatus.HELD):
+                order.payment_status, order.attention = PaymentStatus.FAILED, None
             _close_cancelled(session, order, actor_id=actor.id, why=why)
             return order
         # Stripe took the money and no event saying so was applied (a webhook lost or still on
         # its way): apply it here, as reconciliation would, and give it back below.
         apply_succeeded(session, deps, order.id, source=actor.id, intent=intent)
-        if order.status == st.CANCELLED:
+        if order.status == OrderStatus.CANCELLED:
             return order  # paid after its units sold out: already refunded
     if order.cancel_requested_at is None:
         order.cancel_requested_at, order.cancel_reason = utcnow(), why
@@ -417,14 +422,14 @@ def finish_cancellation(session: Session, deps: OrdersDeps, order: Order, *, act
     failed step: it records why in `attention` and answers False, so the steps already done
     stay done (the caller commits them) and a later call goes on from there."""
     try:
-        if order.status == st.PAID:
+        if order.status == OrderStatus.PAID:
             _refund_paid_order(session, deps, order)
         else:
             unmatched.give_back(session, deps, order)
     except DomainError as exc:
         return _stuck(session, order, f"the refund failed: {exc.detail}")
     try:
-        if order.status == st.PAID:
+        if order.status == OrderStatus.PAID:
             deps.catalog.restock(order.reservation_key)
         else:
             deps.catalog.release(order.reservation_key)
@@ -467,9 +472,9 @@ def _refund_paid_order(session: Session, deps: OrdersDeps, order: Order) -> None
 
 def _close_cancelled(session: Session, order: Order, *, actor_id: str, why: str) -> None:
     for line in lines_of(session, order.id):
-        line.status = st.LINE_CANCELLED
+        line.status = LineStatus.CANCELLED
         session.add(line)
-    st.change(session, order, st.CANCELLED, actor_id=actor_id, reason=why)
+    order_status.change(session, order, OrderStatus.CANCELLED, actor_id=actor_id, reason=why)
 
 
 # --- shipment and delivery -------------------------------------------------------------------
@@ -482,9 +487,9 @@ def ship(session: Session, actor: Actor, order_id: uuid.UUID, data: ShipIn) -> O
     order = get_order(session, actor, order_id)
     order = lock(session, order.id)
     screening.require_not_held(order, action="shipped")
-    st.require(order, st.PAID, action="shipped")
+    order_status.require(order, OrderStatus.PAID, action="shipped")
     if order.cancel_requested_at is not None:
-        raise st.InvalidTransition(
+        raise order_status.InvalidTransition(
             "the buyer's cancellation is waiting for its refund; the order must not be shipped", field="status"
         )
     lines = lines_of(session, order.id)
@@ -499,7 +504,7 @@ def ship(session: Session, actor: Actor, order_id: uuid.UUID, data: ShipIn) -> O
         chosen = [
             line
             for line in lines
-            if line.status == st.LINE_PENDING
+            if line.status == LineStatus.PENDING
             and (actor.is_staff or (actor.supplier_id is not None and str(line.supplier_id) == actor.supplier_id))
         ]
         if not chosen:
@@ -508,18 +513,20 @@ def ship(session: Session, actor: Actor, order_id: uuid.UUID, data: ShipIn) -> O
     for line in chosen:
         if not actor.is_staff and str(line.supplier_id) != actor.supplier_id:
             raise Forbidden("a supplier ships only its own lines", field="line_ids")
-        if line.status != st.LINE_PENDING:
-            raise st.InvalidTransition(f"line {line.id} is {line.status}; it cannot be shipped", field="line_ids")
+        if line.status != LineStatus.PENDING:
+            raise order_status.InvalidTransition(
+                f"line {line.id} is {line.status}; it cannot be shipped", field="line_ids"
+            )
         line.status, line.carrier, line.tracking_number, line.shipped_at = (
-            st.LINE_SHIPPED,
+            LineStatus.SHIPPED,
             carrier.name,
             number,
             now,
         )
         session.add(line)
     session.flush()
-    if all(line.status == st.LINE_SHIPPED for line in lines):
-        st.change(session, order, st.SHIPPED, actor_id=actor.id, reason=f"{carrier.name} {number}")
+    if all(line.status == LineStatus.SHIPPED for line in lines):
+        order_status.change(session, order, OrderStatus.SHIPPED, actor_id=actor.id, reason=f"{carrier.name} {number}")
     return order
 
 
@@ -535,16 +542,16 @@ def _deliver(session: Session, order_id: uuid.UUID, *, actor_id: str, reason: st
     """Every shipped line delivered now, and the order DELIVERED; an order already delivered
     (or completed since) is returned as it is, so a retried confirmation changes nothing."""
     order = lock(session, order_id)
-    if order.status in (st.DELIVERED, st.COMPLETED):
+    if order.status in (OrderStatus.DELIVERED, OrderStatus.COMPLETED):
         return order
-    st.require(order, st.SHIPPED, action="delivered")
+    order_status.require(order, OrderStatus.SHIPPED, action="delivered")
     now = utcnow()
     for line in lines_of(session, order.id):
-        if line.status == st.LINE_SHIPPED:
-            line.status, line.delivered_at = st.LINE_DELIVERED, now
+        if line.status == LineStatus.SHIPPED:
+            line.status, line.delivered_at = LineStatus.DELIVERED, now
             session.add(line)
     session.flush()
-    st.change(session, order, st.DELIVERED, actor_id=actor_id, reason=reason)
+    order_status.change(session, order, OrderStatus.DELIVERED, actor_id=actor_id, reason=reason)
     return order
 
 
@@ -576,7 +583,7 @@ def report_non_delivery(session: Session, actor: Actor, order_id: uuid.UUID, not
     order = lock(session, order.id)
     if order.non_delivery_reported_at is not None:
         return order
-    st.require(order, st.SHIPPED, action="reported as not delivered")
+    order_status.require(order, OrderStatus.SHIPPED, action="reported as not delivered")
     order.non_delivery_reported_at, order.non_delivery_note = utcnow(), note or None
     session.add(order)
     session.flush()
@@ -598,14 +605,14 @@ def due_for_auto_delivery(session: Session, *, days: int, limit: int) -> list[uu
     shipped_late = exists().where(
         col(OrderLine.order_id) == col(Order.id),
         or_(col(OrderLine.shipped_at).is_(None), col(OrderLine.shipped_at) > cutoff),
-        col(OrderLine.status) == st.LINE_SHIPPED,
+        col(OrderLine.status) == LineStatus.SHIPPED,
     )
     returned = exists().where(col(PartReturn.order_id) == col(Order.id))
     return list(
         session.scalars(
             select(Order.id)
             .where(
-                col(Order.status) == st.SHIPPED,
+                col(Order.status) == OrderStatus.SHIPPED,
                 col(Order.non_delivery_reported_at).is_(None),
                 ~shipped_late,
                 ~returned,
@@ -623,7 +630,7 @@ def auto_deliver(session: Session, actor: Actor, *, days: int, limit: int = 200)
     delivered = []
     for order_id in due_for_auto_delivery(session, days=days, limit=limit):
         order = lock(session, order_id)
-        if order.status != st.SHIPPED or objected(session, order):
+        if order.status != OrderStatus.SHIPPED or objected(session, order):
             continue
         _deliver(session, order_id, actor_id=actor.id, reason=BY_SILENCE.format(days=days))
         delivered.append(order_id)
@@ -635,6 +642,6 @@ def complete(session: Session, actor: Actor, order_id: uuid.UUID) -> Order:
     if not (actor.is_staff or order.buyer_id == actor.id):
         raise Forbidden("only the buyer or an admin completes an order")
     order = lock(session, order.id)
-    st.require(order, st.DELIVERED, action="completed")
-    st.change(session, order, st.COMPLETED, actor_id=actor.id)
+    order_status.require(order, OrderStatus.DELIVERED, action="completed")
+    order_status.change(session, order, OrderStatus.COMPLETED, actor_id=actor.id)
     return order

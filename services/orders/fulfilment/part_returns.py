@@ -39,9 +39,9 @@ from services.orders.clients.catalog import OutOfStock
 from services.orders.deps import OrdersDeps
 from services.orders.finance import ledger
 from services.orders.finance.ledger import Entry
-from services.orders.fulfilment import status as st
 from services.orders.fulfilment.lifecycle import _refund, lock
 from services.orders.models import CoreReturn, Order, OrderLine, PartReturn
+from services.orders.statuses import LineStatus, PaymentStatus
 
 REASONS = ("WRONG_PART", "FAULTY", "NOT_AS_DESCRIBED")
 RESOLUTIONS = ("REFUND", "REPLACEMENT")
@@ -142,7 +142,7 @@ def open_return(
     existing = session.scalars(select(PartReturn).where(PartReturn.order_line_id == line.id)).first()
     if existing is not None:
         return existing
-    if line.status not in (st.LINE_SHIPPED, st.LINE_DELIVERED):
+    if line.status not in (LineStatus.SHIPPED, LineStatus.DELIVERED):
         raise InvalidReturnStep(
             f"the line is {line.status}; a part is returned once it has shipped (cancel the order before that)",
             field="order_line_id",
@@ -288,7 +288,7 @@ def refundable(session: Session, order: Order, line: OrderLine) -> tuple[int, bo
 
 def _refund_line(session: Session, deps: OrdersDeps, order: Order, line: OrderLine, found: PartReturn) -> None:
     """Refund the line to the card and reverse its share of the payment, balanced per currency."""
-    if order.payment_status not in (st.PAYMENT_PAID, st.PARTIALLY_REFUNDED):
+    if order.payment_status not in (PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED):
         raise Conflict(f"the order's payment is {order.payment_status}; nothing to refund", field="resolution")
     amount, with_deposit = refundable(session, order, line)
     reference = f"part-return:{found.id}"

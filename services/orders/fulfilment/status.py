@@ -1,4 +1,5 @@
-"""Order and line statuses, and the one function that changes an order's status."""
+"""The order's status machine: which status may follow which, and the one function that changes
+an order's status (the statuses themselves are services/orders/statuses.py)."""
 
 from __future__ import annotations
 
@@ -10,42 +11,16 @@ from services.common.clock import utcnow
 from services.common.errors import Conflict
 from services.orders import outbox
 from services.orders.models import Order, OrderStatusChange
+from services.orders.statuses import OrderStatus
 
-# RESERVING: the first step of placeOrder's saga, committed before the catalog is asked for
-# stock, so a placeOrder that dies after reserving leaves a row its retry (or the reconcile job)
-# finishes from. The public API shows it as PENDING_PAYMENT: the order is not payable yet.
-RESERVING = "RESERVING"
-PENDING_PAYMENT, PAID, SHIPPED, DELIVERED, COMPLETED, CANCELLED = (
-    "PENDING_PAYMENT",
-    "PAID",
-    "SHIPPED",
-    "DELIVERED",
-    "COMPLETED",
-    "CANCELLED",
-)
-UNPAID, PAYMENT_PAID, FAILED, PARTIALLY_REFUNDED, REFUNDED = (
-    "UNPAID",
-    "PAID",
-    "FAILED",
-    "PARTIALLY_REFUNDED",
-    "REFUNDED",
-)
-# The payment's amount or currency is not the order's: held for an admin, never PAID. The order
-# stays PENDING_PAYMENT; cancelling it gives back whatever was taken.
-REVIEW = "REVIEW"
-# A part of the order may no longer be sold in its destination (a certificate suspended or
-# revoked): payment cannot proceed until it may again (services/orders/checkout/market_holds.py).
-HELD = "HELD"
-LINE_PENDING, LINE_SHIPPED, LINE_DELIVERED, LINE_CANCELLED = "PENDING", "SHIPPED", "DELIVERED", "CANCELLED"
-
-ALLOWED: dict[str, set[str]] = {
-    RESERVING: {PENDING_PAYMENT, CANCELLED},
-    PENDING_PAYMENT: {PAID, CANCELLED},
-    PAID: {SHIPPED, CANCELLED},
-    SHIPPED: {DELIVERED},
-    DELIVERED: {COMPLETED},
-    COMPLETED: set(),
-    CANCELLED: set(),
+ALLOWED: dict[OrderStatus, set[OrderStatus]] = {
+    OrderStatus.RESERVING: {OrderStatus.PENDING_PAYMENT, OrderStatus.CANCELLED},
+    OrderStatus.PENDING_PAYMENT: {OrderStatus.PAID, OrderStatus.CANCELLED},
+    OrderStatus.PAID: {OrderStatus.SHIPPED, OrderStatus.CANCELLED},
+    OrderStatus.SHIPPED: {OrderStatus.DELIVERED},
+    OrderStatus.DELIVERED: {OrderStatus.COMPLETED},
+    OrderStatus.COMPLETED: set(),
+    OrderStatus.CANCELLED: set(),
 }
 
 
@@ -53,15 +28,17 @@ class InvalidTransition(Conflict):
     code = "INVALID_TRANSITION"
 
 
-def require(order: Order, *allowed: str, action: str) -> None:
+def require(order: Order, *allowed: OrderStatus, action: str) -> None:
     if order.status not in allowed:
         raise InvalidTransition(
             f"order {order.id} is {order.status}; it cannot be {action}", field="status", order_status=order.status
         )
 
 
-def change(session: Session, order: Order, to: str, *, actor_id: str, reason: str | None = None) -> None:
-    if to not in ALLOWED[order.status]:
+def change(session: Session, order: Order, to: OrderStatus, *, actor_id: str, reason: str | None = None) -> None:
+    """Move the order to `to`, keep the step in its history, and record the event the new status
+    reports, all in the caller's transaction."""
+    if to not in ALLOWED[OrderStatus(order.status)]:
         raise InvalidTransition(
             f"order {order.id} is {order.status}; it cannot become {to}", field="status", order_status=order.status
         )
@@ -75,4 +52,4 @@ def change(session: Session, order: Order, to: str, *, actor_id: str, reason: st
     order.updated_at = now
     session.add(order)
     session.flush()
-    outbox.record(session, outbox.BY_STATUS[to], order, reason=reason)
+    outbox.record_status_change(session, order, reason=reason)

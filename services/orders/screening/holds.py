@@ -33,10 +33,10 @@ from services.common.clock import utcnow
 from services.common.errors import BadInput, Conflict, Forbidden, NotFound
 from services.common.internal_auth import Actor, Role
 from services.orders.deps import OrdersDeps
-from services.orders.fulfilment import status as st
 from services.orders.models import Order
 from services.orders.screening import lists as sanctions_lists
 from services.orders.screening.matching import CUTOFF, screen
+from services.orders.statuses import OrderStatus
 
 log = logging.getLogger(__name__)
 
@@ -182,7 +182,7 @@ def confirm(session: Session, actor: Actor, order_id: uuid.UUID, reason: str, de
     from services.orders.fulfilment import lifecycle
 
     order, _ = _decide(session, actor, order_id, CONFIRMED, reason)
-    if order.status in (st.PENDING_PAYMENT, st.PAID):
+    if order.status in (OrderStatus.PENDING_PAYMENT, OrderStatus.PAID):
         # The ordinary cancellation (a retry finishes one that stopped half-way).
         why = f"sanctions screening: match confirmed ({(reason or '').strip()})"[:500]
         order = lifecycle.cancel(session, actor, order.id, why, deps)
