@@ -8,8 +8,9 @@ amounts in the quote's currency, supplier amounts in CNY fen. Ledger postings ar
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypedDict, cast
 
 from sqlalchemy import JSON, BigInteger, Boolean, CheckConstraint, Column, Index, String, Text, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
@@ -17,6 +18,7 @@ from sqlmodel import Field, SQLModel
 from services.common.clock import UtcDateTime, utcnow
 from services.common.db import service_registry
 from services.common.events.tables import event_tables
+from services.common.money import Money
 
 
 class OrdersTable(SQLModel, registry=service_registry()):
@@ -45,6 +47,38 @@ class LandedAmounts(OrdersTable):
     duty: int = _money()
     vat: int = _money()
     total: int = _money()
+
+
+class LandedAmountValues(TypedDict):
+    """The seven amounts as LandedAmounts' columns take them (minor units), to pass as `**values`."""
+
+    goods: int
+    core_deposit: int
+    shipping: int
+    insurance: int
+    duty: int
+    vat: int
+    total: int
+
+
+AMOUNT_FIELDS: tuple[str, ...] = tuple(LandedAmountValues.__annotations__)
+
+
+def amounts_from(source: object) -> LandedAmountValues:
+    """The seven amounts of `source`, in minor units: of a landed-cost result (whose amounts are
+    Money) or of another LandedAmounts row. The one place a quote copies its landed cost, an order
+    its quote, a line its quote line, and a read model a row."""
+    values = {}
+    for name in AMOUNT_FIELDS:
+        value = getattr(source, name)
+        values[name] = value.amount if isinstance(value, Money) else int(value)
+    return cast(LandedAmountValues, values)
+
+
+def amounts_summed(rows: Iterable[LandedAmounts]) -> LandedAmountValues:
+    """The seven amounts of some lines added up (a supplier's share of an order)."""
+    listed = list(rows)
+    return cast(LandedAmountValues, {name: sum(getattr(row, name) for row in listed) for name in AMOUNT_FIELDS})
 
 
 # --- FX ------------------------------------------------------------------------------------

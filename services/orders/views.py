@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from sqlmodel import Session, col, select
 
@@ -16,6 +16,7 @@ from services.orders.fulfilment import part_returns as part_return_service
 from services.orders.models import (
     CoreReturn,
     Dispute,
+    LandedAmountValues,
     Order,
     OrderLine,
     OrderStatusChange,
@@ -23,6 +24,8 @@ from services.orders.models import (
     Quote,
     QuoteLine,
     Refund,
+    amounts_from,
+    amounts_summed,
 )
 from services.orders.quotes import service as quote_service
 from services.orders.schemas import (
@@ -41,11 +44,10 @@ from services.orders.schemas import (
     StatusChangeRead,
 )
 
-AMOUNT_FIELDS = ("goods", "core_deposit", "shipping", "insurance", "duty", "vat", "total")
 
-
-def _amounts(row: Any, currency: str) -> dict[str, MoneyRead]:
-    return {f: MoneyRead.of(getattr(row, f), currency) for f in AMOUNT_FIELDS}
+def _amounts(values: LandedAmountValues, currency: str) -> dict[str, MoneyRead]:
+    # Every value of LandedAmountValues is an int; TypedDict.items() cannot say so.
+    return {name: MoneyRead.of(cast(int, amount), currency) for name, amount in values.items()}
 
 
 def pricing_rules(quote: Quote) -> list[PricingRuleRead]:
@@ -130,11 +132,11 @@ def quote_read(session: Session, quote: Quote) -> QuoteRead:
                 category=line.category,
                 hs_code=line.hs_code,
                 quantity=line.quantity,
-                **_amounts(line, quote.currency),
+                **_amounts(amounts_from(line), quote.currency),
             )
             for line in lines
         ],
-        **_amounts(quote, quote.currency),
+        **_amounts(amounts_from(quote), quote.currency),
     )
 
 
@@ -230,11 +232,7 @@ def order_reads(session: Session, orders: Sequence[Order], *, supplier_id: str |
     for o in orders:
         own_lines = [ln for ln in lines[o.id] if supplier_id is None or str(ln.supplier_id) == supplier_id]
         partial = supplier_id is not None
-        amounts = (
-            {f: MoneyRead.of(sum(getattr(ln, f) for ln in own_lines), o.currency) for f in AMOUNT_FIELDS}
-            if partial
-            else _amounts(o, o.currency)
-        )
+        amounts = _amounts(amounts_summed(own_lines) if partial else amounts_from(o), o.currency)
         out.append(
             OrderRead(
                 id=o.id,
@@ -275,7 +273,7 @@ def order_reads(session: Session, orders: Sequence[Order], *, supplier_id: str |
                         shipped_at=ln.shipped_at,
                         delivered_at=ln.delivered_at,
                         supplier_payable=MoneyRead.of(ln.supplier_payable_fen, "CNY"),
-                        **_amounts(ln, o.currency),
+                        **_amounts(amounts_from(ln), o.currency),
                     )
                     for ln in own_lines
                 ],

@@ -40,7 +40,7 @@ from services.orders.checkout.payments import Intent, PaymentMismatch
 from services.orders.deps import OrdersDeps
 from services.orders.fulfilment import dangerous_goods
 from services.orders.fulfilment import status as order_status
-from services.orders.models import Order, OrderLine, OrderStatusChange, Quote
+from services.orders.models import Order, OrderLine, OrderStatusChange, Quote, amounts_from
 from services.orders.quotes import service as quote_service
 from services.orders.schemas import OrderCreate
 from services.orders.screening import holds as screening
@@ -167,13 +167,7 @@ def place_order(session: Session, actor: Actor, data: OrderCreate, deps: OrdersD
         duty_collected=quote.duty_status == "collected",
         tax_scheme=quote.detail.get("taxScheme"),
         tax_registration=quote.detail.get("taxRegistration"),
-        goods=quote.goods,
-        core_deposit=quote.core_deposit,
-        shipping=quote.shipping,
-        insurance=quote.insurance,
-        duty=quote.duty,
-        vat=quote.vat,
-        total=quote.total,
+        **amounts_from(quote),
         reservation_key=reservation_key_for(actor.id, data.idempotency_key),
         shipping_address=shipping_address,
         dangerous_goods=dangerous_goods.declaration(quote.detail, deps.settings.dangerous_goods_emergency_contact),
@@ -210,13 +204,7 @@ def place_order(session: Session, actor: Actor, data: OrderCreate, deps: OrdersD
                 quantity=ql.quantity,
                 unit_price_fen=ql.unit_price_fen,
                 core_charge_fen=ql.core_charge_fen,
-                goods=ql.goods,
-                core_deposit=ql.core_deposit,
-                shipping=ql.shipping,
-                insurance=ql.insurance,
-                duty=ql.duty,
-                vat=ql.vat,
-                total=ql.total,
+                **amounts_from(ql),
                 supplier_payable_fen=goods_fen - fee,
                 platform_fee_fen=fee,
                 status=LineStatus.PENDING,

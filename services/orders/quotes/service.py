@@ -20,7 +20,7 @@ from services.common.errors import BadInput, DomainError, Forbidden, NotFound
 from services.common.internal_auth import Actor, Role
 from services.common.money import CARD_UNIT_DIFFERS
 from services.orders.deps import OrdersDeps
-from services.orders.models import EVENTS, FxRateRow, Quote, QuoteLine
+from services.orders.models import EVENTS, FxRateRow, Quote, QuoteLine, amounts_from
 from services.orders.quotes import fx
 from services.orders.quotes.landed_cost import (
     LandedCost,
@@ -199,7 +199,6 @@ def create_quote(
         margin_bps=settings.fx_margin_bps,
     )
     registration = tax_registration(landed, settings)
-    t = landed.totals
     quote = Quote(
         buyer_id=actor.id,
         destination_country=landed.destination_country,
@@ -209,13 +208,7 @@ def create_quote(
         fx_rate=landed.fx_rate,
         fx_source=landed.fx_source[:300],
         fx_as_of=landed.fx_as_of,
-        goods=t.goods.amount,
-        core_deposit=t.core_deposit.amount,
-        shipping=t.shipping.amount,
-        insurance=t.insurance.amount,
-        duty=t.duty.amount,
-        vat=t.vat.amount,
-        total=t.total.amount,
+        **amounts_from(landed.totals),
         duty_status=landed.duty_status,
         core_deposit_in_duty_base=landed.core_deposit_in_duty_base,
         # A quote priced by another day's rules than today's can be read, not ordered.
@@ -231,7 +224,6 @@ def create_quote(
     session.flush()
     for i, (line, lq) in enumerate(zip(data.lines, landed.lines, strict=True)):
         part = parts[line.part_id]
-        a = lq.amounts
         session.add(
             QuoteLine(
                 quote_id=quote.id,
@@ -245,13 +237,7 @@ def create_quote(
                 quantity=line.quantity,
                 unit_price_fen=part.price_fen,
                 core_charge_fen=part.core_charge_fen,
-                goods=a.goods.amount,
-                core_deposit=a.core_deposit.amount,
-                shipping=a.shipping.amount,
-                insurance=a.insurance.amount,
-                duty=a.duty.amount,
-                vat=a.vat.amount,
-                total=a.total.amount,
+                **amounts_from(lq.amounts),
             )
         )
     session.flush()
