@@ -23,11 +23,11 @@ from services.common.db import session_scope
 from services.common.events import EventTables
 from services.common.internal_auth import SYSTEM, internal_headers
 from services.orders.checkout import reconcile
+from services.orders.checkout.schemas import ReconcileResult
 from services.orders.deps import OrdersDeps
 from services.orders.finance import settlement
 from services.orders.models import EVENTS as ORDERS_EVENTS
 from services.orders.quotes import fx_feed
-from services.orders.schemas import ReconcileResult
 from services.orders.screening import lists as sanctions_lists
 from services.worker import retention
 from services.worker.clock import Job

@@ -31,10 +31,10 @@ from services.common.internal_auth import SYSTEM, Actor, Role
 from services.orders.checkout import service as checkout
 from services.orders.checkout import unmatched
 from services.orders.checkout.payments import UnknownToProvider
+from services.orders.checkout.schemas import ReconcileResult
 from services.orders.deps import OrdersDeps
 from services.orders.fulfilment import lifecycle
 from services.orders.models import Order
-from services.orders.schemas import ReconcileResult
 from services.orders.settings import OrdersSettings
 from services.orders.statuses import OrderStatus, PaymentStatus
 

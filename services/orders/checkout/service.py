@@ -37,12 +37,12 @@ from services.common.internal_auth import Actor, Role
 from services.orders import outbox
 from services.orders.checkout import numbers, unmatched
 from services.orders.checkout.payments import Intent, PaymentMismatch
+from services.orders.checkout.schemas import OrderCreate
 from services.orders.deps import OrdersDeps
 from services.orders.fulfilment import dangerous_goods
 from services.orders.fulfilment import status as order_status
 from services.orders.models import Order, OrderLine, OrderStatusChange, Quote, amounts_from
 from services.orders.quotes import service as quote_service
-from services.orders.schemas import OrderCreate
 from services.orders.screening import holds as screening
 from services.orders.statuses import LineStatus, OrderStatus, PaymentStatus
 

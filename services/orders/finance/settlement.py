@@ -28,8 +28,8 @@ from services.orders import outbox
 from services.orders.deps import OrdersDeps
 from services.orders.finance import ledger, pain001
 from services.orders.finance.ledger import Entry
+from services.orders.finance.schemas import Pain001Request
 from services.orders.models import Order, OrderLine, SettlementBatch
-from services.orders.schemas import Pain001Request
 from services.orders.statuses import LineStatus, OrderStatus
 
 CSV_COLUMNS = (

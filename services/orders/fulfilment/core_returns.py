@@ -24,8 +24,8 @@ from services.orders.deps import OrdersDeps
 from services.orders.finance import ledger
 from services.orders.finance.ledger import Entry
 from services.orders.fulfilment.lifecycle import _refund, lock
+from services.orders.fulfilment.schemas import CoreReturnDecision
 from services.orders.models import CoreReturn, OrderLine, PartReturn
-from services.orders.schemas import CoreReturnDecision
 from services.orders.statuses import LineStatus
 
 # Once a return is requested, the old part must reach the hub within this time.

@@ -36,8 +36,8 @@ from services.orders.finance import ledger
 from services.orders.finance.ledger import Entry
 from services.orders.fulfilment import carriers
 from services.orders.fulfilment import status as order_status
+from services.orders.fulfilment.schemas import ShipIn
 from services.orders.models import Order, OrderLine, PartReturn, Refund
-from services.orders.schemas import ShipIn
 from services.orders.screening import holds as screening
 from services.orders.statuses import LineStatus, OrderStatus, PaymentStatus
 

@@ -11,11 +11,10 @@ from pydantic import BaseModel, Field
 
 from services.common.app import SessionDep
 from services.common.internal_auth import ActorDep
-from services.orders.api import PROBLEMS
 from services.orders.deps import DepsDep
 from services.orders.integrations import subscriptions as webhook_subscriptions
 from services.orders.models import WebhookSubscription
-from services.orders.schemas import Strict
+from services.orders.schemas import PROBLEMS, Strict
 
 router = APIRouter(tags=["webhooks"], responses=PROBLEMS)
 

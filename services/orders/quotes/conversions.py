@@ -15,10 +15,9 @@ from services.common.app import SessionDep
 from services.common.clock import utcnow
 from services.common.internal_auth import ActorDep
 from services.common.money import Money, minor_unit_digits
-from services.orders.api import PROBLEMS
 from services.orders.quotes import fx
 from services.orders.quotes.service import fx_table
-from services.orders.schemas import MoneyRead
+from services.orders.schemas import PROBLEMS, MoneyRead
 from services.orders.settings import OrdersSettings
 
 MAX_ITEMS = 500

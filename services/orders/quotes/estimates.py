@@ -30,7 +30,6 @@ from services.common.compliance.registry import DestinationRestricted
 from services.common.errors import DomainError
 from services.common.internal_auth import ActorDep
 from services.common.money import Money
-from services.orders.api import PROBLEMS
 from services.orders.quotes.fx import FxTable
 from services.orders.quotes.landed_cost.quote import (
     DangerousGoodsRefused,
@@ -41,7 +40,7 @@ from services.orders.quotes.landed_cost.quote import (
 )
 from services.orders.quotes.landed_cost.tables import Tables
 from services.orders.quotes.service import fx_table
-from services.orders.schemas import MoneyRead
+from services.orders.schemas import PROBLEMS, MoneyRead
 from services.orders.settings import OrdersSettings
 
 MAX_PARTS = 100

@@ -29,7 +29,7 @@ from services.orders.quotes.landed_cost import (
     RulesNotInForce,
     quote_landed_cost,
 )
-from services.orders.schemas import QuoteCreate
+from services.orders.quotes.schemas import QuoteCreate
 from services.orders.settings import OrdersSettings
 
 

@@ -11,10 +11,9 @@ from pydantic import BaseModel, Field, StringConstraints
 
 from services.common.app import SessionDep
 from services.common.internal_auth import ActorDep
-from services.orders.api import PROBLEMS
 from services.orders.deps import DepsDep
 from services.orders.models import Order
-from services.orders.schemas import MoneyRead, Strict
+from services.orders.schemas import PROBLEMS, MoneyRead, Strict
 from services.orders.screening import holds
 
 router = APIRouter(responses=PROBLEMS)
