@@ -17,8 +17,6 @@ from services.orders.integrations.api import router as integrations_router
 from services.orders.metrics import business_metrics
 from services.orders.models import EVENTS
 from services.orders.quotes.api import router as quotes_router
-from services.orders.quotes.conversions import router as conversions_router
-from services.orders.quotes.estimates import router as estimates_router
 from services.orders.screening.api import router as screening_router
 from services.orders.settings import OrdersSettings
 
@@ -81,8 +79,6 @@ def create_app(settings: OrdersSettings | None = None) -> FastAPI:
         description=DESCRIPTION,
         routers=[
             quotes_router,
-            conversions_router,
-            estimates_router,
             checkout_router,
             fulfilment_router,
             finance_router,

@@ -10,10 +10,25 @@ from services.common.app import SessionDep
 from services.common.errors import BadInput
 from services.common.internal_auth import ActorDep
 from services.orders.deps import DepsDep
+from services.orders.quotes import conversions as price_conversions
+from services.orders.quotes import estimates
 from services.orders.quotes import service as quotes
-from services.orders.quotes.schemas import FxImportResult, FxRateRead, QuoteCreate, QuotePricingRead, QuoteRead
-from services.orders.quotes.views import quote_pricing_read, quote_read
-from services.orders.schemas import PROBLEMS
+from services.orders.quotes.schemas import (
+    CartEstimateRead,
+    ConversionsIn,
+    ConversionsRead,
+    FxImportResult,
+    FxRateRead,
+    PartEstimatesIn,
+    PartEstimatesRead,
+    QuoteCreate,
+    QuotePricingRead,
+    QuoteRead,
+    QuotingCurrencyRead,
+)
+from services.orders.quotes.views import fx_rate_read, quote_pricing_read, quote_read
+from services.orders.schemas import PROBLEMS, MoneyRead
+from services.orders.settings import OrdersSettings
 
 router = APIRouter(responses=PROBLEMS)
 
@@ -24,17 +39,7 @@ MAX_RATES_BYTES = 1024 * 1024
 @router.get("/fx/rates", tags=["fx"], summary="The rates held, against CNY")
 def list_rates(session: SessionDep, actor: ActorDep) -> list[FxRateRead]:
     table = quotes.fx_table(session)
-    return [
-        FxRateRead(
-            currency=r.currency,
-            per_cny=str(r.per_cny),
-            source=r.source,
-            as_of=r.as_of,
-            offline_fallback=r.offline_fallback,
-        )
-        for r in table.rates.values()
-        if r.currency != "CNY"
-    ]
+    return [fx_rate_read(r) for r in table.rates.values() if r.currency != "CNY"]
 
 
 @router.put(
@@ -55,16 +60,7 @@ async def import_rates(request: Request, actor: ActorDep) -> FxImportResult:
             rows = quotes.import_rates(session, actor, body, request.headers.get("content-type", ""))
             return FxImportResult(
                 imported=len(rows),
-                rates=[
-                    FxRateRead(
-                        currency=r.currency,
-                        per_cny=r.per_cny,
-                        source=r.source,
-                        as_of=r.as_of,
-                        offline_fallback=r.offline_fallback,
-                    )
-                    for r in rows
-                ],
+                rates=[fx_rate_read(r) for r in rows],
             )
 
     return await run_in_threadpool(work)
@@ -87,3 +83,34 @@ def get_quote(quote_id: uuid.UUID, session: SessionDep, actor: ActorDep) -> Quot
 )
 def get_quote_pricing(quote_id: uuid.UUID, session: SessionDep, actor: ActorDep) -> QuotePricingRead:
     return quote_pricing_read(quotes.get_quote_for_pricing(session, actor, quote_id))
+
+
+@router.post("/fx/conversions", tags=["fx"], summary="CNY amounts in other currencies at today's rate with margin")
+def conversions(data: ConversionsIn, request: Request, session: SessionDep, _actor: ActorDep) -> ConversionsRead:
+    settings: OrdersSettings = request.app.state.settings
+    return ConversionsRead(
+        items=[
+            MoneyRead.of(m.amount, m.currency) for m in price_conversions.convert_many(session, settings, data.items)
+        ]
+    )
+
+
+@router.get("/fx/currencies", tags=["fx"], summary="The currencies quotes are made in, with their minor units")
+def currencies(session: SessionDep, _actor: ActorDep) -> list[QuotingCurrencyRead]:
+    return price_conversions.quoting_currencies(session)
+
+
+@router.post(
+    "/estimates/parts", tags=["estimates"], summary="Estimated landed price of each part (DDP, cheapest shipping)"
+)
+def part_estimates(data: PartEstimatesIn, request: Request, session: SessionDep, _actor: ActorDep) -> PartEstimatesRead:
+    return estimates.estimate_parts(session, request.app.state.settings, data)
+
+
+@router.post(
+    "/estimates/cart",
+    tags=["estimates"],
+    summary="A cart's subtotal and its landed price with each shipping service",
+)
+def cart_estimate(data: PartEstimatesIn, request: Request, session: SessionDep, _actor: ActorDep) -> CartEstimateRead:
+    return estimates.estimate_cart(session, request.app.state.settings, data)

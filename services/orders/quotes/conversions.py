@@ -5,35 +5,15 @@ then beats or undercuts. One call converts a whole page (the gateway's DataLoade
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated
 
-from fastapi import APIRouter, Request
-from pydantic import BaseModel, Field
 from sqlmodel import Session
 
-from services.common.app import SessionDep
 from services.common.clock import utcnow
-from services.common.internal_auth import ActorDep
 from services.common.money import Money, minor_unit_digits
 from services.orders.quotes import fx
+from services.orders.quotes.schemas import ConversionIn, QuotingCurrencyRead
 from services.orders.quotes.service import fx_table
-from services.orders.schemas import PROBLEMS, MoneyRead
 from services.orders.settings import OrdersSettings
-
-MAX_ITEMS = 500
-
-
-class ConversionIn(BaseModel):
-    amount_cny: Annotated[int, Field(ge=0, le=10**13, description="CNY fen")]
-    currency: Annotated[str, Field(min_length=3, max_length=3)]
-
-
-class ConversionsIn(BaseModel):
-    items: Annotated[list[ConversionIn], Field(min_length=1, max_length=MAX_ITEMS)]
-
-
-class ConversionsRead(BaseModel):
-    items: list[MoneyRead]
 
 
 def convert_many(session: Session, settings: OrdersSettings, items: list[ConversionIn]) -> list[Money]:
@@ -56,23 +36,6 @@ def convert_many(session: Session, settings: OrdersSettings, items: list[Convers
     ]
 
 
-router = APIRouter(tags=["fx"], responses=PROBLEMS)
-
-
-@router.post("/fx/conversions", summary="CNY amounts in other currencies at today's rate with margin")
-def conversions(data: ConversionsIn, request: Request, session: SessionDep, _actor: ActorDep) -> ConversionsRead:
-    settings: OrdersSettings = request.app.state.settings
-    return ConversionsRead(
-        items=[MoneyRead.of(m.amount, m.currency) for m in convert_many(session, settings, data.items)]
-    )
-
-
-class QuotingCurrencyRead(BaseModel):
-    code: str = Field(description="ISO 4217")
-    minor_unit_digits: int = Field(description="0 for JPY and KRW, 2 for EUR, 3 for KWD (amounts are in these units)")
-    rate_source: str = Field(description="where the rate against CNY comes from (CNY itself: identity)")
-
-
 def quoting_currencies(session: Session) -> list[QuotingCurrencyRead]:
     """Every currency a quote is made in: CNY and each currency a rate is held for (the ECB's,
     the USD-pegged ones derived from it, and any imported). The storefront offers exactly these,
@@ -86,8 +49,3 @@ def quoting_currencies(session: Session) -> list[QuotingCurrencyRead]:
         )
         for code in table.currencies
     ]
-
-
-@router.get("/fx/currencies", summary="The currencies quotes are made in, with their minor units")
-def currencies(session: SessionDep, _actor: ActorDep) -> list[QuotingCurrencyRead]:
-    return quoting_currencies(session)

@@ -17,18 +17,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Annotated
 
-from fastapi import APIRouter, Request
-from pydantic import BaseModel, Field
 from sqlmodel import Session
 
-from services.common.app import SessionDep
 from services.common.clock import utcnow
 from services.common.compliance.markets import restricted_destination
 from services.common.compliance.registry import DestinationRestricted
 from services.common.errors import DomainError
-from services.common.internal_auth import ActorDep
 from services.common.money import Money
 from services.orders.quotes.fx import FxTable
 from services.orders.quotes.landed_cost.quote import (
@@ -39,11 +34,18 @@ from services.orders.quotes.landed_cost.quote import (
     quote_landed_cost,
 )
 from services.orders.quotes.landed_cost.tables import Tables
+from services.orders.quotes.schemas import (
+    CartEstimateRead,
+    OptionRead,
+    PartEstimateRead,
+    PartEstimatesIn,
+    PartEstimatesRead,
+    PartFactsIn,
+)
 from services.orders.quotes.service import fx_table
-from services.orders.schemas import PROBLEMS, MoneyRead
+from services.orders.schemas import MoneyRead
 from services.orders.settings import OrdersSettings
 
-MAX_PARTS = 100
 # Duty and import tax collected with the price: what lands at the buyer's door, nothing to pay on arrival.
 INCOTERM = "DDP"
 
@@ -98,62 +100,6 @@ def shipping_options(
             continue  # this service may not carry one of the lines; another may
         options.append(ShippingOption(code, tables.services[code].transit_days, landed))
     return sorted(options, key=lambda o: (o.total.amount, o.service))
-
-
-# --- HTTP --------------------------------------------------------------------------------------
-
-
-class PartFactsIn(BaseModel):
-    """What the landed cost of a part depends on, as the catalog lists it."""
-
-    part_id: Annotated[str, Field(min_length=1, max_length=64)]
-    category: Annotated[str, Field(min_length=1, max_length=40)]
-    hs_code: Annotated[str, Field(min_length=6, max_length=10)]
-    weight_grams: Annotated[int, Field(gt=0, le=2_000_000)]
-    price_cny: Annotated[int, Field(ge=0, le=1_000_000_000, description="CNY fen")]
-    core_charge_cny: Annotated[int, Field(ge=0, le=1_000_000_000, description="CNY fen")] = 0
-    quantity: Annotated[int, Field(ge=1, le=9_999)] = 1
-    country_of_origin: Annotated[str, Field(min_length=2, max_length=2)] = "CN"
-    origin_schemes: Annotated[
-        list[Annotated[str, Field(max_length=40)]],
-        Field(max_length=10, description="certificate-of-origin schemes covering the part (CO_RCEP ...)"),
-    ] = []
-
-
-class PartEstimatesIn(BaseModel):
-    destination_country: Annotated[str, Field(min_length=2, max_length=2)]
-    currency: Annotated[str, Field(min_length=3, max_length=3)]
-    parts: Annotated[list[PartFactsIn], Field(min_length=1, max_length=MAX_PARTS)]
-
-
-class OptionRead(BaseModel):
-    service: str = Field(description="express or economy")
-    transit_days: str = Field(description="door to door, e.g. `4-8`")
-    goods: MoneyRead
-    shipping: MoneyRead = Field(description="shipping, origin handling and insurance")
-    duty: MoneyRead
-    vat: MoneyRead = Field(description="import VAT, GST or sales tax")
-    total: MoneyRead = Field(description="the landed price: all of the above (DDP), core deposit not included")
-
-
-class PartEstimateRead(BaseModel):
-    part_id: str
-    cheapest: OptionRead | None = Field(description="null when the part cannot be quoted there; see `unavailable`")
-    unavailable: str | None = Field(default=None, description="the code of why not (NO_TARIFF_RULE ...)")
-
-
-class PartEstimatesRead(BaseModel):
-    destination_country: str
-    currency: str
-    estimates: list[PartEstimateRead]
-
-
-class CartEstimateRead(BaseModel):
-    destination_country: str
-    currency: str
-    subtotal: MoneyRead = Field(description="the goods at the quote's rate, before shipping, duty and tax")
-    core_deposit: MoneyRead = Field(description="refundable deposits for the old parts")
-    options: list[OptionRead] = Field(description="every shipping service that may carry the cart, cheapest first")
 
 
 def option_read(option: ShippingOption) -> OptionRead:
@@ -229,16 +175,3 @@ def estimate_cart(session: Session, settings: OrdersSettings, data: PartEstimate
         core_deposit=MoneyRead.of(totals.core_deposit.amount, totals.core_deposit.currency),
         options=[option_read(o) for o in options],
     )
-
-
-router = APIRouter(tags=["estimates"], responses=PROBLEMS)
-
-
-@router.post("/estimates/parts", summary="Estimated landed price of each part (DDP, cheapest shipping)")
-def part_estimates(data: PartEstimatesIn, request: Request, session: SessionDep, _actor: ActorDep) -> PartEstimatesRead:
-    return estimate_parts(session, request.app.state.settings, data)
-
-
-@router.post("/estimates/cart", summary="A cart's subtotal and its landed price with each shipping service")
-def cart_estimate(data: PartEstimatesIn, request: Request, session: SessionDep, _actor: ActorDep) -> CartEstimateRead:
-    return estimate_cart(session, request.app.state.settings, data)

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
 
-from services.orders.schemas import Amounts, Strict
+from services.orders.schemas import Amounts, MoneyRead, Strict
 
 # EXW stays accepted so that a request naming it gets INCOTERM_NOT_OFFERED, not a schema error.
 Incoterm = Literal["EXW", "FCA", "FOB", "CIF", "CIP", "DAP", "DDP"]
@@ -129,3 +129,81 @@ class QuotePricingRead(BaseModel):
     lines: list[QuotePricingLineRead]
     priced_by: list[PricingRuleRead]
     notes: list[str]
+
+
+MAX_ITEMS = 500
+
+
+class ConversionIn(BaseModel):
+    amount_cny: Annotated[int, Field(ge=0, le=10**13, description="CNY fen")]
+    currency: Annotated[str, Field(min_length=3, max_length=3)]
+
+
+class ConversionsIn(BaseModel):
+    items: Annotated[list[ConversionIn], Field(min_length=1, max_length=MAX_ITEMS)]
+
+
+class ConversionsRead(BaseModel):
+    items: list[MoneyRead]
+
+
+class QuotingCurrencyRead(BaseModel):
+    code: str = Field(description="ISO 4217")
+    minor_unit_digits: int = Field(description="0 for JPY and KRW, 2 for EUR, 3 for KWD (amounts are in these units)")
+    rate_source: str = Field(description="where the rate against CNY comes from (CNY itself: identity)")
+
+
+MAX_PARTS = 100
+
+
+class PartFactsIn(BaseModel):
+    """What the landed cost of a part depends on, as the catalog lists it."""
+
+    part_id: Annotated[str, Field(min_length=1, max_length=64)]
+    category: Annotated[str, Field(min_length=1, max_length=40)]
+    hs_code: Annotated[str, Field(min_length=6, max_length=10)]
+    weight_grams: Annotated[int, Field(gt=0, le=2_000_000)]
+    price_cny: Annotated[int, Field(ge=0, le=1_000_000_000, description="CNY fen")]
+    core_charge_cny: Annotated[int, Field(ge=0, le=1_000_000_000, description="CNY fen")] = 0
+    quantity: Annotated[int, Field(ge=1, le=9_999)] = 1
+    country_of_origin: Annotated[str, Field(min_length=2, max_length=2)] = "CN"
+    origin_schemes: Annotated[
+        list[Annotated[str, Field(max_length=40)]],
+        Field(max_length=10, description="certificate-of-origin schemes covering the part (CO_RCEP ...)"),
+    ] = []
+
+
+class PartEstimatesIn(BaseModel):
+    destination_country: Annotated[str, Field(min_length=2, max_length=2)]
+    currency: Annotated[str, Field(min_length=3, max_length=3)]
+    parts: Annotated[list[PartFactsIn], Field(min_length=1, max_length=MAX_PARTS)]
+
+
+class OptionRead(BaseModel):
+    service: str = Field(description="express or economy")
+    transit_days: str = Field(description="door to door, e.g. `4-8`")
+    goods: MoneyRead
+    shipping: MoneyRead = Field(description="shipping, origin handling and insurance")
+    duty: MoneyRead
+    vat: MoneyRead = Field(description="import VAT, GST or sales tax")
+    total: MoneyRead = Field(description="the landed price: all of the above (DDP), core deposit not included")
+
+
+class PartEstimateRead(BaseModel):
+    part_id: str
+    cheapest: OptionRead | None = Field(description="null when the part cannot be quoted there; see `unavailable`")
+    unavailable: str | None = Field(default=None, description="the code of why not (NO_TARIFF_RULE ...)")
+
+
+class PartEstimatesRead(BaseModel):
+    destination_country: str
+    currency: str
+    estimates: list[PartEstimateRead]
+
+
+class CartEstimateRead(BaseModel):
+    destination_country: str
+    currency: str
+    subtotal: MoneyRead = Field(description="the goods at the quote's rate, before shipping, duty and tax")
+    core_deposit: MoneyRead = Field(description="refundable deposits for the old parts")
+    options: list[OptionRead] = Field(description="every shipping service that may carry the cart, cheapest first")

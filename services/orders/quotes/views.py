@@ -6,12 +6,15 @@ from sqlmodel import Session, col, select
 
 from services.common.clock import utcnow
 from services.orders.models import (
+    FxRateRow,
     Quote,
     QuoteLine,
     amounts_from,
 )
 from services.orders.quotes import service as quote_service
+from services.orders.quotes.fx import FxRate
 from services.orders.quotes.schemas import (
+    FxRateRead,
     PricingRuleRead,
     QuoteLineRead,
     QuotePricingLineRead,
@@ -19,6 +22,17 @@ from services.orders.quotes.schemas import (
     QuoteRead,
 )
 from services.orders.schemas import money_amounts
+
+
+def fx_rate_read(rate: FxRate | FxRateRow) -> FxRateRead:
+    """A rate as held (the FX table's) or as imported (its row)."""
+    return FxRateRead(
+        currency=rate.currency,
+        per_cny=str(rate.per_cny),
+        source=rate.source,
+        as_of=rate.as_of,
+        offline_fallback=rate.offline_fallback,
+    )
 
 
 def pricing_rules(quote: Quote) -> list[PricingRuleRead]:
