@@ -3,51 +3,18 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
-from typing import Annotated
 
 from fastapi import APIRouter, Response, status
-from pydantic import BaseModel, Field
 
 from services.common.app import SessionDep
 from services.common.internal_auth import ActorDep
 from services.orders.deps import DepsDep
 from services.orders.integrations import subscriptions as webhook_subscriptions
-from services.orders.models import WebhookSubscription
-from services.orders.schemas import PROBLEMS, Strict
+from services.orders.integrations.schemas import WebhookSubscriptionCreate, WebhookSubscriptionRead
+from services.orders.integrations.views import subscription_read
+from services.orders.schemas import PROBLEMS
 
 router = APIRouter(tags=["webhooks"], responses=PROBLEMS)
-
-
-class WebhookSubscriptionCreate(Strict):
-    url: Annotated[str, Field(min_length=1, max_length=webhook_subscriptions.MAX_URL_LENGTH)] = Field(
-        description="absolute https URL (http too outside production) that receives the POSTs"
-    )
-    events: Annotated[list[Annotated[str, Field(max_length=40)]], Field(max_length=20)] = Field(
-        description="event types, e.g. order.paid, or * for every type"
-    )
-
-
-class WebhookSubscriptionRead(BaseModel):
-    id: uuid.UUID
-    url: str
-    events: list[str]
-    active: bool
-    created_at: datetime
-    secret: str | None = Field(
-        default=None, description="signing secret: only in the answer to the create (and to its repeat)"
-    )
-
-
-def _read(subscription: WebhookSubscription, *, with_secret: bool = False) -> WebhookSubscriptionRead:
-    return WebhookSubscriptionRead(
-        id=subscription.id,
-        url=subscription.url,
-        events=subscription.events,
-        active=subscription.active,
-        created_at=subscription.created_at,
-        secret=subscription.secret if with_secret else None,
-    )
 
 
 @router.post(
@@ -63,17 +30,17 @@ def create_subscription(
     )
     if not created:
         response.status_code = status.HTTP_200_OK
-    return _read(subscription, with_secret=True)
+    return subscription_read(subscription, with_secret=True)
 
 
 @router.get("/webhook-subscriptions", summary="The caller's active subscriptions, oldest first (no secrets)")
 def list_subscriptions(session: SessionDep, actor: ActorDep) -> list[WebhookSubscriptionRead]:
-    return [_read(s) for s in webhook_subscriptions.list_own(session, actor)]
+    return [subscription_read(s) for s in webhook_subscriptions.list_own(session, actor)]
 
 
 @router.get("/webhook-subscriptions/{subscription_id}", summary="One of the caller's subscriptions")
 def get_subscription(subscription_id: uuid.UUID, session: SessionDep, actor: ActorDep) -> WebhookSubscriptionRead:
-    return _read(webhook_subscriptions.get_own(session, actor, subscription_id))
+    return subscription_read(webhook_subscriptions.get_own(session, actor, subscription_id))
 
 
 @router.delete(
@@ -81,4 +48,4 @@ def get_subscription(subscription_id: uuid.UUID, session: SessionDep, actor: Act
     summary="Unsubscribe: no more deliveries, pending ones dropped; the same again answers the same",
 )
 def delete_subscription(subscription_id: uuid.UUID, session: SessionDep, actor: ActorDep) -> WebhookSubscriptionRead:
-    return _read(webhook_subscriptions.delete(session, actor, subscription_id))
+    return subscription_read(webhook_subscriptions.delete(session, actor, subscription_id))
