@@ -507,14 +507,6 @@ class WebhookSubscription(OrdersTable, table=True):
     deleted_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
 
 
-DELIVERY_PENDING, DELIVERY_DELIVERED, DELIVERY_FAILED, DELIVERY_CANCELLED = (
-    "PENDING",
-    "DELIVERED",
-    "FAILED",
-    "CANCELLED",
-)
-
-
 class WebhookDelivery(OrdersTable, table=True):
     """One event to one subscription: retried until the endpoint answers 2xx or attempts run out.
     The event is in the event outbox (`EVENTS`), which the webhook sender consumes."""

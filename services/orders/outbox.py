@@ -19,7 +19,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from services.orders.models import EVENTS, CoreReturn, Order, OrderLine, PartReturn, Refund, SettlementBatch
-from services.orders.statuses import OrderStatus
+from services.orders.statuses import OrderStatus, ScreeningStatus
 
 ORDER_PLACED = "order.placed"
 ORDER_PAID = "order.paid"
@@ -171,7 +171,7 @@ def record(
         session.scalars(select(OrderLine).where(OrderLine.order_id == order.id).order_by(col(OrderLine.line_no)))
     )
     concerned = suppliers if suppliers is not None else (line.supplier_id for line in lines)
-    if suppliers is None and order.screening_status in ("HELD", "CONFIRMED"):
+    if suppliers is None and order.screening_status in (ScreeningStatus.HELD, ScreeningStatus.CONFIRMED):
         concerned = []  # on a sanctions screening hold: not released to its suppliers
     payload = {
         "order": order_snapshot(order, lines),

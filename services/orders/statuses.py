@@ -1,4 +1,5 @@
-"""The statuses an order, its payment and its lines are in, as stored in their columns.
+"""The statuses of orders, their payments and lines, returns, screening and webhook deliveries, as
+stored in their columns.
 
 StrEnums: each member is its string, so rows, events and API responses carry the same values
 the columns always held, and a member compares equal to the string read back from the database.
@@ -40,4 +41,40 @@ class LineStatus(StrEnum):
     PENDING = "PENDING"
     SHIPPED = "SHIPPED"
     DELIVERED = "DELIVERED"
+    CANCELLED = "CANCELLED"
+
+
+class CoreReturnStatus(StrEnum):
+    REQUESTED = "REQUESTED"
+    ACCEPTED = "ACCEPTED"
+    PARTLY_ACCEPTED = "PARTLY_ACCEPTED"
+    REJECTED = "REJECTED"
+
+
+class PartReturnStatus(StrEnum):
+    REQUESTED = "REQUESTED"
+    APPROVED = "APPROVED"
+    REJECTED = "REJECTED"
+    SHIPPED_BACK = "SHIPPED_BACK"
+    REFUNDED = "REFUNDED"
+    REPLACEMENT_PENDING = "REPLACEMENT_PENDING"
+    REPLACED = "REPLACED"
+
+
+class ScreeningStatus(StrEnum):
+    """Sanctions screening of an order's parties (services/orders/screening)."""
+
+    CLEAR = "CLEAR"
+    # A potential match waits for an admin: the order is not released to its suppliers nor shipped.
+    HELD = "HELD"
+    CLEARED = "CLEARED"
+    CONFIRMED = "CONFIRMED"
+
+
+class WebhookDeliveryStatus(StrEnum):
+    """An order event's delivery to one integrator's endpoint."""
+
+    PENDING = "PENDING"
+    DELIVERED = "DELIVERED"
+    FAILED = "FAILED"
     CANCELLED = "CANCELLED"

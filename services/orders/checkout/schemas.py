@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, Field, StringConstraints
 
@@ -12,7 +12,7 @@ from services.orders.finance.schemas import RefundRead
 from services.orders.fulfilment.schemas import CoreReturnRead, DangerousGoodsRead, PartReturnRead
 from services.orders.quotes.schemas import Incoterm
 from services.orders.schemas import Amounts, IdempotencyKey, MoneyRead, PageInfo, Strict
-from services.orders.statuses import LineStatus, OrderStatus, PaymentStatus
+from services.orders.statuses import LineStatus, OrderStatus, PaymentStatus, ScreeningStatus
 
 AddressLine = Annotated[str, StringConstraints(max_length=400)]
 
@@ -124,7 +124,7 @@ class OrderRead(Amounts):
         default=None, description="when the buyer reported that the shipped order has not arrived"
     )
     non_delivery_note: str | None = Field(default=None, description="what the buyer said then")
-    screening_status: Literal["CLEAR", "HELD", "CLEARED", "CONFIRMED"] | None = Field(
+    screening_status: ScreeningStatus | None = Field(
         default=None,
         description="sanctions screening of the order's parties: HELD while a potential match waits for review "
         "(not shipped until cleared); null for orders placed before screening",

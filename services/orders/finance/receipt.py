@@ -26,6 +26,7 @@ from services.orders.deps import OrdersDeps
 from services.orders.fulfilment import status as order_status
 from services.orders.fulfilment.lifecycle import lines_of
 from services.orders.models import Order, PartReturn, Quote, Refund
+from services.orders.statuses import PartReturnStatus
 
 SELLER = ("Tongnan Parts Exchange", "Tongnan District, Chongqing, China")
 
@@ -123,7 +124,7 @@ def _draw(
             pdf.cell(width, 7, _latin1(text), border=1)
         pdf.ln()
         note = f"  sold by {supplier}"
-        if line.id in returned and returned[line.id].status == "REFUNDED":
+        if line.id in returned and returned[line.id].status == PartReturnStatus.REFUNDED:
             note += " - returned and refunded"
         pdf.set_font("Helvetica", "I", 8)
         pdf.cell(0, 5, _latin1(note), new_x="LMARGIN", new_y="NEXT")

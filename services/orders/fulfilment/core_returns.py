@@ -26,13 +26,12 @@ from services.orders.finance.ledger import Entry
 from services.orders.fulfilment.lifecycle import _refund, lock
 from services.orders.fulfilment.schemas import CoreReturnDecision
 from services.orders.models import CoreReturn, OrderLine, PartReturn
-from services.orders.statuses import LineStatus
+from services.orders.statuses import CoreReturnStatus, LineStatus, PartReturnStatus
 
 # Once a return is requested, the old part must reach the hub within this time.
 CORE_ARRIVAL_DAYS = timedelta(days=30)
 
 HUBS_FILE = Path(__file__).with_name("core_hubs.json")
-REQUESTED, ACCEPTED, PARTLY_ACCEPTED, REJECTED = "REQUESTED", "ACCEPTED", "PARTLY_ACCEPTED", "REJECTED"
 
 
 class ReturnWindowClosed(Conflict):
@@ -85,7 +84,7 @@ def request_return(session: Session, actor: Actor, line_id: uuid.UUID, deps: Ord
     if existing is not None:
         return existing
     if session.scalars(
-        select(PartReturn.id).where(PartReturn.order_line_id == line.id, PartReturn.status == "REFUNDED")
+        select(PartReturn.id).where(PartReturn.order_line_id == line.id, PartReturn.status == PartReturnStatus.REFUNDED)
     ).first():
         raise Conflict("this part was returned and refunded with its deposit", field="order_line_id")
     core = CoreReturn(
@@ -94,7 +93,7 @@ def request_return(session: Session, actor: Actor, line_id: uuid.UUID, deps: Ord
         buyer_id=order.buyer_id,
         supplier_id=line.supplier_id,
         hub_code=hub_for(order.destination_country)["code"],
-        status=REQUESTED,
+        status=CoreReturnStatus.REQUESTED,
         deposit=line.core_deposit,
         currency=order.currency,
         requested_at=now,
@@ -128,7 +127,7 @@ def decide(
         raise NotFound("no such core return", field="id")
     order = lock(session, core.order_id)
     session.refresh(core)
-    if core.status != REQUESTED:
+    if core.status != CoreReturnStatus.REQUESTED:
         raise Conflict(f"the core return is already {core.status}", field="accepted", return_status=core.status)
     if not decision.accepted and decision.accepted_share_pct not in (None, 0):
         raise BadInput("a rejected core has no accepted share", field="accepted_share_pct")
@@ -162,7 +161,13 @@ def decide(
         entries=entries,
         order_id=order.id,
     )
-    core.status = ACCEPTED if share == 100 else REJECTED if share == 0 else PARTLY_ACCEPTED
+    core.status = (
+        CoreReturnStatus.ACCEPTED
+        if share == 100
+        else CoreReturnStatus.REJECTED
+        if share == 0
+        else CoreReturnStatus.PARTLY_ACCEPTED
+    )
     core.accepted_share_pct = share
     core.refunded = refund
     core.credited_supplier_fen = credit_fen

@@ -41,12 +41,10 @@ from services.orders.finance import ledger
 from services.orders.finance.ledger import Entry
 from services.orders.fulfilment.lifecycle import _refund, lock
 from services.orders.models import CoreReturn, Order, OrderLine, PartReturn
-from services.orders.statuses import LineStatus, PaymentStatus
+from services.orders.statuses import LineStatus, PartReturnStatus, PaymentStatus
 
 REASONS = ("WRONG_PART", "FAULTY", "NOT_AS_DESCRIBED")
 RESOLUTIONS = ("REFUND", "REPLACEMENT")
-REQUESTED, APPROVED, REJECTED, SHIPPED_BACK = "REQUESTED", "APPROVED", "REJECTED", "SHIPPED_BACK"
-REFUNDED, REPLACEMENT_PENDING, REPLACED = "REFUNDED", "REPLACEMENT_PENDING", "REPLACED"
 # A wrong part is a wrong part even when it came without warranty.
 MINIMUM_WINDOW = timedelta(days=30)
 
@@ -160,7 +158,7 @@ def open_return(
         supplier_id=line.supplier_id,
         reason=reason,
         description=description[:2000],
-        status=REQUESTED,
+        status=PartReturnStatus.REQUESTED,
         warranty_until=until,
         currency=order.currency,
         requested_at=now,
@@ -182,11 +180,11 @@ def _updated(session: Session, order: Order, found: PartReturn) -> PartReturn:
 def decide(session: Session, actor: Actor, return_id: uuid.UUID, approved: bool, note: str | None) -> PartReturn:
     """The supplier (or an admin) approves the return, or rejects it saying why."""
     found, order = _as_decider(session, actor, return_id)
-    wanted = APPROVED if approved else REJECTED
+    wanted = PartReturnStatus.APPROVED if approved else PartReturnStatus.REJECTED
     note = (note or "").strip() or None
     if found.status == wanted:
         return found
-    _require_status(found, REQUESTED, action="approved or rejected again")
+    _require_status(found, PartReturnStatus.REQUESTED, action="approved or rejected again")
     if not approved and note is None:
         raise BadInput("a rejection says why", field="note")
     found.status, found.decision_note, found.decided_at = wanted, note, utcnow()
@@ -201,15 +199,19 @@ def ship_back(session: Session, actor: Actor, return_id: uuid.UUID, carrier: str
         raise BadInput("name the carrier", field="carrier")
     if not tracking_number:
         raise BadInput("give the tracking number", field="tracking_number")
-    if found.status != APPROVED and found.return_tracking_number is not None:
+    if found.status != PartReturnStatus.APPROVED and found.return_tracking_number is not None:
         if (found.return_carrier, found.return_tracking_number) == (carrier, tracking_number):
             return found
         raise InvalidReturnStep(
             f"the part was already sent back with {found.return_carrier} {found.return_tracking_number}",
             field="tracking_number",
         )
-    _require_status(found, APPROVED, action="sent back (it must be approved first)")
-    found.status, found.return_carrier, found.return_tracking_number = SHIPPED_BACK, carrier, tracking_number
+    _require_status(found, PartReturnStatus.APPROVED, action="sent back (it must be approved first)")
+    found.status, found.return_carrier, found.return_tracking_number = (
+        PartReturnStatus.SHIPPED_BACK,
+        carrier,
+        tracking_number,
+    )
     found.shipped_back_at = utcnow()
     return _updated(session, order, found)
 
@@ -224,13 +226,13 @@ def receive(session: Session, actor: Actor, return_id: uuid.UUID, resolution: st
         if found.resolution == resolution:
             return found
         raise InvalidReturnStep(f"the return was already settled by {found.resolution}", field="resolution")
-    _require_status(found, SHIPPED_BACK, action="received (the buyer has not sent the part back)")
+    _require_status(found, PartReturnStatus.SHIPPED_BACK, action="received (the buyer has not sent the part back)")
     line = session.get(OrderLine, found.order_line_id)
     assert line is not None
     found.received_at = utcnow()
     if resolution == "REFUND":
         _refund_line(session, deps, order, line, found)
-        found.status = REFUNDED
+        found.status = PartReturnStatus.REFUNDED
     else:
         key = f"part-return:{found.id}:replacement"
         try:
@@ -246,7 +248,7 @@ def receive(session: Session, actor: Actor, return_id: uuid.UUID, resolution: st
             ) from None
         deps.catalog.commit(key)
         found.replacement_reservation_key = key
-        found.status = REPLACEMENT_PENDING
+        found.status = PartReturnStatus.REPLACEMENT_PENDING
     found.resolution = resolution
     return _updated(session, order, found)
 
@@ -260,12 +262,16 @@ def ship_replacement(
         raise BadInput("name the carrier", field="carrier")
     if not tracking_number:
         raise BadInput("give the tracking number", field="tracking_number")
-    if found.status == REPLACED:
+    if found.status == PartReturnStatus.REPLACED:
         if (found.replacement_carrier, found.replacement_tracking_number) == (carrier, tracking_number):
             return found
         raise InvalidReturnStep("the replacement has already shipped", field="tracking_number")
-    _require_status(found, REPLACEMENT_PENDING, action="replaced (no replacement is due)")
-    found.status, found.replacement_carrier, found.replacement_tracking_number = REPLACED, carrier, tracking_number
+    _require_status(found, PartReturnStatus.REPLACEMENT_PENDING, action="replaced (no replacement is due)")
+    found.status, found.replacement_carrier, found.replacement_tracking_number = (
+        PartReturnStatus.REPLACED,
+        carrier,
+        tracking_number,
+    )
     found.replacement_shipped_at = utcnow()
     return _updated(session, order, found)
 

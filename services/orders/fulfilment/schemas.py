@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field, StringConstraints
 
 from services.orders.schemas import MoneyRead, Strict
+from services.orders.statuses import CoreReturnStatus, PartReturnStatus
 
 
 class CarrierRead(BaseModel):
@@ -32,7 +33,7 @@ class CoreReturnRead(BaseModel):
     order_line_id: uuid.UUID
     supplier_id: uuid.UUID
     hub: dict[str, Any] = Field(description="where the buyer sends the old part")
-    status: Literal["REQUESTED", "ACCEPTED", "PARTLY_ACCEPTED", "REJECTED"]
+    status: CoreReturnStatus
     deposit: MoneyRead
     refunded: MoneyRead
     credited_supplier: MoneyRead = Field(description="CNY")
@@ -44,11 +45,6 @@ class CoreReturnRead(BaseModel):
 
 
 PartReturnReason = Literal["WRONG_PART", "FAULTY", "NOT_AS_DESCRIBED"]
-
-
-PartReturnStatus = Literal[
-    "REQUESTED", "APPROVED", "REJECTED", "SHIPPED_BACK", "REFUNDED", "REPLACEMENT_PENDING", "REPLACED"
-]
 
 
 Carrier = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=60)]

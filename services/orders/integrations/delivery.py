@@ -52,15 +52,13 @@ from services.orders.integrations.network import (
 )
 from services.orders.integrations.subscriptions import turn_off
 from services.orders.models import (
-    DELIVERY_DELIVERED,
-    DELIVERY_FAILED,
-    DELIVERY_PENDING,
     WebhookAttempt,
     WebhookDelivery,
     WebhookSubscription,
 )
 from services.orders.outbox import ALL_EVENTS, ORDER_EVENT_TYPES, data_for, webhook_type
 from services.orders.settings import OrdersSettings
+from services.orders.statuses import WebhookDeliveryStatus
 
 log = logging.getLogger(__name__)
 
@@ -285,7 +283,7 @@ class WebhookSender:
                         WebhookDelivery(
                             event_id=event_id,
                             subscription_id=subscription.id,
-                            status=DELIVERY_PENDING,
+                            status=WebhookDeliveryStatus.PENDING,
                             next_attempt_at=now,
                         )
                     )
@@ -295,7 +293,7 @@ class WebhookSender:
                 .join(WebhookSubscription, col(WebhookSubscription.id) == WebhookDelivery.subscription_id)
                 .where(
                     WebhookDelivery.event_id == event_id,
-                    WebhookDelivery.status == DELIVERY_PENDING,
+                    WebhookDelivery.status == WebhookDeliveryStatus.PENDING,
                     WebhookDelivery.next_attempt_at <= now + DUE_SLACK,
                     col(WebhookSubscription.active).is_(True),
                 )
@@ -306,7 +304,7 @@ class WebhookSender:
                     update(WebhookDelivery)
                     .where(
                         col(WebhookDelivery.id) == delivery.id,
-                        col(WebhookDelivery.status) == DELIVERY_PENDING,
+                        col(WebhookDelivery.status) == WebhookDeliveryStatus.PENDING,
                         col(WebhookDelivery.attempts) == delivery.attempts,
                         col(WebhookDelivery.next_attempt_at) <= now + DUE_SLACK,
                     )
@@ -367,12 +365,12 @@ class WebhookSender:
                 delivery.attempts = outcome.attempt
                 delivery.last_status_code = outcome.status_code
                 delivery.last_error = outcome.error
-                if delivery.status != DELIVERY_PENDING:
+                if delivery.status != WebhookDeliveryStatus.PENDING:
                     pass  # unsubscribed while in flight: the attempt is kept, the state stays
                 elif outcome.ok:
-                    delivery.status, delivery.delivered_at = DELIVERY_DELIVERED, now
+                    delivery.status, delivery.delivered_at = WebhookDeliveryStatus.DELIVERED, now
                 elif outcome.attempt >= self.settings.webhook_max_attempts:
-                    delivery.status = DELIVERY_FAILED
+                    delivery.status = WebhookDeliveryStatus.FAILED
                     log.warning("webhook delivery %s failed %d times; giving up", delivery.id, outcome.attempt)
                     session.add(delivery)
                     session.flush()
@@ -384,7 +382,8 @@ class WebhookSender:
             session.flush()
             pending = session.scalars(
                 select(WebhookDelivery.id).where(
-                    WebhookDelivery.event_id == uuid.UUID(event.id), WebhookDelivery.status == DELIVERY_PENDING
+                    WebhookDelivery.event_id == uuid.UUID(event.id),
+                    WebhookDelivery.status == WebhookDeliveryStatus.PENDING,
                 )
             ).all()
         return len(pending)
@@ -396,7 +395,10 @@ class WebhookSender:
         with session_scope(self.engine) as session:
             ids = session.scalars(
                 select(WebhookDelivery.id)
-                .where(col(WebhookDelivery.created_at) < cutoff, col(WebhookDelivery.status) != DELIVERY_PENDING)
+                .where(
+                    col(WebhookDelivery.created_at) < cutoff,
+                    col(WebhookDelivery.status) != WebhookDeliveryStatus.PENDING,
+                )
                 .limit(PRUNE_BATCH)
             ).all()
             if ids:
@@ -416,12 +418,17 @@ class WebhookSender:
             select(WebhookDelivery.status)
             .where(
                 WebhookDelivery.subscription_id == subscription_id,
-                col(WebhookDelivery.status).in_((DELIVERY_DELIVERED, DELIVERY_FAILED)),
+                col(WebhookDelivery.status).in_((WebhookDeliveryStatus.DELIVERED, WebhookDeliveryStatus.FAILED)),
             )
             .order_by(col(WebhookDelivery.created_at).desc(), col(WebhookDelivery.id).desc())
             .limit(DEAD_AFTER)
         ).all()
-        if len(finished) == DEAD_AFTER and set(finished) == {DELIVERY_FAILED} and subscription and subscription.active:
+        if (
+            len(finished) == DEAD_AFTER
+            and set(finished) == {WebhookDeliveryStatus.FAILED}
+            and subscription
+            and subscription.active
+        ):
             turn_off(session, subscription)
             log.warning(
                 "webhook subscription %s turned off: its last %d deliveries failed", subscription_id, DEAD_AFTER

@@ -30,8 +30,9 @@ from services.orders.integrations.network import (
     literal,
     system_resolver,
 )
-from services.orders.models import DELIVERY_CANCELLED, DELIVERY_PENDING, WebhookDelivery, WebhookSubscription
+from services.orders.models import WebhookDelivery, WebhookSubscription
 from services.orders.outbox import ALL_EVENTS, EVENT_TYPES
+from services.orders.statuses import WebhookDeliveryStatus
 
 MAX_URL_LENGTH = 2048
 MAX_ACTIVE_PER_OWNER = 25
@@ -197,8 +198,8 @@ def turn_off(session: Session, subscription: WebhookSubscription) -> None:
         update(WebhookDelivery)
         .where(
             col(WebhookDelivery.subscription_id) == subscription.id,
-            col(WebhookDelivery.status) == DELIVERY_PENDING,
+            col(WebhookDelivery.status) == WebhookDeliveryStatus.PENDING,
         )
-        .values(status=DELIVERY_CANCELLED)
+        .values(status=WebhookDeliveryStatus.CANCELLED)
     )
     session.flush()
