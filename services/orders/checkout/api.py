@@ -13,9 +13,8 @@ from fastapi import APIRouter, Header, Path, Query, Request, Response, status
 from services.common.app import SessionDep
 from services.common.internal_auth import ActorDep, Role
 from services.common.pagination import decode_cursor, encode_cursor, page_size
-from services.orders.checkout import disputes, reconcile
+from services.orders.checkout import disputes, reconcile, stripe_events
 from services.orders.checkout import service as checkout
-from services.orders.checkout import stripe_events as webhooks
 from services.orders.checkout.schemas import (
     CardSetupRead,
     DisputeRead,
@@ -129,14 +128,14 @@ async def stripe_webhook(
 ) -> WebhookAck:
     payload = await request.body()
     if len(payload) > MAX_WEBHOOK_BYTES:
-        raise webhooks.InvalidSignature("payload too large for a Stripe event")
+        raise stripe_events.InvalidSignature("payload too large for a Stripe event")
     from starlette.concurrency import run_in_threadpool
 
     from services.common.db import session_scope
 
     def work() -> str:
         with session_scope(request.app.state.engine) as session:
-            return webhooks.receive(session, request.app.state.deps, payload, stripe_signature)
+            return stripe_events.receive(session, request.app.state.deps, payload, stripe_signature)
 
     return WebhookAck(received=True, outcome=await run_in_threadpool(work))
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from services.common.internal_auth import Role
+from services.common.internal_auth import Actor, Role
 from services.orders.checkout import disputes as dispute_service
 from services.orders.checkout.schemas import DisputeRead, OrderLineRead, OrderRead, StatusChangeRead
 from services.orders.finance.views import refund_read
@@ -135,6 +135,7 @@ def order_reads(session: Session, orders: Sequence[Order], *, supplier_id: str |
     return out
 
 
-def order_read(session: Any, actor: Any, order: Any) -> OrderRead:
+def order_read(session: Session, actor: Actor, order: Order) -> OrderRead:
+    """One order as the caller may see it: a supplier, only its own part."""
     supplier = actor.supplier_id if actor.role == Role.SUPPLIER else None
     return order_reads(session, [order], supplier_id=supplier)[0]

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from sqlmodel import Session
 
 from services.orders.finance import payouts, settlement
 from services.orders.finance.schemas import BankAccountRead, PayoutRead, RefundRead, SettlementBatchRead
-from services.orders.models import (
-    Refund,
-)
+from services.orders.models import Payout, Refund, SettlementBatch, SupplierBankAccount
 from services.orders.schemas import MoneyRead
 
 
@@ -22,7 +20,7 @@ def refund_read(r: Refund) -> RefundRead:
     )
 
 
-def payout_read(attempt: Any) -> PayoutRead | None:
+def payout_read(attempt: tuple[Payout, SupplierBankAccount] | None) -> PayoutRead | None:
     if attempt is None:
         return None
     payout, account = attempt
@@ -38,7 +36,7 @@ def payout_read(attempt: Any) -> PayoutRead | None:
     )
 
 
-def batch_reads(session: Any, batches: list[Any]) -> list[SettlementBatchRead]:
+def batch_reads(session: Session, batches: list[SettlementBatch]) -> list[SettlementBatchRead]:
     periods = settlement.delivery_periods(session, [b.id for b in batches])
     attempts = payouts.latest_attempts(session, [b.id for b in batches])
     return [
@@ -58,7 +56,7 @@ def batch_reads(session: Any, batches: list[Any]) -> list[SettlementBatchRead]:
     ]
 
 
-def account_read(account: Any) -> BankAccountRead:
+def account_read(account: SupplierBankAccount) -> BankAccountRead:
     return BankAccountRead(
         id=account.id,
         supplier_id=account.supplier_id,

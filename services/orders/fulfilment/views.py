@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from services.orders.fulfilment import core_returns as core_service
 from services.orders.fulfilment.schemas import CoreReturnRead, PartReturnRead
-from services.orders.models import (
-    CoreReturn,
-    PartReturn,
-)
+from services.orders.models import CoreReturn, PartReturn
 from services.orders.schemas import MoneyRead
 
 

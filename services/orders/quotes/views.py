@@ -5,12 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session, col, select
 
 from services.common.clock import utcnow
-from services.orders.models import (
-    FxRateRow,
-    Quote,
-    QuoteLine,
-    amounts_from,
-)
+from services.orders.models import FxRateRow, Quote, QuoteLine, amounts_from
 from services.orders.quotes import service as quote_service
 from services.orders.quotes.fx import FxRate
 from services.orders.quotes.schemas import (
