@@ -229,7 +229,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def cmd_rules_check(args: argparse.Namespace) -> int:
-    from services.orders.landed_cost.check import ROOT, check
+    from services.orders.quotes.landed_cost.check import ROOT, check
 
     report = check(Path(args.root) if args.root else ROOT)
     for problem in report.problems:

@@ -349,7 +349,7 @@ def localstripe_command(port: int, state_file: str | None = None) -> list[str]:
     return [
         sys.executable,
         "-m",
-        "services.orders.localstripe_server",
+        "services.orders.checkout.localstripe_server",
         "--port",
         str(port),
         *(["--state-file", state_file] if state_file else []),

@@ -2,7 +2,7 @@
 work on a fresh laptop. Only quotes, orders and payments are made by people; nothing else here.
 
 The rates are the ECB euro reference rates of 2026-11-25 (as served in eurofxref-daily.xml),
-crossed through CNY by services.orders.fx, and stamped with the loading time so they are
+crossed through CNY by services.orders.quotes.fx, and stamped with the loading time so they are
 fresh for `fx_stale_after_hours`. Import real ones with `PUT /fx/rates` (ECB XML or JSON).
 """
 
@@ -13,8 +13,8 @@ from sqlmodel import Session
 
 from services.common.clock import utcnow
 from services.common.db import session_scope
-from services.orders import fx
 from services.orders.models import FxRateRow
+from services.orders.quotes import fx
 
 # Units per 1 EUR, ECB reference rates of 2026-11-25 (a subset: the currencies we quote in).
 ECB_PER_EUR = {

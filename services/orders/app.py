@@ -9,17 +9,16 @@ from fastapi import FastAPI
 from services.common.app import build_service_app
 from services.common.events.dead_letter_api import dead_letter_router
 from services.common.settings import load_or_exit
-from services.orders.api import router
-from services.orders.conversions import router as conversions_router
+from services.orders.checkout.api import router as checkout_router
 from services.orders.deps import OrdersDeps
-from services.orders.estimates import router as estimates_router
+from services.orders.finance.api import router as finance_router
+from services.orders.fulfilment.api import router as fulfilment_router
+from services.orders.integrations.api import router as integrations_router
 from services.orders.metrics import business_metrics
 from services.orders.models import EVENTS
-from services.orders.money_back_api import router as money_back_router
-from services.orders.part_returns_api import router as part_returns_router
+from services.orders.quotes.api import router as quotes_router
 from services.orders.screening.api import router as screening_router
 from services.orders.settings import OrdersSettings
-from services.orders.webhook_api import router as webhook_router
 
 DESCRIPTION = """\
 Quotes with landed cost and locked FX, orders and their stock saga, Stripe payments and
@@ -79,13 +78,12 @@ def create_app(settings: OrdersSettings | None = None) -> FastAPI:
         title="Tongnan orders service",
         description=DESCRIPTION,
         routers=[
-            router,
-            part_returns_router,
-            money_back_router,
+            quotes_router,
+            checkout_router,
+            fulfilment_router,
+            finance_router,
             screening_router,
-            conversions_router,
-            estimates_router,
-            webhook_router,
+            integrations_router,
             dead_letter_router(EVENTS),
         ],
         events=EVENTS,

@@ -10,8 +10,8 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from services.orders.checkout.payments import StripePayments
 from services.orders.clients.catalog import CatalogClient
-from services.orders.payments import StripePayments
 from services.orders.settings import OrdersSettings
 
 

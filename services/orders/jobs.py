@@ -14,17 +14,19 @@ from sqlmodel import Session, col
 from services.common.db import session_scope
 from services.common.internal_auth import SYSTEM
 from services.common.retention import in_batches
-from services.orders import fx_feed, reconcile, settlement
+from services.orders.checkout import reconcile
+from services.orders.checkout.market_holds import MarketHolds
+from services.orders.checkout.schemas import ReconcileResult as ReconcileResult
 from services.orders.clients.catalog import CatalogClient
 from services.orders.deps import OrdersDeps
-from services.orders.fx_feed import FeedOutcome as FeedOutcome
-from services.orders.market_holds import MarketHolds
+from services.orders.finance import settlement
+from services.orders.integrations.delivery import WebhookSender
 from services.orders.models import EVENTS as EVENTS
 from services.orders.models import Order, Quote, QuoteLine, StripeEvent
-from services.orders.schemas import ReconcileResult as ReconcileResult
+from services.orders.quotes import fx_feed
+from services.orders.quotes.fx_feed import FeedOutcome as FeedOutcome
 from services.orders.screening import lists as sanctions_lists
 from services.orders.settings import OrdersSettings
-from services.orders.webhook_delivery import WebhookSender
 
 # A reconciliation run asks Stripe about at most this many orders; the job runs rounds until a
 # round finds fewer, or settles none (only young unpaid orders are left).

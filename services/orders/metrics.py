@@ -8,8 +8,16 @@ from prometheus_client.core import Metric
 from sqlalchemy import Connection, func, select
 
 from services.common.metrics import counter, gauge, oldest_of, seconds_since
-from services.orders.models import FxRateRow, Order, OrderStatusChange, Refund, StripeEvent, WebhookDelivery
-from services.orders.webhooks import FAILED as FAILED_PAYMENT_EVENTS
+from services.orders.checkout.stripe_events import FAILED as FAILED_PAYMENT_EVENTS
+from services.orders.models import (
+    FxRateRow,
+    Order,
+    OrderStatusChange,
+    Refund,
+    StripeEvent,
+    WebhookDelivery,
+)
+from services.orders.statuses import WebhookDeliveryStatus
 
 
 def business_metrics(connection: Connection) -> Iterator[Metric]:
@@ -42,7 +50,7 @@ def business_metrics(connection: Connection) -> Iterator[Metric]:
 
     deliveries = WebhookDelivery.__table__.c  # type: ignore[attr-defined]
     pending, oldest = connection.execute(
-        select(func.count(), oldest_of(deliveries.created_at)).where(deliveries.status == "PENDING")
+        select(func.count(), oldest_of(deliveries.created_at)).where(deliveries.status == WebhookDeliveryStatus.PENDING)
     ).one()
     yield gauge("tongnan_webhook_backlog", "Webhook deliveries to integrators not yet made", [], [(pending,)])
     yield gauge(

@@ -8,8 +8,9 @@ amounts in the quote's currency, supplier amounts in CNY fen. Ledger postings ar
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypedDict, cast
 
 from sqlalchemy import JSON, BigInteger, Boolean, CheckConstraint, Column, Index, String, Text, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
@@ -17,6 +18,7 @@ from sqlmodel import Field, SQLModel
 from services.common.clock import UtcDateTime, utcnow
 from services.common.db import service_registry
 from services.common.events.tables import event_tables
+from services.common.money import Money
 
 
 class OrdersTable(SQLModel, registry=service_registry()):
@@ -45,6 +47,38 @@ class LandedAmounts(OrdersTable):
     duty: int = _money()
     vat: int = _money()
     total: int = _money()
+
+
+class LandedAmountValues(TypedDict):
+    """The seven amounts as LandedAmounts' columns take them (minor units), to pass as `**values`."""
+
+    goods: int
+    core_deposit: int
+    shipping: int
+    insurance: int
+    duty: int
+    vat: int
+    total: int
+
+
+AMOUNT_FIELDS: tuple[str, ...] = tuple(LandedAmountValues.__annotations__)
+
+
+def amounts_from(source: object) -> LandedAmountValues:
+    """The seven amounts of `source`, in minor units: of a landed-cost result (whose amounts are
+    Money) or of another LandedAmounts row. The one place a quote copies its landed cost, an order
+    its quote, a line its quote line, and a read model a row."""
+    values = {}
+    for name in AMOUNT_FIELDS:
+        value = getattr(source, name)
+        values[name] = value.amount if isinstance(value, Money) else int(value)
+    return cast(LandedAmountValues, values)
+
+
+def amounts_summed(rows: Iterable[LandedAmounts]) -> LandedAmountValues:
+    """The seven amounts of some lines added up (a supplier's share of an order)."""
+    listed = list(rows)
+    return cast(LandedAmountValues, {name: sum(getattr(row, name) for row in listed) for name in AMOUNT_FIELDS})
 
 
 # --- FX ------------------------------------------------------------------------------------
@@ -121,7 +155,7 @@ class Order(LandedAmounts, table=True):
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-    # What people read and say: TN-<year>-<sequence>, allocated by services/orders/numbers.py.
+    # What people read and say: TN-<year>-<sequence>, allocated by services/orders/checkout/numbers.py.
     number: str = Field(max_length=20, unique=True)
     buyer_id: str = Field(max_length=100)
     quote_id: uuid.UUID = Field(foreign_key="quotes.id")
@@ -329,7 +363,7 @@ class CoreReturn(OrdersTable, table=True):
 
 
 class PartReturn(OrdersTable, table=True):
-    """A wrong, faulty or misdescribed part sent back under warranty (services/orders/part_returns.py);
+    """A wrong, faulty or misdescribed part sent back under warranty (services/orders/fulfilment/part_returns.py);
     distinct from a core return, which only gives back the deposit for the old part."""
 
     __tablename__ = "part_returns"
@@ -471,14 +505,6 @@ class WebhookSubscription(OrdersTable, table=True):
     active: bool = True
     created_at: datetime = _now_field()
     deleted_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
-
-
-DELIVERY_PENDING, DELIVERY_DELIVERED, DELIVERY_FAILED, DELIVERY_CANCELLED = (
-    "PENDING",
-    "DELIVERED",
-    "FAILED",
-    "CANCELLED",
-)
 
 
 class WebhookDelivery(OrdersTable, table=True):

@@ -19,6 +19,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from services.orders.models import EVENTS, CoreReturn, Order, OrderLine, PartReturn, Refund, SettlementBatch
+from services.orders.statuses import OrderStatus, ScreeningStatus
 
 ORDER_PLACED = "order.placed"
 ORDER_PAID = "order.paid"
@@ -63,13 +64,13 @@ def webhook_type(event_type: str) -> str:
 EVENT_TYPES: tuple[str, ...] = tuple(webhook_type(t) for t in ORDER_EVENT_TYPES)
 ALL_EVENTS = "*"
 
-# The order status an event reports when the status changes (status.change records these).
+# The event each order status reports when an order reaches it (record_status_change).
 BY_STATUS = {
-    "PAID": ORDER_PAID,
-    "SHIPPED": ORDER_SHIPPED,
-    "DELIVERED": ORDER_DELIVERED,
-    "COMPLETED": ORDER_COMPLETED,
-    "CANCELLED": ORDER_CANCELLED,
+    OrderStatus.PAID: ORDER_PAID,
+    OrderStatus.SHIPPED: ORDER_SHIPPED,
+    OrderStatus.DELIVERED: ORDER_DELIVERED,
+    OrderStatus.COMPLETED: ORDER_COMPLETED,
+    OrderStatus.CANCELLED: ORDER_CANCELLED,
 }
 
 # What a supplier's endpoint does not get: the buyer's payment, like its view of the order.
@@ -170,7 +171,7 @@ def record(
         session.scalars(select(OrderLine).where(OrderLine.order_id == order.id).order_by(col(OrderLine.line_no)))
     )
     concerned = suppliers if suppliers is not None else (line.supplier_id for line in lines)
-    if suppliers is None and order.screening_status in ("HELD", "CONFIRMED"):
+    if suppliers is None and order.screening_status in (ScreeningStatus.HELD, ScreeningStatus.CONFIRMED):
         concerned = []  # on a sanctions screening hold: not released to its suppliers
     payload = {
         "order": order_snapshot(order, lines),
@@ -182,6 +183,11 @@ def record(
         payload["reservation_key"] = order.reservation_key
         payload["never_placed"] = order.payment_intent_id is None
     return EVENTS.record(session, event_type, aggregate_id=order.id, data=payload)
+
+
+def record_status_change(session: Session, order: Order, *, reason: str | None = None) -> str:
+    """The event of the status the order has just reached (fulfilment/status.py changes it)."""
+    return record(session, BY_STATUS[OrderStatus(order.status)], order, reason=reason)
 
 
 def record_core_return(session: Session, event_type: str, order: Order, core: CoreReturn) -> str:

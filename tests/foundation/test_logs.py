@@ -13,8 +13,8 @@ from asgi_correlation_id import correlation_id
 from services.common.logs import configure_logging
 configure_logging("orders", sys.argv[1])
 correlation_id.set("req-42")
-logging.getLogger("services.orders.payments").info("refund booked for %s", "TN-2026-000123")
-logging.getLogger("services.orders.payments").debug("not shown")
+logging.getLogger("services.orders.checkout.payments").info("refund booked for %s", "TN-2026-000123")
+logging.getLogger("services.orders.checkout.payments").debug("not shown")
 access = logging.getLogger("uvicorn.access")
 access.info('%s - "%s %s HTTP/%s" %d', "10.0.0.1:5000", "GET", "/readyz", "1.1", 200)
 access.info('%s - "%s %s HTTP/%s" %d', "10.0.0.1:5000", "GET", "/orders/1", "1.1", 200)
@@ -31,7 +31,7 @@ def lines(environment: str) -> list[str]:
 def test_production_writes_one_json_object_per_line_with_the_request_id() -> None:
     first, access = [json.loads(line) for line in lines("production")]
     assert first["event"] == "refund booked for TN-2026-000123"
-    assert first["level"] == "info" and first["logger"] == "services.orders.payments"
+    assert first["level"] == "info" and first["logger"] == "services.orders.checkout.payments"
     assert first["process"] == "orders" and first["request_id"] == "req-42"
     assert first["timestamp"].endswith("Z")
     assert "/orders/1" in access["event"] and access["request_id"] == "req-42"

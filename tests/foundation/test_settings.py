@@ -138,9 +138,9 @@ def test_each_process_refuses_to_start_with_one_line(factory: str, change: dict[
 
 
 def test_localstripe_does_not_run_in_production() -> None:
-    assert refused_in_production([sys.executable, "-m", "services.orders.localstripe_server", "--port", "0"]) == [
-        "error: localstripe is Stripe's fake for development and tests; production talks to Stripe"
-    ]
+    assert refused_in_production(
+        [sys.executable, "-m", "services.orders.checkout.localstripe_server", "--port", "0"]
+    ) == ["error: localstripe is Stripe's fake for development and tests; production talks to Stripe"]
 
 
 def refused_in_production(argv: list[str], change: dict[str, str] | None = None) -> list[str]:

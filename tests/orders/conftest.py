@@ -38,8 +38,8 @@ from services.certification.models import CertificationTable
 from services.certification.settings import CertificationSettings
 from services.common.clock import utcnow
 from services.common.internal_auth import Role
-from services.orders import ledger
 from services.orders.app import create_app as create_orders
+from services.orders.finance import ledger
 from services.orders.models import OrdersTable
 from services.orders.settings import OrdersSettings
 from tests.catalog.conftest import verify_supplier

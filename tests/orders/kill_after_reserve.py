@@ -16,10 +16,10 @@ import uuid
 
 from services.common.db import make_engine, session_scope
 from services.common.internal_auth import Actor, Role
-from services.orders import checkout
+from services.orders.checkout import service as checkout
+from services.orders.checkout.schemas import OrderCreate
 from services.orders.deps import OrdersDeps
 from services.orders.models import Order
-from services.orders.schemas import OrderCreate
 from services.orders.settings import OrdersSettings
 
 

@@ -22,7 +22,7 @@ from ops.worker.reactions import catalog_release_on_cancel
 from services.catalog.models import Reservation
 from services.common.clock import utcnow
 from services.common.internal_auth import SYSTEM as SYSTEM_ACTOR
-from services.orders import reconcile
+from services.orders.checkout import reconcile
 from services.orders.deps import OrdersDeps
 from services.orders.models import Order
 from services.orders.settings import OrdersSettings

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.orders import ledger
+from services.orders.finance import ledger
 from tests.orders.conftest import ADMIN, INSPECTOR, Stack, as_buyer, as_supplier
 
 

@@ -34,17 +34,17 @@ from ops.stack import localstripe_command, uvicorn_command
 from services.catalog.models import Reservation
 from services.catalog.settings import CatalogSettings
 from services.common.errors import PROBLEM_JSON
-from services.orders import ledger
-from services.orders import status as st
-from services.orders.lifecycle import paid_reference
+from services.orders.finance import ledger
+from services.orders.fulfilment.lifecycle import paid_reference
 from services.orders.models import LedgerTransaction, Order, OrderLine
+from services.orders.statuses import OrderStatus
 from tests.databases import Databases
 from tests.harness import free_port, isolated_environment
 from tests.orders.conftest import SYSTEM, Stack, as_buyer, orders_settings, paid_order, serve_orders
 
 READY_SECONDS = 90.0  # a loaded CI machine takes its time to import an app
 # Orders whose units have left stock.
-SOLD = (st.PAID, st.SHIPPED, st.DELIVERED, st.COMPLETED)
+SOLD = (OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.COMPLETED)
 
 
 class Killable:
@@ -214,7 +214,7 @@ def assert_stock_matches_orders(stack: Stack, on_hand: dict[str, int]) -> None:
         booked = set(session.scalars(select(LedgerTransaction.reference)))
     with Session(stack.catalog_engine) as session:
         reservations = {r.idempotency_key: r for r in session.scalars(select(Reservation))}
-    assert [o.id for o in orders if o.status == st.PENDING_PAYMENT] == []
+    assert [o.id for o in orders if o.status == OrderStatus.PENDING_PAYMENT] == []
     paid = {o.id: o for o in orders if o.status in SOLD}
     for order in paid.values():
         reservation = reservations.get(order.reservation_key)
@@ -222,7 +222,7 @@ def assert_stock_matches_orders(stack: Stack, on_hand: dict[str, int]) -> None:
         assert paid_reference(order) in booked, order.id
         assert stack.stripe.v1.payment_intents.retrieve(str(order.payment_intent_id))["status"] == "succeeded"
     for order in orders:
-        if order.status == st.CANCELLED:
+        if order.status == OrderStatus.CANCELLED:
             reservation = reservations.get(order.reservation_key)
             # Released unsold, or sold and put back on sale once the money went back.
             assert reservation is None or reservation.status in ("RELEASED", "EXPIRED", "RESTOCKED"), order.id

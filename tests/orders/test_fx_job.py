@@ -14,9 +14,9 @@ from sqlalchemy import delete, func, select
 from sqlmodel import Session
 
 from services.common.clock import travel, utcnow
-from services.orders import fx, fx_feed
 from services.orders.models import EVENTS, FxRateRow
-from services.orders.quotes import store_rates
+from services.orders.quotes import fx, fx_feed
+from services.orders.quotes.service import store_rates
 from tests.databases import Databases
 from tests.orders.conftest import SYSTEM, Stack, orders_settings
 from tests.worker.helpers import registered, run_until_ticks, wait_for_runs, worker_context, worker_running

@@ -14,7 +14,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col
 
 from services.common.clock import utcnow
-from services.orders import ledger
+from services.orders.finance import ledger
 from services.orders.models import OrderLine
 from tests.databases import Databases
 from tests.harness import free_port
@@ -274,7 +274,7 @@ def test_an_order_from_two_suppliers_ships_line_by_line_and_the_buyer_confirms_i
 def test_the_reconciliation_command_cancels_abandoned_orders(
     stack: Stack, databases: Databases, buyer: str, alternator: dict[str, Any], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from services.orders import reconcile
+    from services.orders.checkout import reconcile
     from services.orders.settings import OrdersSettings
 
     abandoned = stack.place(buyer, stack.quote(buyer, [(alternator["id"], 2)])["id"])["order"]

@@ -19,8 +19,8 @@ from sqlmodel import Session
 from services.catalog.models import EVENTS as CATALOG_EVENTS
 from services.common.clock import utcnow
 from services.common.events import Event
+from services.orders.checkout.market_holds import MarketHolds
 from services.orders.clients.catalog import CatalogClient
-from services.orders.market_holds import MarketHolds
 from tests.databases import Databases
 from tests.orders.conftest import INSPECTOR, Stack, as_buyer, orders_settings
 

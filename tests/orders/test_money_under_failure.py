@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from services.orders import ledger
+from services.orders.finance import ledger
 from tests.databases import Databases
 from tests.harness import free_port, localstripe
 from tests.orders.conftest import (

@@ -14,7 +14,7 @@ import pytest
 from sqlmodel import Session
 
 from services.common.clock import utcnow
-from services.orders import numbers
+from services.orders.checkout import numbers
 from tests.orders.conftest import Stack, as_buyer
 
 ORDERS = 40

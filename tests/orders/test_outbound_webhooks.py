@@ -32,9 +32,7 @@ from services.common.clock import utcnow
 from services.common.errors import BadInput
 from services.common.events import Event
 from services.common.internal_auth import Actor, Role
-from services.orders.models import EVENTS, WebhookAttempt, WebhookDelivery, WebhookSubscription
-from services.orders.settings import OrdersSettings
-from services.orders.webhook_delivery import (
+from services.orders.integrations.delivery import (
     CONSUMER,
     DEAD_AFTER,
     EVENT_ID_HEADER,
@@ -48,13 +46,15 @@ from services.orders.webhook_delivery import (
     signature_header,
     verify_signature,
 )
-from services.orders.webhook_network import (
+from services.orders.integrations.network import (
     PinnedNetwork,
     PinnedTransport,
     Resolver,
     system_resolver,
 )
-from services.orders.webhook_subscriptions import create, validate_url
+from services.orders.integrations.subscriptions import create, validate_url
+from services.orders.models import EVENTS, WebhookAttempt, WebhookDelivery, WebhookSubscription
+from services.orders.settings import OrdersSettings
 from tests.conftest import headers_for
 from tests.databases import Databases
 from tests.events.running import RunningWorker, worker_context

@@ -12,8 +12,8 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from services.orders import status as st
 from services.orders.models import LedgerTransaction, Order
+from services.orders.statuses import OrderStatus
 from tests.databases import Databases
 from tests.orders.conftest import Stack, assert_ledger_balanced, orders_settings
 from tests.worker.helpers import registered, run_until_ticks, worker_context
@@ -44,7 +44,7 @@ def test_orders_paid_at_stripe_with_their_webhooks_lost_are_all_paid_within_one_
     ids = {uuid.UUID(order["id"]) for order in orders}
     with Session(stack.engine) as session:
         pending = Counter(session.scalars(select(Order.status).where(col(Order.id).in_(ids))))
-    assert pending == {st.PENDING_PAYMENT: ORDERS}  # Stripe has the money; we were never told
+    assert pending == {OrderStatus.PENDING_PAYMENT: ORDERS}  # Stripe has the money; we were never told
 
     def statuses() -> Counter[str]:
         with Session(stack.engine) as session:
@@ -69,7 +69,7 @@ def test_orders_paid_at_stripe_with_their_webhooks_lost_are_all_paid_within_one_
 
     run_until_ticks(context, [replace(reconcile, run=tick_then_look)], 1, timeout=120)
     reconciled_in, after_first = after_tick[0]
-    assert after_first == {st.PAID: ORDERS}
+    assert after_first == {OrderStatus.PAID: ORDERS}
 
     with Session(stack.engine) as session:
         charges = Counter(

@@ -13,9 +13,9 @@ from sqlmodel import Session, func, select
 
 from services.catalog.models import Reservation
 from services.common.clock import utcnow
-from services.orders import ledger
 from services.orders.app import create_app
-from services.orders.checkout import reservation_key_for
+from services.orders.checkout.service import reservation_key_for
+from services.orders.finance import ledger
 from services.orders.models import Order
 from services.orders.settings import OrdersSettings
 from tests.databases import Databases

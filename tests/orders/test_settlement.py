@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from sqlmodel import Session, col
 
 from services.common.clock import utcnow
-from services.orders import ledger, pain001
+from services.orders.finance import ledger, pain001
 from services.orders.models import EVENTS, OrderLine
 from tests.orders.conftest import ADMIN, INSPECTOR, Stack, as_buyer, as_supplier, paid_order
 

@@ -50,9 +50,10 @@ from starlette.routing import Route
 
 from services.catalog.models import Reservation, ReservationLine, Stock
 from services.common.clock import utcnow
-from services.orders import ledger
-from services.orders import status as order_status
+from services.orders.finance import ledger
+from services.orders.fulfilment import status as order_status
 from services.orders.models import LedgerPosting, LedgerTransaction, Order, OrderLine, OrderStatusChange
+from services.orders.statuses import LineStatus, OrderStatus, PaymentStatus
 from tests.databases import Databases
 from tests.harness import Served, free_port
 from tests.orders.conftest import (
@@ -103,8 +104,8 @@ class OrderModel:
     intent_id: str
     lines: list[tuple[PartModel, int]]
     total: int
-    status: str = order_status.PENDING_PAYMENT
-    payment: str = order_status.UNPAID
+    status: str = OrderStatus.PENDING_PAYMENT
+    payment: str = PaymentStatus.UNPAID
     reservation: str = "ACTIVE"  # the catalog's reservation for the order
     intent: str = "open"  # at Stripe: open, succeeded or canceled
     asks: tuple[int, str] = (0, CURRENCY)  # what the intent asks: the order's total unless changed
@@ -196,15 +197,15 @@ class StockOrdersLedger(RuleBasedStateMachine):
     def _apply_payment(self, order: OrderModel) -> None:
         """The orders service learns that Stripe took the money for a pending order."""
         order.booked = True
-        if order.payment == order_status.REVIEW or not order.matches:
-            order.payment = order_status.REVIEW  # held: the money booked as unmatched
+        if order.payment == PaymentStatus.REVIEW or not order.matches:
+            order.payment = PaymentStatus.REVIEW  # held: the money booked as unmatched
         elif self._commit(order):
-            order.status, order.payment = order_status.PAID, order_status.PAYMENT_PAID
+            order.status, order.payment = OrderStatus.PAID, PaymentStatus.PAID
         else:
             # Paid after the reservation lapsed and the units sold: the money goes straight back.
             self._refund_all_at_stripe(order)
-            order.refunded, order.payment = order.total, order_status.REFUNDED
-            order.status = order_status.CANCELLED
+            order.refunded, order.payment = order.total, PaymentStatus.REFUNDED
+            order.status = OrderStatus.CANCELLED
 
     def _refund_all_at_stripe(self, order: OrderModel) -> None:
         assert order.taken is not None
@@ -284,17 +285,17 @@ class StockOrdersLedger(RuleBasedStateMachine):
         response = self.stack.orders.post(
             f"/orders/{order.id}/pay", json={"payment_method_id": self._card()}, headers=as_buyer(self.buyer)
         )
-        if order.status != order_status.PENDING_PAYMENT:
+        if order.status != OrderStatus.PENDING_PAYMENT:
             self._expect(response, 409, "INVALID_TRANSITION")
             return
-        if order.payment == order_status.REVIEW:
+        if order.payment == PaymentStatus.REVIEW:
             self._expect(response, 409, "PAYMENT_HELD_FOR_REVIEW")
             return
         if order.asks != (order.total, CURRENCY):
             # The intent asks another amount or currency: nothing is charged, or what was taken
             # is booked as unmatched; either way the order is held for review.
             self._expect(response, 409, "PAYMENT_HELD_FOR_REVIEW")
-            order.payment = order_status.REVIEW
+            order.payment = PaymentStatus.REVIEW
             if order.taken is not None:
                 order.booked = True
             return
@@ -322,7 +323,7 @@ class StockOrdersLedger(RuleBasedStateMachine):
             f"/orders/{order.id}/pay", json={"payment_method_id": self._card()}, headers=as_buyer(self.buyer)
         )
         self._expect(response, 409, "PAYMENT_HELD_FOR_REVIEW")
-        order.payment = order_status.REVIEW
+        order.payment = PaymentStatus.REVIEW
 
     @precondition(lambda self: bool(self.orders))
     @rule(data=st.data(), by_admin=st.booleans())
@@ -333,33 +334,33 @@ class StockOrdersLedger(RuleBasedStateMachine):
         response = self.stack.orders.post(
             f"/orders/{order.id}/cancel", headers=ADMIN if by_admin else as_buyer(self.buyer)
         )
-        if order.status == order_status.CANCELLED:
+        if order.status == OrderStatus.CANCELLED:
             self._expect(response, 409, "INVALID_TRANSITION")
             return
         self._expect(response, 200)
-        if order.status == order_status.PENDING_PAYMENT and order.intent == "succeeded" and not order.booked:
+        if order.status == OrderStatus.PENDING_PAYMENT and order.intent == "succeeded" and not order.booked:
             # Stripe took money the orders service had not heard of: applied first, then given back.
             self._apply_payment(order)
-        if order.status == order_status.CANCELLED:
+        if order.status == OrderStatus.CANCELLED:
             return
-        if order.status == order_status.PAID:
+        if order.status == OrderStatus.PAID:
             # Refunded first, then the sold units back on sale.
             self._refund_all_at_stripe(order)
-            order.refunded, order.payment = order.total, order_status.REFUNDED
+            order.refunded, order.payment = order.total, PaymentStatus.REFUNDED
             for part, quantity in order.lines:
                 part.on_hand += quantity
-            order.reservation, order.status = "RESTOCKED", order_status.CANCELLED
+            order.reservation, order.status = "RESTOCKED", OrderStatus.CANCELLED
             return
         if order.booked:
             # A payment held for review: what was taken goes back whole.
             self._refund_all_at_stripe(order)
-            order.payment = order_status.REFUNDED
+            order.payment = PaymentStatus.REFUNDED
         else:
             order.intent = "canceled"
-            if order.payment == order_status.REVIEW:
-                order.payment = order_status.FAILED
+            if order.payment == PaymentStatus.REVIEW:
+                order.payment = PaymentStatus.FAILED
         self._release(order)
-        order.status = order_status.CANCELLED
+        order.status = OrderStatus.CANCELLED
 
     @precondition(lambda self: bool(self.orders))
     @rule(data=st.data(), percent=st.integers(1, 110))
@@ -374,7 +375,7 @@ class StockOrdersLedger(RuleBasedStateMachine):
             json={"amount": amount, "reason": "goodwill", "idempotency_key": f"refund-{uuid.uuid4()}"},
             headers=ADMIN,
         )
-        if order.payment not in (order_status.PAYMENT_PAID, order_status.PARTIALLY_REFUNDED):
+        if order.payment not in (PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED):
             self._expect(response, 409, "CONFLICT")
             return
         if amount > order.total - order.refunded:
@@ -384,7 +385,7 @@ class StockOrdersLedger(RuleBasedStateMachine):
         self._expect(response, 201)
         order.refunded += amount
         order.refunded_at_stripe += amount
-        order.payment = order_status.REFUNDED if order.refunded == order.total else order_status.PARTIALLY_REFUNDED
+        order.payment = PaymentStatus.REFUNDED if order.refunded == order.total else PaymentStatus.PARTIALLY_REFUNDED
 
     @precondition(lambda self: any(o.reservation == "ACTIVE" for o in self.orders))
     @rule()
@@ -415,7 +416,7 @@ class StockOrdersLedger(RuleBasedStateMachine):
                 part.reserved -= quantity
             order.reservation = "EXPIRED"
 
-    @precondition(lambda self: any(o.status == order_status.PENDING_PAYMENT for o in self.orders))
+    @precondition(lambda self: any(o.status == OrderStatus.PENDING_PAYMENT for o in self.orders))
     @rule()
     def reconcile(self) -> None:
         """The scheduler's run: every pending order is settled by what Stripe says, oldest first."""
@@ -424,21 +425,21 @@ class StockOrdersLedger(RuleBasedStateMachine):
             self.stack.orders.post("/reconcile/pending", params={"older_than_minutes": 0}, headers=SYSTEM), 200
         )
         for order in self.orders:
-            if order.status != order_status.PENDING_PAYMENT or order.booked:
+            if order.status != OrderStatus.PENDING_PAYMENT or order.booked:
                 continue  # settled, or held for review with its money booked: left to an admin
             self.touched.add(order.id)
             if order.intent == "succeeded":
                 self._apply_payment(order)
-            elif order.payment != order_status.REVIEW:
+            elif order.payment != PaymentStatus.REVIEW:
                 order.intent = "canceled"
                 self._release(order)
-                order.status, order.payment = order_status.CANCELLED, order_status.FAILED
+                order.status, order.payment = OrderStatus.CANCELLED, PaymentStatus.FAILED
 
     def teardown(self) -> None:
         """Orders left pending are cancelled, so the next example's reconciliation runs only over
         its own (it settles every pending order in the database)."""
         for order in self.orders:
-            if order.status == order_status.PENDING_PAYMENT:
+            if order.status == OrderStatus.PENDING_PAYMENT:
                 self._expect(self.stack.orders.post(f"/orders/{order.id}/cancel", headers=ADMIN), 200)
 
     # --- invariants ----------------------------------------------------------------------------
@@ -501,19 +502,19 @@ class StockOrdersLedger(RuleBasedStateMachine):
                 f"order {model.id}: {row.status}/{row.payment_status}/{row.refunded}, "
                 f"expected {model.status}/{model.payment}/{model.refunded}"
             )
-            if row.status == order_status.CANCELLED:
+            if row.status == OrderStatus.CANCELLED:
                 assert row.attention is None, f"order {model.id}: cancelled, yet {row.attention}"
             path = history[row.id]
             # placeOrder's saga commits the order RESERVING, then places it.
-            assert path[0].from_status is None and path[0].to_status == order_status.RESERVING
-            assert path[1].to_status == order_status.PENDING_PAYMENT
+            assert path[0].from_status is None and path[0].to_status == OrderStatus.RESERVING
+            assert path[1].to_status == OrderStatus.PENDING_PAYMENT
             for before, after in itertools.pairwise(path):
                 assert after.from_status == before.to_status, f"order {model.id}: history jumps"
-                assert after.to_status in order_status.ALLOWED[before.to_status], f"order {model.id}: history"
+                assert after.to_status in order_status.ALLOWED[OrderStatus(before.to_status)], (
+                    f"order {model.id}: history"
+                )
             assert path[-1].to_status == row.status, f"order {model.id}: history ends elsewhere"
-            expected_lines = (
-                {order_status.LINE_CANCELLED} if row.status == order_status.CANCELLED else {order_status.LINE_PENDING}
-            )
+            expected_lines = {LineStatus.CANCELLED} if row.status == OrderStatus.CANCELLED else {LineStatus.PENDING}
             assert lines[row.id] == expected_lines, f"order {model.id}: lines {lines[row.id]}"
 
     @invariant()
@@ -553,7 +554,7 @@ class StockOrdersLedger(RuleBasedStateMachine):
                 f"order {model.id}: the ledger holds {held} on {ledger.STRIPE}; Stripe took and kept "
                 f"{view.clearing}, {'booked' if model.booked else 'not yet told'}"
             )
-            if statuses[order_id] == order_status.PAID:
+            if statuses[order_id] == OrderStatus.PAID:
                 # No PAID order without its money.
                 assert paid_postings[order_id] == {CURRENCY: model.total}, f"order {model.id}: payment not booked"
                 assert (view.status, view.amount, view.currency) == ("succeeded", model.total, CURRENCY)

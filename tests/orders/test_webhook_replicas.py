@@ -23,8 +23,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from services.orders.app import create_app as create_orders
+from services.orders.integrations.delivery import CONSUMER, EVENT_ID_HEADER, verify_signature
 from services.orders.models import EVENTS
-from services.orders.webhook_delivery import CONSUMER, EVENT_ID_HEADER, verify_signature
 from tests.databases import Databases
 from tests.events.running import RunningWorker, worker_context
 from tests.harness import Served

@@ -11,11 +11,11 @@ from pydantic import BaseModel, Field, StringConstraints
 
 from services.common.app import SessionDep
 from services.common.internal_auth import ActorDep
-from services.orders.api import PROBLEMS
 from services.orders.deps import DepsDep
 from services.orders.models import Order
-from services.orders.schemas import MoneyRead, Strict
+from services.orders.schemas import PROBLEMS, MoneyRead, Strict
 from services.orders.screening import holds
+from services.orders.statuses import ScreeningStatus
 
 router = APIRouter(responses=PROBLEMS)
 
@@ -52,7 +52,7 @@ class ScreeningRead(BaseModel):
     destination_country: str
     total: MoneyRead
     created_at: datetime
-    screening_status: Literal["CLEAR", "HELD", "CLEARED", "CONFIRMED"]
+    screening_status: ScreeningStatus
     screened_at: datetime
     cutoff: float
     lists: list[dict[str, Any]] = Field(description="the lists screened against: code, name, published, url, source")
@@ -71,7 +71,7 @@ def screening_read(order: Order) -> ScreeningRead:
         destination_country=order.destination_country,
         total=MoneyRead.of(order.total, order.currency),
         created_at=order.created_at,
-        screening_status=order.screening_status or holds.CLEAR,
+        screening_status=order.screening_status or ScreeningStatus.CLEAR,
         screened_at=record.get("screened_at") or order.created_at,
         cutoff=float(record.get("cutoff") or 0),
         lists=list(record.get("lists") or []),

@@ -32,15 +32,14 @@ from sqlmodel import Session, col, select
 from services.common.clock import utcnow
 from services.common.errors import BadInput, Conflict, Forbidden, NotFound
 from services.common.internal_auth import Actor, Role
-from services.orders import status as st
 from services.orders.deps import OrdersDeps
 from services.orders.models import Order
 from services.orders.screening import lists as sanctions_lists
 from services.orders.screening.matching import CUTOFF, screen
+from services.orders.statuses import OrderStatus, ScreeningStatus
 
 log = logging.getLogger(__name__)
 
-CLEAR, HELD, CLEARED, CONFIRMED = "CLEAR", "HELD", "CLEARED", "CONFIRMED"
 BUYER, CONSIGNEE = "BUYER", "CONSIGNEE"
 
 
@@ -92,24 +91,24 @@ def screening_of(
         "matches": [m.as_json() for m in matches],
         "decision": None,
     }
-    return (HELD if matches else CLEAR), record
+    return (ScreeningStatus.HELD if matches else ScreeningStatus.CLEAR), record
 
 
 def screen_new_order(order: Order, *, at: datetime) -> None:
     """Screen an order being placed, before its first insert."""
     order.screening_status, order.screening = screening_of(parties(order.shipping_address), on=at.date(), at=at)
-    if order.screening_status == HELD:
+    if order.screening_status == ScreeningStatus.HELD:
         refs = ", ".join(sorted({m["reference"] for m in order.screening["matches"]}))
         log.warning("order %s held for sanctions review: potential match with %s", order.number, refs)
 
 
 def is_held(order: Order) -> bool:
-    return order.screening_status == HELD
+    return order.screening_status == ScreeningStatus.HELD
 
 
 def require_not_held(order: Order, *, action: str) -> None:
     """HELD, or CONFIRMED and not cancelled yet (its cancellation stopped half-way): refused."""
-    if order.screening_status in (HELD, CONFIRMED):
+    if order.screening_status in (ScreeningStatus.HELD, ScreeningStatus.CONFIRMED):
         raise ScreeningHold(
             f"order {order.number} is on hold for a sanctions screening review; it cannot be {action} until "
             "the review clears it",
@@ -119,13 +118,13 @@ def require_not_held(order: Order, *, action: str) -> None:
 
 def released_to_suppliers() -> Any:
     """The condition under which an order is in its suppliers' lists: not on a screening hold."""
-    return or_(col(Order.screening_status).is_(None), col(Order.screening_status) != HELD)
+    return or_(col(Order.screening_status).is_(None), col(Order.screening_status) != ScreeningStatus.HELD)
 
 
 def held_orders(session: Session, actor: Actor, *, first: int, after: uuid.UUID | None) -> list[Order]:
     """Orders on hold for review, oldest first (the longest waiting first)."""
     _require_admin(actor)
-    query = select(Order).where(Order.screening_status == HELD)
+    query = select(Order).where(Order.screening_status == ScreeningStatus.HELD)
     if after is not None:
         last = session.get(Order, after)
         if last is None:
@@ -144,7 +143,7 @@ def _require_admin(actor: Actor) -> None:
 
 def _decide(session: Session, actor: Actor, order_id: uuid.UUID, outcome: str, reason: str) -> tuple[Order, bool]:
     """(order, decided by this call). Locks the order; a repeat of the same decision is a no-op."""
-    from services.orders import lifecycle  # lifecycle imports checkout, which imports this module
+    from services.orders.fulfilment import lifecycle  # lifecycle imports checkout, which imports this module
 
     _require_admin(actor)
     text = (reason or "").strip()
@@ -153,8 +152,8 @@ def _decide(session: Session, actor: Actor, order_id: uuid.UUID, outcome: str, r
     order = lifecycle.lock(session, order_id)
     if order.screening_status == outcome:
         return order, False
-    if order.screening_status != HELD:
-        if order.screening_status in (CLEARED, CONFIRMED):
+    if order.screening_status != ScreeningStatus.HELD:
+        if order.screening_status in (ScreeningStatus.CLEARED, ScreeningStatus.CONFIRMED):
             raise ScreeningDecided(
                 f"the screening of order {order.number} was already decided: {order.screening_status}",
                 field="orderId",
@@ -171,7 +170,7 @@ def _decide(session: Session, actor: Actor, order_id: uuid.UUID, outcome: str, r
 
 def clear(session: Session, actor: Actor, order_id: uuid.UUID, reason: str) -> Order:
     """A false positive: the hold is lifted and the order goes on."""
-    order, decided = _decide(session, actor, order_id, CLEARED, reason)
+    order, decided = _decide(session, actor, order_id, ScreeningStatus.CLEARED, reason)
     if decided:
         log.info("order %s: sanctions hold cleared by %s", order.number, actor.id)
     return order
@@ -179,10 +178,10 @@ def clear(session: Session, actor: Actor, order_id: uuid.UUID, reason: str) -> O
 
 def confirm(session: Session, actor: Actor, order_id: uuid.UUID, reason: str, deps: OrdersDeps) -> Order:
     """A true match: the order is cancelled, and refunded in full if it was paid."""
-    from services.orders import lifecycle
+    from services.orders.fulfilment import lifecycle
 
-    order, _ = _decide(session, actor, order_id, CONFIRMED, reason)
-    if order.status in (st.PENDING_PAYMENT, st.PAID):
+    order, _ = _decide(session, actor, order_id, ScreeningStatus.CONFIRMED, reason)
+    if order.status in (OrderStatus.PENDING_PAYMENT, OrderStatus.PAID):
         # The ordinary cancellation (a retry finishes one that stopped half-way).
         why = f"sanctions screening: match confirmed ({(reason or '').strip()})"[:500]
         order = lifecycle.cancel(session, actor, order.id, why, deps)

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from services.orders.fx import FxTable, parse_json_rates
-from services.orders.landed_cost import LandedCost, QuoteLineInput, QuoteRequest, quote_landed_cost
+from services.orders.quotes.fx import FxTable, parse_json_rates
+from services.orders.quotes.landed_cost import LandedCost, QuoteLineInput, QuoteRequest, quote_landed_cost
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 DAY = timedelta(hours=24)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.orders.landed_cost import DangerousGoodsRefused
+from services.orders.quotes.landed_cost import DangerousGoodsRefused
 from tests.orders.trade_rules.cases import price
 from tests.orders.trade_rules.tables.dangerous_goods import CASES, DangerousGoodsCase
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from services.orders.landed_cost import Tables
-from services.orders.landed_cost.quote import point_of_sale_regime
+from services.orders.quotes.landed_cost import Tables
+from services.orders.quotes.landed_cost.quote import point_of_sale_regime
 from tests.orders.trade_rules.cases import price
 from tests.orders.trade_rules.tables.point_of_sale import CASES, PointOfSaleCase
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from services.orders.screening import holds
+from services.orders.statuses import ScreeningStatus
 from tests.orders.trade_rules.tables.screening import CASES, ScreeningCase
 
 
@@ -15,7 +16,7 @@ def test_screening(case: ScreeningCase) -> None:
     at = datetime(case.on.year, case.on.month, case.on.day, 9, 0, tzinfo=UTC)
     address = {"name": case.name, "company_name": case.company, "country_code": case.country}
     status, record = holds.screening_of(holds.parties(address), on=case.on, at=at)
-    assert status == (holds.HELD if case.held else holds.CLEAR), record["matches"]
+    assert status == (ScreeningStatus.HELD if case.held else ScreeningStatus.CLEAR), record["matches"]
     if case.held:
         best = record["matches"][0]
         assert (best["list"], best["reference"]) == ("un", case.reference)

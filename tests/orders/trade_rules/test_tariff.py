@@ -10,7 +10,7 @@ import pytest
 
 from services.common.classification import HsCodeCategoryMismatch
 from services.common.errors import BadInput
-from services.orders.landed_cost import Tables, tariff
+from services.orders.quotes.landed_cost import Tables, tariff
 from tests.orders.trade_rules.cases import line, price
 from tests.orders.trade_rules.tables.tariff import CASES, TariffCase
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from services.common.errors import BadInput
-from services.orders.landed_cost import LandedCost
+from services.orders.quotes.landed_cost import LandedCost
 from tests.orders.trade_rules.cases import price
 from tests.orders.trade_rules.tables.valuation import CASES, ValuationCase
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from services.common.errors import BadInput
-from services.orders import carriers
+from services.orders.fulfilment import carriers
 
 # One real-shaped number per format, with its check digit where the format has one.
 VALID = {

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from services.orders import dangerous_goods
-from services.orders.shipping_documents import dangerous_goods_lines
+from services.orders.fulfilment import dangerous_goods
+from services.orders.fulfilment.shipping_documents import dangerous_goods_lines
 from tests.orders.trade_rules.cases import line, price
 from tests.orders.trade_rules.tables.dangerous_goods import FITTED, MODULE
 

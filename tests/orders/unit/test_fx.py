@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from services.common.money import Money
-from services.orders.fx import (
+from services.orders.quotes.fx import (
     RatesFormatError,
     RatesStale,
     UnsupportedCurrency,

@@ -16,8 +16,8 @@ from services.common.compliance.markets import restricted_destination
 from services.common.compliance.registry import DestinationRestricted
 from services.common.errors import BadInput
 from services.common.money import Money
-from services.orders.fx import FxTable, RatesStale, UnsupportedCurrency, parse_json_rates
-from services.orders.landed_cost import (
+from services.orders.quotes.fx import FxTable, RatesStale, UnsupportedCurrency, parse_json_rates
+from services.orders.quotes.landed_cost import (
     DangerousGoodsRefused,
     DestinationNotServed,
     IncotermNotForMode,

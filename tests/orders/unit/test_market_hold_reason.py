@@ -7,8 +7,8 @@ import uuid
 from types import SimpleNamespace
 from typing import Any, cast
 
+from services.orders.checkout.market_holds import _reason
 from services.orders.clients.catalog import Eligibility
-from services.orders.market_holds import _reason
 
 
 def test_a_condition_refusal_is_the_reason_given_and_missing_schemes_stay_the_fallback() -> None:

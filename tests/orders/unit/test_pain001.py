@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 import pytest
 from lxml import etree
 
-from services.orders.pain001 import (
+from services.orders.finance.pain001 import (
     NAMESPACE,
     NAMESPACES,
     Account,

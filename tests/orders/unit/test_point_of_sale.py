@@ -10,10 +10,10 @@ from datetime import UTC, date, datetime
 import pytest
 from pypdf import PdfReader
 
-from services.orders.landed_cost import Tables
-from services.orders.quotes import TaxRegistrationMissing, tax_registration
+from services.orders.fulfilment.shipping_documents import DocumentFacts, DocumentLine, commercial_invoice
+from services.orders.quotes.landed_cost import Tables
+from services.orders.quotes.service import TaxRegistrationMissing, tax_registration
 from services.orders.settings import DEVELOPMENT_TAX_REGISTRATIONS, OrdersSettings
-from services.orders.shipping_documents import DocumentFacts, DocumentLine, commercial_invoice
 from tests.orders.trade_rules.cases import line, price
 
 PRODUCTION = {

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from ops.cli import main
-from services.orders.landed_cost.check import DATA_DIRS, ROOT, Problem, check, gaps
+from services.orders.quotes.landed_cost.check import DATA_DIRS, ROOT, Problem, check, gaps
 
 ORDERS = "services/orders/data"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.orders.status_reports import StatusReportInvalid, read
+from services.orders.finance.status_reports import StatusReportInvalid, read
 from tests.orders.bank_reports import camt054, pain002
 
 

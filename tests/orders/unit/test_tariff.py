@@ -11,8 +11,8 @@ import pytest
 
 from services.common import classification
 from services.common.compliance import registry
-from services.orders.landed_cost import TableError, Tables, tariff
-from services.orders.landed_cost.tables import DATA_DIR
+from services.orders.quotes.landed_cost import TableError, Tables, tariff
+from services.orders.quotes.landed_cost.tables import DATA_DIR
 
 TODAY = date(2026, 12, 1)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from services.orders.landed_cost import QuoteRequest, quote_landed_cost
+from services.orders.quotes.landed_cost import QuoteRequest, quote_landed_cost
 from tests.orders.trade_rules.cases import DAY, fx_table, line, price
 
 ON = date(2026, 12, 1)

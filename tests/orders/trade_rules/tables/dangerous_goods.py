@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from services.orders.landed_cost import QuoteLineInput
+from services.orders.quotes.landed_cost import QuoteLineInput
 from tests.orders.trade_rules.cases import TradeCase, line
 
 # An EV traction battery module as the catalog lists it: category and HS code of a battery.

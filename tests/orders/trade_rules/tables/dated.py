@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from services.orders.landed_cost import QuoteLineInput
+from services.orders.quotes.landed_cost import QuoteLineInput
 from tests.orders.trade_rules.cases import TradeCase, line
 
 

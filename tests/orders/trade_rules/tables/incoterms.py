@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from services.orders.landed_cost import QuoteLineInput
+from services.orders.quotes.landed_cost import QuoteLineInput
 from tests.orders.trade_rules.cases import TradeCase, line
 
 I2020 = "Incoterms 2020 (ICC Publication 723E), in force 2020-01-01"

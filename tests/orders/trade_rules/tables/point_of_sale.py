@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from services.orders.landed_cost import QuoteLineInput
+from services.orders.quotes.landed_cost import QuoteLineInput
 from tests.orders.trade_rules.cases import TradeCase, line
 
 TOPIC = "point_of_sale"

@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from services.orders.landed_cost import QuoteLineInput
+from services.orders.quotes.landed_cost import QuoteLineInput
 from tests.orders.trade_rules.cases import TradeCase, line
 
 TOPIC = "valuation"
