@@ -18,8 +18,8 @@ from strawberry.types import Info
 
 from gateway.clients import Upstream
 from gateway.context import Context
+from gateway.identity.models import AccountRole
 from gateway.ids import global_id, node_uuid
-from gateway.models import AccountRole
 from gateway.types import PageInfo
 from services.common.errors import Forbidden
 from services.common.pagination import page_size

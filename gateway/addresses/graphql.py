@@ -16,9 +16,9 @@ from strawberry.types import Info
 from gateway.addresses import service
 from gateway.addresses.rules import check_address
 from gateway.context import Context
+from gateway.identity.models import Address as AddressRecord
 from gateway.identity.owned import owned_nodes
 from gateway.ids import node_uuid
-from gateway.models import Address as AddressRecord
 
 
 def formatted(lines: Mapping[str, Any]) -> str:

@@ -10,8 +10,8 @@ import uuid
 from sqlmodel import Session, col, func, select
 
 from gateway.addresses.rules import PostalAddress
+from gateway.identity.models import AccountRole, Address
 from gateway.identity.tokens import Principal
-from gateway.models import AccountRole, Address
 from services.common.clock import utcnow
 from services.common.errors import BadInput, Forbidden, NotFound
 

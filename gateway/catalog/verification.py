@@ -18,8 +18,8 @@ from strawberry.types import Info
 
 from gateway import audit
 from gateway.context import Context
+from gateway.identity.models import AccountRole
 from gateway.ids import global_id, node_uuid
-from gateway.models import AccountRole
 from services.common.errors import BadInput, DomainError, Forbidden
 
 if TYPE_CHECKING:

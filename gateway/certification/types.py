@@ -16,7 +16,7 @@ from strawberry.types import Info
 
 from gateway.catalog.types import Supplier
 from gateway.context import Context
-from gateway.models import Account, AccountRole
+from gateway.identity.models import Account, AccountRole
 from gateway.types import PageInfo
 
 STAFF_ROLES = (AccountRole.INSPECTOR, AccountRole.ADMIN)

@@ -14,8 +14,8 @@ from gateway import audit
 from gateway.context import Context
 from gateway.identity import service
 from gateway.identity.graphql import Account
+from gateway.identity.models import AccountRole
 from gateway.ids import global_id, node_uuid
-from gateway.models import AccountRole
 from gateway.types import PageInfo
 from services.common.errors import Forbidden
 from services.common.pagination import encode_cursor, page_size

@@ -10,7 +10,7 @@ import strawberry
 from strawberry.types import Info
 
 from gateway.context import Context
-from gateway.models import AccountRole
+from gateway.identity.models import AccountRole
 from gateway.orders.types import Dispute
 from gateway.types import PageInfo
 from services.common.errors import BadInput, Forbidden

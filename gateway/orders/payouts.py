@@ -16,8 +16,8 @@ from strawberry.types import Info
 
 from gateway import audit
 from gateway.context import Context
+from gateway.identity.models import AccountRole
 from gateway.ids import global_id, node_uuid
-from gateway.models import AccountRole
 from gateway.orders.settlements import SettlementStatement
 from gateway.orders.types import money
 from gateway.types import Money

@@ -12,8 +12,8 @@ from strawberry.types import Info
 
 from gateway import audit
 from gateway.context import Context
+from gateway.identity.models import AccountRole
 from gateway.ids import global_id, node_uuid
-from gateway.models import AccountRole
 from gateway.orders.types import ScreeningStatus, money
 from gateway.types import Money
 from services.common.errors import DomainError, Forbidden

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Engine, Select, delete, exists, select, tuple_
 from sqlmodel import Session, col
 
-from gateway.models import PasswordReset, RefreshToken, SentMail
+from gateway.identity.models import PasswordReset, RefreshToken, SentMail
 from services.catalog.models import Reservation, ReservationLine
 from services.common.events import EventTables
 from services.orders.models import Order, Quote, QuoteLine, StripeEvent

@@ -20,8 +20,8 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 from gateway.app import create_app
 from gateway.errors import CODES
 from gateway.identity import service as identity_service
+from gateway.identity.models import AccountRole, GatewayTable
 from gateway.identity.tokens import issue_access_token
-from gateway.models import AccountRole, GatewayTable
 from gateway.schema import schema as gateway_schema
 from gateway.settings import GatewaySettings
 from services.common.db import session_scope

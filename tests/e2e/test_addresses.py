@@ -15,7 +15,7 @@ from playwright.sync_api import Browser, expect
 from pypdf import PdfReader
 
 from gateway.identity import service as identity_service
-from gateway.models import AccountRole
+from gateway.identity.models import AccountRole
 from services.common.db import make_engine, session_scope
 from services.common.internal_auth import Role
 from tests.conftest import headers_for

@@ -27,9 +27,9 @@ from strawberry import relay
 
 from gateway.app import create_app as create_gateway
 from gateway.identity import service as identity_service
+from gateway.identity.models import AccountRole, GatewayTable
 from gateway.identity.tokens import issue_access_token
 from gateway.ids import global_id
-from gateway.models import AccountRole, GatewayTable
 from gateway.settings import GatewaySettings
 from services.catalog.app import create_app as create_catalog
 from services.catalog.models import EVENTS

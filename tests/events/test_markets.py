@@ -18,8 +18,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from gateway.app import create_app
+from gateway.identity.models import AccountRole, GatewayTable
 from gateway.ids import global_id
-from gateway.models import AccountRole, GatewayTable
 from gateway.settings import GatewaySettings
 from tests.databases import Databases, empty_tables
 from tests.events.running import RunningWorker, worker_context

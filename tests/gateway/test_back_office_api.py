@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import event
 
 from gateway.identity import service as identity_service
-from gateway.models import AccountRole
+from gateway.identity.models import AccountRole
 from services.common.db import session_scope
 from services.common.internal_auth import Role
 from tests.certification.conftest import pdf_bytes

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from sqlmodel import Session, select
 
-from gateway.models import Account, AccountRole, GatewayTable, SentMail
+from gateway.identity.models import Account, AccountRole, GatewayTable, SentMail
 from gateway.settings import GatewaySettings
 from services.common.events import Event
 from services.notifications.consumer import OrderMailer
@@ -146,7 +146,7 @@ def test_mail_is_in_the_buyers_language(gateway_db: Databases, catcher: MailCatc
 def test_retention_forgets_old_mail_claims_and_expired_reset_links(gateway_db: Databases) -> None:
     from datetime import timedelta
 
-    from gateway.models import PasswordReset
+    from gateway.identity.models import PasswordReset
     from services.common.clock import utcnow
     from services.worker import retention
 
