@@ -18,10 +18,9 @@ from strawberry.types import Info
 
 from gateway.clients import Upstream
 from gateway.context import Context
-from gateway.identity.models import AccountRole
 from gateway.ids import global_id, node_uuid
+from gateway.mutations import ADMINS, call_upstream, mutation
 from gateway.types import PageInfo
-from services.common.errors import Forbidden
 from services.common.pagination import page_size
 
 PATH = "/events/dead-letters"
@@ -91,7 +90,7 @@ class DeadLetter(relay.Node):
     ) -> list[DeadLetter | None]:
         context = info.context
         ids = list(node_ids)
-        if context.principal is None or context.principal.role is not AccountRole.ADMIN:
+        if not ADMINS_ONLY.allows(context):
             return [None for _ in ids]
 
         async def one(node_id: str) -> DeadLetter | None:
@@ -124,9 +123,7 @@ def _upstream(context: Context, service: EventService) -> Upstream:
     return upstream
 
 
-def _require_admin(context: Context) -> None:
-    if context.require_principal().role is not AccountRole.ADMIN:
-        raise Forbidden("dead letters are for admins")
+ADMINS_ONLY = ADMINS.refusing("dead letters are for admins")
 
 
 @strawberry.type
@@ -144,7 +141,7 @@ class DeadLettersQuery:
         consumer: Annotated[str | None, strawberry.argument(description="Only this consumer's.")] = None,
     ) -> DeadLetterConnection:
         context = info.context
-        _require_admin(context)
+        ADMINS_ONLY.check(context)
         params: dict[str, Any] = {"first": page_size(first)}
         if after:
             params["after"] = after
@@ -161,17 +158,15 @@ class DeadLettersQuery:
 
 @strawberry.type
 class DeadLettersMutation:
-    @strawberry.mutation(
+    @mutation(
+        allow=ADMINS_ONLY,
         description="Send a dead letter's event again to the one consumer that failed it, once the cause is "
-        "fixed. A repeat answers the same dead letter and sends nothing. Admins only."
+        "fixed. A repeat answers the same dead letter and sends nothing. Admins only.",
     )
     async def replay_dead_letter(
         self, info: Info[Context, None], service: EventService, id: strawberry.ID
     ) -> DeadLetter:
         context = info.context
-        _require_admin(context)
         dead_letter_id = node_uuid(id, "DeadLetter", field="id")
-        data = await _upstream(context, service).post_json(
-            f"{PATH}/{dead_letter_id}/replay", None, headers=context.upstream_headers()
-        )
+        data = await call_upstream(context, _upstream(context, service), "POST", f"{PATH}/{dead_letter_id}/replay")
         return DeadLetter.from_json(service, data)

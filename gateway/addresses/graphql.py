@@ -19,6 +19,7 @@ from gateway.context import Context
 from gateway.identity.models import Address as AddressRecord
 from gateway.identity.owned import owned_nodes
 from gateway.ids import node_uuid
+from gateway.mutations import SIGNED_IN, mutation
 
 
 def formatted(lines: Mapping[str, Any]) -> str:
@@ -146,15 +147,16 @@ def _address_uuid(value: strawberry.ID, *, field: str) -> uuid.UUID:
 
 @strawberry.type
 class AddressMutation:
-    @strawberry.mutation(description="Add an address to your address book (buyers); checked against its country.")
+    @mutation(allow=SIGNED_IN, description="Add an address to your address book (buyers); checked against its country.")
     async def address_create(self, info: Info[Context, None], input: AddressInput) -> Address:
         principal = info.context.require_principal()
         checked = input.checked()
         record = await info.context.in_session(lambda session: service.create_address(session, principal, checked))
         return Address.from_record(record)
 
-    @strawberry.mutation(
-        description="Replace one of your addresses. Orders already placed keep the address they were placed with."
+    @mutation(
+        allow=SIGNED_IN,
+        description="Replace one of your addresses. Orders already placed keep the address they were placed with.",
     )
     async def address_update(self, info: Info[Context, None], id: strawberry.ID, input: AddressInput) -> Address:
         principal = info.context.require_principal()
@@ -165,7 +167,7 @@ class AddressMutation:
         )
         return Address.from_record(record)
 
-    @strawberry.mutation(description="Delete one of your addresses; deleting it again is not an error.")
+    @mutation(allow=SIGNED_IN, description="Delete one of your addresses; deleting it again is not an error.")
     async def address_delete(self, info: Info[Context, None], id: strawberry.ID) -> AddressDeletePayload:
         principal = info.context.require_principal()
         address_id = _address_uuid(id, field="id")

@@ -16,8 +16,8 @@ from gateway.identity import service
 from gateway.identity.graphql import Account
 from gateway.identity.models import AccountRole
 from gateway.ids import global_id, node_uuid
+from gateway.mutations import ADMINS, mutation
 from gateway.types import PageInfo
-from services.common.errors import Forbidden
 from services.common.pagination import encode_cursor, page_size
 
 
@@ -33,9 +33,7 @@ class AccountConnection:
     page_info: PageInfo
 
 
-def _require_admin(context: Context) -> None:
-    if context.require_principal().role is not AccountRole.ADMIN:
-        raise Forbidden("only admins manage accounts")
+ADMINS_ONLY = ADMINS.refusing("only admins manage accounts")
 
 
 @strawberry.type
@@ -52,7 +50,7 @@ class PeopleQuery:
         after: str | None = None,
     ) -> AccountConnection:
         context = info.context
-        _require_admin(context)
+        ADMINS_ONLY.check(context)
         size = page_size(first)
 
         def load(session: Session) -> AccountConnection:
@@ -65,15 +63,15 @@ class PeopleQuery:
 
 @strawberry.type
 class PeopleMutation:
-    @strawberry.mutation(
+    @mutation(
+        allow=ADMINS_ONLY,
         description="Disable an account: from its next request on, its access tokens, refresh tokens and API "
         "keys are refused (UNAUTHENTICATED, reason ACCOUNT_DISABLED), and so is its login; its logins are "
         "ended. Admins only, never their own account; `reason` is required (BAD_USER_INPUT naming it). "
-        "Disabling a disabled account changes nothing."
+        "Disabling a disabled account changes nothing.",
     )
     async def disable_account(self, info: Info[Context, None], id: strawberry.ID, reason: str) -> Account:
         context = info.context
-        _require_admin(context)
         account_id = uuid.UUID(node_uuid(id, "Account", field="id"))
         why = audit.require_reason(reason)
         admin = context.require_principal()
@@ -86,13 +84,13 @@ class PeopleMutation:
 
         return await context.in_session(work)
 
-    @strawberry.mutation(
+    @mutation(
+        allow=ADMINS_ONLY,
         description="Enable a disabled account again: it may sign in, and its API keys work again. Admins "
-        "only; `reason` is required. Enabling an enabled account changes nothing."
+        "only; `reason` is required. Enabling an enabled account changes nothing.",
     )
     async def enable_account(self, info: Info[Context, None], id: strawberry.ID, reason: str) -> Account:
         context = info.context
-        _require_admin(context)
         account_id = uuid.UUID(node_uuid(id, "Account", field="id"))
         why = audit.require_reason(reason)
         admin = context.require_principal()
