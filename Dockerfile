@@ -16,6 +16,7 @@ RUN uv sync --frozen --no-dev --no-install-project
 
 COPY services ./services
 COPY gateway ./gateway
+COPY marketplace ./marketplace
 COPY storefront ./storefront
 COPY migrations ./migrations
 RUN uv sync --frozen --no-dev

@@ -12,9 +12,10 @@ from strawberry.types import Info
 
 from gateway import audit
 from gateway.context import Context
-from gateway.identity.models import AccountRole, AuditEntry
+from gateway.identity.models import AuditEntry
 from gateway.ids import global_id, node_uuid
 from gateway.types import PageInfo
+from marketplace.roles import AccountRole
 from services.common.errors import Forbidden
 from services.common.pagination import encode_cursor, page_size
 

@@ -30,7 +30,7 @@ from strawberry.types import Info
 
 from gateway.clients import Upstream
 from gateway.context import Context
-from gateway.identity.models import AccountRole
+from marketplace.roles import AccountRole
 from services.common.errors import BadInput, DomainError, Forbidden
 
 P = ParamSpec("P")

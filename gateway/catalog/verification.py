@@ -17,9 +17,9 @@ from strawberry.types import Info
 
 from gateway import audit
 from gateway.context import Context
-from gateway.identity.models import AccountRole
 from gateway.ids import global_id, node_uuid
 from gateway.mutations import ADMINS, SUPPLIERS, call_upstream, mutation, read_upload
+from marketplace.roles import AccountRole
 
 if TYPE_CHECKING:
     from gateway.catalog.types import Supplier

@@ -19,12 +19,13 @@ from strawberry.types import Info
 from gateway.context import Context
 from gateway.identity import password_reset, service
 from gateway.identity.models import Account as AccountRecord
-from gateway.identity.models import AccountRole, ApiKeyScope
 from gateway.identity.models import ApiKey as ApiKeyRecord
+from gateway.identity.models import ApiKeyScope
 from gateway.identity.owned import owned_nodes
 from gateway.identity.tokens import issue_access_token
 from gateway.ids import node_uuid
 from gateway.mutations import ANYONE, SIGNED_IN, mutation
+from marketplace.roles import AccountRole
 from services.common.errors import BadInput, Forbidden, Unauthenticated
 from services.notifications.order_mail import language
 

@@ -10,19 +10,13 @@ from sqlalchemy import Column, String, UniqueConstraint
 from sqlalchemy import Enum as SAEnum
 from sqlmodel import Field, SQLModel
 
+from marketplace.roles import AccountRole
 from services.common.clock import UtcDateTime, utcnow
 from services.common.db import service_registry
 
 
 class GatewayTable(SQLModel, registry=service_registry()):
     """Base of every gateway table: its own MetaData, so its migrations see only its tables."""
-
-
-class AccountRole(StrEnum):
-    BUYER = "BUYER"
-    SUPPLIER = "SUPPLIER"
-    INSPECTOR = "INSPECTOR"
-    ADMIN = "ADMIN"
 
 
 class ApiKeyScope(StrEnum):

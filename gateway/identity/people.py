@@ -14,10 +14,10 @@ from gateway import audit
 from gateway.context import Context
 from gateway.identity import service
 from gateway.identity.graphql import Account
-from gateway.identity.models import AccountRole
 from gateway.ids import global_id, node_uuid
 from gateway.mutations import ADMINS, mutation
 from gateway.types import PageInfo
+from marketplace.roles import AccountRole
 from services.common.pagination import encode_cursor, page_size
 
 

@@ -10,9 +10,9 @@ import strawberry
 from strawberry.types import Info
 
 from gateway.context import Context
-from gateway.identity.models import AccountRole
 from gateway.orders.types import Dispute
 from gateway.types import PageInfo
+from marketplace.roles import AccountRole
 from services.common.errors import BadInput, Forbidden
 from services.common.pagination import page_size
 

@@ -15,12 +15,12 @@ from strawberry.types import Info
 
 from gateway import audit
 from gateway.context import Context
-from gateway.identity.models import AccountRole
 from gateway.ids import global_id, node_uuid
 from gateway.mutations import SIGNED_IN, call_upstream, mutation, read_upload
 from gateway.orders.settlements import SettlementStatement
 from gateway.orders.types import money
 from gateway.types import Money
+from marketplace.roles import AccountRole
 
 # The orders service names fields as it stores them; clients see the names of their arguments.
 _ACCOUNT_FIELDS = {

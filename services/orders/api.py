@@ -11,10 +11,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Query, Request, Response, status
 
+from marketplace.actors import ActorDep
+from marketplace.roles import Role
 from services.common import csvfile
 from services.common.app import SessionDep
 from services.common.errors import BadInput
-from services.common.internal_auth import ActorDep, Role
 from services.common.pagination import decode_cursor, encode_cursor, page_size
 from services.orders import (
     carriers,

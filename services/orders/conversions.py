@@ -11,9 +11,9 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
+from marketplace.actors import ActorDep
 from services.common.app import SessionDep
 from services.common.clock import utcnow
-from services.common.internal_auth import ActorDep
 from services.common.money import Money, minor_unit_digits
 from services.orders import fx
 from services.orders.api import PROBLEMS

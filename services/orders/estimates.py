@@ -23,12 +23,12 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
+from marketplace.actors import ActorDep
+from marketplace.compliance.markets import restricted_destination
+from marketplace.compliance.registry import DestinationRestricted
 from services.common.app import SessionDep
 from services.common.clock import utcnow
-from services.common.compliance.markets import restricted_destination
-from services.common.compliance.registry import DestinationRestricted
 from services.common.errors import DomainError
-from services.common.internal_auth import ActorDep
 from services.common.money import Money
 from services.orders.api import PROBLEMS
 from services.orders.fx import FxTable

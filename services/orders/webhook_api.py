@@ -9,8 +9,8 @@ from typing import Annotated
 from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, Field
 
+from marketplace.actors import ActorDep
 from services.common.app import SessionDep
-from services.common.internal_auth import ActorDep
 from services.orders import webhook_subscriptions
 from services.orders.api import PROBLEMS
 from services.orders.deps import DepsDep

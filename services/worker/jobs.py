@@ -14,6 +14,7 @@ from datetime import timedelta
 
 import httpx
 
+from marketplace.actors import SYSTEM, internal_headers
 from services.catalog import reservations
 from services.catalog.models import EVENTS as CATALOG_EVENTS
 from services.certification import expiry
@@ -21,7 +22,6 @@ from services.certification.models import EVENTS as CERTIFICATION_EVENTS
 from services.common.clock import utcnow
 from services.common.db import session_scope
 from services.common.events import EventTables
-from services.common.internal_auth import SYSTEM, internal_headers
 from services.orders import fx_feed, reconcile, settlement
 from services.orders.deps import OrdersDeps
 from services.orders.models import EVENTS as ORDERS_EVENTS

@@ -18,10 +18,10 @@ import pytest
 from fastapi.testclient import TestClient
 from moto.server import ThreadedMotoServer
 
+from marketplace.roles import Role
 from services.catalog.settings import CatalogSettings
 from services.certification.app import create_app as create_certification_app
 from services.certification.settings import CertificationSettings
-from services.common.internal_auth import Role
 from services.common.objects import ObjectNotFound, ObjectStore, ObjectStoreUnavailable, open_store
 from services.common.settings import ConfigurationError, load
 from services.stack import free_port, free_ports, uvicorn_command, wait_for_port

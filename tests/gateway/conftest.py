@@ -119,8 +119,8 @@ def submit_verification(
 def admin_token(gql: GraphQL) -> str:
     """A staff ADMIN account, as `tongnan staff create` makes one, and its access token."""
     from gateway.identity import service as identity_service
-    from gateway.identity.models import AccountRole
     from gateway.identity.tokens import issue_access_token
+    from marketplace.roles import AccountRole
     from services.common.db import session_scope
 
     app = gql.client.app

@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from gateway.identity.models import AccountRole
 from gateway.ids import global_id
+from marketplace.roles import AccountRole
 from tests.catalog.test_images import photo_with_location
 from tests.gateway.test_orders_api import Gateway, gateway  # noqa: F401  (fixture)
 from tests.orders.conftest import Stack, localstripe_url, served  # noqa: F401  (fixtures)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import uuid
 
-from gateway.identity.models import AccountRole
 from gateway.ids import global_id
+from marketplace.roles import AccountRole
 from tests.gateway.test_orders_api import Gateway, ddp_to_germany, gateway  # noqa: F401  (fixture)
 from tests.orders.conftest import Stack, localstripe_url, served  # noqa: F401  (fixtures)
 from tests.orders.conftest import stack as orders_stack  # noqa: F401  (fixture)

@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 from sqlmodel import Session, select
 
-from gateway.identity.models import Account, AccountRole, GatewayTable, SentMail
+from gateway.identity.models import Account, GatewayTable, SentMail
 from gateway.settings import GatewaySettings
+from marketplace.roles import AccountRole
 from services.common.events import Event
 from services.notifications.consumer import OrderMailer
 from services.stack import free_port

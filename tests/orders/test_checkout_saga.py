@@ -18,9 +18,9 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from marketplace.actors import SYSTEM as SYSTEM_ACTOR
 from services.catalog.models import Reservation
 from services.common.clock import utcnow
-from services.common.internal_auth import SYSTEM as SYSTEM_ACTOR
 from services.orders import reconcile
 from services.orders.deps import OrdersDeps
 from services.orders.models import Order

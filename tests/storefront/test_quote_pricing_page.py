@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import pytest
 from markupsafe import escape
 
-from gateway.identity.models import AccountRole
 from gateway.ids import global_id
+from marketplace.roles import AccountRole
 from storefront.app import create_app
 from storefront.settings import StorefrontSettings
 from tests.gateway.test_orders_api import Gateway, ddp_to_germany, gateway  # noqa: F401  (fixture)

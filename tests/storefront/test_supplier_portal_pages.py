@@ -12,8 +12,8 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from gateway.identity.models import AccountRole
 from gateway.ids import global_id
+from marketplace.roles import AccountRole
 from storefront.app import create_app
 from storefront.settings import StorefrontSettings
 from tests.certification.conftest import unsafe_pdfs

@@ -9,8 +9,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field, StringConstraints
 
+from marketplace.actors import ActorDep
 from services.common.app import SessionDep
-from services.common.internal_auth import ActorDep
 from services.orders.api import PROBLEMS
 from services.orders.deps import DepsDep
 from services.orders.models import Order
