@@ -14,9 +14,9 @@ from gateway import audit
 from gateway.context import Context
 from gateway.identity.models import AuditEntry
 from gateway.ids import global_id, node_uuid
+from gateway.permissions import ADMINS
 from gateway.types import PageInfo
 from marketplace.roles import AccountRole
-from services.common.errors import Forbidden
 from services.common.pagination import encode_cursor, page_size
 
 
@@ -73,8 +73,7 @@ class AuditLogQuery:
         after: str | None = None,
     ) -> AuditLogConnection:
         context = info.context
-        if context.require_principal().role is not AccountRole.ADMIN:
-            raise Forbidden("the audit log is for admins")
+        ADMINS.refusing("the audit log is for admins").check(context)
         actor_id = uuid.UUID(node_uuid(actor, "Account", field="actor")) if actor else None
         size = page_size(first)
 

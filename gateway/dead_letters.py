@@ -19,7 +19,8 @@ from strawberry.types import Info
 from gateway.clients import Upstream
 from gateway.context import Context
 from gateway.ids import global_id, node_uuid
-from gateway.mutations import ADMINS, call_upstream, mutation
+from gateway.mutations import call_upstream, mutation
+from gateway.permissions import ADMINS
 from gateway.types import PageInfo
 from services.common.pagination import page_size
 

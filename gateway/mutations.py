@@ -7,9 +7,9 @@ A mutation declares who may run it, and its body only says what it asks of which
         dead_letter_id = node_uuid(id, "DeadLetter", field="id")
         data = await call_upstream(info.context, upstream, "POST", f"/events/dead-letters/{dead_letter_id}/replay")
 
-- `allow` is checked before the body runs: UNAUTHENTICATED without a login or key, FORBIDDEN
-  (with the permission's own refusal) for a role it does not name. The services check again;
-  the gateway's check answers before any service is asked.
+- `allow` (a gateway.permissions.Permission) is checked before the body runs: UNAUTHENTICATED
+  without a login or key, FORBIDDEN (with the permission's own refusal) for a role it does not
+  name. The services check again; the gateway's check answers before any service is asked.
 - Global ids are decoded by `gateway.ids.node_uuid`, which names the argument in its error.
 - `call_upstream` is the one way a mutation calls a service: as the caller, and with the
   service's field names in its errors renamed to the client's argument paths.
@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, Literal, ParamSpec, TypeVar
 
 import strawberry
@@ -30,45 +30,11 @@ from strawberry.types import Info
 
 from gateway.clients import Upstream
 from gateway.context import Context
-from marketplace.roles import AccountRole
-from services.common.errors import BadInput, DomainError, Forbidden
+from gateway.permissions import Permission
+from services.common.errors import BadInput, DomainError
 
 P = ParamSpec("P")
 R = TypeVar("R")
-
-
-@dataclass(frozen=True, slots=True)
-class Permission:
-    """Who may run a mutation: anyone, any account that logged in (or sent a key), or accounts
-    of the named roles only."""
-
-    login: bool = True
-    roles: frozenset[AccountRole] | None = None
-    refusal: str = "your account may not do this"
-
-    def refusing(self, refusal: str) -> Permission:
-        """The same permission, saying `refusal` to the roles it leaves out."""
-        return replace(self, refusal=refusal)
-
-    def allows(self, context: Context) -> bool:
-        if not self.login:
-            return True
-        principal = context.principal
-        return principal is not None and (self.roles is None or principal.role in self.roles)
-
-    def check(self, context: Context) -> None:
-        """UNAUTHENTICATED for a login it needs and lacks, FORBIDDEN for a role it leaves out."""
-        if self.login:
-            context.require_principal()
-        if not self.allows(context):
-            raise Forbidden(self.refusal)
-
-
-# Register, login and their kin: the caller has no account yet, or has lost its password.
-ANYONE = Permission(login=False)
-SIGNED_IN = Permission()
-ADMINS = Permission(roles=frozenset({AccountRole.ADMIN}), refusal="this is for admins")
-SUPPLIERS = Permission(roles=frozenset({AccountRole.SUPPLIER}), refusal="this is for supplier accounts")
 
 
 def _info(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Info[Context, None]:

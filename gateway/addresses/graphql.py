@@ -19,7 +19,8 @@ from gateway.context import Context
 from gateway.identity.models import Address as AddressRecord
 from gateway.identity.owned import owned_nodes
 from gateway.ids import node_uuid
-from gateway.mutations import SIGNED_IN, mutation
+from gateway.mutations import mutation
+from gateway.permissions import SIGNED_IN
 
 
 def formatted(lines: Mapping[str, Any]) -> str:

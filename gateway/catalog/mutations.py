@@ -13,7 +13,8 @@ from strawberry.types import Info
 from gateway.catalog.types import Part, PartCondition
 from gateway.context import Context
 from gateway.ids import node_uuid
-from gateway.mutations import SIGNED_IN, call_upstream, mutation, read_upload
+from gateway.mutations import call_upstream, mutation, read_upload
+from gateway.permissions import SIGNED_IN
 from services.common.errors import BadInput
 
 

@@ -12,7 +12,8 @@ from strawberry.types import Info
 
 from gateway.context import Context
 from gateway.ids import node_uuid
-from gateway.mutations import SIGNED_IN, call_upstream, mutation
+from gateway.mutations import call_upstream, mutation
+from gateway.permissions import SIGNED_IN
 from services.common.errors import BadInput
 
 

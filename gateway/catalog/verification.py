@@ -18,7 +18,8 @@ from strawberry.types import Info
 from gateway import audit
 from gateway.context import Context
 from gateway.ids import global_id, node_uuid
-from gateway.mutations import ADMINS, SUPPLIERS, call_upstream, mutation, read_upload
+from gateway.mutations import call_upstream, mutation, read_upload
+from gateway.permissions import ADMINS, SUPPLIERS
 from marketplace.roles import AccountRole
 
 if TYPE_CHECKING:

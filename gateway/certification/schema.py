@@ -21,7 +21,8 @@ from gateway.certification.types import (
 )
 from gateway.context import Context
 from gateway.ids import global_id, node_uuid
-from gateway.mutations import SIGNED_IN, SUPPLIERS, Permission, call_upstream, mutation, read_upload
+from gateway.mutations import call_upstream, mutation, read_upload
+from gateway.permissions import SIGNED_IN, SUPPLIERS, Permission
 from gateway.types import PageInfo
 from services.common.errors import Conflict, Forbidden
 from services.common.pagination import encode_cursor, page_size

@@ -24,7 +24,8 @@ from gateway.identity.models import ApiKeyScope
 from gateway.identity.owned import owned_nodes
 from gateway.identity.tokens import issue_access_token
 from gateway.ids import node_uuid
-from gateway.mutations import ANYONE, SIGNED_IN, mutation
+from gateway.mutations import mutation
+from gateway.permissions import ANYONE, SIGNED_IN
 from marketplace.roles import AccountRole
 from services.common.errors import BadInput, Forbidden, Unauthenticated
 from services.notifications.order_mail import language

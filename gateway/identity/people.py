@@ -15,7 +15,8 @@ from gateway.context import Context
 from gateway.identity import service
 from gateway.identity.graphql import Account
 from gateway.ids import global_id, node_uuid
-from gateway.mutations import ADMINS, mutation
+from gateway.mutations import mutation
+from gateway.permissions import ADMINS
 from gateway.types import PageInfo
 from marketplace.roles import AccountRole
 from services.common.pagination import encode_cursor, page_size

@@ -15,7 +15,8 @@ from strawberry.types import Info
 
 from gateway.context import Context
 from gateway.ids import node_uuid
-from gateway.mutations import SIGNED_IN, call_upstream, mutation
+from gateway.mutations import call_upstream, mutation
+from gateway.permissions import SIGNED_IN
 from gateway.types import Money
 from services.common.money import Money as MoneyValue
 

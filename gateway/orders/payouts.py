@@ -16,9 +16,10 @@ from strawberry.types import Info
 from gateway import audit
 from gateway.context import Context
 from gateway.ids import global_id, node_uuid
-from gateway.mutations import SIGNED_IN, call_upstream, mutation, read_upload
+from gateway.mutations import call_upstream, mutation, read_upload
 from gateway.orders.settlements import SettlementStatement
 from gateway.orders.types import money
+from gateway.permissions import SIGNED_IN
 from gateway.types import Money
 from marketplace.roles import AccountRole
 

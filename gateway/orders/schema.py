@@ -12,7 +12,7 @@ from strawberry.types import Info
 from gateway.addresses.graphql import shipping_snapshot
 from gateway.context import Context
 from gateway.ids import node_uuid
-from gateway.mutations import SIGNED_IN, call_upstream, mutation
+from gateway.mutations import call_upstream, mutation
 from gateway.orders.types import (
     CardSetup,
     Carrier,
@@ -26,6 +26,7 @@ from gateway.orders.types import (
     Quote,
     QuotePricing,
 )
+from gateway.permissions import SIGNED_IN
 from gateway.types import PageInfo
 from services.common.errors import BadInput
 from services.common.pagination import page_size

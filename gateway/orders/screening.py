@@ -13,8 +13,9 @@ from strawberry.types import Info
 from gateway import audit
 from gateway.context import Context
 from gateway.ids import global_id, node_uuid
-from gateway.mutations import ADMINS, call_upstream, mutation
+from gateway.mutations import call_upstream, mutation
 from gateway.orders.types import ScreeningStatus, money
+from gateway.permissions import ADMINS
 from gateway.types import Money
 
 

@@ -16,8 +16,9 @@ from strawberry.types import Info
 
 from gateway.context import Context
 from gateway.ids import node_uuid
-from gateway.mutations import SIGNED_IN, call_upstream, mutation
+from gateway.mutations import call_upstream, mutation
 from gateway.orders.types import orders_nodes
+from gateway.permissions import SIGNED_IN
 
 EVENTS_DESCRIPTION = (
     "Event types: order.created, order.paid, order.shipped, order.delivered, order.completed, "

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from gateway.mutations import ADMINS, ANYONE, SIGNED_IN, renamed_field
+from gateway.mutations import renamed_field
+from gateway.permissions import ADMINS, ANYONE, SIGNED_IN
 from marketplace.roles import AccountRole
 from services.common.errors import Forbidden, Unauthenticated
 
