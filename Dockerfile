@@ -18,6 +18,8 @@ COPY services ./services
 COPY gateway ./gateway
 COPY marketplace ./marketplace
 COPY storefront ./storefront
+COPY ops ./ops
+COPY seed ./seed
 COPY migrations ./migrations
 RUN uv sync --frozen --no-dev
 

@@ -44,6 +44,7 @@ from sqlalchemy.engine import make_url
 
 from marketplace.actors import Actor, internal_headers
 from marketplace.roles import Role
+from ops.worker import markets
 from services.catalog.app import create_app as create_catalog
 from services.catalog.domain import uscc_check_character
 from services.catalog.settings import CatalogSettings
@@ -55,8 +56,7 @@ from services.common.provision import migrate
 from services.common.settings import DEVELOPMENT_INTERNAL_SECRET, normalise_database_url
 from services.orders.app import create_app as create_orders
 from services.orders.settings import OrdersSettings
-from services.stack import Served, localstripe
-from services.worker import markets
+from tests.harness import Served, localstripe
 
 SERVICES = ("catalog", "certification", "orders")
 

@@ -144,7 +144,7 @@ class SupplierVerificationMutation:
     async def submit_supplier_verification(
         self,
         info: Info[Context, None],
-        input: SupplierVerificationInput,
+        input: Annotated[SupplierVerificationInput, strawberry.argument(description="The application's details.")],
         licence: Annotated[Upload, strawberry.argument(description="The business licence (营业执照) as a PDF.")],
     ) -> LazySupplier:
         from gateway.catalog.types import Supplier
@@ -179,7 +179,7 @@ class SupplierVerificationMutation:
     async def verify_supplier(
         self,
         info: Info[Context, None],
-        id: strawberry.ID,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The supplier's global id.")],
         reason: Annotated[str | None, strawberry.argument(description="A note kept with the decision.")] = None,
     ) -> LazySupplier:
         why = (reason or "").strip() or "licence and application reviewed"
@@ -193,7 +193,7 @@ class SupplierVerificationMutation:
     async def reject_supplier(
         self,
         info: Info[Context, None],
-        id: strawberry.ID,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The supplier's global id.")],
         reason: Annotated[str, strawberry.argument(description="Why; shown to the supplier.")],
     ) -> LazySupplier:
         return await _decide(info, id, False, reason, action="rejectSupplier", why=reason.strip())

@@ -7,9 +7,9 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from marketplace.roles import Role
+from ops.worker import markets
 from services.catalog.models import Part, table
 from services.common.db import make_engine
-from services.worker import markets
 from tests.conftest import FreshHeaders
 from tests.gateway.conftest import Stack
 

@@ -19,16 +19,16 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from marketplace.actors import SYSTEM as SYSTEM_ACTOR
+from ops.worker.reactions import catalog_release_on_cancel
 from services.catalog.models import Reservation
 from services.common.clock import utcnow
 from services.orders import reconcile
 from services.orders.deps import OrdersDeps
 from services.orders.models import Order
 from services.orders.settings import OrdersSettings
-from services.stack import free_port
-from services.worker.reactions import catalog_release_on_cancel
 from tests.databases import Databases
 from tests.events.running import RunningWorker, worker_context
+from tests.harness import free_port
 from tests.orders.conftest import WEBHOOK_SECRET, Stack, as_buyer, orders_settings, serve_orders
 
 

@@ -23,7 +23,7 @@ from sqlalchemy import Engine, func, select
 from sqlmodel import Session
 
 from marketplace.compliance import registry
-from services.catalog.demo import DemoCatalog, DemoPart, DemoSupplier, demo_catalog
+from seed.catalog import DemoCatalog, DemoPart, DemoSupplier, demo_catalog
 from services.certification.documents import DocumentStore, open_document_store
 from services.certification.models import Certificate, CertificateEvent, CertificatePart, CertificateStatus
 from services.certification.settings import CertificationSettings
