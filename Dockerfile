@@ -16,6 +16,7 @@ RUN uv sync --frozen --no-dev --no-install-project
 
 COPY services ./services
 COPY gateway ./gateway
+COPY marketplace ./marketplace
 COPY storefront ./storefront
 COPY ops ./ops
 COPY seed ./seed

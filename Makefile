@@ -31,7 +31,7 @@ rules: install
 	$(RUN) tongnan rules check
 
 typecheck: install
-	$(RUN) mypy services gateway storefront ops seed tests bench
+	$(RUN) mypy services gateway storefront ops seed marketplace tests bench
 
 # schema.graphql is the code's schema; it keeps the public contract (contract/public.graphql)
 # and breaks nothing of the released schema (contract/released.graphql). See gateway/contract.py.

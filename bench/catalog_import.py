@@ -20,11 +20,12 @@ from pathlib import Path
 from sqlmodel import Session
 
 from bench.catalog_search import _drop, _fresh_postgres
+from marketplace.actors import Actor
+from marketplace.roles import Role
 from services.catalog import csvio
 from services.catalog.db import tune
 from services.catalog.models import Supplier
 from services.common.db import make_engine
-from services.common.internal_auth import Actor, Role
 from services.common.migrations import upgrade
 from services.common.settings import normalise_database_url
 

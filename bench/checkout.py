@@ -42,6 +42,8 @@ from pypdf import PdfWriter
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from marketplace.actors import Actor, internal_headers
+from marketplace.roles import Role
 from ops.worker import markets
 from services.catalog.app import create_app as create_catalog
 from services.catalog.domain import uscc_check_character
@@ -50,7 +52,6 @@ from services.certification.app import create_app as create_certification
 from services.certification.settings import CertificationSettings
 from services.common.clock import utcnow
 from services.common.db import make_engine
-from services.common.internal_auth import Actor, Role, internal_headers
 from services.common.provision import migrate
 from services.common.settings import DEVELOPMENT_INTERNAL_SECRET, normalise_database_url
 from services.orders.app import create_app as create_orders

@@ -45,9 +45,9 @@ from gateway.context import Context
 from gateway.identity.throttle import LoginThrottle
 from gateway.schema import schema
 from gateway.settings import GatewaySettings
+from marketplace.actors import ANONYMOUS, internal_headers
 from services.common.app import settle_heap
 from services.common.db import make_engine
-from services.common.internal_auth import ANONYMOUS, internal_headers
 from services.common.settings import DEVELOPMENT_INTERNAL_SECRET
 from tests.harness import isolated_environment, read_until_ready
 

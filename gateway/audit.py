@@ -21,8 +21,8 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from gateway.context import Context
+from gateway.identity.models import Account, AuditEntry
 from gateway.identity.tokens import Principal
-from gateway.models import Account, AuditEntry
 from services.common.errors import BadInput
 from services.common.pagination import decode_cursor, encode_cursor
 

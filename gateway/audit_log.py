@@ -12,10 +12,11 @@ from strawberry.types import Info
 
 from gateway import audit
 from gateway.context import Context
+from gateway.identity.models import AuditEntry
 from gateway.ids import global_id, node_uuid
-from gateway.models import AccountRole, AuditEntry
+from gateway.permissions import ADMINS
 from gateway.types import PageInfo
-from services.common.errors import Forbidden
+from marketplace.roles import AccountRole
 from services.common.pagination import encode_cursor, page_size
 
 
@@ -78,8 +79,7 @@ class AuditLogQuery:
         ] = None,
     ) -> AuditLogConnection:
         context = info.context
-        if context.require_principal().role is not AccountRole.ADMIN:
-            raise Forbidden("the audit log is for admins")
+        ADMINS.refusing("the audit log is for admins").check(context)
         actor_id = uuid.UUID(node_uuid(actor, "Account", field="actor")) if actor else None
         size = page_size(first)
 

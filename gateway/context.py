@@ -21,9 +21,10 @@ from gateway.limits import retry_after_header
 from gateway.loaders import Loaders
 from gateway.settings import GatewaySettings
 from gateway.types import negotiate_locale
+from marketplace.actors import ANONYMOUS, SYSTEM, Actor, internal_headers
+from marketplace.roles import Role
 from services.common.db import session_scope
 from services.common.errors import Unauthenticated
-from services.common.internal_auth import ANONYMOUS, SYSTEM, Actor, Role, internal_headers
 
 T = TypeVar("T")
 

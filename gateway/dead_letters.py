@@ -19,9 +19,9 @@ from strawberry.types import Info
 from gateway.clients import Upstream
 from gateway.context import Context
 from gateway.ids import global_id, node_uuid
-from gateway.models import AccountRole
+from gateway.mutations import call_upstream, mutation
+from gateway.permissions import ADMINS
 from gateway.types import PageInfo
-from services.common.errors import Forbidden
 from services.common.pagination import page_size
 
 PATH = "/events/dead-letters"
@@ -91,7 +91,7 @@ class DeadLetter(relay.Node):
     ) -> list[DeadLetter | None]:
         context = info.context
         ids = list(node_ids)
-        if context.principal is None or context.principal.role is not AccountRole.ADMIN:
+        if not ADMINS_ONLY.allows(context):
             return [None for _ in ids]
 
         async def one(node_id: str) -> DeadLetter | None:
@@ -127,9 +127,7 @@ def _upstream(context: Context, service: EventService) -> Upstream:
     return upstream
 
 
-def _require_admin(context: Context) -> None:
-    if context.require_principal().role is not AccountRole.ADMIN:
-        raise Forbidden("dead letters are for admins")
+ADMINS_ONLY = ADMINS.refusing("dead letters are for admins")
 
 
 @strawberry.type
@@ -151,7 +149,7 @@ class DeadLettersQuery:
         consumer: Annotated[str | None, strawberry.argument(description="Only this consumer's.")] = None,
     ) -> DeadLetterConnection:
         context = info.context
-        _require_admin(context)
+        ADMINS_ONLY.check(context)
         params: dict[str, Any] = {"first": page_size(first)}
         if after:
             params["after"] = after
@@ -168,9 +166,10 @@ class DeadLettersQuery:
 
 @strawberry.type
 class DeadLettersMutation:
-    @strawberry.mutation(
+    @mutation(
+        allow=ADMINS_ONLY,
         description="Send a dead letter's event again to the one consumer that failed it, once the cause is "
-        "fixed. A repeat answers the same dead letter and sends nothing. Admins only."
+        "fixed. A repeat answers the same dead letter and sends nothing. Admins only.",
     )
     async def replay_dead_letter(
         self,
@@ -179,9 +178,6 @@ class DeadLettersMutation:
         id: Annotated[strawberry.ID, strawberry.argument(description="The dead letter's global id.")],
     ) -> DeadLetter:
         context = info.context
-        _require_admin(context)
         dead_letter_id = node_uuid(id, "DeadLetter", field="id")
-        data = await _upstream(context, service).post_json(
-            f"{PATH}/{dead_letter_id}/replay", None, headers=context.upstream_headers()
-        )
+        data = await call_upstream(context, _upstream(context, service), "POST", f"{PATH}/{dead_letter_id}/replay")
         return DeadLetter.from_json(service, data)

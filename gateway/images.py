@@ -12,8 +12,8 @@ from starlette.responses import Response
 
 from gateway.clients import ServiceClients
 from gateway.settings import GatewaySettings
+from marketplace.actors import ANONYMOUS, internal_headers
 from services.common.errors import DomainError, NotFound
-from services.common.internal_auth import ANONYMOUS, internal_headers
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Engine, delete, select
 from sqlmodel import Session, col
 
-from gateway.models import PasswordReset, RefreshToken
+from gateway.identity.models import PasswordReset, RefreshToken
 from services.common.retention import in_batches
 
 

@@ -172,7 +172,7 @@ def cmd_staff_create(args: argparse.Namespace) -> int:
     import getpass
 
     from gateway.identity import service as identity
-    from gateway.models import AccountRole
+    from marketplace.roles import AccountRole
     from services.common.db import session_scope
     from services.common.errors import DomainError
 

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from services.common.internal_auth import Actor, Role, internal_headers
+from marketplace.actors import Actor, internal_headers
+from marketplace.roles import Role
 from services.common.settings import DEVELOPMENT_INTERNAL_SECRET
 from tests.databases import BACKEND, Databases, postgres_reachable
 

@@ -16,9 +16,11 @@ from strawberry.types import Info
 from gateway.addresses import service
 from gateway.addresses.rules import check_address
 from gateway.context import Context
+from gateway.identity.models import Address as AddressRecord
 from gateway.identity.owned import owned_nodes
 from gateway.ids import node_uuid
-from gateway.models import Address as AddressRecord
+from gateway.mutations import mutation
+from gateway.permissions import SIGNED_IN
 
 
 def formatted(lines: Mapping[str, Any]) -> str:
@@ -152,7 +154,10 @@ def _address_uuid(value: strawberry.ID, *, field: str) -> uuid.UUID:
 
 @strawberry.type
 class AddressMutation:
-    @strawberry.mutation(description="Add an address to your address book (buyers); checked against its country.")
+    @mutation(
+        allow=SIGNED_IN,
+        description="Add an address to your address book (buyers); checked against its country.",
+    )
     async def address_create(
         self,
         info: Info[Context, None],
@@ -163,8 +168,9 @@ class AddressMutation:
         record = await info.context.in_session(lambda session: service.create_address(session, principal, checked))
         return Address.from_record(record)
 
-    @strawberry.mutation(
-        description="Replace one of your addresses. Orders already placed keep the address they were placed with."
+    @mutation(
+        allow=SIGNED_IN,
+        description="Replace one of your addresses. Orders already placed keep the address they were placed with.",
     )
     async def address_update(
         self,
@@ -180,7 +186,10 @@ class AddressMutation:
         )
         return Address.from_record(record)
 
-    @strawberry.mutation(description="Delete one of your addresses; deleting it again is not an error.")
+    @mutation(
+        allow=SIGNED_IN,
+        description="Delete one of your addresses; deleting it again is not an error.",
+    )
     async def address_delete(
         self,
         info: Info[Context, None],

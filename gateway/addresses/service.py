@@ -10,8 +10,9 @@ import uuid
 from sqlmodel import Session, col, func, select
 
 from gateway.addresses.rules import PostalAddress
+from gateway.identity.models import Address
 from gateway.identity.tokens import Principal
-from gateway.models import AccountRole, Address
+from marketplace.roles import AccountRole
 from services.common.clock import utcnow
 from services.common.errors import BadInput, Forbidden, NotFound
 

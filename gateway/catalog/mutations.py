@@ -7,13 +7,14 @@ from typing import Annotated, Any
 
 import httpx
 import strawberry
-from starlette.datastructures import UploadFile
 from strawberry.file_uploads import Upload
 from strawberry.types import Info
 
 from gateway.catalog.types import Part, PartCondition
 from gateway.context import Context
 from gateway.ids import node_uuid
+from gateway.mutations import call_upstream, mutation, read_upload
+from gateway.permissions import SIGNED_IN
 from services.common.errors import BadInput
 
 
@@ -125,35 +126,40 @@ def _snake_fields(value: Any) -> dict[str, Any]:
 
 @strawberry.type
 class CatalogMutation:
-    @strawberry.mutation(description="A supplier lists a new part.")
+    @mutation(
+        allow=SIGNED_IN,
+        description="A supplier lists a new part.",
+    )
     async def create_part(
         self,
         info: Info[Context, None],
         input: Annotated[PartInput, strawberry.argument(description="The new part.")],
     ) -> Part:
-        context = info.context
-        context.require_principal()
-        data = await context.clients.catalog.post_json(
-            "/parts", _snake_fields(input), headers=context.upstream_headers()
+        data = await call_upstream(
+            info.context, info.context.clients.catalog, "POST", "/parts", json=_snake_fields(input)
         )
         return Part.from_json(data)
 
-    @strawberry.mutation(description="A supplier changes one of its own parts.")
+    @mutation(
+        allow=SIGNED_IN,
+        description="A supplier changes one of its own parts.",
+    )
     async def update_part(
         self,
         info: Info[Context, None],
         id: Annotated[strawberry.ID, strawberry.argument(description="The part's global id.")],
         input: Annotated[PartPatch, strawberry.argument(description="The fields to change.")],
     ) -> Part:
-        context = info.context
-        context.require_principal()
         part_id = node_uuid(id, "Part", field="id")
-        data = await context.clients.catalog.post_json(
-            f"/parts/{part_id}", _snake_fields(input), headers=context.upstream_headers(), method="PATCH"
+        data = await call_upstream(
+            info.context, info.context.clients.catalog, "PATCH", f"/parts/{part_id}", json=_snake_fields(input)
         )
         return Part.from_json(data)
 
-    @strawberry.mutation(description="A supplier sets the units on hand of one of its own parts.")
+    @mutation(
+        allow=SIGNED_IN,
+        description="A supplier sets the units on hand of one of its own parts.",
+    )
     async def set_stock(
         self,
         info: Info[Context, None],
@@ -165,18 +171,17 @@ class CatalogMutation:
             ),
         ],
     ) -> Part:
-        context = info.context
-        context.require_principal()
         uuid_ = node_uuid(part_id, "Part", field="partId")
-        data = await context.clients.catalog.post_json(
-            f"/parts/{uuid_}/stock", {"on_hand": on_hand}, headers=context.upstream_headers(), method="PUT"
+        data = await call_upstream(
+            info.context, info.context.clients.catalog, "PUT", f"/parts/{uuid_}/stock", json={"on_hand": on_hand}
         )
         return Part.from_json(data)
 
-    @strawberry.mutation(
+    @mutation(
+        allow=SIGNED_IN,
         description="A supplier creates or updates parts by SKU from CSV; bad rows are reported. A category is "
         "its code or its English or Chinese name (`水泵`); see partImportTemplate. Only a verified supplier "
-        "imports: FORBIDDEN with reason SUPPLIER_NOT_VERIFIED otherwise."
+        "imports: FORBIDDEN with reason SUPPLIER_NOT_VERIFIED otherwise.",
     )
     async def import_parts(
         self,
@@ -188,16 +193,14 @@ class CatalogMutation:
             str | None, strawberry.argument(description="`zh` for the report's messages in Chinese; default English.")
         ] = None,
     ) -> ImportResult:
-        context = info.context
-        context.require_principal()
-        data = await context.clients.catalog.request(
+        result = await call_upstream(
+            info.context,
+            info.context.clients.catalog,
             "POST",
             "/parts/import",
             json={"csv": csv},
             params={"locale": locale} if locale else None,
-            headers=context.upstream_headers(),
         )
-        result = data.json()
         return ImportResult(
             created=result["created"],
             updated=result["updated"],
@@ -207,12 +210,13 @@ class CatalogMutation:
             ],
         )
 
-    @strawberry.mutation(
+    @mutation(
+        allow=SIGNED_IN,
         description="A supplier adds a picture to one of its own parts: JPEG, PNG or WebP, sent as a GraphQL "
         "multipart request with an Authorization or X-API-Key header. The picture is decoded and written again "
         "as WebP without its metadata (EXIF, GPS); the same picture sent again adds nothing. Not an image, too "
         "many bytes or pixels, or too many pictures: BAD_USER_INPUT (CONFLICT for too many) naming `file`, with "
-        "`reason` NOT_AN_IMAGE or IMAGE_TOO_LARGE."
+        "`reason` NOT_AN_IMAGE or IMAGE_TOO_LARGE.",
     )
     async def upload_part_image(
         self,
@@ -221,43 +225,38 @@ class CatalogMutation:
         file: Annotated[Upload, strawberry.argument(description="The picture, a file part of the multipart request.")],
     ) -> Part:
         context = info.context
-        context.require_principal()
         part_uuid = node_uuid(part_id, "Part", field="partId")
-        if not isinstance(file, UploadFile):
-            raise BadInput("send the picture as a file of a multipart request", field="file")
-        limit = context.settings.max_upload_bytes
-        content = await file.read(limit + 1)
-        if len(content) > limit:
-            raise BadInput(
-                f"a picture may be at most {limit // (1024 * 1024)} MB", field="file", reason="IMAGE_TOO_LARGE"
-            )
+        upload = await read_upload(context, file, field="file", what="a picture", too_large_reason="IMAGE_TOO_LARGE")
         # The catalog takes the file as multipart form data and trusts neither its name nor its type.
         form = httpx.Request(
-            "POST", "/", files={"file": (file.filename or "image", content, "application/octet-stream")}
+            "POST", "/", files={"file": (upload.filename or "image", upload.content, "application/octet-stream")}
         )
-        response = await context.clients.catalog.request(
+        data = await call_upstream(
+            context,
+            context.clients.catalog,
             "POST",
             f"/parts/{part_uuid}/images",
-            headers={**context.upstream_headers(), "Content-Type": form.headers["Content-Type"]},
             content=form.read(),
+            content_type=form.headers["Content-Type"],
         )
-        return Part.from_json(response.json())
+        return Part.from_json(data)
 
-    @strawberry.mutation(description="A supplier takes a picture off one of its own parts (again: no change).")
+    @mutation(
+        allow=SIGNED_IN,
+        description="A supplier takes a picture off one of its own parts (again: no change).",
+    )
     async def remove_part_image(
         self,
         info: Info[Context, None],
         part_id: Annotated[strawberry.ID, strawberry.argument(description="The part's global id.")],
         image_id: Annotated[strawberry.ID, strawberry.argument(description="The picture's `PartImage.id`.")],
     ) -> Part:
-        context = info.context
-        context.require_principal()
         part_uuid = node_uuid(part_id, "Part", field="partId")
         try:
             image_uuid = uuid.UUID(str(image_id))
         except ValueError:
             raise BadInput("not an image id of this part", field="imageId") from None
-        response = await context.clients.catalog.request(
-            "DELETE", f"/parts/{part_uuid}/images/{image_uuid}", headers=context.upstream_headers()
+        data = await call_upstream(
+            info.context, info.context.clients.catalog, "DELETE", f"/parts/{part_uuid}/images/{image_uuid}"
         )
-        return Part.from_json(response.json())
+        return Part.from_json(data)

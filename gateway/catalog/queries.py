@@ -24,7 +24,7 @@ from gateway.catalog.types import (
     SupplierEdge,
     eligibility_country,
 )
-from gateway.catalog.verification import SupplierVerificationStatus, require_admin
+from gateway.catalog.verification import DECIDERS, SupplierVerificationStatus
 from gateway.context import Context
 from gateway.ids import node_uuid
 from gateway.types import PageInfo
@@ -223,7 +223,7 @@ class CatalogQuery:
         if after:
             params["after"] = after
         if verification_status is not None:
-            require_admin(context)
+            DECIDERS.check(context)
             params["verification_status"] = verification_status.value
         page = await context.read_json(context.clients.catalog, "/suppliers", params=params)
         for edge in page["edges"]:

@@ -12,6 +12,8 @@ from strawberry.types import Info
 
 from gateway.context import Context
 from gateway.ids import node_uuid
+from gateway.mutations import call_upstream, mutation
+from gateway.permissions import SIGNED_IN
 from services.common.errors import BadInput
 
 
@@ -158,43 +160,41 @@ class VehicleQuery:
 
 @strawberry.type
 class VehicleMutation:
-    @strawberry.mutation(
-        description="Add a vehicle to the garage and make it the current one; the same vehicle again is kept once."
+    @mutation(
+        allow=SIGNED_IN,
+        description="Add a vehicle to the garage and make it the current one; the same vehicle again is kept once.",
     )
     async def add_vehicle(
         self,
         info: Info[Context, None],
         input: Annotated[VehicleInput, strawberry.argument(description="The vehicle: a VIN, or make and year.")],
     ) -> GarageVehicle:
-        context = info.context
-        context.require_principal()
-        data = await context.clients.catalog.post_json("/garage", input.as_json(), headers=context.upstream_headers())
+        data = await call_upstream(info.context, info.context.clients.catalog, "POST", "/garage", json=input.as_json())
         return GarageVehicle.from_json(data)
 
-    @strawberry.mutation(description="Make a vehicle of the garage the current one.")
+    @mutation(
+        allow=SIGNED_IN,
+        description="Make a vehicle of the garage the current one.",
+    )
     async def select_vehicle(
         self,
         info: Info[Context, None],
         id: Annotated[strawberry.ID, strawberry.argument(description="The garage vehicle's global id.")],
     ) -> GarageVehicle:
-        context = info.context
-        context.require_principal()
         vehicle_id = node_uuid(id, "GarageVehicle", field="id")
-        data = await context.clients.catalog.post_json(
-            f"/garage/{vehicle_id}/select", {}, headers=context.upstream_headers()
+        data = await call_upstream(
+            info.context, info.context.clients.catalog, "POST", f"/garage/{vehicle_id}/select", json={}
         )
         return GarageVehicle.from_json(data)
 
-    @strawberry.mutation(description="Remove a vehicle from the garage (again: no change); the garage that is left.")
+    @mutation(
+        allow=SIGNED_IN, description="Remove a vehicle from the garage (again: no change); the garage that is left."
+    )
     async def remove_vehicle(
         self,
         info: Info[Context, None],
         id: Annotated[strawberry.ID, strawberry.argument(description="The garage vehicle's global id.")],
     ) -> list[GarageVehicle]:
-        context = info.context
-        context.require_principal()
         vehicle_id = node_uuid(id, "GarageVehicle", field="id")
-        response = await context.clients.catalog.request(
-            "DELETE", f"/garage/{vehicle_id}", headers=context.upstream_headers()
-        )
-        return [GarageVehicle.from_json(v) for v in response.json()]
+        found = await call_upstream(info.context, info.context.clients.catalog, "DELETE", f"/garage/{vehicle_id}")
+        return [GarageVehicle.from_json(v) for v in found]

@@ -12,15 +12,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import httpx
 import strawberry
-from starlette.datastructures import UploadFile
 from strawberry.file_uploads import Upload
 from strawberry.types import Info
 
 from gateway import audit
 from gateway.context import Context
 from gateway.ids import global_id, node_uuid
-from gateway.models import AccountRole
-from services.common.errors import BadInput, DomainError, Forbidden
+from gateway.mutations import call_upstream, mutation, read_upload
+from gateway.permissions import ADMINS, SUPPLIERS
+from marketplace.roles import AccountRole
 
 if TYPE_CHECKING:
     from gateway.catalog.types import Supplier
@@ -97,12 +97,8 @@ def may_see_verification(context: Context, supplier_id: str) -> bool:
     return principal.role is AccountRole.ADMIN or str(principal.supplier_id or "") == supplier_id
 
 
-def require_admin(context: Context) -> None:
-    if context.require_principal().role is not AccountRole.ADMIN:
-        raise Forbidden("supplier verification is decided by admins")
-
-
-_ARGUMENT_NAMES = {"file": "licence", "legal_representative": "legalRepresentative"}
+# Verification is decided by admins; queries about who applied check the same permission.
+DECIDERS = ADMINS.refusing("supplier verification is decided by admins")
 
 
 @strawberry.input(description="A supplier's application for verification; the licence PDF is sent beside it.")
@@ -113,28 +109,37 @@ class SupplierVerificationInput:
     )
 
 
-async def _decide(info: Info[Context, None], id: strawberry.ID, verified: bool, reason: str | None) -> Supplier:
+async def _decide(
+    info: Info[Context, None], id: strawberry.ID, verified: bool, reason: str | None, *, action: str, why: str
+) -> Supplier:
+    """An admin's decision through the catalog, then its entry in the audit log (`action`, `why`)."""
     from gateway.catalog.types import Supplier
 
     context = info.context
-    require_admin(context)
     supplier_id = node_uuid(id, "Supplier", field="id")
-    data = await context.clients.catalog.post_json(
+    data = await call_upstream(
+        context,
+        context.clients.catalog,
+        "POST",
         f"/suppliers/{supplier_id}/verification",
-        {"verified": verified, "reason": reason},
-        headers=context.upstream_headers(),
+        json={"verified": verified, "reason": reason},
     )
     context.loaders.supplier.prime(str(data["id"]), data)
+    why = (reason or "").strip() or "licence and application reviewed"
+    await audit.record(
+        context, "verifySupplier" if verified else "rejectSupplier", global_id("Supplier", supplier_id), why
+    )
     return Supplier.from_json(data)
 
 
 @strawberry.type
 class SupplierVerificationMutation:
-    @strawberry.mutation(
+    @mutation(
+        allow=SUPPLIERS.refusing("only supplier accounts apply for verification"),
         description="A supplier applies for verification (or again, after a rejection): its USCC, legal "
         "representative and business licence as a PDF, sent as a GraphQL multipart request with an "
         "Authorization or X-API-Key header; at most 10 MiB, no active content. Until an admin verifies it "
-        "the supplier cannot list parts. A USCC held by a verified supplier: CONFLICT naming `uscc`."
+        "the supplier cannot list parts. A USCC held by a verified supplier: CONFLICT naming `uscc`.",
     )
     async def submit_supplier_verification(
         self,
@@ -145,40 +150,31 @@ class SupplierVerificationMutation:
         from gateway.catalog.types import Supplier
 
         context = info.context
-        principal = context.require_principal()
-        if principal.supplier_id is None:
-            raise Forbidden("only supplier accounts apply for verification")
-        if not isinstance(licence, UploadFile):
-            raise BadInput("send the licence as a file of a multipart request", field="licence")
-        limit = context.settings.max_upload_bytes
-        content = await licence.read(limit + 1)
-        if len(content) > limit:
-            raise BadInput(f"a business licence may be at most {limit // (1024 * 1024)} MB", field="licence")
+        upload = await read_upload(context, licence, field="licence", what="a business licence")
         form = httpx.Request(
             "POST",
             "/",
             data={"uscc": input.uscc, "legal_representative": input.legal_representative},
-            files={"file": (licence.filename or "licence.pdf", content, "application/pdf")},
+            files={"file": (upload.filename or "licence.pdf", upload.content, "application/pdf")},
         )
-        try:
-            response = await context.clients.catalog.request(
-                "POST",
-                f"/suppliers/{principal.supplier_id}/verification/application",
-                headers={**context.upstream_headers(), "Content-Type": form.headers["Content-Type"]},
-                content=form.read(),
-            )
-        except DomainError as error:
+        data = await call_upstream(
+            context,
+            context.clients.catalog,
+            "POST",
+            f"/suppliers/{context.require_principal().supplier_id}/verification/application",
+            content=form.read(),
+            content_type=form.headers["Content-Type"],
             # Named as the arguments are here: the catalog's upload `file` is `licence`.
-            error.field = _ARGUMENT_NAMES.get(error.field or "", error.field)
-            raise
-        data = response.json()
+            fields={"file": "licence", "legal_representative": "legalRepresentative"},
+        )
         context.loaders.supplier.prime(str(data["id"]), data)
         return Supplier.from_json(data)
 
-    @strawberry.mutation(
+    @mutation(
+        allow=DECIDERS,
         description="An admin verifies a supplier's pending application after reviewing its licence; the "
         "supplier may then list parts and shows the verified badge. Binds the USCC to this supplier: a USCC "
-        "already verified for another supplier is a CONFLICT naming `uscc`. Again on a verified one: no change."
+        "already verified for another supplier is a CONFLICT naming `uscc`. Again on a verified one: no change.",
     )
     async def verify_supplier(
         self,
@@ -186,16 +182,13 @@ class SupplierVerificationMutation:
         id: Annotated[strawberry.ID, strawberry.argument(description="The supplier's global id.")],
         reason: Annotated[str | None, strawberry.argument(description="A note kept with the decision.")] = None,
     ) -> LazySupplier:
-        supplier = await _decide(info, id, True, reason)
         why = (reason or "").strip() or "licence and application reviewed"
-        await audit.record(
-            info.context, "verifySupplier", global_id("Supplier", node_uuid(id, "Supplier", field="id")), why
-        )
-        return supplier
+        return await _decide(info, id, True, reason, action="verifySupplier", why=why)
 
-    @strawberry.mutation(
+    @mutation(
+        allow=DECIDERS,
         description="An admin rejects a pending application, or withdraws a supplier's verification (its "
-        "listed parts are then delisted); the reason is required and shown to the supplier, who may apply again."
+        "listed parts are then delisted); the reason is required and shown to the supplier, who may apply again.",
     )
     async def reject_supplier(
         self,
@@ -203,7 +196,4 @@ class SupplierVerificationMutation:
         id: Annotated[strawberry.ID, strawberry.argument(description="The supplier's global id.")],
         reason: Annotated[str, strawberry.argument(description="Why; shown to the supplier.")],
     ) -> LazySupplier:
-        supplier = await _decide(info, id, False, reason)
-        subject = global_id("Supplier", node_uuid(id, "Supplier", field="id"))
-        await audit.record(info.context, "rejectSupplier", subject, reason.strip())
-        return supplier
+        return await _decide(info, id, False, reason, action="rejectSupplier", why=reason.strip())

@@ -7,7 +7,6 @@ from typing import Annotated, Any
 
 import httpx
 import strawberry
-from starlette.datastructures import UploadFile
 from strawberry.file_uploads import Upload
 from strawberry.types import Info
 
@@ -22,8 +21,10 @@ from gateway.certification.types import (
 )
 from gateway.context import Context
 from gateway.ids import global_id, node_uuid
+from gateway.mutations import call_upstream, mutation, read_upload
+from gateway.permissions import SIGNED_IN, SUPPLIERS, Permission
 from gateway.types import PageInfo
-from services.common.errors import BadInput, Conflict, Forbidden
+from services.common.errors import Conflict, Forbidden
 from services.common.pagination import encode_cursor, page_size
 
 
@@ -129,8 +130,7 @@ class CertificationQuery:
         ] = None,
     ) -> CertificateConnection:
         context = info.context
-        if context.require_principal().role not in STAFF_ROLES:
-            raise Forbidden("the review queue is for inspectors and admins")
+        REVIEWERS.check(context)
         params: dict[str, Any] = {"status": "PENDING_REVIEW", "order": "oldest", "first": page_size(first)}
         if after:
             params["after"] = after
@@ -161,9 +161,16 @@ class CertificationQuery:
         return list(data["schemes"])
 
 
+# Inspectors and admins review certificates; the certification service checks again.
+REVIEWERS = Permission(roles=frozenset(STAFF_ROLES), refusal="the review queue is for inspectors and admins")
+
+
 @strawberry.type
 class CertificationMutation:
-    @strawberry.mutation(description="A supplier submits a certificate for review by an inspector.")
+    @mutation(
+        allow=SUPPLIERS.refusing("only supplier accounts submit certificates"),
+        description="A supplier submits a certificate for review by an inspector.",
+    )
     async def add_certificate(
         self,
         info: Info[Context, None],
@@ -173,16 +180,14 @@ class CertificationMutation:
         ],
     ) -> Certificate:
         context = info.context
-        principal = context.require_principal()
-        if principal.supplier_id is None:
-            raise Forbidden("only supplier accounts submit certificates")
-        supplier = await context.loaders.supplier.load(str(principal.supplier_id))
+        supplier_id = str(context.require_principal().supplier_id)
+        supplier = await context.loaders.supplier.load(supplier_id)
         body = {
             "scheme": input.scheme,
             "number": input.number,
             "issuing_body": input.issuing_body,
-            "holder_id": str(principal.supplier_id),
-            "holder_name": supplier["name_en"] if supplier else str(principal.supplier_id),
+            "holder_id": supplier_id,
+            "holder_name": supplier["name_en"] if supplier else supplier_id,
             "valid_from": input.valid_from.isoformat(),
             "valid_until": input.valid_until.isoformat(),
             "scope": {
@@ -191,14 +196,15 @@ class CertificationMutation:
                 "oem_numbers": input.oem_numbers or [],
             },
         }
-        data = await context.clients.certification.post_json("/certificates", body, headers=context.upstream_headers())
+        data = await call_upstream(context, context.clients.certification, "POST", "/certificates", json=body)
         return Certificate.from_json(data)
 
-    @strawberry.mutation(
+    @mutation(
+        allow=SIGNED_IN,
         description="An inspector or admin approves a certificate awaiting review (its PDF on record, and "
         "not one they submitted themselves), or reinstates a suspended one; it becomes VALID and the parts "
         "it covers may be sold where it is required. `reason` is required (BAD_USER_INPUT naming it) and "
-        "kept in the certificate's history and the audit log."
+        "kept in the certificate's history and the audit log.",
     )
     async def approve_certificate(
         self,
@@ -213,9 +219,10 @@ class CertificationMutation:
     ) -> Certificate:
         return await _review(info.context, "approve", "approveCertificate", id, reason)
 
-    @strawberry.mutation(
+    @mutation(
+        allow=SIGNED_IN,
         description="An inspector or admin suspends a VALID certificate: the parts relying on it may not be "
-        "sold where it is required until it is approved again. `reason` is required."
+        "sold where it is required until it is approved again. `reason` is required.",
     )
     async def suspend_certificate(
         self,
@@ -230,9 +237,10 @@ class CertificationMutation:
     ) -> Certificate:
         return await _review(info.context, "suspend", "suspendCertificate", id, reason)
 
-    @strawberry.mutation(
+    @mutation(
+        allow=SIGNED_IN,
         description="An inspector revokes a certificate (final), or its holder withdraws it. `reason` is "
-        "required (BAD_USER_INPUT naming it); an inspector's revocation is kept in the audit log."
+        "required (BAD_USER_INPUT naming it); an inspector's revocation is kept in the audit log.",
     )
     async def revoke_certificate(
         self,
@@ -247,11 +255,12 @@ class CertificationMutation:
     ) -> Certificate:
         return await _review(info.context, "revoke", "revokeCertificate", id, reason)
 
-    @strawberry.mutation(
+    @mutation(
+        allow=SIGNED_IN,
         description="The holder uploads its certificate as a PDF while it awaits review (an inspector may "
         "replace it later). Send it as a GraphQL multipart request with an Authorization or X-API-Key "
         "header; at most 10 MiB. Not a PDF, too large, or holding active content (JavaScript, actions, "
-        "embedded files) or a decompression bomb: BAD_USER_INPUT naming `file`, the message saying which."
+        "embedded files) or a decompression bomb: BAD_USER_INPUT naming `file`, the message saying which.",
     )
     async def upload_certificate_document(
         self,
@@ -260,24 +269,20 @@ class CertificationMutation:
         file: Annotated[Upload, strawberry.argument(description="The PDF, a file part of the multipart request.")],
     ) -> Certificate:
         context = info.context
-        context.require_principal()
         certificate_uuid = node_uuid(certificate_id, "Certificate", field="certificateId")
-        if not isinstance(file, UploadFile):
-            raise BadInput("send the PDF as a file of a multipart request", field="file")
-        limit = context.settings.max_upload_bytes
-        content = await file.read(limit + 1)
-        if len(content) > limit:
-            raise BadInput(f"a certificate document may be at most {limit} bytes", field="file")
+        upload = await read_upload(context, file, field="file", what="a certificate document")
         # The certification service takes the file as multipart form data, as browsers send it.
-        name = file.filename or "certificate.pdf"
-        form = httpx.Request("POST", "/", files={"file": (name, content, "application/pdf")})
-        response = await context.clients.certification.request(
+        name = upload.filename or "certificate.pdf"
+        form = httpx.Request("POST", "/", files={"file": (name, upload.content, "application/pdf")})
+        data = await call_upstream(
+            context,
+            context.clients.certification,
             "POST",
             f"/certificates/{certificate_uuid}/document",
-            headers={**context.upstream_headers(), "Content-Type": form.headers["Content-Type"]},
             content=form.read(),
+            content_type=form.headers["Content-Type"],
         )
-        return Certificate.from_json(response.json())
+        return Certificate.from_json(data)
 
 
 # The history's action for each decision, as the certification service records it.
@@ -297,8 +302,12 @@ async def _review(context: Context, verb: str, action: str, id: strawberry.ID, r
     subject = global_id("Certificate", certificate_id)
     why = audit.require_reason(reason)
     try:
-        data = await context.clients.certification.post_json(
-            f"/certificates/{certificate_id}/{verb}", {"reason": why}, headers=context.upstream_headers()
+        data = await call_upstream(
+            context,
+            context.clients.certification,
+            "POST",
+            f"/certificates/{certificate_id}/{verb}",
+            json={"reason": why},
         )
     except Conflict:
         history = await context.clients.certification.get_json(

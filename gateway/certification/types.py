@@ -16,8 +16,9 @@ from strawberry.types import Info
 
 from gateway.catalog.types import Supplier
 from gateway.context import Context
-from gateway.models import Account, AccountRole
+from gateway.identity.models import Account
 from gateway.types import PageInfo
+from marketplace.roles import AccountRole
 
 STAFF_ROLES = (AccountRole.INSPECTOR, AccountRole.ADMIN)
 

@@ -19,11 +19,15 @@ from strawberry.types import Info
 
 from gateway.context import Context
 from gateway.identity import password_reset, service
+from gateway.identity.models import Account as AccountRecord
+from gateway.identity.models import ApiKey as ApiKeyRecord
+from gateway.identity.models import ApiKeyScope
 from gateway.identity.owned import owned_nodes
 from gateway.identity.tokens import issue_access_token
-from gateway.models import Account as AccountRecord
-from gateway.models import AccountRole, ApiKeyScope
-from gateway.models import ApiKey as ApiKeyRecord
+from gateway.ids import node_uuid
+from gateway.mutations import mutation
+from gateway.permissions import ANYONE, SIGNED_IN
+from marketplace.roles import AccountRole
 from services.common.errors import BadInput, Forbidden, Unauthenticated
 from services.notifications.order_mail import language
 
@@ -262,8 +266,9 @@ class IdentityQuery:
 
 @strawberry.type
 class IdentityMutation:
-    @strawberry.mutation(
-        description="Create a BUYER account, or a SUPPLIER account with its company (checked USCC), and log it in."
+    @mutation(
+        allow=ANYONE,
+        description="Create a BUYER account, or a SUPPLIER account with its company (checked USCC), and log it in.",
     )
     async def register(
         self,
@@ -311,9 +316,10 @@ class IdentityMutation:
 
         return await context.in_session(work)
 
-    @strawberry.mutation(
+    @mutation(
+        allow=ANYONE,
         description="Log in with e-mail address and password. Wrong either way: UNAUTHENTICATED, without saying "
-        "which. Repeated failures per address and client: RATE_LIMITED for a while."
+        "which. Repeated failures per address and client: RATE_LIMITED for a while.",
     )
     async def login(
         self,
@@ -340,10 +346,11 @@ class IdentityMutation:
         await context.throttle.succeeded(key, context.client_address)
         return payload
 
-    @strawberry.mutation(
+    @mutation(
+        allow=ANYONE,
         description="Send a link to set a new password to this e-mail address, in the caller's language"
         " (Accept-Language). Always true: whether the address has an account is never told. Throttled per"
-        " address and client like login (RATE_LIMITED)."
+        " address and client like login (RATE_LIMITED).",
     )
     async def request_password_reset(
         self,
@@ -376,10 +383,11 @@ class IdentityMutation:
             task.add_done_callback(_outgoing.discard)
         return True
 
-    @strawberry.mutation(
+    @mutation(
+        allow=ANYONE,
         description="Set a new password with the token of a reset link. The link works once and expires; using"
         " it ends every login of the account. An invalid, used or expired token is BAD_USER_INPUT on `token`,"
-        " a weak password on `newPassword`."
+        " a weak password on `newPassword`.",
     )
     async def reset_password(
         self,
@@ -398,9 +406,10 @@ class IdentityMutation:
         )
         return True
 
-    @strawberry.mutation(
+    @mutation(
+        allow=ANYONE,
         description="Spend a refresh token for a new access token and refresh token. Each is good once: "
-        "one spent twice ends every session of its login."
+        "one spent twice ends every session of its login.",
     )
     async def refresh_token(
         self,
@@ -427,8 +436,9 @@ class IdentityMutation:
             await context.in_session(lambda session: service.revoke_refresh_family(session, family))
             raise
 
-    @strawberry.mutation(
-        description="A named API key for an integrator, READ_WRITE unless asked otherwise. The key is shown once."
+    @mutation(
+        allow=SIGNED_IN,
+        description="A named API key for an integrator, READ_WRITE unless asked otherwise. The key is shown once.",
     )
     async def create_api_key(
         self,
@@ -449,19 +459,17 @@ class IdentityMutation:
 
         return await info.context.in_session(work)
 
-    @strawberry.mutation(description="Revoke one of your API keys; it stops working at once.")
+    @mutation(
+        allow=SIGNED_IN,
+        description="Revoke one of your API keys; it stops working at once.",
+    )
     async def revoke_api_key(
         self,
         info: Info[Context, None],
         id: Annotated[relay.GlobalID, strawberry.argument(description="The API key's global id.")],
     ) -> ApiKey:
         principal = info.context.require_principal()
-        if id.type_name != "ApiKey":
-            raise BadInput("not an API key id", field="id")
-        try:
-            key_id = uuid.UUID(id.node_id)
-        except ValueError:
-            raise BadInput("not an API key id", field="id") from None
+        key_id = uuid.UUID(node_uuid(id, "ApiKey", field="id"))
 
         def work(session: Session) -> ApiKey:
             return ApiKey.from_record(service.revoke_api_key(session, principal, key_id))

@@ -28,8 +28,8 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, update
 from sqlmodel import Session, col, select
 
+from gateway.identity.models import Account, PasswordReset, RefreshToken
 from gateway.identity.service import check_password, normalise_email, password_hash
-from gateway.models import Account, PasswordReset, RefreshToken
 from services.common.clock import utcnow
 from services.common.errors import BadInput
 from services.notifications.order_mail import language

@@ -15,9 +15,10 @@ from gateway.context import Context
 from gateway.identity import service
 from gateway.identity.graphql import Account
 from gateway.ids import global_id, node_uuid
-from gateway.models import AccountRole
+from gateway.mutations import mutation
+from gateway.permissions import ADMINS
 from gateway.types import PageInfo
-from services.common.errors import Forbidden
+from marketplace.roles import AccountRole
 from services.common.pagination import encode_cursor, page_size
 
 
@@ -35,9 +36,7 @@ class AccountConnection:
     page_info: PageInfo = strawberry.field(description="Whether another page follows, and its cursor.")
 
 
-def _require_admin(context: Context) -> None:
-    if context.require_principal().role is not AccountRole.ADMIN:
-        raise Forbidden("only admins manage accounts")
+ADMINS_ONLY = ADMINS.refusing("only admins manage accounts")
 
 
 @strawberry.type
@@ -58,7 +57,7 @@ class PeopleQuery:
         ] = None,
     ) -> AccountConnection:
         context = info.context
-        _require_admin(context)
+        ADMINS_ONLY.check(context)
         size = page_size(first)
 
         def load(session: Session) -> AccountConnection:
@@ -71,11 +70,12 @@ class PeopleQuery:
 
 @strawberry.type
 class PeopleMutation:
-    @strawberry.mutation(
+    @mutation(
+        allow=ADMINS_ONLY,
         description="Disable an account: from its next request on, its access tokens, refresh tokens and API "
         "keys are refused (UNAUTHENTICATED, reason ACCOUNT_DISABLED), and so is its login; its logins are "
         "ended. Admins only, never their own account; `reason` is required (BAD_USER_INPUT naming it). "
-        "Disabling a disabled account changes nothing."
+        "Disabling a disabled account changes nothing.",
     )
     async def disable_account(
         self,
@@ -84,7 +84,6 @@ class PeopleMutation:
         reason: Annotated[str, strawberry.argument(description="Why, kept in the audit log; blank: BAD_USER_INPUT.")],
     ) -> Account:
         context = info.context
-        _require_admin(context)
         account_id = uuid.UUID(node_uuid(id, "Account", field="id"))
         why = audit.require_reason(reason)
         admin = context.require_principal()
@@ -97,9 +96,10 @@ class PeopleMutation:
 
         return await context.in_session(work)
 
-    @strawberry.mutation(
+    @mutation(
+        allow=ADMINS_ONLY,
         description="Enable a disabled account again: it may sign in, and its API keys work again. Admins "
-        "only; `reason` is required. Enabling an enabled account changes nothing."
+        "only; `reason` is required. Enabling an enabled account changes nothing.",
     )
     async def enable_account(
         self,
@@ -108,7 +108,6 @@ class PeopleMutation:
         reason: Annotated[str, strawberry.argument(description="Why, kept in the audit log; blank: BAD_USER_INPUT.")],
     ) -> Account:
         context = info.context
-        _require_admin(context)
         account_id = uuid.UUID(node_uuid(id, "Account", field="id"))
         why = audit.require_reason(reason)
         admin = context.require_principal()

@@ -17,8 +17,9 @@ from sqlalchemy import ColumnElement, CursorResult, exists, false, update
 from sqlmodel import Session, col, select
 from zxcvbn import zxcvbn
 
+from gateway.identity.models import Account, ApiKey, ApiKeyScope, RefreshToken
 from gateway.identity.tokens import Principal, digest, new_secret, read_access_token
-from gateway.models import Account, AccountRole, ApiKey, ApiKeyScope, RefreshToken
+from marketplace.roles import AccountRole
 from services.common.clock import utcnow
 from services.common.errors import BadInput, Conflict, Forbidden, NotFound, Unauthenticated
 from services.common.pagination import decode_cursor, encode_cursor

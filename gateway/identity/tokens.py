@@ -7,7 +7,8 @@ import secrets
 import uuid
 from dataclasses import dataclass
 
-from gateway.models import Account, AccountRole, ApiKeyScope
+from gateway.identity.models import Account, ApiKeyScope
+from marketplace.roles import AccountRole
 from services.common import signed_tokens
 from services.common.errors import Unauthenticated
 

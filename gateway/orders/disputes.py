@@ -10,10 +10,10 @@ import strawberry
 from strawberry.types import Info
 
 from gateway.context import Context
-from gateway.models import AccountRole
 from gateway.orders.types import Dispute
+from gateway.permissions import ADMINS
 from gateway.types import PageInfo
-from services.common.errors import BadInput, Forbidden
+from services.common.errors import BadInput
 from services.common.pagination import page_size
 
 
@@ -43,8 +43,7 @@ class DisputesQuery:
         after: Annotated[str | None, strawberry.argument(description="An edge's cursor: the page after it.")] = None,
     ) -> DisputeConnection:
         context = info.context
-        if context.require_principal().role is not AccountRole.ADMIN:
-            raise Forbidden("disputes are for admins")
+        ADMINS.refusing("disputes are for admins").check(context)
         size = page_size(first)
         # One more than asked tells whether another page follows.
         params: dict[str, Any] = {"first": size + 1}

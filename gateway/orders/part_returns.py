@@ -15,6 +15,8 @@ from strawberry.types import Info
 
 from gateway.context import Context
 from gateway.ids import node_uuid
+from gateway.mutations import call_upstream, mutation
+from gateway.permissions import SIGNED_IN
 from gateway.types import Money
 from services.common.money import Money as MoneyValue
 
@@ -119,9 +121,8 @@ def _shipment(data: dict[str, Any], carrier: str, number: str, at: str) -> Retur
 
 
 async def _post(info: Info[Context, None], path: str, body: dict[str, Any]) -> PartReturn:
-    context = info.context
-    context.require_principal()
-    return PartReturn.from_json(await context.clients.orders.post_json(path, body, headers=context.upstream_headers()))
+    data = await call_upstream(info.context, info.context.clients.orders, "POST", path, json=body)
+    return PartReturn.from_json(data)
 
 
 def _return_path(id: strawberry.ID, step: str) -> str:
@@ -130,9 +131,10 @@ def _return_path(id: strawberry.ID, step: str) -> str:
 
 @strawberry.type
 class PartReturnsMutation:
-    @strawberry.mutation(
+    @mutation(
+        allow=SIGNED_IN,
         description="The buyer sends a shipped or delivered line back under the part's warranty. One return per "
-        "line: asking again answers the same return."
+        "line: asking again answers the same return.",
     )
     async def open_part_return(
         self,
@@ -150,9 +152,10 @@ class PartReturnsMutation:
         }
         return await _post(info, "/part-returns", body)
 
-    @strawberry.mutation(
+    @mutation(
+        allow=SIGNED_IN,
         description="The part's supplier (or an admin) approves a requested return, or rejects it with a note "
-        "saying why. Repeating the same decision changes nothing."
+        "saying why. Repeating the same decision changes nothing.",
     )
     async def decide_part_return(
         self,
@@ -169,7 +172,7 @@ class PartReturnsMutation:
             body["note"] = note
         return await _post(info, _return_path(id, "decision"), body)
 
-    @strawberry.mutation(description="The buyer has sent the approved return back, with the carrier's tracking.")
+    @mutation(allow=SIGNED_IN, description="The buyer has sent the approved return back, with the carrier's tracking.")
     async def ship_part_return(
         self,
         info: Info[Context, None],
@@ -182,9 +185,10 @@ class PartReturnsMutation:
         body = {"carrier": carrier, "tracking_number": tracking_number}
         return await _post(info, _return_path(id, "shipment"), body)
 
-    @strawberry.mutation(
+    @mutation(
+        allow=SIGNED_IN,
         description="The part's supplier (or an admin) received the part: REFUND gives the line back to the "
-        "card, REPLACEMENT sells the same part again from stock. Idempotent."
+        "card, REPLACEMENT sells the same part again from stock. Idempotent.",
     )
     async def receive_part_return(
         self,
@@ -194,7 +198,7 @@ class PartReturnsMutation:
     ) -> PartReturn:
         return await _post(info, _return_path(id, "receipt"), {"resolution": resolution.value})
 
-    @strawberry.mutation(description="The part's supplier (or an admin) shipped the replacement part.")
+    @mutation(allow=SIGNED_IN, description="The part's supplier (or an admin) shipped the replacement part.")
     async def ship_part_return_replacement(
         self,
         info: Info[Context, None],

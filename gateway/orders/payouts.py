@@ -10,18 +10,18 @@ from enum import Enum
 from typing import Annotated, Any
 
 import strawberry
-from starlette.datastructures import UploadFile
 from strawberry.file_uploads import Upload
 from strawberry.types import Info
 
 from gateway import audit
 from gateway.context import Context
 from gateway.ids import global_id, node_uuid
-from gateway.models import AccountRole
+from gateway.mutations import call_upstream, mutation, read_upload
 from gateway.orders.settlements import SettlementStatement
 from gateway.orders.types import money
+from gateway.permissions import SIGNED_IN
 from gateway.types import Money
-from services.common.errors import BadInput, DomainError
+from marketplace.roles import AccountRole
 
 # The orders service names fields as it stores them; clients see the names of their arguments.
 _ACCOUNT_FIELDS = {
@@ -31,17 +31,6 @@ _ACCOUNT_FIELDS = {
     "cnaps_code": "input.cnapsCode",
     "bic": "input.bic",
 }
-
-
-def _renamed(error: DomainError, names: dict[str, str]) -> DomainError:
-    field = error.field
-    if field is None:
-        return error
-    head, _, rest = field.partition(".")
-    renamed = names.get(field) or (f"{names[head]}.{rest}" if head in names and rest else None)
-    if renamed:
-        error.field = renamed
-    return error
 
 
 @strawberry.enum(description="Where a settlement statement's payout stands.")
@@ -210,18 +199,17 @@ async def supplier_bank_account(info: Info[Context, None], supplier_id: str) -> 
 
 @strawberry.type
 class PayoutsMutation:
-    @strawberry.mutation(
+    @mutation(
+        allow=SIGNED_IN,
         description="A supplier gives the CNY account it is paid to from now on. Each field is checked "
         "(BAD_USER_INPUT naming it: input.cnapsCode ...); a change is kept beside the old account, and "
-        "payouts already sent keep the account they went to. The same details again change nothing."
+        "payouts already sent keep the account they went to. The same details again change nothing.",
     )
     async def set_bank_account(
         self,
         info: Info[Context, None],
         input: Annotated[BankAccountInput, strawberry.argument(description="The account's details.")],
     ) -> BankAccount:
-        context = info.context
-        context.require_principal()
         body = {
             "bank_name": input.bank_name,
             "account_name": input.account_name,
@@ -229,22 +217,19 @@ class PayoutsMutation:
             "cnaps_code": input.cnaps_code,
             "bic": input.bic,
         }
-        try:
-            data = await context.clients.orders.post_json(
-                "/bank-account", body, headers=context.upstream_headers(), method="PUT"
-            )
-        except DomainError as error:
-            raise _renamed(error, _ACCOUNT_FIELDS) from None
+        data = await call_upstream(
+            info.context, info.context.clients.orders, "PUT", "/bank-account", json=body, fields=_ACCOUNT_FIELDS
+        )
         return BankAccount.from_json(data)
 
-    @strawberry.mutation(
+    @mutation(
+        allow=SIGNED_IN,
         description="Finance (an admin): settle every delivered line past the hold period into one "
-        "statement per supplier. Lines already settled are never settled again; with none due, an empty list."
+        "statement per supplier. Lines already settled are never settled again; with none due, an empty list.",
     )
     async def run_settlement(self, info: Info[Context, None]) -> list[SettlementStatement]:
         context = info.context
-        context.require_principal()
-        found = await context.clients.orders.post_json("/settlements/run", None, headers=context.upstream_headers())
+        found = await call_upstream(context, context.clients.orders, "POST", "/settlements/run")
         statements = [SettlementStatement.from_json(b) for b in found or []]
         if statements:
             reason = f"settlement run: {len(statements)} statement(s)"
@@ -252,11 +237,12 @@ class PayoutsMutation:
                 await audit.record(context, "runSettlement", global_id("SettlementStatement", statement.id), reason)
         return statements
 
-    @strawberry.mutation(
+    @mutation(
+        allow=SIGNED_IN,
         description="Finance (an admin): the pain.001 file paying these statements, each to its "
         "supplier's bank account, from the platform's own account; they become SENT. A statement whose "
         "supplier has given no account is refused (BAD_USER_INPUT naming batchIds.N); one already sent or "
-        "paid is CONFLICT, except that asking again for exactly the statements of one file returns that file."
+        "paid is CONFLICT, except that asking again for exactly the statements of one file returns that file.",
     )
     async def export_payouts(
         self,
@@ -270,15 +256,18 @@ class PayoutsMutation:
         ] = None,
     ) -> PayoutFile:
         context = info.context
-        context.require_principal()
         body: dict[str, Any] = {
             "batch_ids": [node_uuid(b, "SettlementStatement", field=f"batchIds.{i}") for i, b in enumerate(batch_ids)],
             "execution_date": execution_date.isoformat() if execution_date else None,
         }
-        try:
-            data = await context.clients.orders.post_json("/payouts/export", body, headers=context.upstream_headers())
-        except DomainError as error:
-            raise _renamed(error, {"batch_ids": "batchIds", "execution_date": "executionDate"}) from None
+        data = await call_upstream(
+            context,
+            context.clients.orders,
+            "POST",
+            "/payouts/export",
+            json=body,
+            fields={"batch_ids": "batchIds", "execution_date": "executionDate"},
+        )
         reason = f"pain.001 {data['message_id']} executed {data['execution_date']}"
         for batch_id in body["batch_ids"]:
             await audit.record(context, "exportPayouts", global_id("SettlementStatement", batch_id), reason)
@@ -291,12 +280,13 @@ class PayoutsMutation:
             data=data,
         )
 
-    @strawberry.mutation(
+    @mutation(
+        allow=SIGNED_IN,
         description="Finance (an admin): import a bank status report, a pain.002 (CustomerPaymentStatusReport "
         ".03 or .12) or camt.054 (BankToCustomerDebitCreditNotification .02 or .08), sent as a GraphQL "
         "multipart request. It is validated against the official XSD (BAD_USER_INPUT naming `file` with the "
         "schema's line and message) and its transfers are matched by EndToEndId: settled (ACSC, a booked "
-        "debit) -> PAID, rejected or returned -> FAILED with the bank's reason. The same file again changes nothing."
+        "debit) -> PAID, rejected or returned -> FAILED with the bank's reason. The same file again changes nothing.",
     )
     async def import_bank_status_report(
         self,
@@ -304,20 +294,16 @@ class PayoutsMutation:
         file: Annotated[Upload, strawberry.argument(description="The report's XML, a file part of the request.")],
     ) -> BankStatusReport:
         context = info.context
-        context.require_principal()
-        if not isinstance(file, UploadFile):
-            raise BadInput("send the report as a file of a multipart request", field="file")
-        limit = context.settings.max_upload_bytes
-        content = await file.read(limit + 1)
-        if len(content) > limit:
-            raise BadInput(f"a status report may be at most {limit} bytes", field="file")
-        response = await context.clients.orders.request(
+        upload = await read_upload(context, file, field="file", what="a status report")
+        data = await call_upstream(
+            context,
+            context.clients.orders,
             "POST",
             "/payouts/status-reports",
-            headers={**context.upstream_headers(), "Content-Type": "application/xml"},
-            content=content,
+            content=upload.content,
+            content_type="application/xml",
         )
-        report = BankStatusReport.from_json(response.json())
+        report = BankStatusReport.from_json(data)
         if not report.already_imported:
             outcomes = ", ".join(sorted({str(e.outcome.value) for e in report.entries})) or "no transfers"
             await audit.record(context, "importBankStatusReport", report.message_id, f"{report.kind}: {outcomes}")

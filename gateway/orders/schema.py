@@ -12,6 +12,7 @@ from strawberry.types import Info
 from gateway.addresses.graphql import shipping_snapshot
 from gateway.context import Context
 from gateway.ids import node_uuid
+from gateway.mutations import call_upstream, mutation
 from gateway.orders.types import (
     CardSetup,
     Carrier,
@@ -25,6 +26,7 @@ from gateway.orders.types import (
     Quote,
     QuotePricing,
 )
+from gateway.permissions import SIGNED_IN
 from gateway.types import PageInfo
 from services.common.errors import BadInput
 from services.common.pagination import page_size
@@ -161,24 +163,33 @@ class OrdersQuery:
         )
 
 
-async def _order_action(info: Info[Context, None], order_id: strawberry.ID, action: str, body: Any) -> Order:
-    context = info.context
-    context.require_principal()
-    uuid_ = node_uuid(order_id, "Order", field="orderId" if action != "cancel" else "id")
-    data = await context.clients.orders.post_json(f"/orders/{uuid_}/{action}", body, headers=context.upstream_headers())
+async def _order_action(
+    info: Info[Context, None],
+    order_id: strawberry.ID,
+    action: str,
+    body: Any,
+    *,
+    field: str = "orderId",
+    fields: dict[str, str] | None = None,
+) -> Order:
+    uuid_ = node_uuid(order_id, "Order", field=field)
+    data = await call_upstream(
+        info.context, info.context.clients.orders, "POST", f"/orders/{uuid_}/{action}", json=body, fields=fields
+    )
     return Order.from_json(data)
 
 
 @strawberry.type
 class OrdersMutation:
-    @strawberry.mutation(description="A landed-cost quote for a cart, locked (rate, duty, VAT) for 15 minutes.")
+    @mutation(
+        allow=SIGNED_IN,
+        description="A landed-cost quote for a cart, locked (rate, duty, VAT) for 15 minutes.",
+    )
     async def create_quote(
         self,
         info: Info[Context, None],
         input: Annotated[QuoteInput, strawberry.argument(description="The cart, destination and terms.")],
     ) -> Quote:
-        context = info.context
-        context.require_principal()
         body: dict[str, Any] = {
             "lines": [
                 {"part_id": node_uuid(line.part_id, "Part", field=f"input.lines.{i}.partId"), "quantity": line.quantity}
@@ -193,12 +204,13 @@ class OrdersMutation:
         if input.date is not None:
             body["date"] = input.date.isoformat()
         return Quote.from_json(
-            await context.clients.orders.post_json("/quotes", body, headers=context.upstream_headers())
+            await call_upstream(info.context, info.context.clients.orders, "POST", "/quotes", json=body)
         )
 
-    @strawberry.mutation(
+    @mutation(
+        allow=SIGNED_IN,
         description="Order what a quote priced: stock reserved, card payment started. The same key twice "
-        "returns the same order."
+        "returns the same order.",
     )
     async def place_order(
         self,
@@ -222,35 +234,36 @@ class OrdersMutation:
             ),
         ] = None,
     ) -> PlaceOrderPayload:
-        context = info.context
-        context.require_principal()
         body: dict[str, Any] = {
             "quote_id": node_uuid(quote_id, "Quote", field="quoteId"),
             "idempotency_key": idempotency_key,
         }
         if shipping_address_id is not None:
             body["shipping_address"] = await shipping_snapshot(info, shipping_address_id, field="shippingAddressId")
-        try:
-            data = await context.clients.orders.post_json("/orders", body, headers=context.upstream_headers())
-        except BadInput as wrong:
-            if wrong.field == "shipping_address":
-                raise BadInput(wrong.detail, field="shippingAddressId") from None
-            raise
+        data = await call_upstream(
+            info.context,
+            info.context.clients.orders,
+            "POST",
+            "/orders",
+            json=body,
+            fields={"shipping_address": "shippingAddressId"},
+        )
         return PlaceOrderPayload(
             order=Order.from_json(data["order"]),
             client_secret=data["client_secret"],
             publishable_key=data.get("publishable_key"),
         )
 
-    @strawberry.mutation(description="A SetupIntent for the buyer's browser to collect a card with Stripe.js.")
+    @mutation(
+        allow=SIGNED_IN,
+        description="A SetupIntent for the buyer's browser to collect a card with Stripe.js.",
+    )
     async def start_card_setup(self, info: Info[Context, None]) -> CardSetup:
-        context = info.context
-        context.require_principal()
-        data = await context.clients.orders.post_json("/card-setups", {}, headers=context.upstream_headers())
+        data = await call_upstream(info.context, info.context.clients.orders, "POST", "/card-setups", json={})
         return CardSetup(client_secret=data["client_secret"], publishable_key=data.get("publishable_key") or "")
 
-    @strawberry.mutation(
-        description="Pay with the card set up in the browser; PAID follows from Stripe's signed event."
+    @mutation(
+        allow=SIGNED_IN, description="Pay with the card set up in the browser; PAID follows from Stripe's signed event."
     )
     async def pay_order(
         self,
@@ -260,18 +273,23 @@ class OrdersMutation:
             str, strawberry.argument(description="The Stripe PaymentMethod (pm_...) the card setup produced.")
         ],
     ) -> Order:
-        context = info.context
-        context.require_principal()
         uuid_ = node_uuid(order_id, "Order", field="orderId")
-        data = await context.clients.orders.post_json(
-            f"/orders/{uuid_}/pay", {"payment_method_id": payment_method_id}, headers=context.upstream_headers()
+        data = await call_upstream(
+            info.context,
+            info.context.clients.orders,
+            "POST",
+            f"/orders/{uuid_}/pay",
+            json={"payment_method_id": payment_method_id},
         )
         order = Order.from_json(data["order"])
         order.requires_action = bool(data["requires_action"])
         order.action_client_secret = data.get("client_secret") if order.requires_action else None
         return order
 
-    @strawberry.mutation(description="Cancel before shipment; a paid order is refunded.")
+    @mutation(
+        allow=SIGNED_IN,
+        description="Cancel before shipment; a paid order is refunded.",
+    )
     async def cancel_order(
         self,
         info: Info[Context, None],
@@ -280,12 +298,13 @@ class OrdersMutation:
             str | None, strawberry.argument(description="Why, kept in the status history; at most 500 characters.")
         ] = None,
     ) -> Order:
-        return await _order_action(info, id, "cancel", {"reason": reason} if reason else {})
+        return await _order_action(info, id, "cancel", {"reason": reason} if reason else {}, field="id")
 
-    @strawberry.mutation(
+    @mutation(
+        allow=SIGNED_IN,
         description="A supplier ships its lines of an order. The carrier is named by its code, name or an alias "
         "(`carriers` lists them) and the tracking number must have one of that carrier's formats: BAD_USER_INPUT "
-        "naming `carrier` or `trackingNumber` otherwise."
+        "naming `carrier` or `trackingNumber` otherwise.",
     )
     async def mark_shipped(
         self,
@@ -297,17 +316,13 @@ class OrdersMutation:
         ],
     ) -> Order:
         body = {"carrier": carrier, "tracking_number": tracking_number}
-        try:
-            return await _order_action(info, order_id, "ship", body)
-        except BadInput as wrong:
-            if wrong.field == "tracking_number":
-                raise BadInput(wrong.detail, field="trackingNumber") from None
-            raise
+        return await _order_action(info, order_id, "ship", body, fields={"tracking_number": "trackingNumber"})
 
-    @strawberry.mutation(
+    @mutation(
+        allow=SIGNED_IN,
         description="An admin records that a shipped order arrived (every line): the order is DELIVERED, its "
         "payout clock starts and its core deposits may be returned. Suppliers are refused (FORBIDDEN): the buyer "
-        "confirms delivery (confirmDelivery), or it follows automatically some days after shipment."
+        "confirms delivery (confirmDelivery), or it follows automatically some days after shipment.",
     )
     async def mark_delivered(
         self,
@@ -316,9 +331,10 @@ class OrdersMutation:
     ) -> Order:
         return await _order_action(info, order_id, "deliver", {})
 
-    @strawberry.mutation(
+    @mutation(
+        allow=SIGNED_IN,
         description="The buyer confirms that a shipped order arrived (an admin may for them): the order is "
-        "DELIVERED and the suppliers' payout clock starts. Confirming again changes nothing."
+        "DELIVERED and the suppliers' payout clock starts. Confirming again changes nothing.",
     )
     async def confirm_delivery(
         self,
@@ -327,9 +343,10 @@ class OrdersMutation:
     ) -> Order:
         return await _order_action(info, order_id, "confirm-delivery", {})
 
-    @strawberry.mutation(
+    @mutation(
+        allow=SIGNED_IN,
         description="The buyer reports that a shipped order has not arrived: it is then not delivered "
-        "automatically, and our staff follow it up with the carrier. Reporting again changes nothing."
+        "automatically, and our staff follow it up with the carrier. Reporting again changes nothing.",
     )
     async def report_non_delivery(
         self,
@@ -341,7 +358,10 @@ class OrdersMutation:
     ) -> Order:
         return await _order_action(info, order_id, "non-delivery", {"note": note})
 
-    @strawberry.mutation(description="A buyer sends the old part back for the core deposit.")
+    @mutation(
+        allow=SIGNED_IN,
+        description="A buyer sends the old part back for the core deposit.",
+    )
     async def request_core_return(
         self,
         info: Info[Context, None],
@@ -349,14 +369,14 @@ class OrdersMutation:
             strawberry.ID, strawberry.argument(description="The delivered order line whose core deposit to return.")
         ],
     ) -> CoreReturn:
-        context = info.context
-        context.require_principal()
         body = {"order_line_id": node_uuid(order_line_id, "OrderLine", field="orderLineId")}
         return CoreReturn.from_json(
-            await context.clients.orders.post_json("/core-returns", body, headers=context.upstream_headers())
+            await call_upstream(info.context, info.context.clients.orders, "POST", "/core-returns", json=body)
         )
 
-    @strawberry.mutation(description="The supplier or hub inspects a returned core; accepted refunds the deposit.")
+    @mutation(
+        allow=SIGNED_IN, description="The supplier or hub inspects a returned core; accepted refunds the deposit."
+    )
     async def receive_core_return(
         self,
         info: Info[Context, None],
@@ -372,8 +392,6 @@ class OrdersMutation:
         ] = None,
         note: Annotated[str | None, strawberry.argument(description="What the inspection found.")] = None,
     ) -> CoreReturn:
-        context = info.context
-        context.require_principal()
         uuid_ = node_uuid(id, "CoreReturn", field="id")
         body: dict[str, Any] = {"accepted": accepted}
         if accepted_share_pct is not None:
@@ -381,7 +399,7 @@ class OrdersMutation:
         if note:
             body["note"] = note
         return CoreReturn.from_json(
-            await context.clients.orders.post_json(
-                f"/core-returns/{uuid_}/decision", body, headers=context.upstream_headers()
+            await call_upstream(
+                info.context, info.context.clients.orders, "POST", f"/core-returns/{uuid_}/decision", json=body
             )
         )

@@ -13,10 +13,10 @@ from strawberry.types import Info
 from gateway import audit
 from gateway.context import Context
 from gateway.ids import global_id, node_uuid
-from gateway.models import AccountRole
+from gateway.mutations import call_upstream, mutation
 from gateway.orders.types import ScreeningStatus, money
+from gateway.permissions import ADMINS
 from gateway.types import Money
-from services.common.errors import DomainError, Forbidden
 
 
 @strawberry.type(description="A consolidated sanctions list an order was screened against.")
@@ -134,9 +134,7 @@ class ScreeningHold:
         )
 
 
-def _require_admin(context: Context) -> None:
-    if context.require_principal().role is not AccountRole.ADMIN:
-        raise Forbidden("sanctions screening holds are for admins")
+ADMINS_ONLY = ADMINS.refusing("sanctions screening holds are for admins")
 
 
 @strawberry.type
@@ -154,7 +152,7 @@ class ScreeningQuery:
         ] = None,
     ) -> list[ScreeningHold]:
         context = info.context
-        _require_admin(context)
+        ADMINS_ONLY.check(context)
         params: dict[str, Any] = {"first": max(1, min(first, 100))}
         if after:
             params["after"] = node_uuid(after, "Order", field="after")
@@ -164,19 +162,21 @@ class ScreeningQuery:
         return [ScreeningHold(data=h) for h in found]
 
 
-async def _decide(info: Info[Context, None], order_id: strawberry.ID, reason: str, verb: str, action: str) -> Any:
+async def _decide(
+    info: Info[Context, None], order_id: strawberry.ID, reason: str, verb: str, action: str
+) -> ScreeningHold:
+    """An admin's decision on a hold, with its reason, through the orders service; audited once."""
     context = info.context
-    _require_admin(context)
     why = audit.require_reason(reason)
     uuid_ = node_uuid(order_id, "Order", field="orderId")
-    try:
-        data = await context.clients.orders.post_json(
-            f"/orders/{uuid_}/screening/{verb}", {"reason": why}, headers=context.upstream_headers()
-        )
-    except DomainError as error:
-        if error.field == "order_id":
-            error.field = "orderId"
-        raise
+    data = await call_upstream(
+        context,
+        context.clients.orders,
+        "POST",
+        f"/orders/{uuid_}/screening/{verb}",
+        json={"reason": why},
+        fields={"order_id": "orderId"},
+    )
     decided_at = datetime.fromisoformat(data["decision"]["at"])
     # A retry answers with the decision already made: audited once.
     await audit.record_once(context, action, global_id("Order", uuid_), why, since=decided_at)
@@ -185,10 +185,11 @@ async def _decide(info: Info[Context, None], order_id: strawberry.ID, reason: st
 
 @strawberry.type
 class ScreeningMutation:
-    @strawberry.mutation(
+    @mutation(
+        allow=ADMINS_ONLY,
         description="Admin: the potential match is a false positive; the hold is lifted and the order goes on "
         "(its suppliers see and ship it). A reason is required (BAD_USER_INPUT naming `reason`) and audited. "
-        "CONFLICT (SCREENING_DECIDED) once the match was confirmed."
+        "CONFLICT (SCREENING_DECIDED) once the match was confirmed.",
     )
     async def clear_screening_hold(
         self,
@@ -196,12 +197,12 @@ class ScreeningMutation:
         order_id: Annotated[strawberry.ID, strawberry.argument(description="The held order's global id.")],
         reason: Annotated[str, strawberry.argument(description="Why, kept in the audit log; must not be blank.")],
     ) -> ScreeningHold:
-        result: ScreeningHold = await _decide(info, order_id, reason, "clear", "clearScreeningHold")
-        return result
+        return await _decide(info, order_id, reason, "clear", "clearScreeningHold")
 
-    @strawberry.mutation(
+    @mutation(
+        allow=ADMINS_ONLY,
         description="Admin: the match is true; the order is cancelled and, if it was paid, refunded in full "
-        "through the ordinary refund. A reason is required and audited. CONFLICT (SCREENING_DECIDED) once cleared."
+        "through the ordinary refund. A reason is required and audited. CONFLICT (SCREENING_DECIDED) once cleared.",
     )
     async def confirm_screening_match(
         self,
@@ -209,5 +210,4 @@ class ScreeningMutation:
         order_id: Annotated[strawberry.ID, strawberry.argument(description="The held order's global id.")],
         reason: Annotated[str, strawberry.argument(description="Why, kept in the audit log; must not be blank.")],
     ) -> ScreeningHold:
-        result: ScreeningHold = await _decide(info, order_id, reason, "confirm", "confirmScreeningMatch")
-        return result
+        return await _decide(info, order_id, reason, "confirm", "confirmScreeningMatch")

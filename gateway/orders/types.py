@@ -892,7 +892,7 @@ class CardSetup:
 
 def _account_email(session: Any, account_id: str) -> str | None:
     """The buyer's e-mail, as the receipt names the buyer; None for an id that is no account here."""
-    from gateway.models import Account as AccountRecord
+    from gateway.identity.models import Account as AccountRecord
 
     try:
         record = session.get(AccountRecord, uuid.UUID(account_id))

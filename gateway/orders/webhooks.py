@@ -16,7 +16,9 @@ from strawberry.types import Info
 
 from gateway.context import Context
 from gateway.ids import node_uuid
+from gateway.mutations import call_upstream, mutation
 from gateway.orders.types import orders_nodes
+from gateway.permissions import SIGNED_IN
 
 EVENTS_DESCRIPTION = (
     "Event types: order.created, order.paid, order.shipped, order.delivered, order.completed, "
@@ -79,9 +81,10 @@ class WebhooksQuery:
 
 @strawberry.type
 class WebhooksMutation:
-    @strawberry.mutation(
+    @mutation(
+        allow=SIGNED_IN,
         description="Send these order events to an https endpoint (a buyer: its orders; a supplier: orders "
-        "with its lines; an admin: all). The same url and events again return the same subscription."
+        "with its lines; an admin: all). The same url and events again return the same subscription.",
     )
     async def create_webhook_subscription(
         self,
@@ -94,23 +97,26 @@ class WebhooksMutation:
         ],
         events: Annotated[list[str], strawberry.argument(description=EVENTS_DESCRIPTION)],
     ) -> WebhookSubscription:
-        context = info.context
-        context.require_principal()
-        data = await context.clients.orders.post_json(
-            "/webhook-subscriptions", {"url": url, "events": events}, headers=context.upstream_headers()
+        data = await call_upstream(
+            info.context,
+            info.context.clients.orders,
+            "POST",
+            "/webhook-subscriptions",
+            json={"url": url, "events": events},
         )
         return WebhookSubscription.from_json(data)
 
-    @strawberry.mutation(description="Stop sending to this endpoint; pending deliveries are dropped.")
+    @mutation(
+        allow=SIGNED_IN,
+        description="Stop sending to this endpoint; pending deliveries are dropped.",
+    )
     async def delete_webhook_subscription(
         self,
         info: Info[Context, None],
         id: Annotated[strawberry.ID, strawberry.argument(description="The subscription's global id.")],
     ) -> WebhookSubscription:
-        context = info.context
-        context.require_principal()
         uuid_ = node_uuid(id, "WebhookSubscription", field="id")
-        response = await context.clients.orders.request(
-            "DELETE", f"/webhook-subscriptions/{uuid_}", headers=context.upstream_headers()
+        data = await call_upstream(
+            info.context, info.context.clients.orders, "DELETE", f"/webhook-subscriptions/{uuid_}"
         )
-        return WebhookSubscription.from_json(response.json())
+        return WebhookSubscription.from_json(data)

@@ -1,6 +1,6 @@
 """Alembic environment of the gateway database."""
 
-import gateway.models as models
+import gateway.identity.models as models
 from services.common.migrations import run_env
 
 run_env(models.GatewayTable.metadata)

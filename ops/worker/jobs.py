@@ -15,6 +15,7 @@ from datetime import timedelta
 import httpx
 
 from gateway import jobs as gateway_jobs
+from marketplace.actors import SYSTEM, internal_headers
 from ops.worker.clock import Job
 from ops.worker.context import WorkerContext
 from services.catalog import jobs as catalog_jobs
@@ -22,7 +23,6 @@ from services.certification import jobs as certification_jobs
 from services.common import retention
 from services.common.clock import utcnow
 from services.common.events import EventTables
-from services.common.internal_auth import SYSTEM, internal_headers
 from services.notifications import jobs as notifications_jobs
 from services.orders import jobs as orders_jobs
 

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile, status
 from pydantic import AwareDatetime
 
+from marketplace.actors import ActorDep
 from services.catalog import csvio, reservations, service, vehicles, verification
 from services.catalog import images as part_images
 from services.catalog.markets import markets_read
@@ -45,7 +46,6 @@ from services.catalog.search.query import SearchParams
 from services.common import csvfile
 from services.common.app import SessionDep
 from services.common.errors import NotFound
-from services.common.internal_auth import ActorDep
 from services.common.objects import ObjectNotFound
 
 PROBLEMS: dict[int | str, dict[str, Any]] = {

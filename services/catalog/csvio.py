@@ -31,14 +31,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from marketplace.actors import Actor
+from marketplace.classification import HsCodeCategoryMismatch
 from services.catalog import domain, service, verification
 from services.catalog import events as catalog_events
 from services.catalog.models import Fitment, Part, Stock
 from services.catalog.schemas import ImportErrorRead, ImportResult, PartCreate, PartUpdate
 from services.common import csvfile
-from services.common.classification import HsCodeCategoryMismatch
 from services.common.errors import BadInput, DomainError, PayloadTooLarge
-from services.common.internal_auth import Actor
 
 COLUMNS = (
     "sku",

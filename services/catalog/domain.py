@@ -15,7 +15,7 @@ from babel import Locale, UnknownLocaleError
 from vininfo import Vin
 from vininfo.exceptions import ValidationError as VinValidationError
 
-from services.common import classification
+from marketplace import classification
 from services.common.clock import utcnow
 from services.common.errors import BadInput
 

@@ -11,12 +11,12 @@ from typing import Any
 from sqlalchemy import Engine, delete, select
 from sqlmodel import Session, col
 
+from marketplace.actors import SYSTEM
 from services.catalog import markets, order_events, reservations
 from services.catalog.models import EVENTS as EVENTS
 from services.catalog.models import Reservation, ReservationLine
 from services.common.db import session_scope
 from services.common.events import Subscription
-from services.common.internal_auth import SYSTEM
 from services.common.retention import in_batches
 
 # Expired reservations released per transaction by the sweep.

@@ -3,7 +3,7 @@
 Fed by the certificate events (the worker's `catalog-markets` consumer): each one carries the
 whole certificate, which the catalog keeps as a copy (`market_certificate`), then the markets
 of every part of that supplier are decided again by the shared market rules
-(services/common/compliance/markets.py) and written to `part_market`, one row per market with
+(marketplace/compliance/markets.py) and written to `part_market`, one row per market with
 the last day the part stays sellable there. A part whose markets change is announced as
 `part.markets_changed` (orders holds unpaid orders with it). New parts get their rows when
 they are written; `tongnan markets-rebuild` recomputes everything after the bundled rules
@@ -32,11 +32,11 @@ from typing import Any
 from sqlalchemy import delete, insert, select
 from sqlmodel import Session
 
+from marketplace.compliance import markets as rules
+from marketplace.compliance import registry
 from services.catalog.models import EVENTS, MarketCertificate, Part, PartMarket, Supplier, table
 from services.catalog.schemas import ConditionRestrictionRead, MarketsRead, MarketsRequest, PartMarketRead, RefusalRead
 from services.common.clock import utcnow
-from services.common.compliance import markets as rules
-from services.common.compliance import registry
 from services.common.events import Event, Subscription
 from services.common.events.tables import PendingEvent
 

@@ -262,7 +262,7 @@ class MarketCertificate(CatalogTable, table=True):
 
 
 class PartMarket(CatalogTable, table=True):
-    """A market a part may be sold in (services/common/compliance/markets.py decides), until the
+    """A market a part may be sold in (marketplace/compliance/markets.py decides), until the
     last day its certificates stay valid. The `shipsTo` filter is an indexed lookup here."""
 
     __tablename__ = "part_market"

@@ -273,7 +273,7 @@ class MarketsRequest(Strict):
 
 
 class RefusalRead(BaseModel):
-    """Why a part may not be sold in a country (services/common/compliance/markets.py)."""
+    """Why a part may not be sold in a country (marketplace/compliance/markets.py)."""
 
     code: str = Field(
         description="DESTINATION_RESTRICTED, DESTINATION_NOT_SERVED, CONDITION_PROHIBITED, "

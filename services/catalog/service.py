@@ -18,6 +18,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col
 
+from marketplace import classification
+from marketplace.actors import Actor
+from marketplace.roles import Role
 from services.catalog import domain, vehicles, verification
 from services.catalog import events as catalog_events
 from services.catalog import images as part_images
@@ -42,10 +45,8 @@ from services.catalog.schemas import (
 from services.catalog.search import index as search_index
 from services.catalog.search import query as search_query
 from services.catalog.search.query import SearchParams
-from services.common import classification
 from services.common.clock import utcnow
 from services.common.errors import BadInput, Conflict, Forbidden, NotFound
-from services.common.internal_auth import Actor, Role
 from services.common.pagination import decode_cursor, encode_cursor, page_size
 
 MAX_BATCH_IDS = 200

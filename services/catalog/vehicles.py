@@ -19,6 +19,8 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
+from marketplace.actors import Actor
+from marketplace.roles import Role
 from services.catalog import domain
 from services.catalog.models import Fitment, GarageVehicle, Part
 from services.catalog.schemas import (
@@ -32,7 +34,6 @@ from services.catalog.schemas import (
 )
 from services.common.clock import utcnow
 from services.common.errors import BadInput, Forbidden, NotFound
-from services.common.internal_auth import Actor, Role
 
 MAX_GARAGE_VEHICLES = 20
 MIN_YEAR, MAX_YEAR = 1950, 2100

@@ -32,6 +32,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
+from marketplace.actors import Actor
+from marketplace.roles import Role
 from services.catalog import domain
 from services.catalog import events as catalog_events
 from services.catalog.models import Part, Supplier
@@ -40,7 +42,6 @@ from services.catalog.settings import CatalogSettings
 from services.certification.documents import DocumentStore
 from services.common.clock import utcnow
 from services.common.errors import BadInput, Conflict, Forbidden, NotFound
-from services.common.internal_auth import Actor, Role
 from services.common.objects import open_store
 
 

@@ -8,6 +8,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Header, Query, Request, Response, UploadFile, status
 
+from marketplace.actors import Actor, ActorDep
+from marketplace.compliance import markets, registry
 from services.certification import eligibility as eligibility_service
 from services.certification import retention
 from services.certification import service as certificate_service
@@ -42,9 +44,7 @@ from services.certification.service import CertificateView
 from services.certification.settings import CertificationSettings
 from services.common.app import SessionDep
 from services.common.clock import utcnow
-from services.common.compliance import markets, registry
 from services.common.errors import BadInput, RateLimited
-from services.common.internal_auth import Actor, ActorDep
 from services.common.pagination import page_size
 from services.common.ratelimit import RateLimit, retry_after
 

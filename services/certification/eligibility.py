@@ -1,7 +1,7 @@
 """May these parts be offered in this country on this day?
 
 The rule itself (restricted destinations, markets, import restrictions by condition, which
-certificates cover a part, what a market requires) is services/common/compliance/markets.py,
+certificates cover a part, what a market requires) is marketplace/compliance/markets.py,
 shared with the catalog's markets per part; this module reads the certificates and reports
 every reason a part is refused, what is missing and what expires soon. A restricted destination
 or a country outside every market is refused as a whole (DESTINATION_RESTRICTED,
@@ -20,13 +20,13 @@ from datetime import date, timedelta
 
 from sqlmodel import Session, col, select
 
+from marketplace.actors import Actor
+from marketplace.compliance import markets, registry
 from services.certification import service as certificate_service
 from services.certification.models import Certificate, CertificateStatus
 from services.certification.schemas import EligibilityRequest, PartRef
 from services.certification.service import CertificateView
-from services.common.compliance import markets, registry
 from services.common.errors import BadInput
-from services.common.internal_auth import Actor
 
 # The catalog's conditions (services/catalog/domain.py Condition); NEW is never restricted.
 CONDITIONS = ("NEW", *registry.RESTRICTABLE_CONDITIONS)

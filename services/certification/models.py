@@ -10,10 +10,10 @@ from typing import Any
 from sqlalchemy import JSON, Index, String, Text, UniqueConstraint, event
 from sqlmodel import Field, SQLModel
 
+from marketplace.actors import Actor
 from services.common.clock import UtcDateTime, utcnow
 from services.common.db import service_registry
 from services.common.events.tables import event_tables
-from services.common.internal_auth import Actor
 
 
 class CertificationTable(SQLModel, registry=service_registry()):

@@ -21,11 +21,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from marketplace.actors import Actor
+from marketplace.roles import Role
 from services.certification.documents import DocumentStore
 from services.certification.models import Certificate, CertificateEvent, RetiredDocument
 from services.common.clock import utcnow
 from services.common.errors import Forbidden
-from services.common.internal_auth import Actor, Role
 
 CLEANUP_ROLES = (Role.SYSTEM, Role.ADMIN)
 

@@ -25,6 +25,9 @@ from typing import Any, BinaryIO
 from sqlalchemy import exc as sa_exc
 from sqlmodel import Session, col, select
 
+from marketplace.actors import Actor
+from marketplace.compliance import markets, registry
+from marketplace.roles import Role
 from services.certification import retention
 from services.certification.documents import DocumentStore, hash_stream
 from services.certification.models import (
@@ -37,9 +40,7 @@ from services.certification.models import (
 )
 from services.certification.schemas import CertificateCreate, ScopeIn
 from services.common.clock import utcnow
-from services.common.compliance import markets, registry
 from services.common.errors import BadInput, Conflict, Forbidden, NotFound
-from services.common.internal_auth import Actor, Role
 from services.common.objects import ObjectNotFound
 from services.common.pagination import decode_cursor, encode_cursor
 
@@ -80,7 +81,7 @@ def effective_status(certificate: Certificate, today: date) -> str:
 
 
 def facts(certificate: Certificate, part_ids: Sequence[uuid.UUID]) -> markets.CertificateFacts:
-    """What the market rules need of a certificate (services/common/compliance/markets.py)."""
+    """What the market rules need of a certificate (marketplace/compliance/markets.py)."""
     return markets.CertificateFacts(
         id=certificate.id,
         holder_id=certificate.holder_id,

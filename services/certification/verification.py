@@ -12,11 +12,11 @@ from typing import BinaryIO
 
 from sqlmodel import Session
 
+from marketplace.compliance import registry
 from services.certification import service as certificate_service
 from services.certification.documents import hash_stream
 from services.certification.models import Certificate, CertificateStatus
 from services.certification.schemas import DocumentVerification, ScopeRead, VerificationRead
-from services.common.compliance import registry
 
 
 def scope_summary(certificate: Certificate, part_count: int) -> str:

@@ -1,7 +1,9 @@
 """Money as an integer count of minor units plus an ISO 4217 code.
 
 Decimal appears only inside conversions; every rounding to a currency's minor
-unit is half-even (banker's rounding), the rule written down in the design.
+unit is half-even (banker's rounding), the rule written down in the design. Which amounts a
+card can be charged in a currency is the marketplace's rule (marketplace/cards.py): the
+arithmetic here takes the step it is given.
 """
 
 from __future__ import annotations
@@ -31,23 +33,6 @@ def minor_unit_digits(currency: str) -> int:
     return int(get_currency_precision(currency_code(currency)))
 
 
-# Card networks take these three-decimal currencies only in whole tens of their minor unit
-# (Stripe: "the last digit must be 0"), so what a buyer is charged in them is counted in tens.
-CHARGED_IN_TENS = frozenset({"BHD", "JOD", "KWD", "OMR", "TND"})
-
-
-# Where a card's amount is not counted in CLDR's minor unit. Stripe takes ISK (no minor unit in
-# CLDR) in hundredths that must end in 00, so an ISK amount here would be charged a hundredth of
-# itself; it is not quoted in (the ECB publishes it) until payments convert it. JPY and KRW have
-# no minor unit in both, and HUF and TWD two in both, so their amounts go to Stripe as they are.
-CARD_UNIT_DIFFERS = frozenset({"ISK"})
-
-
-def charge_step(currency: str) -> int:
-    """The smallest amount of minor units a card can be charged in this currency."""
-    return 10 if currency in CHARGED_IN_TENS else 1
-
-
 @dataclass(frozen=True, slots=True)
 class Money:
     amount: int  # minor units
@@ -64,7 +49,7 @@ class Money:
     @classmethod
     def from_decimal(cls, value: Decimal, currency: str, *, step: int = 1) -> Money:
         """Round a major-unit Decimal half-even to the currency's minor unit, or to a multiple
-        of `step` minor units (see `charge_step`)."""
+        of `step` minor units (marketplace/cards.py: `charge_step`)."""
         digits = minor_unit_digits(currency)
         steps = (value * (Decimal(10) ** digits) / step).quantize(Decimal(1), rounding=ROUND_HALF_EVEN)
         return cls(int(steps) * step, currency)

@@ -26,7 +26,7 @@ from sqlalchemy import Engine, delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
-from gateway.models import Account, SentMail
+from gateway.identity.models import Account, SentMail
 from gateway.settings import GatewaySettings
 from services.common.clock import utcnow
 from services.common.events import Event, Subscription

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Engine, delete, select
 from sqlmodel import Session, col
 
-from gateway.models import SentMail
+from gateway.identity.models import SentMail
 from gateway.settings import GatewaySettings
 from services.common.events import Subscription
 from services.common.retention import in_batches

@@ -11,8 +11,8 @@ from typing import Any
 from sqlalchemy import Engine, delete, exists, select
 from sqlmodel import Session, col
 
+from marketplace.actors import SYSTEM
 from services.common.db import session_scope
-from services.common.internal_auth import SYSTEM
 from services.common.retention import in_batches
 from services.orders.checkout import reconcile
 from services.orders.checkout.market_holds import MarketHolds

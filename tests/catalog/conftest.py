@@ -14,11 +14,11 @@ from fastapi.testclient import TestClient
 from pypdf import PdfWriter
 from sqlalchemy import Engine
 
+from marketplace.roles import Role
 from services.catalog.app import create_app
 from services.catalog.domain import uscc_check_character
 from services.catalog.models import CatalogTable
 from services.catalog.settings import CatalogSettings
-from services.common.internal_auth import Role
 from tests.conftest import FreshHeaders, headers_for
 from tests.databases import Databases, empty_tables
 

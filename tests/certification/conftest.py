@@ -32,11 +32,11 @@ from pypdf.generic import (
 )
 from sqlalchemy import Engine
 
+from marketplace.roles import Role
 from services.certification.app import create_app
 from services.certification.models import CertificationTable
 from services.certification.settings import CertificationSettings
 from services.common.clock import utcnow
-from services.common.internal_auth import Role
 from tests.conftest import FreshHeaders, headers_for
 from tests.databases import Databases, empty_tables
 

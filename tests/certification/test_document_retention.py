@@ -14,7 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from services.common.internal_auth import Role
+from marketplace.roles import Role
 from tests.certification.conftest import INSPECTOR, make_client, pdf_bytes, submit, supplier, upload
 from tests.conftest import FreshHeaders, headers_for
 from tests.databases import Databases

@@ -1,4 +1,4 @@
-"""The shared legality rule (services/common/compliance/markets.py) and its data files: import
+"""The shared legality rule (marketplace/compliance/markets.py) and its data files: import
 restrictions by condition, restricted destinations, dated market rules. Pure: no database."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 import pycountry
 import pytest
 
-from services.common.compliance import markets, registry
+from marketplace.compliance import markets, registry
 
 SUPPLIER = uuid.UUID(int=7)
 ON = date(2026, 12, 1)

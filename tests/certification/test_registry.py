@@ -10,7 +10,7 @@ import pycountry
 import pytest
 from fastapi.testclient import TestClient
 
-from services.common.compliance import registry
+from marketplace.compliance import registry
 from services.common.errors import BadInput
 from tests.certification.conftest import ANONYMOUS
 
@@ -155,7 +155,7 @@ def test_the_registry_is_public_data(client: TestClient) -> None:
 
 
 def test_the_storefront_offers_only_quotable_unrestricted_countries() -> None:
-    from services.common.compliance import markets
+    from marketplace.compliance import markets
     from storefront.web import COUNTRIES
 
     today = date(2026, 12, 1)

@@ -12,8 +12,8 @@ from sqlalchemy import Engine, update
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, select
 
+from marketplace.roles import Role
 from services.certification.models import CertificateEvent
-from services.common.internal_auth import Role
 from tests.certification.conftest import (
     ANONYMOUS,
     BUYER,

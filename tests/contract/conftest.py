@@ -29,7 +29,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from services.common.internal_auth import Role
+from marketplace.roles import Role
 from tests.conftest import headers_for
 from tests.databases import Databases
 from tests.orders.conftest import (  # noqa: F401  (fixtures and the warning filter)

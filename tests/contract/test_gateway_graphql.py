@@ -20,10 +20,11 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 from gateway.app import create_app
 from gateway.errors import CODES
 from gateway.identity import service as identity_service
+from gateway.identity.models import GatewayTable
 from gateway.identity.tokens import issue_access_token
-from gateway.models import AccountRole, GatewayTable
 from gateway.schema import schema as gateway_schema
 from gateway.settings import GatewaySettings
+from marketplace.roles import AccountRole
 from services.common.db import session_scope
 from tests.contract.conftest import GENERATED, Seeded
 from tests.databases import Databases, empty_tables

@@ -26,9 +26,9 @@ from playwright.sync_api import Browser, FilePayload, Page, Playwright, Viewport
 from sqlalchemy import update
 from sqlmodel import Session, col
 
+from marketplace.roles import Role
 from services.common.clock import utcnow
 from services.common.db import make_engine
-from services.common.internal_auth import Role
 from services.orders.models import OrderLine
 from tests.conftest import headers_for
 from tests.databases import Databases

@@ -15,9 +15,8 @@ from playwright.sync_api import Browser, expect
 from pypdf import PdfReader
 
 from gateway.identity import service as identity_service
-from gateway.models import AccountRole
+from marketplace.roles import AccountRole, Role
 from services.common.db import make_engine, session_scope
-from services.common.internal_auth import Role
 from tests.conftest import headers_for
 from tests.e2e.conftest import RunningStack, new_page, wait_until_paid
 from tests.e2e.test_checkout import fill_card

@@ -35,7 +35,7 @@ def graphql(stack: RunningStack, token: str | None, query: str, variables: dict[
 
 def stripe_refunds(stack: RunningStack, order_global_id: str) -> list[int]:
     """The refunds Stripe (localstripe) holds for the order's payment intent."""
-    from services.common.internal_auth import Role
+    from marketplace.roles import Role
     from tests.conftest import headers_for
 
     order_id = relay.GlobalID.from_id(order_global_id).node_id

@@ -14,7 +14,7 @@ import httpx
 from playwright.sync_api import Browser, Page, expect
 from pypdf import PdfWriter
 
-from services.common.internal_auth import Role
+from marketplace.roles import Role
 from tests.conftest import headers_for
 from tests.e2e.conftest import RunningStack, new_page, screenshot, ship_to, wait_until_paid
 from tests.e2e.test_checkout import fill_card

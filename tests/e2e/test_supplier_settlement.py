@@ -14,7 +14,7 @@ import uuid
 import httpx
 from playwright.sync_api import Browser, expect
 
-from services.common.internal_auth import Role
+from marketplace.roles import Role
 from tests.conftest import headers_for
 from tests.e2e.conftest import RunningStack, make_settleable, new_page, screenshot
 from tests.e2e.test_fulfilment import approve_in_back_office, list_part, pay_for

@@ -27,10 +27,11 @@ from strawberry import relay
 
 from gateway.app import create_app as create_gateway
 from gateway.identity import service as identity_service
+from gateway.identity.models import GatewayTable
 from gateway.identity.tokens import issue_access_token
 from gateway.ids import global_id
-from gateway.models import AccountRole, GatewayTable
 from gateway.settings import GatewaySettings
+from marketplace.roles import AccountRole, Role
 from services.catalog.app import create_app as create_catalog
 from services.catalog.models import EVENTS
 from services.catalog.settings import CatalogSettings
@@ -41,7 +42,6 @@ from services.common.events import ConsumerRunner, Event, OutboxRelay, Subscript
 from services.common.events.dead_letters import replay_message_id
 from services.common.events.streams import connect, ensure_streams
 from services.common.events.types import replay_subject
-from services.common.internal_auth import Role
 from tests.conftest import headers_for
 from tests.databases import Databases, empty_tables
 from tests.events.running import scratch_catalog
@@ -359,8 +359,8 @@ def test_each_service_with_event_tables_serves_its_dead_letters_to_admins_only(
 def test_replays_racing_for_one_dead_letter_send_it_once(catalog_engine: tuple[str, Engine]) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
+    from marketplace.actors import Actor
     from services.common.events import dead_letters
-    from services.common.internal_auth import Actor
 
     engine = catalog_engine[1]
     letter_id = str(uuid.uuid4())

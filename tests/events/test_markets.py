@@ -18,9 +18,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from gateway.app import create_app
+from gateway.identity.models import GatewayTable
 from gateway.ids import global_id
-from gateway.models import AccountRole, GatewayTable
 from gateway.settings import GatewaySettings
+from marketplace.roles import AccountRole
 from tests.databases import Databases, empty_tables
 from tests.events.running import RunningWorker, worker_context
 from tests.gateway.test_orders_api import Gateway

@@ -33,7 +33,7 @@ MODEL_BASES = {
     "catalog": ("services.catalog.models", "CatalogTable"),
     "certification": ("services.certification.models", "CertificationTable"),
     "orders": ("services.orders.models", "OrdersTable"),
-    "gateway": ("gateway.models", "GatewayTable"),
+    "gateway": ("gateway.identity.models", "GatewayTable"),
 }
 
 

@@ -1,4 +1,5 @@
-"""Money rounds half-even to a currency's minor unit, or to the tens a card is charged in."""
+"""Money rounds half-even to a currency's minor unit, or to the step it is given (the tens a card is
+charged in: tests/marketplace/test_cards.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from services.common.money import Money, charge_step
+from services.common.money import Money
 
 
 @pytest.mark.parametrize(
@@ -23,8 +24,3 @@ from services.common.money import Money, charge_step
 )
 def test_from_decimal_rounds_half_even_to_the_step(value: str, currency: str, step: int, amount: int) -> None:
     assert Money.from_decimal(Decimal(value), currency, step=step) == Money(amount, currency)
-
-
-def test_cards_take_three_decimal_currencies_in_tens_of_the_minor_unit() -> None:
-    assert [charge_step(c) for c in ("KWD", "BHD", "OMR", "JOD", "TND")] == [10] * 5
-    assert [charge_step(c) for c in ("EUR", "USD", "JPY", "AED", "CNY")] == [1] * 5

@@ -18,11 +18,11 @@ import pytest
 from fastapi.testclient import TestClient
 from moto.server import ThreadedMotoServer
 
+from marketplace.roles import Role
 from ops.stack import uvicorn_command
 from services.catalog.settings import CatalogSettings
 from services.certification.app import create_app as create_certification_app
 from services.certification.settings import CertificationSettings
-from services.common.internal_auth import Role
 from services.common.objects import ObjectNotFound, ObjectStore, ObjectStoreUnavailable, open_store
 from services.common.settings import ConfigurationError, load
 from tests.catalog.conftest import as_supplier, part_body, valid_uscc, verify_supplier

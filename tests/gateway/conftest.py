@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from gateway.app import create_app
-from gateway.models import GatewayTable
+from gateway.identity.models import GatewayTable
 from gateway.settings import GatewaySettings
 from tests.databases import Databases, empty_tables
 
@@ -120,7 +120,7 @@ def admin_token(gql: GraphQL) -> str:
     """A staff ADMIN account, as `tongnan staff create` makes one, and its access token."""
     from gateway.identity import service as identity_service
     from gateway.identity.tokens import issue_access_token
-    from gateway.models import AccountRole
+    from marketplace.roles import AccountRole
     from services.common.db import session_scope
 
     app = gql.client.app

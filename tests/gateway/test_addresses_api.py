@@ -10,7 +10,7 @@ from typing import Any
 
 from pypdf import PdfReader
 
-from gateway.models import AccountRole
+from marketplace.roles import AccountRole
 from tests.gateway.conftest import GraphQL
 from tests.gateway.test_orders_api import PLACE, QUOTE, Gateway, ddp_to_germany, gateway  # noqa: F401  (fixture)
 from tests.orders.conftest import Stack, localstripe_url, served  # noqa: F401  (fixtures)

@@ -11,9 +11,8 @@ from typing import Any
 from sqlalchemy import event
 
 from gateway.identity import service as identity_service
-from gateway.models import AccountRole
+from marketplace.roles import AccountRole, Role
 from services.common.db import session_scope
-from services.common.internal_auth import Role
 from tests.certification.conftest import pdf_bytes
 from tests.conftest import headers_for
 from tests.databases import Databases

@@ -16,11 +16,11 @@ from gateway.app import create_app
 from gateway.ids import node_uuid
 from gateway.invalidation import affects
 from gateway.settings import GatewaySettings
+from marketplace.roles import Role
 from services.catalog.app import create_app as create_catalog
 from services.catalog.models import EVENTS as CATALOG_EVENTS
 from services.catalog.settings import CatalogSettings
 from services.common.db import make_engine
-from services.common.internal_auth import Role
 from services.orders.settings import OrdersSettings
 from tests.conftest import headers_for
 from tests.databases import Databases

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from gateway.models import AccountRole
+from marketplace.roles import AccountRole
 from tests.gateway.test_orders_api import Gateway, _raw, gateway, gid  # noqa: F401  (fixture)
 from tests.orders.conftest import Stack, confirm_card_setup, localstripe_url, served  # noqa: F401  (fixtures)
 from tests.orders.conftest import stack as orders_stack  # noqa: F401  (fixture)

@@ -4,7 +4,7 @@ naming the Incoterm."""
 
 from __future__ import annotations
 
-from gateway.models import AccountRole
+from marketplace.roles import AccountRole
 from tests.gateway.test_orders_api import PLACE, Gateway, gateway, gid  # noqa: F401  (fixture)
 from tests.orders.conftest import Stack, localstripe_url, served  # noqa: F401  (fixtures)
 from tests.orders.conftest import stack as orders_stack  # noqa: F401  (fixture)

@@ -15,7 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from gateway.app import create_app
-from gateway.models import GatewayTable
+from gateway.identity.models import GatewayTable
 from gateway.settings import GatewaySettings
 from storefront.settings import StorefrontSettings
 from tests.databases import Databases, empty_tables

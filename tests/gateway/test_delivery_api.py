@@ -8,7 +8,7 @@ import time
 import uuid
 from typing import Any
 
-from gateway.models import AccountRole
+from marketplace.roles import AccountRole
 from tests.gateway.test_orders_api import PLACE, QUOTE, Gateway, _raw, ddp_to_germany, gateway  # noqa: F401
 from tests.orders.conftest import Stack, localstripe_url, served  # noqa: F401  (fixtures)
 from tests.orders.conftest import stack as orders_stack  # noqa: F401  (fixture)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gateway.models import AccountRole
+from marketplace.roles import AccountRole
 from tests.gateway.test_orders_api import PLACE, Gateway, ddp_to_germany, gateway, gid  # noqa: F401  (fixture)
 from tests.orders.conftest import Stack, localstripe_url, served  # noqa: F401  (fixtures)
 from tests.orders.conftest import stack as orders_stack  # noqa: F401  (fixture)

@@ -14,10 +14,11 @@ import time_machine
 from sqlmodel import Session, select
 
 from gateway.identity import service
+from gateway.identity.models import Account, ApiKey, ApiKeyScope, GatewayTable
 from gateway.identity.throttle import LoginThrottle
 from gateway.identity.tokens import issue_access_token, read_access_token
-from gateway.models import Account, AccountRole, ApiKey, ApiKeyScope, GatewayTable
 from gateway.settings import GatewaySettings
+from marketplace.roles import AccountRole
 from services.common.errors import BadInput, Conflict, Forbidden, RateLimited, Unauthenticated
 from tests.databases import Databases, empty_tables
 

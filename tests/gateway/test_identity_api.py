@@ -11,7 +11,7 @@ import time_machine
 from fastapi.testclient import TestClient
 
 from gateway.app import create_app
-from gateway.models import GatewayTable
+from gateway.identity.models import GatewayTable
 from gateway.settings import GatewaySettings
 from tests.databases import Databases, empty_tables
 from tests.gateway.conftest import GraphQL

@@ -1,15 +1,15 @@
 """`tongnan markets-rebuild` over the demo data: the catalog's markets per part agree with
 certification's /eligibility for every demo part in every market, and a second rebuild changes
-nothing. Both decide by services/common/compliance/markets.py; this shows they read the same facts."""
+nothing. Both decide by marketplace/compliance/markets.py; this shows they read the same facts."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 
+from marketplace.roles import Role
 from ops.worker import markets
 from services.catalog.models import Part, table
 from services.common.db import make_engine
-from services.common.internal_auth import Role
 from tests.conftest import FreshHeaders
 from tests.gateway.conftest import Stack
 

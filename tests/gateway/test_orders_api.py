@@ -13,9 +13,10 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from gateway.app import create_app
 from gateway.identity import service as identity_service
+from gateway.identity.models import GatewayTable
 from gateway.identity.tokens import issue_access_token
-from gateway.models import AccountRole, GatewayTable
 from gateway.settings import GatewaySettings
+from marketplace.roles import AccountRole
 from services.common.db import session_scope
 from tests.databases import Databases, empty_tables
 from tests.gateway.conftest import GraphQL

@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from gateway.ids import global_id
-from gateway.models import AccountRole
+from marketplace.roles import AccountRole
 from tests.catalog.test_images import photo_with_location
 from tests.gateway.test_orders_api import Gateway, gateway  # noqa: F401  (fixture)
 from tests.orders.conftest import Stack, localstripe_url, served  # noqa: F401  (fixtures)

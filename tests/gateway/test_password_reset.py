@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import update
 
 from gateway.app import create_app
-from gateway.models import GatewayTable, PasswordReset
+from gateway.identity.models import GatewayTable, PasswordReset
 from gateway.settings import GatewaySettings
 from services.common.clock import utcnow
 from services.common.mail import CaughtMail

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import update
 from sqlmodel import Session, col
 
-from gateway.models import AccountRole
+from marketplace.roles import AccountRole
 from services.common.clock import utcnow
 from services.orders.models import OrderLine
 from tests.gateway.test_orders_api import Gateway, gateway, gid  # noqa: F401  (fixture)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gateway.models import AccountRole
+from marketplace.roles import AccountRole
 from services.orders.settings import DEVELOPMENT_TAX_REGISTRATIONS
 from tests.gateway.test_orders_api import Gateway, gateway, gid  # noqa: F401  (fixture)
 from tests.orders.conftest import Stack, localstripe_url, served  # noqa: F401  (fixtures)

@@ -3,7 +3,7 @@ priced it, and which certificate of origin a preferential rate rests on."""
 
 from __future__ import annotations
 
-from gateway.models import AccountRole
+from marketplace.roles import AccountRole
 from tests.gateway.test_orders_api import Gateway, ddp_to_germany, gateway  # noqa: F401  (fixture)
 from tests.orders.conftest import Stack, localstripe_url, served  # noqa: F401  (fixtures)
 from tests.orders.conftest import stack as orders_stack  # noqa: F401  (fixture)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from gateway.models import AccountRole
+from marketplace.roles import AccountRole
 from tests.gateway.test_addresses_api import CREATE, HAMBURG, PLACE_TO
 from tests.gateway.test_orders_api import QUOTE, Gateway, _raw, ddp_to_germany, gateway  # noqa: F401  (fixture)
 from tests.orders.conftest import Stack, localstripe_url, served  # noqa: F401  (fixtures)

@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from gateway.app import create_app
-from gateway.models import GatewayTable
+from gateway.identity.models import GatewayTable
 from gateway.settings import GatewaySettings
 from ops.cli import main
 from tests.databases import Databases, empty_tables

@@ -11,7 +11,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from gateway.models import AccountRole
+from marketplace.roles import AccountRole
 from tests.gateway.test_orders_api import Gateway, gateway, gid  # noqa: F401  (fixture)
 from tests.orders.conftest import ADMIN, Stack, localstripe_url, pdf_bytes, served  # noqa: F401  (fixtures)
 from tests.orders.conftest import stack as orders_stack  # noqa: F401  (fixture)

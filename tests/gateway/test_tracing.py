@@ -11,8 +11,8 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind
 
 from gateway.app import create_app as create_gateway
-from gateway.models import AccountRole
 from gateway.settings import GatewaySettings
+from marketplace.roles import AccountRole
 from services.catalog.app import create_app as create_catalog
 from services.catalog.settings import CatalogSettings
 from services.common.tracing import start_tracing, stop_tracing

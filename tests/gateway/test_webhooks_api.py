@@ -8,7 +8,7 @@ from typing import Any
 
 from strawberry import relay
 
-from gateway.models import AccountRole
+from marketplace.roles import AccountRole
 from tests.gateway.test_orders_api import Gateway, gateway  # noqa: F401  (fixture)
 from tests.orders.conftest import Stack, localstripe_url, served  # noqa: F401  (fixtures)
 from tests.orders.conftest import stack as orders_stack  # noqa: F401  (fixture)

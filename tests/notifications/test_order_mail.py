@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 from sqlmodel import Session, select
 
-from gateway.models import Account, AccountRole, GatewayTable, SentMail
+from gateway.identity.models import Account, GatewayTable, SentMail
 from gateway.settings import GatewaySettings
+from marketplace.roles import AccountRole
 from services.common.events import Event
 from services.notifications.consumer import OrderMailer
 from tests.databases import Databases, empty_tables
@@ -147,7 +148,7 @@ def test_retention_forgets_old_mail_claims_and_expired_reset_links(gateway_db: D
     from datetime import timedelta
 
     from gateway import jobs as gateway_jobs
-    from gateway.models import PasswordReset
+    from gateway.identity.models import PasswordReset
     from services.common.clock import utcnow
     from services.notifications import jobs as notifications_jobs
 

@@ -27,6 +27,7 @@ from pypdf import PdfWriter
 from sqlalchemy import Engine, select
 from sqlmodel import Session
 
+from marketplace.roles import Role
 from services.catalog import markets as part_markets
 from services.catalog.app import create_app as create_catalog
 from services.catalog.domain import uscc_check_character
@@ -37,7 +38,6 @@ from services.certification.models import EVENTS as CERTIFICATION_EVENTS
 from services.certification.models import CertificationTable
 from services.certification.settings import CertificationSettings
 from services.common.clock import utcnow
-from services.common.internal_auth import Role
 from services.orders.app import create_app as create_orders
 from services.orders.finance import ledger
 from services.orders.models import OrdersTable

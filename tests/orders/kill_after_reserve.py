@@ -14,8 +14,9 @@ import signal
 import sys
 import uuid
 
+from marketplace.actors import Actor
+from marketplace.roles import Role
 from services.common.db import make_engine, session_scope
-from services.common.internal_auth import Actor, Role
 from services.orders.checkout import service as checkout
 from services.orders.checkout.schemas import OrderCreate
 from services.orders.deps import OrdersDeps

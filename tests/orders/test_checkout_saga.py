@@ -18,10 +18,10 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from marketplace.actors import SYSTEM as SYSTEM_ACTOR
 from ops.worker.reactions import catalog_release_on_cancel
 from services.catalog.models import Reservation
 from services.common.clock import utcnow
-from services.common.internal_auth import SYSTEM as SYSTEM_ACTOR
 from services.orders.checkout import reconcile
 from services.orders.deps import OrdersDeps
 from services.orders.models import Order

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.common.internal_auth import Role
+from marketplace.roles import Role
 from tests.conftest import FreshHeaders
 from tests.orders.conftest import Stack
 

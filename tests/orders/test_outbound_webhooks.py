@@ -28,10 +28,11 @@ from fastapi import FastAPI, Request, Response
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
+from marketplace.actors import Actor
+from marketplace.roles import Role
 from services.common.clock import utcnow
 from services.common.errors import BadInput
 from services.common.events import Event
-from services.common.internal_auth import Actor, Role
 from services.orders.integrations.delivery import (
     CONSUMER,
     DEAD_AFTER,

@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 from sqlmodel import Session, col
 
-from gateway.models import Account, AccountRole, RefreshToken
+from gateway.identity.models import Account, RefreshToken
+from marketplace.roles import AccountRole
 from services.common.clock import travel, utcnow
 from services.orders.models import EVENTS, Order, Quote, QuoteLine, StripeEvent
 from tests.certification.conftest import pdf_bytes, submit, upload

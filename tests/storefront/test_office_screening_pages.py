@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from gateway.models import AccountRole
+from marketplace.roles import AccountRole
 from storefront.app import create_app
 from storefront.settings import StorefrontSettings
 from tests.gateway.test_addresses_api import CREATE, HAMBURG, PLACE_TO

@@ -8,7 +8,7 @@ import pytest
 from markupsafe import escape
 
 from gateway.ids import global_id
-from gateway.models import AccountRole
+from marketplace.roles import AccountRole
 from storefront.app import create_app
 from storefront.settings import StorefrontSettings
 from tests.gateway.test_orders_api import Gateway, ddp_to_germany, gateway  # noqa: F401  (fixture)

@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from gateway.app import create_app as create_gateway
-from gateway.models import GatewayTable
+from gateway.identity.models import GatewayTable
 from gateway.settings import GatewaySettings
 from storefront.app import create_app
 from storefront.settings import StorefrontSettings

@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from gateway.ids import global_id
-from gateway.models import AccountRole
+from marketplace.roles import AccountRole
 from storefront.app import create_app
 from storefront.settings import StorefrontSettings
 from tests.certification.conftest import unsafe_pdfs

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from services.common.app import SessionDep
 from services.common.events import dead_letters
 from services.common.events.tables import EventTables
-from services.common.internal_auth import ActorDep
+from services.common.internal_auth import CallerDep
 
 PROBLEMS: dict[int | str, dict[str, Any]] = {
     code: {"description": text, "content": {"application/problem+json": {}}}
@@ -70,7 +70,7 @@ def dead_letter_router(tables: EventTables) -> APIRouter:
     @router.get("", summary="Dead letters, newest first, by keyset cursor (admin)")
     def list_dead_letters(
         session: SessionDep,
-        actor: ActorDep,
+        actor: CallerDep,
         first: Annotated[int | None, Query(description="page size, 1 to 100 (default 20)")] = None,
         after: Annotated[str | None, Query(max_length=1000, description="`end_cursor` of the previous page")] = None,
         consumer: Annotated[str | None, Query(max_length=80, description="only this consumer's")] = None,
@@ -81,14 +81,14 @@ def dead_letter_router(tables: EventTables) -> APIRouter:
         )
 
     @router.get("/{dead_letter_id}", summary="One dead letter (admin)")
-    def get_dead_letter(dead_letter_id: str, session: SessionDep, actor: ActorDep) -> DeadLetterRead:
+    def get_dead_letter(dead_letter_id: str, session: SessionDep, actor: CallerDep) -> DeadLetterRead:
         return read(dead_letters.get_dead_letter(session, tables, actor, dead_letter_id))
 
     @router.post(
         "/{dead_letter_id}/replay",
         summary="Send the event back to its one consumer (admin); a repeat answers the same and sends nothing",
     )
-    def replay_dead_letter(dead_letter_id: str, session: SessionDep, actor: ActorDep) -> DeadLetterRead:
+    def replay_dead_letter(dead_letter_id: str, session: SessionDep, actor: CallerDep) -> DeadLetterRead:
         return read(dead_letters.replay(session, tables, actor, dead_letter_id))
 
     return router

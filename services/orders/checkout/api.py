@@ -10,8 +10,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Query, Request, Response, status
 
+from marketplace.actors import ActorDep
+from marketplace.roles import Role
 from services.common.app import SessionDep
-from services.common.internal_auth import ActorDep, Role
 from services.common.pagination import decode_cursor, encode_cursor, page_size
 from services.orders.checkout import disputes, reconcile, stripe_events
 from services.orders.checkout import service as checkout

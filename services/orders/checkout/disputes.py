@@ -18,9 +18,10 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
+from marketplace.actors import Actor
+from marketplace.roles import Role
 from services.common.clock import utcnow
 from services.common.errors import BadInput
-from services.common.internal_auth import Actor, Role
 from services.common.money import Money, UnknownCurrency
 from services.orders.models import Dispute, Order
 

@@ -24,10 +24,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
+from marketplace.actors import SYSTEM, Actor
+from marketplace.roles import Role
 from services.common.clock import utcnow
 from services.common.db import make_engine, session_scope
 from services.common.errors import DomainError, Forbidden
-from services.common.internal_auth import SYSTEM, Actor, Role
 from services.orders.checkout import service as checkout
 from services.orders.checkout import unmatched
 from services.orders.checkout.payments import UnknownToProvider

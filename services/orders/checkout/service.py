@@ -31,9 +31,10 @@ from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from marketplace.actors import Actor
+from marketplace.roles import Role
 from services.common.clock import utcnow
 from services.common.errors import BadInput, Conflict, DomainError, NotFound, UpstreamUnavailable
-from services.common.internal_auth import Actor, Role
 from services.orders import outbox
 from services.orders.checkout import numbers, unmatched
 from services.orders.checkout.payments import Intent, PaymentMismatch

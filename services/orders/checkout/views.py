@@ -8,7 +8,8 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from services.common.internal_auth import Actor, Role
+from marketplace.actors import Actor
+from marketplace.roles import Role
 from services.orders.checkout import disputes as dispute_service
 from services.orders.checkout.schemas import DisputeRead, OrderLineRead, OrderRead, StatusChangeRead
 from services.orders.finance.views import refund_read

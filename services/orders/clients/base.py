@@ -9,8 +9,8 @@ from typing import Any
 
 import httpx
 
+from marketplace.actors import SYSTEM, Actor, internal_headers
 from services.common.errors import BadInput, Conflict, DomainError, Forbidden, NotFound, UpstreamUnavailable
-from services.common.internal_auth import SYSTEM, Actor, internal_headers
 from services.common.logs import carry_request_id
 from services.common.tracing import trace_client
 

@@ -7,9 +7,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
 
+from marketplace.actors import ActorDep
 from services.common import csvfile
 from services.common.app import SessionDep
-from services.common.internal_auth import ActorDep
 from services.orders.deps import DepsDep
 from services.orders.finance import money_back, payouts, settlement
 from services.orders.finance.schemas import (

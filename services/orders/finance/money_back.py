@@ -6,8 +6,9 @@ import uuid
 
 from sqlmodel import Session, col, select
 
+from marketplace.actors import Actor
+from marketplace.roles import Role
 from services.common.errors import BadInput, Forbidden
-from services.common.internal_auth import Actor, Role
 from services.orders.models import Order, Refund
 
 

@@ -21,9 +21,10 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from marketplace.actors import Actor
+from marketplace.roles import Role
 from services.common.clock import utcnow
 from services.common.errors import BadInput, Conflict, Forbidden, NotFound
-from services.common.internal_auth import Actor, Role
 from services.orders.finance import pain001, status_reports
 from services.orders.models import BankStatusReport, Payout, PayoutFile, SettlementBatch, SupplierBankAccount
 from services.orders.settings import OrdersSettings

@@ -18,8 +18,8 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from marketplace.actors import Actor
 from services.common.errors import Forbidden
-from services.common.internal_auth import Actor
 from services.common.money import minor_unit_digits
 from services.orders.checkout.service import get_order
 from services.orders.deps import OrdersDeps

@@ -20,10 +20,11 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from marketplace.actors import Actor
+from marketplace.roles import Role
 from services.common import csvfile
 from services.common.clock import utcnow
 from services.common.errors import BadInput, Forbidden, NotFound
-from services.common.internal_auth import Actor, Role
 from services.orders import outbox
 from services.orders.deps import OrdersDeps
 from services.orders.finance import ledger, pain001

@@ -7,8 +7,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
+from marketplace.actors import ActorDep
 from services.common.app import SessionDep
-from services.common.internal_auth import ActorDep
 from services.orders.checkout.schemas import OrderRead
 from services.orders.checkout.views import order_read
 from services.orders.deps import DepsDep

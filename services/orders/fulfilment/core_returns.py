@@ -15,10 +15,11 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from marketplace.actors import Actor
+from marketplace.cards import charge_step
+from marketplace.roles import Role
 from services.common.clock import utcnow
 from services.common.errors import BadInput, Conflict, Forbidden, NotFound
-from services.common.internal_auth import Actor, Role
-from services.common.money import charge_step
 from services.orders import outbox
 from services.orders.deps import OrdersDeps
 from services.orders.finance import ledger

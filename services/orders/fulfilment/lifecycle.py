@@ -22,10 +22,11 @@ from datetime import timedelta
 from sqlalchemy import exists, or_, update
 from sqlmodel import Session, col, select
 
+from marketplace.actors import Actor
+from marketplace.cards import charge_step
+from marketplace.roles import Role
 from services.common.clock import utcnow
 from services.common.errors import BadInput, Conflict, DomainError, Forbidden, NotFound, UpstreamUnavailable
-from services.common.internal_auth import Actor, Role
-from services.common.money import charge_step
 from services.orders import outbox
 from services.orders.checkout import unmatched
 from services.orders.checkout.payments import Intent, UnknownToProvider

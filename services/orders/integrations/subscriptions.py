@@ -18,9 +18,10 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
+from marketplace.actors import Actor
+from marketplace.roles import Role
 from services.common.clock import utcnow
 from services.common.errors import BadInput, Conflict, Forbidden, NotFound, Unauthenticated
-from services.common.internal_auth import Actor, Role
 from services.orders.integrations.network import (
     RefusedAddress,
     Resolver,

@@ -6,9 +6,9 @@ import uuid
 
 from fastapi import APIRouter, Request, status
 
+from marketplace.actors import ActorDep
 from services.common.app import SessionDep
 from services.common.errors import BadInput
-from services.common.internal_auth import ActorDep
 from services.orders.deps import DepsDep
 from services.orders.quotes import conversions as price_conversions
 from services.orders.quotes import estimates

@@ -20,9 +20,9 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
+from marketplace.compliance.markets import restricted_destination
+from marketplace.compliance.registry import DestinationRestricted
 from services.common.clock import utcnow
-from services.common.compliance.markets import restricted_destination
-from services.common.compliance.registry import DestinationRestricted
 from services.common.errors import DomainError
 from services.common.money import Money
 from services.orders.quotes.fx import FxTable

@@ -14,11 +14,12 @@ from typing import Any
 import pycountry
 from sqlmodel import Session, col, select
 
+from marketplace.actors import Actor
+from marketplace.cards import CARD_UNIT_DIFFERS
+from marketplace.compliance import markets as compliance
+from marketplace.roles import Role
 from services.common.clock import utcnow
-from services.common.compliance import markets as compliance
 from services.common.errors import BadInput, DomainError, Forbidden, NotFound
-from services.common.internal_auth import Actor, Role
-from services.common.money import CARD_UNIT_DIFFERS
 from services.orders.deps import OrdersDeps
 from services.orders.models import EVENTS, FxRateRow, Quote, QuoteLine, amounts_from
 from services.orders.quotes import fx
@@ -128,7 +129,7 @@ def create_quote(
             f"the rules of {data.date} are not known yet; quote for today ({now.date()}) or a past date", field="date"
         )
     # Legality before price: a restricted destination or one outside every market is refused
-    # before anything is fetched or priced (services/common/compliance/markets.py).
+    # before anything is fetched or priced (marketplace/compliance/markets.py).
     compliance.check_destination(country, data.date or now.date(), field="destinationCountry")
     table = fx_table(session)
     # A late rate feed never stops quoting: rates past `fx_stale_after_hours` are quoted and the

@@ -9,8 +9,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field, StringConstraints
 
+from marketplace.actors import ActorDep
 from services.common.app import SessionDep
-from services.common.internal_auth import ActorDep
 from services.orders.deps import DepsDep
 from services.orders.models import Order
 from services.orders.schemas import PROBLEMS, MoneyRead, Strict

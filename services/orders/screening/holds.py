@@ -29,9 +29,10 @@ from typing import Any
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
+from marketplace.actors import Actor
+from marketplace.roles import Role
 from services.common.clock import utcnow
 from services.common.errors import BadInput, Conflict, Forbidden, NotFound
-from services.common.internal_auth import Actor, Role
 from services.orders.deps import OrdersDeps
 from services.orders.models import Order
 from services.orders.screening import lists as sanctions_lists

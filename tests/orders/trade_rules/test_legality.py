@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from services.common.compliance import markets, registry
+from marketplace.compliance import markets, registry
 from services.common.errors import DomainError
 from tests.orders.trade_rules.cases import line, price
 from tests.orders.trade_rules.tables.legality import CASES, LegalityCase

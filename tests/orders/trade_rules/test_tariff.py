@@ -8,7 +8,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 import pytest
 
-from services.common.classification import HsCodeCategoryMismatch
+from marketplace.classification import HsCodeCategoryMismatch
 from services.common.errors import BadInput
 from services.orders.quotes.landed_cost import Tables, tariff
 from tests.orders.trade_rules.cases import line, price

@@ -12,8 +12,8 @@ from decimal import Decimal
 
 import pytest
 
-from services.common.compliance.markets import restricted_destination
-from services.common.compliance.registry import DestinationRestricted
+from marketplace.compliance.markets import restricted_destination
+from marketplace.compliance.registry import DestinationRestricted
 from services.common.errors import BadInput
 from services.common.money import Money
 from services.orders.quotes.fx import FxTable, RatesStale, UnsupportedCurrency, parse_json_rates

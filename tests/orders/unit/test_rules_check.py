@@ -166,7 +166,7 @@ def test_a_new_file_no_check_names_is_still_read(root: Path) -> None:
 
 
 def test_a_list_that_names_its_source_once_at_the_top_gives_it_to_its_entries(root: Path) -> None:
-    rel = "services/common/compliance/data/sanctions_test_list.json"
+    rel = "marketplace/compliance/data/sanctions_test_list.json"
     entries = [{"name": "Example Trading LLC", "validFrom": "2024-02-23", "validTo": None}]
     (root / rel).write_text(json.dumps({"source": "Example list of 2024-02-23", "entries": entries}), encoding="utf-8")
     assert [p for p in check(root).problems if p.file == rel] == []
@@ -180,7 +180,7 @@ def test_market_rules_for_a_country_we_do_not_quote_are_named(root: Path) -> Non
     def add(data: dict[str, Any]) -> None:
         data["markets"][0]["countries"].append("XK")
 
-    found = _new_problems(root, "services/common/compliance/data/market_rules.json", add)
+    found = _new_problems(root, "marketplace/compliance/data/market_rules.json", add)
     assert len(found) == 1 and "market rules for XK, which destinations.json does not quote" in found[0].what
 
 
@@ -188,7 +188,7 @@ def test_a_market_rule_for_a_category_the_catalog_does_not_have_is_named(root: P
     def dead(data: dict[str, Any]) -> None:
         data["markets"][0]["categories"]["flux_capacitor"] = ["ECE_R90", "NO_SUCH_SCHEME"]
 
-    found = _new_problems(root, "services/common/compliance/data/market_rules.json", dead)
+    found = _new_problems(root, "marketplace/compliance/data/market_rules.json", dead)
     assert sorted(p.what for p in found) == [
         "category 'flux_capacitor' is not in the catalog (categories.json)",
         "scheme 'NO_SUCH_SCHEME' is not in schemes.json",

@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from services.common import classification
+from marketplace import classification
 from services.orders.quotes.landed_cost import Tables, allocate, de_minimis_rule, duty_measures, in_force, tariff
 
 TODAY = date(2026, 11, 26)

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from services.common import classification
-from services.common.compliance import registry
+from marketplace import classification
+from marketplace.compliance import registry
 from services.orders.quotes.landed_cost import TableError, Tables, tariff
 from services.orders.quotes.landed_cost.tables import DATA_DIR
 

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[4]
-DATA_DIRS = ("services/orders/data", "services/common/compliance/data", "services/catalog/data")
+DATA_DIRS = ("services/orders/data", "marketplace/compliance/data", "services/catalog/data")
 META = frozenset({"source", "validFrom", "validTo", "note", "notes", "_about", "about"})
 # Files in the data folders that are not rule tables (bank formats, vehicle data, search synonyms).
 NOT_RULES = frozenset({"services/catalog/data/synonyms.json", "services/catalog/data/vin_models.json"})
@@ -113,12 +113,12 @@ FILE_CHECKS: list[FileCheck] = [
         dated=False,
     ),
     FileCheck(
-        "services/common/compliance/data/market_rules.json",
+        "marketplace/compliance/data/market_rules.json",
         lists=("markets",),
         values=_values("name"),
     ),
     FileCheck(
-        "services/common/compliance/data/schemes.json",
+        "marketplace/compliance/data/schemes.json",
         lists=("schemes",),
         values=_values("name", "authority_type", "level", "typical_validity_months"),
         dated=False,
@@ -323,7 +323,7 @@ def coverage(tables: dict[str, list[Row]], report: Report) -> None:
     shipping = [r for r in shipping_file if r.key[0] in ("mainCarriage", "delivery")]
     handling = [r for r in shipping_file if r.key[0] == "originHandling"]
     insurance = tables.get("services/orders/data/insurance.json", [])
-    markets = [r for r in tables.get("services/common/compliance/data/market_rules.json", []) if r.key[0] == "markets"]
+    markets = [r for r in tables.get("marketplace/compliance/data/market_rules.json", []) if r.key[0] == "markets"]
     categories = tables.get("services/catalog/data/categories.json", [])
     services = sorted({str(r.data.get("service")) for r in shipping})
     hs_codes = sorted({(str(c.data.get("code")), str(c.data.get("hs_code"))) for c in categories})
@@ -353,7 +353,7 @@ def coverage(tables: dict[str, list[Row]], report: Report) -> None:
             start,
         )
         need(
-            "services/common/compliance/data/market_rules.json",
+            "marketplace/compliance/data/market_rules.json",
             country,
             "market rules",
             _spans(r for r in markets if country in _market_countries(r)) if markets else [],
@@ -424,10 +424,10 @@ def coverage(tables: dict[str, list[Row]], report: Report) -> None:
 def references(tables: dict[str, list[Row]], report: Report) -> None:
     """Categories and schemes that market rules and schemes name exist (a dead name gates nothing)."""
     categories = {str(r.data.get("code")) for r in tables.get("services/catalog/data/categories.json", [])}
-    schemes = {str(r.data.get("code")) for r in tables.get("services/common/compliance/data/schemes.json", [])}
+    schemes = {str(r.data.get("code")) for r in tables.get("marketplace/compliance/data/schemes.json", [])}
     if not categories or not schemes:
         return
-    for row in tables.get("services/common/compliance/data/market_rules.json", []):
+    for row in tables.get("marketplace/compliance/data/market_rules.json", []):
         named = row.data.get("categories")
         for category, needs in named.items() if isinstance(named, dict) else []:
             if category not in categories:
@@ -441,7 +441,7 @@ def references(tables: dict[str, list[Row]], report: Report) -> None:
         for scheme in levels if isinstance(levels, list) else []:
             if scheme not in schemes:
                 report.problems.append(Problem(row.file, row.label, f"scheme {scheme!r} is not in schemes.json"))
-    for row in tables.get("services/common/compliance/data/schemes.json", []):
+    for row in tables.get("marketplace/compliance/data/schemes.json", []):
         covers = row.data.get("covers")
         for category in covers if isinstance(covers, list) else []:
             if category not in categories:

@@ -90,11 +90,12 @@ from typing import Any, Literal, TypeVar, cast
 
 import pycountry
 
-from services.common import classification
-from services.common.compliance.markets import restricted_destination
-from services.common.compliance.registry import DestinationRestricted, market_for
+from marketplace import classification
+from marketplace.cards import charge_step
+from marketplace.compliance.markets import restricted_destination
+from marketplace.compliance.registry import DestinationRestricted, market_for
 from services.common.errors import BadInput, DomainError
-from services.common.money import Money, charge_step
+from services.common.money import Money
 from services.orders.quotes.fx import FxTable, format_rate
 from services.orders.quotes.landed_cost import tariff
 from services.orders.quotes.landed_cost.allocation import allocate
@@ -536,7 +537,7 @@ def _destination(value: object, tables: Tables, on: date) -> Destination:
     if len(code) != 2 or not code.isalpha() or pycountry.countries.get(alpha_2=code) is None:
         raise BadInput(f"{value!r} is not an ISO 3166-1 alpha-2 country code", field="destinationCountry")
     restricted = restricted_destination(code, on)
-    if restricted is not None:  # legality first (services/common/compliance): no price at all
+    if restricted is not None:  # legality first (marketplace/compliance): no price at all
         raise DestinationRestricted(f"we do not serve {code}: {restricted.note}", field="destinationCountry")
     rows = [d for d in in_force(tables.destinations, on) if d.country == code]
     if not rows:

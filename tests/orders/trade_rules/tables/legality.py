@@ -2,7 +2,7 @@
 serve, market rules by date, and the base orders rows of the countries added to the quotable set.
 
 Each case names the instrument and its date that decide it. The legality cases run on the
-shared rule (services/common/compliance/markets.py), pure: the same function search,
+shared rule (marketplace/compliance/markets.py), pure: the same function search,
 eligibility, quotes and checkout use. `priced` cases run a quote (cases.price) for the new
 destinations' rows.
 """

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from services.common.errors import BadInput
 
-CATEGORIES_FILE = Path(__file__).resolve().parent.parent / "catalog" / "data" / "categories.json"
+CATEGORIES_FILE = Path(__file__).resolve().parent.parent / "services" / "catalog" / "data" / "categories.json"
 
 
 class HsCodeCategoryMismatch(BadInput):

@@ -32,7 +32,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from services.common.compliance import registry
+from marketplace.compliance import registry
 
 VALID = "VALID"
 _OEM_STRIP = re.compile(r"[^0-9A-Z]")
@@ -103,7 +103,7 @@ def destination_refusal(country: str, on: date) -> Refusal | None:
         return Refusal(
             DESTINATION_NOT_SERVED,
             f"we do not sell to {country} on {on}: it has no market rules then",
-            "services/common/compliance/data/market_rules.json",
+            "marketplace/compliance/data/market_rules.json",
         )
     return None
 

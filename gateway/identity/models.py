@@ -10,6 +10,7 @@ from sqlalchemy import Column, String, UniqueConstraint
 from sqlalchemy import Enum as SAEnum
 from sqlmodel import Field, SQLModel
 
+from marketplace.roles import AccountRole
 from services.common.clock import UtcDateTime, utcnow
 from services.common.db import service_registry
 
@@ -18,23 +19,22 @@ class GatewayTable(SQLModel, registry=service_registry()):
     """Base of every gateway table: its own MetaData, so its migrations see only its tables."""
 
 
-class AccountRole(StrEnum):
-    BUYER = "BUYER"
-    SUPPLIER = "SUPPLIER"
-    INSPECTOR = "INSPECTOR"
-    ADMIN = "ADMIN"
-
-
 class ApiKeyScope(StrEnum):
     READ = "read"
     READ_WRITE = "read_write"
 
 
-def _enum_column(enum: type[StrEnum]) -> Column[str]:
-    """Stored as its string value in a VARCHAR, on SQLite and PostgreSQL alike."""
+def _enum_column(enum: type[StrEnum], *, name: str) -> Column[str]:
+    """Stored as its string value in a VARCHAR, on SQLite and PostgreSQL alike. `name` is the type's
+    name in the migrations, pinned so that renaming or moving the Python class changes no schema."""
     return Column(
         SAEnum(
-            enum, native_enum=False, create_constraint=False, length=16, values_callable=lambda e: [m.value for m in e]
+            enum,
+            name=name,
+            native_enum=False,
+            create_constraint=False,
+            length=16,
+            values_callable=lambda e: [m.value for m in e],
         ),
         nullable=False,
     )
@@ -47,7 +47,7 @@ class Account(GatewayTable, table=True):
     # Stored lower-cased: one account per mailbox whatever the capitals.
     email: str = Field(sa_column=Column(String(254), nullable=False, unique=True))
     password_hash: str = Field(max_length=255)
-    role: AccountRole = Field(sa_column=_enum_column(AccountRole))
+    role: AccountRole = Field(sa_column=_enum_column(AccountRole, name="accountrole"))
     # The catalog supplier this account acts for (role SUPPLIER only); no FK across databases.
     supplier_id: uuid.UUID | None = Field(default=None, index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
@@ -86,7 +86,7 @@ class ApiKey(GatewayTable, table=True):
     # The public part of the key, for lookup; the secret part is kept only as a hash.
     prefix: str = Field(max_length=16, unique=True)
     key_hash: str = Field(max_length=64)
-    scope: ApiKeyScope = Field(sa_column=_enum_column(ApiKeyScope))
+    scope: ApiKeyScope = Field(sa_column=_enum_column(ApiKeyScope, name="apikeyscope"))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
     last_used_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
