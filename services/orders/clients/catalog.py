@@ -8,8 +8,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import httpx
+
 from services.common.errors import Conflict, NotFound
-from services.orders.clients.base import UpstreamClient
+from services.common.http import Method, ServiceClient
+from services.common.internal_auth import SYSTEM, internal_headers
 from services.orders.settings import OrdersSettings
 
 
@@ -71,8 +74,23 @@ class Eligibility:
     reasons: list[dict[str, str]] = field(default_factory=list)
 
 
-class CatalogClient(UpstreamClient):
-    name = "catalog"
+class CatalogClient:
+    """The catalog as the orders service calls it, as the system (the internal token names no
+    buyer: the orders service has checked who may do what before it calls)."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        secret: str,
+        timeout: float,
+        read_retries: int = 2,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.service = ServiceClient(
+            "catalog", base_url, timeout=timeout, attempts=1 + read_retries, transport=transport
+        )
+        self.secret = secret
 
     @classmethod
     def for_settings(cls, settings: OrdersSettings) -> CatalogClient:
@@ -85,6 +103,25 @@ class CatalogClient(UpstreamClient):
             read_retries=settings.upstream_read_retries,
         )
 
+    def close(self) -> None:
+        self.service.close()
+
+    def _call(
+        self,
+        method: Method,
+        path: str,
+        *,
+        field: str | None = None,
+        idempotent: bool | None = None,
+        json: Any = None,
+        params: dict[str, Any] | None = None,
+    ) -> Any:
+        headers = internal_headers(SYSTEM, self.secret)
+        response = self.service.request_sync(
+            method, path, headers=headers, json=json, params=params, idempotent=idempotent, field=field
+        )
+        return response.json()
+
     def markets(self, country: str, part_ids: Sequence[uuid.UUID], *, field: str) -> dict[uuid.UUID, Eligibility]:
         """May these parts be sold in `country` today: the catalog's markets per part, the same
         read model `shipsTo` filters on. A bad country is reported as `field`."""
@@ -92,8 +129,7 @@ class CatalogClient(UpstreamClient):
             return {}
         body = {"country": country, "part_ids": [str(p) for p in part_ids]}
         # A read with a body: safe to retry.
-        response = self.request("POST", "/parts/markets", read=True, json=body)
-        self.raise_for(response, field=field)
+        answer = self._call("POST", "/parts/markets", idempotent=True, json=body, field=field)
         return {
             uuid.UUID(r["part_id"]): Eligibility(
                 uuid.UUID(r["part_id"]),
@@ -101,31 +137,27 @@ class CatalogClient(UpstreamClient):
                 list(r["missing_schemes"]),
                 [{"code": w["code"], "message": w["message"], "source": w["source"]} for w in r.get("reasons", [])],
             )
-            for r in response.json()["parts"]
+            for r in answer["parts"]
         }
 
     def parts(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, PartFacts]:
         """The parts by id (delisted included); unknown ids are left out."""
         if not ids:
             return {}
-        response = self.request("GET", "/parts", read=True, params={"ids": ",".join(str(i) for i in ids)})
-        self.raise_for(response, field="lines")
-        return {f.id: f for f in (_facts(p) for p in response.json())}
+        found = self._call("GET", "/parts", params={"ids": ",".join(str(i) for i in ids)}, field="lines")
+        return {f.id: f for f in (_facts(p) for p in found)}
 
     def supplier(self, supplier_id: uuid.UUID) -> dict[str, Any]:
         """The supplier's company as the catalog keeps it (names, USCC, address)."""
-        response = self.request("GET", f"/suppliers/{supplier_id}", read=True)
-        self.raise_for(response, field="supplier_id")
-        data: dict[str, Any] = response.json()
+        data: dict[str, Any] = self._call("GET", f"/suppliers/{supplier_id}", field="supplier_id")
         return data
 
     def supplier_names(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
         """Suppliers' English names by id (for documents such as receipts); unknown ids left out."""
         if not ids:
             return {}
-        response = self.request("GET", "/suppliers/batch", read=True, params={"ids": ",".join(str(i) for i in ids)})
-        self.raise_for(response)
-        return {uuid.UUID(s["id"]): str(s["name_en"]) for s in response.json()}
+        found = self._call("GET", "/suppliers/batch", params={"ids": ",".join(str(i) for i in ids)})
+        return {uuid.UUID(s["id"]): str(s["name_en"]) for s in found}
 
     def reserve(
         self, key: str, lines: Sequence[tuple[uuid.UUID, int]], *, ttl_seconds: int, order_ref: str
@@ -136,43 +168,32 @@ class CatalogClient(UpstreamClient):
             "ttl_seconds": ttl_seconds,
             "order_ref": order_ref,
         }
-        response = self.request("POST", "/reservations", read=False, json=body)
-        if response.status_code == 409:
-            problem = response.json()
+        try:
+            # The idempotency key makes a second try the same reservation, never a second one.
+            result: dict[str, Any] = self._call("POST", "/reservations", idempotent=True, json=body, field="quoteId")
+        except Conflict as conflict:
             raise OutOfStock(
-                str(problem.get("detail") or "not enough stock"),
+                conflict.detail,
                 field="quoteId",
-                insufficient_part_ids=problem.get("insufficient_part_ids", []),
-            )
-        self.raise_for(response, field="quoteId")
-        result: dict[str, Any] = response.json()
+                insufficient_part_ids=conflict.extra.get("insufficient_part_ids", []),
+            ) from None
         return result
 
     def commit(self, key: str) -> str:
-        response = self.request("POST", f"/reservations/{key}/commit", read=False)
-        self.raise_for(response)
-        return str(response.json()["status"])
+        return str(self._call("POST", f"/reservations/{key}/commit", idempotent=True)["status"])
 
     def restock(self, key: str) -> str:
         """A paid order cancelled before shipment: its sold units go back on hand."""
-        response = self.request("POST", f"/reservations/{key}/restock", read=False)
-        self.raise_for(response)
-        return str(response.json()["status"])
+        return str(self._call("POST", f"/reservations/{key}/restock", idempotent=True)["status"])
 
     def active_reservations(self, *, created_before: datetime, limit: int) -> list[dict[str, Any]]:
         """Reservations still holding stock that were made before `created_before`, oldest first."""
         params = {"created_before": created_before.isoformat(), "limit": limit}
-        response = self.request("GET", "/reservations/active", read=True, params=params)
-        self.raise_for(response)
-        return list(response.json())
+        return list(self._call("GET", "/reservations/active", params=params))
 
     def release(self, key: str) -> str | None:
         """Give the units back; None when the catalog never saw this reservation."""
-        response = self.request("POST", f"/reservations/{key}/release", read=False)
-        if response.status_code == 404:
-            return None
         try:
-            self.raise_for(response)
+            return str(self._call("POST", f"/reservations/{key}/release", idempotent=True)["status"])
         except NotFound:
             return None
-        return str(response.json()["status"])
