@@ -24,7 +24,7 @@ from gateway.models import Account as AccountRecord
 from gateway.models import AccountRole, ApiKeyScope
 from gateway.models import ApiKey as ApiKeyRecord
 from services.common.errors import BadInput, Forbidden, Unauthenticated
-from services.notifications.order_mail import language
+from services.common.languages import language
 
 log = logging.getLogger(__name__)
 # Reset mails being sent after their request was answered; held so none is collected mid-way.
