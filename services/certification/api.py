@@ -12,7 +12,6 @@ from services.certification import eligibility as eligibility_service
 from services.certification import retention
 from services.certification import service as certificate_service
 from services.certification import verification as verification_service
-from services.certification.documents import DocumentStore
 from services.certification.schemas import (
     MAX_PARTS_PER_CALL,
     ApplicableRequest,
@@ -43,6 +42,7 @@ from services.certification.settings import CertificationSettings
 from services.common.app import SessionDep
 from services.common.clock import utcnow
 from services.common.compliance import markets, registry
+from services.common.documents import DocumentStore
 from services.common.errors import BadInput, RateLimited
 from services.common.internal_auth import Actor, ActorDep
 from services.common.pagination import page_size

@@ -23,11 +23,12 @@ from sqlalchemy import Engine, func, select
 from sqlmodel import Session
 
 from services.catalog.demo import DemoCatalog, DemoPart, DemoSupplier, demo_catalog
-from services.certification.documents import DocumentStore, open_document_store
 from services.certification.models import Certificate, CertificateEvent, CertificatePart, CertificateStatus
 from services.certification.settings import CertificationSettings
+from services.certification.storage import open_document_store
 from services.common.clock import utcnow
 from services.common.compliance import registry
+from services.common.documents import DocumentStore
 from services.common.objects import ObjectStore
 
 NAMESPACE = uuid.UUID("0b7e2d4c-5f1a-4c3e-8d2b-6a9f1e3c7b55")

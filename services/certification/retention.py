@@ -21,9 +21,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from services.certification.documents import DocumentStore
 from services.certification.models import Certificate, CertificateEvent, RetiredDocument
 from services.common.clock import utcnow
+from services.common.documents import DocumentStore
 from services.common.errors import Forbidden
 from services.common.internal_auth import Actor, Role
 

@@ -26,7 +26,6 @@ from sqlalchemy import exc as sa_exc
 from sqlmodel import Session, col, select
 
 from services.certification import retention
-from services.certification.documents import DocumentStore, hash_stream
 from services.certification.models import (
     EVENTS,
     Certificate,
@@ -38,6 +37,7 @@ from services.certification.models import (
 from services.certification.schemas import CertificateCreate, ScopeIn
 from services.common.clock import utcnow
 from services.common.compliance import markets, registry
+from services.common.documents import DocumentStore, hash_stream
 from services.common.errors import BadInput, Conflict, Forbidden, NotFound
 from services.common.internal_auth import Actor, Role
 from services.common.objects import ObjectNotFound
