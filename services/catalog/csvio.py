@@ -33,8 +33,8 @@ from sqlmodel import Session
 
 from services.catalog import domain, service, verification
 from services.catalog import events as catalog_events
+from services.catalog.contract import ImportErrorRead, ImportResult, PartCreate, PartUpdate
 from services.catalog.models import Fitment, Part, Stock
-from services.catalog.schemas import ImportErrorRead, ImportResult, PartCreate, PartUpdate
 from services.common import csvfile
 from services.common.classification import HsCodeCategoryMismatch
 from services.common.errors import BadInput, DomainError, PayloadTooLarge

@@ -32,8 +32,8 @@ from typing import Any
 from sqlalchemy import delete, insert, select
 from sqlmodel import Session
 
+from services.catalog.contract import ConditionRestrictionRead, MarketsRead, MarketsRequest, PartMarketRead, RefusalRead
 from services.catalog.models import EVENTS, MarketCertificate, Part, PartMarket, Supplier, table
-from services.catalog.schemas import ConditionRestrictionRead, MarketsRead, MarketsRequest, PartMarketRead, RefusalRead
 from services.common.clock import utcnow
 from services.common.compliance import markets as rules
 from services.common.compliance import registry

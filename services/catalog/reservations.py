@@ -22,8 +22,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from services.catalog import events as catalog_events
+from services.catalog.contract import ReservationCreate, ReservationLineRead, ReservationRead
 from services.catalog.models import Part, Reservation, ReservationLine, Stock, table
-from services.catalog.schemas import ReservationCreate, ReservationLineRead, ReservationRead
 from services.common.clock import utcnow
 from services.common.errors import Conflict, Forbidden, NotFound
 from services.common.internal_auth import Actor, Role

@@ -20,8 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from services.catalog import domain
-from services.catalog.models import Fitment, GarageVehicle, Part
-from services.catalog.schemas import (
+from services.catalog.contract import (
     FitmentOptions,
     FitsRead,
     FitsRequest,
@@ -30,6 +29,7 @@ from services.catalog.schemas import (
     VehicleIn,
     VehicleRead,
 )
+from services.catalog.models import Fitment, GarageVehicle, Part
 from services.common.clock import utcnow
 from services.common.errors import BadInput, Forbidden, NotFound
 from services.common.internal_auth import Actor, Role

@@ -12,7 +12,7 @@ from services.certification import eligibility as eligibility_service
 from services.certification import retention
 from services.certification import service as certificate_service
 from services.certification import verification as verification_service
-from services.certification.schemas import (
+from services.certification.contract import (
     MAX_PARTS_PER_CALL,
     ApplicableRequest,
     ApplicableResponse,

@@ -21,8 +21,8 @@ from datetime import date, timedelta
 from sqlmodel import Session, col, select
 
 from services.certification import service as certificate_service
+from services.certification.contract import EligibilityRequest, PartRef
 from services.certification.models import Certificate, CertificateStatus
-from services.certification.schemas import EligibilityRequest, PartRef
 from services.certification.service import CertificateView
 from services.common.compliance import markets, registry
 from services.common.errors import BadInput

@@ -26,6 +26,7 @@ from sqlalchemy import exc as sa_exc
 from sqlmodel import Session, col, select
 
 from services.certification import retention
+from services.certification.contract import CertificateCreate, ScopeIn
 from services.certification.models import (
     EVENTS,
     Certificate,
@@ -34,7 +35,6 @@ from services.certification.models import (
     CertificateStatus,
     IdempotencyRecord,
 )
-from services.certification.schemas import CertificateCreate, ScopeIn
 from services.common.clock import utcnow
 from services.common.compliance import markets, registry
 from services.common.documents import DocumentStore, hash_stream

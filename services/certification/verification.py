@@ -13,8 +13,8 @@ from typing import BinaryIO
 from sqlmodel import Session
 
 from services.certification import service as certificate_service
+from services.certification.contract import DocumentVerification, ScopeRead, VerificationRead
 from services.certification.models import Certificate, CertificateStatus
-from services.certification.schemas import DocumentVerification, ScopeRead, VerificationRead
 from services.common.compliance import registry
 from services.common.documents import hash_stream
 

@@ -11,8 +11,8 @@ from sqlalchemy import Engine, select
 from sqlmodel import Session
 
 from services.catalog import service
+from services.catalog.contract import PartCreate, PartUpdate
 from services.catalog.models import EVENTS, Part, table
-from services.catalog.schemas import PartCreate, PartUpdate
 from services.common.internal_auth import Actor, Role
 from tests.catalog.conftest import SYSTEM, as_supplier, create_part, part_body
 

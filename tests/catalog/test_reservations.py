@@ -14,8 +14,8 @@ from sqlalchemy import Engine, func, select, update
 from sqlmodel import col
 
 from services.catalog import reservations
+from services.catalog.contract import ReservationCreate
 from services.catalog.models import Reservation, Stock
-from services.catalog.schemas import ReservationCreate
 from services.common.clock import utcnow
 from services.common.db import session_scope
 from services.common.errors import Conflict
