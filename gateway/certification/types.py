@@ -18,6 +18,7 @@ from gateway.catalog.types import Supplier
 from gateway.context import Context
 from gateway.models import Account, AccountRole
 from gateway.types import PageInfo
+from services.certification.contract import CertificateRead
 
 STAFF_ROLES = (AccountRole.INSPECTOR, AccountRole.ADMIN)
 
@@ -82,26 +83,28 @@ class Certificate(relay.Node):
     holder_id: strawberry.Private[str]
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Certificate:
-        document = data.get("document")
+    def from_json(cls, json: dict[str, Any]) -> Certificate:
+        """The certification service's certificate, parsed with its contract."""
+        data = CertificateRead.model_validate(json)
+        document = data.document
         return cls(
-            id=str(data["id"]),
-            scheme=data["scheme"],
-            number=data["number"],
-            issuing_body=data["issuing_body"],
-            status=CertificateStatus(data["status"]),
-            valid_from=datetime.date.fromisoformat(data["valid_from"]),
-            valid_until=datetime.date.fromisoformat(data["valid_until"]),
-            categories=list((data.get("scope") or {}).get("categories") or []),
+            id=str(data.id),
+            scheme=data.scheme,
+            number=data.number,
+            issuing_body=data.issuing_body,
+            status=CertificateStatus(data.status),
+            valid_from=data.valid_from,
+            valid_until=data.valid_until,
+            categories=data.scope.categories,
             document=CertificateDocument(
-                sha256=document["sha256"],
-                size_bytes=int(document["size_bytes"]),
-                uploaded_at=datetime.datetime.fromisoformat(document["uploaded_at"]),
-                certificate_id=str(data["id"]),
+                sha256=document.sha256,
+                size_bytes=document.size_bytes,
+                uploaded_at=document.uploaded_at,
+                certificate_id=str(data.id),
             )
             if document
             else None,
-            holder_id=str(data["holder_id"]),
+            holder_id=str(data.holder_id),
         )
 
     @classmethod
