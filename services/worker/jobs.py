@@ -15,6 +15,7 @@ from datetime import timedelta
 from services.catalog import reservations
 from services.catalog.models import EVENTS as CATALOG_EVENTS
 from services.certification import expiry
+from services.certification.contract import PurgeRead
 from services.certification.models import EVENTS as CERTIFICATION_EVENTS
 from services.common.clock import utcnow
 from services.common.db import session_scope
@@ -118,7 +119,7 @@ def purge_replaced_documents(context: WorkerContext) -> int:
         )
     finally:
         certification.close()
-    return int(response.json()["deleted_files"])
+    return PurgeRead.model_validate_json(response.content).deleted_files
 
 
 def auto_deliver(context: WorkerContext) -> int:
