@@ -288,10 +288,10 @@ class Part(relay.Node):
     def eligibility(
         self, info: Info[Context, None], country: str
     ) -> Annotated[Eligibility, strawberry.lazy("gateway.certification.types")]:
-        from gateway.certification.types import eligibility_from_json
+        from gateway.certification.types import eligibility_of
 
         verdict = info.context.loaders.eligibility.load((self.id, eligibility_country(country)))
-        return settled(verdict, lambda v: eligibility_from_json(v["country"], v))
+        return settled(verdict, lambda found: eligibility_of(*found))
 
 
 def eligibility_country(country: str) -> str:

@@ -18,7 +18,7 @@ from gateway.catalog.types import Supplier
 from gateway.context import Context
 from gateway.models import Account, AccountRole
 from gateway.types import PageInfo
-from services.certification.contract import CertificateRead
+from services.certification.contract import CertificateRead, PartEligibility
 
 STAFF_ROLES = (AccountRole.INSPECTOR, AccountRole.ADMIN)
 
@@ -85,7 +85,10 @@ class Certificate(relay.Node):
     @classmethod
     def from_json(cls, json: dict[str, Any]) -> Certificate:
         """The certification service's certificate, parsed with its contract."""
-        data = CertificateRead.model_validate(json)
+        return cls.of(CertificateRead.model_validate(json))
+
+    @classmethod
+    def of(cls, data: CertificateRead) -> Certificate:
         document = data.document
         return cls(
             id=str(data.id),
@@ -194,16 +197,20 @@ class CertificateVerification:
     issuing_body: str | None
 
 
-def eligibility_from_json(country: str, data: dict[str, Any]) -> Eligibility:
+def eligibility_of(country: str, verdict: PartEligibility | None) -> Eligibility:
+    """The certification service's verdict on a part; a part it knows nothing of is not eligible
+    and needs nothing that could be named."""
+    if verdict is None:
+        return Eligibility(
+            country=country, eligible=False, missing_schemes=[], required_schemes=[], reasons=[], expiring_soon=[]
+        )
     return Eligibility(
         country=country,
-        eligible=data["eligible"],
-        missing_schemes=data["missing_schemes"],
-        required_schemes=data.get("required_schemes", []),
-        reasons=[
-            EligibilityReason(code=r["code"], message=r["message"], source=r["source"]) for r in data.get("reasons", [])
-        ],
-        expiring_soon=[Certificate.from_json(c) for c in data["expiring_soon"]],
+        eligible=verdict.eligible,
+        missing_schemes=verdict.missing_schemes,
+        required_schemes=verdict.required_schemes,
+        reasons=[EligibilityReason(code=r.code, message=r.message, source=r.source) for r in verdict.reasons],
+        expiring_soon=[Certificate.of(c) for c in verdict.expiring_soon],
     )
 
 
