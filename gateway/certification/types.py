@@ -10,6 +10,7 @@ from enum import Enum
 from typing import Any
 
 import strawberry
+from pydantic import TypeAdapter
 from sqlmodel import Session, col, select
 from strawberry import relay
 from strawberry.types import Info
@@ -18,7 +19,7 @@ from gateway.catalog.types import Supplier
 from gateway.context import Context
 from gateway.models import Account, AccountRole
 from gateway.types import PageInfo
-from services.certification.contract import CertificateRead, PartEligibility
+from services.certification.contract import CertificateRead, EventRead, PartEligibility
 
 STAFF_ROLES = (AccountRole.INSPECTOR, AccountRole.ADMIN)
 
@@ -130,21 +131,23 @@ class Certificate(relay.Node):
     )
     async def history(self, info: Info[Context, None]) -> list[CertificateHistoryEntry]:
         context = info.context
-        events = await context.clients.certification.get_json(
-            f"/certificates/{self.id}/history", headers=context.upstream_headers()
+        events = _EVENTS.validate_python(
+            await context.clients.certification.get_json(
+                f"/certificates/{self.id}/history", headers=context.upstream_headers()
+            )
         )
         principal = context.principal
         staff = principal is not None and principal.role in STAFF_ROLES
-        emails = await context.in_session(lambda session: account_emails(session, [e["actor_id"] for e in events]))
+        emails = await context.in_session(lambda session: account_emails(session, [e.actor_id for e in events]))
         return [
             CertificateHistoryEntry(
-                at=datetime.datetime.fromisoformat(e["at"]),
-                action=e["action"],
-                from_status=CertificateStatus(e["from_status"]) if e.get("from_status") else None,
-                to_status=CertificateStatus(e["to_status"]),
-                reason=e.get("reason"),
-                actor_role=e["actor_role"],
-                actor_email=emails.get(e["actor_id"]) if staff else None,
+                at=e.at,
+                action=e.action,
+                from_status=CertificateStatus(e.from_status) if e.from_status else None,
+                to_status=CertificateStatus(e.to_status),
+                reason=e.reason,
+                actor_role=e.actor_role,
+                actor_email=emails.get(e.actor_id) if staff else None,
             )
             for e in events
         ]
@@ -195,6 +198,9 @@ class CertificateVerification:
     valid_from: datetime.date | None
     valid_until: datetime.date | None
     issuing_body: str | None
+
+
+_EVENTS = TypeAdapter(list[EventRead])
 
 
 def eligibility_of(country: str, verdict: PartEligibility | None) -> Eligibility:
