@@ -17,6 +17,8 @@ RUN uv sync --frozen --no-dev --no-install-project
 COPY services ./services
 COPY gateway ./gateway
 COPY storefront ./storefront
+COPY ops ./ops
+COPY seed ./seed
 COPY migrations ./migrations
 RUN uv sync --frozen --no-dev
 

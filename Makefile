@@ -7,7 +7,7 @@ UV := $(BOOTSTRAP)/bin/uv
 RUN := $(UV) run --frozen
 PYTEST := $(RUN) pytest
 
-.PHONY: install up migrate test lint rules typecheck contract release-schema pytest-sqlite pytest-postgres clean
+.PHONY: install up migrate test lint rules typecheck contract release-schema pytest-sqlite pytest-postgres pytest-gateway-strawberry clean
 
 $(UV):
 	@$(PYTHON) -m venv $(BOOTSTRAP)
@@ -31,7 +31,7 @@ rules: install
 	$(RUN) tongnan rules check
 
 typecheck: install
-	$(RUN) mypy services gateway storefront tests bench
+	$(RUN) mypy services gateway storefront ops seed tests bench
 
 # schema.graphql is the code's schema; it keeps the public contract (contract/public.graphql)
 # and breaks nothing of the released schema (contract/released.graphql). See gateway/contract.py.
@@ -58,6 +58,11 @@ pytest-postgres: install
 		echo "*** PostgreSQL pass SKIPPED: no server at 127.0.0.1:5432 (CI runs it) ***"; \
 	fi
 
+# The gateway suite again under strawberry's own executor (the way back should a strawberry or
+# graphql-core release break ours, gateway/execution.py): both must answer alike.
+pytest-gateway-strawberry: install
+	TONGNAN_TEST_DB=sqlite TONGNAN_GATEWAY_EXECUTOR=strawberry $(PYTEST) --basetemp=var/pytest/strawberry -m "not alone" tests/gateway
+
 # The SQLite and PostgreSQL passes run side by side: much of each is waiting on servers and
 # subprocesses. Each pass's output is printed whole when it ends. Then the few tests marked
 # `alone` (promises about time, such as a restart within 5 s) run on a machine doing nothing else.
@@ -65,6 +70,7 @@ test: lint typecheck contract rules
 	@mkdir -p var/pytest
 	@$(MAKE) --no-print-directory -j2 --output-sync=target pytest-sqlite pytest-postgres PYTEST_ARGS='-m "not alone"'
 	@$(MAKE) --no-print-directory pytest-sqlite pytest-postgres PYTEST_ARGS='-m alone'
+	@$(MAKE) --no-print-directory pytest-gateway-strawberry
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

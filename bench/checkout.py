@@ -42,6 +42,7 @@ from pypdf import PdfWriter
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from ops.worker import markets
 from services.catalog.app import create_app as create_catalog
 from services.catalog.domain import uscc_check_character
 from services.catalog.settings import CatalogSettings
@@ -54,8 +55,7 @@ from services.common.provision import migrate
 from services.common.settings import DEVELOPMENT_INTERNAL_SECRET, normalise_database_url
 from services.orders.app import create_app as create_orders
 from services.orders.settings import OrdersSettings
-from services.stack import Served, localstripe
-from services.worker import markets
+from tests.harness import Served, localstripe
 
 SERVICES = ("catalog", "certification", "orders")
 

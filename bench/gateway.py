@@ -49,7 +49,7 @@ from services.common.app import settle_heap
 from services.common.db import make_engine
 from services.common.internal_auth import ANONYMOUS, internal_headers
 from services.common.settings import DEVELOPMENT_INTERNAL_SECRET
-from services.stack import isolated_environment, read_until_ready
+from tests.harness import isolated_environment, read_until_ready
 
 LISTING = """
 query Listing {
@@ -88,7 +88,7 @@ def start_stack(workers: int, read_cache_seconds: float | None = None) -> Stack:
         **cache,
     )
     process = subprocess.Popen(
-        [sys.executable, "-m", "services.cli", "up"],
+        [sys.executable, "-m", "ops.cli", "up"],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

@@ -8,6 +8,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from gateway.clients import ServiceClients
 from gateway.errors import RequestRefused, request_refused_handler
 from gateway.execution import use_executor
+from gateway.graphiql import GraphQLWithLocalIDE, assets_mount
 from gateway.identity.throttle import LoginThrottle
 from gateway.images import image
 from gateway.invalidation import CacheInvalidator
@@ -15,7 +16,6 @@ from gateway.limits import BodySizeLimit
 from gateway.operation_log import OPERATION_SECONDS, OPERATIONS
 from gateway.schema import schema
 from gateway.settings import GatewaySettings
-from gateway.view import GatewayGraphQL
 from services.common.app import build_service_app
 from services.common.ratelimit import AsyncRateLimit
 from services.common.settings import load_or_exit
@@ -85,14 +85,16 @@ def create_app(
     app.add_exception_handler(RequestRefused, request_refused_handler)
     # The client address (rate limits, login throttling) is the peer's, or from a trusted proxy the
     # rightmost X-Forwarded-For entry none of our proxies added; uvicorn's own reading of the header
-    # is turned off where we serve it (services/stack.py), since it trusts any local client.
+    # is turned off where we serve it (ops/stack.py), since it trusts any local client.
     app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=[str(n) for n in settings.trusted_proxies])
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, max_upload_bytes=settings.max_upload_bytes)
     # Multipart requests carry uploads (a certificate's PDF); the view takes them only with
-    # a credential header, which a form on another site cannot send (see GatewayGraphQL).
+    # a credential header, which a form on another site cannot send (see GatewayGraphQL). A browser
+    # gets GraphiQL, whose scripts and styles come from /graphql/static/ (see gateway/graphiql).
     use_executor(schema, settings.executor)
     app.router.routes.append(
-        Route("/graphql", GatewayGraphQL(schema, graphql_ide="graphiql", multipart_uploads_enabled=True))
+        Route("/graphql", GraphQLWithLocalIDE(schema, graphql_ide="graphiql", multipart_uploads_enabled=True))
     )
+    app.router.routes.append(assets_mount())
     app.router.routes.append(Route("/images/{name}", image, methods=["GET", "HEAD"]))
     return app

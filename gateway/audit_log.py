@@ -21,7 +21,7 @@ from services.common.pagination import encode_cursor, page_size
 
 @strawberry.type(description="One action of the platform's staff: who, what, when and why.")
 class AuditLogEntry:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="The entry's own id (not a global node id).")
     at: datetime = strawberry.field(description="When it was done.")
     actor_id: strawberry.ID = strawberry.field(description="The global id of the Account that did it.")
     actor_email: str = strawberry.field(description="That account's e-mail address at the time.")
@@ -44,16 +44,18 @@ class AuditLogEntry:
         )
 
 
-@strawberry.type
+@strawberry.type(description="One audit log entry in a page of results, with its cursor.")
 class AuditLogEdge:
-    node: AuditLogEntry
-    cursor: str
+    node: AuditLogEntry = strawberry.field(description="The audit log entry.")
+    cursor: str = strawberry.field(
+        description="Opaque position of this audit log entry; pass it as `after` to page on from it."
+    )
 
 
 @strawberry.type(description="A page of the audit log, newest first.")
 class AuditLogConnection:
-    edges: list[AuditLogEdge]
-    page_info: PageInfo
+    edges: list[AuditLogEdge] = strawberry.field(description="The items of this page, in order.")
+    page_info: PageInfo = strawberry.field(description="Whether another page follows, and its cursor.")
 
 
 @strawberry.type
@@ -68,8 +70,12 @@ class AuditLogQuery:
         action: Annotated[
             str | None, strawberry.argument(description="Only this mutation's, e.g. approveCertificate.")
         ] = None,
-        first: int | None = 20,
-        after: str | None = None,
+        first: Annotated[
+            int | None, strawberry.argument(description="Page size, 1 to 100; outside that: BAD_USER_INPUT.")
+        ] = 20,
+        after: Annotated[
+            str | None, strawberry.argument(description="The `endCursor` of the page before; none for the first.")
+        ] = None,
     ) -> AuditLogConnection:
         context = info.context
         if context.require_principal().role is not AccountRole.ADMIN:

@@ -29,9 +29,9 @@ PATH = "/events/dead-letters"
 
 @strawberry.enum(description="A service that keeps event tables, and so dead letters.")
 class EventService(Enum):
-    CATALOG = "catalog"
-    CERTIFICATION = "certification"
-    ORDERS = "orders"
+    CATALOG = strawberry.enum_value("catalog", description="The catalog: parts, stock, suppliers.")
+    CERTIFICATION = strawberry.enum_value("certification", description="Certification: certificates, markets.")
+    ORDERS = strawberry.enum_value("orders", description="Orders: quotes, payments, fulfilment, payouts.")
 
 
 def _dt(value: str | None) -> datetime | None:
@@ -46,11 +46,11 @@ class DeadLetter(relay.Node):
     id: relay.NodeID[str]
     service: EventService = strawberry.field(description="Whose database keeps it, and whose consumer failed.")
     consumer: str = strawberry.field(description="The durable consumer that gave up on the event.")
-    event_id: str
+    event_id: str = strawberry.field(description="The event's own id, from its envelope.")
     event_type: str = strawberry.field(description="order.paid, stock.changed, ...")
     error: str = strawberry.field(description="The last delivery's error.")
     attempts: int = strawberry.field(description="Deliveries made before it was set aside.")
-    failed_at: datetime
+    failed_at: datetime = strawberry.field(description="When the last delivery failed and it was set aside.")
     replay_requested_at: datetime | None = strawberry.field(description="When an admin replayed it; null until then.")
     replayed_at: datetime | None = strawberry.field(
         description="When the consumer applied the replayed event; null while it waits, or when the replay "
@@ -107,20 +107,23 @@ class DeadLetter(relay.Node):
         return list(await asyncio.gather(*(one(node_id) for node_id in ids)))
 
 
-@strawberry.type
+@strawberry.type(description="One dead letter in a page of results, with its cursor.")
 class DeadLetterEdge:
-    node: DeadLetter
-    cursor: str
+    node: DeadLetter = strawberry.field(description="The dead letter.")
+    cursor: str = strawberry.field(
+        description="Opaque position of this dead letter; pass it as `after` to page on from it."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="A page of dead letters.")
 class DeadLetterConnection:
-    edges: list[DeadLetterEdge]
-    page_info: PageInfo
+    edges: list[DeadLetterEdge] = strawberry.field(description="The items of this page, in order.")
+    page_info: PageInfo = strawberry.field(description="Whether another page follows, and its cursor.")
 
 
 def _upstream(context: Context, service: EventService) -> Upstream:
-    upstream: Upstream = getattr(context.clients, service.value)
+    # str(): to mypy a member declared with strawberry.enum_value holds the definition, not the name.
+    upstream: Upstream = getattr(context.clients, str(service.value))
     return upstream
 
 
@@ -138,9 +141,13 @@ class DeadLettersQuery:
     async def dead_letters(
         self,
         info: Info[Context, None],
-        service: EventService,
-        first: int | None = 20,
-        after: str | None = None,
+        service: Annotated[EventService, strawberry.argument(description="The service whose events to list.")],
+        first: Annotated[
+            int | None, strawberry.argument(description="Page size, 1 to 100; outside that: BAD_USER_INPUT.")
+        ] = 20,
+        after: Annotated[
+            str | None, strawberry.argument(description="The `endCursor` of the page before; none for the first.")
+        ] = None,
         consumer: Annotated[str | None, strawberry.argument(description="Only this consumer's.")] = None,
     ) -> DeadLetterConnection:
         context = info.context
@@ -166,7 +173,10 @@ class DeadLettersMutation:
         "fixed. A repeat answers the same dead letter and sends nothing. Admins only."
     )
     async def replay_dead_letter(
-        self, info: Info[Context, None], service: EventService, id: strawberry.ID
+        self,
+        info: Info[Context, None],
+        service: Annotated[EventService, strawberry.argument(description="The service that keeps the dead letter.")],
+        id: Annotated[strawberry.ID, strawberry.argument(description="The dead letter's global id.")],
     ) -> DeadLetter:
         context = info.context
         _require_admin(context)

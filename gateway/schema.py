@@ -29,7 +29,7 @@ from gateway.context import Context
 from gateway.dead_letters import DeadLettersMutation, DeadLettersQuery
 from gateway.errors import NamedValueErrors, log_unexpected
 from gateway.execution import GatewayExecutionContext
-from gateway.identity.graphql import IdentityMutation, IdentityQuery
+from gateway.identity.graphql import IdentityMutation, IdentityQuery, describe_stored_enums
 from gateway.identity.people import PeopleMutation, PeopleQuery
 from gateway.ids import decode_global_id, node_type
 from gateway.limits import QueryCostLimiter
@@ -50,7 +50,7 @@ MAX_ALIASES = 50
 MAX_TOKENS = 5000
 
 
-@strawberry.type
+@strawberry.type(description="Everything an integrator can read; each field says who may read it.")
 class Query(
     CatalogQuery,
     VehicleQuery,
@@ -83,7 +83,7 @@ class Query(
         return "2026-11"
 
 
-@strawberry.type
+@strawberry.type(description="Everything an integrator can change; each mutation says who may call it.")
 class Mutation(
     CatalogMutation,
     SupplierVerificationMutation,
@@ -132,3 +132,4 @@ schema = GatewaySchema(
         OperationLog,
     ],
 )
+describe_stored_enums(schema._schema)

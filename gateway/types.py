@@ -21,10 +21,12 @@ class Money:
         return cls(amount=value.amount, currency=value.currency, formatted=value.format(locale))
 
 
-@strawberry.type
+@strawberry.type(description="Where a page of a connection ends, and whether more follow (Relay's PageInfo).")
 class PageInfo:
-    has_next_page: bool
-    end_cursor: str | None
+    has_next_page: bool = strawberry.field(description="True when another page follows this one.")
+    end_cursor: str | None = strawberry.field(
+        description="Pass as `after` for the next page; null when the page is empty."
+    )
 
 
 def negotiate_locale(accept_language: str | None) -> str:

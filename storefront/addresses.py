@@ -8,7 +8,7 @@ from typing import Any
 from starlette.datastructures import FormData
 
 from storefront import i18n
-from storefront.gateway import ApiError, Result
+from storefront.api_client import ApiError, Result
 from storefront.web import COOKIE_COUNTRY, COOKIE_CURRENCY, COUNTRIES, Page
 
 COOKIE_SHIP_TO = "tn_ship_to"

@@ -37,17 +37,14 @@ from storefront import (
     i18n,
     images,
     quote_pricing,
-    supplier,
-    supplier_payouts,
-    supplier_returns,
-    supplier_verification,
     vehicles,
 )
+from storefront.api_client import ApiBusy, ApiClient, ApiFailed, ApiUnavailable, TokenRejected
 from storefront.currencies import OfferedCurrencies
-from storefront.gateway import Gateway, GatewayBusy, GatewayFailed, GatewayUnavailable, TokenRejected
 from storefront.office.areas import AREAS as OFFICE_AREAS
 from storefront.office.routes import routers as office_routers
 from storefront.settings import StorefrontSettings
+from storefront.supplier.routes import routers as supplier_routers
 from storefront.web import Page
 
 log = logging.getLogger(__name__)
@@ -100,9 +97,9 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.gateway = Gateway(settings.gateway_url, timeout=settings.gateway_timeout, transport=transport)
+        app.state.api = ApiClient(settings.gateway_url, timeout=settings.gateway_timeout, transport=transport)
         yield
-        await app.state.gateway.aclose()
+        await app.state.api.aclose()
 
     # csrf.protect runs before every route: no unsafe request from another site reaches one.
     app = FastAPI(title="Tongnan Parts Exchange storefront", lifespan=lifespan, docs_url=None, redoc_url=None,
@@ -119,10 +116,8 @@ def create_app(
     app.include_router(checkout.router)
     app.include_router(quote_pricing.router)
     app.include_router(after_sale.router)
-    app.include_router(supplier.router)
-    app.include_router(supplier_returns.router)
-    app.include_router(supplier_payouts.router)
-    app.include_router(supplier_verification.router)
+    for router in supplier_routers():
+        app.include_router(router)
     app.include_router(images.router)
     app.include_router(vehicles.router)
     for router in office_routers():
@@ -136,8 +131,8 @@ def create_app(
     async def readyz(request: Request) -> JSONResponse:
         """Ready when the API answers: without it no page can be shown."""
         try:
-            result = await request.app.state.gateway.execute("{ apiVersion }")
-        except (GatewayUnavailable, GatewayFailed, GatewayBusy, TokenRejected):
+            result = await request.app.state.api.execute("{ apiVersion }")
+        except (ApiUnavailable, ApiFailed, ApiBusy, TokenRejected):
             return JSONResponse({"status": "waiting for the gateway"}, status_code=503)
         ok = bool((result.data or {}).get("apiVersion"))
         return JSONResponse({"status": "ready" if ok else "gateway answered oddly"}, status_code=200 if ok else 503)
@@ -149,19 +144,19 @@ def create_app(
             response.headers.setdefault(name, value)
         return response
 
-    @app.exception_handler(GatewayUnavailable)
+    @app.exception_handler(ApiUnavailable)
     async def unavailable(request: Request, exc: Exception) -> Response:
         log.warning("gateway unavailable for %s: %s", request.url.path, exc)
         return _area(request).render("error.html", status_code=503, reason="unavailable", retry_after=30)
 
-    @app.exception_handler(GatewayFailed)
+    @app.exception_handler(ApiFailed)
     async def failed(request: Request, exc: Exception) -> Response:
         log.error("the API failed on %s: %s", request.url.path, exc)
         return _area(request).render("error.html", status_code=500, reason="internal", retry_after=0)
 
-    @app.exception_handler(GatewayBusy)
+    @app.exception_handler(ApiBusy)
     async def busy(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, GatewayBusy)
+        assert isinstance(exc, ApiBusy)
         response = _area(request).render("error.html", status_code=503, reason="busy", retry_after=exc.retry_after)
         response.headers["Retry-After"] = str(exc.retry_after)
         return response

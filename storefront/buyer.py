@@ -10,7 +10,7 @@ from fastapi import APIRouter, Form
 from fastapi.responses import Response
 
 from storefront import i18n, queries, vehicles
-from storefront.gateway import GatewayUnavailable
+from storefront.api_client import ApiUnavailable
 from storefront.web import (
     COOKIE_COUNTRY,
     COOKIE_CURRENCY,
@@ -40,7 +40,7 @@ async def convert_prices(page: Page, parts: list[dict[str, Any]]) -> bool:
     variables.update({f"id{i}": p["id"] for i, p in enumerate(parts)})
     try:
         result = await page.query(queries.converted_prices(len(parts)), variables, auth=False)
-    except GatewayUnavailable:  # the orders service converts; without it the prices stay in CNY
+    except ApiUnavailable:  # the orders service converts; without it the prices stay in CNY
         return False
     data = result.data or {}
     converted = True
@@ -66,7 +66,7 @@ async def add_estimates(page: Page, parts: list[dict[str, Any]]) -> None:
     variables.update({f"id{i}": p["id"] for i, p in enumerate(parts)})
     try:
         result = await page.query(queries.landed_estimates(len(parts)), variables, auth=False)
-    except GatewayUnavailable:
+    except ApiUnavailable:
         return
     data = result.data or {}
     for i, part in enumerate(parts):

@@ -19,8 +19,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from storefront import addresses, queries
+from storefront.api_client import ApiUnavailable
 from storefront.buyer import convert_prices
-from storefront.gateway import GatewayUnavailable
 from storefront.web import BuyerPage, Page
 
 router = APIRouter()
@@ -176,7 +176,7 @@ async def _cart_estimate(page: Page, parts: list[dict[str, Any]]) -> tuple[dict[
     variables = {"lines": lines, "country": page.country, "currency": page.currency}
     try:
         result = await page.query(CART_ESTIMATE, variables, auth=False)
-    except GatewayUnavailable:
+    except ApiUnavailable:
         return None, None
     estimate = (result.data or {}).get("cartEstimate")
     if estimate is None:

@@ -9,7 +9,7 @@ import asyncio
 import logging
 import time
 
-from storefront.gateway import Gateway, GatewayBusy, GatewayFailed, GatewayUnavailable, TokenRejected
+from storefront.api_client import ApiBusy, ApiClient, ApiFailed, ApiUnavailable, TokenRejected
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +24,7 @@ class OfferedCurrencies:
         self._fetched_at = float("-inf")
         self._lock = asyncio.Lock()
 
-    async def get(self, gateway: Gateway, client_address: str | None) -> tuple[str, ...]:
+    async def get(self, api: ApiClient, client_address: str | None) -> tuple[str, ...]:
         """The codes, sorted; the last list known (or none) while the API cannot be asked.
         `client_address` is the visitor whose page asks: the API's limits count it as theirs."""
         if time.monotonic() - self._fetched_at < self.ttl:
@@ -33,8 +33,8 @@ class OfferedCurrencies:
             if time.monotonic() - self._fetched_at < self.ttl:
                 return self._codes
             try:
-                result = await gateway.execute(QUERY, client_address=client_address)
-            except (GatewayUnavailable, GatewayFailed, GatewayBusy, TokenRejected) as exc:
+                result = await api.execute(QUERY, client_address=client_address)
+            except (ApiUnavailable, ApiFailed, ApiBusy, TokenRejected) as exc:
                 log.warning("the API's currencies could not be read: %s", exc)
                 # Asked again on the next page rather than after a whole minute.
                 return self._codes

@@ -25,7 +25,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
 
-from storefront.gateway import ApiError
+from storefront.api_client import ApiError
 from storefront.i18n import LOCALES
 
 LOCALE_DIR = Path(__file__).parent / "locale"

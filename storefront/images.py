@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from storefront.gateway import Gateway
+from storefront.api_client import ApiClient
 
 router = APIRouter()
 NAME = re.compile(r"^[0-9a-f]{64}\.webp$")
@@ -29,8 +29,8 @@ async def image(name: str, request: Request) -> Response:
         return Response("no such image", status_code=404, media_type="text/plain")
     if request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers={"ETag": etag, "Cache-Control": IMMUTABLE})
-    gateway: Gateway = request.app.state.gateway
-    found = await gateway.image(name)
+    api: ApiClient = request.app.state.api
+    found = await api.image(name)
     if found is None:
         return Response("no such image", status_code=404, media_type="text/plain")
     return Response(found.content, media_type="image/webp", headers={"ETag": etag, "Cache-Control": IMMUTABLE})

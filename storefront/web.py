@@ -17,8 +17,8 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
 from storefront import csrf, errors, i18n
+from storefront.api_client import ApiClient, Result, TokenRejected, Upload
 from storefront.currencies import OfferedCurrencies
-from storefront.gateway import Gateway, Result, TokenRejected, Upload
 from storefront.settings import StorefrontSettings
 
 Area = Literal["buyer", "supplier", "office"]
@@ -71,7 +71,7 @@ class Page:
         self.area = area
         app = request.app
         self.settings: StorefrontSettings = app.state.settings
-        self.gateway: Gateway = app.state.gateway
+        self.api: ApiClient = app.state.api
         self.templates: Jinja2Templates = app.state.templates
         cookies = request.cookies
         chosen = cookies.get(COOKIE_LOCALE)
@@ -111,7 +111,7 @@ class Page:
     async def load_currencies(self) -> None:
         """The API's list of quoting currencies, and the visitor's currency checked against it."""
         offered: OfferedCurrencies = self.request.app.state.currencies
-        self.currencies = await offered.get(self.gateway, self.address) or FALLBACK_CURRENCIES
+        self.currencies = await offered.get(self.api, self.address) or FALLBACK_CURRENCIES
         self.currency = self._pick_currency()
 
     # --- words -------------------------------------------------------------------------------
@@ -140,7 +140,7 @@ class Page:
     ) -> Result:
         token = self.token if auth else None
         try:
-            return await self.gateway.execute(
+            return await self.api.execute(
                 document, variables, token=token, locale=self.locale, client_address=self.address, files=files
             )
         except TokenRejected:
@@ -148,21 +148,19 @@ class Page:
                 raise
         if await self._refresh():
             try:
-                return await self.gateway.execute(
+                return await self.api.execute(
                     document, variables, token=self.token, locale=self.locale, client_address=self.address, files=files
                 )
             except TokenRejected:
                 pass
         self.sign_out()
-        return await self.gateway.execute(
-            document, variables, locale=self.locale, client_address=self.address, files=files
-        )
+        return await self.api.execute(document, variables, locale=self.locale, client_address=self.address, files=files)
 
     async def _refresh(self) -> bool:
         if not self.refresh_token:
             return False
         try:
-            result = await self.gateway.execute(
+            result = await self.api.execute(
                 REFRESH, {"refreshToken": self.refresh_token}, locale=self.locale, client_address=self.address
             )
         except TokenRejected:

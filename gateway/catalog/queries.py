@@ -31,19 +31,25 @@ from gateway.types import PageInfo
 from services.common.pagination import page_size
 
 
-@strawberry.input
+@strawberry.input(description="Narrows a part search; every filter given must hold.")
 class PartFilter:
-    category: str | None = None
-    condition: PartCondition | None = None
-    make: str | None = None
-    model: str | None = None
-    year: int | None = None
-    vin: str | None = None
-    supplier_id: strawberry.ID | None = None
+    category: str | None = strawberry.field(default=None, description="Only this category code (`alternator`).")
+    condition: PartCondition | None = strawberry.field(default=None, description="Only parts in this condition.")
+    make: str | None = strawberry.field(default=None, description="Only parts fitting this vehicle make.")
+    model: str | None = strawberry.field(default=None, description="Only parts fitting this model (`Corolla`).")
+    year: int | None = strawberry.field(default=None, description="Only parts fitting this model year.")
+    vin: str | None = strawberry.field(
+        default=None, description="Only parts fitting the vehicle this 17-character VIN decodes to."
+    )
+    supplier_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Only this supplier's parts (its global id)."
+    )
     ships_to: str | None = strawberry.field(
         default=None, description="Only parts that may be sold in this country (ISO 3166-1 alpha-2)."
     )
-    in_stock: bool | None = None
+    in_stock: bool | None = strawberry.field(
+        default=None, description="True: only parts with units available; false or none: any."
+    )
 
 
 def _wants_facets(selected: Sequence[Selection]) -> bool:
@@ -114,10 +120,16 @@ class CatalogQuery:
     async def parts(
         self,
         info: Info[Context, None],
-        search: str | None = None,
-        filter: PartFilter | None = None,
-        first: int | None = 20,
-        after: str | None = None,
+        search: Annotated[
+            str | None, strawberry.argument(description="Words to match, English or Chinese; none to browse.")
+        ] = None,
+        filter: Annotated[PartFilter | None, strawberry.argument(description="Filters; none for all parts.")] = None,
+        first: Annotated[
+            int | None, strawberry.argument(description="Page size, 1 to 100; outside that: BAD_USER_INPUT.")
+        ] = 20,
+        after: Annotated[
+            str | None, strawberry.argument(description="The `endCursor` of the page before; none for the first.")
+        ] = None,
         sort: Annotated[
             PartSort | None, strawberry.argument(description="A cursor from one order does not page another.")
         ] = None,
@@ -138,7 +150,11 @@ class CatalogQuery:
         return await search_parts(info, search=search, filters=filters, first=first, after=after)
 
     @strawberry.field(description="A part by id; delisted parts stay readable for old orders.")
-    async def part(self, info: Info[Context, None], id: strawberry.ID) -> Part | None:
+    async def part(
+        self,
+        info: Info[Context, None],
+        id: Annotated[strawberry.ID, strawberry.argument(description="The part's global id.")],
+    ) -> Part | None:
         data = await info.context.loaders.part.load(node_uuid(id, "Part", field="id"))
         if data is None:
             return None
@@ -147,7 +163,16 @@ class CatalogQuery:
         return part
 
     @strawberry.field(description="Listed parts whose OEM or interchange number matches, in any formatting.")
-    async def parts_by_oem_number(self, info: Info[Context, None], oem_number: str) -> list[Part]:
+    async def parts_by_oem_number(
+        self,
+        info: Info[Context, None],
+        oem_number: Annotated[
+            str,
+            strawberry.argument(
+                description="The number in any formatting (`1K0-615-301 AA`): only its letters and digits count."
+            ),
+        ],
+    ) -> list[Part]:
         context = info.context
         found = await context.read_json(context.clients.catalog, "/parts/by-oem-number", params={"number": oem_number})
         context.loaders.prime_parts(found)
@@ -166,8 +191,12 @@ class CatalogQuery:
         )
         return response.content.decode("utf-8-sig")
 
-    @strawberry.field
-    async def supplier(self, info: Info[Context, None], id: strawberry.ID) -> Supplier | None:
+    @strawberry.field(description="A supplier by id; null when there is none.")
+    async def supplier(
+        self,
+        info: Info[Context, None],
+        id: Annotated[strawberry.ID, strawberry.argument(description="The supplier's global id.")],
+    ) -> Supplier | None:
         data = await info.context.loaders.supplier.load(node_uuid(id, "Supplier", field="id"))
         return Supplier.from_json(data) if data else None
 
@@ -178,8 +207,12 @@ class CatalogQuery:
     async def suppliers(
         self,
         info: Info[Context, None],
-        first: int | None = 20,
-        after: str | None = None,
+        first: Annotated[
+            int | None, strawberry.argument(description="Page size, 1 to 100; outside that: BAD_USER_INPUT.")
+        ] = 20,
+        after: Annotated[
+            str | None, strawberry.argument(description="The `endCursor` of the page before; none for the first.")
+        ] = None,
         verification_status: Annotated[
             SupplierVerificationStatus | None,
             strawberry.argument(description="Only suppliers whose verification is in this state (admins only)."),

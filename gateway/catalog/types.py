@@ -27,32 +27,36 @@ if TYPE_CHECKING:
 @strawberry.type(description="A part's title in one more language.")
 class TitleTranslation:
     locale: str = strawberry.field(description="BCP 47 language tag: `de`, `fr`, `pt-BR`.")
-    title: str
+    title: str = strawberry.field(description="The title in that language.")
 
 
-@strawberry.enum
+@strawberry.enum(description="The state a part is sold in; some destinations restrict used and remanufactured parts.")
 class PartCondition(Enum):
-    REMANUFACTURED = "REMANUFACTURED"
-    USED = "USED"
-    REFURBISHED = "REFURBISHED"
-    NEW = "NEW"
+    REMANUFACTURED = strawberry.enum_value(
+        "REMANUFACTURED", description="Rebuilt to the maker's specification from a returned core."
+    )
+    USED = strawberry.enum_value("USED", description="Taken from a vehicle and sold as it is.")
+    REFURBISHED = strawberry.enum_value("REFURBISHED", description="Used, then cleaned, checked and repaired.")
+    NEW = strawberry.enum_value("NEW", description="Never fitted to a vehicle.")
 
 
 @strawberry.enum(description="The order of search results.")
 class PartSort(Enum):
-    RELEVANCE = "relevance"
-    PRICE_ASC = "price_asc"
-    PRICE_DESC = "price_desc"
-    NEWEST = "newest"
+    RELEVANCE = strawberry.enum_value(
+        "relevance", description="Best match to the search words first; newest first without words."
+    )
+    PRICE_ASC = strawberry.enum_value("price_asc", description="Cheapest first.")
+    PRICE_DESC = strawberry.enum_value("price_desc", description="Dearest first.")
+    NEWEST = strawberry.enum_value("newest", description="Most recently listed first.")
 
 
-@strawberry.type
+@strawberry.type(description="A range of vehicles a part fits: one make and model over model years.")
 class Fitment:
-    make: str
-    model: str
-    year_from: int
-    year_to: int
-    engine_code: str | None
+    make: str = strawberry.field(description="The vehicle's make, as the catalog spells it (`Toyota`).")
+    model: str = strawberry.field(description="The vehicle's model (`Corolla`).")
+    year_from: int = strawberry.field(description="First model year fitted, inclusive.")
+    year_to: int = strawberry.field(description="Last model year fitted, inclusive.")
+    engine_code: str | None = strawberry.field(description="Only vehicles with this engine; null for any engine.")
 
 
 @strawberry.type(
@@ -83,11 +87,11 @@ class PartImage:
         )
 
 
-@strawberry.type
+@strawberry.type(description="A company in China that lists parts on the exchange and is paid for them.")
 class Supplier(relay.Node):
     id: relay.NodeID[str]
-    name_en: str
-    name_zh: str
+    name_en: str = strawberry.field(description="The company's name in English.")
+    name_zh: str = strawberry.field(description="The company's registered name in Chinese.")
     verified: bool = strawberry.field(
         description="An admin reviewed this company's business licence and verified it; only then does it list parts."
     )
@@ -128,30 +132,43 @@ class Supplier(relay.Node):
 
     @strawberry.field(description="This supplier's listed parts, newest first.")
     async def parts(
-        self, info: Info[Context, None], first: int | None = 20, after: str | None = None
+        self,
+        info: Info[Context, None],
+        first: Annotated[
+            int | None, strawberry.argument(description="Page size, 1 to 100; outside that: BAD_USER_INPUT.")
+        ] = 20,
+        after: Annotated[
+            str | None, strawberry.argument(description="The `endCursor` of the page before; none for the first.")
+        ] = None,
     ) -> Annotated[PartConnection, strawberry.lazy("gateway.catalog.types")]:
         from gateway.catalog.queries import search_parts
 
         return await search_parts(info, search=None, filters={"supplier_id": self.id}, first=first, after=after)
 
 
-@strawberry.type
+@strawberry.type(
+    description="A part a supplier lists: what it is, what it fits, its price in CNY and what it costs delivered."
+)
 class Part(relay.Node):
     id: relay.NodeID[str]
-    sku: str
-    category: str
-    condition: PartCondition
-    oem_numbers: list[str]
-    interchange_numbers: list[str]
-    brand: str | None
-    available: int
-    warranty_months: int
-    weight_grams: int
-    hs_code: str
-    country_of_origin: str
+    sku: str = strawberry.field(description="The supplier's own stock-keeping unit, unique per supplier.")
+    category: str = strawberry.field(description="The catalog's category code (`alternator`, `brake_caliper`).")
+    condition: PartCondition = strawberry.field(description="New, used, refurbished or remanufactured.")
+    oem_numbers: list[str] = strawberry.field(
+        description="The vehicle makers' part numbers this part is or replaces, as the supplier wrote them."
+    )
+    interchange_numbers: list[str] = strawberry.field(
+        description="Other makers' numbers for an equivalent part (aftermarket cross-references)."
+    )
+    brand: str | None = strawberry.field(description="The part's maker or brand; null when not given.")
+    available: int = strawberry.field(description="Units that can be ordered now: on hand less those reserved.")
+    warranty_months: int = strawberry.field(description="The supplier's warranty, in months; 0 for none.")
+    weight_grams: int = strawberry.field(description="Shipping weight of one unit, in grams.")
+    hs_code: str = strawberry.field(description="Harmonized System code customs classify the part under.")
+    country_of_origin: str = strawberry.field(description="Where the part was made, ISO 3166-1 alpha-2 (`CN`).")
     co2e_saved_kg: float | None = strawberry.field(description="Estimated CO2e saved against a new part, in kg.")
     listed: bool = strawberry.field(description="False once delisted; old orders still show the part.")
-    fitments: list[Fitment]
+    fitments: list[Fitment] = strawberry.field(description="The vehicles the part fits; empty when none are given.")
     data: strawberry.Private[PartRead]
 
     @classmethod
@@ -191,7 +208,12 @@ class Part(relay.Node):
         description="In the locale asked: the supplier's title in that language (`de`, `pt-BR`), "
         "Chinese for `zh`, else English."
     )
-    def title(self, locale: str | None = None) -> str:
+    def title(
+        self,
+        locale: Annotated[
+            str | None, strawberry.argument(description="BCP 47 language tag (`de`, `pt-BR`); English when none.")
+        ] = None,
+    ) -> str:
         wanted = (locale or "en").replace("_", "-")
         translations = self.data.title_translations
         for tag, title in translations.items():
@@ -213,12 +235,19 @@ class Part(relay.Node):
         description="Does this part fit the vehicle (a VIN, or make, model and year)? Decided by the catalog "
         "from the part's fitments; a VIN that decodes to nothing is BAD_USER_INPUT on `vehicle.vin`."
     )
-    def fits(self, info: Info[Context, None], vehicle: VehicleInput) -> bool:
+    def fits(
+        self,
+        info: Info[Context, None],
+        vehicle: Annotated[VehicleInput, strawberry.argument(description="The vehicle to check against.")],
+    ) -> bool:
         key = (self.id, tuple(sorted(vehicle.as_json().items())))
         return settled(info.context.loaders.fits.load(key), bool)
 
     @strawberry.field(description="In the locale asked (`zh` or `en`), falling back to English.")
-    def description(self, locale: str | None = None) -> str | None:
+    def description(
+        self,
+        locale: Annotated[str | None, strawberry.argument(description="`zh` for Chinese; English otherwise.")] = None,
+    ) -> str | None:
         if locale and locale.lower().startswith("zh") and self.data.description_zh:
             return self.data.description_zh
         return self.data.description_en
@@ -230,7 +259,7 @@ class Part(relay.Node):
     # The resolvers below are plain functions over the request's DataLoaders: on a page whose
     # data was prefetched they answer at once (see `settled`), elsewhere graphql-core awaits them.
 
-    @strawberry.field
+    @strawberry.field(description="The supplier that lists the part.")
     def supplier(self, info: Info[Context, None]) -> Supplier:
         return settled(info.context.loaders.supplier.load(str(self.data.supplier_id)), self._supplier)
 
@@ -240,11 +269,23 @@ class Part(relay.Node):
         return Supplier.from_json(data)
 
     @strawberry.field(description="The price; in CNY unless a currency is asked (converted at the platform's rate).")
-    def price(self, info: Info[Context, None], currency: str | None = None) -> Money:
+    def price(
+        self,
+        info: Info[Context, None],
+        currency: Annotated[
+            str | None, strawberry.argument(description="ISO 4217 code to convert into (`EUR`); CNY when none.")
+        ] = None,
+    ) -> Money:
         return cny_money(info, self.data.price_cny, currency)
 
     @strawberry.field(description="Refundable deposit for the old part (the core), null when none is charged.")
-    def core_charge(self, info: Info[Context, None], currency: str | None = None) -> Money | None:
+    def core_charge(
+        self,
+        info: Info[Context, None],
+        currency: Annotated[
+            str | None, strawberry.argument(description="ISO 4217 code to convert into (`EUR`); CNY when none.")
+        ] = None,
+    ) -> Money | None:
         amount = self.data.core_charge_cny
         return cny_money(info, amount, currency) if amount else None
 
@@ -265,7 +306,12 @@ class Part(relay.Node):
         "and rules; a quote locks the price. Parts of a page are estimated in one call."
     )
     def landed_estimate(
-        self, info: Info[Context, None], country: str, currency: str | None = None
+        self,
+        info: Info[Context, None],
+        country: Annotated[str, strawberry.argument(description="Destination, ISO 3166-1 alpha-2 (`DE`).")],
+        currency: Annotated[
+            str | None, strawberry.argument(description="ISO 4217 code of the estimate (`EUR`); CNY when none.")
+        ] = None,
     ) -> Annotated[LandedEstimate, strawberry.lazy("gateway.orders.estimates")]:
         from gateway.orders.estimates import LandedEstimate, ShippingOption, country_code, currency_code
 
@@ -286,7 +332,9 @@ class Part(relay.Node):
 
     @strawberry.field(description="May this part be sold in the country (ISO 3166-1 alpha-2), and what is missing.")
     def eligibility(
-        self, info: Info[Context, None], country: str
+        self,
+        info: Info[Context, None],
+        country: Annotated[str, strawberry.argument(description="Destination, ISO 3166-1 alpha-2 (`DE`).")],
     ) -> Annotated[Eligibility, strawberry.lazy("gateway.certification.types")]:
         from gateway.certification.types import eligibility_of
 
@@ -313,24 +361,26 @@ def cny_money(info: Info[Context, None], amount_fen: int, currency: str | None) 
     return settled(info.context.loaders.convert.load((amount_fen, wanted)), lambda value: Money.of(value, locale))
 
 
-@strawberry.type
+@strawberry.type(description="One part in a page of results, with its cursor.")
 class PartEdge:
-    node: Part
-    cursor: str
+    node: Part = strawberry.field(description="The part.")
+    cursor: str = strawberry.field(description="Opaque position of this part; pass it as `after` to page on from it.")
 
 
-@strawberry.type
+@strawberry.type(description="How many matching parts have one value of a facet.")
 class FacetCount:
-    value: str
-    count: int
+    value: str = strawberry.field(description="The value: a category code, a condition or a make.")
+    count: int = strawberry.field(description="How many matching parts have it.")
 
 
 @strawberry.type(description="Counts of matching parts per value, for search filters.")
 class PartFacets:
-    category: list[FacetCount]
-    condition: list[FacetCount]
-    make: list[FacetCount]
-    exhaustive: bool
+    category: list[FacetCount] = strawberry.field(description="Counts per category code.")
+    condition: list[FacetCount] = strawberry.field(description="Counts per condition.")
+    make: list[FacetCount] = strawberry.field(description="Counts per vehicle make the parts fit.")
+    exhaustive: bool = strawberry.field(
+        description="False when the counts were taken over the first 2,000 matches only."
+    )
     total: int = strawberry.field(
         description="How many parts match (each has one category); at least this many when not exhaustive."
     )
@@ -338,16 +388,16 @@ class PartFacets:
 
 @strawberry.type(description="A part condition a destination restricts: why a `shipsTo` search leaves such parts out.")
 class ConditionRestriction:
-    condition: PartCondition
+    condition: PartCondition = strawberry.field(description="The condition restricted.")
     measure: str = strawberry.field(description="`prohibited`, or `licence` (an import licence we cannot verify).")
-    note: str
+    note: str = strawberry.field(description="What the rule says, in a sentence.")
     source: str = strawberry.field(description="The instrument the restriction relies on, with its date.")
 
 
-@strawberry.type
+@strawberry.type(description="A page of parts, with facets and restrictions when a search asks for them.")
 class PartConnection:
-    edges: list[PartEdge]
-    page_info: PageInfo
+    edges: list[PartEdge] = strawberry.field(description="The parts of this page, in order.")
+    page_info: PageInfo = strawberry.field(description="Whether another page follows, and its cursor.")
     facets: PartFacets | None = strawberry.field(
         default=None, description="Counts per category, condition and make over all matches (search only)."
     )
@@ -357,13 +407,15 @@ class PartConnection:
     )
 
 
-@strawberry.type
+@strawberry.type(description="One supplier in a page of results, with its cursor.")
 class SupplierEdge:
-    node: Supplier
-    cursor: str
+    node: Supplier = strawberry.field(description="The supplier.")
+    cursor: str = strawberry.field(
+        description="Opaque position of this supplier; pass it as `after` to page on from it."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="A page of suppliers.")
 class SupplierConnection:
-    edges: list[SupplierEdge]
-    page_info: PageInfo
+    edges: list[SupplierEdge] = strawberry.field(description="The suppliers of this page, in order.")
+    page_info: PageInfo = strawberry.field(description="Whether another page follows, and its cursor.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry import relay
@@ -17,11 +17,11 @@ from services.common.errors import BadInput
 
 @strawberry.type(description="A vehicle in the catalog's own names (as the parts' fitments write them).")
 class Vehicle:
-    make: str
+    make: str = strawberry.field(description="The make, as the parts' fitments write it (`Volkswagen`).")
     model: str | None = strawberry.field(description="Null when the VIN names only the make.")
     year: int = strawberry.field(description="Model year.")
     engine_code: str | None = strawberry.field(description="Where the VIN or the buyer names it.")
-    vin: str | None
+    vin: str | None = strawberry.field(description="The VIN it was decoded from; null when none was given.")
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Vehicle:
@@ -36,11 +36,15 @@ class Vehicle:
 
 @strawberry.type(description="What a VIN tells: the manufacturer, the model year, the model where its code is known.")
 class DecodedVin:
-    vin: str
-    manufacturer: str
-    model_year: int | None
-    model: str | None
-    country: str | None
+    vin: str = strawberry.field(description="The VIN as validated: 17 characters, upper case.")
+    manufacturer: str = strawberry.field(description="The manufacturer its first three characters (WMI) name.")
+    model_year: int | None = strawberry.field(
+        description="The latest model year its 10th character allows; null when it allows none."
+    )
+    model: str | None = strawberry.field(description="The model, where the VIN's model code names one; else null.")
+    country: str | None = strawberry.field(
+        description="The country of manufacture in English (`Germany`), where the WMI names it; else null."
+    )
     vehicle: Vehicle | None = strawberry.field(
         description="The decoded vehicle in the catalog's names; null when the VIN gives no model year."
     )
@@ -49,13 +53,13 @@ class DecodedVin:
 @strawberry.type(description="A vehicle in the signed-in buyer's garage.")
 class GarageVehicle(relay.Node):
     id: relay.NodeID[str]
-    make: str
-    model: str | None
-    year: int
-    engine_code: str | None
-    vin: str | None
+    make: str = strawberry.field(description="The make, in the catalog's names.")
+    model: str | None = strawberry.field(description="The model; null when only the make is known.")
+    year: int = strawberry.field(description="Model year.")
+    engine_code: str | None = strawberry.field(description="The engine code, where the VIN or the buyer names it.")
+    vin: str | None = strawberry.field(description="The VIN the vehicle was added by; null when added by name.")
     selected: bool = strawberry.field(description="The buyer's current vehicle: parts are checked against it.")
-    created_at: datetime
+    created_at: datetime = strawberry.field(description="When the vehicle was added to the garage.")
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> GarageVehicle:
@@ -83,18 +87,20 @@ class GarageVehicle(relay.Node):
 
 @strawberry.type(description="What the make, model and year selectors offer, from listed parts' fitments.")
 class FitmentOptions:
-    makes: list[str]
+    makes: list[str] = strawberry.field(description="Every make some listed part fits, in alphabetical order.")
     models: list[str] = strawberry.field(description="Models of the make asked; empty without one.")
     years: list[int] = strawberry.field(description="Years of the make and model asked, newest first.")
 
 
 @strawberry.input(description="A vehicle: a VIN, or a make and year with the model where known.")
 class VehicleInput:
-    vin: str | None = None
-    make: str | None = None
-    model: str | None = None
-    year: int | None = None
-    engine_code: str | None = None
+    vin: str | None = strawberry.field(
+        default=None, description="The 17-character VIN; when given, make, model and year come from it."
+    )
+    make: str | None = strawberry.field(default=None, description="The make (`Volkswagen`), without a VIN.")
+    model: str | None = strawberry.field(default=None, description="The model (`Golf`), where known.")
+    year: int | None = strawberry.field(default=None, description="Model year, without a VIN.")
+    engine_code: str | None = strawberry.field(default=None, description="The engine code, where known.")
 
     def as_json(self) -> dict[str, Any]:
         return {name: value for name, value in vars(self).items() if value is not None}
@@ -110,7 +116,11 @@ class VehicleQuery:
     @strawberry.field(
         description="Decode a VIN; one that decodes to nothing (check digit, unknown maker) is BAD_USER_INPUT on `vin`."
     )
-    async def decode_vin(self, info: Info[Context, None], vin: str) -> DecodedVin:
+    async def decode_vin(
+        self,
+        info: Info[Context, None],
+        vin: Annotated[str, strawberry.argument(description="The VIN, 17 letters and digits (no I, O or Q).")],
+    ) -> DecodedVin:
         context = info.context
         cleaned = vin.strip().upper()
         if not cleaned or len(cleaned) > 40 or not cleaned.isalnum():
@@ -129,7 +139,10 @@ class VehicleQuery:
         description="Selectors: every make; with `make`, its models; with `make` and `model`, their years."
     )
     async def fitment_options(
-        self, info: Info[Context, None], make: str | None = None, model: str | None = None
+        self,
+        info: Info[Context, None],
+        make: Annotated[str | None, strawberry.argument(description="A make, for its models.")] = None,
+        model: Annotated[str | None, strawberry.argument(description="A model of `make`, for its years.")] = None,
     ) -> FitmentOptions:
         context = info.context
         params = {k: v for k, v in {"make": make, "model": model}.items() if v}
@@ -148,14 +161,22 @@ class VehicleMutation:
     @strawberry.mutation(
         description="Add a vehicle to the garage and make it the current one; the same vehicle again is kept once."
     )
-    async def add_vehicle(self, info: Info[Context, None], input: VehicleInput) -> GarageVehicle:
+    async def add_vehicle(
+        self,
+        info: Info[Context, None],
+        input: Annotated[VehicleInput, strawberry.argument(description="The vehicle: a VIN, or make and year.")],
+    ) -> GarageVehicle:
         context = info.context
         context.require_principal()
         data = await context.clients.catalog.post_json("/garage", input.as_json(), headers=context.upstream_headers())
         return GarageVehicle.from_json(data)
 
     @strawberry.mutation(description="Make a vehicle of the garage the current one.")
-    async def select_vehicle(self, info: Info[Context, None], id: strawberry.ID) -> GarageVehicle:
+    async def select_vehicle(
+        self,
+        info: Info[Context, None],
+        id: Annotated[strawberry.ID, strawberry.argument(description="The garage vehicle's global id.")],
+    ) -> GarageVehicle:
         context = info.context
         context.require_principal()
         vehicle_id = node_uuid(id, "GarageVehicle", field="id")
@@ -165,7 +186,11 @@ class VehicleMutation:
         return GarageVehicle.from_json(data)
 
     @strawberry.mutation(description="Remove a vehicle from the garage (again: no change); the garage that is left.")
-    async def remove_vehicle(self, info: Info[Context, None], id: strawberry.ID) -> list[GarageVehicle]:
+    async def remove_vehicle(
+        self,
+        info: Info[Context, None],
+        id: Annotated[strawberry.ID, strawberry.argument(description="The garage vehicle's global id.")],
+    ) -> list[GarageVehicle]:
         context = info.context
         context.require_principal()
         vehicle_id = node_uuid(id, "GarageVehicle", field="id")

@@ -137,7 +137,7 @@ class SupplierVerificationMutation:
     async def submit_supplier_verification(
         self,
         info: Info[Context, None],
-        input: SupplierVerificationInput,
+        input: Annotated[SupplierVerificationInput, strawberry.argument(description="The application's details.")],
         licence: Annotated[Upload, strawberry.argument(description="The business licence (营业执照) as a PDF.")],
     ) -> LazySupplier:
         from gateway.catalog.types import Supplier
@@ -181,7 +181,7 @@ class SupplierVerificationMutation:
     async def verify_supplier(
         self,
         info: Info[Context, None],
-        id: strawberry.ID,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The supplier's global id.")],
         reason: Annotated[str | None, strawberry.argument(description="A note kept with the decision.")] = None,
     ) -> LazySupplier:
         supplier = await _decide(info, id, True, reason)
@@ -198,7 +198,7 @@ class SupplierVerificationMutation:
     async def reject_supplier(
         self,
         info: Info[Context, None],
-        id: strawberry.ID,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The supplier's global id.")],
         reason: Annotated[str, strawberry.argument(description="Why; shown to the supplier.")],
     ) -> LazySupplier:
         supplier = await _decide(info, id, False, reason)

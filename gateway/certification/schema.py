@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import httpx
 import strawberry
@@ -27,22 +27,40 @@ from services.common.errors import BadInput, Conflict, Forbidden
 from services.common.pagination import encode_cursor, page_size
 
 
-@strawberry.input
+@strawberry.input(
+    description="A certificate a supplier holds, for review. Its scope is the parts, categories and OEM numbers "
+    "it covers; a scheme that certifies the whole company (ISO 9001) needs none."
+)
 class CertificateInput:
-    scheme: str
-    number: str
-    issuing_body: str
-    valid_from: datetime.date
-    valid_until: datetime.date
-    part_ids: list[strawberry.ID] | None = None
-    categories: list[str] | None = None
-    oem_numbers: list[str] | None = None
+    scheme: str = strawberry.field(
+        description="A scheme code of the registry (`ECE_R90`, `CCC`, `ISO_9001`); another: BAD_USER_INPUT."
+    )
+    number: str = strawberry.field(description="The certificate's number, in the scheme's format.")
+    issuing_body: str = strawberry.field(description="Who issued it, at most 200 characters.")
+    valid_from: datetime.date = strawberry.field(description="First day it is in force.")
+    valid_until: datetime.date = strawberry.field(description="Last day it is in force.")
+    part_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Global ids of your own parts it covers; at most 1,000."
+    )
+    categories: list[str] | None = strawberry.field(
+        default=None, description="Category codes it covers (`headlamp`); at most 50."
+    )
+    oem_numbers: list[str] | None = strawberry.field(default=None, description="OEM numbers it covers; at most 500.")
 
 
 @strawberry.type
 class CertificationQuery:
     @strawberry.field(description="Public: is this certificate on record and in force? Rate limited per address.")
-    async def verify_certificate(self, info: Info[Context, None], scheme: str, number: str) -> CertificateVerification:
+    async def verify_certificate(
+        self,
+        info: Info[Context, None],
+        scheme: Annotated[
+            str, strawberry.argument(description="The scheme's code (`ECE_R90`); unknown: BAD_USER_INPUT.")
+        ],
+        number: Annotated[
+            str, strawberry.argument(description="The certificate's number; case and extra spaces do not matter.")
+        ],
+    ) -> CertificateVerification:
         context = info.context
         data = await context.clients.certification.get_json(
             "/verify",
@@ -65,9 +83,15 @@ class CertificationQuery:
     async def my_certificates(
         self,
         info: Info[Context, None],
-        first: int | None = 20,
-        after: str | None = None,
-        status: CertificateStatus | None = None,
+        first: Annotated[
+            int | None, strawberry.argument(description="Page size, 1 to 100; outside that: BAD_USER_INPUT.")
+        ] = 20,
+        after: Annotated[
+            str | None, strawberry.argument(description="The `endCursor` of the page before; none for the first.")
+        ] = None,
+        status: Annotated[
+            CertificateStatus | None, strawberry.argument(description="Only certificates in this status.")
+        ] = None,
     ) -> CertificateConnection:
         context = info.context
         principal = context.require_principal()
@@ -95,7 +119,14 @@ class CertificationQuery:
         "readable by the reviewer). Inspectors and admins only."
     )
     async def certificate_review_queue(
-        self, info: Info[Context, None], first: int | None = 20, after: str | None = None
+        self,
+        info: Info[Context, None],
+        first: Annotated[
+            int | None, strawberry.argument(description="Page size, 1 to 100; outside that: BAD_USER_INPUT.")
+        ] = 20,
+        after: Annotated[
+            str | None, strawberry.argument(description="The `endCursor` of the page before; none for the first.")
+        ] = None,
     ) -> CertificateConnection:
         context = info.context
         if context.require_principal().role not in STAFF_ROLES:
@@ -115,7 +146,12 @@ class CertificationQuery:
         )
 
     @strawberry.field(description="Scheme codes a part of this category needs to be sold in this country.")
-    async def market_requirements(self, info: Info[Context, None], country: str, category: str) -> list[str]:
+    async def market_requirements(
+        self,
+        info: Info[Context, None],
+        country: Annotated[str, strawberry.argument(description="ISO 3166-1 alpha-2 (`DE`).")],
+        category: Annotated[str, strawberry.argument(description="A category code of the catalog (`headlamp`).")],
+    ) -> list[str]:
         context = info.context
         data = await context.clients.certification.get_json(
             "/market-requirements",
@@ -128,7 +164,14 @@ class CertificationQuery:
 @strawberry.type
 class CertificationMutation:
     @strawberry.mutation(description="A supplier submits a certificate for review by an inspector.")
-    async def add_certificate(self, info: Info[Context, None], input: CertificateInput) -> Certificate:
+    async def add_certificate(
+        self,
+        info: Info[Context, None],
+        input: Annotated[
+            CertificateInput,
+            strawberry.argument(description="The certificate to submit: scheme, number, dates and scope."),
+        ],
+    ) -> Certificate:
         context = info.context
         principal = context.require_principal()
         if principal.supplier_id is None:
@@ -157,21 +200,51 @@ class CertificationMutation:
         "it covers may be sold where it is required. `reason` is required (BAD_USER_INPUT naming it) and "
         "kept in the certificate's history and the audit log."
     )
-    async def approve_certificate(self, info: Info[Context, None], id: strawberry.ID, reason: str) -> Certificate:
+    async def approve_certificate(
+        self,
+        info: Info[Context, None],
+        id: Annotated[strawberry.ID, strawberry.argument(description="The certificate's global id.")],
+        reason: Annotated[
+            str,
+            strawberry.argument(
+                description="Why; kept in its history (and, for staff, the audit log). Blank: BAD_USER_INPUT."
+            ),
+        ],
+    ) -> Certificate:
         return await _review(info.context, "approve", "approveCertificate", id, reason)
 
     @strawberry.mutation(
         description="An inspector or admin suspends a VALID certificate: the parts relying on it may not be "
         "sold where it is required until it is approved again. `reason` is required."
     )
-    async def suspend_certificate(self, info: Info[Context, None], id: strawberry.ID, reason: str) -> Certificate:
+    async def suspend_certificate(
+        self,
+        info: Info[Context, None],
+        id: Annotated[strawberry.ID, strawberry.argument(description="The certificate's global id.")],
+        reason: Annotated[
+            str,
+            strawberry.argument(
+                description="Why; kept in its history (and, for staff, the audit log). Blank: BAD_USER_INPUT."
+            ),
+        ],
+    ) -> Certificate:
         return await _review(info.context, "suspend", "suspendCertificate", id, reason)
 
     @strawberry.mutation(
         description="An inspector revokes a certificate (final), or its holder withdraws it. `reason` is "
         "required (BAD_USER_INPUT naming it); an inspector's revocation is kept in the audit log."
     )
-    async def revoke_certificate(self, info: Info[Context, None], id: strawberry.ID, reason: str) -> Certificate:
+    async def revoke_certificate(
+        self,
+        info: Info[Context, None],
+        id: Annotated[strawberry.ID, strawberry.argument(description="The certificate's global id.")],
+        reason: Annotated[
+            str,
+            strawberry.argument(
+                description="Why; kept in its history (and, for staff, the audit log). Blank: BAD_USER_INPUT."
+            ),
+        ],
+    ) -> Certificate:
         return await _review(info.context, "revoke", "revokeCertificate", id, reason)
 
     @strawberry.mutation(
@@ -181,7 +254,10 @@ class CertificationMutation:
         "embedded files) or a decompression bomb: BAD_USER_INPUT naming `file`, the message saying which."
     )
     async def upload_certificate_document(
-        self, info: Info[Context, None], certificate_id: strawberry.ID, file: Upload
+        self,
+        info: Info[Context, None],
+        certificate_id: Annotated[strawberry.ID, strawberry.argument(description="The certificate's global id.")],
+        file: Annotated[Upload, strawberry.argument(description="The PDF, a file part of the multipart request.")],
     ) -> Certificate:
         context = info.context
         context.require_principal()

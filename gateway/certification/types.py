@@ -24,21 +24,25 @@ from services.certification.contract import CertificateRead, EventRead, PartElig
 STAFF_ROLES = (AccountRole.INSPECTOR, AccountRole.ADMIN)
 
 
-@strawberry.enum
+@strawberry.enum(description="Where a certificate stands on the day asked.")
 class CertificateStatus(Enum):
-    PENDING_REVIEW = "PENDING_REVIEW"
-    VALID = "VALID"
-    EXPIRED = "EXPIRED"
-    SUSPENDED = "SUSPENDED"
-    REVOKED = "REVOKED"
-    UNKNOWN = "UNKNOWN"
+    PENDING_REVIEW = strawberry.enum_value(
+        "PENDING_REVIEW", description="Submitted by its holder, awaiting an inspector's review."
+    )
+    VALID = strawberry.enum_value("VALID", description="Approved and within its validity dates.")
+    EXPIRED = strawberry.enum_value("EXPIRED", description="Approved, but past its `validUntil`.")
+    SUSPENDED = strawberry.enum_value("SUSPENDED", description="Put on hold by an inspector; may be approved again.")
+    REVOKED = strawberry.enum_value("REVOKED", description="Revoked by an inspector or withdrawn by its holder; final.")
+    UNKNOWN = strawberry.enum_value(
+        "UNKNOWN", description="Public verification only: no certificate on record under that scheme and number."
+    )
 
 
 @strawberry.type(description="The PDF on record for a certificate; shown to its holder and inspectors only.")
 class CertificateDocument:
     sha256: str = strawberry.field(description="Anyone holding a copy can check it against this hash.")
-    size_bytes: int
-    uploaded_at: datetime.datetime
+    size_bytes: int = strawberry.field(description="The PDF's size, in bytes.")
+    uploaded_at: datetime.datetime = strawberry.field(description="When the PDF was uploaded.")
     certificate_id: strawberry.Private[str]
 
     @strawberry.field(
@@ -55,12 +59,12 @@ class CertificateDocument:
 
 @strawberry.type(description="One step of a certificate's review, as its audit history keeps it.")
 class CertificateHistoryEntry:
-    at: datetime.datetime
+    at: datetime.datetime = strawberry.field(description="When it happened.")
     action: str = strawberry.field(
         description="SUBMITTED, DOCUMENT_UPLOADED, APPROVED, SUSPENDED, REINSTATED, REVOKED or WITHDRAWN."
     )
     from_status: CertificateStatus | None = strawberry.field(description="Null for the submission.")
-    to_status: CertificateStatus
+    to_status: CertificateStatus = strawberry.field(description="The status it left the certificate in.")
     reason: str | None = strawberry.field(description="Why, in the words of whoever did it.")
     actor_role: str = strawberry.field(description="SUPPLIER, INSPECTOR, ADMIN or SYSTEM.")
     actor_email: str | None = strawberry.field(
@@ -68,15 +72,18 @@ class CertificateHistoryEntry:
     )
 
 
-@strawberry.type
+@strawberry.type(
+    description="A supplier's certificate under one scheme (E-mark, CCC, ISO 9001 ...): what it covers and "
+    "whether it is in force. The parts it covers may be sold where the scheme is required while it is VALID."
+)
 class Certificate(relay.Node):
     id: relay.NodeID[str]
-    scheme: str
-    number: str
-    issuing_body: str
+    scheme: str = strawberry.field(description="The scheme's code (`ECE_R90`, `CCC`, `ISO_9001`).")
+    number: str = strawberry.field(description="The certificate's number, as the scheme writes it.")
+    issuing_body: str = strawberry.field(description="Who issued it (the approval authority or certifier).")
     status: CertificateStatus = strawberry.field(description="EXPIRED is derived from validUntil on the day asked.")
-    valid_from: datetime.date
-    valid_until: datetime.date
+    valid_from: datetime.date = strawberry.field(description="First day it is in force.")
+    valid_until: datetime.date = strawberry.field(description="Last day it is in force.")
     categories: list[str] = strawberry.field(description="Part categories it covers; empty for the whole company.")
     document: CertificateDocument | None = strawberry.field(
         description="The uploaded PDF; null until uploaded, and for anyone but the holder and inspectors."
@@ -118,7 +125,7 @@ class Certificate(relay.Node):
         found = await info.context.loaders.certificate.load_many(list(node_ids))
         return [cls.from_json(c) if c else None for c in found]
 
-    @strawberry.field
+    @strawberry.field(description="The supplier that holds it.")
     async def holder(self, info: Info[Context, None]) -> Supplier:
         data = await info.context.loaders.supplier.load(self.holder_id)
         if data is None:
@@ -159,45 +166,54 @@ class Certificate(relay.Node):
         return "/verify?" + urlencode({"scheme": self.scheme, "number": self.number})
 
 
-@strawberry.type
+@strawberry.type(description="One certificate in a page of results, with its cursor.")
 class CertificateEdge:
-    node: Certificate
-    cursor: str
+    node: Certificate = strawberry.field(description="The certificate.")
+    cursor: str = strawberry.field(
+        description="Opaque position of this certificate; pass it as `after` to page on from it."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="A page of certificates.")
 class CertificateConnection:
-    edges: list[CertificateEdge]
-    page_info: PageInfo
+    edges: list[CertificateEdge] = strawberry.field(description="The items of this page, in order.")
+    page_info: PageInfo = strawberry.field(description="Whether another page follows, and its cursor.")
 
 
-@strawberry.type
+@strawberry.type(description="One reason a part may not be sold in a country.")
 class EligibilityReason:
     code: str = strawberry.field(
         description="CONDITION_PROHIBITED, CONDITION_LICENCE_REQUIRED or MISSING_CERTIFICATION."
     )
-    message: str
+    message: str = strawberry.field(description="The reason in a sentence, in English.")
     source: str = strawberry.field(description="The instrument or list the rule relies on.")
 
 
-@strawberry.type
+@strawberry.type(description="Whether a part may be sold in a country today, and what is missing if not.")
 class Eligibility:
-    country: str
-    eligible: bool
-    missing_schemes: list[str]
-    required_schemes: list[str]
+    country: str = strawberry.field(description="The country asked about, ISO 3166-1 alpha-2.")
+    eligible: bool = strawberry.field(description="True when the part may be sold there today.")
+    missing_schemes: list[str] = strawberry.field(
+        description="Scheme codes required there with no VALID certificate covering the part."
+    )
+    required_schemes: list[str] = strawberry.field(description="Every scheme code required there for this part.")
     reasons: list[EligibilityReason] = strawberry.field(description="When not eligible: every reason, with its source.")
     expiring_soon: list[Certificate] = strawberry.field(description="Certificates this relies on that lapse soon.")
 
 
-@strawberry.type
+@strawberry.type(
+    description="What anyone may learn of a certificate by its scheme and number: its status, holder, scope "
+    "and dates; never its document. Every other field is null when the status is UNKNOWN."
+)
 class CertificateVerification:
     status: CertificateStatus = strawberry.field(description="UNKNOWN when there is no such record.")
-    holder_name: str | None
-    scope: str | None
-    valid_from: datetime.date | None
-    valid_until: datetime.date | None
-    issuing_body: str | None
+    holder_name: str | None = strawberry.field(description="The holder's name as the certificate gives it.")
+    scope: str | None = strawberry.field(
+        description="What it covers, in words: the categories and OEM numbers, and how many listed parts."
+    )
+    valid_from: datetime.date | None = strawberry.field(description="First day it is in force.")
+    valid_until: datetime.date | None = strawberry.field(description="Last day it is in force.")
+    issuing_body: str | None = strawberry.field(description="Who issued it.")
 
 
 _EVENTS = TypeAdapter(list[EventRead])

@@ -11,6 +11,7 @@ from email.message import EmailMessage
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
+from graphql import GraphQLEnumType, GraphQLSchema
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from strawberry import relay
@@ -35,17 +36,53 @@ if TYPE_CHECKING:
     from gateway.catalog.types import Supplier
 
 # The stored enums are the GraphQL enums: one list of roles and scopes.
-Role = strawberry.enum(AccountRole, name="Role")
+Role = strawberry.enum(AccountRole, name="Role", description="What an account is, and so what it may do.")
 strawberry.enum(
     ApiKeyScope, name="ApiKeyScope", description="READ keys may only query; READ_WRITE keys may also run mutations."
 )
 
+ROLE_MEANINGS = {
+    "BUYER": "Buys parts: quotes, orders, payments, an address book and a garage. Registers itself.",
+    "SUPPLIER": "Acts for one supplier company: lists and stocks its parts, holds certificates, ships orders, is "
+    "paid. Registers itself with its company.",
+    "INSPECTOR": "Platform staff who review certificates. Made by the platform, never registered.",
+    "ADMIN": "Platform staff: verifies suppliers, reviews certificates, manages accounts, refunds and payouts. "
+    "Made by the platform, never registered.",
+}
 
-@strawberry.type
+# Members of the stored enums are the stored strings, where strawberry.enum_value cannot sit, so
+# what each means is set on the built schema. AccountRole is the roles again, under the name the
+# audit log's field was first resolved by.
+STORED_ENUM_DESCRIPTIONS: dict[str, tuple[str | None, dict[str, str]]] = {
+    "Role": (None, ROLE_MEANINGS),
+    "AccountRole": ("The same roles as Role, as the audit log names them.", ROLE_MEANINGS),
+    "ApiKeyScope": (
+        None,
+        {
+            "READ": "Queries only; a mutation sent with the key is FORBIDDEN.",
+            "READ_WRITE": "Queries and mutations, as the account that made the key.",
+        },
+    ),
+}
+
+
+def describe_stored_enums(graphql_schema: GraphQLSchema) -> None:
+    """Set STORED_ENUM_DESCRIPTIONS on the built schema's enums of those names."""
+    for type_name, (description, meanings) in STORED_ENUM_DESCRIPTIONS.items():
+        enum_type = graphql_schema.get_type(type_name)
+        if not isinstance(enum_type, GraphQLEnumType):
+            continue
+        if description is not None:
+            enum_type.description = description
+        for value_name, meaning in meanings.items():
+            enum_type.values[value_name].description = meaning
+
+
+@strawberry.type(description="A login to the exchange: a buyer, a supplier's user, or platform staff.")
 class Account(relay.Node):
     id: relay.NodeID[str]
-    email: str
-    role: AccountRole
+    email: str = strawberry.field(description="The e-mail address it logs in with, in lower case.")
+    role: AccountRole = strawberry.field(description="What the account is, and so what it may do.")
     created_at: datetime = strawberry.field(description="When the account was registered or created.")
     disabled_at: datetime | None = strawberry.field(
         description="When an admin disabled it (every credential refused since); null while enabled."
@@ -106,9 +143,9 @@ def _account_or_none(session: Session, node_id: str) -> AccountRecord | None:
         return None
 
 
-@strawberry.type
+@strawberry.type(description="The caller of this request, as its credential names it.")
 class Viewer:
-    account: Account | None
+    account: Account | None = strawberry.field(description="The caller's account; null when anonymous.")
 
     @strawberry.field(description="Your address book (buyers), oldest first; empty when anonymous.")
     async def addresses(
@@ -119,21 +156,23 @@ class Viewer:
         return await viewer_addresses(info)
 
 
-@strawberry.type
+@strawberry.type(description="A new login's tokens, or a refreshed pair, with the account they are for.")
 class AuthPayload:
     token: str = strawberry.field(description="Access token (JWT) for `Authorization: Bearer ...`; short-lived.")
     refresh_token: str = strawberry.field(description="Spend once with `refreshToken` for a new pair.")
-    account: Account
+    account: Account = strawberry.field(description="The account logged in.")
 
 
-@strawberry.type
+@strawberry.type(
+    description="A key an integrator sends as `X-API-Key` to act as the account that made it; we keep only its hash."
+)
 class ApiKey(relay.Node):
     id: relay.NodeID[str]
-    name: str
-    scope: ApiKeyScope
-    created_at: datetime
-    last_used_at: datetime | None
-    revoked_at: datetime | None
+    name: str = strawberry.field(description="The name it was given, to tell keys apart.")
+    scope: ApiKeyScope = strawberry.field(description="Whether it may run mutations.")
+    created_at: datetime = strawberry.field(description="When it was made.")
+    last_used_at: datetime | None = strawberry.field(description="When it last authenticated a request; null if never.")
+    revoked_at: datetime | None = strawberry.field(description="When it was revoked; null while it works.")
 
     @classmethod
     def from_record(cls, record: ApiKeyRecord) -> ApiKey:
@@ -154,25 +193,32 @@ class ApiKey(relay.Node):
         return await owned_nodes(info, ApiKeyRecord, node_ids, cls.from_record)
 
 
-@strawberry.type
+@strawberry.type(description="A new API key: the key itself, shown this once, and its record.")
 class ApiKeyPayload:
     key: str = strawberry.field(description="The key itself. Shown only here, once; we keep only its hash.")
-    api_key: ApiKey
+    api_key: ApiKey = strawberry.field(description="The key's record; its id revokes it.")
 
 
-@strawberry.input
+@strawberry.input(
+    description="The company a SUPPLIER account registers with; an admin verifies it before it lists parts."
+)
 class SupplierInput:
-    name_en: str
-    name_zh: str
+    name_en: str = strawberry.field(description="The company's name in English, 2 to 200 characters.")
+    name_zh: str = strawberry.field(description="The company's registered name in Chinese, 2 to 200 characters.")
     uscc: str = strawberry.field(description="Unified Social Credit Code (18 characters, GB 32100-2015).")
 
 
-@strawberry.input
+@strawberry.input(description="A new account.")
 class RegisterInput:
-    email: str
-    password: str
-    role: AccountRole
-    supplier: SupplierInput | None = None
+    email: str = strawberry.field(description="The e-mail address to log in with; one account per address.")
+    password: str = strawberry.field(
+        description="10 to 256 characters, not easily guessed (zxcvbn, also from the e-mail address and the company's "
+        "names); else BAD_USER_INPUT naming it, with reason PASSWORD_LENGTH or PASSWORD_WEAK."
+    )
+    role: AccountRole = strawberry.field(description="BUYER or SUPPLIER; staff roles are never registered.")
+    supplier: SupplierInput | None = strawberry.field(
+        default=None, description="The company: required for a SUPPLIER, refused for a BUYER."
+    )
 
 
 def _auth_payload(
@@ -219,7 +265,11 @@ class IdentityMutation:
     @strawberry.mutation(
         description="Create a BUYER account, or a SUPPLIER account with its company (checked USCC), and log it in."
     )
-    async def register(self, info: Info[Context, None], input: RegisterInput) -> AuthPayload:
+    async def register(
+        self,
+        info: Info[Context, None],
+        input: Annotated[RegisterInput, strawberry.argument(description="The account to create.")],
+    ) -> AuthPayload:
         context = info.context
         role = input.role
         if role not in service.SELF_REGISTERED_ROLES:
@@ -261,8 +311,16 @@ class IdentityMutation:
 
         return await context.in_session(work)
 
-    @strawberry.mutation
-    async def login(self, info: Info[Context, None], email: str, password: str) -> AuthPayload:
+    @strawberry.mutation(
+        description="Log in with e-mail address and password. Wrong either way: UNAUTHENTICATED, without saying "
+        "which. Repeated failures per address and client: RATE_LIMITED for a while."
+    )
+    async def login(
+        self,
+        info: Info[Context, None],
+        email: Annotated[str, strawberry.argument(description="The account's e-mail address, in any capitals.")],
+        password: Annotated[str, strawberry.argument(description="The account's password.")],
+    ) -> AuthPayload:
         context = info.context
         key = service.login_key(email)
         await context.throttle.check(key, context.client_address)
@@ -287,7 +345,11 @@ class IdentityMutation:
         " (Accept-Language). Always true: whether the address has an account is never told. Throttled per"
         " address and client like login (RATE_LIMITED)."
     )
-    async def request_password_reset(self, info: Info[Context, None], email: str) -> bool:
+    async def request_password_reset(
+        self,
+        info: Info[Context, None],
+        email: Annotated[str, strawberry.argument(description="The account's e-mail address.")],
+    ) -> bool:
         context = info.context
         settings = context.settings
         key = email.strip().lower()
@@ -319,7 +381,14 @@ class IdentityMutation:
         " it ends every login of the account. An invalid, used or expired token is BAD_USER_INPUT on `token`,"
         " a weak password on `newPassword`."
     )
-    async def reset_password(self, info: Info[Context, None], token: str, new_password: str) -> bool:
+    async def reset_password(
+        self,
+        info: Info[Context, None],
+        token: Annotated[str, strawberry.argument(description="The token from the reset link.")],
+        new_password: Annotated[
+            str, strawberry.argument(description="The new password, held to the rules of registration.")
+        ],
+    ) -> bool:
         context = info.context
         secret = context.settings.jwt_secret.get_secret_value()
         await context.in_session(
@@ -333,7 +402,16 @@ class IdentityMutation:
         description="Spend a refresh token for a new access token and refresh token. Each is good once: "
         "one spent twice ends every session of its login."
     )
-    async def refresh_token(self, info: Info[Context, None], refresh_token: str) -> AuthPayload:
+    async def refresh_token(
+        self,
+        info: Info[Context, None],
+        refresh_token: Annotated[
+            str,
+            strawberry.argument(
+                description="The refresh token of the last pair; invalid, revoked or expired: UNAUTHENTICATED."
+            ),
+        ],
+    ) -> AuthPayload:
         context = info.context
 
         def work(session: Session) -> AuthPayload:
@@ -355,8 +433,10 @@ class IdentityMutation:
     async def create_api_key(
         self,
         info: Info[Context, None],
-        name: str,
-        scope: ApiKeyScope | None = None,
+        name: Annotated[str, strawberry.argument(description="A name to tell the key apart by.")],
+        scope: Annotated[
+            ApiKeyScope | None, strawberry.argument(description="What the key may do; READ_WRITE when none.")
+        ] = None,
     ) -> ApiKeyPayload:
         principal = info.context.require_principal()
 
@@ -370,7 +450,11 @@ class IdentityMutation:
         return await info.context.in_session(work)
 
     @strawberry.mutation(description="Revoke one of your API keys; it stops working at once.")
-    async def revoke_api_key(self, info: Info[Context, None], id: relay.GlobalID) -> ApiKey:
+    async def revoke_api_key(
+        self,
+        info: Info[Context, None],
+        id: Annotated[relay.GlobalID, strawberry.argument(description="The API key's global id.")],
+    ) -> ApiKey:
         principal = info.context.require_principal()
         if id.type_name != "ApiKey":
             raise BadInput("not an API key id", field="id")

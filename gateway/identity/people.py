@@ -21,16 +21,18 @@ from services.common.errors import Forbidden
 from services.common.pagination import encode_cursor, page_size
 
 
-@strawberry.type
+@strawberry.type(description="One account in a page of results, with its cursor.")
 class AccountEdge:
-    node: Account
-    cursor: str
+    node: Account = strawberry.field(description="The account.")
+    cursor: str = strawberry.field(
+        description="Opaque position of this account; pass it as `after` to page on from it."
+    )
 
 
 @strawberry.type(description="A page of accounts, by e-mail address A to Z.")
 class AccountConnection:
-    edges: list[AccountEdge]
-    page_info: PageInfo
+    edges: list[AccountEdge] = strawberry.field(description="The items of this page, in order.")
+    page_info: PageInfo = strawberry.field(description="Whether another page follows, and its cursor.")
 
 
 def _require_admin(context: Context) -> None:
@@ -48,8 +50,12 @@ class PeopleQuery:
         search: Annotated[
             str | None, strawberry.argument(description="Part of the e-mail address, in any capitals.")
         ] = None,
-        first: int | None = 20,
-        after: str | None = None,
+        first: Annotated[
+            int | None, strawberry.argument(description="Page size, 1 to 100; outside that: BAD_USER_INPUT.")
+        ] = 20,
+        after: Annotated[
+            str | None, strawberry.argument(description="The `endCursor` of the page before; none for the first.")
+        ] = None,
     ) -> AccountConnection:
         context = info.context
         _require_admin(context)
@@ -71,7 +77,12 @@ class PeopleMutation:
         "ended. Admins only, never their own account; `reason` is required (BAD_USER_INPUT naming it). "
         "Disabling a disabled account changes nothing."
     )
-    async def disable_account(self, info: Info[Context, None], id: strawberry.ID, reason: str) -> Account:
+    async def disable_account(
+        self,
+        info: Info[Context, None],
+        id: Annotated[strawberry.ID, strawberry.argument(description="The account's global id.")],
+        reason: Annotated[str, strawberry.argument(description="Why, kept in the audit log; blank: BAD_USER_INPUT.")],
+    ) -> Account:
         context = info.context
         _require_admin(context)
         account_id = uuid.UUID(node_uuid(id, "Account", field="id"))
@@ -90,7 +101,12 @@ class PeopleMutation:
         description="Enable a disabled account again: it may sign in, and its API keys work again. Admins "
         "only; `reason` is required. Enabling an enabled account changes nothing."
     )
-    async def enable_account(self, info: Info[Context, None], id: strawberry.ID, reason: str) -> Account:
+    async def enable_account(
+        self,
+        info: Info[Context, None],
+        id: Annotated[strawberry.ID, strawberry.argument(description="The account's global id.")],
+        reason: Annotated[str, strawberry.argument(description="Why, kept in the audit log; blank: BAD_USER_INPUT.")],
+    ) -> Account:
         context = info.context
         _require_admin(context)
         account_id = uuid.UUID(node_uuid(id, "Account", field="id"))

@@ -3,7 +3,7 @@ cheapest price delivered to a country, and a cart's price with each shipping ser
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.types import Info
@@ -42,7 +42,7 @@ class ShippingOption:
     transit_days: str = strawberry.field(description="Door to door, in days, e.g. `4-8`.")
     goods: Money = strawberry.field(description="The parts at the quote's rate.")
     shipping: Money = strawberry.field(description="Shipping, origin handling and insurance.")
-    duty: Money
+    duty: Money = strawberry.field(description="Import duty and customs fees.")
     vat: Money = strawberry.field(description="Import VAT, GST or sales tax.")
     total: Money = strawberry.field(description="All of the above; the refundable core deposit is not included.")
 
@@ -61,7 +61,7 @@ class ShippingOption:
 
 @strawberry.type(description="An estimated landed price of one unit of a part, with its cheapest shipping.")
 class LandedEstimate:
-    country: str
+    country: str = strawberry.field(description="The destination, ISO 3166-1 alpha-2.")
     cheapest: ShippingOption | None = strawberry.field(
         description="Null when the part cannot be quoted to the country; `unavailable` says why."
     )
@@ -72,7 +72,7 @@ class LandedEstimate:
 
 @strawberry.type(description="A cart's subtotal and its landed price with each shipping service, before a quote.")
 class CartEstimate:
-    destination_country: str
+    destination_country: str = strawberry.field(description="The destination, ISO 3166-1 alpha-2.")
     subtotal: Money = strawberry.field(description="The parts, before shipping, duty and tax.")
     core_deposit: Money = strawberry.field(description="Refundable deposits for the old parts.")
     options: list[ShippingOption] = strawberry.field(
@@ -80,10 +80,10 @@ class CartEstimate:
     )
 
 
-@strawberry.input
+@strawberry.input(description="One part of a cart to estimate.")
 class CartLineInput:
-    part_id: strawberry.ID
-    quantity: int
+    part_id: strawberry.ID = strawberry.field(description="The part's global id.")
+    quantity: int = strawberry.field(description="Units, 1 to 9,999.")
 
 
 @strawberry.type
@@ -93,7 +93,11 @@ class EstimatesQuery:
         "duty and tax included; anyone may ask, no quote is made."
     )
     async def cart_estimate(
-        self, info: Info[Context, None], lines: list[CartLineInput], destination_country: str, currency: str
+        self,
+        info: Info[Context, None],
+        lines: Annotated[list[CartLineInput], strawberry.argument(description="The cart's lines, 1 to 50.")],
+        destination_country: Annotated[str, strawberry.argument(description="ISO 3166-1 alpha-2 (`DE`).")],
+        currency: Annotated[str, strawberry.argument(description="ISO 4217 code of the estimate (`EUR`).")],
     ) -> CartEstimate:
         context = info.context
         country = country_code(destination_country, "destinationCountry")

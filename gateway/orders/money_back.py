@@ -4,7 +4,7 @@ orders service checks the role again)."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.types import Info
@@ -55,21 +55,28 @@ class Refund:
 
 @strawberry.type(description="A refund in a page of refunds.")
 class RefundEdge:
-    node: Refund
-    cursor: str
+    node: Refund = strawberry.field(description="The refund.")
+    cursor: str = strawberry.field(description="Opaque position of this refund; pass it as `after` to page on from it.")
 
 
 @strawberry.type(description="A page of refunds, newest first.")
 class RefundConnection:
-    edges: list[RefundEdge]
-    page_info: PageInfo
+    edges: list[RefundEdge] = strawberry.field(description="The items of this page, in order.")
+    page_info: PageInfo = strawberry.field(description="Whether another page follows, and its cursor.")
 
 
 @strawberry.type
 class MoneyBackQuery:
     @strawberry.field(description="Every refund, newest first (admins only: FORBIDDEN otherwise).")
     async def refunds(
-        self, info: Info[Context, None], first: int | None = 20, after: str | None = None
+        self,
+        info: Info[Context, None],
+        first: Annotated[
+            int | None, strawberry.argument(description="Page size, 1 to 100; outside that: BAD_USER_INPUT.")
+        ] = 20,
+        after: Annotated[
+            str | None, strawberry.argument(description="The `endCursor` of the page before; none for the first.")
+        ] = None,
     ) -> RefundConnection:
         context = info.context
         context.require_principal()

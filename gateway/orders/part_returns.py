@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 from enum import Enum
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry import relay
@@ -47,9 +47,9 @@ class PartReturnResolution(Enum):
 
 @strawberry.type(description="A shipment of a part return: the part going back, or its replacement.")
 class ReturnShipment:
-    carrier: str
-    tracking_number: str
-    shipped_at: datetime
+    carrier: str = strawberry.field(description="The carrier's name as we know it.")
+    tracking_number: str = strawberry.field(description="As the carrier prints it.")
+    shipped_at: datetime = strawberry.field(description="When the shipment was recorded.")
 
 
 @strawberry.type(
@@ -57,15 +57,15 @@ class ReturnShipment:
 )
 class PartReturn(relay.Node):
     id: relay.NodeID[str]
-    reason: PartReturnReason
+    reason: PartReturnReason = strawberry.field(description="Why the buyer sends it back.")
     description: str = strawberry.field(description="What the buyer says is wrong.")
-    status: PartReturnStatus
+    status: PartReturnStatus = strawberry.field(description="Where the return stands.")
     warranty_until: datetime = strawberry.field(description="The end of the part's warranty it was opened within.")
     decision_note: str | None = strawberry.field(description="The supplier's word on its decision (why, if rejected).")
     resolution: PartReturnResolution | None = strawberry.field(description="Once received: refund or replacement.")
-    requested_at: datetime
-    decided_at: datetime | None
-    received_at: datetime | None
+    requested_at: datetime = strawberry.field(description="When the buyer opened it.")
+    decided_at: datetime | None = strawberry.field(description="When it was approved or rejected; null until then.")
+    received_at: datetime | None = strawberry.field(description="When the supplier received the part; null until then.")
     data: strawberry.Private[dict[str, Any]]
 
     @classmethod
@@ -135,7 +135,13 @@ class PartReturnsMutation:
         "line: asking again answers the same return."
     )
     async def open_part_return(
-        self, info: Info[Context, None], order_line_id: strawberry.ID, reason: PartReturnReason, description: str
+        self,
+        info: Info[Context, None],
+        order_line_id: Annotated[
+            strawberry.ID, strawberry.argument(description="Your order line, shipped or delivered.")
+        ],
+        reason: Annotated[PartReturnReason, strawberry.argument(description="Why it goes back.")],
+        description: Annotated[str, strawberry.argument(description="What is wrong, 1 to 2,000 characters.")],
     ) -> PartReturn:
         body = {
             "order_line_id": node_uuid(order_line_id, "OrderLine", field="orderLineId"),
@@ -149,7 +155,14 @@ class PartReturnsMutation:
         "saying why. Repeating the same decision changes nothing."
     )
     async def decide_part_return(
-        self, info: Info[Context, None], id: strawberry.ID, approved: bool, note: str | None = None
+        self,
+        info: Info[Context, None],
+        id: Annotated[strawberry.ID, strawberry.argument(description="The part return's global id.")],
+        approved: Annotated[bool, strawberry.argument(description="True to approve, false to reject.")],
+        note: Annotated[
+            str | None,
+            strawberry.argument(description="Shown to the buyer; required when rejecting. At most 1,000 characters."),
+        ] = None,
     ) -> PartReturn:
         body: dict[str, Any] = {"approved": approved}
         if note is not None:
@@ -158,7 +171,13 @@ class PartReturnsMutation:
 
     @strawberry.mutation(description="The buyer has sent the approved return back, with the carrier's tracking.")
     async def ship_part_return(
-        self, info: Info[Context, None], id: strawberry.ID, carrier: str, tracking_number: str
+        self,
+        info: Info[Context, None],
+        id: Annotated[strawberry.ID, strawberry.argument(description="The part return's global id.")],
+        carrier: Annotated[
+            str, strawberry.argument(description="The carrier's code, name or an alias (see `carriers`).")
+        ],
+        tracking_number: Annotated[str, strawberry.argument(description="The carrier's tracking number.")],
     ) -> PartReturn:
         body = {"carrier": carrier, "tracking_number": tracking_number}
         return await _post(info, _return_path(id, "shipment"), body)
@@ -168,13 +187,22 @@ class PartReturnsMutation:
         "card, REPLACEMENT sells the same part again from stock. Idempotent."
     )
     async def receive_part_return(
-        self, info: Info[Context, None], id: strawberry.ID, resolution: PartReturnResolution
+        self,
+        info: Info[Context, None],
+        id: Annotated[strawberry.ID, strawberry.argument(description="The part return's global id.")],
+        resolution: Annotated[PartReturnResolution, strawberry.argument(description="Refund or replacement.")],
     ) -> PartReturn:
         return await _post(info, _return_path(id, "receipt"), {"resolution": resolution.value})
 
     @strawberry.mutation(description="The part's supplier (or an admin) shipped the replacement part.")
     async def ship_part_return_replacement(
-        self, info: Info[Context, None], id: strawberry.ID, carrier: str, tracking_number: str
+        self,
+        info: Info[Context, None],
+        id: Annotated[strawberry.ID, strawberry.argument(description="The part return's global id.")],
+        carrier: Annotated[
+            str, strawberry.argument(description="The carrier's code, name or an alias (see `carriers`).")
+        ],
+        tracking_number: Annotated[str, strawberry.argument(description="The carrier's tracking number.")],
     ) -> PartReturn:
         body = {"carrier": carrier, "tracking_number": tracking_number}
         return await _post(info, _return_path(id, "replacement"), body)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import Enum
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from starlette.datastructures import UploadFile
@@ -94,7 +94,7 @@ class BankAccountInput:
 @strawberry.type(description="One attempt to pay a settlement statement: a credit transfer in a pain.001 file.")
 class PayoutAttempt:
     end_to_end_id: str = strawberry.field(description="The transfer's EndToEndId in the file and the bank's reports.")
-    status: PayoutStatus
+    status: PayoutStatus = strawberry.field(description="Where this attempt stands.")
     sent_at: dt.datetime = strawberry.field(description="When its file was made.")
     settled_at: dt.datetime | None = strawberry.field(description="When the bank's report said paid or failed.")
     reason_code: str | None = strawberry.field(description="The bank's ISO 20022 reason code for a failure (AC04 ...).")
@@ -145,7 +145,7 @@ class StatusReportOutcome(Enum):
 @strawberry.type(description="One transfer a bank status report speaks of.")
 class StatusReportEntry:
     end_to_end_id: str | None = strawberry.field(description="The transfer's EndToEndId.")
-    outcome: StatusReportOutcome
+    outcome: StatusReportOutcome = strawberry.field(description="What the report did to the payout.")
     bank_status: str = strawberry.field(description="The bank's status as written (ACSC, RJCT, BOOK DBIT ...).")
     reason_code: str | None = strawberry.field(description="The bank's reason code, for a rejection or return.")
     reason_text: str | None = strawberry.field(description="The bank's additional words, if any.")
@@ -215,7 +215,11 @@ class PayoutsMutation:
         "(BAD_USER_INPUT naming it: input.cnapsCode ...); a change is kept beside the old account, and "
         "payouts already sent keep the account they went to. The same details again change nothing."
     )
-    async def set_bank_account(self, info: Info[Context, None], input: BankAccountInput) -> BankAccount:
+    async def set_bank_account(
+        self,
+        info: Info[Context, None],
+        input: Annotated[BankAccountInput, strawberry.argument(description="The account's details.")],
+    ) -> BankAccount:
         context = info.context
         context.require_principal()
         body = {
@@ -257,8 +261,13 @@ class PayoutsMutation:
     async def export_payouts(
         self,
         info: Info[Context, None],
-        batch_ids: list[strawberry.ID],
-        execution_date: dt.date | None = None,
+        batch_ids: Annotated[
+            list[strawberry.ID], strawberry.argument(description="Global ids of the settlement statements to pay.")
+        ],
+        execution_date: Annotated[
+            dt.date | None,
+            strawberry.argument(description="The day the bank is to pay, today to 60 days ahead; today when none."),
+        ] = None,
     ) -> PayoutFile:
         context = info.context
         context.require_principal()
@@ -289,7 +298,11 @@ class PayoutsMutation:
         "schema's line and message) and its transfers are matched by EndToEndId: settled (ACSC, a booked "
         "debit) -> PAID, rejected or returned -> FAILED with the bank's reason. The same file again changes nothing."
     )
-    async def import_bank_status_report(self, info: Info[Context, None], file: Upload) -> BankStatusReport:
+    async def import_bank_status_report(
+        self,
+        info: Info[Context, None],
+        file: Annotated[Upload, strawberry.argument(description="The report's XML, a file part of the request.")],
+    ) -> BankStatusReport:
         context = info.context
         context.require_principal()
         if not isinstance(file, UploadFile):

@@ -30,17 +30,19 @@ from services.common.errors import BadInput
 from services.common.pagination import page_size
 
 
-@strawberry.input
+@strawberry.input(description="One part of a cart to quote.")
 class QuoteLineInput:
-    part_id: strawberry.ID
-    quantity: int
+    part_id: strawberry.ID = strawberry.field(description="The part's global id.")
+    quantity: int = strawberry.field(description="Units, 1 to 9,999.")
 
 
-@strawberry.input
+@strawberry.input(description="A cart to price, delivered to one country under one Incoterm.")
 class QuoteInput:
-    lines: list[QuoteLineInput]
+    lines: list[QuoteLineInput] = strawberry.field(description="The cart's lines, 1 to 50.")
     destination_country: str = strawberry.field(description="ISO 3166-1 alpha-2")
-    incoterm: Incoterm
+    incoterm: Incoterm = strawberry.field(
+        description="The delivery term; EXW is refused, and FOB and CIF with an air or rail service."
+    )
     currency: str = strawberry.field(description="ISO 4217")
     shipping_service: str | None = strawberry.field(default=None, description="express or economy")
     date: datetime.date | None = strawberry.field(
@@ -70,7 +72,11 @@ class OrdersQuery:
         return [Currency.from_json(row, context.locale) for row in rows]
 
     @strawberry.field(description="One of your quotes; null and NOT_FOUND when it is not yours or not there.")
-    async def quote(self, info: Info[Context, None], id: strawberry.ID) -> Quote | None:
+    async def quote(
+        self,
+        info: Info[Context, None],
+        id: Annotated[strawberry.ID, strawberry.argument(description="The quote's global id.")],
+    ) -> Quote | None:
         context = info.context
         context.require_principal()
         path = f"/quotes/{node_uuid(id, 'Quote', field='id')}"
@@ -81,7 +87,11 @@ class OrdersQuery:
         "with its source, without who asked for it. Public: the quote's id is random, so its link works like a "
         "receipt link a buyer sends to a customs broker. Null and NOT_FOUND when there is no such quote."
     )
-    async def quote_pricing(self, info: Info[Context, None], id: strawberry.ID) -> QuotePricing | None:
+    async def quote_pricing(
+        self,
+        info: Info[Context, None],
+        id: Annotated[strawberry.ID, strawberry.argument(description="The quote's global id.")],
+    ) -> QuotePricing | None:
         context = info.context
         # Anyone may ask (the per-address rate limit of every request applies); the orders service
         # shows any quote's pricing only to staff, so the gateway asks with its own credentials.
@@ -92,7 +102,11 @@ class OrdersQuery:
         description="One of your orders (a supplier: one with its lines); null and NOT_FOUND when it is not "
         "yours or not there."
     )
-    async def order(self, info: Info[Context, None], id: strawberry.ID) -> Order | None:
+    async def order(
+        self,
+        info: Info[Context, None],
+        id: Annotated[strawberry.ID, strawberry.argument(description="The order's global id.")],
+    ) -> Order | None:
         context = info.context
         context.require_principal()
         path = f"/orders/{node_uuid(id, 'Order', field='id')}"
@@ -102,7 +116,11 @@ class OrdersQuery:
         description="One of your orders by its number (TN-2026-000123; case and the year's leading zeros do not"
         " matter); null and NOT_FOUND when it is not yours or not there."
     )
-    async def order_by_number(self, info: Info[Context, None], number: str) -> Order | None:
+    async def order_by_number(
+        self,
+        info: Info[Context, None],
+        number: Annotated[str, strawberry.argument(description="The order's number, e.g. TN-2026-000123.")],
+    ) -> Order | None:
         context = info.context
         context.require_principal()
         if not number.strip() or len(number) > 40:
@@ -120,7 +138,14 @@ class OrdersQuery:
 
     @strawberry.field(description="Your orders, newest first (a supplier: the orders with its lines).")
     async def my_orders(
-        self, info: Info[Context, None], first: int | None = 20, after: str | None = None
+        self,
+        info: Info[Context, None],
+        first: Annotated[
+            int | None, strawberry.argument(description="Page size, 1 to 100; outside that: BAD_USER_INPUT.")
+        ] = 20,
+        after: Annotated[
+            str | None, strawberry.argument(description="The `endCursor` of the page before; none for the first.")
+        ] = None,
     ) -> OrderConnection:
         context = info.context
         context.require_principal()
@@ -147,7 +172,11 @@ async def _order_action(info: Info[Context, None], order_id: strawberry.ID, acti
 @strawberry.type
 class OrdersMutation:
     @strawberry.mutation(description="A landed-cost quote for a cart, locked (rate, duty, VAT) for 15 minutes.")
-    async def create_quote(self, info: Info[Context, None], input: QuoteInput) -> Quote:
+    async def create_quote(
+        self,
+        info: Info[Context, None],
+        input: Annotated[QuoteInput, strawberry.argument(description="The cart, destination and terms.")],
+    ) -> Quote:
         context = info.context
         context.require_principal()
         body: dict[str, Any] = {
@@ -174,8 +203,17 @@ class OrdersMutation:
     async def place_order(
         self,
         info: Info[Context, None],
-        quote_id: strawberry.ID,
-        idempotency_key: str,
+        quote_id: Annotated[
+            strawberry.ID,
+            strawberry.argument(description="One of your quotes, unexpired and not dated (a past day's rules)."),
+        ],
+        idempotency_key: Annotated[
+            str,
+            strawberry.argument(
+                description="8 to 200 characters the client makes once per order it means (a UUID); a retry "
+                "sends the same key and gets the same order."
+            ),
+        ],
         shipping_address_id: Annotated[
             strawberry.ID | None,
             strawberry.argument(
@@ -214,7 +252,14 @@ class OrdersMutation:
     @strawberry.mutation(
         description="Pay with the card set up in the browser; PAID follows from Stripe's signed event."
     )
-    async def pay_order(self, info: Info[Context, None], order_id: strawberry.ID, payment_method_id: str) -> Order:
+    async def pay_order(
+        self,
+        info: Info[Context, None],
+        order_id: Annotated[strawberry.ID, strawberry.argument(description="The order's global id.")],
+        payment_method_id: Annotated[
+            str, strawberry.argument(description="The Stripe PaymentMethod (pm_...) the card setup produced.")
+        ],
+    ) -> Order:
         context = info.context
         context.require_principal()
         uuid_ = node_uuid(order_id, "Order", field="orderId")
@@ -227,7 +272,14 @@ class OrdersMutation:
         return order
 
     @strawberry.mutation(description="Cancel before shipment; a paid order is refunded.")
-    async def cancel_order(self, info: Info[Context, None], id: strawberry.ID, reason: str | None = None) -> Order:
+    async def cancel_order(
+        self,
+        info: Info[Context, None],
+        id: Annotated[strawberry.ID, strawberry.argument(description="The order's global id.")],
+        reason: Annotated[
+            str | None, strawberry.argument(description="Why, kept in the status history; at most 500 characters.")
+        ] = None,
+    ) -> Order:
         return await _order_action(info, id, "cancel", {"reason": reason} if reason else {})
 
     @strawberry.mutation(
@@ -236,7 +288,13 @@ class OrdersMutation:
         "naming `carrier` or `trackingNumber` otherwise."
     )
     async def mark_shipped(
-        self, info: Info[Context, None], order_id: strawberry.ID, carrier: str, tracking_number: str
+        self,
+        info: Info[Context, None],
+        order_id: Annotated[strawberry.ID, strawberry.argument(description="The order's global id.")],
+        carrier: Annotated[str, strawberry.argument(description="The carrier's code, name or an alias (`DHL`).")],
+        tracking_number: Annotated[
+            str, strawberry.argument(description="The carrier's tracking number: letters, digits, spaces, dashes.")
+        ],
     ) -> Order:
         body = {"carrier": carrier, "tracking_number": tracking_number}
         try:
@@ -251,7 +309,11 @@ class OrdersMutation:
         "payout clock starts and its core deposits may be returned. Suppliers are refused (FORBIDDEN): the buyer "
         "confirms delivery (confirmDelivery), or it follows automatically some days after shipment."
     )
-    async def mark_delivered(self, info: Info[Context, None], order_id: strawberry.ID) -> Order:
+    async def mark_delivered(
+        self,
+        info: Info[Context, None],
+        order_id: Annotated[strawberry.ID, strawberry.argument(description="The order's global id.")],
+    ) -> Order:
         return await _order_action(info, order_id, "deliver", {})
 
     @strawberry.mutation(
@@ -280,7 +342,13 @@ class OrdersMutation:
         return await _order_action(info, order_id, "non-delivery", {"note": note})
 
     @strawberry.mutation(description="A buyer sends the old part back for the core deposit.")
-    async def request_core_return(self, info: Info[Context, None], order_line_id: strawberry.ID) -> CoreReturn:
+    async def request_core_return(
+        self,
+        info: Info[Context, None],
+        order_line_id: Annotated[
+            strawberry.ID, strawberry.argument(description="The delivered order line whose core deposit to return.")
+        ],
+    ) -> CoreReturn:
         context = info.context
         context.require_principal()
         body = {"order_line_id": node_uuid(order_line_id, "OrderLine", field="orderLineId")}
@@ -292,10 +360,17 @@ class OrdersMutation:
     async def receive_core_return(
         self,
         info: Info[Context, None],
-        id: strawberry.ID,
-        accepted: bool,
-        accepted_share_pct: int | None = None,
-        note: str | None = None,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The core return's global id.")],
+        accepted: Annotated[
+            bool, strawberry.argument(description="True: the core is usable and (part of) its deposit refunded.")
+        ],
+        accepted_share_pct: Annotated[
+            int | None,
+            strawberry.argument(
+                description="With accepted: the share of the deposit refunded, 0 to 100 (100 when none)."
+            ),
+        ] = None,
+        note: Annotated[str | None, strawberry.argument(description="What the inspection found.")] = None,
     ) -> CoreReturn:
         context = info.context
         context.require_principal()

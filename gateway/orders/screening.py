@@ -22,18 +22,18 @@ from services.common.errors import DomainError, Forbidden
 @strawberry.type(description="A consolidated sanctions list an order was screened against.")
 class SanctionsListUsed:
     code: str = strawberry.field(description="un: the UN Security Council Consolidated List.")
-    name: str
+    name: str = strawberry.field(description="The list's name.")
     published: date = strawberry.field(description="The list's own date (the UN list's dateGenerated).")
     url: str = strawberry.field(description="Where the list is published.")
-    source: str
+    source: str = strawberry.field(description="What the bundled file holds: the list, its issuer and which entries.")
     extract: bool = strawberry.field(description="True for the bundled extract (development), not the full list.")
 
 
 @strawberry.type(description="A name on the order that scored at or above the cut-off against a listed name.")
 class ScreeningMatch:
     list: str = strawberry.field(description="The list's code (un).")
-    list_name: str
-    list_published: date
+    list_name: str = strawberry.field(description="The list's name.")
+    list_published: date = strawberry.field(description="The list's own date.")
     reference: str = strawberry.field(description="The entry's reference number on the list, e.g. KPe.001.")
     listed_name: str = strawberry.field(description="The entry's name on the list.")
     matched_name: str = strawberry.field(description="The listed name or alias that scored.")
@@ -44,10 +44,10 @@ class ScreeningMatch:
 
 @strawberry.type(description="An admin's decision on a screening hold.")
 class ScreeningDecision:
-    outcome: ScreeningStatus
+    outcome: ScreeningStatus = strawberry.field(description="CLEARED or CONFIRMED.")
     decided_by: str = strawberry.field(description="The admin's account id.")
-    at: datetime
-    reason: str
+    at: datetime = strawberry.field(description="When the admin decided.")
+    reason: str = strawberry.field(description="Why, in the admin's words.")
 
 
 @strawberry.type(description="An order's sanctions screening: what matched, against which lists, and the decision.")
@@ -191,7 +191,10 @@ class ScreeningMutation:
         "CONFLICT (SCREENING_DECIDED) once the match was confirmed."
     )
     async def clear_screening_hold(
-        self, info: Info[Context, None], order_id: strawberry.ID, reason: str
+        self,
+        info: Info[Context, None],
+        order_id: Annotated[strawberry.ID, strawberry.argument(description="The held order's global id.")],
+        reason: Annotated[str, strawberry.argument(description="Why, kept in the audit log; must not be blank.")],
     ) -> ScreeningHold:
         result: ScreeningHold = await _decide(info, order_id, reason, "clear", "clearScreeningHold")
         return result
@@ -201,7 +204,10 @@ class ScreeningMutation:
         "through the ordinary refund. A reason is required and audited. CONFLICT (SCREENING_DECIDED) once cleared."
     )
     async def confirm_screening_match(
-        self, info: Info[Context, None], order_id: strawberry.ID, reason: str
+        self,
+        info: Info[Context, None],
+        order_id: Annotated[strawberry.ID, strawberry.argument(description="The held order's global id.")],
+        reason: Annotated[str, strawberry.argument(description="Why, kept in the audit log; must not be blank.")],
     ) -> ScreeningHold:
         result: ScreeningHold = await _decide(info, order_id, reason, "confirm", "confirmScreeningMatch")
         return result

@@ -30,9 +30,9 @@ def _dt(value: str | None) -> datetime | None:
 
 @strawberry.type(description="One order line a settlement pays for; amounts in CNY.")
 class SettlementLine:
-    sku: str
-    quantity: int
-    delivered_at: datetime | None
+    sku: str = strawberry.field(description="The supplier's SKU of the part on the line.")
+    quantity: int = strawberry.field(description="Units on the line.")
+    delivered_at: datetime | None = strawberry.field(description="When the line was delivered to the buyer.")
     data: strawberry.Private[dict[str, Any]]
 
     @strawberry.field(description="The order's global id.")
@@ -63,7 +63,7 @@ class SettlementLine:
 @strawberry.type(description="A CNY payout to one supplier for its delivered lines past the hold period.")
 class SettlementStatement(relay.Node):
     id: relay.NodeID[str]
-    line_count: int
+    line_count: int = strawberry.field(description="How many order lines it pays for.")
     created_at: datetime = strawberry.field(description="When the payout batch was made.")
     cutoff: datetime = strawberry.field(description="Lines delivered before this (and not yet settled) are in it.")
     delivered_from: datetime | None = strawberry.field(description="The first delivery it pays for.")
@@ -102,7 +102,7 @@ class SettlementStatement(relay.Node):
     def total(self, info: Info[Context, None]) -> Money:
         return money(info.context, self.data["total"])
 
-    @strawberry.field
+    @strawberry.field(description="The supplier paid.")
     async def supplier(self, info: Info[Context, None]) -> Supplier:
         return await _supplier(info, str(self.data["supplier_id"]))
 
@@ -144,16 +144,18 @@ async def _get_statement(context: Context, batch_id: str) -> dict[str, Any]:
     return data
 
 
-@strawberry.type
+@strawberry.type(description="One settlement statement in a page of results, with its cursor.")
 class SettlementEdge:
-    node: SettlementStatement
-    cursor: str
+    node: SettlementStatement = strawberry.field(description="The settlement statement.")
+    cursor: str = strawberry.field(
+        description="Opaque position of this settlement statement; pass it as `after` to page on from it."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="A page of settlement statements, newest first.")
 class SettlementConnection:
-    edges: list[SettlementEdge]
-    page_info: PageInfo
+    edges: list[SettlementEdge] = strawberry.field(description="The items of this page, in order.")
+    page_info: PageInfo = strawberry.field(description="Whether another page follows, and its cursor.")
 
 
 @strawberry.type
@@ -165,9 +167,18 @@ class SettlementsQuery:
     async def settlements(
         self,
         info: Info[Context, None],
-        first: int | None = 20,
-        after: str | None = None,
-        supplier_id: strawberry.ID | None = None,
+        first: Annotated[
+            int | None, strawberry.argument(description="Page size, 1 to 100; outside that: BAD_USER_INPUT.")
+        ] = 20,
+        after: Annotated[
+            str | None, strawberry.argument(description="The `endCursor` of the page before; none for the first.")
+        ] = None,
+        supplier_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(
+                description="Admins: only this supplier's statements (its global id). A supplier sees its own."
+            ),
+        ] = None,
     ) -> SettlementConnection:
         context = info.context
         context.require_principal()
@@ -187,7 +198,11 @@ class SettlementsQuery:
         )
 
     @strawberry.field(description="One settlement statement with its lines; null when there is none of yours.")
-    async def settlement(self, info: Info[Context, None], id: strawberry.ID) -> SettlementStatement | None:
+    async def settlement(
+        self,
+        info: Info[Context, None],
+        id: Annotated[strawberry.ID, strawberry.argument(description="The statement's global id.")],
+    ) -> SettlementStatement | None:
         info.context.require_principal()
         batch_id = node_uuid(id, "SettlementStatement", field="id")
         [statement] = await orders_nodes(info.context, "settlements", [batch_id], SettlementStatement.from_json)

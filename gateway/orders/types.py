@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from enum import Enum
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import strawberry
 from babel.numbers import get_currency_name, get_currency_symbol
@@ -79,27 +79,41 @@ class ScreeningStatus(Enum):
 
 @strawberry.enum(description="The shipping documents a supplier prints for an order.")
 class ShippingDocumentKind(Enum):
-    PACKING_SLIP = "PACKING_SLIP"
-    COMMERCIAL_INVOICE = "COMMERCIAL_INVOICE"
+    PACKING_SLIP = strawberry.enum_value(
+        "PACKING_SLIP", description="What is in the parcel, line by line, to pack it and check it on arrival."
+    )
+    COMMERCIAL_INVOICE = strawberry.enum_value(
+        "COMMERCIAL_INVOICE",
+        description="The invoice customs clear the goods by: seller, consignee, HS codes, origin and values.",
+    )
 
 
 @strawberry.type(description="A generated document, its bytes in base64.")
 class ShippingDocument:
-    filename: str
-    content_type: str
+    filename: str = strawberry.field(description="A file name to save it under.")
+    content_type: str = strawberry.field(description="Its media type: `application/pdf`.")
     content_base64: str = strawberry.field(description="The PDF's bytes, base64-encoded.")
 
 
-@strawberry.enum
+@strawberry.enum(
+    description="Where an order stands. It moves PENDING_PAYMENT, PAID, SHIPPED, DELIVERED, COMPLETED; it may be "
+    "CANCELLED before it ships. A refund shows as REFUNDED or PARTIALLY_REFUNDED in place of the status."
+)
 class OrderStatus(Enum):
-    PENDING_PAYMENT = "PENDING_PAYMENT"
-    PAID = "PAID"
-    SHIPPED = "SHIPPED"
-    DELIVERED = "DELIVERED"
-    COMPLETED = "COMPLETED"
-    CANCELLED = "CANCELLED"
-    REFUNDED = "REFUNDED"
-    PARTIALLY_REFUNDED = "PARTIALLY_REFUNDED"
+    PENDING_PAYMENT = strawberry.enum_value(
+        "PENDING_PAYMENT",
+        description="Placed and its stock reserved (or being reserved); waiting for the card payment.",
+    )
+    PAID = strawberry.enum_value("PAID", description="Paid (Stripe confirmed it); the suppliers ship.")
+    SHIPPED = strawberry.enum_value("SHIPPED", description="Every line is shipped.")
+    DELIVERED = strawberry.enum_value(
+        "DELIVERED",
+        description="Arrived: confirmed by the buyer or an admin, or some days after shipment with no objection.",
+    )
+    COMPLETED = strawberry.enum_value("COMPLETED", description="Closed by the buyer or an admin after delivery.")
+    CANCELLED = strawberry.enum_value("CANCELLED", description="Cancelled before shipment; any payment is refunded.")
+    REFUNDED = strawberry.enum_value("REFUNDED", description="Its whole payment was refunded.")
+    PARTIALLY_REFUNDED = strawberry.enum_value("PARTIALLY_REFUNDED", description="Part of its payment was refunded.")
 
 
 @strawberry.type(description="A currency quotes are made and paid in.")
@@ -160,11 +174,14 @@ class Amounts:
     def core_deposit(self, info: Info[Context, None]) -> Money:
         return money(info.context, self.data["core_deposit"])
 
-    @strawberry.field
+    @strawberry.field(description="The shipping the Incoterm puts in the price (a quote splits it in `shippingLegs`).")
     def shipping(self, info: Info[Context, None]) -> Money:
         return money(info.context, self.data["shipping"])
 
-    @strawberry.field
+    @strawberry.field(
+        description="Cargo insurance in the price where the term carries the goods abroad (CIF, CIP, DAP, DDP); zero "
+        "under FCA and FOB."
+    )
     def insurance(self, info: Info[Context, None]) -> Money:
         return money(info.context, self.data["insurance"])
 
@@ -200,13 +217,13 @@ class DutyMeasure:
     )
 
 
-@strawberry.type
+@strawberry.type(description="One part of a quote, with its share of the amounts and the duty it was quoted at.")
 class QuoteLine(Amounts):
-    quantity: int
+    quantity: int = strawberry.field(description="Units of the part.")
     # The line of the landed-cost breakdown (the quote's detail), for the tariff facts.
     breakdown: strawberry.Private[dict[str, Any]]
 
-    @strawberry.field
+    @strawberry.field(description="The part quoted.")
     async def part(self, info: Info[Context, None]) -> Part:
         return await _part(info, str(self.data["part_id"]))
 
@@ -335,12 +352,15 @@ class QuotePricing:
         )
 
 
-@strawberry.type
+@strawberry.type(
+    description="A landed-cost price for a cart delivered to one country: goods, shipping, insurance, duty and "
+    "VAT in one currency, locked for a while (see `expiresAt`); placeOrder orders it. Visible to the buyer who made it."
+)
 class Quote(relay.Node, Amounts):
     id: relay.NodeID[str]
-    destination_country: str
-    incoterm: Incoterm
-    currency: str
+    destination_country: str = strawberry.field(description="Where the cart is delivered, ISO 3166-1 alpha-2.")
+    incoterm: Incoterm = strawberry.field(description="The delivery term the quote was priced under.")
+    currency: str = strawberry.field(description="ISO 4217 code of every amount of the quote.")
     fx_rate: str = strawberry.field(description="CNY -> currency, margin included, as a decimal string.")
     fx_as_of: datetime = strawberry.field(description="When the exchange rate was published (the ECB's date).")
     fx_stale: bool = strawberry.field(
@@ -349,12 +369,16 @@ class Quote(relay.Node, Amounts):
     fx_offline_fallback: bool = strawberry.field(
         description="The rate is from the bundled snapshot: the ECB could not be reached."
     )
-    expires_at: datetime
-    expired: bool
-    shipping_service: str
+    expires_at: datetime = strawberry.field(
+        description="Until then the price holds and the quote can be ordered (15 minutes after it was made by default)."
+    )
+    expired: bool = strawberry.field(description="Past `expiresAt`: placeOrder refuses it; ask for a new quote.")
+    shipping_service: str = strawberry.field(description="The shipping service priced: express or economy.")
     duty_status: str = strawberry.field(description="collected (DDP), estimated (payable on arrival) or not_quoted.")
-    notes: list[str]
-    lines: list[QuoteLine]
+    notes: list[str] = strawberry.field(
+        description="What the quote says about its figures: Incoterm, low-value relief, core deposit, date."
+    )
+    lines: list[QuoteLine] = strawberry.field(description="The cart's lines, in the order they were sent.")
     date: date = strawberry.field(description="The day whose rules priced the quote (today unless one was asked).")
     dated: bool = strawberry.field(
         description="Priced by the rules of a past day: it can be read, not ordered (placeOrder answers QUOTE_DATED)."
@@ -454,7 +478,7 @@ class ShippingLegs:
     )
 
 
-@strawberry.type
+@strawberry.type(description="How a line was shipped: the carrier and its tracking number.")
 class Shipment:
     carrier: str = strawberry.field(description="The carrier's name as we know it (see `carriers`).")
     tracking_number: str = strawberry.field(description="As the carrier prints it, without spaces.")
@@ -521,7 +545,10 @@ class Dispute:
         return found
 
 
-@strawberry.type
+@strawberry.type(
+    description="The buyer's old part (the core) going back for its deposit: sent to a hub by a deadline, "
+    "inspected, and the deposit refunded in whole or in part."
+)
 class CoreReturn(relay.Node):
     id: relay.NodeID[str]
     status: str = strawberry.field(description="REQUESTED, ACCEPTED, PARTLY_ACCEPTED or REJECTED.")
@@ -551,28 +578,30 @@ class CoreReturn(relay.Node):
         return await orders_nodes(info.context, "core-returns", node_ids, cls.from_json)
 
 
-@strawberry.type
+@strawberry.type(
+    description="One part of an order, from one supplier; shipped and delivered on its own. Read through its order."
+)
 class OrderLine(relay.Node):
     id: relay.NodeID[str]
-    quantity: int
-    status: str
+    quantity: int = strawberry.field(description="Units of the part.")
+    status: str = strawberry.field(description="PENDING, SHIPPED, DELIVERED or CANCELLED.")
     data: strawberry.Private[dict[str, Any]]
     core_return_data: strawberry.Private[dict[str, Any] | None]
     part_return_data: strawberry.Private[dict[str, Any] | None] = None
 
-    @strawberry.field
+    @strawberry.field(description="The part ordered.")
     async def part(self, info: Info[Context, None]) -> Part:
         return await _part(info, str(self.data["part_id"]))
 
-    @strawberry.field
+    @strawberry.field(description="The supplier that ships the line.")
     async def supplier(self, info: Info[Context, None]) -> Supplier:
         return await _supplier(info, str(self.data["supplier_id"]))
 
-    @strawberry.field
+    @strawberry.field(description="What the line costs the buyer, in the order's currency.")
     def total(self, info: Info[Context, None]) -> Money:
         return money(info.context, self.data["total"])
 
-    @strawberry.field
+    @strawberry.field(description="How the line was shipped; null until it is.")
     def shipment(self) -> Shipment | None:
         if not self.data.get("shipped_at"):
             return None
@@ -583,7 +612,7 @@ class OrderLine(relay.Node):
             tracking_url=self.data.get("tracking_url"),
         )
 
-    @strawberry.field
+    @strawberry.field(description="The return of the old part for its deposit; null until the buyer asks for one.")
     def core_return(self) -> CoreReturn | None:
         return CoreReturn.from_json(self.core_return_data) if self.core_return_data else None
 
@@ -602,13 +631,13 @@ class OrderLine(relay.Node):
 class DangerousGoodsLine:
     line_no: int = strawberry.field(description="the order line's number")
     un_number: str = strawberry.field(description="UN3480 (lithium ion batteries) or UN3481 (contained in equipment)")
-    proper_shipping_name: str
-    hazard_class: str
+    proper_shipping_name: str = strawberry.field(description="The UN proper shipping name (`Lithium ion batteries`).")
+    hazard_class: str = strawberry.field(description="The UN hazard class: 9 for lithium batteries.")
     packing_group: str | None = strawberry.field(description="null: none is assigned (lithium batteries)")
     packing_instruction: str = strawberry.field(description="P903 (IMDG Code, RID) or an IATA PI")
     regime: str = strawberry.field(description="the regulations and edition in force for the mode")
     net_quantity_per_package_kg: str = strawberry.field(description="decimal string; one unit per package")
-    packages: int
+    packages: int = strawberry.field(description="How many packages the line ships in.")
     state_of_charge: str | None = strawberry.field(description="air only: the state-of-charge requirement")
     source: str = strawberry.field(description="the instruments this classification and mode rule come from")
 
@@ -616,9 +645,9 @@ class DangerousGoodsLine:
 @strawberry.type(description="What a dangerous-goods declaration of the order needs (lithium batteries).")
 class DangerousGoodsDeclaration:
     mode: str | None = strawberry.field(description="air, sea or rail")
-    shipping_service: str | None
+    shipping_service: str | None = strawberry.field(description="express or economy, as the order was quoted.")
     emergency_contact: str | None = strawberry.field(description="null: not configured, do not ship")
-    lines: list[DangerousGoodsLine]
+    lines: list[DangerousGoodsLine] = strawberry.field(description="The dangerous lines the caller sees.")
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> DangerousGoodsDeclaration:
@@ -645,21 +674,24 @@ class DangerousGoodsDeclaration:
         )
 
 
-@strawberry.type
+@strawberry.type(description="One step of an order's status history.")
 class OrderStatusChange:
-    status: OrderStatus
-    at: datetime
-    reason: str | None
+    status: OrderStatus = strawberry.field(description="The status the order moved to.")
+    at: datetime = strawberry.field(description="When it moved.")
+    reason: str | None = strawberry.field(description="Why, where one was given (a cancellation's reason ...).")
 
 
-@strawberry.type
+@strawberry.type(
+    description="A placed quote: its buyer's purchase from one or more suppliers, paid by card and shipped line "
+    "by line. Its buyer and admins see all of it; a supplier sees the order with its own lines."
+)
 class Order(relay.Node, Amounts):
     id: relay.NodeID[str]
     number: str = strawberry.field(
         description="The order's number as people read and say it: TN-<year>-<sequence>, e.g. TN-2026-000123."
         " Unique; look an order up by it with `orderByNumber`."
     )
-    status: OrderStatus
+    status: OrderStatus = strawberry.field(description="Where the order stands.")
     payment_status: str = strawberry.field(
         description="UNPAID, PAID, FAILED, PARTIALLY_REFUNDED, REFUNDED, REVIEW: the payment taken is not"
         " the order's amount or currency, so the order is held for an admin and never becomes PAID, or HELD:"
@@ -674,13 +706,13 @@ class Order(relay.Node, Amounts):
         description="Why the order waits, if it does: a payment held for review, a failed refund, or a part"
         " that may no longer be sold where the order ships (with the certificate's status and reason)."
     )
-    currency: str
-    destination_country: str
-    incoterm: Incoterm
-    created_at: datetime
-    paid_at: datetime | None
-    lines: list[OrderLine]
-    status_history: list[OrderStatusChange]
+    currency: str = strawberry.field(description="ISO 4217 code of every amount of the order.")
+    destination_country: str = strawberry.field(description="Where it ships, ISO 3166-1 alpha-2.")
+    incoterm: Incoterm = strawberry.field(description="The delivery term it was quoted and sold under.")
+    created_at: datetime = strawberry.field(description="When it was placed.")
+    paid_at: datetime | None = strawberry.field(description="When the payment succeeded; null until then.")
+    lines: list[OrderLine] = strawberry.field(description="Its lines the caller sees, in order.")
+    status_history: list[OrderStatusChange] = strawberry.field(description="Every status it has had, oldest first.")
     requires_action: bool = strawberry.field(
         default=False, description="After payOrder: the card needs 3-D Secure (stripe.confirmCardPayment)."
     )
@@ -788,9 +820,13 @@ class Order(relay.Node, Amounts):
         "PDF. Only the order's suppliers and admins may have them (FORBIDDEN for anyone else); CONFLICT for an "
         "order placed without a shipping address."
     )
-    async def shipping_document(self, info: Info[Context, None], kind: ShippingDocumentKind) -> ShippingDocument:
+    async def shipping_document(
+        self,
+        info: Info[Context, None],
+        kind: Annotated[ShippingDocumentKind, strawberry.argument(description="Which document.")],
+    ) -> ShippingDocument:
         context = info.context
-        slug = kind.value.lower().replace("_", "-")
+        slug = kind.name.lower().replace("_", "-")
         response = await context.clients.orders.request(
             "GET", f"/orders/{self.id}/documents/{slug}.pdf", headers=context.upstream_headers()
         )
@@ -825,29 +861,33 @@ class Order(relay.Node, Amounts):
         return await orders_nodes(info.context, "orders", node_ids, cls.from_json)
 
 
-@strawberry.type
+@strawberry.type(description="One order in a page of results, with its cursor.")
 class OrderEdge:
-    node: Order
-    cursor: str
+    node: Order = strawberry.field(description="The order.")
+    cursor: str = strawberry.field(description="Opaque position of this order; pass it as `after` to page on from it.")
 
 
-@strawberry.type
+@strawberry.type(description="A page of orders.")
 class OrderConnection:
-    edges: list[OrderEdge]
-    page_info: PageInfo
+    edges: list[OrderEdge] = strawberry.field(description="The items of this page, in order.")
+    page_info: PageInfo = strawberry.field(description="Whether another page follows, and its cursor.")
 
 
-@strawberry.type
+@strawberry.type(description="A placed order, and what the buyer's browser needs to pay it with Stripe.js.")
 class PlaceOrderPayload:
-    order: Order
+    order: Order = strawberry.field(description="The order, PENDING_PAYMENT.")
     client_secret: str = strawberry.field(description="For Stripe.js; the card never passes through us.")
-    publishable_key: str | None
+    publishable_key: str | None = strawberry.field(
+        description="Our Stripe publishable key for Stripe.js; null when none is configured."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="A Stripe SetupIntent: what the buyer's browser needs to collect a card.")
 class CardSetup:
     client_secret: str = strawberry.field(description="For stripe.confirmCardSetup in the buyer's browser.")
-    publishable_key: str
+    publishable_key: str = strawberry.field(
+        description="Our Stripe publishable key for Stripe.js; empty when none is configured."
+    )
 
 
 def _account_email(session: Any, account_id: str) -> str | None:

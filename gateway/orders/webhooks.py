@@ -31,10 +31,12 @@ EVENTS_DESCRIPTION = (
 )
 class WebhookSubscription(relay.Node):
     id: relay.NodeID[str]
-    url: str
+    url: str = strawberry.field(description="The endpoint the events are POSTed to.")
     events: list[str] = strawberry.field(description=EVENTS_DESCRIPTION)
-    active: bool
-    created_at: datetime
+    active: bool = strawberry.field(
+        description="False once deleted, or turned off after failing five deliveries in a row."
+    )
+    created_at: datetime = strawberry.field(description="When it was made.")
     secret: str | None = strawberry.field(
         default=None,
         description="The signing secret: only in the answer of createWebhookSubscription (a repeat of the "
@@ -84,7 +86,12 @@ class WebhooksMutation:
     async def create_webhook_subscription(
         self,
         info: Info[Context, None],
-        url: str,
+        url: Annotated[
+            str,
+            strawberry.argument(
+                description="An absolute https URL of a public host (http is allowed outside production)."
+            ),
+        ],
         events: Annotated[list[str], strawberry.argument(description=EVENTS_DESCRIPTION)],
     ) -> WebhookSubscription:
         context = info.context
@@ -95,7 +102,11 @@ class WebhooksMutation:
         return WebhookSubscription.from_json(data)
 
     @strawberry.mutation(description="Stop sending to this endpoint; pending deliveries are dropped.")
-    async def delete_webhook_subscription(self, info: Info[Context, None], id: strawberry.ID) -> WebhookSubscription:
+    async def delete_webhook_subscription(
+        self,
+        info: Info[Context, None],
+        id: Annotated[strawberry.ID, strawberry.argument(description="The subscription's global id.")],
+    ) -> WebhookSubscription:
         context = info.context
         context.require_principal()
         uuid_ = node_uuid(id, "WebhookSubscription", field="id")

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.datastructures import UploadFile
 
-from storefront.gateway import Upload
+from storefront.api_client import Upload
 from storefront.office.staff import OfficePage, Staff, current_admin
 from storefront.web import Page
 

@@ -5,12 +5,14 @@ a reason, which the gateway audits."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from storefront.office.staff import OfficePage, Staff, current_admin, to_login
+from storefront.office import decisions
+from storefront.office.staff import OfficePage, Staff, current_admin
 from storefront.web import Page
 
 router = APIRouter(prefix="/office/screening")
@@ -31,6 +33,10 @@ CONFIRM = """
 mutation OfficeConfirmScreeningMatch($id: ID!, $reason: String!) {
   confirmScreeningMatch(orderId: $id, reason: $reason) { status }
 }"""
+OUTCOMES = {
+    "clear": decisions.Outcome(CLEAR, "clearScreeningHold", notice="cleared"),
+    "confirm": decisions.Outcome(CONFIRM, "confirmScreeningMatch", notice="confirmed"),
+}
 
 
 async def _holds_page(
@@ -75,21 +81,16 @@ async def decide(page: OfficePage, order_id: str, request: Request) -> Response:
     staff = await current_admin(page)
     if isinstance(staff, Response):
         return staff
-    data = await request.form()
-    decision = str(data.get("decision") or "")
-    reason = " ".join(str(data.get("reason") or "").split())
-    form = {"reason": reason}
-    if decision not in ("clear", "confirm"):
-        errors = {"": page._("Choose a decision.")}
-        return await _holds_page(page, staff, failed=order_id, form=form, errors=errors, status_code=422)
-    if not reason:
-        errors = {"reason": page._("Give the reason for this decision.")}
-        return await _holds_page(page, staff, failed=order_id, form=form, errors=errors, status_code=422)
-    mutation, name = (CLEAR, "clearScreeningHold") if decision == "clear" else (CONFIRM, "confirmScreeningMatch")
-    result = await page.query(mutation, {"id": order_id, "reason": reason})
-    if (result.data or {}).get(name) is None:
-        if result.error("UNAUTHENTICATED"):
-            return to_login(page)
-        errors = result.field_errors(("reason",)) or {"": page._("The decision could not be made.")}
-        return await _holds_page(page, staff, failed=order_id, form=form, errors=errors, status_code=422)
-    return page.redirect(f"/office/screening?notice={'cleared' if decision == 'clear' else 'confirmed'}")
+
+    def show_again(*, form: dict[str, str], errors: dict[str, str]) -> Awaitable[Response]:
+        return _holds_page(page, staff, failed=order_id, form=form, errors=errors, status_code=422)
+
+    return await decisions.decide(
+        page,
+        request,
+        order_id,
+        OUTCOMES,
+        reason_missing=page._("Give the reason for this decision."),
+        show_again=show_again,
+        done="/office/screening",
+    )

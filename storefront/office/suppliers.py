@@ -5,12 +5,14 @@ rejected with a reason. The gateway decides who may do this; an inspector is sho
 from __future__ import annotations
 
 import base64
+from collections.abc import Awaitable
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from storefront.office.staff import OfficePage, Staff, current_admin, to_login
+from storefront.office import decisions
+from storefront.office.staff import OfficePage, Staff, current_admin
 from storefront.web import Page
 
 router = APIRouter(prefix="/office/suppliers")
@@ -35,6 +37,11 @@ VERIFY = """
 mutation VerifySupplier($id: ID!, $reason: String) { verifySupplier(id: $id, reason: $reason) { id verified } }"""
 REJECT = """
 mutation RejectSupplier($id: ID!, $reason: String!) { rejectSupplier(id: $id, reason: $reason) { id verified } }"""
+# A verification's reason is an optional note; a rejection's is what the supplier reads.
+OUTCOMES = {
+    "verify": decisions.Outcome(VERIFY, "verifySupplier", notice="verified", needs_reason=False),
+    "reject": decisions.Outcome(REJECT, "rejectSupplier", notice="rejected"),
+}
 STATUSES = ("PENDING", "VERIFIED", "REJECTED", "NOT_SUBMITTED")
 # The licence is shown in a frame of the supplier's page, of this site only; nothing else may frame it.
 PDF_HEADERS = {
@@ -121,25 +128,16 @@ async def decide(page: OfficePage, supplier_id: str, request: Request) -> Respon
     staff = await current_admin(page)
     if isinstance(staff, Response):
         return staff
-    data = await request.form()
-    decision = str(data.get("decision") or "")
-    reason = " ".join(str(data.get("reason") or "").split())
-    form = {"reason": reason}
-    if decision not in ("verify", "reject"):
-        return await _record_page(page, staff, supplier_id, form=form, status_code=422)
-    if decision == "reject" and not reason:
-        errors = {"reason": page._("Give the reason: the supplier reads it.")}
-        return await _record_page(page, staff, supplier_id, form=form, errors=errors, status_code=422)
-    if decision == "verify":
-        result = await page.query(VERIFY, {"id": supplier_id, "reason": reason or None})
-        done = (result.data or {}).get("verifySupplier")
-    else:
-        result = await page.query(REJECT, {"id": supplier_id, "reason": reason})
-        done = (result.data or {}).get("rejectSupplier")
-    if done is None:
-        if result.error("UNAUTHENTICATED"):
-            return to_login(page)
-        errors = result.field_errors(("reason",))
-        return await _record_page(page, staff, supplier_id, form=form, errors=errors, status_code=422)
-    notice = "verified" if decision == "verify" else "rejected"
-    return page.redirect(f"/office/suppliers/{supplier_id}?notice={notice}")
+
+    def show_again(*, form: dict[str, str], errors: dict[str, str]) -> Awaitable[Response]:
+        return _record_page(page, staff, supplier_id, form=form, errors=errors, status_code=422)
+
+    return await decisions.decide(
+        page,
+        request,
+        supplier_id,
+        OUTCOMES,
+        reason_missing=page._("Give the reason: the supplier reads it."),
+        show_again=show_again,
+        done=f"/office/suppliers/{supplier_id}",
+    )

@@ -7,8 +7,8 @@ import re
 from sqlalchemy import Engine, func, select
 from sqlmodel import Session
 
+from seed.catalog import demo_catalog, load_if_empty
 from services.catalog import domain
-from services.catalog.demo import demo_catalog, load_if_empty
 from services.catalog.models import Part, SearchPosting, Supplier
 
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from services.catalog.demo import demo_catalog, load_if_empty
+from seed.catalog import demo_catalog, load_if_empty
 from services.catalog.domain import vin_check_digit
 from services.catalog.models import CatalogTable
 from tests.catalog.conftest import ANONYMOUS

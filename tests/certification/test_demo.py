@@ -9,8 +9,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from services.catalog.demo import demo_catalog
-from services.certification import demo
+from seed import certification as demo
+from seed.catalog import demo_catalog
 from services.certification.models import Certificate
 from tests.certification.conftest import ANONYMOUS
 

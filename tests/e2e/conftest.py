@@ -30,9 +30,9 @@ from services.common.clock import utcnow
 from services.common.db import make_engine
 from services.common.internal_auth import Role
 from services.orders.models import OrderLine
-from services.stack import isolated_environment, read_until_ready
 from tests.conftest import headers_for
 from tests.databases import Databases
+from tests.harness import isolated_environment, read_until_ready
 from tests.mailcatcher import MailCatcher, mail_catcher
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -100,7 +100,7 @@ def running_stack(
         TONGNAN_SMTP_URL=mail.url,
     )
     proc = subprocess.Popen(
-        [sys.executable, "-m", "services.cli", "up"],
+        [sys.executable, "-m", "ops.cli", "up"],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -218,7 +218,7 @@ def staff_account(stack: RunningStack, role: str) -> str:
         "TONGNAN_STAFF_PASSWORD": STAFF_PASSWORD,
     }
     done = subprocess.run(
-        [sys.executable, "-m", "services.cli", "staff", "create", "--email", email, "--role", role],
+        [sys.executable, "-m", "ops.cli", "staff", "create", "--email", email, "--role", role],
         env=env,
         capture_output=True,
         text=True,

@@ -1,4 +1,4 @@
-"""A worker (services/worker/main.py) on an event loop of its own, in a background thread, as
+"""A worker (ops/worker/main.py) on an event loop of its own, in a background thread, as
 `tongnan worker` runs it beside the served apps of a test."""
 
 from __future__ import annotations
@@ -12,15 +12,15 @@ from typing import Any
 from sqlalchemy import Engine, MetaData
 
 from gateway.settings import GatewaySettings
+from ops.worker.context import WorkerContext
+from ops.worker.main import Worker
+from ops.worker.settings import WorkerSettings
 from services.catalog.settings import CatalogSettings
 from services.certification.settings import CertificationSettings
 from services.common.db import make_engine
 from services.common.events import ConsumerRunner
 from services.common.migrations import upgrade
 from services.orders.settings import OrdersSettings
-from services.worker.context import WorkerContext
-from services.worker.main import Worker
-from services.worker.settings import WorkerSettings
 from tests.databases import Databases
 
 

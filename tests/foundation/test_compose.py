@@ -17,9 +17,10 @@ from pydantic import AliasChoices
 from pydantic_settings import BaseSettings
 
 from gateway.settings import GatewaySettings
+from ops.cli import build_parser
+from ops.worker.settings import WorkerSettings
 from services.catalog.settings import CatalogSettings
 from services.certification.settings import CertificationSettings
-from services.cli import build_parser
 from services.common.settings import (
     DEVELOPMENT_INTERNAL_SECRET,
     DEVELOPMENT_JWT_SECRET,
@@ -27,7 +28,6 @@ from services.common.settings import (
     ConfigurationError,
 )
 from services.orders.settings import OrdersSettings
-from services.worker.settings import WorkerSettings
 from storefront.settings import StorefrontSettings
 from tests.foundation.production import PRODUCTION, set_environment
 
@@ -141,7 +141,7 @@ def test_init_script_creates_each_database_that_the_services_use(compose: dict[s
 def test_dockerfile_installs_from_the_lock_file_and_copies_the_code() -> None:
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert "uv sync --frozen" in dockerfile
-    for folder in ("services", "gateway", "migrations"):
+    for folder in ("services", "gateway", "storefront", "ops", "seed", "migrations"):
         assert f"COPY {folder} " in dockerfile
 
 

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-SERVICES = ("catalog", "certification", "orders", "notifications", "worker")
+SERVICES = ("catalog", "certification", "orders", "notifications")
 
 
 def imports_of(package: Path) -> Iterator[tuple[Path, str]]:

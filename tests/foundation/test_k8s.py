@@ -12,9 +12,9 @@ import kubernetes_validate
 import pytest
 import yaml
 
+from ops.cli import build_parser
 from services.catalog.settings import CatalogSettings
 from services.certification.settings import CertificationSettings
-from services.cli import build_parser
 from services.common.objects import ObjectStore
 from services.common.settings import ConfigurationError
 from tests.foundation.production import PRODUCTION, set_environment

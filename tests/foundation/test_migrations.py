@@ -152,7 +152,7 @@ def test_two_migrate_runs_at_once_both_succeed(databases: Databases, tmp_path: P
     }
     runs = [
         subprocess.Popen(
-            [sys.executable, "-m", "services.cli", "migrate"],
+            [sys.executable, "-m", "ops.cli", "migrate"],
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,

@@ -18,18 +18,19 @@ import pytest
 from fastapi.testclient import TestClient
 from moto.server import ThreadedMotoServer
 
+from ops.stack import uvicorn_command
 from services.catalog.settings import CatalogSettings
 from services.certification.app import create_app as create_certification_app
 from services.certification.settings import CertificationSettings
 from services.common.internal_auth import Role
 from services.common.objects import ObjectNotFound, ObjectStore, ObjectStoreUnavailable, open_store
 from services.common.settings import ConfigurationError, load
-from services.stack import free_port, free_ports, uvicorn_command, wait_for_port
 from tests.catalog.conftest import as_supplier, part_body, valid_uscc, verify_supplier
 from tests.catalog.test_images import png
 from tests.certification.conftest import INSPECTOR, number_for, pdf_bytes, submit, supplier, upload
 from tests.conftest import FreshHeaders
 from tests.databases import Databases
+from tests.harness import free_port, free_ports, wait_for_port
 
 REGION = "eu-central-1"
 ANONYMOUS = FreshHeaders(Role.ANONYMOUS, "anonymous")

@@ -14,11 +14,12 @@ import httpx
 import pytest
 
 from gateway.identity.throttle import LoginThrottle
+from ops.stack import uvicorn_command
 from services.common.errors import RateLimited
 from services.common.ratelimit import AsyncRateLimit, RateLimit
 from services.common.settings import StackSettings
-from services.stack import free_port, uvicorn_command, wait_for_port
 from tests.databases import Databases
+from tests.harness import free_port, wait_for_port
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 

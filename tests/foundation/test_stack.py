@@ -18,24 +18,14 @@ import httpx
 import pytest
 
 from gateway.settings import GatewaySettings
+from ops.stack import CRASH_LOOP_DEATHS, Component, StackError, Supervisor, check_ports_free, plan
 from services.catalog.settings import CatalogSettings
 from services.certification.settings import CertificationSettings
 from services.orders.settings import OrdersSettings
-from services.stack import (
-    CRASH_LOOP_DEATHS,
-    PORT_VARIABLES,
-    Component,
-    StackError,
-    Supervisor,
-    check_ports_free,
-    free_port,
-    isolated_environment,
-    plan,
-    read_until_ready,
-)
 from storefront.settings import StorefrontSettings
 from tests.databases import Databases
 from tests.foundation.production import PRODUCTION, set_environment
+from tests.harness import PORT_VARIABLES, free_port, isolated_environment, read_until_ready
 
 
 def processes_listening_on(ports: list[int]) -> list[str]:
@@ -63,7 +53,7 @@ def stack_env(databases: Databases, tmp_path: Path) -> Iterator[tuple[dict[str, 
 
 
 def tongnan(*args: str) -> list[str]:
-    return [sys.executable, "-m", "services.cli", *args]
+    return [sys.executable, "-m", "ops.cli", *args]
 
 
 @pytest.mark.alone

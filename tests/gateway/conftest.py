@@ -156,11 +156,11 @@ def closed_port() -> int:
 @pytest.fixture(scope="session")
 def demo_urls(databases: Databases, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """Catalog and certification databases holding the demo data, shared by the session."""
-    from services.catalog import demo as catalog_demo
-    from services.certification import demo as certification_demo
+    from ops.worker import markets
+    from seed import catalog as catalog_demo
+    from seed import certification as certification_demo
     from services.common.db import make_engine
     from services.common.migrations import upgrade
-    from services.worker import markets
 
     urls = {}
     for service, loader in (("catalog", catalog_demo), ("certification", certification_demo)):

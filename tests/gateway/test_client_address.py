@@ -11,11 +11,12 @@ from fastapi.testclient import TestClient
 
 from gateway.app import create_app
 from gateway.settings import GatewaySettings
+from ops.stack import plan
 from services.catalog.settings import CatalogSettings
 from services.certification.settings import CertificationSettings
 from services.orders.settings import OrdersSettings
-from services.stack import free_port, isolated_environment, plan, wait_for_port
 from tests.databases import Databases
+from tests.harness import free_port, isolated_environment, wait_for_port
 
 API_VERSION = {"query": "{ apiVersion }"}
 

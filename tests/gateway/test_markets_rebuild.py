@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from ops.worker import markets
 from services.catalog.models import Part, table
 from services.common.db import make_engine
 from services.common.internal_auth import Role
-from services.worker import markets
 from tests.conftest import FreshHeaders
 from tests.gateway.conftest import Stack
 

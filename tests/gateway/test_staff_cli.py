@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from gateway.app import create_app
 from gateway.models import GatewayTable
 from gateway.settings import GatewaySettings
-from services.cli import main
+from ops.cli import main
 from tests.databases import Databases, empty_tables
 
 

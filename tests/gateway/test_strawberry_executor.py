@@ -5,9 +5,8 @@ A representative set of queries (a listing page with ids, enums, lists, argument
 services; global-id lookups; introspection; refused input; a service that is down; a refused
 mutation) runs on the in-process stack with the gateway built from settings that name strawberry's
 executor, then again with ours, and the two answers must be equal, errors and their paths
-included. The whole gateway suite runs under strawberry's executor with
-`TONGNAN_GATEWAY_EXECUTOR=strawberry make pytest-sqlite PYTEST_ARGS=tests/gateway`; `make test`
-runs only this module so, for CI's time.
+included. `make test` also runs the whole gateway suite a second time under strawberry's executor
+(`make pytest-gateway-strawberry`).
 """
 
 from __future__ import annotations

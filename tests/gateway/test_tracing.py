@@ -18,9 +18,9 @@ from services.catalog.settings import CatalogSettings
 from services.common.tracing import start_tracing, stop_tracing
 from services.orders.app import create_app as create_orders
 from services.orders.settings import OrdersSettings
-from services.stack import Served
 from tests.databases import Databases
 from tests.gateway.test_orders_api import QUOTE, Gateway, ddp_to_germany
+from tests.harness import Served
 from tests.orders.conftest import WEBHOOK_SECRET, Stack, localstripe_url, served  # noqa: F401  (fixtures)
 from tests.orders.conftest import stack as orders_stack  # noqa: F401  (fixture)
 

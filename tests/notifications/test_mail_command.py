@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from services.cli import main
+from ops.cli import main
 from services.common.mail import SmtpServer
 from services.common.settings import ConfigurationError
 from tests.mailcatcher import mail_catcher

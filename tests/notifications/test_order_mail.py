@@ -18,8 +18,8 @@ from gateway.models import Account, AccountRole, GatewayTable, SentMail
 from gateway.settings import GatewaySettings
 from services.common.events import Event
 from services.notifications.consumer import OrderMailer
-from services.stack import free_port
 from tests.databases import Databases, empty_tables
+from tests.harness import free_port
 from tests.mailcatcher import MailCatcher, mail_catcher
 
 
@@ -146,9 +146,10 @@ def test_mail_is_in_the_buyers_language(gateway_db: Databases, catcher: MailCatc
 def test_retention_forgets_old_mail_claims_and_expired_reset_links(gateway_db: Databases) -> None:
     from datetime import timedelta
 
+    from gateway import jobs as gateway_jobs
     from gateway.models import PasswordReset
     from services.common.clock import utcnow
-    from services.worker import retention
+    from services.notifications import jobs as notifications_jobs
 
     account = buyer(gateway_db, "en")
     now = utcnow()
@@ -161,8 +162,8 @@ def test_retention_forgets_old_mail_claims_and_expired_reset_links(gateway_db: D
         session.add(PasswordReset(account_id=account.id, token_hash="a" * 64, expires_at=now - timedelta(days=8)))
         session.add(PasswordReset(account_id=account.id, token_hash="b" * 64, expires_at=now + timedelta(minutes=5)))
         session.commit()
-    assert retention.sent_mails(engine, now - timedelta(days=14)) == 1
-    assert retention.expired_password_resets(engine, now - timedelta(days=7)) == 1
+    assert notifications_jobs.forget_sent_mails(engine, now - timedelta(days=14)) == 1
+    assert gateway_jobs.forget_expired_password_resets(engine, now - timedelta(days=7)) == 1
     with Session(engine) as session:
         assert [m.event_id for m in session.exec(select(SentMail))] == ["new"]
         assert [r.token_hash[0] for r in session.exec(select(PasswordReset))] == ["b"]

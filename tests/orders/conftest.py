@@ -42,10 +42,10 @@ from services.orders import ledger
 from services.orders.app import create_app as create_orders
 from services.orders.models import OrdersTable
 from services.orders.settings import OrdersSettings
-from services.stack import Served, localstripe
 from tests.catalog.conftest import verify_supplier
 from tests.conftest import FreshHeaders, headers_for
 from tests.databases import Databases, empty_tables
+from tests.harness import Served, localstripe
 
 WEBHOOK_SECRET = "whsec_tongnan_orders_tests"
 WEBHOOK_EVENTS = ["payment_intent.succeeded", "payment_intent.payment_failed", "payment_intent.canceled"]

@@ -218,7 +218,7 @@ def test_only_buyers_quote_and_order(stack: Stack, alternator: dict[str, Any]) -
 
 
 def test_demo_rates_load_once_and_quote(stack: Stack, buyer: str, alternator: dict[str, Any]) -> None:
-    from services.orders import demo
+    from seed import orders as demo
     from services.orders.models import FxRateRow
 
     with Session(stack.engine) as session:

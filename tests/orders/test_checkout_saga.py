@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from ops.worker.reactions import catalog_release_on_cancel
 from services.catalog.models import Reservation
 from services.common.clock import utcnow
 from services.common.internal_auth import SYSTEM as SYSTEM_ACTOR
@@ -25,10 +26,9 @@ from services.orders import reconcile
 from services.orders.deps import OrdersDeps
 from services.orders.models import Order
 from services.orders.settings import OrdersSettings
-from services.stack import free_port
-from services.worker.reactions import catalog_release_on_cancel
 from tests.databases import Databases
 from tests.events.running import RunningWorker, worker_context
+from tests.harness import free_port
 from tests.orders.conftest import WEBHOOK_SECRET, Stack, as_buyer, orders_settings, serve_orders
 
 

@@ -30,6 +30,7 @@ import stripe
 from sqlalchemy import Connection, text
 from sqlmodel import Session, select
 
+from ops.stack import localstripe_command, uvicorn_command
 from services.catalog.models import Reservation
 from services.catalog.settings import CatalogSettings
 from services.common.errors import PROBLEM_JSON
@@ -37,8 +38,8 @@ from services.orders import ledger
 from services.orders import status as st
 from services.orders.lifecycle import paid_reference
 from services.orders.models import LedgerTransaction, Order, OrderLine
-from services.stack import free_port, isolated_environment, localstripe_command, uvicorn_command
 from tests.databases import Databases
+from tests.harness import free_port, isolated_environment
 from tests.orders.conftest import SYSTEM, Stack, as_buyer, orders_settings, paid_order, serve_orders
 
 READY_SECONDS = 90.0  # a loaded CI machine takes its time to import an app

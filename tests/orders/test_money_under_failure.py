@@ -12,8 +12,8 @@ import time
 from typing import Any
 
 from services.orders import ledger
-from services.stack import free_port, localstripe
 from tests.databases import Databases
+from tests.harness import free_port, localstripe
 from tests.orders.conftest import (
     ADMIN,
     SYSTEM,

@@ -55,10 +55,10 @@ from services.orders.webhook_network import (
     system_resolver,
 )
 from services.orders.webhook_subscriptions import create, validate_url
-from services.stack import Served
 from tests.conftest import headers_for
 from tests.databases import Databases
 from tests.events.running import RunningWorker, worker_context
+from tests.harness import Served
 from tests.orders.conftest import ADMIN, INSPECTOR, Stack, as_buyer, as_supplier, orders_settings, paid_order
 
 SHIP = {"carrier": "SF Express", "tracking_number": "SF1234567890123"}

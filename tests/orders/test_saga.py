@@ -18,8 +18,8 @@ from services.orders.app import create_app
 from services.orders.checkout import reservation_key_for
 from services.orders.models import Order
 from services.orders.settings import OrdersSettings
-from services.stack import Served, free_port
 from tests.databases import Databases
+from tests.harness import Served, free_port
 from tests.orders.conftest import SYSTEM, WEBHOOK_SECRET, Stack, as_buyer, orders_settings, serve_orders
 
 

@@ -53,8 +53,8 @@ from services.common.clock import utcnow
 from services.orders import ledger
 from services.orders import status as order_status
 from services.orders.models import LedgerPosting, LedgerTransaction, Order, OrderLine, OrderStatusChange
-from services.stack import Served, free_port
 from tests.databases import Databases
+from tests.harness import Served, free_port
 from tests.orders.conftest import (
     ADMIN,
     SYSTEM,

@@ -25,9 +25,9 @@ from starlette.routing import Route
 from services.orders.app import create_app as create_orders
 from services.orders.models import EVENTS
 from services.orders.webhook_delivery import CONSUMER, EVENT_ID_HEADER, verify_signature
-from services.stack import Served
 from tests.databases import Databases
 from tests.events.running import RunningWorker, worker_context
+from tests.harness import Served
 from tests.orders.conftest import ADMIN, Stack, as_buyer, orders_settings
 
 pytestmark = pytest.mark.postgres_only

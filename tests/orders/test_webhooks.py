@@ -17,7 +17,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from services.orders.models import LedgerTransaction, StripeEvent
-from services.stack import Served
+from tests.harness import Served
 from tests.orders.conftest import WEBHOOK_SECRET, Stack, as_buyer
 
 

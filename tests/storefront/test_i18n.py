@@ -25,7 +25,8 @@ def _texts(paths: list[Path]) -> set[str]:
 def texts_in_the_code() -> set[str]:
     """The storefront's texts (buyers and suppliers), which have Chinese and German."""
     templates = [p for p in ROOT.glob("templates/**/*.html") if "office" not in p.relative_to(ROOT).parts]
-    return _texts([*templates, *ROOT.glob("*.py")]) | set(i18n.CONDITIONS.values())
+    modules = [*ROOT.glob("*.py"), *ROOT.glob("supplier/**/*.py")]
+    return _texts([*templates, *modules]) | set(i18n.CONDITIONS.values())
 
 
 def office_texts() -> set[str]:

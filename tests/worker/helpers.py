@@ -10,14 +10,14 @@ from contextlib import contextmanager
 from typing import Any
 
 from gateway.settings import GatewaySettings
+from ops.worker.clock import Job
+from ops.worker.context import WorkerContext
+from ops.worker.jobs import scheduled_jobs
+from ops.worker.main import Worker
+from ops.worker.settings import WorkerSettings
 from services.catalog.settings import CatalogSettings
 from services.certification.settings import CertificationSettings
 from services.orders.settings import OrdersSettings
-from services.worker.clock import Job
-from services.worker.context import WorkerContext
-from services.worker.jobs import scheduled_jobs
-from services.worker.main import Worker
-from services.worker.settings import WorkerSettings
 from tests.databases import Databases
 
 

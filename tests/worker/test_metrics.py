@@ -10,11 +10,11 @@ import httpx
 from prometheus_client.parser import text_string_to_metric_families
 from sqlmodel import Session
 
+from ops.worker.metrics import serve_metrics
 from services.catalog.models import EVENTS
-from services.stack import free_port
-from services.worker.metrics import serve_metrics
 from tests.databases import Databases
 from tests.events.running import RunningWorker
+from tests.harness import free_port
 from tests.worker.helpers import worker_context
 
 

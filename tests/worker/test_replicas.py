@@ -7,8 +7,8 @@ import asyncio
 import itertools
 import time
 
-from services.worker.clock import Job, tick_of
-from services.worker.main import Worker
+from ops.worker.clock import Job, tick_of
+from ops.worker.main import Worker
 from tests.databases import Databases
 from tests.worker.helpers import wait_for, worker_context
 

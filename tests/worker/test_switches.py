@@ -6,9 +6,9 @@ import asyncio
 
 import pytest
 
-from services.worker.main import configured_worker
-from services.worker.reactions import reactions
-from services.worker.settings import WorkerSettings
+from ops.worker.main import configured_worker
+from ops.worker.reactions import reactions
+from ops.worker.settings import WorkerSettings
 from tests.databases import Databases
 from tests.worker.helpers import worker_context
 

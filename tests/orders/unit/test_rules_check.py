@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from services.cli import main
+from ops.cli import main
 from services.orders.landed_cost.check import DATA_DIRS, ROOT, Problem, check, gaps
 
 ORDERS = "services/orders/data"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from services.cli import main
+from ops.cli import main
 from services.common.errors import BadInput
 from services.orders.screening import lists
 from services.orders.screening.matching import CUTOFF, normalise, score, screen
@@ -222,8 +222,8 @@ def test_the_worker_warns_of_a_stale_list(caplog: pytest.LogCaptureFixture, monk
     from types import SimpleNamespace
     from typing import cast
 
-    from services.worker import jobs
-    from services.worker.context import WorkerContext
+    from ops.worker import jobs
+    from ops.worker.context import WorkerContext
 
     context = cast(WorkerContext, SimpleNamespace(orders=SimpleNamespace(sanctions_max_age_days=30)))
     monkeypatch.setattr(jobs, "utcnow", lambda: datetime(2027, 1, 3, tzinfo=UTC))

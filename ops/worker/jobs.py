@@ -12,37 +12,27 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
-from services.catalog import reservations
-from services.catalog.models import EVENTS as CATALOG_EVENTS
-from services.certification import expiry
-from services.certification.contract import PurgeRead
-from services.certification.models import EVENTS as CERTIFICATION_EVENTS
+from gateway import jobs as gateway_jobs
+from ops.worker.clock import Job
+from ops.worker.context import WorkerContext
+from services.catalog import jobs as catalog_jobs
+from services.certification import jobs as certification_jobs
+from services.common import retention
 from services.common.clock import utcnow
-from services.common.db import session_scope
 from services.common.errors import DomainError
 from services.common.events import EventTables
 from services.common.http import ServiceClient
 from services.common.internal_auth import SYSTEM, internal_headers
-from services.orders import fx_feed, reconcile, settlement
-from services.orders.deps import OrdersDeps
-from services.orders.models import EVENTS as ORDERS_EVENTS
-from services.orders.schemas import ReconcileResult
-from services.orders.screening import lists as sanctions_lists
-from services.worker import retention
-from services.worker.clock import Job
-from services.worker.context import WorkerContext
+from services.notifications import jobs as notifications_jobs
+from services.orders import jobs as orders_jobs
 
 log = logging.getLogger(__name__)
 
-# A reconciliation run asks Stripe about at most this many orders; the job runs rounds until a
-# round finds fewer, or settles none (only young unpaid orders are left).
-RECONCILE_BATCH = 200
-RECONCILE_MAX_ROUNDS = 50
 AUTO_DELIVER_BATCH = 200
 
 
-def fx_import(context: WorkerContext) -> fx_feed.FeedOutcome:
-    outcome = fx_feed.refresh_rates(
+def fx_import(context: WorkerContext) -> orders_jobs.FeedOutcome:
+    outcome = orders_jobs.refresh_fx_rates(
         context.engine("orders"), context.worker.ecb_rates_url, timeout=context.worker.ecb_timeout_seconds
     )
     log.info(
@@ -54,55 +44,24 @@ def fx_import(context: WorkerContext) -> fx_feed.FeedOutcome:
     return outcome
 
 
-def reconcile_payments(context: WorkerContext) -> list[ReconcileResult]:
-    deps = OrdersDeps.build(context.orders)
-    results = []
-    try:
-        for _ in range(RECONCILE_MAX_ROUNDS):
-            with session_scope(context.engine("orders")) as session:
-                result = reconcile.reconcile_pending(
-                    session,
-                    SYSTEM,
-                    deps,
-                    confirm_after=timedelta(seconds=context.worker.reconcile_confirm_after_seconds),
-                    limit=RECONCILE_BATCH,
-                )
-            results.append(result)
-            if result.checked < RECONCILE_BATCH or result.left_pending == result.checked:
-                break
-    finally:
-        deps.close()
-    return results
+def reconcile_payments(context: WorkerContext) -> list[orders_jobs.ReconcileResult]:
+    return orders_jobs.reconcile_payments(
+        context.engine("orders"),
+        context.orders,
+        confirm_after=timedelta(seconds=context.worker.reconcile_confirm_after_seconds),
+    )
 
 
 def run_settlement(context: WorkerContext) -> int:
-    deps = OrdersDeps.build(context.orders)
-    try:
-        with session_scope(context.engine("orders")) as session:
-            batches = settlement.run(session, SYSTEM, deps)
-            return len(batches)
-    finally:
-        deps.close()
+    return orders_jobs.run_settlement(context.engine("orders"), context.orders)
 
 
 def certificate_expiry(context: WorkerContext) -> int:
-    total = 0
-    while True:
-        with session_scope(context.engine("certification")) as session:
-            noticed = expiry.publish_expiry_notices(session, today=utcnow().date())
-        total += noticed
-        if noticed < 500:
-            return total
+    return certification_jobs.publish_expiry_notices(context.engine("certification"))
 
 
 def reservation_sweep(context: WorkerContext) -> int:
-    total = 0
-    while True:
-        with session_scope(context.engine("catalog")) as session:
-            swept = reservations.sweep_expired(session, SYSTEM, limit=500)
-        total += swept
-        if swept < 500:
-            return total
+    return catalog_jobs.sweep_expired_reservations(context.engine("catalog"))
 
 
 def purge_replaced_documents(context: WorkerContext) -> int:
@@ -119,7 +78,7 @@ def purge_replaced_documents(context: WorkerContext) -> int:
         )
     finally:
         certification.close()
-    return PurgeRead.model_validate_json(response.content).deleted_files
+    return int(response.json()["deleted_files"])
 
 
 def auto_deliver(context: WorkerContext) -> int:
@@ -157,25 +116,29 @@ def apply_retention(context: WorkerContext) -> dict[str, int]:
         return timedelta(days=days)
 
     deleted = {
-        "quotes": retention.expired_quotes(context.engine("orders"), now - before(settings.retain_quotes_days)),
-        "reservations": retention.settled_reservations(
+        "quotes": orders_jobs.forget_expired_quotes(
+            context.engine("orders"), now - before(settings.retain_quotes_days)
+        ),
+        "reservations": catalog_jobs.forget_settled_reservations(
             context.engine("catalog"), now - before(settings.retain_reservations_days)
         ),
-        "stripe_events": retention.stripe_events(
+        "stripe_events": orders_jobs.forget_stripe_events(
             context.engine("orders"), now - before(settings.retain_stripe_events_days)
         ),
-        "refresh_tokens": retention.expired_refresh_tokens(
+        "refresh_tokens": gateway_jobs.forget_expired_refresh_tokens(
             context.engine("gateway"), now - before(settings.retain_refresh_tokens_days)
         ),
-        "password_resets": retention.expired_password_resets(
+        "password_resets": gateway_jobs.forget_expired_password_resets(
             context.engine("gateway"), now - before(settings.retain_refresh_tokens_days)
         ),
-        "sent_mails": retention.sent_mails(context.engine("gateway"), now - before(settings.retain_inbox_days)),
+        "sent_mails": notifications_jobs.forget_sent_mails(
+            context.engine("gateway"), now - before(settings.retain_inbox_days)
+        ),
     }
     outboxes: tuple[tuple[str, EventTables], ...] = (
-        ("catalog", CATALOG_EVENTS),
-        ("certification", CERTIFICATION_EVENTS),
-        ("orders", ORDERS_EVENTS),
+        ("catalog", catalog_jobs.EVENTS),
+        ("certification", certification_jobs.EVENTS),
+        ("orders", orders_jobs.EVENTS),
     )
     for service, tables in outboxes:
         engine = context.engine(service)
@@ -195,7 +158,7 @@ def apply_retention(context: WorkerContext) -> dict[str, int]:
 
 def sanctions_lists_age(context: WorkerContext) -> list[str]:
     """A warning for each installed sanctions list older than `sanctions_max_age_days`."""
-    warnings = sanctions_lists.stale(sanctions_lists.bundled(), utcnow().date(), context.orders.sanctions_max_age_days)
+    warnings = orders_jobs.stale_sanctions_lists(utcnow().date(), context.orders.sanctions_max_age_days)
     for warning in warnings:
         log.warning(warning)
     return warnings

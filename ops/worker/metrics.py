@@ -12,7 +12,7 @@ from prometheus_client.core import CounterMetricFamily, Metric
 from services.common.metrics import DatabaseCollector
 
 if TYPE_CHECKING:
-    from services.worker.main import Worker
+    from ops.worker.main import Worker
 
 
 class WorkerCollector:
@@ -44,7 +44,7 @@ class WorkerCollector:
 
 def serve_metrics(worker: Worker, port: int, host: str = "0.0.0.0") -> None:
     """Serves /metrics from a thread of its own until the process ends."""
-    from services.worker.main import OUTBOXES
+    from ops.worker.main import OUTBOXES
 
     registry = CollectorRegistry()
     registry.register(WorkerCollector(worker))

@@ -7,7 +7,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from storefront.supplier import MAX_PDF_BYTES, FormError, _pdf_upload, _supplier_of, to_login
+from storefront.supplier.forms import MAX_PDF_BYTES, FormError, pdf_upload
+from storefront.supplier.portal import supplier_of, to_login
 from storefront.web import Page, SupplierPage
 
 router = APIRouter(prefix="/supplier")
@@ -35,7 +36,7 @@ async def _page(
     status_code: int = 200,
 ) -> Response:
     result = await page.query(VERIFICATION)
-    supplier = _supplier_of(result.data)
+    supplier = supplier_of(result.data)
     if supplier is None:
         return to_login(page)
     verification = supplier.get("verification") or {"status": "NOT_SUBMITTED"}
@@ -69,7 +70,7 @@ async def submit(page: SupplierPage, request: Request) -> Response:
     errors = {name: page._("This field is required.") for name in FIELDS if not form[name]}
     licence = None
     try:
-        licence = await _pdf_upload(page, data.get("file"), page._("Choose the business licence as a PDF file."))
+        licence = await pdf_upload(page, data.get("file"), page._("Choose the business licence as a PDF file."))
         if licence is None:
             raise FormError("file", page._("Choose the business licence as a PDF file."))
     except FormError as exc:

@@ -47,7 +47,7 @@ class WorkerSettings(StackSettings):
     # webhook to have come (it usually takes seconds), short enough that a lost one costs minutes.
     reconcile_confirm_after_seconds: float = Field(default=120.0, ge=0)
 
-    # Retention, in days (see services/worker/retention.py).
+    # Retention, in days (ops/worker/jobs.py:apply_retention; each rule in its owner's `jobs` module).
     # Quotes no order was placed from, after they expired: a week for a buyer's question about a price.
     retain_quotes_days: float = Field(default=7, ge=0)
     # Released or expired reservations: a month, to answer "where did my stock go".

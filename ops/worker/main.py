@@ -13,21 +13,25 @@ import signal
 from collections.abc import Coroutine
 from typing import Any
 
-from services.catalog.models import EVENTS as CATALOG_EVENTS
-from services.certification.models import EVENTS as CERTIFICATION_EVENTS
+from ops.worker.clock import Clock, Job
+from ops.worker.context import WorkerContext
+from ops.worker.jobs import scheduled_jobs
+from ops.worker.metrics import serve_metrics
+from ops.worker.reactions import Reaction, reactions
+from services.catalog import jobs as catalog_jobs
+from services.certification import jobs as certification_jobs
 from services.common.events import ConsumerRunner, OutboxRelay
 from services.common.events.streams import connect, ensure_streams
 from services.common.logs import configure_logging
-from services.orders.models import EVENTS as ORDERS_EVENTS
-from services.worker.clock import Clock, Job
-from services.worker.context import WorkerContext
-from services.worker.jobs import scheduled_jobs
-from services.worker.metrics import serve_metrics
-from services.worker.reactions import Reaction, reactions
+from services.orders import jobs as orders_jobs
 
 log = logging.getLogger(__name__)
 
-OUTBOXES = (("catalog", CATALOG_EVENTS), ("certification", CERTIFICATION_EVENTS), ("orders", ORDERS_EVENTS))
+OUTBOXES = (
+    ("catalog", catalog_jobs.EVENTS),
+    ("certification", certification_jobs.EVENTS),
+    ("orders", orders_jobs.EVENTS),
+)
 
 
 class Worker:

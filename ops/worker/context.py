@@ -9,12 +9,12 @@ from nats.js import JetStreamContext
 from sqlalchemy import Engine
 
 from gateway.settings import GatewaySettings
+from ops.worker.settings import WorkerSettings
 from services.catalog.settings import CatalogSettings
 from services.certification.settings import CertificationSettings
 from services.common.db import make_engine
 from services.common.settings import load
 from services.orders.settings import OrdersSettings
-from services.worker.settings import WorkerSettings
 
 
 @dataclass

@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from storefront.supplier import _supplier_of, to_login
+from storefront.supplier.portal import supplier_of, to_login
 from storefront.web import Page, SupplierPage
 
 router = APIRouter(prefix="/supplier/payouts")
@@ -46,7 +46,7 @@ async def _payouts_page(
     status_code: int = 200,
 ) -> Response:
     result = await page.query(PAYOUTS, {"after": after})
-    supplier = _supplier_of(result.data)
+    supplier = supplier_of(result.data)
     if supplier is None:
         return to_login(page)
     account = supplier.get("bankAccount")

@@ -1,8 +1,9 @@
-"""The storefront's only way to the data: POST a GraphQL document to the gateway.
+"""The storefront's client of the public GraphQL API, its only way to the data: POST a GraphQL
+document to the gateway.
 
 One pooled `httpx.AsyncClient` for the life of the app. Transport failures and 5xx
-answers become `GatewayUnavailable` (a friendly page), 401 becomes `TokenRejected` (the
-caller refreshes or signs the user out), 429 becomes `GatewayBusy`. GraphQL errors come
+answers become `ApiUnavailable` (a friendly page), 401 becomes `TokenRejected` (the
+caller refreshes or signs the user out), 429 becomes `ApiBusy`. GraphQL errors come
 back as data with their `extensions.code` and `extensions.field`.
 """
 
@@ -20,15 +21,15 @@ from services.common.logs import carry_request_id_async
 from services.common.tracing import trace_client
 
 
-class GatewayUnavailable(Exception):
+class ApiUnavailable(Exception):
     """The API cannot be reached, or a service behind it is down."""
 
 
-class GatewayFailed(Exception):
+class ApiFailed(Exception):
     """The API answered with an unexpected (INTERNAL) error and no data."""
 
 
-class GatewayBusy(Exception):
+class ApiBusy(Exception):
     def __init__(self, retry_after: int) -> None:
         super().__init__(f"rate limited for {retry_after} s")
         self.retry_after = retry_after
@@ -93,7 +94,7 @@ def multipart(query: str, variables: dict[str, Any] | None, files: dict[str, Upl
     }
 
 
-class Gateway:
+class ApiClient:
     def __init__(self, base_url: str, *, timeout: float, transport: httpx.AsyncBaseTransport | None = None) -> None:
         self.client = httpx.AsyncClient(
             base_url=base_url,
@@ -112,11 +113,11 @@ class Gateway:
         try:
             response = await self.client.get(f"/images/{name}")
         except httpx.HTTPError as exc:
-            raise GatewayUnavailable(type(exc).__name__) from None
+            raise ApiUnavailable(type(exc).__name__) from None
         if response.status_code == 404:
             return None
         if response.status_code != 200:
-            raise GatewayUnavailable(f"gateway answered {response.status_code} for an image")
+            raise ApiUnavailable(f"gateway answered {response.status_code} for an image")
         return response
 
     async def execute(
@@ -144,18 +145,18 @@ class Gateway:
                     "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
                 )
         except httpx.HTTPError as exc:
-            raise GatewayUnavailable(type(exc).__name__) from None
+            raise ApiUnavailable(type(exc).__name__) from None
         if response.status_code == 401:
             raise TokenRejected
         if response.status_code == 429:
             retry = response.headers.get("retry-after", "5")
-            raise GatewayBusy(int(retry) if retry.isdigit() else 5)
+            raise ApiBusy(int(retry) if retry.isdigit() else 5)
         if response.status_code >= 500:
-            raise GatewayUnavailable(f"gateway answered {response.status_code}")
+            raise ApiUnavailable(f"gateway answered {response.status_code}")
         try:
             body = response.json()
         except ValueError:
-            raise GatewayUnavailable("gateway answered something that is not JSON") from None
+            raise ApiUnavailable("gateway answered something that is not JSON") from None
         errors = [
             ApiError(
                 message=str(e.get("message", "")),
@@ -172,7 +173,7 @@ class Gateway:
             # down; a page built on that would show "no certificates" or "not sold there" as if
             # true, so the page says the service is down instead (convert_prices, whose CNY
             # prices are honest without the conversion, catches this).
-            raise GatewayUnavailable("a service behind the gateway is down")
+            raise ApiUnavailable("a service behind the gateway is down")
         if result.data is None and result.error("INTERNAL"):
-            raise GatewayFailed(result.errors[0].message)
+            raise ApiFailed(result.errors[0].message)
         return result

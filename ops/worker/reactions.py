@@ -5,16 +5,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from services.catalog import markets as part_markets
-from services.catalog import order_events
-from services.catalog.models import EVENTS as CATALOG_EVENTS
+from ops.worker.context import WorkerContext
+from services.catalog import jobs as catalog_jobs
 from services.common.events import EventTables, Subscription
-from services.notifications.consumer import OrderMailer
-from services.orders.clients.catalog import CatalogClient
-from services.orders.market_holds import MarketHolds
-from services.orders.models import EVENTS as ORDERS_EVENTS
-from services.orders.webhook_delivery import WebhookSender
-from services.worker.context import WorkerContext
+from services.notifications import jobs as notifications_jobs
+from services.orders import jobs as orders_jobs
 
 
 @dataclass(frozen=True)
@@ -28,30 +23,30 @@ class Reaction:
 
 def webhook_sender(context: WorkerContext) -> Reaction:
     """Integrators' webhooks: every order and core return event, POSTed to its subscriptions."""
-    sender = WebhookSender(context.engine("orders"), context.orders)
-    return Reaction("orders", ORDERS_EVENTS, sender.subscription(), close=sender.aclose)
+    sender = orders_jobs.webhook_sender(context.engine("orders"), context.orders)
+    return Reaction("orders", orders_jobs.EVENTS, sender.subscription(), close=sender.aclose)
 
 
 def catalog_release_on_cancel(context: WorkerContext) -> Reaction:
     """A cancelled order's reservations released at once (services/catalog/order_events.py)."""
-    return Reaction("catalog", CATALOG_EVENTS, order_events.release_on_cancel())
+    return Reaction("catalog", catalog_jobs.EVENTS, catalog_jobs.release_on_cancel())
 
 
 def catalog_markets(_: WorkerContext) -> Reaction:
     """Markets per part: certificate events decide again where the holder's parts may be sold."""
-    return Reaction("catalog", CATALOG_EVENTS, part_markets.subscription())
+    return Reaction("catalog", catalog_jobs.EVENTS, catalog_jobs.markets_on_certificates())
 
 
 def orders_market_holds(context: WorkerContext) -> Reaction:
     """Unpaid orders held (or released) when their parts' markets change."""
-    holds = MarketHolds(CatalogClient.for_settings(context.orders))
-    return Reaction("orders", ORDERS_EVENTS, holds.subscription(), close=holds.aclose)
+    holds = orders_jobs.market_holds(context.orders)
+    return Reaction("orders", orders_jobs.EVENTS, holds.subscription(), close=holds.aclose)
 
 
 def orders_mail(context: WorkerContext) -> Reaction:
     """The buyer's e-mail for each order placed, paid, shipped, delivered and refunded."""
-    mailer = OrderMailer(context.engine("gateway"), context.gateway)
-    return Reaction("orders", ORDERS_EVENTS, mailer.subscription())
+    subscription = notifications_jobs.order_mail(context.engine("gateway"), context.gateway)
+    return Reaction("orders", orders_jobs.EVENTS, subscription)
 
 
 def reactions(context: WorkerContext) -> list[Reaction]:

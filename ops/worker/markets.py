@@ -5,17 +5,11 @@ the read model, or demo certificates were loaded as they stand rather than throu
 from __future__ import annotations
 
 from sqlalchemy import Engine
-from sqlmodel import Session
 
-from services.catalog import markets as part_markets
-from services.certification import service as certificate_service
+from services.catalog import jobs as catalog_jobs
+from services.certification import jobs as certification_jobs
 
 
 def rebuild(certification: Engine, catalog: Engine) -> int:
     """Returns how many parts' markets changed (each announced as part.markets_changed)."""
-    with Session(certification) as session:
-        payloads = certificate_service.reviewed_payloads(session)
-    with Session(catalog) as session:
-        changed = part_markets.rebuild(session, payloads, on=part_markets.today())
-        session.commit()
-    return len(changed)
+    return catalog_jobs.rebuild_markets(catalog, certification_jobs.reviewed_certificates(certification))

@@ -22,7 +22,7 @@ from pypdf import PdfWriter
 from sqlalchemy import Engine, func, select
 from sqlmodel import Session
 
-from services.catalog.demo import DemoCatalog, DemoPart, DemoSupplier, demo_catalog
+from seed.catalog import DemoCatalog, DemoPart, DemoSupplier, demo_catalog
 from services.certification.models import Certificate, CertificateEvent, CertificatePart, CertificateStatus
 from services.certification.settings import CertificationSettings
 from services.certification.storage import open_document_store

@@ -6,7 +6,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from storefront.supplier import _back_to_orders, _form
+from storefront.supplier.forms import read_form
+from storefront.supplier.orders import back_to_orders
 from storefront.web import SupplierPage
 
 router = APIRouter(prefix="/supplier")
@@ -27,26 +28,26 @@ mutation ShipReplacement($id: ID!, $carrier: String!, $trackingNumber: String!) 
 
 @router.post("/part-returns/{return_id}/decision", name="supplier_part_return_decision")
 async def decide(page: SupplierPage, return_id: str, request: Request) -> Response:
-    form = await _form(request, ("approved", "note"))
+    form = await read_form(request, ("approved", "note"))
     variables = {"id": return_id, "approved": form["approved"] == "yes", "note": form["note"].strip() or None}
     result = await page.query(DECIDE, variables)
     fallback = page._("The return could not be updated.")
-    return await _back_to_orders(page, result, "decidePartReturn", "return_decided", fallback)
+    return await back_to_orders(page, result, "decidePartReturn", "return_decided", fallback)
 
 
 @router.post("/part-returns/{return_id}/receipt", name="supplier_part_return_receipt")
 async def receive(page: SupplierPage, return_id: str, request: Request) -> Response:
-    form = await _form(request, ("resolution",))
+    form = await read_form(request, ("resolution",))
     resolution = form["resolution"] if form["resolution"] in ("REFUND", "REPLACEMENT") else "REFUND"
     result = await page.query(RECEIVE, {"id": return_id, "resolution": resolution})
     fallback = page._("The return could not be updated.")
-    return await _back_to_orders(page, result, "receivePartReturn", "return_received", fallback)
+    return await back_to_orders(page, result, "receivePartReturn", "return_received", fallback)
 
 
 @router.post("/part-returns/{return_id}/replacement", name="supplier_part_return_replacement")
 async def ship_replacement(page: SupplierPage, return_id: str, request: Request) -> Response:
-    form = await _form(request, ("carrier", "tracking_number"))
+    form = await read_form(request, ("carrier", "tracking_number"))
     variables = {"id": return_id, "carrier": form["carrier"].strip(), "trackingNumber": form["tracking_number"].strip()}
     result = await page.query(SHIP_REPLACEMENT, variables)
     fallback = page._("The return could not be updated.")
-    return await _back_to_orders(page, result, "shipPartReturnReplacement", "replacement_shipped", fallback)
+    return await back_to_orders(page, result, "shipPartReturnReplacement", "replacement_shipped", fallback)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
 import signal
 import sys
@@ -11,13 +10,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from gateway.settings import GatewaySettings
+from ops.stack import StackError
 from services.catalog.settings import CatalogSettings
 from services.certification.settings import CertificationSettings
 from services.common.db import make_engine
 from services.common.settings import ConfigurationError, ServiceSettings, load
 from services.orders.screening import cli as screening_cli
 from services.orders.settings import OrdersSettings
-from services.stack import StackError
 from storefront.settings import StorefrontSettings
 
 SETTINGS: dict[str, type[ServiceSettings]] = {
@@ -26,8 +25,6 @@ SETTINGS: dict[str, type[ServiceSettings]] = {
     "orders": OrdersSettings,
     "gateway": GatewaySettings,
 }
-# Order matters for demo data: certificates refer to catalog suppliers and parts.
-DEMO_LOADERS = ("services.catalog.demo", "services.certification.demo", "services.orders.demo")
 
 
 def load_settings() -> dict[str, ServiceSettings]:
@@ -44,26 +41,16 @@ def cmd_migrate(_: argparse.Namespace) -> int:
 
 
 def load_demo(settings: dict[str, ServiceSettings]) -> None:
-    for module_name in DEMO_LOADERS:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            continue
-        service = module_name.split(".")[1]
-        engine = make_engine(settings[service].db_url)
-        try:
-            summary = module.load_if_empty(engine)
-        finally:
-            engine.dispose()
+    import seed
+
+    for service, summary in seed.load_if_empty({name: s.db_url for name, s in settings.items()}):
         print(f"{service}: {summary}" if summary else f"{service}: has data, demo data not loaded")
 
 
 def rebuild_markets(settings: dict[str, ServiceSettings]) -> int:
     """Decide every part's markets again from certification's certificates and the bundled
     market rules (which change only with a deploy). Returns how many parts changed."""
-    from services.worker import markets
+    from ops.worker import markets
 
     certification = make_engine(settings["certification"].db_url)
     catalog = make_engine(settings["catalog"].db_url)
@@ -81,8 +68,8 @@ def cmd_markets_rebuild(_: argparse.Namespace) -> int:
 
 
 def cmd_up(args: argparse.Namespace) -> int:
+    from ops.stack import READY_LINE, Supervisor, check_ports_free, plan, url_table
     from services.common.provision import migrate
-    from services.stack import READY_LINE, Supervisor, check_ports_free, plan, url_table
 
     settings = load_settings()
     localstripe_port = int(os.environ.get("TONGNAN_LOCALSTRIPE_PORT", "8420"))
@@ -151,7 +138,7 @@ def cmd_up(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(_: argparse.Namespace) -> int:
-    from services.worker.main import main as worker_main
+    from ops.worker.main import main as worker_main
 
     return worker_main()
 
