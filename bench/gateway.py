@@ -188,7 +188,7 @@ class Canned(Upstream):
     """An upstream that answers from memory, for the in-process ceiling."""
 
     def __init__(self, name: str, answers: dict[str, Any]) -> None:
-        super().__init__(name, httpx.AsyncClient())
+        super().__init__(name, "http://in-memory", timeout=1.0)
         self.answers = answers
 
     async def request(self, method: Any, path: str, **_: Any) -> httpx.Response:

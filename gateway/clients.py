@@ -1,10 +1,10 @@
-"""One pooled HTTP client per upstream service for the life of the process.
+"""The gateway's clients of the services: one pooled `ServiceClient` per service for the life of
+the process (services.common.http: its retries, deadlines, request ids and error mapping).
 
 httpx's interface with aiohttp's connection pool underneath (httpx-aiohttp): measured
 faster than httpx's own pool at 8 to 32 concurrent calls (see bench/gateway.py and the
-README). Reads are retried on a transport error; writes never are, they carry an
-idempotency key instead. Problem responses become our typed errors, so the GraphQL
-layer maps them to codes in one place.
+README). Every call ends by the GraphQL request's deadline (`work_deadline`, set by
+gateway.context).
 
 The catalog's browsing reads (search pages, suppliers, certificates, eligibility, price
 conversions) are kept for a moment in a `ReadCache`, per caller: a storefront's listing is
@@ -17,81 +17,16 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Hashable
-from contextvars import ContextVar
+from collections.abc import Awaitable, Callable, Hashable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import httpx
 import orjson
 from httpx_aiohttp import AiohttpTransport
 
 from gateway.settings import GatewaySettings
-from services.common.errors import (
-    BadInput,
-    Conflict,
-    DomainError,
-    Forbidden,
-    NotFound,
-    PayloadTooLarge,
-    RateLimited,
-    Unauthenticated,
-    UpstreamUnavailable,
-)
-from services.common.logs import carry_request_id_async
-from services.common.tracing import trace_client
-
-READ_RETRIES = 2
-# When the GraphQL request being served must be answered (the event loop's clock), set for each
-# request by gateway.context; every upstream call made for it, retries included, ends by then.
-# A context variable reaches the DataLoaders' batch tasks too, which copy it when they start.
-request_deadline: ContextVar[float | None] = ContextVar("request_deadline", default=None)
-_BY_STATUS: dict[int, type[DomainError]] = {
-    400: BadInput,
-    401: Unauthenticated,
-    403: Forbidden,
-    404: NotFound,
-    409: Conflict,
-    # A declined card: the caller's card is the problem, and the words say why.
-    402: BadInput,
-    413: PayloadTooLarge,
-    422: BadInput,
-    # A service's own 503 says what is unavailable and what happens next (a cancellation whose
-    # refund will be retried, say); its words reach the client.
-    503: UpstreamUnavailable,
-}
-
-
-# Codes that say no more than the HTTP status they come with.
-_GENERIC_CODES = frozenset(
-    {cls.code for cls in (BadInput, Conflict, Forbidden, NotFound, PayloadTooLarge, RateLimited, Unauthenticated)}
-    | {"BAD_REQUEST", "HTTP_ERROR", "METHOD_NOT_ALLOWED", "INTERNAL", UpstreamUnavailable.code}
-)
-
-
-def problem_error(service: str, response: httpx.Response) -> DomainError:
-    """The upstream's RFC 9457 problem as our typed error, keeping its message and field."""
-    try:
-        body: dict[str, Any] = response.json()
-    except ValueError:
-        body = {}
-    detail = str(body.get("detail") or body.get("title") or f"{service} answered {response.status_code}")
-    field = body.get("field")
-    # Which refusal it is, beyond the public code (NOT_AN_IMAGE, PAYMENT_DECLINED ...), for
-    # clients that word it themselves: the service's own code when it says more than the status.
-    reason = body.get("reason")
-    code = body.get("code")
-    if reason is None and isinstance(code, str) and code not in _GENERIC_CODES:
-        reason = code
-    if response.status_code == 429:
-        retry = int(response.headers.get("retry-after", "1") or 1)
-        return RateLimited(detail, retry_after_seconds=retry, field=field)
-    error_class = _BY_STATUS.get(response.status_code)
-    if error_class is None:
-        return UpstreamUnavailable(f"the {service} service failed")
-    if isinstance(reason, str):
-        return error_class(detail, field=field, reason=reason)
-    return error_class(detail, field=field)
+from services.common.http import Method, ServiceClient
 
 
 class ReadCache:
@@ -177,48 +112,42 @@ class ReadCache:
         return len(self._entries)
 
 
-class Upstream:
-    def __init__(self, name: str, client: httpx.AsyncClient, cache: ReadCache | None = None) -> None:
-        self.name = name
-        self.client = client
+class Upstream(ServiceClient):
+    """One service as the gateway calls it: the common client's calls, and a `ReadCache` of its
+    browsing reads that every change made through it empties."""
+
+    def __init__(self, name: str, base_url: str, *, cache: ReadCache | None = None, **options: Any) -> None:
+        super().__init__(name, base_url, **options)
         self.cache = cache if cache is not None else ReadCache(0)
 
     async def request(
         self,
-        method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"],
+        method: Method,
         path: str,
         *,
-        headers: dict[str, str],
-        params: dict[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        params: Mapping[str, Any] | None = None,
         json: Any = None,
         content: bytes | str | None = None,
+        idempotent: bool | None = None,
+        deadline: float | None = None,
+        field: str | None = None,
         only_reads: bool = False,
     ) -> httpx.Response:
-        attempts = 1 + (READ_RETRIES if method == "GET" else 0)
-        # One timer per call, not per field: the fields waiting on this call fail with it.
-        deadline = asyncio.timeout_at(request_deadline.get())
-        try:
-            async with deadline:
-                for attempt in range(attempts):
-                    try:
-                        response = await self.client.request(
-                            method, path, headers=headers, params=params, json=json, content=content
-                        )
-                    except httpx.TransportError:
-                        if attempt + 1 < attempts:
-                            await asyncio.sleep(0.05 * (attempt + 1))
-                            continue
-                        raise UpstreamUnavailable(f"the {self.name} service is unavailable") from None
-                    break
-        except TimeoutError:
-            if not deadline.expired():  # the transport's own timeout, not the request's
-                raise UpstreamUnavailable(f"the {self.name} service is unavailable") from None
-            raise UpstreamUnavailable(
-                f"the {self.name} service did not answer within the request's deadline", reason="DEADLINE"
-            ) from None
-        if response.status_code >= 400:
-            raise problem_error(self.name, response)
-        if method != "GET" and not only_reads:
+        """`only_reads`: a POST that changes nothing (ids sent in a body): retried as a read, and
+        the cache is kept."""
+        response = await super().request(
+            method,
+            path,
+            headers=headers,
+            params=params,
+            json=json,
+            content=content,
+            idempotent=True if only_reads else idempotent,
+            deadline=deadline,
+            field=field,
+        )
+        if method not in ("GET", "HEAD") and not only_reads:
             # A change made through this process shows at once in what it reads next.
             self.cache.clear()
         return response
@@ -252,24 +181,6 @@ class Upstream:
         )
         return await self.cache.get(key, fetch)
 
-    async def get_json(self, path: str, *, headers: dict[str, str], params: dict[str, Any] | None = None) -> Any:
-        return (await self.request("GET", path, headers=headers, params=params)).json()
-
-    async def get_json_or_none(
-        self, path: str, *, headers: dict[str, str], params: dict[str, Any] | None = None
-    ) -> Any:
-        """A read of one thing: None when the service does not know it (404)."""
-        try:
-            return await self.get_json(path, headers=headers, params=params)
-        except NotFound:
-            return None
-
-    async def post_json(
-        self, path: str, body: Any, *, headers: dict[str, str], method: Literal["POST", "PUT", "PATCH"] = "POST"
-    ) -> Any:
-        response = await self.request(method, path, headers=headers, json=body)
-        return response.json() if response.content else None
-
 
 @dataclass
 class ServiceClients:
@@ -281,7 +192,6 @@ class ServiceClients:
     def open(
         cls, settings: GatewaySettings, transports: dict[str, httpx.AsyncBaseTransport] | None = None
     ) -> ServiceClients:
-        timeout = httpx.Timeout(settings.upstream_timeout, connect=2.0)
         # Sized for a page of 100 parts fanned out to every service at once.
         limits = httpx.Limits(max_connections=200, max_keepalive_connections=100)
 
@@ -289,15 +199,17 @@ class ServiceClients:
             transport = (transports or {}).get(name)
             if transport is None and settings.upstream_transport == "aiohttp":
                 transport = AiohttpTransport(limits=limits)
-            http = httpx.AsyncClient(
-                base_url=url,
-                timeout=timeout,
+            return Upstream(
+                name,
+                url,
+                cache=ReadCache(settings.read_cache_seconds),
+                timeout=settings.upstream_timeout,
+                # No call outlives the GraphQL request it serves (gateway.context sets that one's).
+                deadline=settings.request_deadline_seconds,
+                connect_timeout=2.0,
                 limits=limits,
                 transport=transport,
-                event_hooks={"request": [carry_request_id_async]},
             )
-            trace_client(http)
-            return Upstream(name, http, ReadCache(settings.read_cache_seconds))
 
         return cls(
             catalog=client("catalog", settings.catalog_url),
@@ -307,4 +219,4 @@ class ServiceClients:
 
     async def aclose(self) -> None:
         for upstream in (self.catalog, self.orders, self.certification):
-            await upstream.client.aclose()
+            await upstream.aclose()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
+import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any, TypeVar
@@ -12,7 +12,7 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import HTTPConnection
 
-from gateway.clients import ServiceClients, Upstream, request_deadline
+from gateway.clients import ServiceClients, Upstream
 from gateway.errors import RequestRefused
 from gateway.identity import service as identity_service
 from gateway.identity.throttle import LoginThrottle
@@ -25,6 +25,7 @@ from marketplace.actors import ANONYMOUS, SYSTEM, Actor, internal_headers
 from marketplace.roles import Role
 from services.common.db import session_scope
 from services.common.errors import Unauthenticated
+from services.common.http import work_deadline
 
 T = TypeVar("T")
 
@@ -161,7 +162,7 @@ async def context_getter(request: HTTPConnection) -> Context:
         wait = await limit.take(key)
         if wait > 0:
             raise RequestRefused(429, "RATE_LIMITED", "too many requests; slow down", retry_after_header(wait))
-    request_deadline.set(asyncio.get_running_loop().time() + settings.request_deadline_seconds)
+    work_deadline.set(time.monotonic() + settings.request_deadline_seconds)
     return Context(
         settings=settings,
         engine=app.state.engine,

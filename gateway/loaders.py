@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from strawberry.dataloader import DataLoader
 from strawberry.exceptions import WrongNumberOfResultsReturned
 
+from services.certification.contract import EligibilityResponse, PartEligibility
 from services.common.money import Money as MoneyValue
 
 if TYPE_CHECKING:
@@ -148,21 +149,24 @@ class Loaders:
             if p is not None
         }
 
-    async def _eligibility(self, keys: Sequence[tuple[str, str]]) -> list[dict[str, Any]]:
-        """(part id, country) -> verdict; one certification call per country asked."""
+    async def _eligibility(self, keys: Sequence[tuple[str, str]]) -> list[tuple[str, PartEligibility | None]]:
+        """(part id, country) -> the country as the certification service names it and its verdict,
+        parsed with its contract (None for a part it was not asked about: not found); one
+        certification call per country asked."""
         c = self.context
         refs = await self._part_refs([part_id for part_id, _ in keys])
-        answers: dict[tuple[str, str], dict[str, Any]] = {}
+        answers: dict[tuple[str, str], tuple[str, PartEligibility]] = {}
         for country in dict.fromkeys(country for _, country in keys):
             wanted = [refs[p] for p, k in dict.fromkeys(keys) if k == country and p in refs]
             for chunk in chunks(wanted):
-                result = await c.read_json(
-                    c.clients.certification, "/eligibility", body={"country": country, "parts": list(chunk)}
+                result = EligibilityResponse.model_validate(
+                    await c.read_json(
+                        c.clients.certification, "/eligibility", body={"country": country, "parts": list(chunk)}
+                    )
                 )
-                for verdict in result["results"]:
-                    answers[(str(verdict["part_id"]), country)] = {**verdict, "country": result["country"]}
-        unknown = {"eligible": False, "missing_schemes": [], "required_schemes": [], "expiring_soon": [], "reasons": []}
-        return [answers.get(key, {**unknown, "country": key[1]}) for key in keys]
+                for verdict in result.results:
+                    answers[(str(verdict.part_id), country)] = (result.country, verdict)
+        return [answers.get(key, (key[1], None)) for key in keys]
 
     async def _landed_estimates(self, keys: Sequence[tuple[str, str, str]]) -> list[dict[str, Any] | None]:
         """(part id, country, currency) -> the orders service's estimate; one call per country and

@@ -18,8 +18,8 @@ from sqlalchemy import Engine, func, select
 from sqlmodel import Session
 
 from services.catalog import domain
+from services.catalog.contract import FitmentIn, PartCreate
 from services.catalog.models import Part, Supplier
-from services.catalog.schemas import FitmentIn, PartCreate
 from services.catalog.service import insert_part
 from services.common.db import session_scope
 

@@ -24,10 +24,11 @@ from sqlmodel import Session
 
 from marketplace.compliance import registry
 from seed.catalog import DemoCatalog, DemoPart, DemoSupplier, demo_catalog
-from services.certification.documents import DocumentStore, open_document_store
 from services.certification.models import Certificate, CertificateEvent, CertificatePart, CertificateStatus
 from services.certification.settings import CertificationSettings
+from services.certification.storage import open_document_store
 from services.common.clock import utcnow
+from services.common.documents import DocumentStore
 from services.common.objects import ObjectStore
 
 NAMESPACE = uuid.UUID("0b7e2d4c-5f1a-4c3e-8d2b-6a9f1e3c7b55")

@@ -93,7 +93,7 @@ async def prefetch_parts(
     fetches: list[Awaitable[None]] = []
     for field in selected_under(selected_fields(info) if selected is None else selected, path):
         if field.name == "supplier":
-            fetches.append(fetch_into(loaders.supplier, [str(p.data["supplier_id"]) for p in parts]))
+            fetches.append(fetch_into(loaders.supplier, [str(p.data.supplier_id) for p in parts]))
         elif field.name == "certificates":
             fetches.append(fetch_into(loaders.part_certificates, [p.id for p in parts]))
         elif field.name == "eligibility" and isinstance(field.arguments.get("country"), str):
@@ -101,8 +101,7 @@ async def prefetch_parts(
             fetches.append(fetch_into(loaders.eligibility, [(p.id, country) for p in parts]))
         elif field.name in ("price", "coreCharge"):
             currency = conversion_currency(field.arguments.get("currency"))
-            column = "price_cny" if field.name == "price" else "core_charge_cny"
-            amounts = {int(p.data.get(column) or 0) for p in parts}
+            amounts = {p.data.price_cny if field.name == "price" else p.data.core_charge_cny for p in parts}
             if currency is not None:
                 fetches.append(fetch_into(loaders.convert, [(amount, currency) for amount in amounts if amount]))
     # Each service's call goes out at once, as the loaders' batches would.

@@ -15,6 +15,7 @@ from gateway.catalog.verification import SupplierVerification, may_see_verificat
 from gateway.context import Context
 from gateway.loaders import settled
 from gateway.types import Money, PageInfo
+from services.catalog.contract import ImageRead, PartRead, SupplierRead
 from services.common.money import Money as MoneyValue
 
 if TYPE_CHECKING:
@@ -74,15 +75,15 @@ class PartImage:
     )
 
     @classmethod
-    def from_json(cls, base_url: str, data: dict[str, Any]) -> PartImage:
+    def of(cls, base_url: str, image: ImageRead) -> PartImage:
         return cls(
-            url=f"{base_url}/images/{data['name']}",
-            thumbnail_url=f"{base_url}/images/{data['thumbnail_name']}",
-            width=data["width"],
-            height=data["height"],
-            thumbnail_width=data["thumbnail_width"],
-            thumbnail_height=data["thumbnail_height"],
-            image_id=strawberry.ID(str(data["id"])),
+            url=f"{base_url}/images/{image.name}",
+            thumbnail_url=f"{base_url}/images/{image.thumbnail_name}",
+            width=image.width,
+            height=image.height,
+            thumbnail_width=image.thumbnail_width,
+            thumbnail_height=image.thumbnail_height,
+            image_id=strawberry.ID(str(image.id)),
         )
 
 
@@ -94,22 +95,22 @@ class Supplier(relay.Node):
     verified: bool = strawberry.field(
         description="An admin reviewed this company's business licence and verified it; only then does it list parts."
     )
-    data: strawberry.Private[dict[str, Any]]
+    data: strawberry.Private[SupplierRead]
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Supplier:
-        return cls(
-            id=str(data["id"]), name_en=data["name_en"], name_zh=data["name_zh"], verified=data["verified"], data=data
-        )
+    def from_json(cls, json: dict[str, Any]) -> Supplier:
+        """The catalog's supplier, parsed with its contract."""
+        data = SupplierRead.model_validate(json)
+        return cls(id=str(data.id), name_en=data.name_en, name_zh=data.name_zh, verified=data.verified, data=data)
 
     @strawberry.field(
         description="The company's verification: its application and the admin's decision. Null for anyone "
         "but admins and the supplier itself."
     )
     def verification(self, info: Info[Context, None]) -> SupplierVerification | None:
-        if not may_see_verification(info.context, self.id) or "verification_status" not in self.data:
+        if not may_see_verification(info.context, self.id):
             return None
-        return SupplierVerification.from_json(self.data)
+        return SupplierVerification.of(self.data)
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]
@@ -168,34 +169,30 @@ class Part(relay.Node):
     co2e_saved_kg: float | None = strawberry.field(description="Estimated CO2e saved against a new part, in kg.")
     listed: bool = strawberry.field(description="False once delisted; old orders still show the part.")
     fitments: list[Fitment] = strawberry.field(description="The vehicles the part fits; empty when none are given.")
-    data: strawberry.Private[dict[str, Any]]
+    data: strawberry.Private[PartRead]
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Part:
+    def from_json(cls, json: dict[str, Any]) -> Part:
+        """The catalog's part, parsed with its contract (once: the resolvers read the model)."""
+        data = PartRead.model_validate(json)
         return cls(
-            id=str(data["id"]),
-            sku=data["sku"],
-            category=data["category"],
-            condition=PartCondition(data["condition"]),
-            oem_numbers=data["oem_numbers"],
-            interchange_numbers=data.get("interchange_numbers", []),
-            brand=data.get("brand"),
-            available=data["available"],
-            warranty_months=data["warranty_months"],
-            weight_grams=data["weight_grams"],
-            hs_code=data["hs_code"],
-            country_of_origin=data["country_of_origin"],
-            co2e_saved_kg=data.get("co2e_saved_kg"),
-            listed=data.get("listed", True),
+            id=str(data.id),
+            sku=data.sku,
+            category=data.category,
+            condition=PartCondition(data.condition.value),
+            oem_numbers=data.oem_numbers,
+            interchange_numbers=data.interchange_numbers,
+            brand=data.brand,
+            available=data.available,
+            warranty_months=data.warranty_months,
+            weight_grams=data.weight_grams,
+            hs_code=data.hs_code,
+            country_of_origin=data.country_of_origin,
+            co2e_saved_kg=data.co2e_saved_kg,
+            listed=data.listed,
             fitments=[
-                Fitment(
-                    make=f["make"],
-                    model=f["model"],
-                    year_from=f["year_from"],
-                    year_to=f["year_to"],
-                    engine_code=f.get("engine_code"),
-                )
-                for f in data.get("fitments", [])
+                Fitment(make=f.make, model=f.model, year_from=f.year_from, year_to=f.year_to, engine_code=f.engine_code)
+                for f in data.fitments
             ],
             data=data,
         )
@@ -218,20 +215,20 @@ class Part(relay.Node):
         ] = None,
     ) -> str:
         wanted = (locale or "en").replace("_", "-")
-        translations: dict[str, str] = self.data.get("title_translations") or {}
+        translations = self.data.title_translations
         for tag, title in translations.items():
             if tag.lower() == wanted.lower():
                 return title
         language = wanted.split("-")[0].lower()
-        if language == "zh" and self.data.get("title_zh"):
-            return str(self.data["title_zh"])
+        if language == "zh" and self.data.title_zh:
+            return self.data.title_zh
         if language in translations:
             return translations[language]
-        return str(self.data["title_en"])
+        return self.data.title_en
 
     @strawberry.field(description="The supplier's titles in further languages (beyond English and Chinese).")
     def title_translations(self) -> list[TitleTranslation]:
-        translations: dict[str, str] = self.data.get("title_translations") or {}
+        translations = self.data.title_translations
         return [TitleTranslation(locale=tag, title=title) for tag, title in sorted(translations.items())]
 
     @strawberry.field(
@@ -251,25 +248,24 @@ class Part(relay.Node):
         self,
         locale: Annotated[str | None, strawberry.argument(description="`zh` for Chinese; English otherwise.")] = None,
     ) -> str | None:
-        if locale and locale.lower().startswith("zh") and self.data.get("description_zh"):
-            return str(self.data["description_zh"])
-        value = self.data.get("description_en")
-        return str(value) if value is not None else None
+        if locale and locale.lower().startswith("zh") and self.data.description_zh:
+            return self.data.description_zh
+        return self.data.description_en
 
     @strawberry.field(description="Pictures of the part, the main one first; empty when it has none.")
     def images(self, info: Info[Context, None]) -> list[PartImage]:
-        return [PartImage.from_json(info.context.base_url, i) for i in self.data.get("images", [])]
+        return [PartImage.of(info.context.base_url, image) for image in self.data.images]
 
     # The resolvers below are plain functions over the request's DataLoaders: on a page whose
     # data was prefetched they answer at once (see `settled`), elsewhere graphql-core awaits them.
 
     @strawberry.field(description="The supplier that lists the part.")
     def supplier(self, info: Info[Context, None]) -> Supplier:
-        return settled(info.context.loaders.supplier.load(str(self.data["supplier_id"])), self._supplier)
+        return settled(info.context.loaders.supplier.load(str(self.data.supplier_id)), self._supplier)
 
     def _supplier(self, data: dict[str, Any] | None) -> Supplier:
         if data is None:
-            raise LookupError(f"supplier {self.data['supplier_id']} of part {self.id} not found")
+            raise LookupError(f"supplier {self.data.supplier_id} of part {self.id} not found")
         return Supplier.from_json(data)
 
     @strawberry.field(description="The price; in CNY unless a currency is asked (converted at the platform's rate).")
@@ -280,7 +276,7 @@ class Part(relay.Node):
             str | None, strawberry.argument(description="ISO 4217 code to convert into (`EUR`); CNY when none.")
         ] = None,
     ) -> Money:
-        return cny_money(info, int(self.data["price_cny"]), currency)
+        return cny_money(info, self.data.price_cny, currency)
 
     @strawberry.field(description="Refundable deposit for the old part (the core), null when none is charged.")
     def core_charge(
@@ -290,7 +286,7 @@ class Part(relay.Node):
             str | None, strawberry.argument(description="ISO 4217 code to convert into (`EUR`); CNY when none.")
         ] = None,
     ) -> Money | None:
-        amount = int(self.data.get("core_charge_cny") or 0)
+        amount = self.data.core_charge_cny
         return cny_money(info, amount, currency) if amount else None
 
     @strawberry.field(description="Certificates covering this part: its own, its category's, its supplier's.")
@@ -340,10 +336,10 @@ class Part(relay.Node):
         info: Info[Context, None],
         country: Annotated[str, strawberry.argument(description="Destination, ISO 3166-1 alpha-2 (`DE`).")],
     ) -> Annotated[Eligibility, strawberry.lazy("gateway.certification.types")]:
-        from gateway.certification.types import eligibility_from_json
+        from gateway.certification.types import eligibility_of
 
         verdict = info.context.loaders.eligibility.load((self.id, eligibility_country(country)))
-        return settled(verdict, lambda v: eligibility_from_json(v["country"], v))
+        return settled(verdict, lambda found: eligibility_of(*found))
 
 
 def eligibility_country(country: str) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import base64
 import datetime
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import httpx
 import strawberry
@@ -21,6 +21,7 @@ from gateway.ids import global_id, node_uuid
 from gateway.mutations import call_upstream, mutation, read_upload
 from gateway.permissions import ADMINS, SUPPLIERS
 from marketplace.roles import AccountRole
+from services.catalog.contract import SupplierRead
 
 if TYPE_CHECKING:
     from gateway.catalog.types import Supplier
@@ -69,24 +70,21 @@ class SupplierVerification:
     reason: str | None = strawberry.field(description="The admin's reason: why it was rejected, or a note.")
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> SupplierVerification:
-        def when(name: str) -> datetime.datetime | None:
-            return datetime.datetime.fromisoformat(data[name]) if data.get(name) else None
-
+    def of(cls, supplier: SupplierRead) -> SupplierVerification:
         return cls(
-            status=SupplierVerificationStatus(data["verification_status"]),
-            uscc=data["uscc"],
-            legal_representative=data.get("legal_representative"),
+            status=SupplierVerificationStatus(supplier.verification_status),
+            uscc=supplier.uscc,
+            legal_representative=supplier.legal_representative,
             licence=SupplierLicence(
-                sha256=data["licence_sha256"],
-                size_bytes=int(data["licence_size_bytes"]),
-                supplier_id=str(data["id"]),
+                sha256=supplier.licence_sha256,
+                size_bytes=supplier.licence_size_bytes or 0,
+                supplier_id=str(supplier.id),
             )
-            if data.get("licence_sha256")
+            if supplier.licence_sha256
             else None,
-            submitted_at=when("verification_submitted_at"),
-            reviewed_at=when("verification_reviewed_at"),
-            reason=data.get("verification_reason"),
+            submitted_at=supplier.verification_submitted_at,
+            reviewed_at=supplier.verification_reviewed_at,
+            reason=supplier.verification_reason,
         )
 
 

@@ -10,6 +10,7 @@ from enum import Enum
 from typing import Any
 
 import strawberry
+from pydantic import TypeAdapter
 from sqlmodel import Session, col, select
 from strawberry import relay
 from strawberry.types import Info
@@ -19,6 +20,7 @@ from gateway.context import Context
 from gateway.identity.models import Account
 from gateway.types import PageInfo
 from marketplace.roles import AccountRole
+from services.certification.contract import CertificateRead, EventRead, PartEligibility
 
 STAFF_ROLES = (AccountRole.INSPECTOR, AccountRole.ADMIN)
 
@@ -90,26 +92,31 @@ class Certificate(relay.Node):
     holder_id: strawberry.Private[str]
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Certificate:
-        document = data.get("document")
+    def from_json(cls, json: dict[str, Any]) -> Certificate:
+        """The certification service's certificate, parsed with its contract."""
+        return cls.of(CertificateRead.model_validate(json))
+
+    @classmethod
+    def of(cls, data: CertificateRead) -> Certificate:
+        document = data.document
         return cls(
-            id=str(data["id"]),
-            scheme=data["scheme"],
-            number=data["number"],
-            issuing_body=data["issuing_body"],
-            status=CertificateStatus(data["status"]),
-            valid_from=datetime.date.fromisoformat(data["valid_from"]),
-            valid_until=datetime.date.fromisoformat(data["valid_until"]),
-            categories=list((data.get("scope") or {}).get("categories") or []),
+            id=str(data.id),
+            scheme=data.scheme,
+            number=data.number,
+            issuing_body=data.issuing_body,
+            status=CertificateStatus(data.status),
+            valid_from=data.valid_from,
+            valid_until=data.valid_until,
+            categories=data.scope.categories,
             document=CertificateDocument(
-                sha256=document["sha256"],
-                size_bytes=int(document["size_bytes"]),
-                uploaded_at=datetime.datetime.fromisoformat(document["uploaded_at"]),
-                certificate_id=str(data["id"]),
+                sha256=document.sha256,
+                size_bytes=document.size_bytes,
+                uploaded_at=document.uploaded_at,
+                certificate_id=str(data.id),
             )
             if document
             else None,
-            holder_id=str(data["holder_id"]),
+            holder_id=str(data.holder_id),
         )
 
     @classmethod
@@ -132,21 +139,23 @@ class Certificate(relay.Node):
     )
     async def history(self, info: Info[Context, None]) -> list[CertificateHistoryEntry]:
         context = info.context
-        events = await context.clients.certification.get_json(
-            f"/certificates/{self.id}/history", headers=context.upstream_headers()
+        events = _EVENTS.validate_python(
+            await context.clients.certification.get_json(
+                f"/certificates/{self.id}/history", headers=context.upstream_headers()
+            )
         )
         principal = context.principal
         staff = principal is not None and principal.role in STAFF_ROLES
-        emails = await context.in_session(lambda session: account_emails(session, [e["actor_id"] for e in events]))
+        emails = await context.in_session(lambda session: account_emails(session, [e.actor_id for e in events]))
         return [
             CertificateHistoryEntry(
-                at=datetime.datetime.fromisoformat(e["at"]),
-                action=e["action"],
-                from_status=CertificateStatus(e["from_status"]) if e.get("from_status") else None,
-                to_status=CertificateStatus(e["to_status"]),
-                reason=e.get("reason"),
-                actor_role=e["actor_role"],
-                actor_email=emails.get(e["actor_id"]) if staff else None,
+                at=e.at,
+                action=e.action,
+                from_status=CertificateStatus(e.from_status) if e.from_status else None,
+                to_status=CertificateStatus(e.to_status),
+                reason=e.reason,
+                actor_role=e.actor_role,
+                actor_email=emails.get(e.actor_id) if staff else None,
             )
             for e in events
         ]
@@ -208,16 +217,23 @@ class CertificateVerification:
     issuing_body: str | None = strawberry.field(description="Who issued it.")
 
 
-def eligibility_from_json(country: str, data: dict[str, Any]) -> Eligibility:
+_EVENTS = TypeAdapter(list[EventRead])
+
+
+def eligibility_of(country: str, verdict: PartEligibility | None) -> Eligibility:
+    """The certification service's verdict on a part; a part it knows nothing of is not eligible
+    and needs nothing that could be named."""
+    if verdict is None:
+        return Eligibility(
+            country=country, eligible=False, missing_schemes=[], required_schemes=[], reasons=[], expiring_soon=[]
+        )
     return Eligibility(
         country=country,
-        eligible=data["eligible"],
-        missing_schemes=data["missing_schemes"],
-        required_schemes=data.get("required_schemes", []),
-        reasons=[
-            EligibilityReason(code=r["code"], message=r["message"], source=r["source"]) for r in data.get("reasons", [])
-        ],
-        expiring_soon=[Certificate.from_json(c) for c in data["expiring_soon"]],
+        eligible=verdict.eligible,
+        missing_schemes=verdict.missing_schemes,
+        required_schemes=verdict.required_schemes,
+        reasons=[EligibilityReason(code=r.code, message=r.message, source=r.source) for r in verdict.reasons],
+        expiring_soon=[Certificate.of(c) for c in verdict.expiring_soon],
     )
 
 

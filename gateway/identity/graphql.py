@@ -29,7 +29,7 @@ from gateway.mutations import mutation
 from gateway.permissions import ANYONE, SIGNED_IN
 from marketplace.roles import AccountRole
 from services.common.errors import BadInput, Forbidden, Unauthenticated
-from services.notifications.order_mail import language
+from services.common.languages import language
 
 log = logging.getLogger(__name__)
 # Reset mails being sent after their request was answered; held so none is collected mid-way.

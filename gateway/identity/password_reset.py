@@ -32,7 +32,7 @@ from gateway.identity.models import Account, PasswordReset, RefreshToken
 from gateway.identity.service import check_password, normalise_email, password_hash
 from services.common.clock import utcnow
 from services.common.errors import BadInput
-from services.notifications.order_mail import language
+from services.common.languages import language
 
 INVALID_LINK = "this reset link is invalid, used or expired; ask for a new one"
 

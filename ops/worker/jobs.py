@@ -12,8 +12,6 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
-import httpx
-
 from gateway import jobs as gateway_jobs
 from marketplace.actors import SYSTEM, internal_headers
 from ops.worker.clock import Job
@@ -22,7 +20,9 @@ from services.catalog import jobs as catalog_jobs
 from services.certification import jobs as certification_jobs
 from services.common import retention
 from services.common.clock import utcnow
+from services.common.errors import DomainError
 from services.common.events import EventTables
+from services.common.http import ServiceClient
 from services.notifications import jobs as notifications_jobs
 from services.orders import jobs as orders_jobs
 
@@ -68,12 +68,16 @@ def purge_replaced_documents(context: WorkerContext) -> int:
     """Replaced certificate PDFs past their retention period, deleted by the certification
     service itself (their files are on its storage): the number of files deleted."""
     secret = context.certification.internal_secret.get_secret_value()
-    response = httpx.post(
-        context.worker.certification_url.rstrip("/") + "/documents/purge",
-        headers=internal_headers(SYSTEM, secret),
-        timeout=context.worker.upstream_timeout_seconds,
+    certification = ServiceClient(
+        "certification", context.worker.certification_url, timeout=context.worker.upstream_timeout_seconds
     )
-    response.raise_for_status()
+    try:
+        # Purging twice deletes nothing more: safe to retry.
+        response = certification.request_sync(
+            "POST", "/documents/purge", headers=internal_headers(SYSTEM, secret), idempotent=True
+        )
+    finally:
+        certification.close()
     return int(response.json()["deleted_files"])
 
 
@@ -81,19 +85,24 @@ def auto_deliver(context: WorkerContext) -> int:
     """Orders shipped long enough ago without objection become DELIVERED, by the orders service
     (which owns the rule and its days): the number delivered."""
     secret = context.orders.internal_secret.get_secret_value()
+    orders = ServiceClient("orders", context.worker.orders_url, timeout=context.worker.upstream_timeout_seconds)
     total = 0
-    with httpx.Client(
-        base_url=context.worker.orders_url.rstrip("/"), timeout=context.worker.upstream_timeout_seconds
-    ) as client:
+    try:
         while True:
-            response = client.post(
-                "/orders/auto-deliver", params={"limit": AUTO_DELIVER_BATCH}, headers=internal_headers(SYSTEM, secret)
+            # An order delivered once is not delivered again: safe to retry.
+            response = orders.request_sync(
+                "POST",
+                "/orders/auto-deliver",
+                params={"limit": AUTO_DELIVER_BATCH},
+                headers=internal_headers(SYSTEM, secret),
+                idempotent=True,
             )
-            response.raise_for_status()
             delivered = int(response.json()["delivered"])
             total += delivered
             if delivered < AUTO_DELIVER_BATCH:
                 break
+    finally:
+        orders.close()
     if total:
         log.info("auto-delivery: %d orders delivered without objection", total)
     return total
@@ -139,7 +148,7 @@ def apply_retention(context: WorkerContext) -> dict[str, int]:
         deleted[f"{service}_inbox"] = retention.applied_inbox(engine, tables, now - before(settings.retain_inbox_days))
     try:
         deleted["certificate_documents"] = purge_replaced_documents(context)
-    except httpx.HTTPError as exc:
+    except DomainError as exc:
         # The rest is done; the files wait for the next tick, as they lose nothing by waiting.
         log.warning("retention: the certification service purged no replaced documents: %s", exc)
     if any(deleted.values()):

@@ -15,8 +15,7 @@ from pydantic import AwareDatetime
 from marketplace.actors import ActorDep
 from services.catalog import csvio, reservations, service, vehicles, verification
 from services.catalog import images as part_images
-from services.catalog.markets import markets_read
-from services.catalog.schemas import (
+from services.catalog.contract import (
     FitmentIn,
     FitmentOptions,
     FitsRead,
@@ -42,6 +41,7 @@ from services.catalog.schemas import (
     VehicleIn,
     VinRead,
 )
+from services.catalog.markets import markets_read
 from services.catalog.search.query import SearchParams
 from services.common import csvfile
 from services.common.app import SessionDep

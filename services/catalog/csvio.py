@@ -35,8 +35,8 @@ from marketplace.actors import Actor
 from marketplace.classification import HsCodeCategoryMismatch
 from services.catalog import domain, service, verification
 from services.catalog import events as catalog_events
+from services.catalog.contract import ImportErrorRead, ImportResult, PartCreate, PartUpdate
 from services.catalog.models import Fitment, Part, Stock
-from services.catalog.schemas import ImportErrorRead, ImportResult, PartCreate, PartUpdate
 from services.common import csvfile
 from services.common.errors import BadInput, DomainError, PayloadTooLarge
 

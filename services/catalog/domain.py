@@ -6,7 +6,6 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass
-from enum import StrEnum
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -20,21 +19,6 @@ from services.common.clock import utcnow
 from services.common.errors import BadInput
 
 DATA_DIR = Path(__file__).parent / "data"
-
-
-class Condition(StrEnum):
-    REMANUFACTURED = "REMANUFACTURED"
-    USED = "USED"
-    REFURBISHED = "REFURBISHED"
-    NEW = "NEW"
-
-
-class BatteryChemistry(StrEnum):
-    LFP = "LFP"
-    NMC = "NMC"
-    NCA = "NCA"
-    LMO = "LMO"
-    LTO = "LTO"
 
 
 @dataclass(frozen=True, slots=True)

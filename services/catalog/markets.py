@@ -34,8 +34,8 @@ from sqlmodel import Session
 
 from marketplace.compliance import markets as rules
 from marketplace.compliance import registry
+from services.catalog.contract import ConditionRestrictionRead, MarketsRead, MarketsRequest, PartMarketRead, RefusalRead
 from services.catalog.models import EVENTS, MarketCertificate, Part, PartMarket, Supplier, table
-from services.catalog.schemas import ConditionRestrictionRead, MarketsRead, MarketsRequest, PartMarketRead, RefusalRead
 from services.common.clock import utcnow
 from services.common.events import Event, Subscription
 from services.common.events.tables import PendingEvent

@@ -24,8 +24,8 @@ from sqlmodel import Session, col
 from marketplace.actors import Actor
 from marketplace.roles import Role
 from services.catalog import events as catalog_events
+from services.catalog.contract import ReservationCreate, ReservationLineRead, ReservationRead
 from services.catalog.models import Part, Reservation, ReservationLine, Stock, table
-from services.catalog.schemas import ReservationCreate, ReservationLineRead, ReservationRead
 from services.common.clock import utcnow
 from services.common.errors import Conflict, Forbidden, NotFound
 

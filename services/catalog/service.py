@@ -25,8 +25,7 @@ from services.catalog import domain, vehicles, verification
 from services.catalog import events as catalog_events
 from services.catalog import images as part_images
 from services.catalog import markets as part_markets
-from services.catalog.models import Fitment, Part, PartImage, PartNumber, Stock, Supplier, table
-from services.catalog.schemas import (
+from services.catalog.contract import (
     FitmentIn,
     FitmentRead,
     ImageRead,
@@ -42,6 +41,7 @@ from services.catalog.schemas import (
     SupplierRead,
     VinRead,
 )
+from services.catalog.models import Fitment, Part, PartImage, PartNumber, Stock, Supplier, table
 from services.catalog.search import index as search_index
 from services.catalog.search import query as search_query
 from services.catalog.search.query import SearchParams

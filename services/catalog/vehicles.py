@@ -22,8 +22,7 @@ from sqlmodel import Session, col
 from marketplace.actors import Actor
 from marketplace.roles import Role
 from services.catalog import domain
-from services.catalog.models import Fitment, GarageVehicle, Part
-from services.catalog.schemas import (
+from services.catalog.contract import (
     FitmentOptions,
     FitsRead,
     FitsRequest,
@@ -32,6 +31,7 @@ from services.catalog.schemas import (
     VehicleIn,
     VehicleRead,
 )
+from services.catalog.models import Fitment, GarageVehicle, Part
 from services.common.clock import utcnow
 from services.common.errors import BadInput, Forbidden, NotFound
 

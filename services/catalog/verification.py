@@ -19,7 +19,7 @@ again once verified anew.
 
 The licence is checked and kept like certificate PDFs (PDF only, size cap, no active content,
 content-addressed by SHA-256, in the object store: local files or S3):
-services/certification/documents.py and services/common/objects.py.
+services/common/documents.py and services/common/objects.py.
 """
 
 from __future__ import annotations
@@ -39,8 +39,8 @@ from services.catalog import events as catalog_events
 from services.catalog.models import Part, Supplier
 from services.catalog.search import index as search_index
 from services.catalog.settings import CatalogSettings
-from services.certification.documents import DocumentStore
 from services.common.clock import utcnow
+from services.common.documents import DocumentStore
 from services.common.errors import BadInput, Conflict, Forbidden, NotFound
 from services.common.objects import open_store
 

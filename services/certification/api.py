@@ -14,8 +14,7 @@ from services.certification import eligibility as eligibility_service
 from services.certification import retention
 from services.certification import service as certificate_service
 from services.certification import verification as verification_service
-from services.certification.documents import DocumentStore
-from services.certification.schemas import (
+from services.certification.contract import (
     MAX_PARTS_PER_CALL,
     ApplicableRequest,
     ApplicableResponse,
@@ -44,6 +43,7 @@ from services.certification.service import CertificateView
 from services.certification.settings import CertificationSettings
 from services.common.app import SessionDep
 from services.common.clock import utcnow
+from services.common.documents import DocumentStore
 from services.common.errors import BadInput, RateLimited
 from services.common.pagination import page_size
 from services.common.ratelimit import RateLimit, retry_after

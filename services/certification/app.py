@@ -4,9 +4,9 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from services.certification.api import router
-from services.certification.documents import open_document_store
 from services.certification.models import EVENTS
 from services.certification.settings import CertificationSettings
+from services.certification.storage import open_document_store
 from services.common.app import build_service_app
 from services.common.errors import problem
 from services.common.events.dead_letter_api import dead_letter_router

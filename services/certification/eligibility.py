@@ -23,8 +23,8 @@ from sqlmodel import Session, col, select
 from marketplace.actors import Actor
 from marketplace.compliance import markets, registry
 from services.certification import service as certificate_service
+from services.certification.contract import EligibilityRequest, PartRef
 from services.certification.models import Certificate, CertificateStatus
-from services.certification.schemas import EligibilityRequest, PartRef
 from services.certification.service import CertificateView
 from services.common.errors import BadInput
 

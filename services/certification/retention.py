@@ -23,9 +23,9 @@ from sqlmodel import Session, col, select
 
 from marketplace.actors import Actor
 from marketplace.roles import Role
-from services.certification.documents import DocumentStore
 from services.certification.models import Certificate, CertificateEvent, RetiredDocument
 from services.common.clock import utcnow
+from services.common.documents import DocumentStore
 from services.common.errors import Forbidden
 
 CLEANUP_ROLES = (Role.SYSTEM, Role.ADMIN)

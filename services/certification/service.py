@@ -29,7 +29,7 @@ from marketplace.actors import Actor
 from marketplace.compliance import markets, registry
 from marketplace.roles import Role
 from services.certification import retention
-from services.certification.documents import DocumentStore, hash_stream
+from services.certification.contract import CertificateCreate, ScopeIn
 from services.certification.models import (
     EVENTS,
     Certificate,
@@ -38,8 +38,8 @@ from services.certification.models import (
     CertificateStatus,
     IdempotencyRecord,
 )
-from services.certification.schemas import CertificateCreate, ScopeIn
 from services.common.clock import utcnow
+from services.common.documents import DocumentStore, hash_stream
 from services.common.errors import BadInput, Conflict, Forbidden, NotFound
 from services.common.objects import ObjectNotFound
 from services.common.pagination import decode_cursor, encode_cursor

@@ -6,7 +6,7 @@ from typing import ClassVar
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from services.certification.documents import DEFAULT_MAX_INFLATED_BYTES
+from services.common.documents import DEFAULT_MAX_INFLATED_BYTES
 from services.common.objects import check_store_url
 from services.common.settings import ServiceSettings
 

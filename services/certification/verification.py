@@ -14,9 +14,9 @@ from sqlmodel import Session
 
 from marketplace.compliance import registry
 from services.certification import service as certificate_service
-from services.certification.documents import hash_stream
+from services.certification.contract import DocumentVerification, ScopeRead, VerificationRead
 from services.certification.models import Certificate, CertificateStatus
-from services.certification.schemas import DocumentVerification, ScopeRead, VerificationRead
+from services.common.documents import hash_stream
 
 
 def scope_summary(certificate: Certificate, part_count: int) -> str:

@@ -70,9 +70,15 @@ def trace_app(app: FastAPI, engine: Engine | None = None) -> None:
         SQLAlchemyInstrumentor().instrument(engine=engine, skip_dep_check=True)
 
 
-def trace_client(client: httpx.Client | httpx.AsyncClient) -> None:
-    """Spans for a client's calls, with `traceparent` on each: the callee's spans join the trace."""
-    if _enabled:
+def tracing_on() -> bool:
+    """Whether apps and clients built now are traced."""
+    return _enabled
+
+
+def trace_client(client: httpx.Client | httpx.AsyncClient, *, traced: bool | None = None) -> None:
+    """Spans for a client's calls, with `traceparent` on each: the callee's spans join the trace.
+    `traced`: whether to, for a client built later than its owner (by default, `tracing_on()`)."""
+    if _enabled if traced is None else traced:
         from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 
         HTTPXClientInstrumentor.instrument_client(client)

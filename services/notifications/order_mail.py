@@ -14,10 +14,10 @@ from email.message import EmailMessage
 from email.utils import formatdate
 from typing import Any
 
+from services.common.languages import language
 from services.common.money import Money
 
 MAIL_EVENTS = ("order.placed", "order.paid", "order.shipped", "order.delivered", "order.refunded")
-LANGUAGES = ("en", "zh", "de")
 
 SUBJECTS: dict[str, dict[str, str]] = {
     "en": {
@@ -87,11 +87,6 @@ WORDS: dict[str, dict[str, str]] = {
         "closing": "Tongnan Parts Exchange",
     },
 }
-
-
-def language(locale: str | None) -> str:
-    short = (locale or "en").split("-")[0].split("_")[0].lower()
-    return short if short in LANGUAGES else "en"
 
 
 @dataclass(frozen=True)

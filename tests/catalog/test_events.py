@@ -13,8 +13,8 @@ from sqlmodel import Session
 from marketplace.actors import Actor
 from marketplace.roles import Role
 from services.catalog import service
+from services.catalog.contract import PartCreate, PartUpdate
 from services.catalog.models import EVENTS, Part, table
-from services.catalog.schemas import PartCreate, PartUpdate
 from tests.catalog.conftest import SYSTEM, as_supplier, create_part, part_body
 
 PART_EVENTS = ("part.created", "part.updated", "part.delisted", "stock.changed")

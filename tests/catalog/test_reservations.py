@@ -15,8 +15,8 @@ from sqlmodel import col
 
 from marketplace.actors import SYSTEM as SYSTEM_ACTOR
 from services.catalog import reservations
+from services.catalog.contract import ReservationCreate
 from services.catalog.models import Reservation, Stock
-from services.catalog.schemas import ReservationCreate
 from services.common.clock import utcnow
 from services.common.db import session_scope
 from services.common.errors import Conflict

@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from services.catalog import service
-from services.catalog.schemas import PartCreate
+from services.catalog.contract import PartCreate
 from services.common.db import session_scope
 from tests.catalog.conftest import as_supplier, create_part, create_supplier, part_body
 from tests.catalog.test_search import nodes, search

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from services.catalog import domain
-from services.catalog.schemas import FitmentRead
+from services.catalog.contract import FitmentRead
 from services.catalog.search import index, text
 from services.catalog.vehicles import Vehicle, fits
 from services.common.errors import BadInput

@@ -29,8 +29,8 @@ from sqlmodel import Session
 
 from services.catalog import domain
 from services.catalog import markets as part_markets
+from services.catalog.contract import Condition, FacetCount, Facets, PageInfo, SortOrder
 from services.catalog.models import Fitment, Part, PartMarket, PartNumber, SearchDoc, SearchPosting, Stock, table
-from services.catalog.schemas import FacetCount, Facets, PageInfo, SortOrder
 from services.catalog.search import text
 from services.common.errors import BadInput
 from services.common.pagination import decode_cursor, encode_cursor, page_size
@@ -77,10 +77,10 @@ def _filters(params: SearchParams) -> list[ColumnElement[bool]]:
         conds.append(P.c.category == domain.category(params.category).code)
     if params.condition:
         try:
-            conds.append(P.c.condition == domain.Condition(params.condition.upper()).value)
+            conds.append(P.c.condition == Condition(params.condition.upper()).value)
         except ValueError:
             raise BadInput(
-                f"unknown condition; expected one of {', '.join(c.value for c in domain.Condition)}",
+                f"unknown condition; expected one of {', '.join(c.value for c in Condition)}",
                 field="condition",
             ) from None
     if params.supplier_id:

@@ -148,12 +148,12 @@ def _release_abandoned_reservations(session: Session, deps: OrdersDeps, cutoff: 
     legacy: dict[uuid.UUID, str] = {}
     series: dict[str, str] = {}  # key -> the first key of its checkout's series
     for reservation in held:
-        key = str(reservation["idempotency_key"])
+        key = reservation.idempotency_key
         if key.startswith("checkout-"):
             series[key] = key.split(".", 1)[0]
             continue
         try:
-            order_id = uuid.UUID(str(reservation.get("order_ref")))
+            order_id = uuid.UUID(str(reservation.order_ref))
         except ValueError:
             continue
         if key == checkout.legacy_reservation_key_for(order_id):

@@ -25,7 +25,6 @@ import logging
 import uuid
 from collections.abc import Callable
 from decimal import ROUND_HALF_EVEN, Decimal
-from typing import Any
 
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
@@ -291,10 +290,10 @@ def _hold(deps: OrdersDeps, base: str, lines: list[tuple[uuid.UUID, int]], *, or
     """Reserve the lines (all or nothing; OutOfStock raises) under the first key of the series
     that is still holding or new; returns that key."""
     for key in hold_keys(base):
-        reservation: dict[str, Any] = deps.catalog.reserve(
+        reservation = deps.catalog.reserve(
             key, lines, ttl_seconds=deps.settings.reservation_ttl_seconds, order_ref=order_ref
         )
-        if reservation.get("status") == "ACTIVE":
+        if reservation.status == "ACTIVE":
             return key
     raise Conflict("this checkout was attempted too many times; use a new idempotency key", field="idempotency_key")
 

@@ -1,4 +1,7 @@
-"""Typed client of the catalog service: part facts for quotes, and the stock reservation saga."""
+"""Typed client of the catalog service: part facts for quotes, and the stock reservation saga.
+
+Its requests are built and its answers parsed with the catalog's contract (services/catalog/
+contract.py), each answer validated once, straight from the bytes received."""
 
 from __future__ import annotations
 
@@ -8,8 +11,21 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import httpx
+import orjson
+from pydantic import TypeAdapter
+
+from marketplace.actors import SYSTEM, internal_headers
+from services.catalog.contract import (
+    MarketsRead,
+    PartRead,
+    ReservationCreate,
+    ReservationLineIn,
+    ReservationRead,
+    SupplierRead,
+)
 from services.common.errors import Conflict, NotFound
-from services.orders.clients.base import UpstreamClient
+from services.common.http import Method, ServiceClient
 from services.orders.settings import OrdersSettings
 
 
@@ -40,24 +56,24 @@ class PartFacts:
     origin_schemes: tuple[str, ...] = ()
 
 
-def _facts(p: dict[str, Any]) -> PartFacts:
+def _facts(part: PartRead) -> PartFacts:
     return PartFacts(
-        id=uuid.UUID(p["id"]),
-        supplier_id=uuid.UUID(p["supplier_id"]),
-        sku=p["sku"],
-        title=p["title_en"],
-        category=p["category"],
-        hs_code=p["hs_code"],
-        weight_grams=int(p["weight_grams"]),
-        price_fen=int(p["price_cny"]),
-        core_charge_fen=int(p["core_charge_cny"]),
-        available=int(p["available"]),
-        listed=bool(p["listed"]),
-        country_of_origin=p.get("country_of_origin") or "CN",
-        warranty_months=int(p.get("warranty_months", 12)),
-        battery_chemistry=p.get("battery_chemistry") or None,
-        battery_capacity_wh=None if p.get("battery_capacity_wh") is None else int(p["battery_capacity_wh"]),
-        origin_schemes=tuple(str(s) for s in p.get("origin_schemes", ())),
+        id=part.id,
+        supplier_id=part.supplier_id,
+        sku=part.sku,
+        title=part.title_en,
+        category=part.category,
+        hs_code=part.hs_code,
+        weight_grams=part.weight_grams,
+        price_fen=part.price_cny,
+        core_charge_fen=part.core_charge_cny,
+        available=part.available,
+        listed=part.listed,
+        country_of_origin=part.country_of_origin or "CN",
+        warranty_months=part.warranty_months,
+        battery_chemistry=part.battery_chemistry or None,
+        battery_capacity_wh=part.battery_capacity_wh,
+        origin_schemes=tuple(part.origin_schemes),
     )
 
 
@@ -71,8 +87,23 @@ class Eligibility:
     reasons: list[dict[str, str]] = field(default_factory=list)
 
 
-class CatalogClient(UpstreamClient):
-    name = "catalog"
+class CatalogClient:
+    """The catalog as the orders service calls it, as the system (the internal token names no
+    buyer: the orders service has checked who may do what before it calls)."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        secret: str,
+        timeout: float,
+        read_retries: int = 2,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.service = ServiceClient(
+            "catalog", base_url, timeout=timeout, attempts=1 + read_retries, transport=transport
+        )
+        self.secret = secret
 
     @classmethod
     def for_settings(cls, settings: OrdersSettings) -> CatalogClient:
@@ -85,6 +116,26 @@ class CatalogClient(UpstreamClient):
             read_retries=settings.upstream_read_retries,
         )
 
+    def close(self) -> None:
+        self.service.close()
+
+    def _call(
+        self,
+        method: Method,
+        path: str,
+        *,
+        field: str | None = None,
+        idempotent: bool | None = None,
+        json: Any = None,
+        params: dict[str, Any] | None = None,
+    ) -> bytes:
+        """The answer's body, for the caller to parse with the catalog's contract."""
+        headers = internal_headers(SYSTEM, self.secret)
+        response = self.service.request_sync(
+            method, path, headers=headers, json=json, params=params, idempotent=idempotent, field=field
+        )
+        return response.content
+
     def markets(self, country: str, part_ids: Sequence[uuid.UUID], *, field: str) -> dict[uuid.UUID, Eligibility]:
         """May these parts be sold in `country` today: the catalog's markets per part, the same
         read model `shipsTo` filters on. A bad country is reported as `field`."""
@@ -92,87 +143,85 @@ class CatalogClient(UpstreamClient):
             return {}
         body = {"country": country, "part_ids": [str(p) for p in part_ids]}
         # A read with a body: safe to retry.
-        response = self.request("POST", "/parts/markets", read=True, json=body)
-        self.raise_for(response, field=field)
+        answer = MarketsRead.model_validate_json(
+            self._call("POST", "/parts/markets", idempotent=True, json=body, field=field)
+        )
         return {
-            uuid.UUID(r["part_id"]): Eligibility(
-                uuid.UUID(r["part_id"]),
-                bool(r["eligible"]),
-                list(r["missing_schemes"]),
-                [{"code": w["code"], "message": w["message"], "source": w["source"]} for w in r.get("reasons", [])],
+            part.part_id: Eligibility(
+                part.part_id, part.eligible, part.missing_schemes, [reason.model_dump() for reason in part.reasons]
             )
-            for r in response.json()["parts"]
+            for part in answer.parts
         }
 
     def parts(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, PartFacts]:
         """The parts by id (delisted included); unknown ids are left out."""
         if not ids:
             return {}
-        response = self.request("GET", "/parts", read=True, params={"ids": ",".join(str(i) for i in ids)})
-        self.raise_for(response, field="lines")
-        return {f.id: f for f in (_facts(p) for p in response.json())}
+        found = _PARTS.validate_json(
+            self._call("GET", "/parts", params={"ids": ",".join(str(i) for i in ids)}, field="lines")
+        )
+        return {part.id: _facts(part) for part in found}
 
     def supplier(self, supplier_id: uuid.UUID) -> dict[str, Any]:
-        """The supplier's company as the catalog keeps it (names, USCC, address)."""
-        response = self.request("GET", f"/suppliers/{supplier_id}", read=True)
-        self.raise_for(response, field="supplier_id")
-        data: dict[str, Any] = response.json()
+        """The supplier's company as the catalog keeps it (names, USCC, address), in the
+        catalog's contract's `SupplierRead` shape."""
+        data: dict[str, Any] = orjson.loads(self._call("GET", f"/suppliers/{supplier_id}", field="supplier_id"))
         return data
 
     def supplier_names(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
         """Suppliers' English names by id (for documents such as receipts); unknown ids left out."""
         if not ids:
             return {}
-        response = self.request("GET", "/suppliers/batch", read=True, params={"ids": ",".join(str(i) for i in ids)})
-        self.raise_for(response)
-        return {uuid.UUID(s["id"]): str(s["name_en"]) for s in response.json()}
+        found = _SUPPLIERS.validate_json(
+            self._call("GET", "/suppliers/batch", params={"ids": ",".join(str(i) for i in ids)})
+        )
+        return {supplier.id: supplier.name_en for supplier in found}
 
     def reserve(
         self, key: str, lines: Sequence[tuple[uuid.UUID, int]], *, ttl_seconds: int, order_ref: str
-    ) -> dict[str, Any]:
-        body = {
-            "idempotency_key": key,
-            "lines": [{"part_id": str(p), "quantity": q} for p, q in lines],
-            "ttl_seconds": ttl_seconds,
-            "order_ref": order_ref,
-        }
-        response = self.request("POST", "/reservations", read=False, json=body)
-        if response.status_code == 409:
-            problem = response.json()
+    ) -> ReservationRead:
+        body = ReservationCreate(
+            idempotency_key=key,
+            lines=[ReservationLineIn(part_id=part, quantity=quantity) for part, quantity in lines],
+            ttl_seconds=ttl_seconds,
+            order_ref=order_ref,
+        ).model_dump(mode="json")
+        try:
+            # The idempotency key makes a second try the same reservation, never a second one.
+            answer = self._call("POST", "/reservations", idempotent=True, json=body, field="quoteId")
+        except Conflict as conflict:
             raise OutOfStock(
-                str(problem.get("detail") or "not enough stock"),
+                conflict.detail,
                 field="quoteId",
-                insufficient_part_ids=problem.get("insufficient_part_ids", []),
-            )
-        self.raise_for(response, field="quoteId")
-        result: dict[str, Any] = response.json()
-        return result
+                insufficient_part_ids=conflict.extra.get("insufficient_part_ids", []),
+            ) from None
+        return ReservationRead.model_validate_json(answer)
 
     def commit(self, key: str) -> str:
-        response = self.request("POST", f"/reservations/{key}/commit", read=False)
-        self.raise_for(response)
-        return str(response.json()["status"])
+        return self._settle(key, "commit")
 
     def restock(self, key: str) -> str:
         """A paid order cancelled before shipment: its sold units go back on hand."""
-        response = self.request("POST", f"/reservations/{key}/restock", read=False)
-        self.raise_for(response)
-        return str(response.json()["status"])
-
-    def active_reservations(self, *, created_before: datetime, limit: int) -> list[dict[str, Any]]:
-        """Reservations still holding stock that were made before `created_before`, oldest first."""
-        params = {"created_before": created_before.isoformat(), "limit": limit}
-        response = self.request("GET", "/reservations/active", read=True, params=params)
-        self.raise_for(response)
-        return list(response.json())
+        return self._settle(key, "restock")
 
     def release(self, key: str) -> str | None:
         """Give the units back; None when the catalog never saw this reservation."""
-        response = self.request("POST", f"/reservations/{key}/release", read=False)
-        if response.status_code == 404:
-            return None
         try:
-            self.raise_for(response)
+            return self._settle(key, "release")
         except NotFound:
             return None
-        return str(response.json()["status"])
+
+    def _settle(self, key: str, how: str) -> str:
+        """The reservation's status once settled `how`; settling twice changes nothing."""
+        answer = self._call("POST", f"/reservations/{key}/{how}", idempotent=True)
+        return ReservationRead.model_validate_json(answer).status
+
+    def active_reservations(self, *, created_before: datetime, limit: int) -> list[ReservationRead]:
+        """Reservations still holding stock that were made before `created_before`, oldest first."""
+        params = {"created_before": created_before.isoformat(), "limit": limit}
+        return _RESERVATIONS.validate_json(self._call("GET", "/reservations/active", params=params))
+
+
+_PARTS = TypeAdapter(list[PartRead])
+_SUPPLIERS = TypeAdapter(list[SupplierRead])
+_RESERVATIONS = TypeAdapter(list[ReservationRead])

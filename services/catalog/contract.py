@@ -1,14 +1,36 @@
-"""Request and response shapes of the catalog API (money in CNY fen, integers)."""
+"""The catalog's contract: the request and response shapes of its HTTP API (money in CNY fen,
+integers), and nothing else.
+
+The service's routes answer with these models, and its clients (the gateway, the orders
+service) parse its answers with them: one definition of each shape. This module is the only
+part of the catalog that another service, the gateway or the storefront's tests may import, so
+it imports nothing of the catalog itself.
+"""
 
 from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from services.catalog.domain import BatteryChemistry, Condition
+
+class Condition(StrEnum):
+    REMANUFACTURED = "REMANUFACTURED"
+    USED = "USED"
+    REFURBISHED = "REFURBISHED"
+    NEW = "NEW"
+
+
+class BatteryChemistry(StrEnum):
+    LFP = "LFP"
+    NMC = "NMC"
+    NCA = "NCA"
+    LMO = "LMO"
+    LTO = "LTO"
+
 
 Text300 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]

@@ -1,12 +1,14 @@
-"""Certificate documents: PDF only, size-capped, checked for active content, stored
+"""PDF documents a service keeps (the certification service's certificates, the catalog's
+business licences): PDF only, size-capped, checked for active content, stored
 content-addressed by SHA-256.
 
 A file is kept once under `<first two hex digits>/<sha256>.pdf` in the service's object store
-(a directory by default, S3 when configured) however many certificates name it. Anyone holding
+(services/common/objects.py: a directory by default, S3 when configured) however many records
+name it. Anyone holding
 a copy can prove it is the document on record by hashing it; the stored file is never needed
 for that.
 
-What an inspector opens must not act on their machine, so a PDF that would run or open
+What an inspector or an admin opens must not act on their machine, so a PDF that would run or open
 something by itself is refused, not cleaned: JavaScript (`/JS`, the `/JavaScript` name
 tree), additional actions (`/AA`), an action run on opening (`/OpenAction` as an action),
 link actions other than going to a page or a web address (`/Launch`, `/SubmitForm`,
@@ -31,17 +33,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import Any, BinaryIO
 
 from pypdf import PdfReader, apply_configuration, get_configuration
 from pypdf.errors import PyPdfError
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, StreamObject
 
 from services.common.errors import BadInput, PayloadTooLarge
-from services.common.objects import ObjectStore, open_store
-
-if TYPE_CHECKING:
-    from services.certification.settings import CertificationSettings
+from services.common.objects import ObjectStore
 
 CHUNK = 1024 * 1024
 PDF_MAGIC = b"%PDF-"
@@ -302,17 +301,3 @@ class DocumentStore:
 
     def exists(self, sha256: str) -> bool:
         return self.objects.exists(self.key_for(sha256))
-
-
-def open_document_store(settings: CertificationSettings) -> DocumentStore:
-    """The store the settings name: S3 at `documents_url`, else files under `document_dir`."""
-    objects = open_store(
-        settings.documents_url,
-        settings.documents_path,
-        environment=settings.environment,
-        what="certificate PDFs",
-        variable="TONGNAN_CERTIFICATION_DOCUMENTS_URL",
-    )
-    return DocumentStore(
-        objects, max_bytes=settings.max_document_bytes, max_inflated_bytes=settings.max_document_inflated_bytes
-    )

@@ -1,4 +1,11 @@
-"""Request and response shapes of the certification API."""
+"""The certification service's contract: the request and response shapes of its HTTP API, and
+nothing else.
+
+The service's routes answer with these models, and its clients (the gateway) parse its answers
+with them: one definition of each shape. This module is the only part
+of the certification service that another service, the gateway or the storefront's tests may
+import, so it imports nothing of the service itself.
+"""
 
 from __future__ import annotations
 
