@@ -23,7 +23,6 @@ from services.common.clock import utcnow
 from services.common.errors import DomainError
 from services.common.events import EventTables
 from services.common.http import ServiceClient
-from services.notifications import jobs as notifications_jobs
 from services.orders import jobs as orders_jobs
 
 log = logging.getLogger(__name__)
@@ -131,7 +130,7 @@ def apply_retention(context: WorkerContext) -> dict[str, int]:
         "password_resets": gateway_jobs.forget_expired_password_resets(
             context.engine("gateway"), now - before(settings.retain_refresh_tokens_days)
         ),
-        "sent_mails": notifications_jobs.forget_sent_mails(
+        "sent_mails": gateway_jobs.forget_sent_mails(
             context.engine("gateway"), now - before(settings.retain_inbox_days)
         ),
     }

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from gateway import jobs as gateway_jobs
 from ops.worker.context import WorkerContext
 from services.catalog import jobs as catalog_jobs
 from services.common.events import EventTables, Subscription
-from services.notifications import jobs as notifications_jobs
 from services.orders import jobs as orders_jobs
 
 
@@ -45,7 +45,7 @@ def orders_market_holds(context: WorkerContext) -> Reaction:
 
 def orders_mail(context: WorkerContext) -> Reaction:
     """The buyer's e-mail for each order placed, paid, shipped, delivered and refunded."""
-    subscription = notifications_jobs.order_mail(context.engine("gateway"), context.gateway)
+    subscription = gateway_jobs.order_mail(context.engine("gateway"), context.gateway)
     return Reaction("orders", orders_jobs.EVENTS, subscription)
 
 

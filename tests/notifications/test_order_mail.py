@@ -15,10 +15,10 @@ import pytest
 from sqlmodel import Session, select
 
 from gateway.identity.models import Account, GatewayTable, SentMail
+from gateway.notifications.consumer import OrderMailer
 from gateway.settings import GatewaySettings
 from marketplace.roles import AccountRole
 from services.common.events import Event
-from services.notifications.consumer import OrderMailer
 from tests.databases import Databases, empty_tables
 from tests.harness import free_port
 from tests.mailcatcher import MailCatcher, mail_catcher
@@ -150,7 +150,6 @@ def test_retention_forgets_old_mail_claims_and_expired_reset_links(gateway_db: D
     from gateway import jobs as gateway_jobs
     from gateway.identity.models import PasswordReset
     from services.common.clock import utcnow
-    from services.notifications import jobs as notifications_jobs
 
     account = buyer(gateway_db, "en")
     now = utcnow()
@@ -163,7 +162,7 @@ def test_retention_forgets_old_mail_claims_and_expired_reset_links(gateway_db: D
         session.add(PasswordReset(account_id=account.id, token_hash="a" * 64, expires_at=now - timedelta(days=8)))
         session.add(PasswordReset(account_id=account.id, token_hash="b" * 64, expires_at=now + timedelta(minutes=5)))
         session.commit()
-    assert notifications_jobs.forget_sent_mails(engine, now - timedelta(days=14)) == 1
+    assert gateway_jobs.forget_sent_mails(engine, now - timedelta(days=14)) == 1
     assert gateway_jobs.forget_expired_password_resets(engine, now - timedelta(days=7)) == 1
     with Session(engine) as session:
         assert [m.event_id for m in session.exec(select(SentMail))] == ["new"]

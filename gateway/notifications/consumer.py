@@ -27,10 +27,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from gateway.identity.models import Account, SentMail
+from gateway.notifications.order_mail import MAIL_EVENTS, Recipient, order_message
 from gateway.settings import GatewaySettings
 from services.common.clock import utcnow
 from services.common.events import Event, Subscription
-from services.notifications.order_mail import MAIL_EVENTS, Recipient, order_message
 
 log = logging.getLogger(__name__)
 
