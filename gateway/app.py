@@ -17,7 +17,7 @@ from gateway.operation_log import OPERATION_SECONDS, OPERATIONS
 from gateway.schema import schema
 from gateway.settings import GatewaySettings
 from services.common.app import build_service_app
-from services.common.ratelimit import AsyncRateLimit
+from services.common.ratelimit import RateLimit
 from services.common.settings import load_or_exit
 
 
@@ -70,13 +70,13 @@ def create_app(
         per_address=settings.login_failures_per_address,
         window_seconds=settings.password_reset_window_seconds,
     )
-    app.state.account_limit = AsyncRateLimit(
+    app.state.account_limit = RateLimit(
         settings,
         namespace="gateway-account",
         per_minute=settings.rate_per_minute_per_account,
         burst=settings.rate_burst_per_account,
     )
-    app.state.address_limit = AsyncRateLimit(
+    app.state.address_limit = RateLimit(
         settings,
         namespace="gateway-address",
         per_minute=settings.rate_per_minute_per_address,

@@ -6,9 +6,9 @@ import uuid
 from datetime import date, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Header, Query, Request, Response, UploadFile, status
+from fastapi import APIRouter, Depends, File, Form, Header, Query, Request, Response, UploadFile, status
 
-from marketplace.actors import Actor, ActorDep
+from marketplace.actors import ActorDep
 from marketplace.compliance import markets, registry
 from services.certification import eligibility as eligibility_service
 from services.certification import retention
@@ -87,11 +87,16 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def rate_limit_verification(request: Request, _actor: Actor) -> None:
+async def limit_verification(request: Request, _actor: ActorDep) -> None:
+    """Public verification per end client's address; after the caller's token is checked (the
+    actor), and in the event loop, as every limit is taken."""
     limit: RateLimit = request.app.state.verify_limit
-    wait = limit.take(client_address(request))
+    wait = await limit.take(client_address(request))
     if wait > 0:
         raise RateLimited("too many requests; slow down", retry_after_seconds=retry_after(wait))
+
+
+VerificationLimited = Annotated[None, Depends(limit_verification)]
 
 
 def to_read(v: CertificateView) -> CertificateRead:
@@ -376,9 +381,9 @@ def verify_document(
     request: Request,
     session: SessionDep,
     actor: ActorDep,
+    _limited: VerificationLimited,
     file: Annotated[UploadFile, File(description="the file to compare with the document on record")],
 ) -> DocumentCheck:
-    rate_limit_verification(request, actor)
     matches, sha256 = certificate_service.check_document(
         session, actor, certificate_id, file.file, max_bytes=settings_of(request).max_document_bytes
     )
@@ -392,11 +397,10 @@ def verify_document(
 def verify_certificate(
     request: Request,
     session: SessionDep,
-    actor: ActorDep,
+    _limited: VerificationLimited,
     scheme: Annotated[str, Query(min_length=1, max_length=32)],
     number: Annotated[str, Query(min_length=1, max_length=100)],
 ) -> VerificationRead:
-    rate_limit_verification(request, actor)
     return verification_service.verify(session, scheme, number, today=today())
 
 
@@ -404,12 +408,11 @@ def verify_certificate(
 def verify_document_by_number(
     request: Request,
     session: SessionDep,
-    actor: ActorDep,
+    _limited: VerificationLimited,
     scheme: Annotated[str, Form(min_length=1, max_length=32)],
     number: Annotated[str, Form(min_length=1, max_length=100)],
     file: Annotated[UploadFile, File(description="the file to compare with the document on record")],
 ) -> DocumentVerification:
-    rate_limit_verification(request, actor)
     return verification_service.verify_document(
         session, scheme, number, file.file, today=today(), max_bytes=settings_of(request).max_document_bytes
     )

@@ -17,7 +17,6 @@ from typing import Any
 from limits import RateLimitItem, RateLimitItemPerSecond
 from limits.aio.strategies import MovingWindowRateLimiter as AsyncMovingWindow
 from limits.storage import storage_from_string
-from limits.strategies import MovingWindowRateLimiter
 
 from services.common.settings import StackSettings
 
@@ -27,19 +26,13 @@ def window(per_minute: float, burst: int) -> RateLimitItem:
     return RateLimitItemPerSecond(burst, seconds)
 
 
-def _storage(settings: StackSettings, *, asynchronous: bool) -> object:
-    if not settings.redis_url:
-        return storage_from_string("async+memory://" if asynchronous else "memory://")
-    prefix = f"{settings.redis_key_prefix}:limits"
-    if asynchronous:
-        # redis-py's asyncio client, the one Redis client we install.
-        return storage_from_string(f"async+{settings.redis_url}", implementation="redispy", key_prefix=prefix)
-    return storage_from_string(settings.redis_url, key_prefix=prefix)
-
-
 def async_storage(settings: StackSettings) -> Any:
-    """The storage async limiters keep their counts in (memory, or Redis when configured)."""
-    return _storage(settings, asynchronous=True)
+    """The storage limits keep their counts in (memory, or Redis when configured)."""
+    if not settings.redis_url:
+        return storage_from_string("async+memory://")
+    # redis-py's asyncio client, the one Redis client we install.
+    prefix = f"{settings.redis_key_prefix}:limits"
+    return storage_from_string(f"async+{settings.redis_url}", implementation="redispy", key_prefix=prefix)
 
 
 def _wait(reset_time: float) -> float:
@@ -51,13 +44,15 @@ def retry_after(wait: float) -> int:
     return max(1, math.ceil(wait))
 
 
-class AsyncRateLimit:
-    """For async code (the gateway's request limits)."""
+class RateLimit:
+    """A request limit per caller (the gateway's per account and per address, certification's
+    public verification per address). Async only: every limit is taken in the event loop, by the
+    gateway's request context or by an async FastAPI dependency, so one class serves all."""
 
     def __init__(self, settings: StackSettings, *, namespace: str, per_minute: float, burst: int) -> None:
         self.item = window(per_minute, burst)
         self.namespace = namespace
-        self.strategy = AsyncMovingWindow(_storage(settings, asynchronous=True))  # type: ignore[arg-type]
+        self.strategy = AsyncMovingWindow(async_storage(settings))
 
     async def take(self, key: str) -> float:
         """Count one request: 0.0 when allowed, else the seconds until the window allows one."""
@@ -65,17 +60,3 @@ class AsyncRateLimit:
             return 0.0
         stats = await self.strategy.get_window_stats(self.item, self.namespace, key)
         return _wait(stats.reset_time)
-
-
-class RateLimit:
-    """For sync code (a service's sync routes, which run in worker threads)."""
-
-    def __init__(self, settings: StackSettings, *, namespace: str, per_minute: float, burst: int) -> None:
-        self.item = window(per_minute, burst)
-        self.namespace = namespace
-        self.strategy = MovingWindowRateLimiter(_storage(settings, asynchronous=False))  # type: ignore[arg-type]
-
-    def take(self, key: str) -> float:
-        if self.strategy.hit(self.item, self.namespace, key):
-            return 0.0
-        return _wait(self.strategy.get_window_stats(self.item, self.namespace, key).reset_time)

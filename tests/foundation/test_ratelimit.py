@@ -3,9 +3,9 @@ process by default, and shared through Redis by every process that names the sam
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,7 +16,7 @@ import pytest
 from gateway.identity.throttle import LoginThrottle
 from ops.stack import uvicorn_command
 from services.common.errors import RateLimited
-from services.common.ratelimit import AsyncRateLimit, RateLimit
+from services.common.ratelimit import RateLimit
 from services.common.settings import StackSettings
 from tests.databases import Databases
 from tests.harness import free_port, wait_for_port
@@ -40,20 +40,20 @@ def settings(**values: str) -> StackSettings:
     return StackSettings.model_validate(values)
 
 
-def test_a_burst_then_a_wait_the_window_names_and_each_caller_has_its_own() -> None:
+async def test_a_burst_then_a_wait_the_window_names_and_each_caller_has_its_own() -> None:
     limit = RateLimit(settings(), namespace=f"t-{uuid.uuid4().hex}", per_minute=120, burst=2)  # 2 per second
-    assert limit.take("a") == 0.0 and limit.take("a") == 0.0
-    wait = limit.take("a")
+    assert await limit.take("a") == 0.0 and await limit.take("a") == 0.0
+    wait = await limit.take("a")
     assert 0 < wait <= 1.0
-    assert limit.take("b") == 0.0
-    time.sleep(wait + 0.05)
-    assert limit.take("a") == 0.0
+    assert await limit.take("b") == 0.0
+    await asyncio.sleep(wait + 0.05)
+    assert await limit.take("a") == 0.0
 
 
 @pytest.mark.skipif(not redis_reachable(), reason="needs Redis at 127.0.0.1:6379 (CI has it)")
 async def test_two_limiters_on_one_redis_count_one_window() -> None:
     shared = settings(redis_url=REDIS_URL, redis_key_prefix=f"test-{uuid.uuid4().hex}")
-    first, second = (AsyncRateLimit(shared, namespace="gateway-address", per_minute=60, burst=10) for _ in range(2))
+    first, second = (RateLimit(shared, namespace="gateway-address", per_minute=60, burst=10) for _ in range(2))
     allowed = [await (first if i % 2 else second).take("10.0.0.7") == 0.0 for i in range(40)]
     assert sum(allowed) == 10
 
