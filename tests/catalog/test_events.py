@@ -14,7 +14,7 @@ from services.catalog import service
 from services.catalog.models import EVENTS, Part, table
 from services.catalog.schemas import PartCreate, PartUpdate
 from services.common.internal_auth import Actor, Role
-from tests.catalog.conftest import SYSTEM, as_supplier, create_part, part_body
+from tests.catalog.factories import SYSTEM, as_supplier, create_part, part_body
 
 PART_EVENTS = ("part.created", "part.updated", "part.delisted", "stock.changed")
 

@@ -10,8 +10,7 @@ from sqlalchemy import Engine
 from services.catalog import service
 from services.catalog.schemas import PartCreate
 from services.common.db import session_scope
-from tests.catalog.conftest import as_supplier, create_part, create_supplier, part_body
-from tests.catalog.test_search import nodes, search
+from tests.catalog.factories import as_supplier, create_part, create_supplier, nodes, part_body, search
 
 
 def test_relevance_puts_title_matches_first(client: TestClient) -> None:

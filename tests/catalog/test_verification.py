@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from tests.catalog.conftest import (
+from tests.catalog.factories import (
     ADMIN,
     ANONYMOUS,
     apply_for_verification,

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
 from services.certification.models import EVENTS
-from tests.certification.conftest import INSPECTOR, certify, supplier
+from tests.certification.factories import INSPECTOR, certify, supplier
 
 
 def events(engine: Engine) -> list[dict[str, Any]]:

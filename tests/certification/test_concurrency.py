@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.certification.conftest import INSPECTOR, supplier, today
+from tests.certification.factories import INSPECTOR, supplier, today
 
 
 def race(client: TestClient, calls: list[dict[str, Any]]) -> list[Any]:

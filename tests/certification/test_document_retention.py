@@ -15,9 +15,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from services.common.internal_auth import Role
-from tests.certification.conftest import INSPECTOR, make_client, pdf_bytes, submit, supplier, upload
-from tests.conftest import FreshHeaders, headers_for
+from tests.certification.factories import INSPECTOR, make_client, pdf_bytes, submit, supplier, upload
 from tests.databases import Databases
+from tests.factories import FreshHeaders, headers_for
 
 SCHEDULER = FreshHeaders(Role.SYSTEM, "scheduler")
 

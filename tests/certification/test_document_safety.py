@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.certification.conftest import (
+from tests.certification.factories import (
     flate_bomb_pdf,
     pdf_with_harmless_navigation,
     submit,

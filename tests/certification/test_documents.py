@@ -9,7 +9,7 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from tests.certification.conftest import ANONYMOUS, INSPECTOR, certify, pdf_bytes, submit, supplier, upload
+from tests.certification.factories import ANONYMOUS, INSPECTOR, certify, pdf_bytes, submit, supplier, upload
 
 
 def stored_files(root: Path) -> list[Path]:

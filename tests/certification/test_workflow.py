@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 
 from services.certification.models import CertificateEvent
 from services.common.internal_auth import Role
-from tests.certification.conftest import (
+from tests.certification.factories import (
     ANONYMOUS,
     BUYER,
     INSPECTOR,
@@ -25,7 +25,7 @@ from tests.certification.conftest import (
     today,
     upload,
 )
-from tests.conftest import headers_for
+from tests.factories import headers_for
 
 
 def history(client: TestClient, certificate_id: str) -> list[dict[str, object]]:

@@ -25,11 +25,10 @@ from services.common.internal_auth import Role
 from services.common.objects import ObjectNotFound, ObjectStore, ObjectStoreUnavailable, open_store
 from services.common.settings import ConfigurationError, load
 from services.stack import free_port, free_ports, uvicorn_command, wait_for_port
-from tests.catalog.conftest import as_supplier, part_body, valid_uscc, verify_supplier
-from tests.catalog.test_images import png
-from tests.certification.conftest import INSPECTOR, number_for, pdf_bytes, submit, supplier, upload
-from tests.conftest import FreshHeaders
+from tests.catalog.factories import as_supplier, part_body, png, valid_uscc, verify_supplier
+from tests.certification.factories import INSPECTOR, number_for, pdf_bytes, submit, supplier, upload
 from tests.databases import Databases
+from tests.factories import FreshHeaders
 
 REGION = "eu-central-1"
 ANONYMOUS = FreshHeaders(Role.ANONYMOUS, "anonymous")

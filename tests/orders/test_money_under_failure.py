@@ -14,7 +14,7 @@ from typing import Any
 from services.orders import ledger
 from services.stack import free_port, localstripe
 from tests.databases import Databases
-from tests.orders.conftest import (
+from tests.orders.factories import (
     ADMIN,
     SYSTEM,
     Stack,

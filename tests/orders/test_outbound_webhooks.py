@@ -56,10 +56,19 @@ from services.orders.webhook_network import (
 )
 from services.orders.webhook_subscriptions import create, validate_url
 from services.stack import Served
-from tests.conftest import headers_for
 from tests.databases import Databases
 from tests.events.running import RunningWorker, worker_context
-from tests.orders.conftest import ADMIN, INSPECTOR, Stack, as_buyer, as_supplier, orders_settings, paid_order
+from tests.factories import headers_for
+from tests.orders.factories import (
+    ADMIN,
+    INSPECTOR,
+    Stack,
+    as_buyer,
+    as_supplier,
+    events_of,
+    orders_settings,
+    paid_order,
+)
 
 SHIP = {"carrier": "SF Express", "tracking_number": "SF1234567890123"}
 
@@ -167,13 +176,6 @@ def wait_until(check: Callable[[], bool], timeout: float = 20.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError("condition not reached in time")
         time.sleep(0.05)
-
-
-def events_of(stack: Stack, order_id: str) -> list[Event]:
-    """The events the orders service wrote about this order, in the order it wrote them."""
-    with stack.engine.connect() as connection:
-        envelopes = connection.execute(sa_select(EVENTS.outbox.c.envelope).order_by(EVENTS.outbox.c.seq)).scalars()
-        return [Event.from_envelope(e) for e in envelopes if e["aggregate_id"] == order_id]
 
 
 def settled(stack: Stack, event: Event) -> bool:

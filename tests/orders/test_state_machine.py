@@ -55,7 +55,7 @@ from services.orders import status as order_status
 from services.orders.models import LedgerPosting, LedgerTransaction, Order, OrderLine, OrderStatusChange
 from services.stack import Served, free_port
 from tests.databases import Databases
-from tests.orders.conftest import (
+from tests.orders.factories import (
     ADMIN,
     SYSTEM,
     Stack,
