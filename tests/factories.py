@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator, Mapping
 
 from services.common.internal_auth import Actor, Role, internal_headers
@@ -34,3 +35,8 @@ class FreshHeaders(Mapping[str, str]):
 
     def __len__(self) -> int:
         return 1
+
+
+def as_supplier(supplier_id: str | uuid.UUID) -> dict[str, str]:
+    """The token of the supplier's own account, as the gateway sends it for the supplier's users."""
+    return headers_for(Role.SUPPLIER, actor_id=f"acct-{supplier_id}", supplier_id=str(supplier_id))

@@ -23,7 +23,7 @@ from services.catalog import markets
 from services.catalog.domain import uscc_check_character
 from services.common.clock import utcnow
 from services.common.internal_auth import Role
-from tests.factories import FreshHeaders, headers_for
+from tests.factories import FreshHeaders, as_supplier
 
 ADMIN = FreshHeaders(Role.ADMIN, "acct-admin")
 SYSTEM = FreshHeaders(Role.SYSTEM, "orders-service")
@@ -37,10 +37,6 @@ def valid_uscc(n: int | None = None) -> str:
     n = next(_serial) if n is None else n
     first17 = f"91500152MA{n:07d}"
     return first17 + uscc_check_character(first17)
-
-
-def as_supplier(supplier_id: str | uuid.UUID) -> dict[str, str]:
-    return headers_for(Role.SUPPLIER, actor_id=f"acct-{supplier_id}", supplier_id=str(supplier_id))
 
 
 def licence_pdf(title: str = "Business licence") -> bytes:

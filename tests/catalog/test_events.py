@@ -14,7 +14,8 @@ from services.catalog import service
 from services.catalog.models import EVENTS, Part, table
 from services.catalog.schemas import PartCreate, PartUpdate
 from services.common.internal_auth import Actor, Role
-from tests.catalog.factories import SYSTEM, as_supplier, create_part, part_body
+from tests.catalog.factories import SYSTEM, create_part, part_body
+from tests.factories import as_supplier
 
 PART_EVENTS = ("part.created", "part.updated", "part.delisted", "stock.changed")
 

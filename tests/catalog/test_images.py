@@ -12,15 +12,8 @@ from typing import Any
 from fastapi.testclient import TestClient
 from PIL import Image
 
-from tests.catalog.factories import (
-    ANONYMOUS,
-    as_supplier,
-    create_part,
-    create_supplier,
-    photo_with_location,
-    png,
-    png_claiming,
-)
+from tests.catalog.factories import ANONYMOUS, create_part, create_supplier, photo_with_location, png, png_claiming
+from tests.factories import as_supplier
 
 
 def upload(

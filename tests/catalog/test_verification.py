@@ -9,7 +9,6 @@ from tests.catalog.factories import (
     ADMIN,
     ANONYMOUS,
     apply_for_verification,
-    as_supplier,
     create_part,
     create_supplier,
     licence_pdf,
@@ -17,6 +16,7 @@ from tests.catalog.factories import (
     valid_uscc,
     verify_supplier,
 )
+from tests.factories import as_supplier
 
 
 def decide(client: TestClient, supplier_id: str, verified: bool, reason: str | None = None) -> dict[str, object]:

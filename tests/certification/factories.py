@@ -33,7 +33,7 @@ from services.certification.settings import CertificationSettings
 from services.common.clock import utcnow
 from services.common.internal_auth import Role
 from tests.databases import Databases
-from tests.factories import FreshHeaders, headers_for
+from tests.factories import FreshHeaders, as_supplier
 
 # Minted on every use: a token lives 60 s, and these tests may run minutes after this import.
 INSPECTOR = FreshHeaders(Role.INSPECTOR, "inspector-1")
@@ -44,10 +44,6 @@ _serial = itertools.count(1)
 
 def today() -> date:
     return utcnow().date()
-
-
-def supplier(supplier_id: uuid.UUID) -> dict[str, str]:
-    return headers_for(Role.SUPPLIER, actor_id=f"acct-{supplier_id}", supplier_id=str(supplier_id))
 
 
 def number_for(scheme: str) -> str:
@@ -224,7 +220,7 @@ def submit(
         "valid_until": (valid_until or today() + timedelta(days=365)).isoformat(),
         "notes": "internal: reviewed scan quality",
     }
-    response = client.post("/certificates", json=body, headers=headers or supplier(holder))
+    response = client.post("/certificates", json=body, headers=headers or as_supplier(holder))
     assert response.status_code == expect, response.text
     result: dict[str, Any] = response.json()
     return result
@@ -246,7 +242,7 @@ def upload(
 def certify(client: TestClient, holder: uuid.UUID, **kwargs: Any) -> dict[str, Any]:
     """A certificate through the whole workflow: submitted, document uploaded, approved."""
     created = submit(client, holder, **kwargs)
-    upload(client, created["id"], pdf_bytes(created["number"]), supplier(holder))
+    upload(client, created["id"], pdf_bytes(created["number"]), as_supplier(holder))
     response = client.post(f"/certificates/{created['id']}/approve", json={}, headers=INSPECTOR)
     assert response.status_code == 200, response.text
     result: dict[str, Any] = response.json()

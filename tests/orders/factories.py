@@ -39,7 +39,7 @@ from services.orders.settings import OrdersSettings
 from services.stack import Served
 from tests.catalog.factories import verify_supplier
 from tests.databases import Databases, empty_tables
-from tests.factories import FreshHeaders, headers_for
+from tests.factories import FreshHeaders, as_supplier, headers_for
 
 WEBHOOK_SECRET = "whsec_tongnan_orders_tests"
 WEBHOOK_EVENTS = ["payment_intent.succeeded", "payment_intent.payment_failed", "payment_intent.canceled"]
@@ -48,10 +48,6 @@ ADMIN = FreshHeaders(Role.ADMIN, "acct-admin")
 SYSTEM = FreshHeaders(Role.SYSTEM, "scheduler")
 INSPECTOR = FreshHeaders(Role.INSPECTOR, "hub-inspector")
 _serial = itertools.count(1)
-
-
-def as_supplier(supplier_id: str | uuid.UUID) -> dict[str, str]:
-    return headers_for(Role.SUPPLIER, actor_id=f"acct-{supplier_id}", supplier_id=str(supplier_id))
 
 
 def as_buyer(buyer_id: str) -> dict[str, str]:

@@ -10,7 +10,8 @@ from typing import Any
 
 from pypdf import PdfReader
 
-from tests.orders.factories import Stack, as_buyer, as_supplier, battery_module
+from tests.factories import as_supplier
+from tests.orders.factories import Stack, as_buyer, battery_module
 
 US_ADDRESS = {
     "name": "Dana Whitfield",

@@ -14,11 +14,11 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from services.orders.models import Dispute, StripeEvent
+from tests.factories import as_supplier
 from tests.orders.factories import (
     ADMIN,
     Stack,
     as_buyer,
-    as_supplier,
     dispute_event,
     paid_order,
     post_stripe_event,

@@ -18,7 +18,8 @@ from services.orders import ledger
 from services.orders.models import OrderLine
 from services.stack import free_port
 from tests.databases import Databases
-from tests.orders.factories import ADMIN, INSPECTOR, SYSTEM, Stack, as_buyer, as_supplier, paid_order
+from tests.factories import as_supplier
+from tests.orders.factories import ADMIN, INSPECTOR, SYSTEM, Stack, as_buyer, paid_order
 
 SHIP = {"carrier": "SF Express", "tracking_number": "SF1234567890123"}
 

@@ -14,16 +14,8 @@ from typing import Any
 from services.orders import ledger
 from services.stack import free_port, localstripe
 from tests.databases import Databases
-from tests.orders.factories import (
-    ADMIN,
-    SYSTEM,
-    Stack,
-    as_buyer,
-    as_supplier,
-    orders_settings,
-    paid_order,
-    serve_orders,
-)
+from tests.factories import as_supplier
+from tests.orders.factories import ADMIN, SYSTEM, Stack, as_buyer, orders_settings, paid_order, serve_orders
 
 
 def _refunds(stack: Stack, intent_id: str) -> list[int]:

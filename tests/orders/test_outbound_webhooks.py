@@ -58,17 +58,8 @@ from services.orders.webhook_subscriptions import create, validate_url
 from services.stack import Served
 from tests.databases import Databases
 from tests.events.running import RunningWorker, worker_context
-from tests.factories import headers_for
-from tests.orders.factories import (
-    ADMIN,
-    INSPECTOR,
-    Stack,
-    as_buyer,
-    as_supplier,
-    events_of,
-    orders_settings,
-    paid_order,
-)
+from tests.factories import as_supplier, headers_for
+from tests.orders.factories import ADMIN, INSPECTOR, Stack, as_buyer, events_of, orders_settings, paid_order
 
 SHIP = {"carrier": "SF Express", "tracking_number": "SF1234567890123"}
 

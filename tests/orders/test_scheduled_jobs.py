@@ -14,16 +14,8 @@ from services.common.clock import travel, utcnow
 from services.orders.models import EVENTS, Order, Quote, QuoteLine, StripeEvent
 from tests.certification.factories import pdf_bytes, submit, upload
 from tests.databases import Databases
-from tests.orders.factories import (
-    ADMIN,
-    SYSTEM,
-    Stack,
-    as_buyer,
-    as_supplier,
-    delivered_days_ago,
-    orders_settings,
-    paid_order,
-)
+from tests.factories import as_supplier
+from tests.orders.factories import ADMIN, SYSTEM, Stack, as_buyer, delivered_days_ago, orders_settings, paid_order
 from tests.worker.helpers import registered, run_until_ticks, worker_context
 
 

@@ -13,7 +13,8 @@ from sqlalchemy import select
 
 from services.orders import ledger, pain001
 from services.orders.models import EVENTS
-from tests.orders.factories import ADMIN, INSPECTOR, Stack, as_buyer, as_supplier, delivered_days_ago
+from tests.factories import as_supplier
+from tests.orders.factories import ADMIN, INSPECTOR, Stack, as_buyer, delivered_days_ago
 
 DEBTOR = {
     "name": "Tongnan Parts Exchange (Chongqing) Co., Ltd.",
