@@ -13,14 +13,30 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Playwright, sync_playwright
 
 from services.stack import isolated_environment, read_until_ready
 from tests.databases import Databases
-from tests.e2e.factories import CHROMIUM, CHROMIUM_ARGS, STACK_LOG, START_TIMEOUT_SECONDS, VIEWPORTS, RunningStack
+from tests.e2e.factories import SCREENSHOTS, VIEWPORTS, RunningStack
 from tests.mailcatcher import MailCatcher, mail_catcher
+
+CHROMIUM = Path("/usr/bin/chromium")
+# Headless flags for Debian's Chromium under root in CI, with no network of its own.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+STACK_LOG = SCREENSHOTS.parent / "e2e-stack.log"
+START_TIMEOUT_SECONDS = 150
 
 
 def _drain(pipe: object, into: list[str]) -> None:

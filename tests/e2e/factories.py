@@ -30,29 +30,11 @@ from services.orders.models import OrderLine
 from tests.factories import headers_for
 from tests.storefront.factories import PASSWORD, new_uscc, sku_prefix, unique_email
 
-CHROMIUM = Path("/usr/bin/chromium")
-# Headless flags for Debian's Chromium under root in CI, with no network of its own.
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
 VIEWPORTS: dict[str, ViewportSize] = {
     "desktop": {"width": 1280, "height": 800},
     "phone": {"width": 390, "height": 844},
 }
-
-
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
-STACK_LOG = SCREENSHOTS.parent / "e2e-stack.log"
-START_TIMEOUT_SECONDS = 150
 
 
 @dataclass
