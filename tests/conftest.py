@@ -1,19 +1,19 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from marketplace.actors import Actor, internal_headers
-from marketplace.roles import Role
-from services.common.settings import DEVELOPMENT_INTERNAL_SECRET
 from tests.databases import BACKEND, Databases, postgres_reachable
 
-# Every service built in tests uses this secret, so tests can mint the gateway's token.
-TEST_INTERNAL_SECRET = DEVELOPMENT_INTERNAL_SECRET
 os.environ.setdefault("TONGNAN_ENVIRONMENT", "test")
+
+# Fixtures that tests in several directories use, found by pytest's own discovery rather than
+# imported by name: a fixture imported into a module is a second fixture of its own there, with
+# its own session-scoped stack and database connections. pytest takes this list only here.
+pytest_plugins = ["tests.orders.fixtures", "tests.gateway.fixtures"]
 
 
 def pytest_report_header() -> str:
@@ -36,31 +36,6 @@ def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Databases]:
     dbs = Databases(BACKEND, Path(tmp_path_factory.mktemp("databases")))
     yield dbs
     dbs.close()
-
-
-def headers_for(role: Role, actor_id: str = "acct-test", supplier_id: str | None = None) -> dict[str, str]:
-    """The internal token the gateway would send for this caller."""
-    return internal_headers(Actor(id=actor_id, role=role, supplier_id=supplier_id), TEST_INTERNAL_SECRET)
-
-
-class FreshHeaders(Mapping[str, str]):
-    """The gateway's token for a fixed caller, minted on every use: tokens live 60 s and a
-    test session lasts longer."""
-
-    def __init__(self, role: Role, actor_id: str) -> None:
-        self.role, self.actor_id = role, actor_id
-
-    def _now(self) -> dict[str, str]:
-        return headers_for(self.role, actor_id=self.actor_id)
-
-    def __getitem__(self, key: str) -> str:
-        return self._now()[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._now())
-
-    def __len__(self) -> int:
-        return 1
 
 
 @pytest.fixture

@@ -8,7 +8,8 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from tests.catalog.conftest import ADMIN, ANONYMOUS, as_supplier, create_part, create_supplier
+from tests.catalog.factories import ADMIN, ANONYMOUS, create_part, create_supplier
+from tests.factories import as_supplier
 
 HEADER = "sku,title_en,title_zh,category,condition,oem_numbers,price_cny,core_charge_cny,weight_grams,on_hand,fitments"
 

@@ -15,7 +15,8 @@ from marketplace.roles import Role
 from services.catalog import service
 from services.catalog.contract import PartCreate, PartUpdate
 from services.catalog.models import EVENTS, Part, table
-from tests.catalog.conftest import SYSTEM, as_supplier, create_part, part_body
+from tests.catalog.factories import SYSTEM, create_part, part_body
+from tests.factories import as_supplier
 
 PART_EVENTS = ("part.created", "part.updated", "part.delisted", "stock.changed")
 

@@ -10,8 +10,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from services.common.clock import utcnow
-from tests.catalog.conftest import ANONYMOUS, SYSTEM, as_supplier, create_part, part_body
-from tests.catalog.test_markets import apply, certificate
+from tests.catalog.factories import ANONYMOUS, SYSTEM, apply, certificate, create_part, part_body
+from tests.factories import as_supplier
 
 
 def test_create_refuses_a_code_of_another_heading_and_takes_a_national_line(

@@ -6,46 +6,14 @@ from __future__ import annotations
 import hashlib
 import io
 import time
-import zlib
 from collections.abc import Mapping
-from struct import pack
 from typing import Any
 
 from fastapi.testclient import TestClient
 from PIL import Image
 
-from tests.catalog.conftest import ANONYMOUS, as_supplier, create_part, create_supplier
-
-GPS_IFD = 0x8825
-MAKE = 0x010F
-
-
-def photo_with_location(size: tuple[int, int] = (640, 480)) -> bytes:
-    """A JPEG as a phone writes it: EXIF with the camera and where it was taken."""
-    picture = Image.new("RGB", size, (200, 40, 40))
-    exif = Image.Exif()
-    exif[MAKE] = "PhoneMaker"
-    exif[GPS_IFD] = {1: "N", 2: (29.0, 51.0, 0.0), 3: "E", 4: (105.0, 52.0, 0.0)}
-    out = io.BytesIO()
-    picture.save(out, format="JPEG", exif=exif, quality=90)
-    return out.getvalue()
-
-
-def png(size: tuple[int, int] = (400, 300), colour: tuple[int, int, int] = (20, 120, 200)) -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", size, colour).save(out, format="PNG")
-    return out.getvalue()
-
-
-def png_claiming(width: int, height: int) -> bytes:
-    """A tiny PNG whose header claims a huge canvas: a decompression bomb's first bytes."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return pack(">I", len(data)) + kind + data + pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-
-    header = pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    row = b"\0" * (width + 1)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(row * 4)) + chunk(b"IEND", b"")
+from tests.catalog.factories import ANONYMOUS, create_part, create_supplier, photo_with_location, png, png_claiming
+from tests.factories import as_supplier
 
 
 def upload(

@@ -4,54 +4,14 @@ filters on it with exact pages and facets, and POST /parts/markets answers order
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
-from sqlmodel import Session
 
-from services.catalog import markets
 from services.catalog.models import EVENTS
 from services.common.clock import utcnow
-from tests.catalog.conftest import ANONYMOUS, SYSTEM, create_part
-
-
-def certificate(
-    supplier_id: str,
-    scheme: str,
-    *,
-    status: str = "VALID",
-    categories: tuple[str, ...] = (),
-    part_ids: tuple[str, ...] = (),
-    oem_numbers: tuple[str, ...] = (),
-    certificate_id: str | None = None,
-    updated_at: datetime | None = None,
-    valid_until: date | None = None,
-    reason: str | None = None,
-) -> dict[str, Any]:
-    """A certificate.approved/suspended/revoked payload as certification writes it."""
-    today = utcnow().date()
-    return {
-        "certificate_id": certificate_id or str(uuid.uuid4()),
-        "supplier_id": supplier_id,
-        "scheme": scheme,
-        "number": "X",
-        "status": status,
-        "action": "APPROVED",
-        "reason": reason,
-        "valid_from": (today - timedelta(days=30)).isoformat(),
-        "valid_until": (valid_until or today + timedelta(days=365)).isoformat(),
-        "scope": {"categories": list(categories), "oem_numbers": list(oem_numbers), "part_ids": list(part_ids)},
-        "updated_at": (updated_at or utcnow()).isoformat(),
-    }
-
-
-def apply(engine: Engine, data: dict[str, Any]) -> list[uuid.UUID]:
-    with Session(engine) as session:
-        changed = markets.apply_certificate(session, data)
-        session.commit()
-    return changed
+from tests.catalog.factories import ANONYMOUS, SYSTEM, apply, certificate, create_part
 
 
 def shipping(client: TestClient, country: str, **params: Any) -> dict[str, Any]:

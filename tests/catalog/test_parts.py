@@ -7,15 +7,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.catalog.conftest import (
-    ADMIN,
-    ANONYMOUS,
-    BUYER,
-    as_supplier,
-    create_part,
-    create_supplier,
-    part_body,
-)
+from tests.catalog.factories import ADMIN, ANONYMOUS, BUYER, create_part, create_supplier, part_body
+from tests.factories import as_supplier
 
 
 def test_a_supplier_lists_a_part_with_defaults_from_its_category(client: TestClient, supplier: dict[str, Any]) -> None:

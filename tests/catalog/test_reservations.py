@@ -20,8 +20,9 @@ from services.catalog.models import Reservation, Stock
 from services.common.clock import utcnow
 from services.common.db import session_scope
 from services.common.errors import Conflict
-from tests.catalog.conftest import ANONYMOUS, BUYER, SYSTEM, as_supplier, create_part, create_supplier
+from tests.catalog.factories import ANONYMOUS, BUYER, SYSTEM, create_part, create_supplier
 from tests.databases import Databases
+from tests.factories import as_supplier
 from tests.worker.helpers import registered, run_until_ticks, worker_context
 
 

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from seed.catalog import demo_catalog, load_if_empty
 from services.catalog.domain import vin_check_digit
 from services.catalog.models import CatalogTable
-from tests.catalog.conftest import ANONYMOUS
+from tests.catalog.factories import ANONYMOUS, nodes, search
 from tests.databases import Databases, empty_tables
 
 
@@ -21,16 +21,6 @@ def demo(catalog_app_client: TestClient, databases: Databases) -> TestClient:
     empty_tables(engine, CatalogTable.metadata)
     assert load_if_empty(engine) is not None
     return catalog_app_client
-
-
-def search(client: TestClient, **params: Any) -> dict[str, Any]:
-    response = client.get("/parts/search", params=params, headers=ANONYMOUS)
-    assert response.status_code == 200, response.text
-    return dict(response.json())
-
-
-def nodes(page: dict[str, Any]) -> list[dict[str, Any]]:
-    return [e["node"] for e in page["edges"]]
 
 
 def all_pages(client: TestClient, **params: Any) -> list[dict[str, Any]]:

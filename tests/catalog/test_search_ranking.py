@@ -10,8 +10,8 @@ from sqlalchemy import Engine
 from services.catalog import service
 from services.catalog.contract import PartCreate
 from services.common.db import session_scope
-from tests.catalog.conftest import as_supplier, create_part, create_supplier, part_body
-from tests.catalog.test_search import nodes, search
+from tests.catalog.factories import create_part, create_supplier, nodes, part_body, search
+from tests.factories import as_supplier
 
 
 def test_relevance_puts_title_matches_first(client: TestClient) -> None:

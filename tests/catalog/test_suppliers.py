@@ -4,14 +4,8 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from tests.catalog.conftest import (
-    ADMIN,
-    ANONYMOUS,
-    apply_for_verification,
-    as_supplier,
-    create_supplier,
-    valid_uscc,
-)
+from tests.catalog.factories import ADMIN, ANONYMOUS, apply_for_verification, create_supplier, valid_uscc
+from tests.factories import as_supplier
 
 
 def test_a_wrong_uscc_check_character_is_rejected_without_naming_the_right_one(client: TestClient) -> None:

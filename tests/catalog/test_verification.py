@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from tests.catalog.conftest import (
+from tests.catalog.factories import (
     ADMIN,
     ANONYMOUS,
     apply_for_verification,
-    as_supplier,
     create_part,
     create_supplier,
     licence_pdf,
@@ -17,6 +16,7 @@ from tests.catalog.conftest import (
     valid_uscc,
     verify_supplier,
 )
+from tests.factories import as_supplier
 
 
 def decide(client: TestClient, supplier_id: str, verified: bool, reason: str | None = None) -> dict[str, object]:

@@ -10,7 +10,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
 from services.certification.models import EVENTS
-from tests.certification.conftest import INSPECTOR, certify, supplier
+from tests.certification.factories import INSPECTOR, certify
+from tests.factories import as_supplier
 
 
 def events(engine: Engine) -> list[dict[str, Any]]:
@@ -28,7 +29,7 @@ def test_each_review_decision_publishes_the_certificate_as_it_now_is(client: Tes
     assert client.post(f"{path}/suspend", json={"reason": "audit pending"}, headers=INSPECTOR).status_code == 200
     assert client.post(f"{path}/approve", json={"reason": "audit passed"}, headers=INSPECTOR).status_code == 200
     # A supplier cannot suspend: refused, and nothing published.
-    assert client.post(f"{path}/suspend", json={"reason": "x"}, headers=supplier(holder)).status_code == 403
+    assert client.post(f"{path}/suspend", json={"reason": "x"}, headers=as_supplier(holder)).status_code == 403
     assert client.post(f"{path}/revoke", json={"reason": "report withdrawn"}, headers=INSPECTOR).status_code == 200
 
     published = events(engine)

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.certification.conftest import INSPECTOR, supplier, today
+from tests.certification.factories import INSPECTOR, today
+from tests.factories import as_supplier
 
 
 def race(client: TestClient, calls: list[dict[str, Any]]) -> list[Any]:
@@ -45,7 +46,7 @@ def body(holder: uuid.UUID, number: str) -> dict[str, Any]:
 @pytest.mark.postgres_only
 def test_the_same_number_submitted_concurrently_is_recorded_once(client: TestClient) -> None:
     holder = uuid.uuid4()
-    calls = [{"json": body(holder, "E4 90R-01 7777/0001"), "headers": supplier(holder)} for _ in range(6)]
+    calls = [{"json": body(holder, "E4 90R-01 7777/0001"), "headers": as_supplier(holder)} for _ in range(6)]
     codes = sorted(r.status_code for r in race(client, calls))
     assert codes == [201] + [409] * 5, codes
     listed = client.get("/certificates", params={"holder_id": str(holder)}, headers=INSPECTOR).json()["items"]
@@ -55,7 +56,7 @@ def test_the_same_number_submitted_concurrently_is_recorded_once(client: TestCli
 @pytest.mark.postgres_only
 def test_concurrent_retries_with_one_idempotency_key_return_the_same_certificate(client: TestClient) -> None:
     holder = uuid.uuid4()
-    headers = supplier(holder) | {"Idempotency-Key": "retry-storm"}
+    headers = as_supplier(holder) | {"Idempotency-Key": "retry-storm"}
     calls = [{"json": body(holder, "E4 90R-01 7777/0002"), "headers": headers} for _ in range(6)]
     responses = race(client, calls)
     assert sorted(r.status_code for r in responses) == [200] * 5 + [201], [r.text for r in responses]

@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from seed import certification as demo
 from seed.catalog import demo_catalog
 from services.certification.models import Certificate
-from tests.certification.conftest import ANONYMOUS
+from tests.certification.factories import ANONYMOUS
 
 
 def test_demo_certificates_load_once_and_make_a_realistic_mix(

@@ -11,14 +11,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.certification.conftest import (
-    flate_bomb_pdf,
-    pdf_with_harmless_navigation,
-    submit,
-    supplier,
-    unsafe_pdfs,
-    upload,
-)
+from tests.certification.factories import flate_bomb_pdf, pdf_with_harmless_navigation, submit, unsafe_pdfs, upload
+from tests.factories import as_supplier
 
 UNSAFE = unsafe_pdfs()
 
@@ -35,20 +29,20 @@ def test_a_pdf_with_active_content_is_refused_naming_the_file(client: TestClient
     response = client.post(
         f"/certificates/{created['id']}/document",
         files={"file": ("certificate.pdf", content, "application/pdf")},
-        headers=supplier(holder),
+        headers=as_supplier(holder),
     )
     assert response.status_code == 422, response.text
     problem = response.json()
     assert problem["code"] == "UNSAFE_DOCUMENT" and problem["field"] == "file"
     assert named in problem["detail"]
     assert stored_files(tmp_path / "documents") == []
-    assert client.get(f"/certificates/{created['id']}", headers=supplier(holder)).json()["document"] is None
+    assert client.get(f"/certificates/{created['id']}", headers=as_supplier(holder)).json()["document"] is None
 
 
 def test_opening_at_a_page_and_a_web_link_are_no_reason_to_refuse(client: TestClient) -> None:
     holder = uuid.uuid4()
     created = submit(client, holder)
-    uploaded = upload(client, created["id"], pdf_with_harmless_navigation(), supplier(holder))
+    uploaded = upload(client, created["id"], pdf_with_harmless_navigation(), as_supplier(holder))
     assert uploaded["document"]["size_bytes"] > 0
 
 
@@ -63,7 +57,7 @@ def test_a_flate_bomb_is_refused_quickly_and_without_the_memory(client: TestClie
         response = client.post(
             f"/certificates/{created['id']}/document",
             files={"file": ("certificate.pdf", bomb, "application/pdf")},
-            headers=supplier(holder),
+            headers=as_supplier(holder),
         )
         elapsed = time.monotonic() - started
         _current, peak = tracemalloc.get_traced_memory()

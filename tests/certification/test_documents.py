@@ -9,7 +9,8 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from tests.certification.conftest import ANONYMOUS, INSPECTOR, certify, pdf_bytes, submit, supplier, upload
+from tests.certification.factories import ANONYMOUS, INSPECTOR, certify, pdf_bytes, submit, upload
+from tests.factories import as_supplier
 
 
 def stored_files(root: Path) -> list[Path]:
@@ -23,14 +24,14 @@ def test_a_pdf_is_stored_under_its_sha256_once(client: TestClient, tmp_path: Pat
     first = submit(client, holder)
     second = submit(client, holder)
     for created in (first, second):
-        result = upload(client, created["id"], content, supplier(holder))
+        result = upload(client, created["id"], content, as_supplier(holder))
         assert result["document"]["sha256"] == digest
         assert result["document"]["size_bytes"] == len(content)
     files = stored_files(tmp_path / "documents")
     assert files == [tmp_path / "documents" / digest[:2] / f"{digest}.pdf"]
     assert files[0].read_bytes() == content
 
-    download = client.get(f"/certificates/{first['id']}/document", headers=supplier(holder))
+    download = client.get(f"/certificates/{first['id']}/document", headers=as_supplier(holder))
     assert download.status_code == 200
     assert download.headers["content-type"] == "application/pdf"
     assert download.content == content
@@ -72,12 +73,12 @@ def test_a_non_pdf_upload_is_refused_naming_file(client: TestClient, tmp_path: P
         response = client.post(
             f"/certificates/{created['id']}/document",
             files={"file": ("certificate.pdf", content, "application/pdf")},
-            headers=supplier(holder),
+            headers=as_supplier(holder),
         )
         assert response.status_code == 422, response.text
         assert response.json()["field"] == "file"
     assert stored_files(tmp_path / "documents") == []
-    assert client.get(f"/certificates/{created['id']}", headers=supplier(holder)).json()["document"] is None
+    assert client.get(f"/certificates/{created['id']}", headers=as_supplier(holder)).json()["document"] is None
 
 
 def test_a_50_mb_upload_is_refused_with_413(client: TestClient, tmp_path: Path) -> None:
@@ -87,7 +88,7 @@ def test_a_50_mb_upload_is_refused_with_413(client: TestClient, tmp_path: Path) 
     response = client.post(
         f"/certificates/{created['id']}/document",
         files={"file": ("big.pdf", huge, "application/pdf")},
-        headers=supplier(holder),
+        headers=as_supplier(holder),
     )
     assert response.status_code == 413
     assert response.json()["field"] == "file"
@@ -114,7 +115,7 @@ def test_the_byte_count_is_enforced_without_a_content_length(client: TestClient,
     response = client.post(
         f"/certificates/{created['id']}/document",
         content=chunks(),
-        headers=supplier(holder) | {"Content-Type": f"multipart/form-data; boundary={boundary}"},
+        headers=as_supplier(holder) | {"Content-Type": f"multipart/form-data; boundary={boundary}"},
     )
     assert response.status_code == 413, response.text
     assert response.json()["field"] == "file"
@@ -127,7 +128,7 @@ def test_the_holder_cannot_replace_the_document_of_an_approved_certificate(clien
     response = client.post(
         f"/certificates/{valid['id']}/document",
         files={"file": ("new.pdf", pdf_bytes("swapped"), "application/pdf")},
-        headers=supplier(holder),
+        headers=as_supplier(holder),
     )
     assert response.status_code == 409
     assert client.get(f"/certificates/{valid['id']}", headers=INSPECTOR).json()["document"] == valid["document"]

@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event
 
-from tests.certification.conftest import ANONYMOUS, INSPECTOR, certify, quality_certified, submit, today
+from tests.certification.factories import ANONYMOUS, INSPECTOR, certify, quality_certified, submit, today
 
 
 def eligibility(

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from marketplace.compliance import registry
 from services.common.errors import BadInput
-from tests.certification.conftest import ANONYMOUS
+from tests.certification.factories import ANONYMOUS
 
 # The catalog's own categories: a market rule naming another category could never apply.
 CATALOG_CATEGORIES = frozenset(

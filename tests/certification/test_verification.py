@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, update
 
 from services.certification.models import Certificate
-from tests.certification.conftest import ANONYMOUS, INSPECTOR, certify, make_client, submit, today
+from tests.certification.factories import ANONYMOUS, INSPECTOR, certify, make_client, submit, today
 from tests.databases import Databases
 
 PRIVATE_KEYS = {"notes", "document", "sha256", "document_sha256", "holder_id"}

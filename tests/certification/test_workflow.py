@@ -14,18 +14,8 @@ from sqlmodel import Session, select
 
 from marketplace.roles import Role
 from services.certification.models import CertificateEvent
-from tests.certification.conftest import (
-    ANONYMOUS,
-    BUYER,
-    INSPECTOR,
-    certify,
-    pdf_bytes,
-    submit,
-    supplier,
-    today,
-    upload,
-)
-from tests.conftest import headers_for
+from tests.certification.factories import ANONYMOUS, BUYER, INSPECTOR, certify, pdf_bytes, submit, today, upload
+from tests.factories import as_supplier, headers_for
 
 
 def history(client: TestClient, certificate_id: str) -> list[dict[str, object]]:
@@ -46,7 +36,7 @@ def test_a_supplier_submits_for_itself_and_the_record_awaits_review(client: Test
 
     # Others do not see a record awaiting review.
     assert client.get(f"/certificates/{created['id']}", headers=ANONYMOUS).status_code == 404
-    assert client.get(f"/certificates/{created['id']}", headers=supplier(holder)).status_code == 200
+    assert client.get(f"/certificates/{created['id']}", headers=as_supplier(holder)).status_code == 200
     assert [e["action"] for e in history(client, created["id"])] == ["SUBMITTED"]
 
 
@@ -64,7 +54,7 @@ def test_a_supplier_cannot_submit_for_another_supplier(client: TestClient, engin
             "valid_from": today().isoformat(),
             "valid_until": (today() + timedelta(days=10)).isoformat(),
         },
-        headers=supplier(me),
+        headers=as_supplier(me),
     )
     assert response.status_code == 403
     assert response.json()["field"] == "holder_id"
@@ -90,11 +80,11 @@ def test_a_supplier_cannot_submit_for_another_supplier(client: TestClient, engin
 def test_a_supplier_cannot_approve_its_own_certificate(client: TestClient) -> None:
     holder = uuid.uuid4()
     created = submit(client, holder)
-    upload(client, created["id"], pdf_bytes(), supplier(holder))
-    response = client.post(f"/certificates/{created['id']}/approve", json={}, headers=supplier(holder))
+    upload(client, created["id"], pdf_bytes(), as_supplier(holder))
+    response = client.post(f"/certificates/{created['id']}/approve", json={}, headers=as_supplier(holder))
     assert response.status_code == 403
     assert response.json()["code"] == "FORBIDDEN"
-    after = client.get(f"/certificates/{created['id']}", headers=supplier(holder)).json()
+    after = client.get(f"/certificates/{created['id']}", headers=as_supplier(holder)).json()
     assert after["status"] == "PENDING_REVIEW"
     assert [e["action"] for e in history(client, created["id"])] == ["SUBMITTED", "DOCUMENT_UPLOADED"]
 
@@ -108,16 +98,16 @@ def test_a_supplier_cannot_touch_another_suppliers_certificate(client: TestClien
     for certificate in (pending, valid):
         path = f"/certificates/{certificate['id']}"
         calls = [
-            client.post(f"{path}/approve", json={}, headers=supplier(intruder)),
-            client.post(f"{path}/suspend", json={"reason": "mine now"}, headers=supplier(intruder)),
-            client.post(f"{path}/revoke", json={"reason": "competitor"}, headers=supplier(intruder)),
+            client.post(f"{path}/approve", json={}, headers=as_supplier(intruder)),
+            client.post(f"{path}/suspend", json={"reason": "mine now"}, headers=as_supplier(intruder)),
+            client.post(f"{path}/revoke", json={"reason": "competitor"}, headers=as_supplier(intruder)),
             client.post(
                 f"{path}/document",
                 files={"file": ("x.pdf", pdf_bytes("forged"), "application/pdf")},
-                headers=supplier(intruder),
+                headers=as_supplier(intruder),
             ),
-            client.get(f"{path}/history", headers=supplier(intruder)),
-            client.get(f"{path}/document", headers=supplier(intruder)),
+            client.get(f"{path}/history", headers=as_supplier(intruder)),
+            client.get(f"{path}/document", headers=as_supplier(intruder)),
         ]
         assert [c.status_code for c in calls] == [403] * len(calls)
 
@@ -127,7 +117,7 @@ def test_a_supplier_cannot_touch_another_suppliers_certificate(client: TestClien
     assert after_valid["document"] == valid["document"]
     assert {c["id"]: history(client, c["id"]) for c in (pending, valid)} == events_before
     # And the intruder never sees the owner's notes or document record.
-    public = client.get(f"/certificates/{valid['id']}", headers=supplier(intruder)).json()
+    public = client.get(f"/certificates/{valid['id']}", headers=as_supplier(intruder)).json()
     assert public["notes"] is None and public["document"] is None
 
 
@@ -140,7 +130,7 @@ def test_an_inspector_approves_suspends_reinstates_and_revokes_with_reasons(clie
     assert no_document.status_code == 409
     assert no_document.json()["field"] == "document"
 
-    upload(client, created["id"], pdf_bytes(), supplier(holder))
+    upload(client, created["id"], pdf_bytes(), as_supplier(holder))
     approved = client.post(f"{path}/approve", json={"reason": "matches the RDW register"}, headers=INSPECTOR)
     assert approved.status_code == 200 and approved.json()["status"] == "VALID"
 
@@ -175,7 +165,7 @@ def test_the_holder_may_withdraw_its_own_certificate(client: TestClient) -> None
     holder = uuid.uuid4()
     valid = certify(client, holder)
     response = client.post(
-        f"/certificates/{valid['id']}/revoke", json={"reason": "line closed"}, headers=supplier(holder)
+        f"/certificates/{valid['id']}/revoke", json={"reason": "line closed"}, headers=as_supplier(holder)
     )
     assert response.status_code == 200 and response.json()["status"] == "REVOKED"
     assert history(client, valid["id"])[-1]["action"] == "WITHDRAWN"
@@ -202,7 +192,7 @@ def test_bad_submissions_name_the_field(client: TestClient) -> None:
         "holder_id": {"holder_id": "not-a-uuid"},
     }
     for field, change in cases.items():
-        response = client.post("/certificates", json=base | change, headers=supplier(holder))
+        response = client.post("/certificates", json=base | change, headers=as_supplier(holder))
         assert response.status_code == 422, (field, response.text)
         assert response.headers["content-type"].startswith("application/problem+json")
         assert response.json()["field"] == field, (field, response.json())
@@ -210,7 +200,7 @@ def test_bad_submissions_name_the_field(client: TestClient) -> None:
     before = client.post(
         "/certificates",
         json=base | {"valid_from": today().isoformat(), "valid_until": (today() - timedelta(days=3)).isoformat()},
-        headers=supplier(holder),
+        headers=as_supplier(holder),
     )
     assert before.status_code == 422 and before.json()["field"] == "valid_until"
     assert "before valid_from" in before.json()["detail"]
@@ -231,7 +221,7 @@ def test_a_number_is_on_record_once(client: TestClient) -> None:
             "valid_from": today().isoformat(),
             "valid_until": today().isoformat(),
         },
-        headers=supplier(holder),
+        headers=as_supplier(holder),
     )
     assert response.status_code == 409
     assert response.json()["field"] == "number"
@@ -248,7 +238,7 @@ def test_a_retried_submission_with_the_same_idempotency_key_returns_the_first(cl
         "valid_from": today().isoformat(),
         "valid_until": (today() + timedelta(days=900)).isoformat(),
     }
-    headers = supplier(holder) | {"Idempotency-Key": "submit-qms-1"}
+    headers = as_supplier(holder) | {"Idempotency-Key": "submit-qms-1"}
     first = client.post("/certificates", json=body, headers=headers)
     second = client.post("/certificates", json=body, headers=headers)
     assert first.status_code == 201 and second.status_code == 200
@@ -276,12 +266,12 @@ def test_batch_and_filtered_reads_for_the_gateway(client: TestClient) -> None:
 
     public = client.get("/certificates", params={"holder_id": str(holder)}, headers=ANONYMOUS).json()
     assert pending["id"] not in {c["id"] for c in public["items"]}
-    own = client.get("/certificates", params={"holder_id": str(holder), "first": 2}, headers=supplier(holder)).json()
+    own = client.get("/certificates", params={"holder_id": str(holder), "first": 2}, headers=as_supplier(holder)).json()
     assert len(own["items"]) == 2 and own["has_next_page"]
     rest = client.get(
         "/certificates",
         params={"holder_id": str(holder), "first": 2, "after": own["end_cursor"]},
-        headers=supplier(holder),
+        headers=as_supplier(holder),
     ).json()
     assert {c["id"] for c in own["items"] + rest["items"]} == {by_part["id"], by_category["id"], pending["id"]}
 
@@ -326,7 +316,9 @@ def test_inspectors_have_a_review_queue_and_do_not_approve_what_they_submitted(c
 
     queue = client.get("/certificates", params={"status": "pending_review"}, headers=INSPECTOR).json()["items"]
     assert {c["id"] for c in queue} == {mine["id"], on_behalf["id"]}
-    assert client.get("/certificates", params={"status": "PENDING_REVIEW"}, headers=supplier(holder)).status_code == 422
+    assert (
+        client.get("/certificates", params={"status": "PENDING_REVIEW"}, headers=as_supplier(holder)).status_code == 422
+    )
     bad = client.get("/certificates", params={"status": "LOST", "holder_id": str(holder)}, headers=INSPECTOR)
     assert bad.status_code == 422 and bad.json()["field"] == "status"
 

@@ -6,8 +6,8 @@ from schemathesis import Case
 
 from services.catalog.app import create_app
 from services.catalog.settings import CatalogSettings
-from tests.contract.conftest import GENERATED, Seeded, as_admin, call_and_check, openapi_of
-from tests.orders.conftest import Stack
+from tests.contract.factories import GENERATED, Seeded, as_admin, call_and_check, openapi_of
+from tests.orders.factories import Stack
 
 schema = openapi_of(create_app(CatalogSettings(database_url="sqlite://")))
 

@@ -26,10 +26,10 @@ from gateway.schema import schema as gateway_schema
 from gateway.settings import GatewaySettings
 from marketplace.roles import AccountRole
 from services.common.db import session_scope
-from tests.contract.conftest import GENERATED, Seeded
+from tests.contract.factories import GENERATED, Seeded
 from tests.databases import Databases, empty_tables
 from tests.harness import Served
-from tests.orders.conftest import Stack
+from tests.orders.factories import Stack
 
 # A file arrives as a multipart part, never inline in a document; the closest a generated
 # document can come is a string where the Upload goes.

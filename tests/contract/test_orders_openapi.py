@@ -6,8 +6,8 @@ from schemathesis import Case
 
 from services.orders.app import create_app
 from services.orders.settings import OrdersSettings
-from tests.contract.conftest import GENERATED, Seeded, as_admin, call_and_check, openapi_of
-from tests.orders.conftest import Stack
+from tests.contract.factories import GENERATED, Seeded, as_admin, call_and_check, openapi_of
+from tests.orders.factories import Stack
 
 schema = openapi_of(create_app(OrdersSettings(database_url="sqlite://")))
 

@@ -17,9 +17,8 @@ from pypdf import PdfReader
 from gateway.identity import service as identity_service
 from marketplace.roles import AccountRole, Role
 from services.common.db import make_engine, session_scope
-from tests.conftest import headers_for
-from tests.e2e.conftest import RunningStack, new_page, wait_until_paid
-from tests.e2e.test_checkout import fill_card
+from tests.e2e.factories import RunningStack, fill_card, new_page, wait_until_paid
+from tests.factories import headers_for
 from tests.storefront.factories import PASSWORD, unique_email
 
 

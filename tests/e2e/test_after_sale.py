@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from typing import Any
 
 import httpx
 import stripe
@@ -17,26 +16,23 @@ from playwright.sync_api import Browser, Page, expect
 from pypdf import PdfReader
 from strawberry import relay
 
-from tests.e2e.conftest import RunningStack, new_page, ship_to, verified_through_the_api, wait_until_paid
-from tests.e2e.test_checkout import fill_card
-from tests.e2e.test_fulfilment import approve_in_back_office, pay_for
-from tests.storefront.factories import PASSWORD, new_uscc, sku_prefix, unique_email
-
-
-def graphql(stack: RunningStack, token: str | None, query: str, variables: dict[str, Any]) -> dict[str, Any]:
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    response = httpx.post(
-        f"{stack.gateway}/graphql", json={"query": query, "variables": variables}, headers=headers, timeout=20
-    )
-    body: dict[str, Any] = response.json()
-    assert response.status_code == 200 and not body.get("errors"), body
-    return dict(body["data"])
+from tests.e2e.factories import (
+    RunningStack,
+    certified_supplier_with_part,
+    fill_card,
+    graphql,
+    new_page,
+    pay_for,
+    ship_to,
+    wait_until_paid,
+)
+from tests.storefront.factories import PASSWORD, unique_email
 
 
 def stripe_refunds(stack: RunningStack, order_global_id: str) -> list[int]:
     """The refunds Stripe (localstripe) holds for the order's payment intent."""
     from marketplace.roles import Role
-    from tests.conftest import headers_for
+    from tests.factories import headers_for
 
     order_id = relay.GlobalID.from_id(order_global_id).node_id
     order = httpx.get(f"{stack.orders}/orders/{order_id}", headers=headers_for(Role.ADMIN, actor_id="e2e"), timeout=10)
@@ -86,71 +82,12 @@ def test_a_paid_order_cancelled_before_shipment_is_refunded(browser: Browser, ru
     assert stripe_refunds(running_stack, order_id) == [round(float(total) * 100)]
 
 
-PART = """
-mutation Part($input: PartInput!) { createPart(input: $input) { id } }"""
-CERTIFICATE = """
-mutation Certificate($input: CertificateInput!) { addCertificate(input: $input) { id } }"""
 SHIPPED = """
 mutation Ship($id: ID!) {
   markShipped(orderId: $id, carrier: "DHL Express", trackingNumber: "JD014600006281234567") { id }
 }"""
 ITS_RETURN = """
 query Return($id: ID!) { order(id: $id) { lines { partReturn { id status reason refunded { amount } } } } }"""
-
-
-def certified_supplier_with_part(running_stack: RunningStack, marker: str, email: str) -> str:
-    """A supplier through the API: its account and company, a part with a year's warranty (its title
-    holds `marker`), and its ISO 9001 certificate, which an inspector approves in the back office.
-    Returns the supplier's token."""
-    uscc = new_uscc()
-    registered = graphql(
-        running_stack,
-        None,
-        "mutation R($input: RegisterInput!) { register(input: $input) { token } }",
-        {
-            "input": {
-                "email": email,
-                "password": PASSWORD,
-                "role": "SUPPLIER",
-                "supplier": {
-                    "nameEn": f"Chongqing Tongnan {marker} Reman Co., Ltd.",
-                    "nameZh": f"重庆潼南{marker}再制造有限公司",
-                    "uscc": uscc,
-                },
-            }
-        },
-    )
-    token = registered["register"]["token"]
-    verified_through_the_api(running_stack, token, uscc)
-    graphql(
-        running_stack,
-        token,
-        PART,
-        {
-            "input": {
-                "sku": f"{sku_prefix()}-{marker[:3].upper()}",
-                "titleEn": f"Remanufactured alternator {marker} for Toyota Corolla",
-                "category": "alternator",
-                "condition": "REMANUFACTURED",
-                "oemNumbers": ["27060-0D030"],
-                "priceCny": 98000,
-                "warrantyMonths": 12,
-                "weightGrams": 5200,
-                "onHand": 3,
-            }
-        },
-    )
-    number = f"CQC-QMS-{uuid.uuid4().hex[:6].upper()}"
-    certificate = {
-        "scheme": "ISO_9001",
-        "number": number,
-        "issuingBody": "China Quality Certification Centre (CQC)",
-        "validFrom": "2026-01-01",
-        "validUntil": "2029-01-01",
-    }
-    graphql(running_stack, token, CERTIFICATE, {"input": certificate})
-    approve_in_back_office(running_stack, number)
-    return str(token)
 
 
 def test_a_faulty_part_is_returned_under_warranty_and_refunded(browser: Browser, running_stack: RunningStack) -> None:

@@ -6,7 +6,7 @@ import re
 
 from playwright.sync_api import Browser, expect
 
-from tests.e2e.conftest import RunningStack, new_page, screenshot
+from tests.e2e.factories import RunningStack, new_page, screenshot
 
 VIN = "WVWZZZ3CZ9W123456"  # a Volkswagen Passat (model code 3C) of model year 2009
 

@@ -9,27 +9,17 @@ import time
 import uuid
 from datetime import timedelta
 
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 from sqlalchemy import update
 from sqlmodel import Session
 
 from services.common.clock import utcnow
 from services.common.db import make_engine
 from services.orders.models import Quote
-from tests.e2e.conftest import RunningStack, new_page, screenshot, ship_to, wait_until_paid
+from tests.e2e.factories import RunningStack, fill_card, new_page, screenshot, ship_to, to_payment, wait_until_paid
 from tests.storefront.factories import PASSWORD, unique_email
 
 VIN = "WVWZZZ3CZ9W123456"  # a Passat of 2009: the demo's flywheels fit Passats and Corollas
-
-
-def fill_card(page: Page, number: str) -> None:
-    """localstripe's stand-in for Stripe Elements: plain inputs inside the card element."""
-    card = page.locator("#card-element")
-    card.locator("input[placeholder=number]").fill(number)
-    card.locator("input[placeholder=exp_month]").fill("12")
-    card.locator("input[placeholder=exp_year]").fill("30")
-    card.locator("input[placeholder=cvc]").fill("123")
-    card.locator("input[placeholder=postal_code]").fill("20095")
 
 
 def test_buyer_gets_a_ddp_quote_in_eur_pays_by_card_and_sees_the_order_paid(
@@ -122,21 +112,6 @@ def test_an_expired_quote_says_so_and_offers_a_new_one(browser: Browser, running
     assert page.url != first_quote
     expect(page.locator("#quote-expiry")).to_contain_text("Prices are locked until")
     expect(page.get_by_text("To Germany, DAP")).to_be_visible()
-
-
-def to_payment(page: Page, search: str) -> None:
-    """A new buyer with one in-stock part that ships to Germany, at the card form."""
-    page.goto("/account/register?next=/")
-    page.get_by_label("E-mail address").fill(unique_email("buyer"))
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Create account").click()
-    page.goto(f"/?q={search}&ships=1&stock=1")
-    page.locator("li.result h3 a").first.click()
-    page.get_by_role("button", name="Add to cart").click()
-    ship_to(page)
-    page.get_by_role("button", name="Get quote").click()
-    page.get_by_role("button", name=re.compile("Order and pay")).click()
-    expect(page.locator("#card-element input[placeholder=number]")).to_be_visible()
 
 
 def test_a_card_that_needs_3d_secure_is_authenticated_in_the_page(

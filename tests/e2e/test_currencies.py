@@ -9,8 +9,7 @@ import re
 
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import RunningStack, new_page, ship_to, wait_until_paid
-from tests.e2e.test_checkout import fill_card
+from tests.e2e.factories import RunningStack, fill_card, new_page, ship_to, wait_until_paid
 from tests.storefront.factories import PASSWORD, unique_email
 
 

@@ -9,9 +9,7 @@ import uuid
 
 from playwright.sync_api import Browser, expect
 
-from tests.e2e.conftest import RunningStack, new_page
-from tests.e2e.test_after_sale import certified_supplier_with_part
-from tests.e2e.test_fulfilment import pay_for
+from tests.e2e.factories import RunningStack, certified_supplier_with_part, new_page, pay_for
 from tests.storefront.factories import PASSWORD, unique_email
 
 

@@ -8,9 +8,16 @@ import time
 
 from playwright.sync_api import Browser, Locator, Page, expect
 
-from tests.e2e.conftest import RunningStack, new_page, screenshot, ship_to, wait_until_paid
-from tests.e2e.test_checkout import fill_card, to_payment
-from tests.e2e.test_supplier import register_supplier
+from tests.e2e.factories import (
+    RunningStack,
+    fill_card,
+    new_page,
+    register_supplier,
+    screenshot,
+    ship_to,
+    to_payment,
+    wait_until_paid,
+)
 from tests.storefront.factories import GOOD_AND_BAD_CSV, PASSWORD, sku_prefix, unique_email
 
 

@@ -11,8 +11,7 @@ from typing import Any
 from playwright.sync_api import Browser, expect
 
 from storefront import i18n
-from tests.e2e.conftest import RunningStack, new_page, screenshot, wait_until_paid
-from tests.e2e.test_checkout import fill_card
+from tests.e2e.factories import RunningStack, fill_card, new_page, screenshot, wait_until_paid
 from tests.storefront.factories import PASSWORD, unique_email
 
 GOLF_VIN = "WVWZZZ1KZBW123456"  # Volkswagen (WVW), model code 1K: a Golf, model year B = 2011

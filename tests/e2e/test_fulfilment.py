@@ -6,94 +6,21 @@ refunding the deposit."""
 
 from __future__ import annotations
 
-import io
 import re
 import uuid
 
-import httpx
-from playwright.sync_api import Browser, Page, expect
-from pypdf import PdfWriter
+from playwright.sync_api import Browser, expect
 
-from marketplace.roles import Role
-from tests.conftest import headers_for
-from tests.e2e.conftest import RunningStack, new_page, screenshot, ship_to, wait_until_paid
-from tests.e2e.test_checkout import fill_card
-from tests.e2e.test_supplier import register_supplier
-from tests.storefront.factories import PASSWORD, sku_prefix, unique_email
-
-
-def approve_in_back_office(stack: RunningStack, number: str, *, attach_document: bool = True) -> None:
-    """What an inspector does: attach the scanned certificate (unless its holder uploaded it) and approve it."""
-    inspector = headers_for(Role.INSPECTOR, actor_id="inspector-e2e")
-    listed = httpx.get(
-        f"{stack.certification}/certificates",
-        params={"status": "PENDING_REVIEW", "scheme": "ISO_9001", "first": 100},
-        headers=inspector,
-        timeout=10,
-    ).json()
-    certificate = next(c for c in listed["items"] if c["number"] == number)
-    if attach_document:
-        attach_scan(stack, certificate)
-    approved = httpx.post(
-        f"{stack.certification}/certificates/{certificate['id']}/approve",
-        headers=inspector,
-        json={"reason": "document checked against the CQC register"},
-        timeout=10,
-    )
-    assert approved.status_code == 200, approved.text
-
-
-def attach_scan(stack: RunningStack, certificate: dict[str, str]) -> None:
-    """A scanned certificate attached on its holder's behalf in the back office."""
-    pdf = io.BytesIO()
-    writer = PdfWriter()
-    writer.add_blank_page(width=595, height=842)
-    writer.write(pdf)
-    holder = headers_for(Role.SUPPLIER, actor_id="holder", supplier_id=certificate["holder_id"])
-    upload = httpx.post(
-        f"{stack.certification}/certificates/{certificate['id']}/document",
-        headers=holder,
-        files={"file": ("iso9001.pdf", pdf.getvalue(), "application/pdf")},
-        timeout=10,
-    )
-    assert upload.status_code == 200, upload.text
-
-
-def list_part(
-    supplier: Page, sku: str, title: str, *, category: str, price: str, weight: str, core_charge: str = ""
-) -> None:
-    """A part listed on the portal's form (in Chinese), three on hand."""
-    supplier.goto("/supplier/parts/new")
-    supplier.locator("#f-sku").fill(sku)
-    supplier.locator("#f-title_en").fill(title)
-    supplier.locator("#f-category").select_option(category)
-    supplier.locator("#f-price_cny").fill(price)
-    supplier.locator("#f-core_charge_cny").fill(core_charge)
-    supplier.locator("#f-weight_grams").fill(weight)
-    supplier.locator("#f-on_hand").fill("3")
-    supplier.get_by_role("button", name="保存配件").click()
-    expect(supplier.locator(".alert.success")).to_be_visible()
-
-
-def pay_for(buyer: Page, marker: str) -> str:
-    """Search, cart, DDP quote to Germany, card payment; returns the order page's path once PAID."""
-    buyer.goto(f"/?q={marker}")
-    buyer.locator("li.result h3 a").first.click()
-    expect(buyer.locator("#eligibility")).to_contain_text("Ships to Germany")
-    buyer.get_by_role("button", name="Add to cart").click()
-    buyer.get_by_role("button", name="Get quote").click()
-    buyer.get_by_role("link", name="Create an account").click()
-    buyer.get_by_label("E-mail address").fill(unique_email("fleet"))
-    buyer.get_by_label("Password").fill(PASSWORD)
-    buyer.get_by_role("button", name="Create account").click()
-    ship_to(buyer)
-    buyer.get_by_role("button", name="Get quote").click()
-    buyer.get_by_role("button", name=re.compile("Order and pay")).click()
-    fill_card(buyer, "4242424242424242")
-    buyer.get_by_role("button", name=re.compile(r"^Pay ")).click()
-    expect(buyer).to_have_url(re.compile(r"/orders/[^/]+$"), timeout=20_000)
-    wait_until_paid(buyer)
-    return buyer.url
+from tests.e2e.factories import (
+    RunningStack,
+    approve_in_back_office,
+    list_part,
+    new_page,
+    pay_for,
+    register_supplier,
+    screenshot,
+)
+from tests.storefront.factories import sku_prefix
 
 
 def test_supplier_certified_part_is_bought_shipped_delivered_and_its_core_returned(

@@ -10,9 +10,8 @@ import uuid
 from PIL import Image
 from playwright.sync_api import Browser, FilePayload, Page, expect
 
-from tests.catalog.test_images import png_claiming
-from tests.e2e.conftest import RunningStack, new_page, screenshot
-from tests.e2e.test_supplier import register_supplier
+from tests.catalog.factories import png_claiming
+from tests.e2e.factories import RunningStack, new_page, register_supplier, screenshot
 from tests.storefront.factories import sku_prefix
 
 

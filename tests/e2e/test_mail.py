@@ -8,8 +8,7 @@ import re
 
 from playwright.sync_api import Browser, expect
 
-from tests.e2e.conftest import SAMPLE_ADDRESSES, RunningStack, new_page
-from tests.e2e.test_checkout import fill_card
+from tests.e2e.factories import SAMPLE_ADDRESSES, RunningStack, fill_card, new_page
 from tests.mailcatcher import MailCatcher
 from tests.storefront.factories import PASSWORD, unique_email
 

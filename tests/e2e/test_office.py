@@ -7,7 +7,7 @@ import re
 
 from playwright.sync_api import Browser, expect
 
-from tests.e2e.conftest import RunningStack, new_page, office_sign_in, staff_account
+from tests.e2e.factories import RunningStack, new_page, office_sign_in, staff_account
 from tests.storefront.factories import PASSWORD, unique_email
 
 

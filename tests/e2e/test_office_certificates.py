@@ -13,16 +13,18 @@ from typing import Any
 import httpx
 from playwright.sync_api import Browser, expect
 
-from tests.certification.conftest import pdf_bytes
-from tests.e2e.conftest import (
+from tests.certification.factories import pdf_bytes
+from tests.e2e.factories import (
+    CERTIFICATE,
+    PART,
     RunningStack,
+    graphql,
     new_page,
     office_sign_in,
     screenshot,
     staff_account,
     verified_through_the_api,
 )
-from tests.e2e.test_after_sale import CERTIFICATE, PART, graphql
 from tests.storefront.factories import PASSWORD, new_uscc, sku_prefix, unique_email
 
 REGISTER = "mutation R($input: RegisterInput!) { register(input: $input) { token } }"

@@ -9,9 +9,18 @@ import uuid
 
 from playwright.sync_api import Browser, expect
 
-from tests.e2e.conftest import RunningStack, make_settleable, new_page, office_sign_in, screenshot, staff_account
-from tests.e2e.test_fulfilment import approve_in_back_office, list_part, pay_for
-from tests.e2e.test_supplier import register_supplier
+from tests.e2e.factories import (
+    RunningStack,
+    approve_in_back_office,
+    list_part,
+    make_settleable,
+    new_page,
+    office_sign_in,
+    pay_for,
+    register_supplier,
+    screenshot,
+    staff_account,
+)
 from tests.orders.bank_reports import pain002, transfers_in
 from tests.storefront.factories import sku_prefix
 

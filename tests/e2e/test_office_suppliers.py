@@ -10,8 +10,15 @@ import uuid
 
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import RunningStack, apply_for_verification, new_page, office_sign_in, screenshot, staff_account
-from tests.e2e.test_supplier import register_supplier
+from tests.e2e.factories import (
+    RunningStack,
+    apply_for_verification,
+    new_page,
+    office_sign_in,
+    register_supplier,
+    screenshot,
+    staff_account,
+)
 from tests.storefront.factories import sku_prefix
 
 

@@ -6,29 +6,10 @@ from __future__ import annotations
 import re
 import uuid
 
-from playwright.sync_api import Browser, Dialog, Page, expect
+from playwright.sync_api import Browser, Dialog, expect
 
-from tests.e2e.conftest import RunningStack, new_page, screenshot, verify_signed_in_supplier
-from tests.storefront.factories import GOOD_AND_BAD_CSV, PASSWORD, new_uscc, sku_prefix, unique_email
-
-
-def register_supplier(page: Page, name: str, stack: RunningStack | None = None) -> None:
-    """Register the company in the portal; with the stack, also have it verified (licence sent
-    from the portal, an admin's decision through the API), so that it may list parts."""
-    page.goto("/supplier")
-    expect(page).to_have_url(re.compile(r"/supplier/login"))
-    expect(page.locator("html")).to_have_attribute("lang", "zh-Hans")  # Chinese first for suppliers
-    page.get_by_role("link", name="注册公司").click()
-    page.locator("#f-name_zh").fill(f"重庆潼南{name}再制造有限公司")
-    page.locator("#f-name_en").fill(f"Chongqing Tongnan {name} Remanufacturing Co., Ltd.")
-    page.locator("#f-uscc").fill(new_uscc())
-    page.locator("#f-email").fill(unique_email())
-    page.locator("#f-password").fill(PASSWORD)
-    page.get_by_role("button", name="注册").click()
-    expect(page.locator(".alert.success")).to_contain_text("公司注册成功")
-    if stack is not None:
-        verify_signed_in_supplier(page, stack)
-        page.goto("/supplier")
+from tests.e2e.factories import RunningStack, new_page, register_supplier, screenshot
+from tests.storefront.factories import GOOD_AND_BAD_CSV, PASSWORD, sku_prefix, unique_email
 
 
 def test_supplier_registers_imports_a_csv_with_one_bad_row_and_edits_stock(

@@ -15,12 +15,19 @@ import httpx
 from playwright.sync_api import Browser, expect
 
 from marketplace.roles import Role
-from tests.conftest import headers_for
-from tests.e2e.conftest import RunningStack, make_settleable, new_page, screenshot
-from tests.e2e.test_fulfilment import approve_in_back_office, list_part, pay_for
-from tests.e2e.test_supplier import register_supplier
-from tests.e2e.test_tour import fits_the_width
-from tests.orders.conftest import pdf_bytes
+from tests.e2e.factories import (
+    RunningStack,
+    approve_in_back_office,
+    fits_the_width,
+    list_part,
+    make_settleable,
+    new_page,
+    pay_for,
+    register_supplier,
+    screenshot,
+)
+from tests.factories import headers_for
+from tests.orders.factories import pdf_bytes
 from tests.storefront.factories import sku_prefix
 
 

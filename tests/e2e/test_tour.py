@@ -9,7 +9,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import RunningStack, new_page, screenshot, ship_to, verified_through_the_api
+from tests.e2e.factories import RunningStack, fits_the_width, new_page, screenshot, ship_to, verified_through_the_api
 from tests.storefront.factories import GOOD_AND_BAD_CSV, PASSWORD, new_uscc, sku_prefix, unique_email
 
 REGISTER = """
@@ -58,19 +58,6 @@ def signed_in(page: Page, stack: RunningStack, tokens: dict[str, str]) -> None:
             {"name": "tn_refresh", "value": tokens["refreshToken"], "url": stack.storefront},
         ]
     )
-
-
-UNLABELLED = """() => [...document.querySelectorAll("input:not([type=hidden]), select, textarea, button")]
-  .filter(el => !(el.labels && el.labels.length) && !el.getAttribute("aria-label")
-                && !el.getAttribute("aria-labelledby") && !(el.tagName === "BUTTON" && el.textContent.trim()))
-  .map(el => el.outerHTML.slice(0, 80))"""
-
-
-def fits_the_width(page: Page) -> None:
-    """No sideways scrolling on a phone, and every form control has a name a screen reader says."""
-    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
-    assert overflow <= 0, f"{page.url} scrolls sideways by {overflow}px"
-    assert page.evaluate(UNLABELLED) == [], page.url
 
 
 def test_tour_of_the_main_pages(

@@ -42,10 +42,10 @@ from services.common.events import ConsumerRunner, Event, OutboxRelay, Subscript
 from services.common.events.dead_letters import replay_message_id
 from services.common.events.streams import connect, ensure_streams
 from services.common.events.types import replay_subject
-from tests.conftest import headers_for
 from tests.databases import Databases, empty_tables
 from tests.events.running import scratch_catalog
-from tests.gateway.conftest import GraphQL, closed_port
+from tests.factories import headers_for
+from tests.gateway.factories import GraphQL, closed_port
 
 CONSUMER = "test-dead-letters"
 

@@ -15,17 +15,13 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 
-from gateway.app import create_app
-from gateway.identity.models import GatewayTable
 from gateway.ids import global_id
-from gateway.settings import GatewaySettings
 from marketplace.roles import AccountRole
-from tests.databases import Databases, empty_tables
+from tests.databases import Databases
 from tests.events.running import RunningWorker, worker_context
-from tests.gateway.test_orders_api import Gateway
-from tests.orders.conftest import Stack, localstripe_url, orders_settings, served, stack  # noqa: F401  (fixtures)
+from tests.gateway.factories import Gateway
+from tests.orders.factories import Stack, orders_settings
 
 SHIPS_TO = """
 query ($supplier: ID!, $after: String) {
@@ -44,23 +40,9 @@ mutation ($id: ID!, $reason: String!) { revokeCertificate(id: $id, reason: $reas
 
 
 @pytest.fixture
-def gateway(stack: Stack, databases: Databases) -> Iterator[Gateway]:  # noqa: F811
-    settings = GatewaySettings(
-        database_url=databases.migrated("gateway"),
-        catalog_url=str(stack.catalog.base_url).rstrip("/"),
-        certification_url=str(stack.certification.base_url).rstrip("/"),
-        orders_url=stack.orders_url,
-        rate_burst_per_address=10_000,
-    )
-    with TestClient(create_app(settings)) as client:
-        yield Gateway(client, databases, settings)
-    empty_tables(databases.engine("gateway"), GatewayTable.metadata)
-
-
-@pytest.fixture
-def worker(stack: Stack, databases: Databases, nats_url: str) -> Iterator[RunningWorker]:  # noqa: F811
+def worker(orders_stack: Stack, databases: Databases, nats_url: str) -> Iterator[RunningWorker]:
     """Relays and every consumer the worker runs (no scheduled jobs), on this test's NATS server."""
-    running = RunningWorker(worker_context(databases, nats_url, orders_settings(stack, databases))).start()
+    running = RunningWorker(worker_context(databases, nats_url, orders_settings(orders_stack, databases))).start()
     yield running
     running.stop()
 
@@ -87,18 +69,20 @@ def wait_for(check: Callable[[], bool], timeout: float) -> float:
 
 
 def test_a_revoked_brake_pad_approval_leaves_ships_to_de_and_holds_the_unpaid_order(
-    stack: Stack,  # noqa: F811
+    orders_stack: Stack,
     gateway: Gateway,
     worker: RunningWorker,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    supplier_id = stack.supplier()
-    r90 = stack.certify(supplier_id, "ECE_R90", ["brake_pads"], number="E4 90R-01 4711/0815")
+    supplier_id = orders_stack.supplier()
+    r90 = orders_stack.certify(supplier_id, "ECE_R90", ["brake_pads"], number="E4 90R-01 4711/0815")
     pads = [
-        stack.part(supplier_id, category="brake_pads", title_en=f"Remanufactured brake pads {n}", weight_grams=1800)
+        orders_stack.part(
+            supplier_id, category="brake_pads", title_en=f"Remanufactured brake pads {n}", weight_grams=1800
+        )
         for n in range(3)
     ]
-    alternator = stack.part(supplier_id)
+    alternator = orders_stack.part(supplier_id)
     sellable = {p["id"] for p in [*pads, alternator]}
     assert {node["id"] for node in shipping_to_germany(gateway, supplier_id)} == {
         global_id("Part", p) for p in sellable

@@ -6,6 +6,14 @@ import os
 import secrets
 
 import pytest
+from pydantic_settings import BaseSettings
+
+from gateway.settings import GatewaySettings
+from ops.worker.settings import WorkerSettings
+from services.catalog.settings import CatalogSettings
+from services.certification.settings import CertificationSettings
+from services.orders.settings import OrdersSettings
+from storefront.settings import StorefrontSettings
 
 # What an operator gives a real production: every value its own, none of them made up here for
 # a laptop.
@@ -30,3 +38,15 @@ def set_environment(monkeypatch: pytest.MonkeyPatch, variables: dict[str, str]) 
             monkeypatch.delenv(name)
     for name, value in variables.items():
         monkeypatch.setenv(name, value)
+
+
+# The settings classes each process reads in production, by its name in the compose files.
+SETTINGS_OF: dict[str, tuple[type[BaseSettings], ...]] = {
+    "migrate": (CatalogSettings, CertificationSettings, OrdersSettings, GatewaySettings),
+    "catalog": (CatalogSettings,),
+    "certification": (CertificationSettings,),
+    "orders": (OrdersSettings,),
+    "gateway": (GatewaySettings,),
+    "storefront": (StorefrontSettings,),
+    "worker": (CatalogSettings, CertificationSettings, OrdersSettings, GatewaySettings, WorkerSettings),
+}

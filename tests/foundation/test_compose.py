@@ -28,8 +28,7 @@ from services.common.settings import (
     ConfigurationError,
 )
 from services.orders.settings import OrdersSettings
-from storefront.settings import StorefrontSettings
-from tests.foundation.production import PRODUCTION, set_environment
+from tests.foundation.production import PRODUCTION, SETTINGS_OF, set_environment
 
 ROOT = Path(__file__).resolve().parents[2]
 APP_SERVICES = ("catalog", "certification", "orders", "gateway")
@@ -148,15 +147,6 @@ def test_dockerfile_installs_from_the_lock_file_and_copies_the_code() -> None:
 # --- development by default, production only on values of its own ------------------------------
 
 PRODUCTION_FILE = ROOT / "docker-compose.production.yml"
-SETTINGS_OF: dict[str, tuple[type[BaseSettings], ...]] = {
-    "migrate": (CatalogSettings, CertificationSettings, OrdersSettings, GatewaySettings),
-    "catalog": (CatalogSettings,),
-    "certification": (CertificationSettings,),
-    "orders": (OrdersSettings,),
-    "gateway": (GatewaySettings,),
-    "storefront": (StorefrontSettings,),
-    "worker": (CatalogSettings, CertificationSettings, OrdersSettings, GatewaySettings, WorkerSettings),
-}
 # Compose's interpolation: $$, $VAR, ${VAR}, ${VAR:-default}, ${VAR-default}, ${VAR:?error},
 # ${VAR?error}, ${VAR:+replacement}, ${VAR+replacement}.
 VARIABLE = re.compile(r"\$(?:(\$)|([A-Za-z_]\w*)|\{([A-Za-z_]\w*)(?:(:?[-?+])([^}]*))?\})")

@@ -17,8 +17,7 @@ from services.catalog.settings import CatalogSettings
 from services.certification.settings import CertificationSettings
 from services.common.objects import ObjectStore
 from services.common.settings import ConfigurationError
-from tests.foundation.production import PRODUCTION, set_environment
-from tests.foundation.test_compose import SETTINGS_OF
+from tests.foundation.production import PRODUCTION, SETTINGS_OF, set_environment
 
 K8S = Path(__file__).resolve().parents[2] / "deploy" / "k8s"
 # The oldest Kubernetes release still maintained upstream when these were written.

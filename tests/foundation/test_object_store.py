@@ -25,11 +25,10 @@ from services.certification.app import create_app as create_certification_app
 from services.certification.settings import CertificationSettings
 from services.common.objects import ObjectNotFound, ObjectStore, ObjectStoreUnavailable, open_store
 from services.common.settings import ConfigurationError, load
-from tests.catalog.conftest import as_supplier, part_body, valid_uscc, verify_supplier
-from tests.catalog.test_images import png
-from tests.certification.conftest import INSPECTOR, number_for, pdf_bytes, submit, supplier, upload
-from tests.conftest import FreshHeaders
+from tests.catalog.factories import part_body, png, valid_uscc, verify_supplier
+from tests.certification.factories import INSPECTOR, number_for, pdf_bytes, submit, upload
 from tests.databases import Databases
+from tests.factories import FreshHeaders, as_supplier
 from tests.harness import free_port, free_ports, wait_for_port
 
 REGION = "eu-central-1"
@@ -259,12 +258,12 @@ def test_two_certification_processes_serve_the_same_pdf_from_one_bucket(
     with httpx.Client(base_url=first_url, timeout=20) as first, httpx.Client(base_url=second_url, timeout=20) as second:
         number = number_for("ECE_R90")
         certificate = submit(first, holder, number=number)
-        uploaded = upload(first, certificate["id"], document, supplier(holder))
+        uploaded = upload(first, certificate["id"], document, as_supplier(holder))
         assert uploaded["document"]["sha256"] == digest
         assert keys_in(s3_endpoint, bucket) == {f"certification-documents/{digest[:2]}/{digest}.pdf"}
 
         # The other replica, which never saw the upload, serves the same bytes.
-        served = second.get(f"/certificates/{certificate['id']}/document", headers=supplier(holder))
+        served = second.get(f"/certificates/{certificate['id']}/document", headers=as_supplier(holder))
         assert served.status_code == 200, served.text
         assert served.headers["content-type"] == "application/pdf"
         assert served.content == document
@@ -396,12 +395,12 @@ def test_an_upload_while_s3_is_down_is_a_503_and_leaves_no_document_on_record(
         refused = client.post(
             f"/certificates/{certificate['id']}/document",
             files={"file": ("certificate.pdf", pdf_bytes("scan"), "application/pdf")},
-            headers=supplier(holder),
+            headers=as_supplier(holder),
         )
         assert refused.status_code == 503, refused.text
         assert refused.json()["code"] == "UPSTREAM_UNAVAILABLE"
         # The certificate names no file the store never got; the supplier may simply send it again.
-        after = client.get(f"/certificates/{certificate['id']}", headers=supplier(holder)).json()
+        after = client.get(f"/certificates/{certificate['id']}", headers=as_supplier(holder)).json()
         assert after["document"] is None
         history = client.get(f"/certificates/{certificate['id']}/history", headers=INSPECTOR).json()
         assert "DOCUMENT_UPLOADED" not in [event["action"] for event in history]

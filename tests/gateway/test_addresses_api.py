@@ -11,30 +11,16 @@ from typing import Any
 from pypdf import PdfReader
 
 from marketplace.roles import AccountRole
-from tests.gateway.conftest import GraphQL
-from tests.gateway.test_orders_api import PLACE, QUOTE, Gateway, ddp_to_germany, gateway  # noqa: F401  (fixture)
-from tests.orders.conftest import Stack, localstripe_url, served  # noqa: F401  (fixtures)
-from tests.orders.conftest import stack as orders_stack  # noqa: F401  (fixture)
+from tests.gateway.factories import CREATE, FIELDS, HAMBURG, PLACE, PLACE_TO, QUOTE, Gateway, GraphQL, ddp_to_germany
+from tests.orders.factories import Stack
 
 REGISTER = """
 mutation ($email: String!) {
   register(input: {email: $email, password: "quartz lantern harbour 42", role: BUYER}) { token }
 }"""
-FIELDS = "id name companyName streetAddress city postalCode countryArea country vatNumber eoriNumber formatted"
-CREATE = f"mutation ($input: AddressInput!) {{ addressCreate(input: $input) {{ {FIELDS} }} }}"
 UPDATE = f"mutation ($id: ID!, $input: AddressInput!) {{ addressUpdate(id: $id, input: $input) {{ {FIELDS} }} }}"
 DELETE = "mutation ($id: ID!) { addressDelete(id: $id) { deletedId deleted } }"
 BOOK = "{ viewer { addresses { id city } } }"
-HAMBURG = {
-    "name": "Kurt Fischer",
-    "companyName": "Fischer Kfz-Teile GmbH",
-    "streetAddress": "Hafenstraße  12",
-    "city": "Hamburg",
-    "postalCode": "20457",
-    "country": "de",
-    "vatNumber": "DE 136 695 976",
-    "eoriNumber": "DE4711000123",
-}
 
 
 def _buyer(gql: GraphQL) -> str:
@@ -119,10 +105,6 @@ ORDER_ADDRESS = """
 query ($id: ID!) {
   order(id: $id) { shippingAddress { name companyName streetAddress postalCode city country vatNumber eoriNumber } }
 }"""
-PLACE_TO = """
-mutation ($q: ID!, $k: String!, $a: ID) {
-  placeOrder(quoteId: $q, idempotencyKey: $k, shippingAddressId: $a) { order { id } }
-}"""
 DOCUMENT = """
 query ($id: ID!, $kind: ShippingDocumentKind!) {
   order(id: $id) { shippingDocument(kind: $kind) { filename contentType contentBase64 } }
@@ -136,8 +118,8 @@ def _pdf_text(document: dict[str, Any]) -> str:
 
 
 def test_an_order_keeps_its_address_and_only_its_supplier_has_the_shipping_documents(
-    orders_stack: Stack,  # noqa: F811
-    gateway: Gateway,  # noqa: F811
+    orders_stack: Stack,
+    gateway: Gateway,
 ) -> None:
     supplier_id = orders_stack.supplier()
     part = orders_stack.part(supplier_id, on_hand=5)

@@ -13,10 +13,10 @@ from sqlalchemy import event
 from gateway.identity import service as identity_service
 from marketplace.roles import AccountRole, Role
 from services.common.db import session_scope
-from tests.certification.conftest import pdf_bytes
-from tests.conftest import headers_for
+from tests.certification.factories import pdf_bytes
 from tests.databases import Databases
-from tests.gateway.conftest import Stack
+from tests.factories import headers_for
+from tests.gateway.factories import Stack
 
 PASSWORD = "a long passphrase for staff"
 LOGIN = """

@@ -22,11 +22,10 @@ from services.catalog.models import EVENTS as CATALOG_EVENTS
 from services.catalog.settings import CatalogSettings
 from services.common.db import make_engine
 from services.orders.settings import OrdersSettings
-from tests.conftest import headers_for
 from tests.databases import Databases
 from tests.events.running import RunningWorker, worker_context
-from tests.gateway.conftest import GraphQL, closed_port
-from tests.gateway.test_catalog_api import data_of
+from tests.factories import headers_for
+from tests.gateway.factories import GraphQL, closed_port, data_of
 
 CACHE_SECONDS = 60.0  # far longer than the test: what it sees fresh came from an event
 LISTING = "{ parts(first: 50) { edges { node { id available } } } }"

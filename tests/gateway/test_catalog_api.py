@@ -3,48 +3,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
-from tests.catalog.conftest import valid_uscc
-from tests.gateway.conftest import Stack
-
-LISTING = """
-query Listing($first: Int, $search: String, $filter: PartFilter, $after: String) {
-  parts(search: $search, filter: $filter, first: $first, after: $after) {
-    edges { cursor node {
-      id sku title category condition available oemNumbers
-      price { amount currency formatted }
-      supplier { id nameEn nameZh verified }
-      certificates { id scheme status validUntil }
-      eligibility(country: "DE") { country eligible missingSchemes expiringSoon { scheme validUntil } }
-    } }
-    pageInfo { hasNextPage endCursor }
-  }
-}"""
-
-REGISTER_SUPPLIER = """
-mutation ($email: String!, $uscc: String!, $en: String!) {
-  register(input: {email: $email, password: "a long passphrase", role: SUPPLIER,
-                   supplier: {nameEn: $en, nameZh: "重庆潼南测试再制造有限公司", uscc: $uscc}}) {
-    token account { id role supplier { id nameEn verified } }
-  }
-}"""
-
-CREATE_PART = """
-mutation ($input: PartInput!) {
-  createPart(input: $input) { id sku title(locale: "zh") available hsCode price { amount currency } supplier { id } }
-}"""
-
-
-def data_of(result: dict[str, Any]) -> Any:
-    assert "errors" not in result, result["errors"]
-    return result["data"]
-
-
-def codes(result: dict[str, Any]) -> list[str]:
-    return [e["extensions"]["code"] for e in result.get("errors", [])]
+from tests.catalog.factories import valid_uscc
+from tests.gateway.factories import CREATE_PART, LISTING, REGISTER_SUPPLIER, Stack, codes, data_of
 
 
 @pytest.mark.parametrize("size", [20, 100])

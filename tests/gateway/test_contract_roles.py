@@ -15,9 +15,8 @@ from typing import Any
 import pytest
 
 from marketplace.roles import AccountRole
-from tests.gateway.test_orders_api import Gateway, _raw, gateway, gid  # noqa: F401  (fixture)
-from tests.orders.conftest import Stack, confirm_card_setup, localstripe_url, served  # noqa: F401  (fixtures)
-from tests.orders.conftest import stack as orders_stack  # noqa: F401  (fixture)
+from tests.gateway.factories import Gateway, gid, raw_id
+from tests.orders.factories import Stack, confirm_card_setup
 
 ROLES = ("anonymous", "buyer", "other_buyer", "supplier", "other_supplier", "inspector", "admin")
 OK = "ok"
@@ -100,7 +99,7 @@ CERTIFICATE_INPUT = {
 }
 
 
-def test_every_operation_as_every_role(orders_stack: Stack, gateway: Gateway) -> None:  # noqa: F811
+def test_every_operation_as_every_role(orders_stack: Stack, gateway: Gateway) -> None:
     supplier_id, other_supplier_id = orders_stack.supplier(), orders_stack.supplier()
     part = orders_stack.part(supplier_id, on_hand=10)
     part_id = gid("Part", part["id"])
@@ -298,7 +297,7 @@ def test_every_operation_as_every_role(orders_stack: Stack, gateway: Gateway) ->
         {"o": order_id, "pm": card},
         {**someone_elses, "supplier": HIDDEN, "buyer": OK},
     )
-    orders_stack.wait_status(_raw(order_id), "PAID")
+    orders_stack.wait_status(raw_id(order_id), "PAID")
 
     order = "query ($id: ID!) { order(id: $id) { status lines { id } } }"
     seen = check(

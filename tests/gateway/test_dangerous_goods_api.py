@@ -5,10 +5,8 @@ naming the Incoterm."""
 from __future__ import annotations
 
 from marketplace.roles import AccountRole
-from tests.gateway.test_orders_api import PLACE, Gateway, gateway, gid  # noqa: F401  (fixture)
-from tests.orders.conftest import Stack, localstripe_url, served  # noqa: F401  (fixtures)
-from tests.orders.conftest import stack as orders_stack  # noqa: F401  (fixture)
-from tests.orders.test_dangerous_goods_orders import battery_module
+from tests.gateway.factories import PLACE, Gateway, gid
+from tests.orders.factories import Stack, battery_module
 
 QUOTE = """
 mutation ($input: QuoteInput!) {
@@ -30,7 +28,7 @@ query ($id: ID!) {
 }"""
 
 
-def test_a_battery_order_shows_its_dangerous_goods_in_graphql(orders_stack: Stack, gateway: Gateway) -> None:  # noqa: F811
+def test_a_battery_order_shows_its_dangerous_goods_in_graphql(orders_stack: Stack, gateway: Gateway) -> None:
     _, part = battery_module(orders_stack)
     buyer = gateway.account(AccountRole.BUYER)
     lines = [{"partId": gid("Part", part["id"]), "quantity": 1}]

@@ -19,7 +19,7 @@ from gateway.identity.models import GatewayTable
 from gateway.settings import GatewaySettings
 from storefront.settings import StorefrontSettings
 from tests.databases import Databases, empty_tables
-from tests.gateway.conftest import GraphQL, closed_port
+from tests.gateway.factories import GraphQL, closed_port
 
 DEADLINE = 1.0
 # Where a real service answers too, time enough for it on a busy machine.

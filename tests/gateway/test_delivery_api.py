@@ -9,10 +9,8 @@ import uuid
 from typing import Any
 
 from marketplace.roles import AccountRole
-from tests.gateway.test_orders_api import PLACE, QUOTE, Gateway, _raw, ddp_to_germany, gateway  # noqa: F401
-from tests.orders.conftest import Stack, localstripe_url, served  # noqa: F401  (fixtures)
-from tests.orders.conftest import stack as orders_stack  # noqa: F401  (fixture)
-from tests.orders.test_disputes import _dispute_event, _post, _signed
+from tests.gateway.factories import PLACE, QUOTE, Gateway, ddp_to_germany, raw_id
+from tests.orders.factories import Stack, dispute_event, post_stripe_event, signed_by_stripe
 
 SHIP = """
 mutation ($o: ID!, $carrier: String!, $number: String!) {
@@ -29,7 +27,7 @@ def _error(result: dict[str, Any]) -> dict[str, Any]:
     return dict(result["errors"][0]["extensions"])
 
 
-def _paid_order(stack: Stack, gateway: Gateway, buyer: str, part_id: str) -> str:  # noqa: F811
+def _paid_order(stack: Stack, gateway: Gateway, buyer: str, part_id: str) -> str:
     quote = gateway.ok(QUOTE, {"input": ddp_to_germany(part_id)}, token=buyer)["createQuote"]
     placed = gateway.ok(PLACE, {"q": quote["id"], "k": f"checkout-{uuid.uuid4()}"}, token=buyer)["placeOrder"]
     order_id = str(placed["order"]["id"])
@@ -38,11 +36,11 @@ def _paid_order(stack: Stack, gateway: Gateway, buyer: str, part_id: str) -> str
         {"o": order_id, "pm": gateway.card(stack, buyer)},
         token=buyer,
     )
-    stack.wait_status(_raw(order_id), "PAID")
+    stack.wait_status(raw_id(order_id), "PAID")
     return order_id
 
 
-def test_the_buyer_confirms_delivery_and_the_supplier_cannot(orders_stack: Stack, gateway: Gateway) -> None:  # noqa: F811
+def test_the_buyer_confirms_delivery_and_the_supplier_cannot(orders_stack: Stack, gateway: Gateway) -> None:
     supplier_id = orders_stack.supplier()
     part = orders_stack.part(supplier_id)
     buyer = gateway.account(AccountRole.BUYER)
@@ -90,18 +88,18 @@ query ($status: String) {
 }"""
 
 
-def test_admins_list_disputes_and_the_order_shows_its_own(orders_stack: Stack, gateway: Gateway) -> None:  # noqa: F811
+def test_admins_list_disputes_and_the_order_shows_its_own(orders_stack: Stack, gateway: Gateway) -> None:
     part = orders_stack.part(orders_stack.supplier())
     buyer = gateway.account(AccountRole.BUYER)
     order_id = _paid_order(orders_stack, gateway, buyer, part["id"])
-    order = orders_stack.order(_raw(order_id))
+    order = orders_stack.order(raw_id(order_id))
     dispute_id = f"dp_{uuid.uuid4().hex[:24]}"
     now = int(time.time())
-    event = _dispute_event(
+    event = dispute_event(
         "charge.dispute.created", dispute_id, order, status="needs_response", created=now, due_by=now + 86_400
     )
     for _ in range(3):
-        assert _post(orders_stack, _signed(event)).status_code == 200
+        assert post_stripe_event(orders_stack, signed_by_stripe(event)).status_code == 200
 
     admin = gateway.account(AccountRole.ADMIN)
     listed = gateway.ok(DISPUTES, {"status": "needs_response"}, token=admin)["disputes"]

@@ -7,9 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from marketplace.roles import AccountRole
-from tests.gateway.test_orders_api import PLACE, Gateway, ddp_to_germany, gateway, gid  # noqa: F401  (fixture)
-from tests.orders.conftest import Stack, localstripe_url, served  # noqa: F401  (fixtures)
-from tests.orders.conftest import stack as orders_stack  # noqa: F401  (fixture)
+from tests.gateway.factories import PLACE, Gateway, ddp_to_germany, gid
+from tests.orders.factories import Stack
 
 PAGE = """
 query ($a: ID!, $b: ID!, $country: String!, $currency: String) {
@@ -35,8 +34,8 @@ def _codes(result: dict[str, Any]) -> list[tuple[str, str | None]]:
 
 
 def test_anyone_sees_each_parts_estimate_and_a_carts_shipping_options(
-    orders_stack: Stack,  # noqa: F811
-    gateway: Gateway,  # noqa: F811
+    orders_stack: Stack,
+    gateway: Gateway,
 ) -> None:
     supplier = orders_stack.supplier()
     light = orders_stack.part(supplier, weight_grams=1200, price_cny=50000)
@@ -69,8 +68,8 @@ mutation ($input: QuoteInput!) { createQuote(input: $input) { id } }"""
 
 
 def test_a_declined_card_is_the_callers_input_with_the_reason_a_page_can_word(
-    orders_stack: Stack,  # noqa: F811
-    gateway: Gateway,  # noqa: F811
+    orders_stack: Stack,
+    gateway: Gateway,
 ) -> None:
     part = orders_stack.part(orders_stack.supplier(), on_hand=3)
     buyer = gateway.account(AccountRole.BUYER)

@@ -14,7 +14,7 @@ from gateway.app import create_app
 from gateway.identity.models import GatewayTable
 from gateway.settings import GatewaySettings
 from tests.databases import Databases, empty_tables
-from tests.gateway.conftest import GraphQL
+from tests.gateway.factories import GraphQL
 
 REGISTER = """
 mutation ($email: String!, $password: String!, $role: Role!) {

@@ -11,7 +11,7 @@ import pytest
 from strawberry import relay
 
 from gateway.limits import MAX_ARGUMENT_LENGTHS
-from tests.gateway.conftest import GraphQL, Stack
+from tests.gateway.factories import GraphQL, Stack
 
 PARTS_BY_CONDITION = "query ($c: PartCondition) { parts(filter: {condition: $c}) { edges { cursor } } }"
 PARTS_BY_FILTER = "query ($f: PartFilter) { parts(filter: $f) { edges { cursor } } }"

@@ -13,7 +13,7 @@ from gateway.app import create_app
 from gateway.limits import query_cost
 from gateway.settings import GatewaySettings
 from tests.databases import Databases
-from tests.gateway.conftest import GraphQL, Stack
+from tests.gateway.factories import GraphQL, Stack
 
 
 def first_error(result: dict[str, Any]) -> dict[str, Any]:

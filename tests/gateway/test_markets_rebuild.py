@@ -10,8 +10,8 @@ from marketplace.roles import Role
 from ops.worker import markets
 from services.catalog.models import Part, table
 from services.common.db import make_engine
-from tests.conftest import FreshHeaders
-from tests.gateway.conftest import Stack
+from tests.factories import FreshHeaders
+from tests.gateway.factories import Stack
 
 SYSTEM = FreshHeaders(Role.SYSTEM, "orders-service")
 # One country of each kind of market: EEA, GB, US, JP, GCC, EAEU, and Mexico (ISO 9001 only).

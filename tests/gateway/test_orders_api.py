@@ -4,38 +4,14 @@ quote, order, card, payment, shipping and core return, as the buyer and the supp
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
-from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
-from gateway.app import create_app
-from gateway.identity import service as identity_service
-from gateway.identity.models import GatewayTable
-from gateway.identity.tokens import issue_access_token
-from gateway.settings import GatewaySettings
 from marketplace.roles import AccountRole
-from services.common.db import session_scope
-from tests.databases import Databases, empty_tables
-from tests.gateway.conftest import GraphQL
-from tests.orders.conftest import Stack, confirm_card_setup, localstripe_url, served  # noqa: F401  (fixtures)
-from tests.orders.conftest import stack as orders_stack  # noqa: F401  (fixture)
+from tests.gateway.factories import PLACE, QUOTE, Gateway, ddp_to_germany, gid, raw_id
+from tests.orders.factories import Stack
 
-QUOTE = """
-mutation ($input: QuoteInput!) {
-  createQuote(input: $input) {
-    id currency fxRate fxAsOf fxStale fxOfflineFallback expiresAt incoterm destinationCountry dutyStatus
-    goods { amount currency formatted } coreDeposit { amount } shipping { amount } insurance { amount }
-    duty { amount } vat { amount } total { amount currency }
-    lines { quantity part { sku } total { amount } }
-  }
-}"""
-PLACE = """
-mutation ($q: ID!, $k: String!) {
-  placeOrder(quoteId: $q, idempotencyKey: $k) { clientSecret order { id status total { amount currency } } }
-}"""
 ORDER = """
 query ($id: ID!) {
   order(id: $id) {
@@ -45,68 +21,6 @@ query ($id: ID!) {
             shipment { carrier trackingNumber } coreReturn { id status deadline refund { amount } } }
   }
 }"""
-
-
-class Gateway:
-    """The gateway in front of the orders test stack, with accounts minted in its own database."""
-
-    def __init__(self, client: TestClient, databases: Databases, settings: GatewaySettings) -> None:
-        self.gql = GraphQL(client)
-        self.databases = databases
-        self.settings = settings
-
-    def account(self, role: AccountRole, supplier_id: str | None = None) -> str:
-        with session_scope(self.databases.engine("gateway")) as session:
-            account = identity_service.register(
-                session,
-                email=f"{role.value.lower()}-{uuid.uuid4().hex[:8]}@example.com",
-                password="a long passphrase",
-                role=role,
-                supplier_id=uuid.UUID(supplier_id) if supplier_id else None,
-                allow_staff_roles=True,
-            )
-            return issue_access_token(account, self.settings.jwt_secret.get_secret_value(), ttl_seconds=600)
-
-    def card(self, stack: Stack, token: str) -> str:
-        """startCardSetup through the API, then what stripe.confirmCardSetup does in the browser."""
-        setup = self.ok("mutation { startCardSetup { clientSecret publishableKey } }", token=token)["startCardSetup"]
-        return confirm_card_setup(stack.localstripe_url, setup["publishableKey"], setup["clientSecret"])
-
-    def ok(self, query: str, variables: dict[str, Any] | None = None, *, token: str | None = None) -> Any:
-        result = self.gql(query, variables, token=token)
-        assert "errors" not in result, result["errors"]
-        return result["data"]
-
-
-@pytest.fixture
-def gateway(orders_stack: Stack, databases: Databases) -> Iterator[Gateway]:  # noqa: F811
-    settings = GatewaySettings(
-        database_url=databases.migrated("gateway"),
-        catalog_url=str(orders_stack.catalog.base_url).rstrip("/"),
-        certification_url=str(orders_stack.certification.base_url).rstrip("/"),
-        orders_url=orders_stack.orders_url,
-        # Every account of a test calls from the test client's one address.
-        rate_burst_per_address=10_000,
-    )
-    with TestClient(create_app(settings)) as client:
-        yield Gateway(client, databases, settings)
-    empty_tables(databases.engine("gateway"), GatewayTable.metadata)
-
-
-def ddp_to_germany(part_id: str) -> dict[str, Any]:
-    """A quote's input: one unit of the part, delivered duty paid to Germany, in euros."""
-    return {
-        "lines": [{"partId": gid("Part", part_id), "quantity": 1}],
-        "destinationCountry": "DE",
-        "incoterm": "DDP",
-        "currency": "EUR",
-    }
-
-
-def gid(type_name: str, raw: str) -> str:
-    from gateway.ids import global_id
-
-    return global_id(type_name, raw)
 
 
 def metric(client: Any, name: str, **labels: str) -> float:
@@ -119,7 +33,7 @@ def metric(client: Any, name: str, **labels: str) -> float:
     return 0.0
 
 
-def test_buyer_checks_out_ddp_to_germany_and_the_supplier_ships(orders_stack: Stack, gateway: Gateway) -> None:  # noqa: F811
+def test_buyer_checks_out_ddp_to_germany_and_the_supplier_ships(orders_stack: Stack, gateway: Gateway) -> None:
     paid_before = metric(orders_stack.orders, "tongnan_order_status_changes_total", to_status="PAID")
     placed_before = metric(orders_stack.orders, "tongnan_order_status_changes_total", to_status="PENDING_PAYMENT")
     mutations_before = metric(
@@ -160,7 +74,7 @@ def test_buyer_checks_out_ddp_to_germany_and_the_supplier_ships(orders_stack: St
         token=buyer,
     )["payOrder"]
     assert paid["requiresAction"] is False
-    orders_stack.wait_status(_raw(order_id), "PAID")
+    orders_stack.wait_status(raw_id(order_id), "PAID")
 
     order = gateway.ok(ORDER, {"id": order_id}, token=buyer)["order"]
     assert order["status"] == "PAID" and order["paymentStatus"] == "PAID"
@@ -194,16 +108,7 @@ def test_buyer_checks_out_ddp_to_germany_and_the_supplier_ships(orders_stack: St
     assert cancel["errors"][0]["extensions"]["code"] == "CONFLICT"
 
 
-def _raw(global_or_raw: str) -> str:
-    from strawberry import relay
-
-    try:
-        return relay.GlobalID.from_id(global_or_raw).node_id
-    except Exception:
-        return global_or_raw
-
-
-def test_bad_quote_input_names_the_field(orders_stack: Stack, gateway: Gateway) -> None:  # noqa: F811
+def test_bad_quote_input_names_the_field(orders_stack: Stack, gateway: Gateway) -> None:
     part = orders_stack.part(orders_stack.supplier())
     buyer = gateway.account(AccountRole.BUYER)
     base = ddp_to_germany(part["id"])
@@ -219,7 +124,7 @@ def test_bad_quote_input_names_the_field(orders_stack: Stack, gateway: Gateway) 
     assert anonymous["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
 
 
-def test_a_payment_changed_at_stripe_is_held_for_review_and_says_why(orders_stack: Stack, gateway: Gateway) -> None:  # noqa: F811
+def test_a_payment_changed_at_stripe_is_held_for_review_and_says_why(orders_stack: Stack, gateway: Gateway) -> None:
     part = orders_stack.part(orders_stack.supplier(), on_hand=3)
     buyer = gateway.account(AccountRole.BUYER)
     quote_input = ddp_to_germany(part["id"])
@@ -227,7 +132,7 @@ def test_a_payment_changed_at_stripe_is_held_for_review_and_says_why(orders_stac
     order_id = gateway.ok(PLACE, {"q": quote["id"], "k": f"checkout-{uuid.uuid4()}"}, token=buyer)["placeOrder"][
         "order"
     ]["id"]
-    intent_id = orders_stack.order(_raw(order_id))["payment_intent_id"]
+    intent_id = orders_stack.order(raw_id(order_id))["payment_intent_id"]
     orders_stack.stripe.v1.payment_intents.update(intent_id, params={"amount": 50})
 
     payment_method = gateway.card(orders_stack, buyer)
@@ -252,7 +157,7 @@ CURRENCIES = "{ currencies { code name symbol minorUnitDigits rateSource } }"
 
 
 def test_every_currency_listed_is_quoted_and_zero_decimal_ones_are_paid_in_whole_units(
-    orders_stack: Stack,  # noqa: F811
+    orders_stack: Stack,
     gateway: Gateway,
 ) -> None:
     listed = {c["code"]: c for c in gateway.ok(CURRENCIES)["currencies"]}  # public: no token
@@ -296,13 +201,13 @@ def test_every_currency_listed_is_quoted_and_zero_decimal_ones_are_paid_in_whole
         token=buyer,
     )
     # PAID only when Stripe took exactly the order's amount in its currency (zero-decimal: won).
-    orders_stack.wait_status(_raw(placed["order"]["id"]), "PAID")
+    orders_stack.wait_status(raw_id(placed["order"]["id"]), "PAID")
 
 
 BY_NUMBER = "query ($n: String!) { orderByNumber(number: $n) { id number status } }"
 
 
-def test_a_buyer_finds_an_order_by_its_number_and_no_one_else_does(orders_stack: Stack, gateway: Gateway) -> None:  # noqa: F811
+def test_a_buyer_finds_an_order_by_its_number_and_no_one_else_does(orders_stack: Stack, gateway: Gateway) -> None:
     part = orders_stack.part(orders_stack.supplier(), on_hand=2)
     buyer, stranger = gateway.account(AccountRole.BUYER), gateway.account(AccountRole.BUYER)
     quote = gateway.ok(QUOTE, {"input": ddp_to_germany(part["id"])}, token=buyer)["createQuote"]
@@ -330,7 +235,7 @@ REFUNDS = """query ($first: Int, $after: String) { refunds(first: $first, after:
   pageInfo { hasNextPage endCursor } } }"""
 
 
-def test_finance_sees_every_refund_with_its_order_and_no_one_else_does(orders_stack: Stack, gateway: Gateway) -> None:  # noqa: F811
+def test_finance_sees_every_refund_with_its_order_and_no_one_else_does(orders_stack: Stack, gateway: Gateway) -> None:
     part = orders_stack.part(orders_stack.supplier(), on_hand=4)
     buyer, admin = gateway.account(AccountRole.BUYER), gateway.account(AccountRole.ADMIN)
     cancelled = []
@@ -342,7 +247,7 @@ def test_finance_sees_every_refund_with_its_order_and_no_one_else_does(orders_st
             {"o": placed["id"], "pm": gateway.card(orders_stack, buyer)},
             token=buyer,
         )
-        orders_stack.wait_status(_raw(placed["id"]), "PAID")
+        orders_stack.wait_status(raw_id(placed["id"]), "PAID")
         gateway.ok("mutation ($o: ID!) { cancelOrder(id: $o) { status } }", {"o": placed["id"]}, token=buyer)
         cancelled.append((placed["id"], gateway.ok(ORDER, {"id": placed["id"]}, token=buyer)["order"]))
 

@@ -8,10 +8,9 @@ from typing import Any
 
 from gateway.ids import global_id
 from marketplace.roles import AccountRole
-from tests.catalog.test_images import photo_with_location
-from tests.gateway.test_orders_api import Gateway, gateway  # noqa: F401  (fixture)
-from tests.orders.conftest import Stack, localstripe_url, served  # noqa: F401  (fixtures)
-from tests.orders.conftest import stack as orders_stack  # noqa: F401  (fixture)
+from tests.catalog.factories import photo_with_location
+from tests.gateway.factories import Gateway
+from tests.orders.factories import Stack
 
 UPLOAD = """
 mutation ($id: ID!, $file: Upload!) {
@@ -31,8 +30,8 @@ def _upload(gw: Gateway, part_id: str, content: bytes, token: str, name: str) ->
 
 
 def test_a_supplier_uploads_a_picture_and_every_caller_sees_it(
-    orders_stack: Stack,  # noqa: F811
-    gateway: Gateway,  # noqa: F811
+    orders_stack: Stack,
+    gateway: Gateway,
 ) -> None:
     supplier_id = orders_stack.supplier()
     supplier = gateway.account(AccountRole.SUPPLIER, supplier_id)

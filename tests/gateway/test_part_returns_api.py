@@ -11,9 +11,8 @@ from typing import Any
 from pypdf import PdfReader
 
 from marketplace.roles import AccountRole
-from tests.gateway.test_orders_api import PLACE, QUOTE, Gateway, _raw, ddp_to_germany, gateway  # noqa: F401
-from tests.orders.conftest import Stack, localstripe_url, served  # noqa: F401  (fixtures)
-from tests.orders.conftest import stack as orders_stack  # noqa: F401  (fixture)
+from tests.gateway.factories import PLACE, QUOTE, Gateway, ddp_to_germany, raw_id
+from tests.orders.factories import Stack
 
 LINES = """
 query ($id: ID!) {
@@ -44,7 +43,7 @@ def _error(result: dict[str, Any]) -> dict[str, Any]:
     return dict(result["errors"][0]["extensions"])
 
 
-def _delivered_order(stack: Stack, gateway: Gateway, buyer: str, supplier: str, part_id: str) -> str:  # noqa: F811
+def _delivered_order(stack: Stack, gateway: Gateway, buyer: str, supplier: str, part_id: str) -> str:
     quote = gateway.ok(QUOTE, {"input": ddp_to_germany(part_id)}, token=buyer)["createQuote"]
     order_id = gateway.ok(PLACE, {"q": quote["id"], "k": f"checkout-{uuid.uuid4()}"}, token=buyer)["placeOrder"][
         "order"
@@ -54,7 +53,7 @@ def _delivered_order(stack: Stack, gateway: Gateway, buyer: str, supplier: str, 
         {"o": order_id, "pm": gateway.card(stack, buyer)},
         token=buyer,
     )
-    stack.wait_status(_raw(order_id), "PAID")
+    stack.wait_status(raw_id(order_id), "PAID")
     gateway.ok(
         'mutation ($o: ID!) { markShipped(orderId: $o, carrier: "SF Express", trackingNumber: "SF1234567890123") '
         "{ id } }",
@@ -65,7 +64,7 @@ def _delivered_order(stack: Stack, gateway: Gateway, buyer: str, supplier: str, 
     return str(order_id)
 
 
-def test_a_part_return_through_the_api_checks_who_and_what(orders_stack: Stack, gateway: Gateway) -> None:  # noqa: F811
+def test_a_part_return_through_the_api_checks_who_and_what(orders_stack: Stack, gateway: Gateway) -> None:
     supplier_id = orders_stack.supplier()
     part = orders_stack.part(supplier_id)
     buyer = gateway.account(AccountRole.BUYER)

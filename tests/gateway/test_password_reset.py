@@ -22,7 +22,7 @@ from gateway.settings import GatewaySettings
 from services.common.clock import utcnow
 from services.common.mail import CaughtMail
 from tests.databases import Databases, empty_tables
-from tests.gateway.conftest import GraphQL
+from tests.gateway.factories import GraphQL
 from tests.mailcatcher import MailCatcher, mail_catcher
 
 REGISTER = """

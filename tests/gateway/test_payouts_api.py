@@ -16,10 +16,10 @@ from sqlmodel import Session, col
 from marketplace.roles import AccountRole
 from services.common.clock import utcnow
 from services.orders.models import OrderLine
-from tests.gateway.test_orders_api import Gateway, gateway, gid  # noqa: F401  (fixture)
+from tests.factories import as_supplier
+from tests.gateway.factories import Gateway, gid
 from tests.orders.bank_reports import camt054, pain002, transfers_in
-from tests.orders.conftest import ADMIN, SYSTEM, Stack, as_supplier, localstripe_url, paid_order, served  # noqa: F401
-from tests.orders.conftest import stack as orders_stack  # noqa: F401  (fixture)
+from tests.orders.factories import SYSTEM, Stack, paid_order
 
 ACCOUNT = {
     "bankName": "中国工商银行重庆分行",
@@ -102,8 +102,8 @@ def _import(gw: Gateway, content: bytes, token: str) -> Any:
     ],
 )
 def test_a_bank_account_is_refused_on_the_field_that_is_wrong(
-    orders_stack: Stack,  # noqa: F811
-    gateway: Gateway,  # noqa: F811
+    orders_stack: Stack,
+    gateway: Gateway,
     field: str,
     value: str,
     reason: str,
@@ -115,8 +115,8 @@ def test_a_bank_account_is_refused_on_the_field_that_is_wrong(
 
 
 def test_a_supplier_keeps_its_account_with_history_and_only_it_and_admins_read_it(
-    orders_stack: Stack,  # noqa: F811
-    gateway: Gateway,  # noqa: F811
+    orders_stack: Stack,
+    gateway: Gateway,
 ) -> None:
     supplier_id = orders_stack.supplier()
     supplier = gateway.account(AccountRole.SUPPLIER, supplier_id)
@@ -147,8 +147,8 @@ def test_a_supplier_keeps_its_account_with_history_and_only_it_and_admins_read_i
 
 
 def test_export_is_refused_for_a_supplier_without_a_bank_account(
-    orders_stack: Stack,  # noqa: F811
-    gateway: Gateway,  # noqa: F811
+    orders_stack: Stack,
+    gateway: Gateway,
 ) -> None:
     supplier_id = orders_stack.supplier()
     settleable_order(orders_stack, orders_stack.part(supplier_id, on_hand=3))
@@ -174,8 +174,8 @@ def test_export_is_refused_for_a_supplier_without_a_bank_account(
 
 
 def test_pain002_and_camt054_move_payouts_to_paid_or_failed_once(
-    orders_stack: Stack,  # noqa: F811
-    gateway: Gateway,  # noqa: F811
+    orders_stack: Stack,
+    gateway: Gateway,
 ) -> None:
     suppliers = [orders_stack.supplier() for _ in range(3)]
     tokens = {s: gateway.account(AccountRole.SUPPLIER, s) for s in suppliers}
@@ -265,8 +265,8 @@ def test_pain002_and_camt054_move_payouts_to_paid_or_failed_once(
 
 
 def test_an_invalid_status_report_is_refused_naming_the_file(
-    orders_stack: Stack,  # noqa: F811
-    gateway: Gateway,  # noqa: F811
+    orders_stack: Stack,
+    gateway: Gateway,
 ) -> None:
     admin = gateway.account(AccountRole.ADMIN)
     broken = _import(gateway, b"<Document><unclosed></Document>", admin)
@@ -288,8 +288,8 @@ def test_an_invalid_status_report_is_refused_naming_the_file(
 
 
 def test_camt054_books_of_another_amount_change_nothing_and_a_return_fails_the_payout(
-    orders_stack: Stack,  # noqa: F811
-    gateway: Gateway,  # noqa: F811
+    orders_stack: Stack,
+    gateway: Gateway,
 ) -> None:
     supplier_id = orders_stack.supplier()
     token = gateway.account(AccountRole.SUPPLIER, supplier_id)

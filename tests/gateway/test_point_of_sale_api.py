@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from marketplace.roles import AccountRole
 from services.orders.settings import DEVELOPMENT_TAX_REGISTRATIONS
-from tests.gateway.test_orders_api import Gateway, gateway, gid  # noqa: F401  (fixture)
-from tests.orders.conftest import Stack, localstripe_url, served  # noqa: F401  (fixtures)
-from tests.orders.conftest import stack as orders_stack  # noqa: F401  (fixture)
+from tests.gateway.factories import Gateway, gid
+from tests.orders.factories import Stack
 
 QUOTE = """
 mutation ($input: QuoteInput!) {
@@ -18,8 +17,8 @@ mutation ($input: QuoteInput!) {
 
 
 def test_a_dap_quote_to_gb_under_135_names_the_scheme_and_canada_needs_its_province(
-    orders_stack: Stack,  # noqa: F811
-    gateway: Gateway,  # noqa: F811
+    orders_stack: Stack,
+    gateway: Gateway,
 ) -> None:
     part = orders_stack.part(orders_stack.supplier(), price_cny=90_000, core_charge_cny=20_000)
     buyer = gateway.account(AccountRole.BUYER)

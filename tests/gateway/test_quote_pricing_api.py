@@ -7,9 +7,8 @@ import uuid
 
 from gateway.ids import global_id
 from marketplace.roles import AccountRole
-from tests.gateway.test_orders_api import Gateway, ddp_to_germany, gateway  # noqa: F401  (fixture)
-from tests.orders.conftest import Stack, localstripe_url, served  # noqa: F401  (fixtures)
-from tests.orders.conftest import stack as orders_stack  # noqa: F401  (fixture)
+from tests.gateway.factories import Gateway, ddp_to_germany
+from tests.orders.factories import Stack
 
 RULE = "table key says source validFrom validTo"
 CREATE = f"""
@@ -28,8 +27,8 @@ PLACE = "mutation ($q: ID!, $k: String!) { placeOrder(quoteId: $q, idempotencyKe
 
 
 def test_a_dated_quote_lists_its_rules_publicly_without_the_buyer_and_cannot_be_ordered(
-    orders_stack: Stack,  # noqa: F811
-    gateway: Gateway,  # noqa: F811
+    orders_stack: Stack,
+    gateway: Gateway,
 ) -> None:
     part = orders_stack.part(orders_stack.supplier())
     buyer = gateway.account(AccountRole.BUYER)
@@ -70,7 +69,7 @@ def test_a_dated_quote_lists_its_rules_publicly_without_the_buyer_and_cannot_be_
     assert (extensions["code"], extensions["reason"], extensions["field"]) == ("CONFLICT", "QUOTE_DATED", "quote_id")
 
 
-def test_quote_pricing_of_no_quote_and_bad_dates_are_named(orders_stack: Stack, gateway: Gateway) -> None:  # noqa: F811
+def test_quote_pricing_of_no_quote_and_bad_dates_are_named(orders_stack: Stack, gateway: Gateway) -> None:
     missing = gateway.gql(PRICING, {"id": global_id("Quote", str(uuid.uuid4()))})
     assert missing["data"]["quotePricing"] is None
     assert missing["errors"][0]["extensions"]["code"] == "NOT_FOUND"

@@ -4,9 +4,8 @@ priced it, and which certificate of origin a preferential rate rests on."""
 from __future__ import annotations
 
 from marketplace.roles import AccountRole
-from tests.gateway.test_orders_api import Gateway, ddp_to_germany, gateway  # noqa: F401  (fixture)
-from tests.orders.conftest import Stack, localstripe_url, served  # noqa: F401  (fixtures)
-from tests.orders.conftest import stack as orders_stack  # noqa: F401  (fixture)
+from tests.gateway.factories import Gateway, ddp_to_germany
+from tests.orders.factories import Stack
 
 QUOTE_TARIFF = """
 mutation ($input: QuoteInput!) {
@@ -17,8 +16,8 @@ mutation ($input: QuoteInput!) {
 
 
 def test_brake_pads_to_germany_are_read_at_the_aftermarket_line(
-    orders_stack: Stack,  # noqa: F811
-    gateway: Gateway,  # noqa: F811
+    orders_stack: Stack,
+    gateway: Gateway,
 ) -> None:
     supplier = orders_stack.supplier()
     orders_stack.certify(supplier, "ECE_R90", ["brake_pads"], number="E4 90R-01 1234/5678")

@@ -7,9 +7,8 @@ import asyncio
 
 from gateway.clients import ReadCache
 from services.common.errors import UpstreamUnavailable
-from tests.catalog.conftest import valid_uscc
-from tests.gateway.conftest import Stack
-from tests.gateway.test_catalog_api import LISTING, REGISTER_SUPPLIER, data_of
+from tests.catalog.factories import valid_uscc
+from tests.gateway.factories import LISTING, REGISTER_SUPPLIER, Stack, data_of
 
 
 class Clock:

@@ -8,10 +8,8 @@ import uuid
 from typing import Any
 
 from marketplace.roles import AccountRole
-from tests.gateway.test_addresses_api import CREATE, HAMBURG, PLACE_TO
-from tests.gateway.test_orders_api import QUOTE, Gateway, _raw, ddp_to_germany, gateway  # noqa: F401  (fixture)
-from tests.orders.conftest import Stack, localstripe_url, served  # noqa: F401  (fixtures)
-from tests.orders.conftest import stack as orders_stack  # noqa: F401  (fixture)
+from tests.gateway.factories import CREATE, HAMBURG, PLACE_TO, QUOTE, Gateway, ddp_to_germany, raw_id
+from tests.orders.factories import Stack
 
 HOLDS = """
 {
@@ -40,7 +38,7 @@ def _error(result: dict[str, Any]) -> dict[str, Any]:
     return dict(result["errors"][0]["extensions"])
 
 
-def _held_order(stack: Stack, gateway: Gateway, buyer: str, part_id: str, company: str) -> str:  # noqa: F811
+def _held_order(stack: Stack, gateway: Gateway, buyer: str, part_id: str, company: str) -> str:
     address = gateway.ok(CREATE, {"input": {**HAMBURG, "companyName": company}}, token=buyer)["addressCreate"]
     quote = gateway.ok(QUOTE, {"input": ddp_to_germany(part_id)}, token=buyer)["createQuote"]
     placed = gateway.ok(PLACE_TO, {"q": quote["id"], "k": f"checkout-{uuid.uuid4()}", "a": address["id"]}, token=buyer)
@@ -50,13 +48,13 @@ def _held_order(stack: Stack, gateway: Gateway, buyer: str, part_id: str, compan
         {"o": order_id, "pm": gateway.card(stack, buyer)},
         token=buyer,
     )
-    stack.wait_status(_raw(order_id), "PAID")
+    stack.wait_status(raw_id(order_id), "PAID")
     return order_id
 
 
 def test_admins_review_a_held_order_and_clearing_it_lets_it_ship(
-    orders_stack: Stack,  # noqa: F811
-    gateway: Gateway,  # noqa: F811
+    orders_stack: Stack,
+    gateway: Gateway,
 ) -> None:
     supplier_id = orders_stack.supplier()
     part = orders_stack.part(supplier_id)
@@ -114,8 +112,8 @@ def test_admins_review_a_held_order_and_clearing_it_lets_it_ship(
 
 
 def test_a_confirmed_match_cancels_and_refunds_the_order(
-    orders_stack: Stack,  # noqa: F811
-    gateway: Gateway,  # noqa: F811
+    orders_stack: Stack,
+    gateway: Gateway,
 ) -> None:
     part = orders_stack.part(orders_stack.supplier())
     buyer = gateway.account(AccountRole.BUYER)

@@ -18,7 +18,7 @@ import pytest
 
 from gateway.execution import GatewayExecutionContext, UpstreamTolerantExecutionContext, use_executor
 from gateway.schema import schema as gateway_schema
-from tests.gateway.conftest import Stack
+from tests.gateway.factories import Stack
 
 LISTING = """
 query Listing($first: Int) {

@@ -12,10 +12,8 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from marketplace.roles import AccountRole
-from tests.gateway.test_orders_api import Gateway, gateway, gid  # noqa: F401  (fixture)
-from tests.orders.conftest import ADMIN, Stack, localstripe_url, pdf_bytes, served  # noqa: F401  (fixtures)
-from tests.orders.conftest import stack as orders_stack  # noqa: F401  (fixture)
-from tests.orders.test_settlement import _delivered
+from tests.gateway.factories import Gateway, gid
+from tests.orders.factories import ADMIN, Stack, delivered_days_ago, pdf_bytes
 
 SETTLEMENTS = """
 query ($first: Int, $after: String) {
@@ -56,16 +54,16 @@ def _codes(result: dict[str, Any]) -> list[str]:
 
 
 def test_a_supplier_pages_through_its_own_statements_and_downloads_the_csv(
-    orders_stack: Stack,  # noqa: F811
-    gateway: Gateway,  # noqa: F811
+    orders_stack: Stack,
+    gateway: Gateway,
 ) -> None:
     s1, s2 = orders_stack.supplier(), orders_stack.supplier()
     p1, p2 = orders_stack.part(s1, on_hand=5), orders_stack.part(s2, on_hand=5)
     buyer_id = "acct-buyer-portal"
-    first = _delivered(orders_stack, buyer_id, p1, days_ago=30)
-    _delivered(orders_stack, buyer_id, p2, days_ago=20)
+    first = delivered_days_ago(orders_stack, buyer_id, p1, days_ago=30)
+    delivered_days_ago(orders_stack, buyer_id, p2, days_ago=20)
     assert orders_stack.orders.post("/settlements/run", headers=ADMIN).status_code == 200
-    second = _delivered(orders_stack, buyer_id, p1, days_ago=16)
+    second = delivered_days_ago(orders_stack, buyer_id, p1, days_ago=16)
     assert orders_stack.orders.post("/settlements/run", headers=ADMIN).status_code == 200
 
     supplier = gateway.account(AccountRole.SUPPLIER, s1)
@@ -133,8 +131,8 @@ def _upload(gw: Gateway, certificate_id: str, content: bytes, token: str | None,
 
 
 def test_a_supplier_uploads_its_certificate_pdf_and_sees_it_pending(
-    orders_stack: Stack,  # noqa: F811
-    gateway: Gateway,  # noqa: F811
+    orders_stack: Stack,
+    gateway: Gateway,
 ) -> None:
     supplier_id = orders_stack.supplier(certified=False)
     supplier = gateway.account(AccountRole.SUPPLIER, supplier_id)

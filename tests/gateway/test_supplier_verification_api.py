@@ -8,14 +8,16 @@ import hashlib
 import uuid
 from typing import Any
 
-from tests.catalog.conftest import valid_uscc
-from tests.gateway.conftest import (
+from tests.catalog.factories import valid_uscc
+from tests.gateway.factories import (
     OWN_SUPPLIER,
+    REGISTER_SUPPLIER,
     VERIFY_SUPPLIER,
     Stack,
+    codes,
+    data_of,
     submit_verification,
 )
-from tests.gateway.test_catalog_api import REGISTER_SUPPLIER, codes, data_of
 
 REJECT = "mutation ($id: ID!, $reason: String!) { rejectSupplier(id: $id, reason: $reason) { verified } }"
 PENDING = """query ($after: String) {

@@ -19,16 +19,15 @@ from services.common.tracing import start_tracing, stop_tracing
 from services.orders.app import create_app as create_orders
 from services.orders.settings import OrdersSettings
 from tests.databases import Databases
-from tests.gateway.test_orders_api import QUOTE, Gateway, ddp_to_germany
+from tests.gateway.factories import QUOTE, Gateway, ddp_to_germany
 from tests.harness import Served
-from tests.orders.conftest import WEBHOOK_SECRET, Stack, localstripe_url, served  # noqa: F401  (fixtures)
-from tests.orders.conftest import stack as orders_stack  # noqa: F401  (fixture)
+from tests.orders.factories import WEBHOOK_SECRET, Stack
 
 SPANS = InMemorySpanExporter()
 
 
 @pytest.fixture
-def traced(orders_stack: Stack, databases: Databases) -> Iterator[Gateway]:  # noqa: F811
+def traced(orders_stack: Stack, databases: Databases) -> Iterator[Gateway]:
     """The catalog, orders and gateway built with tracing on, on the test stack's databases."""
     start_tracing("tests", exporter=SPANS)
     try:
@@ -63,7 +62,7 @@ def traced(orders_stack: Stack, databases: Databases) -> Iterator[Gateway]:  # n
 
 
 def test_a_quote_is_one_trace_across_the_gateway_orders_and_the_catalog(
-    orders_stack: Stack,  # noqa: F811
+    orders_stack: Stack,
     traced: Gateway,
 ) -> None:
     part = orders_stack.part(orders_stack.supplier(), on_hand=3)

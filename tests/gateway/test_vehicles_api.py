@@ -7,8 +7,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from tests.gateway.conftest import Stack
-from tests.gateway.test_catalog_api import codes, data_of
+from tests.gateway.factories import Stack, codes, data_of
 
 # Volkswagen's European VINs: WVW, filler ZZZ, model code (1K Golf, 3C Passat), Z, year (B = 2011).
 GOLF_VIN = "WVWZZZ1KZBW123456"
@@ -167,8 +166,8 @@ def test_german_and_chinese_part_names_find_the_parts(stack: Stack) -> None:
 
 
 def test_a_supplier_gives_titles_in_more_languages(stack: Stack) -> None:
-    from tests.catalog.conftest import valid_uscc
-    from tests.gateway.test_catalog_api import CREATE_PART, REGISTER_SUPPLIER
+    from tests.catalog.factories import valid_uscc
+    from tests.gateway.factories import CREATE_PART, REGISTER_SUPPLIER
 
     supplier = data_of(
         stack.gql(

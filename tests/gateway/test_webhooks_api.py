@@ -9,9 +9,8 @@ from typing import Any
 from strawberry import relay
 
 from marketplace.roles import AccountRole
-from tests.gateway.test_orders_api import Gateway, gateway  # noqa: F401  (fixture)
-from tests.orders.conftest import Stack, localstripe_url, served  # noqa: F401  (fixtures)
-from tests.orders.conftest import stack as orders_stack  # noqa: F401  (fixture)
+from tests.gateway.factories import Gateway
+from tests.orders.factories import Stack
 
 CREATE = """
 mutation ($url: String!, $events: [String!]!) {
@@ -28,7 +27,7 @@ def error_of(result: dict[str, Any]) -> dict[str, Any]:
     return dict(result["errors"][0]["extensions"])
 
 
-def test_buyers_and_suppliers_subscribe_and_see_only_their_own(orders_stack: Stack, gateway: Gateway) -> None:  # noqa: F811
+def test_buyers_and_suppliers_subscribe_and_see_only_their_own(orders_stack: Stack, gateway: Gateway) -> None:
     buyer = gateway.account(AccountRole.BUYER)
     supplier = gateway.account(AccountRole.SUPPLIER, orders_stack.supplier())
 
@@ -57,7 +56,7 @@ def test_buyers_and_suppliers_subscribe_and_see_only_their_own(orders_stack: Sta
     assert gateway.ok(LIST, token=buyer)["webhookSubscriptions"] == []
 
 
-def test_anonymous_callers_read_keys_and_bad_input_are_refused(orders_stack: Stack, gateway: Gateway) -> None:  # noqa: F811
+def test_anonymous_callers_read_keys_and_bad_input_are_refused(orders_stack: Stack, gateway: Gateway) -> None:
     buyer = gateway.account(AccountRole.BUYER)
     assert error_of(gateway.gql(CREATE, {"url": URL, "events": ["*"]}))["code"] == "UNAUTHENTICATED"
     assert error_of(gateway.gql(LIST))["code"] == "UNAUTHENTICATED"

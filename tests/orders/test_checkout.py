@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 
 from services.common.clock import utcnow
 from services.orders.models import Order, Quote
-from tests.orders.conftest import SYSTEM, Stack, as_buyer, fx_document
+from tests.orders.factories import SYSTEM, Stack, as_buyer, fx_document
 
 
 def _counts(stack: Stack) -> tuple[int, int]:
@@ -205,7 +205,7 @@ def test_expired_quotes_and_other_buyers_quotes_are_refused(
 
 
 def test_only_buyers_quote_and_order(stack: Stack, alternator: dict[str, Any]) -> None:
-    from tests.orders.conftest import as_supplier
+    from tests.factories import as_supplier
 
     body = {
         "lines": [{"part_id": alternator["id"], "quantity": 1}],

@@ -29,7 +29,7 @@ from services.orders.settings import OrdersSettings
 from tests.databases import Databases
 from tests.events.running import RunningWorker, worker_context
 from tests.harness import free_port
-from tests.orders.conftest import WEBHOOK_SECRET, Stack, as_buyer, orders_settings, serve_orders
+from tests.orders.factories import WEBHOOK_SECRET, Stack, as_buyer, orders_settings, serve_orders
 
 
 def _settings_json(stack: Stack, databases: Databases) -> str:

@@ -17,7 +17,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from services.orders.models import Order
-from tests.orders.conftest import Stack, as_buyer
+from tests.orders.factories import Stack, as_buyer
 
 BUYERS = 300
 UNITS = 30

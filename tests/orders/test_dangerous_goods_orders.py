@@ -10,7 +10,8 @@ from typing import Any
 
 from pypdf import PdfReader
 
-from tests.orders.conftest import Stack, as_buyer, as_supplier
+from tests.factories import as_supplier
+from tests.orders.factories import Stack, as_buyer, battery_module
 
 US_ADDRESS = {
     "name": "Dana Whitfield",
@@ -21,25 +22,6 @@ US_ADDRESS = {
     "country_area": "CA",
     "country_code": "US",
 }
-
-
-def battery_module(stack: Stack) -> tuple[str, dict[str, Any]]:
-    supplier = stack.supplier()
-    stack.certify(supplier, "UN_38_3", ["nev_battery_module"])
-    part = stack.part(
-        supplier,
-        sku=f"BAT-{uuid.uuid4().hex[:6]}",
-        title_en="Remanufactured NMC battery module 2.1 kWh for BYD Tang",
-        category="nev_battery_module",
-        oem_numbers=["BYD-TANG-M12"],
-        price_cny=600_000,
-        core_charge_cny=0,
-        weight_grams=25_000,
-        battery_chemistry="NMC",
-        battery_capacity_wh=2_100,
-        battery_soh_pct=92,
-    )
-    return supplier, part
 
 
 def test_a_battery_order_carries_its_dangerous_goods_declaration_data(stack: Stack, buyer: str) -> None:

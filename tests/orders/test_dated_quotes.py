@@ -11,7 +11,7 @@ import pytest
 from sqlmodel import Session, func, select
 
 from services.orders.models import Order, Quote
-from tests.orders.conftest import Stack, as_buyer, today
+from tests.orders.factories import Stack, as_buyer, today
 
 
 def _counts(stack: Stack) -> tuple[int, int]:

@@ -16,8 +16,8 @@ from sqlmodel import Session, col, select
 from services.common.clock import travel
 from services.orders.models import OrderLine
 from tests.databases import Databases
-from tests.orders.conftest import ADMIN, Stack, as_buyer, as_supplier, orders_settings, paid_order
-from tests.orders.test_outbound_webhooks import events_of
+from tests.factories import as_supplier
+from tests.orders.factories import ADMIN, Stack, as_buyer, events_of, orders_settings, paid_order
 from tests.worker.helpers import registered, run_until_ticks, worker_context
 
 DHL = {"carrier": "DHL", "tracking_number": "12 3456 7890"}

@@ -4,65 +4,26 @@ admins list them, the order shows them."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import httpx
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from services.orders.models import Dispute, StripeEvent
-from tests.orders.conftest import ADMIN, WEBHOOK_SECRET, Stack, as_buyer, as_supplier, paid_order
-
-
-def _signed(event: dict[str, Any]) -> tuple[bytes, str]:
-    """The body and Stripe-Signature header Stripe sends: HMAC-SHA256 of "<t>.<body>" under the
-    endpoint's signing secret (https://docs.stripe.com/webhooks#verify-manually)."""
-    body = json.dumps(event).encode()
-    timestamp = int(time.time())
-    digest = hmac.new(WEBHOOK_SECRET.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
-    return body, f"t={timestamp},v1={digest}"
-
-
-def _post(stack: Stack, signed: tuple[bytes, str]) -> httpx.Response:
-    body, signature = signed
-    return httpx.post(
-        f"{stack.orders_url}/webhooks/stripe",
-        content=body,
-        headers={"Content-Type": "application/json", "Stripe-Signature": signature},
-        timeout=30,
-    )
-
-
-def _dispute_event(
-    kind: str, dispute_id: str, order: dict[str, Any], *, status: str, created: int, due_by: int | None
-) -> dict[str, Any]:
-    return {
-        "id": f"evt_{uuid.uuid4().hex[:24]}",
-        "object": "event",
-        "type": kind,
-        "created": created,
-        "livemode": False,
-        "data": {
-            "object": {
-                "id": dispute_id,
-                "object": "dispute",
-                "amount": order["total"]["amount"],
-                "currency": order["currency"].lower(),
-                "charge": f"ch_{uuid.uuid4().hex[:24]}",
-                "payment_intent": order["payment_intent_id"],
-                "reason": "product_not_received",
-                "status": status,
-                "created": created,
-                "evidence_details": {"due_by": due_by, "has_evidence": False, "submission_count": 0},
-            }
-        },
-    }
+from tests.factories import as_supplier
+from tests.orders.factories import (
+    ADMIN,
+    Stack,
+    as_buyer,
+    dispute_event,
+    paid_order,
+    post_stripe_event,
+    signed_by_stripe,
+)
 
 
 def _disputes(stack: Stack, dispute_id: str) -> list[Dispute]:
@@ -77,16 +38,16 @@ def test_a_dispute_event_delivered_three_times_is_one_record_and_later_events_up
     dispute_id = f"dp_{uuid.uuid4().hex[:24]}"
     opened_at = int(time.time()) - 60
     due_by = opened_at + 7 * 86_400
-    created = _signed(
-        _dispute_event(
+    created = signed_by_stripe(
+        dispute_event(
             "charge.dispute.created", dispute_id, order, status="needs_response", created=opened_at, due_by=due_by
         )
     )
 
     # The same signed event three times, two of them at once: one record.
     with ThreadPoolExecutor(2) as pool:
-        answers = list(pool.map(lambda _: _post(stack, created), range(2)))
-    answers.append(_post(stack, created))
+        answers = list(pool.map(lambda _: post_stripe_event(stack, created), range(2)))
+    answers.append(post_stripe_event(stack, created))
     assert [a.status_code for a in answers] == [200, 200, 200], [a.text for a in answers]
     (dispute,) = _disputes(stack, dispute_id)
     assert dispute.order_id == uuid.UUID(order["id"])
@@ -99,24 +60,24 @@ def test_a_dispute_event_delivered_three_times_is_one_record_and_later_events_up
         assert stored == 1
 
     # The evidence is sent: Stripe's update moves it on; a forged copy changes nothing.
-    updated = _dispute_event(
+    updated = dispute_event(
         "charge.dispute.updated", dispute_id, order, status="under_review", created=opened_at + 30, due_by=due_by
     )
-    moved = _post(stack, _signed(updated))
+    moved = post_stripe_event(stack, signed_by_stripe(updated))
     assert moved.status_code == 200 and "now under_review" in moved.json()["outcome"], moved.text
-    forged = _dispute_event("charge.dispute.closed", dispute_id, order, status="won", created=opened_at + 40, due_by=0)
-    body, signature = _signed(forged)
-    assert _post(stack, (body, signature.replace("v1=", "v1=0"))).status_code == 400
+    forged = dispute_event("charge.dispute.closed", dispute_id, order, status="won", created=opened_at + 40, due_by=0)
+    body, signature = signed_by_stripe(forged)
+    assert post_stripe_event(stack, (body, signature.replace("v1=", "v1=0"))).status_code == 400
     (dispute,) = _disputes(stack, dispute_id)
     assert dispute.status == "under_review"
 
     # Closed as lost; then the first update arrives again, late, as a new delivery: still lost.
-    closed = _dispute_event(
+    closed = dispute_event(
         "charge.dispute.closed", dispute_id, order, status="lost", created=opened_at + 50, due_by=due_by
     )
-    assert _post(stack, _signed(closed)).status_code == 200
+    assert post_stripe_event(stack, signed_by_stripe(closed)).status_code == 200
     late = {**updated, "id": f"evt_{uuid.uuid4().hex[:24]}"}
-    assert _post(stack, _signed(late)).status_code == 200
+    assert post_stripe_event(stack, signed_by_stripe(late)).status_code == 200
     (dispute,) = _disputes(stack, dispute_id)
     assert dispute.status == "lost"
 
@@ -139,9 +100,9 @@ def test_a_dispute_event_delivered_three_times_is_one_record_and_later_events_up
 def test_a_dispute_on_a_charge_that_is_none_of_ours_is_still_recorded(stack: Stack) -> None:
     dispute_id = f"dp_{uuid.uuid4().hex[:24]}"
     stranger = {"total": {"amount": 5000}, "currency": "USD", "payment_intent_id": "pi_not_ours"}
-    event = _dispute_event(
+    event = dispute_event(
         "charge.dispute.created", dispute_id, stranger, status="warning_needs_response", created=1, due_by=None
     )
-    assert _post(stack, _signed(event)).status_code == 200
+    assert post_stripe_event(stack, signed_by_stripe(event)).status_code == 200
     (dispute,) = _disputes(stack, dispute_id)
     assert dispute.order_id is None and dispute.status == "warning_needs_response" and dispute.evidence_due_by is None

@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from services.orders.finance import ledger
-from tests.orders.conftest import ADMIN, INSPECTOR, Stack, as_buyer, as_supplier
+from tests.factories import as_supplier
+from tests.orders.factories import ADMIN, INSPECTOR, Stack, as_buyer
 
 
 def test_ddp_to_germany_paid_shipped_delivered_and_core_deposit_refunded(

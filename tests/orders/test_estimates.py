@@ -7,8 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from marketplace.roles import Role
-from tests.conftest import FreshHeaders
-from tests.orders.conftest import Stack
+from tests.factories import FreshHeaders
+from tests.orders.factories import Stack
 
 VISITOR = FreshHeaders(Role.ANONYMOUS, "anonymous")
 

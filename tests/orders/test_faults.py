@@ -40,7 +40,7 @@ from services.orders.models import LedgerTransaction, Order, OrderLine
 from services.orders.statuses import OrderStatus
 from tests.databases import Databases
 from tests.harness import free_port, isolated_environment
-from tests.orders.conftest import SYSTEM, Stack, as_buyer, orders_settings, paid_order, serve_orders
+from tests.orders.factories import SYSTEM, Stack, as_buyer, orders_settings, paid_order, serve_orders
 
 READY_SECONDS = 90.0  # a loaded CI machine takes its time to import an app
 # Orders whose units have left stock.

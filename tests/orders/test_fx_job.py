@@ -18,7 +18,7 @@ from services.orders.models import EVENTS, FxRateRow
 from services.orders.quotes import fx, fx_feed
 from services.orders.quotes.service import store_rates
 from tests.databases import Databases
-from tests.orders.conftest import SYSTEM, Stack, orders_settings
+from tests.orders.factories import SYSTEM, Stack, orders_settings
 from tests.worker.helpers import registered, run_until_ticks, wait_for_runs, worker_context, worker_running
 
 # Units per 1 EUR, as the ECB's file gives them.

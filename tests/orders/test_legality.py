@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.orders.conftest import SYSTEM, Stack
+from tests.orders.factories import SYSTEM, Stack
 
 
 def _search(stack: Stack, country: str, supplier: str) -> Any:

@@ -17,8 +17,9 @@ from services.common.clock import utcnow
 from services.orders.finance import ledger
 from services.orders.models import OrderLine
 from tests.databases import Databases
+from tests.factories import as_supplier
 from tests.harness import free_port
-from tests.orders.conftest import ADMIN, INSPECTOR, SYSTEM, Stack, as_buyer, as_supplier, paid_order
+from tests.orders.factories import ADMIN, INSPECTOR, SYSTEM, Stack, as_buyer, paid_order
 
 SHIP = {"carrier": "SF Express", "tracking_number": "SF1234567890123"}
 

@@ -22,7 +22,7 @@ from services.common.events import Event
 from services.orders.checkout.market_holds import MarketHolds
 from services.orders.clients.catalog import CatalogClient
 from tests.databases import Databases
-from tests.orders.conftest import INSPECTOR, Stack, as_buyer, orders_settings
+from tests.orders.factories import INSPECTOR, Stack, as_buyer, orders_settings
 
 
 @pytest.fixture

@@ -13,17 +13,9 @@ from typing import Any
 
 from services.orders.finance import ledger
 from tests.databases import Databases
+from tests.factories import as_supplier
 from tests.harness import free_port, localstripe
-from tests.orders.conftest import (
-    ADMIN,
-    SYSTEM,
-    Stack,
-    as_buyer,
-    as_supplier,
-    orders_settings,
-    paid_order,
-    serve_orders,
-)
+from tests.orders.factories import ADMIN, SYSTEM, Stack, as_buyer, orders_settings, paid_order, serve_orders
 
 
 def _refunds(stack: Stack, intent_id: str) -> list[int]:

@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 from services.common.clock import utcnow
 from services.orders.checkout import numbers
-from tests.orders.conftest import Stack, as_buyer
+from tests.orders.factories import Stack, as_buyer
 
 ORDERS = 40
 

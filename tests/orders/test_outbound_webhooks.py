@@ -56,11 +56,11 @@ from services.orders.integrations.network import (
 from services.orders.integrations.subscriptions import create, validate_url
 from services.orders.models import EVENTS, WebhookAttempt, WebhookDelivery, WebhookSubscription
 from services.orders.settings import OrdersSettings
-from tests.conftest import headers_for
 from tests.databases import Databases
 from tests.events.running import RunningWorker, worker_context
+from tests.factories import as_supplier, headers_for
 from tests.harness import Served
-from tests.orders.conftest import ADMIN, INSPECTOR, Stack, as_buyer, as_supplier, orders_settings, paid_order
+from tests.orders.factories import ADMIN, INSPECTOR, Stack, as_buyer, events_of, orders_settings, paid_order
 
 SHIP = {"carrier": "SF Express", "tracking_number": "SF1234567890123"}
 
@@ -168,13 +168,6 @@ def wait_until(check: Callable[[], bool], timeout: float = 20.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError("condition not reached in time")
         time.sleep(0.05)
-
-
-def events_of(stack: Stack, order_id: str) -> list[Event]:
-    """The events the orders service wrote about this order, in the order it wrote them."""
-    with stack.engine.connect() as connection:
-        envelopes = connection.execute(sa_select(EVENTS.outbox.c.envelope).order_by(EVENTS.outbox.c.seq)).scalars()
-        return [Event.from_envelope(e) for e in envelopes if e["aggregate_id"] == order_id]
 
 
 def settled(stack: Stack, event: Event) -> bool:

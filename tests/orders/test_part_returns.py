@@ -18,7 +18,8 @@ from sqlmodel import Session, col
 from services.common.clock import utcnow
 from services.orders.finance import ledger
 from services.orders.models import EVENTS, OrderLine
-from tests.orders.conftest import ADMIN, Stack, as_buyer, as_supplier, paid_order
+from tests.factories import as_supplier
+from tests.orders.factories import ADMIN, Stack, as_buyer, paid_order
 
 SHIP = {"carrier": "SF Express", "tracking_number": "SF1234567890123"}
 BACK = {"carrier": "DHL", "tracking_number": "JD0146000012345"}

@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from services.orders.models import Order
 from services.orders.settings import DEVELOPMENT_TAX_REGISTRATIONS
-from tests.orders.conftest import SYSTEM, Stack, assert_ledger_balanced, fx_document
+from tests.orders.factories import SYSTEM, Stack, assert_ledger_balanced, fx_document
 
 
 def test_a_dap_order_to_gb_under_135_collects_uk_vat_and_records_the_scheme(stack: Stack, buyer: str) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.orders.conftest import SYSTEM, Stack, fx_document
+from tests.orders.factories import SYSTEM, Stack, fx_document
 
 
 def _with_aud(stack: Stack) -> None:

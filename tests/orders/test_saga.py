@@ -20,7 +20,7 @@ from services.orders.models import Order
 from services.orders.settings import OrdersSettings
 from tests.databases import Databases
 from tests.harness import Served, free_port
-from tests.orders.conftest import SYSTEM, WEBHOOK_SECRET, Stack, as_buyer, orders_settings, serve_orders
+from tests.orders.factories import SYSTEM, WEBHOOK_SECRET, Stack, as_buyer, orders_settings, serve_orders
 
 
 def _lapse_reservations(stack: Stack) -> None:

@@ -13,10 +13,10 @@ from gateway.identity.models import Account, RefreshToken
 from marketplace.roles import AccountRole
 from services.common.clock import travel, utcnow
 from services.orders.models import EVENTS, Order, Quote, QuoteLine, StripeEvent
-from tests.certification.conftest import pdf_bytes, submit, upload
+from tests.certification.factories import pdf_bytes, submit, upload
 from tests.databases import Databases
-from tests.orders.conftest import ADMIN, SYSTEM, Stack, as_buyer, as_supplier, orders_settings, paid_order
-from tests.orders.test_settlement import _delivered
+from tests.factories import as_supplier
+from tests.orders.factories import ADMIN, SYSTEM, Stack, as_buyer, delivered_days_ago, orders_settings, paid_order
 from tests.worker.helpers import registered, run_until_ticks, worker_context
 
 
@@ -25,8 +25,8 @@ def test_the_settlement_job_pays_what_is_due_once_per_supplier(
 ) -> None:
     supplier = stack.supplier()
     part = stack.part(supplier, on_hand=5)
-    due = _delivered(stack, buyer, part, days_ago=20)
-    recent = _delivered(stack, buyer, part, days_ago=2)  # inside the 14-day hold
+    due = delivered_days_ago(stack, buyer, part, days_ago=20)
+    recent = delivered_days_ago(stack, buyer, part, days_ago=2)  # inside the 14-day hold
     context = worker_context(databases, nats_url, orders=orders_settings(stack, databases), settlement_every_seconds=1)
     run_until_ticks(context, registered(context, "settlement"), 2)  # a second tick pays nothing twice
 

@@ -11,7 +11,8 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from services.orders.models import EVENTS
-from tests.orders.conftest import ADMIN, Stack, as_buyer, as_supplier
+from tests.factories import as_supplier
+from tests.orders.factories import ADMIN, Stack, as_buyer
 
 SHIP = {"carrier": "SF Express", "tracking_number": "SF1234567890123"}
 

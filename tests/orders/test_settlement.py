@@ -5,21 +5,17 @@ from __future__ import annotations
 
 import csv
 import io
-import uuid
-from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 from lxml import etree
-from sqlalchemy import select, update
-from sqlmodel import Session, col
+from sqlalchemy import select
 
-from services.common.clock import utcnow
 from services.orders.finance import ledger, pain001
-from services.orders.models import EVENTS, OrderLine
-from tests.orders.conftest import ADMIN, INSPECTOR, Stack, as_buyer, as_supplier, paid_order
+from services.orders.models import EVENTS
+from tests.factories import as_supplier
+from tests.orders.factories import ADMIN, INSPECTOR, Stack, as_buyer, delivered_days_ago
 
-SHIP = {"carrier": "SF Express", "tracking_number": "SF1234567890123"}
 DEBTOR = {
     "name": "Tongnan Parts Exchange (Chongqing) Co., Ltd.",
     "account_number": "31050161393600000001",
@@ -28,28 +24,13 @@ DEBTOR = {
 }
 
 
-def _delivered(stack: Stack, buyer: str, part: dict[str, Any], days_ago: int) -> dict[str, Any]:
-    order = paid_order(stack, buyer, part, 1)
-    supplier = as_supplier(part["supplier_id"])
-    assert stack.orders.post(f"/orders/{order['id']}/ship", json=SHIP, headers=supplier).status_code == 200
-    assert stack.orders.post(f"/orders/{order['id']}/confirm-delivery", headers=as_buyer(buyer)).status_code == 200
-    with Session(stack.engine) as session:
-        session.execute(
-            update(OrderLine)
-            .where(col(OrderLine.order_id) == uuid.UUID(order["id"]))
-            .values(delivered_at=utcnow() - timedelta(days=days_ago))
-        )
-        session.commit()
-    return stack.order(order["id"])
-
-
 def test_batches_per_supplier_paid_once_with_csv_and_pain001(stack: Stack, buyer: str) -> None:
     s1, s2 = stack.supplier(), stack.supplier()
     p1, p2 = stack.part(s1, on_hand=5), stack.part(s2, on_hand=5, price_cny=99_900, core_charge_cny=0)
-    due = _delivered(stack, buyer, p1, days_ago=20)
-    with_core = _delivered(stack, buyer, p1, days_ago=30)
-    other = _delivered(stack, buyer, p2, days_ago=15)
-    recent = _delivered(stack, buyer, p1, days_ago=2)  # still inside the 14-day hold
+    due = delivered_days_ago(stack, buyer, p1, days_ago=20)
+    with_core = delivered_days_ago(stack, buyer, p1, days_ago=30)
+    other = delivered_days_ago(stack, buyer, p2, days_ago=15)
+    recent = delivered_days_ago(stack, buyer, p1, days_ago=2)  # still inside the 14-day hold
     core = stack.orders.post(
         "/core-returns", json={"order_line_id": with_core["lines"][0]["id"]}, headers=as_buyer(buyer)
     ).json()
@@ -122,8 +103,8 @@ def test_statement_csv_opens_in_a_spreadsheet_as_text_not_formulas(stack: Stack,
     total = "@SUM(A1:A99)"
     as_link = stack.part(supplier, sku=link[:64], title_en="+cmd|' /C calc'!A0 remanufactured alternator")
     as_sum = stack.part(supplier, sku=total, title_en=link)
-    _delivered(stack, buyer, as_link, days_ago=20)
-    _delivered(stack, buyer, as_sum, days_ago=20)
+    delivered_days_ago(stack, buyer, as_link, days_ago=20)
+    delivered_days_ago(stack, buyer, as_sum, days_ago=20)
     [batch] = stack.orders.post("/settlements/run", headers=ADMIN).json()
 
     response = stack.orders.get(f"/settlements/{batch['id']}/statement.csv", headers=as_supplier(supplier))

@@ -55,17 +55,9 @@ from services.orders.fulfilment import status as order_status
 from services.orders.models import LedgerPosting, LedgerTransaction, Order, OrderLine, OrderStatusChange
 from services.orders.statuses import LineStatus, OrderStatus, PaymentStatus
 from tests.databases import Databases
+from tests.factories import as_supplier
 from tests.harness import Served, free_port
-from tests.orders.conftest import (
-    ADMIN,
-    SYSTEM,
-    Stack,
-    as_buyer,
-    as_supplier,
-    orders_settings,
-    paid_order,
-    serve_orders,
-)
+from tests.orders.factories import ADMIN, SYSTEM, Stack, as_buyer, orders_settings, paid_order, serve_orders
 
 # 200 examples of up to 8 steps each, measured on a shared 2-core machine: about 60-80 s on
 # PostgreSQL and less on SQLite; more steps per example would not fit a 90 s budget.

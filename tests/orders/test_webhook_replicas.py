@@ -28,7 +28,7 @@ from services.orders.models import EVENTS
 from tests.databases import Databases
 from tests.events.running import RunningWorker, worker_context
 from tests.harness import Served
-from tests.orders.conftest import ADMIN, Stack, as_buyer, orders_settings
+from tests.orders.factories import ADMIN, Stack, as_buyer, orders_settings
 
 pytestmark = pytest.mark.postgres_only
 

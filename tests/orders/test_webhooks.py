@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 
 from services.orders.models import LedgerTransaction, StripeEvent
 from tests.harness import Served
-from tests.orders.conftest import WEBHOOK_SECRET, Stack, as_buyer
+from tests.orders.factories import WEBHOOK_SECRET, Stack, as_buyer
 
 
 class Capture:
@@ -221,7 +221,7 @@ def _charge_refunded(intent_id: str, amount_refunded: int, n: int) -> tuple[byte
 
 
 def test_refunds_made_in_the_stripe_dashboard_are_recorded_once_in_any_order(stack: Stack, buyer: str) -> None:
-    from tests.orders.conftest import ADMIN, paid_order
+    from tests.orders.factories import ADMIN, paid_order
 
     order = paid_order(stack, buyer, stack.part(stack.supplier()))
     ours = stack.orders.post(

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from tests.gateway.conftest import Stack
-from tests.storefront.conftest import register_supplier
-from tests.storefront.factories import PASSWORD, unique_email
+from tests.gateway.factories import Stack
+from tests.storefront.factories import PASSWORD, register_supplier, unique_email
 
 FIRST_PART = '{ parts(search: "alternator", first: 2) { edges { node { id sku } } } }'
 

@@ -8,8 +8,8 @@ from fastapi.testclient import TestClient
 
 from storefront.app import create_app
 from storefront.settings import StorefrontSettings
-from tests.gateway.conftest import Stack
-from tests.storefront.conftest import GatewayTransport
+from tests.gateway.factories import Stack
+from tests.storefront.factories import GatewayTransport
 
 
 class RecordingTransport(GatewayTransport):

@@ -14,9 +14,8 @@ from services.common.settings import ConfigurationError
 from storefront import csrf
 from storefront.app import create_app
 from storefront.settings import StorefrontSettings
-from tests.gateway.conftest import Stack, closed_port
-from tests.storefront.conftest import BrowserClient, register_supplier, sign_in
-from tests.storefront.factories import PASSWORD, sku_prefix
+from tests.gateway.factories import Stack, closed_port
+from tests.storefront.factories import PASSWORD, BrowserClient, register_supplier, sign_in, sku_prefix
 
 SITE = "http://storefront.test"
 CREATE_PART = "mutation ($input: PartInput!) { createPart(input: $input) { id } }"

@@ -13,21 +13,19 @@ import pytest
 from marketplace.roles import AccountRole
 from storefront.app import create_app
 from storefront.settings import StorefrontSettings
-from tests.gateway.test_addresses_api import CREATE, HAMBURG, PLACE_TO
-from tests.gateway.test_orders_api import QUOTE, Gateway, _raw, ddp_to_germany, gateway  # noqa: F401  (fixture)
-from tests.orders.conftest import Stack, localstripe_url, served  # noqa: F401  (fixtures)
-from tests.orders.conftest import stack as orders_stack  # noqa: F401  (fixture)
-from tests.storefront.conftest import BrowserClient, GatewayTransport
+from tests.gateway.factories import CREATE, HAMBURG, PLACE_TO, QUOTE, Gateway, ddp_to_germany, raw_id
+from tests.orders.factories import Stack
+from tests.storefront.factories import BrowserClient, GatewayTransport
 
 
 @pytest.fixture
-def office(gateway: Gateway) -> Iterator[BrowserClient]:  # noqa: F811
+def office(gateway: Gateway) -> Iterator[BrowserClient]:
     app = create_app(StorefrontSettings(gateway_url="http://gateway"), transport=GatewayTransport(gateway.gql.client))
     with BrowserClient(app, base_url="http://storefront.test") as client:
         yield client
 
 
-def _held(stack: Stack, gateway: Gateway, company: str) -> tuple[str, str, str]:  # noqa: F811
+def _held(stack: Stack, gateway: Gateway, company: str) -> tuple[str, str, str]:
     """A placed order to `company` in Hamburg: (global id, number, the buyer's token)."""
     buyer = gateway.account(AccountRole.BUYER)
     part = stack.part(stack.supplier())
@@ -35,13 +33,13 @@ def _held(stack: Stack, gateway: Gateway, company: str) -> tuple[str, str, str]:
     quote = gateway.ok(QUOTE, {"input": ddp_to_germany(part["id"])}, token=buyer)["createQuote"]
     placed = gateway.ok(PLACE_TO, {"q": quote["id"], "k": f"checkout-{uuid.uuid4()}", "a": address["id"]}, token=buyer)
     order_id = str(placed["placeOrder"]["order"]["id"])
-    return order_id, stack.order(_raw(order_id))["number"], buyer
+    return order_id, stack.order(raw_id(order_id))["number"], buyer
 
 
 def test_an_admin_sees_the_match_and_clears_the_hold_with_a_reason(
     office: BrowserClient,
-    orders_stack: Stack,  # noqa: F811
-    gateway: Gateway,  # noqa: F811
+    orders_stack: Stack,
+    gateway: Gateway,
 ) -> None:
     order_id, number, buyer = _held(orders_stack, gateway, "Korea Ryongbong General Corporation")
     _, ordinary, _ = _held(orders_stack, gateway, "Fischer Kfz-Teile GmbH")
@@ -70,7 +68,7 @@ def test_an_admin_sees_the_match_and_clears_the_hold_with_a_reason(
     blank = office.post(f"/office/screening/{order_id}/decision", data={"decision": "clear", "reason": "  "})
     assert blank.status_code == 422
     assert re.search(rf'id="reason-{number}"[^>]*aria-invalid="true"', blank.text)
-    assert orders_stack.order(_raw(order_id))["screening_status"] == "HELD"
+    assert orders_stack.order(raw_id(order_id))["screening_status"] == "HELD"
 
     cleared = office.post(
         f"/office/screening/{order_id}/decision",
@@ -78,6 +76,6 @@ def test_an_admin_sees_the_match_and_clears_the_hold_with_a_reason(
     )
     assert cleared.status_code == 200 and 'id="decision-notice"' in cleared.text
     assert 'id="no-holds"' in cleared.text
-    assert orders_stack.order(_raw(order_id))["screening_status"] == "CLEARED"
+    assert orders_stack.order(raw_id(order_id))["screening_status"] == "CLEARED"
     office.cookies.set("tn_token", buyer)
     assert 'id="screening-review"' not in office.get(f"/orders/{order_id}").text

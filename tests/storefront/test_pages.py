@@ -7,9 +7,8 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.gateway.conftest import Stack
-from tests.storefront.conftest import register_supplier, sign_in
-from tests.storefront.factories import PASSWORD, sku_prefix
+from tests.gateway.factories import Stack
+from tests.storefront.factories import PASSWORD, register_supplier, sign_in, sku_prefix
 
 CREATE_PART = """
 mutation ($input: PartInput!) { createPart(input: $input) { id } }"""

@@ -11,10 +11,9 @@ from gateway.ids import global_id
 from marketplace.roles import AccountRole
 from storefront.app import create_app
 from storefront.settings import StorefrontSettings
-from tests.gateway.test_orders_api import Gateway, ddp_to_germany, gateway  # noqa: F401  (fixture)
-from tests.orders.conftest import Stack, localstripe_url, served  # noqa: F401  (fixtures)
-from tests.orders.conftest import stack as orders_stack  # noqa: F401  (fixture)
-from tests.storefront.conftest import BrowserClient, GatewayTransport
+from tests.gateway.factories import Gateway, ddp_to_germany
+from tests.orders.factories import Stack
+from tests.storefront.factories import BrowserClient, GatewayTransport
 
 CREATE = """
 mutation ($input: QuoteInput!) {
@@ -23,15 +22,15 @@ mutation ($input: QuoteInput!) {
 
 
 @pytest.fixture
-def shop(gateway: Gateway) -> Iterator[BrowserClient]:  # noqa: F811
+def shop(gateway: Gateway) -> Iterator[BrowserClient]:
     app = create_app(StorefrontSettings(gateway_url="http://gateway"), transport=GatewayTransport(gateway.gql.client))
     with BrowserClient(app, base_url="http://storefront.test") as client:
         yield client
 
 
 def test_anyone_with_the_link_reads_the_rules_and_sources_and_nothing_of_the_buyer(
-    orders_stack: Stack,  # noqa: F811
-    gateway: Gateway,  # noqa: F811
+    orders_stack: Stack,
+    gateway: Gateway,
     shop: BrowserClient,
 ) -> None:
     part = orders_stack.part(orders_stack.supplier())
@@ -62,8 +61,8 @@ def test_anyone_with_the_link_reads_the_rules_and_sources_and_nothing_of_the_buy
 
 
 def test_the_quote_page_links_to_how_its_price_was_made_and_a_dated_quote_offers_no_order(
-    orders_stack: Stack,  # noqa: F811
-    gateway: Gateway,  # noqa: F811
+    orders_stack: Stack,
+    gateway: Gateway,
     shop: BrowserClient,
 ) -> None:
     part = orders_stack.part(orders_stack.supplier())

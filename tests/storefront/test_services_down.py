@@ -15,8 +15,8 @@ from gateway.settings import GatewaySettings
 from storefront.app import create_app
 from storefront.settings import StorefrontSettings
 from tests.databases import Databases, empty_tables
-from tests.gateway.conftest import GraphQL, closed_port
-from tests.storefront.conftest import GatewayTransport
+from tests.gateway.factories import GraphQL, closed_port
+from tests.storefront.factories import GatewayTransport
 
 
 @dataclass

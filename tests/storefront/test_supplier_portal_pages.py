@@ -16,15 +16,11 @@ from gateway.ids import global_id
 from marketplace.roles import AccountRole
 from storefront.app import create_app
 from storefront.settings import StorefrontSettings
-from tests.certification.conftest import unsafe_pdfs
-from tests.gateway.conftest import Stack
-from tests.gateway.test_orders_api import Gateway, gateway  # noqa: F401  (fixture)
-from tests.orders.conftest import ADMIN, localstripe_url, pdf_bytes, served  # noqa: F401  (fixtures)
-from tests.orders.conftest import Stack as OrdersStack
-from tests.orders.conftest import stack as orders_stack  # noqa: F401  (fixture)
-from tests.orders.test_settlement import _delivered
-from tests.storefront.conftest import BrowserClient, GatewayTransport, register_supplier, sign_in
-from tests.storefront.factories import sku_prefix
+from tests.certification.factories import unsafe_pdfs
+from tests.gateway.factories import Gateway, Stack
+from tests.orders.factories import ADMIN, delivered_days_ago, pdf_bytes
+from tests.orders.factories import Stack as OrdersStack
+from tests.storefront.factories import BrowserClient, GatewayTransport, register_supplier, sign_in, sku_prefix
 
 CERTIFICATE = {
     "scheme": "ISO_9001",
@@ -80,7 +76,7 @@ def test_a_certificate_is_submitted_with_its_pdf_and_listed_as_pending(storefron
 
 
 @pytest.fixture
-def portal(gateway: Gateway) -> Iterator[TestClient]:  # noqa: F811
+def portal(gateway: Gateway) -> Iterator[TestClient]:
     """The storefront in front of the gateway over the orders stack (orders service up)."""
     app = create_app(StorefrontSettings(gateway_url="http://gateway"), transport=GatewayTransport(gateway.gql.client))
     with BrowserClient(app, base_url="http://storefront.test") as client:
@@ -88,13 +84,13 @@ def portal(gateway: Gateway) -> Iterator[TestClient]:  # noqa: F811
 
 
 def test_a_supplier_reads_its_statement_and_downloads_the_csv(
-    orders_stack: OrdersStack,  # noqa: F811
-    gateway: Gateway,  # noqa: F811
+    orders_stack: OrdersStack,
+    gateway: Gateway,
     portal: TestClient,
 ) -> None:
     supplier_id = orders_stack.supplier()
     part = orders_stack.part(supplier_id, on_hand=5)
-    order = _delivered(orders_stack, "acct-buyer-statement", part, days_ago=20)
+    order = delivered_days_ago(orders_stack, "acct-buyer-statement", part, days_ago=20)
     run = orders_stack.orders.post("/settlements/run", headers=ADMIN)
     assert run.status_code == 200, run.text
     (batch,) = [b for b in run.json() if b["supplier_id"] == supplier_id]

@@ -7,10 +7,9 @@ import re
 
 from fastapi.testclient import TestClient
 
-from tests.catalog.conftest import licence_pdf
-from tests.gateway.conftest import VERIFY_SUPPLIER, Stack
-from tests.storefront.conftest import register_supplier, sign_in
-from tests.storefront.factories import sku_prefix
+from tests.catalog.factories import licence_pdf
+from tests.gateway.factories import VERIFY_SUPPLIER, Stack
+from tests.storefront.factories import register_supplier, sign_in, sku_prefix
 
 OWN = "{ viewer { account { supplier { id verification { uscc } } } } }"
 

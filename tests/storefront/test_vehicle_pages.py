@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from storefront import i18n
 from storefront.vehicles import COOKIE_VEHICLE
-from tests.gateway.conftest import Stack
+from tests.gateway.factories import Stack
 from tests.storefront.factories import PASSWORD, unique_email
 
 GOLF_VIN = "WVWZZZ1KZBW123456"
