@@ -21,7 +21,7 @@ from tests.e2e.factories import (
     screenshot,
     staff_account,
 )
-from tests.orders.bank_reports import pain002, transfers_in
+from tests.orders.finance.bank_reports import pain002, transfers_in
 from tests.storefront.factories import sku_prefix
 
 ACCOUNT_NUMBER = "31050161393600012345"

@@ -18,8 +18,8 @@ from services.common.clock import utcnow
 from services.orders.models import OrderLine
 from tests.factories import as_supplier
 from tests.gateway.factories import Gateway, gid
-from tests.orders.bank_reports import camt054, pain002, transfers_in
 from tests.orders.factories import SYSTEM, Stack, paid_order
+from tests.orders.finance.bank_reports import camt054, pain002, transfers_in
 
 ACCOUNT = {
     "bankName": "中国工商银行重庆分行",

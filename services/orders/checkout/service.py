@@ -49,7 +49,7 @@ from services.orders.statuses import LineStatus, OrderStatus, PaymentStatus
 log = logging.getLogger(__name__)
 
 # Called with the order right after the catalog reserved its stock, before anything else: the
-# fault tests kill the process here (tests/orders/kill_after_reserve.py). None in service.
+# fault tests kill the process here (tests/orders/checkout/kill_after_reserve.py). None in service.
 after_reserve: Callable[[Order], None] | None = None
 
 # A checkout whose hold was given back (the attempt failed, or it expired) reserves again under

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from services.orders.finance.status_reports import StatusReportInvalid, read
-from tests.orders.bank_reports import camt054, pain002
+from tests.orders.finance.bank_reports import camt054, pain002
 
 
 def test_pain002_v03_settled_and_rejected_transfers_with_the_reason() -> None:

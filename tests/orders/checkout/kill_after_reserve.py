@@ -1,7 +1,7 @@
 """A placeOrder that dies right after the catalog reserved its stock, as a process killed there
-would (SIGKILL: no cleanup, no rollback, no answer). Run by tests/orders/test_checkout_saga.py:
+would (SIGKILL: no cleanup, no rollback, no answer). Run by tests/orders/checkout/test_checkout_saga.py:
 
-    python -m tests.orders.kill_after_reserve '<settings json>' <buyer id> <quote id> <idempotency key>
+    python -m tests.orders.checkout.kill_after_reserve '<settings json>' <buyer id> <quote id> <idempotency key>
 
 The settings are the orders service's (`OrdersSettings` fields, as JSON).
 """

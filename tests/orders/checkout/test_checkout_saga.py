@@ -49,7 +49,7 @@ def _place_and_die(stack: Stack, databases: Databases, buyer: str, quote_id: str
         [
             sys.executable,
             "-m",
-            "tests.orders.kill_after_reserve",
+            "tests.orders.checkout.kill_after_reserve",
             _settings_json(stack, databases),
             buyer,
             quote_id,
