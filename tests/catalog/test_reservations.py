@@ -23,7 +23,7 @@ from services.common.errors import Conflict
 from tests.catalog.factories import ANONYMOUS, BUYER, SYSTEM, create_part, create_supplier
 from tests.databases import Databases
 from tests.factories import as_supplier
-from tests.worker.helpers import registered, run_until_ticks, worker_context
+from tests.ops.worker.helpers import registered, run_until_ticks, worker_context
 
 
 def stock(client: TestClient, part_id: str) -> tuple[int, int, int]:

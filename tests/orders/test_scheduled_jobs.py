@@ -16,8 +16,8 @@ from services.orders.models import EVENTS, Order, Quote, QuoteLine, StripeEvent
 from tests.certification.factories import pdf_bytes, submit, upload
 from tests.databases import Databases
 from tests.factories import as_supplier
+from tests.ops.worker.helpers import registered, run_until_ticks, worker_context
 from tests.orders.factories import ADMIN, SYSTEM, Stack, as_buyer, delivered_days_ago, orders_settings, paid_order
-from tests.worker.helpers import registered, run_until_ticks, worker_context
 
 
 def test_the_settlement_job_pays_what_is_due_once_per_supplier(

@@ -15,8 +15,8 @@ from sqlmodel import Session, col, select
 from services.orders.models import LedgerTransaction, Order
 from services.orders.statuses import OrderStatus
 from tests.databases import Databases
+from tests.ops.worker.helpers import registered, run_until_ticks, worker_context
 from tests.orders.factories import Stack, assert_ledger_balanced, orders_settings
-from tests.worker.helpers import registered, run_until_ticks, worker_context
 
 ORDERS = 200
 # Nobody listens here: localstripe's webhook deliveries fail, as if Stripe's events were lost.

@@ -17,8 +17,8 @@ from services.common.clock import travel
 from services.orders.models import OrderLine
 from tests.databases import Databases
 from tests.factories import as_supplier
+from tests.ops.worker.helpers import registered, run_until_ticks, worker_context
 from tests.orders.factories import ADMIN, Stack, as_buyer, events_of, orders_settings, paid_order
-from tests.worker.helpers import registered, run_until_ticks, worker_context
 
 DHL = {"carrier": "DHL", "tracking_number": "12 3456 7890"}
 

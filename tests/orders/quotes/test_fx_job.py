@@ -18,8 +18,8 @@ from services.orders.models import EVENTS, FxRateRow
 from services.orders.quotes import fx, fx_feed
 from services.orders.quotes.service import store_rates
 from tests.databases import Databases
+from tests.ops.worker.helpers import registered, run_until_ticks, wait_for_runs, worker_context, worker_running
 from tests.orders.factories import SYSTEM, Stack, orders_settings
-from tests.worker.helpers import registered, run_until_ticks, wait_for_runs, worker_context, worker_running
 
 # Units per 1 EUR, as the ECB's file gives them.
 PER_EUR = {"USD": "1.1563", "JPY": "176.62", "GBP": "0.8793", "CNY": "8.2311"}

@@ -10,7 +10,7 @@ import time
 from ops.worker.clock import Job, tick_of
 from ops.worker.main import Worker
 from tests.databases import Databases
-from tests.worker.helpers import wait_for, worker_context
+from tests.ops.worker.helpers import wait_for, worker_context
 
 EVERY = 2.0
 

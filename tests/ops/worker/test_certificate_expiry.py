@@ -12,7 +12,7 @@ from sqlmodel import Session
 from services.certification.models import EVENTS, Certificate, CertificateStatus
 from services.common.clock import travel, utcnow
 from tests.databases import Databases
-from tests.worker.helpers import registered, run_until_ticks, worker_context
+from tests.ops.worker.helpers import registered, run_until_ticks, worker_context
 
 
 def _certificate(engine: Engine, valid_for_days: int, status: CertificateStatus = CertificateStatus.VALID) -> str:

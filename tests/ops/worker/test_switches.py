@@ -10,7 +10,7 @@ from ops.worker.main import configured_worker
 from ops.worker.reactions import reactions
 from ops.worker.settings import WorkerSettings
 from tests.databases import Databases
-from tests.worker.helpers import worker_context
+from tests.ops.worker.helpers import worker_context
 
 
 def test_the_switches_are_on_by_default_and_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:

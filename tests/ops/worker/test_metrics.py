@@ -15,7 +15,7 @@ from services.catalog.models import EVENTS
 from tests.databases import Databases
 from tests.events.running import RunningWorker
 from tests.harness import free_port
-from tests.worker.helpers import worker_context
+from tests.ops.worker.helpers import worker_context
 
 
 def sample(text: str, name: str, **labels: str) -> float | None:
