@@ -15,7 +15,7 @@ from gateway.context import Context
 from gateway.identity.models import AuditEntry
 from gateway.ids import global_id, node_uuid
 from gateway.permissions import ADMINS
-from gateway.types import PageInfo
+from gateway.types import PageAfter, PageInfo, PageSize
 from marketplace.roles import AccountRole
 from services.common.pagination import encode_cursor, page_size
 
@@ -71,12 +71,8 @@ class AuditLogQuery:
         action: Annotated[
             str | None, strawberry.argument(description="Only this mutation's, e.g. approveCertificate.")
         ] = None,
-        first: Annotated[
-            int | None, strawberry.argument(description="Page size, 1 to 100; outside that: BAD_USER_INPUT.")
-        ] = 20,
-        after: Annotated[
-            str | None, strawberry.argument(description="The `endCursor` of the page before; none for the first.")
-        ] = None,
+        first: PageSize = 20,
+        after: PageAfter = None,
     ) -> AuditLogConnection:
         context = info.context
         ADMINS.refusing("the audit log is for admins").check(context)

@@ -21,7 +21,7 @@ from gateway.context import Context
 from gateway.ids import global_id, node_uuid
 from gateway.mutations import call_upstream, mutation
 from gateway.permissions import ADMINS
-from gateway.types import PageInfo
+from gateway.types import PageAfter, PageInfo, PageSize
 from services.common.pagination import page_size
 
 PATH = "/events/dead-letters"
@@ -140,12 +140,8 @@ class DeadLettersQuery:
         self,
         info: Info[Context, None],
         service: Annotated[EventService, strawberry.argument(description="The service whose events to list.")],
-        first: Annotated[
-            int | None, strawberry.argument(description="Page size, 1 to 100; outside that: BAD_USER_INPUT.")
-        ] = 20,
-        after: Annotated[
-            str | None, strawberry.argument(description="The `endCursor` of the page before; none for the first.")
-        ] = None,
+        first: PageSize = 20,
+        after: PageAfter = None,
         consumer: Annotated[str | None, strawberry.argument(description="Only this consumer's.")] = None,
     ) -> DeadLetterConnection:
         context = info.context

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from babel import Locale, UnknownLocaleError
 
@@ -50,3 +52,11 @@ def negotiate_locale(accept_language: str | None) -> str:
     except (UnknownLocaleError, ValueError):
         chosen = None
     return str(chosen) if chosen else "en"
+
+
+# The two arguments of every paginated field (forward pagination, as Relay's connections),
+# described once.
+PageSize = Annotated[int | None, strawberry.argument(description="Page size, 1 to 100; outside that: BAD_USER_INPUT.")]
+PageAfter = Annotated[
+    str | None, strawberry.argument(description="The `endCursor` of the page before; none for the first.")
+]

@@ -27,7 +27,7 @@ from gateway.catalog.types import (
 from gateway.catalog.verification import DECIDERS, SupplierVerificationStatus
 from gateway.context import Context
 from gateway.ids import node_uuid
-from gateway.types import PageInfo
+from gateway.types import PageAfter, PageInfo, PageSize
 from services.common.pagination import page_size
 
 
@@ -124,12 +124,8 @@ class CatalogQuery:
             str | None, strawberry.argument(description="Words to match, English or Chinese; none to browse.")
         ] = None,
         filter: Annotated[PartFilter | None, strawberry.argument(description="Filters; none for all parts.")] = None,
-        first: Annotated[
-            int | None, strawberry.argument(description="Page size, 1 to 100; outside that: BAD_USER_INPUT.")
-        ] = 20,
-        after: Annotated[
-            str | None, strawberry.argument(description="The `endCursor` of the page before; none for the first.")
-        ] = None,
+        first: PageSize = 20,
+        after: PageAfter = None,
         sort: Annotated[
             PartSort | None, strawberry.argument(description="A cursor from one order does not page another.")
         ] = None,
@@ -207,12 +203,8 @@ class CatalogQuery:
     async def suppliers(
         self,
         info: Info[Context, None],
-        first: Annotated[
-            int | None, strawberry.argument(description="Page size, 1 to 100; outside that: BAD_USER_INPUT.")
-        ] = 20,
-        after: Annotated[
-            str | None, strawberry.argument(description="The `endCursor` of the page before; none for the first.")
-        ] = None,
+        first: PageSize = 20,
+        after: PageAfter = None,
         verification_status: Annotated[
             SupplierVerificationStatus | None,
             strawberry.argument(description="Only suppliers whose verification is in this state (admins only)."),

@@ -14,7 +14,7 @@ from gateway.catalog.vehicles import VehicleInput
 from gateway.catalog.verification import SupplierVerification, may_see_verification
 from gateway.context import Context
 from gateway.loaders import settled
-from gateway.types import Money, PageInfo
+from gateway.types import Money, PageAfter, PageInfo, PageSize
 from services.catalog.contract import ImageRead, PartRead, SupplierRead
 from services.common.money import Money as MoneyValue
 
@@ -134,12 +134,8 @@ class Supplier(relay.Node):
     async def parts(
         self,
         info: Info[Context, None],
-        first: Annotated[
-            int | None, strawberry.argument(description="Page size, 1 to 100; outside that: BAD_USER_INPUT.")
-        ] = 20,
-        after: Annotated[
-            str | None, strawberry.argument(description="The `endCursor` of the page before; none for the first.")
-        ] = None,
+        first: PageSize = 20,
+        after: PageAfter = None,
     ) -> Annotated[PartConnection, strawberry.lazy("gateway.catalog.types")]:
         from gateway.catalog.queries import search_parts
 

@@ -23,7 +23,7 @@ from gateway.context import Context
 from gateway.ids import global_id, node_uuid
 from gateway.mutations import call_upstream, mutation, read_upload
 from gateway.permissions import SIGNED_IN, SUPPLIERS, Permission
-from gateway.types import PageInfo
+from gateway.types import PageAfter, PageInfo, PageSize
 from services.common.errors import Conflict, Forbidden
 from services.common.pagination import encode_cursor, page_size
 
@@ -84,12 +84,8 @@ class CertificationQuery:
     async def my_certificates(
         self,
         info: Info[Context, None],
-        first: Annotated[
-            int | None, strawberry.argument(description="Page size, 1 to 100; outside that: BAD_USER_INPUT.")
-        ] = 20,
-        after: Annotated[
-            str | None, strawberry.argument(description="The `endCursor` of the page before; none for the first.")
-        ] = None,
+        first: PageSize = 20,
+        after: PageAfter = None,
         status: Annotated[
             CertificateStatus | None, strawberry.argument(description="Only certificates in this status.")
         ] = None,
@@ -122,12 +118,8 @@ class CertificationQuery:
     async def certificate_review_queue(
         self,
         info: Info[Context, None],
-        first: Annotated[
-            int | None, strawberry.argument(description="Page size, 1 to 100; outside that: BAD_USER_INPUT.")
-        ] = 20,
-        after: Annotated[
-            str | None, strawberry.argument(description="The `endCursor` of the page before; none for the first.")
-        ] = None,
+        first: PageSize = 20,
+        after: PageAfter = None,
     ) -> CertificateConnection:
         context = info.context
         REVIEWERS.check(context)

@@ -17,7 +17,7 @@ from gateway.identity.graphql import Account
 from gateway.ids import global_id, node_uuid
 from gateway.mutations import mutation
 from gateway.permissions import ADMINS
-from gateway.types import PageInfo
+from gateway.types import PageAfter, PageInfo, PageSize
 from marketplace.roles import AccountRole
 from services.common.pagination import encode_cursor, page_size
 
@@ -49,12 +49,8 @@ class PeopleQuery:
         search: Annotated[
             str | None, strawberry.argument(description="Part of the e-mail address, in any capitals.")
         ] = None,
-        first: Annotated[
-            int | None, strawberry.argument(description="Page size, 1 to 100; outside that: BAD_USER_INPUT.")
-        ] = 20,
-        after: Annotated[
-            str | None, strawberry.argument(description="The `endCursor` of the page before; none for the first.")
-        ] = None,
+        first: PageSize = 20,
+        after: PageAfter = None,
     ) -> AccountConnection:
         context = info.context
         ADMINS_ONLY.check(context)

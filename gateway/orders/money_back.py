@@ -4,7 +4,7 @@ orders service checks the role again)."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
 import strawberry
 from strawberry.types import Info
@@ -12,7 +12,7 @@ from strawberry.types import Info
 from gateway.context import Context
 from gateway.ids import global_id, node_uuid
 from gateway.orders.types import money
-from gateway.types import Money, PageInfo
+from gateway.types import Money, PageAfter, PageInfo, PageSize
 from services.common.pagination import page_size
 
 
@@ -71,12 +71,8 @@ class MoneyBackQuery:
     async def refunds(
         self,
         info: Info[Context, None],
-        first: Annotated[
-            int | None, strawberry.argument(description="Page size, 1 to 100; outside that: BAD_USER_INPUT.")
-        ] = 20,
-        after: Annotated[
-            str | None, strawberry.argument(description="The `endCursor` of the page before; none for the first.")
-        ] = None,
+        first: PageSize = 20,
+        after: PageAfter = None,
     ) -> RefundConnection:
         context = info.context
         context.require_principal()

@@ -27,7 +27,7 @@ from gateway.orders.types import (
     QuotePricing,
 )
 from gateway.permissions import SIGNED_IN
-from gateway.types import PageInfo
+from gateway.types import PageAfter, PageInfo, PageSize
 from services.common.errors import BadInput
 from services.common.pagination import page_size
 
@@ -142,12 +142,8 @@ class OrdersQuery:
     async def my_orders(
         self,
         info: Info[Context, None],
-        first: Annotated[
-            int | None, strawberry.argument(description="Page size, 1 to 100; outside that: BAD_USER_INPUT.")
-        ] = 20,
-        after: Annotated[
-            str | None, strawberry.argument(description="The `endCursor` of the page before; none for the first.")
-        ] = None,
+        first: PageSize = 20,
+        after: PageAfter = None,
     ) -> OrderConnection:
         context = info.context
         context.require_principal()

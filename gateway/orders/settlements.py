@@ -17,7 +17,7 @@ from gateway.catalog.types import Supplier
 from gateway.context import Context
 from gateway.ids import global_id, node_uuid
 from gateway.orders.types import _supplier, money, orders_nodes
-from gateway.types import Money, PageInfo
+from gateway.types import Money, PageAfter, PageInfo, PageSize
 from services.common.pagination import page_size
 
 if TYPE_CHECKING:
@@ -167,12 +167,8 @@ class SettlementsQuery:
     async def settlements(
         self,
         info: Info[Context, None],
-        first: Annotated[
-            int | None, strawberry.argument(description="Page size, 1 to 100; outside that: BAD_USER_INPUT.")
-        ] = 20,
-        after: Annotated[
-            str | None, strawberry.argument(description="The `endCursor` of the page before; none for the first.")
-        ] = None,
+        first: PageSize = 20,
+        after: PageAfter = None,
         supplier_id: Annotated[
             strawberry.ID | None,
             strawberry.argument(
