@@ -232,3 +232,55 @@ def test_contracts_and_common_pass(tmp_path: Path) -> None:
         },
     )
     assert violations(root, ("services", "gateway", "ops")) == []
+
+
+# Where an HTTP client may be built, and why each is not a call between our processes: every
+# call from one of our processes to another goes through services/common/http.py.
+HTTP_CLIENTS_ALLOWED = {
+    "services/common/http.py": "the one client between our processes",
+    "storefront/api_client.py": "the storefront calls the public GraphQL API, as any integrator does",
+    "services/orders/integrations/delivery.py": "integrators' own endpoints, outside, signed and guarded",
+    "services/orders/app.py": "localstripe's webhook set-up, in development only",
+    "services/orders/quotes/fx_feed.py": "the ECB's rates, outside",
+    "ops/stack.py": "the supervisor's readiness checks",
+}
+# Where a request limit may be built over the `limits` library.
+LIMITERS_ALLOWED = {
+    "services/common/ratelimit.py": "the one request limit, per caller",
+    "gateway/identity/throttle.py": "login and reset throttles: a backoff per account and address, not a rate",
+}
+
+
+def _calls_or_imports(path: Path, names: tuple[str, ...]) -> bool:
+    """Whether the file calls one of `names` (`httpx.Client`) or imports from one (`limits.strategies`)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        call = node.func if isinstance(node, ast.Call) else None
+        if (
+            isinstance(call, ast.Attribute)
+            and isinstance(call.value, ast.Name)
+            and f"{call.value.id}.{call.attr}" in names
+        ):
+            return True
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith(names):
+            return True
+    return False
+
+
+def _files_using(names: tuple[str, ...]) -> set[str]:
+    return {
+        str(path.relative_to(ROOT))
+        for package in CHECKED
+        for path in sorted((ROOT / package).rglob("*.py"))
+        if _calls_or_imports(path, names)
+    }
+
+
+def test_one_http_client_between_our_processes() -> None:
+    users = _files_using(("httpx.Client", "httpx.AsyncClient", "httpx.get", "httpx.post", "httpx.request"))
+    assert users - HTTP_CLIENTS_ALLOWED.keys() == set(), "call our services through services/common/http.py"
+
+
+def test_one_request_limit() -> None:
+    users = _files_using(("limits.strategies", "limits.aio.strategies"))
+    assert users - LIMITERS_ALLOWED.keys() == set(), "limit requests with services/common/ratelimit.py"
