@@ -18,6 +18,7 @@ from ops.worker.clock import Job
 from ops.worker.context import WorkerContext
 from services.catalog import jobs as catalog_jobs
 from services.certification import jobs as certification_jobs
+from services.certification.contract import PurgeRead
 from services.common import retention
 from services.common.clock import utcnow
 from services.common.errors import DomainError
@@ -77,7 +78,7 @@ def purge_replaced_documents(context: WorkerContext) -> int:
         )
     finally:
         certification.close()
-    return int(response.json()["deleted_files"])
+    return PurgeRead.model_validate_json(response.content).deleted_files
 
 
 def auto_deliver(context: WorkerContext) -> int:
