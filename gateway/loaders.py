@@ -15,7 +15,7 @@ from strawberry.exceptions import WrongNumberOfResultsReturned
 
 from services.certification.contract import EligibilityResponse, PartEligibility
 from services.common.money import Money as MoneyValue
-from services.orders.contract.quotes import PartEstimateRead, PartEstimatesRead
+from services.orders.contract.quotes import ConversionsRead, PartEstimateRead, PartEstimatesRead
 
 if TYPE_CHECKING:
     from gateway.context import Context
@@ -128,12 +128,14 @@ class Loaders:
     async def _convert(self, keys: Sequence[tuple[int, str]]) -> list[MoneyValue]:
         """CNY fen -> the buyer's currency at the orders service's current rate (with margin)."""
         c = self.context
-        answer = await c.read_json(
-            c.clients.orders,
-            "/fx/conversions",
-            body={"items": [{"amount_cny": amount, "currency": currency} for amount, currency in keys]},
+        answer = ConversionsRead.model_validate(
+            await c.read_json(
+                c.clients.orders,
+                "/fx/conversions",
+                body={"items": [{"amount_cny": amount, "currency": currency} for amount, currency in keys]},
+            )
         )
-        return [MoneyValue(int(item["amount"]), str(item["currency"])) for item in answer["items"]]
+        return [MoneyValue(item.amount, item.currency) for item in answer.items]
 
     async def _part_refs(self, part_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         """What the certification service needs to know of each part, from the (primed) part loader."""
