@@ -25,6 +25,7 @@ from services.common.errors import DomainError
 from services.common.events import EventTables
 from services.common.http import ServiceClient
 from services.orders import jobs as orders_jobs
+from services.orders.contract.fulfilment import AutoDeliverResult
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +98,7 @@ def auto_deliver(context: WorkerContext) -> int:
                 headers=internal_headers(SYSTEM, secret),
                 idempotent=True,
             )
-            delivered = int(response.json()["delivered"])
+            delivered = AutoDeliverResult.model_validate_json(response.content).delivered
             total += delivered
             if delivered < AUTO_DELIVER_BATCH:
                 break
