@@ -15,6 +15,7 @@ from strawberry.exceptions import WrongNumberOfResultsReturned
 
 from services.certification.contract import EligibilityResponse, PartEligibility
 from services.common.money import Money as MoneyValue
+from services.orders.contract.quotes import ConversionsRead, PartEstimateRead, PartEstimatesRead
 
 if TYPE_CHECKING:
     from gateway.context import Context
@@ -127,12 +128,14 @@ class Loaders:
     async def _convert(self, keys: Sequence[tuple[int, str]]) -> list[MoneyValue]:
         """CNY fen -> the buyer's currency at the orders service's current rate (with margin)."""
         c = self.context
-        answer = await c.read_json(
-            c.clients.orders,
-            "/fx/conversions",
-            body={"items": [{"amount_cny": amount, "currency": currency} for amount, currency in keys]},
+        answer = ConversionsRead.model_validate(
+            await c.read_json(
+                c.clients.orders,
+                "/fx/conversions",
+                body={"items": [{"amount_cny": amount, "currency": currency} for amount, currency in keys]},
+            )
         )
-        return [MoneyValue(int(item["amount"]), str(item["currency"])) for item in answer["items"]]
+        return [MoneyValue(item.amount, item.currency) for item in answer.items]
 
     async def _part_refs(self, part_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         """What the certification service needs to know of each part, from the (primed) part loader."""
@@ -168,12 +171,12 @@ class Loaders:
                     answers[(str(verdict.part_id), country)] = (result.country, verdict)
         return [answers.get(key, (key[1], None)) for key in keys]
 
-    async def _landed_estimates(self, keys: Sequence[tuple[str, str, str]]) -> list[dict[str, Any] | None]:
+    async def _landed_estimates(self, keys: Sequence[tuple[str, str, str]]) -> list[PartEstimateRead | None]:
         """(part id, country, currency) -> the orders service's estimate; one call per country and
         currency asked (a page of parts is one call), from the part facts the page already holds."""
         c = self.context
         parts = {str(p["id"]): p for p in await loaded(self.part, list(dict.fromkeys(k[0] for k in keys))) if p}
-        answers: dict[tuple[str, str, str], dict[str, Any]] = {}
+        answers: dict[tuple[str, str, str], PartEstimateRead] = {}
         for country, currency in dict.fromkeys((k[1], k[2]) for k in keys):
             facts = [
                 {
@@ -190,13 +193,15 @@ class Loaders:
                 if (k_country, k_currency) == (country, currency) and part_id in parts
             ]
             for chunk in chunks(facts, 100):
-                result = await c.read_json(
-                    c.clients.orders,
-                    "/estimates/parts",
-                    body={"destination_country": country, "currency": currency, "parts": list(chunk)},
+                result = PartEstimatesRead.model_validate(
+                    await c.read_json(
+                        c.clients.orders,
+                        "/estimates/parts",
+                        body={"destination_country": country, "currency": currency, "parts": list(chunk)},
+                    )
                 )
-                for estimate in result["estimates"]:
-                    answers[(str(estimate["part_id"]), country, currency)] = estimate
+                for estimate in result.estimates:
+                    answers[(estimate.part_id, country, currency)] = estimate
         return [answers.get(key) for key in keys]
 
     async def _certificates(self, ids: Sequence[str]) -> list[dict[str, Any]]:

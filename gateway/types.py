@@ -8,6 +8,7 @@ import strawberry
 from babel import Locale, UnknownLocaleError
 
 from services.common.money import Money as MoneyValue
+from services.orders.contract.shared import MoneyRead
 
 SUPPORTED_LOCALES = ("en", "zh", "de", "fr", "es", "it", "ar", "ru", "ja", "ko", "pt", "pl", "tr")
 
@@ -21,6 +22,12 @@ class Money:
     @classmethod
     def of(cls, value: MoneyValue, locale: str) -> Money:
         return cls(amount=value.amount, currency=value.currency, formatted=value.format(locale))
+
+    @classmethod
+    def read(cls, value: MoneyRead, locale: str) -> Money:
+        """An amount as the orders service answers it, formatted for the caller's locale (not the
+        service's)."""
+        return cls.of(MoneyValue(value.amount, value.currency), locale)
 
 
 @strawberry.type(description="Where a page of a connection ends, and whether more follow (Relay's PageInfo).")

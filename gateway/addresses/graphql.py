@@ -21,6 +21,7 @@ from gateway.identity.owned import owned_nodes
 from gateway.ids import node_uuid
 from gateway.mutations import mutation
 from gateway.permissions import SIGNED_IN
+from services.orders.contract.checkout import ShippingAddress as OrderShippingAddress
 
 
 def formatted(lines: Mapping[str, Any]) -> str:
@@ -90,8 +91,8 @@ class Address(relay.Node, PostalAddress):
 )
 class ShippingAddress(PostalAddress):
     @classmethod
-    def from_json(cls, lines: Mapping[str, Any]) -> ShippingAddress:
-        return cls(**_fields(lines))
+    def of(cls, address: OrderShippingAddress) -> ShippingAddress:
+        return cls(**_fields(address.model_dump()))
 
 
 @strawberry.input(description="A postal address; checked against the country's format.")

@@ -28,6 +28,7 @@ from gateway.catalog.verification import DECIDERS, SupplierVerificationStatus
 from gateway.context import Context
 from gateway.ids import node_uuid
 from gateway.types import PageAfter, PageInfo, PageSize
+from services.catalog.contract import Facets, SearchPage, SupplierPage
 from services.common.pagination import page_size
 
 
@@ -56,15 +57,15 @@ def _wants_facets(selected: Sequence[Selection]) -> bool:
     return any(field.name == "facets" for field in selected_under(selected, ()))
 
 
-def _facets(raw: dict[str, Any] | None) -> PartFacets | None:
-    if raw is None:
+def _facets(facets: Facets | None) -> PartFacets | None:
+    if facets is None:
         return None
     return PartFacets(
-        category=[FacetCount(**f) for f in raw["category"]],
-        condition=[FacetCount(**f) for f in raw["condition"]],
-        make=[FacetCount(**f) for f in raw["make"]],
-        exhaustive=raw["exhaustive"],
-        total=sum(int(f["count"]) for f in raw["category"]),
+        category=[FacetCount(value=f.value, count=f.count) for f in facets.category],
+        condition=[FacetCount(value=f.value, count=f.count) for f in facets.condition],
+        make=[FacetCount(value=f.value, count=f.count) for f in facets.make],
+        exhaustive=facets.exhaustive,
+        total=sum(f.count for f in facets.category),
     )
 
 
@@ -79,7 +80,7 @@ async def search_parts(
     # `shipsTo` is a catalog filter on its markets read model: pages are exact, facets counted over
     # it. Never from the read cache: a revoked part must leave within seconds, and a certificate
     # decision reaches the catalog by an event, after the mutation that made it has cleared caches.
-    page = await context.read_json(
+    raw = await context.read_json(
         context.clients.catalog,
         "/parts/search",
         params={
@@ -90,24 +91,18 @@ async def search_parts(
         },
         fresh="ships_to" in params,
     )
-    nodes = [edge["node"] for edge in page["edges"]]
-    context.loaders.prime_parts(nodes)
-    edges = [
-        PartEdge(node=Part.from_json(node), cursor=edge["cursor"])
-        for edge, node in zip(page["edges"], nodes, strict=True)
-    ]
+    page = SearchPage.model_validate(raw)
+    # The part loader holds the catalog's JSON of a part, as its own fetch by id would.
+    context.loaders.prime_parts([edge["node"] for edge in raw["edges"]])
+    edges = [PartEdge(node=Part.of(edge.node), cursor=edge.cursor) for edge in page.edges]
     await prefetch_parts(info, [edge.node for edge in edges], ("edges", "node"), selected)
     return PartConnection(
         edges=edges,
-        page_info=PageInfo(
-            has_next_page=bool(page["page_info"]["has_next_page"]), end_cursor=page["page_info"]["end_cursor"]
-        ),
-        facets=_facets(page.get("facets")),
+        page_info=PageInfo(has_next_page=page.page_info.has_next_page, end_cursor=page.page_info.end_cursor),
+        facets=_facets(page.facets),
         restrictions=[
-            ConditionRestriction(
-                condition=PartCondition(r["condition"]), measure=r["measure"], note=r["note"], source=r["source"]
-            )
-            for r in page.get("restrictions", [])
+            ConditionRestriction(condition=PartCondition(r.condition), measure=r.measure, note=r.note, source=r.source)
+            for r in page.restrictions
         ],
     )
 
@@ -217,12 +212,12 @@ class CatalogQuery:
         if verification_status is not None:
             DECIDERS.check(context)
             params["verification_status"] = verification_status.value
-        page = await context.read_json(context.clients.catalog, "/suppliers", params=params)
-        for edge in page["edges"]:
+        raw = await context.read_json(context.clients.catalog, "/suppliers", params=params)
+        page = SupplierPage.model_validate(raw)
+        # The supplier loader holds the catalog's JSON of a supplier, as its own fetch by id would.
+        for edge in raw["edges"]:
             context.loaders.supplier.prime(str(edge["node"]["id"]), edge["node"])
         return SupplierConnection(
-            edges=[SupplierEdge(node=Supplier.from_json(e["node"]), cursor=e["cursor"]) for e in page["edges"]],
-            page_info=PageInfo(
-                has_next_page=page["page_info"]["has_next_page"], end_cursor=page["page_info"]["end_cursor"]
-            ),
+            edges=[SupplierEdge(node=Supplier.of(e.node), cursor=e.cursor) for e in page.edges],
+            page_info=PageInfo(has_next_page=page.page_info.has_next_page, end_cursor=page.page_info.end_cursor),
         )

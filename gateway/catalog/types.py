@@ -17,6 +17,7 @@ from gateway.loaders import settled
 from gateway.types import Money, PageAfter, PageInfo, PageSize
 from services.catalog.contract import ImageRead, PartRead, SupplierRead
 from services.common.money import Money as MoneyValue
+from services.orders.contract.quotes import PartEstimateRead
 
 if TYPE_CHECKING:
     from gateway.certification.types import Certificate, Eligibility
@@ -100,7 +101,10 @@ class Supplier(relay.Node):
     @classmethod
     def from_json(cls, json: dict[str, Any]) -> Supplier:
         """The catalog's supplier, parsed with its contract."""
-        data = SupplierRead.model_validate(json)
+        return cls.of(SupplierRead.model_validate(json))
+
+    @classmethod
+    def of(cls, data: SupplierRead) -> Supplier:
         return cls(id=str(data.id), name_en=data.name_en, name_zh=data.name_zh, verified=data.verified, data=data)
 
     @strawberry.field(
@@ -170,7 +174,10 @@ class Part(relay.Node):
     @classmethod
     def from_json(cls, json: dict[str, Any]) -> Part:
         """The catalog's part, parsed with its contract (once: the resolvers read the model)."""
-        data = PartRead.model_validate(json)
+        return cls.of(PartRead.model_validate(json))
+
+    @classmethod
+    def of(cls, data: PartRead) -> Part:
         return cls(
             id=str(data.id),
             sku=data.sku,
@@ -314,14 +321,13 @@ class Part(relay.Node):
         key = (self.id, country_code(country, "country"), currency_code(currency, "currency"))
         locale = info.context.locale
 
-        def estimate(found: dict[str, Any] | None) -> LandedEstimate:
+        def estimate(found: PartEstimateRead | None) -> LandedEstimate:
             if found is None:
                 return LandedEstimate(country=key[1], cheapest=None, unavailable="NOT_FOUND")
-            cheapest = found.get("cheapest")
             return LandedEstimate(
                 country=key[1],
-                cheapest=ShippingOption.from_json(cheapest, locale) if cheapest else None,
-                unavailable=found.get("unavailable"),
+                cheapest=ShippingOption.of(found.cheapest, locale) if found.cheapest else None,
+                unavailable=found.unavailable,
             )
 
         return settled(info.context.loaders.landed_estimate.load(key), estimate)

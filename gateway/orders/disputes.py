@@ -15,6 +15,7 @@ from gateway.permissions import ADMINS
 from gateway.types import PageInfo
 from services.common.errors import BadInput
 from services.common.pagination import page_size
+from services.orders.contract.checkout import DisputeRead
 
 
 @strawberry.type(description="One dispute in a page of `disputes`.")
@@ -54,8 +55,9 @@ class DisputesQuery:
                 params["after"] = str(uuid.UUID(after))
             except ValueError:
                 raise BadInput("not a cursor of disputes", field="after") from None
-        found = await context.clients.orders.get_json("/disputes", params=params, headers=context.upstream_headers())
-        edges = [DisputeEdge(node=Dispute.from_json(d), cursor=str(d["id"])) for d in found[:size]]
+        rows = await context.clients.orders.get_json("/disputes", params=params, headers=context.upstream_headers())
+        found = [DisputeRead.model_validate(row) for row in rows]
+        edges = [DisputeEdge(node=Dispute.of(d), cursor=str(d.id)) for d in found[:size]]
         return DisputeConnection(
             edges=edges,
             page_info=PageInfo(has_next_page=len(found) > size, end_cursor=edges[-1].cursor if edges else None),

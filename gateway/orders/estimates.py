@@ -3,7 +3,7 @@ cheapest price delivered to a country, and a cart's price with each shipping ser
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
@@ -12,11 +12,7 @@ from gateway.context import Context
 from gateway.ids import node_uuid
 from gateway.types import Money
 from services.common.errors import BadInput
-from services.common.money import Money as MoneyValue
-
-
-def money(data: dict[str, Any], locale: str) -> Money:
-    return Money.of(MoneyValue(int(data["amount"]), str(data["currency"])), locale)
+from services.orders.contract.quotes import CartEstimateRead, OptionRead
 
 
 def country_code(value: str, field: str) -> str:
@@ -47,15 +43,15 @@ class ShippingOption:
     total: Money = strawberry.field(description="All of the above; the refundable core deposit is not included.")
 
     @classmethod
-    def from_json(cls, data: dict[str, Any], locale: str) -> ShippingOption:
+    def of(cls, option: OptionRead, locale: str) -> ShippingOption:
         return cls(
-            service=data["service"],
-            transit_days=data["transit_days"],
-            goods=money(data["goods"], locale),
-            shipping=money(data["shipping"], locale),
-            duty=money(data["duty"], locale),
-            vat=money(data["vat"], locale),
-            total=money(data["total"], locale),
+            service=option.service,
+            transit_days=option.transit_days,
+            goods=Money.read(option.goods, locale),
+            shipping=Money.read(option.shipping, locale),
+            duty=Money.read(option.duty, locale),
+            vat=Money.read(option.vat, locale),
+            total=Money.read(option.total, locale),
         )
 
 
@@ -125,15 +121,17 @@ class EstimatesQuery:
                     "quantity": line.quantity,
                 }
             )
-        data = await context.read_json(
-            context.clients.orders,
-            "/estimates/cart",
-            body={"destination_country": country, "currency": wanted, "parts": facts},
+        estimate = CartEstimateRead.model_validate(
+            await context.read_json(
+                context.clients.orders,
+                "/estimates/cart",
+                body={"destination_country": country, "currency": wanted, "parts": facts},
+            )
         )
         locale = context.locale
         return CartEstimate(
-            destination_country=data["destination_country"],
-            subtotal=money(data["subtotal"], locale),
-            core_deposit=money(data["core_deposit"], locale),
-            options=[ShippingOption.from_json(o, locale) for o in data["options"]],
+            destination_country=estimate.destination_country,
+            subtotal=Money.read(estimate.subtotal, locale),
+            core_deposit=Money.read(estimate.core_deposit, locale),
+            options=[ShippingOption.of(option, locale) for option in estimate.options],
         )

@@ -18,7 +18,7 @@ from gateway.ids import node_uuid
 from gateway.mutations import call_upstream, mutation
 from gateway.permissions import SIGNED_IN
 from gateway.types import Money
-from services.common.money import Money as MoneyValue
+from services.orders.contract.fulfilment import PartReturnRead
 
 
 @strawberry.enum(description="Why a part is sent back.")
@@ -68,36 +68,42 @@ class PartReturn(relay.Node):
     requested_at: datetime = strawberry.field(description="When the buyer opened it.")
     decided_at: datetime | None = strawberry.field(description="When it was approved or rejected; null until then.")
     received_at: datetime | None = strawberry.field(description="When the supplier received the part; null until then.")
-    data: strawberry.Private[dict[str, Any]]
+    data: strawberry.Private[PartReturnRead]
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> PartReturn:
+    def from_json(cls, json: dict[str, Any]) -> PartReturn:
+        """The orders service's part return, parsed with its contract."""
+        return cls.of(PartReturnRead.model_validate(json))
+
+    @classmethod
+    def of(cls, part_return: PartReturnRead) -> PartReturn:
         return cls(
-            id=str(data["id"]),
-            reason=PartReturnReason(data["reason"]),
-            description=data["description"],
-            status=PartReturnStatus(data["status"]),
-            warranty_until=datetime.fromisoformat(data["warranty_until"]),
-            decision_note=data.get("decision_note"),
-            resolution=PartReturnResolution(data["resolution"]) if data.get("resolution") else None,
-            requested_at=datetime.fromisoformat(data["requested_at"]),
-            decided_at=_dt(data.get("decided_at")),
-            received_at=_dt(data.get("received_at")),
-            data=data,
+            id=str(part_return.id),
+            reason=PartReturnReason(part_return.reason),
+            description=part_return.description,
+            status=PartReturnStatus(part_return.status.value),
+            warranty_until=part_return.warranty_until,
+            decision_note=part_return.decision_note,
+            resolution=PartReturnResolution(part_return.resolution) if part_return.resolution else None,
+            requested_at=part_return.requested_at,
+            decided_at=part_return.decided_at,
+            received_at=part_return.received_at,
+            data=part_return,
         )
 
     @strawberry.field(description="The part on its way back to the supplier; null until the buyer sends it.")
     def return_shipment(self) -> ReturnShipment | None:
-        return _shipment(self.data, "return_carrier", "return_tracking_number", "shipped_back_at")
+        data = self.data
+        return _shipment(data.return_carrier, data.return_tracking_number, data.shipped_back_at)
 
     @strawberry.field(description="The replacement part's shipment; null unless one has shipped.")
     def replacement_shipment(self) -> ReturnShipment | None:
-        return _shipment(self.data, "replacement_carrier", "replacement_tracking_number", "replacement_shipped_at")
+        data = self.data
+        return _shipment(data.replacement_carrier, data.replacement_tracking_number, data.replacement_shipped_at)
 
     @strawberry.field(description="What was refunded to the card for it; zero unless refunded.")
     def refunded(self, info: Info[Context, None]) -> Money:
-        value = self.data["refunded"]
-        return Money.of(MoneyValue(int(value["amount"]), str(value["currency"])), info.context.locale)
+        return Money.read(self.data.refunded, info.context.locale)
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]
@@ -108,16 +114,10 @@ class PartReturn(relay.Node):
         return await orders_nodes(info.context, "part-returns", node_ids, cls.from_json)
 
 
-def _dt(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
-
-
-def _shipment(data: dict[str, Any], carrier: str, number: str, at: str) -> ReturnShipment | None:
-    if not data.get(at):
+def _shipment(carrier: str | None, number: str | None, at: datetime | None) -> ReturnShipment | None:
+    if carrier is None or number is None or at is None:
         return None
-    return ReturnShipment(
-        carrier=data[carrier], tracking_number=data[number], shipped_at=datetime.fromisoformat(data[at])
-    )
+    return ReturnShipment(carrier=carrier, tracking_number=number, shipped_at=at)
 
 
 async def _post(info: Info[Context, None], path: str, body: dict[str, Any]) -> PartReturn:

@@ -22,6 +22,13 @@ from gateway.orders.types import money
 from gateway.permissions import SIGNED_IN
 from gateway.types import Money
 from marketplace.roles import AccountRole
+from services.orders.contract.finance import (
+    BankAccountRead,
+    PayoutFileRead,
+    PayoutRead,
+    SettlementBatchRead,
+    StatusReportRead,
+)
 
 # The orders service names fields as it stores them; clients see the names of their arguments.
 _ACCOUNT_FIELDS = {
@@ -56,14 +63,16 @@ class BankAccount:
     since: dt.datetime = strawberry.field(description="When the supplier gave this account.")
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> BankAccount:
+    def from_json(cls, json: dict[str, Any]) -> BankAccount:
+        """The orders service's bank account, parsed with its contract."""
+        account = BankAccountRead.model_validate(json)
         return cls(
-            bank_name=data["bank_name"],
-            account_name=data["account_name"],
-            account_number_masked=data["account_number_masked"],
-            cnaps_code=data["cnaps_code"],
-            bic=data.get("bic"),
-            since=dt.datetime.fromisoformat(data["since"]),
+            bank_name=account.bank_name,
+            account_name=account.account_name,
+            account_number_masked=account.account_number_masked,
+            cnaps_code=account.cnaps_code,
+            bic=account.bic,
+            since=account.since,
         )
 
 
@@ -92,16 +101,16 @@ class PayoutAttempt:
     bank_name: str = strawberry.field(description="The bank of the account it was sent to.")
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> PayoutAttempt:
+    def of(cls, payout: PayoutRead) -> PayoutAttempt:
         return cls(
-            end_to_end_id=data["end_to_end_id"],
-            status=PayoutStatus(data["status"]),
-            sent_at=dt.datetime.fromisoformat(data["sent_at"]),
-            settled_at=dt.datetime.fromisoformat(data["settled_at"]) if data.get("settled_at") else None,
-            reason_code=data.get("reason_code"),
-            reason_text=data.get("reason_text"),
-            account_number_masked=data["account_masked"],
-            bank_name=data["bank_name"],
+            end_to_end_id=payout.end_to_end_id,
+            status=PayoutStatus(payout.status),
+            sent_at=payout.sent_at,
+            settled_at=payout.settled_at,
+            reason_code=payout.reason_code,
+            reason_text=payout.reason_text,
+            account_number_masked=payout.account_masked,
+            bank_name=payout.bank_name,
         )
 
 
@@ -112,11 +121,11 @@ class PayoutFile:
     payout_count: int = strawberry.field(description="Transfers in the file, one per statement.")
     filename: str = strawberry.field(description="A name to save the file under.")
     xml: str = strawberry.field(description="The file itself (UTF-8 XML), validated against the official XSD.")
-    data: strawberry.Private[dict[str, Any]]
+    data: strawberry.Private[PayoutFileRead]
 
     @strawberry.field(description="The sum of the transfers, in CNY.")
     def total(self, info: Info[Context, None]) -> Money:
-        return money(info.context, self.data["total"])
+        return money(info.context, self.data.total)
 
 
 @strawberry.enum(description="What a bank status report did to one payout.")
@@ -161,22 +170,24 @@ class BankStatusReport:
     entries: list[StatusReportEntry] = strawberry.field(description="Each transfer it reports on, in file order.")
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> BankStatusReport:
+    def from_json(cls, json: dict[str, Any]) -> BankStatusReport:
+        """The orders service's account of an imported report, parsed with its contract."""
+        report = StatusReportRead.model_validate(json)
         return cls(
-            kind=data["kind"],
-            message_id=data["message_id"],
-            imported_at=dt.datetime.fromisoformat(data["imported_at"]),
-            already_imported=bool(data["already_imported"]),
+            kind=report.kind,
+            message_id=report.message_id,
+            imported_at=report.imported_at,
+            already_imported=report.already_imported,
             entries=[
                 StatusReportEntry(
-                    end_to_end_id=e.get("end_to_end_id"),
-                    outcome=StatusReportOutcome(e["outcome"]),
-                    bank_status=e["bank_status"],
-                    reason_code=e.get("reason_code"),
-                    reason_text=e.get("reason_text"),
-                    batch_id=str(e["batch_id"]) if e.get("batch_id") else None,
+                    end_to_end_id=e.end_to_end_id,
+                    outcome=StatusReportOutcome(e.outcome),
+                    bank_status=e.bank_status,
+                    reason_code=e.reason_code,
+                    reason_text=e.reason_text,
+                    batch_id=str(e.batch_id) if e.batch_id else None,
                 )
-                for e in data["entries"]
+                for e in report.entries
             ],
         )
 
@@ -230,7 +241,7 @@ class PayoutsMutation:
     async def run_settlement(self, info: Info[Context, None]) -> list[SettlementStatement]:
         context = info.context
         found = await call_upstream(context, context.clients.orders, "POST", "/settlements/run")
-        statements = [SettlementStatement.from_json(b) for b in found or []]
+        statements = [SettlementStatement.of(SettlementBatchRead.model_validate(b)) for b in found or []]
         if statements:
             reason = f"settlement run: {len(statements)} statement(s)"
             for statement in statements:
@@ -260,24 +271,26 @@ class PayoutsMutation:
             "batch_ids": [node_uuid(b, "SettlementStatement", field=f"batchIds.{i}") for i, b in enumerate(batch_ids)],
             "execution_date": execution_date.isoformat() if execution_date else None,
         }
-        data = await call_upstream(
-            context,
-            context.clients.orders,
-            "POST",
-            "/payouts/export",
-            json=body,
-            fields={"batch_ids": "batchIds", "execution_date": "executionDate"},
+        exported = PayoutFileRead.model_validate(
+            await call_upstream(
+                context,
+                context.clients.orders,
+                "POST",
+                "/payouts/export",
+                json=body,
+                fields={"batch_ids": "batchIds", "execution_date": "executionDate"},
+            )
         )
-        reason = f"pain.001 {data['message_id']} executed {data['execution_date']}"
+        reason = f"pain.001 {exported.message_id} executed {exported.execution_date.isoformat()}"
         for batch_id in body["batch_ids"]:
             await audit.record(context, "exportPayouts", global_id("SettlementStatement", batch_id), reason)
         return PayoutFile(
-            message_id=data["message_id"],
-            execution_date=dt.date.fromisoformat(data["execution_date"]),
-            payout_count=int(data["payout_count"]),
-            filename=f"{data['message_id']}.pain.001.xml",
-            xml=data["document"],
-            data=data,
+            message_id=exported.message_id,
+            execution_date=exported.execution_date,
+            payout_count=exported.payout_count,
+            filename=f"{exported.message_id}.pain.001.xml",
+            xml=exported.document,
+            data=exported,
         )
 
     @mutation(

@@ -30,6 +30,9 @@ from gateway.permissions import SIGNED_IN
 from gateway.types import PageAfter, PageInfo, PageSize
 from services.common.errors import BadInput
 from services.common.pagination import page_size
+from services.orders.contract.checkout import CardSetupRead, OrderPage, PayResult, PlaceOrderRead
+from services.orders.contract.fulfilment import CarrierRead
+from services.orders.contract.quotes import QuotingCurrencyRead
 
 
 @strawberry.input(description="One part of a cart to quote.")
@@ -71,7 +74,7 @@ class OrdersQuery:
     async def currencies(self, info: Info[Context, None]) -> list[Currency]:
         context = info.context
         rows = await context.read_json(context.clients.orders, "/fx/currencies")
-        return [Currency.from_json(row, context.locale) for row in rows]
+        return [Currency.of(QuotingCurrencyRead.model_validate(row), context.locale) for row in rows]
 
     @strawberry.field(description="One of your quotes; null and NOT_FOUND when it is not yours or not there.")
     async def quote(
@@ -134,9 +137,8 @@ class OrdersQuery:
     async def carriers(self, info: Info[Context, None]) -> list[Carrier]:
         context = info.context
         rows = await context.read_json(context.clients.orders, "/carriers")
-        return [
-            Carrier(code=row["code"], name=row["name"], aliases=row["aliases"], formats=row["formats"]) for row in rows
-        ]
+        carriers = [CarrierRead.model_validate(row) for row in rows]
+        return [Carrier(code=c.code, name=c.name, aliases=c.aliases, formats=c.formats) for c in carriers]
 
     @strawberry.field(description="Your orders, newest first (a supplier: the orders with its lines).")
     async def my_orders(
@@ -150,12 +152,12 @@ class OrdersQuery:
         params: dict[str, Any] = {"first": page_size(first)}
         if after:
             params["after"] = after
-        page = await context.clients.orders.get_json("/orders", params=params, headers=context.upstream_headers())
+        page = OrderPage.model_validate(
+            await context.clients.orders.get_json("/orders", params=params, headers=context.upstream_headers())
+        )
         return OrderConnection(
-            edges=[OrderEdge(node=Order.from_json(e["node"]), cursor=e["cursor"]) for e in page["edges"]],
-            page_info=PageInfo(
-                has_next_page=page["page_info"]["has_next_page"], end_cursor=page["page_info"]["end_cursor"]
-            ),
+            edges=[OrderEdge(node=Order.of(e.node), cursor=e.cursor) for e in page.edges],
+            page_info=PageInfo(has_next_page=page.page_info.has_next_page, end_cursor=page.page_info.end_cursor),
         )
 
 
@@ -236,18 +238,18 @@ class OrdersMutation:
         }
         if shipping_address_id is not None:
             body["shipping_address"] = await shipping_snapshot(info, shipping_address_id, field="shippingAddressId")
-        data = await call_upstream(
-            info.context,
-            info.context.clients.orders,
-            "POST",
-            "/orders",
-            json=body,
-            fields={"shipping_address": "shippingAddressId"},
+        placed = PlaceOrderRead.model_validate(
+            await call_upstream(
+                info.context,
+                info.context.clients.orders,
+                "POST",
+                "/orders",
+                json=body,
+                fields={"shipping_address": "shippingAddressId"},
+            )
         )
         return PlaceOrderPayload(
-            order=Order.from_json(data["order"]),
-            client_secret=data["client_secret"],
-            publishable_key=data.get("publishable_key"),
+            order=Order.of(placed.order), client_secret=placed.client_secret, publishable_key=placed.publishable_key
         )
 
     @mutation(
@@ -255,8 +257,10 @@ class OrdersMutation:
         description="A SetupIntent for the buyer's browser to collect a card with Stripe.js.",
     )
     async def start_card_setup(self, info: Info[Context, None]) -> CardSetup:
-        data = await call_upstream(info.context, info.context.clients.orders, "POST", "/card-setups", json={})
-        return CardSetup(client_secret=data["client_secret"], publishable_key=data.get("publishable_key") or "")
+        setup = CardSetupRead.model_validate(
+            await call_upstream(info.context, info.context.clients.orders, "POST", "/card-setups", json={})
+        )
+        return CardSetup(client_secret=setup.client_secret, publishable_key=setup.publishable_key or "")
 
     @mutation(
         allow=SIGNED_IN, description="Pay with the card set up in the browser; PAID follows from Stripe's signed event."
@@ -270,16 +274,18 @@ class OrdersMutation:
         ],
     ) -> Order:
         uuid_ = node_uuid(order_id, "Order", field="orderId")
-        data = await call_upstream(
-            info.context,
-            info.context.clients.orders,
-            "POST",
-            f"/orders/{uuid_}/pay",
-            json={"payment_method_id": payment_method_id},
+        paid = PayResult.model_validate(
+            await call_upstream(
+                info.context,
+                info.context.clients.orders,
+                "POST",
+                f"/orders/{uuid_}/pay",
+                json={"payment_method_id": payment_method_id},
+            )
         )
-        order = Order.from_json(data["order"])
-        order.requires_action = bool(data["requires_action"])
-        order.action_client_secret = data.get("client_secret") if order.requires_action else None
+        order = Order.of(paid.order)
+        order.requires_action = paid.requires_action
+        order.action_client_secret = paid.client_secret if paid.requires_action else None
         return order
 
     @mutation(

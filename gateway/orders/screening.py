@@ -17,6 +17,8 @@ from gateway.mutations import call_upstream, mutation
 from gateway.orders.types import ScreeningStatus, money
 from gateway.permissions import ADMINS
 from gateway.types import Money
+from services.common.errors import UpstreamUnavailable
+from services.orders.contract.screening import ScreeningRead
 
 
 @strawberry.type(description="A consolidated sanctions list an order was screened against.")
@@ -52,43 +54,43 @@ class ScreeningDecision:
 
 @strawberry.type(description="An order's sanctions screening: what matched, against which lists, and the decision.")
 class ScreeningHold:
-    data: strawberry.Private[dict[str, Any]]
+    data: strawberry.Private[ScreeningRead]
 
     @strawberry.field(description="The order's global id.")
     def order_id(self) -> strawberry.ID:
-        return strawberry.ID(global_id("Order", str(self.data["order_id"])))
+        return strawberry.ID(global_id("Order", str(self.data.order_id)))
 
     @strawberry.field(description="The order's number (TN-YYYY-NNNNNN).")
     def order_number(self) -> str:
-        return str(self.data["order_number"])
+        return self.data.order_number
 
     @strawberry.field(description="The order's status (PENDING_PAYMENT, PAID, CANCELLED ...).")
     def order_status(self) -> str:
-        return str(self.data["status"])
+        return self.data.status
 
     @strawberry.field(description="The order's payment status.")
     def payment_status(self) -> str:
-        return str(self.data["payment_status"])
+        return self.data.payment_status
 
     @strawberry.field(description="Where the order ships (ISO 3166-1 alpha-2).")
     def destination_country(self) -> str:
-        return str(self.data["destination_country"])
+        return self.data.destination_country
 
     @strawberry.field(description="The order's total, in the buyer's currency.")
     def total(self, info: Info[Context, None]) -> Money:
-        return money(info.context, self.data["total"])
+        return money(info.context, self.data.total)
 
     @strawberry.field(description="When the order was placed.")
     def placed_at(self) -> datetime:
-        return datetime.fromisoformat(self.data["created_at"])
+        return self.data.created_at
 
     @strawberry.field(description="HELD until an admin decides.")
     def status(self) -> ScreeningStatus:
-        return ScreeningStatus(self.data["screening_status"])
+        return ScreeningStatus(self.data.screening_status.value)
 
     @strawberry.field(description="The score at or above which a name is a potential match.")
     def cutoff(self) -> float:
-        return float(self.data["cutoff"])
+        return self.data.cutoff
 
     @strawberry.field(description="The lists screened against, with their dates.")
     def lists(self) -> list[SanctionsListUsed]:
@@ -101,37 +103,33 @@ class ScreeningHold:
                 source=str(sl["source"]),
                 extract=bool(sl.get("extract")),
             )
-            for sl in self.data["lists"]
+            # The lists are the screening record's own JSON, untyped in the contract.
+            for sl in self.data.lists
         ]
 
     @strawberry.field(description="The potential matches, best first.")
     def matches(self) -> list[ScreeningMatch]:
         return [
             ScreeningMatch(
-                list=m["list"],
-                list_name=m["list_name"],
-                list_published=date.fromisoformat(m["list_published"]),
-                reference=m["reference"],
-                listed_name=m["listed_name"],
-                matched_name=m["matched_name"],
-                screened_name=m["screened_name"],
-                role=m["role"],
-                score=float(m["score"]),
+                list=m.list,
+                list_name=m.list_name,
+                list_published=date.fromisoformat(m.list_published),
+                reference=m.reference,
+                listed_name=m.listed_name,
+                matched_name=m.matched_name,
+                screened_name=m.screened_name,
+                role=m.role,
+                score=m.score,
             )
-            for m in self.data["matches"]
+            for m in self.data.matches
         ]
 
     @strawberry.field(description="The admin's decision; null while the order is held.")
     def decision(self) -> ScreeningDecision | None:
-        d = self.data.get("decision")
-        if not d:
+        d = self.data.decision
+        if d is None:
             return None
-        return ScreeningDecision(
-            outcome=ScreeningStatus(d["outcome"]),
-            decided_by=str(d["by"]),
-            at=datetime.fromisoformat(d["at"]),
-            reason=str(d["reason"]),
-        )
+        return ScreeningDecision(outcome=ScreeningStatus(d.outcome), decided_by=d.by, at=d.at, reason=d.reason)
 
 
 ADMINS_ONLY = ADMINS.refusing("sanctions screening holds are for admins")
@@ -159,7 +157,7 @@ class ScreeningQuery:
         found = await context.clients.orders.get_json(
             "/screening/holds", params=params, headers=context.upstream_headers()
         )
-        return [ScreeningHold(data=h) for h in found]
+        return [ScreeningHold(data=ScreeningRead.model_validate(h)) for h in found]
 
 
 async def _decide(
@@ -169,18 +167,21 @@ async def _decide(
     context = info.context
     why = audit.require_reason(reason)
     uuid_ = node_uuid(order_id, "Order", field="orderId")
-    data = await call_upstream(
-        context,
-        context.clients.orders,
-        "POST",
-        f"/orders/{uuid_}/screening/{verb}",
-        json={"reason": why},
-        fields={"order_id": "orderId"},
+    screening = ScreeningRead.model_validate(
+        await call_upstream(
+            context,
+            context.clients.orders,
+            "POST",
+            f"/orders/{uuid_}/screening/{verb}",
+            json={"reason": why},
+            fields={"order_id": "orderId"},
+        )
     )
-    decided_at = datetime.fromisoformat(data["decision"]["at"])
+    if screening.decision is None:
+        raise UpstreamUnavailable("orders answered a screening decision without the decision")
     # A retry answers with the decision already made: audited once.
-    await audit.record_once(context, action, global_id("Order", uuid_), why, since=decided_at)
-    return ScreeningHold(data=data)
+    await audit.record_once(context, action, global_id("Order", uuid_), why, since=screening.decision.at)
+    return ScreeningHold(data=screening)
 
 
 @strawberry.type

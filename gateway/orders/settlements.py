@@ -19,13 +19,11 @@ from gateway.ids import global_id, node_uuid
 from gateway.orders.types import _supplier, money, orders_nodes
 from gateway.types import Money, PageAfter, PageInfo, PageSize
 from services.common.pagination import page_size
+from services.orders.contract.finance import SettlementBatchRead, SettlementLineRead
+from services.orders.contract.finance import SettlementStatement as StatementRead
 
 if TYPE_CHECKING:
     from gateway.orders.payouts import PayoutAttempt, PayoutStatus
-
-
-def _dt(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
 
 
 @strawberry.type(description="One order line a settlement pays for; amounts in CNY.")
@@ -33,31 +31,31 @@ class SettlementLine:
     sku: str = strawberry.field(description="The supplier's SKU of the part on the line.")
     quantity: int = strawberry.field(description="Units on the line.")
     delivered_at: datetime | None = strawberry.field(description="When the line was delivered to the buyer.")
-    data: strawberry.Private[dict[str, Any]]
+    data: strawberry.Private[SettlementLineRead]
 
     @strawberry.field(description="The order's global id.")
     def order_id(self) -> strawberry.ID:
-        return strawberry.ID(global_id("Order", str(self.data["order_id"])))
+        return strawberry.ID(global_id("Order", str(self.data.order_id)))
 
     @strawberry.field(description="The order's id as the statement CSV writes it (order_id column).")
     def order_reference(self) -> str:
-        return str(self.data["order_id"])
+        return str(self.data.order_id)
 
     @strawberry.field(description="The order line's global id.")
     def order_line_id(self) -> strawberry.ID:
-        return strawberry.ID(global_id("OrderLine", str(self.data["order_line_id"])))
+        return strawberry.ID(global_id("OrderLine", str(self.data.order_line_id)))
 
     @strawberry.field(description="Price of the goods on the line.")
     def goods(self, info: Info[Context, None]) -> Money:
-        return money(info.context, self.data["goods"])
+        return money(info.context, self.data.goods)
 
     @strawberry.field(description="The platform's fee, kept back.")
     def platform_fee(self, info: Info[Context, None]) -> Money:
-        return money(info.context, self.data["platform_fee"])
+        return money(info.context, self.data.platform_fee)
 
     @strawberry.field(description="What the supplier is paid for the line (any forfeited core deposit included).")
     def payable(self, info: Info[Context, None]) -> Money:
-        return money(info.context, self.data["payable"])
+        return money(info.context, self.data.payable)
 
 
 @strawberry.type(description="A CNY payout to one supplier for its delivered lines past the hold period.")
@@ -68,20 +66,26 @@ class SettlementStatement(relay.Node):
     cutoff: datetime = strawberry.field(description="Lines delivered before this (and not yet settled) are in it.")
     delivered_from: datetime | None = strawberry.field(description="The first delivery it pays for.")
     delivered_until: datetime | None = strawberry.field(description="The last delivery it pays for.")
-    data: strawberry.Private[dict[str, Any]]
+    # A batch as a page lists it, or the statement with its lines as it is read by id.
+    data: strawberry.Private[SettlementBatchRead]
     # The statement with its lines, fetched once however many fields ask for it.
-    detail: strawberry.Private[asyncio.Future[dict[str, Any]] | None] = None
+    detail: strawberry.Private[asyncio.Future[StatementRead] | None] = None
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> SettlementStatement:
+    def from_json(cls, json: dict[str, Any]) -> SettlementStatement:
+        """The orders service's statement read by id (with its lines), parsed with its contract."""
+        return cls.of(StatementRead.model_validate(json))
+
+    @classmethod
+    def of(cls, batch: SettlementBatchRead) -> SettlementStatement:
         return cls(
-            id=str(data["id"]),
-            line_count=int(data["line_count"]),
-            created_at=datetime.fromisoformat(data["created_at"]),
-            cutoff=datetime.fromisoformat(data["cutoff"]),
-            delivered_from=_dt(data.get("delivered_from")),
-            delivered_until=_dt(data.get("delivered_until")),
-            data=data,
+            id=str(batch.id),
+            line_count=batch.line_count,
+            created_at=batch.created_at,
+            cutoff=batch.cutoff,
+            delivered_from=batch.delivered_from,
+            delivered_until=batch.delivered_until,
+            data=batch,
         )
 
     @strawberry.field(
@@ -90,33 +94,32 @@ class SettlementStatement(relay.Node):
     def payout_status(self) -> Annotated[PayoutStatus, strawberry.lazy("gateway.orders.payouts")]:
         from gateway.orders.payouts import PayoutStatus
 
-        return PayoutStatus(self.data.get("payout_status") or "CREATED")
+        return PayoutStatus(self.data.payout_status)
 
     @strawberry.field(description="The latest attempt to pay it; null while it is in no bank file.")
     def payout(self) -> Annotated[PayoutAttempt, strawberry.lazy("gateway.orders.payouts")] | None:
         from gateway.orders.payouts import PayoutAttempt
 
-        return PayoutAttempt.from_json(self.data["payout"]) if self.data.get("payout") else None
+        return PayoutAttempt.of(self.data.payout) if self.data.payout else None
 
     @strawberry.field(description="The total paid out, in CNY.")
     def total(self, info: Info[Context, None]) -> Money:
-        return money(info.context, self.data["total"])
+        return money(info.context, self.data.total)
 
     @strawberry.field(description="The supplier paid.")
     async def supplier(self, info: Info[Context, None]) -> Supplier:
-        return await _supplier(info, str(self.data["supplier_id"]))
+        return await _supplier(info, str(self.data.supplier_id))
 
     @strawberry.field(description="The order lines paid, oldest delivery first.")
     async def lines(self, info: Info[Context, None]) -> list[SettlementLine]:
-        if "lines" not in self.data:
+        statement = self.data
+        if not isinstance(statement, StatementRead):
             if self.detail is None:
                 self.detail = asyncio.ensure_future(_get_statement(info.context, self.id))
-            self.data = {**self.data, **await self.detail}
+            statement = self.data = await self.detail
         return [
-            SettlementLine(
-                sku=line["sku"], quantity=int(line["quantity"]), delivered_at=_dt(line["delivered_at"]), data=line
-            )
-            for line in self.data["lines"]
+            SettlementLine(sku=line.sku, quantity=line.quantity, delivered_at=line.delivered_at, data=line)
+            for line in statement.lines
         ]
 
     @strawberry.field(
@@ -137,11 +140,10 @@ class SettlementStatement(relay.Node):
         return await orders_nodes(info.context, "settlements", node_ids, cls.from_json)
 
 
-async def _get_statement(context: Context, batch_id: str) -> dict[str, Any]:
-    data: dict[str, Any] = await context.clients.orders.get_json(
-        f"/settlements/{batch_id}", headers=context.upstream_headers()
+async def _get_statement(context: Context, batch_id: str) -> StatementRead:
+    return StatementRead.model_validate(
+        await context.clients.orders.get_json(f"/settlements/{batch_id}", headers=context.upstream_headers())
     )
-    return data
 
 
 @strawberry.type(description="One settlement statement in a page of results, with its cursor.")
@@ -186,7 +188,7 @@ class SettlementsQuery:
         if supplier_id:
             params["supplier_id"] = node_uuid(supplier_id, "Supplier", field="supplierId")
         found = await context.clients.orders.get_json("/settlements", params=params, headers=context.upstream_headers())
-        nodes = [SettlementStatement.from_json(b) for b in found[:size]]
+        nodes = [SettlementStatement.of(SettlementBatchRead.model_validate(b)) for b in found[:size]]
         edges = [SettlementEdge(node=n, cursor=global_id("SettlementStatement", n.id)) for n in nodes]
         return SettlementConnection(
             edges=edges,

@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from enum import Enum
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar, cast
 
 import strawberry
 from babel.numbers import get_currency_name, get_currency_symbol
@@ -22,6 +22,18 @@ from gateway.orders.part_returns import PartReturn
 from gateway.types import Money, PageInfo
 from services.common.errors import BadInput
 from services.common.money import Money as MoneyValue
+from services.orders.contract.checkout import DisputeRead, OrderLineRead, OrderRead
+from services.orders.contract.fulfilment import CoreReturnRead, DangerousGoodsRead, PartReturnRead
+from services.orders.contract.quotes import (
+    PricingRuleRead,
+    QuoteLineRead,
+    QuotePricingRead,
+    QuoteRead,
+    QuotingCurrencyRead,
+)
+from services.orders.contract.shared import Amounts as AmountsRead
+from services.orders.contract.shared import MoneyRead
+from services.orders.contract.statuses import CoreReturnStatus, PaymentStatus
 
 
 @strawberry.enum(description="Delivery terms of a quote or an order, Incoterms 2020 (ICC Publication 723E).")
@@ -125,14 +137,13 @@ class Currency:
     rate_source: str = strawberry.field(description="where the rate against CNY comes from")
 
     @classmethod
-    def from_json(cls, data: dict[str, Any], locale: str) -> Currency:
-        code = str(data["code"])
+    def of(cls, currency: QuotingCurrencyRead, locale: str) -> Currency:
         return cls(
-            code=code,
-            name=str(get_currency_name(code, locale=locale)),
-            symbol=str(get_currency_symbol(code, locale=locale)),
-            minor_unit_digits=int(data["minor_unit_digits"]),
-            rate_source=str(data["rate_source"]),
+            code=currency.code,
+            name=str(get_currency_name(currency.code, locale=locale)),
+            symbol=str(get_currency_symbol(currency.code, locale=locale)),
+            minor_unit_digits=currency.minor_unit_digits,
+            rate_source=currency.rate_source,
         )
 
 
@@ -140,12 +151,8 @@ class Currency:
 PUBLIC_STATUS = {"RESERVING": "PENDING_PAYMENT"}
 
 
-def money(context: Context, data: dict[str, Any]) -> Money:
-    return Money.of(MoneyValue(int(data["amount"]), str(data["currency"])), context.locale)
-
-
-def _dt(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
+def money(context: Context, value: MoneyRead) -> Money:
+    return Money.read(value, context.locale)
 
 
 async def _part(info: Info[Context, None], part_id: str) -> Part:
@@ -164,47 +171,47 @@ async def _supplier(info: Info[Context, None], supplier_id: str) -> Supplier:
 
 @strawberry.interface(description="The landed-cost amounts of a quote, an order or one of their lines.")
 class Amounts:
-    data: strawberry.Private[dict[str, Any]]
+    data: strawberry.Private[AmountsRead]
 
     @strawberry.field(description="The parts, in the quote's currency.")
     def goods(self, info: Info[Context, None]) -> Money:
-        return money(info.context, self.data["goods"])
+        return money(info.context, self.data.goods)
 
     @strawberry.field(description="Refundable deposit for the old parts (cores); back when they are returned.")
     def core_deposit(self, info: Info[Context, None]) -> Money:
-        return money(info.context, self.data["core_deposit"])
+        return money(info.context, self.data.core_deposit)
 
     @strawberry.field(description="The shipping the Incoterm puts in the price (a quote splits it in `shippingLegs`).")
     def shipping(self, info: Info[Context, None]) -> Money:
-        return money(info.context, self.data["shipping"])
+        return money(info.context, self.data.shipping)
 
     @strawberry.field(
         description="Cargo insurance in the price where the term carries the goods abroad (CIF, CIP, DAP, DDP); zero "
         "under FCA and FOB."
     )
     def insurance(self, info: Info[Context, None]) -> Money:
-        return money(info.context, self.data["insurance"])
+        return money(info.context, self.data.insurance)
 
     @strawberry.field(
         description="Import duty and customs fees (the US merchandise processing and harbor maintenance fees,"
         " Mexico's DTA); collected at checkout under DDP, an estimate otherwise."
     )
     def duty(self, info: Info[Context, None]) -> Money:
-        return money(info.context, self.data["duty"])
+        return money(info.context, self.data.duty)
 
     @strawberry.field(
         description="VAT or GST; collected at checkout under DDP or a point-of-sale regime (`taxScheme`),"
         " an estimate payable on import otherwise."
     )
     def vat(self, info: Info[Context, None]) -> Money:
-        return money(info.context, self.data["vat"])
+        return money(info.context, self.data.vat)
 
     @strawberry.field(
         description="What the buyer pays us; under DAP duty and import VAT are not in it (a VAT collected under"
         " a point-of-sale regime is)."
     )
     def total(self, info: Info[Context, None]) -> Money:
-        return money(info.context, self.data["total"])
+        return money(info.context, self.data.total)
 
 
 @strawberry.type(description="One duty measure on a quote line: MFN, a trade agreement's rate, or an added duty.")
@@ -220,12 +227,13 @@ class DutyMeasure:
 @strawberry.type(description="One part of a quote, with its share of the amounts and the duty it was quoted at.")
 class QuoteLine(Amounts):
     quantity: int = strawberry.field(description="Units of the part.")
+    data: strawberry.Private[QuoteLineRead]
     # The line of the landed-cost breakdown (the quote's detail), for the tariff facts.
     breakdown: strawberry.Private[dict[str, Any]]
 
     @strawberry.field(description="The part quoted.")
     async def part(self, info: Info[Context, None]) -> Part:
-        return await _part(info, str(self.data["part_id"]))
+        return await _part(info, str(self.data.part_id))
 
     @strawberry.field(
         description="The destination's national tariff line the duty was read at (the 6-digit subheading where "
@@ -253,9 +261,9 @@ class QuoteLine(Amounts):
         ]
 
 
-def _breakdown(quote: dict[str, Any], i: int) -> dict[str, Any]:
+def _breakdown(quote: QuoteRead, i: int) -> dict[str, Any]:
     """The landed-cost breakdown's line `i` (the quote's lines are in the breakdown's order)."""
-    lines = (quote.get("detail") or {}).get("lines") or []
+    lines = quote.detail.get("lines") or []
     return dict(lines[i]) if i < len(lines) else {}
 
 
@@ -278,14 +286,14 @@ class PricingRule:
     )
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> PricingRule:
+    def of(cls, rule: PricingRuleRead) -> PricingRule:
         return cls(
-            table=data["table"],
-            key=data["key"],
-            says=data["says"],
-            source=data["source"],
-            valid_from=date.fromisoformat(data["valid_from"]),
-            valid_to=None if data.get("valid_to") is None else date.fromisoformat(data["valid_to"]),
+            table=rule.table,
+            key=rule.key,
+            says=rule.says,
+            source=rule.source,
+            valid_from=rule.valid_from,
+            valid_to=rule.valid_to,
         )
 
 
@@ -323,32 +331,34 @@ class QuotePricing:
     )
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> QuotePricing:
+    def from_json(cls, json: dict[str, Any]) -> QuotePricing:
+        """The orders service's pricing of a quote, parsed with its contract."""
+        pricing = QuotePricingRead.model_validate(json)
         return cls(
-            id=strawberry.ID(global_id("Quote", str(data["id"]))),
-            destination_country=data["destination_country"],
-            customs_territory=data["customs_territory"],
-            incoterm=Incoterm(data["incoterm"]),
-            shipping_service=data["shipping_service"],
-            currency=data["currency"],
-            date=date.fromisoformat(data["date"]),
-            dated=bool(data["dated"]),
-            fx_rate=data["fx_rate"],
-            fx_source=data["fx_source"],
-            fx_as_of=datetime.fromisoformat(data["fx_as_of"]),
-            created_at=datetime.fromisoformat(data["created_at"]),
+            id=strawberry.ID(global_id("Quote", str(pricing.id))),
+            destination_country=pricing.destination_country,
+            customs_territory=pricing.customs_territory,
+            incoterm=Incoterm(pricing.incoterm),
+            shipping_service=pricing.shipping_service,
+            currency=pricing.currency,
+            date=pricing.date,
+            dated=pricing.dated,
+            fx_rate=pricing.fx_rate,
+            fx_source=pricing.fx_source,
+            fx_as_of=pricing.fx_as_of,
+            created_at=pricing.created_at,
             lines=[
                 QuotePricingLine(
-                    category=line["category"],
-                    hs_code=line["hs_code"],
-                    quantity=line["quantity"],
-                    duty_rate=line["duty_rate"],
-                    vat_rate=line["vat_rate"],
+                    category=line.category,
+                    hs_code=line.hs_code,
+                    quantity=line.quantity,
+                    duty_rate=line.duty_rate,
+                    vat_rate=line.vat_rate,
                 )
-                for line in data["lines"]
+                for line in pricing.lines
             ],
-            priced_by=[PricingRule.from_json(rule) for rule in data["priced_by"]],
-            notes=list(data["notes"]),
+            priced_by=[PricingRule.of(rule) for rule in pricing.priced_by],
+            notes=pricing.notes,
         )
 
 
@@ -358,6 +368,7 @@ class QuotePricing:
 )
 class Quote(relay.Node, Amounts):
     id: relay.NodeID[str]
+    data: strawberry.Private[QuoteRead]
     destination_country: str = strawberry.field(description="Where the cart is delivered, ISO 3166-1 alpha-2.")
     incoterm: Incoterm = strawberry.field(description="The delivery term the quote was priced under.")
     currency: str = strawberry.field(description="ISO 4217 code of every amount of the quote.")
@@ -390,7 +401,7 @@ class Quote(relay.Node, Amounts):
 
     @strawberry.field(description="The ISO 3166-2 subdivision the import tax was taken for (e.g. CA-ON), if any.")
     def destination_region(self) -> str | None:
-        return self.data.get("destination_region")
+        return self.data.destination_region
 
     @strawberry.field(
         description="The point-of-sale regime the VAT/GST is collected under at checkout, whatever the Incoterm"
@@ -398,36 +409,38 @@ class Quote(relay.Node, Amounts):
         " tax is paid on import."
     )
     def tax_scheme(self) -> str | None:
-        return self.data.get("tax_scheme")
+        return self.data.tax_scheme
 
     @strawberry.field(description="Our registration number under `taxScheme`.")
     def tax_registration(self) -> str | None:
-        return self.data.get("tax_registration")
+        return self.data.tax_registration
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Quote:
+    def from_json(cls, json: dict[str, Any]) -> Quote:
+        """The orders service's quote, parsed with its contract (once: the resolvers read the model)."""
+        quote = QuoteRead.model_validate(json)
         return cls(
-            id=str(data["id"]),
-            data=data,
-            destination_country=data["destination_country"],
-            incoterm=Incoterm(data["incoterm"]),
-            currency=data["currency"],
-            fx_rate=data["fx_rate"],
-            fx_as_of=datetime.fromisoformat(data["fx_as_of"]),
-            fx_stale=bool(data.get("fx_stale", False)),
-            fx_offline_fallback=bool(data.get("fx_offline_fallback", False)),
-            expires_at=datetime.fromisoformat(data["expires_at"]),
-            expired=data["expired"],
-            shipping_service=data["shipping_service"],
-            duty_status=data["duty_status"],
-            notes=data.get("notes", []),
+            id=str(quote.id),
+            data=quote,
+            destination_country=quote.destination_country,
+            incoterm=Incoterm(quote.incoterm),
+            currency=quote.currency,
+            fx_rate=quote.fx_rate,
+            fx_as_of=quote.fx_as_of,
+            fx_stale=quote.fx_stale,
+            fx_offline_fallback=quote.fx_offline_fallback,
+            expires_at=quote.expires_at,
+            expired=quote.expired,
+            shipping_service=quote.shipping_service,
+            duty_status=quote.duty_status,
+            notes=quote.notes,
             lines=[
-                QuoteLine(data=line, quantity=line["quantity"], breakdown=_breakdown(data, i))
-                for i, line in enumerate(data["lines"])
+                QuoteLine(data=line, quantity=line.quantity, breakdown=_breakdown(quote, i))
+                for i, line in enumerate(quote.lines)
             ],
-            date=date.fromisoformat(data["date"]),
-            dated=bool(data["dated"]),
-            priced_by=[PricingRule.from_json(rule) for rule in data["priced_by"]],
+            date=quote.date,
+            dated=quote.dated,
+            priced_by=[PricingRule.of(rule) for rule in quote.priced_by],
         )
 
     @classmethod
@@ -441,21 +454,26 @@ class Quote(relay.Node, Amounts):
         "is China-Europe rail). FOB and CIF are quoted for sea only."
     )
     def transport_mode(self) -> str | None:
-        return self.data.get("detail", {}).get("transportMode")
+        return self.data.detail.get("transportMode")
 
     @strawberry.field(
         description="The cargo insurance in the price: CIF ICC (C) and CIP ICC (A), both on 110 % of the price "
         "(Incoterms 2020 A5); null under FCA and FOB, where the buyer insures, and DAP/DDP, where we carry the risk."
     )
     def insurance_cover(self) -> str | None:
-        return self.data.get("detail", {}).get("insuranceCover")
+        return self.data.detail.get("insuranceCover")
 
     @strawberry.field(description="The shipping legs the Incoterm puts in the total; they add up to `shipping`.")
     def shipping_legs(self, info: Info[Context, None]) -> ShippingLegs:
-        legs = self.data.get("detail", {}).get("shippingLegs", {})
+        legs = self.data.detail.get("shippingLegs", {})
 
         def leg(name: str) -> Money | None:
-            return money(info.context, legs[name]) if name in legs else None
+            # The breakdown is the landed-cost engine's own JSON, untyped in the contract: a leg
+            # is `{amount, currency}`, without the service's formatting.
+            if name not in legs:
+                return None
+            value = MoneyValue(int(legs[name]["amount"]), str(legs[name]["currency"]))
+            return Money.of(value, info.context.locale)
 
         return ShippingLegs(
             origin_handling=leg("originHandling"), main_carriage=leg("mainCarriage"), delivery=leg("delivery")
@@ -517,29 +535,29 @@ class Dispute:
     )
     created_at: datetime = strawberry.field(description="When we first heard of the dispute.")
     updated_at: datetime = strawberry.field(description="When a Stripe event last changed it.")
-    data: strawberry.Private[dict[str, Any]]
+    data: strawberry.Private[DisputeRead]
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Dispute:
+    def of(cls, dispute: DisputeRead) -> Dispute:
         return cls(
-            id=strawberry.ID(str(data["id"])),
-            stripe_dispute_id=data["stripe_dispute_id"],
-            reason=data["reason"],
-            status=data["status"],
-            evidence_due_by=_dt(data.get("evidence_due_by")),
-            created_at=datetime.fromisoformat(data["created_at"]),
-            updated_at=datetime.fromisoformat(data["updated_at"]),
-            data=data,
+            id=strawberry.ID(str(dispute.id)),
+            stripe_dispute_id=dispute.stripe_dispute_id,
+            reason=dispute.reason,
+            status=dispute.status,
+            evidence_due_by=dispute.evidence_due_by,
+            created_at=dispute.created_at,
+            updated_at=dispute.updated_at,
+            data=dispute,
         )
 
     @strawberry.field(description="The amount disputed, in the payment's currency.")
     def amount(self, info: Info[Context, None]) -> Money:
-        return money(info.context, self.data["amount"])
+        return money(info.context, self.data.amount)
 
     @strawberry.field(description="The order paid by the disputed charge; null if the charge is none of ours.")
     async def order(self, info: Info[Context, None]) -> Order | None:
-        order_id = self.data.get("order_id")
-        if not order_id:
+        order_id = self.data.order_id
+        if order_id is None:
             return None
         [found] = await orders_nodes(info.context, "orders", [str(order_id)], Order.from_json)
         return found
@@ -554,22 +572,29 @@ class CoreReturn(relay.Node):
     status: str = strawberry.field(description="REQUESTED, ACCEPTED, PARTLY_ACCEPTED or REJECTED.")
     deadline: datetime = strawberry.field(description="The old part must reach the hub by then.")
     hub: strawberry.scalars.JSON = strawberry.field(description="Where to send the old part.")
-    data: strawberry.Private[dict[str, Any]]
+    data: strawberry.Private[CoreReturnRead]
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> CoreReturn:
+    def from_json(cls, json: dict[str, Any]) -> CoreReturn:
+        """The orders service's core return, parsed with its contract."""
+        return cls.of(CoreReturnRead.model_validate(json))
+
+    @classmethod
+    def of(cls, core_return: CoreReturnRead) -> CoreReturn:
         return cls(
-            id=str(data["id"]),
-            status=data["status"],
-            deadline=datetime.fromisoformat(data["deadline"]),
-            hub=data["hub"],
-            data=data,
+            id=str(core_return.id),
+            status=core_return.status.value,
+            deadline=core_return.deadline,
+            # JSON is whatever the service sent; the contract has it as a dict.
+            hub=cast(strawberry.scalars.JSON, core_return.hub),
+            data=core_return,
         )
 
     @strawberry.field(description="The deposit refunded so far; null until the core is inspected.")
     def refund(self, info: Info[Context, None]) -> Money | None:
-        refunded = self.data.get("refunded")
-        return money(info.context, refunded) if refunded and self.data["status"] != "REQUESTED" else None
+        if self.data.status == CoreReturnStatus.REQUESTED:
+            return None
+        return money(info.context, self.data.refunded)
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]
@@ -585,40 +610,41 @@ class OrderLine(relay.Node):
     id: relay.NodeID[str]
     quantity: int = strawberry.field(description="Units of the part.")
     status: str = strawberry.field(description="PENDING, SHIPPED, DELIVERED or CANCELLED.")
-    data: strawberry.Private[dict[str, Any]]
-    core_return_data: strawberry.Private[dict[str, Any] | None]
-    part_return_data: strawberry.Private[dict[str, Any] | None] = None
+    data: strawberry.Private[OrderLineRead]
+    core_return_data: strawberry.Private[CoreReturnRead | None]
+    part_return_data: strawberry.Private[PartReturnRead | None] = None
 
     @strawberry.field(description="The part ordered.")
     async def part(self, info: Info[Context, None]) -> Part:
-        return await _part(info, str(self.data["part_id"]))
+        return await _part(info, str(self.data.part_id))
 
     @strawberry.field(description="The supplier that ships the line.")
     async def supplier(self, info: Info[Context, None]) -> Supplier:
-        return await _supplier(info, str(self.data["supplier_id"]))
+        return await _supplier(info, str(self.data.supplier_id))
 
     @strawberry.field(description="What the line costs the buyer, in the order's currency.")
     def total(self, info: Info[Context, None]) -> Money:
-        return money(info.context, self.data["total"])
+        return money(info.context, self.data.total)
 
     @strawberry.field(description="How the line was shipped; null until it is.")
     def shipment(self) -> Shipment | None:
-        if not self.data.get("shipped_at"):
+        line = self.data
+        if line.shipped_at is None or line.carrier is None or line.tracking_number is None:
             return None
         return Shipment(
-            carrier=self.data["carrier"],
-            tracking_number=self.data["tracking_number"],
-            shipped_at=datetime.fromisoformat(self.data["shipped_at"]),
-            tracking_url=self.data.get("tracking_url"),
+            carrier=line.carrier,
+            tracking_number=line.tracking_number,
+            shipped_at=line.shipped_at,
+            tracking_url=line.tracking_url,
         )
 
     @strawberry.field(description="The return of the old part for its deposit; null until the buyer asks for one.")
     def core_return(self) -> CoreReturn | None:
-        return CoreReturn.from_json(self.core_return_data) if self.core_return_data else None
+        return CoreReturn.of(self.core_return_data) if self.core_return_data else None
 
     @strawberry.field(description="The return of this line's part (wrong, faulty, not as described), if any.")
     def part_return(self) -> PartReturn | None:
-        return PartReturn.from_json(self.part_return_data) if self.part_return_data else None
+        return PartReturn.of(self.part_return_data) if self.part_return_data else None
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]
@@ -650,26 +676,26 @@ class DangerousGoodsDeclaration:
     lines: list[DangerousGoodsLine] = strawberry.field(description="The dangerous lines the caller sees.")
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> DangerousGoodsDeclaration:
+    def of(cls, declaration: DangerousGoodsRead) -> DangerousGoodsDeclaration:
         return cls(
-            mode=data.get("mode"),
-            shipping_service=data.get("shipping_service"),
-            emergency_contact=data.get("emergency_contact"),
+            mode=declaration.mode,
+            shipping_service=declaration.shipping_service,
+            emergency_contact=declaration.emergency_contact,
             lines=[
                 DangerousGoodsLine(
-                    line_no=line["line_no"],
-                    un_number=line["un_number"],
-                    proper_shipping_name=line["proper_shipping_name"],
-                    hazard_class=line["hazard_class"],
-                    packing_group=line.get("packing_group"),
-                    packing_instruction=line["packing_instruction"],
-                    regime=line["regime"],
-                    net_quantity_per_package_kg=str(line["net_quantity_per_package_kg"]),
-                    packages=line["packages"],
-                    state_of_charge=line.get("state_of_charge"),
-                    source=line.get("source", ""),
+                    line_no=line.line_no,
+                    un_number=line.un_number,
+                    proper_shipping_name=line.proper_shipping_name,
+                    hazard_class=line.hazard_class,
+                    packing_group=line.packing_group,
+                    packing_instruction=line.packing_instruction,
+                    regime=line.regime,
+                    net_quantity_per_package_kg=line.net_quantity_per_package_kg,
+                    packages=line.packages,
+                    state_of_charge=line.state_of_charge,
+                    source=line.source,
                 )
-                for line in data["lines"]
+                for line in declaration.lines
             ],
         )
 
@@ -687,6 +713,7 @@ class OrderStatusChange:
 )
 class Order(relay.Node, Amounts):
     id: relay.NodeID[str]
+    data: strawberry.Private[OrderRead]
     number: str = strawberry.field(
         description="The order's number as people read and say it: TN-<year>-<sequence>, e.g. TN-2026-000123."
         " Unique; look an order up by it with `orderByNumber`."
@@ -724,52 +751,56 @@ class Order(relay.Node, Amounts):
         description="The point-of-sale regime the order's VAT/GST was collected under (e.g. EU_IOSS), if any."
     )
     def tax_scheme(self) -> str | None:
-        return self.data.get("tax_scheme")
+        return self.data.tax_scheme
 
     @strawberry.field(description="Our registration number under `taxScheme`, as the customs documents print it.")
     def tax_registration(self) -> str | None:
-        return self.data.get("tax_registration")
+        return self.data.tax_registration
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Order:
-        returns = {str(r["order_line_id"]): r for r in data.get("core_returns", [])}
-        part_returns = {str(r["order_line_id"]): r for r in data.get("part_returns", [])}
+    def from_json(cls, json: dict[str, Any]) -> Order:
+        """The orders service's order, parsed with its contract (once: the resolvers read the model)."""
+        return cls.of(OrderRead.model_validate(json))
+
+    @classmethod
+    def of(cls, order: OrderRead) -> Order:
+        returns = {r.order_line_id: r for r in order.core_returns}
+        part_returns = {r.order_line_id: r for r in order.part_returns}
         # RESERVING (placeOrder's saga before the stock is held) is not in the public enum: the
         # order is on its way to PENDING_PAYMENT, and a client waits on it as on that.
-        status = PUBLIC_STATUS.get(data["status"], data["status"])
-        if data.get("payment_status") in ("REFUNDED", "PARTIALLY_REFUNDED") and status not in ("CANCELLED",):
-            status = data["payment_status"]
+        status = PUBLIC_STATUS.get(order.status.value, order.status.value)
+        refunded = (PaymentStatus.REFUNDED, PaymentStatus.PARTIALLY_REFUNDED)
+        if order.payment_status in refunded and status != "CANCELLED":
+            status = order.payment_status.value
         return cls(
-            id=str(data["id"]),
-            number=data["number"],
-            data=data,
+            id=str(order.id),
+            number=order.number,
+            data=order,
             status=OrderStatus(status),
-            payment_status=data["payment_status"],
-            currency=data["currency"],
-            destination_country=data["destination_country"],
-            incoterm=Incoterm(data["incoterm"]),
-            created_at=datetime.fromisoformat(data["created_at"]),
-            paid_at=_dt(data.get("paid_at")),
-            cancellation_requested_at=_dt(data.get("cancel_requested_at")),
-            attention=data.get("attention"),
+            payment_status=order.payment_status.value,
+            currency=order.currency,
+            destination_country=order.destination_country,
+            incoterm=Incoterm(order.incoterm),
+            created_at=order.created_at,
+            paid_at=order.paid_at,
+            cancellation_requested_at=order.cancel_requested_at,
+            attention=order.attention,
             lines=[
                 OrderLine(
-                    id=str(line["id"]),
-                    quantity=line["quantity"],
-                    status=line["status"],
+                    id=str(line.id),
+                    quantity=line.quantity,
+                    status=line.status.value,
                     data=line,
-                    core_return_data=returns.get(str(line["id"])),
-                    part_return_data=part_returns.get(str(line["id"])),
+                    core_return_data=returns.get(line.id),
+                    part_return_data=part_returns.get(line.id),
                 )
-                for line in data["lines"]
+                for line in order.lines
             ],
             status_history=[
-                OrderStatusChange(
-                    status=OrderStatus(h["to_status"]), at=datetime.fromisoformat(h["at"]), reason=h["reason"]
-                )
-                for h in data["history"]
+                OrderStatusChange(status=OrderStatus(h.to_status), at=h.at, reason=h.reason)
+                for h in order.history
                 # The saga's first step is not a public status: the history starts where it did.
-                if h["to_status"] not in PUBLIC_STATUS
+                if h.to_status not in PUBLIC_STATUS
             ],
         )
 
@@ -778,42 +809,42 @@ class Order(relay.Node, Amounts):
         "name, class, packing instruction, packages, mode, emergency contact); null when none is dangerous goods."
     )
     def dangerous_goods(self) -> DangerousGoodsDeclaration | None:
-        data = self.data.get("dangerous_goods")
-        return DangerousGoodsDeclaration.from_json(data) if data else None
+        declaration = self.data.dangerous_goods
+        return DangerousGoodsDeclaration.of(declaration) if declaration else None
 
     @strawberry.field(
         description="When the buyer reported that the shipped order has not arrived (reportNonDelivery); such "
         "an order is not delivered automatically. Null when nobody did."
     )
     def non_delivery_reported_at(self) -> datetime | None:
-        return _dt(self.data.get("non_delivery_reported_at"))
+        return self.data.non_delivery_reported_at
 
     @strawberry.field(
         description="Card disputes (chargebacks) on the order's payment, oldest first; its buyer and admins see "
         "them, its suppliers an empty list."
     )
     def disputes(self) -> list[Dispute]:
-        return [Dispute.from_json(d) for d in self.data.get("disputes", [])]
+        return [Dispute.of(d) for d in self.data.disputes]
 
     @strawberry.field(
         description="Sanctions screening of the consignee when the order was placed: HELD means under review "
         "(it may be paid, and ships only once cleared). Null for orders placed before screening."
     )
     def screening_status(self) -> ScreeningStatus | None:
-        value = self.data.get("screening_status")
-        return ScreeningStatus(value) if value else None
+        value = self.data.screening_status
+        return ScreeningStatus(value.value) if value else None
 
     @strawberry.field(description="Refunded so far, in the order's currency.")
     def refunded(self, info: Info[Context, None]) -> Money:
-        return money(info.context, self.data["refunded"])
+        return money(info.context, self.data.refunded)
 
     @strawberry.field(
         description="Where the order ships, copied from the buyer's address book when it was placed (the buyer "
         "and the order's suppliers see it); null for an order placed without one."
     )
     def shipping_address(self) -> ShippingAddress | None:
-        address = self.data.get("shipping_address")
-        return ShippingAddress.from_json(address) if address else None
+        address = self.data.shipping_address
+        return ShippingAddress.of(address) if address else None
 
     @strawberry.field(
         description="The calling supplier's packing slip or commercial invoice for its lines of this order, as "
@@ -846,7 +877,7 @@ class Order(relay.Node, Amounts):
         context = info.context
         context.require_principal()
         params: dict[str, Any] = {}
-        email = await context.in_session(lambda session: _account_email(session, str(self.data["buyer_id"])))
+        email = await context.in_session(lambda session: _account_email(session, self.data.buyer_id))
         if email:
             params["buyer_name"] = email
         response = await context.clients.orders.request(

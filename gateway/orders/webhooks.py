@@ -19,6 +19,7 @@ from gateway.ids import node_uuid
 from gateway.mutations import call_upstream, mutation
 from gateway.orders.types import orders_nodes
 from gateway.permissions import SIGNED_IN
+from services.orders.contract.integrations import WebhookSubscriptionRead
 
 EVENTS_DESCRIPTION = (
     "Event types: order.created, order.paid, order.shipped, order.delivered, order.completed, "
@@ -46,14 +47,16 @@ class WebhookSubscription(relay.Node):
     )
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> WebhookSubscription:
+    def from_json(cls, json: dict[str, Any]) -> WebhookSubscription:
+        """The orders service's subscription, parsed with its contract."""
+        subscription = WebhookSubscriptionRead.model_validate(json)
         return cls(
-            id=str(data["id"]),
-            url=data["url"],
-            events=list(data["events"]),
-            active=bool(data["active"]),
-            created_at=datetime.fromisoformat(data["created_at"]),
-            secret=data.get("secret"),
+            id=str(subscription.id),
+            url=subscription.url,
+            events=subscription.events,
+            active=subscription.active,
+            created_at=subscription.created_at,
+            secret=subscription.secret,
         )
 
     @classmethod

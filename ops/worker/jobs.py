@@ -18,12 +18,14 @@ from ops.worker.clock import Job
 from ops.worker.context import WorkerContext
 from services.catalog import jobs as catalog_jobs
 from services.certification import jobs as certification_jobs
+from services.certification.contract import PurgeRead
 from services.common import retention
 from services.common.clock import utcnow
 from services.common.errors import DomainError
 from services.common.events import EventTables
 from services.common.http import ServiceClient
 from services.orders import jobs as orders_jobs
+from services.orders.contract.fulfilment import AutoDeliverResult
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +79,7 @@ def purge_replaced_documents(context: WorkerContext) -> int:
         )
     finally:
         certification.close()
-    return int(response.json()["deleted_files"])
+    return PurgeRead.model_validate_json(response.content).deleted_files
 
 
 def auto_deliver(context: WorkerContext) -> int:
@@ -96,7 +98,7 @@ def auto_deliver(context: WorkerContext) -> int:
                 headers=internal_headers(SYSTEM, secret),
                 idempotent=True,
             )
-            delivered = int(response.json()["delivered"])
+            delivered = AutoDeliverResult.model_validate_json(response.content).delivered
             total += delivered
             if delivered < AUTO_DELIVER_BATCH:
                 break

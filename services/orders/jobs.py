@@ -16,8 +16,8 @@ from services.common.db import session_scope
 from services.common.retention import in_batches
 from services.orders.checkout import reconcile
 from services.orders.checkout.market_holds import MarketHolds
-from services.orders.checkout.schemas import ReconcileResult as ReconcileResult
 from services.orders.clients.catalog import CatalogClient
+from services.orders.contract.checkout import ReconcileResult as ReconcileResult
 from services.orders.deps import OrdersDeps
 from services.orders.finance import settlement
 from services.orders.integrations.delivery import WebhookSender

@@ -9,6 +9,7 @@ from sqlalchemy import Connection, func, select
 
 from services.common.metrics import counter, gauge, oldest_of, seconds_since
 from services.orders.checkout.stripe_events import FAILED as FAILED_PAYMENT_EVENTS
+from services.orders.contract.statuses import WebhookDeliveryStatus
 from services.orders.models import (
     FxRateRow,
     Order,
@@ -17,7 +18,6 @@ from services.orders.models import (
     StripeEvent,
     WebhookDelivery,
 )
-from services.orders.statuses import WebhookDeliveryStatus
 
 
 def business_metrics(connection: Connection) -> Iterator[Metric]:

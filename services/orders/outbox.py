@@ -18,8 +18,8 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from services.orders.contract.statuses import OrderStatus, ScreeningStatus
 from services.orders.models import EVENTS, CoreReturn, Order, OrderLine, PartReturn, Refund, SettlementBatch
-from services.orders.statuses import OrderStatus, ScreeningStatus
 
 ORDER_PLACED = "order.placed"
 ORDER_PAID = "order.paid"

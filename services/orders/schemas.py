@@ -1,49 +1,13 @@
-"""Shapes every part of the orders API shares: money, the landed-cost amounts, paging, strict
-input, and the problem responses every route declares. Each subpackage has its own schemas.py.
-
-Money is `{amount, currency, formatted}` with `amount` in minor units of `currency`.
-Field names are snake_case like the other services; the gateway maps them to the contract."""
+"""What every route of the orders API shares beyond its contract (services/orders/contract): the
+problem responses each route declares, and the money of a row as the contract's MoneyRead."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, cast
-
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from typing import Any, cast
 
 from services.common.money import Money
+from services.orders.contract.shared import MoneyRead
 from services.orders.models import LandedAmountValues
-
-IdempotencyKey = Annotated[str, StringConstraints(strip_whitespace=True, min_length=8, max_length=200)]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class MoneyRead(BaseModel):
-    amount: int = Field(description="minor units of `currency`")
-    currency: str
-    formatted: str
-
-    @classmethod
-    def of(cls, amount: int, currency: str) -> MoneyRead:
-        return cls(amount=amount, currency=currency, formatted=Money(amount, currency).format())
-
-
-class Amounts(BaseModel):
-    goods: MoneyRead
-    core_deposit: MoneyRead
-    shipping: MoneyRead
-    insurance: MoneyRead
-    duty: MoneyRead
-    vat: MoneyRead
-    total: MoneyRead
-
-
-class PageInfo(BaseModel):
-    has_next_page: bool
-    end_cursor: str | None
-
 
 PROBLEMS: dict[int | str, dict[str, Any]] = {
     code: {"description": text, "content": {"application/problem+json": {}}}
@@ -60,6 +24,10 @@ PROBLEMS: dict[int | str, dict[str, Any]] = {
 }
 
 
+def money_read(amount: int, currency: str) -> MoneyRead:
+    return MoneyRead(amount=amount, currency=currency, formatted=Money(amount, currency).format())
+
+
 def money_amounts(values: LandedAmountValues, currency: str) -> dict[str, MoneyRead]:
     # Every value of LandedAmountValues is an int; TypedDict.items() cannot say so.
-    return {name: MoneyRead.of(cast(int, amount), currency) for name, amount in values.items()}
+    return {name: money_read(cast(int, amount), currency) for name, amount in values.items()}

@@ -34,10 +34,10 @@ from ops.stack import localstripe_command, uvicorn_command
 from services.catalog.models import Reservation
 from services.catalog.settings import CatalogSettings
 from services.common.errors import PROBLEM_JSON
+from services.orders.contract.statuses import OrderStatus
 from services.orders.finance import ledger
 from services.orders.fulfilment.lifecycle import paid_reference
 from services.orders.models import LedgerTransaction, Order, OrderLine
-from services.orders.statuses import OrderStatus
 from tests.databases import Databases
 from tests.harness import free_port, isolated_environment
 from tests.orders.factories import SYSTEM, Stack, as_buyer, orders_settings, paid_order, serve_orders

@@ -16,7 +16,8 @@ from services.common.app import SessionDep
 from services.common.pagination import decode_cursor, encode_cursor, page_size
 from services.orders.checkout import disputes, reconcile, stripe_events
 from services.orders.checkout import service as checkout
-from services.orders.checkout.schemas import (
+from services.orders.checkout.views import dispute_read, order_read, order_reads
+from services.orders.contract.checkout import (
     CardSetupRead,
     DisputeRead,
     OrderCreate,
@@ -29,9 +30,9 @@ from services.orders.checkout.schemas import (
     ReconcileResult,
     WebhookAck,
 )
-from services.orders.checkout.views import dispute_read, order_read, order_reads
+from services.orders.contract.shared import PageInfo
 from services.orders.deps import DepsDep
-from services.orders.schemas import PROBLEMS, PageInfo
+from services.orders.schemas import PROBLEMS
 
 router = APIRouter(responses=PROBLEMS)
 

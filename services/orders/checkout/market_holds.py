@@ -27,9 +27,9 @@ from services.common.clock import utcnow
 from services.common.errors import Conflict
 from services.common.events import Event, Subscription
 from services.orders.clients.catalog import CatalogClient, Eligibility
+from services.orders.contract.statuses import OrderStatus, PaymentStatus
 from services.orders.fulfilment.lifecycle import lines_of, lock
 from services.orders.models import Order, OrderLine
-from services.orders.statuses import OrderStatus, PaymentStatus
 
 log = logging.getLogger(__name__)
 

@@ -32,12 +32,12 @@ from services.common.errors import DomainError, Forbidden
 from services.orders.checkout import service as checkout
 from services.orders.checkout import unmatched
 from services.orders.checkout.payments import UnknownToProvider
-from services.orders.checkout.schemas import ReconcileResult
+from services.orders.contract.checkout import ReconcileResult
+from services.orders.contract.statuses import OrderStatus, PaymentStatus
 from services.orders.deps import OrdersDeps
 from services.orders.fulfilment import lifecycle
 from services.orders.models import Order
 from services.orders.settings import OrdersSettings
-from services.orders.statuses import OrderStatus, PaymentStatus
 
 
 def reconcile_pending(

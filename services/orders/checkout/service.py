@@ -37,14 +37,14 @@ from services.common.errors import BadInput, Conflict, DomainError, NotFound, Up
 from services.orders import outbox
 from services.orders.checkout import numbers, unmatched
 from services.orders.checkout.payments import Intent, PaymentMismatch
-from services.orders.checkout.schemas import OrderCreate
+from services.orders.contract.checkout import OrderCreate
+from services.orders.contract.statuses import LineStatus, OrderStatus, PaymentStatus
 from services.orders.deps import OrdersDeps
 from services.orders.fulfilment import dangerous_goods
 from services.orders.fulfilment import status as order_status
 from services.orders.models import Order, OrderLine, OrderStatusChange, Quote, amounts_from
 from services.orders.quotes import service as quote_service
 from services.orders.screening import holds as screening
-from services.orders.statuses import LineStatus, OrderStatus, PaymentStatus
 
 log = logging.getLogger(__name__)
 

@@ -17,11 +17,11 @@ from services.common.clock import utcnow
 from services.common.errors import Conflict
 from services.common.money import Money
 from services.orders.checkout.payments import Intent
+from services.orders.contract.statuses import PaymentStatus
 from services.orders.deps import OrdersDeps
 from services.orders.finance import ledger
 from services.orders.finance.ledger import Entry
 from services.orders.models import LedgerTransaction, Order, Refund
-from services.orders.statuses import PaymentStatus
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 from marketplace.actors import Actor
 from marketplace.roles import Role
 from services.orders.checkout import disputes as dispute_service
-from services.orders.checkout.schemas import DisputeRead, OrderLineRead, OrderRead, StatusChangeRead
+from services.orders.contract.checkout import DisputeRead, OrderLineRead, OrderRead, StatusChangeRead
 from services.orders.finance.views import refund_read
 from services.orders.fulfilment import carriers, dangerous_goods
 from services.orders.fulfilment import part_returns as part_return_service
@@ -26,7 +26,7 @@ from services.orders.models import (
     amounts_from,
     amounts_summed,
 )
-from services.orders.schemas import MoneyRead, money_amounts
+from services.orders.schemas import money_amounts, money_read
 
 
 def dispute_read(d: Dispute) -> DisputeRead:
@@ -36,7 +36,7 @@ def dispute_read(d: Dispute) -> DisputeRead:
         order_id=d.order_id,
         charge_id=d.charge_id,
         payment_intent_id=d.payment_intent_id,
-        amount=MoneyRead.of(d.amount, d.currency),
+        amount=money_read(d.amount, d.currency),
         reason=d.reason,
         status=d.status,
         evidence_due_by=d.evidence_due_by,
@@ -83,7 +83,7 @@ def order_reads(session: Session, orders: Sequence[Order], *, supplier_id: str |
                 duty_collected=o.duty_collected,
                 tax_scheme=o.tax_scheme,
                 tax_registration=o.tax_registration,
-                refunded=MoneyRead.of(0 if partial else o.refunded, o.currency),
+                refunded=money_read(0 if partial else o.refunded, o.currency),
                 payment_intent_id=None if partial else o.payment_intent_id,
                 created_at=o.created_at,
                 updated_at=o.updated_at,
@@ -107,7 +107,7 @@ def order_reads(session: Session, orders: Sequence[Order], *, supplier_id: str |
                         tracking_url=carriers.tracking_url(ln.carrier, ln.tracking_number),
                         shipped_at=ln.shipped_at,
                         delivered_at=ln.delivered_at,
-                        supplier_payable=MoneyRead.of(ln.supplier_payable_fen, "CNY"),
+                        supplier_payable=money_read(ln.supplier_payable_fen, "CNY"),
                         **money_amounts(amounts_from(ln), o.currency),
                     )
                     for ln in own_lines

@@ -10,9 +10,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 from marketplace.actors import ActorDep
 from services.common import csvfile
 from services.common.app import SessionDep
-from services.orders.deps import DepsDep
-from services.orders.finance import money_back, payouts, settlement
-from services.orders.finance.schemas import (
+from services.orders.contract.finance import (
     BankAccountIn,
     BankAccountRead,
     Pain001Request,
@@ -27,9 +25,11 @@ from services.orders.finance.schemas import (
     StatusReportEntryRead,
     StatusReportRead,
 )
+from services.orders.deps import DepsDep
+from services.orders.finance import money_back, payouts, settlement
 from services.orders.finance.views import account_read, batch_reads, refund_read
 from services.orders.fulfilment import lifecycle
-from services.orders.schemas import PROBLEMS, MoneyRead
+from services.orders.schemas import PROBLEMS, money_read
 
 router = APIRouter(responses=PROBLEMS)
 
@@ -92,9 +92,9 @@ def get_settlement(batch_id: uuid.UUID, session: SessionDep, actor: ActorDep) ->
                 sku=line.sku,
                 quantity=line.quantity,
                 delivered_at=line.delivered_at,
-                goods=MoneyRead.of(line.unit_price_fen * line.quantity, "CNY"),
-                platform_fee=MoneyRead.of(line.platform_fee_fen, "CNY"),
-                payable=MoneyRead.of(line.supplier_payable_fen, "CNY"),
+                goods=money_read(line.unit_price_fen * line.quantity, "CNY"),
+                platform_fee=money_read(line.platform_fee_fen, "CNY"),
+                payable=money_read(line.supplier_payable_fen, "CNY"),
             )
             for line in settlement.lines(session, batch.id)
         ],
@@ -170,7 +170,7 @@ def export_payouts(data: PayoutExportIn, session: SessionDep, actor: ActorDep, d
         message_id=payout_file.message_id,
         execution_date=payout_file.execution_date,
         payout_count=payout_file.payout_count,
-        total=MoneyRead.of(payout_file.total_fen, "CNY"),
+        total=money_read(payout_file.total_fen, "CNY"),
         created_at=payout_file.created_at,
         document=payout_file.document,
     )

@@ -22,11 +22,11 @@ from marketplace.actors import Actor
 from services.common.errors import Forbidden
 from services.common.money import minor_unit_digits
 from services.orders.checkout.service import get_order
+from services.orders.contract.statuses import PartReturnStatus
 from services.orders.deps import OrdersDeps
 from services.orders.fulfilment import status as order_status
 from services.orders.fulfilment.lifecycle import lines_of
 from services.orders.models import Order, PartReturn, Quote, Refund
-from services.orders.statuses import PartReturnStatus
 
 SELLER = ("Tongnan Parts Exchange", "Tongnan District, Chongqing, China")
 

@@ -26,12 +26,12 @@ from services.common import csvfile
 from services.common.clock import utcnow
 from services.common.errors import BadInput, Forbidden, NotFound
 from services.orders import outbox
+from services.orders.contract.finance import Pain001Request
+from services.orders.contract.statuses import LineStatus, OrderStatus
 from services.orders.deps import OrdersDeps
 from services.orders.finance import ledger, pain001
 from services.orders.finance.ledger import Entry
-from services.orders.finance.schemas import Pain001Request
 from services.orders.models import Order, OrderLine, SettlementBatch
-from services.orders.statuses import LineStatus, OrderStatus
 
 CSV_COLUMNS = (
     "batch_id",

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
+from services.orders.contract.finance import BankAccountRead, PayoutRead, RefundRead, SettlementBatchRead
 from services.orders.finance import payouts, settlement
-from services.orders.finance.schemas import BankAccountRead, PayoutRead, RefundRead, SettlementBatchRead
 from services.orders.models import Payout, Refund, SettlementBatch, SupplierBankAccount
-from services.orders.schemas import MoneyRead
+from services.orders.schemas import money_read
 
 
 def refund_read(r: Refund) -> RefundRead:
     return RefundRead(
         id=r.id,
         stripe_refund_id=r.stripe_refund_id,
-        amount=MoneyRead.of(r.amount, r.currency),
+        amount=money_read(r.amount, r.currency),
         reason=r.reason,
         created_at=r.created_at,
     )
@@ -43,7 +43,7 @@ def batch_reads(session: Session, batches: list[SettlementBatch]) -> list[Settle
         SettlementBatchRead(
             id=batch.id,
             supplier_id=batch.supplier_id,
-            total=MoneyRead.of(batch.total_fen, "CNY"),
+            total=money_read(batch.total_fen, "CNY"),
             line_count=batch.line_count,
             cutoff=batch.cutoff,
             created_at=batch.created_at,

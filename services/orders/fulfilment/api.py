@@ -9,12 +9,9 @@ from fastapi import APIRouter, Query, Response, status
 
 from marketplace.actors import ActorDep
 from services.common.app import SessionDep
-from services.orders.checkout.schemas import OrderRead
 from services.orders.checkout.views import order_read
-from services.orders.deps import DepsDep
-from services.orders.finance import receipt
-from services.orders.fulfilment import carriers, core_returns, lifecycle, part_returns, shipping_documents
-from services.orders.fulfilment.schemas import (
+from services.orders.contract.checkout import OrderRead
+from services.orders.contract.fulfilment import (
     AutoDeliverResult,
     CancelIn,
     CarrierRead,
@@ -29,6 +26,9 @@ from services.orders.fulfilment.schemas import (
     PartReturnShipment,
     ShipIn,
 )
+from services.orders.deps import DepsDep
+from services.orders.finance import receipt
+from services.orders.fulfilment import carriers, core_returns, lifecycle, part_returns, shipping_documents
 from services.orders.fulfilment.views import core_return_read, part_return_read
 from services.orders.schemas import PROBLEMS
 

@@ -21,13 +21,13 @@ from marketplace.roles import Role
 from services.common.clock import utcnow
 from services.common.errors import BadInput, Conflict, Forbidden, NotFound
 from services.orders import outbox
+from services.orders.contract.fulfilment import CoreReturnDecision
+from services.orders.contract.statuses import CoreReturnStatus, LineStatus, PartReturnStatus
 from services.orders.deps import OrdersDeps
 from services.orders.finance import ledger
 from services.orders.finance.ledger import Entry
 from services.orders.fulfilment.lifecycle import _refund, lock
-from services.orders.fulfilment.schemas import CoreReturnDecision
 from services.orders.models import CoreReturn, OrderLine, PartReturn
-from services.orders.statuses import CoreReturnStatus, LineStatus, PartReturnStatus
 
 # Once a return is requested, the old part must reach the hub within this time.
 CORE_ARRIVAL_DAYS = timedelta(days=30)

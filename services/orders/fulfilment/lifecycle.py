@@ -32,15 +32,15 @@ from services.orders.checkout import unmatched
 from services.orders.checkout.payments import Intent, UnknownToProvider
 from services.orders.checkout.service import get_order
 from services.orders.clients.catalog import OutOfStock
+from services.orders.contract.fulfilment import ShipIn
+from services.orders.contract.statuses import LineStatus, OrderStatus, PaymentStatus
 from services.orders.deps import OrdersDeps
 from services.orders.finance import ledger
 from services.orders.finance.ledger import Entry
 from services.orders.fulfilment import carriers
 from services.orders.fulfilment import status as order_status
-from services.orders.fulfilment.schemas import ShipIn
 from services.orders.models import Order, OrderLine, PartReturn, Refund
 from services.orders.screening import holds as screening
-from services.orders.statuses import LineStatus, OrderStatus, PaymentStatus
 
 log = logging.getLogger(__name__)
 

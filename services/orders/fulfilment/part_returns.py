@@ -37,12 +37,12 @@ from services.common.clock import utcnow
 from services.common.errors import BadInput, Conflict, Forbidden, NotFound
 from services.orders import outbox
 from services.orders.clients.catalog import OutOfStock
+from services.orders.contract.statuses import LineStatus, PartReturnStatus, PaymentStatus
 from services.orders.deps import OrdersDeps
 from services.orders.finance import ledger
 from services.orders.finance.ledger import Entry
 from services.orders.fulfilment.lifecycle import _refund, lock
 from services.orders.models import CoreReturn, Order, OrderLine, PartReturn
-from services.orders.statuses import LineStatus, PartReturnStatus, PaymentStatus
 
 REASONS = ("WRONG_PART", "FAULTY", "NOT_AS_DESCRIBED")
 RESOLUTIONS = ("REFUND", "REPLACEMENT")

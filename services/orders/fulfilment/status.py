@@ -1,5 +1,5 @@
 """The order's status machine: which status may follow which, and the one function that changes
-an order's status (the statuses themselves are services/orders/statuses.py)."""
+an order's status (the statuses themselves are services/orders/contract/statuses.py)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from sqlmodel import Session
 from services.common.clock import utcnow
 from services.common.errors import Conflict
 from services.orders import outbox
+from services.orders.contract.statuses import OrderStatus
 from services.orders.models import Order, OrderStatusChange
-from services.orders.statuses import OrderStatus
 
 ALLOWED: dict[OrderStatus, set[OrderStatus]] = {
     OrderStatus.RESERVING: {OrderStatus.PENDING_PAYMENT, OrderStatus.CANCELLED},

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from services.orders.contract.fulfilment import CoreReturnRead, PartReturnRead
 from services.orders.fulfilment import core_returns as core_service
-from services.orders.fulfilment.schemas import CoreReturnRead, PartReturnRead
 from services.orders.models import CoreReturn, PartReturn
-from services.orders.schemas import MoneyRead
+from services.orders.schemas import money_read
 
 
 def core_return_read(core: CoreReturn) -> CoreReturnRead:
@@ -16,9 +16,9 @@ def core_return_read(core: CoreReturn) -> CoreReturnRead:
         supplier_id=core.supplier_id,
         hub=core_service.hub_by_code(core.hub_code),
         status=core.status,
-        deposit=MoneyRead.of(core.deposit, core.currency),
-        refunded=MoneyRead.of(core.refunded, core.currency),
-        credited_supplier=MoneyRead.of(core.credited_supplier_fen, "CNY"),
+        deposit=money_read(core.deposit, core.currency),
+        refunded=money_read(core.refunded, core.currency),
+        credited_supplier=money_read(core.credited_supplier_fen, "CNY"),
         accepted_share_pct=core.accepted_share_pct,
         inspection_note=core.inspection_note,
         requested_at=core.requested_at,
@@ -41,7 +41,7 @@ def part_return_read(r: PartReturn) -> PartReturnRead:
         return_carrier=r.return_carrier,
         return_tracking_number=r.return_tracking_number,
         resolution=r.resolution,
-        refunded=MoneyRead.of(r.refunded, r.currency),
+        refunded=money_read(r.refunded, r.currency),
         replacement_carrier=r.replacement_carrier,
         replacement_tracking_number=r.replacement_tracking_number,
         requested_at=r.requested_at,

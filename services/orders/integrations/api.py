@@ -8,9 +8,9 @@ from fastapi import APIRouter, Response, status
 
 from marketplace.actors import ActorDep
 from services.common.app import SessionDep
+from services.orders.contract.integrations import WebhookSubscriptionCreate, WebhookSubscriptionRead
 from services.orders.deps import DepsDep
 from services.orders.integrations import subscriptions as webhook_subscriptions
-from services.orders.integrations.schemas import WebhookSubscriptionCreate, WebhookSubscriptionRead
 from services.orders.integrations.views import subscription_read
 from services.orders.schemas import PROBLEMS
 

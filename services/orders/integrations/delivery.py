@@ -43,6 +43,7 @@ from sqlmodel import Session, col, select
 from services.common.clock import utcnow
 from services.common.db import session_scope
 from services.common.events import Event, Subscription
+from services.orders.contract.statuses import WebhookDeliveryStatus
 from services.orders.integrations.network import (
     PinnedNetwork,
     PinnedTransport,
@@ -58,7 +59,6 @@ from services.orders.models import (
 )
 from services.orders.outbox import ALL_EVENTS, ORDER_EVENT_TYPES, data_for, webhook_type
 from services.orders.settings import OrdersSettings
-from services.orders.statuses import WebhookDeliveryStatus
 
 log = logging.getLogger(__name__)
 

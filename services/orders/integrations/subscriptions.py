@@ -22,6 +22,8 @@ from marketplace.actors import Actor
 from marketplace.roles import Role
 from services.common.clock import utcnow
 from services.common.errors import BadInput, Conflict, Forbidden, NotFound, Unauthenticated
+from services.orders.contract.integrations import MAX_URL_LENGTH
+from services.orders.contract.statuses import WebhookDeliveryStatus
 from services.orders.integrations.network import (
     RefusedAddress,
     Resolver,
@@ -33,9 +35,7 @@ from services.orders.integrations.network import (
 )
 from services.orders.models import WebhookDelivery, WebhookSubscription
 from services.orders.outbox import ALL_EVENTS, EVENT_TYPES
-from services.orders.statuses import WebhookDeliveryStatus
 
-MAX_URL_LENGTH = 2048
 MAX_ACTIVE_PER_OWNER = 25
 SUBSCRIBERS = (Role.BUYER, Role.SUPPLIER, Role.ADMIN)
 PUBLIC_HOSTS_ONLY = "webhook urls must name a public host, not a loopback or private address"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.orders.integrations.schemas import WebhookSubscriptionRead
+from services.orders.contract.integrations import WebhookSubscriptionRead
 from services.orders.models import WebhookSubscription
 
 

@@ -9,11 +9,7 @@ from fastapi import APIRouter, Request, status
 from marketplace.actors import ActorDep
 from services.common.app import SessionDep
 from services.common.errors import BadInput
-from services.orders.deps import DepsDep
-from services.orders.quotes import conversions as price_conversions
-from services.orders.quotes import estimates
-from services.orders.quotes import service as quotes
-from services.orders.quotes.schemas import (
+from services.orders.contract.quotes import (
     CartEstimateRead,
     ConversionsIn,
     ConversionsRead,
@@ -26,8 +22,12 @@ from services.orders.quotes.schemas import (
     QuoteRead,
     QuotingCurrencyRead,
 )
+from services.orders.deps import DepsDep
+from services.orders.quotes import conversions as price_conversions
+from services.orders.quotes import estimates
+from services.orders.quotes import service as quotes
 from services.orders.quotes.views import fx_rate_read, quote_pricing_read, quote_read
-from services.orders.schemas import PROBLEMS, MoneyRead
+from services.orders.schemas import PROBLEMS, money_read
 from services.orders.settings import OrdersSettings
 
 router = APIRouter(responses=PROBLEMS)
@@ -89,9 +89,7 @@ def get_quote_pricing(quote_id: uuid.UUID, session: SessionDep, actor: ActorDep)
 def conversions(data: ConversionsIn, request: Request, session: SessionDep, _actor: ActorDep) -> ConversionsRead:
     settings: OrdersSettings = request.app.state.settings
     return ConversionsRead(
-        items=[
-            MoneyRead.of(m.amount, m.currency) for m in price_conversions.convert_many(session, settings, data.items)
-        ]
+        items=[money_read(m.amount, m.currency) for m in price_conversions.convert_many(session, settings, data.items)]
     )
 
 

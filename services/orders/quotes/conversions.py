@@ -10,8 +10,8 @@ from sqlmodel import Session
 
 from services.common.clock import utcnow
 from services.common.money import Money, minor_unit_digits
+from services.orders.contract.quotes import ConversionIn, QuotingCurrencyRead
 from services.orders.quotes import fx
-from services.orders.quotes.schemas import ConversionIn, QuotingCurrencyRead
 from services.orders.quotes.service import fx_table
 from services.orders.settings import OrdersSettings
 

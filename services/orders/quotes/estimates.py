@@ -25,6 +25,15 @@ from marketplace.compliance.registry import DestinationRestricted
 from services.common.clock import utcnow
 from services.common.errors import DomainError
 from services.common.money import Money
+from services.orders.contract.quotes import (
+    CartEstimateRead,
+    OptionRead,
+    PartEstimateRead,
+    PartEstimatesIn,
+    PartEstimatesRead,
+    PartFactsIn,
+)
+from services.orders.contract.shared import MoneyRead
 from services.orders.quotes.fx import FxTable
 from services.orders.quotes.landed_cost.quote import (
     DangerousGoodsRefused,
@@ -34,16 +43,8 @@ from services.orders.quotes.landed_cost.quote import (
     quote_landed_cost,
 )
 from services.orders.quotes.landed_cost.tables import Tables
-from services.orders.quotes.schemas import (
-    CartEstimateRead,
-    OptionRead,
-    PartEstimateRead,
-    PartEstimatesIn,
-    PartEstimatesRead,
-    PartFactsIn,
-)
 from services.orders.quotes.service import fx_table
-from services.orders.schemas import MoneyRead
+from services.orders.schemas import money_read
 from services.orders.settings import OrdersSettings
 
 # Duty and import tax collected with the price: what lands at the buyer's door, nothing to pay on arrival.
@@ -106,7 +107,7 @@ def option_read(option: ShippingOption) -> OptionRead:
     t = option.landed.totals
 
     def money(m: Money) -> MoneyRead:
-        return MoneyRead.of(m.amount, m.currency)
+        return money_read(m.amount, m.currency)
 
     return OptionRead(
         service=option.service,
@@ -171,7 +172,7 @@ def estimate_cart(session: Session, settings: OrdersSettings, data: PartEstimate
     return CartEstimateRead(
         destination_country=country,
         currency=currency,
-        subtotal=MoneyRead.of(totals.goods.amount, totals.goods.currency),
-        core_deposit=MoneyRead.of(totals.core_deposit.amount, totals.core_deposit.currency),
+        subtotal=money_read(totals.goods.amount, totals.goods.currency),
+        core_deposit=money_read(totals.core_deposit.amount, totals.core_deposit.currency),
         options=[option_read(o) for o in options],
     )

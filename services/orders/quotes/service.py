@@ -20,6 +20,7 @@ from marketplace.compliance import markets as compliance
 from marketplace.roles import Role
 from services.common.clock import utcnow
 from services.common.errors import BadInput, DomainError, Forbidden, NotFound
+from services.orders.contract.quotes import QuoteCreate
 from services.orders.deps import OrdersDeps
 from services.orders.models import EVENTS, FxRateRow, Quote, QuoteLine, amounts_from
 from services.orders.quotes import fx
@@ -30,7 +31,6 @@ from services.orders.quotes.landed_cost import (
     RulesNotInForce,
     quote_landed_cost,
 )
-from services.orders.quotes.schemas import QuoteCreate
 from services.orders.settings import OrdersSettings
 
 

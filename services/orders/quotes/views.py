@@ -5,10 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session, col, select
 
 from services.common.clock import utcnow
-from services.orders.models import FxRateRow, Quote, QuoteLine, amounts_from
-from services.orders.quotes import service as quote_service
-from services.orders.quotes.fx import FxRate
-from services.orders.quotes.schemas import (
+from services.orders.contract.quotes import (
     FxRateRead,
     PricingRuleRead,
     QuoteLineRead,
@@ -16,6 +13,9 @@ from services.orders.quotes.schemas import (
     QuotePricingRead,
     QuoteRead,
 )
+from services.orders.models import FxRateRow, Quote, QuoteLine, amounts_from
+from services.orders.quotes import service as quote_service
+from services.orders.quotes.fx import FxRate
 from services.orders.schemas import money_amounts
 
 

@@ -3,61 +3,20 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field, StringConstraints
 
 from marketplace.actors import ActorDep
 from services.common.app import SessionDep
+from services.orders.contract.screening import ScreeningDecisionIn, ScreeningMatchRead, ScreeningRead
+from services.orders.contract.statuses import ScreeningStatus
 from services.orders.deps import DepsDep
 from services.orders.models import Order
-from services.orders.schemas import PROBLEMS, MoneyRead, Strict
+from services.orders.schemas import PROBLEMS, money_read
 from services.orders.screening import holds
-from services.orders.statuses import ScreeningStatus
 
 router = APIRouter(responses=PROBLEMS)
-
-
-class ScreeningDecisionIn(Strict):
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
-
-
-class ScreeningMatchRead(BaseModel):
-    list: str = Field(description="the list's code: un")
-    list_name: str
-    list_published: str = Field(description="the date of the list the match was found in")
-    reference: str = Field(description="the entry's reference number on the list (KPe.001)")
-    listed_name: str
-    matched_name: str = Field(description="the listed name or alias that scored")
-    screened_name: str = Field(description="the name on the order, as given")
-    role: Literal["BUYER", "CONSIGNEE"]
-    score: float = Field(description="0-100, rapidfuzz; a match at or above the cut-off")
-
-
-class ScreeningDecisionRead(BaseModel):
-    outcome: Literal["CLEARED", "CONFIRMED"]
-    by: str
-    at: datetime
-    reason: str
-
-
-class ScreeningRead(BaseModel):
-    order_id: uuid.UUID
-    order_number: str
-    buyer_id: str
-    status: str
-    payment_status: str
-    destination_country: str
-    total: MoneyRead
-    created_at: datetime
-    screening_status: ScreeningStatus
-    screened_at: datetime
-    cutoff: float
-    lists: list[dict[str, Any]] = Field(description="the lists screened against: code, name, published, url, source")
-    matches: list[ScreeningMatchRead]
-    decision: ScreeningDecisionRead | None
 
 
 def screening_read(order: Order) -> ScreeningRead:
@@ -69,7 +28,7 @@ def screening_read(order: Order) -> ScreeningRead:
         status=order.status,
         payment_status=order.payment_status,
         destination_country=order.destination_country,
-        total=MoneyRead.of(order.total, order.currency),
+        total=money_read(order.total, order.currency),
         created_at=order.created_at,
         screening_status=order.screening_status or ScreeningStatus.CLEAR,
         screened_at=record.get("screened_at") or order.created_at,

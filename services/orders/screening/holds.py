@@ -33,11 +33,11 @@ from marketplace.actors import Actor
 from marketplace.roles import Role
 from services.common.clock import utcnow
 from services.common.errors import BadInput, Conflict, Forbidden, NotFound
+from services.orders.contract.statuses import OrderStatus, ScreeningStatus
 from services.orders.deps import OrdersDeps
 from services.orders.models import Order
 from services.orders.screening import lists as sanctions_lists
 from services.orders.screening.matching import CUTOFF, screen
-from services.orders.statuses import OrderStatus, ScreeningStatus
 
 log = logging.getLogger(__name__)
 

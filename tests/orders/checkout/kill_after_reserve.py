@@ -18,7 +18,7 @@ from marketplace.actors import Actor
 from marketplace.roles import Role
 from services.common.db import make_engine, session_scope
 from services.orders.checkout import service as checkout
-from services.orders.checkout.schemas import OrderCreate
+from services.orders.contract.checkout import OrderCreate
 from services.orders.deps import OrdersDeps
 from services.orders.models import Order
 from services.orders.settings import OrdersSettings

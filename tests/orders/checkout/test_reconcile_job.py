@@ -12,8 +12,8 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from services.orders.contract.statuses import OrderStatus
 from services.orders.models import LedgerTransaction, Order
-from services.orders.statuses import OrderStatus
 from tests.databases import Databases
 from tests.ops.worker.helpers import registered, run_until_ticks, worker_context
 from tests.orders.factories import Stack, assert_ledger_balanced, orders_settings

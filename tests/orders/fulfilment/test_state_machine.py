@@ -50,10 +50,10 @@ from starlette.routing import Route
 
 from services.catalog.models import Reservation, ReservationLine, Stock
 from services.common.clock import utcnow
+from services.orders.contract.statuses import LineStatus, OrderStatus, PaymentStatus
 from services.orders.finance import ledger
 from services.orders.fulfilment import status as order_status
 from services.orders.models import LedgerPosting, LedgerTransaction, Order, OrderLine, OrderStatusChange
-from services.orders.statuses import LineStatus, OrderStatus, PaymentStatus
 from tests.databases import Databases
 from tests.factories import as_supplier
 from tests.harness import Served, free_port

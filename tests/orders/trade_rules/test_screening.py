@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
+from services.orders.contract.statuses import ScreeningStatus
 from services.orders.screening import holds
-from services.orders.statuses import ScreeningStatus
 from tests.orders.trade_rules.tables.screening import CASES, ScreeningCase
 
 

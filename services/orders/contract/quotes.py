@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
 
-from services.orders.schemas import Amounts, MoneyRead, Strict
+from services.orders.contract.shared import Amounts, MoneyRead, Strict
 
 # EXW stays accepted so that a request naming it gets INCOTERM_NOT_OFFERED, not a schema error.
 Incoterm = Literal["EXW", "FCA", "FOB", "CIF", "CIP", "DAP", "DDP"]

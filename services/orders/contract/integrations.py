@@ -8,8 +8,9 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field
 
-from services.orders.integrations.subscriptions import MAX_URL_LENGTH
-from services.orders.schemas import Strict
+from services.orders.contract.shared import Strict
+
+MAX_URL_LENGTH = 2048
 
 
 class WebhookSubscriptionCreate(Strict):

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
 
-from services.orders.schemas import IdempotencyKey, MoneyRead, Strict
+from services.orders.contract.shared import IdempotencyKey, MoneyRead, Strict
 
 
 class RefundRead(BaseModel):

@@ -8,11 +8,11 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field, StringConstraints
 
-from services.orders.finance.schemas import RefundRead
-from services.orders.fulfilment.schemas import CoreReturnRead, DangerousGoodsRead, PartReturnRead
-from services.orders.quotes.schemas import Incoterm
-from services.orders.schemas import Amounts, IdempotencyKey, MoneyRead, PageInfo, Strict
-from services.orders.statuses import LineStatus, OrderStatus, PaymentStatus, ScreeningStatus
+from services.orders.contract.finance import RefundRead
+from services.orders.contract.fulfilment import CoreReturnRead, DangerousGoodsRead, PartReturnRead
+from services.orders.contract.quotes import Incoterm
+from services.orders.contract.shared import Amounts, IdempotencyKey, MoneyRead, PageInfo, Strict
+from services.orders.contract.statuses import LineStatus, OrderStatus, PaymentStatus, ScreeningStatus
 
 AddressLine = Annotated[str, StringConstraints(max_length=400)]
 

@@ -8,8 +8,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
 
-from services.orders.schemas import MoneyRead, Strict
-from services.orders.statuses import CoreReturnStatus, PartReturnStatus
+from services.orders.contract.shared import MoneyRead, Strict
+from services.orders.contract.statuses import CoreReturnStatus, PartReturnStatus
 
 
 class CarrierRead(BaseModel):
