@@ -15,7 +15,7 @@ from strawberry.exceptions import WrongNumberOfResultsReturned
 
 from services.certification.contract import EligibilityResponse, PartEligibility
 from services.common.money import Money as MoneyValue
-from services.orders.contract.quotes import ConversionsRead, PartEstimateRead, PartEstimatesRead
+from services.orders.contract.quotes import ConversionsRead, PartEstimateRead, PartEstimatesRead, PartFactsIn
 
 if TYPE_CHECKING:
     from gateway.context import Context
@@ -101,6 +101,22 @@ async def fetch_into(loader: DataLoader[K, T], keys: Iterable[K]) -> None:
         loader.cache_map.set(key, future)
 
 
+def part_facts(part: dict[str, Any], quantity: int = 1) -> dict[str, Any]:
+    """What the orders service's estimates need of a catalog part (its contract's PartFactsIn),
+    as the body of a call: the one place a part's facts are taken from the catalog's answer."""
+    return PartFactsIn(
+        part_id=str(part["id"]),
+        category=part["category"],
+        hs_code=part["hs_code"],
+        weight_grams=part["weight_grams"],
+        price_cny=part["price_cny"],
+        core_charge_cny=part.get("core_charge_cny") or 0,
+        quantity=quantity,
+        country_of_origin=part.get("country_of_origin") or "CN",
+        origin_schemes=part.get("origin_schemes") or [],
+    ).model_dump()
+
+
 class Loaders:
     def __init__(self, context: Context) -> None:
         self.context = context
@@ -179,16 +195,7 @@ class Loaders:
         answers: dict[tuple[str, str, str], PartEstimateRead] = {}
         for country, currency in dict.fromkeys((k[1], k[2]) for k in keys):
             facts = [
-                {
-                    "part_id": part_id,
-                    "category": parts[part_id]["category"],
-                    "hs_code": parts[part_id]["hs_code"],
-                    "weight_grams": parts[part_id]["weight_grams"],
-                    "price_cny": parts[part_id]["price_cny"],
-                    "core_charge_cny": parts[part_id].get("core_charge_cny") or 0,
-                    "country_of_origin": parts[part_id].get("country_of_origin") or "CN",
-                    "origin_schemes": parts[part_id].get("origin_schemes") or [],
-                }
+                part_facts(parts[part_id])
                 for part_id, k_country, k_currency in dict.fromkeys(keys)
                 if (k_country, k_currency) == (country, currency) and part_id in parts
             ]

@@ -10,6 +10,7 @@ from strawberry.types import Info
 
 from gateway.context import Context
 from gateway.ids import node_uuid
+from gateway.loaders import part_facts
 from gateway.types import Money
 from services.common.errors import BadInput
 from services.orders.contract.quotes import CartEstimateRead, OptionRead
@@ -108,19 +109,7 @@ class EstimatesQuery:
                 raise BadInput("no such part", field=f"lines.{i}.partId")
             if not 1 <= line.quantity <= 9_999:
                 raise BadInput("a quantity is 1 to 9999", field=f"lines.{i}.quantity")
-            facts.append(
-                {
-                    "part_id": str(part["id"]),
-                    "category": part["category"],
-                    "hs_code": part["hs_code"],
-                    "weight_grams": part["weight_grams"],
-                    "price_cny": part["price_cny"],
-                    "core_charge_cny": part.get("core_charge_cny") or 0,
-                    "country_of_origin": part.get("country_of_origin") or "CN",
-                    "origin_schemes": part.get("origin_schemes") or [],
-                    "quantity": line.quantity,
-                }
-            )
+            facts.append(part_facts(part, line.quantity))
         estimate = CartEstimateRead.model_validate(
             await context.read_json(
                 context.clients.orders,
