@@ -27,6 +27,12 @@ from gateway.types import PageAfter, PageInfo, PageSize
 from services.common.errors import Conflict, Forbidden
 from services.common.pagination import encode_cursor, page_size
 
+# The reason every review decision on a certificate requires, described once.
+ReviewReason = Annotated[
+    str,
+    strawberry.argument(description="Why; kept in its history (and, for staff, the audit log). Blank: BAD_USER_INPUT."),
+]
+
 
 @strawberry.input(
     description="A certificate a supplier holds, for review. Its scope is the parts, categories and OEM numbers "
@@ -202,12 +208,7 @@ class CertificationMutation:
         self,
         info: Info[Context, None],
         id: Annotated[strawberry.ID, strawberry.argument(description="The certificate's global id.")],
-        reason: Annotated[
-            str,
-            strawberry.argument(
-                description="Why; kept in its history (and, for staff, the audit log). Blank: BAD_USER_INPUT."
-            ),
-        ],
+        reason: ReviewReason,
     ) -> Certificate:
         return await _review(info.context, "approve", "approveCertificate", id, reason)
 
@@ -220,12 +221,7 @@ class CertificationMutation:
         self,
         info: Info[Context, None],
         id: Annotated[strawberry.ID, strawberry.argument(description="The certificate's global id.")],
-        reason: Annotated[
-            str,
-            strawberry.argument(
-                description="Why; kept in its history (and, for staff, the audit log). Blank: BAD_USER_INPUT."
-            ),
-        ],
+        reason: ReviewReason,
     ) -> Certificate:
         return await _review(info.context, "suspend", "suspendCertificate", id, reason)
 
@@ -238,12 +234,7 @@ class CertificationMutation:
         self,
         info: Info[Context, None],
         id: Annotated[strawberry.ID, strawberry.argument(description="The certificate's global id.")],
-        reason: Annotated[
-            str,
-            strawberry.argument(
-                description="Why; kept in its history (and, for staff, the audit log). Blank: BAD_USER_INPUT."
-            ),
-        ],
+        reason: ReviewReason,
     ) -> Certificate:
         return await _review(info.context, "revoke", "revokeCertificate", id, reason)
 
