@@ -88,7 +88,10 @@ SAMPLE_ADDRESSES = {
 
 def ship_to(page: Page) -> None:
     """Before the first quote of a new buyer: the cart's address form, filled with a valid
-    address in the country it offers (the visitor's). A buyer with a saved address keeps it."""
+    address in the country it offers (the visitor's). A buyer with a saved address keeps it.
+    The cart is waited for first: `is_visible` does not wait, and a page still on its way back
+    from signing in would look like a cart with a saved address."""
+    expect(page.locator("form[action='/cart/quote']")).to_be_visible()
     if not page.get_by_label("Recipient's name").is_visible():
         return
     country = page.locator("#f-country").input_value()
