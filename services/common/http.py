@@ -11,8 +11,10 @@ Every call between our processes goes through `ServiceClient`, so they all keep 
 - every call has a deadline: the time it may take, retries included (the client's default from
   settings, or one given for the call), cut short by the deadline of the work in hand
   (`work_deadline`, which the gateway sets for the GraphQL request it serves). The call ends by
-  then, and one that runs out of time raises `DeadlineExceeded`. Each attempt's waits on the
-  network are bounded by `timeout` besides;
+  then, and one that runs out of time raises `DeadlineExceeded`. Each attempt of a retried call
+  waits on the network at most `timeout`, which leaves time for the next attempt; a call made
+  once (a write) waits for its answer until the deadline, since giving up early only turns a
+  slow answer into a failure whose effect the caller cannot know;
 - the request id of the work in hand (X-Request-ID) goes on every call, so one buyer's click can
   be followed through every process it reached; the internal token is the caller's to give, in
   `headers`.
@@ -197,6 +199,12 @@ class ServiceClient:
             raise problem_error(self.name, response, field=field)
         return response
 
+    def _attempt_timeout(self, attempts: int, remaining: float) -> httpx.Timeout:
+        """How long one attempt waits on the network: `timeout` when another attempt may follow,
+        the rest of the call's deadline when none will (connecting stays short either way)."""
+        read = min(self.timeout, remaining) if attempts > 1 else remaining
+        return httpx.Timeout(read, connect=min(read, self._httpx_timeout.connect or read))
+
     def _unreachable(self, method: Method, path: str, exc: Exception) -> UpstreamUnavailable:
         log.warning("%s %s %s failed: %r", self.name, method, path, exc)
         return UpstreamUnavailable(f"the {self.name} service is unavailable")
@@ -237,7 +245,7 @@ class ServiceClient:
                         params=params,
                         json=json,
                         content=content,
-                        timeout=self._httpx_timeout if remaining >= self.timeout else httpx.Timeout(remaining),
+                        timeout=self._attempt_timeout(attempts, remaining),
                     )
                     return self._answer(response, retried=attempts > 1, field=field)
         except _RetriedAnswer as exc:
@@ -295,7 +303,13 @@ class ServiceClient:
                 ):
                     with attempt:
                         response = await http.request(
-                            method, path, headers=headers, params=params, json=json, content=content
+                            method,
+                            path,
+                            headers=headers,
+                            params=params,
+                            json=json,
+                            content=content,
+                            timeout=self._attempt_timeout(attempts, ends - time.monotonic()),
                         )
                         return self._answer(response, retried=attempts > 1, field=field)
         except _RetriedAnswer as exc:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import httpx
 import pytest
 from asgi_correlation_id import correlation_id
 
@@ -139,6 +140,33 @@ def test_a_slow_answer_costs_the_call_its_deadline_not_more(server: ScriptedServ
     assert time.monotonic() - started < 1.2
     assert late.value.code == "UPSTREAM_UNAVAILABLE" and late.value.extra["reason"] == "DEADLINE"
     assert "catalog" in late.value.detail
+
+
+def test_a_write_made_once_waits_for_its_answer_until_the_deadline(server: ScriptedServer) -> None:
+    """Giving up on a write after one attempt's timeout would leave its effect unknown: it waits
+    for the answer as long as the call's deadline allows, awaited or blocking."""
+    server.script = Script(delay=0.8)
+    service = ServiceClient("certification", server.url, timeout=0.3, deadline=3.0)
+
+    async def awaited() -> httpx.Response:
+        try:
+            return await service.request("POST", "/certificates", json={})
+        finally:
+            await service.aclose()
+
+    assert asyncio.run(awaited()).status_code == 200
+    assert service.request_sync("POST", "/certificates", json={}).status_code == 200
+    assert len(server.script.calls) == 2
+
+
+def test_a_slow_read_attempt_gives_up_at_the_timeout_to_try_again(server: ScriptedServer) -> None:
+    server.script = Script(delay=0.8)
+    service = ServiceClient("catalog", server.url, timeout=0.3, attempts=2, deadline=3.0)
+    started = time.monotonic()
+    with pytest.raises(UpstreamUnavailable):
+        service.request_sync("GET", "/parts")
+    assert len(server.script.calls) == 2
+    assert time.monotonic() - started < 1.5
 
 
 def test_the_work_in_hand_cuts_an_awaited_call_short(server: ScriptedServer) -> None:
