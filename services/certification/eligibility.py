@@ -151,12 +151,13 @@ def applicable(
         )
     )
     scopes = certificate_service.part_ids_where(session, *shown)
+    # Each certificate's facts and view once, not once for every part of the page it is tried on.
+    tried = [
+        (certificate_service.facts(c, scopes[c.id]), certificate_service.view(c, scopes[c.id], actor, today))
+        for c in certificates
+    ]
     results: list[tuple[uuid.UUID, list[CertificateView]]] = []
     for part, category in zip(parts, categories, strict=True):
-        covering = [
-            certificate_service.view(c, scopes[c.id], actor, today)
-            for c in certificates
-            if markets.covers(certificate_service.facts(c, scopes[c.id]), _part(part, category))
-        ]
-        results.append((part.part_id, covering))
+        facts = _part(part, category)
+        results.append((part.part_id, [view for scope, view in tried if markets.covers(scope, facts)]))
     return results
