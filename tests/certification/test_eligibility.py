@@ -268,3 +268,24 @@ def test_the_certificates_of_a_page_of_20_parts_cost_the_queries_of_one_part(cli
     assert [{c["id"] for c in r["certificates"]} for r in rows] == [expected(i) for i in range(20)]
     scope = next(c for c in rows[0]["certificates"] if c["id"] == scoped["id"])["scope"]
     assert sorted(scope["part_ids"]) == sorted(p["part_id"] for p in pads[:6])
+
+
+def test_a_scope_decides_for_the_parts_asked_and_a_certificate_expiring_soon_shows_its_whole_scope(
+    client: TestClient,
+) -> None:
+    supplier_id = uuid.uuid4()
+    quality_certified(client, supplier_id)
+    pads = [part(supplier_id) for _ in range(4)]
+    ids = [uuid.UUID(p["part_id"]) for p in pads]
+    lasting = certify(client, supplier_id, part_ids=ids[:2], categories=[])
+    soon = certify(client, supplier_id, part_ids=ids[2:], categories=[], valid_until=today() + timedelta(days=10))
+
+    first, third = eligibility(client, "DE", [pads[0], pads[2]])["results"]
+    assert first["eligible"] is True and first["expiring_soon"] == []
+    assert lasting["id"] in first["certificate_ids"] and soon["id"] not in first["certificate_ids"]
+    assert third["eligible"] is True and soon["id"] in third["certificate_ids"]
+    [expiring] = third["expiring_soon"]
+    assert expiring["id"] == soon["id"]
+    assert sorted(expiring["scope"]["part_ids"]) == sorted(str(i) for i in ids[2:])  # the fourth was not asked about
+    # A part of neither scope is missing the approval.
+    assert eligibility(client, "DE", [part(supplier_id)])["results"][0]["missing_schemes"] == ["ECE_R90"]
