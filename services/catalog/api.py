@@ -44,7 +44,7 @@ from services.catalog.contract import (
 from services.catalog.markets import markets_read
 from services.catalog.search.query import SearchParams
 from services.common import csvfile
-from services.common.app import SessionDep
+from services.common.app import SessionDep, in_session
 from services.common.errors import NotFound
 from services.common.objects import ObjectNotFound
 
@@ -96,10 +96,13 @@ def list_suppliers(
 
 
 @suppliers.get("/batch", summary="Suppliers by ids, in the order asked (unknown ids left out)")
-def suppliers_by_ids(
-    session: SessionDep, actor: ActorDep, ids: Annotated[str, Query(description="comma-separated UUIDs")]
+async def suppliers_by_ids(
+    request: Request, actor: ActorDep, ids: Annotated[str, Query(description="comma-separated UUIDs")]
 ) -> list[SupplierRead]:
-    return [service.supplier_read(s) for s in service.suppliers_by_ids(session, service.parse_ids(ids))]
+    wanted = service.parse_ids(ids)
+    return await in_session(
+        request, lambda session: [service.supplier_read(s) for s in service.suppliers_by_ids(session, wanted)]
+    )
 
 
 @suppliers.get("/{supplier_id}", summary="One supplier")
@@ -169,18 +172,21 @@ def licence(supplier_id: uuid.UUID, request: Request, session: SessionDep, actor
 
 
 @parts.get("", summary="Parts by ids, in the order asked, delisted ones included (for DataLoaders)")
-def parts_by_ids(
-    session: SessionDep,
+async def parts_by_ids(
+    request: Request,
     actor: ActorDep,
     ids: Annotated[str, Query(description="comma-separated UUIDs, at most 200")],
     locale: Locale = None,
 ) -> list[PartRead]:
-    return service.part_views(session, service.parts_by_ids(session, service.parse_ids(ids)), locale)
+    wanted = service.parse_ids(ids)
+    return await in_session(
+        request, lambda session: service.part_views(session, service.parts_by_ids(session, wanted), locale)
+    )
 
 
 @parts.get("/search", summary="Search listed parts: full text, filters, facets, keyset pages")
-def search_parts(
-    session: SessionDep,
+async def search_parts(
+    request: Request,
     actor: ActorDep,
     q: Annotated[str | None, Query(max_length=200, description="English or Chinese words")] = None,
     category: Annotated[str | None, Query(max_length=40)] = None,
@@ -217,7 +223,7 @@ def search_parts(
         facets=facets,
         locale=locale,
     )
-    return service.search_parts(session, params)
+    return await in_session(request, lambda session: service.search_parts(session, params))
 
 
 @parts.post("/markets", summary="Which of these parts may be sold in a country today (markets read model)")
@@ -226,8 +232,8 @@ def part_markets_for(data: MarketsRequest, session: SessionDep, actor: ActorDep)
 
 
 @parts.post("/fits", summary="Whether each part fits a vehicle (VIN, or make, model and year)")
-def parts_fit(data: FitsRequest, session: SessionDep, actor: ActorDep) -> FitsRead:
-    return vehicles.parts_fit(session, data)
+async def parts_fit(data: FitsRequest, request: Request, actor: ActorDep) -> FitsRead:
+    return await in_session(request, lambda session: vehicles.parts_fit(session, data))
 
 
 @parts.get("/by-oem-number", summary="Listed parts by OEM or interchange number, in any formatting")

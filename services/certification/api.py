@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Header, Query, Request, Response, UploadFile, status
+from sqlmodel import Session
 
 from marketplace.actors import ActorDep
 from marketplace.compliance import markets, registry
@@ -41,7 +42,7 @@ from services.certification.contract import (
 )
 from services.certification.service import CertificateView
 from services.certification.settings import CertificationSettings
-from services.common.app import SessionDep
+from services.common.app import SessionDep, in_session
 from services.common.clock import utcnow
 from services.common.documents import DocumentStore
 from services.common.errors import BadInput, RateLimited
@@ -239,8 +240,8 @@ def _uuid_list(values: list[str], field: str) -> list[uuid.UUID]:
 
 
 @router.get("/certificates", response_model=CertificatePage, responses=PROBLEMS)
-def list_certificates(
-    session: SessionDep,
+async def list_certificates(
+    request: Request,
     actor: ActorDep,
     ids: Annotated[list[str] | None, Query(description="comma-separated or repeated; at most 100")] = None,
     holder_id: uuid.UUID | None = None,
@@ -253,33 +254,57 @@ def list_certificates(
         str, Query(pattern="^(newest|oldest)$", description="newest (default) or oldest first")
     ] = "newest",
 ) -> CertificatePage:
+    on = today()
     if ids is not None:
-        found = certificate_service.get_many(session, actor, _uuid_list(ids, "ids"), today=today())
-        return CertificatePage(items=[to_read(v) for v in found])
-    views, has_next, end = certificate_service.list_certificates(
-        session,
-        actor,
-        today=today(),
-        holder_id=holder_id,
-        part_id=part_id,
-        scheme=scheme,
-        status=status,
-        first=page_size(first),
-        after=after,
-        oldest_first=order == "oldest",
-    )
-    return CertificatePage(items=[to_read(v) for v in views], has_next_page=has_next, end_cursor=end)
+        wanted = _uuid_list(ids, "ids")
+
+        def by_ids(session: Session) -> CertificatePage:
+            found = certificate_service.get_many(session, actor, wanted, today=on)
+            return CertificatePage(items=[to_read(v) for v in found])
+
+        return await in_session(request, by_ids)
+
+    def page(session: Session) -> CertificatePage:
+        views, has_next, end = certificate_service.list_certificates(
+            session,
+            actor,
+            today=on,
+            holder_id=holder_id,
+            part_id=part_id,
+            scheme=scheme,
+            status=status,
+            first=page_size(first),
+            after=after,
+            oldest_first=order == "oldest",
+        )
+        return CertificatePage(items=[to_read(v) for v in views], has_next_page=has_next, end_cursor=end)
+
+    return await in_session(request, page)
 
 
 @router.post("/certificates/applicable", response_model=ApplicableResponse, responses=PROBLEMS)
-def applicable_certificates(body: ApplicableRequest, session: SessionDep, actor: ActorDep) -> ApplicableResponse:
+async def applicable_certificates(body: ApplicableRequest, request: Request, actor: ActorDep) -> ApplicableResponse:
     """For a page of parts (DataLoader of `Part.certificates`): the certificates covering each."""
-    results = eligibility_service.applicable(
-        session, actor, body.parts, today=today(), include_revoked=body.include_revoked
-    )
-    return ApplicableResponse(
-        results=[PartCertificates(part_id=p, certificates=[to_read(v) for v in views]) for p, views in results]
-    )
+    on = today()
+
+    def work(session: Session) -> ApplicableResponse:
+        results = eligibility_service.applicable(
+            session, actor, body.parts, today=on, include_revoked=body.include_revoked
+        )
+        # A supplier's certificate covers most of a page's parts: each is made once, not once a part.
+        made: dict[uuid.UUID, CertificateRead] = {}
+
+        def read(view: CertificateView) -> CertificateRead:
+            found = made.get(view.certificate.id)
+            if found is None:
+                found = made[view.certificate.id] = to_read(view)
+            return found
+
+        return ApplicableResponse(
+            results=[PartCertificates(part_id=p, certificates=[read(v) for v in views]) for p, views in results]
+        )
+
+    return await in_session(request, work)
 
 
 @router.get("/certificates/{certificate_id}", response_model=CertificateRead, responses=PROBLEMS)
@@ -419,27 +444,28 @@ def verify_document_by_number(
 
 
 @router.post("/eligibility", response_model=EligibilityResponse, responses=PROBLEMS)
-def check_eligibility(
-    body: EligibilityRequest, request: Request, session: SessionDep, actor: ActorDep
-) -> EligibilityResponse:
-    result = eligibility_service.check(
-        session, actor, body, today=today(), expiring_days=settings_of(request).expiring_soon_days
-    )
-    return EligibilityResponse(
-        country=result.country,
-        market=result.market.code,
-        date=result.on,
-        rules_as_of=result.rules_as_of,
-        results=[
-            PartEligibility(
-                part_id=p.part_id,
-                eligible=p.eligible,
-                required_schemes=list(p.required),
-                missing_schemes=p.missing,
-                reasons=[RefusalRead(code=r.code, message=r.message, source=r.source) for r in p.refusals],
-                expiring_soon=[to_read(v) for v in p.expiring_soon],
-                certificate_ids=p.used,
-            )
-            for p in result.parts
-        ],
-    )
+async def check_eligibility(body: EligibilityRequest, request: Request, actor: ActorDep) -> EligibilityResponse:
+    on, expiring_days = today(), settings_of(request).expiring_soon_days
+
+    def work(session: Session) -> EligibilityResponse:
+        result = eligibility_service.check(session, actor, body, today=on, expiring_days=expiring_days)
+        return EligibilityResponse(
+            country=result.country,
+            market=result.market.code,
+            date=result.on,
+            rules_as_of=result.rules_as_of,
+            results=[
+                PartEligibility(
+                    part_id=p.part_id,
+                    eligible=p.eligible,
+                    required_schemes=list(p.required),
+                    missing_schemes=p.missing,
+                    reasons=[RefusalRead(code=r.code, message=r.message, source=r.source) for r in p.refusals],
+                    expiring_soon=[to_read(v) for v in p.expiring_soon],
+                    certificate_ids=p.used,
+                )
+                for p in result.parts
+            ],
+        )
+
+    return await in_session(request, work)

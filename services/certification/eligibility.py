@@ -8,7 +8,8 @@ or a country outside every market is refused as a whole (DESTINATION_RESTRICTED,
 DESTINATION_NOT_SERVED, naming `country`).
 
 A whole page of parts costs two queries: the certificates of all the page's suppliers
-in the schemes that matter, then the part ids in their scopes.
+in the schemes that matter, then the part ids in their scopes that matter (the page's, and the
+whole scope of a certificate expiring soon, which is shown).
 """
 
 from __future__ import annotations
@@ -18,13 +19,14 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from marketplace.actors import Actor
 from marketplace.compliance import markets, registry
 from services.certification import service as certificate_service
 from services.certification.contract import EligibilityRequest, PartRef
-from services.certification.models import Certificate, CertificateStatus
+from services.certification.models import Certificate, CertificatePart, CertificateStatus
 from services.certification.service import CertificateView
 from services.common.errors import BadInput
 
@@ -74,6 +76,7 @@ def check(
     candidates = [s.code for s in registry.schemes().values() if any(s.meets(r) for r in required_codes)]
     suppliers = {p.supplier_id for p in request.parts}
 
+    horizon = on + timedelta(days=expiring_days)
     certificates: list[Certificate] = []
     scopes: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
     if candidates:
@@ -85,14 +88,23 @@ def check(
             col(Certificate.valid_until) >= on,
         )
         certificates = list(session.exec(select(Certificate).where(*in_force)))
-        scopes = certificate_service.part_ids_where(session, *in_force)
+        # Of a scope, only the parts asked about decide anything; a certificate expiring soon is
+        # shown whole. A supplier's scopes can name thousands of parts, which are not all read for
+        # every page of twenty.
+        scopes = certificate_service.part_ids_where(
+            session,
+            *in_force,
+            or_(
+                col(CertificatePart.part_id).in_(list({p.part_id for p in request.parts})),
+                col(Certificate.valid_until) <= horizon,
+            ),
+        )
     rows = {c.id: c for c in certificates}
     by_holder: dict[uuid.UUID, list[markets.CertificateFacts]] = {}
     for certificate in certificates:
         facts = certificate_service.facts(certificate, scopes[certificate.id])
         by_holder.setdefault(certificate.holder_id, []).append(facts)
 
-    horizon = on + timedelta(days=expiring_days)
     results: list[PartResult] = []
     for part, category in zip(request.parts, categories, strict=True):
         required = needs[category].schemes
@@ -151,12 +163,13 @@ def applicable(
         )
     )
     scopes = certificate_service.part_ids_where(session, *shown)
+    # Each certificate's facts and view once, not once for every part of the page it is tried on.
+    tried = [
+        (certificate_service.facts(c, scopes[c.id]), certificate_service.view(c, scopes[c.id], actor, today))
+        for c in certificates
+    ]
     results: list[tuple[uuid.UUID, list[CertificateView]]] = []
     for part, category in zip(parts, categories, strict=True):
-        covering = [
-            certificate_service.view(c, scopes[c.id], actor, today)
-            for c in certificates
-            if markets.covers(certificate_service.facts(c, scopes[c.id]), _part(part, category))
-        ]
-        results.append((part.part_id, covering))
+        facts = _part(part, category)
+        results.append((part.part_id, [view for scope, view in tried if markets.covers(scope, facts)]))
     return results

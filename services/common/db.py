@@ -26,8 +26,11 @@ NAMING_CONVENTION = {
 # Each process's connections: every process of the stack shares one PostgreSQL server's
 # max_connections (100 by default). A burst past the pool waits for a connection rather than
 # failing, and the services admit no more requests at once than this (see services.common.app).
-POOL_SIZE = 5
-POOL_OVERFLOW = 10
+# All of them are kept once opened: with 5 kept and 10 more "overflow" ones, a service busy with
+# more than 5 requests opened and closed a connection for nearly every request past the fifth
+# (on SQLite with its pragmas each time; on PostgreSQL a login), under the storefront's load.
+POOL_SIZE = 15
+POOL_OVERFLOW = 0
 POOL_CONNECTIONS = POOL_SIZE + POOL_OVERFLOW
 POOL_TIMEOUT_SECONDS = 30.0
 

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event
 
 from tests.certification.factories import ANONYMOUS, INSPECTOR, certify, quality_certified, submit, today
+from tests.statements import selects_sent
 
 
 def eligibility(
@@ -236,3 +237,55 @@ def test_the_certificates_covering_each_part_of_a_page(client: TestClient) -> No
         "/certificates/applicable", json={"parts": [pads], "include_revoked": True}, headers=ANONYMOUS
     ).json()["results"][0]["certificates"]
     assert {c["id"]: c["status"] for c in with_revoked}[revoked["id"]] == "REVOKED"
+
+
+def test_the_certificates_of_a_page_of_20_parts_cost_the_queries_of_one_part(client: TestClient) -> None:
+    suppliers = [uuid.uuid4() for _ in range(3)]
+    iso = [quality_certified(client, supplier_id)["id"] for supplier_id in suppliers]
+    pads = [part(suppliers[i % 3]) for i in range(20)]
+    # Scoped to the first six parts, of which only the first supplier's (0 and 3) are its holder's.
+    scoped = certify(client, suppliers[0], part_ids=[uuid.UUID(p["part_id"]) for p in pads[:6]], categories=[])
+    by_category = certify(client, suppliers[1], categories=["brake_pads"])
+    app_engine: Engine = client.app.state.engine  # type: ignore[attr-defined]
+
+    with selects_sent(app_engine) as one_part:
+        single = client.post("/certificates/applicable", json={"parts": pads[:1]}, headers=ANONYMOUS)
+    with selects_sent(app_engine) as page:
+        response = client.post("/certificates/applicable", json={"parts": pads}, headers=ANONYMOUS)
+    assert single.status_code == response.status_code == 200, response.text
+    assert len(page) == len(one_part) <= 2, page  # certificates, then their part scopes
+
+    def expected(i: int) -> set[str]:
+        ids = {iso[i % 3]}
+        if i in (0, 3):
+            ids.add(scoped["id"])
+        if i % 3 == 1:
+            ids.add(by_category["id"])
+        return ids
+
+    rows = response.json()["results"]
+    assert [r["part_id"] for r in rows] == [p["part_id"] for p in pads]
+    assert [{c["id"] for c in r["certificates"]} for r in rows] == [expected(i) for i in range(20)]
+    scope = next(c for c in rows[0]["certificates"] if c["id"] == scoped["id"])["scope"]
+    assert sorted(scope["part_ids"]) == sorted(p["part_id"] for p in pads[:6])
+
+
+def test_a_scope_decides_for_the_parts_asked_and_a_certificate_expiring_soon_shows_its_whole_scope(
+    client: TestClient,
+) -> None:
+    supplier_id = uuid.uuid4()
+    quality_certified(client, supplier_id)
+    pads = [part(supplier_id) for _ in range(4)]
+    ids = [uuid.UUID(p["part_id"]) for p in pads]
+    lasting = certify(client, supplier_id, part_ids=ids[:2], categories=[])
+    soon = certify(client, supplier_id, part_ids=ids[2:], categories=[], valid_until=today() + timedelta(days=10))
+
+    first, third = eligibility(client, "DE", [pads[0], pads[2]])["results"]
+    assert first["eligible"] is True and first["expiring_soon"] == []
+    assert lasting["id"] in first["certificate_ids"] and soon["id"] not in first["certificate_ids"]
+    assert third["eligible"] is True and soon["id"] in third["certificate_ids"]
+    [expiring] = third["expiring_soon"]
+    assert expiring["id"] == soon["id"]
+    assert sorted(expiring["scope"]["part_ids"]) == sorted(str(i) for i in ids[2:])  # the fourth was not asked about
+    # A part of neither scope is missing the approval.
+    assert eligibility(client, "DE", [part(supplier_id)])["results"][0]["missing_schemes"] == ["ECE_R90"]

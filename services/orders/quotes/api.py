@@ -7,7 +7,7 @@ import uuid
 from fastapi import APIRouter, Request, status
 
 from marketplace.actors import ActorDep
-from services.common.app import SessionDep
+from services.common.app import SessionDep, in_session
 from services.common.errors import BadInput
 from services.orders.contract.quotes import (
     CartEstimateRead,
@@ -86,11 +86,10 @@ def get_quote_pricing(quote_id: uuid.UUID, session: SessionDep, actor: ActorDep)
 
 
 @router.post("/fx/conversions", tags=["fx"], summary="CNY amounts in other currencies at today's rate with margin")
-def conversions(data: ConversionsIn, request: Request, session: SessionDep, _actor: ActorDep) -> ConversionsRead:
+async def conversions(data: ConversionsIn, request: Request, _actor: ActorDep) -> ConversionsRead:
     settings: OrdersSettings = request.app.state.settings
-    return ConversionsRead(
-        items=[money_read(m.amount, m.currency) for m in price_conversions.convert_many(session, settings, data.items)]
-    )
+    converted = await in_session(request, lambda session: price_conversions.convert_many(session, settings, data.items))
+    return ConversionsRead(items=[money_read(m.amount, m.currency) for m in converted])
 
 
 @router.get("/fx/currencies", tags=["fx"], summary="The currencies quotes are made in, with their minor units")
@@ -101,8 +100,9 @@ def currencies(session: SessionDep, _actor: ActorDep) -> list[QuotingCurrencyRea
 @router.post(
     "/estimates/parts", tags=["estimates"], summary="Estimated landed price of each part (DDP, cheapest shipping)"
 )
-def part_estimates(data: PartEstimatesIn, request: Request, session: SessionDep, _actor: ActorDep) -> PartEstimatesRead:
-    return estimates.estimate_parts(session, request.app.state.settings, data)
+async def part_estimates(data: PartEstimatesIn, request: Request, _actor: ActorDep) -> PartEstimatesRead:
+    settings: OrdersSettings = request.app.state.settings
+    return await in_session(request, lambda session: estimates.estimate_parts(session, settings, data))
 
 
 @router.post(
