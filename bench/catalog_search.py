@@ -30,6 +30,8 @@ from sqlalchemy import Engine, Index, select, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
+from bench import search_engines
+from bench import search_relevance as relevance
 from services.catalog import domain, service
 from services.catalog.db import tune
 from services.catalog.models import Fitment, Part, PartNumber, SearchDoc, SearchPosting, Stock, Supplier, table
@@ -396,9 +398,87 @@ def oem_samples_of(engine: Engine, count: int = 200) -> list[str]:
     return [str(by_sku[sku][0]) for sku in skus if sku in by_sku]
 
 
+# --- The engine comparison -----------------------------------------------------------------
+
+
+@dataclass
+class EngineFigures:
+    """One engine's figures on one backend: timings per query class, nDCG@10 per judged query."""
+
+    backend: str
+    engine: str
+    timings: dict[str, tuple[float, float, float]] = field(default_factory=dict)
+    ndcg: dict[int, float] = field(default_factory=dict)  # judged query's index -> nDCG@10
+    pages: dict[int, list[uuid.UUID]] = field(default_factory=dict)
+
+    def mean_ndcg(self) -> float:
+        return statistics.fmean(self.ndcg.values())
+
+
+def compare(engine: Engine, runs: int) -> tuple[list[relevance.Judged], list[EngineFigures]]:
+    """Run the judged queries through our index and the backend's own full-text engine."""
+    built = search_engines.build_for(engine)
+    backend = engine.dialect.name
+    if built is not None:
+        print(f"  built the {search_engines.engines_for(engine)[1].name} index in {built:.1f} s", flush=True)
+    with engine.connect() as connection:
+        judged = relevance.judged_queries(connection)
+        ideals = [relevance.ideal_grades(connection, q) for q in judged]
+    results = []
+    for candidate in search_engines.engines_for(engine):
+        figures = EngineFigures(backend, candidate.name)
+        with Session(engine) as session:
+            for i, query in enumerate(judged):
+                figures.pages[i] = candidate.page(session, query)
+        with engine.connect() as connection:
+            for i, query in enumerate(judged):
+                facts = relevance.facts_of(connection, figures.pages[i])
+                grades = [relevance.grade(query, pid, facts[pid]) for pid in figures.pages[i][:10]]
+                figures.ndcg[i] = relevance.ndcg(grades, ideals[i])
+        for query_class in (relevance.LATIN, relevance.CJK, relevance.FILTERED, relevance.OEM):
+            of_class = [q for q in judged if q.query_class == query_class]
+
+            def one(
+                session: Session,
+                i: int,
+                of_class: list[relevance.Judged] = of_class,
+                candidate: search_engines.SearchEngine = candidate,
+            ) -> Any:
+                return candidate.page(session, of_class[i % len(of_class)])
+
+            figures.timings[query_class] = percentiles(measure(engine, runs, one, warmup=len(of_class)))
+        results.append(figures)
+    return judged, results
+
+
+def print_comparison(judged: Sequence[relevance.Judged], figures: Sequence[EngineFigures]) -> None:
+    """The engine x query class table (engine-only milliseconds, nDCG@10), then nDCG per language."""
+    classes = (relevance.LATIN, relevance.CJK, relevance.FILTERED, relevance.OEM)
+    print("\nengine comparison: milliseconds p50 / p95 / p99 of a page of 20 ids, engine only; nDCG@10 mean")
+    print(f"{'backend':<11} {'engine':<9} " + " ".join(f"{c:<34}" for c in classes) + " all")
+    for f in figures:
+        cells = []
+        for c in classes:
+            members = [i for i, q in enumerate(judged) if q.query_class == c]
+            p50, p95, p99 = f.timings[c]
+            mean = statistics.fmean(f.ndcg[i] for i in members)
+            cells.append(f"{p50:6.1f} /{p95:6.1f} /{p99:6.1f}  nDCG {mean:.3f}")
+        print(f"{f.backend:<11} {f.engine:<9} " + " ".join(f"{c:<34}" for c in cells) + f" {f.mean_ndcg():.3f}")
+    languages = sorted({q.language for q in judged}, key=("English", "German", "Chinese", "mixed", "OEM").index)
+    print(
+        "\nnDCG@10 per language (judged queries: "
+        + ", ".join(f"{lang} {sum(q.language == lang for q in judged)}" for lang in languages)
+        + ")"
+    )
+    print(f"{'backend':<11} {'engine':<9} " + " ".join(f"{lang:>8}" for lang in languages) + "      all")
+    for f in figures:
+        means = [statistics.fmean(f.ndcg[i] for i, q in enumerate(judged) if q.language == lang) for lang in languages]
+        print(f"{f.backend:<11} {f.engine:<9} " + " ".join(f"{m:8.3f}" for m in means) + f" {f.mean_ndcg():8.3f}")
+
+
 def run_backend(
-    url: str, n: int, runs: int, seed: int, *, reuse: bool = False
-) -> list[tuple[str, float, float, float]]:
+    url: str, n: int, runs: int, seed: int, *, reuse: bool = False, engines: bool = False
+) -> tuple[list[tuple[str, float, float, float]], tuple[list[relevance.Judged], list[EngineFigures]] | None]:
     engine = tune(make_engine(url))
     if reuse:
         print(f"  reusing the loaded database: {n:,} parts", flush=True)
@@ -410,8 +490,9 @@ def run_backend(
         p50, p95, p99 = percentiles(measure(engine, runs, fn))
         rows.append((name, p50, p95, p99))
         print(f"  {name:<22} p50 {p50:8.2f}  p95 {p95:8.2f}  p99 {p99:8.2f}  ms", flush=True)
+    comparison = compare(engine, runs) if engines else None
     engine.dispose()
-    return rows
+    return rows, comparison
 
 
 def _fresh_postgres(admin_url: str, name: str) -> str:
@@ -483,6 +564,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="reuse the databases a finished earlier load of this size and seed left; load them if absent",
     )
+    parser.add_argument(
+        "--engines",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="compare our index with PostgreSQL tsvector / SQLite FTS5 on the judged queries (default on)",
+    )
     args = parser.parse_args(argv)
     if args.parts < 1 or args.runs < 2:
         parser.error("--parts must be at least 1 and --runs at least 2")
@@ -490,6 +577,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     postgres_db = args.postgres_db or f"bench_catalog_{args.parts}"
 
     backends = ("sqlite", "postgresql") if args.backend == "both" else (args.backend,)
+    compared: list[EngineFigures] = []
+    judged: list[relevance.Judged] = []
     for backend in backends:
         if backend == "sqlite":
             sqlite_path.parent.mkdir(parents=True, exist_ok=True)
@@ -506,9 +595,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             if not reuse:
                 url = _fresh_postgres(admin_url, postgres_db)
         print(f"{backend}: {args.parts:,} parts, {args.runs} runs per query (milliseconds)", flush=True)
-        run_backend(url, args.parts, args.runs, args.seed, reuse=reuse)
+        _, comparison = run_backend(url, args.parts, args.runs, args.seed, reuse=reuse, engines=args.engines)
+        if comparison is not None:
+            judged = comparison[0]
+            compared.extend(comparison[1])
         if args.cleanup:
             _drop(url, args.postgres_url, postgres_db)
+    if compared:
+        print_comparison(judged, compared)
     return 0
 
 
