@@ -477,7 +477,14 @@ def print_comparison(judged: Sequence[relevance.Judged], figures: Sequence[Engin
 
 
 def run_backend(
-    url: str, n: int, runs: int, seed: int, *, reuse: bool = False, engines: bool = False
+    url: str,
+    n: int,
+    runs: int,
+    seed: int,
+    *,
+    reuse: bool = False,
+    engines: bool = False,
+    service_level: bool = True,
 ) -> tuple[list[tuple[str, float, float, float]], tuple[list[relevance.Judged], list[EngineFigures]] | None]:
     engine = tune(make_engine(url))
     if reuse:
@@ -486,7 +493,7 @@ def run_backend(
         load(engine, url, n, seed)
     oem_samples = oem_samples_of(engine)
     rows = []
-    for name, fn in workloads(oem_samples).items():
+    for name, fn in workloads(oem_samples).items() if service_level else ():
         p50, p95, p99 = percentiles(measure(engine, runs, fn))
         rows.append((name, p50, p95, p99))
         print(f"  {name:<22} p50 {p50:8.2f}  p95 {p95:8.2f}  p99 {p99:8.2f}  ms", flush=True)
@@ -570,6 +577,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=True,
         help="compare our index with PostgreSQL tsvector / SQLite FTS5 on the judged queries (default on)",
     )
+    parser.add_argument(
+        "--service",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="time the service-level query kinds against their targets (default on)",
+    )
     args = parser.parse_args(argv)
     if args.parts < 1 or args.runs < 2:
         parser.error("--parts must be at least 1 and --runs at least 2")
@@ -595,7 +608,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             if not reuse:
                 url = _fresh_postgres(admin_url, postgres_db)
         print(f"{backend}: {args.parts:,} parts, {args.runs} runs per query (milliseconds)", flush=True)
-        _, comparison = run_backend(url, args.parts, args.runs, args.seed, reuse=reuse, engines=args.engines)
+        _, comparison = run_backend(
+            url, args.parts, args.runs, args.seed, reuse=reuse, engines=args.engines, service_level=args.service
+        )
         if comparison is not None:
             judged = comparison[0]
             compared.extend(comparison[1])
