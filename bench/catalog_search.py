@@ -26,10 +26,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, Index, text
+from sqlalchemy import Engine, Index, select, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
+from bench import search_engines
+from bench import search_relevance as relevance
 from services.catalog import domain, service
 from services.catalog.db import tune
 from services.catalog.models import Fitment, Part, PartNumber, SearchDoc, SearchPosting, Stock, Supplier, table
@@ -356,37 +358,148 @@ def workloads(oem_samples: Sequence[str]) -> dict[str, Callable[[Session, int], 
     }
 
 
-def run_backend(
-    url: str, n: int, runs: int, seed: int, *, reuse: bool = False
-) -> list[tuple[str, float, float, float]]:
-    engine = tune(make_engine(url))
-    oem_samples: list[str] = []
-    if reuse:
+_LOADED_MARK = "bench_catalog_loaded"
+
+
+def loaded_parts(engine: Engine, seed: int) -> int | None:
+    """How many parts a finished earlier load of this seed left in the database, or None."""
+    with engine.connect() as connection:
+        if not engine.dialect.has_table(connection, _LOADED_MARK):
+            return None
+        row = connection.execute(text(f"SELECT parts, seed FROM {_LOADED_MARK}")).first()
+    return int(row[0]) if row is not None and int(row[1]) == seed else None
+
+
+def load(engine: Engine, url: str, n: int, seed: int) -> None:
+    """Migrate and bulk-load N parts, then mark the database as a finished load of N parts."""
+    upgrade("catalog", url)
+    loader = Loader(engine)
+    supplier_rows = suppliers()
+    started = time.perf_counter()
+    loader.before()
+    for k, chunk in enumerate(generate(n, supplier_rows, seed)):
+        loader.write(chunk, k == 0, supplier_rows)
+    loader.after()
+    with engine.begin() as connection:
+        connection.execute(text(f"CREATE TABLE {_LOADED_MARK} (parts INTEGER NOT NULL, seed INTEGER NOT NULL)"))
+        connection.execute(text(f"INSERT INTO {_LOADED_MARK} VALUES (:parts, :seed)"), {"parts": n, "seed": seed})
+    print(f"  loaded {n:,} parts in {time.perf_counter() - started:.1f} s", flush=True)
+
+
+def oem_samples_of(engine: Engine, count: int = 200) -> list[str]:
+    """OEM numbers of parts spread over the whole load (the generator numbers its parts' SKUs in order)."""
+    with engine.connect() as connection:
+        total = connection.execute(text("SELECT count(*) FROM part")).scalar_one()
+        skus = [f"B-{i:08d}" for i in range(0, total, max(1, total // count))]
+        rows = connection.execute(
+            select(table(Part).c.sku, table(Part).c.oem_numbers).where(table(Part).c.sku.in_(skus))
+        )
+        by_sku = {sku: numbers for sku, numbers in rows}
+    return [str(by_sku[sku][0]) for sku in skus if sku in by_sku]
+
+
+# --- The engine comparison -----------------------------------------------------------------
+
+
+@dataclass
+class EngineFigures:
+    """One engine's figures on one backend: timings per query class, nDCG@10 per judged query."""
+
+    backend: str
+    engine: str
+    timings: dict[str, tuple[float, float, float]] = field(default_factory=dict)
+    ndcg: dict[int, float] = field(default_factory=dict)  # judged query's index -> nDCG@10
+    pages: dict[int, list[uuid.UUID]] = field(default_factory=dict)
+
+    def mean_ndcg(self) -> float:
+        return statistics.fmean(self.ndcg.values())
+
+
+def compare(engine: Engine, runs: int) -> tuple[list[relevance.Judged], list[EngineFigures]]:
+    """Run the judged queries through our index and the backend's own full-text engine."""
+    built = search_engines.build_for(engine)
+    backend = engine.dialect.name
+    if built is not None:
+        print(f"  built the {search_engines.engines_for(engine)[1].name} index in {built:.1f} s", flush=True)
+    with engine.connect() as connection:
+        judged = relevance.judged_queries(connection)
+        ideals = [relevance.ideal_grades(connection, q) for q in judged]
+    results = []
+    for candidate in search_engines.engines_for(engine):
+        figures = EngineFigures(backend, candidate.name)
+        with Session(engine) as session:
+            for i, query in enumerate(judged):
+                figures.pages[i] = candidate.page(session, query)
         with engine.connect() as connection:
-            count = connection.execute(text("SELECT count(*) FROM part")).scalar_one()
-            oem_samples = [
-                str(row[0][0] if isinstance(row[0], list) else json.loads(row[0])[0])
-                for row in connection.execute(text("SELECT oem_numbers FROM part ORDER BY sku LIMIT 2000"))
-            ][::10]
-        print(f"  reusing the loaded database: {count:,} parts", flush=True)
+            for i, query in enumerate(judged):
+                facts = relevance.facts_of(connection, figures.pages[i])
+                grades = [relevance.grade(query, pid, facts[pid]) for pid in figures.pages[i][:10]]
+                figures.ndcg[i] = relevance.ndcg(grades, ideals[i])
+        for query_class in (relevance.LATIN, relevance.CJK, relevance.FILTERED, relevance.OEM):
+            of_class = [q for q in judged if q.query_class == query_class]
+
+            def one(
+                session: Session,
+                i: int,
+                of_class: list[relevance.Judged] = of_class,
+                candidate: search_engines.SearchEngine = candidate,
+            ) -> Any:
+                return candidate.page(session, of_class[i % len(of_class)])
+
+            figures.timings[query_class] = percentiles(measure(engine, runs, one, warmup=len(of_class)))
+        results.append(figures)
+    return judged, results
+
+
+def print_comparison(judged: Sequence[relevance.Judged], figures: Sequence[EngineFigures]) -> None:
+    """The engine x query class table (engine-only milliseconds, nDCG@10), then nDCG per language."""
+    classes = (relevance.LATIN, relevance.CJK, relevance.FILTERED, relevance.OEM)
+    print("\nengine comparison: milliseconds p50 / p95 / p99 of a page of 20 ids, engine only; nDCG@10 mean")
+    print(f"{'backend':<11} {'engine':<9} " + " ".join(f"{c:<34}" for c in classes) + " all")
+    for f in figures:
+        cells = []
+        for c in classes:
+            members = [i for i, q in enumerate(judged) if q.query_class == c]
+            p50, p95, p99 = f.timings[c]
+            mean = statistics.fmean(f.ndcg[i] for i in members)
+            cells.append(f"{p50:6.1f} /{p95:6.1f} /{p99:6.1f}  nDCG {mean:.3f}")
+        print(f"{f.backend:<11} {f.engine:<9} " + " ".join(f"{c:<34}" for c in cells) + f" {f.mean_ndcg():.3f}")
+    languages = sorted({q.language for q in judged}, key=("English", "German", "Chinese", "mixed", "OEM").index)
+    print(
+        "\nnDCG@10 per language (judged queries: "
+        + ", ".join(f"{lang} {sum(q.language == lang for q in judged)}" for lang in languages)
+        + ")"
+    )
+    print(f"{'backend':<11} {'engine':<9} " + " ".join(f"{lang:>8}" for lang in languages) + "      all")
+    for f in figures:
+        means = [statistics.fmean(f.ndcg[i] for i, q in enumerate(judged) if q.language == lang) for lang in languages]
+        print(f"{f.backend:<11} {f.engine:<9} " + " ".join(f"{m:8.3f}" for m in means) + f" {f.mean_ndcg():8.3f}")
+
+
+def run_backend(
+    url: str,
+    n: int,
+    runs: int,
+    seed: int,
+    *,
+    reuse: bool = False,
+    engines: bool = False,
+    service_level: bool = True,
+) -> tuple[list[tuple[str, float, float, float]], tuple[list[relevance.Judged], list[EngineFigures]] | None]:
+    engine = tune(make_engine(url))
+    if reuse:
+        print(f"  reusing the loaded database: {n:,} parts", flush=True)
     else:
-        upgrade("catalog", url)
-        loader = Loader(engine)
-        supplier_rows = suppliers()
-        started = time.perf_counter()
-        loader.before()
-        for k, chunk in enumerate(generate(n, supplier_rows, seed)):
-            loader.write(chunk, k == 0, supplier_rows)
-            oem_samples.extend(p["oem_numbers"][0] for p in chunk.parts[:: max(1, len(chunk.parts) // 50)])
-        loader.after()
-        print(f"  loaded {n:,} parts in {time.perf_counter() - started:.1f} s", flush=True)
+        load(engine, url, n, seed)
+    oem_samples = oem_samples_of(engine)
     rows = []
-    for name, fn in workloads(oem_samples).items():
+    for name, fn in workloads(oem_samples).items() if service_level else ():
         p50, p95, p99 = percentiles(measure(engine, runs, fn))
         rows.append((name, p50, p95, p99))
         print(f"  {name:<22} p50 {p50:8.2f}  p95 {p95:8.2f}  p99 {p99:8.2f}  ms", flush=True)
+    comparison = compare(engine, runs) if engines else None
     engine.dispose()
-    return rows
+    return rows, comparison
 
 
 def _fresh_postgres(admin_url: str, name: str) -> str:
@@ -396,6 +509,22 @@ def _fresh_postgres(admin_url: str, name: str) -> str:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
     return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+
+
+def _finished_load(url: str, n: int, seed: int) -> bool:
+    engine = make_engine(url)
+    try:
+        return loaded_parts(engine, seed) == n
+    finally:
+        engine.dispose()
+
+
+def _postgres_exists(admin_url: str, name: str) -> bool:
+    admin = make_engine(admin_url, isolation_level="AUTOCOMMIT", pool_size=1)
+    with admin.connect() as connection:
+        found = connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}).first()
+    admin.dispose()
+    return found is not None
 
 
 def _drop(url: str, admin_url: str, name: str) -> None:
@@ -412,40 +541,83 @@ def _drop(url: str, admin_url: str, name: str) -> None:
     admin.dispose()
 
 
+_EPILOG = """\
+With --keep the databases are named by size (var/bench/bench_catalog_<parts>.db and the PostgreSQL
+database bench_catalog_<parts>), loaded once and reused by every later --keep run of the same size
+and seed. Drop them with --cleanup on a last run, or by hand:
+  rm -f var/bench/bench_catalog_1000000.db*
+  psql -h 127.0.0.1 -U postgres -c 'DROP DATABASE IF EXISTS bench_catalog_1000000 WITH (FORCE)'
+"""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0] if __doc__ else None,
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--parts", type=int, default=1_000_000)
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--runs", type=int, default=200, help="timed runs per query kind")
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--sqlite-path", default="var/bench/catalog_search.db")
+    parser.add_argument("--sqlite-path", help="default var/bench/bench_catalog_<parts>.db")
     parser.add_argument("--postgres-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
-    parser.add_argument("--postgres-db", default="bench_catalog_search")
+    parser.add_argument("--postgres-db", help="default bench_catalog_<parts>")
     parser.add_argument("--cleanup", action="store_true", help="drop the databases afterwards")
-    parser.add_argument("--reuse", action="store_true", help="measure the database a previous run loaded")
+    parser.add_argument(
+        "--keep",
+        "--reuse",
+        dest="keep",
+        action="store_true",
+        help="reuse the databases a finished earlier load of this size and seed left; load them if absent",
+    )
+    parser.add_argument(
+        "--engines",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="compare our index with PostgreSQL tsvector / SQLite FTS5 on the judged queries (default on)",
+    )
+    parser.add_argument(
+        "--service",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="time the service-level query kinds against their targets (default on)",
+    )
     args = parser.parse_args(argv)
     if args.parts < 1 or args.runs < 2:
         parser.error("--parts must be at least 1 and --runs at least 2")
+    sqlite_path = Path(args.sqlite_path or f"var/bench/bench_catalog_{args.parts}.db")
+    postgres_db = args.postgres_db or f"bench_catalog_{args.parts}"
 
     backends = ("sqlite", "postgresql") if args.backend == "both" else (args.backend,)
+    compared: list[EngineFigures] = []
+    judged: list[relevance.Judged] = []
     for backend in backends:
         if backend == "sqlite":
-            path = Path(args.sqlite_path)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            for suffix in ("", "-wal", "-shm"):
-                if not args.reuse:
-                    Path(f"{path}{suffix}").unlink(missing_ok=True)
-            url = f"sqlite:///{path}"
+            sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+            url = f"sqlite:///{sqlite_path}"
+            reuse = args.keep and sqlite_path.exists() and _finished_load(url, args.parts, args.seed)
+            if not reuse:
+                for suffix in ("", "-wal", "-shm"):
+                    Path(f"{sqlite_path}{suffix}").unlink(missing_ok=True)
         else:
             admin_url = normalise_database_url(args.postgres_url, field="--postgres-url")
-            if args.reuse:
-                url = make_url(admin_url).set(database=args.postgres_db).render_as_string(hide_password=False)
-            else:
-                url = _fresh_postgres(admin_url, args.postgres_db)
+            url = make_url(admin_url).set(database=postgres_db).render_as_string(hide_password=False)
+            reuse = args.keep and _postgres_exists(admin_url, postgres_db)
+            reuse = reuse and _finished_load(url, args.parts, args.seed)
+            if not reuse:
+                url = _fresh_postgres(admin_url, postgres_db)
         print(f"{backend}: {args.parts:,} parts, {args.runs} runs per query (milliseconds)", flush=True)
-        run_backend(url, args.parts, args.runs, args.seed, reuse=args.reuse)
+        _, comparison = run_backend(
+            url, args.parts, args.runs, args.seed, reuse=reuse, engines=args.engines, service_level=args.service
+        )
+        if comparison is not None:
+            judged = comparison[0]
+            compared.extend(comparison[1])
         if args.cleanup:
-            _drop(url, args.postgres_url, args.postgres_db)
+            _drop(url, args.postgres_url, postgres_db)
+    if compared:
+        print_comparison(judged, compared)
     return 0
 
 

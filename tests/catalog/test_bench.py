@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from bench import catalog_import, catalog_search
+from bench import search_relevance as relevance
 from tests.databases import BACKEND, POSTGRES_ADMIN_URL
 
 
@@ -20,6 +21,40 @@ def test_bench_loads_and_prints_percentiles(tmp_path: Path, capsys: pytest.Captu
     for name in ("full text, English", "full text, Chinese", "most common word", "OEM lookup", "filtered + facets"):
         line = next(line for line in out.splitlines() if name in line)
         assert "p50" in line and "p95" in line and "p99" in line
+    other = "tsvector" if BACKEND == "postgresql" else "fts5"
+    assert "engine comparison" in out and "nDCG@10 per language" in out
+    for engine in ("ours", other):
+        assert sum(line.split()[:2] == [BACKEND, engine] for line in out.splitlines()) == 2  # both tables
+
+
+def test_the_engines_answer_the_judged_queries_and_are_graded(tmp_path: Path) -> None:
+    """Our index and the backend's own full-text engine on the same 400 parts: every judged query
+    answered by both, nDCG@10 between 0 and 1, and each OEM number's part first in ours."""
+    if BACKEND == "postgresql":
+        name = f"bench_engines_{tmp_path.name[-8:]}"
+        url = catalog_search._fresh_postgres(POSTGRES_ADMIN_URL, name)
+    else:
+        name, url = "", f"sqlite:///{tmp_path / 'engines.db'}"
+    try:
+        _, comparison = catalog_search.run_backend(url, 400, 3, 7, engines=True)
+    finally:
+        if name:
+            catalog_search._drop(url, POSTGRES_ADMIN_URL, name)
+    assert comparison is not None
+    judged, figures = comparison
+    assert len(judged) == relevance.JUDGED_COUNT == 50
+    assert [f.engine for f in figures] == ["ours", "tsvector" if BACKEND == "postgresql" else "fts5"]
+    for f in figures:
+        assert sorted(f.pages) == sorted(f.ndcg) == list(range(50))
+        assert all(0.0 <= value <= 1.0 for value in f.ndcg.values())
+        assert all(len(set(page)) == len(page) <= 20 for page in f.pages.values())
+        assert set(f.timings) == {relevance.LATIN, relevance.CJK, relevance.FILTERED, relevance.OEM}
+        # Every word of a query must match in every engine: the parts a word names are found.
+        assert all(f.pages[i] for i, q in enumerate(judged) if q.q in ("steering rack", "发电机", "Lichtmaschine"))
+    ours = figures[0]
+    oem = [i for i, q in enumerate(judged) if q.oem_part is not None]
+    assert len(oem) == relevance.OEM_QUERIES
+    assert all(ours.pages[i][0] == judged[i].oem_part and ours.ndcg[i] == 1.0 for i in oem)
 
 
 def test_import_bench_imports_new_parts_then_a_weekly_update(

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from services.catalog import service
 from services.catalog.contract import PartCreate
+from services.catalog.search import query, text
 from services.common.db import session_scope
 from tests.catalog.factories import create_part, create_supplier, nodes, part_body, search
 from tests.factories import as_supplier
@@ -74,3 +76,47 @@ def test_sparse_combinations_of_common_words_widen_the_candidate_set(client: Tes
     assert sorted(found) == sorted(f"X-{n}" for n in range(30))
     faceted = search(client, q="golf alternator", facets=True)["facets"]
     assert faceted["category"] == [{"value": "alternator", "count": 30}]
+
+
+def test_the_rarest_word_drives_also_among_words_past_the_count_cap() -> None:
+    # Below the cap the count decides; past it every word counts DF_CAP + 1 and the density of
+    # its newest postings decides, whatever the words' alphabetical order.
+    capped = query.DF_CAP + 1
+    counts = {
+        "动机": query.TermCount(df=capped, span=capped),  # in every part
+        "起动": query.TermCount(df=capped, span=capped * 20),  # in one part of twenty
+        "高尔": query.TermCount(df=capped, span=capped * 24),
+        "passat": query.TermCount(df=40, span=900),
+    }
+    assert query.rarest_first(counts) == ["passat", "高尔", "起动", "动机"]
+
+
+def test_counting_a_common_word_measures_the_span_of_its_newest_postings(
+    client: TestClient, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With a cap of 10, "alternator" (in every part) and "golf" (in one part of four) count the same;
+    their postings' spans tell them apart, and "golf" drives "alternator golf" though it sorts
+    after "alternator"."""
+    monkeypatch.setattr(query, "DF_CAP", 10)
+    supplier = create_supplier(client)
+    owner = uuid.UUID(supplier["id"])
+    bodies = [
+        part_body(
+            sku=f"R-{n}",
+            title_en=f"Remanufactured alternator {'for Golf' if n % 4 == 0 else 'for Corolla'} {n}",
+            title_zh=None,
+            category="alternator",
+        )
+        for n in range(80)
+    ]
+    with session_scope(engine) as session:
+        service.write_parts(session, [service.prepare_part(owner, PartCreate.model_validate(b)) for b in bodies])
+    alternator, golf = text.query_terms("alternator golf")  # stemmed as the index has them
+    with session_scope(engine) as session:
+        counts = query._term_counts(session, [alternator, golf])
+    assert counts[alternator].df == counts[golf].df == 11
+    assert counts[alternator].span == 11
+    assert 38 <= counts[golf].span <= 44  # eleven of every fourth document
+    assert query.rarest_first(counts) == [golf, alternator]
+    found = [p["sku"] for p in nodes(search(client, q="alternator golf", first=50))]
+    assert sorted(found) == sorted(f"R-{n}" for n in range(0, 80, 4))

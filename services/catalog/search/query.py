@@ -11,7 +11,8 @@ How ranking stays bounded at a million parts (measured in services/catalog/READM
   keep the set of its first page;
 - facet counts are taken over the first FACET_CAP matches (`facets.exhaustive` says so);
 - document frequencies are counted up to DF_CAP only, which is enough to tell rare words
-  from common ones for the idf weight.
+  from common ones for the idf weight; words past the cap are told apart by how densely their
+  newest postings cover the documents, so the rarest of several common words drives.
 """
 
 from __future__ import annotations
@@ -132,16 +133,50 @@ def _has_filters(params: SearchParams) -> bool:
     )
 
 
-def _doc_frequencies(session: Session, terms: list[str]) -> dict[str, int]:
-    """Document frequency of each term, counted up to DF_CAP + 1, in one round trip."""
+@dataclass(frozen=True, slots=True)
+class TermCount:
+    """A query word's postings, counted from its newest up to DF_CAP + 1.
+
+    `span` is how many document numbers the counted postings cover (newest minus oldest, plus
+    one): a word past the cap that is in one part of ten spans ten times its count, one in every
+    part spans its count, so the span tells common words apart where the count cannot.
+    """
+
+    df: int
+    span: int
+
+    @property
+    def density(self) -> float:
+        """Share of the documents in its span that carry the word (1.0 for every document)."""
+        return self.df / max(self.span, 1)
+
+
+def _term_counts(session: Session, terms: list[str]) -> dict[str, TermCount]:
+    """Each term's posting count (up to DF_CAP + 1) and the span they cover, in one round trip."""
     counts = [
-        select(literal(i).label("i"), func.count().label("n")).select_from(
-            select(literal(1)).select_from(SP).where(SP.c.term == term).limit(DF_CAP + 1).subquery(f"d{i}")
-        )
+        select(
+            literal(i).label("i"),
+            func.count().label("n"),
+            (func.coalesce(func.max(newest.c.doc) - func.min(newest.c.doc), 0) + 1).label("span"),
+        ).select_from(newest)
         for i, term in enumerate(terms)
+        for newest in [
+            select(SP.c.doc).where(SP.c.term == term).order_by(desc(SP.c.doc)).limit(DF_CAP + 1).subquery(f"d{i}")
+        ]
     ]
     rows = session.execute(union_all(*counts) if len(counts) > 1 else counts[0]).all()
-    return {terms[int(i)]: int(n) for i, n in rows}
+    return {terms[int(i)]: TermCount(int(n), int(span)) for i, n, span in rows}
+
+
+def rarest_first(counts: dict[str, TermCount]) -> list[str]:
+    """Query words from the most selective, the one whose newest postings should drive.
+
+    Below DF_CAP the exact count decides. Words past it all count DF_CAP + 1, so the density of
+    their newest postings decides: `高尔夫 起动机` (Golf starter) is driven by `起动` or `高尔`,
+    not by `动机`, which is in every engine part's title too and so finds few starters for Golf
+    among its newest postings. The word itself breaks what is left of a tie, so the order is stable.
+    """
+    return sorted(counts, key=lambda t: (counts[t].df, counts[t].density, t))
 
 
 def _cursor(after: str | None, arity: int) -> list[Any] | None:
@@ -258,11 +293,12 @@ def _text_search(
     filters: list[ColumnElement[bool]],
     size: int,
 ) -> SearchResult:
-    dfs = _doc_frequencies(session, terms)
+    counts = _term_counts(session, terms)
+    dfs = {t: c.df for t, c in counts.items()}
     if min(dfs.values()) == 0:
         no_facets = Facets(category=[], condition=[], make=[], exhaustive=True) if params.facets else None
         return SearchResult([], [], PageInfo(has_next_page=False, end_cursor=None), no_facets, exhaustive=True)
-    ordered = sorted(terms, key=lambda t: (dfs[t], t))
+    ordered = rarest_first(counts)
     filtered = _has_filters(params)
     if len(ordered) == 1 and not filtered and sort == "relevance":
         return _single_term(session, params, ordered[0], size)
@@ -270,8 +306,8 @@ def _text_search(
     doc_count = int(session.execute(select(func.max(D.c.doc))).scalar_one() or 0)
     weights = {t: text.idf(doc_count, dfs[t]) for t in ordered}
     after = _decode_levelled(params.after, sort)
-    # Words whose frequency passed DF_CAP are indistinguishable, so the "rarest" may be a poor
-    # driver (`动机` in every engine part, where `起动` would do): when the widest candidate set
+    # Words past DF_CAP are ordered by the density of their newest postings, an estimate: when
+    # the driver is still a poor one for this combination and the widest candidate set
     # still finds less than a page, the next word drives instead. A next page keeps the
     # candidate set (driver and level) of the first one, so pages never overlap or skip.
     if after is None:
