@@ -161,10 +161,14 @@ def place_order(session: Session, actor: Actor, data: OrderCreate, deps: OrdersD
             "an order was already placed from this quote", field="quote_id", order_id=str(already)
         )
 
+    quoted = quote_service.quote_lines(session, quote.id)
+    # Committed at once: every checkout takes the year's counter lock, so it is held for one
+    # statement; a checkout that fails from here leaves a gap in the numbers, as they may.
+    number = numbers.allocate(session, now)
+    session.commit()
     order = Order(
         id=uuid.uuid4(),
-        # Allocated first: the counter's lock is then the only one a concurrent checkout waits on.
-        number=numbers.allocate(session, now),
+        number=number,
         buyer_id=actor.id,
         quote_id=quote.id,
         idempotency_key=data.idempotency_key,
@@ -201,7 +205,6 @@ def place_order(session: Session, actor: Actor, data: OrderCreate, deps: OrdersD
         raise QuoteAlreadyOrdered("an order was already placed from this quote", field="quote_id") from None
 
     bps = deps.settings.platform_fee_bps
-    quoted = quote_service.quote_lines(session, quote.id)
     for ql in quoted:
         goods_fen = ql.unit_price_fen * ql.quantity
         fee = platform_fee(goods_fen, bps)
