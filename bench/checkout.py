@@ -27,7 +27,9 @@ import argparse
 import asyncio
 import io
 import json
+import os
 import statistics
+import subprocess
 import tempfile
 import time
 import uuid
@@ -44,6 +46,7 @@ from sqlalchemy.engine import make_url
 
 from marketplace.actors import Actor, internal_headers
 from marketplace.roles import Role
+from ops.stack import uvicorn_command
 from ops.worker import markets
 from services.catalog.app import create_app as create_catalog
 from services.catalog.domain import uscc_check_character
@@ -56,7 +59,7 @@ from services.common.provision import migrate
 from services.common.settings import DEVELOPMENT_INTERNAL_SECRET, normalise_database_url
 from services.orders.app import create_app as create_orders
 from services.orders.settings import OrdersSettings
-from tests.harness import Served, localstripe
+from tests.harness import Served, free_port, localstripe
 
 SERVICES = ("catalog", "certification", "orders")
 
@@ -230,35 +233,98 @@ async def _load(orders: str, part_id: str, buyers: int, concurrency: int) -> dic
     }
 
 
-def run(backend: str, *, buyers: int, concurrency: int, postgres_url: str, stripe_url: str) -> dict[str, Any]:
-    with databases(backend, postgres_url) as urls:
-        tmp = tempfile.mkdtemp(prefix="bench-checkout-")
-        catalog_app = create_catalog(CatalogSettings(database_url=urls["catalog"]))
-        cert_app = create_certification(
-            CertificationSettings(database_url=urls["certification"], document_dir=Path(tmp) / "docs")
+@contextmanager
+def _apart(factory: str, env: dict[str, str], log: Path) -> Iterator[str]:
+    """One app under uvicorn in a process of its own, as `tongnan up` serves it; yields its URL."""
+    port = free_port()
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            uvicorn_command(factory, "127.0.0.1", port, quiet=True),
+            env={**os.environ, **env},
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
-        with Served(catalog_app) as catalog, Served(cert_app) as certification:
-            orders_app = create_orders(
-                OrdersSettings(
-                    database_url=urls["orders"],
-                    stripe_api_base=stripe_url,
-                    catalog_url=catalog.url,
-                )
-            )
-            with Served(orders_app) as orders:
-                part_id = seed(catalog.url, certification.url, orders.url, units=buyers + 10)
-                # What the worker's catalog-markets consumer would do with the approval.
-                engines = [make_engine(urls["certification"]), make_engine(urls["catalog"])]
-                markets.rebuild(*engines)
-                for engine in engines:
-                    engine.dispose()
-                result = asyncio.run(_load(orders.url, part_id, buyers, concurrency))
-    return {"backend": backend, "buyers": buyers, "concurrency": concurrency, **result}
+        try:
+            url = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + 60
+            while True:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"{factory} did not start; see {log}")
+                try:
+                    if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                time.sleep(0.1)
+            yield url
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+
+
+@contextmanager
+def _served(topology: str, urls: dict[str, str], stripe_url: str, tmp: Path) -> Iterator[tuple[str, str, str]]:
+    """The three services: each in its own process (`processes`), or all in threads of this one."""
+    if topology == "processes":
+        with (
+            _apart(
+                "services.catalog.app:create_app",
+                {"TONGNAN_CATALOG_DATABASE_URL": urls["catalog"], "TONGNAN_CATALOG_IMAGE_DIR": str(tmp / "images")},
+                tmp / "catalog.log",
+            ) as catalog,
+            _apart(
+                "services.certification.app:create_app",
+                {
+                    "TONGNAN_CERTIFICATION_DATABASE_URL": urls["certification"],
+                    "TONGNAN_CERTIFICATION_DOCUMENT_DIR": str(tmp / "docs"),
+                },
+                tmp / "certification.log",
+            ) as certification,
+            _apart(
+                "services.orders.app:create_app",
+                {
+                    "TONGNAN_ORDERS_DATABASE_URL": urls["orders"],
+                    "TONGNAN_ORDERS_STRIPE_API_BASE": stripe_url,
+                    "TONGNAN_ORDERS_CATALOG_URL": catalog,
+                },
+                tmp / "orders.log",
+            ) as orders,
+        ):
+            yield catalog, certification, orders
+        return
+    catalog_app = create_catalog(CatalogSettings(database_url=urls["catalog"], image_dir=tmp / "images"))
+    cert_settings = CertificationSettings(database_url=urls["certification"], document_dir=tmp / "docs")
+    cert_app = create_certification(cert_settings)
+    with Served(catalog_app) as catalog_served, Served(cert_app) as cert_served:
+        orders_app = create_orders(
+            OrdersSettings(database_url=urls["orders"], stripe_api_base=stripe_url, catalog_url=catalog_served.url)
+        )
+        with Served(orders_app) as orders_served:
+            yield catalog_served.url, cert_served.url, orders_served.url
+
+
+def run(
+    backend: str, *, buyers: int, concurrency: int, postgres_url: str, stripe_url: str, topology: str = "processes"
+) -> dict[str, Any]:
+    with (
+        databases(backend, postgres_url) as urls,
+        tempfile.TemporaryDirectory(prefix="bench-checkout-") as tmp,
+        _served(topology, urls, stripe_url, Path(tmp)) as (catalog, certification, orders),
+    ):
+        part_id = seed(catalog, certification, orders, units=buyers + 10)
+        # What the worker's catalog-markets consumer would do with the approval.
+        engines = [make_engine(urls["certification"]), make_engine(urls["catalog"])]
+        markets.rebuild(*engines)
+        for engine in engines:
+            engine.dispose()
+        result = asyncio.run(_load(orders, part_id, buyers, concurrency))
+    return {"backend": backend, "buyers": buyers, "concurrency": concurrency, "topology": topology, **result}
 
 
 def report(result: dict[str, Any]) -> str:
     return (
         f"{result['backend']:<10} buyers={result['buyers']} concurrency={result['concurrency']} "
+        f"services in {result['topology']} "
         f"orders={result['orders']} failures={result['failures'] or 0}\n"
         f"  quote        p50 {result['quote_p50_ms']:7.1f}  p95 {result['quote_p95_ms']:7.1f}  "
         f"p99 {result['quote_p99_ms']:7.1f} ms\n"
@@ -276,6 +342,12 @@ def main(argv: Sequence[str] | None = None) -> list[dict[str, Any]]:
     parser.add_argument("--buyers", type=int, default=300)
     parser.add_argument("--concurrency", type=int, default=20)
     parser.add_argument("--postgres-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument(
+        "--topology",
+        choices=("processes", "threads"),
+        default="processes",
+        help="each service in its own uvicorn process, as deployed (default), or all in this process's threads",
+    )
     args = parser.parse_args(argv)
     backends = ("sqlite", "postgresql") if args.backend == "both" else (args.backend,)
     results = []
@@ -287,6 +359,7 @@ def main(argv: Sequence[str] | None = None) -> list[dict[str, Any]]:
                 concurrency=args.concurrency,
                 postgres_url=args.postgres_url,
                 stripe_url=stripe_url,
+                topology=args.topology,
             )
             print(report(result), flush=True)
             results.append(result)
