@@ -205,10 +205,11 @@ def place_order(session: Session, actor: Actor, data: OrderCreate, deps: OrdersD
         raise QuoteAlreadyOrdered("an order was already placed from this quote", field="quote_id") from None
 
     bps = deps.settings.platform_fee_bps
+    lines = []
     for ql in quoted:
         goods_fen = ql.unit_price_fen * ql.quantity
         fee = platform_fee(goods_fen, bps)
-        session.add(
+        lines.append(
             OrderLine(
                 order_id=order.id,
                 line_no=ql.line_no,
@@ -225,11 +226,12 @@ def place_order(session: Session, actor: Actor, data: OrderCreate, deps: OrdersD
                 status=LineStatus.PENDING,
             )
         )
+    session.add_all(lines)
     session.add(OrderStatusChange(order_id=order.id, to_status=OrderStatus.RESERVING, actor_id=actor.id, at=now))
     # The saga's first step is durable before the catalog holds anything for it: the one commit
     # outside session_scope, because everything after it must find this row, whatever dies.
     session.commit()
-    return _call_out_and_place(session, deps, order, [(ql.part_id, ql.quantity) for ql in quoted])
+    return _call_out_and_place(session, deps, order, lines)
 
 
 def _resume(session: Session, deps: OrdersDeps, order: Order) -> tuple[Order, bool]:
@@ -280,15 +282,14 @@ def _reserve_and_place(session: Session, deps: OrdersDeps, order_id: uuid.UUID) 
     session.add(order)
     lines = lifecycle.lines_of(session, order_id)
     release_connection(session)  # the lease is taken
-    return _call_out_and_place(session, deps, order, [(line.part_id, line.quantity) for line in lines])
+    return _call_out_and_place(session, deps, order, lines)
 
 
-def _call_out_and_place(
-    session: Session, deps: OrdersDeps, order: Order, wanted: list[tuple[uuid.UUID, int]]
-) -> tuple[Order, bool]:
+def _call_out_and_place(session: Session, deps: OrdersDeps, order: Order, lines: list[OrderLine]) -> tuple[Order, bool]:
     """Steps 2 and 3 with no connection held (the session's work so far is committed: a slow
     catalog or Stripe holds no connection and no lock of ours), then step 4."""
     order_id = order.id
+    wanted = [(line.part_id, line.quantity) for line in lines]
     held: str | None = None
     try:
         held = _hold(deps, order.reservation_key, wanted, order_ref=str(order_id))
@@ -300,11 +301,11 @@ def _call_out_and_place(
     except DomainError:
         _give_up(session, deps, order_id, held or order.reservation_key)
         raise
-    return _record_placed(session, deps, order_id, held, intent)
+    return _record_placed(session, deps, order_id, held, intent, lines)
 
 
 def _record_placed(
-    session: Session, deps: OrdersDeps, order_id: uuid.UUID, held: str, intent: Intent
+    session: Session, deps: OrdersDeps, order_id: uuid.UUID, held: str, intent: Intent, lines: list[OrderLine]
 ) -> tuple[Order, bool]:
     """Step 4 under the order's row lock: PENDING_PAYMENT and order.placed, unless a concurrent
     attempt got there first (then its order is the answer) or the order was cancelled meanwhile."""
@@ -346,7 +347,8 @@ def _record_placed(
     order.status = OrderStatus.PENDING_PAYMENT
     order.updated_at = now
     session.add(order)
-    outbox.record(session, outbox.ORDER_PLACED, order)
+    # The lines as committed RESERVING: placing changes none of them.
+    outbox.record(session, outbox.ORDER_PLACED, order, lines=lines)
     return order, True
 
 
