@@ -234,31 +234,37 @@ async def _load(orders: str, part_id: str, buyers: int, concurrency: int) -> dic
 
 
 @contextmanager
-def _apart(factory: str, env: dict[str, str], log: Path) -> Iterator[str]:
-    """One app under uvicorn in a process of its own, as `tongnan up` serves it; yields its URL."""
-    port = free_port()
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            uvicorn_command(factory, "127.0.0.1", port, quiet=True),
-            env={**os.environ, **env},
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            url = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 60
-            while True:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"{factory} did not start; see {log}")
-                try:
-                    if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                time.sleep(0.1)
-            yield url
-        finally:
+def _apart(apps: dict[str, tuple[str, dict[str, str]]], ports: dict[str, int], tmp: Path) -> Iterator[dict[str, str]]:
+    """Each app (name: factory, environment) under uvicorn in a process of its own on its port,
+    as `tongnan up` serves them, started at once; yields their URLs once all answer."""
+    urls = {name: f"http://127.0.0.1:{ports[name]}" for name in apps}
+    processes: dict[str, subprocess.Popen[bytes]] = {}
+    try:
+        for name, (factory, env) in apps.items():
+            with (tmp / f"{name}.log").open("wb") as out:
+                processes[name] = subprocess.Popen(
+                    uvicorn_command(factory, "127.0.0.1", ports[name], quiet=True),
+                    env={**os.environ, **env},
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                )
+        deadline = time.monotonic() + 120
+        with httpx.Client(timeout=1) as http:
+            for name, process in processes.items():
+                while True:
+                    if process.poll() is not None or time.monotonic() > deadline:
+                        raise RuntimeError(f"{name} did not start; see {tmp / name}.log")
+                    try:
+                        if http.get(f"{urls[name]}/healthz").status_code == 200:
+                            break
+                    except httpx.TransportError:
+                        pass
+                    time.sleep(0.1)
+        yield urls
+    finally:
+        for process in processes.values():
             process.terminate()
+        for process in processes.values():
             process.wait(timeout=10)
 
 
@@ -266,31 +272,30 @@ def _apart(factory: str, env: dict[str, str], log: Path) -> Iterator[str]:
 def _served(topology: str, urls: dict[str, str], stripe_url: str, tmp: Path) -> Iterator[tuple[str, str, str]]:
     """The three services: each in its own process (`processes`), or all in threads of this one."""
     if topology == "processes":
-        with (
-            _apart(
+        ports = {name: free_port() for name in SERVICES}
+        apps = {
+            "catalog": (
                 "services.catalog.app:create_app",
                 {"TONGNAN_CATALOG_DATABASE_URL": urls["catalog"], "TONGNAN_CATALOG_IMAGE_DIR": str(tmp / "images")},
-                tmp / "catalog.log",
-            ) as catalog,
-            _apart(
+            ),
+            "certification": (
                 "services.certification.app:create_app",
                 {
                     "TONGNAN_CERTIFICATION_DATABASE_URL": urls["certification"],
                     "TONGNAN_CERTIFICATION_DOCUMENT_DIR": str(tmp / "docs"),
                 },
-                tmp / "certification.log",
-            ) as certification,
-            _apart(
+            ),
+            "orders": (
                 "services.orders.app:create_app",
                 {
                     "TONGNAN_ORDERS_DATABASE_URL": urls["orders"],
                     "TONGNAN_ORDERS_STRIPE_API_BASE": stripe_url,
-                    "TONGNAN_ORDERS_CATALOG_URL": catalog,
+                    "TONGNAN_ORDERS_CATALOG_URL": f"http://127.0.0.1:{ports['catalog']}",
                 },
-                tmp / "orders.log",
-            ) as orders,
-        ):
-            yield catalog, certification, orders
+            ),
+        }
+        with _apart(apps, ports, tmp) as served:
+            yield served["catalog"], served["certification"], served["orders"]
         return
     catalog_app = create_catalog(CatalogSettings(database_url=urls["catalog"], image_dir=tmp / "images"))
     cert_settings = CertificationSettings(database_url=urls["certification"], document_dir=tmp / "docs")
