@@ -40,9 +40,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psutil
 from pypdf import PdfWriter
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 from marketplace.actors import Actor, internal_headers
 from marketplace.roles import Role
@@ -308,6 +310,30 @@ def _served(topology: str, urls: dict[str, str], stripe_url: str, tmp: Path) -> 
             yield catalog_served.url, cert_served.url, orders_served.url
 
 
+def _cpu_seconds(postgres_url: str, databases_named: list[str]) -> dict[int, float]:
+    """CPU seconds (user + system) used so far by each process of the stack: this one (the load
+    generator, and the services in the threads topology), its children (the services' processes,
+    localstripe) and the PostgreSQL backends connected to the benchmark's databases."""
+    me = psutil.Process()
+    pids = {me.pid, *(child.pid for child in me.children(recursive=True))}
+    if databases_named:
+        engine = make_engine(normalise_database_url(postgres_url, field="--postgres-url"), poolclass=NullPool)
+        with engine.connect() as connection:
+            backends = connection.execute(
+                text("SELECT pid FROM pg_stat_activity WHERE datname = ANY(:names)"), {"names": databases_named}
+            ).scalars()
+            pids.update(int(pid) for pid in backends)
+        engine.dispose()
+    used = {}
+    for pid in pids:
+        try:
+            times = psutil.Process(pid).cpu_times()
+        except psutil.Error:
+            continue  # ended meanwhile
+        used[pid] = times.user + times.system
+    return used
+
+
 def run(
     backend: str, *, buyers: int, concurrency: int, postgres_url: str, stripe_url: str, topology: str = "processes"
 ) -> dict[str, Any]:
@@ -322,8 +348,19 @@ def run(
         markets.rebuild(*engines)
         for engine in engines:
             engine.dispose()
+        names = [make_url(url).database or "" for url in urls.values()] if backend == "postgresql" else []
+        before = _cpu_seconds(postgres_url, names)
         result = asyncio.run(_load(orders, part_id, buyers, concurrency))
+        after = _cpu_seconds(postgres_url, names)
+    # What the stack spent on the load: a process that existed before counts from then.
+    cpu = sum(used - before.get(pid, 0.0) for pid, used in after.items())
+    result["cpu_ms_per_order"] = 1000 * cpu / result["orders"] if result["orders"] else float("nan")
     return {"backend": backend, "buyers": buyers, "concurrency": concurrency, "topology": topology, **result}
+
+
+def _ceiling(result: dict[str, Any]) -> float:
+    per_order = result["cpu_ms_per_order"] / 1000
+    return (os.cpu_count() or 1) / per_order if per_order > 0 else float("nan")
 
 
 def report(result: dict[str, Any]) -> str:
@@ -337,7 +374,9 @@ def report(result: dict[str, Any]) -> str:
         f"p99 {result['place_p99_ms']:7.1f} ms\n"
         f"  quote+place  p50 {result['both_p50_ms']:7.1f}  p95 {result['both_p95_ms']:7.1f}  "
         f"p99 {result['both_p99_ms']:7.1f} ms\n"
-        f"  {result['orders_per_s']:.1f} orders/s over {result['wall_s']:.1f} s"
+        f"  {result['orders_per_s']:.1f} orders/s over {result['wall_s']:.1f} s; the stack used "
+        f"{result['cpu_ms_per_order']:.0f} ms of CPU per order (all its processes and PostgreSQL backends), "
+        f"so {os.cpu_count()} idle cores would give at most {_ceiling(result):.0f} orders/s"
     )
 
 
