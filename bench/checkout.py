@@ -255,7 +255,8 @@ def _apart(apps: dict[str, tuple[str, dict[str, str]]], ports: dict[str, int], t
             for name, process in processes.items():
                 while True:
                     if process.poll() is not None or time.monotonic() > deadline:
-                        raise RuntimeError(f"{name} did not start; see {tmp / name}.log")
+                        said = (tmp / f"{name}.log").read_text(errors="replace")[-2000:]
+                        raise RuntimeError(f"{name} did not answer within 120 s; it said:\n{said}")
                     try:
                         if http.get(f"{urls[name]}/healthz").status_code == 200:
                             break
