@@ -1,14 +1,20 @@
 """Checkout benchmark: quote + placeOrder under concurrency, through the real stack.
 
-    uv run python -m bench.checkout --backend both --buyers 300 --concurrency 20
+    uv run python -m bench.checkout --backend postgresql --buyers 300 --concurrency 20
 
 For each backend it creates fresh catalog, certification and orders databases (SQLite files in a
 temporary folder, or PostgreSQL databases dropped afterwards), migrates them with alembic, serves
-the three apps with uvicorn on loopback ports and localstripe as a subprocess, lists one part of
-a certified supplier with enough stock, and then has N buyers each ask for a DDP quote to Germany
-in EUR and place an order from it (catalog reservation + PaymentIntent on localstripe),
-C at a time. It prints p50/p95/p99 latency in milliseconds of quote, placeOrder and both, and
-orders per second over the wall time. Everything runs on this machine, load generator included.
+the three apps with uvicorn on loopback ports, each in a process of its own as `tongnan up` runs
+them (`--topology threads`: all three in threads of the benchmark's own process, the set-up of
+the figures of 2026-11-26, where the services and the load generator share one interpreter
+lock), and localstripe as a subprocess. It lists one part of a certified supplier with enough
+stock, and then has N buyers each ask for a DDP quote to Germany in EUR and place an order from
+it (catalog reservation + PaymentIntent on localstripe), C at a time. It prints p50/p95/p99
+latency in milliseconds of quote, placeOrder and both, orders per second over the wall time,
+and the CPU the whole stack used per order (this process, the services' processes, localstripe
+and the PostgreSQL backends of the benchmark's databases, read with psutil before and after the
+load) with the orders per second that cost allows on the machine's cores when nothing else
+runs. Everything runs on this machine, load generator included.
 
 Measured 2026-11-26 on the shared 2-core development machine (other jobs running, load ~5),
 300 buyers, 20 at a time, all five processes and the load generator on the same two cores:
@@ -17,8 +23,29 @@ Measured 2026-11-26 on the shared 2-core development machine (other jobs running
     SQLite      125 / 1231 / 3337      73 / 405 / 1397             222 / 1543 / 3440     41.3
     PostgreSQL  324 /  989 / 1325      260 / 943 / 1412            650 / 1555 / 2096     26.1
 
-A quote is two upstream calls (catalog, certification) plus the landed-cost computation; a
-placeOrder is a catalog reservation plus a PaymentIntent on localstripe (single-threaded).
+Measured 2026-12-05 on the same machine with the load average at 14 to 26 (four engineers'
+tests and benchmarks on its two cores), PostgreSQL, 300 buyers, 20 at a time, two rounds of
+alternating runs; "before" is the code of 2026-12-04 (which held its connection, and the order's
+row lock, across the catalog and Stripe calls) measured with this benchmark:
+
+    code, topology    load    quote p95   place p95   both p50/p95/p99 ms   orders/s   CPU ms/order
+    before, threads   19-26   5017        1704        1226 / 6458 / 7383    11.8       53
+    after, threads    15-20   3316        1559        1395 / 4038 / 5408    11.7       54
+    after, processes  15-18   2164        1516        1452 / 3003 / 4036    12.1       58
+    before, threads   14-18   1798        1420        1448 / 2703 / 3206    12.6       62
+    after, threads    14-16   1493        1082        1059 / 2093 / 2348    16.9       46
+
+At that load the latencies and rates measure the machine's share, not the code: the runs of
+one code differ more than the codes do. The CPU per order depends on the load much less, and
+says what the targets (60 orders/s, p95 under 600 ms at 20 concurrent buyers) need: at most
+33 ms of CPU per order for the whole stack on two idle cores, where it spends 46 to 62 (a
+ceiling of 32 to 43 orders/s). Shorter waits (no connection or row lock held across calls, a
+counter lock held for one statement, 24 round trips of the orders service per placeOrder down
+to 17) do not make the CPU cheaper.
+
+A quote is one read of the rates and two catalog calls (parts, markets) plus the landed-cost
+computation; a placeOrder is a catalog reservation plus a PaymentIntent on localstripe
+(single-threaded), with no database connection of the orders service held across either.
 """
 
 from __future__ import annotations
