@@ -40,7 +40,7 @@ one code differ more than the codes do. The CPU per order depends on the load mu
 says what the targets (60 orders/s, p95 under 600 ms at 20 concurrent buyers) need: at most
 33 ms of CPU per order for the whole stack on two idle cores, where it spends 46 to 62 (a
 ceiling of 32 to 43 orders/s). Shorter waits (no connection or row lock held across calls, a
-counter lock held for one statement, 24 round trips of the orders service per placeOrder down
+counter lock held for one statement, 25 round trips of the orders service per placeOrder down
 to 17) do not make the CPU cheaper.
 
 A quote is one read of the rates and two catalog calls (parts, markets) plus the landed-cost
