@@ -24,7 +24,7 @@ Measured 2026-11-26 on the shared 2-core development machine (other jobs running
     PostgreSQL  324 /  989 / 1325      260 / 943 / 1412            650 / 1555 / 2096     26.1
 
 Measured 2026-12-05 on the same machine with the load average at 14 to 26 (four engineers'
-tests and benchmarks on its two cores), PostgreSQL, 300 buyers, 20 at a time, two rounds of
+tests and benchmarks on its two cores), PostgreSQL, 300 buyers, 20 at a time, three rounds of
 alternating runs; "before" is the code of 2026-12-04 (which held its connection, and the order's
 row lock, across the catalog and Stripe calls) measured with this benchmark:
 
@@ -34,12 +34,16 @@ row lock, across the catalog and Stripe calls) measured with this benchmark:
     after, processes  15-18   2164        1516        1452 / 3003 / 4036    12.1       58
     before, threads   14-18   1798        1420        1448 / 2703 / 3206    12.6       62
     after, threads    14-16   1493        1082        1059 / 2093 / 2348    16.9       46
+    before, threads    9-14   6625        3060        2364 / 9314 / 10455    6.7       67
+    after, threads    11-14   1420        1088        1369 / 2336 / 2982    13.6       52
+    after, processes  10-11    995        1047        1260 / 1812 / 2132    15.2       51
 
-At that load the latencies and rates measure the machine's share, not the code: the runs of
-one code differ more than the codes do. The CPU per order depends on the load much less, and
-says what the targets (60 orders/s, p95 under 600 ms at 20 concurrent buyers) need: at most
-33 ms of CPU per order for the whole stack on two idle cores, where it spends 46 to 62 (a
-ceiling of 32 to 43 orders/s). Shorter waits (no connection or row lock held across calls, a
+At that load the latencies and rates measure the machine's share more than the code: the runs
+of one code differ by a factor of two. In each round the code after has the lower p95 of
+quote+place, which the noise does not prove. The CPU per order depends on the load much less,
+and says what the targets (60 orders/s, p95 under 600 ms at 20 concurrent buyers) need: at most
+33 ms of CPU per order for the whole stack on two idle cores, where it spends 46 to 58 after
+(53 to 67 before): a ceiling of 35 to 43 orders/s. Shorter waits (no connection or row lock held across calls, a
 counter lock held for one statement, 25 round trips of the orders service per placeOrder down
 to 17) do not make the CPU cheaper.
 
