@@ -43,9 +43,9 @@ of one code differ by a factor of two. In each round the code after has the lowe
 quote+place, which the noise does not prove. The CPU per order depends on the load much less,
 and says what the targets (60 orders/s, p95 under 600 ms at 20 concurrent buyers) need: at most
 33 ms of CPU per order for the whole stack on two idle cores, where it spends 46 to 58 after
-(53 to 67 before): a ceiling of 35 to 43 orders/s. Shorter waits (no connection or row lock held across calls, a
-counter lock held for one statement, 25 round trips of the orders service per placeOrder down
-to 17) do not make the CPU cheaper.
+(53 to 67 before): a ceiling of 35 to 43 orders/s. Shorter waits (no connection or row lock
+held across calls, a counter lock held for one statement, 25 round trips of the orders service
+per placeOrder down to 17) save little CPU; the rest is the services' per-request work.
 
 A quote is one read of the rates and two catalog calls (parts, markets) plus the landed-cost
 computation; a placeOrder is a catalog reservation plus a PaymentIntent on localstripe
