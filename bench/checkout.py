@@ -1,14 +1,20 @@
 """Checkout benchmark: quote + placeOrder under concurrency, through the real stack.
 
-    uv run python -m bench.checkout --backend both --buyers 300 --concurrency 20
+    uv run python -m bench.checkout --backend postgresql --buyers 300 --concurrency 20
 
 For each backend it creates fresh catalog, certification and orders databases (SQLite files in a
 temporary folder, or PostgreSQL databases dropped afterwards), migrates them with alembic, serves
-the three apps with uvicorn on loopback ports and localstripe as a subprocess, lists one part of
-a certified supplier with enough stock, and then has N buyers each ask for a DDP quote to Germany
-in EUR and place an order from it (catalog reservation + PaymentIntent on localstripe),
-C at a time. It prints p50/p95/p99 latency in milliseconds of quote, placeOrder and both, and
-orders per second over the wall time. Everything runs on this machine, load generator included.
+the three apps with uvicorn on loopback ports, each in a process of its own as `tongnan up` runs
+them (`--topology threads`: all three in threads of the benchmark's own process, the set-up of
+the figures of 2026-11-26, where the services and the load generator share one interpreter
+lock), and localstripe as a subprocess. It lists one part of a certified supplier with enough
+stock, and then has N buyers each ask for a DDP quote to Germany in EUR and place an order from
+it (catalog reservation + PaymentIntent on localstripe), C at a time. It prints p50/p95/p99
+latency in milliseconds of quote, placeOrder and both, orders per second over the wall time,
+and the CPU the whole stack used per order (this process, the services' processes, localstripe
+and the PostgreSQL backends of the benchmark's databases, read with psutil before and after the
+load) with the orders per second that cost allows on the machine's cores when nothing else
+runs. Everything runs on this machine, load generator included.
 
 Measured 2026-11-26 on the shared 2-core development machine (other jobs running, load ~5),
 300 buyers, 20 at a time, all five processes and the load generator on the same two cores:
@@ -17,8 +23,33 @@ Measured 2026-11-26 on the shared 2-core development machine (other jobs running
     SQLite      125 / 1231 / 3337      73 / 405 / 1397             222 / 1543 / 3440     41.3
     PostgreSQL  324 /  989 / 1325      260 / 943 / 1412            650 / 1555 / 2096     26.1
 
-A quote is two upstream calls (catalog, certification) plus the landed-cost computation; a
-placeOrder is a catalog reservation plus a PaymentIntent on localstripe (single-threaded).
+Measured 2026-12-05 on the same machine with the load average at 14 to 26 (four engineers'
+tests and benchmarks on its two cores), PostgreSQL, 300 buyers, 20 at a time, three rounds of
+alternating runs; "before" is the code of 2026-12-04 (which held its connection, and the order's
+row lock, across the catalog and Stripe calls) measured with this benchmark:
+
+    code, topology    load    quote p95   place p95   both p50/p95/p99 ms   orders/s   CPU ms/order
+    before, threads   19-26   5017        1704        1226 / 6458 / 7383    11.8       53
+    after, threads    15-20   3316        1559        1395 / 4038 / 5408    11.7       54
+    after, processes  15-18   2164        1516        1452 / 3003 / 4036    12.1       58
+    before, threads   14-18   1798        1420        1448 / 2703 / 3206    12.6       62
+    after, threads    14-16   1493        1082        1059 / 2093 / 2348    16.9       46
+    before, threads    9-14   6625        3060        2364 / 9314 / 10455    6.7       67
+    after, threads    11-14   1420        1088        1369 / 2336 / 2982    13.6       52
+    after, processes  10-11    995        1047        1260 / 1812 / 2132    15.2       51
+
+At that load the latencies and rates measure the machine's share more than the code: the runs
+of one code differ by a factor of two. In each round the code after has the lower p95 of
+quote+place, which the noise does not prove. The CPU per order depends on the load much less,
+and says what the targets (60 orders/s, p95 under 600 ms at 20 concurrent buyers) need: at most
+33 ms of CPU per order for the whole stack on two idle cores, where it spends 46 to 58 after
+(53 to 67 before): a ceiling of 35 to 43 orders/s. Shorter waits (no connection or row lock
+held across calls, a counter lock held for one statement, 25 round trips of the orders service
+per placeOrder down to 17) save little CPU; the rest is the services' per-request work.
+
+A quote is one read of the rates and two catalog calls (parts, markets) plus the landed-cost
+computation; a placeOrder is a catalog reservation plus a PaymentIntent on localstripe
+(single-threaded), with no database connection of the orders service held across either.
 """
 
 from __future__ import annotations
@@ -27,7 +58,9 @@ import argparse
 import asyncio
 import io
 import json
+import os
 import statistics
+import subprocess
 import tempfile
 import time
 import uuid
@@ -38,12 +71,15 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psutil
 from pypdf import PdfWriter
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 from marketplace.actors import Actor, internal_headers
 from marketplace.roles import Role
+from ops.stack import uvicorn_command
 from ops.worker import markets
 from services.catalog.app import create_app as create_catalog
 from services.catalog.domain import uscc_check_character
@@ -56,7 +92,7 @@ from services.common.provision import migrate
 from services.common.settings import DEVELOPMENT_INTERNAL_SECRET, normalise_database_url
 from services.orders.app import create_app as create_orders
 from services.orders.settings import OrdersSettings
-from tests.harness import Served, localstripe
+from tests.harness import Served, free_port, localstripe
 
 SERVICES = ("catalog", "certification", "orders")
 
@@ -230,35 +266,139 @@ async def _load(orders: str, part_id: str, buyers: int, concurrency: int) -> dic
     }
 
 
-def run(backend: str, *, buyers: int, concurrency: int, postgres_url: str, stripe_url: str) -> dict[str, Any]:
-    with databases(backend, postgres_url) as urls:
-        tmp = tempfile.mkdtemp(prefix="bench-checkout-")
-        catalog_app = create_catalog(CatalogSettings(database_url=urls["catalog"]))
-        cert_app = create_certification(
-            CertificationSettings(database_url=urls["certification"], document_dir=Path(tmp) / "docs")
-        )
-        with Served(catalog_app) as catalog, Served(cert_app) as certification:
-            orders_app = create_orders(
-                OrdersSettings(
-                    database_url=urls["orders"],
-                    stripe_api_base=stripe_url,
-                    catalog_url=catalog.url,
+@contextmanager
+def _apart(apps: dict[str, tuple[str, dict[str, str]]], ports: dict[str, int], tmp: Path) -> Iterator[dict[str, str]]:
+    """Each app (name: factory, environment) under uvicorn in a process of its own on its port,
+    as `tongnan up` serves them, started at once; yields their URLs once all answer."""
+    urls = {name: f"http://127.0.0.1:{ports[name]}" for name in apps}
+    processes: dict[str, subprocess.Popen[bytes]] = {}
+    try:
+        for name, (factory, env) in apps.items():
+            with (tmp / f"{name}.log").open("wb") as out:
+                processes[name] = subprocess.Popen(
+                    uvicorn_command(factory, "127.0.0.1", ports[name], quiet=True),
+                    env={**os.environ, **env},
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
                 )
-            )
-            with Served(orders_app) as orders:
-                part_id = seed(catalog.url, certification.url, orders.url, units=buyers + 10)
-                # What the worker's catalog-markets consumer would do with the approval.
-                engines = [make_engine(urls["certification"]), make_engine(urls["catalog"])]
-                markets.rebuild(*engines)
-                for engine in engines:
-                    engine.dispose()
-                result = asyncio.run(_load(orders.url, part_id, buyers, concurrency))
-    return {"backend": backend, "buyers": buyers, "concurrency": concurrency, **result}
+        deadline = time.monotonic() + 120
+        with httpx.Client(timeout=1) as http:
+            for name, process in processes.items():
+                while True:
+                    if process.poll() is not None or time.monotonic() > deadline:
+                        said = (tmp / f"{name}.log").read_text(errors="replace")[-2000:]
+                        raise RuntimeError(f"{name} did not answer within 120 s; it said:\n{said}")
+                    try:
+                        if http.get(f"{urls[name]}/healthz").status_code == 200:
+                            break
+                    except httpx.TransportError:
+                        pass
+                    time.sleep(0.1)
+        yield urls
+    finally:
+        for process in processes.values():
+            process.terminate()
+        for process in processes.values():
+            process.wait(timeout=10)
+
+
+@contextmanager
+def _served(topology: str, urls: dict[str, str], stripe_url: str, tmp: Path) -> Iterator[tuple[str, str, str]]:
+    """The three services: each in its own process (`processes`), or all in threads of this one."""
+    if topology == "processes":
+        ports = {name: free_port() for name in SERVICES}
+        apps = {
+            "catalog": (
+                "services.catalog.app:create_app",
+                {"TONGNAN_CATALOG_DATABASE_URL": urls["catalog"], "TONGNAN_CATALOG_IMAGE_DIR": str(tmp / "images")},
+            ),
+            "certification": (
+                "services.certification.app:create_app",
+                {
+                    "TONGNAN_CERTIFICATION_DATABASE_URL": urls["certification"],
+                    "TONGNAN_CERTIFICATION_DOCUMENT_DIR": str(tmp / "docs"),
+                },
+            ),
+            "orders": (
+                "services.orders.app:create_app",
+                {
+                    "TONGNAN_ORDERS_DATABASE_URL": urls["orders"],
+                    "TONGNAN_ORDERS_STRIPE_API_BASE": stripe_url,
+                    "TONGNAN_ORDERS_CATALOG_URL": f"http://127.0.0.1:{ports['catalog']}",
+                },
+            ),
+        }
+        with _apart(apps, ports, tmp) as served:
+            yield served["catalog"], served["certification"], served["orders"]
+        return
+    catalog_app = create_catalog(CatalogSettings(database_url=urls["catalog"], image_dir=tmp / "images"))
+    cert_settings = CertificationSettings(database_url=urls["certification"], document_dir=tmp / "docs")
+    cert_app = create_certification(cert_settings)
+    with Served(catalog_app) as catalog_served, Served(cert_app) as cert_served:
+        orders_app = create_orders(
+            OrdersSettings(database_url=urls["orders"], stripe_api_base=stripe_url, catalog_url=catalog_served.url)
+        )
+        with Served(orders_app) as orders_served:
+            yield catalog_served.url, cert_served.url, orders_served.url
+
+
+def _cpu_seconds(postgres_url: str, databases_named: list[str]) -> dict[int, float]:
+    """CPU seconds (user + system) used so far by each process of the stack: this one (the load
+    generator, and the services in the threads topology), its children (the services' processes,
+    localstripe) and the PostgreSQL backends connected to the benchmark's databases."""
+    me = psutil.Process()
+    pids = {me.pid, *(child.pid for child in me.children(recursive=True))}
+    if databases_named:
+        engine = make_engine(normalise_database_url(postgres_url, field="--postgres-url"), poolclass=NullPool)
+        with engine.connect() as connection:
+            backends = connection.execute(
+                text("SELECT pid FROM pg_stat_activity WHERE datname = ANY(:names)"), {"names": databases_named}
+            ).scalars()
+            pids.update(int(pid) for pid in backends)
+        engine.dispose()
+    used = {}
+    for pid in pids:
+        try:
+            times = psutil.Process(pid).cpu_times()
+        except psutil.Error:
+            continue  # ended meanwhile
+        used[pid] = times.user + times.system
+    return used
+
+
+def run(
+    backend: str, *, buyers: int, concurrency: int, postgres_url: str, stripe_url: str, topology: str = "processes"
+) -> dict[str, Any]:
+    with (
+        databases(backend, postgres_url) as urls,
+        tempfile.TemporaryDirectory(prefix="bench-checkout-") as tmp,
+        _served(topology, urls, stripe_url, Path(tmp)) as (catalog, certification, orders),
+    ):
+        part_id = seed(catalog, certification, orders, units=buyers + 10)
+        # What the worker's catalog-markets consumer would do with the approval.
+        engines = [make_engine(urls["certification"]), make_engine(urls["catalog"])]
+        markets.rebuild(*engines)
+        for engine in engines:
+            engine.dispose()
+        names = [make_url(url).database or "" for url in urls.values()] if backend == "postgresql" else []
+        before = _cpu_seconds(postgres_url, names)
+        result = asyncio.run(_load(orders, part_id, buyers, concurrency))
+        after = _cpu_seconds(postgres_url, names)
+    # What the stack spent on the load: a process that existed before counts from then.
+    cpu = sum(used - before.get(pid, 0.0) for pid, used in after.items())
+    result["cpu_ms_per_order"] = 1000 * cpu / result["orders"] if result["orders"] else float("nan")
+    return {"backend": backend, "buyers": buyers, "concurrency": concurrency, "topology": topology, **result}
+
+
+def _ceiling(result: dict[str, Any]) -> float:
+    per_order = result["cpu_ms_per_order"] / 1000
+    return (os.cpu_count() or 1) / per_order if per_order > 0 else float("nan")
 
 
 def report(result: dict[str, Any]) -> str:
     return (
         f"{result['backend']:<10} buyers={result['buyers']} concurrency={result['concurrency']} "
+        f"services in {result['topology']} "
         f"orders={result['orders']} failures={result['failures'] or 0}\n"
         f"  quote        p50 {result['quote_p50_ms']:7.1f}  p95 {result['quote_p95_ms']:7.1f}  "
         f"p99 {result['quote_p99_ms']:7.1f} ms\n"
@@ -266,7 +406,9 @@ def report(result: dict[str, Any]) -> str:
         f"p99 {result['place_p99_ms']:7.1f} ms\n"
         f"  quote+place  p50 {result['both_p50_ms']:7.1f}  p95 {result['both_p95_ms']:7.1f}  "
         f"p99 {result['both_p99_ms']:7.1f} ms\n"
-        f"  {result['orders_per_s']:.1f} orders/s over {result['wall_s']:.1f} s"
+        f"  {result['orders_per_s']:.1f} orders/s over {result['wall_s']:.1f} s; the stack used "
+        f"{result['cpu_ms_per_order']:.0f} ms of CPU per order (all its processes and PostgreSQL backends), "
+        f"so {os.cpu_count()} idle cores would give at most {_ceiling(result):.0f} orders/s"
     )
 
 
@@ -276,6 +418,12 @@ def main(argv: Sequence[str] | None = None) -> list[dict[str, Any]]:
     parser.add_argument("--buyers", type=int, default=300)
     parser.add_argument("--concurrency", type=int, default=20)
     parser.add_argument("--postgres-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument(
+        "--topology",
+        choices=("processes", "threads"),
+        default="processes",
+        help="each service in its own uvicorn process, as deployed (default), or all in this process's threads",
+    )
     args = parser.parse_args(argv)
     backends = ("sqlite", "postgresql") if args.backend == "both" else (args.backend,)
     results = []
@@ -287,6 +435,7 @@ def main(argv: Sequence[str] | None = None) -> list[dict[str, Any]]:
                 concurrency=args.concurrency,
                 postgres_url=args.postgres_url,
                 stripe_url=stripe_url,
+                topology=args.topology,
             )
             print(report(result), flush=True)
             results.append(result)

@@ -90,6 +90,15 @@ def session_scope(engine: Engine) -> Iterator[Session]:
             raise
 
 
+def release_connection(session: Session) -> None:
+    """Commit what the unit of work has done so far, which gives the session's connection back to
+    the pool (and ends its locks), before a call to another service or to a payment provider:
+    a connection held across a call waits on the network, and the pool is small. The session
+    takes a connection again at its next statement; its objects stay loaded
+    (expire_on_commit=False), but what it reads next is read afresh."""
+    session.commit()
+
+
 def service_registry() -> Any:
     """A SQLAlchemy registry with its own MetaData, for one service's table base class:
 

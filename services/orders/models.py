@@ -175,6 +175,10 @@ class Order(LandedAmounts, table=True):
     reservation_key: str = Field(max_length=200)
     payment_intent_id: str | None = Field(default=None, max_length=100, unique=True)
     client_secret: str | None = Field(default=None, max_length=300)
+    # Until when a placeOrder attempt is calling the catalog and Stripe for this RESERVING order:
+    # another attempt of the same checkout waits for it rather than asking for a second intent,
+    # and takes over once it has passed (the attempt died).
+    placing_until: datetime | None = Field(default=None, sa_type=UtcDateTime)
     created_at: datetime = _now_field()
     updated_at: datetime = _now_field()
     paid_at: datetime | None = Field(default=None, sa_type=UtcDateTime)

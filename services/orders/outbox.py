@@ -156,20 +156,23 @@ def record(
     order: Order,
     *,
     suppliers: Iterable[uuid.UUID | str] | None = None,
+    lines: list[OrderLine] | None = None,
     **data: Any,
 ) -> str:
     """Write one event about `order` in the current transaction; returns its id.
 
     `suppliers` are the supplier ids that may be told about it; by default every supplier with
-    a line on the order. `data` adds event-specific parts beside `order` (a refund, a core
-    return, a reason).
+    a line on the order. `lines`: the order's lines, where the caller holds them as this
+    transaction leaves them (else they are read). `data` adds event-specific parts beside
+    `order` (a refund, a core return, a reason).
     """
     if event_type not in ORDER_EVENT_TYPES:
         raise ValueError(f"{event_type!r} is not an order event")
     session.flush()  # the lines and the order as this transaction left them
-    lines = list(
-        session.scalars(select(OrderLine).where(OrderLine.order_id == order.id).order_by(col(OrderLine.line_no)))
-    )
+    if lines is None:
+        lines = list(
+            session.scalars(select(OrderLine).where(OrderLine.order_id == order.id).order_by(col(OrderLine.line_no)))
+        )
     concerned = suppliers if suppliers is not None else (line.supplier_id for line in lines)
     if suppliers is None and order.screening_status in (ScreeningStatus.HELD, ScreeningStatus.CONFIRMED):
         concerned = []  # on a sanctions screening hold: not released to its suppliers

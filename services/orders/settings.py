@@ -81,6 +81,10 @@ class OrdersSettings(ServiceSettings):
     # reconcile job cancels it, which releases its stock. Longer than a buyer's retry takes,
     # far shorter than the reservation lives (`reservation_ttl_seconds`).
     checkout_abandon_seconds: int = Field(default=600, ge=1)
+    # How long one placeOrder attempt may call the catalog and Stripe before another attempt of the
+    # same checkout takes over (the first one died): a concurrent attempt (a double click) waits
+    # this long at most. One that overran finds the order placed and cancels its own intent.
+    checkout_attempt_lease_seconds: float = Field(default=5.0, gt=0, le=120)
 
     # Delivery: an order the buyer neither confirmed nor objected to (a part return) is delivered
     # this many days after its last line shipped, by the worker's auto_deliver job; the payout

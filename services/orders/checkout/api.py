@@ -54,7 +54,7 @@ def place_order(
         response.status_code = status.HTTP_200_OK
     assert order.client_secret is not None
     return PlaceOrderRead(
-        order=order_read(session, actor, order),
+        order=order_read(session, actor, order, placed_now=created),
         client_secret=order.client_secret,
         publishable_key=deps.payments.publishable_key,
     )

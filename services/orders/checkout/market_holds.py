@@ -63,12 +63,32 @@ def _reason(order: Order, refused: list[tuple[OrderLine, Eligibility]], cause: d
 
 
 def recheck(session: Session, catalog: CatalogClient, order_id: uuid.UUID, cause: dict[str, Any]) -> str:
-    """Hold or release one unpaid order by what the catalog says of all its parts now."""
+    """Hold or release one unpaid order by what the catalog says of all its parts now, in the
+    caller's transaction (the consumer's, with its inbox), whose lock is held while asking."""
     order = lock(session, order_id)
     if order.status != OrderStatus.PENDING_PAYMENT or order.payment_status not in HOLDABLE:
         return f"no-op ({order.status}/{order.payment_status})"
     lines = lines_of(session, order.id)
-    verdicts = catalog.markets(order.destination_country, [line.part_id for line in lines], field="part_id")
+    return apply(session, order_id, lines, ask(catalog, order, lines), cause)
+
+
+def ask(catalog: CatalogClient, order: Order, lines: list[OrderLine]) -> dict[uuid.UUID, Eligibility]:
+    """The catalog's verdicts on the order's parts in its destination (raises UpstreamUnavailable)."""
+    return catalog.markets(order.destination_country, [line.part_id for line in lines], field="part_id")
+
+
+def apply(
+    session: Session,
+    order_id: uuid.UUID,
+    lines: list[OrderLine],
+    verdicts: dict[uuid.UUID, Eligibility],
+    cause: dict[str, Any],
+) -> str:
+    """Hold or release the order by `verdicts`, under its row lock, read afresh: a verdict asked
+    for without the lock applies only to an order still unpaid."""
+    order = lock(session, order_id)
+    if order.status != OrderStatus.PENDING_PAYMENT or order.payment_status not in HOLDABLE:
+        return f"no-op ({order.status}/{order.payment_status})"
     refused = [(line, verdicts[line.part_id]) for line in lines if not verdicts[line.part_id].eligible]
     if refused:
         reason = _reason(order, refused, cause)

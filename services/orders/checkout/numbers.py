@@ -1,11 +1,11 @@
 """Order numbers people can read out on the phone: `TN-2026-000123`, the year and a sequence.
 
-One counter row per year. Allocation inserts the year's row when it is missing (doing nothing
-when another transaction already did) and then increments it: the UPDATE takes the row's lock,
-so concurrent checkouts are given numbers one after another on PostgreSQL, and SQLite writes
-one transaction at a time anyway. The lock is held until the placing transaction commits,
-which is the short first step of the checkout saga. A checkout that fails after its number was
-committed leaves a gap: numbers are unique and increasing within a year, not gapless.
+One counter row per year. Allocation inserts the year's row, or increments it when another
+transaction already did, in one statement: it takes the row's lock, so concurrent checkouts are
+given numbers one after another on PostgreSQL, and SQLite writes one transaction at a time
+anyway. placeOrder commits its number at once, so the lock is held for that one statement, not
+for the writing of its order. A checkout that fails after its number was committed leaves a
+gap: numbers are unique and increasing within a year, not gapless.
 """
 
 from __future__ import annotations
@@ -13,10 +13,9 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session, select
+from sqlmodel import Session, col
 
 from services.orders.models import OrderNumberCounter
 
@@ -39,17 +38,15 @@ def normalise(text: str) -> str | None:
 
 
 def allocate(session: Session, at: datetime) -> str:
-    """The next number of `at`'s year, in the caller's transaction (rolled back with it)."""
+    """The next number of `at`'s year, in the caller's transaction (rolled back with it): one
+    statement, which inserts the year's row at 1 or increments it, taking the row's lock."""
     year = at.year
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    session.execute(
-        insert(OrderNumberCounter).values(year=year, last=0).on_conflict_do_nothing(index_elements=["year"])
-    )
-    session.execute(
-        update(OrderNumberCounter)
-        .where(OrderNumberCounter.year == year)  # type: ignore[arg-type]
-        .values(last=OrderNumberCounter.last + 1)
-    )
-    last = session.scalars(select(OrderNumberCounter.last).where(OrderNumberCounter.year == year)).one()
+    upsert = insert(OrderNumberCounter).values(year=year, last=1)
+    last = session.scalars(
+        upsert.on_conflict_do_update(
+            index_elements=["year"], set_={"last": col(OrderNumberCounter.last) + 1}
+        ).returning(col(OrderNumberCounter.last))
+    ).one()
     return format_number(year, last)

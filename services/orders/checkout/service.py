@@ -11,6 +11,13 @@ placeOrder is a saga whose state is the order row:
    from it (the same intent on every attempt);
 4. the order becomes PENDING_PAYMENT and order.placed is written, in one transaction.
 
+No database connection is held across a call to the catalog or to Stripe: each step's reads
+and writes commit before the call out, and the next step reads the order afresh. Two attempts of
+one checkout at once (a double click) both reserve under the same key, so the catalog keeps one
+hold; both may ask Stripe for an intent, which Stripe answers with one (the idempotency key);
+where it does not (localstripe), the attempt that finds the order placed by the other cancels
+the intent it made, so one intent stays live.
+
 A step that fails gives back what the attempt held and removes the RESERVING order, so nothing
 is left and the same key may be sent again. A placeOrder that dies between the steps leaves the
 order RESERVING: the same key again resumes it from step 2 and converges on the same hold; if
@@ -22,8 +29,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 import uuid
 from collections.abc import Callable
+from datetime import timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 
 from sqlalchemy import delete
@@ -33,6 +42,7 @@ from sqlmodel import Session, col, select
 from marketplace.actors import Actor
 from marketplace.roles import Role
 from services.common.clock import utcnow
+from services.common.db import release_connection
 from services.common.errors import BadInput, Conflict, DomainError, NotFound, UpstreamUnavailable
 from services.orders import outbox
 from services.orders.checkout import numbers, unmatched
@@ -151,10 +161,14 @@ def place_order(session: Session, actor: Actor, data: OrderCreate, deps: OrdersD
             "an order was already placed from this quote", field="quote_id", order_id=str(already)
         )
 
+    quoted = quote_service.quote_lines(session, quote.id)
+    # Committed at once: every checkout takes the year's counter lock, so it is held for one
+    # statement; a checkout that fails from here leaves a gap in the numbers, as they may.
+    number = numbers.allocate(session, now)
+    session.commit()
     order = Order(
         id=uuid.uuid4(),
-        # Allocated first: the counter's lock is then the only one a concurrent checkout waits on.
-        number=numbers.allocate(session, now),
+        number=number,
         buyer_id=actor.id,
         quote_id=quote.id,
         idempotency_key=data.idempotency_key,
@@ -169,6 +183,7 @@ def place_order(session: Session, actor: Actor, data: OrderCreate, deps: OrdersD
         tax_registration=quote.detail.get("taxRegistration"),
         **amounts_from(quote),
         reservation_key=reservation_key_for(actor.id, data.idempotency_key),
+        placing_until=now + _lease(deps),
         shipping_address=shipping_address,
         dangerous_goods=dangerous_goods.declaration(quote.detail, deps.settings.dangerous_goods_emergency_contact),
         created_at=now,
@@ -190,10 +205,11 @@ def place_order(session: Session, actor: Actor, data: OrderCreate, deps: OrdersD
         raise QuoteAlreadyOrdered("an order was already placed from this quote", field="quote_id") from None
 
     bps = deps.settings.platform_fee_bps
-    for ql in quote_service.quote_lines(session, quote.id):
+    lines = []
+    for ql in quoted:
         goods_fen = ql.unit_price_fen * ql.quantity
         fee = platform_fee(goods_fen, bps)
-        session.add(
+        lines.append(
             OrderLine(
                 order_id=order.id,
                 line_no=ql.line_no,
@@ -210,11 +226,12 @@ def place_order(session: Session, actor: Actor, data: OrderCreate, deps: OrdersD
                 status=LineStatus.PENDING,
             )
         )
+    session.add_all(lines)
     session.add(OrderStatusChange(order_id=order.id, to_status=OrderStatus.RESERVING, actor_id=actor.id, at=now))
     # The saga's first step is durable before the catalog holds anything for it: the one commit
     # outside session_scope, because everything after it must find this row, whatever dies.
     session.commit()
-    return _reserve_and_place(session, deps, order.id)
+    return _call_out_and_place(session, deps, order, lines)
 
 
 def _resume(session: Session, deps: OrdersDeps, order: Order) -> tuple[Order, bool]:
@@ -229,29 +246,49 @@ def _resume(session: Session, deps: OrdersDeps, order: Order) -> tuple[Order, bo
     return _reserve_and_place(session, deps, order.id)
 
 
+def _lease(deps: OrdersDeps) -> timedelta:
+    return timedelta(seconds=deps.settings.checkout_attempt_lease_seconds)
+
+
 def _reserve_and_place(session: Session, deps: OrdersDeps, order_id: uuid.UUID) -> tuple[Order, bool]:
     """Steps 2 to 4 for an order committed RESERVING; safe to run again, and concurrently.
     Returns (order, placed by this call).
 
-    The attempt holds the order's row lock across the catalog and Stripe calls: a concurrent
-    attempt (a double click) waits, then finds the order placed, so Stripe is asked for one
-    intent even where it ignores idempotency keys (localstripe). A process that dies holding
-    it loses its connection, and the database lets the lock go with it.
+    No lock is held across the catalog and Stripe calls: the attempt takes the order's lease
+    (`placing_until`) instead. A concurrent attempt (a double click) waits, without a connection,
+    until the order is placed, so Stripe is asked for one intent even where it ignores
+    idempotency keys (localstripe); it takes over once the lease has passed (the attempt died).
     """
     from services.orders.fulfilment import lifecycle  # lifecycle imports this module
 
-    order = lifecycle.lock(session, order_id)
-    if order.status != OrderStatus.RESERVING:
-        if order.client_secret is not None:
-            return order, False  # a concurrent attempt placed it, with the same hold and intent
-        raise CheckoutAbandoned(
-            "this checkout took too long and was cancelled; place the order again with a new idempotency key",
-            field="idempotency_key",
-            order_id=str(order_id),
-        )
-    lines = list(
-        session.scalars(select(OrderLine).where(OrderLine.order_id == order_id).order_by(col(OrderLine.line_no)))
-    )
+    pause = 0.01
+    while True:
+        order = lifecycle.lock(session, order_id)
+        if order.status != OrderStatus.RESERVING:
+            if order.client_secret is not None:
+                return order, False  # a concurrent attempt placed it, with the same hold and intent
+            raise CheckoutAbandoned(
+                "this checkout took too long and was cancelled; place the order again with a new idempotency key",
+                field="idempotency_key",
+                order_id=str(order_id),
+            )
+        now = utcnow()
+        if order.placing_until is None or order.placing_until <= now:
+            break
+        release_connection(session)
+        time.sleep(min(pause, (order.placing_until - now).total_seconds()))
+        pause = min(pause * 2, 0.2)
+    order.placing_until = now + _lease(deps)
+    session.add(order)
+    lines = lifecycle.lines_of(session, order_id)
+    release_connection(session)  # the lease is taken
+    return _call_out_and_place(session, deps, order, lines)
+
+
+def _call_out_and_place(session: Session, deps: OrdersDeps, order: Order, lines: list[OrderLine]) -> tuple[Order, bool]:
+    """Steps 2 and 3 with no connection held (the session's work so far is committed: a slow
+    catalog or Stripe holds no connection and no lock of ours), then step 4."""
+    order_id = order.id
     wanted = [(line.part_id, line.quantity) for line in lines]
     held: str | None = None
     try:
@@ -262,11 +299,39 @@ def _reserve_and_place(session: Session, deps: OrdersDeps, order_id: uuid.UUID) 
             order_id=str(order_id), buyer_id=order.buyer_id, amount=order.total, currency=order.currency
         )
     except DomainError:
-        key = held or order.reservation_key
-        session.rollback()
-        _give_up(session, deps, order_id, key)
+        _give_up(session, deps, order_id, held or order.reservation_key)
         raise
+    return _record_placed(session, deps, order_id, held, intent, lines)
+
+
+def _record_placed(
+    session: Session, deps: OrdersDeps, order_id: uuid.UUID, held: str, intent: Intent, lines: list[OrderLine]
+) -> tuple[Order, bool]:
+    """Step 4 under the order's row lock: PENDING_PAYMENT and order.placed, unless a concurrent
+    attempt got there first (then its order is the answer) or the order was cancelled meanwhile."""
+    from services.orders.fulfilment import lifecycle  # lifecycle imports this module
+
+    try:
+        order = lifecycle.lock(session, order_id)
+    except NotFound:
+        order = None
+    if order is None or order.status != OrderStatus.RESERVING:
+        placed = order is not None and order.client_secret is not None
+        # Ours is a second intent only where the provider ignored the idempotency key.
+        surplus = not placed or (order is not None and order.payment_intent_id != intent.id)
+        release_connection(session)
+        if surplus:
+            _cancel_surplus_intent(deps, intent, order_id)
+        if placed and order is not None:
+            return order, False
+        _release_quietly(deps, held)
+        raise CheckoutAbandoned(
+            "this checkout took too long and was cancelled; place the order again with a new idempotency key",
+            field="idempotency_key",
+            order_id=str(order_id),
+        )
     now = utcnow()
+    order.placing_until = None
     order.reservation_key = held
     order.payment_intent_id = intent.id
     order.client_secret = intent.client_secret
@@ -282,8 +347,17 @@ def _reserve_and_place(session: Session, deps: OrdersDeps, order_id: uuid.UUID) 
     order.status = OrderStatus.PENDING_PAYMENT
     order.updated_at = now
     session.add(order)
-    outbox.record(session, outbox.ORDER_PLACED, order)
+    # The lines as committed RESERVING: placing changes none of them.
+    outbox.record(session, outbox.ORDER_PLACED, order, lines=lines)
     return order, True
+
+
+def _cancel_surplus_intent(deps: OrdersDeps, intent: Intent, order_id: uuid.UUID) -> None:
+    try:
+        deps.payments.cancel_intent(intent.id, order_id=str(order_id))
+    except DomainError as exc:
+        # Nothing can be paid on it: no order hands out its client secret.
+        log.warning("could not cancel surplus payment intent %s of order %s (%s)", intent.id, order_id, exc.detail)
 
 
 def _hold(deps: OrdersDeps, base: str, lines: list[tuple[uuid.UUID, int]], *, order_ref: str) -> str:
@@ -311,10 +385,27 @@ def _give_up(session: Session, deps: OrdersDeps, order_id: uuid.UUID, key: str) 
     """A step failed: give back the hold, then remove the never-placed order, so the same key
     can be sent again and start afresh. When the catalog cannot be told, the order stays
     RESERVING for a retry or the reconcile job: removing it would forget the hold."""
-    if not _release_quietly(deps, key):
-        return
     from services.orders.fulfilment import lifecycle
 
+    session.rollback()
+    try:
+        current = lifecycle.lock(session, order_id)
+    except NotFound:
+        current = None
+    # Placed by an attempt that took over after this one's lease passed (with the same hold), or
+    # given up already: nothing to give back.
+    placed_or_gone = current is None or current.status != OrderStatus.RESERVING
+    session.rollback()  # no connection held while the catalog is called
+    if placed_or_gone:
+        return
+    if not _release_quietly(deps, key):
+        # The order stays, for a retry (which need not wait for this attempt's lease) or the
+        # reconcile job.
+        order = lifecycle.lock(session, order_id)
+        order.placing_until = None
+        session.add(order)
+        session.commit()
+        return
     order = lifecycle.lock(session, order_id)
     if order.status != OrderStatus.RESERVING:
         session.rollback()
@@ -395,17 +486,27 @@ def pay_order(
         raise unmatched.PaymentHeldForReview(order.attention or "the payment is held for review", field="orderId")
     # Checked again at payment: a certificate may have been revoked since the quote.
     from services.orders.checkout import market_holds  # it builds on lifecycle, which imports this module
+    from services.orders.fulfilment import lifecycle
 
+    lines = lifecycle.lines_of(session, order.id)
+    # Read: the connection goes back to the pool while the catalog and Stripe are asked.
+    release_connection(session)
     try:
-        market_holds.recheck(session, deps.catalog, order.id, {})
+        verdicts = market_holds.ask(deps.catalog, order, lines)
     except UpstreamUnavailable:
         # The catalog cannot answer: the order's own hold is the answer, as the worker keeps it
         # from part.markets_changed, and a buyer's payment does not wait on the catalog. Only a
         # revocation within the same outage goes unseen here (the worker's hold for it waits on
         # the catalog too).
         log.warning("order %s paid without the catalog's market check: the catalog is unreachable", order.id)
+    else:
+        if order.payment_status in market_holds.HOLDABLE:
+            market_holds.apply(session, order.id, lines, verdicts, {})
+            order = get_order(session, actor, order_id)
+            release_connection(session)
     if order.payment_status == PaymentStatus.HELD:
         raise market_holds.PaymentHeldForMarkets(order.attention or "the payment is held", field="orderId")
+    order_status.require(order, OrderStatus.PENDING_PAYMENT, action="paid")
     assert order.payment_intent_id is not None
     try:
         intent = deps.payments.pay(

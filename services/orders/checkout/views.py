@@ -53,16 +53,21 @@ def _by_order(session: Session, model: Any, ids: Sequence[uuid.UUID], order_by: 
     return out
 
 
-def order_reads(session: Session, orders: Sequence[Order], *, supplier_id: str | None = None) -> list[OrderRead]:
+def order_reads(
+    session: Session, orders: Sequence[Order], *, supplier_id: str | None = None, placed_now: bool = False
+) -> list[OrderRead]:
     """A supplier sees only its own part of an order: its lines, amounts summed over them, its
-    core returns; not the other suppliers' prices, nor the buyer's refunds or payment intent."""
+    core returns; not the other suppliers' prices, nor the buyer's refunds or payment intent.
+    `placed_now`: the orders were placed by this transaction, so nothing was paid, refunded,
+    returned or disputed on them yet, and those tables are not read."""
     ids = [o.id for o in orders]
     lines = _by_order(session, OrderLine, ids, OrderLine.line_no)
     history = _by_order(session, OrderStatusChange, ids, OrderStatusChange.at)
-    refunds = _by_order(session, Refund, ids, Refund.created_at)
-    cores = _by_order(session, CoreReturn, ids, CoreReturn.requested_at)
-    part_returns = part_return_service.returns_of(session, ids)
-    disputes = dispute_service.of_orders(session, ids) if supplier_id is None else {}
+    later = [] if placed_now else ids
+    refunds = _by_order(session, Refund, later, Refund.created_at)
+    cores = _by_order(session, CoreReturn, later, CoreReturn.requested_at)
+    part_returns = part_return_service.returns_of(session, later)
+    disputes = dispute_service.of_orders(session, later) if supplier_id is None else {}
     out = []
     for o in orders:
         own_lines = [ln for ln in lines[o.id] if supplier_id is None or str(ln.supplier_id) == supplier_id]
@@ -118,12 +123,14 @@ def order_reads(session: Session, orders: Sequence[Order], *, supplier_id: str |
                     )
                     for h in history[o.id]
                 ],
-                refunds=[] if partial else [refund_read(r) for r in refunds[o.id]],
+                refunds=[] if partial else [refund_read(r) for r in refunds.get(o.id, [])],
                 core_returns=[
-                    core_return_read(c) for c in cores[o.id] if not partial or str(c.supplier_id) == supplier_id
+                    core_return_read(c) for c in cores.get(o.id, []) if not partial or str(c.supplier_id) == supplier_id
                 ],
                 part_returns=[
-                    part_return_read(r) for r in part_returns[o.id] if not partial or str(r.supplier_id) == supplier_id
+                    part_return_read(r)
+                    for r in part_returns.get(o.id, [])
+                    if not partial or str(r.supplier_id) == supplier_id
                 ],
                 disputes=[dispute_read(d) for d in disputes.get(o.id, [])],
                 non_delivery_reported_at=o.non_delivery_reported_at,
@@ -136,7 +143,7 @@ def order_reads(session: Session, orders: Sequence[Order], *, supplier_id: str |
     return out
 
 
-def order_read(session: Session, actor: Actor, order: Order) -> OrderRead:
+def order_read(session: Session, actor: Actor, order: Order, *, placed_now: bool = False) -> OrderRead:
     """One order as the caller may see it: a supplier, only its own part."""
     supplier = actor.supplier_id if actor.role == Role.SUPPLIER else None
-    return order_reads(session, [order], supplier_id=supplier)[0]
+    return order_reads(session, [order], supplier_id=supplier, placed_now=placed_now)[0]

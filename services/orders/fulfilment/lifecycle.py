@@ -56,11 +56,15 @@ def lock(session: Session, order_id: uuid.UUID) -> Order:
 
     A no-op UPDATE takes the lock on both backends: PostgreSQL's row lock, SQLite's database
     write lock (where SELECT ... FOR UPDATE means nothing), so two deliveries of the same
-    event, or an event and a cancellation, apply one after the other.
+    event, or an event and a cancellation, apply one after the other. It returns the row, so
+    locking and reading are one round trip.
     """
-    session.execute(update(Order).where(col(Order.id) == order_id).values(updated_at=Order.updated_at))
     order = session.scalars(
-        select(Order).where(col(Order.id) == order_id).execution_options(populate_existing=True)
+        update(Order)
+        .where(col(Order.id) == order_id)
+        .values(updated_at=Order.updated_at)
+        .returning(Order)
+        .execution_options(populate_existing=True, synchronize_session=False)
     ).first()
     if order is None:
         raise NotFound("no such order", field="order_id")

@@ -19,6 +19,7 @@ from marketplace.cards import CARD_UNIT_DIFFERS
 from marketplace.compliance import markets as compliance
 from marketplace.roles import Role
 from services.common.clock import utcnow
+from services.common.db import release_connection
 from services.common.errors import BadInput, DomainError, Forbidden, NotFound
 from services.orders.contract.quotes import QuoteCreate
 from services.orders.deps import OrdersDeps
@@ -139,6 +140,9 @@ def create_quote(
     rate = table.fresh_rate(data.currency, now=now, max_age=max_age, field="currency")
     stale = rate.is_stale(now=now, stale_after=timedelta(hours=settings.fx_stale_after_hours))
 
+    # The rates are read: the connection goes back to the pool while the catalog is asked, and
+    # the quote is written with a connection taken afresh.
+    release_connection(session)
     wanted = list(dict.fromkeys(line.part_id for line in data.lines))
     parts = deps.catalog.parts(wanted)
     for i, line in enumerate(data.lines):
