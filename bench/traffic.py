@@ -52,6 +52,7 @@ import contextvars
 import json
 import os
 import random
+import re
 import signal
 import statistics
 import subprocess
@@ -552,7 +553,9 @@ async def check_every_kind(mix: Mix, make_send: Callable[[Tally], Send]) -> Tall
     return tally
 
 
-async def measure_gateway(stack: Stack, setting: str, mix: Mix, levels: list[int], seconds: float) -> list[Result]:
+async def measure_gateway(
+    stack: Stack, setting: str, mix: Mix, levels: list[int], seconds: float, profile: str | None = None
+) -> list[Result]:
     results = []
     connector = aiohttp.TCPConnector(limit=400)
     async with aiohttp.ClientSession(connector=connector) as session:
@@ -571,6 +574,17 @@ async def measure_gateway(stack: Stack, setting: str, mix: Mix, levels: list[int
             result = await run_level(setting, level, seconds, mix.draws(), lambda t: gateway_sender(session, url, t))
             results.append(result)
             print_result(result, flush=True)
+        if profile:
+            # Apart from the measured levels: py-spy takes some of the machine's two cores.
+            profilers = start_profilers(stack, profile, setting, seconds)
+            draws = mix.draws()
+            profiled = await run_level(
+                f"{setting} (py-spy)", levels[0], seconds, draws, lambda t: gateway_sender(session, url, t)
+            )
+            for profiler in profilers:
+                profiler.wait()
+            print_result(profiled, flush=True)
+            print_profiles(profile, setting)
     return results
 
 
@@ -600,6 +614,79 @@ async def measure_rest(
             results.append(result)
             print_result(result, flush=True)
     return results, len(recorder.plans)
+
+
+# --- Where the time goes -------------------------------------------------------------------
+
+PROFILED = ("gateway", "catalog", "certification", "orders")
+
+
+def profile_processes(stack: Stack) -> dict[str, int]:
+    root = psutil.Process(stack.process.pid)
+    found = {_name_of(p): p.pid for p in root.children(recursive=True)}
+    return {name: found[name] for name in PROFILED if name in found}
+
+
+def start_profilers(stack: Stack, directory: str, label: str, seconds: float) -> list[subprocess.Popen[bytes]]:
+    """py-spy on every service process for `seconds`, raw collapsed stacks into `directory`."""
+    os.makedirs(directory, exist_ok=True)
+    return [
+        subprocess.Popen(
+            [
+                os.path.join(os.path.dirname(sys.executable), "py-spy"),
+                "record", "--pid", str(pid), "--duration", str(int(seconds)),
+                "--rate", "50", "--nonblocking", "--gil", "--format", "raw",
+                "--output", os.path.join(directory, f"{label}-{name}.txt"),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for name, pid in profile_processes(stack).items()
+    ]  # fmt: skip
+
+
+OUR_CODE = ("gateway/", "services/", "marketplace/")
+
+
+def summarise_profile(path: str, top: int = 12, ours: bool = False) -> list[tuple[str, float, float]]:
+    """The frames of a collapsed py-spy file with the most samples of their own, or (`ours`)
+    our own code's frames with the most samples in them or below: (frame, share with callees,
+    share alone)."""
+    inclusive: dict[str, int] = {}
+    own: dict[str, int] = {}
+    total = 0
+    with open(path) as lines:
+        for line in lines:
+            stack, _, count_text = line.rstrip("\n").rpartition(" ")
+            if not stack or not count_text.isdigit():
+                continue
+            count = int(count_text)
+            total += count
+            # `function (file:line)`: the line dropped, so a function's call sites count as one.
+            frames = [re.sub(r":\d+\)$", ")", frame) for frame in stack.split(";")]
+            for frame in set(frames[1:]):  # the first is the thread
+                inclusive[frame] = inclusive.get(frame, 0) + count
+            own[frames[-1]] = own.get(frames[-1], 0) + count
+    if not total:
+        return []
+    if ours:
+        ranked = sorted((f for f in inclusive if any(p in f for p in OUR_CODE)), key=lambda f: -inclusive[f])[:top]
+    else:
+        ranked = sorted(own, key=lambda f: -own[f])[:top]
+    return [(frame, inclusive.get(frame, 0) / total, own.get(frame, 0) / total) for frame in ranked]
+
+
+def print_profiles(directory: str, label: str) -> None:
+    for name in PROFILED:
+        path = os.path.join(directory, f"{label}-{name}.txt")
+        if not os.path.exists(path):
+            continue
+        print(f"\n{label}, {name}, samples holding the GIL: frames busiest themselves (own %, with callees %)")
+        for frame, with_callees, alone in summarise_profile(path):
+            print(f"  {alone:6.1%} {with_callees:6.1%}  {frame[:150]}")
+        print(f"{label}, {name}: our code's frames with the most samples in them or below")
+        for frame, with_callees, alone in summarise_profile(path, top=15, ours=True):
+            print(f"  {alone:6.1%} {with_callees:6.1%}  {frame[:150]}")
 
 
 # --- Memory --------------------------------------------------------------------------------
@@ -808,9 +895,12 @@ def main(argv: list[str] | None = None) -> Report:
     parser.add_argument("--clients", default="8,32", help="numbers of concurrent clients")
     parser.add_argument("--workers", type=int, default=1, help="gateway processes")
     parser.add_argument("--settings", default="cache-on,cache-off,rest", help="which to run, in this order")
-    parser.add_argument("--rest-visits", type=int, default=1500, help="visits recorded for `rest` and replayed")
+    parser.add_argument("--rest-visits", type=int, default=400, help="visits recorded for `rest` and replayed")
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--postgres-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument(
+        "--profile", metavar="DIR", help="after each setting's levels, py-spy every service for one more level"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the loaded catalog for the next run")
     parser.add_argument("--cleanup", action="store_true", help="drop every database of this size afterwards")
     args = parser.parse_args(argv)
@@ -844,7 +934,7 @@ def main(argv: list[str] | None = None) -> Report:
             try:
                 print_header()
                 if setting in chosen:
-                    results += asyncio.run(measure_gateway(stack, setting, mix, levels, args.seconds))
+                    results += asyncio.run(measure_gateway(stack, setting, mix, levels, args.seconds, args.profile))
                 if n == 0 and "rest" in chosen:  # the services do not depend on the gateway's setting
                     rest, recorded = asyncio.run(
                         measure_rest(stack, databases.gateway, mix, levels, args.seconds, args.rest_visits)
