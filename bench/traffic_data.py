@@ -15,15 +15,17 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from types import SimpleNamespace
 
 from sqlalchemy import delete, insert, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 from bench.catalog_search import Loader, generate, suppliers
+from marketplace.compliance import markets as rules
 from marketplace.compliance import registry
 from seed import orders as orders_seed
-from services.catalog import markets
+from services.catalog import domain, markets
 from services.catalog.db import tune
 from services.catalog.models import MarketCertificate, table
 from services.certification.models import Certificate, CertificateEvent, CertificateStatus
@@ -165,26 +167,63 @@ def _load_certificates(url: str) -> int:
 
 def _decide_markets(catalog_url: str, certification_url: str) -> int:
     """The catalog's copies of the certificates and every part's markets, as `tongnan up`'s
-    rebuild would decide them, but without announcing a part.markets_changed per part (a
-    million events for the worker to relay would be measured instead of the traffic). `tongnan
-    up` then finds nothing to change."""
+    rebuild decides them (it then finds nothing to change, and says so), but in one statement
+    and without a part.markets_changed per part: a million events for the worker to relay would
+    be measured instead of the traffic, and deciding part by part takes most of an hour here.
+
+    The bench's certificates are scoped by supplier and category only (no part ids, no OEM
+    numbers), so a part's markets are those of its supplier and category: decided once per
+    pair by the shared rules, then written for every part of the pair."""
     certification = make_engine(certification_url)
     with Session(certification) as session:
         payloads = reviewed_payloads(session)
     certification.dispose()
+    assert all(not p["scope"]["part_ids"] and not p["scope"]["oem_numbers"] for p in payloads)
+    on = markets.today()
+    copies = [markets._copy_values(data) for data in payloads]
+    facts = [markets._facts(SimpleNamespace(**values)) for values in copies]
+    categories = [c.code for c in domain.categories().values()]
+    decided = [
+        {"supplier_id": supplier["id"], "category": category, "market": market, "until": until}
+        for supplier in suppliers(SUPPLIERS)
+        for category in categories
+        for market, until in rules.markets_of(
+            rules.PartFacts(uuid.uuid4(), supplier["id"], category, ()), facts, on
+        ).items()
+    ]
     catalog = make_engine(catalog_url)
     try:
-        with Session(catalog) as session:
-            session.execute(delete(table(MarketCertificate)))
-            for data in payloads:
-                session.execute(insert(table(MarketCertificate)).values(**markets._copy_values(data)))
-            changed = markets.recompute(session, on=markets.today(), announce=False)
-            session.commit()
+        with catalog.begin() as connection:
+            connection.execute(delete(table(MarketCertificate)))
+            connection.execute(insert(table(MarketCertificate)), copies)
+            connection.execute(text("DELETE FROM part_market"))
+            connection.execute(
+                text(
+                    "CREATE TEMPORARY TABLE decided (supplier_id uuid, category text, market text, until date)"
+                    " ON COMMIT DROP"
+                )
+            )
+            connection.execute(text("INSERT INTO decided VALUES (:supplier_id, :category, :market, :until)"), decided)
+            connection.execute(text("ALTER TABLE part_market DROP CONSTRAINT pk_part_market"))
+            connection.execute(text("DROP INDEX ix_part_market_market_part_id_until"))
+            connection.execute(
+                text(
+                    "INSERT INTO part_market (part_id, market, until) SELECT p.id, d.market, d.until"
+                    " FROM part p JOIN decided d ON d.supplier_id = p.supplier_id AND d.category = p.category"
+                )
+            )
+            connection.execute(
+                text("ALTER TABLE part_market ADD CONSTRAINT pk_part_market PRIMARY KEY (part_id, market)")
+            )
+            connection.execute(
+                text("CREATE INDEX ix_part_market_market_part_id_until ON part_market (market, part_id, until)")
+            )
+            count = connection.execute(text("SELECT count(DISTINCT part_id) FROM part_market")).scalar_one()
+        with catalog.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text("VACUUM ANALYZE part_market"))
     finally:
         catalog.dispose()
-    with make_engine(catalog_url).connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        connection.execute(text("VACUUM ANALYZE part_market"))
-    return len(changed)
+    return int(count)
 
 
 def prepare(admin_url: str, parts: int, seed: int = 7, *, keep: bool) -> Databases:
