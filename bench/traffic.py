@@ -603,7 +603,8 @@ async def measure_rest(
     finally:
         await recorder.aclose()
     if recorder.errors:
-        raise SystemExit("recording the REST calls failed: " + "; ".join(recorder.errors[:5]))
+        # A call the gateway gave up on is replayed as it was made: slow, and counted as an error.
+        print(f"rest: {len(recorder.errors)} requests failed while recorded: {recorder.errors[0][:200]}", flush=True)
     results = []
     connector = aiohttp.TCPConnector(limit=400)
     async with aiohttp.ClientSession(connector=connector) as session:
@@ -611,6 +612,7 @@ async def measure_rest(
             result = await run_level(
                 "rest", level, seconds, cycle_of(visits), lambda t: rest_sender(session, recorder.plans, t)
             )
+            result.tally.errors += recorder.errors
             results.append(result)
             print_result(result, flush=True)
     return results, len(recorder.plans)
@@ -935,6 +937,10 @@ def main(argv: list[str] | None = None) -> Report:
                 print_header()
                 if setting in chosen:
                     results += asyncio.run(measure_gateway(stack, setting, mix, levels, args.seconds, args.profile))
+                if n == 0:  # before the REST replay, which leaves the gateway idle
+                    memory = stack_memory(stack)
+                    backends, server = postgres_memory(admin_url, names)
+                    print_memory(memory, backends, server, args.parts)
                 if n == 0 and "rest" in chosen:  # the services do not depend on the gateway's setting
                     rest, recorded = asyncio.run(
                         measure_rest(stack, databases.gateway, mix, levels, args.seconds, args.rest_visits)
@@ -942,10 +948,6 @@ def main(argv: list[str] | None = None) -> Report:
                     print(f"(rest: the first {args.rest_visits} visits, {recorded} distinct requests, replayed)")
                     results += rest
                 print(load_average(), flush=True)
-                if n == 0:
-                    memory = stack_memory(stack)
-                    backends, server = postgres_memory(admin_url, names)
-                    print_memory(memory, backends, server, args.parts)
             finally:
                 stack.stop()
     finally:
