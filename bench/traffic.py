@@ -39,9 +39,11 @@ straight to the services, each GraphQL request replaced by the calls the gateway
 (recorded once by executing it in this process, with the gateway's schema and real clients, the
 read cache off), in the waves the gateway made them: the floor a gateway adds to.
 
-After the runs with the read cache on it prints the resident memory (RSS, and USS where the
-system lets us read it) of every process of the stack and of the PostgreSQL backends serving its
-databases, and the total.
+After the first setting's levels it prints the resident memory (RSS, USS and PSS) of every
+process of the stack and of the PostgreSQL backends serving its databases, and the total.
+`--profile DIR` adds one more level per setting with py-spy on every service and prints where
+each spends its CPU. `tongnan up` decides every part's markets again before it starts the
+services: at a million parts that alone takes minutes per setting.
 """
 
 from __future__ import annotations
@@ -897,7 +899,7 @@ def main(argv: list[str] | None = None) -> Report:
     parser.add_argument("--clients", default="8,32", help="numbers of concurrent clients")
     parser.add_argument("--workers", type=int, default=1, help="gateway processes")
     parser.add_argument("--settings", default="cache-on,cache-off,rest", help="which to run, in this order")
-    parser.add_argument("--rest-visits", type=int, default=400, help="visits recorded for `rest` and replayed")
+    parser.add_argument("--rest-visits", type=int, default=100, help="visits recorded for `rest` and replayed")
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--postgres-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
     parser.add_argument(
