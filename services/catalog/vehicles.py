@@ -15,8 +15,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import ColumnElement, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped
 from sqlmodel import Session, col
 
 from marketplace.actors import Actor
@@ -163,26 +164,12 @@ def from_input(session: Session, data: VehicleIn) -> Vehicle:
 def options(session: Session, make: str | None = None, model: str | None = None) -> FitmentOptions:
     """Makes, the models of a make and the years of a make and model, from listed parts' fitments."""
     listed = col(Fitment.part_id).in_(select(col(Part.id)).where(col(Part.listed)))
-    names: dict[str, Counter[str]] = {}
-    for name, key, n in session.execute(
-        select(col(Fitment.make), col(Fitment.make_key), func.count())
-        .where(listed)
-        .group_by(col(Fitment.make), col(Fitment.make_key))
-    ):
-        names.setdefault(key, Counter())[name] += n
-    makes = sorted((c.most_common(1)[0][0] for c in names.values()), key=str.casefold)
+    makes = _names(session, col(Fitment.make), col(Fitment.make_key))
     models: list[str] = []
     years: list[int] = []
     if make:
         keys = domain.make_keys(make)
-        model_names: dict[str, Counter[str]] = {}
-        for name, key, n in session.execute(
-            select(col(Fitment.model), col(Fitment.model_key), func.count())
-            .where(listed, col(Fitment.make_key).in_(keys))
-            .group_by(col(Fitment.model), col(Fitment.model_key))
-        ):
-            model_names.setdefault(key, Counter())[name] += n
-        models = sorted((c.most_common(1)[0][0] for c in model_names.values()), key=str.casefold)
+        models = _names(session, col(Fitment.model), col(Fitment.model_key), col(Fitment.make_key).in_(keys))
         if model:
             found: set[int] = set()
             for year_from, year_to in session.execute(
@@ -193,6 +180,47 @@ def options(session: Session, make: str | None = None, model: str | None = None)
                 found.update(range(max(year_from, MIN_YEAR), min(year_to, MAX_YEAR) + 1))
             years = sorted(found, reverse=True)
     return FitmentOptions(makes=makes, models=models, years=years)
+
+
+# How many of a make's listed fitments are read to name it: enough for the way most suppliers
+# spell it to show, few enough that naming a make stays a few milliseconds (each costs a look at
+# its part's row: 1,000 took 67 ms at a million parts, cold).
+NAME_SAMPLE = 100
+
+
+def _names(session: Session, name: Mapped[str], key: Mapped[str], *within: ColumnElement[bool]) -> list[str]:
+    """The makes (or a make's models) that listed parts fit, each as most of their fitments
+    spell it, sorted as a person reads them.
+
+    The keys come from a loose index scan of the fitment index (make_key, model_key, part_id):
+    one probe per key, where grouping every fitment took 2.7 s at a million parts, and every
+    search page asks for the makes. Each key is then named from a sample of its listed fitments."""
+    first = select(func.min(key).label("key")).where(*within).cte("fitment_keys", recursive=True)
+    following = select(select(func.min(key)).where(*within, key > first.c.key).scalar_subquery()).where(
+        first.c.key.is_not(None)
+    )
+    keys = first.union_all(following)
+    found = (
+        _name(session, name, key == value, *within)
+        for (value,) in session.execute(select(keys.c.key).where(keys.c.key.is_not(None)))
+    )
+    return sorted(filter(None, found), key=str.casefold)
+
+
+def _name(session: Session, name: Mapped[str], *where: ColumnElement[bool]) -> str | None:
+    """The name most of the first NAME_SAMPLE listed fitments matching `where` give, or None when
+    no listed part matches."""
+    sample = (
+        select(name.label("name"))
+        .join(Part, col(Part.id) == col(Fitment.part_id))
+        .where(*where, col(Part.listed))
+        .limit(NAME_SAMPLE)
+        .subquery()
+    )
+    spellings = Counter(
+        {spelled: int(n) for spelled, n in session.execute(select(sample.c.name, func.count()).group_by(sample.c.name))}
+    )
+    return spellings.most_common(1)[0][0] if spellings else None
 
 
 # --- The garage -----------------------------------------------------------------------------

@@ -1,0 +1,45 @@
+"""The make, model and year selectors offer what listed parts fit, each make named the way most
+of its fitments spell it, and the makes cost a probe per make rather than a pass over every
+fitment (every search page asks for them)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from tests.catalog.factories import ANONYMOUS, as_supplier, create_part, create_supplier
+from tests.statements import selects_sent
+
+
+def fits(make: str, model: str = "Golf") -> list[dict[str, Any]]:
+    return [{"make": make, "model": model, "year_from": 2009, "year_to": 2013}]
+
+
+def test_the_makes_are_the_listed_parts_named_as_most_suppliers_spell_them(client: TestClient) -> None:
+    supplier = create_supplier(client)["id"]
+    for make in ("Volkswagen", "Volkswagen", "VW"):
+        create_part(client, supplier, fitments=fits(make))
+    create_part(client, supplier, fitments=fits("toyota", "Corolla"))
+    delisted = create_part(client, supplier, fitments=fits("Lada", "Niva"))
+    response = client.patch(f"/parts/{delisted['id']}", json={"listed": False}, headers=as_supplier(supplier))
+    assert response.status_code == 200, response.text
+
+    options = client.get("/fitment/options", headers=ANONYMOUS)
+    assert options.status_code == 200, options.text
+    assert options.json() == {"makes": ["toyota", "Volkswagen"], "models": [], "years": []}
+    golf = client.get("/fitment/options", params={"make": "VW", "model": "Golf"}, headers=ANONYMOUS).json()
+    assert golf["models"] == ["Golf"] and golf["years"] == [2013, 2012, 2011, 2010, 2009]
+
+
+def test_the_makes_cost_one_query_for_the_keys_and_one_per_make(client: TestClient, engine: Engine) -> None:
+    supplier = create_supplier(client)["id"]
+    for make in ("Volkswagen", "Audi", "Toyota", "BYD"):
+        create_part(client, supplier, fitments=fits(make))
+        create_part(client, supplier, fitments=fits(make))
+    app_engine: Engine = client.app.state.engine  # type: ignore[attr-defined]
+    with selects_sent(app_engine) as selects:
+        makes = client.get("/fitment/options", headers=ANONYMOUS).json()["makes"]
+    assert makes == ["Audi", "BYD", "Toyota", "Volkswagen"]
+    assert len(selects) == 1 + len(makes), selects
