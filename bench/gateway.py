@@ -234,19 +234,23 @@ def print_table(results: list[Result]) -> None:
             print(f"graphql/rest at {c} clients: {graphql.rps / rest.rps:.2f}")
 
 
+async def post_listing(session: aiohttp.ClientSession, gateway_url: str) -> None:
+    """The listing query through the gateway; an answer with errors fails the run."""
+    async with session.post(f"{gateway_url}/graphql", json={"query": LISTING}) as response:
+        payload = await response.json()
+        if "errors" in payload:
+            raise RuntimeError(payload["errors"])
+
+
 async def bench(stack: Stack, seconds: float, levels: list[int]) -> list[Result]:
     results: list[Result] = []
     connector = aiohttp.TCPConnector(limit=200)
     async with aiohttp.ClientSession(connector=connector) as session:
         rest = Rest(session, stack.urls)
         answers = await rest.listing()
-        body = {"query": LISTING}
 
         async def graphql_once() -> None:
-            async with session.post(f"{stack.urls['gateway']}/graphql", json=body) as response:
-                payload = await response.json()
-                if "errors" in payload:
-                    raise RuntimeError(payload["errors"])
+            await post_listing(session, stack.urls["gateway"])
 
         async def rest_once() -> None:
             await rest.listing()

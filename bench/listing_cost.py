@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import aiohttp
 import psutil
 
-from bench.gateway import LISTING, Rest, Stack, start_stack
+from bench.gateway import Rest, Stack, post_listing, start_stack
 
 # The processes a listing passes through, by what their command line runs.
 PROCESSES = {
@@ -69,13 +69,9 @@ async def run(stack: Stack, listings: int, concurrency: int) -> list[Cost]:
     costs: list[Cost] = []
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=100)) as session:
         rest = Rest(session, stack.urls)
-        body = {"query": LISTING}
 
         async def graphql_once() -> None:
-            async with session.post(f"{stack.urls['gateway']}/graphql", json=body) as response:
-                payload = await response.json()
-                if "errors" in payload:
-                    raise RuntimeError(payload["errors"])
+            await post_listing(session, stack.urls["gateway"])
 
         async def rest_once() -> None:
             await rest.listing()
