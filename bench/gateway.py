@@ -87,16 +87,23 @@ def start_stack(workers: int, read_cache_seconds: float | None = None) -> Stack:
         TONGNAN_CERTIFICATION_VERIFY_RATE_PER_MINUTE="100000000",
         **cache,
     )
+    return launch(env, ports)
+
+
+def launch(env: dict[str, str], ports: dict[str, int], *, demo: bool = True, timeout: float = 180.0) -> Stack:
+    """`tongnan up` in `env` (from isolated_environment, with its `ports`), once it says it is
+    ready; `demo=False` loads no demo data into empty databases."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "ops.cli", "up"],
+        [sys.executable, "-m", "ops.cli", "up", *([] if demo else ["--no-demo"])],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
     )
-    ready, lines = read_until_ready(process, timeout=180)
+    ready, lines = read_until_ready(process, timeout=timeout)
     if not ready:
-        raise SystemExit("tongnan up failed:\n" + "".join(lines))
+        process.send_signal(signal.SIGTERM)
+        raise SystemExit("tongnan up failed:\n" + "".join(lines[-40:]))
     # Keep draining the log so the children never block on a full pipe.
     threading.Thread(target=lambda: [None for _ in process.stdout or []], daemon=True).start()
     urls = {

@@ -55,12 +55,10 @@ import json
 import os
 import random
 import re
-import signal
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
@@ -75,7 +73,7 @@ from strawberry import relay
 
 from bench import traffic_data
 from bench.catalog_search import _GRADES, _MODELS, _ZH_PHRASES, _vocabulary
-from bench.gateway import Stack
+from bench.gateway import Stack, launch
 from gateway.clients import ServiceClients
 from gateway.context import Context
 from gateway.identity.throttle import LoginThrottle
@@ -87,7 +85,7 @@ from services.common.db import make_engine
 from services.common.settings import DEVELOPMENT_INTERNAL_SECRET, normalise_database_url
 from storefront import queries
 from storefront.checkout import CART_ESTIMATE
-from tests.harness import isolated_environment, read_until_ready
+from tests.harness import isolated_environment
 
 KINDS = ("listing", "part page", "OEM lookup", "quote")
 SHARES = (0.70, 0.20, 0.07, 0.03)
@@ -870,26 +868,9 @@ def start(databases: traffic_data.Databases, cache_seconds: float | None, worker
         TONGNAN_GATEWAY_RATE_BURST_PER_ADDRESS="100000000",
         **cache,
     )
-    process = subprocess.Popen(
-        [sys.executable, "-m", "ops.cli", "up", "--no-demo"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
     # `tongnan up` decides every part's markets again before it starts the services: minutes
     # at a million parts.
-    ready, lines = read_until_ready(process, timeout=1800)
-    if not ready:
-        process.send_signal(signal.SIGTERM)
-        raise SystemExit("tongnan up failed:\n" + "".join(lines[-40:]))
-    # Keep draining the log so the children never block on a full pipe.
-    threading.Thread(target=lambda: [None for _ in process.stdout or []], daemon=True).start()
-    urls = {
-        variable.removeprefix("TONGNAN_").removesuffix("_PORT").lower(): f"http://127.0.0.1:{port}"
-        for variable, port in ports.items()
-    }
-    return Stack(process, urls)
+    return launch(env, ports, demo=False, timeout=1800)
 
 
 def main(argv: list[str] | None = None) -> Report:
