@@ -167,9 +167,10 @@ def _load_certificates(url: str) -> int:
 
 def _decide_markets(catalog_url: str, certification_url: str) -> int:
     """The catalog's copies of the certificates and every part's markets, as `tongnan up`'s
-    rebuild decides them (it then finds nothing to change, and says so), but in one statement
-    and without a part.markets_changed per part: a million events for the worker to relay would
-    be measured instead of the traffic, and deciding part by part takes most of an hour here.
+    rebuild decides them, recorded as decided today (so `tongnan up` finds nothing to decide),
+    but in one statement and without a part.markets_changed per part: a million events for the
+    worker to relay would be measured instead of the traffic, and deciding part by part takes
+    most of an hour here.
 
     The bench's certificates are scoped by supplier and category only (no part ids, no OEM
     numbers), so a part's markets are those of its supplier and category: decided once per
@@ -219,6 +220,7 @@ def _decide_markets(catalog_url: str, certification_url: str) -> int:
                 text("CREATE INDEX ix_part_market_market_part_id_until ON part_market (market, part_id, until)")
             )
             count = connection.execute(text("SELECT count(DISTINCT part_id) FROM part_market")).scalar_one()
+            markets.record_decided(connection, on=on)
         with catalog.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.execute(text("VACUUM ANALYZE part_market"))
     finally:

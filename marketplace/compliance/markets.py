@@ -26,12 +26,16 @@ with the copies the certificate events brought it.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
+from pathlib import Path
 
+from marketplace import classification
 from marketplace.compliance import registry
 
 VALID = "VALID"
@@ -253,3 +257,20 @@ def market_of_country(country: str, on: date) -> str | None:
     """The code of the market a country (validated ISO alpha-2) belongs to on `on`, or None."""
     market = registry.market_for(country, on)
     return market.code if market is not None else None
+
+
+@cache
+def fingerprint() -> str:
+    """A digest of everything a decision here reads besides the certificates and the day: the
+    bundled data (schemes, market rules, restrictions, categories) and the code that reads it,
+    so a deploy that changes either is seen as a change of the rules."""
+    sources = [
+        *sorted(registry.DATA_DIR.glob("*.json")),
+        classification.CATEGORIES_FILE,
+        Path(registry.__file__),
+        Path(__file__),
+    ]
+    digest = hashlib.sha256()
+    for source in sources:
+        digest.update(source.name.encode() + b"\0" + source.read_bytes() + b"\0")
+    return digest.hexdigest()

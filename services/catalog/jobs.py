@@ -43,6 +43,13 @@ def rebuild_markets(engine: Engine, certificates: Iterable[Mapping[str, Any]]) -
     return len(changed)
 
 
+def markets_decided(engine: Engine, certificates: Iterable[Mapping[str, Any]]) -> bool:
+    """Whether every part's markets already stand decided for today, under the bundled rules,
+    from these certificates: a rebuild would change nothing."""
+    with Session(engine) as session:
+        return markets.decided_for(session, certificates, on=markets.today())
+
+
 def sweep_expired_reservations(engine: Engine) -> int:
     """Reservations past their expiry released, their units back on sale: how many."""
     total = 0

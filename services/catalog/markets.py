@@ -29,13 +29,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Connection, delete, insert, select
 from sqlmodel import Session
 
 from marketplace.compliance import markets as rules
 from marketplace.compliance import registry
 from services.catalog.contract import ConditionRestrictionRead, MarketsRead, MarketsRequest, PartMarketRead, RefusalRead
-from services.catalog.models import EVENTS, MarketCertificate, Part, PartMarket, Supplier, table
+from services.catalog.models import EVENTS, MarketCertificate, MarketsDecided, Part, PartMarket, Supplier, table
 from services.common.clock import utcnow
 from services.common.events import Event, Subscription
 from services.common.events.tables import PendingEvent
@@ -47,6 +47,7 @@ P = table(Part)
 PM = table(PartMarket)
 MC = table(MarketCertificate)
 SUP = table(Supplier)
+DECIDED = table(MarketsDecided)
 
 
 def today() -> date:
@@ -240,7 +241,29 @@ def rebuild(session: Session, certificates: Iterable[Mapping[str, Any]], *, on: 
         session.execute(delete(MC).where(MC.c.id == values["id"]))
         session.execute(insert(MC).values(**values))
     session.execute(delete(MC).where(MC.c.id.not_in(keep)) if keep else delete(MC))
-    return recompute(session, on=on)
+    changed = recompute(session, on=on)
+    record_decided(session, on=on)
+    return changed
+
+
+def record_decided(session: Session | Connection, *, on: date) -> None:
+    """Every part's markets are now decided for `on` under the bundled rules."""
+    session.execute(delete(DECIDED))
+    session.execute(
+        insert(DECIDED).values(id=1, rules_fingerprint=rules.fingerprint(), decided_on=on, decided_at=utcnow())
+    )
+
+
+def decided_for(session: Session, certificates: Iterable[Mapping[str, Any]], *, on: date) -> bool:
+    """Whether a rebuild on `on` from `certificates` (as `rebuild` takes them) would change
+    nothing: every part was decided on that day under the same rules, and the catalog's copies
+    are these certificates as they stand (certificate events have kept the parts current)."""
+    stamp = session.execute(select(DECIDED.c.rules_fingerprint, DECIDED.c.decided_on)).first()
+    if stamp is None or stamp.rules_fingerprint != rules.fingerprint() or stamp.decided_on != on:
+        return False
+    wanted = {values["id"]: values for values in map(_copy_values, certificates)}
+    held = {row["id"]: dict(row) for row in session.execute(select(MC)).mappings()}
+    return held == wanted
 
 
 def ships_to(session: Session, country: str, part_ids: Sequence[uuid.UUID], *, on: date) -> dict[uuid.UUID, date]:

@@ -277,6 +277,19 @@ class PartMarket(CatalogTable, table=True):
     )
 
 
+class MarketsDecided(CatalogTable, table=True):
+    """When every part's markets were last decided at once, and under which rules: one row.
+    `tongnan up` decides again only if the rules, the day or the certificates have changed
+    since (certificate events keep `market_certificate` and `part_market` current in between)."""
+
+    __tablename__ = "markets_decided"
+
+    id: int = Field(default=1, primary_key=True)
+    rules_fingerprint: str = Field(max_length=64)  # marketplace/compliance/markets.fingerprint()
+    decided_on: date  # the day the decisions were made for
+    decided_at: datetime = Field(sa_type=UtcDateTime)
+
+
 class GarageVehicle(CatalogTable, table=True):
     """A vehicle in a buyer's garage: what the buyer drives, so parts can be checked against it.
 

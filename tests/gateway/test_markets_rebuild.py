@@ -4,14 +4,27 @@ nothing. Both decide by marketplace/compliance/markets.py; this shows they read 
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import json
+import shutil
+from datetime import timedelta
+from pathlib import Path
 
+import pytest
+from sqlalchemy import select
+from sqlmodel import Session
+
+from marketplace.compliance import markets as rules
+from marketplace.compliance import registry
 from marketplace.roles import Role
 from ops.worker import markets
+from services.catalog import markets as catalog_markets
 from services.catalog.models import Part, table
+from services.certification import jobs as certification_jobs
+from services.common.clock import travel
 from services.common.db import make_engine
 from tests.factories import FreshHeaders
 from tests.gateway.factories import Stack
+from tests.statements import selects_sent
 
 SYSTEM = FreshHeaders(Role.SYSTEM, "orders-service")
 # One country of each kind of market: EEA, GB, US, JP, GCC, EAEU, and Mexico (ISO 9001 only).
@@ -76,3 +89,52 @@ def test_the_read_model_agrees_with_eligibility_and_a_second_rebuild_changes_not
         assert seen == expected, country
         if country in COUNTRIES:
             assert any(expected.values()) and not all(expected.values()), f"demo data should mix in {country}"
+
+
+def test_a_start_decides_again_only_when_the_rules_the_day_or_the_certificates_have_changed(
+    demo_urls: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`tongnan up` rebuilds unless decided: at a million parts a rebuild takes minutes, and a
+    restart on the same day with the same rules and certificates would change nothing."""
+    catalog_engine = make_engine(demo_urls["catalog"])
+    certification_engine = make_engine(demo_urls["certification"])
+    try:
+        markets.rebuild(certification_engine, catalog_engine)
+        with selects_sent(catalog_engine) as selects:
+            assert markets.rebuild_unless_decided(certification_engine, catalog_engine) is None
+        assert not any(" part" in s.split("FROM", 1)[1] for s in selects), "no part is read: " + repr(selects)
+
+        certificates = certification_jobs.reviewed_certificates(certification_engine)
+        on = catalog_markets.today()
+        with Session(catalog_engine) as session:
+            assert catalog_markets.decided_for(session, certificates, on=on)
+            assert not catalog_markets.decided_for(session, certificates, on=on + timedelta(days=1))
+            suspended = [dict(certificates[0], status="SUSPENDED", reason="audit"), *certificates[1:]]
+            assert not catalog_markets.decided_for(session, suspended, on=on)
+            assert not catalog_markets.decided_for(session, certificates[1:], on=on)
+            with monkeypatch.context() as patch:
+                patch.setattr(rules, "fingerprint", lambda: "0" * 64)
+                assert not catalog_markets.decided_for(session, certificates, on=on)
+
+        with travel(timedelta(days=1)):
+            assert markets.rebuild_unless_decided(certification_engine, catalog_engine) is not None
+            assert markets.rebuild_unless_decided(certification_engine, catalog_engine) is None
+    finally:
+        # The session's other tests read these databases as decided today.
+        markets.rebuild(certification_engine, catalog_engine)
+        catalog_engine.dispose()
+        certification_engine.dispose()
+
+
+def test_the_rules_fingerprint_follows_the_bundled_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A deploy that edits a rule file is a change of the rules, so `tongnan up` decides again."""
+    before = rules.fingerprint.__wrapped__()
+    assert rules.fingerprint.__wrapped__() == before
+    for source in registry.DATA_DIR.glob("*.json"):
+        shutil.copy(source, tmp_path / source.name)
+    monkeypatch.setattr(registry, "DATA_DIR", tmp_path)
+    assert rules.fingerprint.__wrapped__() == before
+    edited = json.loads((tmp_path / "market_rules.json").read_text(encoding="utf-8"))
+    edited["as_of"] = "2099-01-01"
+    (tmp_path / "market_rules.json").write_text(json.dumps(edited), encoding="utf-8")
+    assert rules.fingerprint.__wrapped__() != before
