@@ -37,9 +37,10 @@ favour: the buyer pays in foreign currency for prices set in CNY, so the rate us
 ``mid * (1 + bps / 10000)`` (more foreign currency per CNY). The margin-adjusted rate
 is exact (no rounding) and is the rate a quote locks.
 
-Pegged currencies: the ECB publishes no AED or SAR rate. Both are pegged to the US dollar by
-their central banks (the Central Bank of the UAE holds AED 3.6725 per USD since 1997, the Saudi
-Central Bank SAR 3.75 per USD since 1986), so a table that holds USD but not them gets them as
+Pegged currencies: the ECB publishes no AED, SAR or QAR rate. All three are pegged to the US
+dollar by their central banks (the Central Bank of the UAE holds AED 3.6725 per USD since 1997,
+the Saudi Central Bank SAR 3.75 per USD since 1986, the Qatar Central Bank QAR 3.64 per USD since
+2001), so a table that holds USD but not them gets them as
 ``USD per CNY * peg`` (`with_pegged`), with the USD rate's date and a source that names the
 peg. A market rate would differ from the peg by a few hundredths of a percent at most, well
 inside the platform's margin; a rate imported for them (the JSON format) is kept as given.
@@ -81,6 +82,7 @@ _CROSS = Context(prec=CROSS_RATE_DIGITS, rounding=ROUND_HALF_EVEN)
 PEGGED_TO_USD: dict[str, tuple[Decimal, str]] = {
     "AED": (Decimal("3.6725"), "Central Bank of the UAE"),
     "SAR": (Decimal("3.75"), "Saudi Central Bank"),
+    "QAR": (Decimal("3.64"), "Qatar Central Bank"),
 }
 
 

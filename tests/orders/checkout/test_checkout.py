@@ -4,14 +4,17 @@ half-written, eligibility, stale rates, expiry, other buyers' quotes."""
 from __future__ import annotations
 
 import json
+import re
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import delete, func, update
 from sqlmodel import Session, select
 
+import services.orders
 from services.common.clock import utcnow
 from services.orders.models import Order, Quote
 from tests.orders.factories import SYSTEM, Stack, as_buyer, fx_document
@@ -224,11 +227,24 @@ def test_demo_rates_load_once_and_quote(stack: Stack, buyer: str, alternator: di
     with Session(stack.engine) as session:
         session.execute(delete(FxRateRow))
         session.commit()
-    # 13 of the ECB, with AED and SAR derived from its USD rate.
-    assert demo.load_if_empty(stack.engine) == "loaded 15 exchange rates against CNY"
+    # 21 of the ECB, AED, SAR and QAR derived from its USD rate, KWD and VND of a bank.
+    assert demo.load_if_empty(stack.engine) == "loaded 26 exchange rates against CNY"
     assert demo.load_if_empty(stack.engine) is None
     quote = stack.quote(buyer, [(alternator["id"], 1)], country="GB", currency="GBP")
     assert quote["fx_source"] == demo.SOURCE
+    # Every currency the bundled customs and shipping rules name an amount in has a rate, so a
+    # quote to any destination converts its thresholds (a cart to Malaysia needs MYR).
+    named = {
+        match
+        for path in (Path(services.orders.__file__).parent / "data").glob("*.json")
+        for match in re.findall(r'"currency": *"([A-Z]{3})"', path.read_text(encoding="utf-8"))
+    }
+    assert {"MYR", "VND", "KWD", "QAR"} <= named
+    assert named <= set(demo.demo_rates(utcnow()).currencies)
+    # Buyers there may pay in their own currency: the ECB's, a peg's and a bank's.
+    for country, currency in (("NZ", "NZD"), ("MX", "MXN"), ("TH", "THB"), ("QA", "QAR"), ("KW", "KWD")):
+        quote = stack.quote(buyer, [(alternator["id"], 1)], country=country, currency=currency)
+        assert quote["total"]["currency"] == currency and quote["total"]["amount"] > 0, country
 
 
 def test_display_conversions_use_the_rate_a_quote_would_lock(

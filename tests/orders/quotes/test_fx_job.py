@@ -116,8 +116,8 @@ def test_the_fx_job_imports_the_ecb_daily_rates_with_their_date_once(
     run_until_ticks(context, registered(context, "fx_import"), 1)
 
     rates = held_rates(stack)
-    # AED and SAR come with the day's USD rate: the ECB publishes neither (both are pegged to USD).
-    assert sorted(rates) == ["AED", "EUR", "GBP", "JPY", "SAR", "USD"]
+    # AED, SAR and QAR come with the day's USD rate: the ECB publishes none (all are pegged to USD).
+    assert sorted(rates) == ["AED", "EUR", "GBP", "JPY", "QAR", "SAR", "USD"]
     assert rates["USD"]["per_cny"] == "0.140479401295"  # 1.1563 / 8.2311, 12 significant digits
     assert rates["AED"]["per_cny"] == "0.515910601256"  # 0.140479401295 * 3.6725
     assert "pegged at 3.6725 per USD" in rates["AED"]["source"] and fx.ECB_SOURCE in rates["AED"]["source"]
@@ -163,7 +163,7 @@ def test_without_the_ecb_the_bundled_snapshot_is_loaded_and_says_it_is_the_offli
         ecb.serve(snapshot_day.date())
         outcome = fx_feed.refresh_rates(stack.engine, ecb.url)
         assert (outcome.stored, outcome.offline_fallback) == (True, False)
-        from_ecb = {"EUR", "USD", "JPY", "GBP", "AED", "SAR"}  # the others are still the snapshot's, and say so
+        from_ecb = {"EUR", "USD", "JPY", "GBP", "AED", "SAR", "QAR"}  # the others are still the snapshot's, and say so
         assert {code for code, r in held_rates(stack).items() if not r["offline_fallback"]} == from_ecb
         # ...and the ECB gone again does not put the older-or-equal snapshot back.
         outcome = fx_feed.refresh_rates(stack.engine, UNREACHABLE, timeout=2)

@@ -51,8 +51,8 @@ def cny(fen: int) -> Money:
 
 def test_ecb_rates_are_crossed_through_the_eur_cny_entry() -> None:
     table = parse_ecb_xml(ECB_XML)
-    # AED and SAR are not the ECB's: derived from its USD rate (their dollar pegs).
-    assert table.currencies == ["AED", "CHF", "CNY", "EUR", "GBP", "JPY", "SAR", "USD"]
+    # AED, SAR and QAR are not the ECB's: derived from its USD rate (their dollar pegs).
+    assert table.currencies == ["AED", "CHF", "CNY", "EUR", "GBP", "JPY", "QAR", "SAR", "USD"]
     assert table.rate("USD").per_cny == Decimal("0.15")  # 1.17 / 7.8
     assert table.rate("JPY").per_cny == Decimal("20")  # 156 / 7.8
     assert table.rate("GBP").per_cny == Decimal("0.11")  # 0.858 / 7.8
@@ -229,6 +229,8 @@ def test_aed_and_sar_are_derived_from_the_usd_rate_by_their_pegs_with_a_source_t
     assert aed.as_of == sar.as_of == usd.as_of == PUBLISHED
     assert aed.source.startswith("AED pegged at 3.6725 per USD (Central Bank of the UAE); USD from ECB")
     assert sar.source.startswith("SAR pegged at 3.75 per USD (Saudi Central Bank)")
+    assert table.rate("QAR").per_cny == Decimal("0.546")  # 0.15 * 3.64
+    assert table.rate("QAR").source.startswith("QAR pegged at 3.64 per USD (Qatar Central Bank)")
     # AED 100 is about CNY 181.53: 100 / 0.550875 = 181.5294..., and back to AED 100.00 at mid.
     assert convert(cny(18_153), "AED", table, now=PUBLISHED, max_age=DAY) == Money(10_000, "AED")
     # The bundled snapshot's flag carries over to the derived rates.
