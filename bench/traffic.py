@@ -42,8 +42,8 @@ read cache off), in the waves the gateway made them: the floor a gateway adds to
 After the first setting's levels it prints the resident memory (RSS, USS and PSS) of every
 process of the stack and of the PostgreSQL backends serving its databases, and the total.
 `--profile DIR` adds one more level per setting with py-spy on every service and prints where
-each spends its CPU. `tongnan up` decides every part's markets again before it starts the
-services: at a million parts that alone takes minutes per setting.
+each spends its CPU. The loaded catalog is recorded as decided today, so `tongnan up` starts
+without deciding every part's markets again (minutes at a million parts).
 """
 
 from __future__ import annotations
