@@ -426,13 +426,16 @@ def decode_vin(vin: str, session: SessionDep, actor: ActorDep) -> VinRead:
 
 
 @fitment.get("/options", summary="Makes; models of a make; years of a make and model (listed parts' fitments)")
-def fitment_options(
-    session: SessionDep,
+async def fitment_options(
+    request: Request,
     actor: ActorDep,
     make: Annotated[str | None, Query(max_length=60)] = None,
     model: Annotated[str | None, Query(max_length=80)] = None,
 ) -> FitmentOptions:
-    return vehicles.options(session, make, model)
+    selectors: vehicles.SelectorCache = request.app.state.selectors
+    return await selectors.options(
+        make, model, lambda: in_session(request, lambda session: vehicles.options(session, make, model))
+    )
 
 
 @garage.get("", summary="The caller's vehicles, oldest first; one is selected (the current vehicle)")

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from services.catalog import vehicles
 from services.catalog.api import routers
 from services.catalog.db import tune
 from services.catalog.images import open_image_store
@@ -37,4 +38,5 @@ def create_app(settings: CatalogSettings | None = None) -> FastAPI:
     tune(app.state.engine)
     app.state.image_store = open_image_store(settings)
     app.state.licence_store = licence_store(settings)
+    app.state.selectors = vehicles.SelectorCache(settings.selector_cache_seconds)
     return app

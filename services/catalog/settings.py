@@ -31,6 +31,9 @@ class CatalogSettings(ServiceSettings):
     licences_url: str | None = None
     licence_dir: Path | None = None
     max_licence_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    # How long the make, model and year selectors' answers are kept per process (vehicles.py,
+    # SelectorCache): a new make shows in the selector within this; 0 keeps nothing.
+    selector_cache_seconds: float = Field(default=60.0, ge=0)
 
     @field_validator("images_url", "licences_url")
     @classmethod

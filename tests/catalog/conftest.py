@@ -37,7 +37,8 @@ def engine(databases: Databases) -> Engine:
 
 @pytest.fixture
 def client(catalog_app_client: TestClient, engine: Engine) -> TestClient:
-    """The catalog app over an emptied database."""
+    """The catalog app over an emptied database (and no selector answer kept from before)."""
+    catalog_app_client.app.state.selectors.clear()  # type: ignore[attr-defined]
     return catalog_app_client
 
 

@@ -1,14 +1,16 @@
 """The make, model and year selectors offer what listed parts fit, each make named the way most
-of its fitments spell it, and the makes cost a probe per make rather than a pass over every
-fitment (every search page asks for them)."""
+of its fitments spell it; the makes cost a probe per make rather than a pass over every fitment
+(every search page asks for them), and an answer is kept a minute."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
+from services.common.clock import travel
 from tests.catalog.factories import ANONYMOUS, as_supplier, create_part, create_supplier
 from tests.statements import selects_sent
 
@@ -43,3 +45,31 @@ def test_the_makes_cost_one_query_for_the_keys_and_one_per_make(client: TestClie
         makes = client.get("/fitment/options", headers=ANONYMOUS).json()["makes"]
     assert makes == ["Audi", "BYD", "Toyota", "Volkswagen"]
     assert len(selects) == 1 + len(makes), selects
+
+
+def test_an_answer_is_kept_a_minute_then_the_new_make_shows(client: TestClient, engine: Engine) -> None:
+    """The selectors' answers are kept per process for `selector_cache_seconds` (60): every
+    search page asks for the makes, which change only when a part of a new make is listed."""
+    supplier = create_supplier(client)["id"]
+    create_part(client, supplier, fitments=fits("Volkswagen"))
+    assert client.get("/fitment/options", headers=ANONYMOUS).json()["makes"] == ["Volkswagen"]
+    vw = client.get("/fitment/options", params={"make": "VW"}, headers=ANONYMOUS).json()
+    assert vw["models"] == ["Golf"]
+
+    create_part(client, supplier, fitments=fits("BYD", "Seal"))
+    create_part(client, supplier, fitments=fits("Volkswagen", "Passat"))
+    app_engine: Engine = client.app.state.engine  # type: ignore[attr-defined]
+    with selects_sent(app_engine) as selects:
+        assert client.get("/fitment/options", headers=ANONYMOUS).json()["makes"] == ["Volkswagen"]
+        # `Volkswagen` asks what `VW` asked: the same answer.
+        same = client.get("/fitment/options", params={"make": "Volkswagen"}, headers=ANONYMOUS).json()
+        assert same == vw
+    assert selects == []
+    # Search itself is never kept: the new part is found at once.
+    found = client.get("/parts/search", params={"make": "BYD"}, headers=ANONYMOUS).json()
+    assert len(found["edges"]) == 1
+
+    with travel(timedelta(seconds=61)):
+        assert client.get("/fitment/options", headers=ANONYMOUS).json()["makes"] == ["BYD", "Volkswagen"]
+        models = client.get("/fitment/options", params={"make": "VW"}, headers=ANONYMOUS).json()["models"]
+        assert models == ["Golf", "Passat"]
