@@ -164,3 +164,51 @@ def test_a_consumer_handles_an_event_under_the_request_id_that_caused_it(engine:
     asyncio.run(scenario())
     assert seen == ["req-from-the-storefront"]
     assert correlation_id.get() is None
+
+
+def test_an_idle_relay_waits_for_a_commit_instead_of_polling(engine: Engine, nats_url: str) -> None:
+    """On PostgreSQL a transaction that writes events notifies the relay at commit: an event leaves
+    at once, and an idle relay makes about one pass a second (the fallback), not fifty. SQLite
+    has no notifications: there it polls."""
+    postgres = engine.dialect.name == "postgresql"
+
+    async def scenario() -> tuple[int, float, int]:
+        nc = await connect(nats_url, "test")
+        js = nc.jetstream()
+        await ensure_streams(js)
+        relay = OutboxRelay(engine, EVENTS, js)
+        passes = 0
+        run_once = relay.run_once
+
+        async def counted() -> int:
+            nonlocal passes
+            passes += 1
+            return await run_once()
+
+        relay.run_once = counted  # type: ignore[method-assign]
+        task = asyncio.create_task(relay.run_forever())
+        await asyncio.sleep(0.3)  # listening, and past its first pass
+        passes = 0
+        await asyncio.sleep(1.5)
+        idle_passes = passes
+        # Just after a pass: polling alone would find the event only at the next one.
+        while passes == idle_passes:
+            await asyncio.sleep(0.005)
+        await asyncio.sleep(0.05)
+        started = asyncio.get_running_loop().time()
+        await asyncio.to_thread(record, engine, 1)
+        while relay.published < 1 and asyncio.get_running_loop().time() - started < 5:
+            await asyncio.sleep(0.005)
+        waited = asyncio.get_running_loop().time() - started
+        relay.stop()
+        await asyncio.wait_for(task, timeout=2)  # a stop does not wait for the fallback
+        await nc.close()
+        return idle_passes, waited, relay.published
+
+    idle_passes, waited, published = asyncio.run(scenario())
+    assert published == 1
+    assert waited < 0.25, f"the event left {waited:.3f} s after its commit"
+    if postgres:
+        assert idle_passes <= 2, f"{idle_passes} passes in 1.5 s idle"
+    else:
+        assert idle_passes > 20, f"{idle_passes} passes in 1.5 s idle (SQLite polls)"

@@ -14,7 +14,7 @@ from typing import Any
 
 from asgi_correlation_id import correlation_id
 from opentelemetry import propagate
-from sqlalchemy import JSON, Column, Index, Integer, MetaData, String, Table, Text, insert
+from sqlalchemy import JSON, Column, Index, Integer, MetaData, String, Table, Text, func, insert, select
 from sqlalchemy.orm import Session
 
 from services.common.clock import UtcDateTime, utcnow
@@ -74,7 +74,19 @@ class EventTables:
             return []
         rows = [self._row(event) for event in events]
         session.execute(insert(self.outbox), rows)
+        self._wake_relay(session)
         return [row["message_id"] for row in rows]
+
+    @property
+    def channel(self) -> str:
+        """The PostgreSQL notification channel that wakes this outbox's relay."""
+        return f"outbox_{self.source}"
+
+    def _wake_relay(self, session: Session) -> None:
+        # Delivered at commit, once however many events the transaction wrote, never on rollback:
+        # the relay waits for it instead of polling (SQLite has no notifications: it polls).
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(select(func.pg_notify(self.channel, "")))
 
     def _row(self, event: PendingEvent) -> dict[str, Any]:
         if event.type not in EVENT_VERSIONS:
@@ -100,6 +112,7 @@ class EventTables:
         session.execute(
             insert(self.outbox).values(message_id=message_id, subject=subject, envelope=envelope, created_at=utcnow())
         )
+        self._wake_relay(session)
 
 
 def event_tables(metadata: MetaData, *, source: str) -> EventTables:
