@@ -33,11 +33,13 @@ e-commerce funnel); trade buyers who know the OEM number type it instead, a mino
 searches; and a cart is priced for a few per cent of page views (add-to-cart rates of 3 to 5 %).
 
 For each setting it prints GraphQL requests per second, p50/p95/p99 of single requests, the
-errors (must be 0), and each kind's page time (what the storefront waits for before it renders:
-the first request, then its follow-ups at once). Beside them, `rest`: the same visits sent
-straight to the services, each GraphQL request replaced by the calls the gateway made for it
-(recorded once by executing it in this process, with the gateway's schema and real clients, the
-read cache off), in the waves the gateway made them: the floor a gateway adds to.
+errors (must be 0), each kind's page time (what the storefront waits for before it renders:
+the first request, then its follow-ups at once), and the CPU per request of each process (the
+stack's, PostgreSQL's, this one's) with how busy the cores were: where a request's cost goes.
+Beside them, `rest`: the same visits sent straight to the services, each GraphQL request
+replaced by the calls the gateway made for it (recorded once by executing it in this process,
+with the gateway's schema and real clients, the read cache off), in the waves the gateway made
+them: the floor a gateway adds to.
 
 After the first setting's levels it prints the resident memory (RSS, USS and PSS) of every
 process of the stack and of the PostgreSQL backends serving its databases, and the total.
@@ -493,6 +495,8 @@ class Result:
     clients: int
     seconds: float
     tally: Tally
+    # CPU seconds each role spent during the level (stack processes, PostgreSQL, this process).
+    cpu: dict[str, float] = field(default_factory=dict)
 
     @property
     def requests(self) -> int:
@@ -512,7 +516,12 @@ def percentile(samples: list[float], q: float) -> float:
 
 
 async def run_level(
-    setting: str, clients: int, seconds: float, visits: Iterator[Visit], make_send: Callable[[Tally], Send]
+    setting: str,
+    clients: int,
+    seconds: float,
+    visits: Iterator[Visit],
+    make_send: Callable[[Tally], Send],
+    stack: Stack | None = None,
 ) -> Result:
     tally = Tally()
     send = make_send(tally)
@@ -522,9 +531,13 @@ async def run_level(
         while time.perf_counter() < stop_at:
             await run_visit(send, next(visits), tally)
 
+    before = cpu_seconds(stack)
     started = time.perf_counter()
     await asyncio.gather(*(client() for _ in range(clients)))
-    return Result(setting, clients, time.perf_counter() - started, tally)
+    elapsed = time.perf_counter() - started
+    after = cpu_seconds(stack)
+    cpu = {name: after[name] - before.get(name, 0.0) for name in after}
+    return Result(setting, clients, elapsed, tally, cpu)
 
 
 def cycle_of(visits: list[Visit]) -> Iterator[Visit]:
@@ -571,9 +584,12 @@ async def measure_gateway(
         await run_level("warm-up", 2, min(seconds, 3.0), warm, lambda t: gateway_sender(session, url, t))
         for level in levels:
             # Each level starts the same sequence of visits, so settings compare on the same requests.
-            result = await run_level(setting, level, seconds, mix.draws(), lambda t: gateway_sender(session, url, t))
+            result = await run_level(
+                setting, level, seconds, mix.draws(), lambda t: gateway_sender(session, url, t), stack
+            )
             results.append(result)
             print_result(result, flush=True)
+            print_cpu(result)
         if profile:
             # Apart from the measured levels: py-spy takes some of the machine's two cores.
             profilers = start_profilers(stack, profile, setting, seconds)
@@ -610,11 +626,12 @@ async def measure_rest(
     async with aiohttp.ClientSession(connector=connector) as session:
         for level in levels:
             result = await run_level(
-                "rest", level, seconds, cycle_of(visits), lambda t: rest_sender(session, recorder.plans, t)
+                "rest", level, seconds, cycle_of(visits), lambda t: rest_sender(session, recorder.plans, t), stack
             )
             result.tally.errors += recorder.errors
             results.append(result)
             print_result(result, flush=True)
+            print_cpu(result)
     return results, len(recorder.plans)
 
 
@@ -724,6 +741,40 @@ def _name_of(process: psutil.Process) -> str:
         if marker in joined:
             return name
     return os.path.basename(argv[0]) if argv else process.name()
+
+
+def cpu_seconds(stack: Stack | None) -> dict[str, float]:
+    """CPU time so far (user and system) by role: each process of the stack, every process of
+    the PostgreSQL server, and this load generator. Differences over a level say where a
+    request's CPU goes, and whether the two cores were the limit."""
+    found: dict[str, float] = {}
+
+    def add(name: str, process: psutil.Process) -> None:
+        try:
+            times = process.cpu_times()
+        except psutil.Error:
+            return
+        found[name] = found.get(name, 0.0) + times.user + times.system
+
+    if stack is not None:
+        root = psutil.Process(stack.process.pid)
+        for process in root.children(recursive=True):
+            add(_name_of(process), process)
+    for process in psutil.process_iter(["name"]):
+        if process.info["name"] in ("postgres", "postmaster"):
+            add("postgres", process)
+    add("load generator", psutil.Process())
+    return found
+
+
+def print_cpu(r: Result) -> None:
+    """Milliseconds of CPU per request, by role, and how busy the machine's cores were."""
+    if not r.cpu or not r.requests:
+        return
+    ranked = sorted(((seconds, name) for name, seconds in r.cpu.items() if seconds > 0.005), reverse=True)
+    parts = ", ".join(f"{name} {1000 * seconds / r.requests:.1f}" for seconds, name in ranked)
+    busy = sum(r.cpu.values()) / (r.seconds * (os.cpu_count() or 1))
+    print(f"    CPU ms per request: {parts}; cores {100 * busy:.0f}% busy", flush=True)
 
 
 def _memory(process: psutil.Process, name: str) -> Memory | None:
