@@ -16,6 +16,7 @@ from marketplace.actors import ActorDep
 from services.catalog import csvio, reservations, service, vehicles, verification
 from services.catalog import images as part_images
 from services.catalog.contract import (
+    Facets,
     FitmentIn,
     FitmentOptions,
     FitsRead,
@@ -46,6 +47,7 @@ from services.catalog.search.query import SearchParams
 from services.common import csvfile
 from services.common.app import SessionDep, in_session
 from services.common.errors import NotFound
+from services.common.memo import Kept
 from services.common.objects import ObjectNotFound
 
 PROBLEMS: dict[int | str, dict[str, Any]] = {
@@ -223,7 +225,8 @@ async def search_parts(
         facets=facets,
         locale=locale,
     )
-    return await in_session(request, lambda session: service.search_parts(session, params))
+    kept: Kept[Facets] = request.app.state.facets
+    return await in_session(request, lambda session: service.search_parts(session, params, kept))
 
 
 @parts.post("/markets", summary="Which of these parts may be sold in a country today (markets read model)")
@@ -432,10 +435,12 @@ async def fitment_options(
     make: Annotated[str | None, Query(max_length=60)] = None,
     model: Annotated[str | None, Query(max_length=80)] = None,
 ) -> FitmentOptions:
-    selectors: vehicles.SelectorCache = request.app.state.selectors
-    return await selectors.options(
-        make, model, lambda: in_session(request, lambda session: vehicles.options(session, make, model))
-    )
+    kept: Kept[FitmentOptions] = request.app.state.selectors
+    key = vehicles.selector_key(make, model)
+    found = kept.get(key)
+    if found is None:
+        found = kept.put(key, await in_session(request, lambda session: vehicles.options(session, make, model)))
+    return found
 
 
 @garage.get("", summary="The caller's vehicles, oldest first; one is selected (the current vehicle)")

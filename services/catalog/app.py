@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services.catalog import vehicles
 from services.catalog.api import routers
+from services.catalog.contract import Facets, FitmentOptions
 from services.catalog.db import tune
 from services.catalog.images import open_image_store
 from services.catalog.metrics import business_metrics
@@ -12,6 +12,7 @@ from services.catalog.settings import CatalogSettings
 from services.catalog.verification import licence_store
 from services.common.app import build_service_app
 from services.common.events.dead_letter_api import dead_letter_router
+from services.common.memo import Kept
 from services.common.settings import load_or_exit
 
 DESCRIPTION = """\
@@ -38,5 +39,6 @@ def create_app(settings: CatalogSettings | None = None) -> FastAPI:
     tune(app.state.engine)
     app.state.image_store = open_image_store(settings)
     app.state.licence_store = licence_store(settings)
-    app.state.selectors = vehicles.SelectorCache(settings.selector_cache_seconds)
+    app.state.selectors = Kept[FitmentOptions](settings.selector_cache_seconds)
+    app.state.facets = Kept[Facets](settings.facet_cache_seconds)
     return app

@@ -26,6 +26,7 @@ from services.catalog import events as catalog_events
 from services.catalog import images as part_images
 from services.catalog import markets as part_markets
 from services.catalog.contract import (
+    Facets,
     FitmentIn,
     FitmentRead,
     ImageRead,
@@ -47,6 +48,7 @@ from services.catalog.search import query as search_query
 from services.catalog.search.query import SearchParams
 from services.common.clock import utcnow
 from services.common.errors import BadInput, Conflict, Forbidden, NotFound
+from services.common.memo import Kept
 from services.common.pagination import decode_cursor, encode_cursor, page_size
 
 MAX_BATCH_IDS = 200
@@ -623,9 +625,9 @@ def remove_part_image(session: Session, actor: Actor, part_id: uuid.UUID, image_
 # --- Search ------------------------------------------------------------------------------
 
 
-def search_parts(session: Session, params: SearchParams) -> SearchPage:
-    """Listed parts only; any caller, anonymous included."""
-    result = search_query.search(session, params)
+def search_parts(session: Session, params: SearchParams, kept: Kept[Facets] | None = None) -> SearchPage:
+    """Listed parts only; any caller, anonymous included. `kept`: facet counts kept a while."""
+    result = search_query.search(session, params, kept)
     parts = parts_by_ids(session, result.ids) if result.ids else []
     views = part_views(session, parts, params.locale)
     # With shipsTo, why some parts are missing: the conditions the destination restricts.

@@ -31,9 +31,12 @@ class CatalogSettings(ServiceSettings):
     licences_url: str | None = None
     licence_dir: Path | None = None
     max_licence_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
-    # How long the make, model and year selectors' answers are kept per process (vehicles.py,
-    # SelectorCache): a new make shows in the selector within this; 0 keeps nothing.
+    # How long the make, model and year selectors' answers are kept per process
+    # (vehicles.selector_key): a new make shows in the selector within this; 0 keeps nothing.
     selector_cache_seconds: float = Field(default=60.0, ge=0)
+    # How long a search's facet counts are kept per process (search/query.py): the next pages
+    # of a search, and the same search by the next buyer, count nothing again; 0 keeps nothing.
+    facet_cache_seconds: float = Field(default=60.0, ge=0)
 
     @field_validator("images_url", "licences_url")
     @classmethod

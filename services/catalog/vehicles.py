@@ -9,14 +9,12 @@ the garage, the selectors and the search filters speak the same words.
 
 from __future__ import annotations
 
-import threading
 import uuid
 from collections import Counter
-from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from cachetools import TTLCache
 from sqlalchemy import ColumnElement, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped
@@ -184,51 +182,16 @@ def options(session: Session, make: str | None = None, model: str | None = None)
     return FitmentOptions(makes=makes, models=models, years=years)
 
 
-class SelectorCache:
-    """The selectors' answers, each kept `seconds` in this process (0 keeps nothing).
+def selector_key(make: str | None, model: str | None) -> Hashable:
+    """What the selectors' answer depends on: `VW` and `Volkswagen` ask the same question.
 
-    Every search page asks for the makes: at a million parts that is a probe per make and 13
-    queries, a quarter of PostgreSQL's time under the storefront's mix. They change only when a
-    part of a new make, model or year range is listed or the last one delisted, and a selector
-    that learns of it within a minute serves buyers as well; search results are never kept. The
-    clock is `utcnow`, so tests move it with `travel`."""
-
-    def __init__(self, seconds: float, max_entries: int = 2_000) -> None:
-        self.seconds = seconds
-        self._lock = threading.Lock()
-        self._answers: TTLCache[Hashable, FitmentOptions] = TTLCache(
-            maxsize=max_entries, ttl=max(seconds, 0.001), timer=lambda: utcnow().timestamp()
-        )
-
-    @staticmethod
-    def key(make: str | None, model: str | None) -> Hashable:
-        """What an answer depends on: `VW` and `Volkswagen` ask the same question."""
-        if not make:
-            return ()
-        return (domain.make_keys(make), domain.key(model) if model else None)
-
-    async def options(
-        self, make: str | None, model: str | None, load: Callable[[], Awaitable[FitmentOptions]]
-    ) -> FitmentOptions:
-        """The kept answer for `make` and `model`, else `load`'s, then kept. Two first askers
-        may both load: the answer is the same, and neither waits for the other."""
-        if self.seconds <= 0:
-            return await load()
-        key = self.key(make, model)
-        with self._lock:
-            kept = self._answers.get(key)
-        if kept is not None:
-            return kept
-        answer = await load()
-        with self._lock:
-            self._answers[key] = answer
-        return answer
-
-    def clear(self) -> None:
-        """Forget every answer: the fitments were replaced wholesale (a restore, an emptied test
-        database)."""
-        with self._lock:
-            self._answers.clear()
+    Answers are kept a minute per process (`selector_cache_seconds`, services/common/memo.py):
+    every search page asks for the makes, a probe per make and 13 queries at a million parts,
+    a quarter of PostgreSQL's time under the storefront's mix; they change only when a part of a
+    new make, model or year range is listed or the last one delisted."""
+    if not make:
+        return ()
+    return (domain.make_keys(make), domain.key(model) if model else None)
 
 
 # How many of a make's listed fitments are read to name it: enough for the way most suppliers

@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from services.catalog.app import create_app
 from services.catalog.models import CatalogTable
 from services.catalog.settings import CatalogSettings
-from tests.catalog.factories import create_supplier
+from tests.catalog.factories import create_supplier, forget_kept_answers
 from tests.databases import Databases, empty_tables
 
 
@@ -37,8 +37,8 @@ def engine(databases: Databases) -> Engine:
 
 @pytest.fixture
 def client(catalog_app_client: TestClient, engine: Engine) -> TestClient:
-    """The catalog app over an emptied database (and no selector answer kept from before)."""
-    catalog_app_client.app.state.selectors.clear()  # type: ignore[attr-defined]
+    """The catalog app over an emptied database (and no answer kept from before)."""
+    forget_kept_answers(catalog_app_client)
     return catalog_app_client
 
 

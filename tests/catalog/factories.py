@@ -190,3 +190,10 @@ def search(client: TestClient, **params: Any) -> dict[str, Any]:
 
 def nodes(page: dict[str, Any]) -> list[dict[str, Any]]:
     return [e["node"] for e in page["edges"]]
+
+
+def forget_kept_answers(client: TestClient) -> None:
+    """The app's kept selector answers and facet counts forgotten: its database was emptied."""
+    state: Any = client.app.state  # type: ignore[attr-defined]
+    state.selectors.clear()
+    state.facets.clear()

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from seed.catalog import demo_catalog, load_if_empty
 from services.catalog.domain import vin_check_digit
 from services.catalog.models import CatalogTable
-from tests.catalog.factories import ANONYMOUS, nodes, search
+from tests.catalog.factories import ANONYMOUS, forget_kept_answers, nodes, search
 from tests.databases import Databases, empty_tables
 
 
@@ -20,6 +20,7 @@ def demo(catalog_app_client: TestClient, databases: Databases) -> TestClient:
     engine = databases.engine("catalog")
     empty_tables(engine, CatalogTable.metadata)
     assert load_if_empty(engine) is not None
+    forget_kept_answers(catalog_app_client)
     return catalog_app_client
 
 

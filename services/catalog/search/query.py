@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import re
 import uuid
-from dataclasses import dataclass
+from collections.abc import Hashable
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -34,6 +35,7 @@ from services.catalog.contract import Condition, FacetCount, Facets, PageInfo, S
 from services.catalog.models import Fitment, Part, PartMarket, PartNumber, SearchDoc, SearchPosting, Stock, table
 from services.catalog.search import text
 from services.common.errors import BadInput
+from services.common.memo import Kept
 from services.common.pagination import decode_cursor, encode_cursor, page_size
 
 # A ranked query of several words (or one word with filters) looks at the best 1,000 postings
@@ -196,8 +198,10 @@ class SearchResult:
     exhaustive: bool
 
 
-def search(session: Session, params: SearchParams) -> SearchResult:
-    """One page of part ids in order, with cursors and facets (the caller loads the parts)."""
+def search(session: Session, params: SearchParams, kept: Kept[Facets] | None = None) -> SearchResult:
+    """One page of part ids in order, with cursors and facets (the caller loads the parts). With
+    `kept`, facet counts come from there when the same search was counted within its time: the
+    next pages of a search count nothing again."""
     size = page_size(params.first)
     terms = text.query_terms(params.q or "")[:MAX_QUERY_TERMS]
     sort = params.sort or ("relevance" if terms else "newest")
@@ -206,12 +210,12 @@ def search(session: Session, params: SearchParams) -> SearchResult:
     if number is not None and session.execute(select(PN.c.part_id).where(PN.c.normalised == number).limit(1)).first():
         # Someone typed an OEM or interchange number into the search box: its parts, cheapest first.
         filters.append(P.c.id.in_(select(PN.c.part_id).where(PN.c.normalised == number)))
-        return _browse(session, params, "price_asc" if sort == "relevance" else sort, filters, size)
+        return _browse(session, params, "price_asc" if sort == "relevance" else sort, filters, size, kept)
     if terms:
-        return _text_search(session, params, terms, sort, filters, size)
+        return _text_search(session, params, terms, sort, filters, size, kept)
     if sort == "relevance":
         sort = "newest"
-    return _browse(session, params, sort, filters, size)
+    return _browse(session, params, sort, filters, size, kept)
 
 
 _PART_NUMBER_LIKE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z .\-/]{3,58}$")
@@ -270,7 +274,12 @@ def _page(rows: list[tuple[uuid.UUID, Any, Any]], sort: str, size: int) -> tuple
 
 
 def _browse(
-    session: Session, params: SearchParams, sort: str, filters: list[ColumnElement[bool]], size: int
+    session: Session,
+    params: SearchParams,
+    sort: str,
+    filters: list[ColumnElement[bool]],
+    size: int,
+    kept: Kept[Facets] | None,
 ) -> SearchResult:
     key, tie, descending = _sort_columns(sort)
     query = select(P.c.id, key, tie).where(*filters)
@@ -281,7 +290,7 @@ def _browse(
     order = [desc(key), desc(tie)] if descending else [key, tie]
     rows = [(r[0], r[1], r[2]) for r in session.execute(query.order_by(*order).limit(size + 1))]
     ids, cursors, info = _page(rows, sort, size)
-    facets = _facets(session, select(P.c.id).where(*filters)) if params.facets else None
+    facets = _counted(session, params, kept, select(P.c.id).where(*filters)) if params.facets else None
     return SearchResult(ids, cursors, info, facets, exhaustive=True)
 
 
@@ -292,6 +301,7 @@ def _text_search(
     sort: str,
     filters: list[ColumnElement[bool]],
     size: int,
+    kept: Kept[Facets] | None,
 ) -> SearchResult:
     counts = _term_counts(session, terms)
     dfs = {t: c.df for t, c in counts.items()}
@@ -301,7 +311,7 @@ def _text_search(
     ordered = rarest_first(counts)
     filtered = _has_filters(params)
     if len(ordered) == 1 and not filtered and sort == "relevance":
-        return _single_term(session, params, ordered[0], size)
+        return _single_term(session, params, ordered[0], size, kept)
 
     doc_count = int(session.execute(select(func.max(D.c.doc))).scalar_one() or 0)
     weights = {t: text.idf(doc_count, dfs[t]) for t in ordered}
@@ -337,7 +347,8 @@ def _text_search(
     facets = None
     if params.facets:
         facet_from, _ = _candidates(ordered, weights, level, joined=True)
-        facets = _facets(session, select(P.c.id).select_from(facet_from).where(*filters))
+        base = select(P.c.id).select_from(facet_from).where(*filters)
+        facets = _counted(session, params, kept, base, tuple(ordered), level)
     return SearchResult(ids, cursors, info, facets, exhaustive=complete)
 
 
@@ -452,7 +463,9 @@ def _decode_levelled(after: str | None, sort: str) -> tuple[Any, Any, int, int] 
     return key, tie, int(level), int(driver)
 
 
-def _single_term(session: Session, params: SearchParams, term: str, size: int) -> SearchResult:
+def _single_term(
+    session: Session, params: SearchParams, term: str, size: int, kept: Kept[Facets] | None
+) -> SearchResult:
     """One word, no filters: walk the (term, score) index from the best posting; any frequency."""
     query = select(SP.c.doc, SP.c.score).where(SP.c.term == term)
     after = _decode(params.after, "relevance")
@@ -476,8 +489,21 @@ def _single_term(session: Session, params: SearchParams, term: str, size: int) -
             .subquery("cand")
         )
         base = select(P.c.id).select_from(cand.join(D, D.c.doc == cand.c.doc).join(P, P.c.id == D.c.part_id))
-        facets = _facets(session, base)
+        facets = _counted(session, params, kept, base, term)
     return SearchResult(ids, cursors, info, facets, exhaustive=True)
+
+
+def _counted(
+    session: Session, params: SearchParams, kept: Kept[Facets] | None, base: Select[Any], *plan: Hashable
+) -> Facets:
+    """The facets of `base`'s matches, or those kept for the same search: the same words,
+    filters and day, and the same plan (a text search's driving words and candidate level),
+    whatever the page, sort or language asked."""
+    if kept is None:
+        return _facets(session, base)
+    key = (replace(params, first=None, after=None, sort=None, locale=None), part_markets.today(), *plan)
+    found = kept.get(key)
+    return found if found is not None else kept.put(key, _facets(session, base))
 
 
 def _facets(session: Session, base: Select[Any]) -> Facets:

@@ -1,0 +1,60 @@
+"""A search's facet counts are kept a minute per process: the next pages of a search, and the same
+search by the next buyer, count nothing again. The results themselves are never kept."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from services.common.clock import travel
+from tests.catalog.factories import create_part, create_supplier, nodes, search
+from tests.statements import selects_sent
+
+
+def counted(selects: list[str]) -> int:
+    return sum("facet_matches" in s for s in selects)
+
+
+# Each way a search is answered: words with a filter, one word alone (its postings walked in
+# order), and a filter alone.
+ASKED = [{"q": "alternator golf", "category": "alternator"}, {"q": "alternator"}, {"category": "alternator"}]
+
+
+@pytest.mark.parametrize("asked", ASKED, ids=["text", "word", "browse"])
+def test_the_next_page_reuses_the_counts_and_a_new_part_is_counted_a_minute_later(
+    client: TestClient, asked: dict[str, str]
+) -> None:
+    supplier = create_supplier(client)["id"]
+    for _ in range(3):
+        create_part(client, supplier)
+    create_part(
+        client,
+        supplier,
+        condition="USED",
+        fitments=[{"make": "Audi", "model": "A4", "year_from": 2010, "year_to": 2015}],
+    )
+    engine: Engine = client.app.state.engine  # type: ignore[attr-defined]
+
+    with selects_sent(engine) as selects:
+        first = search(client, **asked, facets=True, first=2)
+    assert counted(selects) == 1
+    assert first["facets"]["condition"] == [{"value": "REMANUFACTURED", "count": 3}, {"value": "USED", "count": 1}]
+    with selects_sent(engine) as selects:
+        second = search(client, **asked, facets=True, first=2, after=first["page_info"]["end_cursor"])
+    assert counted(selects) == 0 and second["facets"] == first["facets"]
+    assert {p["id"] for p in nodes(first)}.isdisjoint(p["id"] for p in nodes(second))
+
+    create_part(client, supplier, condition="USED")
+    again = search(client, **asked, facets=True, first=10)
+    assert len(nodes(again)) == 5, "results are never kept"
+    assert again["facets"] == first["facets"]
+    # Another filter is another search.
+    used = search(client, **asked, condition="USED", facets=True)
+    assert used["facets"]["condition"] == [{"value": "USED", "count": 2}]
+
+    with travel(timedelta(seconds=61)):
+        later = search(client, **asked, facets=True, first=2)
+    assert later["facets"]["condition"] == [{"value": "REMANUFACTURED", "count": 3}, {"value": "USED", "count": 2}]
