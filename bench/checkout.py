@@ -11,9 +11,9 @@ lock), and localstripe as a subprocess. It lists one part of a certified supplie
 stock, and then has N buyers each ask for a DDP quote to Germany in EUR and place an order from
 it (catalog reservation + PaymentIntent on localstripe), C at a time. It prints p50/p95/p99
 latency in milliseconds of quote, placeOrder and both, orders per second over the wall time,
-and the CPU the whole stack used per order (this process, the services' processes, localstripe
-and the PostgreSQL backends of the benchmark's databases, read with psutil before and after the
-load) with the orders per second that cost allows on the machine's cores when nothing else
+and the CPU the whole stack used per order, in all and by process (this process, the services'
+processes, localstripe and the PostgreSQL backends of the benchmark's databases, read with
+psutil before and after the load) with the orders per second that cost allows on the machine's cores when nothing else
 runs. Everything runs on this machine, load generator included.
 
 Measured 2026-11-26 on the shared 2-core development machine (other jobs running, load ~5),
@@ -342,27 +342,45 @@ def _served(topology: str, urls: dict[str, str], stripe_url: str, tmp: Path) -> 
             yield catalog_served.url, cert_served.url, orders_served.url
 
 
-def _cpu_seconds(postgres_url: str, databases_named: list[str]) -> dict[int, float]:
-    """CPU seconds (user + system) used so far by each process of the stack: this one (the load
-    generator, and the services in the threads topology), its children (the services' processes,
-    localstripe) and the PostgreSQL backends connected to the benchmark's databases."""
+def _role(process: psutil.Process, me: int, backends: set[int]) -> str:
+    if process.pid == me:
+        return "load generator"
+    if process.pid in backends:
+        return "postgres"
+    try:
+        joined = " ".join(process.cmdline())
+    except psutil.Error:
+        return "other"
+    for role in ("localstripe", "catalog", "certification", "orders"):  # localstripe runs from services.orders
+        if role in joined:
+            return role
+    return process.name()
+
+
+def _cpu_seconds(postgres_url: str, databases_named: list[str]) -> dict[int, tuple[str, float]]:
+    """CPU seconds (user + system) used so far by each process of the stack, with its role: this
+    one (the load generator, and the services in the threads topology), its children (the
+    services' processes, localstripe) and the PostgreSQL backends connected to the benchmark's
+    databases."""
     me = psutil.Process()
     pids = {me.pid, *(child.pid for child in me.children(recursive=True))}
+    backends: set[int] = set()
     if databases_named:
         engine = make_engine(normalise_database_url(postgres_url, field="--postgres-url"), poolclass=NullPool)
         with engine.connect() as connection:
-            backends = connection.execute(
+            found = connection.execute(
                 text("SELECT pid FROM pg_stat_activity WHERE datname = ANY(:names)"), {"names": databases_named}
             ).scalars()
-            pids.update(int(pid) for pid in backends)
+            backends.update(int(pid) for pid in found)
         engine.dispose()
     used = {}
-    for pid in pids:
+    for pid in pids | backends:
         try:
-            times = psutil.Process(pid).cpu_times()
+            process = psutil.Process(pid)
+            times = process.cpu_times()
         except psutil.Error:
             continue  # ended meanwhile
-        used[pid] = times.user + times.system
+        used[pid] = (_role(process, me.pid, backends), times.user + times.system)
     return used
 
 
@@ -385,8 +403,12 @@ def run(
         result = asyncio.run(_load(orders, part_id, buyers, concurrency))
         after = _cpu_seconds(postgres_url, names)
     # What the stack spent on the load: a process that existed before counts from then.
-    cpu = sum(used - before.get(pid, 0.0) for pid, used in after.items())
-    result["cpu_ms_per_order"] = 1000 * cpu / result["orders"] if result["orders"] else float("nan")
+    by_role: dict[str, float] = {}
+    for pid, (role, used) in after.items():
+        by_role[role] = by_role.get(role, 0.0) + used - before.get(pid, (role, 0.0))[1]
+    orders = result["orders"]
+    result["cpu_ms_per_order"] = 1000 * sum(by_role.values()) / orders if orders else float("nan")
+    result["cpu_ms_by_role"] = {role: 1000 * used / orders for role, used in by_role.items()} if orders else {}
     return {"backend": backend, "buyers": buyers, "concurrency": concurrency, "topology": topology, **result}
 
 
@@ -408,7 +430,9 @@ def report(result: dict[str, Any]) -> str:
         f"p99 {result['both_p99_ms']:7.1f} ms\n"
         f"  {result['orders_per_s']:.1f} orders/s over {result['wall_s']:.1f} s; the stack used "
         f"{result['cpu_ms_per_order']:.0f} ms of CPU per order (all its processes and PostgreSQL backends), "
-        f"so {os.cpu_count()} idle cores would give at most {_ceiling(result):.0f} orders/s"
+        f"so {os.cpu_count()} idle cores would give at most {_ceiling(result):.0f} orders/s\n"
+        f"  CPU ms per order: "
+        + ", ".join(f"{role} {ms:.1f}" for role, ms in sorted(result["cpu_ms_by_role"].items(), key=lambda kv: -kv[1]))
     )
 
 
