@@ -9,9 +9,11 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 import pycountry
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from marketplace.actors import Actor
@@ -53,14 +55,26 @@ class TaxRegistrationMissing(DomainError):
 
 
 def fx_table(session: Session) -> fx.FxTable:
-    rows = session.scalars(select(FxRateRow)).all()
+    """The rates as stored now. Read as plain rows every time; the table built from them is
+    reused while they are the same (every quote, estimate and price conversion asks)."""
+    R = FxRateRow
+    rows = session.execute(
+        sa_select(col(R.currency), col(R.per_cny), col(R.source), col(R.as_of), col(R.offline_fallback)).order_by(
+            col(R.currency)
+        )
+    ).all()
+    return _table_of(tuple(tuple(r) for r in rows))
+
+
+@lru_cache(maxsize=16)
+def _table_of(rows: tuple[tuple[Any, ...], ...]) -> fx.FxTable:
     # Rates stored before the pegged currencies were derived on import get them here as well; a
     # currency a card cannot be charged in as counted here is neither quoted nor listed.
     return fx.with_pegged(
         fx.FxTable.of(
-            fx.FxRate(r.currency, Decimal(r.per_cny), r.source, r.as_of, r.offline_fallback)
-            for r in rows
-            if r.currency not in CARD_UNIT_DIFFERS
+            fx.FxRate(currency, Decimal(per_cny), source, as_of, offline_fallback)
+            for currency, per_cny, source, as_of, offline_fallback in rows
+            if currency not in CARD_UNIT_DIFFERS
         )
     )
 
