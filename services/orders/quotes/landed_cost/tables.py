@@ -277,9 +277,23 @@ class _HasDates(Protocol):
 R = TypeVar("R", bound=_HasDates)
 
 
-def in_force(rows: Iterable[R], on: date) -> list[R]:
+# The rows of each loaded table in force on a day, kept: a search page's estimates ask the same
+# tables for the same day twenty parts times each shipping service over.
+_IN_FORCE: dict[tuple[int, date], tuple[object, tuple[Any, ...]]] = {}
+
+
+def in_force(rows: Iterable[R], on: date) -> tuple[R, ...]:
     """The rows in force on `on` (both ends inclusive)."""
-    return [r for r in rows if r.dated.in_force(on)]
+    key = (id(rows), on)
+    kept = _IN_FORCE.get(key)
+    if kept is not None and kept[0] is rows:
+        return kept[1]
+    found = tuple(r for r in rows if r.dated.in_force(on))
+    if isinstance(rows, tuple):  # a loaded table (immutable), not a list made for one call
+        if len(_IN_FORCE) >= 4_096:
+            _IN_FORCE.clear()
+        _IN_FORCE[key] = (rows, found)
+    return found
 
 
 @dataclass(frozen=True)
