@@ -98,7 +98,10 @@ def stock_changed(session: Session, part_ids: Sequence[uuid.UUID]) -> None:
     rows = session.execute(
         select(S.c.part_id, S.c.on_hand, S.c.reserved).where(S.c.part_id.in_(list(part_ids))).order_by(S.c.part_id)
     ).all()
-    for part_id, on_hand, reserved in rows:
-        EVENTS.record(
-            session, STOCK_CHANGED, aggregate_id=part_id, data={"part_id": str(part_id), **_stock(on_hand, reserved)}
-        )
+    EVENTS.record_many(
+        session,
+        [
+            PendingEvent(STOCK_CHANGED, part_id, {"part_id": str(part_id), **_stock(on_hand, reserved)})
+            for part_id, on_hand, reserved in rows
+        ],
+    )

@@ -29,6 +29,7 @@ from services.catalog.models import Part, Reservation, ReservationLine, Stock, t
 from services.common.clock import utcnow
 from services.common.errors import Conflict, Forbidden, NotFound
 
+P = table(Part)
 R = table(Reservation)
 S = table(Stock)
 
@@ -87,15 +88,11 @@ def reserve(session: Session, actor: Actor, data: ReservationCreate) -> tuple[Re
     if existing is not None:
         return _same_request(existing, digest), False
 
-    parts = {
-        p.id: p
-        for p in session.scalars(select(Part).where(Part.id.in_([p for p, _ in lines])))  # type: ignore[attr-defined]
-    }
+    listed = dict(session.execute(select(P.c.id, P.c.listed).where(P.c.id.in_([p for p, _ in lines]))).all())
     for index, (part_id, _) in enumerate(lines):
-        part = parts.get(part_id)
-        if part is None:
+        if part_id not in listed:
             raise NotFound(f"no such part {part_id}", field=f"lines.{index}.part_id")
-        if not part.listed:
+        if not listed[part_id]:
             raise Conflict(f"part {part_id} is no longer listed", field=f"lines.{index}.part_id")
 
     now = utcnow()

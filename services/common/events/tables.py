@@ -20,6 +20,9 @@ from sqlalchemy.orm import Session
 from services.common.clock import UtcDateTime, utcnow
 from services.common.events.types import EVENT_VERSIONS, subject_for
 
+# Session.info's key for the transaction whose commit already wakes the relay.
+_WOKEN = "outbox_relay_woken"
+
 
 @dataclass(frozen=True)
 class PendingEvent:
@@ -83,10 +86,15 @@ class EventTables:
         return f"outbox_{self.source}"
 
     def _wake_relay(self, session: Session) -> None:
-        # Delivered at commit, once however many events the transaction wrote, never on rollback:
-        # the relay waits for it instead of polling (SQLite has no notifications: it polls).
-        if session.get_bind().dialect.name == "postgresql":
+        # Delivered at commit, never on rollback: the relay waits for it instead of polling
+        # (SQLite has no notifications: it polls). Sent once per transaction, however many
+        # events it writes.
+        if session.get_bind().dialect.name != "postgresql":
+            return
+        transaction = session.get_transaction()
+        if session.info.get(_WOKEN) is not transaction:
             session.execute(select(func.pg_notify(self.channel, "")))
+            session.info[_WOKEN] = transaction
 
     def _row(self, event: PendingEvent) -> dict[str, Any]:
         if event.type not in EVENT_VERSIONS:
