@@ -8,7 +8,7 @@ import time
 import jwt
 import pytest
 
-from services.common import internal_auth
+from services.common import internal_auth, signed_tokens
 from services.common.errors import Unauthenticated
 
 SECRET = "test-internal-secret-of-enough-length"
@@ -48,3 +48,27 @@ def test_changing_the_claims_handed_out_changes_nothing_kept() -> None:
     token = internal_auth.sign_claims(CLAIMS, SECRET)
     internal_auth.verify_claims(token, SECRET)["role"] = "ADMIN"
     assert internal_auth.verify_claims(token, SECRET)["role"] == "BUYER"
+
+
+def test_the_same_callers_token_is_signed_again_only_once_half_its_life_has_passed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every call a request makes carries its caller's token: signed once per half lifetime, so
+    a token handed out still has at least half of its life, and the service's cache hits."""
+    signed: list[dict[str, object]] = []
+    sign = signed_tokens.sign
+
+    def counted(claims: dict[str, object], *args: object, **kwargs: object) -> str:
+        signed.append(claims)
+        return sign(claims, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(signed_tokens, "sign", counted)
+    caller = {**CLAIMS, "sub": "acct-half-life"}
+    first = internal_auth.sign_claims(caller, SECRET, ttl_seconds=1)
+    assert internal_auth.sign_claims(caller, SECRET, ttl_seconds=1) == first and len(signed) == 1
+    internal_auth.sign_claims({**caller, "sub": "acct-other"}, SECRET, ttl_seconds=1)
+    internal_auth.sign_claims(caller, "another-secret-of-enough-length-too", ttl_seconds=1)
+    assert len(signed) == 3
+    time.sleep(0.55)
+    internal_auth.sign_claims(caller, SECRET, ttl_seconds=1)
+    assert len(signed) == 4
