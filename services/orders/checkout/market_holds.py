@@ -66,10 +66,10 @@ def recheck(session: Session, catalog: CatalogClient, order_id: uuid.UUID, cause
     """Hold or release one unpaid order by what the catalog says of all its parts now, in the
     caller's transaction (the consumer's, with its inbox), whose lock is held while asking."""
     order = lock(session, order_id)
-    if order.status != OrderStatus.PENDING_PAYMENT or order.payment_status not in HOLDABLE:
-        return f"no-op ({order.status}/{order.payment_status})"
+    if not _holdable(order):
+        return _no_op(order)
     lines = lines_of(session, order.id)
-    return apply(session, order_id, lines, ask(catalog, order, lines), cause)
+    return _hold_or_release(session, order, lines, ask(catalog, order, lines), cause)
 
 
 def ask(catalog: CatalogClient, order: Order, lines: list[OrderLine]) -> dict[uuid.UUID, Eligibility]:
@@ -87,8 +87,27 @@ def apply(
     """Hold or release the order by `verdicts`, under its row lock, read afresh: a verdict asked
     for without the lock applies only to an order still unpaid."""
     order = lock(session, order_id)
-    if order.status != OrderStatus.PENDING_PAYMENT or order.payment_status not in HOLDABLE:
-        return f"no-op ({order.status}/{order.payment_status})"
+    if not _holdable(order):
+        return _no_op(order)
+    return _hold_or_release(session, order, lines, verdicts, cause)
+
+
+def _holdable(order: Order) -> bool:
+    return order.status == OrderStatus.PENDING_PAYMENT and order.payment_status in HOLDABLE
+
+
+def _no_op(order: Order) -> str:
+    return f"no-op ({order.status}/{order.payment_status})"
+
+
+def _hold_or_release(
+    session: Session,
+    order: Order,
+    lines: list[OrderLine],
+    verdicts: dict[uuid.UUID, Eligibility],
+    cause: dict[str, Any],
+) -> str:
+    """The locked, still unpaid `order` held or released by `verdicts`."""
     refused = [(line, verdicts[line.part_id]) for line in lines if not verdicts[line.part_id].eligible]
     if refused:
         reason = _reason(order, refused, cause)
