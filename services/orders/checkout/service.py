@@ -84,6 +84,15 @@ class CheckoutAbandoned(Conflict):
     code = "CHECKOUT_ABANDONED"
 
 
+def _cancelled_meanwhile(order_id: uuid.UUID) -> CheckoutAbandoned:
+    """An attempt finds its RESERVING order cancelled (by the reconcile job) while it worked."""
+    return CheckoutAbandoned(
+        "this checkout took too long and was cancelled; place the order again with a new idempotency key",
+        field="idempotency_key",
+        order_id=str(order_id),
+    )
+
+
 def platform_fee(goods_fen: int, bps: int) -> int:
     return int((Decimal(goods_fen) * bps / 10_000).quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
 
@@ -267,11 +276,7 @@ def _reserve_and_place(session: Session, deps: OrdersDeps, order_id: uuid.UUID) 
         if order.status != OrderStatus.RESERVING:
             if order.client_secret is not None:
                 return order, False  # a concurrent attempt placed it, with the same hold and intent
-            raise CheckoutAbandoned(
-                "this checkout took too long and was cancelled; place the order again with a new idempotency key",
-                field="idempotency_key",
-                order_id=str(order_id),
-            )
+            raise _cancelled_meanwhile(order_id)
         now = utcnow()
         if order.placing_until is None or order.placing_until <= now:
             break
@@ -325,11 +330,7 @@ def _record_placed(
         if placed and order is not None:
             return order, False
         _release_quietly(deps, held)
-        raise CheckoutAbandoned(
-            "this checkout took too long and was cancelled; place the order again with a new idempotency key",
-            field="idempotency_key",
-            order_id=str(order_id),
-        )
+        raise _cancelled_meanwhile(order_id)
     now = utcnow()
     order.placing_until = None
     order.reservation_key = held
