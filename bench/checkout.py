@@ -77,6 +77,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
+from bench.processes import role_of
 from marketplace.actors import Actor, internal_headers
 from marketplace.roles import Role
 from ops.stack import uvicorn_command
@@ -347,14 +348,7 @@ def _role(process: psutil.Process, me: int, backends: set[int]) -> str:
         return "load generator"
     if process.pid in backends:
         return "postgres"
-    try:
-        joined = " ".join(process.cmdline())
-    except psutil.Error:
-        return "other"
-    for role in ("localstripe", "catalog", "certification", "orders"):  # localstripe runs from services.orders
-        if role in joined:
-            return role
-    return process.name()
+    return role_of(process)
 
 
 def _cpu_seconds(postgres_url: str, databases_named: list[str]) -> dict[int, tuple[str, float]]:

@@ -76,6 +76,7 @@ from strawberry import relay
 from bench import traffic_data
 from bench.catalog_search import _GRADES, _MODELS, _ZH_PHRASES, _vocabulary
 from bench.gateway import Stack, launch
+from bench.processes import role_of
 from gateway.clients import ServiceClients
 from gateway.context import Context
 from gateway.identity.throttle import LoginThrottle
@@ -642,7 +643,7 @@ PROFILED = ("gateway", "catalog", "certification", "orders")
 
 def profile_processes(stack: Stack) -> dict[str, int]:
     root = psutil.Process(stack.process.pid)
-    found = {_name_of(p): p.pid for p in root.children(recursive=True)}
+    found = {role_of(p): p.pid for p in root.children(recursive=True)}
     return {name: found[name] for name in PROFILED if name in found}
 
 
@@ -720,29 +721,6 @@ class Memory:
     pss: int | None  # its own plus its share of what it shares: these add up to the real total
 
 
-def _name_of(process: psutil.Process) -> str:
-    try:
-        argv = process.cmdline()
-    except psutil.Error:
-        return process.name()
-    joined = " ".join(argv)
-    for marker, name in (
-        ("gateway.app", "gateway"),
-        ("services.catalog.app", "catalog"),
-        ("services.certification.app", "certification"),
-        ("services.orders.app", "orders"),
-        ("storefront.app", "storefront"),
-        ("ops.cli worker", "worker"),
-        ("ops.cli up", "tongnan up"),
-        ("localstripe", "localstripe"),
-        ("nats-server", "nats"),
-        ("mail", "mail"),
-    ):
-        if marker in joined:
-            return name
-    return os.path.basename(argv[0]) if argv else process.name()
-
-
 def cpu_seconds(stack: Stack | None) -> dict[str, float]:
     """CPU time so far (user and system) by role: each process of the stack, every process of
     the PostgreSQL server, and this load generator. Differences over a level say where a
@@ -759,7 +737,7 @@ def cpu_seconds(stack: Stack | None) -> dict[str, float]:
     if stack is not None:
         root = psutil.Process(stack.process.pid)
         for process in root.children(recursive=True):
-            add(_name_of(process), process)
+            add(role_of(process), process)
     for process in psutil.process_iter(["name"]):
         if process.info["name"] in ("postgres", "postmaster"):
             add("postgres", process)
@@ -795,7 +773,7 @@ def stack_memory(stack: Stack) -> list[Memory]:
     root = psutil.Process(stack.process.pid)
     out = []
     for process in [root, *root.children(recursive=True)]:
-        found = _memory(process, _name_of(process))
+        found = _memory(process, role_of(process))
         if found:
             out.append(found)
     return out
