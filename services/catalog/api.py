@@ -13,7 +13,7 @@ from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile,
 from pydantic import AwareDatetime
 
 from marketplace.actors import ActorDep
-from services.catalog import csvio, reservations, service, vehicles, verification
+from services.catalog import csvio, offers, reservations, service, vehicles, verification
 from services.catalog import images as part_images
 from services.catalog.contract import (
     Facets,
@@ -26,6 +26,7 @@ from services.catalog.contract import (
     ImportResult,
     MarketsRead,
     MarketsRequest,
+    OffersRead,
     PartCreate,
     PartRead,
     PartUpdate,
@@ -230,8 +231,13 @@ async def search_parts(
 
 
 @parts.post("/markets", summary="Which of these parts may be sold in a country today (markets read model)")
-def part_markets_for(data: MarketsRequest, session: SessionDep, actor: ActorDep) -> MarketsRead:
-    return markets_read(session, data)
+async def part_markets_for(data: MarketsRequest, request: Request, actor: ActorDep) -> MarketsRead:
+    return await in_session(request, lambda session: markets_read(session, data))
+
+
+@parts.post("/offers", summary="Parts as a quote prices them in a country: facts, price, stock and markets, at once")
+async def part_offers(data: MarketsRequest, request: Request, actor: ActorDep) -> OffersRead:
+    return await in_session(request, lambda session: offers.offers_read(session, data))
 
 
 @parts.post("/fits", summary="Whether each part fits a vehicle (VIN, or make, model and year)")
@@ -374,11 +380,11 @@ def get_image(name: str, request: Request, actor: ActorDep) -> Response:
     summary="Reserve all lines of one order (all or nothing); 200 with the same result on a repeat key",
     responses={200: {"model": ReservationRead, "description": "the reservation this key already made"}},
 )
-def reserve(data: ReservationCreate, session: SessionDep, actor: ActorDep, response: Response) -> ReservationRead:
-    reservation, created = reservations.reserve(session, actor, data)
+async def reserve(data: ReservationCreate, request: Request, actor: ActorDep, response: Response) -> ReservationRead:
+    reservation, created = await in_session(request, lambda session: reservations.reserve(session, actor, data))
     if not created:
         response.status_code = status.HTTP_200_OK
-    return reservations.read(session, reservation)
+    return reservation
 
 
 @reservations_router.get("/active", summary="Reservations holding stock, made before a time, oldest first")

@@ -320,6 +320,38 @@ class MarketsRead(BaseModel):
     parts: list[PartMarketRead]
 
 
+class PartOfferRead(BaseModel):
+    """A part as a quote prices it in one country: the facts duty, tax and shipping are computed
+    from, its price and stock, and whether it may be sold there today."""
+
+    id: uuid.UUID
+    supplier_id: uuid.UUID
+    sku: str
+    title_en: str
+    category: str
+    hs_code: str
+    weight_grams: int
+    price_cny: int = Field(description="CNY fen")
+    core_charge_cny: int = Field(description="CNY fen")
+    available: int
+    listed: bool
+    country_of_origin: str
+    warranty_months: int
+    battery_chemistry: str | None
+    battery_capacity_wh: int | None
+    origin_schemes: list[str] = Field(
+        description="certificate-of-origin schemes (CO_RCEP ...) whose valid certificates cover the part today"
+    )
+    market: PartMarketRead
+
+
+class OffersRead(BaseModel):
+    country: str
+    market: str | None = Field(description="null when the country is in no market (not served)")
+    on: date
+    parts: list[PartOfferRead] = Field(description="in the order asked; unknown ids are left out")
+
+
 # --- Reservations ------------------------------------------------------------------------
 
 

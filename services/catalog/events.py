@@ -98,6 +98,12 @@ def stock_changed(session: Session, part_ids: Sequence[uuid.UUID]) -> None:
     rows = session.execute(
         select(S.c.part_id, S.c.on_hand, S.c.reserved).where(S.c.part_id.in_(list(part_ids))).order_by(S.c.part_id)
     ).all()
+    stock_levels(session, [(part_id, on_hand, reserved) for part_id, on_hand, reserved in rows])
+
+
+def stock_levels(session: Session, rows: Sequence[tuple[uuid.UUID, int, int]]) -> None:
+    """One event per part from its (part_id, on_hand, reserved) as this transaction left it, as
+    the statement that changed it returned them."""
     EVENTS.record_many(
         session,
         [

@@ -27,7 +27,7 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, delete, insert, select
 from sqlmodel import Session
@@ -77,7 +77,20 @@ def _certificates_of(session: Session, supplier_ids: Iterable[uuid.UUID]) -> lis
     return [_facts(r) for r in rows]
 
 
-def origin_schemes(session: Session, parts: Sequence[Part], on: date) -> dict[uuid.UUID, list[str]]:
+class Covered(Protocol):
+    """What a certificate's scope is matched on: a Part, or a row of these columns."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def supplier_id(self) -> uuid.UUID: ...
+    @property
+    def category(self) -> str: ...
+    @property
+    def oem_numbers(self) -> list[str] | None: ...
+
+
+def origin_schemes(session: Session, parts: Sequence[Covered], on: date) -> dict[uuid.UUID, list[str]]:
     """Per part, the certificate-of-origin schemes (CO_RCEP ...) whose VALID copies cover it on `on`:
     what the quote needs to give a free-trade agreement's duty rate. One query for all the parts."""
     origin = {code for code, s in registry.schemes().items() if s.origin_agreement is not None}

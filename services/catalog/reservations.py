@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
@@ -31,6 +31,7 @@ from services.common.errors import Conflict, Forbidden, NotFound
 
 P = table(Part)
 R = table(Reservation)
+RL = table(ReservationLine)
 S = table(Stock)
 
 ACTIVE, COMMITTED, RELEASED, EXPIRED, RESTOCKED = "ACTIVE", "COMMITTED", "RELEASED", "EXPIRED", "RESTOCKED"
@@ -54,14 +55,18 @@ def _digest(lines: list[tuple[uuid.UUID, int]]) -> str:
     return hashlib.sha256(json.dumps([[str(p), q] for p, q in lines]).encode()).hexdigest()
 
 
-def read(session: Session, reservation: Reservation) -> ReservationRead:
-    lines = session.scalars(
-        select(ReservationLine).where(ReservationLine.reservation_id == reservation.id)  # type: ignore[arg-type]
-    )
+def read(
+    session: Session, reservation: Reservation, lines: Sequence[tuple[uuid.UUID, int]] | None = None
+) -> ReservationRead:
+    """The reservation as the contract gives it; `lines` (part, quantity) when the caller has
+    just written them, else they are read."""
+    if lines is None:
+        rows = session.execute(select(RL.c.part_id, RL.c.quantity).where(RL.c.reservation_id == reservation.id)).all()
+        lines = [(part_id, quantity) for part_id, quantity in rows]
     return ReservationRead.model_validate(
         {
             **{k: getattr(reservation, k) for k in ReservationRead.model_fields if k != "lines"},
-            "lines": [ReservationLineRead(part_id=line.part_id, quantity=line.quantity) for line in lines],
+            "lines": [ReservationLineRead(part_id=part_id, quantity=quantity) for part_id, quantity in lines],
         }
     )
 
@@ -78,7 +83,7 @@ def get(session: Session, actor: Actor, key: str) -> Reservation:
     return reservation
 
 
-def reserve(session: Session, actor: Actor, data: ReservationCreate) -> tuple[Reservation, bool]:
+def reserve(session: Session, actor: Actor, data: ReservationCreate) -> tuple[ReservationRead, bool]:
     """Reserve every line or none. Returns (reservation, created); the same key again returns
     the first reservation unchanged, whatever happened to stock since."""
     _require_orders(actor)
@@ -86,7 +91,7 @@ def reserve(session: Session, actor: Actor, data: ReservationCreate) -> tuple[Re
     digest = _digest(lines)
     existing = by_key(session, data.idempotency_key)
     if existing is not None:
-        return _same_request(existing, digest), False
+        return read(session, _same_request(existing, digest)), False
 
     listed = dict(session.execute(select(P.c.id, P.c.listed).where(P.c.id.in_([p for p, _ in lines]))).all())
     for index, (part_id, _) in enumerate(lines):
@@ -117,17 +122,22 @@ def reserve(session: Session, actor: Actor, data: ReservationCreate) -> tuple[Re
         existing = by_key(session, data.idempotency_key)
         if existing is None:
             raise Conflict("a concurrent request with this key failed; retry", field="idempotency_key") from None
-        return _same_request(existing, digest), False
+        return read(session, _same_request(existing, digest)), False
 
     short: list[str] = []
+    levels: list[tuple[uuid.UUID, int, int]] = []
     for part_id, quantity in lines:
-        result = session.execute(
+        # The row as this update left it comes back with it: the stock event needs no read.
+        taken = session.execute(
             update(S)
             .where(S.c.part_id == part_id, S.c.on_hand - S.c.reserved >= quantity)
             .values(reserved=S.c.reserved + quantity, updated_at=now)
-        )
-        if cast(CursorResult[Any], result).rowcount != 1:
+            .returning(S.c.on_hand, S.c.reserved)
+        ).first()
+        if taken is None:
             short.append(str(part_id))
+        else:
+            levels.append((part_id, taken.on_hand, taken.reserved))
     if short:
         # Raising rolls back the whole transaction: the lines already taken are given back.
         raise Conflict(
@@ -135,13 +145,9 @@ def reserve(session: Session, actor: Actor, data: ReservationCreate) -> tuple[Re
             field="lines",
             insufficient_part_ids=short,
         )
-    session.add_all(
-        ReservationLine(reservation_id=reservation.id, part_id=part_id, quantity=quantity)
-        for part_id, quantity in lines
-    )
-    session.flush()
-    catalog_events.stock_changed(session, [part_id for part_id, _ in lines])
-    return reservation, True
+    session.execute(insert(RL), [{"reservation_id": reservation.id, "part_id": p, "quantity": q} for p, q in lines])
+    catalog_events.stock_levels(session, levels)
+    return read(session, reservation, lines), True
 
 
 def _same_request(existing: Reservation, digest: str) -> Reservation:

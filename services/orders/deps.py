@@ -30,7 +30,8 @@ class OrdersDeps:
         self.payments.close()
 
 
-def deps_of(request: Request) -> OrdersDeps:
+async def deps_of(request: Request) -> OrdersDeps:
+    # async: FastAPI runs a plain `def` dependency on the thread pool, a hop for an attribute read.
     deps: OrdersDeps = request.app.state.deps
     return deps
 

@@ -86,3 +86,41 @@ def test_bad_countries_are_refused_naming_the_field(client: TestClient) -> None:
     assert response.status_code == 422 and "ships_to" in response.text
     response = client.post("/parts/markets", json={"country": "ZZ", "part_ids": [str(uuid.uuid4())]}, headers=SYSTEM)
     assert response.status_code == 422 and "country" in response.text
+
+
+def test_offers_answer_a_quote_at_once_price_stock_origin_and_the_markets_verdict(
+    client: TestClient, engine: Engine, supplier: dict[str, Any]
+) -> None:
+    """What orders asks once per quote: each part's facts, price and stock, the certificates of
+    origin covering it, and whether it may be sold in the country, with the reasons; unknown ids
+    are left out, and the answer keeps the order asked."""
+    sid = supplier["id"]
+    apply(engine, certificate(sid, "ISO_9001"))
+    apply(engine, certificate(sid, "CO_RCEP", categories=("alternator",)))
+    alternator = create_part(client, sid, on_hand=7, price_cny=123400, core_charge_cny=20000)
+    pads = create_part(client, sid, category="brake_pads", oem_numbers=["04465-33450"], hs_code="870830")
+    reserved = client.post(
+        "/reservations",
+        json={"idempotency_key": "offers-hold-1", "lines": [{"part_id": alternator["id"], "quantity": 2}]},
+        headers=SYSTEM,
+    )
+    assert reserved.status_code == 201, reserved.text
+    unknown = str(uuid.uuid4())
+    response = client.post(
+        "/parts/offers", json={"country": "de", "part_ids": [pads["id"], unknown, alternator["id"]]}, headers=SYSTEM
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body["country"], body["market"]) == ("DE", "EEA")
+    assert [p["id"] for p in body["parts"]] == [pads["id"], alternator["id"]]
+    offered_pads, offered_alternator = body["parts"]
+    assert (offered_alternator["price_cny"], offered_alternator["core_charge_cny"]) == (123400, 20000)
+    assert (offered_alternator["available"], offered_alternator["listed"]) == (5, True)
+    assert offered_alternator["origin_schemes"] == ["CO_RCEP"] and offered_pads["origin_schemes"] == []
+    assert offered_alternator["market"]["eligible"] and offered_alternator["market"]["until"]
+    assert (offered_pads["market"]["eligible"], offered_pads["market"]["missing_schemes"]) == (False, ["ECE_R90"])
+    assert [r["code"] for r in offered_pads["market"]["reasons"]] == ["MISSING_CERTIFICATION"]
+    assert offered_pads["hs_code"] == "870830" and offered_pads["weight_grams"] == 6200
+
+    refused = client.post("/parts/offers", json={"country": "ZZ", "part_ids": [pads["id"]]}, headers=SYSTEM)
+    assert refused.status_code == 422 and "country" in refused.text

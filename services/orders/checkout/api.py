@@ -9,10 +9,11 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Query, Request, Response, status
+from sqlmodel import Session
 
 from marketplace.actors import ActorDep
 from marketplace.roles import Role
-from services.common.app import SessionDep
+from services.common.app import SessionDep, in_session
 from services.common.pagination import decode_cursor, encode_cursor, page_size
 from services.orders.checkout import disputes, reconcile, stripe_events
 from services.orders.checkout import service as checkout
@@ -46,18 +47,21 @@ MAX_WEBHOOK_BYTES = 512 * 1024
     status_code=status.HTTP_201_CREATED,
     summary="Place an order from a quote; 200 with the same order and client secret on a repeat key",
 )
-def place_order(
-    data: OrderCreate, session: SessionDep, actor: ActorDep, deps: DepsDep, response: Response
+async def place_order(
+    data: OrderCreate, request: Request, actor: ActorDep, deps: DepsDep, response: Response
 ) -> PlaceOrderRead:
-    order, created = checkout.place_order(session, actor, data, deps)
-    if not created:
-        response.status_code = status.HTTP_200_OK
-    assert order.client_secret is not None
-    return PlaceOrderRead(
-        order=order_read(session, actor, order, placed_now=created),
-        client_secret=order.client_secret,
-        publishable_key=deps.payments.publishable_key,
-    )
+    def work(session: Session) -> PlaceOrderRead:
+        order, created = checkout.place_order(session, actor, data, deps)
+        if not created:
+            response.status_code = status.HTTP_200_OK
+        assert order.client_secret is not None
+        return PlaceOrderRead(
+            order=order_read(session, actor, order, placed_now=created),
+            client_secret=order.client_secret,
+            publishable_key=deps.payments.publishable_key,
+        )
+
+    return await in_session(request, work)
 
 
 @router.get("/orders", tags=["orders"], summary="The caller's orders (a supplier: orders with its lines), newest first")

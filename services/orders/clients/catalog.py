@@ -18,6 +18,9 @@ from pydantic import TypeAdapter
 from marketplace.actors import SYSTEM, internal_headers
 from services.catalog.contract import (
     MarketsRead,
+    OffersRead,
+    PartMarketRead,
+    PartOfferRead,
     PartRead,
     ReservationCreate,
     ReservationLineIn,
@@ -56,7 +59,8 @@ class PartFacts:
     origin_schemes: tuple[str, ...] = ()
 
 
-def _facts(part: PartRead) -> PartFacts:
+def _facts(part: PartRead | PartOfferRead) -> PartFacts:
+    """A part as orders prices it, from the catalog's whole part or its offer."""
     return PartFacts(
         id=part.id,
         supplier_id=part.supplier_id,
@@ -85,6 +89,12 @@ class Eligibility:
     # Every reason it may not be sold there: {"code", "message", "source"} (condition, destination,
     # missing certification), as the shared rule gives them.
     reasons: list[dict[str, str]] = field(default_factory=list)
+
+
+def _eligibility(verdict: PartMarketRead) -> Eligibility:
+    return Eligibility(
+        verdict.part_id, verdict.eligible, verdict.missing_schemes, [reason.model_dump() for reason in verdict.reasons]
+    )
 
 
 class CatalogClient:
@@ -146,12 +156,21 @@ class CatalogClient:
         answer = MarketsRead.model_validate_json(
             self._call("POST", "/parts/markets", idempotent=True, json=body, field=field)
         )
-        return {
-            part.part_id: Eligibility(
-                part.part_id, part.eligible, part.missing_schemes, [reason.model_dump() for reason in part.reasons]
-            )
-            for part in answer.parts
-        }
+        return {part.part_id: _eligibility(part) for part in answer.parts}
+
+    def offers(
+        self, country: str, part_ids: Sequence[uuid.UUID], *, field: str
+    ) -> dict[uuid.UUID, tuple[PartFacts, Eligibility]]:
+        """The parts as a quote prices them in `country`, each with whether it may be sold there
+        today, in one call; unknown ids are left out. A bad country is reported as `field`."""
+        if not part_ids:
+            return {}
+        body = {"country": country, "part_ids": [str(p) for p in part_ids]}
+        # A read with a body: safe to retry.
+        answer = OffersRead.model_validate_json(
+            self._call("POST", "/parts/offers", idempotent=True, json=body, field=field)
+        )
+        return {part.id: (_facts(part), _eligibility(part.market)) for part in answer.parts}
 
     def parts(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, PartFacts]:
         """The parts by id (delisted included); unknown ids are left out."""

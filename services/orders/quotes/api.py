@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from fastapi import APIRouter, Request, status
+from sqlmodel import Session
 
 from marketplace.actors import ActorDep
 from services.common.app import SessionDep, in_session
@@ -67,8 +68,12 @@ async def import_rates(request: Request, actor: ActorDep) -> FxImportResult:
 
 
 @router.post("/quotes", tags=["quotes"], status_code=status.HTTP_201_CREATED, summary="Quote a cart, locked 15 min")
-def create_quote(data: QuoteCreate, session: SessionDep, actor: ActorDep, deps: DepsDep) -> QuoteRead:
-    return quote_read(session, quotes.create_quote(session, actor, data, deps))
+async def create_quote(data: QuoteCreate, request: Request, actor: ActorDep, deps: DepsDep) -> QuoteRead:
+    def work(session: Session) -> QuoteRead:
+        quote, lines = quotes.create_quote(session, actor, data, deps)
+        return quote_read(session, quote, lines)
+
+    return await in_session(request, work)
 
 
 @router.get("/quotes/{quote_id}", tags=["quotes"], summary="One of the caller's quotes")

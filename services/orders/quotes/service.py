@@ -133,7 +133,8 @@ def _country(value: str) -> str:
 
 def create_quote(
     session: Session, actor: Actor, data: QuoteCreate, deps: OrdersDeps, *, now: datetime | None = None
-) -> Quote:
+) -> tuple[Quote, list[QuoteLine]]:
+    """The quote, written with its lines (returned too, for the answer)."""
     actor.require(Role.BUYER)
     now = now or utcnow()
     settings = deps.settings
@@ -158,7 +159,9 @@ def create_quote(
     # the quote is written with a connection taken afresh.
     release_connection(session)
     wanted = list(dict.fromkeys(line.part_id for line in data.lines))
-    parts = deps.catalog.parts(wanted)
+    # One call: the parts' facts, price and stock, and whether each may be sold in the country.
+    offers = deps.catalog.offers(country, wanted, field="destinationCountry")
+    parts = {part_id: facts for part_id, (facts, _) in offers.items()}
     for i, line in enumerate(data.lines):
         part = parts.get(line.part_id)
         if part is None:
@@ -173,12 +176,10 @@ def create_quote(
                 available=part.available,
             )
 
-    eligibility = deps.catalog.markets(country, wanted, field="destinationCountry")
     for i, line in enumerate(data.lines):
-        verdict = eligibility.get(line.part_id)
-        if verdict is None or not verdict.eligible:
-            missing = verdict.missing_schemes if verdict else []
-            reasons = verdict.reasons if verdict else []
+        _, verdict = offers[line.part_id]
+        if not verdict.eligible:
+            missing, reasons = verdict.missing_schemes, verdict.reasons
             # Every reason with its source: a restricted condition, then the missing schemes.
             why = "; ".join(r["message"] for r in reasons) or f"missing {', '.join(missing) or 'certification'}"
             raise PartNotEligible(
@@ -239,11 +240,10 @@ def create_quote(
         created_at=now,
         expires_at=now + timedelta(seconds=settings.quote_ttl_seconds),
     )
-    session.add(quote)
-    session.flush()
+    lines = []
     for i, (line, lq) in enumerate(zip(data.lines, landed.lines, strict=True)):
         part = parts[line.part_id]
-        session.add(
+        lines.append(
             QuoteLine(
                 quote_id=quote.id,
                 line_no=i,
@@ -259,10 +259,13 @@ def create_quote(
                 **amounts_from(lq.amounts),
             )
         )
+    # One flush: the quote's row goes in before its lines' (their foreign key orders them).
+    session.add(quote)
+    session.add_all(lines)
     session.flush()
     if stale:
         fx.stale_rate_quotes.add()
-    return quote
+    return quote, lines
 
 
 def tax_registration(landed: LandedCost, settings: OrdersSettings) -> str | None:

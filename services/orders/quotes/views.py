@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, col, select
+from collections.abc import Sequence
+
+from sqlmodel import Session
 
 from services.common.clock import utcnow
 from services.orders.contract.quotes import (
@@ -75,8 +77,10 @@ def quote_pricing_read(quote: Quote) -> QuotePricingRead:
     )
 
 
-def quote_read(session: Session, quote: Quote) -> QuoteRead:
-    lines = session.scalars(select(QuoteLine).where(QuoteLine.quote_id == quote.id).order_by(col(QuoteLine.line_no)))
+def quote_read(session: Session, quote: Quote, lines: Sequence[QuoteLine] | None = None) -> QuoteRead:
+    """`lines`: the quote's lines when the caller has just written them, else they are read."""
+    if lines is None:
+        lines = quote_service.quote_lines(session, quote.id)
     return QuoteRead(
         id=quote.id,
         buyer_id=quote.buyer_id,

@@ -139,8 +139,13 @@ def test_quote_place_order_and_pay_hold_no_connection_while_calling_out(
     assert stack.wait_status(placed["order"]["id"], "PAID")["payment_status"] == "PAID"
 
     made = " | ".join(held.calls)
-    # The path called out to the catalog (parts, markets, reservations) and to Stripe.
-    for call in ("catalog GET /parts", "catalog POST /parts/markets", "catalog POST /reservations", "stripe POST"):
+    # The path called out to the catalog (offers, markets, reservations) and to Stripe.
+    for call in (
+        "catalog POST /parts/offers",
+        "catalog POST /parts/markets",
+        "catalog POST /reservations",
+        "stripe POST",
+    ):
         assert call in made, made
     assert "payment_intents" in made and "/confirm" in made, made
     assert held.in_routes(CHECKOUT_ROUTES) == []
