@@ -35,7 +35,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -316,11 +316,27 @@ def _record_placed(
     attempt got there first (then its order is the answer) or the order was cancelled meanwhile."""
     from services.orders.fulfilment import lifecycle  # lifecycle imports this module
 
-    try:
-        order = lifecycle.lock(session, order_id)
-    except NotFound:
-        order = None
-    if order is None or order.status != OrderStatus.RESERVING:
+    now = utcnow()
+    # The usual case in one statement: the order, still RESERVING, is placed, locked and read back.
+    order = session.scalars(
+        update(Order)
+        .where(col(Order.id) == order_id, col(Order.status) == OrderStatus.RESERVING)
+        .values(
+            status=OrderStatus.PENDING_PAYMENT,
+            placing_until=None,
+            reservation_key=held,
+            payment_intent_id=intent.id,
+            client_secret=intent.client_secret,
+            updated_at=now,
+        )
+        .returning(Order)
+        .execution_options(populate_existing=True, synchronize_session=False)
+    ).first()
+    if order is None:
+        try:
+            order = lifecycle.lock(session, order_id)
+        except NotFound:
+            order = None
         placed = order is not None and order.client_secret is not None
         # Ours is a second intent only where the provider ignored the idempotency key.
         surplus = not placed or (order is not None and order.payment_intent_id != intent.id)
@@ -331,11 +347,6 @@ def _record_placed(
             return order, False
         _release_quietly(deps, held)
         raise _cancelled_meanwhile(order_id)
-    now = utcnow()
-    order.placing_until = None
-    order.reservation_key = held
-    order.payment_intent_id = intent.id
-    order.client_secret = intent.client_secret
     session.add(
         OrderStatusChange(
             order_id=order.id,
@@ -345,9 +356,6 @@ def _record_placed(
             at=now,
         )
     )
-    order.status = OrderStatus.PENDING_PAYMENT
-    order.updated_at = now
-    session.add(order)
     # The lines as committed RESERVING: placing changes none of them.
     outbox.record(session, outbox.ORDER_PLACED, order, lines=lines)
     return order, True

@@ -115,5 +115,6 @@ async def part_estimates(data: PartEstimatesIn, request: Request, _actor: ActorD
     tags=["estimates"],
     summary="A cart's subtotal and its landed price with each shipping service",
 )
-def cart_estimate(data: PartEstimatesIn, request: Request, session: SessionDep, _actor: ActorDep) -> CartEstimateRead:
-    return estimates.estimate_cart(session, request.app.state.settings, data)
+async def cart_estimate(data: PartEstimatesIn, request: Request, _actor: ActorDep) -> CartEstimateRead:
+    settings: OrdersSettings = request.app.state.settings
+    return await in_session(request, lambda session: estimates.estimate_cart(session, settings, data))
