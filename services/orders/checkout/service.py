@@ -200,19 +200,6 @@ def place_order(session: Session, actor: Actor, data: OrderCreate, deps: OrdersD
     )
     # Screened once, with the order's first insert: a retry answers with this screening.
     screening.screen_new_order(order, at=now)
-    try:
-        # Nothing is written before this insert, so a rollback undoes only it (no savepoint:
-        # pysqlite would commit at RELEASE of a savepoint that opened the transaction).
-        session.add(order)
-        session.flush()
-    except IntegrityError:
-        # The same key (or quote) sent twice at once: the other request won.
-        session.rollback()
-        existing = by_key(session, actor.id, data.idempotency_key)
-        if existing is not None:
-            return _resume(session, deps, _repeat(existing, data))
-        raise QuoteAlreadyOrdered("an order was already placed from this quote", field="quote_id") from None
-
     bps = deps.settings.platform_fee_bps
     lines = []
     for ql in quoted:
@@ -235,8 +222,23 @@ def place_order(session: Session, actor: Actor, data: OrderCreate, deps: OrdersD
                 status=LineStatus.PENDING,
             )
         )
-    session.add_all(lines)
-    session.add(OrderStatusChange(order_id=order.id, to_status=OrderStatus.RESERVING, actor_id=actor.id, at=now))
+    try:
+        # The order, its lines and its history in one flush, the order's row first (their
+        # foreign keys order them). Nothing is written before it, so a rollback undoes only it
+        # (no savepoint: pysqlite would commit at RELEASE of a savepoint that opened the
+        # transaction).
+        session.add(order)
+        session.add_all(lines)
+        session.add(OrderStatusChange(order_id=order.id, to_status=OrderStatus.RESERVING, actor_id=actor.id, at=now))
+        session.flush()
+    except IntegrityError:
+        # The same key (or quote) sent twice at once: the other request won.
+        session.rollback()
+        existing = by_key(session, actor.id, data.idempotency_key)
+        if existing is not None:
+            return _resume(session, deps, _repeat(existing, data))
+        raise QuoteAlreadyOrdered("an order was already placed from this quote", field="quote_id") from None
+
     # The saga's first step is durable before the catalog holds anything for it: the one commit
     # outside session_scope, because everything after it must find this row, whatever dies.
     session.commit()
