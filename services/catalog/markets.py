@@ -24,7 +24,7 @@ both, so `/eligibility` and the read model cannot disagree.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
@@ -68,13 +68,18 @@ def _facts(row: Any) -> rules.CertificateFacts:
     )
 
 
-def _certificates_of(session: Session, supplier_ids: Iterable[uuid.UUID]) -> list[rules.CertificateFacts]:
+def _certificates_of(
+    session: Session, supplier_ids: Iterable[uuid.UUID], schemes: Collection[str] | None = None
+) -> list[rules.CertificateFacts]:
+    """The suppliers' VALID certificate copies (of `schemes` only, when given)."""
     wanted = list(set(supplier_ids))
     if not wanted:
         return []
     # Only VALID copies can meet a requirement; the others are kept for their latest state.
-    rows = session.execute(select(MC).where(MC.c.supplier_id.in_(wanted), MC.c.status == rules.VALID)).all()
-    return [_facts(r) for r in rows]
+    query = select(MC).where(MC.c.supplier_id.in_(wanted), MC.c.status == rules.VALID)
+    if schemes is not None:
+        query = query.where(MC.c.scheme.in_(list(schemes)))
+    return [_facts(r) for r in session.execute(query).all()]
 
 
 class Covered(Protocol):
@@ -95,9 +100,8 @@ def origin_schemes(session: Session, parts: Sequence[Covered], on: date) -> dict
     what the quote needs to give a free-trade agreement's duty rate. One query for all the parts."""
     origin = {code for code, s in registry.schemes().items() if s.origin_agreement is not None}
     out: dict[uuid.UUID, list[str]] = {p.id: [] for p in parts}
-    certificates = [
-        c for c in _certificates_of(session, (p.supplier_id for p in parts)) if c.scheme in origin and c.in_force(on)
-    ]
+    # Only the origin schemes' copies are read: a page's suppliers hold many more of the others.
+    certificates = [c for c in _certificates_of(session, (p.supplier_id for p in parts), origin) if c.in_force(on)]
     for part in parts:
         facts = rules.PartFacts(part.id, part.supplier_id, part.category, tuple(part.oem_numbers or ()))
         out[part.id] = sorted({c.scheme for c in certificates if rules.covers(c, facts)})
