@@ -1,6 +1,8 @@
 """Answers kept for a while in this process: for reads that every page repeats and whose
 answer changes rarely, where being a minute late is part of the contract (the catalog's make
-selector, a search's facet counts), never for what a buyer acts on (prices, stock, results).
+selector, a search's facet counts), never for what a buyer acts on (prices, stock, results),
+except under a key holding everything the answer is computed from (a part's landed estimate:
+its facts, the country, currency, rate and day), where the time bounds only a clock's effect.
 
 Each process keeps its own (replicas may differ for up to `seconds`). The clock is `utcnow`,
 so tests move it with `travel`.

@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from services.common.app import build_service_app
 from services.common.events.dead_letter_api import dead_letter_router
+from services.common.memo import Kept
 from services.common.settings import load_or_exit
 from services.orders.checkout.api import router as checkout_router
 from services.orders.deps import OrdersDeps
@@ -17,6 +18,7 @@ from services.orders.integrations.api import router as integrations_router
 from services.orders.metrics import business_metrics
 from services.orders.models import EVENTS
 from services.orders.quotes.api import router as quotes_router
+from services.orders.quotes.estimates import Estimate
 from services.orders.screening.api import router as screening_router
 from services.orders.settings import OrdersSettings
 
@@ -92,4 +94,5 @@ def create_app(settings: OrdersSettings | None = None) -> FastAPI:
         on_shutdown=shutdown,
     )
     app.state.deps = deps
+    app.state.estimates = Kept[Estimate](settings.estimate_cache_seconds, max_entries=20_000)
     return app

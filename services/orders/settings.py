@@ -72,6 +72,10 @@ class OrdersSettings(ServiceSettings):
     fx_stale_after_hours: float = Field(default=72.0, gt=0)
     fx_refuse_after_hours: float = Field(default=7 * 24.0, gt=0)
     fx_margin_bps: int = Field(default=150, ge=0, le=2000)
+    # How long a part's landed estimate is kept per process (quotes/estimates.py), under
+    # everything it is computed from: another price, rate or day is another estimate, so this
+    # bounds only a rate passing fx_refuse_after_hours meanwhile. 0 keeps nothing.
+    estimate_cache_seconds: float = Field(default=60.0, ge=0)
 
     # Orders.
     platform_fee_bps: int = Field(default=1000, ge=0, le=5000)

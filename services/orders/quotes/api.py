@@ -10,6 +10,7 @@ from sqlmodel import Session
 from marketplace.actors import ActorDep
 from services.common.app import SessionDep, in_session
 from services.common.errors import BadInput
+from services.common.memo import Kept
 from services.orders.contract.quotes import (
     CartEstimateRead,
     ConversionsIn,
@@ -107,7 +108,8 @@ def currencies(session: SessionDep, _actor: ActorDep) -> list[QuotingCurrencyRea
 )
 async def part_estimates(data: PartEstimatesIn, request: Request, _actor: ActorDep) -> PartEstimatesRead:
     settings: OrdersSettings = request.app.state.settings
-    return await in_session(request, lambda session: estimates.estimate_parts(session, settings, data))
+    kept: Kept[estimates.Estimate] = request.app.state.estimates
+    return await in_session(request, lambda session: estimates.estimate_parts(session, settings, data, kept))
 
 
 @router.post(

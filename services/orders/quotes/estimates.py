@@ -14,7 +14,7 @@ rate for the currency) gets no estimate and the reason's code, not an error for 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -24,6 +24,7 @@ from marketplace.compliance.markets import restricted_destination
 from marketplace.compliance.registry import DestinationRestricted
 from services.common.clock import utcnow
 from services.common.errors import DomainError
+from services.common.memo import Kept
 from services.common.money import Money
 from services.orders.contract.quotes import (
     CartEstimateRead,
@@ -143,22 +144,65 @@ def refuse_restricted(country: str, now: datetime) -> None:
         raise DestinationRestricted(f"we do not serve {country}: {restricted.note}", field="destinationCountry")
 
 
-def estimate_parts(session: Session, settings: OrdersSettings, data: PartEstimatesIn) -> PartEstimatesRead:
-    """Each part alone, one unit, with its cheapest shipping."""
+# A part's estimate: its cheapest option, or the code of why it has none.
+Estimate = tuple[OptionRead | None, str | None]
+
+
+def estimate_parts(
+    session: Session, settings: OrdersSettings, data: PartEstimatesIn, kept: Kept[Estimate] | None = None
+) -> PartEstimatesRead:
+    """Each part alone, one unit, with its cheapest shipping. With `kept`, a part priced within
+    its time from the same facts to the same country, currency, rate, day and rules is not
+    priced again: the parts of popular pages are estimated on every page view."""
     fx, now, tables = fx_table(session), utcnow(), Tables.load()
     country, currency = data.destination_country.upper(), data.currency.upper()
     refuse_restricted(country, now)
+    # Everything but the part's facts that the estimate is computed from (an unknown currency
+    # has no rate: its estimates are refused, and kept as such).
+    context = (country, currency, fx.rates.get(currency), now.date(), id(tables))
     estimates = []
     for part in data.parts:
-        try:
-            options = shipping_options([_line(part)], country, currency, fx, settings, now=now, tables=tables)
-        except DomainError as refused:
-            estimates.append(PartEstimateRead(part_id=part.part_id, cheapest=None, unavailable=refused.code))
-            continue
-        cheapest = option_read(options[0]) if options else None
-        unavailable = None if options else DangerousGoodsRefused.code
+        key = (*context, *_facts_key(part))
+        found = kept.get(key) if kept is not None else None
+        if found is None:
+            found = _estimate(part, country, currency, fx, settings, now, tables)
+            if kept is not None:
+                kept.put(key, found)
+        cheapest, unavailable = found
         estimates.append(PartEstimateRead(part_id=part.part_id, cheapest=cheapest, unavailable=unavailable))
     return PartEstimatesRead(destination_country=country, currency=currency, estimates=estimates)
+
+
+def _facts_key(part: PartFactsIn) -> tuple[Hashable, ...]:
+    """What of a part its estimate depends on: all of its facts but its id."""
+    return (
+        part.category,
+        part.hs_code,
+        part.weight_grams,
+        part.price_cny,
+        part.core_charge_cny,
+        part.quantity,
+        part.country_of_origin,
+        tuple(part.origin_schemes),
+    )
+
+
+def _estimate(
+    part: PartFactsIn,
+    country: str,
+    currency: str,
+    fx: FxTable,
+    settings: OrdersSettings,
+    now: datetime,
+    tables: Tables,
+) -> Estimate:
+    try:
+        options = shipping_options([_line(part)], country, currency, fx, settings, now=now, tables=tables)
+    except DomainError as refused:
+        return None, refused.code
+    if not options:
+        return None, DangerousGoodsRefused.code
+    return option_read(options[0]), None
 
 
 def estimate_cart(session: Session, settings: OrdersSettings, data: PartEstimatesIn) -> CartEstimateRead:

@@ -4,11 +4,15 @@ quoted somewhere says why instead of failing the page."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+import pytest
+
 from marketplace.roles import Role
+from services.orders.quotes import estimates
 from tests.factories import FreshHeaders
-from tests.orders.factories import Stack
+from tests.orders.factories import SYSTEM, Stack, fx_document
 
 VISITOR = FreshHeaders(Role.ANONYMOUS, "anonymous")
 
@@ -65,3 +69,45 @@ def test_a_part_that_cannot_be_quoted_there_says_why_and_bad_input_names_the_fie
     bad = {"destination_country": "DE", "currency": "EUR", "parts": [{**_facts(alternator), "weight_grams": 0}]}
     refused = stack.orders.post("/estimates/parts", json=bad, headers=VISITOR)
     assert refused.status_code == 422 and refused.json()["field"] == "parts.0.weight_grams"
+
+
+def test_a_page_seen_again_is_not_priced_again_until_its_price_or_rate_moves(
+    stack: Stack, alternator: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The parts of popular pages are estimated on every view: the same facts to the same country
+    and currency at the same rate are priced once, and a new price or a new rate is priced at once."""
+    priced: list[str] = []
+    real = estimates.quote_landed_cost
+
+    def counting(request: Any, *args: Any, **kwargs: Any) -> Any:
+        priced.append(request.lines[0].part_id)
+        return real(request, *args, **kwargs)
+
+    monkeypatch.setattr(estimates, "quote_landed_cost", counting)
+
+    def cheapest(facts: dict[str, Any], currency: str = "EUR") -> int:
+        body = {"destination_country": "DE", "currency": currency, "parts": [facts]}
+        answer = stack.orders.post("/estimates/parts", json=body, headers=VISITOR)
+        assert answer.status_code == 200, answer.text
+        (estimate,) = answer.json()["estimates"]
+        assert estimate["part_id"] == facts["part_id"]
+        return int(estimate["cheapest"]["total"]["amount"])
+
+    first = cheapest(_facts(alternator))
+    calls = len(priced)
+    assert calls >= 1  # one landed cost per shipping service
+    # Another part with the same facts, and the same part again: nothing priced.
+    twin = {**_facts(alternator), "part_id": "a-twin-listing"}
+    assert cheapest(_facts(alternator)) == cheapest(twin) == first and len(priced) == calls
+    # A new price: priced again, higher.
+    dearer = cheapest({**_facts(alternator), "price_cny": alternator["price_cny"] * 2})
+    assert dearer > first and len(priced) == 2 * calls
+    # Another currency is another estimate.
+    cheapest(_facts(alternator), "USD")
+    assert len(priced) == 3 * calls
+    # A new euro rate (the euro a tenth dearer): the next view is priced at it.
+    rates = fx_document()
+    rates["rates"]["EUR"] = "0.1100"
+    headers = {**SYSTEM, "Content-Type": "application/json"}
+    assert stack.orders.put("/fx/rates", content=json.dumps(rates), headers=headers).status_code == 200
+    assert cheapest(_facts(alternator)) < first and len(priced) == 4 * calls
