@@ -47,24 +47,13 @@ def offers_read(session: Session, request: MarketsRequest) -> OffersRead:
         market=verdicts.market,
         on=verdicts.on,
         parts=[
-            PartOfferRead(
-                id=row.id,
-                supplier_id=row.supplier_id,
-                sku=row.sku,
-                title_en=row.title_en,
-                category=row.category,
-                hs_code=row.hs_code,
-                weight_grams=row.weight_grams,
-                price_cny=row.price_cny,
-                core_charge_cny=row.core_charge_cny,
-                available=row.available or 0,
-                listed=row.listed,
-                country_of_origin=row.country_of_origin,
-                warranty_months=row.warranty_months,
-                battery_chemistry=row.battery_chemistry,
-                battery_capacity_wh=row.battery_capacity_wh,
-                origin_schemes=origins[row.id],
-                market=verdict_of[row.id],
+            PartOfferRead.model_validate(
+                {
+                    **row._mapping,
+                    "available": row.available or 0,  # a part without a stock row has none
+                    "origin_schemes": origins[row.id],
+                    "market": verdict_of[row.id],
+                }
             )
             for row in (found[i] for i in dict.fromkeys(request.part_ids) if i in found)
         ],
