@@ -51,6 +51,9 @@ from services.common.errors import BadInput, Conflict, Forbidden, NotFound
 from services.common.memo import Kept
 from services.common.pagination import decode_cursor, encode_cursor, page_size
 
+F = table(Fitment)
+S = table(Stock)
+
 MAX_BATCH_IDS = 200
 
 # --- Authorisation -----------------------------------------------------------------------
@@ -174,15 +177,23 @@ def part_views(session: Session, parts: Sequence[Part], locale: str | None = Non
     ids = [p.id for p in parts]
     if not ids:
         return []
-    stock = {s.part_id: s for s in session.scalars(select(Stock).where(Stock.part_id.in_(ids)))}  # type: ignore[attr-defined]
+    # Plain rows, not ORM objects: a page reads dozens of them and writes none.
+    stock = {
+        part_id: (on_hand, reserved)
+        for part_id, on_hand, reserved in session.execute(
+            select(S.c.part_id, S.c.on_hand, S.c.reserved).where(S.c.part_id.in_(ids))
+        )
+    }
     fitments: dict[uuid.UUID, list[FitmentRead]] = {i: [] for i in ids}
-    rows = session.scalars(
-        select(Fitment)
-        .where(Fitment.part_id.in_(ids))  # type: ignore[attr-defined]
-        .order_by(Fitment.make, Fitment.model, Fitment.year_from)  # type: ignore[arg-type]
+    rows = session.execute(
+        select(F.c.part_id, F.c.make, F.c.model, F.c.year_from, F.c.year_to, F.c.engine_code)
+        .where(F.c.part_id.in_(ids))
+        .order_by(F.c.make, F.c.model, F.c.year_from)
     )
-    for f in rows:
-        fitments[f.part_id].append(FitmentRead.model_validate(f, from_attributes=True))
+    for part_id, make, model, year_from, year_to, engine_code in rows:
+        fitments[part_id].append(
+            FitmentRead(make=make, model=model, year_from=year_from, year_to=year_to, engine_code=engine_code)
+        )
     pictures: dict[uuid.UUID, list[ImageRead]] = {i: [] for i in ids}
     for image in session.scalars(
         select(PartImage).where(col(PartImage.part_id).in_(ids)).order_by(col(PartImage.position))
@@ -192,8 +203,7 @@ def part_views(session: Session, parts: Sequence[Part], locale: str | None = Non
     origins = part_markets.origin_schemes(session, parts, part_markets.today())
     views = []
     for p in parts:
-        s = stock.get(p.id)
-        on_hand, reserved = (s.on_hand, s.reserved) if s else (0, 0)
+        on_hand, reserved = stock.get(p.id, (0, 0))
         data: dict[str, Any] = {k: getattr(p, k) for k in PART_READ_COLUMNS}
         data.update(
             title=domain.title_in(locale, p.title_en, p.title_zh, p.title_translations),
