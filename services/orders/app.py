@@ -94,5 +94,6 @@ def create_app(settings: OrdersSettings | None = None) -> FastAPI:
         on_shutdown=shutdown,
     )
     app.state.deps = deps
-    app.state.estimates = Kept[Estimate](settings.estimate_cache_seconds, max_entries=20_000)
+    # A page's popular parts are what repeats; 5,000 estimates of a few hundred bytes each.
+    app.state.estimates = Kept[Estimate](settings.estimate_cache_seconds, max_entries=5_000)
     return app
