@@ -94,6 +94,7 @@ def create_app(settings: OrdersSettings | None = None) -> FastAPI:
         on_shutdown=shutdown,
     )
     app.state.deps = deps
-    # A page's popular parts are what repeats; 5,000 estimates of a few hundred bytes each.
-    app.state.estimates = Kept[Estimate](settings.estimate_cache_seconds, max_entries=5_000)
+    # What repeats is the popular parts of popular pages: 2,000 estimates, about 8 KB each as
+    # answered (six pydantic models with formatted amounts), hold 16 MB.
+    app.state.estimates = Kept[Estimate](settings.estimate_cache_seconds, max_entries=2_000)
     return app
