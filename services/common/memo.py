@@ -11,7 +11,7 @@ so tests move it with `travel`.
 from __future__ import annotations
 
 import threading
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
 
 from cachetools import TTLCache
@@ -38,6 +38,11 @@ class Kept(Generic[V]):
             return None
         with self._lock:
             return self._answers.get(key)
+
+    def get_or_put(self, key: Hashable, answer: Callable[[], V]) -> V:
+        """The answer kept under `key`, else `answer()`, kept."""
+        found = self.get(key)
+        return found if found is not None else self.put(key, answer())
 
     def put(self, key: Hashable, answer: V) -> V:
         if self.seconds > 0:

@@ -502,8 +502,7 @@ def _counted(
     if kept is None:
         return _facets(session, base)
     key = (replace(params, first=None, after=None, sort=None, locale=None), part_markets.today(), *plan)
-    found = kept.get(key)
-    return found if found is not None else kept.put(key, _facets(session, base))
+    return kept.get_or_put(key, lambda: _facets(session, base))
 
 
 def _facets(session: Session, base: Select[Any]) -> Facets:

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
 from sqlmodel import Session
 
@@ -149,11 +150,11 @@ Estimate = tuple[OptionRead | None, str | None]
 
 
 def estimate_parts(
-    session: Session, settings: OrdersSettings, data: PartEstimatesIn, kept: Kept[Estimate] | None = None
+    session: Session, settings: OrdersSettings, data: PartEstimatesIn, kept: Kept[Estimate]
 ) -> PartEstimatesRead:
-    """Each part alone, one unit, with its cheapest shipping. With `kept`, a part priced within
-    its time from the same facts to the same country, currency, rate, day and rules is not
-    priced again: the parts of popular pages are estimated on every page view."""
+    """Each part alone, one unit, with its cheapest shipping. A part priced within `kept`'s time
+    from the same facts to the same country, currency, rate, day and rules is not priced again:
+    the parts of popular pages are estimated on every page view."""
     fx, now, tables = fx_table(session), utcnow(), Tables.load()
     country, currency = data.destination_country.upper(), data.currency.upper()
     refuse_restricted(country, now)
@@ -162,13 +163,9 @@ def estimate_parts(
     context = (country, currency, fx.rates.get(currency), now.date(), id(tables))
     estimates = []
     for part in data.parts:
-        key = (*context, *_facts_key(part))
-        found = kept.get(key) if kept is not None else None
-        if found is None:
-            found = _estimate(part, country, currency, fx, settings, now, tables)
-            if kept is not None:
-                kept.put(key, found)
-        cheapest, unavailable = found
+        cheapest, unavailable = kept.get_or_put(
+            (*context, *_facts_key(part)), partial(_estimate, part, country, currency, fx, settings, now, tables)
+        )
         estimates.append(PartEstimateRead(part_id=part.part_id, cheapest=cheapest, unavailable=unavailable))
     return PartEstimatesRead(destination_country=country, currency=currency, estimates=estimates)
 
