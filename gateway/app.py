@@ -12,6 +12,7 @@ from gateway.graphiql import GraphQLWithLocalIDE, assets_mount
 from gateway.identity.throttle import LoginThrottle
 from gateway.images import image
 from gateway.invalidation import CacheInvalidator
+from gateway.kept_answers import KEPT_ANSWERS, KeptAnswers
 from gateway.limits import BodySizeLimit
 from gateway.operation_log import OPERATION_SECONDS, OPERATIONS
 from gateway.schema import schema
@@ -30,6 +31,17 @@ def create_app(
     async def open_clients(app: FastAPI) -> None:
         clients = ServiceClients.open(settings, transports)
         app.state.clients = clients
+        app.state.kept_answers = (
+            KeptAnswers(
+                lambda: (
+                    clients.catalog.cache.generation,
+                    clients.orders.cache.generation,
+                    clients.certification.cache.generation,
+                )
+            )
+            if settings.read_cache_seconds > 0
+            else None
+        )
         app.state.cache_invalidator = None
         if settings.invalidates_cache:
             invalidator = CacheInvalidator(settings.nats_url, [clients.catalog.cache, clients.certification.cache])
@@ -50,7 +62,7 @@ def create_app(
         # Requests wait on the services, not on the database: their few database calls each take
         # a connection inside one worker thread and give it back before anything else is awaited.
         concurrent_requests=None,
-        collectors=[OPERATIONS, OPERATION_SECONDS],
+        collectors=[OPERATIONS, OPERATION_SECONDS, KEPT_ANSWERS],
     )
     app.state.login_throttle = LoginThrottle(
         settings,

@@ -15,6 +15,7 @@ asked for over and over, and without the cache every request costs the services 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable, Mapping
@@ -25,6 +26,7 @@ import httpx
 import orjson
 from httpx_aiohttp import AiohttpTransport
 
+from gateway.kept_answers import note_fresh_read, note_kept_read
 from gateway.settings import GatewaySettings
 from services.common.http import Method, ServiceClient
 
@@ -54,11 +56,14 @@ class ReadCache:
             return await fetch()
         entry = self._entries.get(key)
         if entry is not None and entry[0] > self.clock():
+            note_kept_read(entry[0])
             return entry[1]
         pending = self._in_flight.get(key)
         if pending is not None:
             try:
-                return await asyncio.shield(pending)
+                shared = await asyncio.shield(pending)
+                note_kept_read(self.clock() + self.seconds)
+                return shared
             except asyncio.CancelledError:
                 if not pending.cancelled():
                     raise  # this caller was cancelled, not the call it waited on
@@ -78,9 +83,11 @@ class ReadCache:
         else:
             future.set_result(value)
             if generation != self._generation:
+                note_fresh_read()
                 return value
             now = self.clock()
             self._entries[key] = (now + self.seconds, value)
+            note_kept_read(now + self.seconds)
             self._entries.move_to_end(key)
             # Every entry lives as long, so the oldest are first: drop the expired ones there (a
             # page of parts is tens of KB), and the oldest of all when full.
@@ -92,6 +99,11 @@ class ReadCache:
         finally:
             if self._in_flight.get(key) is future:
                 del self._in_flight[key]
+
+    @property
+    def generation(self) -> int:
+        """Changes whenever answers are cleared or discarded."""
+        return self._generation
 
     def clear(self) -> None:
         self._generation += 1
@@ -110,6 +122,10 @@ class ReadCache:
 
     def __len__(self) -> int:
         return len(self._entries)
+
+
+# Set while a call fetches a read that the read cache keeps: any other call is a fresh read.
+_kept_read: contextvars.ContextVar[bool] = contextvars.ContextVar("kept_read", default=False)
 
 
 class Upstream(ServiceClient):
@@ -150,6 +166,8 @@ class Upstream(ServiceClient):
         if method not in ("GET", "HEAD") and not only_reads:
             # A change made through this process shows at once in what it reads next.
             self.cache.clear()
+        if not _kept_read.get():
+            note_fresh_read()
         return response
 
     async def read_json(
@@ -171,15 +189,23 @@ class Upstream(ServiceClient):
                 return await self.get_json(path, headers=headers(), params=params)
             return (await self.request("POST", path, headers=headers(), json=body, only_reads=True)).json()
 
-        if fresh:
+        if fresh or self.cache.seconds <= 0:
             return await fetch()
+
+        async def fetch_to_keep() -> Any:
+            token = _kept_read.set(True)
+            try:
+                return await fetch()
+            finally:
+                _kept_read.reset(token)
+
         key = (
             path,
             caller,
             orjson.dumps(params, option=orjson.OPT_SORT_KEYS),
             orjson.dumps(body, option=orjson.OPT_SORT_KEYS),
         )
-        return await self.cache.get(key, fetch)
+        return await self.cache.get(key, fetch_to_keep)
 
 
 @dataclass

@@ -17,6 +17,7 @@ from gateway.errors import RequestRefused
 from gateway.identity import service as identity_service
 from gateway.identity.throttle import LoginThrottle
 from gateway.identity.tokens import Principal
+from gateway.kept_answers import KeptAnswers, note_fresh_read
 from gateway.limits import retry_after_header
 from gateway.loaders import Loaders
 from gateway.settings import GatewaySettings
@@ -43,6 +44,7 @@ class Context:
         locale: str = "en",
         reset_throttle: LoginThrottle | None = None,
         base_url: str = "",
+        kept_answers: KeptAnswers | None = None,
     ) -> None:
         self.settings = settings
         # Password reset requests, per (e-mail, client address) and per address, like logins.
@@ -55,10 +57,13 @@ class Context:
         self.locale = locale
         # Where this API is reached (scheme and host as the caller used them), for absolute URLs.
         self.base_url = base_url.rstrip("/")
+        # Whole answers to visitors' queries (gateway/kept_answers.py); None keeps none.
+        self.kept_answers = kept_answers
         self.loaders = Loaders(self)
         self._upstream_headers: dict[str, str] | None = None
 
     def session(self) -> AbstractContextManager[Session]:
+        note_fresh_read()
         return session_scope(self.engine)
 
     async def in_session(self, work: Callable[[Session], T]) -> T:
@@ -173,4 +178,5 @@ async def context_getter(request: HTTPConnection) -> Context:
         client_address=address,
         locale=negotiate_locale(request.headers.get("accept-language")),
         base_url=str(request.base_url),
+        kept_answers=app.state.kept_answers,
     )

@@ -32,6 +32,7 @@ from gateway.execution import GatewayExecutionContext
 from gateway.identity.graphql import IdentityMutation, IdentityQuery, describe_stored_enums
 from gateway.identity.people import PeopleMutation, PeopleQuery
 from gateway.ids import decode_global_id, node_type
+from gateway.kept_answers import KeepAnswers
 from gateway.limits import QueryCostLimiter
 from gateway.operation_log import OperationLog
 from gateway.orders.disputes import DisputesQuery
@@ -130,6 +131,7 @@ schema = GatewaySchema(
         lambda: ValidationCache(maxsize=1024),
         QueryCostLimiter,
         OperationLog,
+        KeepAnswers,
     ],
 )
 describe_stored_enums(schema._schema)
