@@ -44,7 +44,7 @@ from services.catalog.contract import (
     VinRead,
 )
 from services.catalog.markets import markets_read
-from services.catalog.search.query import SearchParams
+from services.catalog.search.query import SearchParams, WordCounts
 from services.common import csvfile
 from services.common.app import SessionDep, in_session
 from services.common.errors import NotFound
@@ -227,7 +227,8 @@ async def search_parts(
         locale=locale,
     )
     kept: Kept[Facets] = request.app.state.facets
-    return await in_session(request, lambda session: service.search_parts(session, params, kept))
+    word_counts: WordCounts = request.app.state.word_counts
+    return await in_session(request, lambda session: service.search_parts(session, params, kept, word_counts))
 
 
 @parts.post("/markets", summary="Which of these parts may be sold in a country today (markets read model)")

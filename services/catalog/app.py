@@ -8,6 +8,7 @@ from services.catalog.db import tune
 from services.catalog.images import open_image_store
 from services.catalog.metrics import business_metrics
 from services.catalog.models import EVENTS
+from services.catalog.search.query import WordCounts
 from services.catalog.settings import CatalogSettings
 from services.catalog.verification import licence_store
 from services.common.app import build_service_app
@@ -41,4 +42,5 @@ def create_app(settings: CatalogSettings | None = None) -> FastAPI:
     app.state.licence_store = licence_store(settings)
     app.state.selectors = Kept[FitmentOptions](settings.selector_cache_seconds)
     app.state.facets = Kept[Facets](settings.facet_cache_seconds)
+    app.state.word_counts = WordCounts(settings.word_count_cache_seconds)
     return app

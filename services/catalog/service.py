@@ -635,9 +635,15 @@ def remove_part_image(session: Session, actor: Actor, part_id: uuid.UUID, image_
 # --- Search ------------------------------------------------------------------------------
 
 
-def search_parts(session: Session, params: SearchParams, kept: Kept[Facets] | None = None) -> SearchPage:
-    """Listed parts only; any caller, anonymous included. `kept`: facet counts kept a while."""
-    result = search_query.search(session, params, kept)
+def search_parts(
+    session: Session,
+    params: SearchParams,
+    kept: Kept[Facets] | None = None,
+    word_counts: search_query.WordCounts = search_query.COUNTED_EVERY_TIME,
+) -> SearchPage:
+    """Listed parts only; any caller, anonymous included. `kept`, `word_counts`: facet counts
+    and the words' counts kept a while."""
+    result = search_query.search(session, params, kept, word_counts)
     parts = parts_by_ids(session, result.ids) if result.ids else []
     views = part_views(session, parts, params.locale)
     # With shipsTo, why some parts are missing: the conditions the destination restricts.

@@ -37,6 +37,10 @@ class CatalogSettings(ServiceSettings):
     # How long a search's facet counts are kept per process (search/query.py): the next pages
     # of a search, and the same search by the next buyer, count nothing again; 0 keeps nothing.
     facet_cache_seconds: float = Field(default=60.0, ge=0)
+    # How long a search word's posting count, and the number of documents, are kept per process
+    # (search/query.py, WordCounts): they weigh the words and choose the one that drives; results
+    # are always read afresh. 0 counts them on every search.
+    word_count_cache_seconds: float = Field(default=60.0, ge=0)
 
     @field_validator("images_url", "licences_url")
     @classmethod

@@ -193,7 +193,9 @@ def nodes(page: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def forget_kept_answers(client: TestClient) -> None:
-    """The app's kept selector answers and facet counts forgotten: its database was emptied."""
+    """The app's kept selector answers, facet counts and word counts forgotten: its database was
+    emptied."""
     state: Any = client.app.state  # type: ignore[attr-defined]
     state.selectors.clear()
     state.facets.clear()
+    state.word_counts.clear()

@@ -113,7 +113,7 @@ def test_counting_a_common_word_measures_the_span_of_its_newest_postings(
         service.write_parts(session, [service.prepare_part(owner, PartCreate.model_validate(b)) for b in bodies])
     alternator, golf = text.query_terms("alternator golf")  # stemmed as the index has them
     with session_scope(engine) as session:
-        counts = query._term_counts(session, [alternator, golf])
+        counts, _documents = query._term_counts(session, [alternator, golf])
     assert counts[alternator].df == counts[golf].df == 11
     assert counts[alternator].span == 11
     assert 38 <= counts[golf].span <= 44  # eleven of every fourth document

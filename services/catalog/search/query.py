@@ -153,8 +153,10 @@ class TermCount:
         return self.df / max(self.span, 1)
 
 
-def _term_counts(session: Session, terms: list[str]) -> dict[str, TermCount]:
-    """Each term's posting count (up to DF_CAP + 1) and the span they cover, in one round trip."""
+def _term_counts(session: Session, terms: list[str]) -> tuple[dict[str, TermCount], int]:
+    """Each term's posting count (up to DF_CAP + 1) and the span they cover, and the number of
+    documents (the highest document number), in one round trip."""
+    documents = select(literal(-1).label("i"), func.coalesce(func.max(D.c.doc), 0), literal(0))
     counts = [
         select(
             literal(i).label("i"),
@@ -166,8 +168,45 @@ def _term_counts(session: Session, terms: list[str]) -> dict[str, TermCount]:
             select(SP.c.doc).where(SP.c.term == term).order_by(desc(SP.c.doc)).limit(DF_CAP + 1).subquery(f"d{i}")
         ]
     ]
-    rows = session.execute(union_all(*counts) if len(counts) > 1 else counts[0]).all()
-    return {terms[int(i)]: TermCount(int(n), int(span)) for i, n, span in rows}
+    rows = session.execute(union_all(documents, *counts)).all()
+    found = {terms[int(i)]: TermCount(int(n), int(span)) for i, n, span in rows if int(i) >= 0}
+    return found, next(int(n) for i, n, _ in rows if int(i) < 0)
+
+
+class WordCounts:
+    """The query words' TermCounts and the number of documents, kept `seconds` in this process.
+
+    They set each word's weight and which word drives, and every text search asks for them:
+    counting a common word's newest 10,000 postings is about 3 ms of PostgreSQL's time, on
+    every page of every search that names it. A minute of new listings hardly moves them, and
+    the candidates are always read afresh, so results are never late. A word with no postings
+    is not kept: a new part's new word is found at once.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.words = Kept[TermCount](seconds, max_entries=20_000)
+        self.documents = Kept[int](seconds, max_entries=1)
+
+    def counts(self, session: Session, terms: list[str]) -> tuple[dict[str, TermCount], int]:
+        found = {t: c for t in terms if (c := self.words.get(t)) is not None}
+        documents = self.documents.get(None)
+        missing = [t for t in terms if t not in found]
+        if missing or documents is None:
+            counted, documents = _term_counts(session, missing)
+            for term, count in counted.items():
+                if count.df > 0:
+                    self.words.put(term, count)
+            self.documents.put(None, documents)
+            found.update(counted)
+        return found, documents
+
+    def clear(self) -> None:
+        self.words.clear()
+        self.documents.clear()
+
+
+# Counts every time: for callers without a memo of their own.
+COUNTED_EVERY_TIME = WordCounts(0)
 
 
 def rarest_first(counts: dict[str, TermCount]) -> list[str]:
@@ -198,10 +237,15 @@ class SearchResult:
     exhaustive: bool
 
 
-def search(session: Session, params: SearchParams, kept: Kept[Facets] | None = None) -> SearchResult:
+def search(
+    session: Session,
+    params: SearchParams,
+    kept: Kept[Facets] | None = None,
+    word_counts: WordCounts = COUNTED_EVERY_TIME,
+) -> SearchResult:
     """One page of part ids in order, with cursors and facets (the caller loads the parts). With
     `kept`, facet counts come from there when the same search was counted within its time: the
-    next pages of a search count nothing again."""
+    next pages of a search count nothing again; `word_counts` likewise for the words' counts."""
     size = page_size(params.first)
     terms = text.query_terms(params.q or "")[:MAX_QUERY_TERMS]
     sort = params.sort or ("relevance" if terms else "newest")
@@ -212,7 +256,7 @@ def search(session: Session, params: SearchParams, kept: Kept[Facets] | None = N
         filters.append(P.c.id.in_(select(PN.c.part_id).where(PN.c.normalised == number)))
         return _browse(session, params, "price_asc" if sort == "relevance" else sort, filters, size, kept)
     if terms:
-        return _text_search(session, params, terms, sort, filters, size, kept)
+        return _text_search(session, params, terms, sort, filters, size, kept, word_counts)
     if sort == "relevance":
         sort = "newest"
     return _browse(session, params, sort, filters, size, kept)
@@ -302,8 +346,9 @@ def _text_search(
     filters: list[ColumnElement[bool]],
     size: int,
     kept: Kept[Facets] | None,
+    word_counts: WordCounts,
 ) -> SearchResult:
-    counts = _term_counts(session, terms)
+    counts, doc_count = word_counts.counts(session, terms)
     dfs = {t: c.df for t, c in counts.items()}
     if min(dfs.values()) == 0:
         no_facets = Facets(category=[], condition=[], make=[], exhaustive=True) if params.facets else None
@@ -313,7 +358,6 @@ def _text_search(
     if len(ordered) == 1 and not filtered and sort == "relevance":
         return _single_term(session, params, ordered[0], size, kept)
 
-    doc_count = int(session.execute(select(func.max(D.c.doc))).scalar_one() or 0)
     weights = {t: text.idf(doc_count, dfs[t]) for t in ordered}
     after = _decode_levelled(params.after, sort)
     # Words past DF_CAP are ordered by the density of their newest postings, an estimate: when
