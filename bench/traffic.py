@@ -69,6 +69,7 @@ from typing import Any
 import aiohttp
 import httpx
 import psutil
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from strawberry import relay
@@ -498,6 +499,8 @@ class Result:
     tally: Tally
     # CPU seconds each role spent during the level (stack processes, PostgreSQL, this process).
     cpu: dict[str, float] = field(default_factory=dict)
+    # The gateway's visitor answers during the level, by outcome (gateway/kept_answers.py).
+    answers: dict[str, float] = field(default_factory=dict)
 
     @property
     def requests(self) -> int:
@@ -532,13 +535,28 @@ async def run_level(
         while time.perf_counter() < stop_at:
             await run_visit(send, next(visits), tally)
 
-    before = cpu_seconds(stack)
+    before, answered_before = cpu_seconds(stack), await kept_answers(stack)
     started = time.perf_counter()
     await asyncio.gather(*(client() for _ in range(clients)))
     elapsed = time.perf_counter() - started
-    after = cpu_seconds(stack)
+    after, answered = cpu_seconds(stack), await kept_answers(stack)
     cpu = {name: after[name] - before.get(name, 0.0) for name in after}
-    return Result(setting, clients, elapsed, tally, cpu)
+    answers = {outcome: n - answered_before.get(outcome, 0.0) for outcome, n in answered.items()}
+    return Result(setting, clients, elapsed, tally, cpu, answers)
+
+
+async def kept_answers(stack: Stack | None) -> dict[str, float]:
+    """The gateway's count of visitor answers by outcome (hit, kept, not_kept), from /metrics."""
+    if stack is None:
+        return {}
+    async with httpx.AsyncClient() as client:
+        text_format = (await client.get(f"{stack.urls['gateway']}/metrics")).text
+    return {
+        sample.labels["outcome"]: sample.value
+        for family in text_string_to_metric_families(text_format)
+        for sample in family.samples
+        if sample.name == "tongnan_graphql_kept_answers_total"
+    }
 
 
 def cycle_of(visits: list[Visit]) -> Iterator[Visit]:
@@ -753,6 +771,9 @@ def print_cpu(r: Result) -> None:
     parts = ", ".join(f"{name} {1000 * seconds / r.requests:.1f}" for seconds, name in ranked)
     busy = sum(r.cpu.values()) / (r.seconds * (os.cpu_count() or 1))
     print(f"    CPU ms per request: {parts}; cores {100 * busy:.0f}% busy", flush=True)
+    if r.answers:
+        counts = ", ".join(f"{outcome} {n:.0f}" for outcome, n in sorted(r.answers.items()))
+        print(f"    visitor answers at the gateway: {counts}", flush=True)
 
 
 def _memory(process: psutil.Process, name: str) -> Memory | None:
