@@ -14,6 +14,7 @@ from services.catalog.search import query, text
 from services.common.db import session_scope
 from tests.catalog.factories import create_part, create_supplier, nodes, part_body, search
 from tests.factories import as_supplier
+from tests.statements import selects_sent
 
 
 def test_relevance_puts_title_matches_first(client: TestClient) -> None:
@@ -120,3 +121,21 @@ def test_counting_a_common_word_measures_the_span_of_its_newest_postings(
     assert query.rarest_first(counts) == [golf, alternator]
     found = [p["sku"] for p in nodes(search(client, q="alternator golf", first=50))]
     assert sorted(found) == sorted(f"R-{n}" for n in range(0, 80, 4))
+
+
+def test_a_filter_that_excludes_every_match_ends_the_search_after_one_more_driver(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Four words past the count cap, named together in every part, and a category none of the
+    parts is in: the driver's three candidate sets find nothing, the next word drives once, and
+    the search ends there rather than letting every word drive in turn."""
+    monkeypatch.setattr(query, "DF_CAP", 2)
+    supplier = create_supplier(client)["id"]
+    for n in range(4):
+        create_part(
+            client, supplier, title_en=f"Remanufactured power steering pump {n}", category="power_steering_pump"
+        )
+    engine: Engine = client.app.state.engine  # type: ignore[attr-defined]
+    with selects_sent(engine) as selects:
+        assert nodes(search(client, q="power steering pump remanufactured", category="alternator")) == []
+    assert sum(" AS ranked" in s for s in selects) == len(query.CANDIDATE_LEVELS) + 1
