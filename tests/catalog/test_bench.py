@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bench import catalog_import, catalog_search
+from bench import catalog_import, catalog_search, search_mix
 from bench import search_relevance as relevance
 from tests.databases import BACKEND, POSTGRES_ADMIN_URL
 
@@ -68,3 +68,17 @@ def test_import_bench_imports_new_parts_then_a_weekly_update(
     for name in ("new parts", "weekly update"):
         line = next(line for line in out.splitlines() if name in line)
         assert " s " in line and "rows/s" in line
+
+
+@pytest.mark.skipif(BACKEND != "postgresql", reason="the benchmark runs on PostgreSQL; once per CI run is enough")
+def test_search_mix_bench_times_both_passes_by_statement(capsys: pytest.CaptureFixture[str]) -> None:
+    passes = search_mix.main(["--parts", "200", "--searches", "30", "--postgres-url", POSTGRES_ADMIN_URL, "--cleanup"])
+    assert [p.name for p in passes] == ["kept", "counted"]
+    kept, counted = passes
+    assert len(kept.seconds) == len(counted.seconds) == 30
+    # Every search ranked or walked its candidates and counted its words; only the kept pass
+    # counted each word once.
+    assert kept.statements["ranked candidates"] > 0
+    assert counted.statements["word counts"] > kept.statements["word counts"] > 0
+    out = capsys.readouterr().out
+    assert "PostgreSQL ms per search by statement" in out and "p99 ms" in out
