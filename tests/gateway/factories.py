@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 from fastapi.testclient import TestClient
+from prometheus_client.parser import text_string_to_metric_families
 
 from gateway.identity import service as identity_service
 from gateway.identity.tokens import issue_access_token
@@ -278,3 +279,13 @@ PLACE_TO = """
 mutation ($q: ID!, $k: String!, $a: ID) {
   placeOrder(quoteId: $q, idempotencyKey: $k, shippingAddressId: $a) { order { id } }
 }"""
+
+
+def metric(client: Any, name: str, **labels: str) -> float:
+    """One sample of /metrics as Prometheus reads it (0 when the series is not there yet)."""
+    text = client.get("/metrics").text
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()):
+                return float(sample.value)
+    return 0.0

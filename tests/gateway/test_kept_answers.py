@@ -16,8 +16,7 @@ from gateway.kept_answers import KeptAnswers
 from gateway.settings import GatewaySettings
 from tests.catalog.factories import valid_uscc
 from tests.databases import Databases
-from tests.gateway.factories import LISTING, REGISTER_SUPPLIER, GraphQL, Stack, closed_port, data_of
-from tests.gateway.test_orders_api import metric
+from tests.gateway.factories import LISTING, REGISTER_SUPPLIER, GraphQL, Stack, closed_port, data_of, metric
 
 SEARCH = '{ parts(search: "alternator", first: 5) { edges { node { id sku price { amount currency } } } } }'
 

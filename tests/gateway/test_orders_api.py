@@ -4,12 +4,9 @@ quote, order, card, payment, shipping and core return, as the buyer and the supp
 from __future__ import annotations
 
 import uuid
-from typing import Any
-
-from prometheus_client.parser import text_string_to_metric_families
 
 from marketplace.roles import AccountRole
-from tests.gateway.factories import PLACE, QUOTE, Gateway, ddp_to_germany, gid, raw_id
+from tests.gateway.factories import PLACE, QUOTE, Gateway, ddp_to_germany, gid, metric, raw_id
 from tests.orders.factories import Stack
 
 ORDER = """
@@ -21,16 +18,6 @@ query ($id: ID!) {
             shipment { carrier trackingNumber } coreReturn { id status deadline refund { amount } } }
   }
 }"""
-
-
-def metric(client: Any, name: str, **labels: str) -> float:
-    """One sample of /metrics as Prometheus reads it (0 when the series is not there yet)."""
-    text = client.get("/metrics").text
-    for family in text_string_to_metric_families(text):
-        for sample in family.samples:
-            if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()):
-                return float(sample.value)
-    return 0.0
 
 
 def test_buyer_checks_out_ddp_to_germany_and_the_supplier_ships(orders_stack: Stack, gateway: Gateway) -> None:
