@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from services.common.clock import travel
-from tests.catalog.factories import create_part, create_supplier, nodes, search
+from tests.catalog.factories import create_part, create_supplier, forget_kept_answers, nodes, search
 from tests.statements import selects_sent
 
 
@@ -58,3 +58,34 @@ def test_the_next_page_reuses_the_counts_and_a_new_part_is_counted_a_minute_late
     with travel(timedelta(seconds=61)):
         later = search(client, **asked, facets=True, first=2)
     assert later["facets"]["condition"] == [{"value": "REMANUFACTURED", "count": 3}, {"value": "USED", "count": 2}]
+
+
+@pytest.mark.parametrize("asked", ASKED, ids=["text", "word", "browse"])
+def test_a_first_page_holding_every_match_counts_the_facets_of_its_own_parts(
+    client: TestClient, asked: dict[str, str]
+) -> None:
+    supplier = create_supplier(client)["id"]
+    for _ in range(2):
+        create_part(client, supplier)
+    create_part(
+        client,
+        supplier,
+        condition="USED",
+        fitments=[{"make": "Audi", "model": "A4", "year_from": 2010, "year_to": 2015}],
+    )
+    engine: Engine = client.app.state.engine  # type: ignore[attr-defined]
+
+    with selects_sent(engine) as selects:
+        whole = search(client, **asked, facets=True, first=10)
+    assert len(nodes(whole)) == 3 and not whole["page_info"]["has_next_page"]
+    (facet_statement,) = [s for s in selects if "facet_matches" in s]
+    # The page's three parts by id: no candidates read again.
+    assert "search_posting" not in facet_statement and "part.id IN (" in facet_statement
+    forget_kept_answers(client)
+    # Counted the long way, over the matches found again, the counts are the same.
+    with selects_sent(engine) as selects:
+        paged = search(client, **asked, facets=True, first=2)
+    assert paged["page_info"]["has_next_page"] and counted(selects) == 1
+    assert whole["facets"] == paged["facets"]
+    assert whole["facets"]["condition"] == [{"value": "REMANUFACTURED", "count": 2}, {"value": "USED", "count": 1}]
+    assert {"value": "Audi", "count": 1} in whole["facets"]["make"]

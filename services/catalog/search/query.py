@@ -334,7 +334,9 @@ def _browse(
     order = [desc(key), desc(tie)] if descending else [key, tie]
     rows = [(r[0], r[1], r[2]) for r in session.execute(query.order_by(*order).limit(size + 1))]
     ids, cursors, info = _page(rows, sort, size)
-    facets = _counted(session, params, kept, select(P.c.id).where(*filters)) if params.facets else None
+    facets = None
+    if params.facets:
+        facets = _counted(session, params, kept, select(P.c.id).where(*filters), whole=_whole(params, ids, info))
     return SearchResult(ids, cursors, info, facets, exhaustive=True)
 
 
@@ -394,7 +396,7 @@ def _text_search(
     if params.facets:
         facet_from, _ = _candidates(ordered, weights, level, joined=True)
         base = select(P.c.id).select_from(facet_from).where(*filters)
-        facets = _counted(session, params, kept, base, tuple(ordered), level)
+        facets = _counted(session, params, kept, base, tuple(ordered), level, whole=_whole(params, ids, info))
     return SearchResult(ids, cursors, info, facets, exhaustive=complete)
 
 
@@ -535,16 +537,29 @@ def _single_term(
             .subquery("cand")
         )
         base = select(P.c.id).select_from(cand.join(D, D.c.doc == cand.c.doc).join(P, P.c.id == D.c.part_id))
-        facets = _counted(session, params, kept, base, term)
+        facets = _counted(session, params, kept, base, term, whole=_whole(params, ids, info))
     return SearchResult(ids, cursors, info, facets, exhaustive=True)
 
 
+def _whole(params: SearchParams, ids: list[uuid.UUID], info: PageInfo) -> list[uuid.UUID] | None:
+    """The page's parts when they are every match: a first page with no next one."""
+    return ids if params.after is None and not info.has_next_page else None
+
+
 def _counted(
-    session: Session, params: SearchParams, kept: Kept[Facets] | None, base: Select[Any], *plan: Hashable
+    session: Session,
+    params: SearchParams,
+    kept: Kept[Facets] | None,
+    base: Select[Any],
+    *plan: Hashable,
+    whole: list[uuid.UUID] | None = None,
 ) -> Facets:
     """The facets of `base`'s matches, or those kept for the same search: the same words,
     filters and day, and the same plan (a text search's driving words and candidate level),
-    whatever the page, sort or language asked."""
+    whatever the page, sort or language asked. `whole`: the matches themselves, when a page
+    holds them all; they are counted by id rather than found again."""
+    if whole is not None:
+        base = select(P.c.id).where(P.c.id.in_(whole))
     if kept is None:
         return _facets(session, base)
     key = (replace(params, first=None, after=None, sort=None, locale=None), part_markets.today(), *plan)
