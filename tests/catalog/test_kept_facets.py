@@ -18,6 +18,20 @@ def counted(selects: list[str]) -> int:
     return sum("facet_matches" in s for s in selects)
 
 
+def listed(client: TestClient, *, remanufactured: int) -> tuple[str, Engine]:
+    """A supplier listing `remanufactured` alternators for the Golf and one used for the Audi A4."""
+    supplier = create_supplier(client)["id"]
+    for _ in range(remanufactured):
+        create_part(client, supplier)
+    create_part(
+        client,
+        supplier,
+        condition="USED",
+        fitments=[{"make": "Audi", "model": "A4", "year_from": 2010, "year_to": 2015}],
+    )
+    return supplier, client.app.state.engine  # type: ignore[attr-defined]
+
+
 # Each way a search is answered: words with a filter, one word alone (its postings walked in
 # order), and a filter alone.
 ASKED = [{"q": "alternator golf", "category": "alternator"}, {"q": "alternator"}, {"category": "alternator"}]
@@ -27,16 +41,7 @@ ASKED = [{"q": "alternator golf", "category": "alternator"}, {"q": "alternator"}
 def test_the_next_page_reuses_the_counts_and_a_new_part_is_counted_a_minute_later(
     client: TestClient, asked: dict[str, str]
 ) -> None:
-    supplier = create_supplier(client)["id"]
-    for _ in range(3):
-        create_part(client, supplier)
-    create_part(
-        client,
-        supplier,
-        condition="USED",
-        fitments=[{"make": "Audi", "model": "A4", "year_from": 2010, "year_to": 2015}],
-    )
-    engine: Engine = client.app.state.engine  # type: ignore[attr-defined]
+    supplier, engine = listed(client, remanufactured=3)
 
     with selects_sent(engine) as selects:
         first = search(client, **asked, facets=True, first=2)
@@ -64,16 +69,7 @@ def test_the_next_page_reuses_the_counts_and_a_new_part_is_counted_a_minute_late
 def test_a_first_page_holding_every_match_counts_the_facets_of_its_own_parts(
     client: TestClient, asked: dict[str, str]
 ) -> None:
-    supplier = create_supplier(client)["id"]
-    for _ in range(2):
-        create_part(client, supplier)
-    create_part(
-        client,
-        supplier,
-        condition="USED",
-        fitments=[{"make": "Audi", "model": "A4", "year_from": 2010, "year_to": 2015}],
-    )
-    engine: Engine = client.app.state.engine  # type: ignore[attr-defined]
+    _supplier, engine = listed(client, remanufactured=2)
 
     with selects_sent(engine) as selects:
         whole = search(client, **asked, facets=True, first=10)
