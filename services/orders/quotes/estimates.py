@@ -171,16 +171,10 @@ def estimate_parts(
 
 
 def _facts_key(part: PartFactsIn) -> tuple[Hashable, ...]:
-    """What of a part its estimate depends on: all of its facts but its id."""
-    return (
-        part.category,
-        part.hs_code,
-        part.weight_grams,
-        part.price_cny,
-        part.core_charge_cny,
-        part.quantity,
-        part.country_of_origin,
-        tuple(part.origin_schemes),
+    """What of a part its estimate depends on: all of its facts but its id, read from the model,
+    so that a fact PartFactsIn gains is in the key too."""
+    return tuple(
+        (name, tuple(value) if isinstance(value, list) else value) for name, value in part if name != "part_id"
     )
 
 
