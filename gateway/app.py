@@ -32,15 +32,7 @@ def create_app(
         clients = ServiceClients.open(settings, transports)
         app.state.clients = clients
         app.state.kept_answers = (
-            KeptAnswers(
-                lambda: (
-                    clients.catalog.cache.generation,
-                    clients.orders.cache.generation,
-                    clients.certification.cache.generation,
-                )
-            )
-            if settings.read_cache_seconds > 0
-            else None
+            KeptAnswers(clients.read_cache_generations) if settings.read_cache_seconds > 0 else None
         )
         app.state.cache_invalidator = None
         if settings.invalidates_cache:

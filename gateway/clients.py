@@ -243,6 +243,13 @@ class ServiceClients:
             certification=client("certification", settings.certification_url),
         )
 
+    def upstreams(self) -> tuple[Upstream, ...]:
+        return self.catalog, self.orders, self.certification
+
+    def read_cache_generations(self) -> tuple[int, ...]:
+        """Changes whenever any upstream's read cache is cleared or discarded."""
+        return tuple(upstream.cache.generation for upstream in self.upstreams())
+
     async def aclose(self) -> None:
-        for upstream in (self.catalog, self.orders, self.certification):
+        for upstream in self.upstreams():
             await upstream.aclose()
