@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -123,19 +124,35 @@ def test_counting_a_common_word_measures_the_span_of_its_newest_postings(
     assert sorted(found) == sorted(f"R-{n}" for n in range(0, 80, 4))
 
 
-def test_a_filter_that_excludes_every_match_ends_the_search_after_one_more_driver(
-    client: TestClient, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(("first", "drivers"), [(2, 1), (20, 2)])
+def test_a_filter_that_excludes_every_match_skips_the_candidates_that_cannot_fill_a_page(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch, first: int, drivers: int
 ) -> None:
-    """Four words past the count cap, named together in every part, and a category none of the
-    parts is in: the driver's three candidate sets find nothing, the next word drives once, and
-    the search ends there rather than letting every word drive in turn."""
+    """Four words past the count cap, named together in four parts, and a category none of the
+    parts is in. The first candidates find nothing, so the search reads the widest set next,
+    not the one between. The words alone match more than a page of two: the filter is what
+    excludes, and no other word drives. They match less than a page of twenty: the driver may
+    have been a poor one, and the next word drives, once."""
     monkeypatch.setattr(query, "DF_CAP", 2)
     supplier = create_supplier(client)["id"]
     for n in range(4):
         create_part(
             client, supplier, title_en=f"Remanufactured power steering pump {n}", category="power_steering_pump"
         )
+    candidates = query._candidates
+    read: list[tuple[str, int]] = []  # (driving word, level) of each candidate set read
+
+    def reading(ordered: list[str], *args: Any, **kwargs: Any) -> Any:
+        read.append((ordered[0], args[1]))
+        return candidates(ordered, *args, **kwargs)
+
+    monkeypatch.setattr(query, "_candidates", reading)
     engine: Engine = client.app.state.engine  # type: ignore[attr-defined]
     with selects_sent(engine) as selects:
-        assert nodes(search(client, q="power steering pump remanufactured", category="alternator")) == []
-    assert sum(" AS ranked" in s for s in selects) == len(query.CANDIDATE_LEVELS) + 1
+        found = search(client, q="power steering pump remanufactured", category="alternator", first=first)
+    assert nodes(found) == []
+    first_level, _, widest = query.CANDIDATE_LEVELS
+    assert [level for _, level in read] == [first_level, widest, widest] + [widest] * (drivers - 1)
+    assert len({word for word, _ in read[1:]}) == drivers
+    assert sum(" AS ranked" in s for s in selects) == 1 + drivers
+    assert sum(" AS words_only" in s for s in selects) == 1

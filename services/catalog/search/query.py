@@ -6,9 +6,10 @@ How ranking stays bounded at a million parts (measured in services/catalog/READM
   however common the word;
 - a query of several words, or a word with filters, ranks a bounded candidate set: the newest
   postings of each word (1,000 in all), widening to the rarest word's newest 5,000 and 20,000
-  only while that finds less than a page, so the cost does not grow with the number of
-  matches. `exhaustive` is false when that cap cut the candidate set; the pages of one query
-  keep the set of its first page;
+  only while that finds less than a page (straight to 20,000 when the last set's finds say
+  5,000 would not fill one), so the cost does not grow with the number of matches.
+  `exhaustive` is false when that cap cut the candidate set; the pages of one query keep the
+  set of its first page;
 - facet counts are taken over the first FACET_CAP matches (`facets.exhaustive` says so);
 - document frequencies are counted up to DF_CAP only, which is enough to tell rare words
   from common ones for the idf weight; words past the cap are told apart by how densely their
@@ -362,34 +363,20 @@ def _text_search(
 
     weights = {t: text.idf(doc_count, dfs[t]) for t in ordered}
     after = _decode_levelled(params.after, sort)
-    # Words past DF_CAP are ordered by the density of their newest postings, an estimate: when
-    # the driver is still a poor one for this combination and the widest candidate set
-    # still finds less than a page, the next word drives instead, once. Each further driver
-    # read as many candidates again (0.4 s at a million parts) and mostly found the same
-    # documents: words past the cap that a query names together, such as the bigrams of one
-    # Chinese word, are in the same parts; what finds nothing then is the filter. A next page
-    # keeps the candidate set (driver and level) of the first one, so pages never overlap or skip.
-    if after is None:
-        plans = [(0, level) for level in CANDIDATE_LEVELS]
-        if len(ordered) > 1 and dfs[ordered[1]] > DF_CAP:
-            plans.append((1, CANDIDATE_LEVELS[-1]))
-    else:
+    # A next page keeps the candidate set (driver and level) of the first one, so pages never
+    # overlap or skip.
+    if after is not None:
         if after[3] >= len(ordered):
             raise _bad_cursor()
-        plans = [(after[3], after[2])]
-    best: tuple[list[tuple[uuid.UUID, Any, Any]], int, int, bool] | None = None
-    for driver, level in plans:
-        terms_in_order = [ordered[driver], *ordered[:driver], *ordered[driver + 1 :]]
+        driver, level = after[3], after[2]
         complete = dfs[ordered[driver]] <= min(_covers(level, len(ordered)), DF_CAP)
-        from_clause, total = _candidates(terms_in_order, weights, level, joined=filtered or sort != "relevance")
-        found = _ranked_rows(session, from_clause, total, filters, sort, after, size)
-        if best is None or len(found) > len(best[0]):
-            best = (found, driver, level, complete)
-        if len(found) > size or complete:
-            break
-    assert best is not None
-    rows, driver, level, complete = best
-    ordered = [ordered[driver], *ordered[:driver], *ordered[driver + 1 :]]
+        from_clause, total = _candidates(
+            _driven_by(ordered, driver), weights, level, joined=filtered or sort != "relevance"
+        )
+        rows = _ranked_rows(session, from_clause, total, filters, sort, after, size)
+    else:
+        rows, driver, level, complete = _widening(session, ordered, dfs, weights, filters, filtered, sort, size)
+    ordered = _driven_by(ordered, driver)
     tag = f"{sort}@{level}@{driver}"
     ids, cursors, info = _page(rows, tag, size)
     facets = None
@@ -398,6 +385,73 @@ def _text_search(
         base = select(P.c.id).select_from(facet_from).where(*filters)
         facets = _counted(session, params, kept, base, tuple(ordered), level, whole=_whole(params, ids, info))
     return SearchResult(ids, cursors, info, facets, exhaustive=complete)
+
+
+Ranked = list[tuple[uuid.UUID, Any, Any]]
+
+
+def _widening(
+    session: Session,
+    ordered: list[str],
+    dfs: dict[str, int],
+    weights: dict[str, int],
+    filters: list[ColumnElement[bool]],
+    filtered: bool,
+    sort: str,
+    size: int,
+) -> tuple[Ranked, int, int, bool]:
+    """A first page's rows, driving word and candidate level, and whether the candidates held
+    every match: the smallest level that finds more than a page, or the widest.
+
+    Each level after the first is one the last one's finds, scaled by the candidates each
+    looks at, say may find more than a page; failing that, the widest. A filter that leaves
+    none of the first 1,000 candidates mostly leaves a handful of 20,000, and reading 5,000
+    first cost up to a second at a million parts for nothing.
+
+    Words past DF_CAP are ordered by the density of their newest postings, an estimate: when
+    the widest candidate set still finds less than a page and its words alone do not match
+    more than one, the driver was a poor one for this combination and the next word drives
+    instead, once. Where the words match and only a filter leaves too few, another driver
+    would find the same parts (words past the cap that a query names together, such as the
+    bigrams of one Chinese word, are in the same parts) at the cost of reading as many
+    candidates again: 0.4 to 1.7 s at a million parts.
+    """
+    joined = filtered or sort != "relevance"
+    best: tuple[Ranked, int, int, bool] | None = None
+    driver, level = 0, CANDIDATE_LEVELS[0]
+    while True:
+        terms_in_order = _driven_by(ordered, driver)
+        complete = dfs[ordered[driver]] <= min(_covers(level, len(ordered)), DF_CAP)
+        from_clause, total = _candidates(terms_in_order, weights, level, joined=joined)
+        found = _ranked_rows(session, from_clause, total, filters, sort, None, size)
+        if best is None or len(found) > len(best[0]):
+            best = (found, driver, level, complete)
+        if len(found) > size or complete:
+            break
+        wider = [n for n in CANDIDATE_LEVELS if n > level]
+        if wider:
+            covered = _covers(level, len(ordered))
+            level = next((n for n in wider if len(found) * n > size * covered), wider[-1])
+            continue
+        if driver > 0 or len(ordered) < 2 or dfs[ordered[1]] <= DF_CAP:
+            break
+        if filtered and _words_match_a_page(session, terms_in_order, weights, level, size):
+            break
+        driver = 1
+    return best
+
+
+def _driven_by(ordered: list[str], driver: int) -> list[str]:
+    """The query's words with the driving one first."""
+    return [ordered[driver], *ordered[:driver], *ordered[driver + 1 :]]
+
+
+def _words_match_a_page(session: Session, ordered: list[str], weights: dict[str, int], level: int, size: int) -> bool:
+    """Whether the candidates hold more than a page of parts with every word, filters aside:
+    it stops reading at the page's worth, so it costs little where they do."""
+    from_clause, _ = _candidates(ordered, weights, level, joined=False)
+    matched = select(D.c.doc).select_from(from_clause).limit(size + 1).subquery("words_only")
+    return session.execute(select(func.count()).select_from(matched)).scalar_one() > size
 
 
 def _share(level: int, words: int) -> int:
