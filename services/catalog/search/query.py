@@ -369,7 +369,7 @@ def _text_search(
         if after[3] >= len(ordered):
             raise _bad_cursor()
         driver, level = after[3], after[2]
-        complete = dfs[ordered[driver]] <= min(_covers(level, len(ordered)), DF_CAP)
+        complete = _holds_every_match(ordered, dfs, driver, level)
         from_clause, total = _candidates(
             _driven_by(ordered, driver), weights, level, joined=filtered or sort != "relevance"
         )
@@ -403,10 +403,10 @@ def _widening(
     """A first page's rows, driving word and candidate level, and whether the candidates held
     every match: the smallest level that finds more than a page, or the widest.
 
-    Each level after the first is one the last one's finds, scaled by the candidates each
-    looks at, say may find more than a page; failing that, the widest. A filter that leaves
-    none of the first 1,000 candidates mostly leaves a handful of 20,000, and reading 5,000
-    first cost up to a second at a million parts for nothing.
+    After the first level, the next is the smallest where the last one's finds, scaled by how
+    many more candidates it looks at, would fill a page; failing that, the widest. A filter
+    that leaves none of the first 1,000 candidates mostly leaves a handful of 20,000, and
+    reading 5,000 first cost up to a second at a million parts for nothing.
 
     Words past DF_CAP are ordered by the density of their newest postings, an estimate: when
     the widest candidate set still finds less than a page and its words alone do not match
@@ -421,7 +421,7 @@ def _widening(
     driver, level = 0, CANDIDATE_LEVELS[0]
     while True:
         terms_in_order = _driven_by(ordered, driver)
-        complete = dfs[ordered[driver]] <= min(_covers(level, len(ordered)), DF_CAP)
+        complete = _holds_every_match(ordered, dfs, driver, level)
         from_clause, total = _candidates(terms_in_order, weights, level, joined=joined)
         found = _ranked_rows(session, from_clause, total, filters, sort, None, size)
         if best is None or len(found) > len(best[0]):
@@ -439,6 +439,11 @@ def _widening(
             break
         driver = 1
     return best
+
+
+def _holds_every_match(ordered: list[str], dfs: dict[str, int], driver: int, level: int) -> bool:
+    """Whether the driving word's candidates at `level` are all its postings, so every match."""
+    return dfs[ordered[driver]] <= min(_covers(level, len(ordered)), DF_CAP)
 
 
 def _driven_by(ordered: list[str], driver: int) -> list[str]:
