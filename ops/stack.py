@@ -38,7 +38,7 @@ STOP_TIMEOUT_SECONDS = 10.0
 # Waits before starting a dead child again, by how many times in a row it has died.
 RESTART_BACKOFF_SECONDS = (0.1, 1.0, 2.0, 4.0, 8.0, 16.0, 30.0)
 # How often the supervisor looks for dead children: a death is noticed, and the child started
-# again after its backoff, within this; a look is a wait() per child, so looking often costs nothing.
+# again after its backoff, within this; a look is one poll() per child, so looking often costs nothing.
 WATCH_SECONDS = 0.05
 # A child up this long has recovered: its next death starts the backoff from the beginning.
 HEALTHY_AFTER_SECONDS = 60.0
