@@ -5,6 +5,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator, Mapping
 
+from prometheus_client.parser import text_string_to_metric_families
+
 from marketplace.actors import Actor, internal_headers
 from marketplace.roles import Role
 from services.common.settings import DEVELOPMENT_INTERNAL_SECRET
@@ -41,3 +43,12 @@ class FreshHeaders(Mapping[str, str]):
 def as_supplier(supplier_id: str | uuid.UUID) -> dict[str, str]:
     """The token of the supplier's own account, as the gateway sends it for the supplier's users."""
     return headers_for(Role.SUPPLIER, actor_id=f"acct-{supplier_id}", supplier_id=str(supplier_id))
+
+
+def sample(text: str, name: str, **labels: str) -> float | None:
+    """One sample of a /metrics page as Prometheus reads it; None when the series is not there."""
+    for family in text_string_to_metric_families(text):
+        for s in family.samples:
+            if s.name == name and all(s.labels.get(k) == v for k, v in labels.items()):
+                return float(s.value)
+    return None

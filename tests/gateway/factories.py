@@ -12,7 +12,6 @@ from typing import Any
 
 import httpx
 from fastapi.testclient import TestClient
-from prometheus_client.parser import text_string_to_metric_families
 
 from gateway.identity import service as identity_service
 from gateway.identity.tokens import issue_access_token
@@ -20,6 +19,7 @@ from gateway.settings import GatewaySettings
 from marketplace.roles import AccountRole
 from services.common.db import session_scope
 from tests.databases import Databases
+from tests.factories import sample
 from tests.orders.factories import Stack as OrdersStack
 from tests.orders.factories import confirm_card_setup
 
@@ -282,10 +282,6 @@ mutation ($q: ID!, $k: String!, $a: ID) {
 
 
 def metric(client: Any, name: str, **labels: str) -> float:
-    """One sample of /metrics as Prometheus reads it (0 when the series is not there yet)."""
-    text = client.get("/metrics").text
-    for family in text_string_to_metric_families(text):
-        for sample in family.samples:
-            if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()):
-                return float(sample.value)
-    return 0.0
+    """One sample of the client's /metrics (0 when the series is not there yet)."""
+    found = sample(client.get("/metrics").text, name, **labels)
+    return 0.0 if found is None else found

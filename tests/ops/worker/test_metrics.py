@@ -7,23 +7,15 @@ import time
 import uuid
 
 import httpx
-from prometheus_client.parser import text_string_to_metric_families
 from sqlmodel import Session
 
 from ops.worker.metrics import serve_metrics
 from services.catalog.models import EVENTS
 from tests.databases import Databases
 from tests.events.running import RunningWorker
+from tests.factories import sample
 from tests.harness import free_port
 from tests.ops.worker.helpers import worker_context
-
-
-def sample(text: str, name: str, **labels: str) -> float | None:
-    for family in text_string_to_metric_families(text):
-        for s in family.samples:
-            if s.name == name and all(s.labels.get(k) == v for k, v in labels.items()):
-                return float(s.value)
-    return None
 
 
 def test_the_worker_serves_what_its_relays_published_and_each_outboxs_lag(databases: Databases, nats_url: str) -> None:
