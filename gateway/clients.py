@@ -18,7 +18,7 @@ import asyncio
 import contextvars
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Hashable, Mapping
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,11 +36,12 @@ class ReadCache:
 
     Concurrent misses of one key share one upstream call. A failed call is not kept. The
     keys include the caller, so what one caller may see never answers another. Answers are
-    shared between requests: readers must not change them.
+    shared between requests: readers must not change them. Most entries are single parts (a
+    search page's, kept one by one: `Upstream.read_by_ids`), sharing their objects with the page.
     """
 
     def __init__(
-        self, seconds: float, *, max_entries: int = 2_000, clock: Callable[[], float] = time.monotonic
+        self, seconds: float, *, max_entries: int = 10_000, clock: Callable[[], float] = time.monotonic
     ) -> None:
         self.seconds = seconds
         self.max_entries = max_entries
@@ -82,23 +83,36 @@ class ReadCache:
             raise
         else:
             future.set_result(value)
-            if generation != self._generation:
-                note_fresh_read()
-                return value
-            now = self.clock()
-            self._entries[key] = (now + self.seconds, value)
-            note_kept_read(now + self.seconds)
-            self._entries.move_to_end(key)
-            # Every entry lives as long, so the oldest are first: drop the expired ones there (a
-            # page of parts is tens of KB), and the oldest of all when full.
-            while self._entries and (
-                len(self._entries) > self.max_entries or next(iter(self._entries.values()))[0] <= now
-            ):
-                self._entries.popitem(last=False)
+            self.put(key, value, generation)
             return value
         finally:
             if self._in_flight.get(key) is future:
                 del self._in_flight[key]
+
+    def peek(self, key: Hashable) -> Any | None:
+        """The answer kept under `key` while fresh, else None; nothing is fetched."""
+        entry = self._entries.get(key)
+        if entry is None or entry[0] <= self.clock():
+            return None
+        note_kept_read(entry[0])
+        return entry[1]
+
+    def put(self, key: Hashable, value: Any, generation: int) -> None:
+        """Keep `value`, fetched from when the cache's generation was `generation`: not if the
+        cache was cleared or discarded meanwhile, as it may predate the change that caused it."""
+        if self.seconds <= 0:
+            return
+        if generation != self._generation:
+            note_fresh_read()
+            return
+        now = self.clock()
+        self._entries[key] = (now + self.seconds, value)
+        note_kept_read(now + self.seconds)
+        self._entries.move_to_end(key)
+        # Every entry lives as long, so the oldest are first: drop the expired ones there (a
+        # page of parts is tens of KB), and the oldest of all when full.
+        while self._entries and (len(self._entries) > self.max_entries or next(iter(self._entries.values()))[0] <= now):
+            self._entries.popitem(last=False)
 
     @property
     def generation(self) -> int:
@@ -179,15 +193,23 @@ class Upstream(ServiceClient):
         params: dict[str, Any] | None = None,
         body: Any = None,
         fresh: bool = False,
+        by_id: ById | None = None,
     ) -> Any:
         """A read for `caller`, answered from the cache while fresh unless `fresh` is asked. With a
         body it is POSTed: the services take long id lists (a page of parts) in a body, not a URL.
-        `headers` is asked only when the call is made: a hit needs no internal token."""
+        `headers` is asked only when the call is made: a hit needs no internal token. `by_id`:
+        the answer's items are kept one by one too, for `read_by_ids` (even when the answer
+        itself is read afresh: the items are as fresh as can be)."""
 
         async def fetch() -> Any:
+            generation = self.cache.generation
             if body is None:
-                return await self.get_json(path, headers=headers(), params=params)
-            return (await self.request("POST", path, headers=headers(), json=body, only_reads=True)).json()
+                answer = await self.get_json(path, headers=headers(), params=params)
+            else:
+                answer = (await self.request("POST", path, headers=headers(), json=body, only_reads=True)).json()
+            if by_id is not None:
+                self._keep_by_id(by_id.path, by_id.items(answer), caller=caller, generation=generation)
+            return answer
 
         if fresh or self.cache.seconds <= 0:
             return await fetch()
@@ -199,13 +221,65 @@ class Upstream(ServiceClient):
             finally:
                 _kept_read.reset(token)
 
-        key = (
-            path,
-            caller,
-            orjson.dumps(params, option=orjson.OPT_SORT_KEYS),
-            orjson.dumps(body, option=orjson.OPT_SORT_KEYS),
-        )
-        return await self.cache.get(key, fetch_to_keep)
+        return await self.cache.get(_key(path, caller, params, body), fetch_to_keep)
+
+    async def read_by_ids(
+        self,
+        path: str,
+        ids: Sequence[str],
+        *,
+        caller: Hashable,
+        headers: Callable[[], dict[str, str]],
+        fresh: bool = False,
+    ) -> list[dict[str, Any]]:
+        """Items by id (`path?ids=a,b`) for `caller`, in any order, each answered from the cache
+        while fresh unless `fresh` is asked: an item read a moment ago, by id or among the items of
+        another answer (`read_json(by_id=...)`), is not asked for again, and one call asks for the
+        rest. Each item is kept under the key of a read of it alone, holding what that read
+        answers (a list of it), so whatever drops that read (an event about the item) drops it."""
+        if fresh or self.cache.seconds <= 0:
+            return list(await self.get_json(path, headers=headers(), params={"ids": ",".join(ids)}))
+        found: list[dict[str, Any]] = []
+        missing: list[str] = []
+        for item_id in ids:
+            kept = self.cache.peek(_key(path, caller, {"ids": item_id}, None))
+            if kept is None:
+                missing.append(item_id)
+            else:
+                found.extend(kept)
+        if missing:
+            generation = self.cache.generation
+            token = _kept_read.set(True)
+            try:
+                fetched = await self.get_json(path, headers=headers(), params={"ids": ",".join(missing)})
+            finally:
+                _kept_read.reset(token)
+            self._keep_by_id(path, fetched, caller=caller, generation=generation)
+            found.extend(fetched)
+        return found
+
+    def _keep_by_id(self, path: str, items: Iterable[dict[str, Any]], *, caller: Hashable, generation: int) -> None:
+        for item in items:
+            self.cache.put(_key(path, caller, {"ids": str(item["id"])}, None), [item], generation)
+
+
+@dataclass(frozen=True)
+class ById:
+    """Where the items of an answer are read by id: `path?ids=a,b`, and how to find them in it."""
+
+    path: str
+    items: Callable[[Any], Iterable[dict[str, Any]]]
+
+
+def _key(path: str, caller: Hashable, params: Mapping[str, Any] | None, body: Any) -> Hashable:
+    """A read's key in the cache: what gateway/invalidation.py takes apart to find what a change
+    drops (path, caller, params, body)."""
+    return (
+        path,
+        caller,
+        orjson.dumps(params, option=orjson.OPT_SORT_KEYS),
+        orjson.dumps(body, option=orjson.OPT_SORT_KEYS),
+    )
 
 
 @dataclass

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, TypeVar
 
@@ -12,7 +12,7 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import HTTPConnection
 
-from gateway.clients import ServiceClients, Upstream
+from gateway.clients import ById, ServiceClients, Upstream
 from gateway.errors import RequestRefused
 from gateway.identity import service as identity_service
 from gateway.identity.throttle import LoginThrottle
@@ -102,19 +102,32 @@ class Context:
         params: dict[str, Any] | None = None,
         body: Any = None,
         fresh: bool = False,
+        by_id: ById | None = None,
     ) -> Any:
         """A browsing read as this caller: for visitors and buyers from the upstream's short-lived
         cache while fresh (unless `fresh` is asked); suppliers, inspectors and admins read what they
-        may just have changed, perhaps through another gateway process, so they always ask."""
-        actor = self.actor
+        may just have changed, perhaps through another gateway process, so they always ask.
+        `by_id`: the answer's items are kept for `read_by_ids` too (for visitors and buyers)."""
+        browsing = self._browsing()
         return await upstream.read_json(
             path,
-            caller=actor,
+            caller=self.actor,
             headers=self.upstream_headers,
             params=params,
             body=body,
-            fresh=fresh or actor.role not in (Role.ANONYMOUS, Role.BUYER),
+            fresh=fresh or not browsing,
+            by_id=by_id if browsing else None,
         )
+
+    async def read_by_ids(self, upstream: Upstream, path: str, ids: Sequence[str]) -> list[dict[str, Any]]:
+        """Items by id as this caller, in any order: for visitors and buyers each from the
+        upstream's cache while fresh, whether a read by id or another answer's items put it there."""
+        return await upstream.read_by_ids(
+            path, ids, caller=self.actor, headers=self.upstream_headers, fresh=not self._browsing()
+        )
+
+    def _browsing(self) -> bool:
+        return self.actor.role in (Role.ANONYMOUS, Role.BUYER)
 
     def system_headers(self) -> dict[str, str]:
         """For the gateway's own work, such as opening a supplier at registration."""

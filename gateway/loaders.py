@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from strawberry.dataloader import DataLoader
 from strawberry.exceptions import WrongNumberOfResultsReturned
 
+from gateway.clients import ById
+from gateway.invalidation import BY_IDS as PARTS_BY_ID
 from services.certification.contract import EligibilityResponse, PartEligibility
 from services.common.money import Money as MoneyValue
 from services.orders.contract.quotes import ConversionsRead, PartEstimateRead, PartEstimatesRead, PartFactsIn
@@ -131,8 +133,7 @@ class Loaders:
 
     async def _parts(self, ids: Sequence[str]) -> list[dict[str, Any]]:
         c = self.context
-        result: list[dict[str, Any]] = await c.read_json(c.clients.catalog, "/parts", params={"ids": ",".join(ids)})
-        return result
+        return await c.read_by_ids(c.clients.catalog, PARTS_BY_ID, ids)
 
     async def _suppliers(self, ids: Sequence[str]) -> list[dict[str, Any]]:
         c = self.context
@@ -243,6 +244,14 @@ class Loaders:
         return [answers.get(key, False) for key in keys]
 
     def prime_parts(self, parts: Sequence[dict[str, Any]]) -> None:
-        """Parts that came with a search page need no second fetch by id."""
+        """Parts that came with a search page need no second fetch by id in this request (and
+        are kept for the next ones: `parts_in`)."""
         for part in parts:
             self.part.prime(str(part["id"]), part)
+
+
+def parts_in(items: Callable[[Any], Iterable[dict[str, Any]]]) -> ById:
+    """An answer holding parts as the catalog's read by id answers them (a search page, an OEM
+    lookup): each is kept for the part loader of the requests that follow, such as a listing's
+    estimates and prices, which would otherwise ask for the page's parts again."""
+    return ById(PARTS_BY_ID, items)

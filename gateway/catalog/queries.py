@@ -27,6 +27,7 @@ from gateway.catalog.types import (
 from gateway.catalog.verification import DECIDERS, SupplierVerificationStatus
 from gateway.context import Context
 from gateway.ids import node_uuid
+from gateway.loaders import parts_in
 from gateway.types import PageAfter, PageInfo, PageSize
 from services.catalog.contract import Facets, SearchPage, SupplierPage
 from services.common.pagination import page_size
@@ -90,6 +91,7 @@ async def search_parts(
             **({"after": after} if after else {}),
         },
         fresh="ships_to" in params,
+        by_id=parts_in(lambda answer: [edge["node"] for edge in answer["edges"]]),
     )
     page = SearchPage.model_validate(raw)
     # The part loader holds the catalog's JSON of a part, as its own fetch by id would.
@@ -165,7 +167,9 @@ class CatalogQuery:
         ],
     ) -> list[Part]:
         context = info.context
-        found = await context.read_json(context.clients.catalog, "/parts/by-oem-number", params={"number": oem_number})
+        found = await context.read_json(
+            context.clients.catalog, "/parts/by-oem-number", params={"number": oem_number}, by_id=parts_in(list)
+        )
         context.loaders.prime_parts(found)
         parts = [Part.from_json(p) for p in found]
         await prefetch_parts(info, parts)

@@ -42,9 +42,11 @@ class CountingTransport(httpx.AsyncBaseTransport):
     def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
         self.inner = inner
         self.calls: list[str] = []
+        self.queries: list[str] = []  # each call's query string, decoded
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         self.calls.append(f"{request.method} {request.url.path}")
+        self.queries.append(request.url.query.decode())
         return await self.inner.handle_async_request(request)
 
 
@@ -58,6 +60,7 @@ class Stack:
     def reset_counts(self) -> None:
         for transport in self.transports.values():
             transport.calls.clear()
+            transport.queries.clear()
 
     def calls(self, service: str) -> list[str]:
         return list(self.transports[service].calls)
