@@ -20,8 +20,26 @@ def _sqlite_search_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+# PostgreSQL's default cost of a random page read (4, against 1 for a page read in sequence) is
+# for spinning disks. The catalog's search reads an index page per candidate from memory or SSD,
+# where a random read costs about as much as one in sequence: at 4 the planner joins a word's
+# candidates to a whole table by hash (a filtered search at a million parts: 140 ms to rank and
+# 100 ms to count facets) where a lookup per candidate takes 30 and 25 ms.
+POSTGRES_RANDOM_PAGE_COST = 1.1
+
+
+def _postgres_planner_costs(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"SET random_page_cost = {POSTGRES_RANDOM_PAGE_COST}")
+    cursor.close()
+    dbapi_connection.commit()  # a SET in an open transaction would be undone by its rollback
+
+
 def tune(engine: Engine) -> Engine:
-    """Apply the catalog's SQLite settings to every new connection of `engine` (no-op elsewhere)."""
+    """Apply the catalog's connection settings to every new connection of `engine`: SQLite's
+    cache and memory map, PostgreSQL's planner cost of reads from memory or SSD."""
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_search_pragmas)
+    elif engine.dialect.name == "postgresql":
+        event.listen(engine, "connect", _postgres_planner_costs)
     return engine

@@ -156,3 +156,16 @@ def test_a_filter_that_excludes_every_match_skips_the_candidates_that_cannot_fil
     assert len({word for word, _ in read[1:]}) == drivers
     assert sum(" AS ranked" in s for s in selects) == 1 + drivers
     assert sum(" AS words_only" in s for s in selects) == 1
+
+
+def test_the_catalogs_connections_are_set_for_an_index_read_per_candidate(client: TestClient) -> None:
+    """The search reads an index page per candidate: PostgreSQL plans a random read at about the
+    cost of one in sequence (its default of 4 is a spinning disk's, and joined a word's candidates
+    to whole tables by hash); SQLite keeps a large page cache and maps the file."""
+    engine: Engine = client.app.state.engine  # type: ignore[attr-defined]
+    with engine.connect() as connection:
+        if engine.dialect.name == "postgresql":
+            assert connection.exec_driver_sql("SHOW random_page_cost").scalar_one() == "1.1"
+        else:
+            assert connection.exec_driver_sql("PRAGMA cache_size").scalar_one() == -131_072
+            assert connection.exec_driver_sql("PRAGMA temp_store").scalar_one() == 2  # memory
