@@ -287,7 +287,10 @@ class Loader:
         with self.engine.begin() as connection:
             if self.postgres:
                 connection.execute(
-                    text("ALTER TABLE search_posting ADD CONSTRAINT pk_search_posting PRIMARY KEY (term, doc)")
+                    text(
+                        "ALTER TABLE search_posting ADD CONSTRAINT pk_search_posting"
+                        " PRIMARY KEY (term, doc) INCLUDE (score)"
+                    )
                 )
             else:
                 connection.execute(
@@ -489,6 +492,7 @@ def run_backend(
     engine = tune(make_engine(url))
     if reuse:
         print(f"  reusing the loaded database: {n:,} parts", flush=True)
+        upgrade("catalog", url)  # a migration since it was loaded applies to it too
     else:
         load(engine, url, n, seed)
     oem_samples = oem_samples_of(engine)

@@ -243,6 +243,8 @@ def prepare(admin_url: str, parts: int, seed: int = 7, *, keep: bool) -> Databas
         ready = done
     if ready:
         print(f"reusing the loaded databases {named['catalog']} and {named['certification']}", flush=True)
+        upgrade("catalog", catalog_url)  # a migration since they were loaded applies to them too
+        upgrade("certification", certification_url)
     else:
         started = time.perf_counter()
         _recreate(admin_url, named["catalog"])

@@ -6,7 +6,19 @@ import uuid
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import JSON, CheckConstraint, Column, Index, Integer, SmallInteger, Table, Text, UniqueConstraint, text
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Column,
+    Index,
+    Integer,
+    PrimaryKeyConstraint,
+    SmallInteger,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlmodel import Field, SQLModel
 
 from services.common.clock import UtcDateTime, utcnow
@@ -236,6 +248,9 @@ class SearchPosting(CatalogTable, table=True):
     score: int = Field(sa_type=SmallInteger)
 
     __table_args__: Any = (
+        # The score in the key's index (PostgreSQL): a word's newest postings, a search's
+        # candidates, are read from the index alone, in document order for the merge joins.
+        PrimaryKeyConstraint("term", "doc", postgresql_include=["score"]),
         Index("ix_search_posting_term_score_doc", "term", "score", "doc"),
         {"sqlite_with_rowid": False},
     )
