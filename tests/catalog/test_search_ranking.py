@@ -169,3 +169,19 @@ def test_the_catalogs_connections_are_set_for_an_index_read_per_candidate(client
         else:
             assert connection.exec_driver_sql("PRAGMA cache_size").scalar_one() == -131_072
             assert connection.exec_driver_sql("PRAGMA temp_store").scalar_one() == 2  # memory
+
+
+def test_a_words_newest_postings_are_read_from_the_keys_index_alone(engine: Engine) -> None:
+    """A search's candidates are its words' newest postings with their scores: on PostgreSQL the
+    key's index holds the score (SQLite's table is its key)."""
+    with engine.connect() as connection:
+        if engine.dialect.name == "postgresql":
+            definition = connection.exec_driver_sql(
+                "SELECT indexdef FROM pg_indexes WHERE indexname = 'pk_search_posting'"
+            ).scalar_one()
+            assert definition.endswith("(term, doc) INCLUDE (score)")
+        else:
+            table = connection.exec_driver_sql(
+                "SELECT sql FROM sqlite_master WHERE name = 'search_posting'"
+            ).scalar_one()
+            assert "WITHOUT ROWID" in table

@@ -27,18 +27,17 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    if op.get_bind().dialect.name != "postgresql":
-        return
-    op.execute(
-        "ALTER TABLE search_posting DROP CONSTRAINT pk_search_posting, "
-        "ADD CONSTRAINT pk_search_posting PRIMARY KEY (term, doc) INCLUDE (score)"
-    )
+    _posting_key("(term, doc) INCLUDE (score)")
 
 
 def downgrade() -> None:
+    _posting_key("(term, doc)")
+
+
+def _posting_key(definition: str) -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
     op.execute(
         "ALTER TABLE search_posting DROP CONSTRAINT pk_search_posting, "
-        "ADD CONSTRAINT pk_search_posting PRIMARY KEY (term, doc)"
+        f"ADD CONSTRAINT pk_search_posting PRIMARY KEY {definition}"
     )
