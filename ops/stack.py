@@ -77,6 +77,13 @@ class Component:
         return self.base_url + self.url_path if self.port else "(no port)"
 
 
+# How long a service keeps an idle connection open: longer than our clients keep one (httpx's
+# 5 s, which the gateway's aiohttp pool takes too), so a client never sends on a connection the
+# server is closing at that moment ("Server disconnected without sending a response": a call
+# that is not retried, such as a mutation's, failed). uvicorn's own default is the same 5 s.
+KEEP_ALIVE_SECONDS = 30
+
+
 def uvicorn_command(factory: str, host: str, port: int, workers: int = 1, quiet: bool = False) -> list[str]:
     """The command serving one app. `quiet`: no access log (for the gateway, where every line
     would read "POST /graphql 200" and say nothing an operator can use).
@@ -96,6 +103,8 @@ def uvicorn_command(factory: str, host: str, port: int, workers: int = 1, quiet:
         str(port),
         "--no-server-header",
         "--no-proxy-headers",
+        "--timeout-keep-alive",
+        str(KEEP_ALIVE_SECONDS),
         *(["--no-access-log"] if quiet else []),
         *(["--workers", str(workers)] if workers > 1 else []),
     ]

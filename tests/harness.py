@@ -16,7 +16,7 @@ from typing import Any
 
 import uvicorn
 
-from ops.stack import READY_LINE, localstripe_command
+from ops.stack import KEEP_ALIVE_SECONDS, READY_LINE, localstripe_command
 
 
 def free_ports(count: int) -> list[int]:
@@ -91,6 +91,7 @@ class Served:
         """`options`: more of uvicorn's settings (`ssl_certfile` and `ssl_keyfile` serve https)."""
         self.port = port or free_port()
         self.url = f"{'https' if options.get('ssl_certfile') else 'http'}://127.0.0.1:{self.port}"
+        options.setdefault("timeout_keep_alive", KEEP_ALIVE_SECONDS)  # as `tongnan up` serves them
         config = uvicorn.Config(
             app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on", proxy_headers=False, **options
         )

@@ -18,6 +18,7 @@ from pydantic_settings import BaseSettings
 
 from gateway.settings import GatewaySettings
 from ops.cli import build_parser
+from ops.stack import KEEP_ALIVE_SECONDS
 from ops.worker.settings import WorkerSettings
 from services.catalog.settings import CatalogSettings
 from services.certification.settings import CertificationSettings
@@ -62,6 +63,7 @@ def test_every_command_names_code_that_exists(compose: dict[str, Any]) -> None:
         if command[0] == "uvicorn":
             module_name, _, factory = command[1].partition(":")
             assert callable(getattr(importlib.import_module(module_name), factory)), name
+            assert command[command.index("--timeout-keep-alive") + 1] == str(KEEP_ALIVE_SECONDS), name
         elif command[:2] == ["python", "-m"]:
             assert importlib.util.find_spec(command[2]) is not None, name
         else:

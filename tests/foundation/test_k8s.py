@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from ops.cli import build_parser
+from ops.stack import KEEP_ALIVE_SECONDS
 from services.catalog.settings import CatalogSettings
 from services.certification.settings import CertificationSettings
 from services.common.objects import ObjectStore
@@ -61,6 +62,7 @@ def test_every_process_runs_code_that_exists_with_probes_on_its_health_routes() 
             module_name, _, factory = command[1].partition(":")
             assert callable(getattr(importlib.import_module(module_name), factory)), name
             port = int(command[command.index("--port") + 1])
+            assert command[command.index("--timeout-keep-alive") + 1] == str(KEEP_ALIVE_SECONDS), name
             assert container["ports"] == [{"name": "http", "containerPort": port}], name
             assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}, name
             assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}, name

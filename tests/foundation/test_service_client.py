@@ -17,6 +17,7 @@ import httpx
 import pytest
 from asgi_correlation_id import correlation_id
 
+from ops.stack import KEEP_ALIVE_SECONDS, uvicorn_command
 from services.common.errors import Conflict, NotFound, RateLimited, UpstreamUnavailable
 from services.common.http import DeadlineExceeded, ServiceClient, work_deadline
 
@@ -245,3 +246,12 @@ def test_a_rate_limit_keeps_its_wait(server: ScriptedServer, client: ServiceClie
         client.request_sync("GET", "/parts")
     assert limited.value.retry_after_seconds == 1
     assert len(server.script.calls) == 1
+
+
+def test_a_service_keeps_an_idle_connection_open_longer_than_its_clients_do() -> None:
+    """Else a client may send on a connection the server is closing at that moment, and a call
+    that is not retried fails: "Server disconnected without sending a response"."""
+    client_keeps = httpx.Limits().keepalive_expiry  # our clients' pools (the gateway's aiohttp one too)
+    assert client_keeps is not None and client_keeps < KEEP_ALIVE_SECONDS
+    command = uvicorn_command("services.catalog.app:create_app", "127.0.0.1", 8001)
+    assert command[command.index("--timeout-keep-alive") + 1] == str(KEEP_ALIVE_SECONDS)
