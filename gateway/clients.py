@@ -237,25 +237,23 @@ class Upstream(ServiceClient):
         another answer (`read_json(by_id=...)`), is not asked for again, and one call asks for the
         rest. Each item is kept under the key of a read of it alone, holding what that read
         answers (a list of it), so whatever drops that read (an event about the item) drops it."""
-        if fresh or self.cache.seconds <= 0:
-            return list(await self.get_json(path, headers=headers(), params={"ids": ",".join(ids)}))
         found: list[dict[str, Any]] = []
         missing: list[str] = []
         for item_id in ids:
-            kept = self.cache.peek(_key(path, caller, {"ids": item_id}, None))
+            kept = None if fresh else self.cache.peek(_key(path, caller, {"ids": item_id}, None))
             if kept is None:
                 missing.append(item_id)
             else:
                 found.extend(kept)
         if missing:
-            generation = self.cache.generation
-            token = _kept_read.set(True)
-            try:
-                fetched = await self.get_json(path, headers=headers(), params={"ids": ",".join(missing)})
-            finally:
-                _kept_read.reset(token)
-            self._keep_by_id(path, fetched, caller=caller, generation=generation)
-            found.extend(fetched)
+            found += await self.read_json(
+                path,
+                caller=caller,
+                headers=headers,
+                params={"ids": ",".join(missing)},
+                fresh=fresh,
+                by_id=None if fresh else ById(path, list),
+            )
         return found
 
     def _keep_by_id(self, path: str, items: Iterable[dict[str, Any]], *, caller: Hashable, generation: int) -> None:
